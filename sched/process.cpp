@@ -1,0 +1,247 @@
+#include "sched/process.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include "sched/runtime.hpp"
+
+namespace actormq::sched {
+
+Process::~Process() { delete exit_reason_; }
+
+Runtime& Process::runtime() const { return scheduler().runtime(); }
+
+Process::Relations& Process::relations() {
+  if (!relations_) {
+    relations_ = std::make_unique<Relations>();
+  }
+  return *relations_;
+}
+
+bool Process::send(Pid to, MessagePtr msg) { return runtime().deliver(to, std::move(msg)); }
+
+TimerRef Process::send_after(Pid to, MessagePtr msg, std::uint64_t ms) {
+  pinned_ = true;
+  return scheduler().add_timer(to, std::move(msg), ms);
+}
+
+bool Process::cancel_timer(TimerRef ref) { return scheduler().cancel_timer(ref); }
+
+Pid Process::spawn(std::unique_ptr<Process> p, SpawnOptions options) {
+  if (options.link) {
+    return spawn_link(std::move(p), options);
+  }
+  return runtime().spawn(std::move(p), options);
+}
+
+Pid Process::spawn_link(std::unique_ptr<Process> p, SpawnOptions options) {
+  // The child knows the link before anyone can reach it; we record ours before
+  // our next message, so an immediate exit of the child still finds the link.
+  p->relations().links.push_back(self());
+  options.link = false;
+  Pid child = runtime().spawn(std::move(p), options);
+  relations().links.push_back(child);
+  return child;
+}
+
+void Process::exit(ExitReason reason) {
+  if (exit_reason_ == nullptr) {
+    exit_reason_ = new ExitReason(std::move(reason));
+  }
+}
+
+void Process::exit(Pid target, ExitReason reason) {
+  runtime().deliver(target, make_signal<signal::Exit>(self(), std::move(reason), false));
+}
+
+void Process::link(Pid other) {
+  if (other == self()) {
+    return;
+  }
+  auto& links = relations().links;
+  if (std::find(links.begin(), links.end(), other) != links.end()) {
+    return;
+  }
+  links.push_back(other);
+  if (!runtime().deliver(other, make_signal<signal::Link>(self()))) {
+    // Erlang: linking to a process that does not exist gives exit reason noproc.
+    handle_exit_signal(signal::Exit{other, ExitReason::noproc(), true});
+  }
+}
+
+void Process::unlink(Pid other) {
+  if (!relations_) {
+    return;
+  }
+  if (std::erase(relations_->links, other) > 0) {
+    runtime().deliver(other, make_signal<signal::Unlink>(self()));
+  }
+}
+
+MonitorRef Process::monitor(Pid other) {
+  MonitorRef ref = runtime().next_monitor_ref();
+  relations().watching.emplace_back(ref, other);
+  if (!runtime().deliver(other, make_signal<signal::Monitor>(self(), ref))) {
+    runtime().deliver(self(), make_message<DownMsg>(ref, other, ExitReason::noproc()));
+  }
+  return ref;
+}
+
+void Process::demonitor(MonitorRef ref) {
+  if (!relations_) {
+    return;
+  }
+  auto& w = relations_->watching;
+  auto it = std::find_if(w.begin(), w.end(), [ref](const auto& e) { return e.first == ref; });
+  if (it == w.end()) {
+    return;
+  }
+  Pid target = it->second;
+  w.erase(it);
+  runtime().deliver(target, make_signal<signal::Demonitor>(ref));
+}
+
+void Process::trap_exit(bool on) { trap_exit_ = on; }
+
+bool Process::register_name(std::string name) {
+  if (!runtime().registry().add(std::move(name), self())) {
+    return false;
+  }
+  relations().registered = true;
+  return true;
+}
+
+template <class F>
+void Process::guarded(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    exit(ExitReason::exception(e.what()));
+  } catch (...) {
+    exit(ExitReason::exception("unknown exception"));
+  }
+}
+
+Process::Outcome Process::run(std::int32_t budget) {
+  mailbox_.fetch();
+  for (;;) {
+    Message* raw = mailbox_.pop();
+    if (raw == nullptr) {
+      if (mailbox_.try_block()) {
+        return Outcome::blocked;
+      }
+      continue;
+    }
+    MessagePtr msg(raw);
+    reductions_ = 1;
+    dispatch(*msg);
+    budget -= static_cast<std::int32_t>(reductions_);
+    if (exit_reason_ != nullptr) {
+      terminate();
+      return Outcome::ended;
+    }
+    if (budget <= 0) {
+      return Outcome::yielded;
+    }
+  }
+}
+
+void Process::dispatch(Message& msg) {
+  if (msg.urgent()) {
+    handle_signal(msg);
+    return;
+  }
+  if (auto* down = msg.as<DownMsg>()) {
+    // A DOWN for a monitor we already removed is stale: drop it.
+    auto& w = relations().watching;
+    auto it = std::find_if(w.begin(), w.end(),
+                           [down](const auto& e) { return e.first == down->ref; });
+    if (it == w.end()) {
+      return;
+    }
+    w.erase(it);
+  }
+  guarded([&] { on_message(msg); });
+}
+
+void Process::handle_signal(Message& msg) {
+  if (auto* sig = msg.as<signal::Exit>()) {
+    handle_exit_signal(*sig);
+  } else if (auto* link = msg.as<signal::Link>()) {
+    auto& links = relations().links;
+    if (std::find(links.begin(), links.end(), link->from) == links.end()) {
+      links.push_back(link->from);
+    }
+  } else if (auto* unlink_sig = msg.as<signal::Unlink>()) {
+    if (relations_) {
+      std::erase(relations_->links, unlink_sig->from);
+    }
+  } else if (auto* mon = msg.as<signal::Monitor>()) {
+    relations().watchers.emplace_back(mon->ref, mon->from);
+  } else if (auto* demon = msg.as<signal::Demonitor>()) {
+    if (relations_) {
+      std::erase_if(relations_->watchers, [demon](const auto& e) { return e.first == demon->ref; });
+    }
+  } else if (msg.is<signal::Start>()) {
+    guarded([&] { on_start(); });
+  } else if (msg.is<signal::Shutdown>()) {
+    exit(ExitReason::shutdown());
+  }
+}
+
+void Process::handle_exit_signal(const signal::Exit& sig) {
+  if (sig.linked) {
+    // An exit along a link we have since removed is ignored (Erlang semantics).
+    if (!relations_ || std::erase(relations_->links, sig.from) == 0) {
+      return;
+    }
+  } else if (sig.reason.kind == ExitReason::Kind::kill) {
+    exit(ExitReason::killed());  // untrappable
+    return;
+  }
+  if (trap_exit_) {
+    runtime().deliver(self(), make_message<ExitMsg>(sig.from, sig.reason));
+    return;
+  }
+  if (sig.reason.is_normal()) {
+    return;
+  }
+  exit(sig.reason.kind == ExitReason::Kind::kill ? ExitReason::killed() : sig.reason);
+}
+
+void Process::terminate() {
+  const ExitReason reason = *exit_reason_;
+  try {
+    on_exit(reason);
+  } catch (...) {
+    // The process is ending either way; its links still learn the first reason.
+  }
+  Runtime& rt = runtime();
+  // Signals that raced with our end still deserve an answer.
+  Message* rest = mailbox_.close();
+  while (rest != nullptr) {
+    MessagePtr m = Mailbox::take_front(rest);
+    if (auto* link = m->as<signal::Link>()) {
+      rt.deliver(link->from, make_signal<signal::Exit>(self(), reason, true));
+    } else if (auto* mon = m->as<signal::Monitor>()) {
+      rt.deliver(mon->from, make_message<DownMsg>(mon->ref, self(), ExitReason::noproc()));
+    }
+  }
+  if (relations_) {
+    for (Pid other : relations_->links) {
+      rt.deliver(other, make_signal<signal::Exit>(self(), reason, true));
+    }
+    for (const auto& [ref, watcher] : relations_->watchers) {
+      rt.deliver(watcher, make_message<DownMsg>(ref, self(), reason));
+    }
+    for (const auto& [ref, target] : relations_->watching) {
+      rt.deliver(target, make_signal<signal::Demonitor>(ref));
+    }
+    if (relations_->registered) {
+      rt.registry().remove_all(self());
+    }
+  }
+  rt.table().remove(self());
+}
+
+}  // namespace actormq::sched

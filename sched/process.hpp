@@ -1,0 +1,143 @@
+#pragma once
+// A lightweight process: a mailbox, a handler, links and monitors.
+//
+// Methods marked owner-only may be called only from the process's own
+// handlers (on_message, on_exit), on its scheduler's thread. Thread-safe
+// operations on other processes go through Runtime.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sched/exit_reason.hpp"
+#include "sched/mailbox.hpp"
+#include "sched/message.hpp"
+#include "sched/pid.hpp"
+#include "sched/signals.hpp"
+#include "sched/timer_wheel.hpp"
+
+namespace actormq::sched {
+
+class Runtime;
+class Scheduler;
+
+/// Options for spawning a process.
+struct SpawnOptions {
+  /// Home scheduler; -1: the calling scheduler, or round-robin from outside.
+  int scheduler = -1;
+  /// Owns libuv handles or timers: never migrated by work stealing.
+  bool pinned = false;
+  /// Link the new process to the spawning one (spawn_link).
+  bool link = false;
+  /// Deliver a start signal, so on_start() runs on the home scheduler first.
+  bool start = false;
+};
+
+class Process {
+ public:
+  virtual ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  /// Thread-safe.
+  Pid self() const { return pid_; }
+
+ protected:
+  Process() = default;
+
+  /// Owner-only. Handles one message. An exception ends the process with
+  /// reason `exception` ("let it crash").
+  virtual void on_message(Message& msg) = 0;
+  /// Owner-only. Runs first if spawned with SpawnOptions::start: set up
+  /// libuv handles here, on the home scheduler. An exception ends the process.
+  virtual void on_start() {}
+  /// Owner-only. Called once as the process ends, before links and monitors
+  /// are told; release resources here (close sockets, flush state).
+  virtual void on_exit(const ExitReason& /*reason*/) {}
+
+  // ---- owner-only handler API ----
+
+  /// Sends a message; false if no such process (the message is dropped).
+  bool send(Pid to, MessagePtr msg);
+  template <class T, class... Args>
+  bool send(Pid to, Args&&... args) {
+    return send(to, make_message<T>(std::forward<Args>(args)...));
+  }
+  /// Delivers `msg` to `to` after `ms` milliseconds, unless cancelled. Pins
+  /// this process to its scheduler, whose timing wheel holds the timer.
+  TimerRef send_after(Pid to, MessagePtr msg, std::uint64_t ms);
+  bool cancel_timer(TimerRef ref);
+
+  /// Spawns a process on this scheduler (unless options say otherwise).
+  Pid spawn(std::unique_ptr<Process> p, SpawnOptions options = {});
+  template <class P, class... Args>
+  Pid spawn(Args&&... args) {
+    return spawn(std::make_unique<P>(std::forward<Args>(args)...));
+  }
+  /// Spawns and links atomically: the link exists before the child runs.
+  Pid spawn_link(std::unique_ptr<Process> p, SpawnOptions options = {});
+
+  /// Ends this process with `reason` once the current message is handled.
+  void exit(ExitReason reason);
+  /// Sends an exit signal to another process (Erlang's exit/2).
+  void exit(Pid target, ExitReason reason);
+  void link(Pid other);
+  void unlink(Pid other);
+  MonitorRef monitor(Pid other);
+  void demonitor(MonitorRef ref);
+  /// While true, exit signals from links arrive as ExitMsg instead of ending us.
+  void trap_exit(bool on);
+  bool trapping_exits() const { return trap_exit_; }
+  /// Registers `name` for this process; freed when it exits. False if taken.
+  bool register_name(std::string name);
+  /// Charges work beyond the base cost of one reduction per message.
+  void consume(std::uint32_t reductions) { reductions_ += reductions; }
+  /// Marks the process as owning libuv handles: never migrated.
+  void pin() { pinned_ = true; }
+
+  Scheduler& scheduler() const { return *home_.load(std::memory_order_relaxed); }
+  Runtime& runtime() const;
+
+ private:
+  friend class Runtime;
+  friend class Scheduler;
+  friend class ProcessTable;
+
+  /// Links, monitors and names: allocated on first use, so an idle process
+  /// that never links pays one pointer.
+  struct Relations {
+    std::vector<Pid> links;
+    std::vector<std::pair<MonitorRef, Pid>> watchers;   // who monitors us
+    std::vector<std::pair<MonitorRef, Pid>> watching;   // whom we monitor
+    bool registered = false;
+  };
+  Relations& relations();
+
+  enum class Outcome : std::uint8_t { blocked, yielded, ended };
+  /// Scheduler entry: handles messages until the mailbox is empty (blocked),
+  /// the budget is spent (yielded) or the process ended.
+  Outcome run(std::int32_t budget);
+  void dispatch(Message& msg);
+  void handle_signal(Message& msg);
+  void handle_exit_signal(const signal::Exit& sig);
+  /// Runs a handler; an escaping exception ends the process.
+  template <class F>
+  void guarded(F&& f);
+  /// Runs on_exit, answers signals still queued, tells links and monitors.
+  void terminate();
+
+  Mailbox mailbox_;
+  Pid pid_;
+  std::atomic<Scheduler*> home_{nullptr};
+  Process* run_next_ = nullptr;  // intrusive link for run queues
+  std::unique_ptr<Relations> relations_;
+  ExitReason* exit_reason_ = nullptr;  // set once exit() is requested
+  std::uint32_t reductions_ = 0;
+  bool pinned_ = false;
+  bool trap_exit_ = false;
+};
+
+}  // namespace actormq::sched

@@ -1,0 +1,99 @@
+#pragma once
+// The local process table: pid index -> Process*, safe against concurrent exit.
+//
+// A slot's word holds the process pointer in its low 48 bits and a count of
+// readers in its high 16 bits. A sender announces itself with one fetch_add,
+// reads the pointer, delivers, and leaves with one fetch_sub; an exiting
+// process clears the pointer and waits for the reader count to drain before
+// its memory is freed. No reference counts on the hot path, no locks.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "sched/pid.hpp"
+
+namespace actormq::sched {
+
+class Process;
+
+class ProcessTable {
+ public:
+  explicit ProcessTable(std::uint16_t node);
+  ~ProcessTable();
+  ProcessTable(const ProcessTable&) = delete;
+  ProcessTable& operator=(const ProcessTable&) = delete;
+
+  /// Thread-safe. Reserves a slot and returns the pid the process will have.
+  Pid allocate();
+  /// Thread-safe. Makes `p` reachable under `pid` (from allocate()).
+  void publish(Pid pid, Process* p);
+  /// Thread-safe. Makes the pid unreachable, waits for readers, frees the slot.
+  void remove(Pid pid);
+
+  /// Thread-safe. Calls f(Process&) while the process is guaranteed not to be
+  /// freed; returns false (without calling f) if no live process has this pid.
+  template <class F>
+  bool with_process(Pid pid, F&& f);
+
+  /// Thread-safe, approximate. Every pid currently published.
+  std::vector<Pid> live_pids() const;
+  /// Only once every scheduler has stopped: unpublishes and returns every
+  /// process still in the table, for the runtime to free.
+  std::vector<Process*> take_all();
+  std::uint16_t node() const { return node_; }
+
+ private:
+  struct Slot {
+    std::atomic<std::uint64_t> word{0};
+    std::uint32_t generation = 1;  // generation 0 is never used: serial 0 is the null pid
+    std::uint32_t next_free = 0;
+  };
+  static constexpr std::uint32_t chunk_bits = 16;
+  static constexpr std::uint32_t chunk_size = 1u << chunk_bits;
+  static constexpr std::uint32_t max_chunks = 1u << (Pid::index_bits - chunk_bits);
+  static constexpr std::uint64_t ptr_mask = (std::uint64_t{1} << 48) - 1;
+  static constexpr std::uint64_t reader_one = std::uint64_t{1} << 48;
+
+  Slot* slot(std::uint32_t index) const;
+
+  std::uint16_t node_;
+  std::unique_ptr<std::atomic<Slot*>[]> chunks_;
+  mutable std::mutex alloc_mutex_;
+  std::vector<std::uint32_t> free_;    // guarded by alloc_mutex_
+  std::uint32_t next_unused_ = 1;      // guarded by alloc_mutex_; index 0 unused
+};
+
+inline ProcessTable::Slot* ProcessTable::slot(std::uint32_t index) const {
+  Slot* chunk = chunks_[index >> chunk_bits].load(std::memory_order_acquire);
+  return chunk == nullptr ? nullptr : &chunk[index & (chunk_size - 1)];
+}
+
+}  // namespace actormq::sched
+
+#include "sched/process.hpp"
+
+namespace actormq::sched {
+
+template <class F>
+bool ProcessTable::with_process(Pid pid, F&& f) {
+  if (pid.node() != node_ || pid.index() == 0) {
+    return false;
+  }
+  Slot* s = slot(pid.index());
+  if (s == nullptr) {
+    return false;
+  }
+  std::uint64_t w = s->word.fetch_add(reader_one, std::memory_order_acquire);
+  auto* p = reinterpret_cast<Process*>(w & ptr_mask);
+  bool found = p != nullptr && p->self() == pid;
+  if (found) {
+    f(*p);
+  }
+  s->word.fetch_sub(reader_one, std::memory_order_release);
+  return found;
+}
+
+}  // namespace actormq::sched
