@@ -1,0 +1,6 @@
+# Pure building blocks of core/ (no sockets, threads or libuv), included by
+# core/CMakeLists.txt. The route table, topic trie and retained index are
+# header-only templates (core/route_table.hpp, core/topic_trie.hpp,
+# core/retained_index.hpp) and need no entry here.
+set(ACTORMQ_CORE_PURE_SOURCES
+)

@@ -1,0 +1,382 @@
+#pragma once
+// Topic matching rules (MQTT 3.1.1 section 4.7, MQTT 5.0 section 4.7).
+//
+// FilterTrie (filters stored, a topic name walks them) and RetainedIndex
+// (topic names stored, a filter walks them) both implement these rules.
+// Filters and topic names arrive already validated by mqtt/topic.hpp; the
+// structures here only split levels on '/' and never reject input.
+//
+// Levels
+//   A topic name or filter is a sequence of levels separated by '/'. An empty
+//   level is a level: "a//b" has three levels, "/a" two ("" and "a"), "a/" two
+//   ("a" and ""). Levels compare byte for byte, so "Sport" != "sport".
+//
+// '+' matches exactly one level, which may be empty (4.7.1.3)
+//   "sport/+"        matches "sport/tennis", "sport/"
+//                    not     "sport", "sport/tennis/player1"
+//   "+/+"            matches "/finance", "a/b"            not "a", "a/b/c"
+//   "/+"             matches "/finance"                   not "finance"
+//   "+"              matches "finance"                    not "/finance"
+//
+// '#' matches the parent level and any number of child levels (4.7.1.2)
+//   "sport/#"        matches "sport", "sport/", "sport/tennis/player1"
+//                    not     "sports", "sportx/tennis"
+//   "sport/tennis/#" matches "sport/tennis"               not "sport"
+//   "#"              matches every topic name not starting with '$'
+//
+// Topics starting with '$' (4.7.2)
+//   A filter whose first level is '+' or '#' does not match a topic name whose
+//   first level starts with '$'; a filter spelling the '$' level does.
+//   "#", "+/monitor/Clients"  do not match "$SYS/monitor/Clients"
+//   "$SYS/#"                  matches "$SYS", "$SYS/broker/uptime"
+//   "$SYS/monitor/+"          matches "$SYS/monitor/Clients"
+//   "a/+"                     matches "a/$b" (only the first level is special)
+//
+// Invalid filters, rejected before they reach these structures:
+//   "sport/tennis#", "sport/#/ranking", "sport+", "" (4.7.1, 4.7.3).
+// Shared subscriptions "$share/{group}/{filter}" are parsed by the caller,
+// which stores {filter} under a key that names the group (4.8.2).
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace actormq::core {
+
+/// Transparent string hash, so maps keyed by std::string accept
+/// std::string_view lookups without building a temporary string.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+/// Position meaning "no level left" in next_level().
+inline constexpr std::size_t no_more_levels = std::string_view::npos;
+
+/// The level of `s` starting at `pos` and the start of the following level
+/// (no_more_levels after the last one). `pos` must not be no_more_levels.
+[[nodiscard]] inline std::pair<std::string_view, std::size_t> next_level(std::string_view s,
+                                                                         std::size_t pos) noexcept {
+  const std::size_t slash = s.find('/', pos);
+  if (slash == std::string_view::npos) {
+    return {s.substr(pos), no_more_levels};
+  }
+  return {s.substr(pos, slash - pos), slash + 1};
+}
+
+/// True when `filter` contains a '+' or '#' level (validated filters only).
+[[nodiscard]] inline bool has_wildcard(std::string_view filter) noexcept {
+  return filter.find_first_of("+#") != std::string_view::npos;
+}
+
+/// True when the topic's first level starts with '$' (4.7.2).
+[[nodiscard]] inline bool is_dollar_topic(std::string_view topic) noexcept {
+  return !topic.empty() && topic.front() == '$';
+}
+
+/// Children of a trie node, by level string. A few children are kept in a
+/// vector scanned linearly (most nodes have one or two, and a scan of short
+/// strings beats hashing); past small_limit they move to a hash map.
+/// Owner-only: not thread-safe; const members may run concurrently with each
+/// other when nobody mutates.
+template <class Node>
+class ChildMap {
+ public:
+  static constexpr std::size_t small_limit = 8;
+
+  [[nodiscard]] Node* find(std::string_view level) const noexcept {
+    if (large_) {
+      auto it = large_->find(level);
+      return it == large_->end() ? nullptr : it->second.get();
+    }
+    for (const auto& [name, child] : small_) {
+      if (name == level) {
+        return child.get();
+      }
+    }
+    return nullptr;
+  }
+
+  /// The child for `level`, created when absent; second is true when created.
+  std::pair<Node*, bool> emplace(std::string_view level) {
+    if (Node* existing = find(level)) {
+      return {existing, false};
+    }
+    auto child = std::make_unique<Node>();
+    Node* raw = child.get();
+    if (large_) {
+      large_->emplace(std::string(level), std::move(child));
+    } else if (small_.size() < small_limit) {
+      small_.emplace_back(std::string(level), std::move(child));
+    } else {
+      grow();
+      large_->emplace(std::string(level), std::move(child));
+    }
+    return {raw, true};
+  }
+
+  /// Removes the child for `level` and its subtree.
+  void erase(std::string_view level) {
+    if (large_) {
+      if (auto it = large_->find(level); it != large_->end()) {
+        large_->erase(it);
+      }
+      return;
+    }
+    for (auto it = small_.begin(); it != small_.end(); ++it) {
+      if (it->first == level) {
+        // Order of children carries no meaning, so swap-and-pop.
+        *it = std::move(small_.back());
+        small_.pop_back();
+        return;
+      }
+    }
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return large_ ? large_->size() : small_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return size() == 0; }
+
+  /// Calls f(std::string_view level, Node& child) for every child, in no
+  /// particular order. f must not add or remove children of this map.
+  template <class F>
+  void for_each(F&& f) const {
+    if (large_) {
+      for (const auto& [name, child] : *large_) {
+        f(std::string_view(name), *child);
+      }
+      return;
+    }
+    for (const auto& [name, child] : small_) {
+      f(std::string_view(name), *child);
+    }
+  }
+
+ private:
+  using LargeMap = std::unordered_map<std::string, std::unique_ptr<Node>, StringHash, std::equal_to<>>;
+
+  void grow() {
+    large_ = std::make_unique<LargeMap>();
+    large_->reserve(small_limit * 2);
+    for (auto& [name, child] : small_) {
+      large_->emplace(std::move(name), std::move(child));
+    }
+    small_.clear();
+    small_.shrink_to_fit();
+  }
+
+  std::vector<std::pair<std::string, std::unique_ptr<Node>>> small_;
+  std::unique_ptr<LargeMap> large_;
+};
+
+/// A trie of wildcard topic filters, one node per level, with dedicated
+/// slots for '+' and '#' children (the mosquitto src/subs.c shape). Each
+/// stored filter owns a Payload (for the route table, the set of
+/// subscribers of that filter). Matching a topic name walks the levels with
+/// string_views and allocates nothing.
+///
+/// Owner-only: not thread-safe. Const members may run concurrently with each
+/// other while nobody mutates.
+template <class Payload>
+class FilterTrie {
+ public:
+  /// A stored filter and its payload.
+  struct Terminal {
+    std::string filter;
+    Payload payload;
+  };
+
+  FilterTrie() = default;
+  FilterTrie(const FilterTrie&) = delete;
+  FilterTrie& operator=(const FilterTrie&) = delete;
+  FilterTrie(FilterTrie&&) noexcept = default;
+  FilterTrie& operator=(FilterTrie&&) noexcept = default;
+
+  /// The payload stored for `filter`, default-constructed if the filter was
+  /// absent (creating the nodes on its path).
+  Payload& emplace(std::string_view filter) {
+    Node* node = &root_;
+    for (std::size_t pos = 0; pos != no_more_levels;) {
+      auto [level, next] = next_level(filter, pos);
+      node = &child_or_create(*node, level);
+      pos = next;
+    }
+    if (!node->terminal) {
+      node->terminal = std::make_unique<Terminal>(Terminal{std::string(filter), Payload{}});
+      ++size_;
+    }
+    return node->terminal->payload;
+  }
+
+  [[nodiscard]] Payload* find(std::string_view filter) noexcept {
+    Node* node = find_node(filter);
+    return node && node->terminal ? &node->terminal->payload : nullptr;
+  }
+  [[nodiscard]] const Payload* find(std::string_view filter) const noexcept {
+    return const_cast<FilterTrie*>(this)->find(filter);
+  }
+
+  /// Removes `filter` and its payload, pruning nodes left without filters
+  /// below them. Returns whether the filter was stored.
+  bool erase(std::string_view filter) { return erase_below(root_, filter, 0); }
+
+  /// Calls f(const Terminal&) once for every stored filter that matches the
+  /// topic name (rules at the top of this file). f must not modify the trie.
+  template <class F>
+  void match(std::string_view topic, F&& f) const {
+    // A leading wildcard does not match '$' topics (4.7.2).
+    const bool wildcards_apply = !is_dollar_topic(topic);
+    if (wildcards_apply && root_.hash && root_.hash->terminal) {
+      f(*root_.hash->terminal);
+    }
+    auto [level, next] = next_level(topic, 0);
+    if (const Node* child = root_.children.find(level)) {
+      match_below(*child, topic, next, f);
+    }
+    if (wildcards_apply && root_.plus) {
+      match_below(*root_.plus, topic, next, f);
+    }
+  }
+
+  /// Calls f(const Terminal&) for every stored filter.
+  template <class F>
+  void for_each(F&& f) const {
+    visit(root_, f);
+  }
+
+  /// Number of stored filters.
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  /// Number of nodes, not counting the root: one per distinct filter prefix.
+  [[nodiscard]] std::size_t node_count() const noexcept { return node_count_; }
+
+  void clear() {
+    root_ = Node{};
+    size_ = 0;
+    node_count_ = 0;
+  }
+
+ private:
+  struct Node {
+    ChildMap<Node> children;     // literal levels
+    std::unique_ptr<Node> plus;  // the '+' level
+    std::unique_ptr<Node> hash;  // the '#' level; always a leaf
+    std::unique_ptr<Terminal> terminal;
+
+    [[nodiscard]] bool empty() const noexcept { return children.empty() && !plus && !hash && !terminal; }
+  };
+
+  Node& child_or_create(Node& node, std::string_view level) {
+    if (level == "+" || level == "#") {
+      auto& slot = level == "+" ? node.plus : node.hash;
+      if (!slot) {
+        slot = std::make_unique<Node>();
+        ++node_count_;
+      }
+      return *slot;
+    }
+    auto [child, created] = node.children.emplace(level);
+    if (created) {
+      ++node_count_;
+    }
+    return *child;
+  }
+
+  static Node* child_of(const Node& node, std::string_view level) noexcept {
+    if (level == "+") {
+      return node.plus.get();
+    }
+    if (level == "#") {
+      return node.hash.get();
+    }
+    return node.children.find(level);
+  }
+
+  void remove_child(Node& node, std::string_view level) {
+    if (level == "+") {
+      node.plus.reset();
+    } else if (level == "#") {
+      node.hash.reset();
+    } else {
+      node.children.erase(level);
+    }
+    --node_count_;
+  }
+
+  Node* find_node(std::string_view filter) noexcept {
+    Node* node = &root_;
+    for (std::size_t pos = 0; pos != no_more_levels && node;) {
+      auto [level, next] = next_level(filter, pos);
+      node = child_of(*node, level);
+      pos = next;
+    }
+    return node;
+  }
+
+  bool erase_below(Node& node, std::string_view filter, std::size_t pos) {
+    if (pos == no_more_levels) {
+      if (!node.terminal) {
+        return false;
+      }
+      node.terminal.reset();
+      --size_;
+      return true;
+    }
+    auto [level, next] = next_level(filter, pos);
+    Node* child = child_of(node, level);
+    if (!child || !erase_below(*child, filter, next)) {
+      return false;
+    }
+    if (child->empty()) {
+      remove_child(node, level);
+    }
+    return true;
+  }
+
+  // `node` has consumed the topic levels before `pos`.
+  template <class F>
+  static void match_below(const Node& node, std::string_view topic, std::size_t pos, F& f) {
+    // '#' also matches the parent level (4.7.1.2), so it matches whether or
+    // not levels remain.
+    if (node.hash && node.hash->terminal) {
+      f(*node.hash->terminal);
+    }
+    if (pos == no_more_levels) {
+      if (node.terminal) {
+        f(*node.terminal);
+      }
+      return;
+    }
+    auto [level, next] = next_level(topic, pos);
+    if (const Node* child = node.children.find(level)) {
+      match_below(*child, topic, next, f);
+    }
+    if (node.plus) {
+      match_below(*node.plus, topic, next, f);
+    }
+  }
+
+  template <class F>
+  static void visit(const Node& node, F& f) {
+    if (node.terminal) {
+      f(*node.terminal);
+    }
+    node.children.for_each([&](std::string_view, const Node& child) { visit(child, f); });
+    if (node.plus) {
+      visit(*node.plus, f);
+    }
+    if (node.hash) {
+      visit(*node.hash, f);
+    }
+  }
+
+  Node root_;
+  std::size_t size_ = 0;
+  std::size_t node_count_ = 0;
+};
+
+}  // namespace actormq::core

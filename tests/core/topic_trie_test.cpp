@@ -1,0 +1,388 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "core/route_table.hpp"
+#include "core/topic_trie.hpp"
+
+using actormq::core::FilterTrie;
+using actormq::core::RouteTable;
+
+namespace {
+
+struct SubOpts {
+  int qos = 0;
+  bool operator==(const SubOpts&) const = default;
+};
+
+using Table = RouteTable<std::uint64_t, SubOpts>;
+using Hit = std::pair<std::string, std::uint64_t>;
+
+std::vector<Hit> hits(const Table& table, std::string_view topic) {
+  std::vector<Hit> out;
+  table.match(topic, [&](std::string_view filter, std::uint64_t key, const SubOpts&) {
+    out.emplace_back(std::string(filter), key);
+  });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> split(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    auto slash = s.find('/', start);
+    if (slash == std::string_view::npos) {
+      out.emplace_back(s.substr(start));
+      return out;
+    }
+    out.emplace_back(s.substr(start, slash - start));
+    start = slash + 1;
+  }
+}
+
+// Reference matcher, written straight from MQTT 4.7 with no shared code.
+bool reference_match(std::string_view filter, std::string_view topic) {
+  auto f = split(filter);
+  auto t = split(topic);
+  if (!topic.empty() && topic[0] == '$' && (f[0] == "+" || f[0] == "#")) {
+    return false;
+  }
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (f[i] == "#") {
+      return true;
+    }
+    if (i >= t.size()) {
+      return false;
+    }
+    if (f[i] != "+" && f[i] != t[i]) {
+      return false;
+    }
+  }
+  return f.size() == t.size();
+}
+
+bool table_matches(std::string_view filter, std::string_view topic) {
+  Table t;
+  t.insert(filter, 1, {});
+  return !hits(t, topic).empty();
+}
+
+}  // namespace
+
+TEST_CASE("topic_trie: level splitting keeps empty levels") {
+  CHECK(split("a//b").size() == 3);
+  std::vector<std::string> levels;
+  for (std::size_t pos = 0; pos != actormq::core::no_more_levels;) {
+    auto [level, next] = actormq::core::next_level("/a/", pos);
+    levels.emplace_back(level);
+    pos = next;
+  }
+  CHECK(levels == std::vector<std::string>{"", "a", ""});
+  CHECK(actormq::core::has_wildcard("a/+/b"));
+  CHECK(actormq::core::has_wildcard("#"));
+  CHECK_FALSE(actormq::core::has_wildcard("a/b"));
+}
+
+TEST_CASE("topic_trie: the examples of the rules") {
+  struct Case {
+    const char* filter;
+    const char* topic;
+    bool match;
+  };
+  const Case cases[] = {
+      {"sport/+", "sport/tennis", true},
+      {"sport/+", "sport/", true},
+      {"sport/+", "sport", false},
+      {"sport/+", "sport/tennis/player1", false},
+      {"+/+", "/finance", true},
+      {"+/+", "a/b", true},
+      {"+/+", "a", false},
+      {"+/+", "a/b/c", false},
+      {"/+", "/finance", true},
+      {"/+", "finance", false},
+      {"+", "finance", true},
+      {"+", "/finance", false},
+      {"sport/#", "sport", true},
+      {"sport/#", "sport/", true},
+      {"sport/#", "sport/tennis/player1", true},
+      {"sport/#", "sports", false},
+      {"sport/#", "sportx/tennis", false},
+      {"sport/tennis/#", "sport/tennis", true},
+      {"sport/tennis/#", "sport", false},
+      {"#", "a/b/c", true},
+      {"#", "/", true},
+      {"#", "$SYS/monitor/Clients", false},
+      {"+/monitor/Clients", "$SYS/monitor/Clients", false},
+      {"$SYS/#", "$SYS", true},
+      {"$SYS/#", "$SYS/broker/uptime", true},
+      {"$SYS/monitor/+", "$SYS/monitor/Clients", true},
+      {"a/+", "a/$b", true},
+      {"a/#", "a/$b/c", true},
+      {"Sport/#", "sport", false},
+      {"a/b", "a/b", true},
+      {"a/b", "a/b/", false},
+      {"a//b", "a//b", true},
+      {"a/+/b", "a//b", true},
+      {"+/+/+", "a//b", true},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.filter);
+    CAPTURE(c.topic);
+    CHECK(table_matches(c.filter, c.topic) == c.match);
+    CHECK(reference_match(c.filter, c.topic) == c.match);
+  }
+}
+
+TEST_CASE("topic_trie: exact filters stay out of the trie") {
+  Table t;
+  CHECK(t.insert("a/b/c", 1, {}));
+  CHECK(t.insert("$SYS/broker/uptime", 1, {}));
+  CHECK(t.trie_node_count() == 0);
+  CHECK(t.exact_filter_count() == 2);
+  CHECK(t.wildcard_filter_count() == 0);
+  CHECK(hits(t, "a/b/c") == std::vector<Hit>{{"a/b/c", 1}});
+  CHECK(hits(t, "$SYS/broker/uptime") == std::vector<Hit>{{"$SYS/broker/uptime", 1}});
+  CHECK(hits(t, "a/b").empty());
+}
+
+TEST_CASE("topic_trie: node count grows per distinct prefix and prunes on removal") {
+  Table t;
+  CHECK(t.insert("a/+/c", 1, {}));
+  CHECK(t.trie_node_count() == 3);  // a, +, c
+  CHECK(t.insert("a/+/d", 1, {}));
+  CHECK(t.trie_node_count() == 4);  // shares a, +
+  CHECK(t.insert("a/#", 1, {}));
+  CHECK(t.trie_node_count() == 5);
+  CHECK(t.insert("+/x", 2, {}));
+  CHECK(t.trie_node_count() == 7);
+  CHECK(t.insert("#", 3, {}));
+  CHECK(t.trie_node_count() == 8);
+  CHECK(t.wildcard_filter_count() == 5);
+
+  CHECK(t.erase("a/+/c", 1));
+  CHECK(t.trie_node_count() == 7);  // only c goes
+  CHECK(t.erase("a/+/d", 1));
+  CHECK(t.trie_node_count() == 5);  // d and the now empty + go; a stays for a/#
+  CHECK_FALSE(t.erase("a/+/d", 1));
+  CHECK(t.erase("a/#", 1));
+  CHECK(t.trie_node_count() == 3);
+  CHECK(t.erase("#", 3));
+  CHECK(t.erase("+/x", 2));
+  CHECK(t.trie_node_count() == 0);
+  CHECK(t.empty());
+  CHECK(t.filter_count() == 0);
+}
+
+TEST_CASE("topic_trie: a prefix filter keeps its node when a longer one goes") {
+  Table t;
+  t.insert("a/+", 1, {});
+  t.insert("a/+/b/#", 1, {});
+  CHECK(t.trie_node_count() == 4);
+  CHECK(t.erase("a/+/b/#", 1));
+  CHECK(t.trie_node_count() == 2);
+  CHECK(hits(t, "a/x") == std::vector<Hit>{{"a/+", 1}});
+  CHECK(t.erase("a/+", 1));
+  CHECK(t.trie_node_count() == 0);
+}
+
+TEST_CASE("topic_trie: erasing an absent route changes nothing") {
+  Table t;
+  t.insert("a/+", 1, {});
+  CHECK_FALSE(t.erase("a/+", 2));
+  CHECK_FALSE(t.erase("a/+/c", 1));
+  CHECK_FALSE(t.erase("a", 1));
+  CHECK_FALSE(t.erase("+", 1));
+  CHECK(t.trie_node_count() == 2);
+  CHECK(t.route_count() == 1);
+}
+
+TEST_CASE("topic_trie: $SYS topics and leading wildcards") {
+  Table t;
+  t.insert("#", 1, {});
+  t.insert("+/broker/uptime", 2, {});
+  t.insert("$SYS/#", 3, {});
+  t.insert("$SYS/broker/+", 4, {});
+  t.insert("$SYS/broker/uptime", 5, {});
+  t.insert("+/+/+", 6, {});
+  CHECK(hits(t, "$SYS/broker/uptime") ==
+        std::vector<Hit>{{"$SYS/#", 3}, {"$SYS/broker/+", 4}, {"$SYS/broker/uptime", 5}});
+  CHECK(hits(t, "$SYS") == std::vector<Hit>{{"$SYS/#", 3}});
+  CHECK(hits(t, "x/broker/uptime") == std::vector<Hit>{{"#", 1}, {"+/+/+", 6}, {"+/broker/uptime", 2}});
+  // '$' is special only at the start of the topic name.
+  CHECK(hits(t, "a/$SYS/x") == std::vector<Hit>{{"#", 1}, {"+/+/+", 6}});
+}
+
+TEST_CASE("topic_trie: overlapping filters each match once") {
+  Table t;
+  t.insert("a/b/c", 1, {});
+  t.insert("a/b/+", 1, {});
+  t.insert("a/+/c", 1, {});
+  t.insert("a/#", 1, {});
+  t.insert("a/b/c/#", 1, {});
+  t.insert("+/b/c", 1, {});
+  t.insert("#", 1, {});
+  t.insert("a/b", 1, {});
+  auto h = hits(t, "a/b/c");
+  CHECK(h == std::vector<Hit>{{"#", 1}, {"+/b/c", 1}, {"a/#", 1}, {"a/+/c", 1}, {"a/b/+", 1}, {"a/b/c", 1},
+                              {"a/b/c/#", 1}});
+}
+
+TEST_CASE("topic_trie: many keys on one filter, removing one keeps the others") {
+  Table t;
+  constexpr std::uint64_t n = 100;  // well past the route set's index threshold
+  for (std::uint64_t k = 1; k <= n; ++k) {
+    CHECK(t.insert("fleet/+/cmd", k, SubOpts{static_cast<int>(k % 3)}));
+    CHECK(t.insert("fleet/7/cmd", k, {}));
+  }
+  CHECK(t.route_count() == 2 * n);
+  CHECK(t.filter_count() == 2);
+  CHECK(t.routes("fleet/+/cmd")->indexed());
+  // Re-inserting replaces the value and adds nothing.
+  CHECK_FALSE(t.insert("fleet/+/cmd", 5, SubOpts{2}));
+  CHECK(t.find("fleet/+/cmd", 5)->qos == 2);
+  CHECK(t.route_count() == 2 * n);
+
+  for (std::uint64_t k = 1; k <= n; k += 2) {
+    CHECK(t.erase("fleet/+/cmd", k));
+  }
+  CHECK_FALSE(t.erase("fleet/+/cmd", 1));
+  CHECK(t.route_count() == 2 * n - n / 2);
+  std::set<std::uint64_t> keys;
+  t.match("fleet/3/cmd", [&](std::string_view filter, std::uint64_t key, const SubOpts& opts) {
+    CHECK(filter == "fleet/+/cmd");
+    CHECK(opts.qos == static_cast<int>(key % 3));
+    CHECK(keys.insert(key).second);
+  });
+  CHECK(keys.size() == n / 2);
+  for (std::uint64_t k = 2; k <= n; k += 2) {
+    CHECK(keys.count(k) == 1);
+    CHECK(t.find("fleet/+/cmd", k) != nullptr);
+  }
+  // Dropping below the threshold goes back to the linear route set, still correct.
+  for (std::uint64_t k = 2; k <= n - 10; k += 2) {
+    CHECK(t.erase("fleet/+/cmd", k));
+  }
+  CHECK_FALSE(t.routes("fleet/+/cmd")->indexed());
+  CHECK(t.routes("fleet/+/cmd")->size() == 5);
+  CHECK(t.find("fleet/+/cmd", n) != nullptr);
+  CHECK(t.find("fleet/+/cmd", n - 10) == nullptr);
+  CHECK(hits(t, "fleet/7/cmd").size() == 5 + n);
+}
+
+TEST_CASE("topic_trie: wide levels move children to a hash map and back out") {
+  Table t;
+  for (int i = 0; i < 100; ++i) {
+    t.insert("dev/" + std::to_string(i) + "/+", 1, {});
+  }
+  CHECK(t.trie_node_count() == 1 + 100 * 2);
+  for (int i = 0; i < 100; ++i) {
+    CAPTURE(i);
+    CHECK(hits(t, "dev/" + std::to_string(i) + "/x") == std::vector<Hit>{{"dev/" + std::to_string(i) + "/+", 1}});
+  }
+  for (int i = 0; i < 100; ++i) {
+    CHECK(t.erase("dev/" + std::to_string(i) + "/+", 1));
+  }
+  CHECK(t.trie_node_count() == 0);
+}
+
+TEST_CASE("topic_trie: for_each visits every route") {
+  Table t;
+  t.insert("a", 1, {});
+  t.insert("a/+", 2, {});
+  t.insert("#", 3, {});
+  t.insert("#", 4, {});
+  std::vector<Hit> all;
+  t.for_each([&](std::string_view f, std::uint64_t k, const SubOpts&) { all.emplace_back(std::string(f), k); });
+  std::sort(all.begin(), all.end());
+  CHECK(all == std::vector<Hit>{{"#", 3}, {"#", 4}, {"a", 1}, {"a/+", 2}});
+  t.clear();
+  CHECK(t.empty());
+  CHECK(t.trie_node_count() == 0);
+  CHECK(hits(t, "a").empty());
+}
+
+TEST_CASE("topic_trie: FilterTrie stores one payload per filter") {
+  FilterTrie<int> trie;
+  trie.emplace("a/+") = 7;
+  CHECK(trie.emplace("a/+") == 7);
+  CHECK(trie.size() == 1);
+  CHECK(*trie.find("a/+") == 7);
+  CHECK(trie.find("a") == nullptr);
+  CHECK(trie.find("a/+/b") == nullptr);
+  int seen = 0;
+  trie.match("a/b", [&](const auto& terminal) {
+    CHECK(terminal.filter == "a/+");
+    seen += terminal.payload;
+  });
+  CHECK(seen == 7);
+  CHECK(trie.erase("a/+"));
+  CHECK_FALSE(trie.erase("a/+"));
+  CHECK(trie.node_count() == 0);
+}
+
+TEST_CASE("topic_trie: randomized cross-check against the reference matcher") {
+  std::mt19937 rng(20261122);
+  const std::vector<std::string> words = {"a", "b", "c", "", "$SYS", "$x", "dev"};
+  auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+  auto random_topic = [&] {
+    std::string s;
+    std::size_t levels = 1 + pick(4);
+    for (std::size_t i = 0; i < levels; ++i) {
+      s += (i ? "/" : "") + words[pick(words.size())];
+    }
+    return s;
+  };
+  auto random_filter = [&] {
+    std::string s;
+    std::size_t levels = 1 + pick(4);
+    for (std::size_t i = 0; i < levels; ++i) {
+      const auto r = pick(10);
+      const std::string level = r < 3 ? std::string("+") : r == 3 ? std::string("#") : words[pick(words.size())];
+      s += (i ? "/" : "") + level;
+      if (level == "#") {
+        break;
+      }
+    }
+    return s;
+  };
+
+  Table table;
+  std::set<Hit> model;
+  for (int round = 0; round < 4000; ++round) {
+    std::string filter = random_filter();
+    std::uint64_t key = 1 + pick(5);
+    if (pick(3) == 0) {
+      CHECK(table.erase(filter, key) == (model.erase({filter, key}) == 1));
+    } else {
+      CHECK(table.insert(filter, key, {}) == model.insert({filter, key}).second);
+    }
+    CHECK(table.route_count() == model.size());
+    if (round % 10 == 0) {
+      for (int q = 0; q < 20; ++q) {
+        std::string topic = random_topic();
+        std::vector<Hit> expected;
+        for (const auto& h : model) {
+          if (reference_match(h.first, topic)) {
+            expected.push_back(h);
+          }
+        }
+        CAPTURE(topic);
+        CHECK(hits(table, topic) == expected);
+      }
+    }
+  }
+  // Removing everything leaves an empty trie: pruning missed no node.
+  for (const auto& [filter, key] : model) {
+    CHECK(table.erase(filter, key));
+  }
+  CHECK(table.empty());
+  CHECK(table.filter_count() == 0);
+  CHECK(table.trie_node_count() == 0);
+}
