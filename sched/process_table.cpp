@@ -41,17 +41,28 @@ Pid ProcessTable::allocate() {
   return Pid(node_, serial);
 }
 
-void ProcessTable::publish(Pid pid, Process* p) {
+void ProcessTable::publish(Pid pid, Process* p, unsigned home) {
   auto bits = reinterpret_cast<std::uintptr_t>(p);
-  slot(pid.index())->word.fetch_or(bits & ptr_mask, std::memory_order_release);
+  std::uint64_t value = (bits & ptr_mask) | (std::uint64_t{home & 0xFF} << home_shift);
+  slot(pid.index())->word.fetch_or(value, std::memory_order_release);
+}
+
+void ProcessTable::set_home(Pid pid, unsigned home) {
+  auto& word = slot(pid.index())->word;
+  std::uint64_t w = word.load(std::memory_order_relaxed);
+  std::uint64_t desired;
+  do {
+    desired = (w & ~home_mask) | (std::uint64_t{home & 0xFF} << home_shift);
+  } while (!word.compare_exchange_weak(w, desired, std::memory_order_release,
+                                       std::memory_order_relaxed));
 }
 
 void ProcessTable::remove(Pid pid) {
   Slot* s = slot(pid.index());
-  s->word.fetch_and(~ptr_mask, std::memory_order_acq_rel);
+  s->word.fetch_and(reader_mask, std::memory_order_acq_rel);
   // Senders that read the pointer before it was cleared finish within a few
   // instructions; wait for them before the process's memory may go.
-  while ((s->word.load(std::memory_order_acquire) & ~ptr_mask) != 0) {
+  while ((s->word.load(std::memory_order_acquire) & reader_mask) != 0) {
     std::this_thread::yield();
   }
   std::lock_guard lock(alloc_mutex_);
@@ -89,7 +100,7 @@ std::vector<Process*> ProcessTable::take_all() {
   std::lock_guard lock(alloc_mutex_);
   for (std::uint32_t i = 1; i < next_unused_; ++i) {
     Slot* s = slot(i);
-    std::uint64_t w = s == nullptr ? 0 : s->word.fetch_and(~ptr_mask, std::memory_order_acq_rel);
+    std::uint64_t w = s == nullptr ? 0 : s->word.fetch_and(reader_mask, std::memory_order_acq_rel);
     if ((w & ptr_mask) != 0) {
       out.push_back(reinterpret_cast<Process*>(w & ptr_mask));
     }

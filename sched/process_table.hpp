@@ -1,11 +1,13 @@
 #pragma once
 // The local process table: pid index -> Process*, safe against concurrent exit.
 //
-// A slot's word holds the process pointer in its low 48 bits and a count of
-// readers in its high 16 bits. A sender announces itself with one fetch_add,
-// reads the pointer, delivers, and leaves with one fetch_sub; an exiting
-// process clears the pointer and waits for the reader count to drain before
-// its memory is freed. No reference counts on the hot path, no locks.
+// A slot's word holds the process pointer in its low 48 bits, the id of its
+// home scheduler in the next 8 and a count of readers in the top 8. A sender
+// on another thread announces itself with one fetch_add, reads the pointer,
+// delivers, and leaves with one fetch_sub; an exiting process clears the
+// pointer and waits for the reader count to drain before its memory is freed.
+// A sender running on the process's home scheduler needs neither: only that
+// thread frees or migrates the process. No reference counts, no locks.
 
 #include <atomic>
 #include <cstdint>
@@ -28,8 +30,13 @@ class ProcessTable {
 
   /// Thread-safe. Reserves a slot and returns the pid the process will have.
   Pid allocate();
-  /// Thread-safe. Makes `p` reachable under `pid` (from allocate()).
-  void publish(Pid pid, Process* p);
+  /// Thread-safe. Makes `p`, homed on scheduler `home`, reachable under `pid`.
+  void publish(Pid pid, Process* p, unsigned home);
+  /// Owner-only (the process's current home): records a migration.
+  void set_home(Pid pid, unsigned home);
+  /// Owner-only (scheduler `home`): the process if it is live and homed on
+  /// `home`, else nullptr. The caller must be running on that scheduler.
+  Process* local(Pid pid, unsigned home) const;
   /// Thread-safe. Makes the pid unreachable, waits for readers, frees the slot.
   void remove(Pid pid);
 
@@ -55,7 +62,11 @@ class ProcessTable {
   static constexpr std::uint32_t chunk_size = 1u << chunk_bits;
   static constexpr std::uint32_t max_chunks = 1u << (Pid::index_bits - chunk_bits);
   static constexpr std::uint64_t ptr_mask = (std::uint64_t{1} << 48) - 1;
-  static constexpr std::uint64_t reader_one = std::uint64_t{1} << 48;
+  static constexpr int home_shift = 48;
+  static constexpr std::uint64_t home_mask = std::uint64_t{0xFF} << home_shift;
+  // At most 255 threads may be inside with_process at once.
+  static constexpr std::uint64_t reader_one = std::uint64_t{1} << 56;
+  static constexpr std::uint64_t reader_mask = std::uint64_t{0xFF} << 56;
 
   Slot* slot(std::uint32_t index) const;
 
@@ -69,6 +80,21 @@ class ProcessTable {
 inline ProcessTable::Slot* ProcessTable::slot(std::uint32_t index) const {
   Slot* chunk = chunks_[index >> chunk_bits].load(std::memory_order_acquire);
   return chunk == nullptr ? nullptr : &chunk[index & (chunk_size - 1)];
+}
+
+inline Process* ProcessTable::local(Pid pid, unsigned home) const {
+  if (pid.node() != node_ || pid.index() == 0) {
+    return nullptr;
+  }
+  Slot* s = slot(pid.index());
+  if (s == nullptr) {
+    return nullptr;
+  }
+  std::uint64_t w = s->word.load(std::memory_order_acquire);
+  if (((w & home_mask) >> home_shift) != home) {
+    return nullptr;
+  }
+  return reinterpret_cast<Process*>(w & ptr_mask);
 }
 
 }  // namespace actormq::sched

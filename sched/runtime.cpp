@@ -10,6 +10,7 @@ Runtime::Runtime(RuntimeConfig config) : config_(config), table_(config.node) {
   unsigned n = config_.schedulers != 0 ? config_.schedulers : std::thread::hardware_concurrency();
   n = std::max(1u, std::min(n, 64u));  // the idle mask has 64 bits
   config_.schedulers = n;
+  idle_mask_.store(n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1);
   for (unsigned i = 0; i < n; ++i) {
     schedulers_.push_back(std::make_unique<Scheduler>(*this, i));
   }
@@ -48,7 +49,7 @@ Pid Runtime::spawn(std::unique_ptr<Process> p, SpawnOptions options) {
   p->pinned_ = p->pinned_ || options.pinned;
   live_.fetch_add(1, std::memory_order_relaxed);
   // The mailbox starts blocked: a new process costs nothing until it gets mail.
-  table_.publish(pid, p.release());
+  table_.publish(pid, p.release(), home.id());
   if (options.start) {
     deliver(pid, make_signal<signal::Start>());
   }
@@ -60,6 +61,21 @@ Pid Runtime::spawn(std::unique_ptr<Process> p, SpawnOptions options) {
 }
 
 bool Runtime::deliver(Pid to, MessagePtr msg) {
+  Scheduler* here = Scheduler::current();
+  if (here != nullptr && &here->runtime() == this) {
+    // Fast path: the target lives on this thread, so it cannot end or move meanwhile.
+    if (Process* p = table_.local(to, here->id()); p != nullptr && p->self() == to) {
+      switch (p->mailbox_.push(std::move(msg))) {
+        case Mailbox::PushResult::woke_reader:
+          here->schedule(p);
+          return true;
+        case Mailbox::PushResult::queued:
+          return true;
+        case Mailbox::PushResult::closed:
+          return false;
+      }
+    }
+  }
   bool queued = false;
   table_.with_process(to, [&](Process& p) {
     switch (p.mailbox_.push(std::move(msg))) {

@@ -81,7 +81,7 @@ class Runtime {
   Scheduler& place(const SpawnOptions& options);
   /// Called by a scheduler after a process ended: frees it.
   void reap(Process* p);
-  /// Owner-only (scheduler `id`): whether that scheduler's run queue is empty.
+  /// Thread-safe: records whether scheduler `id` has nothing to run.
   void set_idle(unsigned id, bool idle);
   /// Thread-safe: takes one idle scheduler other than `self` for work sharing.
   Scheduler* claim_idle(unsigned self);

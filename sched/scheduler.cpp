@@ -182,18 +182,23 @@ void Scheduler::share_work() {
   if (idle == nullptr) {
     return;
   }
-  std::uint32_t to_move = local_len_ / 2;
+  const std::uint32_t half = local_len_ / 2;
+  std::uint32_t to_move = half;
   std::uint32_t n = local_len_;
   for (std::uint32_t i = 0; i < n; ++i) {
     Process* p = pop_local();
     if (to_move > 0 && !p->pinned_) {
       p->home_.store(idle, std::memory_order_relaxed);
+      runtime_.table().set_home(p->self(), idle->id());
       idle->schedule(p);
       stolen_.fetch_add(1, std::memory_order_relaxed);
       --to_move;
     } else {
       push_local(p);
     }
+  }
+  if (to_move == half) {
+    runtime_.set_idle(idle->id(), true);  // everything here was pinned: give it back
   }
   queue_len_.store(local_len_, std::memory_order_relaxed);
 }
