@@ -1,0 +1,168 @@
+#pragma once
+// The in-memory index of retained messages: topic name -> entry, stored as a
+// trie over topic levels so that a new subscription's filter finds every
+// retained topic it matches by walking the filter, not by testing every
+// stored topic (matching rules at the top of core/topic_trie.hpp). The
+// durable copy lives in persist/; this index is rebuilt from it at start.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/topic_trie.hpp"
+
+namespace actormq::core {
+
+/// Topic name -> Value (a retained message, or a handle to one). Topic names
+/// must be valid (mqtt/topic.hpp): no '+' or '#'.
+///
+/// Owner-only: not thread-safe. Const members may run concurrently with each
+/// other while nobody mutates.
+template <class Value>
+class RetainedIndex {
+ public:
+  RetainedIndex() = default;
+  RetainedIndex(const RetainedIndex&) = delete;
+  RetainedIndex& operator=(const RetainedIndex&) = delete;
+  RetainedIndex(RetainedIndex&&) noexcept = default;
+  RetainedIndex& operator=(RetainedIndex&&) noexcept = default;
+
+  /// Stores `value` for `topic`, replacing any previous one (3.3.1.3: a new
+  /// retained message replaces the old). Returns true when the topic was new.
+  bool set(std::string_view topic, Value value) {
+    Node* node = &root_;
+    for (std::size_t pos = 0; pos != no_more_levels;) {
+      auto [level, next] = next_level(topic, pos);
+      auto [child, created] = node->children.emplace(level);
+      if (created) {
+        ++node_count_;
+      }
+      node = child;
+      pos = next;
+    }
+    if (node->entry) {
+      node->entry->value = std::move(value);
+      return false;
+    }
+    node->entry = std::make_unique<Entry>(Entry{std::string(topic), std::move(value)});
+    ++size_;
+    return true;
+  }
+
+  /// Removes the entry of `topic` (a retained PUBLISH with an empty payload,
+  /// 3.3.1.3), pruning nodes left empty. Returns whether it existed.
+  bool erase(std::string_view topic) { return erase_below(root_, topic, 0); }
+
+  [[nodiscard]] const Value* find(std::string_view topic) const noexcept {
+    const Node* node = &root_;
+    for (std::size_t pos = 0; pos != no_more_levels && node;) {
+      auto [level, next] = next_level(topic, pos);
+      node = node->children.find(level);
+      pos = next;
+    }
+    return node && node->entry ? &node->entry->value : nullptr;
+  }
+
+  /// Calls f(std::string_view topic, const Value&) once for every stored
+  /// topic the filter matches. '#' visits a whole subtree; a leading wildcard
+  /// skips '$' topics (4.7.2). f must not modify the index.
+  template <class F>
+  void match(std::string_view filter, F&& f) const {
+    match_below(root_, filter, 0, true, f);
+  }
+
+  /// Calls f(std::string_view topic, const Value&) for every stored topic.
+  template <class F>
+  void for_each(F&& f) const {
+    collect(root_, false, f);
+  }
+
+  /// Number of stored topics.
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  /// Number of trie nodes, root excluded: one per distinct topic prefix.
+  [[nodiscard]] std::size_t node_count() const noexcept { return node_count_; }
+
+  void clear() {
+    root_ = Node{};
+    size_ = 0;
+    node_count_ = 0;
+  }
+
+ private:
+  struct Entry {
+    std::string topic;
+    Value value;
+  };
+  struct Node {
+    ChildMap<Node> children;
+    std::unique_ptr<Entry> entry;
+  };
+
+  bool erase_below(Node& node, std::string_view topic, std::size_t pos) {
+    if (pos == no_more_levels) {
+      if (!node.entry) {
+        return false;
+      }
+      node.entry.reset();
+      --size_;
+      return true;
+    }
+    auto [level, next] = next_level(topic, pos);
+    Node* child = node.children.find(level);
+    if (!child || !erase_below(*child, topic, next)) {
+      return false;
+    }
+    if (!child->entry && child->children.empty()) {
+      node.children.erase(level);
+      --node_count_;
+    }
+    return true;
+  }
+
+  // `node` has consumed the filter levels before `pos`; at_root is true for
+  // the root, whose children are first levels.
+  template <class F>
+  static void match_below(const Node& node, std::string_view filter, std::size_t pos, bool at_root, F& f) {
+    if (pos == no_more_levels) {
+      if (node.entry) {
+        f(std::string_view(node.entry->topic), std::as_const(node.entry->value));
+      }
+      return;
+    }
+    auto [level, next] = next_level(filter, pos);
+    if (level == "#") {
+      // '#' includes the parent level (4.7.1.2): "sport/#" matches "sport".
+      collect(node, at_root, f);
+    } else if (level == "+") {
+      node.children.for_each([&](std::string_view name, const Node& child) {
+        if (!(at_root && is_dollar_topic(name))) {
+          match_below(child, filter, next, false, f);
+        }
+      });
+    } else if (const Node* child = node.children.find(level)) {
+      match_below(*child, filter, next, false, f);
+    }
+  }
+
+  // Every entry at and below `node`; skip_dollar drops first levels starting with '$'.
+  template <class F>
+  static void collect(const Node& node, bool skip_dollar, F& f) {
+    if (node.entry) {
+      f(std::string_view(node.entry->topic), std::as_const(node.entry->value));
+    }
+    node.children.for_each([&](std::string_view name, const Node& child) {
+      if (!(skip_dollar && is_dollar_topic(name))) {
+        collect(child, false, f);
+      }
+    });
+  }
+
+  Node root_;
+  std::size_t size_ = 0;
+  std::size_t node_count_ = 0;
+};
+
+}  // namespace actormq::core

@@ -1,0 +1,225 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/retained_index.hpp"
+
+using actormq::core::RetainedIndex;
+
+namespace {
+
+using Index = RetainedIndex<std::string>;
+
+std::vector<std::string> topics(const Index& index, std::string_view filter) {
+  std::vector<std::string> out;
+  index.match(filter, [&](std::string_view topic, const std::string& value) {
+    CHECK(value == "v:" + std::string(topic));
+    out.emplace_back(topic);
+  });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> split(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    auto slash = s.find('/', start);
+    if (slash == std::string_view::npos) {
+      out.emplace_back(s.substr(start));
+      return out;
+    }
+    out.emplace_back(s.substr(start, slash - start));
+    start = slash + 1;
+  }
+}
+
+// Reference matcher, written straight from MQTT 4.7 with no shared code.
+bool reference_match(std::string_view filter, std::string_view topic) {
+  auto f = split(filter);
+  auto t = split(topic);
+  if (!topic.empty() && topic[0] == '$' && (f[0] == "+" || f[0] == "#")) {
+    return false;
+  }
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (f[i] == "#") {
+      return true;
+    }
+    if (i >= t.size()) {
+      return false;
+    }
+    if (f[i] != "+" && f[i] != t[i]) {
+      return false;
+    }
+  }
+  return f.size() == t.size();
+}
+
+void put(Index& index, const std::string& topic) { index.set(topic, "v:" + topic); }
+
+}  // namespace
+
+TEST_CASE("retained_index: set replaces, find is exact, erase prunes") {
+  Index index;
+  CHECK(index.set("a/b/c", "v:a/b/c"));
+  CHECK(index.node_count() == 3);
+  CHECK_FALSE(index.set("a/b/c", "second"));
+  CHECK(*index.find("a/b/c") == "second");
+  CHECK(index.size() == 1);
+  CHECK(index.find("a/b") == nullptr);
+  CHECK(index.find("a/b/c/d") == nullptr);
+  CHECK(index.find("a/b/") == nullptr);
+
+  put(index, "a/b");
+  CHECK(index.node_count() == 3);  // a/b reuses its node
+  put(index, "a/x/y");
+  CHECK(index.node_count() == 5);
+  CHECK(index.size() == 3);
+
+  CHECK(index.erase("a/b/c"));
+  CHECK_FALSE(index.erase("a/b/c"));
+  CHECK(index.node_count() == 4);  // c pruned; b still holds an entry
+  CHECK(index.erase("a/b"));
+  CHECK(index.node_count() == 3);
+  CHECK_FALSE(index.erase("a"));  // an interior node without an entry
+  CHECK(index.node_count() == 3);
+  CHECK(index.erase("a/x/y"));
+  CHECK(index.node_count() == 0);
+  CHECK(index.empty());
+}
+
+TEST_CASE("retained_index: wildcard filters find the stored topics") {
+  Index index;
+  for (const char* t : {"sport", "sport/", "sport/tennis", "sport/tennis/player1", "sports", "/finance", "finance",
+                        "a//b", "$SYS/broker/uptime", "$SYS", "a/$b"}) {
+    put(index, t);
+  }
+  using V = std::vector<std::string>;
+  CHECK(topics(index, "sport/#") == V{"sport", "sport/", "sport/tennis", "sport/tennis/player1"});
+  CHECK(topics(index, "sport/+") == V{"sport/", "sport/tennis"});
+  CHECK(topics(index, "sport/tennis/#") == V{"sport/tennis", "sport/tennis/player1"});
+  CHECK(topics(index, "+") == V{"finance", "sport", "sports"});
+  CHECK(topics(index, "+/+") == V{"/finance", "a/$b", "sport/", "sport/tennis"});
+  CHECK(topics(index, "/+") == V{"/finance"});
+  CHECK(topics(index, "a/+/b") == V{"a//b"});
+  CHECK(topics(index, "#") == V{"/finance", "a/$b", "a//b", "finance", "sport", "sport/", "sport/tennis",
+                                 "sport/tennis/player1", "sports"});
+  CHECK(topics(index, "$SYS/#") == V{"$SYS", "$SYS/broker/uptime"});
+  CHECK(topics(index, "+/broker/uptime").empty());
+  CHECK(topics(index, "$SYS/+/uptime") == V{"$SYS/broker/uptime"});
+  CHECK(topics(index, "sport") == V{"sport"});
+  CHECK(topics(index, "nothing/#").empty());
+}
+
+TEST_CASE("retained_index: for_each visits every topic, clear empties") {
+  Index index;
+  put(index, "$SYS/x");
+  put(index, "a");
+  put(index, "a/b");
+  std::vector<std::string> all;
+  index.for_each([&](std::string_view topic, const std::string&) { all.emplace_back(topic); });
+  std::sort(all.begin(), all.end());
+  CHECK(all == std::vector<std::string>{"$SYS/x", "a", "a/b"});
+  index.clear();
+  CHECK(index.empty());
+  CHECK(index.node_count() == 0);
+  CHECK(topics(index, "#").empty());
+}
+
+TEST_CASE("retained_index: randomized cross-check against the reference matcher") {
+  std::mt19937 rng(1122);
+  const std::vector<std::string> words = {"a", "b", "c", "", "$SYS", "$x", "dev"};
+  auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+  auto random_topic = [&] {
+    std::string s;
+    std::size_t levels = 1 + pick(4);
+    for (std::size_t i = 0; i < levels; ++i) {
+      s += (i ? "/" : "") + words[pick(words.size())];
+    }
+    return s;
+  };
+  auto random_filter = [&] {
+    std::string s;
+    std::size_t levels = 1 + pick(4);
+    for (std::size_t i = 0; i < levels; ++i) {
+      const auto r = pick(10);
+      const std::string level = r < 3 ? std::string("+") : r == 3 ? std::string("#") : words[pick(words.size())];
+      s += (i ? "/" : "") + level;
+      if (level == "#") {
+        break;
+      }
+    }
+    return s;
+  };
+
+  Index index;
+  std::map<std::string, std::string> model;
+  for (int round = 0; round < 3000; ++round) {
+    std::string topic = random_topic();
+    if (pick(3) == 0) {
+      CHECK(index.erase(topic) == (model.erase(topic) == 1));
+    } else {
+      CHECK(index.set(topic, "v:" + topic) == model.emplace(topic, "v:" + topic).second);
+    }
+    CHECK(index.size() == model.size());
+    if (round % 10 == 0) {
+      for (int q = 0; q < 20; ++q) {
+        std::string filter = random_filter();
+        std::vector<std::string> expected;
+        for (const auto& [t, v] : model) {
+          if (reference_match(filter, t)) {
+            expected.push_back(t);
+          }
+        }
+        CAPTURE(filter);
+        CHECK(topics(index, filter) == expected);
+      }
+    }
+  }
+  for (const auto& [topic, value] : model) {
+    CHECK(index.erase(topic));
+  }
+  CHECK(index.empty());
+  CHECK(index.node_count() == 0);
+}
+
+TEST_CASE("retained_index: 100000 retained topics served to '#' and '+' subscribers") {
+  RetainedIndex<int> index;
+  int n = 0;
+  for (int site = 0; site < 100; ++site) {
+    for (int dev = 0; dev < 1000; ++dev) {
+      index.set("site" + std::to_string(site) + "/dev" + std::to_string(dev) + "/state", n++);
+    }
+  }
+  index.set("$SYS/broker/uptime", -1);
+  CHECK(index.size() == 100001);
+  CHECK(index.node_count() == 100 + 100 * 1000 * 2 + 3);
+
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t seen = 0;
+  long long sum = 0;
+  index.match("#", [&](std::string_view, int v) {
+    ++seen;
+    sum += v;
+  });
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  CHECK(seen == 100000);
+  CHECK(sum == 100000LL * 99999 / 2);
+  MESSAGE("'#' over 100000 retained topics: "
+          << std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count() << " us");
+
+  seen = 0;
+  index.match("site42/+/state", [&](std::string_view topic, int) {
+    CHECK(topic.substr(0, 7) == "site42/");
+    ++seen;
+  });
+  CHECK(seen == 1000);
+  seen = 0;
+  index.match("+/dev7/#", [&](std::string_view, int) { ++seen; });
+  CHECK(seen == 100);
+}
