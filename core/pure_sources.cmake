@@ -1,6 +1,7 @@
-# Pure building blocks of core/ (no sockets, threads or libuv), included by
-# core/CMakeLists.txt. The route table, topic trie and retained index are
-# header-only templates (core/route_table.hpp, core/topic_trie.hpp,
+# Pure building blocks of core/ (no sockets, threads of their own, or libuv),
+# included by core/CMakeLists.txt. The route table, topic trie and retained
+# index are header-only templates (core/route_table.hpp, core/topic_trie.hpp,
 # core/retained_index.hpp) and need no entry here.
 set(ACTORMQ_CORE_PURE_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/logger.cpp
 )

@@ -1,0 +1,108 @@
+#include "core/logger.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace actormq::core {
+
+std::optional<LogLevel> parse_log_level(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < log_level_names.size(); ++i) {
+    if (log_level_names[i] == name) {
+      return static_cast<LogLevel>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string format_log_line(std::chrono::system_clock::time_point when, LogLevel level, std::string_view message) {
+  using namespace std::chrono;
+  const auto since_epoch = when.time_since_epoch();
+  const std::time_t seconds = static_cast<std::time_t>(floor<std::chrono::seconds>(since_epoch).count());
+  const auto millis = floor<milliseconds>(since_epoch).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char stamp[40];
+  const int n = std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", utc.tm_year + 1900,
+                              utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                              static_cast<int>(millis));
+  std::string line;
+  line.reserve(static_cast<std::size_t>(n) + 10 + message.size());
+  line.append(stamp, static_cast<std::size_t>(n));
+  line.append(to_string(level));
+  line.append(": ");
+  line.append(message);
+  line.push_back('\n');
+  return line;
+}
+
+Logger::~Logger() { close_file_locked(); }
+
+Logger& Logger::global() {
+  // Leaked on purpose: threads may still log while static destructors run.
+  static Logger* instance = new Logger();
+  return *instance;
+}
+
+std::optional<std::string> Logger::open_file(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "a");
+  if (!file) {
+    return "cannot open log file " + path + ": " + std::strerror(errno);
+  }
+  std::lock_guard lock(mutex_);
+  close_file_locked();
+  file_ = file;
+  path_ = path;
+  sink_ = nullptr;
+  return std::nullopt;
+}
+
+std::optional<std::string> Logger::reopen() {
+  std::string path;
+  {
+    std::lock_guard lock(mutex_);
+    if (!file_) {
+      return std::nullopt;
+    }
+    path = path_;
+  }
+  return open_file(path);
+}
+
+void Logger::use_stderr() {
+  std::lock_guard lock(mutex_);
+  close_file_locked();
+  sink_ = nullptr;
+}
+
+void Logger::use_sink(Sink sink) {
+  std::lock_guard lock(mutex_);
+  close_file_locked();
+  sink_ = std::move(sink);
+}
+
+void Logger::write(LogLevel level, std::string_view message) {
+  if (!enabled(level)) {
+    return;
+  }
+  // Format outside the lock; only the write itself is serialized.
+  const std::string line = format_log_line(std::chrono::system_clock::now(), level, message);
+  std::lock_guard lock(mutex_);
+  if (sink_) {
+    sink_(line);
+    return;
+  }
+  std::FILE* out = file_ ? file_ : stderr;
+  std::fwrite(line.data(), 1, line.size(), out);
+  std::fflush(out);
+}
+
+void Logger::close_file_locked() noexcept {
+  if (file_) {
+    std::fclose(file_);
+    file_ = nullptr;
+    path_.clear();
+  }
+}
+
+}  // namespace actormq::core
