@@ -1,0 +1,175 @@
+#include "tests/bench/conn_worker.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/bench/client.hpp"
+#include "tests/bench/connector.hpp"
+#include "tests/bench/histogram.hpp"
+#include "tests/bench/sysstat.hpp"
+
+namespace mqttbench {
+
+namespace {
+
+constexpr uint64_t second_ns = 1000000000ull;
+
+bool write_line(int fd, const std::string& line) {
+    const char* p = line.data();
+    size_t left = line.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        p += n;
+        left -= static_cast<size_t>(n);
+    }
+    return true;
+}
+
+// Readable control pipe: the parent says stop (a byte, or EOF if it went away).
+class StopSignal final : public Pollable {
+public:
+    explicit StopSignal(int fd) : fd_(fd) {}
+    void on_events(uint32_t) override {
+        char buf[16];
+        ssize_t n = ::read(fd_, buf, sizeof buf);
+        if (n >= 0 || errno != EAGAIN) {
+            stopped_ = true;
+        }
+    }
+    [[nodiscard]] bool stopped() const { return stopped_; }
+
+private:
+    int fd_;
+    bool stopped_ = false;
+};
+
+class ConnWorker final : public ClientEvents {
+public:
+    ConnWorker(const CommonOptions& common, const ConnWorkerTask& task)
+        : common_(common), task_(task), pacer_(task.count, task.rate, common.max_pending, task.start_ns) {}
+
+    int run();
+
+    void on_connected(Client& c, const ConnackView&) override {
+        pacer_.resolved();
+        ++connected_;
+        connect_ns_.record(loop_.now() - c.connect_started_ns());
+    }
+    void on_subscribed(Client&, const SubackView&) override {}
+    void on_message(Client&, const PublishView&, uint64_t) override {}
+    void on_acked(Client&, uint16_t, uint8_t) override {}
+    void on_closed(Client& c, CloseReason why) override {
+        if (why == CloseReason::local) {
+            return;
+        }
+        if (!c.was_accepted()) {
+            pacer_.resolved();
+            ++failed_;
+        } else {
+            ++dropped_;
+        }
+    }
+
+private:
+    void keepalive(uint64_t now);
+
+    CommonOptions common_;
+    ConnWorkerTask task_;
+    Loop loop_;
+    ConnectPacer pacer_;
+    std::vector<std::unique_ptr<Client>> clients_;
+    Histogram connect_ns_;
+    uint64_t connected_ = 0;
+    uint64_t failed_ = 0;
+    uint64_t dropped_ = 0;
+};
+
+void ConnWorker::keepalive(uint64_t now) {
+    // PINGREQ at half the keepalive so the broker never sees 1.5 x keepalive of
+    // silence (MQTT 3.1.1 §3.1.2.10).
+    uint64_t idle = static_cast<uint64_t>(common_.keepalive_s) * second_ns / 2;
+    for (auto& c : clients_) {
+        if (c->state() == Client::State::connected && now - c->last_send_ns() > idle) {
+            c->ping();
+        }
+    }
+}
+
+int ConnWorker::run() {
+    auto dest = make_address(common_.host, common_.port);
+    if (!dest || !loop_.ok()) {
+        return 2;
+    }
+    fcntl(task_.control_fd, F_SETFL, O_NONBLOCK);
+    StopSignal stop(task_.control_fd);
+    if (!loop_.watch(task_.control_fd, &stop)) {
+        return 2;
+    }
+    clients_.reserve(task_.count);
+    for (uint64_t i = 0; i < task_.count; ++i) {
+        clients_.push_back(std::make_unique<Client>(loop_, *this, static_cast<uint32_t>(i), common_.version()));
+    }
+    while (now_ns() < task_.start_ns) {
+        loop_.run_once(1);
+    }
+    auto start_one = [&](uint64_t i) {
+        uint64_t global = task_.first_index + i;
+        sockaddr_in src = source_address(global, common_.sources);
+        (void)clients_[i]->start(*dest, common_.sources > 1 ? &src : nullptr,
+                                 client_id(common_.client_prefix, global), common_.keepalive_s);
+    };
+    uint64_t deadline = task_.start_ns + static_cast<uint64_t>(common_.setup_timeout_s * 1e9);
+    while (connected_ + failed_ < task_.count && now_ns() < deadline && !stop.stopped()) {
+        pacer_.pump(now_ns(), start_one);
+        loop_.run_once(1);
+    }
+    uint64_t done_ns = now_ns();
+    write_line(task_.report_fd, "READY connected=" + std::to_string(connected_) + " failed=" +
+                                    std::to_string(task_.count - connected_) + " done_ns=" + std::to_string(done_ns) +
+                                    " cpu_s=" + std::to_string(self_cpu_seconds()) + " hist=" +
+                                    connect_ns_.serialize() + "\n");
+    uint64_t next_keepalive = now_ns() + second_ns;
+    while (!stop.stopped()) {
+        loop_.run_once(100);
+        if (loop_.now() >= next_keepalive) {
+            keepalive(loop_.now());
+            next_keepalive = loop_.now() + second_ns;
+        }
+    }
+    for (auto& c : clients_) {
+        c->disconnect();
+    }
+    uint64_t close_deadline = now_ns() + 2 * second_ns;
+    auto open = [&] {
+        for (auto& c : clients_) {
+            if (c->state() != Client::State::closed) {
+                return true;
+            }
+        }
+        return false;
+    };
+    while (open() && now_ns() < close_deadline) {
+        loop_.run_once(10);
+    }
+    write_line(task_.report_fd, "DONE dropped=" + std::to_string(dropped_) + " cpu_s=" +
+                                    std::to_string(self_cpu_seconds()) + "\n");
+    return 0;
+}
+
+}  // namespace
+
+int run_conn_worker(const CommonOptions& common, const ConnWorkerTask& task) {
+    return ConnWorker(common, task).run();
+}
+
+}  // namespace mqttbench

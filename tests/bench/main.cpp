@@ -1,0 +1,134 @@
+// mqttbench: an MQTT load generator. One subcommand per scenario; every run ends
+// with one "RESULT key=value ..." line on stdout (progress goes to stderr).
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+
+#include "tests/bench/options.hpp"
+#include "tests/bench/scenarios.hpp"
+
+using namespace mqttbench;
+
+namespace {
+
+void add_common(CLI::App* app, CommonOptions& c) {
+    app->add_option("--host", c.host, "broker IPv4 address")->capture_default_str();
+    app->add_option("-p,--port", c.port, "broker port")->capture_default_str();
+    app->add_option("-V,--protocol", c.protocol, "MQTT protocol level: 4 (3.1.1) or 5")
+        ->check(CLI::IsMember({4, 5}))->capture_default_str();
+    app->add_option("--broker-pid", c.broker_pid, "report this process's CPU and resident memory");
+    app->add_option("-k,--keepalive", c.keepalive_s, "keepalive seconds")->capture_default_str();
+    app->add_option("--sources", c.sources, "spread clients over source addresses 127.0.0.1..127.0.0.K")
+        ->check(CLI::Range(1, 254))->capture_default_str();
+    app->add_option("--connect-rate", c.connect_rate, "new connections per second (0: unpaced)")
+        ->capture_default_str();
+    app->add_option("--max-pending", c.max_pending, "connections awaiting CONNACK at once")
+        ->check(CLI::PositiveNumber)->capture_default_str();
+    app->add_option("--setup-timeout", c.setup_timeout_s, "seconds to connect and subscribe everyone")
+        ->capture_default_str();
+    app->add_option("--max-errors", c.max_errors, "exit 1 above this many failed or dropped clients")
+        ->capture_default_str();
+    app->add_option("--client-prefix", c.client_prefix, "client id prefix")->capture_default_str();
+    app->add_flag("-q,--quiet", c.quiet, "no progress lines on stderr");
+}
+
+void add_traffic(CLI::App* app, TrafficOptions& t, bool pubs, bool subs) {
+    if (pubs) {
+        app->add_option("-P,--publishers", t.publishers, "publisher connections")->capture_default_str();
+        app->add_option("-r,--rate", t.rate, "messages/s per publisher (0: as fast as the window allows)")
+            ->capture_default_str();
+        app->add_option("-s,--size", t.payload, "payload bytes (>= 16: timestamp, publisher, sequence)")
+            ->check(CLI::Range(size_t{16}, size_t{16} << 20))->capture_default_str();
+        app->add_option("-t,--topic", t.topic, "publish topic; %i: publisher index, %r: run id");
+        app->add_option("--inflight", t.inflight, "QoS 1/2 publishes awaiting ack per publisher")
+            ->check(CLI::PositiveNumber)->capture_default_str();
+        app->add_option("--max-queued-bytes", t.max_queued_bytes, "QoS 0: unwritten bytes per publisher before pausing")
+            ->capture_default_str();
+    }
+    if (subs) {
+        app->add_option("-S,--subscribers", t.subscribers, "subscriber connections")->capture_default_str();
+        app->add_option("-f,--filter", t.filter, "subscription filter; %i: subscriber index, %r: run id");
+        app->add_option("--sub-qos", t.sub_qos, "subscription QoS (default: --qos)")->check(CLI::Range(0, 2));
+    }
+    app->add_option("-Q,--qos", t.qos, "publish QoS")->check(CLI::Range(0, 2))->capture_default_str();
+    app->add_option("-d,--duration", t.duration_s, "seconds of publishing (or listening)")->capture_default_str();
+    app->add_option("-c,--count", t.count, "messages per publisher (sub: in total); 0 = duration only")
+        ->capture_default_str();
+    app->add_option("--drain", t.drain_s, "seconds without progress before giving up on late messages")
+        ->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // A broker that closes a socket must not kill the generator.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    CLI::App app{"mqttbench: MQTT 3.1.1/5.0 load generator; every run ends with one RESULT line"};
+    app.require_subcommand(1);
+    CommonOptions common;
+    // One set per subcommand so each shows and keeps its own defaults.
+    TrafficOptions pub_t;
+    TrafficOptions sub_t;
+    TrafficOptions fanin_t;
+    fanin_t.publishers = 8;
+    TrafficOptions fanout_t;
+    fanout_t.subscribers = 100;
+    TrafficOptions pairs_t;
+    pairs_t.rate = 10;
+    ConnOptions conn;
+    RetainedOptions retained;
+    uint32_t pair_clients = 100;
+    int status = 0;
+
+    auto* c = app.add_subcommand("conn", "N idle connections: connect rate, failures, broker memory per connection");
+    add_common(c, common);
+    c->add_option("-n,--connections", conn.connections, "connections")->capture_default_str();
+    c->add_option("--hold", conn.hold_s, "seconds to keep them idle once all are connected")->capture_default_str();
+    c->add_option("--per-worker", conn.per_worker, "connections per forked worker process")
+        ->check(CLI::Range(1, 19000))->capture_default_str();
+    c->callback([&] { status = run_conn(common, conn); });
+
+    auto* pub = app.add_subcommand("pub", "publishers only");
+    add_common(pub, common);
+    add_traffic(pub, pub_t, true, false);
+    pub->callback([&] { status = run_pub(common, pub_t); });
+
+    auto* sub = app.add_subcommand("sub", "subscribers only (e.g. for a pub run in another process)");
+    add_common(sub, common);
+    add_traffic(sub, sub_t, false, true);
+    sub->callback([&] { status = run_sub(common, sub_t); });
+
+    auto* fanin = app.add_subcommand("fanin", "P publishers on their own topics, S wildcard subscribers");
+    add_common(fanin, common);
+    add_traffic(fanin, fanin_t, true, true);
+    fanin->callback([&] { status = run_fanin(common, fanin_t); });
+
+    auto* fanout = app.add_subcommand("fanout", "P publishers, S subscribers on one topic");
+    add_common(fanout, common);
+    add_traffic(fanout, fanout_t, true, true);
+    fanout->callback([&] { status = run_fanout(common, fanout_t); });
+
+    auto* pairs = app.add_subcommand("pairs", "N clients, each subscribed to its own topic, publishing to the next");
+    add_common(pairs, common);
+    pairs->add_option("-n,--clients", pair_clients, "clients")->check(CLI::PositiveNumber)->capture_default_str();
+    add_traffic(pairs, pairs_t, true, false);
+    pairs->callback([&] { status = run_pairs(common, pairs_t, pair_clients); });
+
+    auto* ret = app.add_subcommand("retained", "store N retained messages, time a wildcard subscriber receiving them");
+    add_common(ret, common);
+    ret->add_option("-n,--messages", retained.messages, "retained messages")->capture_default_str();
+    ret->add_option("-s,--size", retained.payload, "payload bytes")->check(CLI::Range(size_t{16}, size_t{16} << 20))
+        ->capture_default_str();
+    ret->add_option("-Q,--qos", retained.qos, "QoS used to store them")->check(CLI::Range(0, 2))->capture_default_str();
+    ret->add_option("--inflight", retained.inflight, "QoS 1/2 stores awaiting ack")->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    ret->add_option("--prefix", retained.prefix, "topic prefix (a per-run level is added)")->capture_default_str();
+    ret->add_flag("--keep", retained.keep, "leave the messages on the broker");
+    ret->add_option("--timeout", retained.timeout_s, "seconds for each phase")->capture_default_str();
+    ret->callback([&] { status = run_retained(common, retained); });
+
+    CLI11_PARSE(app, argc, argv);
+    return status;
+}

@@ -1,0 +1,66 @@
+#pragma once
+// Command-line options of mqttbench, grouped by the scenarios that use them.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "tests/bench/wire.hpp"
+
+namespace mqttbench {
+
+/// Options every scenario understands.
+struct CommonOptions {
+    std::string host = "127.0.0.1";
+    uint16_t port = 1883;
+    int protocol = 4;               // CONNECT protocol level: 4 (3.1.1) or 5
+    pid_t broker_pid = 0;           // 0: broker CPU and memory not reported
+    uint16_t keepalive_s = 60;
+    uint32_t sources = 1;           // clients bind to 127.0.0.1 .. 127.0.0.<sources>
+    double connect_rate = 0;        // new connections per second while setting up; 0 = no pacing
+    uint32_t max_pending = 256;     // connections awaiting CONNACK at once
+    double setup_timeout_s = 60;    // connect and subscribe phase bound
+    uint64_t max_errors = 0;        // exit non-zero above this many failed or dropped clients
+    std::string client_prefix = "mqttbench";
+    bool quiet = false;             // no progress lines on stderr
+
+    [[nodiscard]] Version version() const { return protocol == 5 ? Version::v5 : Version::v311; }
+};
+
+/// Publishers and subscribers: pub, sub, fanin, fanout, pairs.
+struct TrafficOptions {
+    uint32_t publishers = 1;
+    uint32_t subscribers = 1;
+    double rate = 0;                // messages/s per publisher; 0 = as fast as the window allows
+    int qos = 0;                    // publish QoS
+    int sub_qos = -1;               // subscription QoS; -1 = same as qos
+    size_t payload = 64;            // bytes, at least the 16-byte stamp
+    std::string topic;              // %i = publisher index
+    std::string filter;             // %i = subscriber index
+    double duration_s = 10;         // publishing time
+    uint64_t count = 0;             // messages per publisher; 0 = bounded by duration only
+    uint32_t inflight = 64;         // QoS 1/2 publishes awaiting ack per publisher
+    size_t max_queued_bytes = 64 * 1024;  // QoS 0 back-pressure: unwritten bytes per publisher
+    double drain_s = 3;             // wait this long without progress for late messages
+};
+
+/// conn: many idle connections.
+struct ConnOptions {
+    uint64_t connections = 1000;
+    double hold_s = 5;              // idle time once all are connected
+    uint32_t per_worker = 15000;    // sockets per worker process (20,000 open files per process)
+};
+
+/// retained: N retained messages, then one wildcard subscriber.
+struct RetainedOptions {
+    uint64_t messages = 10000;
+    size_t payload = 64;
+    int qos = 1;
+    uint32_t inflight = 256;
+    std::string prefix = "bench/retained";
+    bool keep = false;              // leave the messages on the broker afterwards
+    double timeout_s = 60;
+};
+
+}  // namespace mqttbench

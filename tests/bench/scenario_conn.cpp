@@ -1,0 +1,242 @@
+// conn: N idle connections spread over worker processes (each under the per-process
+// open-file cap) and source addresses; connect rate, time to all connected, failures,
+// and the broker's resident memory per connection.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/bench/conn_worker.hpp"
+#include "tests/bench/histogram.hpp"
+#include "tests/bench/result.hpp"
+#include "tests/bench/scenarios.hpp"
+#include "tests/bench/sysstat.hpp"
+
+namespace mqttbench {
+
+namespace {
+
+struct Worker {
+    pid_t pid = -1;
+    int control_fd = -1;  // write end
+    int report_fd = -1;   // read end
+    std::string buffer;
+    bool ready = false;
+    bool done = false;
+    uint64_t connected = 0;
+    uint64_t failed = 0;
+    uint64_t done_ns = 0;
+    double ready_cpu_s = 0;
+    double done_cpu_s = 0;
+    uint64_t dropped = 0;
+};
+
+// Value of "key=" in a space-separated line, or empty.
+std::string_view field(std::string_view line, std::string_view key) {
+    size_t at = 0;
+    while ((at = line.find(key, at)) != std::string_view::npos) {
+        bool word = at > 0 && line[at - 1] == ' ' && at + key.size() < line.size() && line[at + key.size()] == '=';
+        if (word) {
+            break;
+        }
+        at += key.size();
+    }
+    if (at == std::string_view::npos) {
+        return {};
+    }
+    size_t start = at + key.size() + 1;
+    size_t end = line.find(' ', start);
+    return line.substr(start, end == std::string_view::npos ? line.size() - start : end - start);
+}
+
+uint64_t as_u64(std::string_view s) {
+    uint64_t v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    return v;
+}
+
+double as_double(std::string_view s) {
+    return std::strtod(std::string(s).c_str(), nullptr);
+}
+
+void on_line(Worker& w, std::string_view line, Histogram& hist) {
+    if (line.rfind("READY", 0) == 0) {
+        w.ready = true;
+        w.connected = as_u64(field(line, "connected"));
+        w.failed = as_u64(field(line, "failed"));
+        w.done_ns = as_u64(field(line, "done_ns"));
+        w.ready_cpu_s = as_double(field(line, "cpu_s"));
+        (void)hist.merge_serialized(field(line, "hist"));
+    } else if (line.rfind("DONE", 0) == 0) {
+        w.done = true;
+        w.dropped = as_u64(field(line, "dropped"));
+        w.done_cpu_s = as_double(field(line, "cpu_s"));
+    }
+}
+
+// Reads worker reports until pred holds for every worker or the deadline passes.
+template <typename Pred>
+bool collect(std::vector<Worker>& workers, Histogram& hist, uint64_t deadline, Pred&& pred) {
+    while (!std::all_of(workers.begin(), workers.end(), pred)) {
+        if (now_ns() > deadline) {
+            return false;
+        }
+        std::vector<pollfd> fds;
+        for (Worker& w : workers) {
+            fds.push_back({w.report_fd, POLLIN, 0});
+        }
+        if (poll(fds.data(), fds.size(), 100) <= 0) {
+            continue;
+        }
+        for (size_t i = 0; i < workers.size(); ++i) {
+            if ((fds[i].revents & (POLLIN | POLLHUP)) == 0) {
+                continue;
+            }
+            char buf[65536];
+            ssize_t n = ::read(workers[i].report_fd, buf, sizeof buf);
+            if (n <= 0) {
+                // The worker exited: treat it as done so the run still ends.
+                workers[i].ready = workers[i].done = true;
+                continue;
+            }
+            workers[i].buffer.append(buf, static_cast<size_t>(n));
+            size_t nl;
+            while ((nl = workers[i].buffer.find('\n')) != std::string::npos) {
+                on_line(workers[i], std::string_view(workers[i].buffer).substr(0, nl), hist);
+                workers[i].buffer.erase(0, nl + 1);
+            }
+        }
+    }
+    return true;
+}
+
+bool spawn(const CommonOptions& common, ConnWorkerTask task, Worker& w) {
+    int control[2];
+    int report[2];
+    if (pipe2(control, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0) {
+        return false;
+    }
+    std::fflush(nullptr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        return false;
+    }
+    if (pid == 0) {
+        ::close(control[1]);
+        ::close(report[0]);
+        task.control_fd = control[0];
+        task.report_fd = report[1];
+        _exit(run_conn_worker(common, task));
+    }
+    ::close(control[0]);
+    ::close(report[1]);
+    w.pid = pid;
+    w.control_fd = control[1];
+    w.report_fd = report[0];
+    return true;
+}
+
+}  // namespace
+
+int run_conn(const CommonOptions& common, const ConnOptions& opts) {
+    const uint64_t n = opts.connections;
+    const uint64_t per = std::max<uint64_t>(1, opts.per_worker);
+    const uint64_t nworkers = std::max<uint64_t>(1, (n + per - 1) / per);
+    const pid_t broker = common.broker_pid;
+    uint64_t rss_before = broker > 0 ? proc_rss_kb(broker).value_or(0) : 0;
+
+    std::vector<Worker> workers(nworkers);
+    // A common start slightly ahead so every worker is forked and ready to go.
+    uint64_t start_ns = now_ns() + 200000000ull;
+    CpuWindow cpu(broker);
+    for (uint64_t i = 0; i < nworkers; ++i) {
+        ConnWorkerTask task;
+        task.first_index = i * n / nworkers;
+        task.count = (i + 1) * n / nworkers - task.first_index;
+        task.rate = common.connect_rate / static_cast<double>(nworkers);
+        task.start_ns = start_ns;
+        if (!spawn(common, task, workers[i])) {
+            std::perror("fork");
+            return 2;
+        }
+    }
+    while (now_ns() < start_ns) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    cpu.start();
+    Histogram connect_ns;
+    uint64_t setup_deadline = start_ns + static_cast<uint64_t>((common.setup_timeout_s + 5) * 1e9);
+    bool all_ready = collect(workers, connect_ns, setup_deadline, [](const Worker& w) { return w.ready; });
+    uint64_t last_done = start_ns;
+    uint64_t connected = 0;
+    uint64_t failed = 0;
+    double worker_cpu = 0;
+    for (const Worker& w : workers) {
+        last_done = std::max(last_done, w.done_ns);
+        connected += w.connected;
+        failed += w.failed;
+        worker_cpu += w.ready_cpu_s;
+    }
+    cpu.add_self_cpu(worker_cpu);
+    cpu.stop();
+    double connect_s = static_cast<double>(last_done - start_ns) / 1e9;
+    progress(common.quiet, "conn: %llu connected, %llu failed in %.2f s; holding %.1f s",
+             static_cast<unsigned long long>(connected), static_cast<unsigned long long>(failed), connect_s,
+             opts.hold_s);
+
+    // Let the broker settle its per-connection allocations before reading memory.
+    uint64_t hold_end = now_ns() + static_cast<uint64_t>(opts.hold_s * 1e9);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(1000, static_cast<int64_t>(opts.hold_s * 500))));
+    uint64_t rss_connected = broker > 0 ? proc_rss_kb(broker).value_or(0) : 0;
+    while (now_ns() < hold_end) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    uint64_t rss_hold = broker > 0 ? proc_rss_kb(broker).value_or(0) : 0;
+    for (Worker& w : workers) {
+        char stop = 'x';
+        (void)!::write(w.control_fd, &stop, 1);
+    }
+    collect(workers, connect_ns, now_ns() + 10000000000ull, [](const Worker& w) { return w.done; });
+    uint64_t dropped = 0;
+    int worst = 0;
+    for (Worker& w : workers) {
+        dropped += w.dropped;
+        ::close(w.control_fd);
+        ::close(w.report_fd);
+        int status = 0;
+        waitpid(w.pid, &status, 0);
+        worst = std::max(worst, WIFEXITED(status) ? WEXITSTATUS(status) : 3);
+    }
+
+    ResultLine r("conn");
+    r.add("protocol", common.protocol).add("connections", n).add("workers", nworkers)
+        .add("sources", static_cast<uint64_t>(common.sources));
+    r.add("connected", connected).add("failed", failed).add("dropped", dropped);
+    r.add("connect_s", connect_s).add("connects_per_s", connect_s > 0 ? static_cast<double>(connected) / connect_s : 0.0);
+    r.add_latency("connack_", connect_ns);
+    r.add_cpu(cpu);
+    if (broker > 0) {
+        double per_conn = connected > 0 && rss_connected > rss_before
+                              ? 1024.0 * static_cast<double>(rss_connected - rss_before) / static_cast<double>(connected)
+                              : 0.0;
+        r.add("broker_rss_before_kb", rss_before).add("broker_rss_connected_kb", rss_connected)
+            .add("broker_rss_hold_kb", rss_hold).add("broker_bytes_per_conn", per_conn);
+    }
+    r.add("hold_s", opts.hold_s);
+    if (!all_ready) {
+        r.add("error", std::string_view("workers_timed_out"));
+    }
+    r.print();
+    bool ok = all_ready && worst == 0 && failed + dropped <= common.max_errors;
+    return ok ? 0 : 1;
+}
+
+}  // namespace mqttbench
