@@ -23,7 +23,7 @@ void add_common(CLI::App* app, CommonOptions& c) {
         ->check(CLI::Range(1, 254))->capture_default_str();
     app->add_option("--connect-rate", c.connect_rate, "new connections per second (0: unpaced)")
         ->capture_default_str();
-    app->add_option("--max-pending", c.max_pending, "connections awaiting CONNACK at once")
+    app->add_option("--max-pending", c.max_pending, "connections awaiting CONNACK at once (conn: over all workers)")
         ->check(CLI::PositiveNumber)->capture_default_str();
     app->add_option("--setup-timeout", c.setup_timeout_s, "seconds to connect and subscribe everyone")
         ->capture_default_str();
@@ -88,6 +88,8 @@ int main(int argc, char** argv) {
     c->add_option("--hold", conn.hold_s, "seconds to keep them idle once all are connected")->capture_default_str();
     c->add_option("--per-worker", conn.per_worker, "connections per forked worker process")
         ->check(CLI::Range(1, 19000))->capture_default_str();
+    c->add_option("--workers", conn.workers, "worker processes (0: per --per-worker, at least one per CPU)")
+        ->capture_default_str();
     c->callback([&] { status = run_conn(common, conn); });
 
     auto* pub = app.add_subcommand("pub", "publishers only");

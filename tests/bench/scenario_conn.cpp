@@ -149,7 +149,16 @@ bool spawn(const CommonOptions& common, ConnWorkerTask task, Worker& w) {
 int run_conn(const CommonOptions& common, const ConnOptions& opts) {
     const uint64_t n = opts.connections;
     const uint64_t per = std::max<uint64_t>(1, opts.per_worker);
-    const uint64_t nworkers = std::max<uint64_t>(1, (n + per - 1) / per);
+    uint64_t nworkers = std::max<uint64_t>(1, (n + per - 1) / per);
+    if (opts.workers > 0) {
+        nworkers = std::max<uint64_t>(nworkers, opts.workers);
+    } else {
+        // Connection setup is CPU-bound in the kernel on both sides; use every core.
+        nworkers = std::max<uint64_t>(nworkers, std::thread::hardware_concurrency());
+    }
+    nworkers = std::min<uint64_t>(nworkers, std::max<uint64_t>(1, n));
+    CommonOptions worker_common = common;
+    worker_common.max_pending = std::max<uint32_t>(1, common.max_pending / static_cast<uint32_t>(nworkers));
     const pid_t broker = common.broker_pid;
     uint64_t rss_before = broker > 0 ? proc_rss_kb(broker).value_or(0) : 0;
 
@@ -163,7 +172,7 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
         task.count = (i + 1) * n / nworkers - task.first_index;
         task.rate = common.connect_rate / static_cast<double>(nworkers);
         task.start_ns = start_ns;
-        if (!spawn(common, task, workers[i])) {
+        if (!spawn(worker_common, task, workers[i])) {
             std::perror("fork");
             return 2;
         }
