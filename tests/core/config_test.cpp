@@ -1,0 +1,328 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <string>
+#include <unistd.h>
+
+#include "core/config.hpp"
+
+using namespace actormq::core;
+
+namespace {
+
+// The configuration shown in DESIGN.md and README, verbatim.
+constexpr const char* documented_example = R"({
+  "listeners": [
+    {"type": "tcp", "bind": "127.0.0.1", "port": 1883},
+    {"type": "tls", "bind": "0.0.0.0", "port": 8883, "certfile": "server.crt", "keyfile": "server.key",
+     "cafile": "ca.crt", "require_certificate": false, "use_identity_as_username": false},
+    {"type": "ws",  "port": 8083, "path": "/mqtt"},
+    {"type": "wss", "port": 8084, "path": "/mqtt", "certfile": "server.crt", "keyfile": "server.key"}
+  ],
+  "allow_anonymous": true,
+  "password_file": "passwd",
+  "acl_file": "acl",
+  "data_dir": "data",
+  "durability": "batch",
+  "max_packet_size": 2097152,
+  "max_inflight_messages": 20,
+  "max_queued_messages": 1000,
+  "log_level": "info"
+})";
+
+std::string errors_of(std::string_view text) {
+  ConfigResult r = parse_config(text);
+  CHECK_FALSE(r.ok());
+  return r.error_text();
+}
+
+std::string with_listener(const std::string& listener) { return R"({"listeners": [)" + listener + "]}"; }
+
+}  // namespace
+
+TEST_CASE("config: no file at all is one tcp listener on 127.0.0.1:1883") {
+  Config c;
+  REQUIRE(c.listeners.size() == 1);
+  CHECK(c.listeners[0].type == ListenerType::tcp);
+  CHECK(c.listeners[0].bind == "127.0.0.1");
+  CHECK(c.listeners[0].port == 1883);
+  CHECK(c.listeners[0].path.empty());
+  CHECK(c.allow_anonymous);
+  CHECK(c.data_dir == "data");
+  CHECK(c.durability == Durability::batch);
+  CHECK(c.max_packet_size == 2097152);
+  CHECK(c.max_inflight_messages == 20);
+  CHECK(c.max_queued_messages == 1000);
+  CHECK(c.log_level == LogLevel::info);
+  CHECK(c.log_file.empty());
+  CHECK(c.schedulers == 0);
+  CHECK(c.reduction_budget == 2000);
+  CHECK(c.max_connections == -1);
+  CHECK(c.max_topic_levels == 128);
+  CHECK(c.max_topic_alias == 10);
+  CHECK(c.sys_interval == 10);
+  CHECK(c.shared_subscription_strategy == SharedSubscriptionStrategy::round_robin);
+  CHECK_FALSE(c.queue_qos0);
+  CHECK(c.session_expiry_max == 4294967295);
+  CHECK(validate_config(c).empty());
+
+  ConfigResult empty = parse_config("{}");
+  REQUIRE(empty.ok());
+  CHECK(empty.value().listeners.size() == 1);
+  CHECK(empty.value().listeners[0].port == 1883);
+}
+
+TEST_CASE("config: the documented example parses as written") {
+  ConfigResult r = parse_config(documented_example);
+  REQUIRE_MESSAGE(r.ok(), r.error_text());
+  const Config& c = r.value();
+  REQUIRE(c.listeners.size() == 4);
+  CHECK(c.listeners[0].type == ListenerType::tcp);
+  CHECK(c.listeners[1].type == ListenerType::tls);
+  CHECK(c.listeners[1].bind == "0.0.0.0");
+  CHECK(c.listeners[1].port == 8883);
+  CHECK(c.listeners[1].certfile == "server.crt");
+  CHECK(c.listeners[1].keyfile == "server.key");
+  CHECK(c.listeners[1].cafile == "ca.crt");
+  CHECK_FALSE(c.listeners[1].require_certificate);
+  CHECK(c.listeners[2].type == ListenerType::ws);
+  CHECK(c.listeners[2].path == "/mqtt");
+  CHECK(c.listeners[2].bind == "0.0.0.0");
+  CHECK(c.listeners[3].is_tls());
+  CHECK(c.listeners[3].is_websocket());
+  CHECK(c.password_file == "passwd");
+  CHECK(c.acl_file == "acl");
+}
+
+TEST_CASE("config: listener defaults depend on the type") {
+  ConfigResult r = parse_config(R"({"listeners": [{"type": "ws"}, {"type": "wss", "certfile": "c", "keyfile": "k"},
+                                                  {"type": "tls", "certfile": "c", "keyfile": "k"}, {}]})");
+  REQUIRE_MESSAGE(r.ok(), r.error_text());
+  const auto& l = r.value().listeners;
+  CHECK(l[0].port == 8083);
+  CHECK(l[0].path == "/mqtt");
+  CHECK(l[1].port == 8084);
+  CHECK(l[2].port == 8883);
+  CHECK(l[2].path.empty());
+  CHECK(l[3].type == ListenerType::tcp);
+  CHECK(l[3].port == 1883);
+  CHECK(default_port(ListenerType::wss) == 8084);
+}
+
+TEST_CASE("config: a listener overrides authentication settings") {
+  ConfigResult r = parse_config(R"({"allow_anonymous": false, "password_file": "p", "acl_file": "a",
+      "listeners": [{"port": 1883}, {"port": 1884, "allow_anonymous": true, "password_file": "",
+                     "acl_file": "a2", "max_connections": 10}]})");
+  REQUIRE_MESSAGE(r.ok(), r.error_text());
+  const Config& c = r.value();
+  CHECK_FALSE(c.allow_anonymous_for(c.listeners[0]));
+  CHECK(c.password_file_for(c.listeners[0]) == "p");
+  CHECK(c.acl_file_for(c.listeners[0]) == "a");
+  CHECK(c.listeners[0].max_connections == -1);
+  CHECK(c.allow_anonymous_for(c.listeners[1]));
+  CHECK(c.password_file_for(c.listeners[1]).empty());
+  CHECK(c.acl_file_for(c.listeners[1]) == "a2");
+  CHECK(c.listeners[1].max_connections == 10);
+}
+
+TEST_CASE("config: every key and value kind is read") {
+  ConfigResult r = parse_config(R"({
+    "durability": "sync", "log_level": "debug", "log_file": "/var/log/actormq.log",
+    "shared_subscription_strategy": "hash_clientid", "schedulers": 4, "reduction_budget": 500,
+    "router_pool_size": 2, "max_connections": 100000, "max_topic_levels": 16, "max_subscriptions_per_client": 50,
+    "max_topic_alias": 0, "receive_maximum": 100, "max_keepalive": 600, "server_keep_alive": 60,
+    "session_expiry_max": 3600, "message_expiry_max": 86400, "retain_available": false,
+    "wildcard_subscription_available": false, "shared_subscription_available": false,
+    "subscription_identifiers_available": false, "queue_qos0": true, "sys_interval": 0,
+    "server_reference": "other:1883", "commit_interval_ms": 5, "commit_max_ops": 10, "connect_timeout_ms": 3000
+  })");
+  REQUIRE_MESSAGE(r.ok(), r.error_text());
+  const Config& c = r.value();
+  CHECK(c.durability == Durability::sync);
+  CHECK(c.log_level == LogLevel::debug);
+  CHECK(c.log_file == "/var/log/actormq.log");
+  CHECK(c.shared_subscription_strategy == SharedSubscriptionStrategy::hash_clientid);
+  CHECK(c.schedulers == 4);
+  CHECK(c.reduction_budget == 500);
+  CHECK(c.router_pool_size == 2);
+  CHECK(c.max_connections == 100000);
+  CHECK(c.max_topic_levels == 16);
+  CHECK(c.max_subscriptions_per_client == 50);
+  CHECK(c.max_topic_alias == 0);
+  CHECK(c.receive_maximum == 100);
+  CHECK(c.max_keepalive == 600);
+  CHECK(c.server_keep_alive == 60);
+  CHECK(c.session_expiry_max == 3600);
+  CHECK(c.message_expiry_max == 86400);
+  CHECK_FALSE(c.retain_available);
+  CHECK_FALSE(c.wildcard_subscription_available);
+  CHECK_FALSE(c.shared_subscription_available);
+  CHECK_FALSE(c.subscription_identifiers_available);
+  CHECK(c.queue_qos0);
+  CHECK(c.sys_interval == 0);
+  CHECK(c.server_reference == "other:1883");
+  CHECK(c.commit_interval_ms == 5);
+  CHECK(c.commit_max_ops == 10);
+  CHECK(c.connect_timeout_ms == 3000);
+}
+
+TEST_CASE("config: errors name the key") {
+  CHECK(errors_of(with_listener(R"({"type": "tcp"}, {"type": "tcp", "port": 70000})")) ==
+        "listeners[1].port: must be 1..65535");
+  CHECK(errors_of(with_listener(R"({"port": 0})")) == "listeners[0].port: must be 1..65535");
+  CHECK(errors_of(with_listener(R"({"port": "1883"})")) == "listeners[0].port: must be an integer, 1..65535");
+  CHECK(errors_of(with_listener(R"({"port": 1883.0})")) == "listeners[0].port: must be an integer, 1..65535");
+  CHECK(errors_of(R"({"frobnicate": 1})") == "frobnicate: unknown key");
+  CHECK(errors_of(with_listener(R"({"prot": 1883})")) == "listeners[0].prot: unknown key");
+  CHECK(errors_of(with_listener(R"({"type": "udp"})")) == "listeners[0].type: must be one of tcp, tls, ws, wss");
+  CHECK(errors_of(R"({"durability": "fast"})") == "durability: must be one of none, batch, sync");
+  CHECK(errors_of(R"({"durability": 1})") == "durability: must be one of none, batch, sync");
+  CHECK(errors_of(R"({"log_level": "verbose"})") ==
+        "log_level: must be one of error, warning, notice, info, debug");
+  CHECK(errors_of(R"({"shared_subscription_strategy": "sticky"})") ==
+        "shared_subscription_strategy: must be one of round_robin, random, hash_clientid");
+  CHECK(errors_of(R"({"allow_anonymous": "yes"})") == "allow_anonymous: must be true or false");
+  CHECK(errors_of(R"({"data_dir": ""})") == "data_dir: must be a non-empty string");
+  CHECK(errors_of(R"({"password_file": 7})") == "password_file: must be a string");
+  CHECK(errors_of(R"({"max_inflight_messages": 0})") == "max_inflight_messages: must be 1..65535");
+  CHECK(errors_of(R"({"max_connections": -2})") == "max_connections: must be -1..2147483647");
+  CHECK(errors_of(R"({"session_expiry_max": 4294967296})") == "session_expiry_max: must be 0..4294967295");
+  CHECK(errors_of(R"({"max_packet_size": 18446744073709551615})") == "max_packet_size: must be 64..268435460");
+  CHECK(errors_of(R"({"listeners": {}})") == "listeners: must be an array of listener objects");
+  CHECK(errors_of(R"({"listeners": [1883]})") == "listeners[0]: must be an object");
+  CHECK(errors_of(R"({"listeners": []})") == "listeners: must contain at least one listener");
+  CHECK(errors_of(with_listener(R"({"allow_anonymous": 1})")) == "listeners[0].allow_anonymous: must be true or false");
+  CHECK(errors_of(R"({"max_keepalive": 60, "server_keep_alive": 120})") ==
+        "server_keep_alive: must not exceed max_keepalive (60)");
+}
+
+TEST_CASE("config: every error is reported, not only the first") {
+  auto text = errors_of(R"({"port": 1, "max_topic_levels": 0, "listeners": [{"port": -1, "bogus": true}]})");
+  CHECK(text.find("port: unknown key") != std::string::npos);
+  CHECK(text.find("max_topic_levels: must be 1..65535") != std::string::npos);
+  CHECK(text.find("listeners[0].port: must be 1..65535") != std::string::npos);
+  CHECK(text.find("listeners[0].bogus: unknown key") != std::string::npos);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 3);
+}
+
+TEST_CASE("config: TLS and WebSocket rules") {
+  CHECK(errors_of(with_listener(R"({"type": "tls"})")) ==
+        "listeners[0].certfile: required for a tls listener\nlisteners[0].keyfile: required for a tls listener");
+  CHECK(errors_of(with_listener(R"({"type": "wss", "certfile": "c"})")) ==
+        "listeners[0].keyfile: required for a wss listener");
+  CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k", "require_certificate": true})")) ==
+        "listeners[0].cafile: required when require_certificate is true");
+  CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k",
+                                    "use_identity_as_username": true})")) ==
+        "listeners[0].use_identity_as_username: needs require_certificate true");
+  CHECK(errors_of(with_listener(R"({"type": "tcp", "certfile": "c"})")) ==
+        "listeners[0].certfile: only for tls and wss listeners");
+  CHECK(errors_of(with_listener(R"({"type": "ws", "require_certificate": true})")) ==
+        "listeners[0].require_certificate: only for tls and wss listeners");
+  CHECK(errors_of(with_listener(R"({"type": "tcp", "path": "/mqtt"})")) ==
+        "listeners[0].path: only for ws and wss listeners");
+  CHECK(errors_of(with_listener(R"({"type": "ws", "path": "mqtt"})")) == "listeners[0].path: must start with '/'");
+  CHECK(parse_config(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k", "cafile": "ca",
+                                       "require_certificate": true, "use_identity_as_username": true})"))
+            .ok());
+}
+
+TEST_CASE("config: two listeners may not share an address and port") {
+  CHECK(errors_of(with_listener(R"({"port": 1883}, {"port": 1884}, {"type": "ws", "port": 1883})")) ==
+        "listeners[2].port: 1883 is already used by listeners[0]");
+  CHECK(errors_of(with_listener(R"({"bind": "127.0.0.1", "port": 1883}, {"bind": "0.0.0.0", "port": 1883})")) ==
+        "listeners[1].port: 1883 is already used by listeners[0]");
+  CHECK(parse_config(with_listener(R"({"bind": "127.0.0.1", "port": 1883}, {"bind": "10.0.0.1", "port": 1883})"))
+            .ok());
+}
+
+TEST_CASE("config: malformed documents") {
+  CHECK(errors_of("{").find("config: invalid JSON") == 0);
+  CHECK(errors_of("[]") == "config: the top level must be a JSON object");
+  CHECK(errors_of("") .find("config: invalid JSON") == 0);
+  ConfigResult commented = parse_config("{ // the port\n \"sys_interval\": 5 /* seconds */ }");
+  REQUIRE_MESSAGE(commented.ok(), commented.error_text());
+  CHECK(commented.value().sys_interval == 5);
+}
+
+TEST_CASE("config: validate_config checks values set in code") {
+  Config c;
+  CHECK(validate_config(c).empty());
+  c.max_topic_levels = 0;
+  c.listeners.push_back(ListenerConfig(ListenerType::tls));
+  c.listeners.back().port = 0;
+  c.data_dir.clear();
+  auto errors = validate_config(c);
+  std::set<std::string> got(errors.begin(), errors.end());
+  CHECK(got == std::set<std::string>{"max_topic_levels: must be 1..65535", "data_dir: must be a non-empty string",
+                                     "listeners[1].port: must be 1..65535",
+                                     "listeners[1].certfile: required for a tls listener",
+                                     "listeners[1].keyfile: required for a tls listener"});
+}
+
+TEST_CASE("config: load_config reads a file and prefixes errors with its path") {
+  const std::string path = "/tmp/actormq_config_test_" + std::to_string(::getpid()) + ".json";
+  {
+    std::ofstream(path) << R"({"listeners": [{"port": 1999}], "data_dir": "/tmp/x"})";
+  }
+  ConfigResult ok = load_config(path);
+  REQUIRE_MESSAGE(ok.ok(), ok.error_text());
+  CHECK(ok.value().listeners[0].port == 1999);
+  CHECK(ok.value().listeners[0].bind == "0.0.0.0");
+  CHECK(ok.value().data_dir == "/tmp/x");
+  {
+    std::ofstream(path) << R"({"max_queued_messages": 0})";
+  }
+  ConfigResult bad = load_config(path);
+  CHECK(bad.error_text() == path + ": max_queued_messages: must be 1..2147483647");
+  std::remove(path.c_str());
+  ConfigResult missing = load_config(path);
+  CHECK_FALSE(missing.ok());
+  CHECK(missing.error_text().find("cannot read " + path) != std::string::npos);
+}
+
+TEST_CASE("config: the key table documents every key and its defaults parse back") {
+  std::set<std::string_view> names;
+  std::string document = "{";
+  for (const auto& doc : config_key_docs()) {
+    CAPTURE(doc.name);
+    CHECK(names.insert(doc.name).second);
+    CHECK_FALSE(doc.description.empty());
+    CHECK_FALSE(doc.type.empty());
+    REQUIRE_FALSE(doc.default_value.empty());
+    document += (document.size() > 1 ? ", \"" : "\"") + std::string(doc.name) + "\": " + std::string(doc.default_value);
+  }
+  document += "}";
+  // Writing every default explicitly must give exactly the default configuration.
+  ConfigResult r = parse_config(document);
+  REQUIRE_MESSAGE(r.ok(), r.error_text());
+  const Config defaults;
+  CHECK(r.value().max_packet_size == defaults.max_packet_size);
+  CHECK(r.value().listeners.size() == 1);
+  CHECK(r.value().listeners[0].bind == "127.0.0.1");
+  for (const char* key : {"listeners", "allow_anonymous", "password_file", "acl_file", "data_dir", "durability",
+                          "max_packet_size", "max_inflight_messages", "max_queued_messages", "log_level", "schedulers",
+                          "reduction_budget", "router_pool_size", "max_connections", "max_topic_levels",
+                          "max_subscriptions_per_client", "max_topic_alias", "receive_maximum", "max_keepalive",
+                          "server_keep_alive", "session_expiry_max", "message_expiry_max", "retain_available",
+                          "wildcard_subscription_available", "shared_subscription_available",
+                          "shared_subscription_strategy", "queue_qos0", "sys_interval", "log_file", "server_reference",
+                          "commit_interval_ms", "commit_max_ops"}) {
+    CAPTURE(key);
+    CHECK(names.count(key) == 1);
+  }
+  std::set<std::string_view> listener_names;
+  for (const auto& doc : listener_key_docs()) {
+    listener_names.insert(doc.name);
+    CHECK_FALSE(doc.description.empty());
+  }
+  for (const char* key : {"type", "bind", "port", "path", "certfile", "keyfile", "cafile", "require_certificate",
+                          "use_identity_as_username", "allow_anonymous", "password_file", "acl_file",
+                          "max_connections"}) {
+    CAPTURE(key);
+    CHECK(listener_names.count(key) == 1);
+  }
+}
