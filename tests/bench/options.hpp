@@ -45,6 +45,7 @@ struct TrafficOptions {
     uint32_t inflight = 64;         // QoS 1/2 publishes awaiting ack per publisher
     size_t max_queued_bytes = 64 * 1024;  // QoS 0 back-pressure: unwritten bytes per publisher
     double drain_s = 3;             // wait this long without progress for late messages
+                                    // (and at most max(drain_s, duration_s) in all)
 };
 
 /// conn: many idle connections.

@@ -46,6 +46,9 @@ ResultLine& ResultLine::add_latency(std::string_view prefix, const Histogram& ns
 
 ResultLine& ResultLine::add_cpu(const CpuWindow& w) {
     add("gen_cpu_pct", w.self_pct());
+    if (w.machine_pct() >= 0) {
+        add("machine_cpu_pct", w.machine_pct());
+    }
     if (w.broker_pct() >= 0) {
         add("broker_cpu_pct", w.broker_pct());
         add("broker_rss_kb", w.broker_rss_kb());

@@ -65,9 +65,29 @@ std::optional<uint64_t> proc_rss_kb(pid_t pid) {
     return std::nullopt;
 }
 
+std::optional<double> machine_busy_seconds() {
+    std::ifstream f("/proc/stat");
+    std::string cpu;
+    unsigned long long v[8] = {};
+    if (!(f >> cpu) || cpu != "cpu") {
+        return std::nullopt;
+    }
+    unsigned long long total = 0;
+    for (auto& x : v) {
+        f >> x;
+        total += x;
+    }
+    if (!f) {
+        return std::nullopt;
+    }
+    // Fields: user nice system idle iowait irq softirq steal.
+    return static_cast<double>(total - v[3] - v[4]) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 void CpuWindow::start() {
     t0_ = now_ns();
     self0_ = self_cpu_seconds();
+    machine0_ = machine_busy_seconds();
     if (broker_pid_ > 0) {
         broker0_ = proc_cpu_seconds(broker_pid_);
     }
@@ -76,6 +96,7 @@ void CpuWindow::start() {
 void CpuWindow::stop() {
     t1_ = now_ns();
     self1_ = self_cpu_seconds();
+    machine1_ = machine_busy_seconds();
     if (broker_pid_ > 0) {
         broker1_ = proc_cpu_seconds(broker_pid_);
         broker_rss_end_ = proc_rss_kb(broker_pid_).value_or(0);
@@ -97,6 +118,18 @@ double CpuWindow::broker_pct() const {
         return -1.0;
     }
     return 100.0 * (*broker1_ - *broker0_) / wall;
+}
+
+}  // namespace mqttbench
+
+namespace mqttbench {
+
+double CpuWindow::machine_pct() const {
+    double wall = wall_seconds();
+    if (!machine0_ || !machine1_ || wall <= 0) {
+        return -1.0;
+    }
+    return 100.0 * (*machine1_ - *machine0_) / wall;
 }
 
 }  // namespace mqttbench

@@ -21,6 +21,9 @@ namespace mqttbench {
 /// Resident set size of pid in KiB, from /proc/PID/status VmRSS.
 [[nodiscard]] std::optional<uint64_t> proc_rss_kb(pid_t pid);
 
+/// Busy CPU seconds of the whole machine, all cores (/proc/stat: all but idle and iowait).
+[[nodiscard]] std::optional<double> machine_busy_seconds();
+
 /// CPU use of this process and, optionally, of a broker over one measured window.
 class CpuWindow {
 public:
@@ -34,6 +37,9 @@ public:
     [[nodiscard]] double self_pct() const;
     /// Percent of one core; negative when no broker pid was given or it was unreadable.
     [[nodiscard]] double broker_pct() const;
+    /// Whole machine, percent of one core (up to 100 x cores): shows when something
+    /// besides the broker and the generator competed for the CPUs.
+    [[nodiscard]] double machine_pct() const;
     /// Broker VmRSS at stop(); 0 when unknown.
     [[nodiscard]] uint64_t broker_rss_kb() const { return broker_rss_end_; }
 
@@ -47,6 +53,8 @@ private:
     double self0_ = 0;
     double self1_ = 0;
     double extra_self_ = 0;
+    std::optional<double> machine0_;
+    std::optional<double> machine1_;
     std::optional<double> broker0_;
     std::optional<double> broker1_;
     uint64_t broker_rss_end_ = 0;

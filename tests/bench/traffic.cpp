@@ -292,7 +292,12 @@ int Traffic::run() {
     pub_end_ns_ = now_ns();
     // Drain: wait for outstanding acks and deliveries until nothing moves for drain_s.
     last_progress_ns_ = std::max(last_progress_ns_, pub_end_ns_);
-    while (!pubs_.empty() && !drained() && now_ns() - last_progress_ns_ < seconds_ns(opts_.drain_s)) {
+    // A broker that queued far more than it can deliver (QoS 0 at full speed) would
+    // keep this going for minutes; what is still queued after one more publishing
+    // period (or drain_s, if longer) counts as lost.
+    const uint64_t drain_end = pub_end_ns_ + seconds_ns(std::max(opts_.drain_s, opts_.duration_s));
+    while (!pubs_.empty() && !drained() && now_ns() - last_progress_ns_ < seconds_ns(opts_.drain_s) &&
+           now_ns() < drain_end) {
         loop_.run_once(5);
         report_progress(loop_.now());
     }

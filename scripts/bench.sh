@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: actormq and Debian's mosquitto on loopback, the same
+# mqttbench scenarios against each, brokers alternating, medians over --reps runs.
+# Writes the table into BENCHMARKS.md between marker comments.
+#
+#   scripts/bench.sh [--quick] [--reps N] [--only SCENARIO] [--brokers "actormq mosquitto"]
+#                    [--build-dir DIR] [--no-write]
+#
+# Every broker run is a fresh process on a free port, so one scenario's backlog or
+# heap growth never leaks into the next figure.
+source "$(dirname "$0")/lib.sh"
+
+quick=0
+reps=""
+only=""
+brokers="actormq mosquitto"
+build_dir="$ROOT/build"
+write=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --reps) reps="$2"; shift ;;
+    --only) only="$2"; shift ;;
+    --brokers) brokers="$2"; shift ;;
+    --build-dir) build_dir="$2"; shift ;;
+    --no-write) write=0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--quick] [--reps N] [--only SCENARIO] [--brokers LIST] [--build-dir DIR] [--no-write]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -n "$reps" ] || { [ "$quick" -eq 1 ] && reps=1 || reps=3; }
+
+ensure_deps
+# Only the targets needed here: other folders may be mid-change.
+if [ ! -f "$build_dir/build.ninja" ]; then
+  cmake -S "$ROOT" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
+fi
+cmake --build "$build_dir" --target mqttbench >&2
+BENCH="$build_dir/tests/bench/mqttbench"
+ACTORMQ="$build_dir/core/actormq"
+if [[ " $brokers " == *" actormq "* ]]; then
+  cmake --build "$build_dir" --target actormq >&2 2>/dev/null || true
+  if [ ! -x "$ACTORMQ" ]; then
+    echo "actormq is not built ($ACTORMQ missing); running mosquitto only" >&2
+    brokers="${brokers//actormq/}"
+  fi
+fi
+MOSQUITTO=/usr/sbin/mosquitto
+
+# ---- scenarios: name | mqttbench arguments | figures for the table --------------
+# Figures are RESULT keys; the table shows each with its median per broker.
+if [ "$quick" -eq 1 ]; then
+  SCENARIOS=(
+    "conn|conn -n 5000 --sources 8 --hold 2|connects_per_s broker_bytes_per_conn connect_s"
+    "fanin_q0|fanin -P 8 -S 1 -Q 0 -s 64 -d 3|msgs_per_s lost_pct"
+    "fanin_q1|fanin -P 8 -S 1 -Q 1 -s 64 -d 3 --inflight 100|msgs_per_s lost_pct"
+    "fanout_1000|fanout -P 1 -S 1000 -Q 0 -s 64 -r 150 -d 3|msgs_per_s lost_pct p99_us"
+    "pairs_1000_q1|pairs -n 1000 -r 10 -Q 1 -s 64 -d 5|p50_us p99_us lost"
+    "pairs_2000_q0|pairs -n 2000 -r 20 -Q 0 -s 64 -d 5|p50_us p99_us lost"
+    "retained_20k|retained -n 20000 -s 64|time_s msgs_per_s"
+  )
+else
+  SCENARIOS=(
+    "conn_19k|conn -n 19000 --sources 8 --hold 10|connects_per_s broker_bytes_per_conn connect_s"
+    "fanin_q0|fanin -P 8 -S 1 -Q 0 -s 64 -d 10|msgs_per_s lost_pct"
+    "fanin_q1|fanin -P 8 -S 1 -Q 1 -s 64 -d 10 --inflight 100|msgs_per_s lost_pct"
+    "fanout_100|fanout -P 1 -S 100 -Q 0 -s 64 -r 1500 -d 10|msgs_per_s lost_pct p99_us"
+    "fanout_1000|fanout -P 1 -S 1000 -Q 0 -s 64 -r 150 -d 10|msgs_per_s lost_pct p99_us"
+    "pairs_1000_q1|pairs -n 1000 -r 10 -Q 1 -s 64 -d 20|p50_us p99_us lost"
+    "pairs_2000_q0|pairs -n 2000 -r 20 -Q 0 -s 64 -d 20|p50_us p99_us lost"
+    "retained_100k|retained -n 100000 -s 64|time_s msgs_per_s"
+  )
+fi
+
+work="$(mktemp -d)"
+broker_pid=""
+cleanup() {
+  [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_broker NAME PORT: starts it in the background, sets broker_pid, waits for the listener.
+start_broker() {
+  local name="$1" port="$2"
+  case "$name" in
+    mosquitto)
+      # Fair settings: no persistence, queues and in-flight windows large enough that
+      # the broker's defaults (1000 queued, 20 in flight) do not decide the figures.
+      cat >"$work/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous true
+persistence false
+max_connections -1
+max_queued_messages 100000
+max_inflight_messages 0
+set_tcp_nodelay true
+CONF
+      "$MOSQUITTO" -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
+      ;;
+    actormq)
+      rm -rf "$work/data"
+      cat >"$work/actormq.json" <<CONF
+{"listeners": [{"type": "tcp", "bind": "127.0.0.1", "port": $port}],
+ "allow_anonymous": true, "durability": "none", "data_dir": "$work/data",
+ "max_queued_messages": 100000, "max_inflight_messages": 65535, "log_level": "warning"}
+CONF
+      "$ACTORMQ" --config "$work/actormq.json" --port "$port" --bind 127.0.0.1 >"$work/broker.log" 2>&1 &
+      ;;
+  esac
+  broker_pid=$!
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$broker_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "$name did not start on port $port:" >&2
+  cat "$work/broker.log" >&2
+  return 1
+}
+
+stop_broker() {
+  if [ -n "$broker_pid" ]; then
+    kill "$broker_pid" 2>/dev/null || true
+    wait "$broker_pid" 2>/dev/null || true
+    broker_pid=""
+  fi
+}
+
+results="$work/results.txt"
+: >"$results"
+started=$(date +%s)
+for rep in $(seq "$reps"); do
+  # Alternate which broker goes first so neither always runs on a warmer machine.
+  order=($brokers)
+  if [ $((rep % 2)) -eq 0 ] && [ ${#order[@]} -eq 2 ]; then
+    order=("${order[1]}" "${order[0]}")
+  fi
+  for entry in "${SCENARIOS[@]}"; do
+    IFS='|' read -r name args figures <<<"$entry"
+    [ -n "$only" ] && [ "$only" != "$name" ] && [ "${name%%_*}" != "$only" ] && continue
+    for broker in "${order[@]}"; do
+      port="$(free_port)"
+      start_broker "$broker" "$port" || { stop_broker; continue; }
+      echo "[rep $rep/$reps] $broker $name: mqttbench $args" >&2
+      # shellcheck disable=SC2086
+      line="$(timeout 300 "$BENCH" $args -p "$port" --broker-pid "$broker_pid" -q | grep '^RESULT ' | tail -1 || true)"
+      stop_broker
+      if [ -z "$line" ]; then
+        echo "  no RESULT line" >&2
+        continue
+      fi
+      echo "  $line" >&2
+      echo "$name|$broker|$rep|$line" >>"$results"
+    done
+  done
+done
+elapsed=$(( $(date +%s) - started ))
+
+machine="$(uname -srm); $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)); $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2/1048576}' /proc/meminfo); open files per process: $(ulimit -n)"
+mosq_version="$("$MOSQUITTO" -h 2>&1 | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p' | head -1 || true)"
+mode=$([ "$quick" -eq 1 ] && echo quick || echo full)
+
+scenario_spec="$(printf '%s\n' "${SCENARIOS[@]}")"
+table="$(SCENARIO_SPEC="$scenario_spec" RESULTS="$results" MACHINE="$machine" MOSQ="$mosq_version" \
+  MODE="$mode" REPS="$reps" ELAPSED="$elapsed" /usr/bin/python3 - <<'PY'
+import os, statistics, datetime
+
+spec = [l.split('|') for l in os.environ['SCENARIO_SPEC'].splitlines() if l]
+runs = {}
+for line in open(os.environ['RESULTS']):
+    name, broker, rep, result = line.rstrip('\n').split('|', 3)
+    kv = dict(f.split('=', 1) for f in result.split()[1:] if '=' in f)
+    runs.setdefault((name, broker), []).append(kv)
+
+def median(name, broker, key):
+    vals = []
+    for kv in runs.get((name, broker), []):
+        try:
+            vals.append(float(kv[key]))
+        except (KeyError, ValueError):
+            pass
+    return statistics.median(vals) if vals else None
+
+def fmt(v):
+    if v is None:
+        return 'n/a'
+    if abs(v) >= 1000:
+        return f'{v:,.0f}'
+    if abs(v) >= 10:
+        return f'{v:.1f}'
+    return f'{v:.3g}'
+
+def cpu(name, broker):
+    b, g = median(name, broker, 'broker_cpu_pct'), median(name, broker, 'gen_cpu_pct')
+    m = median(name, broker, 'machine_cpu_pct')
+    if b is None and g is None:
+        return 'n/a'
+    return f'{fmt(b)} / {fmt(g)} / {fmt(m)}'
+
+now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
+out = []
+out.append(f"Mode: **{os.environ['MODE']}**, {os.environ['REPS']} repetition(s), brokers alternating, "
+           f"medians; run {now} in {os.environ['ELAPSED']} s.  ")
+out.append(f"Machine: {os.environ['MACHINE']}.  ")
+out.append(f"mosquitto {os.environ['MOSQ'] or '?'} (Debian), config: `persistence false`, "
+           "`max_queued_messages 100000`, `max_inflight_messages 0`, `max_connections -1`, `set_tcp_nodelay true`.  ")
+out.append("Ratio is actormq / mosquitto. CPU is % of one core over the measured window: broker / load generator / "
+           f"whole machine (all {os.cpu_count()} cores, so up to {100 * os.cpu_count()}); machine minus broker minus "
+           "generator is what other processes took.")
+out.append('')
+out.append('| Scenario | Figure | actormq | mosquitto | ratio | CPU % actormq (broker / gen / machine) | CPU % mosquitto (broker / gen / machine) | Command |')
+out.append('|---|---|---|---|---|---|---|---|')
+for name, args, figures in spec:
+    if not runs.get((name, 'actormq')) and not runs.get((name, 'mosquitto')):
+        continue
+    for i, key in enumerate(figures.split()):
+        a, m = median(name, 'actormq', key), median(name, 'mosquitto', key)
+        ratio = f'{a / m:.2f}' if a is not None and m not in (None, 0) else 'n/a'
+        if a is None and not runs.get((name, 'actormq')):
+            a_txt = 'pending'
+        else:
+            a_txt = fmt(a)
+        first = i == 0
+        out.append('| ' + ' | '.join([
+            name if first else '', key, a_txt, fmt(m), ratio,
+            cpu(name, 'actormq') if first and runs.get((name, 'actormq')) else ('pending' if first else ''),
+            cpu(name, 'mosquitto') if first else '',
+            f'`mqttbench {args} -p PORT --broker-pid PID`' if first else '']) + ' |')
+print('\n'.join(out))
+PY
+)"
+echo
+echo "$table"
+
+if [ "$write" -eq 1 ]; then
+  BENCH_MD="$ROOT/BENCHMARKS.md" MODE="$mode" TABLE="$table" /usr/bin/python3 - <<'PY'
+import os, re
+path, mode, table = os.environ['BENCH_MD'], os.environ['MODE'], os.environ['TABLE']
+begin, end = f'<!-- bench.sh:{mode}:begin -->', f'<!-- bench.sh:{mode}:end -->'
+text = open(path).read() if os.path.exists(path) else '# Benchmarks\n'
+block = f'{begin}\n{table}\n{end}'
+if begin in text and end in text:
+    text = re.sub(re.escape(begin) + '.*?' + re.escape(end), lambda _: block, text, flags=re.S)
+else:
+    text = text.rstrip('\n') + '\n\n' + block + '\n'
+open(path, 'w').write(text)
+PY
+  echo "table written to BENCHMARKS.md ($mode)" >&2
+fi
