@@ -149,13 +149,10 @@ TEST_CASE("MQTT 5.0 spec example: CONNECT variable header (3.1.2.11)") {
   // §3.1.2.11 Figure 3-8: protocol name, level 5, flags 0xCE, keep alive 10,
   // properties length 5 with Session Expiry Interval 10.
   const Bytes variable_header = hex("00 04 'MQTT' 05 ce 00 0a 05 11 00 00 00 0a");
-  Connect c;
-  c.version = ProtocolVersion::v5;
-  c.keep_alive = 10;
-  c.properties.session_expiry_interval = 10;
-  c.username = "u";
-  c.password = "p";
-  c.will = Will{"w", SharedBytes::copy_of(std::string_view("x")), QoS::at_least_once, false, {}};
+  Properties props;
+  props.session_expiry_interval = 10;
+  Will will{"w", SharedBytes::copy_of(std::string_view("x")), QoS::at_least_once, false, {}};
+  const Connect c{ProtocolVersion::v5, false, true, 10, "", will, "u", "p", props};
   auto bytes = encode(c, ProtocolVersion::v5);
   REQUIRE(bytes.ok());
   CHECK(Bytes(bytes->begin() + 2, bytes->begin() + 2 + static_cast<std::ptrdiff_t>(
