@@ -2,8 +2,10 @@
 # included by core/CMakeLists.txt. The route table, topic trie and retained
 # index are header-only templates (core/route_table.hpp, core/topic_trie.hpp,
 # core/retained_index.hpp) and need no entry here.
-# config.cpp needs nlohmann_json::nlohmann_json; cli.cpp needs CLI11::CLI11.
+# config.cpp needs nlohmann_json::nlohmann_json; cli.cpp needs CLI11::CLI11
+# (find_package(CLI11 CONFIG REQUIRED), Debian libcli11-dev).
 set(ACTORMQ_CORE_PURE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/logger.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cli.cpp
 )
