@@ -127,7 +127,13 @@ Process::Outcome Process::run(std::int32_t budget) {
   for (;;) {
     Message* raw = mailbox_.pop();
     if (raw == nullptr) {
-      if (mailbox_.try_block()) {
+      guarded([&] { after_run(); });
+      if (exit_reason_ != nullptr) {
+        terminate();
+        return Outcome::ended;
+      }
+      // after_run may have sent us mail; only block on a really empty mailbox.
+      if (mailbox_.lanes_empty() && mailbox_.try_block()) {
         return Outcome::blocked;
       }
       continue;
@@ -141,6 +147,11 @@ Process::Outcome Process::run(std::int32_t budget) {
       return Outcome::ended;
     }
     if (budget <= 0) {
+      guarded([&] { after_run(); });
+      if (exit_reason_ != nullptr) {
+        terminate();
+        return Outcome::ended;
+      }
       return Outcome::yielded;
     }
   }

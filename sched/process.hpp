@@ -54,6 +54,10 @@ class Process {
   /// Owner-only. Runs first if spawned with SpawnOptions::start: set up
   /// libuv handles here, on the home scheduler. An exception ends the process.
   virtual void on_start() {}
+  /// Owner-only. Called after each run (a batch of messages) unless the
+  /// process ended: the place to flush work corked across messages, such as
+  /// socket writes (one writev per run instead of one per message).
+  virtual void after_run() {}
   /// Owner-only. Called once as the process ends, before links and monitors
   /// are told; release resources here (close sockets, flush state).
   virtual void on_exit(const ExitReason& /*reason*/) {}

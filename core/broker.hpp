@@ -1,0 +1,53 @@
+#pragma once
+// actormq::Broker: the broker as a library, for embedding in a gateway.
+//
+//     actormq::core::Broker broker(config);
+//     if (auto err = broker.start()) { ... }
+//     ... broker.ports()[0] ...
+//     broker.stop();
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/broker_context.hpp"
+#include "core/config.hpp"
+#include "sched/runtime.hpp"
+
+namespace actormq::core {
+
+class Broker {
+ public:
+  explicit Broker(Config config);
+  /// Stops the broker if it is running.
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  /// Starts schedulers, routers, the retainer and the listeners. On failure
+  /// returns why (naming the listener address) and leaves nothing running.
+  [[nodiscard]] std::optional<std::string> start();
+  /// Stops accepting, disconnects every client (v5: DISCONNECT 0x8B), ends
+  /// every process. Idempotent.
+  void stop();
+
+  /// Bound port of each tcp listener, in config order (after start()).
+  const std::vector<std::uint16_t>& ports() const { return ports_; }
+  BrokerContext& context() { return *ctx_; }
+  const Config& config() const { return config_; }
+
+ private:
+  Config config_;
+  std::unique_ptr<sched::Runtime> runtime_;
+  std::unique_ptr<BrokerContext> ctx_;
+  std::vector<sched::Pid> listeners_;
+  std::vector<std::uint16_t> ports_;
+  bool running_ = false;
+};
+
+/// Limits as the sessions see them, from the configuration.
+Limits limits_from(const Config& config);
+
+}  // namespace actormq::core

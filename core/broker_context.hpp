@@ -1,0 +1,60 @@
+#pragma once
+// What every session process of a broker shares: limits, the router pool, the
+// retainer, the client registry and the counters. Built before the first
+// listener opens and immutable afterwards, apart from its thread-safe members.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "core/metrics.hpp"
+#include "core/router.hpp"
+#include "core/session_registry.hpp"
+#include "sched/pid.hpp"
+
+namespace actormq::sched {
+class Runtime;
+}
+
+namespace actormq::core {
+
+/// Protocol limits and features, each a config key (see README).
+struct Limits {
+  std::uint32_t max_packet_size = 2097152;         ///< bytes, both directions
+  std::uint16_t max_inflight = 20;                 ///< outgoing QoS 1/2 unacknowledged, per session
+  std::uint32_t max_queued = 1000;                 ///< messages queued per session
+  bool queue_qos0 = false;                         ///< queue QoS 0 for offline sessions
+  std::uint32_t max_topic_levels = 128;
+  std::uint32_t max_subscriptions_per_client = 0;  ///< 0: unlimited
+  std::uint16_t topic_alias_maximum = 10;          ///< inbound aliases we accept (v5)
+  std::uint16_t receive_maximum = 65535;           ///< inbound QoS 1/2 in flight (v5)
+  std::uint16_t max_keepalive = 65535;             ///< seconds; larger requests are lowered (v5)
+  std::uint32_t session_expiry_max = 0xFFFFFFFF;   ///< seconds
+  std::uint32_t message_expiry_max = 0;            ///< seconds; 0: no cap
+  bool retain_available = true;
+  bool wildcard_subscription_available = true;
+  bool shared_subscription_available = true;
+  bool subscription_identifiers_available = true;
+  std::int64_t max_connections = -1;               ///< -1: unlimited
+  std::string server_reference;                    ///< v5: sent with 0x9C/0x9D when set
+  std::uint32_t connect_timeout_ms = 10000;        ///< CONNECT must arrive within this
+};
+
+struct BrokerContext {
+  explicit BrokerContext(sched::Runtime& rt) : runtime(rt) {}
+  BrokerContext(const BrokerContext&) = delete;
+  BrokerContext& operator=(const BrokerContext&) = delete;
+
+  sched::Runtime& runtime;
+  Limits limits;
+  RouterPool routers;
+  sched::Pid retainer;
+  SessionRegistry registry;
+  Metrics metrics;
+  std::atomic<std::int64_t> connections{0};  ///< open client sockets
+  /// Test-only fault injection: a PUBLISH to this topic makes its session's
+  /// handler throw (exercises crash cleanup). Empty: disabled.
+  std::string crash_topic;
+};
+
+}  // namespace actormq::core

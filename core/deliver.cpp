@@ -1,0 +1,177 @@
+// The outgoing side: messages from routers and the retainer become PUBLISH
+// packets within the client's window (in-flight limit, receive maximum), or
+// wait in the session queue (bounded; QoS 0 dropped first).
+#include <algorithm>
+
+#include "core/retainer.hpp"
+#include "core/session.hpp"
+
+namespace actormq::core {
+
+using mqtt::QoS;
+
+namespace {
+// Beyond this backlog of unwritten bytes, QoS 0 messages to the client are dropped.
+constexpr std::size_t qos0_drop_backlog = 8u << 20;
+}  // namespace
+
+std::size_t Session::send_window() const {
+  std::size_t window = ctx_.limits.max_inflight == 0 ? 65535 : ctx_.limits.max_inflight;
+  return std::min<std::size_t>(window, client_receive_max_);
+}
+
+std::uint16_t Session::next_packet_id() {
+  // Skip 0 and ids still in flight (MQTT 2.2.1).
+  for (;;) {
+    std::uint16_t id = ++session_.last_packet_id;
+    if (id == 0) {
+      continue;
+    }
+    bool used = std::any_of(session_.inflight.begin(), session_.inflight.end(),
+                            [id](const Inflight& f) { return f.packet_id == id; });
+    if (!used) {
+      return id;
+    }
+  }
+}
+
+void Session::handle_deliver(Deliver& d) {
+  if (expired(*d.msg, d.msg->received_ms == 0 ? 0 : wall_ms())) {
+    ctx_.metrics.add(Counter::publish_dropped);
+    return;
+  }
+  if (state_ != State::connected) {
+    if (d.qos == QoS::at_most_once && !ctx_.limits.queue_qos0) {
+      ctx_.metrics.add(Counter::publish_dropped);
+      return;
+    }
+    enqueue(std::move(d));
+    return;
+  }
+  if (d.qos == QoS::at_most_once) {
+    if (out_.pending_bytes() > qos0_drop_backlog) {
+      ctx_.metrics.add(Counter::publish_dropped);
+      return;
+    }
+    send_publish(d, 0, false);
+    return;
+  }
+  if (session_.inflight.size() >= send_window() || !session_.queue.empty()) {
+    enqueue(std::move(d));
+    return;
+  }
+  std::uint16_t id = next_packet_id();
+  if (send_publish(d, id, false)) {
+    session_.inflight.push_back(Inflight{id, std::move(d), false});
+  }
+}
+
+void Session::enqueue(Deliver d) {
+  auto& q = session_.queue;
+  if (ctx_.limits.max_queued != 0 && q.size() >= ctx_.limits.max_queued) {
+    // Full: drop the oldest QoS 0 message if there is one, else the new one.
+    auto qos0 = std::find_if(q.begin(), q.end(),
+                             [](const Deliver& x) { return x.qos == QoS::at_most_once; });
+    ctx_.metrics.add(Counter::publish_dropped);
+    if (qos0 == q.end()) {
+      return;
+    }
+    q.erase(qos0);
+  }
+  q.push_back(std::move(d));
+}
+
+void Session::drain_queue() {
+  auto& q = session_.queue;
+  while (state_ == State::connected && !q.empty() && socket_ != nullptr) {
+    Deliver& d = q.front();
+    if (d.qos != QoS::at_most_once && session_.inflight.size() >= send_window()) {
+      return;
+    }
+    Deliver next = std::move(d);
+    q.pop_front();
+    if (expired(*next.msg, next.msg->received_ms == 0 ? 0 : wall_ms())) {
+      ctx_.metrics.add(Counter::publish_dropped);
+      continue;
+    }
+    if (next.qos == QoS::at_most_once) {
+      send_publish(next, 0, false);
+      continue;
+    }
+    std::uint16_t id = next_packet_id();
+    if (send_publish(next, id, false)) {
+      session_.inflight.push_back(Inflight{id, std::move(next), false});
+    }
+  }
+}
+
+void Session::resend_inflight() {
+  for (Inflight& f : session_.inflight) {
+    if (f.released) {
+      mqtt::Pubrel rel;
+      rel.packet_id = f.packet_id;
+      send_packet(rel);
+    } else {
+      send_publish(f.delivery, f.packet_id, true);
+    }
+  }
+}
+
+bool Session::send_publish(const Deliver& d, std::uint16_t packet_id, bool dup) {
+  if (socket_ == nullptr) {
+    return true;  // stays in flight until the client is back
+  }
+  const AppMessage& m = *d.msg;
+  mqtt::PublishHeader h;
+  h.topic = m.topic;
+  h.qos = d.qos;
+  h.retain = d.retain;
+  h.dup = dup;
+  h.packet_id = packet_id;
+  h.payload_size = m.payload.size();
+  mqtt::Properties props;
+  if (v5()) {
+    bool needs_copy = !d.subscription_ids.empty() || m.properties.message_expiry_interval ||
+                      client_alias_max_ > 0;
+    if (needs_copy) {
+      props = m.properties;
+      props.subscription_identifiers = d.subscription_ids;
+      if (m.properties.message_expiry_interval) {
+        // MQTT 5 3.3.2.3.3: the interval sent is what is left of it.
+        std::uint64_t elapsed_s = (wall_ms() - m.received_ms) / 1000;
+        std::uint32_t left = *m.properties.message_expiry_interval;
+        props.message_expiry_interval = left > elapsed_s ? left - static_cast<std::uint32_t>(elapsed_s) : 1;
+      }
+      if (client_alias_max_ > 0) {
+        auto it = out_aliases_.find(m.topic);
+        if (it != out_aliases_.end()) {
+          props.topic_alias = it->second;
+          h.topic = {};
+        } else if (out_aliases_.size() < client_alias_max_) {
+          auto alias = static_cast<std::uint16_t>(out_aliases_.size() + 1);
+          out_aliases_.emplace(m.topic, alias);
+          props.topic_alias = alias;
+        }
+      }
+      h.properties = &props;
+    } else if (!m.properties.empty()) {
+      h.properties = &m.properties;
+    }
+  }
+  auto layout = mqtt::publish_layout(h, version_);
+  if (!layout || layout->total_size > client_max_packet_) {
+    // MQTT 5 3.1.2.25: never send more than the client's Maximum Packet Size;
+    // such a message is dropped as if delivered.
+    ctx_.metrics.add(Counter::publish_dropped);
+    return false;
+  }
+  if (!out_.append_publish(h, m.payload, version_)) {
+    ctx_.metrics.add(Counter::publish_dropped);
+    return false;
+  }
+  ctx_.metrics.add(Counter::messages_sent);
+  consume(1);
+  return true;
+}
+
+}  // namespace actormq::core

@@ -1,0 +1,155 @@
+// CONNECT (MQTT 3.1 / 3.1.1 / 5.0 section 3.1): client id rules, session
+// takeover, negotiated limits, CONNACK.
+#include <atomic>
+#include <random>
+
+#include "core/logger.hpp"
+#include "core/session.hpp"
+#include "sched/runtime.hpp"
+
+namespace actormq::core {
+
+using mqtt::ReasonCode;
+
+namespace {
+std::string assigned_client_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string id = "actormq-";
+  std::uint64_t r = rng();
+  for (int i = 0; i < 16; ++i) {
+    id.push_back(digits[(r >> (i * 4)) & 15]);
+  }
+  return id;
+}
+}  // namespace
+
+void Session::handle_connect(mqtt::Connect& c) {
+  version_ = c.version;
+  parser_.set_version(c.version);
+  const mqtt::Properties& props = c.properties;
+  if (props.request_problem_information) {
+    request_problem_info_ = *props.request_problem_information != 0;
+  }
+  if (c.client_id.empty()) {
+    // 3.1.1 3.1.3-8: an empty id needs a clean session; 5.0 3.1.3-6: we assign one.
+    if (c.version != mqtt::ProtocolVersion::v5 && !c.clean_start) {
+      reject(ReasonCode::client_identifier_not_valid, "empty client id needs a clean session");
+      return;
+    }
+    c.client_id = assigned_client_id();
+    assigned_id_ = c.version == mqtt::ProtocolVersion::v5;
+  }
+  if (!ctx_.limits.server_reference.empty() && v5()) {
+    // Redirection (MQTT 5 4.11): this server sends clients elsewhere.
+    mqtt::Connack ack;
+    ack.reason_code = ReasonCode::use_another_server;
+    ack.properties.server_reference = ctx_.limits.server_reference;
+    send_packet(ack);
+    connection_lost(false);
+    return;
+  }
+  client_id_ = std::move(c.client_id);
+  username_ = std::move(c.username);
+  clean_start_ = c.clean_start;
+  keepalive_s_ = c.keep_alive;
+  will_ = std::move(c.will);
+  if (v5()) {
+    session_expiry_s_ = props.session_expiry_interval.value_or(0);
+    client_receive_max_ = props.receive_maximum.value_or(65535);
+    client_max_packet_ = props.maximum_packet_size.value_or(268435460);
+    client_alias_max_ = props.topic_alias_maximum.value_or(0);
+    if (keepalive_s_ > ctx_.limits.max_keepalive || (keepalive_s_ == 0 && ctx_.limits.max_keepalive < 65535)) {
+      keepalive_s_ = ctx_.limits.max_keepalive;
+      server_keep_alive_ = true;
+    }
+  } else {
+    // 3.1.1: a clean session ends with the connection; otherwise it persists.
+    session_expiry_s_ = clean_start_ ? 0 : 0xFFFFFFFFu;
+  }
+  session_expiry_s_ = std::min(session_expiry_s_, ctx_.limits.session_expiry_max);
+
+  std::optional<sched::Pid> old = ctx_.registry.claim(client_id_, self());
+  if (old && *old != self()) {
+    bool asked = send<Takeover>(*old, Takeover{self(), clean_start_});
+    if (asked && !clean_start_) {
+      // Wait for the previous session's state before CONNACK (session present).
+      state_ = State::awaiting_handover;
+      previous_ = *old;
+      monitor(*old);
+      return;
+    }
+  }
+  finish_connect(false);
+}
+
+void Session::finish_connect(bool session_present) {
+  mqtt::Connack ack;
+  ack.session_present = session_present && !clean_start_;
+  if (v5()) {
+    mqtt::Properties& p = ack.properties;
+    if (assigned_id_) {
+      p.assigned_client_identifier = client_id_;
+    }
+    if (server_keep_alive_) {
+      p.server_keep_alive = keepalive_s_;
+    }
+    if (session_expiry_s_ != 0 && session_expiry_s_ == ctx_.limits.session_expiry_max) {
+      p.session_expiry_interval = session_expiry_s_;
+    }
+    p.receive_maximum = ctx_.limits.receive_maximum;
+    p.topic_alias_maximum = ctx_.limits.topic_alias_maximum;
+    p.maximum_packet_size = ctx_.limits.max_packet_size;
+    if (!ctx_.limits.retain_available) {
+      p.retain_available = 0;
+    }
+    if (!ctx_.limits.wildcard_subscription_available) {
+      p.wildcard_subscription_available = 0;
+    }
+    if (!ctx_.limits.shared_subscription_available) {
+      p.shared_subscription_available = 0;
+    }
+    if (!ctx_.limits.subscription_identifiers_available) {
+      p.subscription_identifier_available = 0;
+    }
+  }
+  send_packet(ack);
+  state_ = State::connected;
+  ++generation_;
+  counted_connected_ = true;
+  ctx_.metrics.add(Counter::clients_connected, 1);
+  ctx_.metrics.add(Counter::connects, 1);
+  arm_keepalive();
+  ACTORMQ_LOG_DEBUG("client " << client_id_ << " connected (protocol level "
+                              << static_cast<int>(version_) << ", clean " << clean_start_
+                              << ", keepalive " << keepalive_s_ << ")");
+  // MQTT 4.4: unacknowledged messages are resent, with DUP, before new ones.
+  resend_inflight();
+  drain_queue();
+}
+
+void Session::adopt(SessionState state, bool present) {
+  if (state_ != State::awaiting_handover) {
+    return;
+  }
+  previous_ = sched::Pid{};
+  session_ = std::move(state);
+  for (const auto& [full, sub] : session_.subscriptions) {
+    add_route(full, sub);
+  }
+  finish_connect(present);
+  if (socket_ == nullptr) {
+    connection_lost(true);  // the client left while we waited
+    return;
+  }
+  std::vector<std::uint8_t> held = std::move(held_input_);
+  held_input_ = {};
+  if (!held.empty()) {
+    feed(held);
+  }
+  if (socket_ != nullptr) {
+    socket_->want_read(true);
+  }
+}
+
+}  // namespace actormq::core

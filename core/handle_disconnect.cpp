@@ -1,0 +1,77 @@
+// DISCONNECT from the client (section 3.14), takeover by a newer connection
+// of the same client id (3.1.4), and the will message (3.1.2.5).
+#include "core/logger.hpp"
+#include "core/retainer.hpp"
+#include "core/session.hpp"
+
+namespace actormq::core {
+
+using mqtt::ReasonCode;
+
+void Session::handle_disconnect(const mqtt::Disconnect& d) {
+  if (v5()) {
+    if (d.properties.session_expiry_interval) {
+      // MQTT 5 3.14.2.2.2: a session that was to end with the connection may
+      // not be given an expiry at DISCONNECT.
+      if (session_expiry_s_ == 0 && *d.properties.session_expiry_interval != 0) {
+        reject(ReasonCode::protocol_error, "session expiry set on DISCONNECT after 0 at CONNECT");
+        return;
+      }
+      session_expiry_s_ = std::min(*d.properties.session_expiry_interval, ctx_.limits.session_expiry_max);
+    }
+  }
+  // MQTT 3.14.4: a DISCONNECT discards the will, except 0x04 in 5.0.
+  bool with_will = v5() && d.reason_code == ReasonCode::disconnect_with_will_message;
+  connection_lost(with_will);
+}
+
+void Session::handle_takeover(const Takeover& t) {
+  if (state_ == State::connected || state_ == State::awaiting_connect) {
+    if (v5() && state_ == State::connected) {
+      mqtt::Disconnect d;
+      d.reason_code = ReasonCode::session_taken_over;
+      send_packet(d);
+    }
+    // The old connection ends without a DISCONNECT from its client: its will
+    // goes out (3.1.2.5), unless the session continues with a delayed will.
+    std::uint32_t delay = will_ ? will_->properties.will_delay_interval.value_or(0) : 0;
+    if (state_ == State::connected && (t.clean || delay == 0)) {
+      publish_will();
+    }
+    will_.reset();
+    close_socket();
+  }
+  if (t.clean) {
+    end_session(sched::ExitReason::normal());
+    return;
+  }
+  for (const auto& [full, sub] : session_.subscriptions) {
+    remove_route(full, sub);
+  }
+  // Sent before we end, so it reaches the new session ahead of our DOWN.
+  send<Handover>(t.by, Handover{std::move(session_)});
+  session_ = SessionState{};
+  end_session(sched::ExitReason::normal());
+}
+
+void Session::publish_will() {
+  if (!will_) {
+    return;
+  }
+  mqtt::Will will = std::move(*will_);
+  will_.reset();
+  auto msg = std::make_shared<AppMessage>();
+  msg->topic = std::move(will.topic);
+  msg->payload = std::move(will.payload);
+  msg->qos = will.qos;
+  msg->retain = will.retain && ctx_.limits.retain_available;
+  will.properties.will_delay_interval.reset();  // not a PUBLISH property
+  msg->properties = std::move(will.properties);
+  msg->publisher = client_id_;
+  msg->publisher_pid = self();
+  msg->received_ms = msg->properties.message_expiry_interval ? wall_ms() : 0;
+  ACTORMQ_LOG_DEBUG("client " << client_id_ << ": publishing will on " << msg->topic);
+  route(std::move(msg));
+}
+
+}  // namespace actormq::core

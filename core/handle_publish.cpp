@@ -1,0 +1,104 @@
+// PUBLISH from a client (section 3.3): topic aliases, validation, routing,
+// retained storage, and the acknowledgement of its QoS.
+#include <algorithm>
+#include <stdexcept>
+
+#include "core/retainer.hpp"
+#include "core/session.hpp"
+#include "mqtt/topic.hpp"
+
+namespace actormq::core {
+
+using mqtt::QoS;
+using mqtt::ReasonCode;
+
+void Session::handle_publish(mqtt::Publish& p) {
+  if (state_ != State::connected) {
+    return;
+  }
+  ctx_.metrics.add(Counter::messages_received);
+  if (v5() && p.properties.topic_alias) {
+    // MQTT 5 3.3.2.3.4: an alias is 1..Topic Alias Maximum; an empty topic uses
+    // the alias's topic, a non-empty one (re)binds the alias.
+    std::uint16_t alias = *p.properties.topic_alias;
+    if (alias == 0 || alias > ctx_.limits.topic_alias_maximum) {
+      reject(ReasonCode::topic_alias_invalid, "topic alias out of range");
+      return;
+    }
+    if (in_aliases_.size() < alias) {
+      in_aliases_.resize(alias);
+    }
+    if (p.topic.empty()) {
+      if (in_aliases_[alias - 1].empty()) {
+        reject(ReasonCode::protocol_error, "unknown topic alias");
+        return;
+      }
+      p.topic = in_aliases_[alias - 1];
+    } else {
+      in_aliases_[alias - 1] = p.topic;
+    }
+    p.properties.topic_alias.reset();
+  }
+  if (!mqtt::is_valid_topic_name(p.topic) ||
+      mqtt::exceeds_max_levels(p.topic, ctx_.limits.max_topic_levels)) {
+    ctx_.metrics.add(Counter::malformed);
+    reject(ReasonCode::topic_name_invalid, "invalid topic name");
+    return;
+  }
+  if (p.retain && !ctx_.limits.retain_available) {
+    reject(ReasonCode::retain_not_supported, "retain not supported");
+    return;
+  }
+  if (p.qos == QoS::exactly_once) {
+    auto& waiting = session_.awaiting_rel;
+    if (std::find(waiting.begin(), waiting.end(), p.packet_id) != waiting.end()) {
+      // A resent QoS 2 PUBLISH we already routed (4.3.3): acknowledge only.
+      mqtt::Pubrec rec;
+      rec.packet_id = p.packet_id;
+      send_packet(rec);
+      return;
+    }
+    if (waiting.size() >= ctx_.limits.receive_maximum) {
+      reject(ReasonCode::receive_maximum_exceeded, "receive maximum exceeded");
+      return;
+    }
+  }
+  if (!ctx_.crash_topic.empty() && p.topic == ctx_.crash_topic) {
+    throw std::runtime_error("injected fault on topic " + p.topic);
+  }
+  auto msg = std::make_shared<AppMessage>();
+  msg->topic = std::move(p.topic);
+  msg->payload = std::move(p.payload);
+  msg->qos = p.qos;
+  msg->retain = p.retain;
+  msg->properties = std::move(p.properties);
+  if (ctx_.limits.message_expiry_max != 0) {
+    auto& expiry = msg->properties.message_expiry_interval;
+    expiry = std::min(expiry.value_or(ctx_.limits.message_expiry_max), ctx_.limits.message_expiry_max);
+  }
+  msg->publisher = client_id_;
+  msg->publisher_pid = self();
+  msg->received_ms = msg->properties.message_expiry_interval ? wall_ms() : 0;
+  route(std::move(msg));
+
+  if (p.qos == QoS::at_least_once) {
+    mqtt::Puback ack;
+    ack.packet_id = p.packet_id;
+    send_packet(ack);
+  } else if (p.qos == QoS::exactly_once) {
+    session_.awaiting_rel.push_back(p.packet_id);
+    mqtt::Pubrec rec;
+    rec.packet_id = p.packet_id;
+    send_packet(rec);
+  }
+}
+
+void Session::route(AppMessagePtr msg) {
+  if (msg->retain) {
+    send<RetainStore>(ctx_.retainer, RetainStore{msg});
+  }
+  sched::Pid router = ctx_.routers.for_topic(msg->topic);
+  send<RoutePublish>(router, RoutePublish{std::move(msg)});
+}
+
+}  // namespace actormq::core

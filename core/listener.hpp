@@ -1,0 +1,38 @@
+#pragma once
+// A listener process per scheduler and listener config: it owns one
+// SO_REUSEPORT socket on its scheduler's loop and spawns a session process,
+// on the same scheduler, for every connection it accepts.
+
+#include <cstdint>
+#include <future>
+#include <string>
+
+#include "core/broker_context.hpp"
+#include "net/tcp_listener.hpp"
+#include "sched/process.hpp"
+
+namespace actormq::core {
+
+class Listener : public sched::Process {
+ public:
+  /// `bound` receives the port once listening (or 0 and an error).
+  Listener(BrokerContext& ctx, std::string bind, std::uint16_t port, std::int64_t max_connections,
+           std::promise<std::pair<std::uint16_t, std::string>> bound);
+
+ protected:
+  void on_start() override;
+  void on_message(sched::Message& msg) override;
+  void on_exit(const sched::ExitReason& reason) override;
+
+ private:
+  void accept(int fd);
+
+  BrokerContext& ctx_;
+  std::string bind_;
+  std::uint16_t port_;
+  std::int64_t max_connections_;
+  std::promise<std::pair<std::uint16_t, std::string>> bound_;
+  net::TcpListener* socket_ = nullptr;
+};
+
+}  // namespace actormq::core

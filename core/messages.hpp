@@ -1,0 +1,89 @@
+#pragma once
+// Messages between the broker's processes: sessions, routers, the retainer.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mqtt/bytes.hpp"
+#include "mqtt/constants.hpp"
+#include "mqtt/properties.hpp"
+#include "sched/pid.hpp"
+
+namespace actormq::core {
+
+/// An application message on its way from one publisher to its subscribers.
+/// Built once by the publishing session and never changed: every delivery,
+/// queue and retained slot shares it (the payload is never copied).
+struct AppMessage {
+  std::string topic;
+  mqtt::SharedBytes payload;
+  mqtt::QoS qos = mqtt::QoS::at_most_once;
+  bool retain = false;
+  /// v5 properties passed through to subscribers (payload format, message
+  /// expiry, content type, response topic, correlation data, user properties).
+  mqtt::Properties properties;
+  std::string publisher;        ///< client id of the publisher (hash strategy, logs)
+  sched::Pid publisher_pid;     ///< for no-local
+  std::uint64_t received_ms = 0;  ///< wall clock ms at arrival (message expiry)
+};
+using AppMessagePtr = std::shared_ptr<const AppMessage>;
+
+/// What a subscription asks for, as the router needs it at fan-out.
+struct SubInfo {
+  mqtt::QoS max_qos = mqtt::QoS::at_most_once;
+  bool no_local = false;
+  bool retain_as_published = false;
+  std::uint32_t subscription_id = 0;  ///< 0: none
+};
+
+// ---- session -> router ----
+
+/// Route a publish to every matching subscription.
+struct RoutePublish {
+  AppMessagePtr msg;
+};
+/// Add or replace the route (filter, session). `group` is set for a shared
+/// subscription ($share/group/filter, with `filter` stripped of the prefix).
+struct RouteAdd {
+  std::string filter;
+  std::string group;
+  sched::Pid session;
+  std::string client_id;  ///< shared groups: hash strategy input
+  SubInfo info;
+};
+struct RouteRemove {
+  std::string filter;
+  std::string group;
+  sched::Pid session;
+};
+
+// ---- router / retainer -> session ----
+
+/// One message for one session: the highest granted QoS of all its matching
+/// subscriptions and every matching subscription identifier (MQTT 5 3.3.4).
+struct Deliver {
+  AppMessagePtr msg;
+  mqtt::QoS qos = mqtt::QoS::at_most_once;  ///< min(publish QoS, granted QoS)
+  bool retain = false;                      ///< the RETAIN flag to send
+  std::vector<std::uint32_t> subscription_ids;
+  /// Through a shared subscription: a member that leaves with it unacknowledged
+  /// hands it back for another member.
+  bool shared = false;
+};
+
+// ---- session -> retainer ----
+
+/// Store (or, with an empty payload, delete) the retained message of a topic.
+struct RetainStore {
+  AppMessagePtr msg;
+};
+/// Send `session` the retained messages matching `filter` as Deliver messages.
+struct RetainQuery {
+  std::string filter;
+  sched::Pid session;
+  SubInfo info;
+};
+
+}  // namespace actormq::core

@@ -1,0 +1,48 @@
+#pragma once
+// Broker counters, sharded per scheduler so the publish path never bounces a
+// shared cache line between cores; readers add the shards up.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+namespace actormq::core {
+
+enum class Counter : std::uint8_t {
+  messages_received,  ///< PUBLISH packets from clients
+  messages_sent,      ///< PUBLISH packets to clients
+  bytes_received,
+  bytes_sent,
+  publish_dropped,    ///< deliveries dropped: queue full, expired, or offline QoS 0
+  connects,           ///< CONNECT packets accepted
+  malformed,          ///< connections closed for a malformed packet or protocol error
+  auth_failures,
+  clients_connected,  ///< gauge: current connections with a CONNECT accepted
+  clients_maximum,    ///< gauge: highest clients_connected seen (updated on read)
+  subscriptions,      ///< gauge: current subscriptions
+  session_crashes,    ///< session processes that ended by an exception
+  retained_messages,  ///< gauge: topics with a retained message
+  count_
+};
+
+/// Name of a counter, as used in metrics output.
+std::string_view counter_name(Counter c);
+
+/// Thread-safe.
+class Metrics {
+ public:
+  static constexpr std::size_t max_shards = 64;
+
+  void add(Counter c, std::int64_t n = 1);
+  std::int64_t get(Counter c) const;
+
+ private:
+  struct alignas(64) Shard {
+    std::array<std::atomic<std::int64_t>, static_cast<std::size_t>(Counter::count_)> values{};
+  };
+  Shard& local();
+  std::array<Shard, max_shards> shards_{};
+};
+
+}  // namespace actormq::core

@@ -1,0 +1,116 @@
+#include "core/out_queue.hpp"
+
+#include <climits>
+
+namespace actormq::core {
+
+namespace {
+// libuv's stream.c bound: a connection gets this many writes per wake.
+constexpr int writes_per_flush = 32;
+constexpr int max_iov = 256;
+}  // namespace
+
+void OutQueue::add_own(std::size_t offset, std::size_t length) {
+  // Extend the previous segment when the new bytes follow it in bytes_.
+  if (segments_.size() > head_) {
+    Segment& last = segments_.back();
+    if (last.payload.empty() && last.offset + last.length == offset) {
+      last.length += length;
+      pending_ += length;
+      return;
+    }
+  }
+  segments_.push_back(Segment{offset, length, {}});
+  pending_ += length;
+}
+
+bool OutQueue::append(const mqtt::Packet& packet, mqtt::ProtocolVersion version) {
+  std::size_t offset = bytes_.size();
+  auto n = mqtt::encode_append(packet, version, bytes_);
+  if (!n) {
+    return false;
+  }
+  add_own(offset, *n);
+  return true;
+}
+
+bool OutQueue::append_publish(const mqtt::PublishHeader& header, const mqtt::SharedBytes& payload,
+                              mqtt::ProtocolVersion version) {
+  std::size_t offset = bytes_.size();
+  auto layout = mqtt::encode_publish_header(header, version, bytes_);
+  if (!layout) {
+    return false;
+  }
+  add_own(offset, layout->header_size);
+  if (!payload.empty()) {
+    // Small payloads are cheaper copied than referenced by their own iovec.
+    if (payload.size() <= 64) {
+      std::size_t at = bytes_.size();
+      bytes_.insert(bytes_.end(), payload.data(), payload.data() + payload.size());
+      add_own(at, payload.size());
+    } else {
+      segments_.push_back(Segment{0, payload.size(), payload});
+      pending_ += payload.size();
+    }
+  }
+  return true;
+}
+
+OutQueue::Flushed OutQueue::flush(net::Socket& socket) {
+  for (int round = 0; round < writes_per_flush && pending_ > 0; ++round) {
+    iovec iov[max_iov];
+    int n = 0;
+    for (std::size_t i = head_; i < segments_.size() && n < max_iov; ++i, ++n) {
+      const Segment& s = segments_[i];
+      const std::uint8_t* base = s.payload.empty() ? bytes_.data() + s.offset : s.payload.data();
+      std::size_t skip = i == head_ ? head_written_ : 0;
+      iov[n].iov_base = const_cast<std::uint8_t*>(base + skip);
+      iov[n].iov_len = s.length - skip;
+    }
+    net::IoResult r = socket.writev(iov, n);
+    if (r.status == net::IoResult::Status::would_block) {
+      return Flushed::partial;
+    }
+    if (r.status != net::IoResult::Status::ok) {
+      return Flushed::closed;
+    }
+    std::size_t written = r.bytes;
+    pending_ -= written;
+    while (written > 0) {
+      Segment& s = segments_[head_];
+      std::size_t left = s.length - head_written_;
+      if (written < left) {
+        head_written_ += written;
+        break;
+      }
+      written -= left;
+      s.payload = {};
+      ++head_;
+      head_written_ = 0;
+    }
+  }
+  if (pending_ == 0) {
+    clear();
+    return Flushed::all;
+  }
+  return Flushed::partial;
+}
+
+void OutQueue::clear() {
+  // Give the memory back: an idle connection keeps no write buffer.
+  if (bytes_.capacity() > 4096) {
+    std::vector<std::uint8_t>().swap(bytes_);
+  } else {
+    bytes_.clear();
+  }
+  if (segments_.capacity() > 64) {
+    std::vector<Segment>().swap(segments_);
+  } else {
+    segments_.clear();
+  }
+  head_ = 0;
+  head_written_ = 0;
+  pending_ = 0;
+}
+
+}  // namespace actormq::core

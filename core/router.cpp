@@ -1,0 +1,147 @@
+#include "core/router.hpp"
+
+#include <algorithm>
+
+namespace actormq::core {
+
+using mqtt::QoS;
+
+namespace {
+std::string group_key(const std::string& group, std::string_view filter) {
+  std::string key = group;
+  key.push_back('\0');
+  key.append(filter);
+  return key;
+}
+
+QoS min_qos(QoS a, QoS b) { return a < b ? a : b; }
+}  // namespace
+
+Router::Router(SharedStrategy strategy) : strategy_(strategy) {}
+
+void Router::on_message(sched::Message& msg) {
+  if (auto* p = msg.as<RoutePublish>()) {
+    publish(p->msg);
+  } else if (auto* a = msg.as<RouteAdd>()) {
+    add(*a);
+  } else if (auto* r = msg.as<RouteRemove>()) {
+    remove(*r);
+  }
+}
+
+void Router::add(RouteAdd& r) {
+  if (r.group.empty()) {
+    routes_.insert(r.filter, r.session, r.info);
+    return;
+  }
+  std::string key = group_key(r.group, r.filter);
+  shared_routes_.insert(r.filter, key, 0);
+  Group& g = groups_[key];
+  for (std::size_t i = 0; i < g.members.size(); ++i) {
+    if (g.members[i].first == r.session) {
+      g.members[i].second = r.info;  // a repeated SUBSCRIBE replaces the options
+      return;
+    }
+  }
+  g.members.emplace_back(r.session, r.info);
+  g.client_ids.push_back(std::move(r.client_id));
+  ++shared_members_;
+}
+
+void Router::remove(const RouteRemove& r) {
+  if (r.group.empty()) {
+    routes_.erase(r.filter, r.session);
+    return;
+  }
+  std::string key = group_key(r.group, r.filter);
+  auto it = groups_.find(key);
+  if (it == groups_.end()) {
+    return;
+  }
+  Group& g = it->second;
+  for (std::size_t i = 0; i < g.members.size(); ++i) {
+    if (g.members[i].first == r.session) {
+      g.members.erase(g.members.begin() + static_cast<std::ptrdiff_t>(i));
+      g.client_ids.erase(g.client_ids.begin() + static_cast<std::ptrdiff_t>(i));
+      --shared_members_;
+      break;
+    }
+  }
+  if (g.members.empty()) {
+    groups_.erase(it);
+    shared_routes_.erase(r.filter, key);
+  }
+}
+
+std::size_t Router::pick(Group& g, const AppMessage& msg) {
+  switch (strategy_) {
+    case SharedStrategy::random:
+      return rng_() % g.members.size();
+    case SharedStrategy::hash_clientid:
+      return std::hash<std::string>{}(msg.publisher) % g.members.size();
+    case SharedStrategy::round_robin:
+      break;
+  }
+  return g.next++ % g.members.size();
+}
+
+void Router::publish(const AppMessagePtr& msg) {
+  scratch_.clear();
+  routes_.match(msg->topic, [&](std::string_view, const sched::Pid& pid, const SubInfo& info) {
+    // MQTT 5 3.8.3.1: with No Local, a client gets none of its own messages.
+    if (info.no_local && pid == msg->publisher_pid) {
+      return;
+    }
+    scratch_.push_back(Target{pid, info, false});
+  });
+  if (!groups_.empty()) {
+    shared_routes_.match(msg->topic, [&](std::string_view, const std::string& key, const char&) {
+      auto it = groups_.find(key);
+      if (it == groups_.end() || it->second.members.empty()) {
+        return;
+      }
+      auto& member = it->second.members[pick(it->second, *msg)];
+      scratch_.push_back(Target{member.first, member.second, true});
+    });
+  }
+  consume(static_cast<std::uint32_t>(scratch_.size()));
+  deliver_merged(msg);
+}
+
+void Router::deliver_merged(const AppMessagePtr& msg) {
+  // Overlapping subscriptions of one session give one delivery (MQTT 3.1.1
+  // 3.3.5: at the highest QoS; MQTT 5 3.3.4: with every subscription id).
+  if (scratch_.size() > 1) {
+    std::sort(scratch_.begin(), scratch_.end(), [](const Target& a, const Target& b) {
+      return a.pid < b.pid || (a.pid == b.pid && a.shared < b.shared);
+    });
+  }
+  for (std::size_t i = 0; i < scratch_.size();) {
+    const Target& first = scratch_[i];
+    Deliver d;
+    d.msg = msg;
+    d.qos = min_qos(msg->qos, first.info.max_qos);
+    d.retain = first.info.retain_as_published && msg->retain;
+    d.shared = first.shared;
+    if (first.info.subscription_id != 0) {
+      d.subscription_ids.push_back(first.info.subscription_id);
+    }
+    std::size_t j = i + 1;
+    // Shared deliveries stay separate: each group delivers its own copy.
+    while (!first.shared && j < scratch_.size() && scratch_[j].pid == first.pid &&
+           !scratch_[j].shared) {
+      const SubInfo& info = scratch_[j].info;
+      QoS q = min_qos(msg->qos, info.max_qos);
+      d.qos = std::max(d.qos, q);
+      d.retain = d.retain || (info.retain_as_published && msg->retain);
+      if (info.subscription_id != 0) {
+        d.subscription_ids.push_back(info.subscription_id);
+      }
+      ++j;
+    }
+    send<Deliver>(first.pid, std::move(d));
+    i = j;
+  }
+}
+
+}  // namespace actormq::core

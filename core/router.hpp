@@ -1,0 +1,71 @@
+#pragma once
+// A router process: one of a pool, each owning a route table (EMQX
+// emqx_router/emqx_broker). A publish goes to the router picked by the hash of
+// its topic, which keeps per-topic order; an exact subscription lives only in
+// the router its filter hashes to, a wildcard one in every router.
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/messages.hpp"
+#include "core/route_table.hpp"
+#include "sched/process.hpp"
+
+namespace actormq::core {
+
+enum class SharedStrategy : std::uint8_t { round_robin, random, hash_clientid };
+
+/// The routers of a broker and how to pick one. Immutable after start.
+struct RouterPool {
+  std::vector<sched::Pid> routers;
+
+  /// The router owning `topic` (a topic name, or a wildcard-free filter).
+  sched::Pid for_topic(std::string_view topic) const {
+    return routers[std::hash<std::string_view>{}(topic) % routers.size()];
+  }
+};
+
+class Router : public sched::Process {
+ public:
+  explicit Router(SharedStrategy strategy);
+
+  /// For tests: routes held (normal + shared members).
+  std::size_t route_count() const { return routes_.route_count() + shared_members_; }
+
+ protected:
+  void on_message(sched::Message& msg) override;
+
+ private:
+  /// A shared subscription group on one filter: one member gets each message.
+  struct Group {
+    std::vector<std::pair<sched::Pid, SubInfo>> members;
+    std::vector<std::string> client_ids;  // parallel to members: hash strategy
+    std::size_t next = 0;
+  };
+  /// One session's share of a message, before merging overlapping matches.
+  struct Target {
+    sched::Pid pid;
+    SubInfo info;
+    bool shared;
+  };
+
+  void publish(const AppMessagePtr& msg);
+  void add(RouteAdd& r);
+  void remove(const RouteRemove& r);
+  std::size_t pick(Group& g, const AppMessage& msg);
+  void deliver_merged(const AppMessagePtr& msg);
+
+  SharedStrategy strategy_;
+  RouteTable<sched::Pid, SubInfo> routes_;
+  // Shared groups: the table routes a filter to group keys; groups_ holds members.
+  RouteTable<std::string, char> shared_routes_;
+  std::unordered_map<std::string, Group> groups_;  // key: group + '\0' + filter
+  std::size_t shared_members_ = 0;
+  std::vector<Target> scratch_;
+  std::minstd_rand rng_{12345};
+};
+
+}  // namespace actormq::core

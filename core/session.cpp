@@ -1,0 +1,370 @@
+#include "core/session.hpp"
+
+#include <array>
+
+#include "core/logger.hpp"
+#include "core/retainer.hpp"
+#include "sched/runtime.hpp"
+#include "sched/scheduler.hpp"
+
+namespace actormq::core {
+
+using mqtt::ReasonCode;
+
+namespace {
+// Reads per wake-up, as libuv's stream.c bounds them: a busy client cannot
+// hold its scheduler.
+constexpr int reads_per_wake = 32;
+// A client that does not read: first its QoS 0 messages are dropped, then it
+// is disconnected (redis's client-output-buffer-limit).
+constexpr std::size_t close_backlog_bytes = 64u << 20;
+
+struct ConnectTimeout {
+  std::uint32_t generation;
+};
+struct KeepaliveCheck {
+  std::uint32_t generation;
+};
+struct SessionExpired {
+  std::uint32_t generation;
+};
+struct ReadMore {};
+
+// The per-scheduler read buffer: a session keeps only a partial packet.
+std::span<std::uint8_t> read_buffer() {
+  thread_local std::array<std::uint8_t, 64 * 1024> buffer;
+  return buffer;
+}
+}  // namespace
+
+Session::Session(BrokerContext& ctx, int fd) : ctx_(ctx), fd_(fd) {
+  parser_.set_max_packet_size(ctx.limits.max_packet_size);
+}
+
+std::uint64_t Session::now_ms() { return uv_now(scheduler().loop()); }
+
+void Session::on_start() {
+  socket_ = net::Socket::adopt(scheduler().loop(), fd_, self(), runtime());
+  last_packet_ms_ = now_ms();
+  send_after(self(), sched::make_message<ConnectTimeout>(generation_), ctx_.limits.connect_timeout_ms);
+}
+
+void Session::on_message(sched::Message& msg) {
+  if (auto* d = msg.as<Deliver>()) {
+    handle_deliver(*d);
+  } else if (auto* ready = msg.as<net::SocketReady>()) {
+    on_socket(*ready);
+  } else if (msg.is<ReadMore>()) {
+    if (socket_ != nullptr && state_ != State::awaiting_handover) {
+      read_input();
+    }
+  } else if (auto* t = msg.as<Takeover>()) {
+    handle_takeover(*t);
+  } else if (auto* h = msg.as<Handover>()) {
+    if (state_ == State::awaiting_handover) {
+      adopt(std::move(h->state), true);
+    }
+  } else if (auto* k = msg.as<KeepaliveCheck>()) {
+    if (k->generation == generation_) {
+      on_keepalive_check();
+    }
+  } else if (auto* c = msg.as<ConnectTimeout>()) {
+    if (c->generation == generation_ &&
+        (state_ == State::awaiting_connect || state_ == State::awaiting_handover)) {
+      ACTORMQ_LOG_INFO("client at fd " << fd_ << " sent no CONNECT in time; closing");
+      if (state_ == State::awaiting_handover) {
+        adopt(SessionState{}, false);  // the old session never answered: start afresh
+      } else {
+        close_socket();
+        end_session(sched::ExitReason::normal());
+      }
+    }
+  } else if (auto* down = msg.as<sched::DownMsg>()) {
+    if (state_ == State::awaiting_handover && down->pid == previous_) {
+      adopt(SessionState{}, false);  // the previous session ended without handing over
+    }
+  } else if (auto* e = msg.as<SessionExpired>()) {
+    if (e->generation == generation_ && state_ == State::offline) {
+      end_session(sched::ExitReason::normal());
+    }
+  }
+}
+
+void Session::on_socket(const net::SocketReady& ready) {
+  if (socket_ == nullptr) {
+    return;
+  }
+  if (ready.writable) {
+    flush_output();
+  }
+  if (ready.readable && socket_ != nullptr && state_ != State::awaiting_handover) {
+    read_input();
+  }
+}
+
+void Session::read_input() {
+  std::span<std::uint8_t> buffer = read_buffer();
+  for (int i = 0; i < reads_per_wake; ++i) {
+    net::IoResult r = socket_->read(buffer);
+    if (r.status == net::IoResult::Status::would_block) {
+      socket_->want_read(true);
+      return;
+    }
+    if (r.status != net::IoResult::Status::ok) {
+      connection_lost(true);
+      return;
+    }
+    ctx_.metrics.add(Counter::bytes_received, static_cast<std::int64_t>(r.bytes));
+    consume(static_cast<std::uint32_t>(r.bytes / 256));
+    if (!feed(buffer.first(r.bytes)) || socket_ == nullptr) {
+      return;
+    }
+    if (state_ == State::awaiting_handover) {
+      return;  // the rest waits in held_input_ until the handover
+    }
+  }
+  // More may be waiting: continue after the other processes had their turn.
+  send<ReadMore>(self());
+}
+
+bool Session::feed(std::span<const std::uint8_t> in) {
+  while (!in.empty()) {
+    if (state_ == State::awaiting_handover) {
+      held_input_.insert(held_input_.end(), in.begin(), in.end());
+      return true;
+    }
+    mqtt::Parsed parsed = parser_.parse(in);
+    in = in.subspan(parsed.consumed);
+    if (parsed.status == mqtt::ParseStatus::need_more) {
+      return true;
+    }
+    if (parsed.status == mqtt::ParseStatus::error) {
+      ctx_.metrics.add(Counter::malformed);
+      if (state_ == State::awaiting_connect) {
+        version_ = parsed.version;
+      }
+      ACTORMQ_LOG_NOTICE("client " << (client_id_.empty() ? "<unknown>" : client_id_)
+                                   << ": " << parsed.error.reason << "; disconnecting");
+      reject(mqtt::to_reason_code(parsed.error.code), parsed.error.reason);
+      return false;
+    }
+    last_packet_ms_ = now_ms();
+    handle_packet(parsed.packet);
+    if (socket_ == nullptr) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Session::handle_packet(mqtt::Packet& packet) {
+  if (state_ == State::awaiting_connect && !std::holds_alternative<mqtt::Connect>(packet)) {
+    // MQTT 3.1.0-1: the first packet must be CONNECT; anything else closes.
+    ctx_.metrics.add(Counter::malformed);
+    reject(ReasonCode::protocol_error, "first packet must be CONNECT");
+    return;
+  }
+  std::visit(
+      [this](auto& p) {
+        using P = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<P, mqtt::Connect>) {
+          if (state_ != State::awaiting_connect) {
+            ctx_.metrics.add(Counter::malformed);
+            reject(ReasonCode::protocol_error, "second CONNECT");  // MQTT 3.1.0-2
+          } else {
+            handle_connect(p);
+          }
+        } else if constexpr (std::is_same_v<P, mqtt::Publish>) {
+          handle_publish(p);
+        } else if constexpr (std::is_same_v<P, mqtt::Puback>) {
+          handle_puback(p);
+        } else if constexpr (std::is_same_v<P, mqtt::Pubrec>) {
+          handle_pubrec(p);
+        } else if constexpr (std::is_same_v<P, mqtt::Pubrel>) {
+          handle_pubrel(p);
+        } else if constexpr (std::is_same_v<P, mqtt::Pubcomp>) {
+          handle_pubcomp(p);
+        } else if constexpr (std::is_same_v<P, mqtt::Subscribe>) {
+          handle_subscribe(p);
+        } else if constexpr (std::is_same_v<P, mqtt::Unsubscribe>) {
+          handle_unsubscribe(p);
+        } else if constexpr (std::is_same_v<P, mqtt::Pingreq>) {
+          send_packet(mqtt::Pingresp{});
+        } else if constexpr (std::is_same_v<P, mqtt::Disconnect>) {
+          handle_disconnect(p);
+        } else if constexpr (std::is_same_v<P, mqtt::Auth>) {
+          // No enhanced authentication method is configured (MQTT 5 4.12).
+          reject(ReasonCode::bad_authentication_method, "no authentication method");
+        } else {
+          ctx_.metrics.add(Counter::malformed);
+          reject(ReasonCode::protocol_error, "packet type not sent by clients");
+        }
+      },
+      packet);
+}
+
+void Session::send_packet(const mqtt::Packet& packet) {
+  if (socket_ == nullptr) {
+    return;
+  }
+  if (!out_.append(packet, version_)) {
+    ACTORMQ_LOG_WARNING("client " << client_id_ << ": could not encode an outgoing packet");
+  }
+}
+
+void Session::after_run() { flush_output(); }
+
+void Session::flush_output() {
+  if (socket_ == nullptr || out_.empty()) {
+    return;
+  }
+  std::size_t before = out_.pending_bytes();
+  OutQueue::Flushed f = out_.flush(*socket_);
+  ctx_.metrics.add(Counter::bytes_sent, static_cast<std::int64_t>(before - out_.pending_bytes()));
+  if (f == OutQueue::Flushed::closed) {
+    connection_lost(true);
+  } else if (f == OutQueue::Flushed::partial) {
+    if (out_.pending_bytes() > close_backlog_bytes) {
+      ACTORMQ_LOG_NOTICE("client " << client_id_ << " does not read its messages; disconnecting");
+      connection_lost(true);
+      return;
+    }
+    socket_->want_write(true);
+  }
+}
+
+void Session::reject(ReasonCode code, std::string_view reason) {
+  if (socket_ == nullptr) {
+    return;
+  }
+  if (state_ == State::awaiting_connect) {
+    // Before CONNACK, errors are answered with a CONNACK (3.1.1: only for the
+    // codes it has; otherwise the connection is just closed).
+    if (v5()) {
+      mqtt::Connack ack;
+      ack.reason_code = code;
+      if (request_problem_info_) {
+        ack.properties.reason_string = std::string(reason);
+      }
+      send_packet(ack);
+    } else if (code == ReasonCode::unsupported_protocol_version ||
+               code == ReasonCode::client_identifier_not_valid ||
+               code == ReasonCode::server_unavailable ||
+               code == ReasonCode::bad_user_name_or_password ||
+               code == ReasonCode::not_authorized) {
+      mqtt::Connack ack;
+      ack.reason_code = code;
+      send_packet(ack);
+    }
+  } else if (v5() && state_ == State::connected) {
+    mqtt::Disconnect d;
+    d.reason_code = code;
+    if (request_problem_info_) {
+      d.properties.reason_string = std::string(reason);
+    }
+    send_packet(d);
+  }
+  connection_lost(true);
+}
+
+void Session::close_socket() {
+  if (socket_ == nullptr) {
+    return;
+  }
+  flush_output();
+  if (socket_ != nullptr) {
+    ::shutdown(socket_->fd(), SHUT_WR);  // the last packet (e.g. DISCONNECT) goes first
+    socket_->close();
+    socket_ = nullptr;
+  }
+  out_.clear();
+  parser_.reset();
+  held_input_ = {};
+  if (socket_counted_) {
+    socket_counted_ = false;
+    ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (counted_connected_) {
+    counted_connected_ = false;
+    ctx_.metrics.add(Counter::clients_connected, -1);
+  }
+}
+
+void Session::connection_lost(bool with_will) {
+  State was = state_;
+  close_socket();
+  ++generation_;  // keepalive and connect timers of this connection are void
+  if (was != State::connected) {
+    if (was == State::awaiting_handover) {
+      return;  // the handover will still arrive; the session then goes offline
+    }
+    if (was != State::offline) {
+      end_session(sched::ExitReason::normal());
+    }
+    return;
+  }
+  if (with_will) {
+    publish_will();
+  }
+  will_.reset();
+  if (session_expiry_s_ == 0) {
+    end_session(sched::ExitReason::normal());
+    return;
+  }
+  state_ = State::offline;
+  out_aliases_.clear();
+  in_aliases_.clear();
+  if (session_expiry_s_ != 0xFFFFFFFFu) {
+    send_after(self(), sched::make_message<SessionExpired>(generation_),
+               std::uint64_t{session_expiry_s_} * 1000);
+  }
+}
+
+void Session::end_session(sched::ExitReason reason) { exit(std::move(reason)); }
+
+void Session::on_exit(const sched::ExitReason& reason) {
+  bool crashed = reason.kind == sched::ExitReason::Kind::exception;
+  if (crashed) {
+    ctx_.metrics.add(Counter::session_crashes);
+    ACTORMQ_LOG_ERROR("session of client " << (client_id_.empty() ? "<unknown>" : client_id_)
+                                           << " crashed: " << reason.to_string());
+  }
+  if (state_ == State::connected && (crashed || reason.kind == sched::ExitReason::Kind::killed)) {
+    publish_will();  // the connection ends without a DISCONNECT
+  }
+  if (reason.kind == sched::ExitReason::Kind::shutdown && v5() && state_ == State::connected) {
+    mqtt::Disconnect d;
+    d.reason_code = ReasonCode::server_shutting_down;
+    send_packet(d);
+  }
+  close_socket();
+  remove_all_routes();
+  if (!client_id_.empty()) {
+    ctx_.registry.release(client_id_, self());
+  }
+}
+
+void Session::arm_keepalive() {
+  if (keepalive_s_ == 0) {
+    return;
+  }
+  // MQTT 3.1.2.10: one and a half keep-alive periods without a packet.
+  send_after(self(), sched::make_message<KeepaliveCheck>(generation_),
+             std::uint64_t{keepalive_s_} * 1500);
+}
+
+void Session::on_keepalive_check() {
+  if (state_ != State::connected) {
+    return;
+  }
+  std::uint64_t limit = std::uint64_t{keepalive_s_} * 1500;
+  std::uint64_t idle = now_ms() - last_packet_ms_;
+  if (idle >= limit) {
+    ACTORMQ_LOG_INFO("client " << client_id_ << " keep-alive timeout; disconnecting");
+    reject(ReasonCode::keep_alive_timeout, "keep alive timeout");
+    return;
+  }
+  send_after(self(), sched::make_message<KeepaliveCheck>(generation_), limit - idle);
+}
+
+}  // namespace actormq::core

@@ -1,0 +1,141 @@
+#pragma once
+// The session process: one per client (EMQX's connection + channel + session
+// in one process). It owns the socket, runs the MQTT state machine and holds
+// the session state: subscriptions, the in-flight window, the queue. A
+// persistent session outlives its connection and waits, offline, for the
+// client to come back or for its expiry.
+//
+// Handlers live in one file per packet type (handle_*.cpp); deliver.cpp is
+// the outgoing side; session.cpp the connection plumbing and lifecycle.
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/broker_context.hpp"
+#include "core/messages.hpp"
+#include "core/out_queue.hpp"
+#include "core/session_state.hpp"
+#include "mqtt/packets.hpp"
+#include "mqtt/parser.hpp"
+#include "net/socket.hpp"
+#include "sched/process.hpp"
+
+namespace actormq::core {
+
+class Session : public sched::Process {
+ public:
+  Session(BrokerContext& ctx, int fd);
+
+ protected:
+  void on_start() override;
+  void on_message(sched::Message& msg) override;
+  void after_run() override;
+  void on_exit(const sched::ExitReason& reason) override;
+
+ private:
+  enum class State : std::uint8_t {
+    awaiting_connect,   ///< socket open, no CONNECT yet
+    awaiting_handover,  ///< CONNECT taken, waiting for the previous session's state
+    connected,
+    offline,            ///< persistent session without a connection
+  };
+
+  // ---- connection (session.cpp) ----
+  void on_socket(const net::SocketReady& ready);
+  void read_input();
+  bool feed(std::span<const std::uint8_t> bytes);
+  void handle_packet(mqtt::Packet& packet);
+  void send_packet(const mqtt::Packet& packet);
+  void flush_output();
+  /// Ends the connection after a protocol violation: v5 clients get a
+  /// DISCONNECT (or CONNACK before CONNECT is accepted) with the reason first.
+  void reject(mqtt::ReasonCode code, std::string_view reason);
+  /// The connection is gone (client DISCONNECT, error, takeover, keepalive).
+  void connection_lost(bool publish_will);
+  void close_socket();
+  void end_session(sched::ExitReason reason);
+  void arm_keepalive();
+  void on_keepalive_check();
+
+  // ---- packet handlers, one file each ----
+  void handle_connect(mqtt::Connect& connect);        // handle_connect.cpp
+  void finish_connect(bool session_present);
+  void handle_publish(mqtt::Publish& publish);        // handle_publish.cpp
+  void handle_puback(const mqtt::PublishAck& ack);    // handle_acks.cpp
+  void handle_pubrec(const mqtt::PublishAck& ack);
+  void handle_pubrel(const mqtt::PublishAck& ack);
+  void handle_pubcomp(const mqtt::PublishAck& ack);
+  void handle_subscribe(mqtt::Subscribe& subscribe);  // handle_subscribe.cpp
+  void handle_unsubscribe(mqtt::Unsubscribe& unsub);
+  void handle_disconnect(const mqtt::Disconnect& disconnect);  // handle_disconnect.cpp
+  void handle_takeover(const struct Takeover& takeover);
+  /// Takes over a previous session's state (or none) and completes CONNECT.
+  void adopt(SessionState state, bool present);
+
+  // ---- outgoing messages (deliver.cpp) ----
+  void handle_deliver(Deliver& d);
+  bool send_publish(const Deliver& d, std::uint16_t packet_id, bool dup);
+  void drain_queue();
+  void enqueue(Deliver d);
+  void resend_inflight();
+  std::uint16_t next_packet_id();
+  std::size_t send_window() const;
+
+  // ---- routes and will ----
+  void add_route(const std::string& full_filter, const Subscription& sub);
+  void remove_route(const std::string& full_filter, const Subscription& sub);
+  void remove_all_routes();
+  void publish_will();
+  void route(AppMessagePtr msg);
+
+  bool v5() const { return version_ == mqtt::ProtocolVersion::v5; }
+  std::uint64_t now_ms();
+
+  BrokerContext& ctx_;
+  int fd_;
+  net::Socket* socket_ = nullptr;
+  mqtt::Parser parser_;
+  OutQueue out_;
+  std::vector<std::uint8_t> held_input_;  // read while waiting for a handover
+  State state_ = State::awaiting_connect;
+  bool counted_connected_ = false;
+  bool socket_counted_ = true;
+  sched::Pid previous_;        // the session we wait on for a handover
+
+  // Channel: what the CONNECT negotiated.
+  mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v3_1_1;
+  std::string client_id_;
+  std::optional<std::string> username_;
+  bool clean_start_ = true;
+  std::uint32_t session_expiry_s_ = 0;  ///< 0: ends with the connection; max: never
+  std::optional<mqtt::Will> will_;
+  std::uint16_t keepalive_s_ = 0;
+  std::uint64_t last_packet_ms_ = 0;  ///< loop time of the last packet read
+  std::uint16_t client_receive_max_ = 65535;          ///< outgoing QoS 1/2 window (v5)
+  std::uint32_t client_max_packet_ = 268435460;       ///< bytes we may send (v5)
+  std::uint16_t client_alias_max_ = 0;                ///< aliases we may send (v5)
+  bool request_problem_info_ = true;
+  bool assigned_id_ = false;       ///< we chose the client id (v5: tell the client)
+  bool server_keep_alive_ = false; ///< we changed the keep alive (v5: tell the client)
+  std::vector<std::string> in_aliases_;               ///< client's topic aliases, by number
+  std::unordered_map<std::string, std::uint16_t> out_aliases_;
+  std::uint32_t generation_ = 0;  ///< invalidates timers of an earlier connection
+
+  SessionState session_;
+};
+
+/// The previous session of a client id is asked to hand over or end.
+struct Takeover {
+  sched::Pid by;
+  bool clean;  ///< the new connection starts a clean session: discard ours
+};
+/// The state of a session, moved to the session that took it over.
+struct Handover {
+  SessionState state;
+};
+
+}  // namespace actormq::core

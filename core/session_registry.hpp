@@ -1,0 +1,43 @@
+#pragma once
+// Client id -> session process, for takeover (a second CONNECT with the same
+// client id) and for counting clients. Read on every CONNECT only.
+
+#include <array>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "sched/pid.hpp"
+
+namespace actormq::core {
+
+/// Thread-safe. Sharded so that connect storms on several schedulers rarely
+/// meet on one lock.
+class SessionRegistry {
+ public:
+  /// Makes `pid` the session of `client_id`; returns the session it replaces.
+  std::optional<sched::Pid> claim(const std::string& client_id, sched::Pid pid);
+  /// Removes the entry if it still names `pid` (a newer session may own it).
+  bool release(const std::string& client_id, sched::Pid pid);
+  std::optional<sched::Pid> find(std::string_view client_id) const;
+  std::size_t size() const;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<std::string, sched::Pid, Hash, std::equal_to<>> sessions;
+  };
+  static constexpr std::size_t shard_count = 16;
+  Shard& shard(std::string_view client_id) const {
+    return shards_[Hash{}(client_id) % shard_count];
+  }
+  mutable std::array<Shard, shard_count> shards_;
+};
+
+}  // namespace actormq::core

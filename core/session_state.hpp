@@ -1,0 +1,40 @@
+#pragma once
+// What a session keeps between connections (MQTT 4.1): its subscriptions,
+// the QoS 1/2 messages in flight in both directions, and the queue of
+// messages not yet sent. Plain data: moved between session processes on
+// takeover, and stored by the persistence layer.
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/messages.hpp"
+
+namespace actormq::core {
+
+/// One subscription of a session, keyed by its full filter (with any
+/// "$share/group/" prefix) in SessionState::subscriptions.
+struct Subscription {
+  std::string filter;  ///< without the $share prefix
+  std::string group;   ///< shared subscription group, or empty
+  SubInfo info;
+};
+
+/// An outgoing QoS 1/2 PUBLISH awaiting its acknowledgement.
+struct Inflight {
+  std::uint16_t packet_id = 0;
+  Deliver delivery;
+  bool released = false;  ///< QoS 2: PUBREC received, PUBREL sent, awaiting PUBCOMP
+};
+
+struct SessionState {
+  std::unordered_map<std::string, Subscription> subscriptions;
+  std::vector<Inflight> inflight;            ///< in send order
+  std::deque<Deliver> queue;                 ///< waiting for the window or the client
+  std::vector<std::uint16_t> awaiting_rel;   ///< incoming QoS 2 ids: PUBREC sent, no PUBREL yet
+  std::uint16_t last_packet_id = 0;
+};
+
+}  // namespace actormq::core

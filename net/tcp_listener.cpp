@@ -1,0 +1,114 @@
+#include "net/tcp_listener.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace actormq::net {
+
+namespace {
+// Accepts per readiness event: bounded so one busy listener cannot hold the loop.
+constexpr int accepts_per_wake = 64;
+
+std::string describe(const std::string& bind, std::uint16_t port, const char* what, int err) {
+  return bind + ":" + std::to_string(port) + ": " + what + ": " + std::strerror(err);
+}
+}  // namespace
+
+TcpListener::TcpListener(int fd, std::uint16_t port, OnAccept on_accept)
+    : fd_(fd), port_(port), on_accept_(std::move(on_accept)) {}
+
+TcpListener::Opened TcpListener::open(uv_loop_t* loop, const std::string& bind, std::uint16_t port,
+                                      OnAccept on_accept) {
+  sockaddr_storage addr{};
+  socklen_t addr_len = 0;
+  auto* in4 = reinterpret_cast<sockaddr_in*>(&addr);
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
+  if (inet_pton(AF_INET, bind.c_str(), &in4->sin_addr) == 1) {
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons(port);
+    addr_len = sizeof *in4;
+  } else if (inet_pton(AF_INET6, bind.c_str(), &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    addr_len = sizeof *in6;
+  } else {
+    return {nullptr, bind + ": not an IPv4 or IPv6 address"};
+  }
+  int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return {nullptr, describe(bind, port, "socket", errno)};
+  }
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), addr_len) != 0) {
+    int err = errno;
+    ::close(fd);
+    return {nullptr, describe(bind, port, "bind", err)};
+  }
+  if (::listen(fd, 4096) != 0) {
+    int err = errno;
+    ::close(fd);
+    return {nullptr, describe(bind, port, "listen", err)};
+  }
+  sockaddr_storage bound{};
+  socklen_t bound_len = sizeof bound;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+  std::uint16_t bound_port = bound.ss_family == AF_INET
+                                 ? ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port)
+                                 : ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+  auto* l = new TcpListener(fd, bound_port, std::move(on_accept));
+  uv_poll_init_socket(loop, &l->poll_, fd);
+  l->poll_.data = l;
+  uv_poll_start(&l->poll_, UV_READABLE, &TcpListener::on_poll);
+  return {l, {}};
+}
+
+void TcpListener::on_poll(uv_poll_t* handle, int status, int /*events*/) {
+  auto* l = static_cast<TcpListener*>(handle->data);
+  if (status < 0) {
+    return;
+  }
+  for (int i = 0; i < accepts_per_wake && !l->closing_; ++i) {
+    int fd = ::accept4(l->fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      // EAGAIN: drained. EMFILE/ENFILE and the like: try again on the next wake.
+      return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    l->on_accept_(fd);
+  }
+}
+
+void TcpListener::pause(bool paused) {
+  if (closing_) {
+    return;
+  }
+  if (paused) {
+    uv_poll_stop(&poll_);
+  } else {
+    uv_poll_start(&poll_, UV_READABLE, &TcpListener::on_poll);
+  }
+}
+
+void TcpListener::close() {
+  if (closing_) {
+    return;
+  }
+  closing_ = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), &TcpListener::on_close);
+}
+
+void TcpListener::on_close(uv_handle_t* handle) {
+  auto* l = static_cast<TcpListener*>(handle->data);
+  ::close(l->fd_);
+  delete l;
+}
+
+}  // namespace actormq::net

@@ -1,0 +1,50 @@
+#pragma once
+// A listening TCP socket on one scheduler's loop. Each scheduler opens its own
+// socket on the same address with SO_REUSEPORT, so the kernel spreads new
+// connections over the schedulers and no accepted socket changes loops.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace actormq::net {
+
+/// Owner-only (the scheduler thread whose loop it was opened on).
+class TcpListener {
+ public:
+  /// Called with each accepted, non-blocking, TCP_NODELAY socket; the callee owns it.
+  using OnAccept = std::function<void(int fd)>;
+
+  struct Opened {
+    TcpListener* listener = nullptr;  ///< nullptr on failure
+    std::string error;                ///< why, naming the address
+  };
+
+  /// Binds and listens on bind:port (port 0: an ephemeral port). Returns the
+  /// listener, which frees itself after close().
+  [[nodiscard]] static Opened open(uv_loop_t* loop, const std::string& bind, std::uint16_t port,
+                                   OnAccept on_accept);
+
+  /// The bound port (useful after binding port 0).
+  std::uint16_t port() const { return port_; }
+  /// Stops accepting; the socket is closed and this freed asynchronously.
+  void close();
+  /// Stops or resumes accepting (e.g. at the connection limit).
+  void pause(bool paused);
+
+ private:
+  TcpListener(int fd, std::uint16_t port, OnAccept on_accept);
+  ~TcpListener() = default;
+  static void on_poll(uv_poll_t* handle, int status, int events);
+  static void on_close(uv_handle_t* handle);
+
+  uv_poll_t poll_{};
+  int fd_;
+  std::uint16_t port_;
+  OnAccept on_accept_;
+  bool closing_ = false;
+};
+
+}  // namespace actormq::net
