@@ -23,6 +23,8 @@ Limits limits_from(const Config& c) {
   l.topic_alias_maximum = static_cast<std::uint16_t>(c.max_topic_alias);
   l.receive_maximum = static_cast<std::uint16_t>(c.receive_maximum);
   l.max_keepalive = static_cast<std::uint16_t>(c.max_keepalive);
+  l.server_keep_alive = static_cast<std::uint16_t>(c.server_keep_alive);
+  l.allow_anonymous = c.allow_anonymous;
   l.session_expiry_max = static_cast<std::uint32_t>(c.session_expiry_max);
   l.message_expiry_max = static_cast<std::uint32_t>(c.message_expiry_max);
   l.retain_available = c.retain_available;
@@ -66,6 +68,17 @@ std::optional<std::string> Broker::start() {
   }
 
   for (const ListenerConfig& lc : config_.listeners) {
+    // Refuse what is not implemented rather than run with less protection
+    // than the configuration asks for.
+    if (!config_.password_file_for(lc).empty() || !config_.acl_file_for(lc).empty()) {
+      stop();
+      return "password_file and acl_file are not supported yet: refusing to start without them";
+    }
+    if (lc.allow_anonymous && *lc.allow_anonymous != config_.allow_anonymous) {
+      stop();
+      return "listener " + lc.bind + ":" + std::to_string(lc.port) +
+             ": a per-listener allow_anonymous is not supported yet";
+    }
     if (lc.type != ListenerType::tcp) {
       stop();
       return "listener " + lc.bind + ":" + std::to_string(lc.port) + ": type " +
@@ -73,6 +86,7 @@ std::optional<std::string> Broker::start() {
              " is not supported yet";
     }
     auto port = static_cast<std::uint16_t>(lc.port);
+    auto open = std::make_shared<std::atomic<std::int64_t>>(0);
     // One socket per scheduler on the same port; the first one fixes an ephemeral port.
     for (std::size_t s = 0; s < runtime_->scheduler_count(); ++s) {
       std::promise<std::pair<std::uint16_t, std::string>> bound;
@@ -82,7 +96,8 @@ std::optional<std::string> Broker::start() {
       o.pinned = true;
       o.start = true;
       listeners_.push_back(runtime_->spawn(
-          std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections, std::move(bound)), o));
+          std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections, open, std::move(bound)),
+          o));
       auto [bound_port, error] = result.get();
       if (bound_port == 0) {
         stop();

@@ -29,6 +29,7 @@ struct Limits {
   std::uint16_t topic_alias_maximum = 10;          ///< inbound aliases we accept (v5)
   std::uint16_t receive_maximum = 65535;           ///< inbound QoS 1/2 in flight (v5)
   std::uint16_t max_keepalive = 65535;             ///< seconds; larger requests are lowered (v5)
+  std::uint16_t server_keep_alive = 0;             ///< seconds imposed on v5 clients; 0: theirs
   std::uint32_t session_expiry_max = 0xFFFFFFFF;   ///< seconds
   std::uint32_t message_expiry_max = 0;            ///< seconds; 0: no cap
   bool retain_available = true;
@@ -38,6 +39,7 @@ struct Limits {
   std::int64_t max_connections = -1;               ///< -1: unlimited
   std::string server_reference;                    ///< v5: sent with 0x9C/0x9D when set
   std::uint32_t connect_timeout_ms = 10000;        ///< CONNECT must arrive within this
+  bool allow_anonymous = true;                     ///< clients without a username may connect
 };
 
 struct BrokerContext {

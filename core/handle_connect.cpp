@@ -49,6 +49,11 @@ void Session::handle_connect(mqtt::Connect& c) {
     connection_lost(false);
     return;
   }
+  if (!c.username && !ctx_.limits.allow_anonymous) {
+    ctx_.metrics.add(Counter::auth_failures);
+    reject(ReasonCode::not_authorized, "anonymous clients are not allowed");
+    return;
+  }
   client_id_ = std::move(c.client_id);
   username_ = std::move(c.username);
   clean_start_ = c.clean_start;
@@ -59,7 +64,11 @@ void Session::handle_connect(mqtt::Connect& c) {
     client_receive_max_ = props.receive_maximum.value_or(65535);
     client_max_packet_ = props.maximum_packet_size.value_or(268435460);
     client_alias_max_ = props.topic_alias_maximum.value_or(0);
-    if (keepalive_s_ > ctx_.limits.max_keepalive || (keepalive_s_ == 0 && ctx_.limits.max_keepalive < 65535)) {
+    if (ctx_.limits.server_keep_alive != 0) {
+      keepalive_s_ = ctx_.limits.server_keep_alive;
+      server_keep_alive_ = true;
+    } else if (keepalive_s_ > ctx_.limits.max_keepalive ||
+               (keepalive_s_ == 0 && ctx_.limits.max_keepalive < 65535)) {
       keepalive_s_ = ctx_.limits.max_keepalive;
       server_keep_alive_ = true;
     }

@@ -4,7 +4,9 @@
 // on the same scheduler, for every connection it accepts.
 
 #include <cstdint>
+#include <atomic>
 #include <future>
+#include <memory>
 #include <string>
 
 #include "core/broker_context.hpp"
@@ -15,8 +17,10 @@ namespace actormq::core {
 
 class Listener : public sched::Process {
  public:
-  /// `bound` receives the port once listening (or 0 and an error).
+  /// `bound` receives the port once listening (or 0 and an error). `open`
+  /// counts the connections of this listener config over all schedulers.
   Listener(BrokerContext& ctx, std::string bind, std::uint16_t port, std::int64_t max_connections,
+           std::shared_ptr<std::atomic<std::int64_t>> open,
            std::promise<std::pair<std::uint16_t, std::string>> bound);
 
  protected:
@@ -31,6 +35,7 @@ class Listener : public sched::Process {
   std::string bind_;
   std::uint16_t port_;
   std::int64_t max_connections_;
+  std::shared_ptr<std::atomic<std::int64_t>> open_;
   std::promise<std::pair<std::uint16_t, std::string>> bound_;
   net::TcpListener* socket_ = nullptr;
 };

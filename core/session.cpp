@@ -1,5 +1,8 @@
 #include "core/session.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <array>
 
 #include "core/logger.hpp"
@@ -37,7 +40,8 @@ std::span<std::uint8_t> read_buffer() {
 }
 }  // namespace
 
-Session::Session(BrokerContext& ctx, int fd) : ctx_(ctx), fd_(fd) {
+Session::Session(BrokerContext& ctx, int fd, std::shared_ptr<std::atomic<std::int64_t>> listener_open)
+    : ctx_(ctx), fd_(fd), listener_open_(std::move(listener_open)) {
   parser_.set_max_packet_size(ctx.limits.max_packet_size);
 }
 
@@ -268,14 +272,15 @@ void Session::reject(ReasonCode code, std::string_view reason) {
 }
 
 void Session::close_socket() {
-  if (socket_ == nullptr) {
-    return;
+  if (socket_ != nullptr) {
+    flush_output();
   }
-  flush_output();
   if (socket_ != nullptr) {
     ::shutdown(socket_->fd(), SHUT_WR);  // the last packet (e.g. DISCONNECT) goes first
     socket_->close();
     socket_ = nullptr;
+  } else if (socket_counted_) {
+    ::close(fd_);  // ended before on_start adopted the descriptor
   }
   out_.clear();
   parser_.reset();
@@ -283,6 +288,8 @@ void Session::close_socket() {
   if (socket_counted_) {
     socket_counted_ = false;
     ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
+    listener_open_->fetch_sub(1, std::memory_order_relaxed);
+    listener_open_.reset();  // an offline session holds nothing of its listener
   }
   if (counted_connected_) {
     counted_connected_ = false;

@@ -8,8 +8,10 @@
 // Handlers live in one file per packet type (handle_*.cpp); deliver.cpp is
 // the outgoing side; session.cpp the connection plumbing and lifecycle.
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -28,7 +30,8 @@ namespace actormq::core {
 
 class Session : public sched::Process {
  public:
-  Session(BrokerContext& ctx, int fd);
+  /// `listener_open` counts the open connections of the accepting listener.
+  Session(BrokerContext& ctx, int fd, std::shared_ptr<std::atomic<std::int64_t>> listener_open);
 
  protected:
   void on_start() override;
@@ -97,6 +100,7 @@ class Session : public sched::Process {
 
   BrokerContext& ctx_;
   int fd_;
+  std::shared_ptr<std::atomic<std::int64_t>> listener_open_;
   net::Socket* socket_ = nullptr;
   mqtt::Parser parser_;
   OutQueue out_;

@@ -79,9 +79,13 @@ inline constexpr std::size_t no_more_levels = std::string_view::npos;
   return !topic.empty() && topic.front() == '$';
 }
 
-/// Children of a trie node, by level string. A few children are kept in a
-/// vector scanned linearly (most nodes have one or two, and a scan of short
-/// strings beats hashing); past small_limit they move to a hash map.
+/// Children of a trie node, by level string, held by value so that a
+/// lookup reaches the child without another pointer hop. A few children are
+/// kept in a vector scanned linearly (most nodes have one or two, and a scan
+/// of short strings beats hashing); past small_limit they move to a hash map.
+/// Any insertion or removal may move the children of this map, so pointers
+/// returned by find() and emplace() last only until the next change to this
+/// same map (changes below a child do not move it).
 /// Owner-only: not thread-safe; const members may run concurrently with each
 /// other when nobody mutates.
 template <class Node>
@@ -89,17 +93,20 @@ class ChildMap {
  public:
   static constexpr std::size_t small_limit = 8;
 
-  [[nodiscard]] Node* find(std::string_view level) const noexcept {
+  [[nodiscard]] const Node* find(std::string_view level) const noexcept {
     if (large_) {
       auto it = large_->find(level);
-      return it == large_->end() ? nullptr : it->second.get();
+      return it == large_->end() ? nullptr : &it->second;
     }
     for (const auto& [name, child] : small_) {
       if (name == level) {
-        return child.get();
+        return &child;
       }
     }
     return nullptr;
+  }
+  [[nodiscard]] Node* find(std::string_view level) noexcept {
+    return const_cast<Node*>(std::as_const(*this).find(level));
   }
 
   /// The child for `level`, created when absent; second is true when created.
@@ -107,17 +114,13 @@ class ChildMap {
     if (Node* existing = find(level)) {
       return {existing, false};
     }
-    auto child = std::make_unique<Node>();
-    Node* raw = child.get();
-    if (large_) {
-      large_->emplace(std::string(level), std::move(child));
-    } else if (small_.size() < small_limit) {
-      small_.emplace_back(std::string(level), std::move(child));
-    } else {
+    if (!large_ && small_.size() == small_limit) {
       grow();
-      large_->emplace(std::string(level), std::move(child));
     }
-    return {raw, true};
+    if (large_) {
+      return {&large_->try_emplace(std::string(level)).first->second, true};
+    }
+    return {&small_.emplace_back(std::string(level), Node{}).second, true};
   }
 
   /// Removes the child for `level` and its subtree.
@@ -131,7 +134,9 @@ class ChildMap {
     for (auto it = small_.begin(); it != small_.end(); ++it) {
       if (it->first == level) {
         // Order of children carries no meaning, so swap-and-pop.
-        *it = std::move(small_.back());
+        if (it != small_.end() - 1) {
+          *it = std::move(small_.back());
+        }
         small_.pop_back();
         return;
       }
@@ -141,35 +146,36 @@ class ChildMap {
   [[nodiscard]] std::size_t size() const noexcept { return large_ ? large_->size() : small_.size(); }
   [[nodiscard]] bool empty() const noexcept { return size() == 0; }
 
-  /// Calls f(std::string_view level, Node& child) for every child, in no
-  /// particular order. f must not add or remove children of this map.
+  /// Calls f(std::string_view level, const Node& child) for every child,
+  /// in no particular order. f must not add or remove children of this map.
   template <class F>
   void for_each(F&& f) const {
     if (large_) {
       for (const auto& [name, child] : *large_) {
-        f(std::string_view(name), *child);
+        f(std::string_view(name), child);
       }
       return;
     }
     for (const auto& [name, child] : small_) {
-      f(std::string_view(name), *child);
+      f(std::string_view(name), child);
     }
   }
 
  private:
-  using LargeMap = std::unordered_map<std::string, std::unique_ptr<Node>, StringHash, std::equal_to<>>;
+  using LargeMap = std::unordered_map<std::string, Node, StringHash, std::equal_to<>>;
 
   void grow() {
-    large_ = std::make_unique<LargeMap>();
-    large_->reserve(small_limit * 2);
+    auto large = std::make_unique<LargeMap>();
+    large->reserve(small_limit * 2);
     for (auto& [name, child] : small_) {
-      large_->emplace(std::move(name), std::move(child));
+      large->emplace(std::move(name), std::move(child));
     }
     small_.clear();
     small_.shrink_to_fit();
+    large_ = std::move(large);
   }
 
-  std::vector<std::pair<std::string, std::unique_ptr<Node>>> small_;
+  std::vector<std::pair<std::string, Node>> small_;
   std::unique_ptr<LargeMap> large_;
 };
 
@@ -286,7 +292,7 @@ class FilterTrie {
     return *child;
   }
 
-  static Node* child_of(const Node& node, std::string_view level) noexcept {
+  static Node* child_of(Node& node, std::string_view level) noexcept {
     if (level == "+") {
       return node.plus.get();
     }

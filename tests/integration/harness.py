@@ -1,0 +1,187 @@
+"""Shared helpers for the integration tests: start the real broker on a free
+loopback port, run mosquitto clients, speak raw MQTT bytes. Every process a
+test starts is stopped when the test ends (and at interpreter exit)."""
+
+import atexit
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ACTORMQ = os.environ.get(
+    "ACTORMQ_BIN",
+    os.path.join(os.path.dirname(__file__), "..", "..", "build", "core", "actormq"))
+
+_started = []
+
+
+def _cleanup():
+    for p in _started:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+atexit.register(_cleanup)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=10.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+class Broker:
+    """The actormq binary on 127.0.0.1:<free port>. `config` (a dict) is
+    written to a JSON file; the port is set on its first listener."""
+
+    def __init__(self, config=None, args=(), port=None):
+        self.port = port or free_port()
+        self.dir = tempfile.mkdtemp(prefix="actormq-test-")
+        self.log_path = os.path.join(self.dir, "broker.log")
+        cmd = [ACTORMQ, "--port", str(self.port), "--bind", "127.0.0.1"]
+        if config is not None:
+            path = os.path.join(self.dir, "config.json")
+            with open(path, "w") as f:
+                json.dump(config, f)
+            cmd += ["--config", path]
+        cmd += list(args)
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
+        _started.append(self.proc)
+        if not wait_port(self.port):
+            self.stop()
+            raise RuntimeError("broker did not start:\n" + self.output())
+
+    def output(self):
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Stops the broker; returns its exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def run(cmd, timeout=10, input=None):
+    """Runs a client command; returns CompletedProcess (text)."""
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, input=input)
+
+
+class Sub:
+    """mosquitto_sub in the background; .lines() waits for it to finish."""
+
+    def __init__(self, port, topic, *extra, count=None, timeout=5, version="311", fmt=None):
+        cmd = ["mosquitto_sub", "-p", str(port), "-V", version, "-W", str(timeout)]
+        for t in ([topic] if isinstance(topic, str) else topic):
+            cmd += ["-t", t]
+        if count is not None:
+            cmd += ["-C", str(count)]
+        if fmt is not None:
+            cmd += ["-F", fmt]
+        else:
+            cmd += ["-v"]
+        cmd += list(extra)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _started.append(self.proc)
+        time.sleep(0.3)  # let it connect and subscribe
+
+    def lines(self, timeout=15):
+        try:
+            out, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+        return [l for l in out.splitlines() if l]
+
+
+def pub(port, topic, message, *extra, version="311"):
+    r = run(["mosquitto_pub", "-p", str(port), "-V", version, "-t", topic, "-m", message] + list(extra))
+    if r.returncode != 0:
+        raise AssertionError("mosquitto_pub failed: " + r.stderr)
+    return r
+
+
+class RawClient:
+    """A raw TCP connection for sending hand-made (or malformed) bytes."""
+
+    def __init__(self, port, timeout=5):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def recv_all(self, timeout=3):
+        """Everything until the broker closes the connection (or timeout)."""
+        self.sock.settimeout(timeout)
+        data = b""
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return data, True
+                data += chunk
+        except (socket.timeout, ConnectionResetError):
+            return data, False
+
+    def close(self):
+        self.sock.close()
+
+
+def connect_packet(client_id=b"raw", version=4, clean=True, keepalive=60, props=b""):
+    """A minimal CONNECT (3.1.1 when version=4, 5.0 when version=5)."""
+    flags = 0x02 if clean else 0
+    vh = b"\x00\x04MQTT" + bytes([version, flags]) + keepalive.to_bytes(2, "big")
+    if version == 5:
+        vh += encode_varint(len(props)) + props
+    payload = len(client_id).to_bytes(2, "big") + client_id
+    body = vh + payload
+    return b"\x10" + encode_varint(len(body)) + body
+
+
+def encode_varint(n):
+    out = b""
+    while True:
+        b = n % 128
+        n //= 128
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def main():
+    unittest.main(verbosity=2)
