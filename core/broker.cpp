@@ -1,6 +1,7 @@
 #include "core/broker.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <thread>
 
@@ -51,6 +52,10 @@ std::optional<std::string> Broker::start() {
   runtime_ = std::make_unique<sched::Runtime>(rc);
   ctx_ = std::make_unique<BrokerContext>(*runtime_);
   ctx_->limits = limits_from(config_);
+  // Test-only fault injection (see BrokerContext::crash_topic).
+  if (const char* topic = std::getenv("ACTORMQ_TEST_CRASH_TOPIC")) {
+    ctx_->crash_topic = topic;
+  }
 
   std::size_t routers = config_.router_pool_size > 0 ? static_cast<std::size_t>(config_.router_pool_size)
                                                      : runtime_->scheduler_count();
