@@ -386,3 +386,39 @@ TEST_CASE("topic_trie: randomized cross-check against the reference matcher") {
   CHECK(table.filter_count() == 0);
   CHECK(table.trie_node_count() == 0);
 }
+
+TEST_CASE("topic_trie: 100000 subscriptions sharing prefixes keep one node per distinct prefix") {
+  Table t;
+  constexpr int sites = 10;
+  constexpr int devices = 10000;  // per site
+  for (int s = 0; s < sites; ++s) {
+    for (int d = 0; d < devices; ++d) {
+      const std::uint64_t key = static_cast<std::uint64_t>(s) * devices + d;
+      const std::string prefix = "fleet/s" + std::to_string(s) + "/d" + std::to_string(d);
+      CHECK(t.insert(prefix + "/+/cmd", key, {}));
+      CHECK(t.insert(prefix + "/status", key, {}));
+    }
+  }
+  t.insert("fleet/#", 999999, {});
+  CHECK(t.route_count() == 2 * sites * devices + 1);
+  CHECK(t.exact_filter_count() == sites * devices);
+  CHECK(t.wildcard_filter_count() == sites * devices + 1);
+  // fleet, s0..s9, then per device: d, +, cmd; plus '#' under fleet.
+  CHECK(t.trie_node_count() == 1 + sites + 3 * sites * devices + 1);
+
+  CHECK(hits(t, "fleet/s3/d1234/reboot/cmd") ==
+        std::vector<Hit>{{"fleet/#", 999999}, {"fleet/s3/d1234/+/cmd", 3 * devices + 1234}});
+  CHECK(hits(t, "fleet/s3/d1234/status") ==
+        std::vector<Hit>{{"fleet/#", 999999}, {"fleet/s3/d1234/status", 3 * devices + 1234}});
+  CHECK(hits(t, "fleet/s3/d1234/reboot/cmd/x") == std::vector<Hit>{{"fleet/#", 999999}});
+
+  // Removing one site's devices prunes exactly their nodes and the site node.
+  for (int d = 0; d < devices; ++d) {
+    const std::string prefix = "fleet/s7/d" + std::to_string(d);
+    CHECK(t.erase(prefix + "/+/cmd", 7 * devices + d));
+    CHECK(t.erase(prefix + "/status", 7 * devices + d));
+  }
+  CHECK(t.trie_node_count() == 1 + (sites - 1) + 3 * (sites - 1) * devices + 1);
+  CHECK(hits(t, "fleet/s7/d1/x/cmd") == std::vector<Hit>{{"fleet/#", 999999}});
+  CHECK(t.route_count() == 2 * (sites - 1) * devices + 1);
+}
