@@ -33,8 +33,8 @@ std::vector<Hit> hits(const Table& table, std::string_view topic) {
   return out;
 }
 
-std::vector<std::string> split(std::string_view s) {
-  std::vector<std::string> out;
+std::vector<std::string_view> split(std::string_view s) {
+  std::vector<std::string_view> out;
   std::size_t start = 0;
   while (true) {
     auto slash = s.find('/', start);
@@ -364,8 +364,8 @@ TEST_CASE("topic_trie: randomized cross-check against the reference matcher") {
       CHECK(table.insert(filter, key, {}) == model.insert({filter, key}).second);
     }
     CHECK(table.route_count() == model.size());
-    if (round % 10 == 0) {
-      for (int q = 0; q < 20; ++q) {
+    if (round % 50 == 0) {
+      for (int q = 0; q < 40; ++q) {
         std::string topic = random_topic();
         std::vector<Hit> expected;
         for (const auto& h : model) {
