@@ -16,7 +16,8 @@
 namespace actormq::core {
 
 /// Topic name -> Value (a retained message, or a handle to one). Topic names
-/// must be valid (mqtt/topic.hpp): no '+' or '#'.
+/// must be valid (mqtt/topic.hpp): no '+' or '#'. Walks recurse once per
+/// level, so callers bound the depth by enforcing max_topic_levels.
 ///
 /// Owner-only: not thread-safe. Const members may run concurrently with each
 /// other while nobody mutates.

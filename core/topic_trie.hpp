@@ -183,7 +183,8 @@ class ChildMap {
 /// slots for '+' and '#' children (the mosquitto src/subs.c shape). Each
 /// stored filter owns a Payload (for the route table, the set of
 /// subscribers of that filter). Matching a topic name walks the levels with
-/// string_views and allocates nothing.
+/// string_views and allocates nothing. Walks recurse once per level, so
+/// callers bound the depth by enforcing max_topic_levels on filters.
 ///
 /// Owner-only: not thread-safe. Const members may run concurrently with each
 /// other while nobody mutates.
