@@ -27,9 +27,7 @@ std::uint16_t Session::next_packet_id() {
     if (id == 0) {
       continue;
     }
-    bool used = std::any_of(session_.inflight.begin(), session_.inflight.end(),
-                            [id](const Inflight& f) { return f.packet_id == id; });
-    if (!used) {
+    if (!session_.inflight.contains(id)) {
       return id;
     }
   }
@@ -62,7 +60,7 @@ void Session::handle_deliver(Deliver& d) {
   }
   std::uint16_t id = next_packet_id();
   if (send_publish(d, id, false)) {
-    session_.inflight.push_back(Inflight{id, std::move(d), false});
+    session_.inflight.emplace(id, Inflight{++session_.inflight_seq, std::move(d), false});
   }
 }
 
@@ -100,19 +98,26 @@ void Session::drain_queue() {
     }
     std::uint16_t id = next_packet_id();
     if (send_publish(next, id, false)) {
-      session_.inflight.push_back(Inflight{id, std::move(next), false});
+      session_.inflight.emplace(id, Inflight{++session_.inflight_seq, std::move(next), false});
     }
   }
 }
 
 void Session::resend_inflight() {
-  for (Inflight& f : session_.inflight) {
+  std::vector<std::pair<std::uint64_t, std::uint16_t>> order;
+  order.reserve(session_.inflight.size());
+  for (const auto& [id, f] : session_.inflight) {
+    order.emplace_back(f.seq, id);
+  }
+  std::sort(order.begin(), order.end());
+  for (const auto& [seq, id] : order) {
+    Inflight& f = session_.inflight.at(id);
     if (f.released) {
       mqtt::Pubrel rel;
-      rel.packet_id = f.packet_id;
+      rel.packet_id = id;
       send_packet(rel);
     } else {
-      send_publish(f.delivery, f.packet_id, true);
+      send_publish(f.delivery, id, true);
     }
   }
 }
@@ -143,13 +148,17 @@ bool Session::send_publish(const Deliver& d, std::uint16_t packet_id, bool dup) 
         props.message_expiry_interval = left > elapsed_s ? left - static_cast<std::uint32_t>(elapsed_s) : 1;
       }
       if (client_alias_max_ > 0) {
-        auto it = out_aliases_.find(m.topic);
-        if (it != out_aliases_.end()) {
+        if (!out_aliases_) {
+          out_aliases_ = std::make_unique<std::unordered_map<std::string, std::uint16_t>>();
+        }
+        auto& aliases = *out_aliases_;
+        auto it = aliases.find(m.topic);
+        if (it != aliases.end()) {
           props.topic_alias = it->second;
           h.topic = {};
-        } else if (out_aliases_.size() < client_alias_max_) {
-          auto alias = static_cast<std::uint16_t>(out_aliases_.size() + 1);
-          out_aliases_.emplace(m.topic, alias);
+        } else if (aliases.size() < client_alias_max_) {
+          auto alias = static_cast<std::uint16_t>(aliases.size() + 1);
+          aliases.emplace(m.topic, alias);
           props.topic_alias = alias;
         }
       }

@@ -6,15 +6,14 @@
 namespace actormq::core {
 
 namespace {
-auto find_inflight(std::vector<Inflight>& inflight, std::uint16_t id) {
-  return std::find_if(inflight.begin(), inflight.end(),
-                      [id](const Inflight& f) { return f.packet_id == id; });
+auto find_inflight(std::unordered_map<std::uint16_t, Inflight>& inflight, std::uint16_t id) {
+  return inflight.find(id);
 }
 }  // namespace
 
 void Session::handle_puback(const mqtt::PublishAck& ack) {
   auto it = find_inflight(session_.inflight, ack.packet_id);
-  if (it == session_.inflight.end() || it->delivery.qos != mqtt::QoS::at_least_once) {
+  if (it == session_.inflight.end() || it->second.delivery.qos != mqtt::QoS::at_least_once) {
     return;  // unknown id: ignored, as mosquitto does
   }
   session_.inflight.erase(it);
@@ -25,7 +24,7 @@ void Session::handle_pubrec(const mqtt::PublishAck& ack) {
   auto it = find_inflight(session_.inflight, ack.packet_id);
   mqtt::Pubrel rel;
   rel.packet_id = ack.packet_id;
-  if (it == session_.inflight.end() || it->delivery.qos != mqtt::QoS::exactly_once) {
+  if (it == session_.inflight.end() || it->second.delivery.qos != mqtt::QoS::exactly_once) {
     if (v5()) {
       rel.reason_code = mqtt::ReasonCode::packet_identifier_not_found;
       send_packet(rel);
@@ -38,8 +37,8 @@ void Session::handle_pubrec(const mqtt::PublishAck& ack) {
     drain_queue();
     return;
   }
-  it->released = true;
-  it->delivery.msg.reset();  // only the packet id matters from here on
+  it->second.released = true;
+  it->second.delivery.msg.reset();  // only the packet id matters from here on
   send_packet(rel);
 }
 
@@ -60,7 +59,7 @@ void Session::handle_pubrel(const mqtt::PublishAck& ack) {
 
 void Session::handle_pubcomp(const mqtt::PublishAck& ack) {
   auto it = find_inflight(session_.inflight, ack.packet_id);
-  if (it == session_.inflight.end() || !it->released) {
+  if (it == session_.inflight.end() || !it->second.released) {
     return;
   }
   session_.inflight.erase(it);

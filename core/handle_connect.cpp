@@ -58,7 +58,9 @@ void Session::handle_connect(mqtt::Connect& c) {
   username_ = std::move(c.username);
   clean_start_ = c.clean_start;
   keepalive_s_ = c.keep_alive;
-  will_ = std::move(c.will);
+  if (c.will) {
+    will_ = std::make_unique<mqtt::Will>(std::move(*c.will));
+  }
   if (v5()) {
     session_expiry_s_ = props.session_expiry_interval.value_or(0);
     client_receive_max_ = props.receive_maximum.value_or(65535);

@@ -319,7 +319,7 @@ void Session::connection_lost(bool with_will) {
     return;
   }
   state_ = State::offline;
-  out_aliases_.clear();
+  out_aliases_.reset();
   in_aliases_.clear();
   if (session_expiry_s_ != 0xFFFFFFFFu) {
     send_after(self(), sched::make_message<SessionExpired>(generation_),

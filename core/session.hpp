@@ -116,7 +116,7 @@ class Session : public sched::Process {
   std::optional<std::string> username_;
   bool clean_start_ = true;
   std::uint32_t session_expiry_s_ = 0;  ///< 0: ends with the connection; max: never
-  std::optional<mqtt::Will> will_;
+  std::unique_ptr<mqtt::Will> will_;  ///< on the heap: most clients have none
   std::uint16_t keepalive_s_ = 0;
   std::uint64_t last_packet_ms_ = 0;  ///< loop time of the last packet read
   std::uint16_t client_receive_max_ = 65535;          ///< outgoing QoS 1/2 window (v5)
@@ -126,7 +126,7 @@ class Session : public sched::Process {
   bool assigned_id_ = false;       ///< we chose the client id (v5: tell the client)
   bool server_keep_alive_ = false; ///< we changed the keep alive (v5: tell the client)
   std::vector<std::string> in_aliases_;               ///< client's topic aliases, by number
-  std::unordered_map<std::string, std::uint16_t> out_aliases_;
+  std::unique_ptr<std::unordered_map<std::string, std::uint16_t>> out_aliases_;  ///< made on first use
   std::uint32_t generation_ = 0;  ///< invalidates timers of an earlier connection
 
   SessionState session_;
