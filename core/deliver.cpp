@@ -13,6 +13,14 @@ using mqtt::QoS;
 namespace {
 // Beyond this backlog of unwritten bytes, QoS 0 messages to the client are dropped.
 constexpr std::size_t qos0_drop_backlog = 8u << 20;
+// Queue lengths at which a connected subscriber throttles its publishers, and
+// at which it lets them go again.
+constexpr std::size_t throttle_high = 1000;
+constexpr std::size_t throttle_low = 250;
+
+std::size_t high_watermark(std::uint32_t max_queued) {
+  return max_queued == 0 ? throttle_high : std::min<std::size_t>(throttle_high, max_queued / 2 + 1);
+}
 }  // namespace
 
 std::size_t Session::send_window() const {
@@ -76,7 +84,26 @@ void Session::enqueue(Deliver d) {
     }
     q.erase(qos0);
   }
+  if (state_ == State::connected && q.size() >= high_watermark(ctx_.limits.max_queued)) {
+    throttle_publisher(*d.msg);
+  }
   q.push_back(std::move(d));
+}
+
+void Session::throttle_publisher(const AppMessage& msg) {
+  sched::Pid p = msg.publisher_pid;
+  if (!p || p == self() || std::find(throttled_.begin(), throttled_.end(), p) != throttled_.end()) {
+    return;
+  }
+  throttled_.push_back(p);
+  send<Throttle>(p, Throttle{self()});
+}
+
+void Session::release_publishers() {
+  for (sched::Pid p : throttled_) {
+    send<Unthrottle>(p, Unthrottle{self()});
+  }
+  throttled_.clear();
 }
 
 void Session::drain_queue() {
@@ -100,6 +127,9 @@ void Session::drain_queue() {
     if (send_publish(next, id, false)) {
       session_.inflight.emplace(id, Inflight{++session_.inflight_seq, std::move(next), false});
     }
+  }
+  if (!throttled_.empty() && q.size() <= throttle_low) {
+    release_publishers();
   }
 }
 

@@ -73,6 +73,19 @@ struct Deliver {
   bool shared = false;
 };
 
+// ---- session -> session: flow control ----
+
+/// A subscriber whose queue is backing up asks a publisher that feeds it to
+/// stop reading from its client until Unthrottle (credit flow, as RabbitMQ
+/// does between processes): TCP then slows the publishing client down instead
+/// of the broker acknowledging messages it will have to drop.
+struct Throttle {
+  sched::Pid by;
+};
+struct Unthrottle {
+  sched::Pid by;
+};
+
 // ---- session -> retainer ----
 
 /// Store (or, with an empty payload, delete) the retained message of a topic.

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 
 #include "core/logger.hpp"
@@ -32,6 +33,13 @@ struct SessionExpired {
   std::uint32_t generation;
 };
 struct ReadMore {};
+// A throttled publisher reads again after this long even if its subscriber
+// never drains (a consumer that stopped reading must not stall its publishers
+// for ever; its queue then drops as configured).
+constexpr std::uint64_t throttle_timeout_ms = 1000;
+struct ThrottleTimeout {
+  std::uint32_t generation;
+};
 
 // The per-scheduler read buffer: a session keeps only a partial packet.
 std::span<std::uint8_t> read_buffer() {
@@ -61,6 +69,15 @@ void Session::on_message(sched::Message& msg) {
   } else if (msg.is<ReadMore>()) {
     if (socket_ != nullptr && state_ != State::awaiting_handover) {
       read_input();
+    }
+  } else if (auto* th = msg.as<Throttle>()) {
+    on_throttle(th->by, true);
+  } else if (auto* un = msg.as<Unthrottle>()) {
+    on_throttle(un->by, false);
+  } else if (auto* tt = msg.as<ThrottleTimeout>()) {
+    if (tt->generation == throttle_generation_ && !blockers_.empty()) {
+      blockers_.clear();
+      on_throttle(sched::Pid{}, false);
     }
   } else if (auto* t = msg.as<Takeover>()) {
     handle_takeover(*t);
@@ -106,7 +123,27 @@ void Session::on_socket(const net::SocketReady& ready) {
   }
 }
 
+void Session::on_throttle(sched::Pid by, bool on) {
+  if (on) {
+    if (std::find(blockers_.begin(), blockers_.end(), by) == blockers_.end()) {
+      if (blockers_.empty()) {
+        send_after(self(), sched::make_message<ThrottleTimeout>(++throttle_generation_),
+                   throttle_timeout_ms);
+      }
+      blockers_.push_back(by);
+    }
+    return;
+  }
+  std::erase(blockers_, by);
+  if (blockers_.empty() && socket_ != nullptr && state_ == State::connected) {
+    read_input();  // resume: this also re-arms the socket
+  }
+}
+
 void Session::read_input() {
+  if (!blockers_.empty()) {
+    return;  // throttled: the client's bytes wait in the kernel, TCP slows it down
+  }
   std::span<std::uint8_t> buffer = read_buffer();
   for (int i = 0; i < reads_per_wake; ++i) {
     net::IoResult r = socket_->read(buffer);
@@ -314,6 +351,7 @@ void Session::connection_lost(bool with_will) {
     publish_will();
   }
   will_.reset();
+  release_publishers();  // an offline queue is expected to fill; it must not hold anyone
   if (session_expiry_s_ == 0) {
     end_session(sched::ExitReason::normal());
     return;
@@ -345,6 +383,7 @@ void Session::on_exit(const sched::ExitReason& reason) {
     send_packet(d);
   }
   close_socket();
+  release_publishers();
   remove_all_routes();
   if (!client_id_.empty()) {
     ctx_.registry.release(client_id_, self());

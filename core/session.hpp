@@ -84,6 +84,11 @@ class Session : public sched::Process {
   bool send_publish(const Deliver& d, std::uint16_t packet_id, bool dup);
   void drain_queue();
   void enqueue(Deliver d);
+  /// Flow control: throttle the publisher of a message that found the queue
+  /// long; unthrottle them all once it has drained (or the client went away).
+  void throttle_publisher(const AppMessage& msg);
+  void release_publishers();
+  void on_throttle(sched::Pid by, bool on);
   void resend_inflight();
   std::uint16_t next_packet_id();
   std::size_t send_window() const;
@@ -130,6 +135,9 @@ class Session : public sched::Process {
   std::uint32_t generation_ = 0;  ///< invalidates timers of an earlier connection
 
   SessionState session_;
+  std::vector<sched::Pid> throttled_;  ///< publishers we asked to pause
+  std::vector<sched::Pid> blockers_;   ///< subscribers that asked us to pause reading
+  std::uint32_t throttle_generation_ = 0;
 };
 
 /// The previous session of a client id is asked to hand over or end.
