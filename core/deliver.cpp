@@ -3,6 +3,7 @@
 // wait in the session queue (bounded; QoS 0 dropped first).
 #include <algorithm>
 
+#include "core/logger.hpp"
 #include "core/retainer.hpp"
 #include "core/session.hpp"
 
@@ -16,7 +17,11 @@ constexpr std::size_t qos0_drop_backlog = 8u << 20;
 // Queue lengths at which a connected subscriber throttles its publishers, and
 // at which it lets them go again.
 constexpr std::size_t throttle_high = 1000;
-constexpr std::size_t throttle_low = 250;
+// A throttled publisher sees the throttle only after the packets it has
+// already read (up to a budget's worth): QoS 1/2 messages get this much room
+// beyond max_queued_messages while publishers are throttled, so what was
+// acknowledged is not dropped.
+constexpr std::size_t throttle_overshoot = 4096;
 
 std::size_t high_watermark(std::uint32_t max_queued) {
   return max_queued == 0 ? throttle_high : std::min<std::size_t>(throttle_high, max_queued / 2 + 1);
@@ -74,11 +79,16 @@ void Session::handle_deliver(Deliver& d) {
 
 void Session::enqueue(Deliver d) {
   auto& q = session_.queue;
-  if (ctx_.limits.max_queued != 0 && q.size() >= ctx_.limits.max_queued) {
+  std::size_t limit = ctx_.limits.max_queued;
+  if (limit != 0 && !throttled_.empty() && d.qos != QoS::at_most_once) {
+    limit += throttle_overshoot;
+  }
+  if (limit != 0 && q.size() >= limit) {
     // Full: drop the oldest QoS 0 message if there is one, else the new one.
     auto qos0 = std::find_if(q.begin(), q.end(),
                              [](const Deliver& x) { return x.qos == QoS::at_most_once; });
     ctx_.metrics.add(Counter::publish_dropped);
+    ACTORMQ_LOG_DEBUG("client " << client_id_ << ": queue full, dropping a message");
     if (qos0 == q.end()) {
       return;
     }
@@ -96,10 +106,14 @@ void Session::throttle_publisher(const AppMessage& msg) {
     return;
   }
   throttled_.push_back(p);
+  ACTORMQ_LOG_DEBUG("client " << client_id_ << ": queue at " << session_.queue.size() << ", throttling a publisher");
   send<Throttle>(p, Throttle{self()});
 }
 
 void Session::release_publishers() {
+  if (!throttled_.empty()) {
+    ACTORMQ_LOG_DEBUG("client " << client_id_ << ": releasing " << throttled_.size() << " publishers");
+  }
   for (sched::Pid p : throttled_) {
     send<Unthrottle>(p, Unthrottle{self()});
   }
@@ -128,7 +142,7 @@ void Session::drain_queue() {
       session_.inflight.emplace(id, Inflight{++session_.inflight_seq, std::move(next), false});
     }
   }
-  if (!throttled_.empty() && q.size() <= throttle_low) {
+  if (!throttled_.empty() && q.size() <= high_watermark(ctx_.limits.max_queued) / 4) {
     release_publishers();
   }
 }

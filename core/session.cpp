@@ -76,6 +76,7 @@ void Session::on_message(sched::Message& msg) {
     on_throttle(un->by, false);
   } else if (auto* tt = msg.as<ThrottleTimeout>()) {
     if (tt->generation == throttle_generation_ && !blockers_.empty()) {
+      ACTORMQ_LOG_DEBUG("client " << client_id_ << ": throttle timed out; reading again");
       blockers_.clear();
       on_throttle(sched::Pid{}, false);
     }
@@ -162,6 +163,9 @@ void Session::read_input() {
     }
     if (state_ == State::awaiting_handover) {
       return;  // the rest waits in held_input_ until the handover
+    }
+    if (should_yield() || !blockers_.empty()) {
+      break;
     }
   }
   // More may be waiting: continue after the other processes had their turn.

@@ -103,6 +103,10 @@ void Process::demonitor(MonitorRef ref) {
 
 void Process::trap_exit(bool on) { trap_exit_ = on; }
 
+bool Process::should_yield() const {
+  return static_cast<std::int32_t>(reductions_) >= runtime().config().reduction_budget;
+}
+
 bool Process::register_name(std::string name) {
   if (!runtime().registry().add(std::move(name), self())) {
     return false;

@@ -99,6 +99,9 @@ class Process {
   bool register_name(std::string name);
   /// Charges work beyond the base cost of one reduction per message.
   void consume(std::uint32_t reductions) { reductions_ += reductions; }
+  /// True once the current message has cost a whole budget: a handler doing
+  /// open-ended work (reading a socket) should stop and continue later.
+  bool should_yield() const;
   /// Marks the process as owning libuv handles: never migrated.
   void pin() { pinned_ = true; }
 
