@@ -63,6 +63,7 @@ std::optional<std::string> Broker::start() {
   for (std::size_t i = 0; i < routers; ++i) {
     sched::SpawnOptions o;
     o.scheduler = static_cast<int>(i % runtime_->scheduler_count());
+    o.pinned = true;  // "local" must stay local: sessions pick the router of their scheduler
     ctx_->routers.routers.push_back(runtime_->spawn(std::make_unique<Router>(strategy), o));
   }
   ctx_->retainer = runtime_->spawn(std::make_unique<Retainer>(ctx_->metrics));

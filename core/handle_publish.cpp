@@ -97,7 +97,7 @@ void Session::route(AppMessagePtr msg) {
   if (msg->retain) {
     send<RetainStore>(ctx_.retainer, RetainStore{msg});
   }
-  sched::Pid router = ctx_.routers.for_topic(msg->topic);
+  sched::Pid router = ctx_.routers.local();
   send<RoutePublish>(router, RoutePublish{std::move(msg)});
 }
 

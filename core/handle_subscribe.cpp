@@ -98,25 +98,17 @@ void Session::handle_unsubscribe(mqtt::Unsubscribe& u) {
 }
 
 void Session::add_route(const std::string& /*full_filter*/, const Subscription& sub) {
+  // Any router may see a matching publish: every router holds every route.
   RouteAdd add{sub.filter, sub.group, self(), client_id_, sub.info};
-  if (mqtt::has_wildcards(sub.filter)) {
-    // Any router may see a matching topic: every router holds wildcard routes.
-    for (sched::Pid r : ctx_.routers.routers) {
-      send<RouteAdd>(r, add);
-    }
-  } else {
-    send<RouteAdd>(ctx_.routers.for_topic(sub.filter), std::move(add));
+  for (sched::Pid r : ctx_.routers.routers) {
+    send<RouteAdd>(r, add);
   }
 }
 
 void Session::remove_route(const std::string& /*full_filter*/, const Subscription& sub) {
   RouteRemove rm{sub.filter, sub.group, self()};
-  if (mqtt::has_wildcards(sub.filter)) {
-    for (sched::Pid r : ctx_.routers.routers) {
-      send<RouteRemove>(r, rm);
-    }
-  } else {
-    send<RouteRemove>(ctx_.routers.for_topic(sub.filter), std::move(rm));
+  for (sched::Pid r : ctx_.routers.routers) {
+    send<RouteRemove>(r, rm);
   }
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // A router process: one of a pool, each owning a route table (EMQX
-// emqx_router/emqx_broker). A publish goes to the router picked by the hash of
-// its topic, which keeps per-topic order; an exact subscription lives only in
-// the router its filter hashes to, a wildcard one in every router.
+// emqx_router/emqx_broker). Every router holds every route; a session
+// publishes through the router of its own scheduler, so the common path
+// crosses no thread, and one publisher's messages (a pinned session) always
+// take the same router: per-publisher, per-topic order is kept (MQTT 4.6).
 
 #include <cstdint>
 #include <random>
@@ -13,6 +14,7 @@
 #include "core/messages.hpp"
 #include "core/route_table.hpp"
 #include "sched/process.hpp"
+#include "sched/scheduler.hpp"
 
 namespace actormq::core {
 
@@ -22,9 +24,10 @@ enum class SharedStrategy : std::uint8_t { round_robin, random, hash_clientid };
 struct RouterPool {
   std::vector<sched::Pid> routers;
 
-  /// The router owning `topic` (a topic name, or a wildcard-free filter).
-  sched::Pid for_topic(std::string_view topic) const {
-    return routers[std::hash<std::string_view>{}(topic) % routers.size()];
+  /// The router for publishes from the calling scheduler's processes.
+  sched::Pid local() const {
+    sched::Scheduler* s = sched::Scheduler::current();
+    return routers[(s != nullptr ? s->id() : 0) % routers.size()];
   }
 };
 
