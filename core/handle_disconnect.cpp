@@ -45,6 +45,7 @@ void Session::handle_takeover(const Takeover& t) {
     end_session(sched::ExitReason::normal());
     return;
   }
+  will_.reset();  // the client is back before its delayed will was due (MQTT 5 3.1.3.2.2)
   for (const auto& [full, sub] : session_.subscriptions) {
     remove_route(full, sub);
   }

@@ -32,6 +32,9 @@ struct KeepaliveCheck {
 struct SessionExpired {
   std::uint32_t generation;
 };
+struct WillDelayElapsed {
+  std::uint32_t generation;
+};
 struct ReadMore {};
 // A throttled publisher reads again after this long even if its subscriber
 // never drains (a consumer that stopped reading must not stall its publishers
@@ -104,6 +107,10 @@ void Session::on_message(sched::Message& msg) {
   } else if (auto* down = msg.as<sched::DownMsg>()) {
     if (state_ == State::awaiting_handover && down->pid == previous_) {
       adopt(SessionState{}, false);  // the previous session ended without handing over
+    }
+  } else if (auto* w = msg.as<WillDelayElapsed>()) {
+    if (w->generation == generation_ && state_ == State::offline) {
+      publish_will();
     }
   } else if (auto* e = msg.as<SessionExpired>()) {
     if (e->generation == generation_ && state_ == State::offline) {
@@ -351,10 +358,18 @@ void Session::connection_lost(bool with_will) {
     }
     return;
   }
-  if (with_will) {
-    publish_will();
+  std::uint32_t will_delay = will_ ? will_->properties.will_delay_interval.value_or(0) : 0;
+  if (with_will && will_delay > 0 && session_expiry_s_ > 0) {
+    // MQTT 5 3.1.3.2.2: the will waits for its delay or the session's end,
+    // whichever is first, and is dropped if the client comes back before.
+    std::uint64_t wait_s = std::min(will_delay, session_expiry_s_);
+    send_after(self(), sched::make_message<WillDelayElapsed>(generation_), wait_s * 1000);
+  } else {
+    if (with_will) {
+      publish_will();
+    }
+    will_.reset();
   }
-  will_.reset();
   release_publishers();  // an offline queue is expected to fill; it must not hold anyone
   if (session_expiry_s_ == 0) {
     end_session(sched::ExitReason::normal());
@@ -380,6 +395,9 @@ void Session::on_exit(const sched::ExitReason& reason) {
   }
   if (state_ == State::connected && (crashed || reason.kind == sched::ExitReason::Kind::killed)) {
     publish_will();  // the connection ends without a DISCONNECT
+  }
+  if (state_ == State::offline && will_) {
+    publish_will();  // a delayed will goes out at the latest when the session ends
   }
   if (reason.kind == sched::ExitReason::Kind::shutdown && v5() && state_ == State::connected) {
     mqtt::Disconnect d;
