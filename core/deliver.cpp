@@ -52,6 +52,11 @@ void Session::handle_deliver(Deliver& d) {
     return;
   }
   if (state_ != State::connected) {
+    if (!d.shared_group.empty() && d.qos != QoS::at_most_once) {
+      // A shared message for a member whose client is away: another member takes it.
+      send<RedeliverShared>(ctx_.routers.local(), RedeliverShared{std::move(d), self()});
+      return;
+    }
     if (d.qos == QoS::at_most_once && !ctx_.limits.queue_qos0) {
       ctx_.metrics.add(Counter::publish_dropped);
       return;
@@ -108,6 +113,27 @@ void Session::throttle_publisher(const AppMessage& msg) {
   throttled_.push_back(p);
   ACTORMQ_LOG_DEBUG("client " << client_id_ << ": queue at " << session_.queue.size() << ", throttling a publisher");
   send<Throttle>(p, Throttle{self()});
+}
+
+void Session::redispatch_shared() {
+  sched::Pid router = ctx_.routers.local();
+  for (auto it = session_.inflight.begin(); it != session_.inflight.end();) {
+    Inflight& f = it->second;
+    if (!f.released && !f.delivery.shared_group.empty()) {
+      send<RedeliverShared>(router, RedeliverShared{std::move(f.delivery), self()});
+      it = session_.inflight.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = session_.queue.begin(); it != session_.queue.end();) {
+    if (!it->shared_group.empty()) {
+      send<RedeliverShared>(router, RedeliverShared{std::move(*it), self()});
+      it = session_.queue.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void Session::release_publishers() {

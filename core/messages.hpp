@@ -68,9 +68,16 @@ struct Deliver {
   mqtt::QoS qos = mqtt::QoS::at_most_once;  ///< min(publish QoS, granted QoS)
   bool retain = false;                      ///< the RETAIN flag to send
   std::vector<std::uint32_t> subscription_ids;
-  /// Through a shared subscription: a member that leaves with it unacknowledged
-  /// hands it back for another member.
-  bool shared = false;
+  /// Through a shared subscription: the group's key in the routers, so a
+  /// member that leaves with it unacknowledged can hand it back (MQTT 5 4.8.2).
+  std::string shared_group;
+};
+
+/// A shared-subscription message that its member could not complete: the
+/// router gives it to another member of the group (not `from`).
+struct RedeliverShared {
+  Deliver delivery;
+  sched::Pid from;
 };
 
 // ---- session -> session: flow control ----

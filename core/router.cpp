@@ -26,6 +26,8 @@ void Router::on_message(sched::Message& msg) {
     add(*a);
   } else if (auto* r = msg.as<RouteRemove>()) {
     remove(*r);
+  } else if (auto* rs = msg.as<RedeliverShared>()) {
+    redeliver(*rs);
   }
 }
 
@@ -73,6 +75,23 @@ void Router::remove(const RouteRemove& r) {
   }
 }
 
+void Router::redeliver(RedeliverShared& r) {
+  auto it = groups_.find(r.delivery.shared_group);
+  if (it == groups_.end()) {
+    return;  // the group is gone: nobody left to take it
+  }
+  Group& g = it->second;
+  for (std::size_t tries = 0; tries < g.members.size(); ++tries) {
+    auto& [pid, info] = g.members[pick(g, *r.delivery.msg)];
+    if (pid != r.from) {
+      Deliver d = std::move(r.delivery);
+      d.qos = std::min(d.msg->qos, info.max_qos);
+      send<Deliver>(pid, std::move(d));
+      return;
+    }
+  }
+}
+
 std::size_t Router::pick(Group& g, const AppMessage& msg) {
   switch (strategy_) {
     case SharedStrategy::random:
@@ -92,7 +111,7 @@ void Router::publish(const AppMessagePtr& msg) {
     if (info.no_local && pid == msg->publisher_pid) {
       return;
     }
-    scratch_.push_back(Target{pid, info, false});
+    scratch_.push_back(Target{pid, info, nullptr});
   });
   if (!groups_.empty()) {
     shared_routes_.match(msg->topic, [&](std::string_view, const std::string& key, const char&) {
@@ -101,7 +120,7 @@ void Router::publish(const AppMessagePtr& msg) {
         return;
       }
       auto& member = it->second.members[pick(it->second, *msg)];
-      scratch_.push_back(Target{member.first, member.second, true});
+      scratch_.push_back(Target{member.first, member.second, &it->first});
     });
   }
   consume(static_cast<std::uint32_t>(scratch_.size()));
@@ -113,7 +132,7 @@ void Router::deliver_merged(const AppMessagePtr& msg) {
   // 3.3.5: at the highest QoS; MQTT 5 3.3.4: with every subscription id).
   if (scratch_.size() > 1) {
     std::sort(scratch_.begin(), scratch_.end(), [](const Target& a, const Target& b) {
-      return a.pid < b.pid || (a.pid == b.pid && a.shared < b.shared);
+      return a.pid < b.pid || (a.pid == b.pid && (a.group == nullptr) > (b.group == nullptr));
     });
   }
   for (std::size_t i = 0; i < scratch_.size();) {
@@ -122,14 +141,16 @@ void Router::deliver_merged(const AppMessagePtr& msg) {
     d.msg = msg;
     d.qos = min_qos(msg->qos, first.info.max_qos);
     d.retain = first.info.retain_as_published && msg->retain;
-    d.shared = first.shared;
+    if (first.group != nullptr) {
+      d.shared_group = *first.group;
+    }
     if (first.info.subscription_id != 0) {
       d.subscription_ids.push_back(first.info.subscription_id);
     }
     std::size_t j = i + 1;
     // Shared deliveries stay separate: each group delivers its own copy.
-    while (!first.shared && j < scratch_.size() && scratch_[j].pid == first.pid &&
-           !scratch_[j].shared) {
+    while (first.group == nullptr && j < scratch_.size() && scratch_[j].pid == first.pid &&
+           scratch_[j].group == nullptr) {
       const SubInfo& info = scratch_[j].info;
       QoS q = min_qos(msg->qos, info.max_qos);
       d.qos = std::max(d.qos, q);

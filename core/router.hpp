@@ -52,7 +52,7 @@ class Router : public sched::Process {
   struct Target {
     sched::Pid pid;
     SubInfo info;
-    bool shared;
+    const std::string* group;  // shared group key, or nullptr
   };
 
   void publish(const AppMessagePtr& msg);
@@ -60,6 +60,7 @@ class Router : public sched::Process {
   void remove(const RouteRemove& r);
   std::size_t pick(Group& g, const AppMessage& msg);
   void deliver_merged(const AppMessagePtr& msg);
+  void redeliver(RedeliverShared& r);
 
   SharedStrategy strategy_;
   RouteTable<sched::Pid, SubInfo> routes_;

@@ -371,6 +371,7 @@ void Session::connection_lost(bool with_will) {
     will_.reset();
   }
   release_publishers();  // an offline queue is expected to fill; it must not hold anyone
+  redispatch_shared();
   if (session_expiry_s_ == 0) {
     end_session(sched::ExitReason::normal());
     return;
@@ -407,6 +408,7 @@ void Session::on_exit(const sched::ExitReason& reason) {
   close_socket();
   release_publishers();
   remove_all_routes();
+  redispatch_shared();
   if (!client_id_.empty()) {
     ctx_.registry.release(client_id_, self());
   }

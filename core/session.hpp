@@ -88,6 +88,9 @@ class Session : public sched::Process {
   /// long; unthrottle them all once it has drained (or the client went away).
   void throttle_publisher(const AppMessage& msg);
   void release_publishers();
+  /// Hands unacknowledged and queued shared-subscription messages back to the
+  /// group for another member (MQTT 5 4.8.2), when our client has gone.
+  void redispatch_shared();
   void on_throttle(sched::Pid by, bool on);
   void resend_inflight();
   std::uint16_t next_packet_id();
