@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/retained_index.hpp"
+#include "tests/core/reference_match.hpp"
 
 using actormq::core::RetainedIndex;
 
@@ -25,40 +26,8 @@ std::vector<std::string> topics(const Index& index, std::string_view filter) {
   return out;
 }
 
-std::vector<std::string_view> split(std::string_view s) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (true) {
-    auto slash = s.find('/', start);
-    if (slash == std::string_view::npos) {
-      out.emplace_back(s.substr(start));
-      return out;
-    }
-    out.emplace_back(s.substr(start, slash - start));
-    start = slash + 1;
-  }
-}
-
-// Reference matcher, written straight from MQTT 4.7 with no shared code.
-bool reference_match(std::string_view filter, std::string_view topic) {
-  auto f = split(filter);
-  auto t = split(topic);
-  if (!topic.empty() && topic[0] == '$' && (f[0] == "+" || f[0] == "#")) {
-    return false;
-  }
-  for (std::size_t i = 0; i < f.size(); ++i) {
-    if (f[i] == "#") {
-      return true;
-    }
-    if (i >= t.size()) {
-      return false;
-    }
-    if (f[i] != "+" && f[i] != t[i]) {
-      return false;
-    }
-  }
-  return f.size() == t.size();
-}
+using actormq::core::testing::reference_match;
+using actormq::core::testing::split_levels;
 
 void put(Index& index, const std::string& topic) { index.set(topic, "v:" + topic); }
 

@@ -10,6 +10,7 @@
 
 #include "core/route_table.hpp"
 #include "core/topic_trie.hpp"
+#include "tests/core/reference_match.hpp"
 
 using actormq::core::FilterTrie;
 using actormq::core::RouteTable;
@@ -33,40 +34,8 @@ std::vector<Hit> hits(const Table& table, std::string_view topic) {
   return out;
 }
 
-std::vector<std::string_view> split(std::string_view s) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (true) {
-    auto slash = s.find('/', start);
-    if (slash == std::string_view::npos) {
-      out.emplace_back(s.substr(start));
-      return out;
-    }
-    out.emplace_back(s.substr(start, slash - start));
-    start = slash + 1;
-  }
-}
-
-// Reference matcher, written straight from MQTT 4.7 with no shared code.
-bool reference_match(std::string_view filter, std::string_view topic) {
-  auto f = split(filter);
-  auto t = split(topic);
-  if (!topic.empty() && topic[0] == '$' && (f[0] == "+" || f[0] == "#")) {
-    return false;
-  }
-  for (std::size_t i = 0; i < f.size(); ++i) {
-    if (f[i] == "#") {
-      return true;
-    }
-    if (i >= t.size()) {
-      return false;
-    }
-    if (f[i] != "+" && f[i] != t[i]) {
-      return false;
-    }
-  }
-  return f.size() == t.size();
-}
+using actormq::core::testing::reference_match;
+using actormq::core::testing::split_levels;
 
 bool table_matches(std::string_view filter, std::string_view topic) {
   Table t;
@@ -77,7 +46,7 @@ bool table_matches(std::string_view filter, std::string_view topic) {
 }  // namespace
 
 TEST_CASE("topic_trie: level splitting keeps empty levels") {
-  CHECK(split("a//b").size() == 3);
+  CHECK(split_levels("a//b").size() == 3);
   std::vector<std::string> levels;
   for (std::size_t pos = 0; pos != actormq::core::no_more_levels;) {
     auto [level, next] = actormq::core::next_level("/a/", pos);
