@@ -10,6 +10,7 @@
 #include "core/retainer.hpp"
 #include "core/router.hpp"
 #include "core/sys_topics.hpp"
+#include "sched/dynamic_supervisor.hpp"
 
 namespace actormq::core {
 
@@ -67,6 +68,16 @@ std::optional<std::string> Broker::start() {
     ctx_->routers.routers.push_back(runtime_->spawn(std::make_unique<Router>(strategy), o));
   }
   ctx_->retainer = runtime_->spawn(std::make_unique<Retainer>(ctx_->metrics));
+  // One session supervisor per scheduler: sessions are temporary children
+  // (a crashed session is cleaned up and logged, never restarted).
+  std::vector<sched::Pid> session_sups;
+  for (std::size_t s = 0; s < runtime_->scheduler_count(); ++s) {
+    sched::SpawnOptions o;
+    o.scheduler = static_cast<int>(s);
+    o.pinned = true;
+    o.start = true;
+    session_sups.push_back(runtime_->spawn(std::make_unique<sched::DynamicSupervisor>(), o));
+  }
   if (config_.sys_interval > 0) {
     sched::SpawnOptions o;
     o.start = true;
@@ -102,7 +113,8 @@ std::optional<std::string> Broker::start() {
       o.pinned = true;
       o.start = true;
       listeners_.push_back(runtime_->spawn(
-          std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections, open, std::move(bound)),
+          std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections, open, session_sups[s],
+                                    std::move(bound)),
           o));
       auto [bound_port, error] = result.get();
       if (bound_port == 0) {

@@ -4,15 +4,16 @@
 
 #include "core/logger.hpp"
 #include "core/session.hpp"
+#include "sched/dynamic_supervisor.hpp"
 #include "sched/runtime.hpp"
 
 namespace actormq::core {
 
 Listener::Listener(BrokerContext& ctx, std::string bind, std::uint16_t port,
                    std::int64_t max_connections, std::shared_ptr<std::atomic<std::int64_t>> open,
-                   std::promise<std::pair<std::uint16_t, std::string>> bound)
+                   sched::Pid supervisor, std::promise<std::pair<std::uint16_t, std::string>> bound)
     : ctx_(ctx), bind_(std::move(bind)), port_(port), max_connections_(max_connections),
-      open_(std::move(open)), bound_(std::move(bound)) {}
+      open_(std::move(open)), supervisor_(supervisor), bound_(std::move(bound)) {}
 
 void Listener::on_start() {
   auto opened = net::TcpListener::open(scheduler().loop(), bind_, port_, [this](int fd) { accept(fd); });
@@ -39,11 +40,18 @@ void Listener::accept(int fd) {
     ACTORMQ_LOG_NOTICE("connection refused: max_connections reached");
     return;
   }
-  sched::SpawnOptions options;
-  options.scheduler = static_cast<int>(scheduler().id());
-  options.pinned = true;
-  options.start = true;
-  runtime().spawn(std::make_unique<Session>(ctx_, fd, open_), options);
+  // The session runs under this scheduler's session supervisor, here.
+  sched::ChildSpec spec;
+  spec.id = "session";
+  spec.restart = sched::Restart::temporary;
+  spec.options.scheduler = static_cast<int>(scheduler().id());
+  spec.options.pinned = true;
+  spec.make = [ctx = &ctx_, fd, open = open_] { return std::make_unique<Session>(*ctx, fd, open); };
+  if (!send<sched::StartChild>(supervisor_, sched::StartChild{std::move(spec), sched::Pid{}})) {
+    ::close(fd);  // stopping: nobody to run the session
+    ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
+    open_->fetch_sub(1, std::memory_order_relaxed);
+  }
 }
 
 void Listener::on_exit(const sched::ExitReason&) {

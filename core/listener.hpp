@@ -18,9 +18,10 @@ namespace actormq::core {
 class Listener : public sched::Process {
  public:
   /// `bound` receives the port once listening (or 0 and an error). `open`
-  /// counts the connections of this listener config over all schedulers.
+  /// counts the connections of this listener config over all schedulers;
+  /// `supervisor` (on the same scheduler) starts and watches the sessions.
   Listener(BrokerContext& ctx, std::string bind, std::uint16_t port, std::int64_t max_connections,
-           std::shared_ptr<std::atomic<std::int64_t>> open,
+           std::shared_ptr<std::atomic<std::int64_t>> open, sched::Pid supervisor,
            std::promise<std::pair<std::uint16_t, std::string>> bound);
 
  protected:
@@ -36,6 +37,7 @@ class Listener : public sched::Process {
   std::uint16_t port_;
   std::int64_t max_connections_;
   std::shared_ptr<std::atomic<std::int64_t>> open_;
+  sched::Pid supervisor_;
   std::promise<std::pair<std::uint16_t, std::string>> bound_;
   net::TcpListener* socket_ = nullptr;
 };
