@@ -65,6 +65,8 @@ TcpListener::Opened TcpListener::open(uv_loop_t* loop, const std::string& bind, 
   auto* l = new TcpListener(fd, bound_port, std::move(on_accept));
   uv_poll_init_socket(loop, &l->poll_, fd);
   l->poll_.data = l;
+  uv_timer_init(loop, &l->backoff_);
+  l->backoff_.data = l;
   uv_poll_start(&l->poll_, UV_READABLE, &TcpListener::on_poll);
   return {l, {}};
 }
@@ -77,8 +79,13 @@ void TcpListener::on_poll(uv_poll_t* handle, int status, int /*events*/) {
   for (int i = 0; i < accepts_per_wake && !l->closing_; ++i) {
     int fd = ::accept4(l->fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      // EAGAIN: drained. EMFILE/ENFILE and the like: try again on the next wake.
-      return;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // The pending connection stays readable: polling again at once would
+        // spin. Back off; the kernel keeps the backlog meanwhile.
+        uv_poll_stop(&l->poll_);
+        uv_timer_start(&l->backoff_, &TcpListener::on_resume, 100, 0);
+      }
+      return;  // EAGAIN: drained
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -86,10 +93,18 @@ void TcpListener::on_poll(uv_poll_t* handle, int status, int /*events*/) {
   }
 }
 
+void TcpListener::on_resume(uv_timer_t* handle) {
+  auto* l = static_cast<TcpListener*>(handle->data);
+  if (!l->closing_ && !l->paused_) {
+    uv_poll_start(&l->poll_, UV_READABLE, &TcpListener::on_poll);
+  }
+}
+
 void TcpListener::pause(bool paused) {
   if (closing_) {
     return;
   }
+  paused_ = paused;
   if (paused) {
     uv_poll_stop(&poll_);
   } else {
@@ -103,12 +118,16 @@ void TcpListener::close() {
   }
   closing_ = true;
   uv_close(reinterpret_cast<uv_handle_t*>(&poll_), &TcpListener::on_close);
+  uv_close(reinterpret_cast<uv_handle_t*>(&backoff_), &TcpListener::on_close);
 }
 
 void TcpListener::on_close(uv_handle_t* handle) {
   auto* l = static_cast<TcpListener*>(handle->data);
-  ::close(l->fd_);
-  delete l;
+  // Freed once libuv has let go of both handles.
+  if (--l->open_handles_ == 0) {
+    ::close(l->fd_);
+    delete l;
+  }
 }
 
 }  // namespace actormq::net

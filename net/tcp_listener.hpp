@@ -38,13 +38,17 @@ class TcpListener {
   TcpListener(int fd, std::uint16_t port, OnAccept on_accept);
   ~TcpListener() = default;
   static void on_poll(uv_poll_t* handle, int status, int events);
+  static void on_resume(uv_timer_t* handle);
   static void on_close(uv_handle_t* handle);
 
   uv_poll_t poll_{};
+  uv_timer_t backoff_{};  // out of descriptors: stop accepting for a moment
+  int open_handles_ = 2;
   int fd_;
   std::uint16_t port_;
   OnAccept on_accept_;
   bool closing_ = false;
+  bool paused_ = false;
 };
 
 }  // namespace actormq::net
