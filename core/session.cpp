@@ -58,7 +58,24 @@ Session::Session(BrokerContext& ctx, int fd, std::shared_ptr<std::atomic<std::in
 
 std::uint64_t Session::now_ms() { return uv_now(scheduler().loop()); }
 
+Session::Session(BrokerContext& ctx, Restored restored)
+    : ctx_(ctx), fd_(-1), state_(State::offline), socket_counted_(false),
+      version_(restored.version), client_id_(std::move(restored.client_id)),
+      clean_start_(false), session_expiry_s_(restored.session_expiry_s),
+      session_(std::move(restored.state)) {}
+
 void Session::on_start() {
+  if (state_ == State::offline) {
+    // Restored after a crash: take the routes back and wait for the client.
+    for (const auto& [full, sub] : session_.subscriptions) {
+      add_route(full, sub);
+    }
+    if (session_expiry_s_ != 0xFFFFFFFFu) {
+      send_after(self(), sched::make_message<SessionExpired>(generation_),
+                 std::uint64_t{session_expiry_s_} * 1000);
+    }
+    return;
+  }
   socket_ = net::Socket::adopt(scheduler().loop(), fd_, self(), runtime());
   last_packet_ms_ = now_ms();
   send_after(self(), sched::make_message<ConnectTimeout>(generation_), ctx_.limits.connect_timeout_ms);
@@ -407,8 +424,26 @@ void Session::on_exit(const sched::ExitReason& reason) {
   }
   close_socket();
   release_publishers();
-  remove_all_routes();
   redispatch_shared();
+  if (crashed && session_expiry_s_ != 0 && !client_id_.empty() &&
+      (state_ == State::connected || state_ == State::offline)) {
+    // Let it crash, but keep what the client was promised: a persistent
+    // session's subscriptions and messages live on in a fresh process.
+    for (const auto& [full, sub] : session_.subscriptions) {
+      remove_route(full, sub);
+    }
+    sched::SpawnOptions o;
+    o.scheduler = static_cast<int>(scheduler().id());
+    o.pinned = true;
+    o.start = true;
+    sched::Pid heir = runtime().spawn(
+        std::make_unique<Session>(ctx_, Restored{client_id_, version_, session_expiry_s_, std::move(session_)}), o);
+    session_ = SessionState{};
+    ctx_.registry.claim(client_id_, heir);
+    ACTORMQ_LOG_NOTICE("session of client " << client_id_ << " kept after the crash");
+    return;
+  }
+  remove_all_routes();
   if (!client_id_.empty()) {
     ctx_.registry.release(client_id_, self());
   }

@@ -33,6 +33,16 @@ class Session : public sched::Process {
   /// `listener_open` counts the open connections of the accepting listener.
   Session(BrokerContext& ctx, int fd, std::shared_ptr<std::atomic<std::int64_t>> listener_open);
 
+  /// A persistent session carried over from a process that crashed.
+  struct Restored {
+    std::string client_id;
+    mqtt::ProtocolVersion version;
+    std::uint32_t session_expiry_s;
+    SessionState state;
+  };
+  /// Starts offline, holding `restored`, waiting for its client.
+  Session(BrokerContext& ctx, Restored restored);
+
  protected:
   void on_start() override;
   void on_message(sched::Message& msg) override;
