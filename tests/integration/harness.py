@@ -5,6 +5,7 @@ test starts is stopped when the test ends (and at interpreter exit)."""
 import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -63,6 +64,7 @@ class Broker:
             cmd += ["--config", path]
         cmd += list(args)
         self.log = open(self.log_path, "w")
+        self.final_output = None  # the log, kept once the broker is stopped and its files removed
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
         _started.append(self.proc)
         if not wait_port(self.port):
@@ -70,8 +72,9 @@ class Broker:
             raise RuntimeError("broker did not start:\n" + self.output())
 
     def output(self):
-        if not self.log.closed:
-            self.log.flush()
+        if self.final_output is not None:
+            return self.final_output
+        self.log.flush()
         with open(self.log_path) as f:
             return f.read()
 
@@ -87,7 +90,11 @@ class Broker:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.log.close()
+        if self.final_output is None:
+            self.log.close()
+            with open(self.log_path) as f:
+                self.final_output = f.read()
+            shutil.rmtree(self.dir, ignore_errors=True)
         return self.proc.returncode
 
     def __enter__(self):
