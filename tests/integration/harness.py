@@ -162,8 +162,10 @@ class RawClient:
                 if not chunk:
                     return data, True
                 data += chunk
-        except (socket.timeout, ConnectionResetError):
+        except socket.timeout:
             return data, False
+        except ConnectionResetError:
+            return data, True  # closed with unread input: the kernel answers RST
 
     def close(self):
         self.sock.close()
