@@ -51,7 +51,9 @@ Status check_fixed_flags(const FixedHeader& h, ProtocolVersion version) noexcept
 }
 
 Result<Packet> decode_publish(Reader& in, std::uint8_t flags, ProtocolVersion version) {
-  Publish p;
+  // Built in place: a PUBLISH is decoded for every message, so no temporaries.
+  Result<Packet> out{Packet{std::in_place_type<Publish>}};
+  Publish& p = std::get<Publish>(out.value());
   p.dup = (flags & 0x08) != 0;
   p.qos = static_cast<QoS>((flags >> 1) & 0x03);
   p.retain = (flags & 0x01) != 0;
@@ -64,7 +66,7 @@ Result<Packet> decode_publish(Reader& in, std::uint8_t flags, ProtocolVersion ve
     MQTT_TRY(p.packet_id, read_packet_id(in));
   }
   if (is_v5(version)) {
-    MQTT_TRY(p.properties, decode_properties(in, {PacketType::publish}));
+    MQTT_CHECK(decode_properties_into(in, {PacketType::publish}, p.properties));
   }
   // §3.3.2.1: an empty topic is allowed only with a Topic Alias (5.0).
   const bool aliased_empty = topic.empty() && p.properties.topic_alias.has_value();
@@ -73,7 +75,7 @@ Result<Packet> decode_publish(Reader& in, std::uint8_t flags, ProtocolVersion ve
   }
   p.topic.assign(topic);
   p.payload = SharedBytes::copy_of(in.rest());
-  return Packet{std::move(p)};
+  return out;
 }
 
 // PUBACK, PUBREC, PUBREL, PUBCOMP: §3.4.2.1 — in 5.0 the reason code and the
@@ -89,7 +91,7 @@ Result<Packet> decode_ack(Reader& in, PacketType type, ProtocolVersion version) 
       return ErrorCode::bad_reason_code;
     }
     if (!in.at_end()) {
-      MQTT_TRY(ack.properties, decode_properties(in, {type}));
+      MQTT_CHECK(decode_properties_into(in, {type}, ack.properties));
     }
   }
   return Packet{std::move(ack)};
@@ -120,7 +122,7 @@ Result<Packet> decode_subscribe(Reader& in, ProtocolVersion version) {
   Subscribe s;
   MQTT_TRY(s.packet_id, read_packet_id(in));
   if (is_v5(version)) {
-    MQTT_TRY(s.properties, decode_properties(in, {PacketType::subscribe}));
+    MQTT_CHECK(decode_properties_into(in, {PacketType::subscribe}, s.properties));
   }
   // [MQTT-3.8.3-3]
   if (in.at_end()) {
@@ -155,7 +157,7 @@ Result<Packet> decode_suback(Reader& in, ProtocolVersion version) {
   Suback s;
   MQTT_TRY(s.packet_id, read_packet_id(in));
   if (is_v5(version)) {
-    MQTT_TRY(s.properties, decode_properties(in, {PacketType::suback}));
+    MQTT_CHECK(decode_properties_into(in, {PacketType::suback}, s.properties));
   }
   MQTT_TRY(s.reason_codes, read_codes(in, PacketType::suback, version));
   return Packet{std::move(s)};
@@ -165,7 +167,7 @@ Result<Packet> decode_unsubscribe(Reader& in, ProtocolVersion version) {
   Unsubscribe u;
   MQTT_TRY(u.packet_id, read_packet_id(in));
   if (is_v5(version)) {
-    MQTT_TRY(u.properties, decode_properties(in, {PacketType::unsubscribe}));
+    MQTT_CHECK(decode_properties_into(in, {PacketType::unsubscribe}, u.properties));
   }
   // [MQTT-3.10.3-2]
   if (in.at_end()) {
@@ -182,7 +184,7 @@ Result<Packet> decode_unsuback(Reader& in, ProtocolVersion version) {
   Unsuback u;
   MQTT_TRY(u.packet_id, read_packet_id(in));
   if (is_v5(version)) {
-    MQTT_TRY(u.properties, decode_properties(in, {PacketType::unsuback}));
+    MQTT_CHECK(decode_properties_into(in, {PacketType::unsuback}, u.properties));
     MQTT_TRY(u.reason_codes, read_codes(in, PacketType::unsuback, version));
   }
   return Packet{std::move(u)};
@@ -202,7 +204,7 @@ Result<Packet> decode_reason_only(Reader& in, PacketType type, ProtocolVersion v
     return ErrorCode::bad_reason_code;
   }
   if (!in.at_end()) {
-    MQTT_TRY(p.properties, decode_properties(in, {type}));
+    MQTT_CHECK(decode_properties_into(in, {type}, p.properties));
   }
   return Packet{std::move(p)};
 }
@@ -252,8 +254,8 @@ Result<Packet> decode_packet(const FixedHeader& header, std::span<const std::uin
   }
   MQTT_CHECK(check_fixed_flags(header, version));
   Reader in(body);
-  MQTT_TRY(Packet packet, decode_body(header, in, version));
-  if (!in.at_end()) {
+  Result<Packet> packet = decode_body(header, in, version);
+  if (packet.ok() && !in.at_end()) {
     return ErrorCode::trailing_bytes;
   }
   return packet;

@@ -45,7 +45,9 @@ struct Parsed {
   /// Version in effect after this step: a CONNECT sets it (even one that
   /// fails later in its body, so the error can be answered in that version).
   ProtocolVersion version = ProtocolVersion::v3_1_1;
-  Packet packet;
+  /// Valid when status == packet. Starts as the trivial Pingreq so a result
+  /// without a packet costs nothing to build.
+  Packet packet = Pingreq{};
   Error error{ErrorCode::truncated, {}};
 };
 

@@ -1,5 +1,7 @@
 #include "mqtt/properties.hpp"
 
+#include "mqtt/decode_connect.hpp"
+
 #include <array>
 #include <string_view>
 
@@ -97,9 +99,6 @@ Result<std::uint16_t> read_non_zero_u16(Reader& r) noexcept {
   return v;
 }
 
-bool has_wildcard(std::string_view s) noexcept {
-  return s.find_first_of("+#") != std::string_view::npos;
-}
 
 Status read_value(Reader& r, PropertyId id, Properties& p) {
   switch (id) {
@@ -118,7 +117,7 @@ Status read_value(Reader& r, PropertyId id, Properties& p) {
     case PI::response_topic: {
       MQTT_TRY(std::string topic, r.utf8());
       // [MQTT-3.3.2-14] the Response Topic is a topic name: no wildcards.
-      if (topic.empty() || has_wildcard(topic)) {
+      if (!detail::plain_topic_name(topic)) {
         return Error{ErrorCode::bad_property_value, "invalid response topic"};
       }
       p.response_topic = std::move(topic);
@@ -305,9 +304,17 @@ bool property_allowed(PropertyId id, PropertyContext ctx) noexcept {
 bool Properties::empty() const noexcept { return *this == Properties{}; }
 
 Result<Properties> decode_properties(Reader& in, PropertyContext ctx) {
-  MQTT_TRY(std::uint32_t length, in.varint());
-  MQTT_TRY(auto body, in.bytes(length));
   Properties props;
+  MQTT_CHECK(decode_properties_into(in, ctx, props));
+  return props;
+}
+
+Status decode_properties_into(Reader& in, PropertyContext ctx, Properties& props) {
+  MQTT_TRY(std::uint32_t length, in.varint());
+  if (length == 0) {
+    return Ok{};
+  }
+  MQTT_TRY(auto body, in.bytes(length));
   Reader r(body);
   std::uint64_t seen = 0;
   const std::uint16_t where = context_bit(ctx);
@@ -332,7 +339,7 @@ Result<Properties> decode_properties(Reader& in, PropertyContext ctx) {
     seen |= mask;
     MQTT_CHECK(read_value(r, info->id, props));
   }
-  return props;
+  return Ok{};
 }
 
 Result<std::size_t> properties_body_size(const Properties& props) noexcept {

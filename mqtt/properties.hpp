@@ -88,6 +88,11 @@ struct Properties {
 /// in range (0/1 flags, non-zero Receive Maximum, Topic Alias, ...).
 [[nodiscard]] Result<Properties> decode_properties(Reader& in, PropertyContext ctx);
 
+/// decode_properties() into an existing, empty `out`: the decoders use it to
+/// avoid building and moving a Properties temporary for every packet (an empty
+/// list, the common case on the publish path, costs one byte read).
+[[nodiscard]] Status decode_properties_into(Reader& in, PropertyContext ctx, Properties& out);
+
 /// Size of the encoded property list, without its length prefix. Fails with
 /// string_too_long if a string exceeds 65535 bytes.
 [[nodiscard]] Result<std::size_t> properties_body_size(const Properties& props) noexcept;

@@ -50,11 +50,12 @@ using Status = Result<Ok>;
     return tmp.error();                       \
   }                                           \
   lhs = std::move(tmp).value()
-#define MQTT_TRY(lhs, expr) ACTORMQ_MQTT_TRY_IMPL(ACTORMQ_MQTT_CAT(try_tmp_, __LINE__), lhs, expr)
+#define MQTT_TRY(lhs, ...) \
+  ACTORMQ_MQTT_TRY_IMPL(ACTORMQ_MQTT_CAT(try_tmp_, __LINE__), lhs, (__VA_ARGS__))
 // Evaluates `expr` (a Status-like Result) and returns its error if it failed.
-#define MQTT_CHECK(expr)                                  \
+#define MQTT_CHECK(...)                                   \
   do {                                                    \
-    auto check_tmp_ = (expr);                             \
+    auto check_tmp_ = (__VA_ARGS__);                      \
     if (!check_tmp_.ok()) {                               \
       return check_tmp_.error();                          \
     }                                                     \
