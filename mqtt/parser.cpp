@@ -8,6 +8,11 @@ namespace actormq::mqtt {
 
 namespace {
 
+// A header alone must not make the parser reserve a whole maximum-size packet
+// (5 bytes from a client would pin max_packet_size of memory); beyond this the
+// buffer grows as the body actually arrives.
+constexpr std::size_t max_eager_reserve = 64 * 1024;
+
 Parsed failed(Parsed out, Error error) noexcept {
   out.status = ParseStatus::error;
   out.error = error;
@@ -85,7 +90,7 @@ Parsed Parser::parse(std::span<const std::uint8_t> input) {
   }
   Parsed r = parse_frame(input, options_);
   if (r.status == ParseStatus::need_more && !input.empty()) {
-    partial_.reserve(std::max<std::size_t>(r.frame_size, input.size()));
+    partial_.reserve(std::max(std::min(r.frame_size, max_eager_reserve), input.size()));
     partial_.assign(input.begin(), input.end());
     r.consumed = input.size();
   }
@@ -113,7 +118,7 @@ Parsed Parser::resume(std::span<const std::uint8_t> input) {
   const std::size_t total = h.header.total_size();
   out.frame_size = total;
   const std::size_t take = std::min(total - partial_.size(), input.size() - used);
-  partial_.reserve(total);
+  partial_.reserve(std::min(total, partial_.size() + std::max(take, max_eager_reserve)));
   partial_.insert(partial_.end(), input.begin() + static_cast<std::ptrdiff_t>(used),
                   input.begin() + static_cast<std::ptrdiff_t>(used + take));
   used += take;

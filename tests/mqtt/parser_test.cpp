@@ -175,3 +175,12 @@ TEST_CASE("input after an empty feed") {
   CHECK(r.consumed == 0);
   CHECK(parser.buffered() == 0);
 }
+
+TEST_CASE("a large announced packet does not reserve its whole size up front") {
+  Parser parser(ParserOptions{16 * 1024 * 1024, ProtocolVersion::v5});
+  // PUBLISH announcing 16 MB - 5 bytes of body; only the header arrives.
+  Parsed r = parser.parse(hex("30 fb ff ff 07"));
+  CHECK(r.status == ParseStatus::need_more);
+  CHECK(r.frame_size == 16 * 1024 * 1024);
+  CHECK(parser.buffered() == 5);
+}
