@@ -301,7 +301,11 @@ bool property_allowed(PropertyId id, PropertyContext ctx) noexcept {
   return info != nullptr && (info->allowed & context_bit(ctx)) != 0;
 }
 
-bool Properties::empty() const noexcept { return *this == Properties{}; }
+bool Properties::empty() const noexcept {
+  bool any = false;
+  visit(*this, [&](PropertyId, const auto&) { any = true; });
+  return !any;
+}
 
 Result<Properties> decode_properties(Reader& in, PropertyContext ctx) {
   Properties props;
