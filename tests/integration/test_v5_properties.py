@@ -1,0 +1,176 @@
+"""MQTT 5 properties end to end with paho: publish properties passed through
+(user properties in order with duplicates), message expiry decremented and
+expired queued messages dropped, request/response, CONNACK properties,
+assigned client identifier, server keep alive, request problem information."""
+
+import time
+import unittest
+
+from harness import Broker, RawClient, connect_packet, encode_varint, main
+from paho_util import PacketTypes, V5Client, props
+
+
+class Properties(unittest.TestCase):
+    config = None
+
+    def setUp(self):
+        self.broker = Broker(self.config)
+        self.port = self.broker.port
+        self.clients = []
+
+    def tearDown(self):
+        for c in self.clients:
+            c.close()
+        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+
+    def client(self, *a, **kw):
+        c = V5Client(self.port, *a, **kw)
+        self.clients.append(c)
+        return c
+
+    def test_publish_properties_pass_through(self):
+        sub = self.client("pp-sub")
+        sub.subscribe("pp/t", qos=1)
+        pub = self.client("pp-pub")
+        users = [("k", "1"), ("a", "x"), ("k", "2"), ("k", "1")]
+        pub.publish("pp/t", b"\x7b\x7d", qos=1, properties=props(
+            PacketTypes.PUBLISH, PayloadFormatIndicator=1, ContentType="application/json",
+            ResponseTopic="pp/reply", CorrelationData=b"\x00\x01corr",
+            UserProperty=users))
+        pub.publish("pp/t", b"plain", qos=1)
+        msgs = sub.wait_msgs(2)
+        self.assertEqual([m.payload for m in msgs], [b"{}", b"plain"])
+        p = msgs[0].properties
+        self.assertEqual(p.PayloadFormatIndicator, 1)
+        self.assertEqual(p.ContentType, "application/json")
+        self.assertEqual(p.ResponseTopic, "pp/reply")
+        self.assertEqual(p.CorrelationData, b"\x00\x01corr")
+        self.assertEqual(p.UserProperty, users)  # order and duplicates kept
+        # No property leaks into the next message.
+        q = msgs[1].properties.json() if msgs[1].properties else {}
+        for name in ("PayloadFormatIndicator", "ContentType", "ResponseTopic",
+                     "CorrelationData", "UserProperty", "MessageExpiryInterval"):
+            self.assertNotIn(name, q)
+
+    def test_request_response(self):
+        responder = self.client("rr-responder")
+        responder.subscribe("rr/req", qos=1)
+        requester = self.client("rr-requester")
+        requester.subscribe("rr/resp/requester", qos=1)
+        for i in range(3):
+            requester.publish("rr/req", b"q%d" % i, qos=1, properties=props(
+                PacketTypes.PUBLISH, ResponseTopic="rr/resp/requester",
+                CorrelationData=b"id-%d" % i))
+        reqs = responder.wait_msgs(3)
+        self.assertEqual(len(reqs), 3)
+        for m in reqs:
+            responder.publish(m.properties.ResponseTopic, b"re:" + m.payload, qos=1,
+                              properties=props(PacketTypes.PUBLISH,
+                                               CorrelationData=m.properties.CorrelationData))
+        resps = requester.wait_msgs(3)
+        self.assertEqual(sorted((m.properties.CorrelationData, m.payload) for m in resps),
+                         [(b"id-%d" % i, b"re:q%d" % i) for i in range(3)])
+        self.assertEqual(responder.quiet(0.2)[3:], [])
+
+    def test_message_expiry_decremented_and_expired_dropped(self):
+        sub = self.client("ex-sub", clean_start=True, connect_props=props(
+            PacketTypes.CONNECT, SessionExpiryInterval=60))
+        sub.subscribe("ex/t", qos=1)
+        sub.disconnect()
+        pub = self.client("ex-pub")
+        pub.publish("ex/t", b"short", qos=1, properties=props(
+            PacketTypes.PUBLISH, MessageExpiryInterval=1))
+        pub.publish("ex/t", b"long", qos=1, properties=props(
+            PacketTypes.PUBLISH, MessageExpiryInterval=30))
+        pub.publish("ex/t", b"forever", qos=1)
+        time.sleep(2.3)
+        sub2 = self.client("ex-sub", clean_start=False, connect_props=props(
+            PacketTypes.CONNECT, SessionExpiryInterval=60))
+        self.assertTrue(sub2.session_present)
+        msgs = sub2.wait_msgs(2)
+        self.assertEqual([m.payload for m in sub2.quiet(0.5)], [b"long", b"forever"])
+        exp = msgs[0].properties.MessageExpiryInterval
+        self.assertTrue(25 <= exp <= 28, exp)  # 30 less the ~2 s it waited (MQTT 5 3.3.2.3.3)
+        self.assertNotIn("MessageExpiryInterval", msgs[1].properties.json())
+
+    def test_connack_properties(self):
+        c = self.client("ca-1")
+        p = c.connack_props
+        self.assertEqual(p.get("ReceiveMaximum"), 1024)
+        self.assertEqual(p.get("TopicAliasMaximum"), 10)
+        self.assertEqual(p.get("MaximumPacketSize"), 2097152)
+        self.assertNotIn("AssignedClientIdentifier", p)
+        self.assertNotIn("ServerKeepAlive", p)
+        self.assertFalse(c.session_present)
+
+    def test_assigned_client_identifier(self):
+        a = self.client("")
+        b = self.client("")
+        ida = a.connack_props.get("AssignedClientIdentifier")
+        idb = b.connack_props.get("AssignedClientIdentifier")
+        self.assertTrue(ida)
+        self.assertTrue(idb)
+        self.assertNotEqual(ida, idb)
+        # The assigned id works as a client id: both clients stay connected and deliver.
+        a.subscribe("as/t", qos=1)
+        b.publish("as/t", b"hi", qos=1)
+        self.assertEqual([m.payload for m in a.wait_msgs(1)], [b"hi"])
+        self.assertEqual(a.disconnects, [])
+
+    def raw_v5(self, cid, props_bytes=b""):
+        r = RawClient(self.port)
+        r.send(connect_packet(cid, version=5, props=props_bytes))
+        r.sock.settimeout(3)
+        data = b""
+        while len(data) < 2 or len(data) < 2 + data[1]:
+            chunk = r.sock.recv(4096)
+            self.assertTrue(chunk)
+            data += chunk
+        self.assertEqual(data[0], 0x20)
+        self.assertEqual(data[3], 0)  # success
+        return r
+
+    def alias_violation_disconnect(self, r):
+        # PUBLISH QoS 0, topic "x", property Topic Alias (0x23) = 500 > max 10.
+        prop = b"\x23\x01\xf4"
+        body = b"\x00\x01x" + encode_varint(len(prop)) + prop + b"p"
+        r.send(b"\x30" + encode_varint(len(body)) + body)
+        data, closed = r.recv_all(3)
+        self.assertTrue(closed)
+        self.assertEqual(data[0], 0xE0, data)
+        self.assertEqual(data[2], 0x94, data)  # Topic Alias invalid
+        return data[3:]
+
+    def test_request_problem_information_zero_omits_reason_string(self):
+        r = self.raw_v5(b"rpi0", b"\x17\x00")
+        try:
+            rest = self.alias_violation_disconnect(r)
+        finally:
+            r.close()
+        self.assertNotIn(b"\x1f", rest[1:1 + rest[0]] if rest else b"", rest)
+        r = self.raw_v5(b"rpi1")
+        try:
+            rest = self.alias_violation_disconnect(r)
+        finally:
+            r.close()
+        # By default the broker explains itself with a Reason String (0x1F).
+        self.assertTrue(rest and rest[0] > 0 and rest[1] == 0x1F, rest)
+
+
+class ServerKeepAlive(unittest.TestCase):
+    def test_server_keep_alive_when_max_keepalive_lower(self):
+        with Broker({"max_keepalive": 5}) as b:
+            c = V5Client(b.port, "ka-1", keepalive=60)
+            try:
+                self.assertEqual(c.connack_props.get("ServerKeepAlive"), 5)
+            finally:
+                c.close()
+            c = V5Client(b.port, "ka-2", keepalive=3)
+            try:
+                self.assertNotIn("ServerKeepAlive", c.connack_props)
+            finally:
+                c.close()
+
+
+if __name__ == "__main__":
+    main()
