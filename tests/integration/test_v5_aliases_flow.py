@@ -1,0 +1,218 @@
+"""MQTT 5 topic aliases (both ways), Receive Maximum and Maximum Packet Size,
+end to end: paho clients, and a raw socket where PUBACKs must be withheld."""
+
+import socket
+import time
+import unittest
+
+from harness import Broker, RawClient, connect_packet, encode_varint, main
+from paho_util import PacketTypes, V5Client, props
+
+
+def read_varint(buf, i):
+    n, mult = 0, 1
+    while True:
+        b = buf[i]
+        i += 1
+        n += (b & 0x7F) * mult
+        mult *= 128
+        if not b & 0x80:
+            return n, i
+
+
+class RawV5:
+    """A raw MQTT 5 client that reads whole packets and acks only when told."""
+
+    def __init__(self, port, cid, connect_props=b""):
+        self.r = RawClient(port)
+        self.buf = b""
+        self.r.send(connect_packet(cid, version=5, props=connect_props))
+        ack = self.next_packet(3)
+        assert ack is not None and ack[0] == 0x20 and ack[1][1] == 0, ack
+
+    def next_packet(self, timeout):
+        """(first byte, body) of the next packet, or None after timeout."""
+        end = time.time() + timeout
+        while True:
+            if len(self.buf) >= 2:
+                n, i = read_varint(self.buf, 1)
+                if len(self.buf) >= i + n:
+                    pkt = (self.buf[0], self.buf[i:i + n])
+                    self.buf = self.buf[i + n:]
+                    return pkt
+            left = end - time.time()
+            if left <= 0:
+                return None
+            self.r.sock.settimeout(left)
+            try:
+                chunk = self.r.sock.recv(65536)
+            except socket.timeout:
+                return None
+            if not chunk:
+                return None
+            self.buf += chunk
+
+    def publishes(self, timeout):
+        """Every PUBLISH that arrives within timeout: list of (packet id, payload)."""
+        out = []
+        end = time.time() + timeout
+        while True:
+            pkt = self.next_packet(max(0.0, end - time.time()))
+            if pkt is None:
+                return out
+            first, body = pkt
+            if first >> 4 != 3:
+                continue
+            tlen = int.from_bytes(body[0:2], "big")
+            i = 2 + tlen
+            pid = None
+            if (first >> 1) & 3:
+                pid = int.from_bytes(body[i:i + 2], "big")
+                i += 2
+            plen, i = read_varint(body, i)
+            out.append((pid, body[i + plen:]))
+
+    def subscribe(self, topic, qos=1):
+        t = topic.encode()
+        body = b"\x00\x01" + b"\x00" + len(t).to_bytes(2, "big") + t + bytes([qos])
+        self.r.send(b"\x82" + encode_varint(len(body)) + body)
+        pkt = self.next_packet(3)
+        assert pkt is not None and pkt[0] == 0x90, pkt
+
+    def puback(self, pid):
+        self.r.send(b"\x40\x02" + pid.to_bytes(2, "big"))
+
+    def close(self):
+        self.r.close()
+
+
+class AliasesAndFlow(unittest.TestCase):
+    def setUp(self):
+        self.broker = Broker()
+        self.port = self.broker.port
+        self.clients = []
+
+    def tearDown(self):
+        for c in self.clients:
+            c.close()
+        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+
+    def client(self, *a, **kw):
+        c = V5Client(self.port, *a, **kw)
+        self.clients.append(c)
+        return c
+
+    def test_inbound_alias_then_alias_only(self):
+        sub = self.client("ia-sub")
+        sub.subscribe("ia/#", qos=1)
+        pub = self.client("ia-pub")
+        pub.publish("ia/one", b"1", qos=1, properties=props(PacketTypes.PUBLISH, TopicAlias=3))
+        pub.publish("", b"2", qos=1, properties=props(PacketTypes.PUBLISH, TopicAlias=3))
+        # Re-pointing the alias at another topic (MQTT 5 3.3.2.3.4).
+        pub.publish("ia/two", b"3", qos=1, properties=props(PacketTypes.PUBLISH, TopicAlias=3))
+        pub.publish("", b"4", qos=1, properties=props(PacketTypes.PUBLISH, TopicAlias=3))
+        msgs = sub.wait_msgs(4)
+        self.assertEqual([(m.topic, m.payload) for m in sub.quiet(0.3)],
+                         [("ia/one", b"1"), ("ia/one", b"2"), ("ia/two", b"3"), ("ia/two", b"4")])
+        # The subscriber asked for no aliases, so none reach it.
+        for m in msgs:
+            self.assertNotIn("TopicAlias", m.properties.json() if m.properties else {})
+        self.assertEqual(pub.disconnects, [])
+
+    def test_inbound_alias_beyond_maximum_disconnects_0x94(self):
+        sub = self.client("ib-sub")
+        sub.subscribe("ib/#", qos=0)
+        pub = self.client("ib-pub")
+        self.assertEqual(pub.connack_props.get("TopicAliasMaximum"), 10)
+        pub.c.publish("ib/x", b"bad", qos=0, properties=props(PacketTypes.PUBLISH, TopicAlias=11))
+        d = pub.wait_disconnect(3)
+        self.assertIsNotNone(d)
+        self.assertEqual(d[0], 0x94)
+        self.assertEqual(sub.quiet(0.3), [])
+
+    def test_unknown_alias_without_topic_is_protocol_error(self):
+        pub = self.client("iu-pub")
+        pub.c.publish("", b"bad", qos=0, properties=props(PacketTypes.PUBLISH, TopicAlias=2))
+        d = pub.wait_disconnect(3)
+        self.assertIsNotNone(d)
+        self.assertIn(d[0], (0x82, 0x94))
+
+    def test_outbound_aliases_when_client_allows(self):
+        sub = self.client("oa-sub", connect_props=props(PacketTypes.CONNECT, TopicAliasMaximum=2))
+        sub.subscribe("oa/#", qos=1)
+        pub = self.client("oa-pub")
+        for i in range(3):
+            for t in ("oa/a", "oa/b", "oa/c"):
+                pub.publish(t, b"%s-%d" % (t.encode(), i), qos=1)
+        msgs = sub.wait_msgs(9)
+        self.assertEqual(len(sub.quiet(0.3)), 9)
+        # paho 1.6 does not resolve aliases itself; resolve them as a client must.
+        table, resolved, aliased_only = {}, [], 0
+        for m in msgs:
+            alias = getattr(m.properties, "TopicAlias", None)
+            if alias is not None:
+                self.assertTrue(1 <= alias <= 2, alias)
+                if m.topic:
+                    table[alias] = m.topic
+                else:
+                    aliased_only += 1
+            self.assertTrue(m.topic or alias in table, m.topic)
+            resolved.append((m.topic or table[alias], m.payload))
+        self.assertEqual(sorted(resolved),
+                         sorted((t, b"%s-%d" % (t.encode(), i))
+                                for i in range(3) for t in ("oa/a", "oa/b", "oa/c")))
+        self.assertGreater(aliased_only, 0)  # the broker did send alias-only publishes
+
+    def test_no_outbound_aliases_when_client_sets_zero(self):
+        sub = self.client("na-sub", connect_props=props(PacketTypes.CONNECT, TopicAliasMaximum=0))
+        sub.subscribe("na/#", qos=1)
+        pub = self.client("na-pub")
+        for i in range(5):
+            pub.publish("na/t", b"%d" % i, qos=1)
+        msgs = sub.wait_msgs(5)
+        self.assertEqual([(m.topic, m.payload) for m in msgs], [("na/t", b"%d" % i) for i in range(5)])
+        for m in msgs:
+            self.assertNotIn("TopicAlias", m.properties.json() if m.properties else {})
+
+    def test_receive_maximum_bounds_unacknowledged(self):
+        # Receive Maximum (0x21) = 3.
+        raw = RawV5(self.port, b"rm-sub", b"\x21\x00\x03")
+        self.clients.append(raw)
+        raw.subscribe("rm/t", 1)
+        pub = self.client("rm-pub")
+        for i in range(10):
+            pub.publish("rm/t", b"%d" % i, qos=1)
+        first = raw.publishes(1.0)
+        self.assertEqual([p for _, p in first], [b"0", b"1", b"2"])
+        raw.puback(first[0][0])
+        more = raw.publishes(0.7)
+        self.assertEqual([p for _, p in more], [b"3"])  # one ack, one more
+        got = first + more
+        pending = [pid for pid, _ in got[1:]]
+        for _ in range(10):
+            for pid in pending:
+                raw.puback(pid)
+            batch = raw.publishes(0.5)
+            self.assertLessEqual(len(batch), 3)
+            got += batch
+            pending = [pid for pid, _ in batch]
+            if not batch:
+                break
+        self.assertEqual([p for _, p in got], [b"%d" % i for i in range(10)])
+
+    def test_maximum_packet_size_skips_larger_messages(self):
+        sub = self.client("mp-sub", connect_props=props(PacketTypes.CONNECT, MaximumPacketSize=128))
+        sub.subscribe("mp/t", qos=1)
+        pub = self.client("mp-pub")
+        pub.publish("mp/t", b"small-1", qos=1)
+        pub.publish("mp/t", b"x" * 200, qos=1)
+        pub.publish("mp/t", b"y" * 100, qos=0, properties=props(
+            PacketTypes.PUBLISH, UserProperty=[("pad", "z" * 40)]))  # payload fits, packet does not
+        pub.publish("mp/t", b"small-2", qos=1)
+        sub.wait_msgs(2)
+        self.assertEqual([m.payload for m in sub.quiet(0.4)], [b"small-1", b"small-2"])
+        self.assertEqual(sub.disconnects, [])
+
+
+if __name__ == "__main__":
+    main()
