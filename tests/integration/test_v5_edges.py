@@ -1,0 +1,198 @@
+"""MQTT 5 edge cases: retained message expiry, topic aliases per connection,
+invalid alias and subscription identifier values, no-local on a shared
+subscription, the broker's own Receive Maximum and Maximum Packet Size,
+UNSUBACK reason codes, DISCONNECT with will (0x04), will properties."""
+
+import time
+import unittest
+
+from harness import Broker, RawClient, connect_packet, encode_varint, main
+from paho_util import PacketTypes, SubscribeOptions, V5Client, mqtt, props
+from test_v5_aliases_flow import RawV5
+
+
+class Base(unittest.TestCase):
+    config = None
+
+    def setUp(self):
+        self.broker = Broker(self.config)
+        self.port = self.broker.port
+        self.clients = []
+
+    def tearDown(self):
+        for c in self.clients:
+            c.close()
+        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+
+    def client(self, *a, **kw):
+        c = V5Client(self.port, *a, **kw)
+        self.clients.append(c)
+        return c
+
+
+class Edges(Base):
+    def test_retained_message_expiry(self):
+        p = self.client("re-pub")
+        p.publish("re/short", b"s", qos=1, retain=True,
+                  properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=1))
+        p.publish("re/long", b"l", qos=1, retain=True,
+                  properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=30))
+        time.sleep(2.2)
+        s = self.client("re-sub")
+        s.subscribe("re/#", qos=1)
+        msgs = s.wait_msgs(1)
+        self.assertEqual([m.payload for m in s.quiet(0.3)], [b"l"])
+        self.assertTrue(26 <= msgs[0].properties.MessageExpiryInterval <= 28,
+                        msgs[0].properties.MessageExpiryInterval)
+
+    def test_outbound_aliases_reset_on_new_connection(self):
+        cp = props(PacketTypes.CONNECT, TopicAliasMaximum=5, SessionExpiryInterval=60)
+        s = self.client("ar", clean_start=False, connect_props=cp)
+        s.subscribe("ar/t", qos=1)
+        p = self.client("ar-pub")
+        p.publish("ar/t", b"1", qos=1)
+        p.publish("ar/t", b"2", qos=1)
+        s.wait_msgs(2)
+        s.disconnect()
+        p.publish("ar/t", b"3", qos=1)  # queued while away
+        s2 = self.client("ar", clean_start=False, connect_props=cp)
+        p.publish("ar/t", b"4", qos=1)
+        msgs = s2.wait_msgs(2)
+        self.assertEqual([m.payload for m in msgs], [b"3", b"4"])
+        # MQTT 5 3.3.2.3.4: alias mappings end with the connection, so the
+        # first message on the new one names its topic.
+        self.assertEqual(msgs[0].topic, "ar/t")
+
+    def test_inbound_aliases_reset_on_new_connection(self):
+        s = self.client("ai-sub")
+        s.subscribe("ai/#", qos=1)
+        p = self.client("ai-pub", clean_start=False, connect_props=props(
+            PacketTypes.CONNECT, SessionExpiryInterval=60))
+        p.publish("ai/t", b"1", qos=1, properties=props(PacketTypes.PUBLISH, TopicAlias=1))
+        p.disconnect()
+        p2 = self.client("ai-pub", clean_start=False, connect_props=props(
+            PacketTypes.CONNECT, SessionExpiryInterval=60))
+        p2.c.publish("", b"2", qos=1, properties=props(PacketTypes.PUBLISH, TopicAlias=1))
+        self.assertIsNotNone(p2.wait_disconnect(3))
+        self.assertIn(p2.disconnects[0][0], (0x82, 0x94))
+        self.assertEqual([m.payload for m in s.quiet(0.4)], [b"1"])
+
+    def test_topic_alias_zero_is_invalid(self):
+        raw = RawV5(self.port, b"a0")
+        self.clients.append(raw)
+        # PUBLISH QoS 0 "a/t" with Topic Alias (0x23) = 0 (MQTT 5 3.3.2.3.4).
+        body = b"\x00\x03a/t\x03\x23\x00\x00x"
+        raw.r.send(b"\x30" + encode_varint(len(body)) + body)
+        data, closed = raw.r.recv_all(3)
+        self.assertTrue(closed)
+        self.assertEqual(data[:1], b"\xe0", data)
+        self.assertEqual(data[2], 0x94, data)
+
+    def test_subscription_identifier_zero_is_protocol_error(self):
+        raw = RawV5(self.port, b"sid0")
+        self.clients.append(raw)
+        # SUBSCRIBE id 1, properties: Subscription Identifier (0x0B) = 0.
+        body = b"\x00\x01" + b"\x02\x0b\x00" + b"\x00\x03s/t\x01"
+        raw.r.send(b"\x82" + encode_varint(len(body)) + body)
+        data, closed = raw.r.recv_all(3)
+        self.assertTrue(closed)
+        self.assertEqual(data[:1], b"\xe0", data)
+        self.assertEqual(data[2], 0x82, data)
+
+    def test_no_local_on_shared_subscription_is_protocol_error(self):
+        raw = RawV5(self.port, b"nlsh")
+        self.clients.append(raw)
+        t = b"$share/g/x"
+        # Options: QoS 1 | No Local (0x04); MQTT 5 3.8.3.1.
+        body = b"\x00\x01\x00" + len(t).to_bytes(2, "big") + t + b"\x05"
+        raw.r.send(b"\x82" + encode_varint(len(body)) + body)
+        data, closed = raw.r.recv_all(3)
+        self.assertTrue(closed)
+        self.assertEqual(data[:1], b"\xe0", data)
+        self.assertEqual(data[2], 0x82, data)
+
+    def test_unsuback_reason_codes(self):
+        c = self.client("us")
+        c.subscribe("us/a", qos=1)
+        got = {}
+        c.c.on_unsubscribe = lambda cl, u, mid, p, rcs: got.setdefault(
+            "rcs", [int(getattr(r, "value", r)) for r in (rcs if isinstance(rcs, list) else [rcs])])
+        c.c.unsubscribe(["us/a", "us/b"])
+        c._wait(lambda: "rcs" in got, 3)
+        self.assertEqual(got.get("rcs"), [0x00, 0x11])  # success, no subscription existed
+
+    def test_disconnect_with_will_message(self):
+        w = self.client("dw-watch")
+        w.subscribe("dw/#", qos=1)
+        c = mqtt.Client(client_id="dw", protocol=mqtt.MQTTv5)
+        c.will_set("dw/will", b"bye", qos=1, properties=props(
+            PacketTypes.WILLMESSAGE, ContentType="text/plain", UserProperty=[("w", "1")]))
+        c.connect("127.0.0.1", self.port)
+        c.loop_start()
+        try:
+            time.sleep(0.3)
+            c.disconnect(reasoncode=mqtt.ReasonCodes(PacketTypes.DISCONNECT, identifier=0x04))
+        finally:
+            time.sleep(0.2)
+            c.loop_stop()
+        msgs = w.wait_msgs(1)
+        self.assertEqual([m.payload for m in msgs], [b"bye"])
+        self.assertEqual(msgs[0].properties.ContentType, "text/plain")
+        self.assertEqual(msgs[0].properties.UserProperty, [("w", "1")])
+
+    def test_normal_disconnect_drops_will(self):
+        w = self.client("dn-watch")
+        w.subscribe("dn/#", qos=1)
+        c = mqtt.Client(client_id="dn", protocol=mqtt.MQTTv5)
+        c.will_set("dn/will", b"bye", qos=1)
+        c.connect("127.0.0.1", self.port)
+        c.loop_start()
+        time.sleep(0.3)
+        c.disconnect()
+        time.sleep(0.2)
+        c.loop_stop()
+        self.assertEqual(w.quiet(0.5), [])
+
+
+class BrokerLimits(Base):
+    config = {"receive_maximum": 2, "max_packet_size": 256}
+
+    def test_client_exceeding_receive_maximum_disconnected_0x93(self):
+        raw = RawV5(self.port, b"rmx")
+        self.clients.append(raw)
+        # Three QoS 2 PUBLISHes, none released: the third exceeds Receive Maximum 2.
+        for pid in (1, 2, 3):
+            body = b"\x00\x03r/t" + pid.to_bytes(2, "big") + b"\x00" + b"p"
+            raw.r.send(b"\x34" + encode_varint(len(body)) + body)
+        data, closed = raw.r.recv_all(3)
+        self.assertTrue(closed)
+        i = data.find(b"\xe0")
+        self.assertGreaterEqual(i, 0, data)
+        self.assertEqual(data[i + 2], 0x93, data)  # Receive Maximum exceeded (3.3.4)
+
+    def test_connack_announces_limits(self):
+        c = self.client("lim")
+        self.assertEqual(c.connack_props.get("ReceiveMaximum"), 2)
+        self.assertEqual(c.connack_props.get("MaximumPacketSize"), 256)
+
+    def test_packet_too_large_disconnected_0x95(self):
+        s = self.client("big-sub")
+        s.subscribe("big/#", qos=0)
+        r = RawClient(self.port)
+        try:
+            r.send(connect_packet(b"big", version=5))
+            r.sock.settimeout(3)
+            self.assertEqual(r.sock.recv(4096)[:1], b"\x20")
+            body = b"\x00\x05big/t\x00" + b"x" * 400
+            r.send(b"\x30" + encode_varint(len(body)) + body)
+            data, closed = r.recv_all(3)
+        finally:
+            r.close()
+        self.assertTrue(closed)
+        self.assertEqual(data[:1], b"\xe0", data)
+        self.assertEqual(data[2], 0x95, data)
+        self.assertEqual(s.quiet(0.3), [])
+
+
+if __name__ == "__main__":
+    main()
