@@ -154,8 +154,62 @@ class Edges(Base):
         self.assertEqual(w.quiet(0.5), [])
 
 
+    def test_expiry_while_queued_behind_receive_maximum(self):
+        raw = RawV5(self.port, b"eq", b"\x21\x00\x01")  # Receive Maximum 1
+        self.clients.append(raw)
+        raw.subscribe("eq/t", 1)
+        p = self.client("eq-pub")
+        p.publish("eq/t", b"first", qos=1)
+        p.publish("eq/t", b"dies", qos=1, properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=1))
+        p.publish("eq/t", b"lives", qos=1, properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=60))
+        first = raw.publishes(0.5)
+        self.assertEqual([x for _, x in first], [b"first"])
+        time.sleep(1.8)
+        raw.puback(first[0][0])
+        rest = raw.publishes(0.6)
+        # MQTT 5 3.3.2.3.3: a message whose expiry has passed is not delivered.
+        self.assertEqual([x for _, x in rest], [b"lives"])
+
+    def test_retained_keeps_properties_and_gets_subscription_identifier(self):
+        p = self.client("rp-pub")
+        p.publish("rp/t", b"v", qos=1, retain=True, properties=props(
+            PacketTypes.PUBLISH, ContentType="c/t", UserProperty=[("a", "1"), ("a", "2")],
+            CorrelationData=b"cd"))
+        s = self.client("rp-sub")
+        s.subscribe("rp/#", qos=1, properties=props(PacketTypes.SUBSCRIBE, SubscriptionIdentifier=42))
+        m = s.wait_msgs(1)[0]
+        self.assertEqual(m.retain, 1)
+        self.assertEqual(m.properties.ContentType, "c/t")
+        self.assertEqual(m.properties.UserProperty, [("a", "1"), ("a", "2")])
+        self.assertEqual(m.properties.CorrelationData, b"cd")
+        self.assertEqual(m.properties.SubscriptionIdentifier, [42])
+
+    def test_shared_subscription_identifier(self):
+        s = self.client("ss")
+        s.subscribe("$share/g/ss/t", qos=1, properties=props(PacketTypes.SUBSCRIBE, SubscriptionIdentifier=9))
+        self.client("ss-pub").publish("ss/t", b"x", qos=1)
+        self.assertEqual(s.wait_msgs(1)[0].properties.SubscriptionIdentifier, [9])
+
+
 class BrokerLimits(Base):
-    config = {"receive_maximum": 2, "max_packet_size": 256}
+    config = {"receive_maximum": 2, "max_packet_size": 256, "max_keepalive": 1}
+
+    def test_server_keep_alive_enforced(self):
+        r = RawClient(self.port)
+        try:
+            r.send(connect_packet(b"ka", version=5, keepalive=60))
+            t0 = time.time()
+            data, closed = r.recv_all(5)
+        finally:
+            r.close()
+        self.assertTrue(closed)
+        self.assertEqual(data[:1], b"\x20")
+        # CONNACK carried Server Keep Alive (0x13) = 1, and silence past 1.5 times it ends the connection.
+        self.assertIn(b"\x13\x00\x01", data[:2 + data[1]])
+        self.assertLess(time.time() - t0, 3.5)
+        rest = data[2 + data[1]:]
+        self.assertEqual(rest[:1], b"\xe0", rest)
+        self.assertEqual(rest[2], 0x8D, rest)  # Keep Alive timeout
 
     def test_client_exceeding_receive_maximum_disconnected_0x93(self):
         raw = RawV5(self.port, b"rmx")
