@@ -8,6 +8,7 @@
 
 #include "core/logger.hpp"
 #include "core/retainer.hpp"
+#include "mqtt/encode.hpp"
 #include "sched/runtime.hpp"
 #include "sched/scheduler.hpp"
 
@@ -48,6 +49,16 @@ struct ThrottleTimeout {
 std::span<std::uint8_t> read_buffer() {
   thread_local std::array<std::uint8_t, 64 * 1024> buffer;
   return buffer;
+}
+
+// MQTT 5 3.2.2.3.7 / 3.14.2.2.3: a Reason String is left out when it would
+// take the packet past the client's Maximum Packet Size.
+template <class P>
+void fit_reason_string(P& packet, mqtt::ProtocolVersion version, std::uint32_t max_packet) {
+  auto size = mqtt::encoded_size(packet, version);
+  if (!size || *size > max_packet) {
+    packet.properties.reason_string.reset();
+  }
 }
 }  // namespace
 
@@ -314,6 +325,7 @@ void Session::reject(ReasonCode code, std::string_view reason) {
       ack.reason_code = code;
       if (request_problem_info_) {
         ack.properties.reason_string = std::string(reason);
+        fit_reason_string(ack, version_, client_max_packet_);
       }
       send_packet(ack);
     } else if (code == ReasonCode::unsupported_protocol_version ||
@@ -330,6 +342,7 @@ void Session::reject(ReasonCode code, std::string_view reason) {
     d.reason_code = code;
     if (request_problem_info_) {
       d.properties.reason_string = std::string(reason);
+      fit_reason_string(d, version_, client_max_packet_);
     }
     send_packet(d);
   }

@@ -191,6 +191,20 @@ class Edges(Base):
         self.assertEqual(s.wait_msgs(1)[0].properties.SubscriptionIdentifier, [9])
 
 
+    def test_reason_string_left_out_past_client_maximum_packet_size(self):
+        raw = RawV5(self.port, b"mps", b"\x27\x00\x00\x00\x14")  # Maximum Packet Size 20
+        self.clients.append(raw)
+        prop = b"\x23\x01\xf4"  # Topic Alias 500: refused with 0x94
+        body = b"\x00\x01x" + encode_varint(len(prop)) + prop + b"p"
+        raw.r.send(b"\x30" + encode_varint(len(body)) + body)
+        data, closed = raw.r.recv_all(3)
+        self.assertTrue(closed)
+        self.assertEqual(data[:1], b"\xe0", data)
+        self.assertEqual(data[2], 0x94, data)
+        # MQTT 5 3.14.2.2.3: the Reason String goes when the packet would be too large.
+        self.assertLessEqual(len(data), 20, data)
+
+
 class BrokerLimits(Base):
     config = {"receive_maximum": 2, "max_packet_size": 256, "max_keepalive": 1}
 
