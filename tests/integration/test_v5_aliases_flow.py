@@ -200,6 +200,25 @@ class AliasesAndFlow(unittest.TestCase):
                 break
         self.assertEqual([p for _, p in got], [b"%d" % i for i in range(10)])
 
+    def test_receive_maximum_counts_qos2_until_pubcomp(self):
+        raw = RawV5(self.port, b"rq-sub", b"\x21\x00\x02")  # Receive Maximum 2
+        self.clients.append(raw)
+        raw.subscribe("rq/t", 2)
+        pub = self.client("rq-pub")
+        for i in range(4):
+            pub.publish("rq/t", b"%d" % i, qos=2)
+        first = raw.publishes(0.8)
+        self.assertEqual([p for _, p in first], [b"0", b"1"])
+        pid = first[0][0]
+        raw.r.send(b"\x50\x02" + pid.to_bytes(2, "big"))  # PUBREC
+        pkt = raw.next_packet(1.0)
+        self.assertEqual(pkt[0], 0x62)  # PUBREL
+        self.assertEqual(pkt[1][:2], pid.to_bytes(2, "big"))
+        # MQTT 5 4.9: the quota comes back only with PUBCOMP.
+        self.assertEqual(raw.publishes(0.5), [])
+        raw.r.send(b"\x70\x02" + pid.to_bytes(2, "big"))  # PUBCOMP
+        self.assertEqual([p for _, p in raw.publishes(0.6)], [b"2"])
+
     def test_maximum_packet_size_skips_larger_messages(self):
         sub = self.client("mp-sub", connect_props=props(PacketTypes.CONNECT, MaximumPacketSize=128))
         sub.subscribe("mp/t", qos=1)
