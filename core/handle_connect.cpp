@@ -95,6 +95,10 @@ void Session::handle_connect(mqtt::Connect& c) {
 }
 
 void Session::finish_connect(bool session_present) {
+  // Held for every connection until it fires: gone at CONNACK, an idle
+  // connection keeps no timer entry beyond its keep-alive.
+  cancel_timer(connect_timer_);
+  connect_timer_ = {};
   mqtt::Connack ack;
   ack.session_present = session_present && !clean_start_;
   if (v5()) {

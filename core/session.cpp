@@ -89,7 +89,8 @@ void Session::on_start() {
   }
   socket_ = net::Socket::adopt(scheduler().loop(), fd_, self(), runtime());
   last_packet_ms_ = now_ms();
-  send_after(self(), sched::make_message<ConnectTimeout>(generation_), ctx_.limits.connect_timeout_ms);
+  connect_timer_ = send_after(self(), sched::make_message<ConnectTimeout>(generation_),
+                              ctx_.limits.connect_timeout_ms);
 }
 
 void Session::on_message(sched::Message& msg) {

@@ -127,6 +127,7 @@ class Session : public sched::Process {
   bool counted_connected_ = false;
   bool socket_counted_ = true;
   sched::Pid previous_;        // the session we wait on for a handover
+  sched::TimerRef connect_timer_;  // cancelled on CONNECT: its entry would outlive the need
 
   // Channel: what the CONNECT negotiated.
   mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v3_1_1;
