@@ -104,9 +104,13 @@ class Sessions(unittest.TestCase):
         data, closed = r.recv_all(3)
         r.close()
         self.assertTrue(closed)
-        self.assertEqual(data[:1], b"\xe0", data)
-        self.assertEqual(data[2], 0x8E, data)  # Session taken over (MQTT 5 3.1.4)
-        self.assertEqual(len(data), 2 + data[1], data)  # nothing after it
+        packets, i = [], 0
+        while i < len(data):  # every remaining length here fits one byte
+            packets.append(data[i:i + 2 + data[i + 1]])
+            i += 2 + data[i + 1]
+        last = packets[-1] if packets else b""
+        self.assertEqual(last[:1], b"\xe0", data)  # the last packet, nothing after it
+        self.assertEqual(last[2], 0x8E, data)  # Session taken over (MQTT 5 3.1.4)
 
     def test_takeover(self):
         a = self.raw_first(b"to", clean=True)
@@ -117,6 +121,23 @@ class Sessions(unittest.TestCase):
         self.assertEqual([m.payload for m in b.wait_msgs(1)], [b"after"])
         self.assertEqual([m.payload for m in b.quiet(0.3)], [b"after"])
         self.assertEqual(b.disconnects, [])
+
+    def test_takeover_redelivers_unacknowledged_with_properties(self):
+        a = self.raw_first(b"tu", clean=False)
+        p = self.publisher()
+        for i in range(3):
+            p.publish("to/tu", b"%d" % i, qos=1,
+                      properties=props(PacketTypes.PUBLISH, UserProperty=[("i", str(i))]))
+        time.sleep(0.3)  # delivered to the raw connection, which never acks
+        b = self.client("tu", clean_start=False, connect_props=expiry(60))
+        self.assertTrue(b.session_present)
+        self.assert_taken_over(a)
+        msgs = b.wait_msgs(3)
+        # MQTT 5 4.4: unacknowledged messages are sent again with DUP set, properties kept.
+        self.assertEqual([(m.payload, m.dup, m.properties.UserProperty) for m in msgs],
+                         [(b"%d" % i, 1, [("i", str(i))]) for i in range(3)])
+        p.publish("to/tu", b"new", qos=1)
+        self.assertEqual([m.payload for m in b.wait_msgs(4)][3:], [b"new"])
 
     def test_takeover_with_clean_start_drops_session(self):
         a = self.raw_first(b"tc", clean=True)
