@@ -205,6 +205,29 @@ class Edges(Base):
         self.assertLessEqual(len(data), 20, data)
 
 
+    def test_wildcard_in_topic_name_disconnects_0x90(self):
+        s = self.client("wn-sub")
+        s.subscribe("a/#", qos=0)
+        raw = RawV5(self.port, b"wn")
+        self.clients.append(raw)
+        body = b"\x00\x03a/+\x00\x01\x00p"  # QoS 1 PUBLISH to "a/+" (3.3.2.1)
+        raw.r.send(b"\x32" + encode_varint(len(body)) + body)
+        data, closed = raw.r.recv_all(3)
+        self.assertTrue(closed)
+        self.assertEqual(data[:1], b"\xe0", data)
+        self.assertEqual(data[2], 0x90, data)  # Topic Name invalid
+        self.assertEqual(s.quiet(0.3), [])
+
+    def test_invalid_filters_get_0x8f(self):
+        raw = RawV5(self.port, b"if")
+        self.clients.append(raw)
+        for pid, (f, code) in enumerate(((b"a/#/b", 0x8F), (b"a+", 0x8F), (b"ok/#", 0x01)), 1):
+            body = pid.to_bytes(2, "big") + b"\x00" + len(f).to_bytes(2, "big") + f + b"\x01"
+            raw.r.send(b"\x82" + encode_varint(len(body)) + body)
+            pkt = raw.next_packet(2)
+            self.assertEqual(pkt, (0x90, pid.to_bytes(2, "big") + b"\x00" + bytes([code])), f)
+
+
 class BrokerLimits(Base):
     config = {"receive_maximum": 2, "max_packet_size": 256, "max_keepalive": 1}
 
