@@ -52,7 +52,7 @@ class Broker:
     """The actormq binary on 127.0.0.1:<free port>. `config` (a dict) is
     written to a JSON file; the port is set on its first listener."""
 
-    def __init__(self, config=None, args=(), port=None):
+    def __init__(self, config=None, args=(), port=None, env=None):
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="actormq-test-")
         self.log_path = os.path.join(self.dir, "broker.log")
@@ -65,7 +65,12 @@ class Broker:
         cmd += list(args)
         self.log = open(self.log_path, "w")
         self.final_output = None  # the log, kept once the broker is stopped and its files removed
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
+        full_env = None
+        if env:
+            full_env = dict(os.environ)
+            full_env.update(env)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir,
+                                     env=full_env)
         _started.append(self.proc)
         if not wait_port(self.port):
             self.stop()
@@ -167,6 +172,38 @@ class RawClient:
         except ConnectionResetError:
             return data, True  # closed with unread input: the kernel answers RST
 
+    def recv_packet(self, timeout=3):
+        """The next whole packet as (first byte, body), or None when closed/timed out."""
+        self.sock.settimeout(timeout)
+        buf = getattr(self, "_buf", b"")
+        end = time.time() + timeout
+        while True:
+            pk = parse_packets(buf)
+            if pk:
+                first, body = pk[0]
+                hdr = 1 + len(encode_varint(len(body)))
+                self._buf = buf[hdr + len(body):]
+                return pk[0]
+            left = end - time.time()
+            if left <= 0:
+                self._buf = buf
+                return None
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except (socket.timeout, ConnectionResetError):
+                self._buf = buf
+                return None
+            if not chunk:
+                self._buf = buf
+                return None
+            buf += chunk
+
+    def connect(self, client_id=b"raw", version=4, clean=True, keepalive=60, props=b""):
+        """Sends CONNECT and returns the CONNACK (first byte, body) or None."""
+        self.send(connect_packet(client_id, version, clean, keepalive, props))
+        return self.recv_packet()
+
     def close(self):
         self.sock.close()
 
@@ -190,6 +227,62 @@ def encode_varint(n):
         out += bytes([b | (0x80 if n else 0)])
         if not n:
             return out
+
+
+def utf8_str(s):
+    b = s.encode() if isinstance(s, str) else s
+    return len(b).to_bytes(2, "big") + b
+
+
+def publish_packet(topic, payload=b"", qos=0, retain=False, packet_id=1, version=4, props=b""):
+    """A PUBLISH (topic/payload str or bytes); v5 adds the property block."""
+    body = utf8_str(topic)
+    if qos:
+        body += packet_id.to_bytes(2, "big")
+    if version == 5:
+        body += encode_varint(len(props)) + props
+    body += payload.encode() if isinstance(payload, str) else payload
+    first = 0x30 | (qos << 1) | (1 if retain else 0)
+    return bytes([first]) + encode_varint(len(body)) + body
+
+
+def subscribe_packet(filters, packet_id=1, version=4):
+    """A SUBSCRIBE of [(filter, options byte)] pairs."""
+    body = packet_id.to_bytes(2, "big")
+    if version == 5:
+        body += b"\x00"
+    for f, opts in filters:
+        body += utf8_str(f) + bytes([opts])
+    return b"\x82" + encode_varint(len(body)) + body
+
+
+def disconnect_packet(reason=None):
+    if reason is None:
+        return b"\xe0\x00"
+    return b"\xe0\x01" + bytes([reason])
+
+
+def parse_packets(data):
+    """Splits raw bytes into [(first byte, body)]; a trailing partial packet is dropped."""
+    out = []
+    i = 0
+    while i < len(data):
+        first = data[i]
+        mult, length, j = 1, 0, i + 1
+        while True:
+            if j >= len(data):
+                return out
+            b = data[j]
+            length += (b & 0x7F) * mult
+            mult *= 128
+            j += 1
+            if not b & 0x80:
+                break
+        if j + length > len(data):
+            return out
+        out.append((first, data[j:j + length]))
+        i = j + length
+    return out
 
 
 def main():
