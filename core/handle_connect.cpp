@@ -55,7 +55,9 @@ void Session::handle_connect(mqtt::Connect& c) {
     return;
   }
   client_id_ = std::move(c.client_id);
-  username_ = std::move(c.username);
+  if (c.username) {
+    username_ = std::make_unique<std::string>(std::move(*c.username));
+  }
   clean_start_ = c.clean_start;
   keepalive_s_ = c.keep_alive;
   if (c.will) {
