@@ -1,0 +1,62 @@
+"""Retained messages through the real broker: store, replace, delete, the
+retain flag on subscribe versus live delivery."""
+
+import unittest
+
+from harness import Broker, RawClient, Sub, main, pub, subscribe_packet
+
+
+class Retain(unittest.TestCase):
+    def setUp(self):
+        self.broker = Broker()
+        self.port = self.broker.port
+
+    def tearDown(self):
+        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+
+    def check_store_replace_delete(self, v):
+        pub(self.port, "r/a", "first", "-r", version=v)
+        pub(self.port, "r/a", "second", "-r", "-q", "1", version=v)
+        pub(self.port, "r/b", "bee", "-r", version=v)
+        s = Sub(self.port, "r/#", count=2, timeout=3, version=v, fmt="%t %r %p")
+        self.assertEqual(sorted(s.lines()), ["r/a 1 second", "r/b 1 bee"])
+        pub(self.port, "r/a", "", "-r", version=v)
+        s = Sub(self.port, "r/#", timeout=1, version=v, fmt="%t %r %p")
+        self.assertEqual(s.lines(), ["r/b 1 bee"])
+
+    def test_store_replace_delete_v311(self):
+        self.check_store_replace_delete("311")
+
+    def test_store_replace_delete_v5(self):
+        self.check_store_replace_delete("5")
+
+    def test_live_message_not_flagged_v311(self):
+        c = RawClient(self.port)
+        c.connect(b"live")
+        c.send(subscribe_packet([("l/t", 0)]))
+        self.assertEqual(c.recv_packet()[0], 0x90)
+        pub(self.port, "l/t", "now", "-r")
+        first, body = c.recv_packet()
+        self.assertEqual(first, 0x30)  # retain bit clear for a live match [MQTT-3.3.1-9]
+        self.assertEqual(body, b"\x00\x03l/tnow")
+        c.close()
+        c2 = RawClient(self.port)
+        c2.connect(b"late")
+        c2.send(subscribe_packet([("l/t", 0)]))
+        self.assertEqual(c2.recv_packet()[0], 0x90)
+        self.assertEqual(c2.recv_packet(), (0x31, b"\x00\x03l/tnow"))
+        c2.close()
+
+    def test_retained_qos_is_min_of_both(self):
+        pub(self.port, "q/t", "x", "-r", "-q", "2")
+        s = Sub(self.port, "q/t", "-q", "1", count=1, timeout=3, fmt="%q %r %p")
+        self.assertEqual(s.lines(), ["1 1 x"])
+
+    def test_empty_retained_not_stored_nor_delivered(self):
+        pub(self.port, "e/t", "", "-r")
+        s = Sub(self.port, "e/t", timeout=1)
+        self.assertEqual(s.lines(), [])
+
+
+if __name__ == "__main__":
+    main()
