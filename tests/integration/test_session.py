@@ -1,0 +1,123 @@
+"""Persistent sessions (3.1.1 clean=0) and takeover with mosquitto clients
+and raw sockets."""
+
+import subprocess
+import time
+import unittest
+
+from harness import Broker, RawClient, Sub, _started, main, pub, subscribe_packet
+
+
+class Session(unittest.TestCase):
+    def setUp(self):
+        self.broker = Broker()
+        self.port = self.broker.port
+
+    def tearDown(self):
+        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+
+    def check_offline_queue(self, v):
+        cid = "persist" + v
+        extra = ("-c", "-i", cid, "-q", "1")
+        if v == "5":
+            extra += ("-x", "300")
+        first = Sub(self.port, "s/#", *extra, count=1, timeout=3, version=v)
+        pub(self.port, "s/0", "before", "-q", "1", version=v)
+        self.assertEqual(first.lines(), ["s/0 before"])
+        for i in range(5):
+            pub(self.port, "s/%d" % i, "q1-%d" % i, "-q", "1", version=v)
+            pub(self.port, "s/%d" % i, "q0-%d" % i, "-q", "0", version=v)
+        pub(self.port, "s/x", "q2", "-q", "2", version=v)
+        again = Sub(self.port, "s/#", *extra, count=6, timeout=3, version=v)
+        self.assertEqual(again.lines(), ["s/%d q1-%d" % (i, i) for i in range(5)] + ["s/x q2"])
+
+    def test_acked_queue_not_redelivered_raw(self):
+        c = RawClient(self.port)
+        self.assertEqual(c.connect(b"rq", clean=False), (0x20, b"\x00\x00"))
+        c.send(subscribe_packet([("s/#", 1)]))
+        self.assertEqual(c.recv_packet(), (0x90, b"\x00\x01\x01"))
+        c.send(b"\xe0\x00")
+        c.close()
+        time.sleep(0.2)
+        for i in range(3):
+            pub(self.port, "s/%d" % i, "m%d" % i, "-q", "1")
+        pub(self.port, "s/z", "qos0", "-q", "0")
+        c = RawClient(self.port)
+        self.assertEqual(c.connect(b"rq", clean=False), (0x20, b"\x01\x00"))
+        for i in range(3):
+            first, body = c.recv_packet()
+            self.assertEqual(first, 0x32)
+            self.assertEqual(body[:5], b"\x00\x03s/%d" % i)
+            c.send(b"\x40\x02" + body[5:7])
+        self.assertIsNone(c.recv_packet(timeout=0.5))  # QoS 0 was not queued
+        c.send(b"\xe0\x00")
+        c.close()
+        time.sleep(0.2)
+        c = RawClient(self.port)
+        self.assertEqual(c.connect(b"rq", clean=False), (0x20, b"\x01\x00"))
+        self.assertIsNone(c.recv_packet(timeout=0.7))  # acknowledged: nothing comes back
+        c.close()
+
+    def test_offline_queue_v311(self):
+        self.check_offline_queue("311")
+
+    def test_offline_queue_v5(self):
+        self.check_offline_queue("5")
+
+    def test_clean_session_forgets(self):
+        first = Sub(self.port, "f/#", "-c", "-i", "forget", "-q", "1", count=1, timeout=3)
+        pub(self.port, "f/a", "x", "-q", "1")
+        self.assertEqual(first.lines(), ["f/a x"])
+        c = RawClient(self.port)
+        # clean=1 discards the stored session; CONNACK session present = 0
+        self.assertEqual(c.connect(b"forget", clean=True), (0x20, b"\x00\x00"))
+        c.send(b"\xe0\x00")
+        c.close()
+        pub(self.port, "f/a", "lost", "-q", "1")
+        c = RawClient(self.port)
+        self.assertEqual(c.connect(b"forget", clean=False), (0x20, b"\x00\x00"))
+        self.assertIsNone(c.recv_packet(timeout=0.7))  # no subscription survived
+        c.close()
+
+    def test_session_present_flag(self):
+        c = RawClient(self.port)
+        self.assertEqual(c.connect(b"sp", clean=False), (0x20, b"\x00\x00"))
+        c.send(b"\xe0\x00")
+        c.close()
+        time.sleep(0.2)
+        c = RawClient(self.port)
+        self.assertEqual(c.connect(b"sp", clean=False), (0x20, b"\x01\x00"))
+        c.close()
+
+    def test_takeover_closes_first_mosquitto(self):
+        p = subprocess.Popen(["mosquitto_sub", "-p", str(self.port), "-t", "t/#", "-i", "dup"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _started.append(p)
+        time.sleep(0.4)
+        c = RawClient(self.port)
+        self.assertEqual(c.connect(b"dup"), (0x20, b"\x00\x00"))
+        # mosquitto_sub without -c exits when the broker closes it... or reconnects;
+        # either way its socket is gone: a raw first connection is checked below.
+        p.kill()
+        p.wait()
+        c.close()
+
+    def test_takeover_raw_v311_and_v5(self):
+        for v in (4, 5):
+            a = RawClient(self.port)
+            self.assertEqual(a.connect(b"same%d" % v, version=v)[0], 0x20)
+            b = RawClient(self.port)
+            self.assertEqual(b.connect(b"same%d" % v, version=v)[0], 0x20)
+            data, closed = a.recv_all()
+            self.assertTrue(closed)
+            if v == 5:
+                self.assertEqual((data[0], data[2]), (0xE0, 0x8E))
+            else:
+                self.assertEqual(data, b"")
+            b.send(b"\xc0\x00")
+            self.assertEqual(b.recv_packet(), (0xD0, b""))
+            b.close()
+
+
+if __name__ == "__main__":
+    main()
