@@ -118,35 +118,35 @@ class Session : public sched::Process {
 
   BrokerContext& ctx_;
   int fd_;
+  std::uint32_t generation_ = 0;  ///< invalidates timers of an earlier connection
   std::shared_ptr<std::atomic<std::int64_t>> listener_open_;
   net::Socket* socket_ = nullptr;
   mqtt::Parser parser_;
   OutQueue out_;
   std::vector<std::uint8_t> held_input_;  // read while waiting for a handover
+  sched::Pid previous_;        // the session we wait on for a handover
+  sched::TimerRef connect_timer_;  // cancelled on CONNECT: its entry would outlive the need
+  // Small fields together: an idle Session pays for no padding between them.
   State state_ = State::awaiting_connect;
   bool counted_connected_ = false;
   bool socket_counted_ = true;
-  sched::Pid previous_;        // the session we wait on for a handover
-  sched::TimerRef connect_timer_;  // cancelled on CONNECT: its entry would outlive the need
-
   // Channel: what the CONNECT negotiated.
   mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v3_1_1;
-  std::string client_id_;
-  std::unique_ptr<std::string> username_;  ///< on the heap: anonymous clients pay 8 bytes, not 40
-  bool clean_start_ = true;
-  std::uint32_t session_expiry_s_ = 0;  ///< 0: ends with the connection; max: never
-  std::unique_ptr<mqtt::Will> will_;  ///< on the heap: most clients have none
-  std::uint16_t keepalive_s_ = 0;
-  std::uint64_t last_packet_ms_ = 0;  ///< loop time of the last packet read
-  std::uint16_t client_receive_max_ = 65535;          ///< outgoing QoS 1/2 window (v5)
-  std::uint32_t client_max_packet_ = 268435460;       ///< bytes we may send (v5)
-  std::uint16_t client_alias_max_ = 0;                ///< aliases we may send (v5)
   bool request_problem_info_ = true;
   bool assigned_id_ = false;       ///< we chose the client id (v5: tell the client)
   bool server_keep_alive_ = false; ///< we changed the keep alive (v5: tell the client)
+  std::uint16_t client_receive_max_ = 65535;          ///< outgoing QoS 1/2 window (v5)
+  std::uint16_t client_alias_max_ = 0;                ///< aliases we may send (v5)
+  std::uint32_t client_max_packet_ = 268435460;       ///< bytes we may send (v5)
+  std::string client_id_;
+  std::unique_ptr<std::string> username_;  ///< on the heap: anonymous clients pay 8 bytes, not 40
+  bool clean_start_ = true;
+  std::uint16_t keepalive_s_ = 0;
+  std::uint32_t session_expiry_s_ = 0;  ///< 0: ends with the connection; max: never
+  std::unique_ptr<mqtt::Will> will_;  ///< on the heap: most clients have none
+  std::uint64_t last_packet_ms_ = 0;  ///< loop time of the last packet read
   std::vector<std::string> in_aliases_;               ///< client's topic aliases, by number
   std::unique_ptr<std::unordered_map<std::string, std::uint16_t>> out_aliases_;  ///< made on first use
-  std::uint32_t generation_ = 0;  ///< invalidates timers of an earlier connection
 
   SessionState session_;
   std::vector<sched::Pid> throttled_;  ///< publishers we asked to pause
