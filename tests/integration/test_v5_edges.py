@@ -42,7 +42,7 @@ class Edges(Base):
         s.subscribe("re/#", qos=1)
         msgs = s.wait_msgs(1)
         self.assertEqual([m.payload for m in s.quiet(0.3)], [b"l"])
-        self.assertTrue(26 <= msgs[0].properties.MessageExpiryInterval <= 28,
+        self.assertTrue(25 <= msgs[0].properties.MessageExpiryInterval <= 28,
                         msgs[0].properties.MessageExpiryInterval)
 
     def test_outbound_aliases_reset_on_new_connection(self):
@@ -243,7 +243,7 @@ class BrokerLimits(Base):
         self.assertEqual(data[:1], b"\x20")
         # CONNACK carried Server Keep Alive (0x13) = 1, and silence past 1.5 times it ends the connection.
         self.assertIn(b"\x13\x00\x01", data[:2 + data[1]])
-        self.assertLess(time.time() - t0, 3.5)
+        self.assertLess(time.time() - t0, 4.0)
         rest = data[2 + data[1]:]
         self.assertEqual(rest[:1], b"\xe0", rest)
         self.assertEqual(rest[2], 0x8D, rest)  # Keep Alive timeout
