@@ -6,18 +6,33 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/poller.hpp"
 #include "sched/runtime.hpp"
 
 namespace actormq::net {
 
-Socket::Socket(int fd, sched::Pid owner, sched::Runtime& runtime)
-    : fd_(fd), owner_(owner), runtime_(runtime) {}
+namespace {
+constexpr std::uint8_t read_bit = 1;
+constexpr std::uint8_t write_bit = 2;
+
+std::uint32_t epoll_events(std::uint8_t wanted) {
+  return ((wanted & read_bit) != 0 ? EPOLLIN : 0u) | ((wanted & write_bit) != 0 ? EPOLLOUT : 0u);
+}
+}  // namespace
+
+Socket::Socket(int fd, sched::Pid owner, sched::Runtime& runtime, Poller& poller)
+    : poller_(poller), runtime_(runtime), owner_(owner), fd_(fd) {}
 
 Socket* Socket::adopt(uv_loop_t* loop, int fd, sched::Pid owner, sched::Runtime& runtime) {
-  auto* s = new Socket(fd, owner, runtime);
-  uv_poll_init_socket(loop, &s->poll_, fd);
-  s->poll_.data = s;
-  s->want_read(true);
+  Poller& poller = Poller::of(loop);
+  auto* s = new Socket(fd, owner, runtime, poller);
+  s->wanted_ = s->armed_ = read_bit;
+  if (int rc = poller.add(fd, epoll_events(read_bit), s); rc != 0) {
+    // Not watchable (e.g. ENOMEM): report it as readable, so the owner's
+    // read() finds the fault and closes the connection.
+    s->wanted_ = s->armed_ = 0;
+    runtime.send<SocketReady>(owner, SocketReady{true, false});
+  }
   return s;
 }
 
@@ -60,56 +75,45 @@ IoResult Socket::writev(const iovec* segments, int count) {
 }
 
 void Socket::want_read(bool on) {
-  int wanted = on ? (wanted_ | UV_READABLE) : (wanted_ & ~UV_READABLE);
-  if (wanted != wanted_) {
-    wanted_ = wanted;
-    rearm();
-  }
+  wanted_ = on ? (wanted_ | read_bit) : (wanted_ & ~read_bit);
+  rearm();
 }
 
 void Socket::want_write(bool on) {
-  int wanted = on ? (wanted_ | UV_WRITABLE) : (wanted_ & ~UV_WRITABLE);
-  if (wanted != wanted_) {
-    wanted_ = wanted;
-    rearm();
-  }
+  wanted_ = on ? (wanted_ | write_bit) : (wanted_ & ~write_bit);
+  rearm();
 }
 
 void Socket::rearm() {
-  if (closing_) {
+  if (wanted_ == armed_) {
     return;
   }
-  if (wanted_ == 0) {
-    uv_poll_stop(&poll_);
-  } else {
-    uv_poll_start(&poll_, wanted_, &Socket::on_poll);
+  armed_ = wanted_;
+  if (poller_.modify(fd_, epoll_events(wanted_), this) != 0) {
+    armed_ = 0;
+    runtime_.send<SocketReady>(owner_, SocketReady{true, false});  // read() will see why
   }
 }
 
-void Socket::on_poll(uv_poll_t* handle, int status, int events) {
-  auto* s = static_cast<Socket*>(handle->data);
-  // An error (e.g. a reset) is reported as readable: the owner's read() sees it.
-  bool readable = status < 0 || (events & UV_READABLE) != 0;
-  bool writable = status >= 0 && (events & UV_WRITABLE) != 0;
+void Socket::on_events(std::uint32_t events) {
+  // An error or hang-up is reported as what the owner waits for: its read()
+  // or writev() then sees it.
+  bool fault = (events & (EPOLLERR | EPOLLHUP)) != 0;
+  bool readable = (wanted_ & read_bit) != 0 && (fault || (events & (EPOLLIN | EPOLLRDHUP)) != 0);
+  bool writable = (wanted_ & write_bit) != 0 && (fault || (events & EPOLLOUT) != 0);
   // One notification per arming: the owner re-arms after it has done the I/O.
-  int fired = (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0);
-  s->wanted_ &= ~fired;
-  s->rearm();
-  s->runtime_.send<SocketReady>(s->owner_, SocketReady{readable, writable});
+  armed_ = 0;  // EPOLLONESHOT disarmed the whole registration
+  wanted_ &= ~((readable ? read_bit : 0) | (writable ? write_bit : 0));
+  rearm();
+  if (readable || writable) {
+    runtime_.send<SocketReady>(owner_, SocketReady{readable, writable});
+  }
 }
 
 void Socket::close() {
-  if (closing_) {
-    return;
-  }
-  closing_ = true;
-  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), &Socket::on_close);
-}
-
-void Socket::on_close(uv_handle_t* handle) {
-  auto* s = static_cast<Socket*>(handle->data);
-  ::close(s->fd_);
-  delete s;
+  poller_.remove(fd_);
+  ::close(fd_);
+  delete this;
 }
 
 std::string Socket::peer() const {

@@ -4,7 +4,8 @@
 // The socket does no I/O by itself: readiness becomes a SocketReady message to
 // the owning process, which then reads and writes from its own handler, so
 // all socket work is charged to that process's reduction budget. An idle
-// socket holds a poll handle and nothing else: no read or write buffer.
+// socket is a few words and an entry in its scheduler's epoll set
+// (net/poller.hpp): no poll handle, no read or write buffer.
 
 #include <sys/uio.h>
 #include <uv.h>
@@ -21,6 +22,8 @@ class Runtime;
 }
 
 namespace actormq::net {
+
+class Poller;
 
 /// Sent to the owner when the socket is readable and/or writable. At most one
 /// is outstanding per kind: interest in an event is dropped when it fires and
@@ -52,26 +55,28 @@ class Socket {
   /// Arms (or disarms) a SocketReady for readability / writability.
   void want_read(bool on);
   void want_write(bool on);
-  /// Stops watching, closes the fd once libuv has let go of it, frees this.
+  /// Stops watching, closes the fd, frees this. Safe: a SocketReady already
+  /// sent carries no pointer to the socket.
   void close();
 
   int fd() const { return fd_; }
   /// "address:port" of the peer, for logs.
   std::string peer() const;
 
+  /// Poller-only: the epoll events that fired (the registration is now disarmed).
+  void on_events(std::uint32_t events);
+
  private:
-  Socket(int fd, sched::Pid owner, sched::Runtime& runtime);
+  Socket(int fd, sched::Pid owner, sched::Runtime& runtime, Poller& poller);
   ~Socket() = default;
-  static void on_poll(uv_poll_t* handle, int status, int events);
-  static void on_close(uv_handle_t* handle);
   void rearm();
 
-  uv_poll_t poll_{};
-  int fd_;
-  sched::Pid owner_;
+  Poller& poller_;
   sched::Runtime& runtime_;
-  int wanted_ = 0;  // UV_READABLE | UV_WRITABLE the owner asked for
-  bool closing_ = false;
+  sched::Pid owner_;
+  int fd_;
+  std::uint8_t wanted_ = 0;  // read_bit | write_bit the owner asked for
+  std::uint8_t armed_ = 0;   // what the epoll registration watches now
 };
 
 }  // namespace actormq::net

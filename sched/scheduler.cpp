@@ -259,6 +259,7 @@ void Scheduler::join() {
   if (!loop_closed_) {
     uv_loop_close(&loop_);
     loop_closed_ = true;
+    services_.clear();  // their handles are closed now
   }
 }
 

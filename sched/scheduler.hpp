@@ -11,7 +11,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "sched/timer_wheel.hpp"
 
@@ -43,6 +46,27 @@ class Scheduler {
   std::size_t timer_count() const { return timers_.size(); }
   Runtime& runtime() const { return runtime_; }
   unsigned id() const { return id_; }
+
+  /// Per-loop state that a library keeps beside the scheduler (net's epoll
+  /// set, for one): made on first use, destroyed only after the loop has
+  /// closed every handle, so a service may own libuv handles on this loop.
+  struct Service {
+    virtual ~Service() = default;
+  };
+  /// Owner-only. The scheduler's T, made from `args` on first use.
+  template <class T, class... Args>
+  T& service(Args&&... args) {
+    static const char key = 0;  // one address per T: the service's identity
+    for (auto& [k, s] : services_) {
+      if (k == &key) {
+        return static_cast<T&>(*s);
+      }
+    }
+    auto owned = std::make_unique<T>(std::forward<Args>(args)...);
+    T& ref = *owned;
+    services_.emplace_back(&key, std::move(owned));
+    return ref;
+  }
 
   /// Starts the scheduler's thread (threaded mode).
   void start();
@@ -95,6 +119,7 @@ class Scheduler {
   std::uint64_t timer_armed_for_ = UINT64_MAX;
   bool in_slice_ = false;
   bool loop_closed_ = false;
+  std::vector<std::pair<const void*, std::unique_ptr<Service>>> services_;
 };
 
 }  // namespace actormq::sched

@@ -1,0 +1,47 @@
+#pragma once
+// One epoll set per scheduler, watched by a single uv_poll handle on its loop.
+//
+// Sockets register here instead of each holding a uv_poll_t (160 bytes) and
+// a slot in libuv's per-fd watcher table: an idle connection then costs the
+// loop nothing but the kernel's epoll entry. Registrations are one-shot
+// (EPOLLONESHOT), the readiness model Socket promises its owner: an event
+// disarms the fd until the owner asks again.
+
+#include <sys/epoll.h>
+#include <uv.h>
+
+#include <cstdint>
+
+#include "sched/scheduler.hpp"
+
+namespace actormq::net {
+
+class Socket;
+
+/// Owner-only: used on its scheduler's thread.
+class Poller : public sched::Scheduler::Service {
+ public:
+  explicit Poller(uv_loop_t* loop);
+  ~Poller() override;
+  Poller(const Poller&) = delete;
+  Poller& operator=(const Poller&) = delete;
+
+  /// The poller of the scheduler that owns `loop`, made on first use.
+  static Poller& of(uv_loop_t* loop);
+
+  /// Watches `fd` for `events` (EPOLLIN/EPOLLOUT), once. Returns 0 or -errno.
+  int add(int fd, std::uint32_t events, Socket* socket);
+  /// Re-arms `fd` for `events` (0: disarmed, but still registered).
+  int modify(int fd, std::uint32_t events, Socket* socket);
+  /// Stops watching `fd` (before it is closed).
+  void remove(int fd);
+
+ private:
+  static void on_ready(uv_poll_t* handle, int status, int events);
+  void dispatch();
+
+  int epfd_;
+  uv_poll_t handle_{};
+};
+
+}  // namespace actormq::net
