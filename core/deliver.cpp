@@ -85,7 +85,7 @@ void Session::handle_deliver(Deliver& d) {
 void Session::enqueue(Deliver d) {
   auto& q = session_.queue;
   std::size_t limit = ctx_.limits.max_queued;
-  if (limit != 0 && !throttled_.empty() && d.qos != QoS::at_most_once) {
+  if (limit != 0 && throttling() && d.qos != QoS::at_most_once) {
     limit += throttle_overshoot;
   }
   if (limit != 0 && q.size() >= limit) {
@@ -107,10 +107,10 @@ void Session::enqueue(Deliver d) {
 
 void Session::throttle_publisher(const AppMessage& msg) {
   sched::Pid p = msg.publisher_pid;
-  if (!p || p == self() || std::find(throttled_.begin(), throttled_.end(), p) != throttled_.end()) {
+  if (!p || p == self() || std::ranges::find(rare().throttled, p) != rare().throttled.end()) {
     return;
   }
-  throttled_.push_back(p);
+  rare_->throttled.push_back(p);
   ACTORMQ_LOG_DEBUG("client " << client_id_ << ": queue at " << session_.queue.size() << ", throttling a publisher");
   send<Throttle>(p, Throttle{self()});
 }
@@ -137,13 +137,14 @@ void Session::redispatch_shared() {
 }
 
 void Session::release_publishers() {
-  if (!throttled_.empty()) {
-    ACTORMQ_LOG_DEBUG("client " << client_id_ << ": releasing " << throttled_.size() << " publishers");
+  if (!throttling()) {
+    return;
   }
-  for (sched::Pid p : throttled_) {
+  ACTORMQ_LOG_DEBUG("client " << client_id_ << ": releasing " << rare_->throttled.size() << " publishers");
+  for (sched::Pid p : rare_->throttled) {
     send<Unthrottle>(p, Unthrottle{self()});
   }
-  throttled_.clear();
+  rare_->throttled.clear();
 }
 
 void Session::drain_queue() {
@@ -168,7 +169,7 @@ void Session::drain_queue() {
       session_.inflight.emplace(id, Inflight{++session_.inflight_seq, std::move(next), false});
     }
   }
-  if (!throttled_.empty() && q.size() <= high_watermark(ctx_.limits.max_queued) / 4) {
+  if (throttling() && q.size() <= high_watermark(ctx_.limits.max_queued) / 4) {
     release_publishers();
   }
 }
@@ -218,10 +219,7 @@ bool Session::send_publish(const Deliver& d, std::uint16_t packet_id, bool dup) 
         props.message_expiry_interval = left > elapsed_s ? left - static_cast<std::uint32_t>(elapsed_s) : 1;
       }
       if (client_alias_max_ > 0) {
-        if (!out_aliases_) {
-          out_aliases_ = std::make_unique<std::unordered_map<std::string, std::uint16_t>>();
-        }
-        auto& aliases = *out_aliases_;
+        auto& aliases = rare().out_aliases;
         auto it = aliases.find(m.topic);
         if (it != aliases.end()) {
           props.topic_alias = it->second;

@@ -88,7 +88,7 @@ void Session::handle_connect(mqtt::Connect& c) {
     if (asked && !clean_start_) {
       // Wait for the previous session's state before CONNACK (session present).
       state_ = State::awaiting_handover;
-      previous_ = *old;
+      rare().previous = *old;
       monitor(*old);
       return;
     }
@@ -149,7 +149,7 @@ void Session::adopt(SessionState state, bool present) {
   if (state_ != State::awaiting_handover) {
     return;
   }
-  previous_ = sched::Pid{};
+  rare().previous = sched::Pid{};
   session_ = std::move(state);
   for (const auto& [full, sub] : session_.subscriptions) {
     add_route(full, sub);
@@ -159,8 +159,8 @@ void Session::adopt(SessionState state, bool present) {
     connection_lost(true);  // the client left while we waited
     return;
   }
-  std::vector<std::uint8_t> held = std::move(held_input_);
-  held_input_ = {};
+  std::vector<std::uint8_t> held = std::move(rare().held_input);
+  rare().held_input = {};
   if (!held.empty()) {
     feed(held);
   }

@@ -25,17 +25,18 @@ void Session::handle_publish(mqtt::Publish& p) {
       reject(ReasonCode::topic_alias_invalid, "topic alias out of range");
       return;
     }
-    if (in_aliases_.size() < alias) {
-      in_aliases_.resize(alias);
+    std::vector<std::string>& in_aliases = rare().in_aliases;
+    if (in_aliases.size() < alias) {
+      in_aliases.resize(alias);
     }
     if (p.topic.empty()) {
-      if (in_aliases_[alias - 1].empty()) {
+      if (in_aliases[alias - 1].empty()) {
         reject(ReasonCode::protocol_error, "unknown topic alias");
         return;
       }
-      p.topic = in_aliases_[alias - 1];
+      p.topic = in_aliases[alias - 1];
     } else {
-      in_aliases_[alias - 1] = p.topic;
+      in_aliases[alias - 1] = p.topic;
     }
     p.properties.topic_alias.reset();
   }

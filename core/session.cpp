@@ -107,9 +107,9 @@ void Session::on_message(sched::Message& msg) {
   } else if (auto* un = msg.as<Unthrottle>()) {
     on_throttle(un->by, false);
   } else if (auto* tt = msg.as<ThrottleTimeout>()) {
-    if (tt->generation == throttle_generation_ && !blockers_.empty()) {
+    if (blocked() && tt->generation == rare_->throttle_generation) {
       ACTORMQ_LOG_DEBUG("client " << client_id_ << ": throttle timed out; reading again");
-      blockers_.clear();
+      rare_->blockers.clear();
       on_throttle(sched::Pid{}, false);
     }
   } else if (auto* t = msg.as<Takeover>()) {
@@ -134,7 +134,7 @@ void Session::on_message(sched::Message& msg) {
       }
     }
   } else if (auto* down = msg.as<sched::DownMsg>()) {
-    if (state_ == State::awaiting_handover && down->pid == previous_) {
+    if (state_ == State::awaiting_handover && rare_ && down->pid == rare_->previous) {
       adopt(SessionState{}, false);  // the previous session ended without handing over
     }
   } else if (auto* w = msg.as<WillDelayElapsed>()) {
@@ -160,25 +160,35 @@ void Session::on_socket(const net::SocketReady& ready) {
   }
 }
 
+Session::Rare& Session::rare() {
+  if (!rare_) {
+    rare_ = std::make_unique<Rare>();
+  }
+  return *rare_;
+}
+
 void Session::on_throttle(sched::Pid by, bool on) {
   if (on) {
-    if (std::find(blockers_.begin(), blockers_.end(), by) == blockers_.end()) {
-      if (blockers_.empty()) {
-        send_after(self(), sched::make_message<ThrottleTimeout>(++throttle_generation_),
+    Rare& r = rare();
+    if (std::find(r.blockers.begin(), r.blockers.end(), by) == r.blockers.end()) {
+      if (r.blockers.empty()) {
+        send_after(self(), sched::make_message<ThrottleTimeout>(++r.throttle_generation),
                    throttle_timeout_ms);
       }
-      blockers_.push_back(by);
+      r.blockers.push_back(by);
     }
     return;
   }
-  std::erase(blockers_, by);
-  if (blockers_.empty() && socket_ != nullptr && state_ == State::connected) {
+  if (rare_) {
+    std::erase(rare_->blockers, by);
+  }
+  if (!blocked() && socket_ != nullptr && state_ == State::connected) {
     read_input();  // resume: this also re-arms the socket
   }
 }
 
 void Session::read_input() {
-  if (!blockers_.empty()) {
+  if (blocked()) {
     return;  // throttled: the client's bytes wait in the kernel, TCP slows it down
   }
   std::span<std::uint8_t> buffer = read_buffer();
@@ -198,9 +208,9 @@ void Session::read_input() {
       return;
     }
     if (state_ == State::awaiting_handover) {
-      return;  // the rest waits in held_input_ until the handover
+      return;  // the rest waits in held_input until the handover
     }
-    if (should_yield() || !blockers_.empty()) {
+    if (should_yield() || blocked()) {
       break;
     }
   }
@@ -211,7 +221,7 @@ void Session::read_input() {
 bool Session::feed(std::span<const std::uint8_t> in) {
   while (!in.empty()) {
     if (state_ == State::awaiting_handover) {
-      held_input_.insert(held_input_.end(), in.begin(), in.end());
+      rare().held_input.insert(rare().held_input.end(), in.begin(), in.end());
       return true;
     }
     mqtt::Parsed parsed = parser_.parse(in);
@@ -363,7 +373,9 @@ void Session::close_socket() {
   }
   out_.clear();
   parser_.reset();
-  held_input_ = {};
+  if (rare_) {
+    rare_->held_input = {};
+  }
   if (socket_counted_) {
     socket_counted_ = false;
     ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
@@ -408,8 +420,10 @@ void Session::connection_lost(bool with_will) {
     return;
   }
   state_ = State::offline;
-  out_aliases_.reset();
-  in_aliases_.clear();
+  if (rare_) {
+    rare_->out_aliases = {};
+    rare_->in_aliases = {};
+  }
   if (session_expiry_s_ != 0xFFFFFFFFu) {
     send_after(self(), sched::make_message<SessionExpired>(generation_),
                std::uint64_t{session_expiry_s_} * 1000);

@@ -123,8 +123,6 @@ class Session : public sched::Process {
   net::Socket* socket_ = nullptr;
   mqtt::Parser parser_;
   OutQueue out_;
-  std::vector<std::uint8_t> held_input_;  // read while waiting for a handover
-  sched::Pid previous_;        // the session we wait on for a handover
   sched::TimerRef connect_timer_;  // cancelled on CONNECT: its entry would outlive the need
   // Small fields together: an idle Session pays for no padding between them.
   State state_ = State::awaiting_connect;
@@ -145,13 +143,26 @@ class Session : public sched::Process {
   std::uint32_t session_expiry_s_ = 0;  ///< 0: ends with the connection; max: never
   std::unique_ptr<mqtt::Will> will_;  ///< on the heap: most clients have none
   std::uint64_t last_packet_ms_ = 0;  ///< loop time of the last packet read
-  std::vector<std::string> in_aliases_;               ///< client's topic aliases, by number
-  std::unique_ptr<std::unordered_map<std::string, std::uint16_t>> out_aliases_;  ///< made on first use
 
   SessionState session_;
-  std::vector<sched::Pid> throttled_;  ///< publishers we asked to pause
-  std::vector<sched::Pid> blockers_;   ///< subscribers that asked us to pause reading
-  std::uint32_t throttle_generation_ = 0;
+
+  /// What few connections need: made on first use, so an idle session pays
+  /// one pointer for it (memory per idle connection is a target).
+  struct Rare {
+    std::vector<std::uint8_t> held_input;  ///< read while waiting for a handover
+    sched::Pid previous;                   ///< the session we wait on for a handover
+    std::vector<std::string> in_aliases;   ///< client's topic aliases, by number (v5)
+    std::unordered_map<std::string, std::uint16_t> out_aliases;  ///< ours, by topic (v5)
+    std::vector<sched::Pid> throttled;     ///< publishers we asked to pause
+    std::vector<sched::Pid> blockers;      ///< subscribers that asked us to pause reading
+    std::uint32_t throttle_generation = 0;
+  };
+  Rare& rare();
+  /// A subscriber asked us to pause reading.
+  bool blocked() const { return rare_ && !rare_->blockers.empty(); }
+  /// We asked publishers to pause.
+  bool throttling() const { return rare_ && !rare_->throttled.empty(); }
+  std::unique_ptr<Rare> rare_;
 };
 
 /// The previous session of a client id is asked to hand over or end.

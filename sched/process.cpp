@@ -18,6 +18,31 @@ Process::Relations& Process::relations() {
   return *relations_;
 }
 
+bool Process::has_link(Pid other) const {
+  return first_link_ == other ||
+         (relations_ && std::find(relations_->links.begin(), relations_->links.end(), other) !=
+                            relations_->links.end());
+}
+
+void Process::add_link(Pid other) {
+  if (has_link(other)) {
+    return;
+  }
+  if (!first_link_) {
+    first_link_ = other;
+  } else {
+    relations().links.push_back(other);
+  }
+}
+
+bool Process::remove_link(Pid other) {
+  if (first_link_ == other && other) {
+    first_link_ = Pid{};
+    return true;
+  }
+  return relations_ && std::erase(relations_->links, other) > 0;
+}
+
 bool Process::send(Pid to, MessagePtr msg) { return runtime().deliver(to, std::move(msg)); }
 
 TimerRef Process::send_after(Pid to, MessagePtr msg, std::uint64_t ms) {
@@ -37,10 +62,10 @@ Pid Process::spawn(std::unique_ptr<Process> p, SpawnOptions options) {
 Pid Process::spawn_link(std::unique_ptr<Process> p, SpawnOptions options) {
   // The child knows the link before anyone can reach it; we record ours before
   // our next message, so an immediate exit of the child still finds the link.
-  p->relations().links.push_back(self());
+  p->add_link(self());
   options.link = false;
   Pid child = runtime().spawn(std::move(p), options);
-  relations().links.push_back(child);
+  add_link(child);
   return child;
 }
 
@@ -58,11 +83,10 @@ void Process::link(Pid other) {
   if (other == self()) {
     return;
   }
-  auto& links = relations().links;
-  if (std::find(links.begin(), links.end(), other) != links.end()) {
+  if (has_link(other)) {
     return;
   }
-  links.push_back(other);
+  add_link(other);
   if (!runtime().deliver(other, make_signal<signal::Link>(self()))) {
     // Erlang: linking to a process that does not exist gives exit reason noproc.
     handle_exit_signal(signal::Exit{other, ExitReason::noproc(), true});
@@ -70,10 +94,7 @@ void Process::link(Pid other) {
 }
 
 void Process::unlink(Pid other) {
-  if (!relations_) {
-    return;
-  }
-  if (std::erase(relations_->links, other) > 0) {
+  if (remove_link(other)) {
     runtime().deliver(other, make_signal<signal::Unlink>(self()));
   }
 }
@@ -183,14 +204,9 @@ void Process::handle_signal(Message& msg) {
   if (auto* sig = msg.as<signal::Exit>()) {
     handle_exit_signal(*sig);
   } else if (auto* link = msg.as<signal::Link>()) {
-    auto& links = relations().links;
-    if (std::find(links.begin(), links.end(), link->from) == links.end()) {
-      links.push_back(link->from);
-    }
+    add_link(link->from);
   } else if (auto* unlink_sig = msg.as<signal::Unlink>()) {
-    if (relations_) {
-      std::erase(relations_->links, unlink_sig->from);
-    }
+    remove_link(unlink_sig->from);
   } else if (auto* mon = msg.as<signal::Monitor>()) {
     relations().watchers.emplace_back(mon->ref, mon->from);
   } else if (auto* demon = msg.as<signal::Demonitor>()) {
@@ -207,7 +223,7 @@ void Process::handle_signal(Message& msg) {
 void Process::handle_exit_signal(const signal::Exit& sig) {
   if (sig.linked) {
     // An exit along a link we have since removed is ignored (Erlang semantics).
-    if (!relations_ || std::erase(relations_->links, sig.from) == 0) {
+    if (!remove_link(sig.from)) {
       return;
     }
   } else if (sig.reason.kind == ExitReason::Kind::kill) {
@@ -241,6 +257,9 @@ void Process::terminate() {
     } else if (auto* mon = m->as<signal::Monitor>()) {
       rt.deliver(mon->from, make_message<DownMsg>(mon->ref, self(), ExitReason::noproc()));
     }
+  }
+  if (first_link_) {
+    rt.deliver(first_link_, make_signal<signal::Exit>(self(), reason, true));
   }
   if (relations_) {
     for (Pid other : relations_->links) {

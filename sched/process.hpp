@@ -113,15 +113,20 @@ class Process {
   friend class Scheduler;
   friend class ProcessTable;
 
-  /// Links, monitors and names: allocated on first use, so an idle process
-  /// that never links pays one pointer.
+  /// Monitors, names and links beyond the first: allocated on first use, so
+  /// an idle process with one link (a session to its supervisor) pays two
+  /// words and no allocation.
   struct Relations {
-    std::vector<Pid> links;
+    std::vector<Pid> links;  // besides first_link_
     std::vector<std::pair<MonitorRef, Pid>> watchers;   // who monitors us
     std::vector<std::pair<MonitorRef, Pid>> watching;   // whom we monitor
     bool registered = false;
   };
   Relations& relations();
+  bool has_link(Pid other) const;
+  void add_link(Pid other);
+  /// True if `other` was linked.
+  bool remove_link(Pid other);
 
   enum class Outcome : std::uint8_t { blocked, yielded, ended };
   /// Scheduler entry: handles messages until the mailbox is empty (blocked),
@@ -140,6 +145,7 @@ class Process {
   Pid pid_;
   std::atomic<Scheduler*> home_{nullptr};
   Process* run_next_ = nullptr;  // intrusive link for run queues
+  Pid first_link_;  // the null pid: none
   std::unique_ptr<Relations> relations_;
   ExitReason* exit_reason_ = nullptr;  // set once exit() is requested
   std::uint32_t reductions_ = 0;
