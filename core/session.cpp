@@ -9,6 +9,7 @@
 #include "core/logger.hpp"
 #include "core/retainer.hpp"
 #include "mqtt/encode.hpp"
+#include "sched/coarse_timers.hpp"
 #include "sched/runtime.hpp"
 #include "sched/scheduler.hpp"
 
@@ -482,8 +483,8 @@ void Session::arm_keepalive() {
     return;
   }
   // MQTT 3.1.2.10: one and a half keep-alive periods without a packet.
-  send_after(self(), sched::make_message<KeepaliveCheck>(generation_),
-             std::uint64_t{keepalive_s_} * 1500);
+  sched::CoarseTimers<KeepaliveCheck>::of(scheduler()).add(self(), generation_,
+                                                           std::uint64_t{keepalive_s_} * 1500);
 }
 
 void Session::on_keepalive_check() {
@@ -497,7 +498,7 @@ void Session::on_keepalive_check() {
     reject(ReasonCode::keep_alive_timeout, "keep alive timeout");
     return;
   }
-  send_after(self(), sched::make_message<KeepaliveCheck>(generation_), limit - idle);
+  sched::CoarseTimers<KeepaliveCheck>::of(scheduler()).add(self(), generation_, limit - idle);
 }
 
 }  // namespace actormq::core

@@ -26,6 +26,7 @@ class Fn : public Process {
   using Process::link;
   using Process::monitor;
   using Process::register_name;
+  using Process::scheduler;
   using Process::send;
   using Process::send_after;
   using Process::spawn;
