@@ -6,7 +6,7 @@
 namespace actormq::core {
 
 namespace {
-auto find_inflight(std::unordered_map<std::uint16_t, Inflight>& inflight, std::uint16_t id) {
+auto find_inflight(LazyMap<std::uint16_t, Inflight>& inflight, std::uint16_t id) {
   return inflight.find(id);
 }
 }  // namespace

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/lazy_map.hpp"
 #include "core/messages.hpp"
 
 namespace actormq::core {
@@ -29,11 +30,12 @@ struct Inflight {
   bool released = false;  ///< QoS 2: PUBREC received, PUBREL sent, awaiting PUBCOMP
 };
 
+/// The maps cost a pointer each until used (core/lazy_map.hpp).
 struct SessionState {
-  std::unordered_map<std::string, Subscription> subscriptions;
+  LazyMap<std::string, Subscription> subscriptions;
   /// Keyed by packet id: acknowledgements find theirs in O(1) even with a
   /// window of thousands.
-  std::unordered_map<std::uint16_t, Inflight> inflight;
+  LazyMap<std::uint16_t, Inflight> inflight;
   std::uint64_t inflight_seq = 0;
   /// Waiting for the window or the client. A list: an idle session's empty
   /// queue allocates nothing (a deque would allocate ~600 bytes up front).
