@@ -103,7 +103,7 @@ std::optional<std::string> Broker::start() {
              " is not supported yet";
     }
     auto port = static_cast<std::uint16_t>(lc.port);
-    auto open = std::make_shared<std::atomic<std::int64_t>>(0);
+    auto shared = std::make_shared<ListenerShared>();
     // One socket per scheduler on the same port; the first one fixes an ephemeral port.
     for (std::size_t s = 0; s < runtime_->scheduler_count(); ++s) {
       std::promise<std::pair<std::uint16_t, std::string>> bound;
@@ -113,7 +113,7 @@ std::optional<std::string> Broker::start() {
       o.pinned = true;
       o.start = true;
       listeners_.push_back(runtime_->spawn(
-          std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections, open, session_sups[s],
+          std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections, shared, session_sups[s],
                                     std::move(bound)),
           o));
       auto [bound_port, error] = result.get();

@@ -10,10 +10,10 @@
 namespace actormq::core {
 
 Listener::Listener(BrokerContext& ctx, std::string bind, std::uint16_t port,
-                   std::int64_t max_connections, std::shared_ptr<std::atomic<std::int64_t>> open,
+                   std::int64_t max_connections, std::shared_ptr<ListenerShared> shared,
                    sched::Pid supervisor, std::promise<std::pair<std::uint16_t, std::string>> bound)
     : ctx_(ctx), bind_(std::move(bind)), port_(port), max_connections_(max_connections),
-      open_(std::move(open)), supervisor_(supervisor), bound_(std::move(bound)) {}
+      shared_(std::move(shared)), supervisor_(supervisor), bound_(std::move(bound)) {}
 
 void Listener::on_start() {
   auto opened = net::TcpListener::open(scheduler().loop(), bind_, port_, [this](int fd) { accept(fd); });
@@ -30,12 +30,12 @@ void Listener::on_message(sched::Message&) {}
 
 void Listener::accept(int fd) {
   std::int64_t open = ctx_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
-  std::int64_t here = open_->fetch_add(1, std::memory_order_relaxed) + 1;
+  std::int64_t here = shared_->open.fetch_add(1, std::memory_order_relaxed) + 1;
   bool over_broker = ctx_.limits.max_connections >= 0 && open > ctx_.limits.max_connections;
   bool over_listener = max_connections_ >= 0 && here > max_connections_;
   if (over_broker || over_listener) {
     ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
-    open_->fetch_sub(1, std::memory_order_relaxed);
+    shared_->open.fetch_sub(1, std::memory_order_relaxed);
     ::close(fd);
     ACTORMQ_LOG_NOTICE("connection refused: max_connections reached");
     return;
@@ -46,11 +46,11 @@ void Listener::accept(int fd) {
   spec.restart = sched::Restart::temporary;
   spec.options.scheduler = static_cast<int>(scheduler().id());
   spec.options.pinned = true;
-  spec.make = [ctx = &ctx_, fd, open = open_] { return std::make_unique<Session>(*ctx, fd, open); };
+  spec.make = [ctx = &ctx_, fd, shared = shared_] { return std::make_unique<Session>(*ctx, fd, shared); };
   if (!send<sched::StartChild>(supervisor_, sched::StartChild{std::move(spec), sched::Pid{}})) {
     ::close(fd);  // stopping: nobody to run the session
     ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
-    open_->fetch_sub(1, std::memory_order_relaxed);
+    shared_->open.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 

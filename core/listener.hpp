@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/broker_context.hpp"
+#include "core/listener_shared.hpp"
 #include "net/tcp_listener.hpp"
 #include "sched/process.hpp"
 
@@ -17,11 +18,12 @@ namespace actormq::core {
 
 class Listener : public sched::Process {
  public:
-  /// `bound` receives the port once listening (or 0 and an error). `open`
-  /// counts the connections of this listener config over all schedulers;
-  /// `supervisor` (on the same scheduler) starts and watches the sessions.
+  /// `bound` receives the port once listening (or 0 and an error). `shared`
+  /// is what this listener config's processes on all schedulers and their
+  /// sessions share; `supervisor` (on the same scheduler) starts and watches
+  /// the sessions.
   Listener(BrokerContext& ctx, std::string bind, std::uint16_t port, std::int64_t max_connections,
-           std::shared_ptr<std::atomic<std::int64_t>> open, sched::Pid supervisor,
+           std::shared_ptr<ListenerShared> shared, sched::Pid supervisor,
            std::promise<std::pair<std::uint16_t, std::string>> bound);
 
  protected:
@@ -36,7 +38,7 @@ class Listener : public sched::Process {
   std::string bind_;
   std::uint16_t port_;
   std::int64_t max_connections_;
-  std::shared_ptr<std::atomic<std::int64_t>> open_;
+  std::shared_ptr<ListenerShared> shared_;
   sched::Pid supervisor_;
   std::promise<std::pair<std::uint16_t, std::string>> bound_;
   net::TcpListener* socket_ = nullptr;

@@ -56,7 +56,7 @@ bool OutQueue::append_publish(const mqtt::PublishHeader& header, const mqtt::Sha
   return true;
 }
 
-OutQueue::Flushed OutQueue::flush(net::Socket& socket) {
+OutQueue::Flushed OutQueue::flush(net::Stream& stream) {
   for (int round = 0; round < writes_per_flush && pending_ > 0; ++round) {
     iovec iov[max_iov];
     int n = 0;
@@ -67,7 +67,7 @@ OutQueue::Flushed OutQueue::flush(net::Socket& socket) {
       iov[n].iov_base = const_cast<std::uint8_t*>(base + skip);
       iov[n].iov_len = s.length - skip;
     }
-    net::IoResult r = socket.writev(iov, n);
+    net::IoResult r = stream.writev(iov, n);
     if (r.status == net::IoResult::Status::would_block) {
       return Flushed::partial;
     }
@@ -89,11 +89,17 @@ OutQueue::Flushed OutQueue::flush(net::Socket& socket) {
       head_written_ = 0;
     }
   }
-  if (pending_ == 0) {
-    clear();
-    return Flushed::all;
+  if (pending_ != 0) {
+    return Flushed::partial;
   }
-  return Flushed::partial;
+  if (!bytes_.empty() || !segments_.empty()) {
+    clear();
+  }
+  net::IoResult r = stream.flush();
+  if (r.status == net::IoResult::Status::would_block) {
+    return Flushed::partial;
+  }
+  return r.status == net::IoResult::Status::ok ? Flushed::all : Flushed::closed;
 }
 
 void OutQueue::clear() {

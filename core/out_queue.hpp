@@ -12,7 +12,7 @@
 #include "mqtt/bytes.hpp"
 #include "mqtt/encode.hpp"
 #include "mqtt/packets.hpp"
-#include "net/socket.hpp"
+#include "net/stream.hpp"
 
 namespace actormq::core {
 
@@ -26,8 +26,9 @@ class OutQueue {
   [[nodiscard]] bool append_publish(const mqtt::PublishHeader& header,
                                     const mqtt::SharedBytes& payload,
                                     mqtt::ProtocolVersion version);
-  /// Writes as much as the socket takes (a bounded number of writev calls).
-  Flushed flush(net::Socket& socket);
+  /// Writes as much as the stream takes (a bounded number of writev calls),
+  /// then flushes what the stream itself holds: `all` only when both are empty.
+  Flushed flush(net::Stream& stream);
   std::size_t pending_bytes() const { return pending_; }
   bool empty() const { return pending_ == 0; }
   void clear();

@@ -21,6 +21,9 @@ namespace {
 // Reads per wake-up, as libuv's stream.c bounds them: a busy client cannot
 // hold its scheduler.
 constexpr int reads_per_wake = 32;
+// Reductions charged for one TLS/WebSocket handshake step (a signature or key
+// exchange costs about as much as parsing a few hundred kilobytes).
+constexpr std::uint32_t transport_step_cost = 400;
 // A client that does not read: first its QoS 0 messages are dropped, then it
 // is disconnected (redis's client-output-buffer-limit).
 constexpr std::size_t close_backlog_bytes = 64u << 20;
@@ -63,8 +66,8 @@ void fit_reason_string(P& packet, mqtt::ProtocolVersion version, std::uint32_t m
 }
 }  // namespace
 
-Session::Session(BrokerContext& ctx, int fd, std::shared_ptr<std::atomic<std::int64_t>> listener_open)
-    : ctx_(ctx), fd_(fd), listener_open_(std::move(listener_open)) {
+Session::Session(BrokerContext& ctx, int fd, std::shared_ptr<ListenerShared> listener)
+    : ctx_(ctx), fd_(fd), listener_(std::move(listener)) {
   parser_.set_max_packet_size(ctx.limits.max_packet_size);
 }
 
@@ -88,7 +91,8 @@ void Session::on_start() {
     }
     return;
   }
-  socket_ = net::Socket::adopt(scheduler().loop(), fd_, self(), runtime());
+  net::Socket* socket = net::Socket::adopt(scheduler().loop(), fd_, self(), runtime());
+  socket_ = listener_->transport ? listener_->transport->wrap(socket) : socket;
   last_packet_ms_ = now_ms();
   connect_timer_ = send_after(self(), sched::make_message<ConnectTimeout>(generation_),
                               ctx_.limits.connect_timeout_ms);
@@ -126,7 +130,12 @@ void Session::on_message(sched::Message& msg) {
   } else if (auto* c = msg.as<ConnectTimeout>()) {
     if (c->generation == generation_ &&
         (state_ == State::awaiting_connect || state_ == State::awaiting_handover)) {
-      ACTORMQ_LOG_INFO("client at fd " << fd_ << " sent no CONNECT in time; closing");
+      if (socket_ != nullptr && !socket_->established()) {
+        ACTORMQ_LOG_INFO(socket_->kind() << " connection from " << socket_->peer()
+                                         << " did not finish its handshake in time; closing");
+      } else {
+        ACTORMQ_LOG_INFO("client at fd " << fd_ << " sent no CONNECT in time; closing");
+      }
       if (state_ == State::awaiting_handover) {
         adopt(SessionState{}, false);  // the old session never answered: start afresh
       } else {
@@ -156,7 +165,9 @@ void Session::on_socket(const net::SocketReady& ready) {
   if (ready.writable) {
     flush_output();
   }
-  if (ready.readable && socket_ != nullptr && state_ != State::awaiting_handover) {
+  // A TLS handshake may wait on writability to go on reading: either event
+  // lets the read side make progress (a plain socket then reads EAGAIN once).
+  if (socket_ != nullptr && state_ != State::awaiting_handover) {
     read_input();
   }
 }
@@ -199,7 +210,20 @@ void Session::read_input() {
       socket_->want_read(true);
       return;
     }
+    if (r.status == net::IoResult::Status::again) {
+      // A transport handshake step: costly crypto, charged like a large read.
+      consume(transport_step_cost);
+      if (should_yield()) {
+        break;
+      }
+      continue;
+    }
     if (r.status != net::IoResult::Status::ok) {
+      if (r.status == net::IoResult::Status::error) {
+        ctx_.metrics.add(Counter::malformed);
+        ACTORMQ_LOG_NOTICE(socket_->kind() << " connection from " << socket_->peer() << ": "
+                                           << socket_->describe(r.error) << "; closing");
+      }
       connection_lost(true);
       return;
     }
@@ -307,7 +331,7 @@ void Session::send_packet(const mqtt::Packet& packet) {
 void Session::after_run() { flush_output(); }
 
 void Session::flush_output() {
-  if (socket_ == nullptr || out_.empty()) {
+  if (socket_ == nullptr) {
     return;
   }
   std::size_t before = out_.pending_bytes();
@@ -366,8 +390,7 @@ void Session::close_socket() {
     flush_output();
   }
   if (socket_ != nullptr) {
-    ::shutdown(socket_->fd(), SHUT_WR);  // the last packet (e.g. DISCONNECT) goes first
-    socket_->close();
+    socket_->close();  // the last packet (e.g. DISCONNECT) goes before the FIN
     socket_ = nullptr;
   } else if (socket_counted_) {
     ::close(fd_);  // ended before on_start adopted the descriptor
@@ -380,8 +403,8 @@ void Session::close_socket() {
   if (socket_counted_) {
     socket_counted_ = false;
     ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
-    listener_open_->fetch_sub(1, std::memory_order_relaxed);
-    listener_open_.reset();  // an offline session holds nothing of its listener
+    listener_->open.fetch_sub(1, std::memory_order_relaxed);
+    listener_.reset();  // an offline session holds nothing of its listener
   }
   if (counted_connected_) {
     counted_connected_ = false;

@@ -18,20 +18,23 @@
 #include <vector>
 
 #include "core/broker_context.hpp"
+#include "core/listener_shared.hpp"
 #include "core/messages.hpp"
 #include "core/out_queue.hpp"
 #include "core/session_state.hpp"
 #include "mqtt/packets.hpp"
 #include "mqtt/parser.hpp"
 #include "net/socket.hpp"
+#include "net/stream.hpp"
 #include "sched/process.hpp"
 
 namespace actormq::core {
 
 class Session : public sched::Process {
  public:
-  /// `listener_open` counts the open connections of the accepting listener.
-  Session(BrokerContext& ctx, int fd, std::shared_ptr<std::atomic<std::int64_t>> listener_open);
+  /// `listener` is what the accepting listener shares with its sessions
+  /// (open-connection count, transport).
+  Session(BrokerContext& ctx, int fd, std::shared_ptr<ListenerShared> listener);
 
   /// A persistent session carried over from a process that crashed.
   struct Restored {
@@ -119,8 +122,8 @@ class Session : public sched::Process {
   BrokerContext& ctx_;
   int fd_;
   std::uint32_t generation_ = 0;  ///< invalidates timers of an earlier connection
-  std::shared_ptr<std::atomic<std::int64_t>> listener_open_;
-  net::Socket* socket_ = nullptr;
+  std::shared_ptr<ListenerShared> listener_;  ///< kept while the connection is open
+  net::Stream* socket_ = nullptr;  ///< the connection: plain TCP, TLS or WebSocket
   mqtt::Parser parser_;
   OutQueue out_;
   sched::TimerRef connect_timer_;  // cancelled on CONNECT: its entry would outlive the need

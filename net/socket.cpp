@@ -51,6 +51,9 @@ IoResult Socket::read(std::span<std::uint8_t> buffer) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       return {IoResult::Status::would_block, 0, 0};
     }
+    if (errno == ECONNRESET) {
+      return {IoResult::Status::closed, 0, errno};
+    }
     return {IoResult::Status::error, 0, errno};
   }
 }
@@ -111,6 +114,7 @@ void Socket::on_events(std::uint32_t events) {
 }
 
 void Socket::close() {
+  ::shutdown(fd_, SHUT_WR);  // what was written (e.g. a DISCONNECT) goes before the FIN
   poller_.remove(fd_);
   ::close(fd_);
   delete this;

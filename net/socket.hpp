@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 
+#include "net/stream.hpp"
 #include "sched/pid.hpp"
 
 namespace actormq::sched {
@@ -33,42 +34,37 @@ struct SocketReady {
   bool writable;
 };
 
-/// What a read or write did.
-struct IoResult {
-  enum class Status : std::uint8_t { ok, would_block, closed, error };
-  Status status;
-  std::size_t bytes;  ///< with ok: bytes transferred (> 0)
-  int error;          ///< with error: errno
-};
-
+/// Plain TCP, and the stream every other transport runs over. It adds only
+/// the Stream vtable pointer to what a socket needs: a plain connection pays
+/// nothing else for the other transports.
 /// Owner-only (the owning process, on the loop the socket was opened on).
-class Socket {
+class Socket final : public Stream {
  public:
   /// Takes ownership of a connected, non-blocking fd and starts watching it
   /// for readability. The socket frees itself after close().
   static Socket* adopt(uv_loop_t* loop, int fd, sched::Pid owner, sched::Runtime& runtime);
 
   /// One read(2) into `buffer`.
-  IoResult read(std::span<std::uint8_t> buffer);
+  IoResult read(std::span<std::uint8_t> buffer) override;
   /// One writev(2) of up to `count` segments.
-  IoResult writev(const iovec* segments, int count);
+  IoResult writev(const iovec* segments, int count) override;
   /// Arms (or disarms) a SocketReady for readability / writability.
-  void want_read(bool on);
-  void want_write(bool on);
-  /// Stops watching, closes the fd, frees this. Safe: a SocketReady already
-  /// sent carries no pointer to the socket.
-  void close();
+  void want_read(bool on) override;
+  void want_write(bool on) override;
+  /// Sends FIN after what was written, stops watching, closes the fd, frees
+  /// this. Safe: a SocketReady already sent carries no pointer to the socket.
+  void close() override;
 
   int fd() const { return fd_; }
   /// "address:port" of the peer, for logs.
-  std::string peer() const;
+  std::string peer() const override;
 
   /// Poller-only: the epoll events that fired (the registration is now disarmed).
   void on_events(std::uint32_t events);
 
  private:
   Socket(int fd, sched::Pid owner, sched::Runtime& runtime, Poller& poller);
-  ~Socket() = default;
+  ~Socket() override = default;
   void rearm();
 
   Poller& poller_;

@@ -1,0 +1,24 @@
+#pragma once
+// What the listener processes of one listener config and the sessions they
+// accepted share: the open-connection count, the transport that wraps each
+// accepted socket and the per-listener settings a session needs.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "net/transport.hpp"
+
+namespace actormq::core {
+
+/// Thread-safe: built before the listener opens, then only the counters change.
+struct ListenerShared {
+  std::atomic<std::int64_t> open{0};  ///< connections open on this listener
+  /// Wraps accepted sockets (TLS, WebSocket); nullptr: plain TCP.
+  std::shared_ptr<const net::Transport> transport;
+  /// The client certificate's Common Name becomes the username.
+  bool use_identity_as_username = false;
+};
+
+}  // namespace actormq::core
