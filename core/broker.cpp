@@ -9,6 +9,7 @@
 #include "core/logger.hpp"
 #include "core/retainer.hpp"
 #include "core/router.hpp"
+#include "core/security.hpp"
 #include "core/sys_topics.hpp"
 #include "sched/dynamic_supervisor.hpp"
 
@@ -26,7 +27,8 @@ Limits limits_from(const Config& c) {
   l.receive_maximum = static_cast<std::uint16_t>(c.receive_maximum);
   l.max_keepalive = static_cast<std::uint16_t>(c.max_keepalive);
   l.server_keep_alive = static_cast<std::uint16_t>(c.server_keep_alive);
-  l.allow_anonymous = c.allow_anonymous;
+  l.publish_rate.messages_per_s = static_cast<std::uint32_t>(c.max_publish_rate);
+  l.publish_rate.bytes_per_s = static_cast<std::uint32_t>(c.max_publish_bytes_rate);
   l.session_expiry_max = static_cast<std::uint32_t>(c.session_expiry_max);
   l.message_expiry_max = static_cast<std::uint32_t>(c.message_expiry_max);
   l.retain_available = c.retain_available;
@@ -47,12 +49,20 @@ std::optional<std::string> Broker::start() {
   if (running_) {
     return std::nullopt;
   }
+  // The password, ACL and SCRAM files first: a malformed one stops the start
+  // with its path and line, before any port opens.
+  auto security = Security::load(config_);
+  if (!security.ok()) {
+    return security.error;
+  }
+  security_ = std::move(*security.value);
   sched::RuntimeConfig rc;
   rc.schedulers = static_cast<unsigned>(config_.schedulers);
   rc.reduction_budget = static_cast<std::int32_t>(config_.reduction_budget);
   runtime_ = std::make_unique<sched::Runtime>(rc);
   ctx_ = std::make_unique<BrokerContext>(*runtime_);
   ctx_->limits = limits_from(config_);
+  ctx_->security = security_.get();
   // Test-only fault injection (see BrokerContext::crash_topic).
   if (const char* topic = std::getenv("ACTORMQ_TEST_CRASH_TOPIC")) {
     ctx_->crash_topic = topic;
@@ -84,18 +94,8 @@ std::optional<std::string> Broker::start() {
     runtime_->spawn(std::make_unique<SysTopics>(*ctx_, static_cast<std::uint32_t>(config_.sys_interval)), o);
   }
 
-  for (const ListenerConfig& lc : config_.listeners) {
-    // Refuse what is not implemented rather than run with less protection
-    // than the configuration asks for.
-    if (!config_.password_file_for(lc).empty() || !config_.acl_file_for(lc).empty()) {
-      stop();
-      return "password_file and acl_file are not supported yet: refusing to start without them";
-    }
-    if (lc.allow_anonymous && *lc.allow_anonymous != config_.allow_anonymous) {
-      stop();
-      return "listener " + lc.bind + ":" + std::to_string(lc.port) +
-             ": a per-listener allow_anonymous is not supported yet";
-    }
+  for (std::size_t li = 0; li < config_.listeners.size(); ++li) {
+    const ListenerConfig& lc = config_.listeners[li];
     if (lc.type != ListenerType::tcp) {
       stop();
       return "listener " + lc.bind + ":" + std::to_string(lc.port) + ": type " +
@@ -104,6 +104,7 @@ std::optional<std::string> Broker::start() {
     }
     auto port = static_cast<std::uint16_t>(lc.port);
     auto shared = std::make_shared<ListenerShared>();
+    shared->security = &security_->listener(li);
     // One socket per scheduler on the same port; the first one fixes an ephemeral port.
     for (std::size_t s = 0; s < runtime_->scheduler_count(); ++s) {
       std::promise<std::pair<std::uint16_t, std::string>> bound;
@@ -130,6 +131,16 @@ std::optional<std::string> Broker::start() {
   return std::nullopt;
 }
 
+std::optional<std::string> Broker::reload_security() {
+  if (!security_) {
+    return "not started";
+  }
+  if (auto error = security_->reload()) {
+    return error;
+  }
+  return std::nullopt;
+}
+
 void Broker::stop() {
   if (!runtime_) {
     return;
@@ -148,6 +159,7 @@ void Broker::stop() {
   runtime_->shutdown(5000);
   runtime_.reset();
   ctx_.reset();
+  security_.reset();  // after the sessions that pointed into it
   running_ = false;
 }
 

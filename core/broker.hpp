@@ -14,6 +14,7 @@
 
 #include "core/broker_context.hpp"
 #include "core/config.hpp"
+#include "core/security.hpp"
 #include "sched/runtime.hpp"
 
 namespace actormq::core {
@@ -33,6 +34,11 @@ class Broker {
   /// every process. Idempotent.
   void stop();
 
+  /// Reads the password, ACL and SCRAM files again (SIGHUP). Connections
+  /// stay; what they do next is checked against the new rules. On an error
+  /// returns it, and the old rules stay in force. Thread-safe.
+  [[nodiscard]] std::optional<std::string> reload_security();
+
   /// Bound port of each tcp listener, in config order (after start()).
   const std::vector<std::uint16_t>& ports() const { return ports_; }
   BrokerContext& context() { return *ctx_; }
@@ -40,6 +46,7 @@ class Broker {
 
  private:
   Config config_;
+  std::unique_ptr<Security> security_;
   std::unique_ptr<sched::Runtime> runtime_;
   std::unique_ptr<BrokerContext> ctx_;
   std::vector<sched::Pid> listeners_;

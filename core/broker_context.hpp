@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/metrics.hpp"
+#include "core/rate_limit.hpp"
 #include "core/router.hpp"
 #include "core/session_registry.hpp"
 #include "sched/pid.hpp"
@@ -17,6 +18,8 @@ class Runtime;
 }
 
 namespace actormq::core {
+
+class Security;
 
 /// Protocol limits and features, each a config key (see README).
 struct Limits {
@@ -39,7 +42,7 @@ struct Limits {
   std::int64_t max_connections = -1;               ///< -1: unlimited
   std::string server_reference;                    ///< v5: sent with 0x9C/0x9D when set
   std::uint32_t connect_timeout_ms = 10000;        ///< CONNECT must arrive within this
-  bool allow_anonymous = true;                     ///< clients without a username may connect
+  RateLimits publish_rate;                         ///< per client; 0: unlimited
 };
 
 struct BrokerContext {
@@ -53,6 +56,8 @@ struct BrokerContext {
   sched::Pid retainer;
   SessionRegistry registry;
   Metrics metrics;
+  /// Authentication and ACL rules, per listener (owned by the Broker).
+  Security* security = nullptr;
   std::atomic<std::int64_t> connections{0};  ///< open client sockets
   /// Test-only fault injection: a PUBLISH to this topic makes its session's
   /// handler throw (exercises crash cleanup). Empty: disabled.

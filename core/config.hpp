@@ -72,6 +72,7 @@ struct Config {
   bool allow_anonymous = false;
   std::string password_file;  ///< mosquitto_passwd format; empty: none
   std::string acl_file;       ///< mosquitto ACL syntax; empty: everything allowed
+  std::string scram_file;     ///< SCRAM-SHA-256 users (core/scram.hpp); empty: no SCRAM
 
   // Persistence.
   std::string data_dir;
@@ -88,6 +89,8 @@ struct Config {
   std::int64_t connect_timeout_ms = 0;
   std::int64_t max_topic_levels = 0;
   std::int64_t max_subscriptions_per_client = 0;  ///< 0: unlimited
+  std::int64_t max_publish_rate = 0;        ///< PUBLISH packets per second per client; 0: unlimited
+  std::int64_t max_publish_bytes_rate = 0;  ///< PUBLISH bytes per second per client; 0: unlimited
 
   // MQTT 5 features and limits announced in CONNACK.
   std::int64_t max_topic_alias = 0;

@@ -51,6 +51,13 @@ void Session::handle_deliver(Deliver& d) {
     ctx_.metrics.add(Counter::publish_dropped);
     return;
   }
+  if (!acl_allows(d.msg->topic, AclAccess::read)) {
+    // Read access is checked per message, as mosquitto does at delivery: a
+    // granted filter (say "#") still carries only what the client may read,
+    // under the rules in force now (reloads included).
+    ctx_.metrics.add(Counter::acl_denied);
+    return;
+  }
   if (state_ != State::connected) {
     if (!d.shared_group.empty() && d.qos != QoS::at_most_once) {
       // A shared message for a member whose client is away: another member takes it.

@@ -61,6 +61,12 @@ void Session::publish_will() {
   }
   mqtt::Will will = std::move(*will_);
   will_.reset();
+  if (!acl_allows(will.topic, AclAccess::write)) {
+    // Checked when it is sent: the rules in force then decide (they may have been reloaded).
+    ctx_.metrics.add(Counter::acl_denied);
+    ACTORMQ_LOG_INFO("client " << client_id_ << ": will on " << will.topic << " denied by the ACL");
+    return;
+  }
   auto msg = std::make_shared<AppMessage>();
   msg->topic = std::move(will.topic);
   msg->payload = std::move(will.payload);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/logger.hpp"
 #include "core/retainer.hpp"
 #include "core/session.hpp"
 #include "mqtt/topic.hpp"
@@ -64,6 +65,21 @@ void Session::handle_publish(mqtt::Publish& p) {
       return;
     }
   }
+  // Access control, then the rate limit. v5 refuses with a reason code on
+  // the acknowledgement; 3.1.1 cannot refuse: the message is acknowledged as
+  // usual and dropped (mosquitto does the same for ACL denials).
+  std::optional<ReasonCode> refused;
+  if (!acl_allows(p.topic, AclAccess::write)) {
+    ctx_.metrics.add(Counter::acl_denied);
+    ACTORMQ_LOG_DEBUG("client " << client_id_ << ": publish to " << p.topic << " denied by the ACL");
+    refused = ReasonCode::not_authorized;
+  } else if (!admit_publish(p)) {
+    refused = ReasonCode::quota_exceeded;
+  }
+  if (refused) {
+    acknowledge_refused(p, *refused);
+    return;
+  }
   if (!ctx_.crash_topic.empty() && p.topic == ctx_.crash_topic) {
     throw std::runtime_error("injected fault on topic " + p.topic);
   }
@@ -90,6 +106,23 @@ void Session::handle_publish(mqtt::Publish& p) {
     session_.awaiting_rel.push_back(p.packet_id);
     mqtt::Pubrec rec;
     rec.packet_id = p.packet_id;
+    send_packet(rec);
+  }
+}
+
+void Session::acknowledge_refused(const mqtt::Publish& p, ReasonCode code) {
+  if (p.qos == QoS::at_least_once) {
+    mqtt::Puback ack;
+    ack.packet_id = p.packet_id;
+    ack.reason_code = v5() ? code : ReasonCode::success;
+    send_packet(ack);
+  } else if (p.qos == QoS::exactly_once) {
+    mqtt::Pubrec rec;
+    rec.packet_id = p.packet_id;
+    rec.reason_code = v5() ? code : ReasonCode::success;
+    if (!v5()) {
+      session_.awaiting_rel.push_back(p.packet_id);  // the client's PUBREL completes the flow
+    }
     send_packet(rec);
   }
 }

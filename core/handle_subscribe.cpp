@@ -45,6 +45,10 @@ void Session::handle_subscribe(mqtt::Subscribe& s) {
                session_.subscriptions.size() >= ctx_.limits.max_subscriptions_per_client &&
                !session_.subscriptions.contains(req.filter)) {
       code = ReasonCode::quota_exceeded;
+    } else if (!acl_allows_subscribe(parsed.filter)) {
+      // 0x87 (3.1.1: 0x80). See core/acl.hpp for when a filter is refused.
+      ctx_.metrics.add(Counter::acl_denied);
+      code = ReasonCode::not_authorized;
     }
     if (static_cast<std::uint8_t>(code) >= 0x80) {
       ack.reason_codes.push_back(code);

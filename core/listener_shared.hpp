@@ -12,6 +12,8 @@
 
 namespace actormq::core {
 
+class ListenerSecurity;
+
 /// Thread-safe: built before the listener opens, then only the counters change.
 struct ListenerShared {
   std::atomic<std::int64_t> open{0};  ///< connections open on this listener
@@ -19,6 +21,9 @@ struct ListenerShared {
   std::shared_ptr<const net::Transport> transport;
   /// The client certificate's Common Name becomes the username.
   bool use_identity_as_username = false;
+  /// Authentication and ACL rules of this listener (owned by the Broker,
+  /// outlives every session).
+  const ListenerSecurity* security = nullptr;
 };
 
 }  // namespace actormq::core

@@ -1,5 +1,6 @@
 // The actormq binary: configuration from file and command line, the broker,
-// and the signals that stop it (SIGINT/SIGTERM: v5 clients get DISCONNECT 0x8B).
+// and its signals: SIGINT/SIGTERM stop it (v5 clients get DISCONNECT 0x8B);
+// SIGHUP reloads the password, ACL and SCRAM files.
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -39,7 +41,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+    if (auto err = broker.reload_security()) {
+      ACTORMQ_LOG_ERROR("reload failed, the previous rules stay in force: " << *err);
+    } else {
+      ACTORMQ_LOG_NOTICE("received SIGHUP; password, ACL and SCRAM files reloaded");
+    }
+  }
   ACTORMQ_LOG_NOTICE("received " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << "; stopping");
   broker.stop();
   return 0;

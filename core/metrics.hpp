@@ -17,12 +17,14 @@ enum class Counter : std::uint8_t {
   publish_dropped,    ///< deliveries dropped: queue full, expired, or offline QoS 0
   connects,           ///< CONNECT packets accepted
   malformed,          ///< connections closed for a malformed packet or protocol error
-  auth_failures,
+  auth_failures,      ///< CONNECTs refused for their credentials or authentication
   clients_connected,  ///< gauge: current connections with a CONNECT accepted
   clients_maximum,    ///< gauge: highest clients_connected seen (updated on read)
   subscriptions,      ///< gauge: current subscriptions
   session_crashes,    ///< session processes that ended by an exception
   retained_messages,  ///< gauge: topics with a retained message
+  acl_denied,         ///< publishes, subscriptions and deliveries refused by the ACL
+  publish_rate_limited,  ///< publishes over a client's rate limit (v5 refused, 3.1.1 slowed)
   count_
 };
 

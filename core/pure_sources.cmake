@@ -3,9 +3,15 @@
 # index are header-only templates (core/route_table.hpp, core/topic_trie.hpp,
 # core/retained_index.hpp) and need no entry here.
 # config.cpp needs nlohmann_json::nlohmann_json; cli.cpp needs CLI11::CLI11
-# (find_package(CLI11 CONFIG REQUIRED), Debian libcli11-dev).
+# (find_package(CLI11 CONFIG REQUIRED), Debian libcli11-dev); crypto.cpp
+# needs libmbedcrypto (MBEDCRYPTO_LIB in the top CMakeLists.txt).
 set(ACTORMQ_CORE_PURE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/logger.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cli.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/text_file.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/crypto.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/password_file.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/acl.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/scram.cpp
 )

@@ -67,7 +67,7 @@ void fit_reason_string(P& packet, mqtt::ProtocolVersion version, std::uint32_t m
 }  // namespace
 
 Session::Session(BrokerContext& ctx, int fd, std::shared_ptr<ListenerShared> listener)
-    : ctx_(ctx), fd_(fd), listener_(std::move(listener)) {
+    : ctx_(ctx), fd_(fd), listener_(std::move(listener)), security_(listener_->security) {
   parser_.set_max_packet_size(ctx.limits.max_packet_size);
 }
 
@@ -76,8 +76,9 @@ std::uint64_t Session::now_ms() { return uv_now(scheduler().loop()); }
 Session::Session(BrokerContext& ctx, Restored restored)
     : ctx_(ctx), fd_(-1), state_(State::offline), socket_counted_(false),
       version_(restored.version), client_id_(std::move(restored.client_id)),
-      clean_start_(false), session_expiry_s_(restored.session_expiry_s),
-      session_(std::move(restored.state)) {}
+      username_(std::move(restored.username)), security_(restored.security), clean_start_(false),
+      session_expiry_s_(restored.session_expiry_s), session_(std::move(restored.state)) {}
+
 
 void Session::on_start() {
   if (state_ == State::offline) {
@@ -103,6 +104,13 @@ void Session::on_message(sched::Message& msg) {
     handle_deliver(*d);
   } else if (auto* ready = msg.as<net::SocketReady>()) {
     on_socket(*ready);
+  } else if (auto* rr = msg.as<RateResume>()) {
+    if (rare_ && rare_->rate && rr->generation == generation_) {
+      rare_->rate->paused = false;
+      if (socket_ != nullptr && state_ == State::connected) {
+        read_input();
+      }
+    }
   } else if (msg.is<ReadMore>()) {
     if (socket_ != nullptr && state_ != State::awaiting_handover) {
       read_input();
@@ -129,7 +137,8 @@ void Session::on_message(sched::Message& msg) {
     }
   } else if (auto* c = msg.as<ConnectTimeout>()) {
     if (c->generation == generation_ &&
-        (state_ == State::awaiting_connect || state_ == State::awaiting_handover)) {
+        (state_ == State::awaiting_connect || state_ == State::authenticating ||
+         state_ == State::awaiting_handover)) {
       if (socket_ != nullptr && !socket_->established()) {
         ACTORMQ_LOG_INFO(socket_->kind() << " connection from " << socket_->peer()
                                          << " did not finish its handshake in time; closing");
@@ -200,7 +209,7 @@ void Session::on_throttle(sched::Pid by, bool on) {
 }
 
 void Session::read_input() {
-  if (blocked()) {
+  if (reading_paused()) {
     return;  // throttled: the client's bytes wait in the kernel, TCP slows it down
   }
   std::span<std::uint8_t> buffer = read_buffer();
@@ -235,7 +244,7 @@ void Session::read_input() {
     if (state_ == State::awaiting_handover) {
       return;  // the rest waits in held_input until the handover
     }
-    if (should_yield() || blocked()) {
+    if (should_yield() || reading_paused()) {
       break;
     }
   }
@@ -280,6 +289,12 @@ void Session::handle_packet(mqtt::Packet& packet) {
     reject(ReasonCode::protocol_error, "first packet must be CONNECT");
     return;
   }
+  if (state_ == State::authenticating && !std::holds_alternative<mqtt::Auth>(packet)) {
+    // MQTT 5 4.12: until CONNACK, only AUTH may follow an authenticating CONNECT.
+    ctx_.metrics.add(Counter::malformed);
+    reject(ReasonCode::protocol_error, "only AUTH may follow CONNECT during authentication");
+    return;
+  }
   std::visit(
       [this](auto& p) {
         using P = std::decay_t<decltype(p)>;
@@ -309,8 +324,7 @@ void Session::handle_packet(mqtt::Packet& packet) {
         } else if constexpr (std::is_same_v<P, mqtt::Disconnect>) {
           handle_disconnect(p);
         } else if constexpr (std::is_same_v<P, mqtt::Auth>) {
-          // No enhanced authentication method is configured (MQTT 5 4.12).
-          reject(ReasonCode::bad_authentication_method, "no authentication method");
+          handle_auth(p);
         } else {
           ctx_.metrics.add(Counter::malformed);
           reject(ReasonCode::protocol_error, "packet type not sent by clients");
@@ -353,7 +367,7 @@ void Session::reject(ReasonCode code, std::string_view reason) {
   if (socket_ == nullptr) {
     return;
   }
-  if (state_ == State::awaiting_connect) {
+  if (state_ == State::awaiting_connect || state_ == State::authenticating) {
     // Before CONNACK, errors are answered with a CONNACK (3.1.1: only for the
     // codes it has; otherwise the connection is just closed).
     if (v5()) {
@@ -489,7 +503,9 @@ void Session::on_exit(const sched::ExitReason& reason) {
     o.pinned = true;
     o.start = true;
     sched::Pid heir = runtime().spawn(
-        std::make_unique<Session>(ctx_, Restored{client_id_, version_, session_expiry_s_, std::move(session_)}), o);
+        std::make_unique<Session>(ctx_, Restored{client_id_, version_, session_expiry_s_, std::move(session_),
+                                                 security_, std::move(username_)}),
+        o);
     session_ = SessionState{};
     ctx_.registry.claim(client_id_, heir);
     ACTORMQ_LOG_NOTICE("session of client " << client_id_ << " kept after the crash");

@@ -21,6 +21,8 @@
 #include "core/listener_shared.hpp"
 #include "core/messages.hpp"
 #include "core/out_queue.hpp"
+#include "core/rate_limit.hpp"
+#include "core/security.hpp"
 #include "core/session_state.hpp"
 #include "mqtt/packets.hpp"
 #include "mqtt/parser.hpp"
@@ -29,6 +31,14 @@
 #include "sched/process.hpp"
 
 namespace actormq::core {
+
+/// A v5 enhanced authentication exchange in progress (MQTT 5 section 4.12):
+/// the CONNECT waits here until the method has accepted the client.
+struct EnhancedAuth {
+  mqtt::Connect connect;
+  ScramServer scram;
+  std::string server_final;  ///< Authentication Data of the CONNACK
+};
 
 class Session : public sched::Process {
  public:
@@ -42,6 +52,8 @@ class Session : public sched::Process {
     mqtt::ProtocolVersion version;
     std::uint32_t session_expiry_s;
     SessionState state;
+    const ListenerSecurity* security;
+    std::unique_ptr<std::string> username;
   };
   /// Starts offline, holding `restored`, waiting for its client.
   Session(BrokerContext& ctx, Restored restored);
@@ -55,6 +67,7 @@ class Session : public sched::Process {
  private:
   enum class State : std::uint8_t {
     awaiting_connect,   ///< socket open, no CONNECT yet
+    authenticating,     ///< v5 enhanced authentication (AUTH packets) under way
     awaiting_handover,  ///< CONNECT taken, waiting for the previous session's state
     connected,
     offline,            ///< persistent session without a connection
@@ -79,8 +92,19 @@ class Session : public sched::Process {
 
   // ---- packet handlers, one file each ----
   void handle_connect(mqtt::Connect& connect);        // handle_connect.cpp
+  /// The CONNECT's credentials against the listener's rules: nullopt if
+  /// accepted, else the CONNACK reason.
+  std::optional<mqtt::ReasonCode> check_credentials(const mqtt::Connect& connect);
+  /// Authentication is done: take the CONNECT (client id, will, takeover).
+  void accept_connect(mqtt::Connect& connect);
   void finish_connect(bool session_present);
+  void start_enhanced_auth(mqtt::Connect& connect);   // handle_auth.cpp
+  void handle_auth(const mqtt::Auth& auth);
+  /// A refused CONNECT or AUTH exchange: counted, logged, CONNACK `code`.
+  void refuse_auth(mqtt::ReasonCode code, std::string_view reason);
   void handle_publish(mqtt::Publish& publish);        // handle_publish.cpp
+  /// Acknowledges a PUBLISH that is not routed (v5: with `code`).
+  void acknowledge_refused(const mqtt::Publish& publish, mqtt::ReasonCode code);
   void handle_puback(const mqtt::PublishAck& ack);    // handle_acks.cpp
   void handle_pubrec(const mqtt::PublishAck& ack);
   void handle_pubrel(const mqtt::PublishAck& ack);
@@ -116,6 +140,14 @@ class Session : public sched::Process {
   void publish_will();
   void route(AppMessagePtr msg);
 
+  // ---- access control and limits (acl hooks in the handlers) ----
+  /// May our client publish to / receive from `topic`? Always true without an ACL.
+  bool acl_allows(std::string_view topic, AclAccess access) const;
+  bool acl_allows_subscribe(std::string_view filter) const;
+  /// Over the publish rate: false if the PUBLISH must be refused (v5);
+  /// 3.1.1 clients are slowed down instead (reading pauses).
+  bool admit_publish(const mqtt::Publish& publish);        // session_access.cpp
+
   bool v5() const { return version_ == mqtt::ProtocolVersion::v5; }
   std::uint64_t now_ms();
 
@@ -141,6 +173,7 @@ class Session : public sched::Process {
   std::uint32_t client_max_packet_ = 268435460;       ///< bytes we may send (v5)
   std::string client_id_;
   std::unique_ptr<std::string> username_;  ///< on the heap: anonymous clients pay 8 bytes, not 40
+  const ListenerSecurity* security_;       ///< the accepting listener's rules
   bool clean_start_ = true;
   std::uint16_t keepalive_s_ = 0;
   std::uint32_t session_expiry_s_ = 0;  ///< 0: ends with the connection; max: never
@@ -159,13 +192,24 @@ class Session : public sched::Process {
     std::vector<sched::Pid> throttled;     ///< publishers we asked to pause
     std::vector<sched::Pid> blockers;      ///< subscribers that asked us to pause reading
     std::uint32_t throttle_generation = 0;
+    std::unique_ptr<EnhancedAuth> auth;    ///< during an enhanced authentication exchange only
+    std::optional<RateLimiter> rate;       ///< from the first PUBLISH when a rate limit is set
   };
   Rare& rare();
   /// A subscriber asked us to pause reading.
   bool blocked() const { return rare_ && !rare_->blockers.empty(); }
+  /// Reading from the client waits: a subscriber asked, or the publish rate.
+  bool reading_paused() const { return blocked() || (rare_ && rare_->rate && rare_->rate->paused); }
+  /// The enhanced authentication exchange in progress, if any.
+  EnhancedAuth* auth() const { return rare_ ? rare_->auth.get() : nullptr; }
   /// We asked publishers to pause.
   bool throttling() const { return rare_ && !rare_->throttled.empty(); }
   std::unique_ptr<Rare> rare_;
+};
+
+/// The publish rate limit's pause is over (3.1.1 clients; see admit_publish).
+struct RateResume {
+  std::uint32_t generation;
 };
 
 /// The previous session of a client id is asked to hand over or end.

@@ -310,7 +310,8 @@ TEST_CASE("config: the key table documents every key and its defaults parse back
                           "server_keep_alive", "session_expiry_max", "message_expiry_max", "retain_available",
                           "wildcard_subscription_available", "shared_subscription_available",
                           "shared_subscription_strategy", "queue_qos0", "sys_interval", "log_file", "server_reference",
-                          "commit_interval_ms", "commit_max_ops"}) {
+                          "commit_interval_ms", "commit_max_ops", "scram_file", "max_publish_rate",
+                          "max_publish_bytes_rate"}) {
     CAPTURE(key);
     CHECK(names.count(key) == 1);
   }

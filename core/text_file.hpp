@@ -1,0 +1,43 @@
+#pragma once
+// Reading the small operator-written text files of authentication (password,
+// ACL and SCRAM files): the whole file at once, then line by line, with
+// errors that name the file and the line.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace actormq::core {
+
+/// A value parsed from a file, or why not ("path:line: message").
+template <class T>
+struct FileResult {
+  std::optional<T> value;
+  std::string error;
+  [[nodiscard]] bool ok() const noexcept { return value.has_value(); }
+};
+
+/// The contents of `path`, or "path: cannot read: reason".
+[[nodiscard]] FileResult<std::string> read_text_file(const std::string& path);
+
+/// Walks `text` line by line; numbers from 1; strips a trailing '\r'.
+class Lines {
+ public:
+  explicit Lines(std::string_view text) noexcept : rest_(text) {}
+  /// The next line, or nullopt at the end.
+  [[nodiscard]] std::optional<std::string_view> next() noexcept;
+  [[nodiscard]] int number() const noexcept { return number_; }
+
+ private:
+  std::string_view rest_;
+  int number_ = 0;
+  bool done_ = false;
+};
+
+/// `text` without leading and trailing blanks (space, tab).
+[[nodiscard]] std::string_view trim_blanks(std::string_view text) noexcept;
+
+/// "path:line: message".
+[[nodiscard]] std::string at_line(const std::string& path, int line, std::string_view message);
+
+}  // namespace actormq::core
