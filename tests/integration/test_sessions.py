@@ -115,7 +115,7 @@ class SysTopics(unittest.TestCase):
     def test_sys_topics_published(self):
         with Broker(config={"sys_interval": 1}) as broker:
             pub(broker.port, "x", "y")
-            s = Sub(broker.port, "$SYS/broker/#", count=30, timeout=4)
+            s = Sub(broker.port, "$SYS/broker/#", count=60, timeout=4)
             topics = {line.split(" ", 1)[0] for line in s.lines()}
             for t in ["$SYS/broker/version", "$SYS/broker/uptime", "$SYS/broker/clients/connected",
                       "$SYS/broker/messages/received", "$SYS/broker/load/messages/received/1min"]:
