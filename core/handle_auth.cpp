@@ -12,7 +12,7 @@ namespace actormq::core {
 using mqtt::ReasonCode;
 
 void Session::start_enhanced_auth(mqtt::Connect& c) {
-  const std::string& method = *c.properties.authentication_method;
+  const std::string method = *c.properties.authentication_method;  // a copy: `c` is moved below
   auto users = ctx_.security->scram();
   if (method != scram_sha256_method || !users) {
     refuse_auth(ReasonCode::bad_authentication_method, "authentication method " + method + " not supported");

@@ -105,11 +105,8 @@ void Session::on_message(sched::Message& msg) {
   } else if (auto* ready = msg.as<net::SocketReady>()) {
     on_socket(*ready);
   } else if (auto* rr = msg.as<RateResume>()) {
-    if (rare_ && rare_->rate && rr->generation == generation_) {
-      rare_->rate->paused = false;
-      if (socket_ != nullptr && state_ == State::connected) {
-        read_input();
-      }
+    if (rr->generation == generation_ && rate_paused()) {
+      resume_after_rate_pause();
     }
   } else if (msg.is<ReadMore>()) {
     if (socket_ != nullptr && state_ != State::awaiting_handover) {
@@ -208,6 +205,22 @@ void Session::on_throttle(sched::Pid by, bool on) {
   }
 }
 
+void Session::resume_after_rate_pause() {
+  rare_->rate->paused = false;
+  if (socket_ == nullptr || state_ != State::connected) {
+    return;
+  }
+  // What was read before the pause goes first; it may pause us again.
+  std::vector<std::uint8_t> held = std::move(rare_->held_input);
+  rare_->held_input = {};
+  if (!held.empty() && (!feed(held) || socket_ == nullptr)) {
+    return;
+  }
+  if (!reading_paused()) {
+    read_input();
+  }
+}
+
 void Session::read_input() {
   if (reading_paused()) {
     return;  // throttled: the client's bytes wait in the kernel, TCP slows it down
@@ -254,7 +267,8 @@ void Session::read_input() {
 
 bool Session::feed(std::span<const std::uint8_t> in) {
   while (!in.empty()) {
-    if (state_ == State::awaiting_handover) {
+    if (state_ == State::awaiting_handover || rate_paused()) {
+      // Kept in order until the handover, or until the publish rate allows more.
       rare().held_input.insert(rare().held_input.end(), in.begin(), in.end());
       return true;
     }
@@ -413,6 +427,7 @@ void Session::close_socket() {
   parser_.reset();
   if (rare_) {
     rare_->held_input = {};
+    rare_->rate.reset();  // a pause belongs to the connection; the next one starts afresh
   }
   if (socket_counted_) {
     socket_counted_ = false;

@@ -185,7 +185,7 @@ class Session : public sched::Process {
   /// What few connections need: made on first use, so an idle session pays
   /// one pointer for it (memory per idle connection is a target).
   struct Rare {
-    std::vector<std::uint8_t> held_input;  ///< read while waiting for a handover
+    std::vector<std::uint8_t> held_input;  ///< read while waiting for a handover or the publish rate
     sched::Pid previous;                   ///< the session we wait on for a handover
     std::vector<std::string> in_aliases;   ///< client's topic aliases, by number (v5)
     std::unordered_map<std::string, std::uint16_t> out_aliases;  ///< ours, by topic (v5)
@@ -199,7 +199,10 @@ class Session : public sched::Process {
   /// A subscriber asked us to pause reading.
   bool blocked() const { return rare_ && !rare_->blockers.empty(); }
   /// Reading from the client waits: a subscriber asked, or the publish rate.
-  bool reading_paused() const { return blocked() || (rare_ && rare_->rate && rare_->rate->paused); }
+  bool reading_paused() const { return blocked() || rate_paused(); }
+  /// Over the publish rate (3.1.1): input waits, read or not, until RateResume.
+  bool rate_paused() const { return rare_ && rare_->rate && rare_->rate->paused; }
+  void resume_after_rate_pause();
   /// The enhanced authentication exchange in progress, if any.
   EnhancedAuth* auth() const { return rare_ ? rare_->auth.get() : nullptr; }
   /// We asked publishers to pause.

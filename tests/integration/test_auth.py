@@ -84,6 +84,7 @@ class Passwords(unittest.TestCase):
         c = RawClient(self.broker.port)
         self.assertEqual(c.connect(b"anon"), (0x20, b"\x00\x05"))
         self.assertTrue(c.recv_all()[1])
+        c.close()
         connack_code(self.broker.port, "mallory", "guess", 4)
         # The retained value first, then the next update (sys_interval 1 s).
         s = Sub(self.broker.port, "$SYS/broker/clients/auth_failures", "-u", "alice", "-P", "secret",
