@@ -1,0 +1,79 @@
+#pragma once
+// The LMDB environment under data_dir: opened and checked once at start, with
+// every named database opened then (LMDB: a DBI handle opened in a committed
+// transaction is valid for the life of the environment). Errors name the
+// path, so an operator knows which directory to look at.
+//
+// Thread-safety: open() and the read helpers run at start, before the writer
+// thread; afterwards only the Writer (persist/writer.hpp) uses the handles.
+
+#include <lmdb.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace actormq::persist {
+
+/// The named databases (DESIGN.md, persistence).
+enum class Db : std::uint8_t {
+  retained,  ///< topic -> StoredMessage
+  sessions,  ///< client id -> StoredSession
+  queue,     ///< session_key(client id, seq) -> StoredEntry
+  inflight,  ///< session_key(client id, 0 | packet id) -> StoredEntry; 1<<32 | id: QoS 2 id awaiting PUBREL
+  messages,  ///< body_key(id) -> StoredMessage, shared by queue and in-flight entries
+};
+inline constexpr std::array<std::string_view, 5> db_names{"retained", "sessions", "queue", "inflight", "messages"};
+
+struct EnvOptions {
+  std::string path;
+  /// Commits reach the disk before they return (durability sync); otherwise
+  /// the Writer flushes on its own schedule (MDB_NOSYNC).
+  bool sync_commits = true;
+  /// Initial map size in bytes; the map grows (doubling) whenever it is full.
+  std::size_t initial_map_size = std::size_t{64} << 20;
+};
+
+class Env {
+ public:
+  /// Opens (creating the directory and files if needed) and checks the
+  /// environment; on failure, a message naming the path.
+  static std::variant<std::unique_ptr<Env>, std::string> open(const EnvOptions& options);
+
+  ~Env();
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+
+  [[nodiscard]] MDB_env* handle() const noexcept { return env_; }
+  [[nodiscard]] MDB_dbi dbi(Db db) const noexcept { return dbis_[static_cast<std::size_t>(db)]; }
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  /// Stale reader slots cleared at open (readers of processes that died).
+  [[nodiscard]] int stale_readers_cleared() const noexcept { return stale_readers_; }
+
+  /// Calls f(key, value) for every record of `db` in key order (one read
+  /// transaction; the views are valid during the call only). Stops early
+  /// when f returns false. Returns an LMDB error text, or nullopt.
+  std::optional<std::string> for_each(Db db, const std::function<bool(std::string_view, std::string_view)>& f) const;
+
+  /// Doubles the map size (no transaction may be open). False if LMDB refused.
+  bool grow_map();
+  [[nodiscard]] std::size_t map_size() const;
+
+ private:
+  Env() = default;
+  MDB_env* env_ = nullptr;
+  std::array<MDB_dbi, db_names.size()> dbis_{};
+  std::string path_;
+  int lock_fd_ = -1;
+  int stale_readers_ = 0;
+};
+
+/// LMDB's text for an error code, with the code.
+std::string lmdb_error(int rc);
+
+}  // namespace actormq::persist
