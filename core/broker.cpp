@@ -10,6 +10,7 @@
 #include "core/retainer.hpp"
 #include "core/router.hpp"
 #include "core/security.hpp"
+#include "core/session.hpp"
 #include "core/sys_topics.hpp"
 #include "sched/dynamic_supervisor.hpp"
 
@@ -41,7 +42,72 @@ Limits limits_from(const Config& c) {
   return l;
 }
 
+bool persistence_enabled(const Config& c) { return c.durability != Durability::none && c.data_dir != "none"; }
+
 Broker::Broker(Config config) : config_(std::move(config)) {}
+
+std::optional<std::string> Broker::open_store(RetainedIndex<AppMessagePtr>& retained) {
+  bool sync = config_.durability == Durability::sync;
+  auto opened = persist::Env::open(persist::EnvOptions{config_.data_dir, sync});
+  if (auto* err = std::get_if<std::string>(&opened)) {
+    return *err;
+  }
+  env_ = std::move(std::get<std::unique_ptr<persist::Env>>(opened));
+  if (env_->stale_readers_cleared() > 0) {
+    ACTORMQ_LOG_NOTICE("data_dir " << config_.data_dir << ": cleared " << env_->stale_readers_cleared()
+                                   << " stale LMDB readers");
+  }
+  persist::WriterOptions wo;
+  wo.sync = sync;
+  wo.commit_interval = std::chrono::milliseconds(config_.commit_interval_ms);
+  wo.commit_max_ops = static_cast<std::size_t>(config_.commit_max_ops);
+  wo.on_error = [](const std::string& e) { ACTORMQ_LOG_ERROR(e); };
+  writer_ = std::make_unique<persist::Writer>(*env_, std::move(wo));
+  auto started = std::chrono::steady_clock::now();
+  auto contents = restore(*env_, *writer_, wall_ms());
+  if (auto* err = std::get_if<std::string>(&contents)) {
+    return *err;
+  }
+  auto& c = std::get<StoreContents>(contents);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  ACTORMQ_LOG_NOTICE("data_dir " << config_.data_dir << ": restored " << c.retained.size() << " retained messages and "
+                                 << c.sessions.size() << " sessions in " << ms << " ms (expired: "
+                                 << c.expired_sessions << " sessions, " << c.expired_retained << " retained)");
+  if (c.dropped_entries > 0) {
+    ACTORMQ_LOG_WARNING("data_dir " << config_.data_dir << ": " << c.dropped_entries
+                                    << " queued messages had no stored body and were dropped");
+  }
+  retained = std::move(c.retained);
+  restored_ = std::move(c.sessions);
+  ctx_->store = writer_.get();
+  ctx_->durable_acks = sync;
+  return std::nullopt;
+}
+
+void Broker::spawn_restored_sessions() {
+  // The username is not stored: a restored will is checked against the first
+  // listener's ACL as an anonymous client's would be, never let through.
+  const ListenerSecurity* rules = config_.listeners.empty() ? nullptr : &security_->listener(0);
+  std::size_t i = 0;
+  for (RestoredSession& r : restored_) {
+    sched::SpawnOptions o;
+    o.scheduler = static_cast<int>(i++ % runtime_->scheduler_count());
+    o.pinned = true;
+    o.start = true;
+    ctx_->metrics.add(Counter::subscriptions, static_cast<std::int64_t>(r.state.subscriptions.size()));
+    std::unique_ptr<mqtt::Will> will;
+    if (r.will) {
+      will = std::make_unique<mqtt::Will>(std::move(*r.will));
+    }
+    std::string id = r.client_id;
+    sched::Pid pid = runtime_->spawn(
+        std::make_unique<Session>(*ctx_, Session::Restored{std::move(r.client_id), r.version, r.session_expiry_s,
+                                                           std::move(r.state), rules, nullptr, std::move(will)}),
+        o);
+    ctx_->registry.claim(id, pid);
+  }
+  restored_.clear();
+}
 
 Broker::~Broker() { stop(); }
 
@@ -77,7 +143,14 @@ std::optional<std::string> Broker::start() {
     o.pinned = true;  // "local" must stay local: sessions pick the router of their scheduler
     ctx_->routers.routers.push_back(runtime_->spawn(std::make_unique<Router>(strategy), o));
   }
-  ctx_->retainer = runtime_->spawn(std::make_unique<Retainer>(ctx_->metrics));
+  RetainedIndex<AppMessagePtr> retained;
+  if (persistence_enabled(config_)) {
+    if (auto err = open_store(retained)) {
+      stop();
+      return err;
+    }
+  }
+  ctx_->retainer = runtime_->spawn(std::make_unique<Retainer>(ctx_->metrics, ctx_->store, std::move(retained)));
   // One session supervisor per scheduler: sessions are temporary children
   // (a crashed session is cleaned up and logged, never restarted).
   std::vector<sched::Pid> session_sups;
@@ -88,6 +161,7 @@ std::optional<std::string> Broker::start() {
     o.start = true;
     session_sups.push_back(runtime_->spawn(std::make_unique<sched::DynamicSupervisor>(), o));
   }
+  spawn_restored_sessions();
   if (config_.sys_interval > 0) {
     sched::SpawnOptions o;
     o.start = true;
@@ -156,10 +230,16 @@ void Broker::stop() {
     }
   }
   listeners_.clear();
+  if (writer_) {
+    writer_->keep_bodies();  // queues are torn down now, not emptied: their bodies stay
+  }
   runtime_->shutdown(5000);
   runtime_.reset();
   ctx_.reset();
   security_.reset();  // after the sessions that pointed into it
+  restored_.clear();
+  writer_.reset();  // commits what the sessions wrote last, then flushes to disk
+  env_.reset();
   running_ = false;
 }
 

@@ -15,6 +15,9 @@
 #include "core/broker_context.hpp"
 #include "core/config.hpp"
 #include "core/security.hpp"
+#include "core/persistence.hpp"
+#include "persist/env.hpp"
+#include "persist/writer.hpp"
 #include "sched/runtime.hpp"
 
 namespace actormq::core {
@@ -45,8 +48,16 @@ class Broker {
   const Config& config() const { return config_; }
 
  private:
+  /// Opens the store and reads it back; an error names data_dir.
+  std::optional<std::string> open_store(RetainedIndex<AppMessagePtr>& retained);
+  void spawn_restored_sessions();
+
   Config config_;
   std::unique_ptr<Security> security_;
+  // The store outlives the runtime: sessions write to it until they end.
+  std::unique_ptr<persist::Env> env_;
+  std::unique_ptr<persist::Writer> writer_;
+  std::vector<RestoredSession> restored_;  // handed to their processes at start
   std::unique_ptr<sched::Runtime> runtime_;
   std::unique_ptr<BrokerContext> ctx_;
   std::vector<sched::Pid> listeners_;
@@ -56,5 +67,9 @@ class Broker {
 
 /// Limits as the sessions see them, from the configuration.
 Limits limits_from(const Config& config);
+
+/// True when the configuration keeps a store: durability other than none
+/// and a data_dir other than "none".
+bool persistence_enabled(const Config& config);
 
 }  // namespace actormq::core

@@ -11,6 +11,7 @@
 #include "core/rate_limit.hpp"
 #include "core/router.hpp"
 #include "core/session_registry.hpp"
+#include "persist/writer.hpp"
 #include "sched/pid.hpp"
 
 namespace actormq::sched {
@@ -59,6 +60,10 @@ struct BrokerContext {
   /// Authentication and ACL rules, per listener (owned by the Broker).
   Security* security = nullptr;
   std::atomic<std::int64_t> connections{0};  ///< open client sockets
+  /// The persistence process; nullptr: memory only (durability none).
+  persist::Writer* store = nullptr;
+  /// durability sync: acknowledgements wait for the commit of what they acknowledge.
+  bool durable_acks = false;
   /// Test-only fault injection: a PUBLISH to this topic makes its session's
   /// handler throw (exercises crash cleanup). Empty: disabled.
   std::string crash_topic;

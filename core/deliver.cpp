@@ -85,7 +85,8 @@ void Session::handle_deliver(Deliver& d) {
   }
   std::uint16_t id = next_packet_id();
   if (send_publish(d, id, false)) {
-    session_.inflight.emplace(id, Inflight{++session_.inflight_seq, std::move(d), false});
+    auto [it, added] = session_.inflight.emplace(id, Inflight{++session_.inflight_seq, std::move(d), false});
+    store_inflight(id, it->second);
   }
 }
 
@@ -104,11 +105,17 @@ void Session::enqueue(Deliver d) {
     if (qos0 == q.end()) {
       return;
     }
+    std::vector<persist::Op> ops;
+    unstore_queued(*qos0, ops);
+    if (!ops.empty()) {
+      store(std::move(ops));
+    }
     q.erase(qos0);
   }
   if (state_ == State::connected && q.size() >= high_watermark(ctx_.limits.max_queued)) {
     throttle_publisher(*d.msg);
   }
+  store_queued(d);
   q.push_back(std::move(d));
 }
 
@@ -163,17 +170,26 @@ void Session::drain_queue() {
     }
     Deliver next = std::move(d);
     q.pop_front();
+    std::vector<persist::Op> unstore;
+    unstore_queued(next, unstore);
     if (expired(*next.msg, next.msg->received_ms == 0 ? 0 : wall_ms())) {
       ctx_.metrics.add(Counter::publish_dropped);
+      store_inflight(0, Inflight{}, std::move(unstore));
       continue;
     }
     if (next.qos == QoS::at_most_once) {
       send_publish(next, 0, false);
+      store_inflight(0, Inflight{}, std::move(unstore));
       continue;
     }
     std::uint16_t id = next_packet_id();
     if (send_publish(next, id, false)) {
-      session_.inflight.emplace(id, Inflight{++session_.inflight_seq, std::move(next), false});
+      auto [it, added] = session_.inflight.emplace(id, Inflight{++session_.inflight_seq, std::move(next), false});
+      // The in-flight entry is written before the queue entry goes: a crash
+      // between the two resends the message rather than losing it.
+      store_inflight(id, it->second, std::move(unstore));
+    } else {
+      store_inflight(0, Inflight{}, std::move(unstore));
     }
   }
   if (throttling() && q.size() <= high_watermark(ctx_.limits.max_queued) / 4) {

@@ -1,6 +1,7 @@
 // PUBACK, PUBREC, PUBREL, PUBCOMP (sections 3.4-3.7, flows of 4.3).
 #include <algorithm>
 
+#include "core/persistence.hpp"
 #include "core/session.hpp"
 
 namespace actormq::core {
@@ -17,6 +18,7 @@ void Session::handle_puback(const mqtt::PublishAck& ack) {
     return;  // unknown id: ignored, as mosquitto does
   }
   session_.inflight.erase(it);
+  unstore_inflight(ack.packet_id);
   drain_queue();
 }
 
@@ -34,10 +36,12 @@ void Session::handle_pubrec(const mqtt::PublishAck& ack) {
   if (static_cast<std::uint8_t>(ack.reason_code) >= 0x80) {
     // MQTT 5 4.3.3: a PUBREC with an error ends the exchange.
     session_.inflight.erase(it);
+    unstore_inflight(ack.packet_id);
     drain_queue();
     return;
   }
   it->second.released = true;
+  store_inflight(ack.packet_id, it->second);
   it->second.delivery.msg.reset();  // only the packet id matters from here on
   send_packet(rel);
 }
@@ -53,6 +57,9 @@ void Session::handle_pubrel(const mqtt::PublishAck& ack) {
     }
   } else {
     waiting.erase(it);
+    if (stored_) {
+      store({persist::Op::erase(persist::Db::inflight, persist::session_key(client_id_, awaiting_rel_key(ack.packet_id)))});
+    }
   }
   send_packet(comp);
 }
@@ -63,6 +70,7 @@ void Session::handle_pubcomp(const mqtt::PublishAck& ack) {
     return;
   }
   session_.inflight.erase(it);
+  unstore_inflight(ack.packet_id);
   drain_queue();
 }
 

@@ -136,6 +136,9 @@ void Session::accept_connect(mqtt::Connect& c) {
   std::optional<sched::Pid> old = ctx_.registry.claim(client_id_, self());
   if (old && *old != self()) {
     bool asked = send<Takeover>(*old, Takeover{self(), clean_start_});
+    if (asked && clean_start_ && ctx_.store != nullptr) {
+      store_reset();  // the previous session, stored or not, is discarded (3.1.2.4)
+    }
     if (asked && !clean_start_) {
       // Wait for the previous session's state before CONNACK (session present).
       state_ = State::awaiting_handover;
@@ -187,6 +190,12 @@ void Session::finish_connect(bool session_present) {
       p.subscription_identifier_available = 0;
     }
   }
+  if (persistent()) {
+    if (!ack.session_present) {
+      store_reset();  // whatever was stored under this client id is gone
+    }
+    store_record(0);
+  }
   send_packet(ack);
   state_ = State::connected;
   ++generation_;
@@ -208,6 +217,9 @@ void Session::adopt(SessionState state, bool present) {
   }
   rare().previous = sched::Pid{};
   session_ = std::move(state);
+  if (present && ctx_.store != nullptr && !persistent()) {
+    store_reset();  // continues without a session expiry: nothing may outlive it
+  }
   for (const auto& [full, sub] : session_.subscriptions) {
     add_route(full, sub);
   }

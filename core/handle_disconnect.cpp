@@ -26,6 +26,7 @@ void Session::handle_disconnect(const mqtt::Disconnect& d) {
 }
 
 void Session::handle_takeover(const Takeover& t) {
+  stored_ = false;  // the stored session is the new connection's now (it resets it if clean)
   if (state_ == State::connected || state_ == State::awaiting_connect) {
     if (v5() && state_ == State::connected) {
       mqtt::Disconnect d;
@@ -61,6 +62,9 @@ void Session::publish_will() {
   }
   mqtt::Will will = std::move(*will_);
   will_.reset();
+  if (stored_ && state_ == State::offline) {
+    store_record(wall_ms());  // published: a restart must not publish it again
+  }
   if (!acl_allows(will.topic, AclAccess::write)) {
     // Checked when it is sent: the rules in force then decide (they may have been reloaded).
     ctx_.metrics.add(Counter::acl_denied);
@@ -77,6 +81,7 @@ void Session::publish_will() {
   msg->publisher = client_id_;
   msg->publisher_pid = self();
   msg->received_ms = msg->properties.message_expiry_interval ? wall_ms() : 0;
+  msg->body.attach(ctx_.store);
   ACTORMQ_LOG_DEBUG("client " << client_id_ << ": publishing will on " << msg->topic);
   route(std::move(msg));
 }

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/logger.hpp"
+#include "core/persistence.hpp"
 #include "core/retainer.hpp"
 #include "core/session.hpp"
 #include "mqtt/topic.hpp"
@@ -96,6 +97,7 @@ void Session::handle_publish(mqtt::Publish& p) {
   msg->publisher = client_id_;
   msg->publisher_pid = self();
   msg->received_ms = msg->properties.message_expiry_interval ? wall_ms() : 0;
+  msg->body.attach(ctx_.store);
   route(std::move(msg));
 
   if (p.qos == QoS::at_least_once) {
@@ -104,6 +106,11 @@ void Session::handle_publish(mqtt::Publish& p) {
     send_packet(ack);
   } else if (p.qos == QoS::exactly_once) {
     session_.awaiting_rel.push_back(p.packet_id);
+    if (stored_) {
+      // A restarted broker must still recognise a resent PUBLISH as one it routed (4.3.3).
+      store({persist::Op::put(persist::Db::inflight, persist::session_key(client_id_, awaiting_rel_key(p.packet_id)),
+                              {})});
+    }
     mqtt::Pubrec rec;
     rec.packet_id = p.packet_id;
     send_packet(rec);
@@ -129,7 +136,7 @@ void Session::acknowledge_refused(const mqtt::Publish& p, ReasonCode code) {
 
 void Session::route(AppMessagePtr msg) {
   if (msg->retain) {
-    send<RetainStore>(ctx_.retainer, RetainStore{msg});
+    send<RetainStore>(ctx_.retainer, RetainStore{msg, {}});
   }
   sched::Pid router = ctx_.routers.local();
   send<RoutePublish>(router, RoutePublish{std::move(msg)});

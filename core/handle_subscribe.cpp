@@ -75,6 +75,9 @@ void Session::handle_subscribe(mqtt::Subscribe& s) {
       retained_wanted.emplace_back(it->first, &it->second);
     }
   }
+  if (stored_) {
+    store_record(0);
+  }
   send_packet(ack);
   for (const auto& [full, sub] : retained_wanted) {
     send<RetainQuery>(ctx_.retainer, RetainQuery{sub->filter, self(), sub->info});
@@ -97,6 +100,9 @@ void Session::handle_unsubscribe(mqtt::Unsubscribe& u) {
     session_.subscriptions.erase(it);
     ctx_.metrics.add(Counter::subscriptions, -1);
     ack.reason_codes.push_back(ReasonCode::success);
+  }
+  if (stored_) {
+    store_record(0);
   }
   send_packet(ack);
 }

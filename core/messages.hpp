@@ -9,6 +9,7 @@
 #include "mqtt/bytes.hpp"
 #include "mqtt/constants.hpp"
 #include "mqtt/properties.hpp"
+#include "persist/body_ref.hpp"
 #include "sched/pid.hpp"
 
 namespace actormq::core {
@@ -27,6 +28,8 @@ struct AppMessage {
   std::string publisher;        ///< client id of the publisher (hash strategy, logs)
   sched::Pid publisher_pid;     ///< for no-local
   std::uint64_t received_ms = 0;  ///< wall clock ms at arrival (message expiry)
+  /// Its stored copy, when it is queued for a persistent session (persist/).
+  persist::BodyRef body;
 };
 using AppMessagePtr = std::shared_ptr<const AppMessage>;
 
@@ -71,6 +74,8 @@ struct Deliver {
   /// Through a shared subscription: the group's key in the routers, so a
   /// member that leaves with it unacknowledged can hand it back (MQTT 5 4.8.2).
   std::string shared_group;
+  /// Key of its entry in the session's stored queue; 0: not stored.
+  std::uint64_t store_seq = 0;
 };
 
 /// A shared-subscription message that its member could not complete: the
@@ -98,6 +103,9 @@ struct Unthrottle {
 /// Store (or, with an empty payload, delete) the retained message of a topic.
 struct RetainStore {
   AppMessagePtr msg;
+  /// Released once the retained message is stored (durability sync gates
+  /// the publisher's acknowledgement on it).
+  std::shared_ptr<void> hold;
 };
 /// Send `session` the retained messages matching `filter` as Deliver messages.
 struct RetainQuery {

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "core/persistence.hpp"
+
 namespace actormq::core {
 
 std::uint64_t wall_ms() {
@@ -15,26 +17,49 @@ bool expired(const AppMessage& msg, std::uint64_t now_ms) {
   return expiry && now_ms >= msg.received_ms + std::uint64_t{*expiry} * 1000;
 }
 
-Retainer::Retainer(Metrics& metrics) : metrics_(metrics) {}
+Retainer::Retainer(Metrics& metrics, persist::Writer* store, RetainedIndex<AppMessagePtr> index)
+    : metrics_(metrics), store_(store), index_(std::move(index)) {
+  metrics_.add(Counter::retained_messages, static_cast<std::int64_t>(index_.size()));
+}
 
 void Retainer::on_message(sched::Message& msg) {
   if (auto* s = msg.as<RetainStore>()) {
-    store(s->msg);
+    store(s->msg, std::move(s->hold));
   } else if (auto* q = msg.as<RetainQuery>()) {
     query(*q);
   }
 }
 
-void Retainer::store(const AppMessagePtr& msg) {
+namespace {
+// $SYS values are the broker's own and current only while it runs: not stored.
+bool stored_topic(const std::string& topic) { return !topic.starts_with("$SYS/"); }
+}  // namespace
+
+void Retainer::store(const AppMessagePtr& msg, std::shared_ptr<void> hold) {
   // MQTT 3.3.1.3: a retained message with an empty payload removes the topic's.
   if (msg->payload.empty()) {
-    if (index_.erase(msg->topic)) {
-      metrics_.add(Counter::retained_messages, -1);
+    if (index_.find(msg->topic) != nullptr && store_ != nullptr && stored_topic(msg->topic)) {
+      store_->submit(persist::Op::erase(persist::Db::retained, msg->topic), std::move(hold));
     }
+    erase(msg->topic);
     return;
+  }
+  if (store_ != nullptr && stored_topic(msg->topic)) {
+    store_->submit(persist::Op::put(persist::Db::retained, msg->topic, persist::encode(to_stored(*msg))),
+                   std::move(hold));
   }
   if (index_.set(msg->topic, msg)) {
     metrics_.add(Counter::retained_messages, 1);
+  }
+}
+
+void Retainer::erase(const std::string& topic) {
+  if (!index_.erase(topic)) {
+    return;
+  }
+  metrics_.add(Counter::retained_messages, -1);
+  if (store_ != nullptr && stored_topic(topic)) {
+    store_->submit(persist::Op::erase(persist::Db::retained, topic));
   }
 }
 
@@ -58,9 +83,7 @@ void Retainer::query(const RetainQuery& q) {
     ++sent;
   });
   for (const std::string& topic : stale) {
-    if (index_.erase(topic)) {
-      metrics_.add(Counter::retained_messages, -1);
-    }
+    erase(topic);
   }
   consume(sent);
 }

@@ -1,29 +1,34 @@
 #pragma once
 // The retainer process: the broker's retained messages, one per topic, served
-// to new subscriptions by wildcard lookup. (Persistence to LMDB comes with the
-// persistence layer; this process is the only writer either way.)
+// to new subscriptions by wildcard lookup. It is the only writer of the
+// stored copy (persist/, database `retained`), read back at start.
 
 #include <cstdint>
 
 #include "core/messages.hpp"
 #include "core/metrics.hpp"
 #include "core/retained_index.hpp"
+#include "persist/writer.hpp"
 #include "sched/process.hpp"
 
 namespace actormq::core {
 
 class Retainer : public sched::Process {
  public:
-  explicit Retainer(Metrics& metrics);
+  /// `store`: the persistence process, or nullptr (memory only); `index`:
+  /// the retained messages read back from it.
+  Retainer(Metrics& metrics, persist::Writer* store, RetainedIndex<AppMessagePtr> index);
 
  protected:
   void on_message(sched::Message& msg) override;
 
  private:
-  void store(const AppMessagePtr& msg);
+  void store(const AppMessagePtr& msg, std::shared_ptr<void> hold);
+  void erase(const std::string& topic);
   void query(const RetainQuery& q);
 
   Metrics& metrics_;
+  persist::Writer* store_;
   RetainedIndex<AppMessagePtr> index_;
 };
 

@@ -77,7 +77,10 @@ Session::Session(BrokerContext& ctx, Restored restored)
     : ctx_(ctx), fd_(-1), state_(State::offline), socket_counted_(false),
       version_(restored.version), client_id_(std::move(restored.client_id)),
       username_(std::move(restored.username)), security_(restored.security), clean_start_(false),
-      session_expiry_s_(restored.session_expiry_s), session_(std::move(restored.state)) {}
+      session_expiry_s_(restored.session_expiry_s), will_(std::move(restored.will)),
+      session_(std::move(restored.state)) {
+  stored_ = ctx.store != nullptr;
+}
 
 
 void Session::on_start() {
@@ -89,6 +92,12 @@ void Session::on_start() {
     if (session_expiry_s_ != 0xFFFFFFFFu) {
       send_after(self(), sched::make_message<SessionExpired>(generation_),
                  std::uint64_t{session_expiry_s_} * 1000);
+    }
+    if (will_) {
+      // Read back from the store: the broker stopped while the client was
+      // connected, so its connection ended without DISCONNECT (3.1.2.5).
+      std::uint32_t delay = std::min(will_->properties.will_delay_interval.value_or(0), session_expiry_s_);
+      send_after(self(), sched::make_message<WillDelayElapsed>(generation_), std::uint64_t{delay} * 1000);
     }
     return;
   }
@@ -473,6 +482,9 @@ void Session::connection_lost(bool with_will) {
     return;
   }
   state_ = State::offline;
+  if (stored_) {
+    store_record(wall_ms());  // expiry is wall time: it keeps running across restarts
+  }
   if (rare_) {
     rare_->out_aliases = {};
     rare_->in_aliases = {};
@@ -519,7 +531,7 @@ void Session::on_exit(const sched::ExitReason& reason) {
     o.start = true;
     sched::Pid heir = runtime().spawn(
         std::make_unique<Session>(ctx_, Restored{client_id_, version_, session_expiry_s_, std::move(session_),
-                                                 security_, std::move(username_)}),
+                                                 security_, std::move(username_), {}}),
         o);
     session_ = SessionState{};
     ctx_.registry.claim(client_id_, heir);
@@ -527,6 +539,9 @@ void Session::on_exit(const sched::ExitReason& reason) {
     return;
   }
   remove_all_routes();
+  if (stored_ && reason.kind == sched::ExitReason::Kind::normal) {
+    store_reset();  // expired or ended with its connection; a shutdown keeps it
+  }
   if (!client_id_.empty()) {
     ctx_.registry.release(client_id_, self());
   }

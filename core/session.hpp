@@ -28,6 +28,7 @@
 #include "mqtt/parser.hpp"
 #include "net/socket.hpp"
 #include "net/stream.hpp"
+#include "persist/writer.hpp"
 #include "sched/process.hpp"
 
 namespace actormq::core {
@@ -50,10 +51,11 @@ class Session : public sched::Process {
   struct Restored {
     std::string client_id;
     mqtt::ProtocolVersion version;
-    std::uint32_t session_expiry_s;
+    std::uint32_t session_expiry_s;  ///< what is left of it
     SessionState state;
     const ListenerSecurity* security;
     std::unique_ptr<std::string> username;
+    std::unique_ptr<mqtt::Will> will;  ///< read back from the store: its client went away without DISCONNECT
   };
   /// Starts offline, holding `restored`, waiting for its client.
   Session(BrokerContext& ctx, Restored restored);
@@ -133,6 +135,19 @@ class Session : public sched::Process {
   std::uint16_t next_packet_id();
   std::size_t send_window() const;
 
+  // ---- the stored copy of a persistent session (session_store.cpp) ----
+  /// The session outlives its connection and the broker keeps a store.
+  bool persistent() const;
+  void store(std::vector<persist::Op> ops, std::shared_ptr<void> hold = {});
+  /// Writes the session record; `disconnected_ms` 0 while connected.
+  void store_record(std::uint64_t disconnected_ms, std::shared_ptr<void> hold = {});
+  /// Erases the record, queue and in-flight entries of this client id.
+  void store_reset();
+  void store_queued(Deliver& d);
+  void unstore_queued(const Deliver& d, std::vector<persist::Op>& ops);
+  void store_inflight(std::uint16_t id, const Inflight& f, std::vector<persist::Op> ops = {});
+  void unstore_inflight(std::uint16_t id);
+
   // ---- routes and will ----
   void add_route(const std::string& full_filter, const Subscription& sub);
   void remove_route(const std::string& full_filter, const Subscription& sub);
@@ -163,6 +178,7 @@ class Session : public sched::Process {
   State state_ = State::awaiting_connect;
   bool counted_connected_ = false;
   bool socket_counted_ = true;
+  bool stored_ = false;  ///< this process owns the client's stored session (persist/)
   // Channel: what the CONNECT negotiated.
   mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v3_1_1;
   bool request_problem_info_ = true;

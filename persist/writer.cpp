@@ -63,7 +63,8 @@ void Writer::submit(std::vector<Op> ops, std::shared_ptr<void> hold) {
   if (stopping_) {
     return;  // after stop(): nothing more reaches the store
   }
-  if (pending_.empty()) {
+  bool was_empty = pending_.empty();
+  if (was_empty) {
     first_pending_at_ = Clock::now();
   }
   for (std::size_t i = 0; i + 1 < ops.size(); ++i) {
@@ -71,7 +72,7 @@ void Writer::submit(std::vector<Op> ops, std::shared_ptr<void> hold) {
   }
   pending_.push_back(Pending{std::move(ops.back()), std::move(hold)});
   ++submitted_;
-  if (options_.sync || pending_.size() >= options_.commit_max_ops || pending_.size() == 1) {
+  if (options_.sync || pending_.size() >= options_.commit_max_ops || was_empty) {
     wake_.notify_one();
   }
 }

@@ -140,3 +140,24 @@ TEST_CASE("drop_body erases a body until keep_bodies") {
 }
 
 }  // namespace actormq::persist
+
+namespace actormq::persist {
+
+TEST_CASE("a submit of several writes is committed after commit_interval, with no flush") {
+  TempDir dir;
+  EnvOptions o{dir.path()};
+  auto r = Env::open(o);
+  REQUIRE(std::holds_alternative<std::unique_ptr<Env>>(r));
+  auto& env = *std::get<std::unique_ptr<Env>>(r);
+  WriterOptions wo;
+  wo.commit_interval = std::chrono::milliseconds(10);
+  Writer w(env, wo);
+  w.submit({Op::put(Db::sessions, "a", "1"), Op::put(Db::sessions, "b", "2"), Op::put(Db::sessions, "c", "3")});
+  for (int i = 0; i < 500 && w.commits() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  CHECK(w.commits() == 1);
+  CHECK(w.ops_applied() == 3);
+}
+
+}  // namespace actormq::persist

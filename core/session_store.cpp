@@ -1,0 +1,95 @@
+// The stored copy of a persistent session (persist/): its record (expiry,
+// subscriptions, will), its queue and its in-flight messages, kept in step
+// with the in-memory state so that a restart (even after kill -9) brings the
+// session back. A session that is not persistent writes nothing.
+#include "core/persistence.hpp"
+#include "core/retainer.hpp"
+#include "core/session.hpp"
+
+namespace actormq::core {
+
+using persist::Db;
+using persist::Op;
+
+bool Session::persistent() const { return ctx_.store != nullptr && session_expiry_s_ != 0 && !client_id_.empty(); }
+
+void Session::store(std::vector<Op> ops, std::shared_ptr<void> hold) {
+  ctx_.store->submit(std::move(ops), std::move(hold));
+}
+
+void Session::store_record(std::uint64_t disconnected_ms, std::shared_ptr<void> hold) {
+  persist::StoredSession r;
+  r.protocol_version = static_cast<std::uint8_t>(version_);
+  r.session_expiry_s = session_expiry_s_;
+  r.disconnected_ms = disconnected_ms;
+  r.last_packet_id = session_.last_packet_id;
+  for (const auto& [full, sub] : session_.subscriptions) {
+    r.subscriptions.push_back(persist::StoredSubscription{full, sub.filter, sub.group, sub.info.max_qos,
+                                                          sub.info.no_local, sub.info.retain_as_published,
+                                                          sub.info.subscription_id});
+  }
+  if (will_) {
+    persist::StoredWill w;
+    w.message.topic = will_->topic;
+    w.message.payload = will_->payload;
+    w.message.qos = will_->qos;
+    w.message.retain = will_->retain;
+    w.message.properties = will_->properties;
+    w.message.properties.will_delay_interval.reset();  // kept apart: not a PUBLISH property
+    w.message.publisher = client_id_;
+    w.delay_s = will_->properties.will_delay_interval.value_or(0);
+    r.will = std::move(w);
+  }
+  std::vector<Op> ops;
+  ops.push_back(Op::put(Db::sessions, client_id_, persist::encode(r)));
+  store(std::move(ops), std::move(hold));
+  stored_ = true;
+}
+
+void Session::store_reset() {
+  store({Op::erase(Db::sessions, client_id_), Op::erase_prefix(Db::queue, persist::session_prefix(client_id_)),
+         Op::erase_prefix(Db::inflight, persist::session_prefix(client_id_))});
+  stored_ = false;
+}
+
+void Session::store_queued(Deliver& d) {
+  if (!stored_) {
+    return;
+  }
+  // Keys follow the queue's order; an empty queue has no stored entries left
+  // (their erasures are queued ahead of this write), so numbering restarts.
+  // Kept in the entries, not in the session: idle sessions pay nothing.
+  const auto& q = session_.queue;
+  d.store_seq = (q.empty() ? 0 : q.back().store_seq) + 1;
+  // A shared subscription's message goes to another member when this one's
+  // client is away (MQTT 5 4.8.2): it is numbered but not kept.
+  if (!d.shared_group.empty()) {
+    return;
+  }
+  store(store_delivery_ops(Db::queue, persist::session_key(client_id_, d.store_seq), d, 0, false));
+}
+
+void Session::unstore_queued(const Deliver& d, std::vector<Op>& ops) {
+  if (stored_ && d.store_seq != 0 && d.shared_group.empty()) {
+    ops.push_back(Op::erase(Db::queue, persist::session_key(client_id_, d.store_seq)));
+  }
+}
+
+void Session::store_inflight(std::uint16_t id, const Inflight& f, std::vector<Op> ops) {
+  if (stored_ && f.delivery.shared_group.empty() && f.delivery.msg) {
+    std::vector<Op> put = store_delivery_ops(Db::inflight, persist::session_key(client_id_, id), f.delivery,
+                                             f.seq, f.released);
+    ops.insert(ops.begin(), std::make_move_iterator(put.begin()), std::make_move_iterator(put.end()));
+  }
+  if (!ops.empty()) {
+    store(std::move(ops));
+  }
+}
+
+void Session::unstore_inflight(std::uint16_t id) {
+  if (stored_) {
+    store({Op::erase(Db::inflight, persist::session_key(client_id_, id))});
+  }
+}
+
+}  // namespace actormq::core
