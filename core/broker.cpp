@@ -170,14 +170,20 @@ std::optional<std::string> Broker::start() {
 
   for (std::size_t li = 0; li < config_.listeners.size(); ++li) {
     const ListenerConfig& lc = config_.listeners[li];
-    if (lc.type != ListenerType::tcp) {
+    if (lc.is_websocket()) {
       stop();
       return "listener " + lc.bind + ":" + std::to_string(lc.port) + ": type " +
              std::string(listener_type_names[static_cast<std::size_t>(lc.type)]) +
              " is not supported yet";
     }
     auto port = static_cast<std::uint16_t>(lc.port);
-    auto shared = std::make_shared<ListenerShared>();
+    const std::string type(listener_type_names[static_cast<std::size_t>(lc.type)]);
+    ListenerSetup setup = make_listener_shared(lc);
+    if (!setup.shared) {
+      stop();
+      return "listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type + "): " + setup.error;
+    }
+    std::shared_ptr<ListenerShared> shared = std::move(setup.shared);
     shared->security = &security_->listener(li);
     // One socket per scheduler on the same port; the first one fixes an ephemeral port.
     for (std::size_t s = 0; s < runtime_->scheduler_count(); ++s) {
@@ -199,7 +205,7 @@ std::optional<std::string> Broker::start() {
       port = bound_port;
     }
     ports_.push_back(port);
-    ACTORMQ_LOG_NOTICE("listening on " << lc.bind << ":" << port << " (tcp)");
+    ACTORMQ_LOG_NOTICE("listening on " << lc.bind << ":" << port << " (" << type << ")");
   }
   running_ = true;
   return std::nullopt;

@@ -42,7 +42,7 @@ class Broker {
   /// returns it, and the old rules stay in force. Thread-safe.
   [[nodiscard]] std::optional<std::string> reload_security();
 
-  /// Bound port of each tcp listener, in config order (after start()).
+  /// Bound port of each listener, in config order (after start()).
   const std::vector<std::uint16_t>& ports() const { return ports_; }
   BrokerContext& context() { return *ctx_; }
   const Config& config() const { return config_; }

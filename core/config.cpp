@@ -300,6 +300,10 @@ std::span<const KeySpec<ListenerConfig>> listener_table() {
       {"use_identity_as_username", "false", "",
        "tls/wss only: the client certificate's Common Name becomes the username (needs require_certificate).",
        boolean(&L::use_identity_as_username)},
+      {"ciphers", "\"\"", "",
+       "tls/wss only: cipher suites allowed, mbedTLS or IANA names separated by ':' "
+       "(e.g. TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256); empty: mbedTLS's defaults. TLS 1.2 is the minimum version.",
+       string(&L::ciphers)},
       {"allow_anonymous", "", "top-level value", "Overrides the top-level allow_anonymous on this listener.",
        OptBoolRule<L>{&L::allow_anonymous}},
       {"password_file", "", "top-level value", "Overrides the top-level password_file on this listener.",
@@ -456,7 +460,8 @@ Errors check_listener(const ListenerConfig& l, const std::string& p) {
                                                      {"keyfile", !l.keyfile.empty()},
                                                      {"cafile", !l.cafile.empty()},
                                                      {"require_certificate", l.require_certificate},
-                                                     {"use_identity_as_username", l.use_identity_as_username}};
+                                                     {"use_identity_as_username", l.use_identity_as_username},
+                                                     {"ciphers", !l.ciphers.empty()}};
     for (const auto& [key, set] : tls_only) {
       if (set) {
         errors.push_back(p + key + ": only for tls and wss listeners");

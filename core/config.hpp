@@ -50,6 +50,7 @@ struct ListenerConfig {
   std::string cafile;                  ///< tls/wss: CAs for client certificates
   bool require_certificate = false;    ///< tls/wss: clients must present a certificate
   bool use_identity_as_username = false;  ///< tls/wss: certificate CN becomes the username
+  std::string ciphers;                 ///< tls/wss: cipher suites, ':'-separated; empty: mbedTLS defaults
   std::optional<bool> allow_anonymous;    ///< unset: the top-level value
   std::optional<std::string> password_file;  ///< unset: the top-level value
   std::optional<std::string> acl_file;       ///< unset: the top-level value

@@ -203,7 +203,8 @@ void Session::finish_connect(bool session_present) {
   ctx_.metrics.add(Counter::clients_connected, 1);
   ctx_.metrics.add(Counter::connects, 1);
   arm_keepalive();
-  ACTORMQ_LOG_DEBUG("client " << client_id_ << " connected (protocol level "
+  ACTORMQ_LOG_DEBUG("client " << client_id_ << " connected (user " << (username_ ? *username_ : "-")
+                              << ", protocol level "
                               << static_cast<int>(version_) << ", clean " << clean_start_
                               << ", keepalive " << keepalive_s_ << ")");
   // MQTT 4.4: unacknowledged messages are resent, with DUP, before new ones.

@@ -4,10 +4,29 @@
 
 #include "core/logger.hpp"
 #include "core/session.hpp"
+#include "net/tls_context.hpp"
 #include "sched/dynamic_supervisor.hpp"
 #include "sched/runtime.hpp"
 
 namespace actormq::core {
+
+ListenerSetup make_listener_shared(const ListenerConfig& config) {
+  auto shared = std::make_shared<ListenerShared>();
+  if (config.is_tls()) {
+    net::TlsOptions tls;
+    tls.certfile = config.certfile;
+    tls.keyfile = config.keyfile;
+    tls.cafile = config.cafile;
+    tls.require_certificate = config.require_certificate;
+    tls.ciphers = config.ciphers;
+    auto made = net::TlsContext::create(tls);
+    if (!made.context) {
+      return {nullptr, made.error};
+    }
+    shared->transport = std::move(made.context);
+  }
+  return {std::move(shared), {}};
+}
 
 Listener::Listener(BrokerContext& ctx, std::string bind, std::uint16_t port,
                    std::int64_t max_connections, std::shared_ptr<ListenerShared> shared,

@@ -10,11 +10,20 @@
 #include <string>
 
 #include "core/broker_context.hpp"
+#include "core/config.hpp"
 #include "core/listener_shared.hpp"
 #include "net/tcp_listener.hpp"
 #include "sched/process.hpp"
 
 namespace actormq::core {
+
+/// What a listener config's processes and sessions share, with its
+/// transport built (TLS files loaded and checked); or why it could not be.
+struct ListenerSetup {
+  std::shared_ptr<ListenerShared> shared;  ///< nullptr on failure
+  std::string error;
+};
+[[nodiscard]] ListenerSetup make_listener_shared(const ListenerConfig& config);
 
 class Listener : public sched::Process {
  public:

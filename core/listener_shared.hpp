@@ -19,8 +19,6 @@ struct ListenerShared {
   std::atomic<std::int64_t> open{0};  ///< connections open on this listener
   /// Wraps accepted sockets (TLS, WebSocket); nullptr: plain TCP.
   std::shared_ptr<const net::Transport> transport;
-  /// The client certificate's Common Name becomes the username.
-  bool use_identity_as_username = false;
   /// Authentication and ACL rules of this listener (owned by the Broker,
   /// outlives every session).
   const ListenerSecurity* security = nullptr;

@@ -321,9 +321,20 @@ TEST_CASE("config: the key table documents every key and its defaults parse back
     CHECK_FALSE(doc.description.empty());
   }
   for (const char* key : {"type", "bind", "port", "path", "certfile", "keyfile", "cafile", "require_certificate",
-                          "use_identity_as_username", "allow_anonymous", "password_file", "acl_file",
+                          "use_identity_as_username", "ciphers", "allow_anonymous", "password_file", "acl_file",
                           "max_connections"}) {
     CAPTURE(key);
     CHECK(listener_names.count(key) == 1);
   }
+}
+
+TEST_CASE("config: ciphers belong to tls and wss listeners") {
+  ConfigResult ok = parse_config(with_listener(
+      R"({"type": "tls", "certfile": "c", "keyfile": "k", "ciphers": "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"})"));
+  REQUIRE_MESSAGE(ok.ok(), ok.error_text());
+  CHECK(ok.value().listeners[0].ciphers == "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256");
+  CHECK(errors_of(with_listener(R"({"type": "tcp", "ciphers": "x"})")).find("listeners[0].ciphers: only for tls and wss") !=
+        std::string::npos);
+  CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k", "ciphers": 5})")).find(
+            "listeners[0].ciphers:") != std::string::npos);
 }
