@@ -47,6 +47,10 @@ std::uint16_t Session::next_packet_id() {
 }
 
 void Session::handle_deliver(Deliver& d) {
+  if (state_ == State::forwarding) {
+    send<Deliver>(rare().forward_to, std::move(d));
+    return;
+  }
   if (expired(*d.msg, d.msg->received_ms == 0 ? 0 : wall_ms())) {
     ctx_.metrics.add(Counter::publish_dropped);
     return;

@@ -217,7 +217,11 @@ void Session::adopt(SessionState state, bool present) {
     return;
   }
   rare().previous = sched::Pid{};
+  // What reached us while we waited (routes the old session handed over,
+  // or its forwarding) is newer than its queue: it goes after it.
+  std::list<Deliver> early = std::move(session_.queue);
   session_ = std::move(state);
+  session_.queue.splice(session_.queue.end(), early);
   if (present && ctx_.store != nullptr && !persistent()) {
     store_reset();  // continues without a session expiry: nothing may outlive it
   }

@@ -47,13 +47,34 @@ void Session::handle_takeover(const Takeover& t) {
     return;
   }
   will_.reset();  // the client is back before its delayed will was due (MQTT 5 3.1.3.2.2)
+  // Our routes become the new session's in one step at each router, and we
+  // stay to forward what the routers sent us before that step (it would be
+  // lost with our mailbox), until every router has confirmed it.
   for (const auto& [full, sub] : session_.subscriptions) {
-    remove_route(full, sub);
+    RouteAdd add{sub.filter, sub.group, t.by, client_id_, sub.info, self()};
+    for (sched::Pid r : ctx_.routers.routers) {
+      send<RouteAdd>(r, add);
+    }
   }
   // Sent before we end, so it reaches the new session ahead of our DOWN.
   send<Handover>(t.by, Handover{std::move(session_)});
   session_ = SessionState{};
-  end_session(sched::ExitReason::normal());
+  state_ = State::forwarding;
+  Rare& r = rare();
+  r.forward_to = t.by;
+  r.syncs_pending = ctx_.routers.routers.size();
+  for (sched::Pid router : ctx_.routers.routers) {
+    send<RouteSync>(router, RouteSync{self()});
+  }
+  if (r.syncs_pending == 0) {
+    end_session(sched::ExitReason::normal());
+  }
+}
+
+void Session::on_route_synced() {
+  if (state_ == State::forwarding && --rare().syncs_pending == 0) {
+    end_session(sched::ExitReason::normal());
+  }
 }
 
 void Session::publish_will() {

@@ -109,7 +109,7 @@ void Session::handle_unsubscribe(mqtt::Unsubscribe& u) {
 
 void Session::add_route(const std::string& /*full_filter*/, const Subscription& sub) {
   // Any router may see a matching publish: every router holds every route.
-  RouteAdd add{sub.filter, sub.group, self(), client_id_, sub.info};
+  RouteAdd add{sub.filter, sub.group, self(), client_id_, sub.info, sched::Pid{}};
   for (sched::Pid r : ctx_.routers.routers) {
     send<RouteAdd>(r, add);
   }

@@ -55,7 +55,16 @@ struct RouteAdd {
   sched::Pid session;
   std::string client_id;  ///< shared groups: hash strategy input
   SubInfo info;
+  /// Takeover: this session's route on the filter ends as the new one begins,
+  /// in one step, so no publish finds neither (nor both).
+  sched::Pid replaces;
 };
+/// Answered with RouteSynced once the router has handled everything the
+/// sender sent it before: what it routed to the sender is then in its mailbox.
+struct RouteSync {
+  sched::Pid reply_to;
+};
+struct RouteSynced {};
 struct RouteRemove {
   std::string filter;
   std::string group;

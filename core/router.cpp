@@ -26,12 +26,17 @@ void Router::on_message(sched::Message& msg) {
     add(*a);
   } else if (auto* r = msg.as<RouteRemove>()) {
     remove(*r);
+  } else if (auto* s = msg.as<RouteSync>()) {
+    send<RouteSynced>(s->reply_to);
   } else if (auto* rs = msg.as<RedeliverShared>()) {
     redeliver(*rs);
   }
 }
 
 void Router::add(RouteAdd& r) {
+  if (r.replaces) {
+    remove(RouteRemove{r.filter, r.group, r.replaces});
+  }
   if (r.group.empty()) {
     routes_.insert(r.filter, r.session, r.info);
     return;

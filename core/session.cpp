@@ -131,6 +131,8 @@ void Session::on_message(sched::Message& msg) {
       rare_->blockers.clear();
       on_throttle(sched::Pid{}, false);
     }
+  } else if (msg.is<RouteSynced>()) {
+    on_route_synced();
   } else if (auto* t = msg.as<Takeover>()) {
     handle_takeover(*t);
   } else if (auto* h = msg.as<Handover>()) {

@@ -73,6 +73,7 @@ class Session : public sched::Process {
     awaiting_handover,  ///< CONNECT taken, waiting for the previous session's state
     connected,
     offline,            ///< persistent session without a connection
+    forwarding,         ///< taken over: passes what routers still send us to the new session
   };
 
   // ---- connection (session.cpp) ----
@@ -115,6 +116,7 @@ class Session : public sched::Process {
   void handle_unsubscribe(mqtt::Unsubscribe& unsub);
   void handle_disconnect(const mqtt::Disconnect& disconnect);  // handle_disconnect.cpp
   void handle_takeover(const struct Takeover& takeover);
+  void on_route_synced();
   /// Takes over a previous session's state (or none) and completes CONNECT.
   void adopt(SessionState state, bool present);
 
@@ -210,6 +212,8 @@ class Session : public sched::Process {
     std::uint32_t throttle_generation = 0;
     std::unique_ptr<EnhancedAuth> auth;    ///< during an enhanced authentication exchange only
     std::optional<RateLimiter> rate;       ///< from the first PUBLISH when a rate limit is set
+    sched::Pid forward_to;                 ///< forwarding: the session that took us over
+    std::size_t syncs_pending = 0;         ///< forwarding: routers yet to answer RouteSync
   };
   Rare& rare();
   /// A subscriber asked us to pause reading.
