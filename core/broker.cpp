@@ -38,6 +38,7 @@ Limits limits_from(const Config& c) {
   l.subscription_identifiers_available = c.subscription_identifiers_available;
   l.max_connections = c.max_connections;
   l.server_reference = c.server_reference;
+  l.response_information = c.response_information;
   l.connect_timeout_ms = static_cast<std::uint32_t>(c.connect_timeout_ms);
   return l;
 }

@@ -42,6 +42,7 @@ struct Limits {
   bool subscription_identifiers_available = true;
   std::int64_t max_connections = -1;               ///< -1: unlimited
   std::string server_reference;                    ///< v5: sent with 0x9C/0x9D when set
+  std::string response_information;                ///< v5: for clients that request it; %c: client id
   std::uint32_t connect_timeout_ms = 10000;        ///< CONNECT must arrive within this
   RateLimits publish_rate;                         ///< per client; 0: unlimited
 };

@@ -390,6 +390,10 @@ std::span<const KeySpec<Config>> config_table() {
                    }}},
       {"server_reference", "\"\"", "", "v5: another server for clients to use, sent in CONNACK/DISCONNECT; empty: none.",
        string(&C::server_reference)},
+      {"response_information", "\"\"", "",
+       "v5: Response Information for clients that request it (CONNECT Request Response Information = 1), "
+       "the base of their response topics; %c becomes the client id. Empty: none sent.",
+       string(&C::response_information)},
       {"schedulers", "0", "", "Scheduler threads; 0: one per CPU core.", integer(&C::schedulers, 0, 1024)},
       {"reduction_budget", "2000", "", "Work a process may do before it yields its scheduler.",
        integer(&C::reduction_budget, 1, 1000000)},

@@ -106,6 +106,7 @@ struct Config {
   bool subscription_identifiers_available = false;
   SharedSubscriptionStrategy shared_subscription_strategy = SharedSubscriptionStrategy::round_robin;
   std::string server_reference;  ///< v5 redirection target; empty: none
+  std::string response_information;  ///< v5 CONNACK Response Information (%c: client id); empty: none
 
   // Runtime.
   std::int64_t schedulers = 0;        ///< 0: one per core

@@ -23,6 +23,20 @@ std::string assigned_client_id() {
   }
   return id;
 }
+
+// The configured Response Information with %c replaced by the client id.
+std::string response_information(std::string_view pattern, std::string_view client_id) {
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '%' && i + 1 < pattern.size() && pattern[i + 1] == 'c') {
+      out += client_id;
+      ++i;
+    } else {
+      out += pattern[i];
+    }
+  }
+  return out;
+}
 }  // namespace
 
 void Session::handle_connect(mqtt::Connect& c) {
@@ -32,6 +46,7 @@ void Session::handle_connect(mqtt::Connect& c) {
   if (props.request_problem_information) {
     request_problem_info_ = *props.request_problem_information != 0;
   }
+  request_response_info_ = props.request_response_information.value_or(0) != 0;
   if (c.client_id.empty()) {
     // 3.1.1 3.1.3-8: an empty id needs a clean session; 5.0 3.1.3-6: we assign one.
     if (c.version != mqtt::ProtocolVersion::v5 && !c.clean_start) {
@@ -167,6 +182,10 @@ void Session::finish_connect(bool session_present) {
     }
     if (assigned_id_) {
       p.assigned_client_identifier = client_id_;
+    }
+    if (request_response_info_ && !ctx_.limits.response_information.empty()) {
+      // MQTT 5 3.2.2.3.15: sent only when asked for; what it means is ours to say.
+      p.response_information = response_information(ctx_.limits.response_information, client_id_);
     }
     if (server_keep_alive_) {
       p.server_keep_alive = keepalive_s_;

@@ -184,6 +184,7 @@ class Session : public sched::Process {
   // Channel: what the CONNECT negotiated.
   mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v3_1_1;
   bool request_problem_info_ = true;
+  bool request_response_info_ = false;  ///< v5: the client asked for Response Information
   bool assigned_id_ = false;       ///< we chose the client id (v5: tell the client)
   bool server_keep_alive_ = false; ///< we changed the keep alive (v5: tell the client)
   std::uint16_t client_receive_max_ = 65535;          ///< outgoing QoS 1/2 window (v5)

@@ -1,6 +1,7 @@
 """MQTT 5 capabilities a broker may turn off, announced in CONNACK and
 enforced (retain, wildcard, shared subscriptions, subscription identifiers),
-granted limits (session expiry, message expiry caps) and server redirection."""
+granted limits (session expiry, message expiry caps), server redirection and
+response information."""
 
 import unittest
 
@@ -80,6 +81,22 @@ class Capabilities(unittest.TestCase):
             self.assertEqual(c.connack[1], 0x9C)  # Use another server
             self.assertEqual(c.connack_props.get("ServerReference"), "other.example:1883")
         self.run_with({"server_reference": "other.example:1883"}, body)
+
+    def test_response_information_only_when_requested(self):
+        def body(client):
+            asks = client("asker", connect_props=props(PacketTypes.CONNECT, RequestResponseInformation=1))
+            self.assertEqual(asks.connack_props.get("ResponseInformation"), "reply/asker/")
+            silent = client("silent")
+            self.assertNotIn("ResponseInformation", silent.connack_props)
+            declines = client("declines", connect_props=props(PacketTypes.CONNECT, RequestResponseInformation=0))
+            self.assertNotIn("ResponseInformation", declines.connack_props)
+        self.run_with({"response_information": "reply/%c/"}, body)
+
+    def test_no_response_information_unless_configured(self):
+        def body(client):
+            asks = client("asker", connect_props=props(PacketTypes.CONNECT, RequestResponseInformation=1))
+            self.assertNotIn("ResponseInformation", asks.connack_props)
+        self.run_with({}, body)
 
 
 if __name__ == "__main__":
