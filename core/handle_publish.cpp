@@ -8,6 +8,7 @@
 #include "core/retainer.hpp"
 #include "core/session.hpp"
 #include "mqtt/topic.hpp"
+#include "mqtt/utf8.hpp"
 
 namespace actormq::core {
 
@@ -76,6 +77,12 @@ void Session::handle_publish(mqtt::Publish& p) {
     refused = ReasonCode::not_authorized;
   } else if (!admit_publish(p)) {
     refused = ReasonCode::quota_exceeded;
+  } else if (v5() && p.properties.payload_format_indicator.value_or(0) == 1 &&
+             !mqtt::is_valid_mqtt_utf8(p.payload.view())) {
+    // MQTT 5 3.3.2.3.2: a receiver may check a payload declared UTF-8. QoS 0
+    // has no acknowledgement to carry 0x99: the message is only dropped.
+    ACTORMQ_LOG_DEBUG("client " << client_id_ << ": payload declared UTF-8 is not; dropped");
+    refused = ReasonCode::payload_format_invalid;
   }
   if (refused) {
     acknowledge_refused(p, *refused);
