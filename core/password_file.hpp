@@ -5,14 +5,18 @@
 //   # comment                       blank lines and '#' lines are skipped
 //   alice:$7$101$<salt>$<hash>      PBKDF2-HMAC-SHA512, <iterations> rounds, 64-byte hash
 //   bob:$6$<salt>$<hash>            SHA-512(password || salt) (`mosquitto_passwd -H sha512`)
+//   carol:$6$[rounds=N$]<salt>$<86>  SHA-512-crypt (`openssl passwd -6`, /etc/shadow); not
+//                                   read by mosquitto, accepted here (core/sha512_crypt.hpp)
 //
 // Salt and hash are standard base64 of the raw bytes. Anything else (no ':',
 // empty user, unknown or malformed hash, a user twice) refuses the file with
 // its path and line.
 //
 // check() takes the same time whether or not the user exists: an unknown
-// user is verified against a dummy hash as costly as the costliest real one,
-// and hashes are compared in constant time.
+// user is verified against a dummy hash of the file's most common kind, as
+// costly as its costliest entry, and hashes are compared in constant time.
+// (Users of another kind take another time: keep one kind per file, as
+// mosquitto_passwd does.)
 
 #include <cstdint>
 #include <string>
@@ -28,11 +32,11 @@ enum class PasswordCheck : std::uint8_t { ok, wrong_password, unknown_user };
 
 /// One user's stored hash.
 struct PasswordHash {
-  enum class Kind : std::uint8_t { sha512, pbkdf2_sha512 };
+  enum class Kind : std::uint8_t { sha512, pbkdf2_sha512, sha512_crypt };
   Kind kind = Kind::pbkdf2_sha512;
-  std::uint32_t iterations = 0;  ///< pbkdf2_sha512 only
+  std::uint32_t iterations = 0;  ///< pbkdf2_sha512: iterations; sha512_crypt: rounds (0: default, not written)
   std::vector<std::uint8_t> salt;
-  std::vector<std::uint8_t> hash;
+  std::vector<std::uint8_t> hash;  ///< sha512_crypt: the whole "$6$..." text
 };
 
 /// Immutable once parsed; check() is thread-safe.

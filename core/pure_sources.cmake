@@ -12,6 +12,7 @@ set(ACTORMQ_CORE_PURE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/text_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/crypto.cpp
   ${CMAKE_CURRENT_LIST_DIR}/password_file.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sha512_crypt.cpp
   ${CMAKE_CURRENT_LIST_DIR}/acl.cpp
   ${CMAKE_CURRENT_LIST_DIR}/scram.cpp
 )

@@ -61,3 +61,23 @@ TEST_CASE("password file: a missing file is an error naming it") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error.starts_with("/nonexistent/actormq-pw: cannot read"));
 }
+
+TEST_CASE("password file: SHA-512-crypt lines from openssl passwd -6 and crypt(3)") {
+  // `openssl passwd -6 -salt saltsalt hunter2`, and Python's crypt.crypt('hunter2', '$6$rounds=1000$abc').
+  const std::string dave = "dave:$6$saltsalt$8iYtNHxjWRl.NF6oNZ5tF.iKFlQREaXBLlSmZKP6dy9l5z3vsooWNW0/"
+                           "GZ6Nej73/TFug6pIPSqbJoCT6dfnj.";
+  const std::string erin = "erin:$6$rounds=1000$abc$43wqGC46ojRcbFJpCMurxe7e3BZz6xuIinQNZWMBi.jDzL1uasHGHU1uUSu"
+                           "YmL/Lc3177/SROIa1T8hsSvPoP/";
+  auto r = PasswordFile::parse(dave + "\n" + erin + "\n" + bob + "\n", "pw");
+  REQUIRE_MESSAGE(r.ok(), r.error);
+  CHECK(r.value->check("dave", "hunter2") == PasswordCheck::ok);
+  CHECK(r.value->check("dave", "hunter3") == PasswordCheck::wrong_password);
+  CHECK(r.value->check("erin", "hunter2") == PasswordCheck::ok);
+  CHECK(r.value->check("erin", "") == PasswordCheck::wrong_password);
+  CHECK(r.value->check("bob", "hunter2") == PasswordCheck::ok);  // mosquitto's own $6$ beside them
+  CHECK(r.value->check("zed", "hunter2") == PasswordCheck::unknown_user);
+  CHECK(parse_error("u:$6$rounds=999$abc$" + std::string(86, 'a') + "\n").starts_with("pw:1: user \"u\": bad rounds"));
+  CHECK(parse_error("u:$6$rounds=01000$abc$" + std::string(86, 'a') + "\n").starts_with("pw:1: user \"u\": bad rounds"));
+  CHECK(parse_error("u:$6$saltsaltsaltsaltX$" + std::string(86, 'a') + "\n") ==
+        "pw:1: user \"u\": bad SHA-512-crypt salt");
+}

@@ -5,6 +5,7 @@ and line), and SIGHUP reload without dropping connections."""
 
 import json
 import signal
+import subprocess
 import time
 import unittest
 
@@ -45,6 +46,10 @@ class Passwords(unittest.TestCase):
         cls.files.passwd("pw6", [("bob", "hunter2")], hash_kind="sha512")
         with open(cls.pw, "a") as f, open(cls.files.path("pw6")) as six:
             f.write(six.read())
+            # SHA-512-crypt, as `openssl passwd -6` (or /etc/shadow) writes it.
+            crypt = subprocess.run(["openssl", "passwd", "-6", "letmein"], capture_output=True, text=True,
+                                   check=True).stdout.strip()
+            f.write("dave:" + crypt + "\n")
         with open(cls.pw) as f:
             cls.lines = f.read().splitlines()
         cls.broker = Broker({"password_file": cls.pw, "allow_anonymous": False, "sys_interval": 1})
@@ -56,20 +61,23 @@ class Passwords(unittest.TestCase):
 
     def test_file_has_both_hash_kinds(self):
         kinds = sorted(l.split(":", 1)[1][:3] for l in self.lines)
-        self.assertEqual(kinds, ["$6$", "$7$", "$7$"])
+        self.assertEqual(kinds, ["$6$", "$6$", "$7$", "$7$"])
 
     def test_pub_sub_with_users_v311_and_v5(self):
         for version in ("311", "5"):
-            s = Sub(self.broker.port, "t/" + version, "-u", "alice", "-P", "secret", count=2, version=version)
+            s = Sub(self.broker.port, "t/" + version, "-u", "alice", "-P", "secret", count=3, version=version)
             pub(self.broker.port, "t/" + version, "from-bob", "-u", "bob", "-P", "hunter2", version=version)
             pub(self.broker.port, "t/" + version, "from-carol", "-u", "carol", "-P", "pa ss:word", version=version)
-            self.assertEqual(s.lines(), ["t/%s from-bob" % version, "t/%s from-carol" % version])
+            pub(self.broker.port, "t/" + version, "from-dave", "-u", "dave", "-P", "letmein", version=version)
+            self.assertEqual(s.lines(), ["t/%s from-bob" % version, "t/%s from-carol" % version,
+                                         "t/%s from-dave" % version])
 
     def test_wrong_password_and_unknown_user(self):
         port = self.broker.port
         # 3.1.1: return code 4 (bad user name or password); 5.0: 0x86.
         self.assertEqual(connack_code(port, "alice", "wrong", 4), 4)
         self.assertEqual(connack_code(port, "bob", "hunter", 4), 4)
+        self.assertEqual(connack_code(port, "dave", "letmeout", 5), 0x86)
         self.assertEqual(connack_code(port, "nobody", "secret", 4), 4)
         self.assertEqual(connack_code(port, "alice", None, 4), 4)
         self.assertEqual(connack_code(port, "alice", "wrong", 5), 0x86)

@@ -8,6 +8,8 @@ import base64
 import hashlib
 import hmac
 import os
+import signal
+import time
 import unittest
 
 from auth_util import Files, auth_packet, parse_props, prop_bin, prop_str, scram_line
@@ -160,6 +162,30 @@ class Scram(unittest.TestCase):
         c.send(auth_packet(0x18, "SCRAM-SHA-1", sc.client_final(server_first)))
         self.assertEqual(c.recv_packet()[1][1], 0x82)
         c.close()
+
+    def test_sighup_reloads_scram_users(self):
+        path = self.files.write("scram2", scram_line("alice", "one") + "\n")
+        with Broker({"scram_file": path}) as b:
+            def attempt(user, password):
+                c = RawClient(b.port)
+                sc = ScramClient(user, password)
+                c.send(connect_scram(sc.client_first()))
+                pk = c.recv_packet()
+                self.assertEqual(pk[0], 0xF0)
+                props, _ = parse_props(pk[1], 1)
+                c.send(auth_packet(0x18, METHOD, sc.client_final(props[0x16].decode())))
+                code = c.recv_packet()[1][1]
+                c.close()
+                return code
+            self.assertEqual(attempt("alice", "one"), 0)
+            self.assertEqual(attempt("bob", "two"), 0x87)
+            self.files.write("scram2", scram_line("alice", "one") + "\n" + scram_line("bob", "two") + "\n")
+            b.proc.send_signal(signal.SIGHUP)
+            deadline = time.time() + 5
+            while "reloaded" not in b.output() and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(attempt("bob", "two"), 0)
+            self.assertEqual(attempt("alice", "one"), 0)
 
     def test_without_scram_file_the_method_is_unknown(self):
         with Broker({}) as b:
