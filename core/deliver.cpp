@@ -55,10 +55,12 @@ void Session::handle_deliver(Deliver& d) {
     ctx_.metrics.add(Counter::publish_dropped);
     return;
   }
-  if (!acl_allows(d.msg->topic, AclAccess::read)) {
+  if (state_ == State::connected && !acl_allows(d.msg->topic, AclAccess::read)) {
     // Read access is checked per message, as mosquitto does at delivery: a
     // granted filter (say "#") still carries only what the client may read,
-    // under the rules in force now (reloads included).
+    // under the rules in force now (reloads included). An offline session
+    // may not know its user (restored from the store): what it queues is
+    // checked when it is sent (drain_queue), by the connection's rules.
     ctx_.metrics.add(Counter::acl_denied);
     return;
   }
@@ -178,6 +180,11 @@ void Session::drain_queue() {
     unstore_queued(next, unstore);
     if (expired(*next.msg, next.msg->received_ms == 0 ? 0 : wall_ms())) {
       ctx_.metrics.add(Counter::publish_dropped);
+      store_inflight(0, Inflight{}, std::move(unstore));
+      continue;
+    }
+    if (!acl_allows(next.msg->topic, AclAccess::read)) {
+      ctx_.metrics.add(Counter::acl_denied);
       store_inflight(0, Inflight{}, std::move(unstore));
       continue;
     }

@@ -138,6 +138,17 @@ class Acl(unittest.TestCase):
         pub(self.port, "a/ok2", "second", "-u", "alice", "-P", "a")
         self.assertEqual(s.lines(), ["a/ok first", "a/ok2 second"])
 
+    def test_offline_queue_is_checked_when_sent(self):
+        # A persistent session queues while its client is away; what it may
+        # not read is dropped when the queue is sent.
+        r = run(["mosquitto_sub", "-p", str(self.port), "-u", "bob", "-P", "b", "-i", "bob-q", "-c", "-q", "1",
+                 "-t", "#", "-W", "1"])
+        self.assertIn(r.returncode, (0, 27))  # 27: -W timed out
+        pub(self.port, "dev/alice/q", "not-for-bob", "-u", "alice", "-P", "a", "-q", "1")
+        pub(self.port, "a/q", "for-bob", "-u", "alice", "-P", "a", "-q", "1")
+        s = Sub(self.port, "#", "-u", "bob", "-P", "b", "-i", "bob-q", "-c", "-q", "1", count=1, timeout=3)
+        self.assertEqual(s.lines(), ["a/q for-bob"])
+
     def test_retained_messages_follow_read_access(self):
         pub(self.port, "a/retained", "kept", "-u", "alice", "-P", "a", "-r")
         pub(self.port, "dev/alice/r", "alice-only", "-u", "alice", "-P", "a", "-r")
