@@ -137,9 +137,14 @@ void Scheduler::run_slice() {
   std::uint64_t runs = 0;
   while (Process* p = pop_local()) {
     run_process(p);
-    // Reading the clock costs more than a short run: look every 16 runs.
-    if ((++runs & 15) == 0 && uv_hrtime() > deadline) {
-      break;
+    // Reading the clock costs more than a short run: look every 16 runs, and
+    // take in what other schedulers woke meanwhile, so a cross-scheduler send
+    // waits for 16 runs at most, not for the slice to end.
+    if ((++runs & 15) == 0) {
+      if (uv_hrtime() > deadline) {
+        break;
+      }
+      drain_remote();
     }
   }
   runs_.fetch_add(runs, std::memory_order_relaxed);
