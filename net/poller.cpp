@@ -37,14 +37,14 @@ Poller& Poller::of(uv_loop_t* loop) {
 
 int Poller::add(int fd, std::uint32_t events, Socket* socket) {
   epoll_event ev{};
-  ev.events = events | EPOLLONESHOT;
+  ev.events = events;
   ev.data.ptr = socket;
   return epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -errno;
 }
 
 int Poller::modify(int fd, std::uint32_t events, Socket* socket) {
   epoll_event ev{};
-  ev.events = events | EPOLLONESHOT;
+  ev.events = events;
   ev.data.ptr = socket;
   return epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0 ? 0 : -errno;
 }

@@ -3,9 +3,10 @@
 //
 // Sockets register here instead of each holding a uv_poll_t (160 bytes) and
 // a slot in libuv's per-fd watcher table: an idle connection then costs the
-// loop nothing but the kernel's epoll entry. Registrations are one-shot
-// (EPOLLONESHOT), the readiness model Socket promises its owner: an event
-// disarms the fd until the owner asks again.
+// loop nothing but the kernel's epoll entry. Registrations are
+// level-triggered: a socket whose owner keeps asking for the same events
+// costs no epoll_ctl per wake-up (Socket drops an interest only when it
+// fires with nobody waiting for it).
 
 #include <sys/epoll.h>
 #include <uv.h>
@@ -29,9 +30,9 @@ class Poller : public sched::Scheduler::Service {
   /// The poller of the scheduler that owns `loop`, made on first use.
   static Poller& of(uv_loop_t* loop);
 
-  /// Watches `fd` for `events` (EPOLLIN/EPOLLOUT), once. Returns 0 or -errno.
+  /// Watches `fd` for `events` (EPOLLIN/EPOLLOUT). Returns 0 or -errno.
   int add(int fd, std::uint32_t events, Socket* socket);
-  /// Re-arms `fd` for `events` (0: disarmed, but still registered).
+  /// Changes what `fd` is watched for (non-zero `events`).
   int modify(int fd, std::uint32_t events, Socket* socket);
   /// Stops watching `fd` (before it is closed).
   void remove(int fd);

@@ -26,13 +26,8 @@ Socket::Socket(int fd, sched::Pid owner, sched::Runtime& runtime, Poller& poller
 Socket* Socket::adopt(uv_loop_t* loop, int fd, sched::Pid owner, sched::Runtime& runtime) {
   Poller& poller = Poller::of(loop);
   auto* s = new Socket(fd, owner, runtime, poller);
-  s->wanted_ = s->armed_ = read_bit;
-  if (int rc = poller.add(fd, epoll_events(read_bit), s); rc != 0) {
-    // Not watchable (e.g. ENOMEM): report it as readable, so the owner's
-    // read() finds the fault and closes the connection.
-    s->wanted_ = s->armed_ = 0;
-    runtime.send<SocketReady>(owner, SocketReady{true, false});
-  }
+  s->wanted_ = read_bit;
+  s->watch(read_bit);
   return s;
 }
 
@@ -87,35 +82,60 @@ void Socket::want_write(bool on) {
   rearm();
 }
 
+// Interest is added at once and dropped lazily: asking again for what is
+// still watched (the common case: read, then want_read) costs no syscall.
 void Socket::rearm() {
-  if (wanted_ == armed_) {
+  if ((wanted_ & ~armed_) != 0) {
+    watch(armed_ | wanted_);
+  }
+}
+
+void Socket::watch(std::uint8_t bits) {
+  if (bits == armed_) {
     return;
   }
-  armed_ = wanted_;
-  if (poller_.modify(fd_, epoll_events(wanted_), this) != 0) {
-    armed_ = 0;
-    runtime_.send<SocketReady>(owner_, SocketReady{true, false});  // read() will see why
+  int rc = 0;
+  if (bits == 0) {
+    poller_.remove(fd_);  // level-triggered: a hang-up would fire even with no events
+  } else if (armed_ == 0) {
+    rc = poller_.add(fd_, epoll_events(bits), this);
+  } else {
+    rc = poller_.modify(fd_, epoll_events(bits), this);
+  }
+  armed_ = rc == 0 ? bits : 0;
+  if (rc != 0) {
+    // Not watchable (e.g. ENOMEM): report it as readable, so the owner's
+    // read() finds the fault and closes the connection.
+    wanted_ = 0;
+    runtime_.send<SocketReady>(owner_, SocketReady{true, false});
   }
 }
 
 void Socket::on_events(std::uint32_t events) {
-  // An error or hang-up is reported as what the owner waits for: its read()
+  // An error or hang-up is reported as what is watched: the owner's read()
   // or writev() then sees it.
   bool fault = (events & (EPOLLERR | EPOLLHUP)) != 0;
-  bool readable = (wanted_ & read_bit) != 0 && (fault || (events & (EPOLLIN | EPOLLRDHUP)) != 0);
-  bool writable = (wanted_ & write_bit) != 0 && (fault || (events & EPOLLOUT) != 0);
-  // One notification per arming: the owner re-arms after it has done the I/O.
-  armed_ = 0;  // EPOLLONESHOT disarmed the whole registration
-  wanted_ &= ~((readable ? read_bit : 0) | (writable ? write_bit : 0));
-  rearm();
-  if (readable || writable) {
-    runtime_.send<SocketReady>(owner_, SocketReady{readable, writable});
+  std::uint8_t fired = static_cast<std::uint8_t>(
+      ((fault || (events & (EPOLLIN | EPOLLRDHUP)) != 0) ? read_bit : 0) |
+      ((fault || (events & EPOLLOUT) != 0) ? write_bit : 0));
+  fired &= armed_;
+  // One notification per want_*: the owner asks again after it has done the I/O.
+  std::uint8_t notify = fired & wanted_;
+  wanted_ &= ~notify;
+  // What fires with nobody waiting would fire at every poll: stop watching it.
+  if (std::uint8_t idle = fired & ~notify; idle != 0) {
+    watch(armed_ & ~idle);
+  }
+  if (notify != 0) {
+    runtime_.send<SocketReady>(owner_, SocketReady{(notify & read_bit) != 0, (notify & write_bit) != 0});
   }
 }
 
 void Socket::close() {
   ::shutdown(fd_, SHUT_WR);  // what was written (e.g. a DISCONNECT) goes before the FIN
-  poller_.remove(fd_);
+  if (armed_ != 0) {
+    poller_.remove(fd_);
+  }
   ::close(fd_);
   delete this;
 }

@@ -71,8 +71,11 @@ class Socket final : public Stream {
   sched::Runtime& runtime_;
   sched::Pid owner_;
   int fd_;
-  std::uint8_t wanted_ = 0;  // read_bit | write_bit the owner asked for
-  std::uint8_t armed_ = 0;   // what the epoll registration watches now
+  /// Makes the epoll registration watch `bits` (0: leave the set).
+  void watch(std::uint8_t bits);
+
+  std::uint8_t wanted_ = 0;  // read_bit | write_bit: a SocketReady is owed for these
+  std::uint8_t armed_ = 0;   // what the epoll registration watches now (0: not in the set)
 };
 
 }  // namespace actormq::net
