@@ -82,6 +82,7 @@ std::optional<std::string> Broker::open_store(RetainedIndex<AppMessagePtr>& reta
   restored_ = std::move(c.sessions);
   ctx_->store = writer_.get();
   ctx_->durable_acks = sync;
+  ctx_->ack_sink = std::make_shared<AckSink>(*runtime_);
   return std::nullopt;
 }
 
@@ -239,6 +240,9 @@ void Broker::stop() {
   listeners_.clear();
   if (writer_) {
     writer_->keep_bodies();  // queues are torn down now, not emptied: their bodies stay
+  }
+  if (ctx_ && ctx_->ack_sink) {
+    ctx_->ack_sink->close();  // gates released from now on (by the writer) report to nobody
   }
   runtime_->shutdown(5000);
   runtime_.reset();

@@ -180,7 +180,8 @@ void Session::drain_queue() {
     unstore_queued(next, unstore);
     if (expired(*next.msg, next.msg->received_ms == 0 ? 0 : wall_ms())) {
       ctx_.metrics.add(Counter::publish_dropped);
-      store_inflight(0, Inflight{}, std::move(unstore));
+      Inflight none;
+      store_inflight(0, none, std::move(unstore));
       continue;
     }
     if (!acl_allows(next.msg->topic, AclAccess::read)) {
@@ -190,7 +191,8 @@ void Session::drain_queue() {
     }
     if (next.qos == QoS::at_most_once) {
       send_publish(next, 0, false);
-      store_inflight(0, Inflight{}, std::move(unstore));
+      Inflight none;
+      store_inflight(0, none, std::move(unstore));
       continue;
     }
     std::uint16_t id = next_packet_id();
@@ -200,7 +202,8 @@ void Session::drain_queue() {
       // between the two resends the message rather than losing it.
       store_inflight(id, it->second, std::move(unstore));
     } else {
-      store_inflight(0, Inflight{}, std::move(unstore));
+      Inflight none;
+      store_inflight(0, none, std::move(unstore));
     }
   }
   if (throttling() && q.size() <= high_watermark(ctx_.limits.max_queued) / 4) {

@@ -105,22 +105,27 @@ void Session::handle_publish(mqtt::Publish& p) {
   msg->publisher_pid = self();
   msg->received_ms = msg->properties.message_expiry_interval ? wall_ms() : 0;
   msg->body.attach(ctx_.store);
-  route(std::move(msg));
 
+  // Durability sync: the acknowledgement waits for every write of this
+  // message (retained, queues, in-flight entries) to be on disk.
   if (p.qos == QoS::at_least_once) {
     mqtt::Puback ack;
     ack.packet_id = p.packet_id;
-    send_packet(ack);
+    route(std::move(msg), gate_ack(ack));
   } else if (p.qos == QoS::exactly_once) {
     session_.awaiting_rel.push_back(p.packet_id);
+    mqtt::Pubrec rec;
+    rec.packet_id = p.packet_id;
+    std::shared_ptr<void> gate = gate_ack(rec);
     if (stored_) {
       // A restarted broker must still recognise a resent PUBLISH as one it routed (4.3.3).
       store({persist::Op::put(persist::Db::inflight, persist::session_key(client_id_, awaiting_rel_key(p.packet_id)),
-                              {})});
+                              {})},
+            gate);
     }
-    mqtt::Pubrec rec;
-    rec.packet_id = p.packet_id;
-    send_packet(rec);
+    route(std::move(msg), std::move(gate));
+  } else {
+    route(std::move(msg));
   }
 }
 
@@ -141,12 +146,12 @@ void Session::acknowledge_refused(const mqtt::Publish& p, ReasonCode code) {
   }
 }
 
-void Session::route(AppMessagePtr msg) {
+void Session::route(AppMessagePtr msg, std::shared_ptr<void> hold) {
   if (msg->retain) {
-    send<RetainStore>(ctx_.retainer, RetainStore{msg, {}});
+    send<RetainStore>(ctx_.retainer, RetainStore{msg, hold});
   }
   sched::Pid router = ctx_.routers.local();
-  send<RoutePublish>(router, RoutePublish{std::move(msg)});
+  send<RoutePublish>(router, RoutePublish{std::move(msg), std::move(hold)});
 }
 
 }  // namespace actormq::core

@@ -76,9 +76,10 @@ void Session::handle_subscribe(mqtt::Subscribe& s) {
     }
   }
   if (stored_) {
-    store_record(0);
+    store_record(0, gate_ack(std::move(ack)));  // durability sync: answered once on disk
+  } else {
+    send_packet(ack);
   }
-  send_packet(ack);
   for (const auto& [full, sub] : retained_wanted) {
     send<RetainQuery>(ctx_.retainer, RetainQuery{sub->filter, self(), sub->info});
   }
@@ -102,9 +103,10 @@ void Session::handle_unsubscribe(mqtt::Unsubscribe& u) {
     ack.reason_codes.push_back(ReasonCode::success);
   }
   if (stored_) {
-    store_record(0);
+    store_record(0, gate_ack(std::move(ack)));  // durability sync: answered once on disk
+  } else {
+    send_packet(ack);
   }
-  send_packet(ack);
 }
 
 void Session::add_route(const std::string& /*full_filter*/, const Subscription& sub) {

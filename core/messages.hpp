@@ -46,6 +46,8 @@ struct SubInfo {
 /// Route a publish to every matching subscription.
 struct RoutePublish {
   AppMessagePtr msg;
+  /// Durability sync: the publisher's acknowledgement waits for it (core/ack_gate.hpp).
+  std::shared_ptr<void> hold;
 };
 /// Add or replace the route (filter, session). `group` is set for a shared
 /// subscription ($share/group/filter, with `filter` stripped of the prefix).
@@ -85,6 +87,9 @@ struct Deliver {
   std::string shared_group;
   /// Key of its entry in the session's stored queue; 0: not stored.
   std::uint64_t store_seq = 0;
+  /// Durability sync: the publisher's acknowledgement waits until this
+  /// delivery is stored or known not to need it (core/ack_gate.hpp).
+  std::shared_ptr<void> hold;
 };
 
 /// A shared-subscription message that its member could not complete: the

@@ -236,7 +236,7 @@ class Restorer {
       AppMessagePtr msg = body_of(Db::queue, key, *e);
       if (msg) {
         // Keys sort by sequence number: the queue comes back in order.
-        s->state.queue.push_back(Deliver{std::move(msg), e->qos, e->retain, std::move(e->subscription_ids), {}, seq});
+        s->state.queue.push_back(Deliver{std::move(msg), e->qos, e->retain, std::move(e->subscription_ids), {}, seq, {}});
       }
       return true;
     });
@@ -267,7 +267,7 @@ class Restorer {
       }
       s->state.inflight_seq = std::max(s->state.inflight_seq, e->seq);
       s->state.last_packet_id = std::max(s->state.last_packet_id, id);
-      Deliver d{std::move(msg), e->qos, e->retain, std::move(e->subscription_ids), {}, 0};
+      Deliver d{std::move(msg), e->qos, e->retain, std::move(e->subscription_ids), {}, 0, {}};
       s->state.inflight.emplace(id, Inflight{e->seq, std::move(d), e->released});
       return true;
     });

@@ -21,7 +21,7 @@ Router::Router(SharedStrategy strategy) : strategy_(strategy) {}
 
 void Router::on_message(sched::Message& msg) {
   if (auto* p = msg.as<RoutePublish>()) {
-    publish(p->msg);
+    publish(p->msg, p->hold);
   } else if (auto* a = msg.as<RouteAdd>()) {
     add(*a);
   } else if (auto* r = msg.as<RouteRemove>()) {
@@ -109,7 +109,7 @@ std::size_t Router::pick(Group& g, const AppMessage& msg) {
   return g.next++ % g.members.size();
 }
 
-void Router::publish(const AppMessagePtr& msg) {
+void Router::publish(const AppMessagePtr& msg, const std::shared_ptr<void>& hold) {
   scratch_.clear();
   routes_.match(msg->topic, [&](std::string_view, const sched::Pid& pid, const SubInfo& info) {
     // MQTT 5 3.8.3.1: with No Local, a client gets none of its own messages.
@@ -129,10 +129,10 @@ void Router::publish(const AppMessagePtr& msg) {
     });
   }
   consume(static_cast<std::uint32_t>(scratch_.size()));
-  deliver_merged(msg);
+  deliver_merged(msg, hold);
 }
 
-void Router::deliver_merged(const AppMessagePtr& msg) {
+void Router::deliver_merged(const AppMessagePtr& msg, const std::shared_ptr<void>& hold) {
   // Overlapping subscriptions of one session give one delivery (MQTT 3.1.1
   // 3.3.5: at the highest QoS; MQTT 5 3.3.4: with every subscription id).
   if (scratch_.size() > 1) {
@@ -144,6 +144,7 @@ void Router::deliver_merged(const AppMessagePtr& msg) {
     const Target& first = scratch_[i];
     Deliver d;
     d.msg = msg;
+    d.hold = hold;
     d.qos = min_qos(msg->qos, first.info.max_qos);
     d.retain = first.info.retain_as_published && msg->retain;
     if (first.group != nullptr) {

@@ -111,6 +111,8 @@ void Session::on_start() {
 void Session::on_message(sched::Message& msg) {
   if (auto* d = msg.as<Deliver>()) {
     handle_deliver(*d);
+  } else if (auto* a = msg.as<AckReady>()) {
+    on_ack_ready(a->token);
   } else if (auto* ready = msg.as<net::SocketReady>()) {
     on_socket(*ready);
   } else if (auto* rr = msg.as<RateResume>()) {
@@ -425,6 +427,9 @@ void Session::reject(ReasonCode code, std::string_view reason) {
 }
 
 void Session::close_socket() {
+  if (rare_) {
+    rare_->pending_acks.clear();  // unanswered: the client resends them on its next connection
+  }
   if (socket_ != nullptr) {
     flush_output();
   }

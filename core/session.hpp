@@ -145,9 +145,15 @@ class Session : public sched::Process {
   void store_record(std::uint64_t disconnected_ms, std::shared_ptr<void> hold = {});
   /// Erases the record, queue and in-flight entries of this client id.
   void store_reset();
+  /// Durability sync: `ack` goes out once the returned gate and every copy
+  /// of it are released (core/ack_gate.hpp); otherwise sends it now and
+  /// returns null.
+  std::shared_ptr<void> gate_ack(mqtt::Packet ack);
+  void on_ack_ready(std::uint64_t token);
+  /// Takes `d`'s hold into the write, or drops it: a delivery kept in memory holds no gate.
   void store_queued(Deliver& d);
   void unstore_queued(const Deliver& d, std::vector<persist::Op>& ops);
-  void store_inflight(std::uint16_t id, const Inflight& f, std::vector<persist::Op> ops = {});
+  void store_inflight(std::uint16_t id, Inflight& f, std::vector<persist::Op> ops = {});
   void unstore_inflight(std::uint16_t id);
 
   // ---- routes and will ----
@@ -155,7 +161,7 @@ class Session : public sched::Process {
   void remove_route(const std::string& full_filter, const Subscription& sub);
   void remove_all_routes();
   void publish_will();
-  void route(AppMessagePtr msg);
+  void route(AppMessagePtr msg, std::shared_ptr<void> hold = {});
 
   // ---- access control and limits (acl hooks in the handlers) ----
   /// May our client publish to / receive from `topic`? Always true without an ACL.
@@ -203,6 +209,11 @@ class Session : public sched::Process {
 
   /// What few connections need: made on first use, so an idle session pays
   /// one pointer for it (memory per idle connection is a target).
+  struct PendingAck {
+    std::uint64_t token;
+    mqtt::Packet packet;
+    bool ready;
+  };
   struct Rare {
     std::vector<std::uint8_t> held_input;  ///< read while waiting for a handover or the publish rate
     sched::Pid previous;                   ///< the session we wait on for a handover
@@ -215,6 +226,9 @@ class Session : public sched::Process {
     std::optional<RateLimiter> rate;       ///< from the first PUBLISH when a rate limit is set
     sched::Pid forward_to;                 ///< forwarding: the session that took us over
     std::size_t syncs_pending = 0;         ///< forwarding: routers yet to answer RouteSync
+    /// Durability sync: acknowledgements waiting for their commit, in the
+    /// order the packets they answer arrived (MQTT 4.6).
+    std::vector<PendingAck> pending_acks;
   };
   Rare& rare();
   /// A subscriber asked us to pause reading.

@@ -2,6 +2,10 @@
 // subscriptions, will), its queue and its in-flight messages, kept in step
 // with the in-memory state so that a restart (even after kill -9) brings the
 // session back. A session that is not persistent writes nothing.
+#include <algorithm>
+#include <atomic>
+
+#include "core/ack_gate.hpp"
 #include "core/persistence.hpp"
 #include "core/retainer.hpp"
 #include "core/session.hpp"
@@ -52,7 +56,40 @@ void Session::store_reset() {
   stored_ = false;
 }
 
+namespace {
+std::atomic<std::uint64_t> next_ack_token{1};
+}  // namespace
+
+std::shared_ptr<void> Session::gate_ack(mqtt::Packet ack) {
+  if (!ctx_.durable_acks || ctx_.ack_sink == nullptr) {
+    send_packet(ack);
+    return nullptr;
+  }
+  std::uint64_t token = next_ack_token.fetch_add(1, std::memory_order_relaxed);
+  rare().pending_acks.push_back(PendingAck{token, std::move(ack), false});
+  return std::make_shared<AckGate>(ctx_.ack_sink, self(), token);
+}
+
+void Session::on_ack_ready(std::uint64_t token) {
+  if (!rare_) {
+    return;
+  }
+  auto& pending = rare_->pending_acks;
+  auto it = std::find_if(pending.begin(), pending.end(), [&](const PendingAck& p) { return p.token == token; });
+  if (it == pending.end()) {
+    return;  // its connection is gone: the client resends what it has no answer for
+  }
+  it->ready = true;
+  auto done = pending.begin();
+  while (done != pending.end() && done->ready) {
+    send_packet(done->packet);
+    ++done;
+  }
+  pending.erase(pending.begin(), done);
+}
+
 void Session::store_queued(Deliver& d) {
+  std::shared_ptr<void> hold = std::move(d.hold);
   if (!stored_) {
     return;
   }
@@ -66,7 +103,7 @@ void Session::store_queued(Deliver& d) {
   if (!d.shared_group.empty()) {
     return;
   }
-  store(store_delivery_ops(Db::queue, persist::session_key(client_id_, d.store_seq), d, 0, false));
+  store(store_delivery_ops(Db::queue, persist::session_key(client_id_, d.store_seq), d, 0, false), std::move(hold));
 }
 
 void Session::unstore_queued(const Deliver& d, std::vector<Op>& ops) {
@@ -75,14 +112,15 @@ void Session::unstore_queued(const Deliver& d, std::vector<Op>& ops) {
   }
 }
 
-void Session::store_inflight(std::uint16_t id, const Inflight& f, std::vector<Op> ops) {
+void Session::store_inflight(std::uint16_t id, Inflight& f, std::vector<Op> ops) {
+  std::shared_ptr<void> hold = std::move(f.delivery.hold);
   if (stored_ && f.delivery.shared_group.empty() && f.delivery.msg) {
     std::vector<Op> put = store_delivery_ops(Db::inflight, persist::session_key(client_id_, id), f.delivery,
                                              f.seq, f.released);
     ops.insert(ops.begin(), std::make_move_iterator(put.begin()), std::make_move_iterator(put.end()));
   }
   if (!ops.empty()) {
-    store(std::move(ops));
+    store(std::move(ops), std::move(hold));
   }
 }
 

@@ -36,7 +36,7 @@ void SysTopics::publish(const std::string& topic, const std::string& value) {
   msg->retain = true;
   msg->publisher = "$SYS";
   send<RetainStore>(ctx_.retainer, RetainStore{msg, {}});
-  send<RoutePublish>(ctx_.routers.local(), RoutePublish{std::move(msg)});
+  send<RoutePublish>(ctx_.routers.local(), RoutePublish{std::move(msg), {}});
 }
 
 void SysTopics::load(const std::string& name, Counter c, std::size_t slot) {
