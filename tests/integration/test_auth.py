@@ -10,7 +10,8 @@ import time
 import unittest
 
 from auth_util import Files, start_fails
-from harness import Broker, RawClient, Sub, connect_packet, encode_varint, free_port, main, pub, run, utf8_str
+from harness import (Broker, RawClient, Sub, connect_packet, encode_varint, free_port, main, pub, run, utf8_str,
+                     wait_port)
 
 
 def connect_with(user, password, version=4, client_id=b"raw"):
@@ -114,6 +115,8 @@ class ListenerAnonymous(unittest.TestCase):
                                     {"type": "tcp", "bind": "127.0.0.1", "port": open_port,
                                      "allow_anonymous": True, "password_file": ""}]}
             with Broker(config) as b:
+                # The harness waits for the first listener only; the second opens just after it.
+                self.assertTrue(wait_port(open_port))
                 c = RawClient(b.port)
                 self.assertEqual(c.connect(b"anon1"), (0x20, b"\x00\x05"))
                 c.close()
