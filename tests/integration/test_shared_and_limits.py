@@ -34,6 +34,8 @@ class Shared(unittest.TestCase):
             # Stored before anyone subscribes: on subscribe it goes to the plain
             # subscriber only, never to a shared subscription (MQTT 5 4.8.2).
             pub(broker.port, "jobs/r", "retained", "-r")
+            # mosquitto_pub returns once it has sent: wait until the broker holds it.
+            self.assertEqual(Sub(broker.port, "jobs/r", count=1, timeout=3).lines(), ["jobs/r retained"])
             box = []
             members = [member(broker.port, f"m{i}", "$share/g/jobs/#", box) for i in range(3)]
             plain = []
