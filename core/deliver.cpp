@@ -180,19 +180,17 @@ void Session::drain_queue() {
     unstore_queued(next, unstore);
     if (expired(*next.msg, next.msg->received_ms == 0 ? 0 : wall_ms())) {
       ctx_.metrics.add(Counter::publish_dropped);
-      Inflight none;
-      store_inflight(0, none, std::move(unstore));
+      store(std::move(unstore));
       continue;
     }
     if (!acl_allows(next.msg->topic, AclAccess::read)) {
       ctx_.metrics.add(Counter::acl_denied);
-      store_inflight(0, Inflight{}, std::move(unstore));
+      store(std::move(unstore));
       continue;
     }
     if (next.qos == QoS::at_most_once) {
       send_publish(next, 0, false);
-      Inflight none;
-      store_inflight(0, none, std::move(unstore));
+      store(std::move(unstore));
       continue;
     }
     std::uint16_t id = next_packet_id();
@@ -202,8 +200,7 @@ void Session::drain_queue() {
       // between the two resends the message rather than losing it.
       store_inflight(id, it->second, std::move(unstore));
     } else {
-      Inflight none;
-      store_inflight(0, none, std::move(unstore));
+      store(std::move(unstore));
     }
   }
   if (throttling() && q.size() <= high_watermark(ctx_.limits.max_queued) / 4) {

@@ -18,6 +18,9 @@ using persist::Op;
 bool Session::persistent() const { return ctx_.store != nullptr && session_expiry_s_ != 0 && !client_id_.empty(); }
 
 void Session::store(std::vector<Op> ops, std::shared_ptr<void> hold) {
+  if (ops.empty()) {
+    return;  // nothing stored (the hold goes now)
+  }
   ctx_.store->submit(std::move(ops), std::move(hold));
 }
 
