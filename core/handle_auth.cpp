@@ -1,9 +1,9 @@
 // Enhanced authentication (MQTT 5 section 4.12): the AUTH exchange between
-// CONNECT and CONNACK. Built in: SCRAM-SHA-256 (core/scram.hpp) when
-// scram_file is set; any other method gets CONNACK 0x8C.
-// Re-authentication (AUTH 0x19 after CONNACK) is not supported: it ends the
-// connection with DISCONNECT 0x82 (protocol error), like an AUTH that was
-// never asked for.
+// CONNECT and CONNACK, and re-authentication after it (4.12.1: AUTH 0x19,
+// the same exchange, ending with AUTH 0x00; the user must stay the same).
+// Built in: SCRAM-SHA-256 (core/scram.hpp) when scram_file is set; any other
+// method gets CONNACK 0x8C. An AUTH without an exchange to belong to (no
+// method at CONNECT, or out of order) is a protocol error (0x82).
 #include "core/logger.hpp"
 #include "core/session.hpp"
 
@@ -34,6 +34,10 @@ void Session::start_enhanced_auth(mqtt::Connect& c) {
 }
 
 void Session::handle_auth(const mqtt::Auth& a) {
+  if (state_ == State::connected) {
+    handle_reauth(a);
+    return;
+  }
   EnhancedAuth* exchange = auth();
   if (state_ != State::authenticating || exchange == nullptr) {
     ctx_.metrics.add(Counter::malformed);
@@ -55,9 +59,69 @@ void Session::handle_auth(const mqtt::Auth& a) {
   }
   exchange->server_final = std::move(step.data);
   username_ = std::make_unique<std::string>(exchange->scram.username());
+  rare_->enhanced_auth = true;  // re-authentication may follow
   mqtt::Connect connect = std::move(exchange->connect);
   state_ = State::awaiting_connect;  // accept_connect continues as after a plain CONNECT
   accept_connect(connect);
+}
+
+void Session::handle_reauth(const mqtt::Auth& a) {
+  auto protocol_error = [this](std::string_view why) {
+    ctx_.metrics.add(Counter::malformed);
+    reject(ReasonCode::protocol_error, why);
+  };
+  if (!rare_ || !rare_->enhanced_auth) {
+    protocol_error("AUTH without an authentication exchange");
+    return;
+  }
+  if (a.properties.authentication_method != scram_sha256_method) {
+    protocol_error("AUTH must use the CONNECT's authentication method");
+    return;
+  }
+  EnhancedAuth* exchange = auth();
+  if (a.reason_code == ReasonCode::re_authenticate && exchange == nullptr) {
+    auto users = ctx_.security->scram();
+    exchange = (rare_->auth = std::make_unique<EnhancedAuth>()).get();
+    ScramServer::Step step = users ? exchange->scram.start(a.properties.authentication_data.value_or(""), *users)
+                                   : ScramServer::Step{ScramServer::Step::Kind::failure, {}, "no SCRAM users"};
+    if (step.kind != ScramServer::Step::Kind::next) {
+      reauth_failed("SCRAM: " + step.reason);
+      return;
+    }
+    send_auth(ReasonCode::continue_authentication, std::move(step.data));
+    return;
+  }
+  if (a.reason_code != ReasonCode::continue_authentication || exchange == nullptr) {
+    protocol_error("AUTH out of sequence");
+    return;
+  }
+  ScramServer::Step step = exchange->scram.finish(a.properties.authentication_data.value_or(""));
+  if (step.kind != ScramServer::Step::Kind::success) {
+    reauth_failed("SCRAM: " + step.reason);
+    return;
+  }
+  if (!username_ || exchange->scram.username() != *username_) {
+    reauth_failed("re-authentication as another user");
+    return;
+  }
+  rare_->auth.reset();
+  send_auth(ReasonCode::success, std::move(step.data));
+}
+
+void Session::send_auth(ReasonCode code, std::string data) {
+  mqtt::Auth out;
+  out.reason_code = code;
+  out.properties.authentication_method = std::string(scram_sha256_method);
+  out.properties.authentication_data = std::move(data);
+  send_packet(out);
+}
+
+void Session::reauth_failed(std::string_view reason) {
+  // MQTT 5 4.12.1: a failed re-authentication ends the connection (DISCONNECT 0x87).
+  ctx_.metrics.add(Counter::auth_failures);
+  ACTORMQ_LOG_NOTICE("client " << client_id_ << ": re-authentication failed: " << reason);
+  rare_->auth.reset();
+  reject(ReasonCode::not_authorized, reason);
 }
 
 }  // namespace actormq::core

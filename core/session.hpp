@@ -103,6 +103,9 @@ class Session : public sched::Process {
   void finish_connect(bool session_present);
   void start_enhanced_auth(mqtt::Connect& connect);   // handle_auth.cpp
   void handle_auth(const mqtt::Auth& auth);
+  void handle_reauth(const mqtt::Auth& auth);
+  void send_auth(mqtt::ReasonCode code, std::string data);
+  void reauth_failed(std::string_view reason);
   /// A refused CONNECT or AUTH exchange: counted, logged, CONNACK `code`.
   void refuse_auth(mqtt::ReasonCode code, std::string_view reason);
   void handle_publish(mqtt::Publish& publish);        // handle_publish.cpp
@@ -223,6 +226,7 @@ class Session : public sched::Process {
     std::vector<sched::Pid> blockers;      ///< subscribers that asked us to pause reading
     std::uint32_t throttle_generation = 0;
     std::unique_ptr<EnhancedAuth> auth;    ///< during an enhanced authentication exchange only
+    bool enhanced_auth = false;            ///< connected through SCRAM: re-authentication allowed
     std::optional<RateLimiter> rate;       ///< from the first PUBLISH when a rate limit is set
     sched::Pid forward_to;                 ///< forwarding: the session that took us over
     std::size_t syncs_pending = 0;         ///< forwarding: routers yet to answer RouteSync

@@ -55,7 +55,8 @@ class Scram(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.files = Files()
-        scram = cls.files.write("scram", "# SCRAM users\n" + scram_line("alice", "s3cret") + "\n")
+        scram = cls.files.write("scram", "# SCRAM users\n" + scram_line("alice", "s3cret") + "\n" +
+                                scram_line("bob", "b0b") + "\n")
         acl = cls.files.write("acl", "user alice\ntopic readwrite alice/#\n")
         cls.broker = Broker({"scram_file": scram, "acl_file": acl, "allow_anonymous": False})
         cls.port = cls.broker.port
@@ -93,6 +94,51 @@ class Scram(unittest.TestCase):
         c.send(publish_packet("bob/x", "nope", qos=1, packet_id=6, version=5))
         self.assertEqual(c.recv_packet(), (0x40, b"\x00\x06\x87"))
         self.assertEqual(s.lines(), [])
+        c.close()
+
+    def connected(self, user="alice", password="s3cret", client_id=b"scram"):
+        c, sc, server_first = self.start(user, password, client_id)
+        c.send(auth_packet(0x18, METHOD, sc.client_final(server_first)))
+        self.assertEqual(c.recv_packet()[1][1], 0)
+        return c
+
+    def reauth(self, c, user, password):
+        """Re-authentication (MQTT 5 4.12.1); returns the server's last packet."""
+        sc = ScramClient(user, password)
+        c.send(auth_packet(0x19, METHOD, sc.client_first()))
+        pk = c.recv_packet()
+        self.assertEqual(pk[0], 0xF0)
+        self.assertEqual(pk[1][0], 0x18)
+        props, _ = parse_props(pk[1], 1)
+        c.send(auth_packet(0x18, METHOD, sc.client_final(props[0x16].decode())))
+        return c.recv_packet(), sc
+
+    def test_reauthentication(self):
+        c = self.connected(client_id=b"re1")
+        pk, sc = self.reauth(c, "alice", "s3cret")
+        self.assertEqual(pk[0], 0xF0)
+        self.assertEqual(pk[1][0], 0x00)  # AUTH success
+        props, _ = parse_props(pk[1], 1)
+        self.assertEqual(props[0x16].decode(), sc.expected_server_final)
+        # Still connected and working.
+        c.send(publish_packet("alice/re", "x", qos=1, packet_id=9, version=5))
+        self.assertEqual(c.recv_packet(), (0x40, b"\x00\x09"))
+        # A wrong password on re-authentication: DISCONNECT 0x87, closed.
+        pk, _ = self.reauth(c, "alice", "wrong")
+        self.assertEqual(pk[0], 0xE0)
+        self.assertEqual(pk[1][0], 0x87)
+        self.assertTrue(c.recv_all()[1])
+        c.close()
+        # Re-authentication as another (valid) user: refused.
+        c = self.connected(client_id=b"re3")
+        pk, _ = self.reauth(c, "bob", "b0b")
+        self.assertEqual((pk[0], pk[1][0]), (0xE0, 0x87))
+        c.close()
+        # AUTH 0x18 with no re-authentication started: protocol error.
+        c = self.connected(client_id=b"re2")
+        c.send(auth_packet(0x18, METHOD, "c=biws,r=x,p=AAAA"))
+        pk = c.recv_packet()
+        self.assertEqual((pk[0], pk[1][0]), (0xE0, 0x82))
         c.close()
 
     def test_bad_proof_and_unknown_user_are_not_authorized(self):
