@@ -106,6 +106,8 @@ class Acl(unittest.TestCase):
         c.close()
         c = self.raw("alice", "a", version=5, client_id=b"raw5")
         self.assertEqual(self.suback_codes(c, ["a/#", "a/secret", "other/#", "$SYS/#"], 5), [1, 0x87, 0x87, 0x87])
+        # Shared subscriptions are checked on the filter after "$share/{group}/".
+        self.assertEqual(self.suback_codes(c, ["$share/g/a/#", "$share/g/other/#"], 5), [1, 0x87])
         c.close()
         r = run(["mosquitto_sub", "-p", str(self.port), "-t", "other/x", "-u", "bob", "-P", "b", "-W", "2"])
         self.assertIn("denied", r.stderr + r.stdout)

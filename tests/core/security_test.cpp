@@ -1,0 +1,103 @@
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+#include "core/config.hpp"
+#include "core/security.hpp"
+
+using namespace actormq::core;
+
+namespace {
+
+// A file in /tmp removed at the end of the test.
+struct TempFile {
+  std::string path;
+  explicit TempFile(const std::string& text) {
+    char name[] = "/tmp/actormq-security-XXXXXX";
+    int fd = mkstemp(name);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    path = name;
+    write(text);
+  }
+  ~TempFile() { std::remove(path.c_str()); }
+  void write(const std::string& text) const { std::ofstream(path, std::ios::trunc) << text; }
+};
+
+// Written by mosquitto_passwd -b (password "secret").
+const char* const alice = "alice:$7$101$9UNj0GiYB9R0ARXt$p1dAb6bfa3jiw0oeYdQMJ89+gUTAtMukSAs/"
+                          "H2oqh7SgzH/y70ZDZIWPbJArvLTXBDwtUayB5zeYdRnSbisC+w==\n";
+
+Config two_listeners(const std::string& pw, const std::string& acl) {
+  Config c;
+  c.allow_anonymous = false;
+  c.password_file = pw;
+  c.acl_file = acl;
+  ListenerConfig open(ListenerType::tcp);
+  open.port = 1884;
+  open.allow_anonymous = true;
+  open.password_file = "";
+  c.listeners.push_back(open);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("security: per-listener rules from the configuration") {
+  TempFile pw(alice);
+  TempFile acl("topic read public/#\n");
+  auto loaded = Security::load(two_listeners(pw.path, acl.path));
+  REQUIRE_MESSAGE(loaded.ok(), loaded.error);
+  Security& s = **loaded.value;
+  CHECK_FALSE(s.listener(0).allow_anonymous);
+  CHECK(s.listener(0).checks_passwords());
+  REQUIRE(s.listener(0).passwords() != nullptr);
+  CHECK(s.listener(0).passwords()->check("alice", "secret") == PasswordCheck::ok);
+  CHECK(s.listener(1).allow_anonymous);
+  CHECK_FALSE(s.listener(1).checks_passwords());
+  CHECK(s.listener(1).passwords() == nullptr);
+  // One ACL file named by both listeners is parsed once and shared.
+  CHECK(s.listener(0).acl() == s.listener(1).acl());
+  CHECK(s.scram() == nullptr);
+}
+
+TEST_CASE("security: a malformed file fails the load with its kind, path and line") {
+  TempFile pw(std::string(alice) + "broken\n");
+  auto loaded = Security::load(two_listeners(pw.path, ""));
+  REQUIRE_FALSE(loaded.ok());
+  CHECK(loaded.error == "password_file " + pw.path + ":2: expected user:hash");
+  TempFile acl("user\n");
+  loaded = Security::load(two_listeners("", acl.path));
+  REQUIRE_FALSE(loaded.ok());
+  CHECK(loaded.error == "acl_file " + acl.path + ":1: user: missing user name");
+}
+
+TEST_CASE("security: reload swaps every file, or none when one is bad") {
+  TempFile pw(alice);
+  TempFile acl("topic read a\n");
+  auto loaded = Security::load(two_listeners(pw.path, acl.path));
+  REQUIRE(loaded.ok());
+  Security& s = **loaded.value;
+  auto old_acl = s.listener(0).acl();
+  AclClient anon{"c", nullptr};
+  CHECK(old_acl->allows(anon, "a", AclAccess::read));
+
+  acl.write("topic read b\n");
+  pw.write("");  // nobody left
+  REQUIRE_FALSE(s.reload().has_value());
+  CHECK(s.listener(0).acl()->allows(anon, "b", AclAccess::read));
+  CHECK_FALSE(s.listener(0).acl()->allows(anon, "a", AclAccess::read));
+  CHECK(s.listener(0).passwords()->check("alice", "secret") == PasswordCheck::unknown_user);
+  CHECK(old_acl->allows(anon, "a", AclAccess::read));  // holders of the old rules keep them intact
+
+  acl.write("topic read c\n");
+  pw.write(std::string(alice) + ":nouser\n");  // bad: nothing may change
+  auto error = s.reload();
+  REQUIRE(error.has_value());
+  CHECK(error->starts_with("password_file " + pw.path + ":2:"));
+  CHECK(s.listener(0).acl()->allows(anon, "b", AclAccess::read));
+  CHECK_FALSE(s.listener(0).acl()->allows(anon, "c", AclAccess::read));
+}
