@@ -172,15 +172,9 @@ std::optional<std::string> Broker::start() {
 
   for (std::size_t li = 0; li < config_.listeners.size(); ++li) {
     const ListenerConfig& lc = config_.listeners[li];
-    if (lc.is_websocket()) {
-      stop();
-      return "listener " + lc.bind + ":" + std::to_string(lc.port) + ": type " +
-             std::string(listener_type_names[static_cast<std::size_t>(lc.type)]) +
-             " is not supported yet";
-    }
     auto port = static_cast<std::uint16_t>(lc.port);
     const std::string type(listener_type_names[static_cast<std::size_t>(lc.type)]);
-    ListenerSetup setup = make_listener_shared(lc);
+    ListenerSetup setup = make_listener_shared(lc, ctx_->limits.max_packet_size);
     if (!setup.shared) {
       stop();
       return "listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type + "): " + setup.error;

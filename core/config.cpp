@@ -1,5 +1,6 @@
 #include "core/config.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -47,6 +48,10 @@ template <class T>
 struct OptStringRule {
   std::optional<std::string> T::*member;
 };
+template <class T>
+struct StringListRule {
+  std::vector<std::string> T::*member;
+};
 // A key with its own parser (the listener array).
 template <class T>
 struct CustomRule {
@@ -56,7 +61,7 @@ struct CustomRule {
 
 template <class T>
 using Rule = std::variant<IntRule<T>, BoolRule<T>, StringRule<T>, EnumRule<T>, OptBoolRule<T>, OptStringRule<T>,
-                          CustomRule<T>>;
+                          StringListRule<T>, CustomRule<T>>;
 
 template <class T>
 struct KeySpec {
@@ -160,6 +165,13 @@ std::optional<std::string> apply_one(const Rule<T>& rule, const Json& v, T& targ
     target.*(r->member) = v.get<std::string>();
     return std::nullopt;
   }
+  if (auto* r = std::get_if<StringListRule<T>>(&rule)) {
+    if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_string(); })) {
+      return "must be an array of strings";
+    }
+    target.*(r->member) = v.get<std::vector<std::string>>();
+    return std::nullopt;
+  }
   return std::nullopt;  // CustomRule is handled by apply_rule
 }
 
@@ -246,6 +258,9 @@ std::string describe_type(const Rule<T>& rule) {
   if (auto* r = std::get_if<EnumRule<T>>(&rule)) {
     return "one of " + names_text(r->names);
   }
+  if (std::holds_alternative<StringListRule<T>>(rule)) {
+    return "array of strings";
+  }
   if (auto* r = std::get_if<CustomRule<T>>(&rule)) {
     return std::string(r->type);
   }
@@ -312,6 +327,14 @@ std::span<const KeySpec<ListenerConfig>> listener_table() {
        OptStringRule<L>{&L::acl_file}},
       {"max_connections", "-1", "", "Open connections allowed on this listener; -1: only the broker-wide limit.",
        integer(&L::max_connections, -1, int32_max)},
+      {"max_connection_rate", "0", "",
+       "New connections accepted per second on this listener (a burst of one second's worth); "
+       "over it, connections are closed at once. 0: no limit.",
+       integer(&L::max_connection_rate, 0, int32_max)},
+      {"allowed_origins", "[]", "",
+       "ws/wss only: browser Origin values accepted in the upgrade (e.g. \"https://app.example\"); "
+       "others get HTTP 403. A request without Origin (not a browser) is accepted. Empty: any origin.",
+       StringListRule<L>{&L::allowed_origins}},
   };
   return table;
 }
@@ -471,6 +494,9 @@ Errors check_listener(const ListenerConfig& l, const std::string& p) {
         errors.push_back(p + key + ": only for tls and wss listeners");
       }
     }
+  }
+  if (!l.is_websocket() && !l.allowed_origins.empty()) {
+    errors.push_back(p + "allowed_origins: only for ws and wss listeners");
   }
   if (l.is_websocket() && (l.path.empty() || l.path.front() != '/')) {
     errors.push_back(p + "path: must start with '/'");

@@ -55,6 +55,8 @@ struct ListenerConfig {
   std::optional<std::string> password_file;  ///< unset: the top-level value
   std::optional<std::string> acl_file;       ///< unset: the top-level value
   std::int64_t max_connections = -1;         ///< -1: only the broker-wide limit
+  std::int64_t max_connection_rate = 0;      ///< new connections accepted per second; 0: no limit
+  std::vector<std::string> allowed_origins;  ///< ws/wss: Origin values accepted; empty: any
 
   [[nodiscard]] bool is_tls() const noexcept { return type == ListenerType::tls || type == ListenerType::wss; }
   [[nodiscard]] bool is_websocket() const noexcept { return type == ListenerType::ws || type == ListenerType::wss; }

@@ -2,16 +2,21 @@
 
 #include <unistd.h>
 
+#include <chrono>
+
 #include "core/logger.hpp"
 #include "core/session.hpp"
 #include "net/tls_context.hpp"
+#include "net/ws_stream.hpp"
 #include "sched/dynamic_supervisor.hpp"
 #include "sched/runtime.hpp"
 
 namespace actormq::core {
 
-ListenerSetup make_listener_shared(const ListenerConfig& config) {
-  auto shared = std::make_shared<ListenerShared>();
+ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size) {
+  auto shared = std::make_shared<ListenerShared>(static_cast<std::uint32_t>(config.max_connection_rate));
+  shared->name = std::string(listener_type_names[static_cast<std::size_t>(config.type)]) + " " + config.bind + ":" +
+                 std::to_string(config.port);
   if (config.is_tls()) {
     net::TlsOptions tls;
     tls.certfile = config.certfile;
@@ -24,6 +29,14 @@ ListenerSetup make_listener_shared(const ListenerConfig& config) {
       return {nullptr, made.error};
     }
     shared->transport = std::move(made.context);
+  }
+  if (config.is_websocket()) {
+    net::WsOptions ws;
+    ws.path = config.path;
+    ws.subprotocols = {"mqtt", "mqttv3.1"};  // MQTT 6.0: 3.1.1 and 5.0, and 3.1's name
+    ws.allowed_origins = config.allowed_origins;
+    ws.max_frame_bytes = max_packet_size;
+    shared->transport = std::make_shared<net::WsTransport>(std::move(ws), std::move(shared->transport));
   }
   return {std::move(shared), {}};
 }
@@ -48,6 +61,19 @@ void Listener::on_start() {
 void Listener::on_message(sched::Message&) {}
 
 void Listener::accept(int fd) {
+  auto now_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::steady_clock::now().time_since_epoch())
+                                               .count());
+  ConnectionRate::Admission admission = shared_->rate.admit(now_ms);
+  if (!admission.admitted) {
+    ::close(fd);
+    if (admission.report > 0) {
+      ACTORMQ_LOG_NOTICE("listener " << shared_->name << ": " << admission.report
+                                     << " connection(s) refused: max_connection_rate "
+                                     << shared_->rate.per_second() << "/s reached");
+    }
+    return;
+  }
   std::int64_t open = ctx_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
   std::int64_t here = shared_->open.fetch_add(1, std::memory_order_relaxed) + 1;
   bool over_broker = ctx_.limits.max_connections >= 0 && open > ctx_.limits.max_connections;
@@ -56,7 +82,7 @@ void Listener::accept(int fd) {
     ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
     shared_->open.fetch_sub(1, std::memory_order_relaxed);
     ::close(fd);
-    ACTORMQ_LOG_NOTICE("connection refused: max_connections reached");
+    ACTORMQ_LOG_NOTICE("listener " << shared_->name << ": connection refused: max_connections reached");
     return;
   }
   // The session runs under this scheduler's session supervisor, here.

@@ -23,7 +23,8 @@ struct ListenerSetup {
   std::shared_ptr<ListenerShared> shared;  ///< nullptr on failure
   std::string error;
 };
-[[nodiscard]] ListenerSetup make_listener_shared(const ListenerConfig& config);
+/// `max_packet_size` also bounds a WebSocket frame.
+[[nodiscard]] ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size);
 
 class Listener : public sched::Process {
  public:

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "core/connection_rate.hpp"
 #include "net/transport.hpp"
 
 namespace actormq::core {
@@ -16,7 +17,11 @@ class ListenerSecurity;
 
 /// Thread-safe: built before the listener opens, then only the counters change.
 struct ListenerShared {
+  explicit ListenerShared(std::uint32_t connection_rate = 0) : rate(connection_rate) {}
+
   std::atomic<std::int64_t> open{0};  ///< connections open on this listener
+  ConnectionRate rate;                ///< max_connection_rate
+  std::string name;                   ///< "tls 127.0.0.1:8883", for logs
   /// Wraps accepted sockets (TLS, WebSocket); nullptr: plain TCP.
   std::shared_ptr<const net::Transport> transport;
   /// Authentication and ACL rules of this listener (owned by the Broker,

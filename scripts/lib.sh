@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Build dependencies, then the peers that tests and benchmarks drive.
 DEPS=(cmake g++ ninja-build pkg-config libuv1-dev libmbedtls-dev nlohmann-json3-dev
-      liblmdb-dev doctest-dev libcli11-dev
+      liblmdb-dev doctest-dev libcli11-dev libwslay-dev
       mosquitto mosquitto-clients python3-paho-mqtt erlang-base procps iproute2 openssl)
 
 ensure_deps() {

@@ -322,7 +322,7 @@ TEST_CASE("config: the key table documents every key and its defaults parse back
   }
   for (const char* key : {"type", "bind", "port", "path", "certfile", "keyfile", "cafile", "require_certificate",
                           "use_identity_as_username", "ciphers", "allow_anonymous", "password_file", "acl_file",
-                          "max_connections"}) {
+                          "max_connections", "max_connection_rate", "allowed_origins"}) {
     CAPTURE(key);
     CHECK(listener_names.count(key) == 1);
   }
@@ -337,4 +337,22 @@ TEST_CASE("config: ciphers belong to tls and wss listeners") {
         std::string::npos);
   CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k", "ciphers": 5})")).find(
             "listeners[0].ciphers:") != std::string::npos);
+}
+
+TEST_CASE("config: allowed_origins is a list of strings for ws and wss; max_connection_rate a count") {
+  ConfigResult ok = parse_config(with_listener(
+      R"({"type": "ws", "allowed_origins": ["https://a.example", "https://b.example"], "max_connection_rate": 50})"));
+  REQUIRE_MESSAGE(ok.ok(), ok.error_text());
+  CHECK(ok.value().listeners[0].allowed_origins == std::vector<std::string>{"https://a.example", "https://b.example"});
+  CHECK(ok.value().listeners[0].max_connection_rate == 50);
+  CHECK(Config().listeners[0].max_connection_rate == 0);
+  CHECK(Config().listeners[0].allowed_origins.empty());
+  CHECK(errors_of(with_listener(R"({"type": "tcp", "allowed_origins": ["x"]})"))
+            .find("listeners[0].allowed_origins: only for ws and wss") != std::string::npos);
+  CHECK(errors_of(with_listener(R"({"type": "ws", "allowed_origins": "https://a.example"})"))
+            .find("listeners[0].allowed_origins: must be an array of strings") != std::string::npos);
+  CHECK(errors_of(with_listener(R"({"type": "ws", "allowed_origins": [1]})"))
+            .find("must be an array of strings") != std::string::npos);
+  CHECK(errors_of(with_listener(R"({"type": "tcp", "max_connection_rate": -1})"))
+            .find("listeners[0].max_connection_rate: must be 0..2147483647") != std::string::npos);
 }
