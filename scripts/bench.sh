@@ -6,6 +6,9 @@
 #   scripts/bench.sh [--quick] [--reps N] [--only SCENARIO] [--brokers "actormq mosquitto"]
 #                    [--build-dir DIR] [--no-write]
 #
+# The TLS figures (handshakes per second, QoS 0 throughput over TLS, ECDSA and
+# RSA) come from scripts/bench_tls.sh, run at the end (alone with --only tls).
+#
 # Every broker run is a fresh process on a free port, so one scenario's backlog or
 # heap growth never leaks into the next figure.
 source "$(dirname "$0")/lib.sh"
@@ -30,6 +33,12 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ -n "$reps" ] || { [ "$quick" -eq 1 ] && reps=1 || reps=3; }
+tls_args=(--reps "$reps" --build-dir "$build_dir")
+[ "$quick" -eq 1 ] && tls_args+=(--quick)
+[ "$write" -eq 1 ] || tls_args+=(--no-write)
+if [ "$only" = tls ]; then
+  exec bash "$ROOT/scripts/bench_tls.sh" "${tls_args[@]}"
+fi
 
 ensure_deps
 # Only the targets needed here: other folders may be mid-change.
@@ -255,4 +264,7 @@ else:
 open(path, 'w').write(text)
 PY
   echo "table written to BENCHMARKS.md ($mode)" >&2
+fi
+if [ -z "$only" ] && [[ " $brokers " == *" actormq "* ]] && [[ " $brokers " == *" mosquitto "* ]]; then
+  bash "$ROOT/scripts/bench_tls.sh" "${tls_args[@]}"
 fi

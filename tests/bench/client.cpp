@@ -126,6 +126,7 @@ void Client::close(CloseReason why) {
         return;
     }
     state_ = State::closed;
+    tls_.reset();
     if (fd_ >= 0) {
         ::close(fd_);  // also removes it from the epoll set
         fd_ = -1;
@@ -172,20 +173,96 @@ void Client::on_events(uint32_t ev) {
             close(CloseReason::connect_failed);
             return;
         }
+        if (tls_enabled()) {
+            tls_ = std::make_unique<TlsConn>(fd_);
+            state_ = State::tls_handshaking;
+            step_handshake();
+            return;
+        }
         state_ = State::mqtt_connecting;
         encode_connect(out_, ConnectOptions{client_id_, keepalive_s_, true, version_});
         queued();
         return;
     }
+    if (state_ == State::tls_handshaking) {
+        step_handshake();
+        return;
+    }
     if ((ev & EPOLLIN) != 0 || (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
         on_readable();
     }
-    if (state_ != State::closed && (ev & EPOLLOUT) != 0 && !out_.empty()) {
+    if (state_ != State::closed && (ev & EPOLLOUT) != 0 && (!out_.empty() || (tls_ && tls_->pending()))) {
         on_writable();
     }
 }
 
+void Client::step_handshake() {
+    switch (tls_->handshake()) {
+        case TlsConn::Step::done:
+            state_ = State::mqtt_connecting;
+            encode_connect(out_, ConnectOptions{client_id_, keepalive_s_, true, version_});
+            queued();
+            return;
+        case TlsConn::Step::wait:
+            return;  // the next edge continues it
+        case TlsConn::Step::failed:
+        case TlsConn::Step::closed:
+            close(CloseReason::connect_failed);
+            return;
+    }
+}
+
+void Client::on_tls_readable() {
+    std::span<uint8_t> buf = loop_.read_buffer();
+    while (state_ != State::closed) {
+        long n = tls_->read(buf.data(), buf.size());
+        if (n == 0) {
+            return;  // drained to EAGAIN
+        }
+        if (n < 0) {
+            close(n == -1 ? CloseReason::peer_closed : CloseReason::protocol_error);
+            return;
+        }
+        uint64_t t = now_ns();
+        ParseError e = parser_.feed(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)),
+                                    [&](const Packet& p) { on_packet(p, t); });
+        if (e != ParseError::none) {
+            close(CloseReason::protocol_error);
+            return;
+        }
+    }
+}
+
+void Client::on_tls_writable() {
+    while (!out_.empty()) {
+        long n = tls_->write(out_.data(), out_.size());
+        if (n > 0) {
+            out_.consume(static_cast<size_t>(n));
+            last_send_ns_ = loop_.now();
+            continue;
+        }
+        if (n == 0 && tls_->last_error() == 0) {
+            return;  // EPOLLOUT will call back
+        }
+        close(CloseReason::peer_closed);
+        return;
+    }
+    if (!tls_->flush()) {
+        if (tls_->last_error() != 0) {
+            close(CloseReason::peer_closed);
+        }
+        return;
+    }
+    if (close_after_flush_) {
+        close(CloseReason::local);
+    }
+}
+
 void Client::on_readable() {
+    if (tls_) {
+        on_tls_readable();
+        return;
+    }
     std::span<uint8_t> buf = loop_.read_buffer();
     while (state_ != State::closed) {
         ssize_t n = ::read(fd_, buf.data(), buf.size());
@@ -218,6 +295,10 @@ void Client::on_readable() {
 }
 
 void Client::on_writable() {
+    if (tls_) {
+        on_tls_writable();
+        return;
+    }
     while (!out_.empty()) {
         ssize_t n = ::write(fd_, out_.data(), out_.size());
         if (n > 0) {
@@ -241,7 +322,7 @@ void Client::on_writable() {
 
 void Client::flush() {
     dirty_ = false;
-    if (state_ == State::closed || state_ == State::tcp_connecting) {
+    if (state_ == State::closed || state_ == State::tcp_connecting || state_ == State::tls_handshaking) {
         return;
     }
     on_writable();

@@ -11,6 +11,7 @@
 
 #include "tests/bench/loop.hpp"
 #include "tests/bench/out_buffer.hpp"
+#include "tests/bench/tls.hpp"
 #include "tests/bench/wire.hpp"
 
 namespace mqttbench {
@@ -38,7 +39,7 @@ protected:
 
 class Client final : public Pollable {
 public:
-    enum class State : uint8_t { idle, tcp_connecting, mqtt_connecting, connected, closed };
+    enum class State : uint8_t { idle, tcp_connecting, tls_handshaking, mqtt_connecting, connected, closed };
 
     Client(Loop& loop, ClientEvents& events, uint32_t index, Version version);
     ~Client();
@@ -81,6 +82,9 @@ public:
 private:
     void on_writable();
     void on_readable();
+    void on_tls_readable();
+    void on_tls_writable();
+    void step_handshake();
     void on_packet(const Packet& p, uint64_t recv_ns);
     void on_publish(const Packet& p, uint64_t recv_ns);
     void on_ack(const Packet& p);
@@ -108,6 +112,7 @@ private:
     std::unique_ptr<uint64_t[]> ids_in_use_;
     OutBuffer out_;
     FrameParser parser_;
+    std::unique_ptr<TlsConn> tls_;  // with --tls only
 };
 
 }  // namespace mqttbench

@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "tests/bench/options.hpp"
+#include "tests/bench/tls.hpp"
 #include "tests/bench/scenarios.hpp"
 
 using namespace mqttbench;
@@ -31,6 +32,10 @@ void add_common(CLI::App* app, CommonOptions& c) {
         ->capture_default_str();
     app->add_option("--client-prefix", c.client_prefix, "client id prefix")->capture_default_str();
     app->add_flag("-q,--quiet", c.quiet, "no progress lines on stderr");
+    app->add_flag("--tls", c.tls, "connect with TLS 1.2 (mbedTLS); without --cafile the broker is not verified");
+    app->add_option("--cafile", c.cafile, "PEM CA certificates to verify the broker with (implies --tls)");
+    app->add_option("--cert", c.cert, "PEM client certificate (with --key)");
+    app->add_option("--key", c.key, "PEM private key of --cert");
 }
 
 void add_traffic(CLI::App* app, TrafficOptions& t, bool pubs, bool subs) {
@@ -81,6 +86,10 @@ int main(int argc, char** argv) {
     RetainedOptions retained;
     uint32_t pair_clients = 100;
     int status = 0;
+    // Before any scenario runs: the TLS options are read by every connection.
+    auto tls = [&] {
+        set_tls_options(TlsOptions{common.tls || !common.cafile.empty(), common.cafile, common.cert, common.key});
+    };
 
     auto* c = app.add_subcommand("conn", "N idle connections: connect rate, failures, broker memory per connection");
     add_common(c, common);
@@ -90,33 +99,33 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 19000))->capture_default_str();
     c->add_option("--workers", conn.workers, "worker processes (0: per --per-worker, at least one per CPU)")
         ->capture_default_str();
-    c->callback([&] { status = run_conn(common, conn); });
+    c->callback([&] { tls(); status = run_conn(common, conn); });
 
     auto* pub = app.add_subcommand("pub", "publishers only");
     add_common(pub, common);
     add_traffic(pub, pub_t, true, false);
-    pub->callback([&] { status = run_pub(common, pub_t); });
+    pub->callback([&] { tls(); status = run_pub(common, pub_t); });
 
     auto* sub = app.add_subcommand("sub", "subscribers only (e.g. for a pub run in another process)");
     add_common(sub, common);
     add_traffic(sub, sub_t, false, true);
-    sub->callback([&] { status = run_sub(common, sub_t); });
+    sub->callback([&] { tls(); status = run_sub(common, sub_t); });
 
     auto* fanin = app.add_subcommand("fanin", "P publishers on their own topics, S wildcard subscribers");
     add_common(fanin, common);
     add_traffic(fanin, fanin_t, true, true);
-    fanin->callback([&] { status = run_fanin(common, fanin_t); });
+    fanin->callback([&] { tls(); status = run_fanin(common, fanin_t); });
 
     auto* fanout = app.add_subcommand("fanout", "P publishers, S subscribers on one topic");
     add_common(fanout, common);
     add_traffic(fanout, fanout_t, true, true);
-    fanout->callback([&] { status = run_fanout(common, fanout_t); });
+    fanout->callback([&] { tls(); status = run_fanout(common, fanout_t); });
 
     auto* pairs = app.add_subcommand("pairs", "N clients, each subscribed to its own topic, publishing to the next");
     add_common(pairs, common);
     pairs->add_option("-n,--clients", pair_clients, "clients")->check(CLI::PositiveNumber)->capture_default_str();
     add_traffic(pairs, pairs_t, true, false);
-    pairs->callback([&] { status = run_pairs(common, pairs_t, pair_clients); });
+    pairs->callback([&] { tls(); status = run_pairs(common, pairs_t, pair_clients); });
 
     auto* ret = app.add_subcommand("retained", "store N retained messages, time a wildcard subscriber receiving them");
     add_common(ret, common);
@@ -129,7 +138,7 @@ int main(int argc, char** argv) {
     ret->add_option("--prefix", retained.prefix, "topic prefix (a per-run level is added)")->capture_default_str();
     ret->add_flag("--keep", retained.keep, "leave the messages on the broker");
     ret->add_option("--timeout", retained.timeout_s, "seconds for each phase")->capture_default_str();
-    ret->callback([&] { status = run_retained(common, retained); });
+    ret->callback([&] { tls(); status = run_retained(common, retained); });
 
     CLI11_PARSE(app, argc, argv);
     return status;

@@ -26,6 +26,10 @@ struct CommonOptions {
     uint64_t max_errors = 0;        // exit non-zero above this many failed or dropped clients
     std::string client_prefix = "mqttbench";
     bool quiet = false;             // no progress lines on stderr
+    bool tls = false;               // speak TLS (mbedTLS client); implied by --cafile
+    std::string cafile;             // verify the broker's certificate against these CAs
+    std::string cert;               // client certificate (PEM)
+    std::string key;                // its key
 
     [[nodiscard]] Version version() const { return protocol == 5 ? Version::v5 : Version::v311; }
 };

@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# TLS side by side: actormq and Debian's mosquitto, each with one TLS listener on
+# the same throwaway certificates (ECDSA P-256, then RSA 2048, made here with
+# openssl), driven by mqttbench's mbedTLS client (TLS 1.2, the broker verified
+# against the throwaway CA). Figures: full TLS handshakes (+ MQTT CONNECT) per
+# second, and QoS 0 fan-in throughput over TLS. Medians over --reps runs, brokers
+# alternating; the table goes into BENCHMARKS.md between marker comments.
+#
+#   scripts/bench_tls.sh [--quick] [--reps N] [--build-dir DIR] [--no-write]
+source "$(dirname "$0")/lib.sh"
+
+quick=0
+reps=""
+build_dir="$ROOT/build"
+write=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --reps) reps="$2"; shift ;;
+    --build-dir) build_dir="$2"; shift ;;
+    --no-write) write=0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--quick] [--reps N] [--build-dir DIR] [--no-write]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -n "$reps" ] || { [ "$quick" -eq 1 ] && reps=1 || reps=3; }
+
+ensure_deps
+if [ ! -f "$build_dir/build.ninja" ]; then
+  cmake -S "$ROOT" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
+fi
+cmake --build "$build_dir" --target mqttbench actormq >&2
+BENCH="$build_dir/tests/bench/mqttbench"
+ACTORMQ="$build_dir/core/actormq"
+MOSQUITTO=/usr/sbin/mosquitto
+
+if [ "$quick" -eq 1 ]; then
+  SCENARIOS=(
+    "handshakes|conn -n 300 --hold 1 --max-pending 64|connects_per_s connack_p99_us failed"
+    "fanin_q0|fanin -P 8 -S 1 -Q 0 -s 64 -d 3|msgs_per_s lost_pct"
+  )
+else
+  SCENARIOS=(
+    "handshakes|conn -n 1000 --hold 1 --max-pending 64|connects_per_s connack_p99_us failed"
+    "fanin_q0|fanin -P 8 -S 1 -Q 0 -s 64 -d 5|msgs_per_s lost_pct"
+  )
+fi
+
+work="$(mktemp -d)"
+broker_pid=""
+cleanup() {
+  [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# make_pki ALGO: CA and server certificate for 127.0.0.1 in $work/ALGO/.
+make_pki() {
+  local d="$work/$1"
+  mkdir -p "$d"
+  (
+    cd "$d"
+    if [ "$1" = ec ]; then
+      openssl ecparam -name prime256v1 -genkey -noout -out ca.key
+      openssl ecparam -name prime256v1 -genkey -noout -out server.key
+    else
+      openssl genrsa -out ca.key 2048
+      openssl genrsa -out server.key 2048
+    fi
+    openssl req -x509 -new -key ca.key -subj "/CN=bench CA" -days 2 -out ca.crt
+    openssl req -new -key server.key -subj "/CN=localhost" -out server.csr
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.crt
+  ) >/dev/null 2>&1
+}
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_broker NAME PORT ALGO
+start_broker() {
+  local name="$1" port="$2" d="$work/$3"
+  case "$name" in
+    mosquitto)
+      cat >"$work/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+certfile $d/server.crt
+keyfile $d/server.key
+tls_version tlsv1.2
+allow_anonymous true
+persistence false
+max_connections -1
+max_queued_messages 100000
+max_inflight_messages 0
+set_tcp_nodelay true
+CONF
+      "$MOSQUITTO" -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
+      ;;
+    actormq)
+      rm -rf "$work/data"
+      cat >"$work/actormq.json" <<CONF
+{"listeners": [{"type": "tls", "bind": "127.0.0.1", "port": $port,
+                "certfile": "$d/server.crt", "keyfile": "$d/server.key"}],
+ "allow_anonymous": true, "durability": "none", "data_dir": "$work/data",
+ "max_queued_messages": 100000, "max_inflight_messages": 65535, "log_level": "warning"}
+CONF
+      "$ACTORMQ" --config "$work/actormq.json" >"$work/broker.log" 2>&1 &
+      ;;
+  esac
+  broker_pid=$!
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$broker_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "$name did not start on port $port:" >&2
+  cat "$work/broker.log" >&2
+  return 1
+}
+
+stop_broker() {
+  if [ -n "$broker_pid" ]; then
+    kill "$broker_pid" 2>/dev/null || true
+    wait "$broker_pid" 2>/dev/null || true
+    broker_pid=""
+  fi
+}
+
+make_pki ec
+make_pki rsa
+# mosquitto drops to its own user before it reads the certificate and key.
+chmod -R a+rX "$work"
+results="$work/results.txt"
+: >"$results"
+started=$(date +%s)
+for rep in $(seq "$reps"); do
+  order=(actormq mosquitto)
+  [ $((rep % 2)) -eq 0 ] && order=(mosquitto actormq)
+  for algo in ec rsa; do
+    for entry in "${SCENARIOS[@]}"; do
+      IFS='|' read -r name args figures <<<"$entry"
+      for broker in "${order[@]}"; do
+        port="$(free_port)"
+        start_broker "$broker" "$port" "$algo" || { stop_broker; continue; }
+        echo "[rep $rep/$reps] $broker $algo $name: mqttbench $args --cafile ca.crt" >&2
+        # shellcheck disable=SC2086
+        line="$(timeout 300 "$BENCH" $args -p "$port" --cafile "$work/$algo/ca.crt" --broker-pid "$broker_pid" -q \
+                | grep '^RESULT ' | tail -1 || true)"
+        stop_broker
+        if [ -z "$line" ]; then
+          echo "  no RESULT line" >&2
+          continue
+        fi
+        echo "  $line" >&2
+        echo "${name}_$algo|$broker|$rep|$line" >>"$results"
+      done
+    done
+  done
+done
+elapsed=$(( $(date +%s) - started ))
+
+machine="$(uname -srm); $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1))"
+mosq_version="$("$MOSQUITTO" -h 2>&1 | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p' | head -1 || true)"
+mode=$([ "$quick" -eq 1 ] && echo quick || echo full)
+scenario_spec="$(printf '%s\n' "${SCENARIOS[@]}")"
+table="$(SCENARIO_SPEC="$scenario_spec" RESULTS="$results" MACHINE="$machine" MOSQ="$mosq_version" \
+  MODE="$mode" REPS="$reps" ELAPSED="$elapsed" /usr/bin/python3 - <<'PY'
+import os, statistics, datetime
+
+spec = [l.split('|') for l in os.environ['SCENARIO_SPEC'].splitlines() if l]
+runs = {}
+for line in open(os.environ['RESULTS']):
+    name, broker, rep, result = line.rstrip('\n').split('|', 3)
+    kv = dict(f.split('=', 1) for f in result.split()[1:] if '=' in f)
+    runs.setdefault((name, broker), []).append(kv)
+
+def median(name, broker, key):
+    vals = [float(kv[key]) for kv in runs.get((name, broker), []) if key in kv]
+    return statistics.median(vals) if vals else None
+
+def fmt(v):
+    if v is None:
+        return 'n/a'
+    return f'{v:,.0f}' if abs(v) >= 1000 else (f'{v:.1f}' if abs(v) >= 10 else f'{v:.3g}')
+
+now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
+out = [f"Mode: **{os.environ['MODE']}**, {os.environ['REPS']} repetition(s), brokers alternating, medians; "
+       f"run {now} in {os.environ['ELAPSED']} s.  ",
+       f"Machine: {os.environ['MACHINE']}.  ",
+       f"mosquitto {os.environ['MOSQ'] or '?'} (Debian, OpenSSL) with `tls_version tlsv1.2` and the bench.sh settings; "
+       "actormq with one `tls` listener; the same certificate and key for both. mqttbench connects with mbedTLS, "
+       "TLS 1.2, verifying the server against the throwaway CA. `handshakes`: full handshakes (no resumption) "
+       "each followed by MQTT CONNECT/CONNACK; `connects_per_s` counts completed CONNACKs. CPU is % of one core: "
+       "broker / load generator (the generator's client-side handshakes cost about as much as the broker's).",
+       '',
+       '| Scenario | Key | Figure | actormq | mosquitto | ratio | CPU % actormq | CPU % mosquitto | Command |',
+       '|---|---|---|---|---|---|---|---|---|']
+for algo, label in (('ec', 'ECDSA P-256'), ('rsa', 'RSA 2048')):
+    for name, args, figures in spec:
+        key = f'{name}_{algo}'
+        for i, fig in enumerate(figures.split()):
+            a, m = median(key, 'actormq', fig), median(key, 'mosquitto', fig)
+            ratio = f'{a / m:.2f}' if a is not None and m not in (None, 0) else 'n/a'
+            def cpu(b):
+                return f"{fmt(median(key, b, 'broker_cpu_pct'))} / {fmt(median(key, b, 'gen_cpu_pct'))}"
+            first = i == 0
+            out.append('| ' + ' | '.join([name if first else '', label if first else '', fig, fmt(a), fmt(m), ratio,
+                                          cpu('actormq') if first else '', cpu('mosquitto') if first else '',
+                                          f'`mqttbench {args} -p PORT --cafile ca.crt --broker-pid PID`' if first else ''])
+                       + ' |')
+print('\n'.join(out))
+PY
+)"
+echo
+echo "$table"
+
+if [ "$write" -eq 1 ]; then
+  BENCH_MD="$ROOT/BENCHMARKS.md" MODE="$mode" TABLE="$table" /usr/bin/python3 - <<'PY'
+import os, re
+path, mode, table = os.environ['BENCH_MD'], os.environ['MODE'], os.environ['TABLE']
+begin, end = f'<!-- bench_tls.sh:{mode}:begin -->', f'<!-- bench_tls.sh:{mode}:end -->'
+text = open(path).read() if os.path.exists(path) else '# Benchmarks\n'
+block = f'{begin}\n{table}\n{end}'
+if begin in text and end in text:
+    text = re.sub(re.escape(begin) + '.*?' + re.escape(end), lambda _: block, text, flags=re.S)
+else:
+    text = text.rstrip('\n') + '\n\n## TLS (scripts/bench_tls.sh)\n\n' + block + '\n'
+open(path, 'w').write(text)
+PY
+  echo "table written to BENCHMARKS.md ($mode)" >&2
+fi
