@@ -39,9 +39,10 @@ Client::~Client() {
 }
 
 bool Client::start(const sockaddr_in& dest, const sockaddr_in* source, std::string client_id,
-                   uint16_t keepalive_s) {
+                   uint16_t keepalive_s, bool clean_start) {
     client_id_ = std::move(client_id);
     keepalive_s_ = keepalive_s;
+    clean_start_ = clean_start;
     connect_started_ns_ = now_ns();
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) {
@@ -180,7 +181,7 @@ void Client::on_events(uint32_t ev) {
             return;
         }
         state_ = State::mqtt_connecting;
-        encode_connect(out_, ConnectOptions{client_id_, keepalive_s_, true, version_});
+        encode_connect(out_, ConnectOptions{client_id_, keepalive_s_, clean_start_, version_});
         queued();
         return;
     }

@@ -49,7 +49,7 @@ public:
     /// Starts a non-blocking connect from source (port 0 when set) to dest; CONNECT
     /// is sent as soon as TCP is up. False (and closed) when the socket cannot start.
     [[nodiscard]] bool start(const sockaddr_in& dest, const sockaddr_in* source, std::string client_id,
-                             uint16_t keepalive_s);
+                             uint16_t keepalive_s, bool clean_start = true);
 
     void subscribe(std::string_view filter, uint8_t qos);
     /// Queues a PUBLISH whose payload begins with stamp; returns its packet id (0 at QoS 0).
@@ -103,6 +103,7 @@ private:
     bool close_after_flush_ = false;
     std::string client_id_;
     uint16_t keepalive_s_ = 60;
+    bool clean_start_ = true;
     uint16_t receive_maximum_ = 0;
     uint16_t next_id_ = 0;
     uint32_t inflight_ = 0;

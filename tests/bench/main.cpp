@@ -36,6 +36,8 @@ void add_common(CLI::App* app, CommonOptions& c) {
     app->add_option("--cafile", c.cafile, "PEM CA certificates to verify the broker with (implies --tls)");
     app->add_option("--cert", c.cert, "PEM client certificate (with --key)");
     app->add_option("--key", c.key, "PEM private key of --cert");
+    app->add_flag("--persistent", c.persistent,
+                  "traffic scenarios: connect with clean session 0 (3.1.1; persistent sessions)");
 }
 
 void add_traffic(CLI::App* app, TrafficOptions& t, bool pubs, bool subs) {

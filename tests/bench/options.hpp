@@ -25,6 +25,7 @@ struct CommonOptions {
     double setup_timeout_s = 60;    // connect and subscribe phase bound
     uint64_t max_errors = 0;        // exit non-zero above this many failed or dropped clients
     std::string client_prefix = "mqttbench";
+    bool persistent = false;        // CONNECT with clean session/start 0 (traffic scenarios)
     bool quiet = false;             // no progress lines on stderr
     bool tls = false;               // speak TLS (mbedTLS client); implied by --cafile
     std::string cafile;             // verify the broker's certificate against these CAs

@@ -143,7 +143,8 @@ bool Traffic::setup() {
     auto start_one = [&](uint64_t i) {
         sockaddr_in src = source_address(i, common_.sources);
         bool ok = clients_[i]->start(*dest, common_.sources > 1 ? &src : nullptr,
-                                     client_id(common_.client_prefix, i), common_.keepalive_s);
+                                     client_id(common_.client_prefix, i), common_.keepalive_s,
+                                     !common_.persistent);
         (void)ok;  // a failed start reports through on_closed
     };
     while (connected_ + connect_failed_ < clients_.size() || subacks_pending_ > 0) {
