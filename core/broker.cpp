@@ -89,7 +89,7 @@ std::optional<std::string> Broker::open_store(RetainedIndex<AppMessagePtr>& reta
 void Broker::spawn_restored_sessions() {
   // The username is not stored: a restored will is checked against the first
   // listener's ACL as an anonymous client's would be, never let through.
-  const ListenerSecurity* rules = config_.listeners.empty() ? nullptr : &security_->listener(0);
+  const std::uint16_t rules = 0;  // the first listener's
   std::size_t i = 0;
   for (RestoredSession& r : restored_) {
     sched::SpawnOptions o;
@@ -180,7 +180,7 @@ std::optional<std::string> Broker::start() {
       return "listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type + "): " + setup.error;
     }
     std::shared_ptr<ListenerShared> shared = std::move(setup.shared);
-    shared->security = &security_->listener(li);
+    shared->security_index = static_cast<std::uint16_t>(li);
     // One socket per scheduler on the same port; the first one fixes an ephemeral port.
     for (std::size_t s = 0; s < runtime_->scheduler_count(); ++s) {
       std::promise<std::pair<std::uint16_t, std::string>> bound;

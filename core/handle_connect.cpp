@@ -78,7 +78,7 @@ void Session::handle_connect(mqtt::Connect& c) {
 }
 
 std::optional<ReasonCode> Session::check_credentials(const mqtt::Connect& c) {
-  const ListenerSecurity& security = *security_;
+  const ListenerSecurity& security = *this->security();
   if (security.use_identity_as_username) {
     // mosquitto: the client certificate's Common Name is the username; the
     // CONNECT's credentials are ignored. No identity: refused.
@@ -121,7 +121,7 @@ void Session::refuse_auth(ReasonCode code, std::string_view reason) {
 void Session::accept_connect(mqtt::Connect& c) {
   const mqtt::Properties& props = c.properties;
   client_id_ = std::move(c.client_id);
-  if (!security_->use_identity_as_username && auth() == nullptr) {
+  if (!security()->use_identity_as_username && auth() == nullptr) {
     username_ = c.username ? std::make_unique<std::string>(std::move(*c.username)) : nullptr;
   }
   clean_start_ = c.clean_start;

@@ -13,8 +13,6 @@
 
 namespace actormq::core {
 
-class ListenerSecurity;
-
 /// Thread-safe: built before the listener opens, then only the counters change.
 struct ListenerShared {
   explicit ListenerShared(std::uint32_t connection_rate = 0) : rate(connection_rate) {}
@@ -24,9 +22,9 @@ struct ListenerShared {
   std::string name;                   ///< "tls 127.0.0.1:8883", for logs
   /// Wraps accepted sockets (TLS, WebSocket); nullptr: plain TCP.
   std::shared_ptr<const net::Transport> transport;
-  /// Authentication and ACL rules of this listener (owned by the Broker,
-  /// outlives every session).
-  const ListenerSecurity* security = nullptr;
+  /// Index of this listener's authentication and ACL rules in
+  /// BrokerContext::security (sessions keep the index, not a pointer).
+  std::uint16_t security_index = 0;
 };
 
 }  // namespace actormq::core

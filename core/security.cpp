@@ -60,6 +60,9 @@ std::mutex reload_mutex;
 }  // namespace
 
 FileResult<std::unique_ptr<Security>> Security::load(const Config& config) {
+  if (config.listeners.size() > 0xFFFF) {
+    return {std::nullopt, "listeners: at most 65535"};  // sessions keep a 16-bit index
+  }
   auto security = std::make_unique<Security>();
   for (const ListenerConfig& lc : config.listeners) {
     security->listeners_.push_back(std::make_unique<ListenerSecurity>(

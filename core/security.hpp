@@ -65,6 +65,7 @@ class Security {
 
   /// The rules of config.listeners[i].
   [[nodiscard]] ListenerSecurity& listener(std::size_t i) { return *listeners_[i]; }
+  [[nodiscard]] std::size_t size() const noexcept { return listeners_.size(); }
   /// SCRAM-SHA-256 users; null without scram_file.
   [[nodiscard]] std::shared_ptr<const ScramFile> scram() const { return scram_.load(); }
 

@@ -67,7 +67,7 @@ void fit_reason_string(P& packet, mqtt::ProtocolVersion version, std::uint32_t m
 }  // namespace
 
 Session::Session(BrokerContext& ctx, int fd, std::shared_ptr<ListenerShared> listener)
-    : ctx_(ctx), fd_(fd), listener_(std::move(listener)), security_(listener_->security) {
+    : ctx_(ctx), fd_(fd), listener_(std::move(listener)), listener_index_(listener_->security_index) {
   parser_.set_max_packet_size(ctx.limits.max_packet_size);
 }
 
@@ -75,8 +75,8 @@ std::uint64_t Session::now_ms() { return uv_now(scheduler().loop()); }
 
 Session::Session(BrokerContext& ctx, Restored restored)
     : ctx_(ctx), fd_(-1), state_(State::offline), socket_counted_(false),
-      version_(restored.version), client_id_(std::move(restored.client_id)),
-      username_(std::move(restored.username)), security_(restored.security), clean_start_(false),
+      version_(restored.version), listener_index_(restored.listener_index),
+      client_id_(std::move(restored.client_id)), username_(std::move(restored.username)), clean_start_(false),
       session_expiry_s_(restored.session_expiry_s), will_(std::move(restored.will)),
       session_(std::move(restored.state)) {
   stored_ = ctx.store != nullptr;
@@ -538,7 +538,7 @@ void Session::on_exit(const sched::ExitReason& reason) {
     o.start = true;
     sched::Pid heir = runtime().spawn(
         std::make_unique<Session>(ctx_, Restored{client_id_, version_, session_expiry_s_, std::move(session_),
-                                                 security_, std::move(username_), {}}),
+                                                 listener_index_, std::move(username_), {}}),
         o);
     session_ = SessionState{};
     ctx_.registry.claim(client_id_, heir);

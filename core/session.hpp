@@ -53,7 +53,7 @@ class Session : public sched::Process {
     mqtt::ProtocolVersion version;
     std::uint32_t session_expiry_s;  ///< what is left of it
     SessionState state;
-    const ListenerSecurity* security;
+    std::uint16_t listener_index;  ///< whose authentication and ACL rules apply
     std::unique_ptr<std::string> username;
     std::unique_ptr<mqtt::Will> will;  ///< read back from the store: its client went away without DISCONNECT
   };
@@ -175,6 +175,11 @@ class Session : public sched::Process {
   bool admit_publish(const mqtt::Publish& publish);        // session_access.cpp
 
   bool v5() const { return version_ == mqtt::ProtocolVersion::v5; }
+  /// The accepting listener's authentication and ACL rules (null only
+  /// without a Broker).
+  const ListenerSecurity* security() const {
+    return ctx_.security != nullptr ? &ctx_.security->listener(listener_index_) : nullptr;
+  }
   std::uint64_t now_ms();
 
   BrokerContext& ctx_;
@@ -196,12 +201,12 @@ class Session : public sched::Process {
   bool request_response_info_ = false;  ///< v5: the client asked for Response Information
   bool assigned_id_ = false;       ///< we chose the client id (v5: tell the client)
   bool server_keep_alive_ = false; ///< we changed the keep alive (v5: tell the client)
+  std::uint16_t listener_index_ = 0;  ///< whose rules apply (Security::listener); fills padding
   std::uint16_t client_receive_max_ = 65535;          ///< outgoing QoS 1/2 window (v5)
   std::uint16_t client_alias_max_ = 0;                ///< aliases we may send (v5)
   std::uint32_t client_max_packet_ = 268435460;       ///< bytes we may send (v5)
   std::string client_id_;
   std::unique_ptr<std::string> username_;  ///< on the heap: anonymous clients pay 8 bytes, not 40
-  const ListenerSecurity* security_;       ///< the accepting listener's rules
   bool clean_start_ = true;
   std::uint16_t keepalive_s_ = 0;
   std::uint32_t session_expiry_s_ = 0;  ///< 0: ends with the connection; max: never

@@ -5,18 +5,20 @@
 namespace actormq::core {
 
 bool Session::acl_allows(std::string_view topic, AclAccess access) const {
-  if (security_ == nullptr || !security_->has_acl()) {
+  const ListenerSecurity* rules = security();
+  if (rules == nullptr || !rules->has_acl()) {
     return true;
   }
-  auto acl = security_->acl();
+  auto acl = rules->acl();
   return acl->allows(AclClient{client_id_, username_.get()}, topic, access);
 }
 
 bool Session::acl_allows_subscribe(std::string_view filter) const {
-  if (security_ == nullptr || !security_->has_acl()) {
+  const ListenerSecurity* rules = security();
+  if (rules == nullptr || !rules->has_acl()) {
     return true;
   }
-  auto acl = security_->acl();
+  auto acl = rules->acl();
   return acl->allows_subscribe(AclClient{client_id_, username_.get()}, filter);
 }
 
