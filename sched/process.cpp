@@ -20,8 +20,7 @@ Process::Relations& Process::relations() {
 
 bool Process::has_link(Pid other) const {
   return first_link_ == other ||
-         (relations_ && std::find(relations_->links.begin(), relations_->links.end(), other) !=
-                            relations_->links.end());
+         (relations_ && relations_->links.contains(other));
 }
 
 void Process::add_link(Pid other) {
@@ -31,7 +30,7 @@ void Process::add_link(Pid other) {
   if (!first_link_) {
     first_link_ = other;
   } else {
-    relations().links.push_back(other);
+    relations().links.insert(other);
   }
 }
 
@@ -40,7 +39,7 @@ bool Process::remove_link(Pid other) {
     first_link_ = Pid{};
     return true;
   }
-  return relations_ && std::erase(relations_->links, other) > 0;
+  return relations_ && relations_->links.erase(other) > 0;
 }
 
 bool Process::send(Pid to, MessagePtr msg) { return runtime().deliver(to, std::move(msg)); }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -117,7 +118,9 @@ class Process {
   /// an idle process with one link (a session to its supervisor) pays two
   /// words and no allocation.
   struct Relations {
-    std::vector<Pid> links;  // besides first_link_
+    // Besides first_link_. A set: a supervisor links to each of thousands of
+    // sessions, and a vector made every link and unlink a scan (O(n^2) connects).
+    std::unordered_set<Pid> links;
     std::vector<std::pair<MonitorRef, Pid>> watchers;   // who monitors us
     std::vector<std::pair<MonitorRef, Pid>> watching;   // whom we monitor
     bool registered = false;
