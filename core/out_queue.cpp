@@ -80,7 +80,7 @@ OutQueue::Flushed OutQueue::flush(net::Stream& stream) {
       Segment& s = segments_[head_];
       std::size_t left = s.length - head_written_;
       if (written < left) {
-        head_written_ += written;
+        head_written_ += static_cast<std::uint32_t>(written);
         break;
       }
       written -= left;

@@ -45,9 +45,11 @@ class OutQueue {
 
   std::vector<std::uint8_t> bytes_;
   std::vector<Segment> segments_;
-  std::size_t head_ = 0;          // first segment not fully written
-  std::size_t head_written_ = 0;  // bytes of it already written
   std::size_t pending_ = 0;
+  // 32 bits each: a segment is at most one packet (< 2^28 bytes), and every
+  // idle session carries these (memory per idle connection is a target).
+  std::uint32_t head_ = 0;          // first segment not fully written
+  std::uint32_t head_written_ = 0;  // bytes of it already written
 };
 
 }  // namespace actormq::core

@@ -75,8 +75,8 @@ std::uint64_t Session::now_ms() { return uv_now(scheduler().loop()); }
 
 Session::Session(BrokerContext& ctx, Restored restored)
     : ctx_(ctx), fd_(-1), state_(State::offline), socket_counted_(false),
-      version_(restored.version), listener_index_(restored.listener_index),
-      client_id_(std::move(restored.client_id)), username_(std::move(restored.username)), clean_start_(false),
+      version_(restored.version), clean_start_(false), listener_index_(restored.listener_index),
+      client_id_(std::move(restored.client_id)), username_(std::move(restored.username)),
       session_expiry_s_(restored.session_expiry_s), will_(std::move(restored.will)),
       session_(std::move(restored.state)) {
   stored_ = ctx.store != nullptr;

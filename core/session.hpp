@@ -192,22 +192,23 @@ class Session : public sched::Process {
   sched::TimerRef connect_timer_;  // cancelled on CONNECT: its entry would outlive the need
   // Small fields together: an idle Session pays for no padding between them.
   State state_ = State::awaiting_connect;
-  bool counted_connected_ = false;
-  bool socket_counted_ = true;
-  bool stored_ = false;  ///< this process owns the client's stored session (persist/)
+  // Flags as bits: every idle session carries them.
+  bool counted_connected_ : 1 = false;
+  bool socket_counted_ : 1 = true;
+  bool stored_ : 1 = false;  ///< this process owns the client's stored session (persist/)
   // Channel: what the CONNECT negotiated.
   mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v3_1_1;
-  bool request_problem_info_ = true;
-  bool request_response_info_ = false;  ///< v5: the client asked for Response Information
-  bool assigned_id_ = false;       ///< we chose the client id (v5: tell the client)
-  bool server_keep_alive_ = false; ///< we changed the keep alive (v5: tell the client)
+  bool request_problem_info_ : 1 = true;
+  bool request_response_info_ : 1 = false;  ///< v5: the client asked for Response Information
+  bool assigned_id_ : 1 = false;       ///< we chose the client id (v5: tell the client)
+  bool server_keep_alive_ : 1 = false; ///< we changed the keep alive (v5: tell the client)
+  bool clean_start_ : 1 = true;
   std::uint16_t listener_index_ = 0;  ///< whose rules apply (Security::listener); fills padding
   std::uint16_t client_receive_max_ = 65535;          ///< outgoing QoS 1/2 window (v5)
   std::uint16_t client_alias_max_ = 0;                ///< aliases we may send (v5)
   std::uint32_t client_max_packet_ = 268435460;       ///< bytes we may send (v5)
   std::string client_id_;
   std::unique_ptr<std::string> username_;  ///< on the heap: anonymous clients pay 8 bytes, not 40
-  bool clean_start_ = true;
   std::uint16_t keepalive_s_ = 0;
   std::uint32_t session_expiry_s_ = 0;  ///< 0: ends with the connection; max: never
   std::unique_ptr<mqtt::Will> will_;  ///< on the heap: most clients have none

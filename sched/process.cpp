@@ -261,9 +261,8 @@ void Process::terminate() {
     rt.deliver(first_link_, make_signal<signal::Exit>(self(), reason, true));
   }
   if (relations_) {
-    for (Pid other : relations_->links) {
-      rt.deliver(other, make_signal<signal::Exit>(self(), reason, true));
-    }
+    relations_->links.for_each(
+        [&](Pid other) { rt.deliver(other, make_signal<signal::Exit>(self(), reason, true)); });
     for (const auto& [ref, watcher] : relations_->watchers) {
       rt.deliver(watcher, make_message<DownMsg>(ref, self(), reason));
     }

@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -17,6 +16,7 @@
 #include "sched/mailbox.hpp"
 #include "sched/message.hpp"
 #include "sched/pid.hpp"
+#include "sched/pid_set.hpp"
 #include "sched/signals.hpp"
 #include "sched/timer_wheel.hpp"
 
@@ -120,7 +120,7 @@ class Process {
   struct Relations {
     // Besides first_link_. A set: a supervisor links to each of thousands of
     // sessions, and a vector made every link and unlink a scan (O(n^2) connects).
-    std::unordered_set<Pid> links;
+    PidSet links;
     std::vector<std::pair<MonitorRef, Pid>> watchers;   // who monitors us
     std::vector<std::pair<MonitorRef, Pid>> watching;   // whom we monitor
     bool registered = false;
