@@ -152,7 +152,11 @@ std::optional<std::string> Broker::start() {
       return err;
     }
   }
-  ctx_->retainer = runtime_->spawn(std::make_unique<Retainer>(ctx_->metrics, ctx_->store, std::move(retained)));
+  sched::SpawnOptions retainer_options;
+  retainer_options.pinned = true;  // its expiry sweeps are timers
+  retainer_options.start = true;
+  ctx_->retainer =
+      runtime_->spawn(std::make_unique<Retainer>(ctx_->metrics, ctx_->store, std::move(retained)), retainer_options);
   // One session supervisor per scheduler: sessions are temporary children
   // (a crashed session is cleaned up and logged, never restarted).
   std::vector<sched::Pid> session_sups;

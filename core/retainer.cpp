@@ -17,14 +17,66 @@ bool expired(const AppMessage& msg, std::uint64_t now_ms) {
   return expiry && now_ms >= msg.received_ms + std::uint64_t{*expiry} * 1000;
 }
 
+namespace {
+struct SweepExpired {};
+}  // namespace
+
 Retainer::Retainer(Metrics& metrics, persist::Writer* store, RetainedIndex<AppMessagePtr> index)
     : metrics_(metrics), store_(store), index_(std::move(index)) {
   metrics_.add(Counter::retained_messages, static_cast<std::int64_t>(index_.size()));
+  index_.for_each([&](std::string_view topic, const AppMessagePtr& m) {
+    if (m->properties.message_expiry_interval) {
+      expiries_.emplace(m->received_ms + std::uint64_t{*m->properties.message_expiry_interval} * 1000,
+                        std::string(topic));
+    }
+  });
+}
+
+void Retainer::on_start() {
+  if (!expiries_.empty()) {
+    sweep_due_ms_ = expiries_.begin()->first;
+    std::uint64_t now = wall_ms();
+    send_after(self(), sched::make_message<SweepExpired>(), sweep_due_ms_ > now ? sweep_due_ms_ - now : 0);
+  }
+}
+
+void Retainer::watch_expiry(const AppMessagePtr& msg) {
+  if (!msg->properties.message_expiry_interval) {
+    return;
+  }
+  std::uint64_t at = msg->received_ms + std::uint64_t{*msg->properties.message_expiry_interval} * 1000;
+  expiries_.emplace(at, msg->topic);
+  if (sweep_due_ms_ == 0 || at < sweep_due_ms_) {
+    sweep_due_ms_ = at;
+    std::uint64_t now = wall_ms();
+    send_after(self(), sched::make_message<SweepExpired>(), at > now ? at - now : 0);
+  }
+}
+
+void Retainer::sweep() {
+  std::uint64_t now = wall_ms();
+  if (sweep_due_ms_ > now) {
+    return;  // an earlier timer, superseded by none: the pending one is still due
+  }
+  while (!expiries_.empty() && expiries_.begin()->first <= now) {
+    auto node = expiries_.extract(expiries_.begin());
+    const AppMessagePtr* current = index_.find(node.mapped());
+    if (current != nullptr && expired(**current, now)) {
+      erase(node.mapped());
+    }
+  }
+  sweep_due_ms_ = 0;
+  if (!expiries_.empty()) {
+    sweep_due_ms_ = expiries_.begin()->first;
+    send_after(self(), sched::make_message<SweepExpired>(), sweep_due_ms_ - now);
+  }
 }
 
 void Retainer::on_message(sched::Message& msg) {
   if (auto* s = msg.as<RetainStore>()) {
     store(s->msg, std::move(s->hold));
+  } else if (msg.is<SweepExpired>()) {
+    sweep();
   } else if (auto* q = msg.as<RetainQuery>()) {
     query(*q);
   }
@@ -51,6 +103,7 @@ void Retainer::store(const AppMessagePtr& msg, std::shared_ptr<void> hold) {
   if (index_.set(msg->topic, msg)) {
     metrics_.add(Counter::retained_messages, 1);
   }
+  watch_expiry(msg);
 }
 
 void Retainer::erase(const std::string& topic) {

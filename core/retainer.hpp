@@ -4,6 +4,8 @@
 // stored copy (persist/, database `retained`), read back at start.
 
 #include <cstdint>
+#include <map>
+#include <string>
 
 #include "core/messages.hpp"
 #include "core/metrics.hpp"
@@ -20,16 +22,27 @@ class Retainer : public sched::Process {
   Retainer(Metrics& metrics, persist::Writer* store, RetainedIndex<AppMessagePtr> index);
 
  protected:
+  void on_start() override;
   void on_message(sched::Message& msg) override;
 
  private:
   void store(const AppMessagePtr& msg, std::shared_ptr<void> hold);
   void erase(const std::string& topic);
   void query(const RetainQuery& q);
+  /// Remembers when `msg` expires (v5 Message Expiry Interval) and makes
+  /// sure a sweep is due by then.
+  void watch_expiry(const AppMessagePtr& msg);
+  /// Erases every retained message whose expiry has passed (MQTT 5 3.3.2.3.3:
+  /// the server deletes it), from the index and the store.
+  void sweep();
 
   Metrics& metrics_;
   persist::Writer* store_;
   RetainedIndex<AppMessagePtr> index_;
+  /// Expiry time (wall ms) -> topic, for messages that have one. An entry
+  /// may be stale (the topic replaced since): the sweep checks the index.
+  std::multimap<std::uint64_t, std::string> expiries_;
+  std::uint64_t sweep_due_ms_ = 0;  ///< wall ms of the pending sweep; 0: none
 };
 
 /// Wall-clock milliseconds (message expiry is wall time: it survives restarts).
