@@ -4,9 +4,6 @@
 
 #include <array>
 #include <cerrno>
-#include <cstring>
-#include <stdexcept>
-#include <string>
 
 #include "net/socket.hpp"
 
@@ -19,16 +16,27 @@ constexpr int max_rounds = 4;
 constexpr int batch = 256;
 }  // namespace
 
-Poller::Poller(uv_loop_t* loop) : epfd_(epoll_create1(EPOLL_CLOEXEC)) {
-  if (epfd_ < 0) {
-    throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+Poller::Poller(uv_loop_t* loop) : loop_(loop) { open(); }
+
+Poller::~Poller() {
+  if (epfd_ >= 0) {
+    ::close(epfd_);
   }
-  uv_poll_init(loop, &handle_, epfd_);
-  handle_.data = this;
-  uv_poll_start(&handle_, UV_READABLE, &Poller::on_ready);
 }
 
-Poller::~Poller() { ::close(epfd_); }
+bool Poller::open() {
+  if (epfd_ >= 0) {
+    return true;
+  }
+  epfd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd_ < 0) {
+    return false;
+  }
+  uv_poll_init(loop_, &handle_, epfd_);
+  handle_.data = this;
+  uv_poll_start(&handle_, UV_READABLE, &Poller::on_ready);
+  return true;
+}
 
 Poller& Poller::of(uv_loop_t* loop) {
   auto* scheduler = static_cast<sched::Scheduler*>(loop->data);
@@ -36,6 +44,9 @@ Poller& Poller::of(uv_loop_t* loop) {
 }
 
 int Poller::add(int fd, std::uint32_t events, Socket* socket) {
+  if (!open()) {
+    return -errno;
+  }
   epoll_event ev{};
   ev.events = events;
   ev.data.ptr = socket;

@@ -40,8 +40,13 @@ class Poller : public sched::Scheduler::Service {
  private:
   static void on_ready(uv_poll_t* handle, int status, int events);
   void dispatch();
+  /// Makes the epoll set on first need; false (errno set) while it cannot
+  /// be made, e.g. with every descriptor in use: that socket fails, not the
+  /// scheduler, and a later socket tries again.
+  bool open();
 
-  int epfd_;
+  uv_loop_t* loop_;
+  int epfd_ = -1;
   uv_poll_t handle_{};
 };
 
