@@ -8,7 +8,37 @@ namespace {
 // libuv's stream.c bound: a connection gets this many writes per wake.
 constexpr int writes_per_flush = 32;
 constexpr int max_iov = 256;
+// Spare buffers kept per thread, and the largest kept: enough for the
+// sessions one slice writes to, never a big burst's worth.
+constexpr std::size_t max_spares = 64;
+constexpr std::size_t max_spare_bytes = 16384;
 }  // namespace
+
+// Flushed queues hand their buffers to the thread's spares and the next queue
+// that writes takes them: a busy scheduler allocates no write buffer per
+// flush (fan-out flushes thousands a second), and an idle connection still
+// holds none.
+struct OutQueue::Spares {
+  std::vector<std::vector<std::uint8_t>> bytes;
+  std::vector<std::vector<Segment>> segments;
+};
+
+OutQueue::Spares& OutQueue::spares() {
+  thread_local Spares s;
+  return s;
+}
+
+void OutQueue::take_spares() {
+  Spares& s = spares();
+  if (bytes_.capacity() == 0 && !s.bytes.empty()) {
+    bytes_ = std::move(s.bytes.back());
+    s.bytes.pop_back();
+  }
+  if (segments_.capacity() == 0 && !s.segments.empty()) {
+    segments_ = std::move(s.segments.back());
+    s.segments.pop_back();
+  }
+}
 
 void OutQueue::add_own(std::size_t offset, std::size_t length) {
   // Extend the previous segment when the new bytes follow it in bytes_.
@@ -25,6 +55,7 @@ void OutQueue::add_own(std::size_t offset, std::size_t length) {
 }
 
 bool OutQueue::append(const mqtt::Packet& packet, mqtt::ProtocolVersion version) {
+  take_spares();
   std::size_t offset = bytes_.size();
   auto n = mqtt::encode_append(packet, version, bytes_);
   if (!n) {
@@ -36,6 +67,7 @@ bool OutQueue::append(const mqtt::Packet& packet, mqtt::ProtocolVersion version)
 
 bool OutQueue::append_publish(const mqtt::PublishHeader& header, const mqtt::SharedBytes& payload,
                               mqtt::ProtocolVersion version) {
+  take_spares();
   std::size_t offset = bytes_.size();
   auto layout = mqtt::encode_publish_header(header, version, bytes_);
   if (!layout) {
@@ -103,10 +135,22 @@ OutQueue::Flushed OutQueue::flush(net::Stream& stream) {
 }
 
 void OutQueue::clear() {
-  // Give the memory back: an idle connection keeps no write buffer.
-  // A small buffer kept per connection costs more over 10^5 idle clients than
-  // the allocation it saves a busy one on its next flush.
+  // An idle connection keeps no write buffer: a small one kept per connection
+  // costs more over 10^5 idle clients than the allocation it saves. The
+  // buffers go to the thread's spares instead, for the next queue.
+  Spares& s = spares();
+  bytes_.clear();
+  if (s.bytes.size() < max_spares && bytes_.capacity() <= max_spare_bytes) {
+    s.bytes.push_back(std::move(bytes_));
+  }
   std::vector<std::uint8_t>().swap(bytes_);
+  for (Segment& seg : segments_) {
+    seg.payload = {};  // release shared payloads now, not when the spare is reused
+  }
+  segments_.clear();
+  if (s.segments.size() < max_spares && segments_.capacity() * sizeof(Segment) <= max_spare_bytes) {
+    s.segments.push_back(std::move(segments_));
+  }
   std::vector<Segment>().swap(segments_);
   head_ = 0;
   head_written_ = 0;

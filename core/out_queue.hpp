@@ -42,6 +42,11 @@ class OutQueue {
     mqtt::SharedBytes payload;
   };
   void add_own(std::size_t offset, std::size_t length);
+  /// Gives this queue buffers from its thread's spares (see out_queue.cpp).
+  void take_spares();
+
+  struct Spares;
+  static Spares& spares();
 
   std::vector<std::uint8_t> bytes_;
   std::vector<Segment> segments_;
