@@ -72,9 +72,24 @@ class Broker:
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir,
                                      env=full_env)
         _started.append(self.proc)
-        if not wait_port(self.port):
+        if not self._wait_started():
             self.stop()
             raise RuntimeError("broker did not start:\n" + self.output())
+
+    def _wait_started(self, timeout=10.0):
+        """True once the port answers while the broker runs; False as soon as
+        it exits (a refused start), so another process that happens to hold
+        the port is not taken for it."""
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self.proc.poll() is None
+            except OSError:
+                time.sleep(0.02)
+        return False
 
     def output(self):
         if self.final_output is not None:
