@@ -18,7 +18,9 @@ bool expired(const AppMessage& msg, std::uint64_t now_ms) {
 }
 
 namespace {
-struct SweepExpired {};
+struct SweepExpired {
+  std::uint64_t due;  ///< the wall-clock time it was set for
+};
 }  // namespace
 
 Retainer::Retainer(Metrics& metrics, persist::Writer* store, RetainedIndex<AppMessagePtr> index)
@@ -36,7 +38,7 @@ void Retainer::on_start() {
   if (!expiries_.empty()) {
     sweep_due_ms_ = expiries_.begin()->first;
     std::uint64_t now = wall_ms();
-    send_after(self(), sched::make_message<SweepExpired>(), sweep_due_ms_ > now ? sweep_due_ms_ - now : 0);
+    send_after(self(), sched::make_message<SweepExpired>(sweep_due_ms_), sweep_due_ms_ > now ? sweep_due_ms_ - now : 0);
   }
 }
 
@@ -49,14 +51,19 @@ void Retainer::watch_expiry(const AppMessagePtr& msg) {
   if (sweep_due_ms_ == 0 || at < sweep_due_ms_) {
     sweep_due_ms_ = at;
     std::uint64_t now = wall_ms();
-    send_after(self(), sched::make_message<SweepExpired>(), at > now ? at - now : 0);
+    send_after(self(), sched::make_message<SweepExpired>(at), at > now ? at - now : 0);
   }
 }
 
-void Retainer::sweep() {
+void Retainer::sweep(std::uint64_t due) {
+  if (due != sweep_due_ms_) {
+    return;  // superseded by an earlier deadline, whose own timer is pending
+  }
   std::uint64_t now = wall_ms();
-  if (sweep_due_ms_ > now) {
-    return;  // an earlier timer, superseded by none: the pending one is still due
+  if (due > now) {
+    // The timer runs on loop time, which may lead the wall clock by a hair.
+    send_after(self(), sched::make_message<SweepExpired>(due), due - now);
+    return;
   }
   while (!expiries_.empty() && expiries_.begin()->first <= now) {
     auto node = expiries_.extract(expiries_.begin());
@@ -68,15 +75,16 @@ void Retainer::sweep() {
   sweep_due_ms_ = 0;
   if (!expiries_.empty()) {
     sweep_due_ms_ = expiries_.begin()->first;
-    send_after(self(), sched::make_message<SweepExpired>(), sweep_due_ms_ - now);
+    send_after(self(), sched::make_message<SweepExpired>(sweep_due_ms_),
+               sweep_due_ms_ > now ? sweep_due_ms_ - now : 0);
   }
 }
 
 void Retainer::on_message(sched::Message& msg) {
   if (auto* s = msg.as<RetainStore>()) {
     store(s->msg, std::move(s->hold));
-  } else if (msg.is<SweepExpired>()) {
-    sweep();
+  } else if (auto* s = msg.as<SweepExpired>()) {
+    sweep(s->due);
   } else if (auto* q = msg.as<RetainQuery>()) {
     query(*q);
   }

@@ -34,7 +34,8 @@ class Retainer : public sched::Process {
   void watch_expiry(const AppMessagePtr& msg);
   /// Erases every retained message whose expiry has passed (MQTT 5 3.3.2.3.3:
   /// the server deletes it), from the index and the store.
-  void sweep();
+  /// The sweep timer set for `due` fired; stale timers are ignored.
+  void sweep(std::uint64_t due);
 
   Metrics& metrics_;
   persist::Writer* store_;
