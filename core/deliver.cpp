@@ -22,6 +22,10 @@ constexpr std::size_t throttle_high = 1000;
 // beyond max_queued_messages while publishers are throttled, so what was
 // acknowledged is not dropped.
 constexpr std::size_t throttle_overshoot = 4096;
+// A throttled publisher reads again after 1 s on its own (session.cpp); while
+// our queue stays high we renew the throttle before that, or the publisher,
+// still on our list, would never be asked again and our queue would overflow.
+constexpr std::uint64_t throttle_renew_ms = 400;
 
 std::size_t high_watermark(std::uint32_t max_queued) {
   return max_queued == 0 ? throttle_high : std::min<std::size_t>(throttle_high, max_queued / 2 + 1);
@@ -127,10 +131,24 @@ void Session::enqueue(Deliver d) {
 
 void Session::throttle_publisher(const AppMessage& msg) {
   sched::Pid p = msg.publisher_pid;
-  if (!p || p == self() || std::ranges::find(rare().throttled, p) != rare().throttled.end()) {
+  if (!p || p == self()) {
     return;
   }
-  rare_->throttled.push_back(p);
+  Rare& r = rare();
+  if (std::ranges::find(r.throttled, p) != r.throttled.end()) {
+    std::uint64_t now = now_ms();
+    if (now - r.throttle_sent_ms >= throttle_renew_ms) {
+      r.throttle_sent_ms = now;
+      for (sched::Pid q : r.throttled) {
+        send<Throttle>(q, Throttle{self()});
+      }
+    }
+    return;
+  }
+  if (r.throttled.empty()) {
+    r.throttle_sent_ms = now_ms();
+  }
+  r.throttled.push_back(p);
   ACTORMQ_LOG_DEBUG("client " << client_id_ << ": queue at " << session_.queue.size() << ", throttling a publisher");
   send<Throttle>(p, Throttle{self()});
 }

@@ -201,11 +201,13 @@ Session::Rare& Session::rare() {
 void Session::on_throttle(sched::Pid by, bool on) {
   if (on) {
     Rare& r = rare();
-    if (std::find(r.blockers.begin(), r.blockers.end(), by) == r.blockers.end()) {
-      if (r.blockers.empty()) {
-        send_after(self(), sched::make_message<ThrottleTimeout>(++r.throttle_generation),
-                   throttle_timeout_ms);
-      }
+    bool known = std::find(r.blockers.begin(), r.blockers.end(), by) != r.blockers.end();
+    if (r.blockers.empty() || known) {
+      // A renewed throttle (the subscriber is still behind) starts the wait anew.
+      send_after(self(), sched::make_message<ThrottleTimeout>(++r.throttle_generation),
+                 throttle_timeout_ms);
+    }
+    if (!known) {
       r.blockers.push_back(by);
     }
     return;

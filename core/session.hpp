@@ -229,6 +229,7 @@ class Session : public sched::Process {
     std::vector<std::string> in_aliases;   ///< client's topic aliases, by number (v5)
     std::unordered_map<std::string, std::uint16_t> out_aliases;  ///< ours, by topic (v5)
     std::vector<sched::Pid> throttled;     ///< publishers we asked to pause
+    std::uint64_t throttle_sent_ms = 0;    ///< loop time we last asked them (renewed while our queue is high)
     std::vector<sched::Pid> blockers;      ///< subscribers that asked us to pause reading
     std::uint32_t throttle_generation = 0;
     std::unique_ptr<EnhancedAuth> auth;    ///< during an enhanced authentication exchange only
