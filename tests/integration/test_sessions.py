@@ -79,8 +79,10 @@ class Sessions(unittest.TestCase):
 
     def test_retained_store_replace_delete(self):
         port = self.broker.port
-        pub(port, "ret/a", "first", "-r")
-        pub(port, "ret/a", "second", "-r")
+        # QoS 1: the PUBACK means the broker has taken the message, so the
+        # second client's retained message is surely the later one.
+        pub(port, "ret/a", "first", "-r", "-q", "1")
+        pub(port, "ret/a", "second", "-r", "-q", "1")
         pub(port, "ret/b", "bee", "-r", "-q", "1")
         got = Sub(port, "ret/#", count=2, timeout=3, fmt="%t %p %r")
         self.assertEqual(sorted(got.lines()), ["ret/a second 1", "ret/b bee 1"])
