@@ -184,13 +184,7 @@ FileResult<Acl> Acl::parse(std::string_view text, const std::string& path) {
   return {std::move(acl), {}};
 }
 
-FileResult<Acl> Acl::load(const std::string& path) {
-  auto text = read_text_file(path);
-  if (!text.ok()) {
-    return {std::nullopt, text.error};
-  }
-  return parse(*text.value, path);
-}
+FileResult<Acl> Acl::load(const std::string& path) { return load_text_file<Acl>(path); }
 
 template <class Match>
 Acl::Verdict Acl::decide(const AclClient& who, Match&& match) const {

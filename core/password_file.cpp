@@ -195,13 +195,7 @@ FileResult<PasswordFile> PasswordFile::parse(std::string_view text, const std::s
   return {std::move(file), {}};
 }
 
-FileResult<PasswordFile> PasswordFile::load(const std::string& path) {
-  auto text = read_text_file(path);
-  if (!text.ok()) {
-    return {std::nullopt, text.error};
-  }
-  return parse(*text.value, path);
-}
+FileResult<PasswordFile> PasswordFile::load(const std::string& path) { return load_text_file<PasswordFile>(path); }
 
 PasswordCheck PasswordFile::check(std::string_view user, std::string_view password) const {
   auto it = users_.find(user);

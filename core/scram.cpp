@@ -145,13 +145,7 @@ FileResult<ScramFile> ScramFile::parse(std::string_view text, const std::string&
   return {std::move(file), {}};
 }
 
-FileResult<ScramFile> ScramFile::load(const std::string& path) {
-  auto text = read_text_file(path);
-  if (!text.ok()) {
-    return {std::nullopt, text.error};
-  }
-  return parse(*text.value, path);
-}
+FileResult<ScramFile> ScramFile::load(const std::string& path) { return load_text_file<ScramFile>(path); }
 
 ScramCredential ScramFile::lookup(std::string_view user) const {
   if (auto it = users_.find(std::string(user)); it != users_.end()) {

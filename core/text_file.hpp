@@ -20,6 +20,17 @@ struct FileResult {
 /// The contents of `path`, or "path: cannot read: reason".
 [[nodiscard]] FileResult<std::string> read_text_file(const std::string& path);
 
+/// Reads `path` and parses it with `T::parse(text, path)`: the `load` of every
+/// auth file type.
+template <class T>
+[[nodiscard]] FileResult<T> load_text_file(const std::string& path) {
+  auto text = read_text_file(path);
+  if (!text.ok()) {
+    return {std::nullopt, text.error};
+  }
+  return T::parse(*text.value, path);
+}
+
 /// Walks `text` line by line; numbers from 1; strips a trailing '\r'.
 class Lines {
  public:

@@ -37,6 +37,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_for(pred, timeout=5.0):
+    """Polls pred() until it holds or `timeout` seconds pass; its last answer."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return pred()
+
+
 def wait_port(port, timeout=10.0):
     end = time.time() + timeout
     while time.time() < end:

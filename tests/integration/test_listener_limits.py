@@ -2,20 +2,10 @@
 listener refuse its extra connections with a log line naming the listener;
 the broker's other listeners and clients are not affected."""
 
-import socket
 import time
 import unittest
 
-from harness import Broker, RawClient, free_port, main, wait_port
-
-
-def wait_for(pred, timeout=5.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
+from harness import Broker, RawClient, free_port, main, wait_for, wait_port
 
 
 def try_connect(port, cid):

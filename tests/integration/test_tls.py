@@ -14,7 +14,7 @@ import time
 import unittest
 
 import tls_util
-from harness import (ACTORMQ, Broker, RawClient, Sub, connect_packet, free_port, main, pub, run, wait_port)
+from harness import (ACTORMQ, Broker, RawClient, Sub, connect_packet, free_port, main, pub, run, wait_for, wait_port)
 
 PKI = {}
 
@@ -35,15 +35,6 @@ def tls_broker(config, port, **kwargs):
         b.stop()
         raise RuntimeError("TLS listener did not open:\n" + b.output())
     return b
-
-
-def wait_for(pred, timeout=5.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
 
 
 def tls_connect(port, ctx, session=None):

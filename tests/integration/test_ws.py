@@ -5,18 +5,15 @@ the origin allow-list, and bad input (plain HTTP, wrong path, oversized
 headers and frames, text and unmasked frames, MQTT without WebSocket): each
 gets a clear log line and a closed connection, nobody else notices."""
 
-import socket
-import ssl
 import struct
 import threading
-import time
 import unittest
 
 import paho.mqtt.client as mqtt
 
 import tls_util
 from harness import (Broker, RawClient, Sub, connect_packet, free_port, main, pub, publish_packet,
-                     subscribe_packet, wait_port)
+                     subscribe_packet, wait_for, wait_port)
 from ws_util import RawWs, frame, upgrade_request
 
 PKI = {}
@@ -45,15 +42,6 @@ def ws_listener(port, type_="ws", **extra):
     l = {"type": type_, "bind": "127.0.0.1", "port": port}
     l.update(extra)
     return l
-
-
-def wait_for(pred, timeout=5.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
 
 
 class PahoWs:
