@@ -63,6 +63,7 @@ std::optional<std::string> Broker::open_store(RetainedIndex<AppMessagePtr>& reta
   wo.commit_interval = std::chrono::milliseconds(config_.commit_interval_ms);
   wo.commit_max_ops = static_cast<std::size_t>(config_.commit_max_ops);
   wo.on_error = [](const std::string& e) { ACTORMQ_LOG_ERROR(e); };
+  wo.on_recovered = [](const std::string& e) { ACTORMQ_LOG_NOTICE(e); };
   writer_ = std::make_unique<persist::Writer>(*env_, std::move(wo));
   auto started = std::chrono::steady_clock::now();
   auto contents = restore(*env_, *writer_, wall_ms());

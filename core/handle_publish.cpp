@@ -57,9 +57,17 @@ void Session::handle_publish(mqtt::Publish& p) {
     auto& waiting = session_.awaiting_rel;
     if (std::find(waiting.begin(), waiting.end(), p.packet_id) != waiting.end()) {
       // A resent QoS 2 PUBLISH we already routed (4.3.3): acknowledge only.
+      // Durability sync: once its id is committed again. The writer retries
+      // a failed commit in one transaction with every later write, so this
+      // one succeeds only with the message's own writes.
       mqtt::Pubrec rec;
       rec.packet_id = p.packet_id;
-      send_packet(rec);
+      persist::HoldPtr gate = gate_ack(rec);
+      if (stored_) {
+        store({persist::Op::put(persist::Db::inflight, persist::session_key(client_id_, awaiting_rel_key(p.packet_id)),
+                                {})},
+              std::move(gate));
+      }
       return;
     }
     if (waiting.size() >= ctx_.limits.receive_maximum) {
@@ -116,7 +124,7 @@ void Session::handle_publish(mqtt::Publish& p) {
     session_.awaiting_rel.push_back(p.packet_id);
     mqtt::Pubrec rec;
     rec.packet_id = p.packet_id;
-    std::shared_ptr<void> gate = gate_ack(rec);
+    persist::HoldPtr gate = gate_ack(rec);
     if (stored_) {
       // A restarted broker must still recognise a resent PUBLISH as one it routed (4.3.3).
       store({persist::Op::put(persist::Db::inflight, persist::session_key(client_id_, awaiting_rel_key(p.packet_id)),
@@ -146,7 +154,7 @@ void Session::acknowledge_refused(const mqtt::Publish& p, ReasonCode code) {
   }
 }
 
-void Session::route(AppMessagePtr msg, std::shared_ptr<void> hold) {
+void Session::route(AppMessagePtr msg, persist::HoldPtr hold) {
   if (msg->retain) {
     send<RetainStore>(ctx_.retainer, RetainStore{msg, hold});
   }

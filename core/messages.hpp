@@ -10,6 +10,7 @@
 #include "mqtt/constants.hpp"
 #include "mqtt/properties.hpp"
 #include "persist/body_ref.hpp"
+#include "persist/hold.hpp"
 #include "sched/pid.hpp"
 
 namespace actormq::core {
@@ -47,7 +48,7 @@ struct SubInfo {
 struct RoutePublish {
   AppMessagePtr msg;
   /// Durability sync: the publisher's acknowledgement waits for it (core/ack_gate.hpp).
-  std::shared_ptr<void> hold;
+  persist::HoldPtr hold;
 };
 /// Add or replace the route (filter, session). `group` is set for a shared
 /// subscription ($share/group/filter, with `filter` stripped of the prefix).
@@ -89,7 +90,7 @@ struct Deliver {
   std::uint64_t store_seq = 0;
   /// Durability sync: the publisher's acknowledgement waits until this
   /// delivery is stored or known not to need it (core/ack_gate.hpp).
-  std::shared_ptr<void> hold;
+  persist::HoldPtr hold;
 };
 
 /// A shared-subscription message that its member could not complete: the
@@ -119,7 +120,7 @@ struct RetainStore {
   AppMessagePtr msg;
   /// Released once the retained message is stored (durability sync gates
   /// the publisher's acknowledgement on it).
-  std::shared_ptr<void> hold;
+  persist::HoldPtr hold;
 };
 /// Send `session` the retained messages matching `filter` as Deliver messages.
 struct RetainQuery {

@@ -9,7 +9,7 @@ std::string_view counter_name(Counter c) {
       "messages_received", "messages_sent",     "bytes_received",   "bytes_sent",
       "publish_dropped",   "connects",          "malformed",        "auth_failures",
       "clients_connected", "clients_maximum",   "subscriptions",    "session_crashes",   "retained_messages",
-      "acl_denied",        "publish_rate_limited",
+      "acl_denied",        "publish_rate_limited", "store_failures",
   };
   static_assert(std::size(names) == static_cast<std::size_t>(Counter::count_));
   return names[static_cast<std::size_t>(c)];

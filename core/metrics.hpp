@@ -25,6 +25,7 @@ enum class Counter : std::uint8_t {
   retained_messages,  ///< gauge: topics with a retained message
   acl_denied,         ///< publishes, subscriptions and deliveries refused by the ACL
   publish_rate_limited,  ///< publishes over a client's rate limit (v5 refused, 3.1.1 slowed)
+  store_failures,     ///< connections closed because a write they waited on (durability sync) failed
   count_
 };
 

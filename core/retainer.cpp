@@ -95,7 +95,7 @@ namespace {
 bool stored_topic(const std::string& topic) { return !topic.starts_with("$SYS/"); }
 }  // namespace
 
-void Retainer::store(const AppMessagePtr& msg, std::shared_ptr<void> hold) {
+void Retainer::store(const AppMessagePtr& msg, persist::HoldPtr hold) {
   // MQTT 3.3.1.3: a retained message with an empty payload removes the topic's.
   if (msg->payload.empty()) {
     if (index_.find(msg->topic) != nullptr && store_ != nullptr && stored_topic(msg->topic)) {

@@ -26,7 +26,7 @@ class Retainer : public sched::Process {
   void on_message(sched::Message& msg) override;
 
  private:
-  void store(const AppMessagePtr& msg, std::shared_ptr<void> hold);
+  void store(const AppMessagePtr& msg, persist::HoldPtr hold);
   void erase(const std::string& topic);
   void query(const RetainQuery& q);
   /// Remembers when `msg` expires (v5 Message Expiry Interval) and makes

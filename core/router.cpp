@@ -109,7 +109,7 @@ std::size_t Router::pick(Group& g, const AppMessage& msg) {
   return g.next++ % g.members.size();
 }
 
-void Router::publish(const AppMessagePtr& msg, const std::shared_ptr<void>& hold) {
+void Router::publish(const AppMessagePtr& msg, const persist::HoldPtr& hold) {
   scratch_.clear();
   routes_.match(msg->topic, [&](std::string_view, const sched::Pid& pid, const SubInfo& info) {
     // MQTT 5 3.8.3.1: with No Local, a client gets none of its own messages.
@@ -132,7 +132,7 @@ void Router::publish(const AppMessagePtr& msg, const std::shared_ptr<void>& hold
   deliver_merged(msg, hold);
 }
 
-void Router::deliver_merged(const AppMessagePtr& msg, const std::shared_ptr<void>& hold) {
+void Router::deliver_merged(const AppMessagePtr& msg, const persist::HoldPtr& hold) {
   // Overlapping subscriptions of one session give one delivery (MQTT 3.1.1
   // 3.3.5: at the highest QoS; MQTT 5 3.3.4: with every subscription id).
   if (scratch_.size() > 1) {

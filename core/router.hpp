@@ -55,11 +55,11 @@ class Router : public sched::Process {
     const std::string* group;  // shared group key, or nullptr
   };
 
-  void publish(const AppMessagePtr& msg, const std::shared_ptr<void>& hold);
+  void publish(const AppMessagePtr& msg, const persist::HoldPtr& hold);
   void add(RouteAdd& r);
   void remove(const RouteRemove& r);
   std::size_t pick(Group& g, const AppMessage& msg);
-  void deliver_merged(const AppMessagePtr& msg, const std::shared_ptr<void>& hold);
+  void deliver_merged(const AppMessagePtr& msg, const persist::HoldPtr& hold);
   void redeliver(RedeliverShared& r);
 
   SharedStrategy strategy_;

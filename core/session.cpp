@@ -112,7 +112,7 @@ void Session::on_message(sched::Message& msg) {
   if (auto* d = msg.as<Deliver>()) {
     handle_deliver(*d);
   } else if (auto* a = msg.as<AckReady>()) {
-    on_ack_ready(a->token);
+    on_ack_ready(a->token, a->store_error);
   } else if (auto* ready = msg.as<net::SocketReady>()) {
     on_socket(*ready);
   } else if (auto* rr = msg.as<RateResume>()) {

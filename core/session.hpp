@@ -143,16 +143,18 @@ class Session : public sched::Process {
   // ---- the stored copy of a persistent session (session_store.cpp) ----
   /// The session outlives its connection and the broker keeps a store.
   bool persistent() const;
-  void store(std::vector<persist::Op> ops, std::shared_ptr<void> hold = {});
+  void store(std::vector<persist::Op> ops, persist::HoldPtr hold = {});
   /// Writes the session record; `disconnected_ms` 0 while connected.
-  void store_record(std::uint64_t disconnected_ms, std::shared_ptr<void> hold = {});
+  void store_record(std::uint64_t disconnected_ms, persist::HoldPtr hold = {});
   /// Erases the record, queue and in-flight entries of this client id.
   void store_reset();
   /// Durability sync: `ack` goes out once the returned gate and every copy
   /// of it are released (core/ack_gate.hpp); otherwise sends it now and
   /// returns null.
-  std::shared_ptr<void> gate_ack(mqtt::Packet ack);
-  void on_ack_ready(std::uint64_t token);
+  persist::HoldPtr gate_ack(mqtt::Packet ack);
+  /// `store_error` != 0: a write the acknowledgement stands for failed; it
+  /// is never sent and the connection closes (the client resends).
+  void on_ack_ready(std::uint64_t token, int store_error);
   /// Takes `d`'s hold into the write, or drops it: a delivery kept in memory holds no gate.
   void store_queued(Deliver& d);
   void unstore_queued(const Deliver& d, std::vector<persist::Op>& ops);
@@ -164,7 +166,7 @@ class Session : public sched::Process {
   void remove_route(const std::string& full_filter, const Subscription& sub);
   void remove_all_routes();
   void publish_will();
-  void route(AppMessagePtr msg, std::shared_ptr<void> hold = {});
+  void route(AppMessagePtr msg, persist::HoldPtr hold = {});
 
   // ---- access control and limits (acl hooks in the handlers) ----
   /// May our client publish to / receive from `topic`? Always true without an ACL.

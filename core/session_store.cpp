@@ -4,8 +4,10 @@
 // session back. A session that is not persistent writes nothing.
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 
 #include "core/ack_gate.hpp"
+#include "core/logger.hpp"
 #include "core/persistence.hpp"
 #include "core/retainer.hpp"
 #include "core/session.hpp"
@@ -17,14 +19,14 @@ using persist::Op;
 
 bool Session::persistent() const { return ctx_.store != nullptr && session_expiry_s_ != 0 && !client_id_.empty(); }
 
-void Session::store(std::vector<Op> ops, std::shared_ptr<void> hold) {
+void Session::store(std::vector<Op> ops, persist::HoldPtr hold) {
   if (ops.empty()) {
     return;  // nothing stored (the hold goes now)
   }
   ctx_.store->submit(std::move(ops), std::move(hold));
 }
 
-void Session::store_record(std::uint64_t disconnected_ms, std::shared_ptr<void> hold) {
+void Session::store_record(std::uint64_t disconnected_ms, persist::HoldPtr hold) {
   persist::StoredSession r;
   r.protocol_version = static_cast<std::uint8_t>(version_);
   r.session_expiry_s = session_expiry_s_;
@@ -63,7 +65,7 @@ namespace {
 std::atomic<std::uint64_t> next_ack_token{1};
 }  // namespace
 
-std::shared_ptr<void> Session::gate_ack(mqtt::Packet ack) {
+persist::HoldPtr Session::gate_ack(mqtt::Packet ack) {
   if (!ctx_.durable_acks || ctx_.ack_sink == nullptr) {
     send_packet(ack);
     return nullptr;
@@ -73,7 +75,7 @@ std::shared_ptr<void> Session::gate_ack(mqtt::Packet ack) {
   return std::make_shared<AckGate>(ctx_.ack_sink, self(), token);
 }
 
-void Session::on_ack_ready(std::uint64_t token) {
+void Session::on_ack_ready(std::uint64_t token, int store_error) {
   if (!rare_) {
     return;
   }
@@ -81,6 +83,21 @@ void Session::on_ack_ready(std::uint64_t token) {
   auto it = std::find_if(pending.begin(), pending.end(), [&](const PendingAck& p) { return p.token == token; });
   if (it == pending.end()) {
     return;  // its connection is gone: the client resends what it has no answer for
+  }
+  if (store_error != 0) {
+    // Durability sync promises the acknowledgement only for what is on disk.
+    // MQTT has no negative PUBACK that makes a client resend, and later
+    // acknowledgements may not overtake this one (4.6): the connection ends
+    // (close_socket drops every pending acknowledgement), and the client
+    // resends them all, with DUP, after it reconnects (4.4).
+    ctx_.metrics.add(Counter::store_failures);
+    ACTORMQ_LOG_ERROR("client " << client_id_ << ": a write it waits for was not stored ("
+                                << persist::lmdb_error(store_error) << "); closing its connection unacknowledged");
+    bool full = store_error == ENOSPC || store_error == EDQUOT || store_error == MDB_MAP_FULL;
+    // MQTT 5 3.14.2.1: 0x97 Quota exceeded for a store out of space, else 0x80.
+    reject(full ? mqtt::ReasonCode::quota_exceeded : mqtt::ReasonCode::unspecified_error,
+           full ? "the broker's message store is full" : "the broker could not store the message");
+    return;
   }
   it->ready = true;
   auto done = pending.begin();
@@ -92,7 +109,7 @@ void Session::on_ack_ready(std::uint64_t token) {
 }
 
 void Session::store_queued(Deliver& d) {
-  std::shared_ptr<void> hold = std::move(d.hold);
+  persist::HoldPtr hold = std::move(d.hold);
   if (!stored_) {
     return;
   }
@@ -116,7 +133,7 @@ void Session::unstore_queued(const Deliver& d, std::vector<Op>& ops) {
 }
 
 void Session::store_inflight(std::uint16_t id, Inflight& f, std::vector<Op> ops) {
-  std::shared_ptr<void> hold = std::move(f.delivery.hold);
+  persist::HoldPtr hold = std::move(f.delivery.hold);
   if (stored_ && f.delivery.shared_group.empty() && f.delivery.msg) {
     std::vector<Op> put = store_delivery_ops(Db::inflight, persist::session_key(client_id_, id), f.delivery,
                                              f.seq, f.released);

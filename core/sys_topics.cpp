@@ -72,10 +72,11 @@ void SysTopics::publish_all() {
   publish("$SYS/broker/bytes/sent", get(Counter::bytes_sent));
   publish("$SYS/broker/subscriptions/count", get(Counter::subscriptions));
   publish("$SYS/broker/retained messages/count", get(Counter::retained_messages));
-  // Not in mosquitto: counters of refused CONNECTs, ACL denials and rate limiting.
+  // Not in mosquitto: counters of refused CONNECTs, ACL denials, rate limiting and store failures.
   publish("$SYS/broker/clients/auth_failures", get(Counter::auth_failures));
   publish("$SYS/broker/acl/denied", get(Counter::acl_denied));
   publish("$SYS/broker/publish/messages/rate_limited", get(Counter::publish_rate_limited));
+  publish("$SYS/broker/store/failures", get(Counter::store_failures));
   load("messages/received", Counter::messages_received, 0);
   load("messages/sent", Counter::messages_sent, 1);
   load("bytes/received", Counter::bytes_received, 2);

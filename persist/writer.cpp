@@ -55,7 +55,7 @@ Writer::Writer(Env& env, WriterOptions options) : env_(env), options_(std::move(
 
 Writer::~Writer() { stop(); }
 
-void Writer::submit(std::vector<Op> ops, std::shared_ptr<void> hold) {
+void Writer::submit(std::vector<Op> ops, HoldPtr hold) {
   if (ops.empty()) {
     return;  // the hold goes now: nothing to wait for
   }
@@ -77,7 +77,7 @@ void Writer::submit(std::vector<Op> ops, std::shared_ptr<void> hold) {
   }
 }
 
-void Writer::submit(Op op, std::shared_ptr<void> hold) {
+void Writer::submit(Op op, HoldPtr hold) {
   std::vector<Op> ops;
   ops.push_back(std::move(op));
   submit(std::move(ops), std::move(hold));
@@ -117,6 +117,14 @@ void Writer::stop() {
 bool Writer::take_batch(std::vector<Pending>& batch, std::uint64_t& upto) {
   std::unique_lock lock(mutex_);
   for (;;) {
+    if (!batch.empty()) {
+      // A failed batch is retried on its schedule; a stop makes one last attempt.
+      if (stopping_ || Clock::now() >= retry_at_) {
+        break;
+      }
+      wake_.wait_until(lock, retry_at_);
+      continue;
+    }
     if (!pending_.empty() && (stopping_ || flush_requested_ || options_.sync ||
                               pending_.size() >= options_.commit_max_ops ||
                               Clock::now() >= first_pending_at_ + options_.commit_interval)) {
@@ -132,7 +140,13 @@ bool Writer::take_batch(std::vector<Pending>& batch, std::uint64_t& upto) {
       wake_.wait_until(lock, first_pending_at_ + options_.commit_interval);
     }
   }
-  batch.swap(pending_);
+  if (batch.empty()) {
+    batch.swap(pending_);
+  } else {
+    // Behind the retried writes: the order of writes is the order of submits.
+    batch.insert(batch.end(), std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
+    pending_.clear();
+  }
   upto = submitted_;
   flush_requested_ = false;
   return true;
@@ -142,8 +156,12 @@ void Writer::run() {
   std::vector<Pending> batch;
   std::uint64_t upto = 0;
   while (take_batch(batch, upto)) {
-    commit(batch);
-    batch.clear();  // releases the holds: the writes are committed
+    if (int rc = commit(batch); rc != 0) {
+      failed(batch, rc);
+    }
+    if (last_error_ == 0) {
+      batch.clear();  // releases the holds: the writes are committed
+    }
     {
       std::lock_guard lock(mutex_);
       done_ = upto;
@@ -166,7 +184,7 @@ int Writer::apply(std::vector<Pending>& batch) {
   return mdb_txn_commit(txn);  // frees the transaction, committed or not
 }
 
-void Writer::commit(std::vector<Pending>& batch) {
+int Writer::commit(std::vector<Pending>& batch) {
   int rc = apply(batch);
   // LMDB lmdb.h: MDB_MAP_FULL is an ordinary result. The transaction is
   // gone; with none open, the map may grow and the batch run again.
@@ -174,12 +192,14 @@ void Writer::commit(std::vector<Pending>& batch) {
     rc = apply(batch);
   }
   if (rc != 0) {
-    if (options_.on_error) {
-      options_.on_error("data_dir " + env_.path() + ": commit of " + std::to_string(batch.size()) +
-                        " writes failed: " + lmdb_error(rc));
-    }
-    return;
+    return rc;
   }
+  if (last_error_ != 0 && options_.on_recovered) {
+    options_.on_recovered("data_dir " + env_.path() + ": commits succeed again (" + std::to_string(batch.size()) +
+                          " writes stored after " + std::to_string(failures_in_row_) + " failed commits)");
+  }
+  last_error_ = 0;
+  failures_in_row_ = 0;
   commits_.fetch_add(1, std::memory_order_relaxed);
   ops_applied_.fetch_add(batch.size(), std::memory_order_relaxed);
   if (!options_.sync && Clock::now() - last_sync_ >= std::chrono::seconds(1)) {
@@ -188,6 +208,51 @@ void Writer::commit(std::vector<Pending>& batch) {
     mdb_env_sync(env_.handle(), 1);
     last_sync_ = Clock::now();
   }
+  return 0;
+}
+
+void Writer::failed(std::vector<Pending>& batch, int rc) {
+  failed_commits_.fetch_add(1, std::memory_order_relaxed);
+  ++failures_in_row_;
+  std::size_t bytes = 0;
+  for (Pending& p : batch) {
+    bytes += p.op.key.size() + p.op.value.size();
+    if (p.hold) {
+      // Told before released: what waited on this write must not take it as stored.
+      p.hold->failed(rc);
+      p.hold.reset();
+    }
+  }
+  // The writes stay for a retry rather than being dropped: a disk that was
+  // full or failed for a moment (ENOSPC, EIO) often works again, and a later
+  // commit without them would leave the store unlike memory (an erasure
+  // lost brings a delivered message back after a restart; a lost session
+  // record loses subscriptions). Their clients are told now, through the
+  // holds, and resend; a repeated QoS 1 message is allowed, a false
+  // acknowledgement is not.
+  bool give_up = bytes > options_.retry_max_bytes;
+  {
+    std::lock_guard lock(mutex_);
+    give_up = give_up || stopping_;
+  }
+  std::string where = "data_dir " + env_.path() + ": ";
+  if (give_up) {
+    if (options_.on_error) {
+      options_.on_error(where + "commit of " + std::to_string(batch.size()) + " writes failed: " + lmdb_error(rc) +
+                        "; giving them up (the store may lack or keep messages and sessions it should not)");
+    }
+    batch.clear();
+    last_error_ = 0;
+    failures_in_row_ = 0;
+    return;
+  }
+  if (rc != last_error_ && options_.on_error) {
+    options_.on_error(where + "commit of " + std::to_string(batch.size()) + " writes failed: " + lmdb_error(rc) +
+                      "; nothing waiting on them is acknowledged, and they are retried every " +
+                      std::to_string(options_.retry_interval.count()) + " ms until the store works again");
+  }
+  last_error_ = rc;
+  retry_at_ = Clock::now() + options_.retry_interval;
 }
 
 }  // namespace actormq::persist

@@ -5,9 +5,18 @@
 // durability sync). It runs on its own thread, like a BEAM dirty scheduler:
 // a commit that waits for the disk never holds up a scheduler.
 //
-// A write may carry a `hold`: any object, released only once the commit
-// that contains the write is on disk (durability sync) or committed (batch).
-// The broker gates acknowledgements on it (core/persistence.hpp).
+// A write may carry a `hold` (persist/hold.hpp), released only once the
+// commit that contains the write is on disk (durability sync) or committed
+// (batch). The broker gates acknowledgements on it (core/ack_gate.hpp).
+//
+// A commit that fails (other than a full map, which grows) tells its holds
+// (Hold::failed) before releasing them: what waited on it is never taken as
+// stored. Its writes are kept and tried again, ahead of and together with
+// every later write, until a commit succeeds: the store then matches what
+// the broker holds in memory, and no later write (an erasure, a newer
+// session record) is applied before an earlier one it depends on. A store
+// that keeps failing holds at most retry_max_bytes of writes; beyond that
+// the oldest are given up, with an error naming data_dir.
 
 #include <chrono>
 #include <condition_variable>
@@ -20,6 +29,7 @@
 #include <vector>
 
 #include "persist/env.hpp"
+#include "persist/hold.hpp"
 
 namespace actormq::persist {
 
@@ -49,8 +59,15 @@ struct WriterOptions {
   std::chrono::milliseconds commit_interval{50};
   std::size_t commit_max_ops = 1000;
   /// Called on the writer thread when a commit fails (other than a full map,
-  /// which grows): the failed batch is dropped.
+  /// which grows) with a new error, and when writes are given up.
   std::function<void(const std::string&)> on_error;
+  /// Called on the writer thread when a commit succeeds after failures.
+  std::function<void(const std::string&)> on_recovered;
+  /// After a failed commit, the next attempt waits this long (new writes
+  /// join it; their holds fail too while the store keeps failing).
+  std::chrono::milliseconds retry_interval{500};
+  /// Keys and values of failed writes kept for the retry, at most.
+  std::size_t retry_max_bytes = std::size_t{64} << 20;
 };
 
 class Writer {
@@ -63,10 +80,12 @@ class Writer {
   Writer& operator=(const Writer&) = delete;
 
   /// Thread-safe. Queues `ops` (applied in order, in one transaction) and
-  /// releases `hold` once they are committed.
-  void submit(std::vector<Op> ops, std::shared_ptr<void> hold = {});
-  void submit(Op op, std::shared_ptr<void> hold = {});
-  /// Thread-safe. Returns once everything submitted before is committed.
+  /// releases `hold` once they are committed (after Hold::failed if the
+  /// commit failed).
+  void submit(std::vector<Op> ops, HoldPtr hold = {});
+  void submit(Op op, HoldPtr hold = {});
+  /// Thread-safe. Returns once everything submitted before has had its
+  /// commit (committed, or failed and kept for a retry).
   void flush();
   /// Thread-safe. Commits what is queued, flushes to disk, ends the thread.
   void stop();
@@ -85,19 +104,29 @@ class Writer {
   /// Thread-safe. Commits and operations so far (metrics, tests).
   [[nodiscard]] std::uint64_t commits() const noexcept { return commits_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::uint64_t ops_applied() const noexcept { return ops_applied_.load(std::memory_order_relaxed); }
+  /// Thread-safe. Commits that failed (each retry counts).
+  [[nodiscard]] std::uint64_t failed_commits() const noexcept {
+    return failed_commits_.load(std::memory_order_relaxed);
+  }
 
  private:
   struct Pending {
     Op op;
-    std::shared_ptr<void> hold;
+    HoldPtr hold;
   };
   using Clock = std::chrono::steady_clock;
 
   void run();
-  /// Waits until a batch is due; false when stopping with nothing left.
+  /// Waits until a batch is due and appends the pending writes to `batch`
+  /// (which may hold a failed batch to retry); false when stopping with
+  /// nothing left.
   bool take_batch(std::vector<Pending>& batch, std::uint64_t& upto);
-  void commit(std::vector<Pending>& batch);
+  /// 0, or the error of the failed commit.
+  int commit(std::vector<Pending>& batch);
   int apply(std::vector<Pending>& batch);
+  /// A commit of `batch` failed with `rc`: tells and releases its holds;
+  /// keeps its writes for a retry unless stopping or over retry_max_bytes.
+  void failed(std::vector<Pending>& batch, int rc);
 
   Env& env_;
   WriterOptions options_;
@@ -111,10 +140,15 @@ class Writer {
   bool flush_requested_ = false;
   bool stopping_ = false;
   Clock::time_point last_sync_ = Clock::now();
+  // Writer thread only: the failed commit kept for a retry.
+  Clock::time_point retry_at_{};
+  int last_error_ = 0;               // of the last commit; 0 if it succeeded
+  std::uint64_t failures_in_row_ = 0;
   std::atomic<std::uint64_t> next_body_id_{1};
   std::atomic<bool> keep_bodies_{false};
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> ops_applied_{0};
+  std::atomic<std::uint64_t> failed_commits_{0};
   std::thread thread_;
 };
 

@@ -2,8 +2,15 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <atomic>
+#include <csignal>
+#include <filesystem>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include "persist/record.hpp"
 #include "test_dir.hpp"
@@ -30,13 +37,13 @@ std::map<std::string, std::string> contents(const Env& env, Db db) {
   return all;
 }
 
-// Counts its destruction: a hold released after the commit.
-struct Flag {
+// Counts its destruction: a hold released after the commit; and its failures.
+struct Flag : Hold {
   explicit Flag(std::atomic<int>& r) : released(r) {}
-  Flag(const Flag&) = delete;
-  Flag& operator=(const Flag&) = delete;
   std::atomic<int>& released;
-  ~Flag() { released.fetch_add(1); }
+  std::atomic<int> error{0};
+  ~Flag() override { released.fetch_add(1); }
+  void failed(int rc) noexcept override { error.store(rc); }
 };
 }  // namespace
 
@@ -158,6 +165,153 @@ TEST_CASE("a submit of several writes is committed after commit_interval, with n
   }
   CHECK(w.commits() == 1);
   CHECK(w.ops_applied() == 3);
+}
+
+}  // namespace actormq::persist
+
+namespace actormq::persist {
+
+namespace {
+// Limits the size of files this process writes (RLIMIT_FSIZE), so that LMDB's
+// next write past the end of data.mdb fails (EFBIG, with SIGXFSZ ignored) as
+// it would on a full disk; restores the old limit when it leaves scope.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &old_);
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    set(bytes);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &old_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+  void set(rlim_t bytes) {
+    rlimit r = old_;
+    r.rlim_cur = std::min(bytes, old_.rlim_max);
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &r) == 0);
+  }
+  void lift() { ::setrlimit(RLIMIT_FSIZE, &old_); }
+
+ private:
+  rlimit old_{};
+  void (*old_handler_)(int) = nullptr;
+};
+
+template <class F>
+bool eventually(F f) {
+  for (int i = 0; i < 1000 && !f(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return f();
+}
+}  // namespace
+
+TEST_CASE("a failed commit fails its holds, and its writes are retried in order until the store works again") {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  std::vector<std::string> errors;
+  std::vector<std::string> recovered;
+  std::mutex log_mutex;
+  WriterOptions o;
+  o.sync = true;
+  o.retry_interval = std::chrono::milliseconds(20);
+  o.on_error = [&](const std::string& e) {
+    std::lock_guard lock(log_mutex);
+    errors.push_back(e);
+  };
+  o.on_recovered = [&](const std::string& e) {
+    std::lock_guard lock(log_mutex);
+    recovered.push_back(e);
+  };
+  Writer w(*env, o);
+  std::atomic<int> released{0};
+  auto first = std::make_shared<Flag>(released);
+  w.submit(Op::put(Db::queue, session_key("a", 1), "stored"), first);
+  w.flush();
+  CHECK(first->error.load() == 0);
+  first.reset();
+  CHECK(released.load() == 1);
+
+  std::uint64_t size = std::filesystem::file_size(dir.path() + "/data.mdb");
+  FileSizeLimit limit(size);
+  auto big = std::make_shared<Flag>(released);
+  // The value needs pages past the end of the file: the commit fails.
+  w.submit({Op::put(Db::messages, body_key(1), std::string(200000, 'x')),
+            Op::erase(Db::queue, session_key("a", 1))},
+           big);
+  CHECK(eventually([&] { return big.use_count() == 1; }));  // the writer let its copy go
+  CHECK(big->error.load() == EFBIG);
+  big.reset();
+  CHECK(released.load() == 2);
+  // A later write joins the retried ones and fails with them while the store fails.
+  auto later = std::make_shared<Flag>(released);
+  w.submit(Op::put(Db::queue, session_key("a", 2), "later"), later);
+  CHECK(eventually([&] { return later.use_count() == 1; }));
+  CHECK(later->error.load() == EFBIG);
+  later.reset();
+  CHECK(w.failed_commits() >= 2);
+  {
+    std::lock_guard lock(log_mutex);
+    REQUIRE(errors.size() == 1);  // one line per new error, not per retry
+    CHECK(errors[0].find("data_dir " + dir.path()) == 0);
+    CHECK(errors[0].find("failed") != std::string::npos);
+  }
+  CHECK(contents(*env, Db::queue) == std::map<std::string, std::string>{{session_key("a", 1), "stored"}});
+
+  limit.lift();
+  CHECK(eventually([&] {
+    std::lock_guard lock(log_mutex);
+    return !recovered.empty();
+  }));
+  // Everything kept, in submit order: the erase of a/1 came after its put.
+  CHECK(contents(*env, Db::queue) == std::map<std::string, std::string>{{session_key("a", 2), "later"}});
+  CHECK(contents(*env, Db::messages).size() == 1);
+  auto after = std::make_shared<Flag>(released);
+  w.submit(Op::put(Db::sessions, "s", "1"), after);
+  w.flush();
+  CHECK(after->error.load() == 0);
+  CHECK(recovered[0].find("data_dir " + dir.path()) == 0);
+}
+
+TEST_CASE("failed writes beyond retry_max_bytes are given up, and later commits work") {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  std::vector<std::string> errors;
+  WriterOptions o;
+  o.sync = true;
+  o.retry_max_bytes = 1000;
+  o.on_error = [&](const std::string& e) { errors.push_back(e); };
+  Writer w(*env, o);
+  std::atomic<int> released{0};
+  auto hold = std::make_shared<Flag>(released);
+  // LMDB keys are at most 511 bytes: this write can never be stored.
+  w.submit({Op::put(Db::retained, std::string(600, 'k'), std::string(2000, 'v'))}, hold);
+  w.flush();
+  CHECK(hold->error.load() == MDB_BAD_VALSIZE);
+  hold.reset();
+  CHECK(released.load() == 1);
+  w.submit(Op::put(Db::retained, "t", "v"));
+  w.flush();
+  CHECK(contents(*env, Db::retained) == std::map<std::string, std::string>{{"t", "v"}});
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find("giving them up") != std::string::npos);
+}
+
+TEST_CASE("stop gives up writes that still fail instead of waiting for ever") {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  WriterOptions o;
+  o.retry_interval = std::chrono::milliseconds(60000);
+  std::atomic<int> errors{0};
+  o.on_error = [&](const std::string&) { errors.fetch_add(1); };
+  Writer w(*env, o);
+  w.submit(Op::put(Db::retained, std::string(600, 'k'), "v"));
+  w.flush();
+  w.stop();
+  CHECK(errors.load() == 2);  // the failure, then giving up at the stop
 }
 
 }  // namespace actormq::persist
