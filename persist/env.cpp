@@ -73,7 +73,7 @@ std::variant<std::unique_ptr<Env>, std::string> Env::open(const EnvOptions& opti
   std::string lock_path = path + "/actormq.lock";
   env->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
   if (env->lock_fd_ < 0) {
-    return failure(path, std::string("cannot create ") + lock_path + ": " + std::strerror(errno));
+    return failure(path, std::string("cannot open or create ") + lock_path + ": " + std::strerror(errno));
   }
   if (::flock(env->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     return failure(path, "in use by another actormq process");
