@@ -88,9 +88,6 @@ std::optional<std::string> Broker::open_store(RetainedIndex<AppMessagePtr>& reta
 }
 
 void Broker::spawn_restored_sessions() {
-  // The username is not stored: a restored will is checked against the first
-  // listener's ACL as an anonymous client's would be, never let through.
-  const std::uint16_t rules = 0;  // the first listener's
   std::size_t i = 0;
   for (RestoredSession& r : restored_) {
     sched::SpawnOptions o;
@@ -102,10 +99,26 @@ void Broker::spawn_restored_sessions() {
     if (r.will) {
       will = std::make_unique<mqtt::Will>(std::move(*r.will));
     }
+    // The stored user and listener decide what its will and queue may do.
+    // A listener that is gone from the configuration (or a record from
+    // before they were stored) leaves it anonymous on the first listener's
+    // rules: checked as an anonymous client, never let through.
+    std::uint16_t rules = 0;
+    std::unique_ptr<std::string> user;
+    if (r.listener_index < security_->size()) {
+      rules = r.listener_index;
+      if (r.username) {
+        user = std::make_unique<std::string>(std::move(*r.username));
+      }
+    } else {
+      ACTORMQ_LOG_WARNING("restored session of client " << r.client_id << ": its listener #" << r.listener_index
+                                                         << " is no longer configured; it is anonymous on the first");
+    }
     std::string id = r.client_id;
     sched::Pid pid = runtime_->spawn(
         std::make_unique<Session>(*ctx_, Session::Restored{std::move(r.client_id), r.version, r.session_expiry_s,
-                                                           std::move(r.state), rules, nullptr, std::move(will)}),
+                                                           std::move(r.state), rules, std::move(user),
+                                                           std::move(will)}),
         o);
     ctx_->registry.claim(id, pid);
   }

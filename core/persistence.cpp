@@ -152,6 +152,8 @@ class Restorer {
       r.session_expiry_s = left_ms == ~std::uint64_t{0} ? 0xFFFFFFFFu
                                                         : static_cast<std::uint32_t>((left_ms + 999) / 1000);
       r.state.last_packet_id = s->last_packet_id;
+      r.username = std::move(s->username);
+      r.listener_index = s->listener_index;
       for (persist::StoredSubscription& sub : s->subscriptions) {
         Subscription live{std::move(sub.filter), std::move(sub.group),
                           SubInfo{sub.max_qos, sub.no_local, sub.retain_as_published, sub.subscription_id}};

@@ -46,6 +46,8 @@ struct RestoredSession {
   SessionState state;
   std::optional<mqtt::Will> will;
   std::uint32_t will_delay_s = 0;
+  std::optional<std::string> username;  ///< none: anonymous (or stored before usernames were)
+  std::uint16_t listener_index = 0;     ///< the listener whose rules apply
 };
 
 /// Everything read back from the store at start.

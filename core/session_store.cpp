@@ -32,6 +32,10 @@ void Session::store_record(std::uint64_t disconnected_ms, persist::HoldPtr hold)
   r.session_expiry_s = session_expiry_s_;
   r.disconnected_ms = disconnected_ms;
   r.last_packet_id = session_.last_packet_id;
+  if (username_) {
+    r.username = *username_;
+  }
+  r.listener_index = listener_index_;
   for (const auto& [full, sub] : session_.subscriptions) {
     r.subscriptions.push_back(persist::StoredSubscription{full, sub.filter, sub.group, sub.info.max_qos,
                                                           sub.info.no_local, sub.info.retain_as_published,

@@ -13,7 +13,10 @@ namespace {
 // malformed to this build (a newer broker's data is not half-read).
 constexpr std::uint8_t message_format = 1;
 constexpr std::uint8_t entry_format = 1;
-constexpr std::uint8_t session_format = 1;
+// Sessions: format 2 appends the username and listener index; format 1 is
+// still read (a store written before them).
+constexpr std::uint8_t session_format = 2;
+constexpr std::uint8_t session_format_v1 = 1;
 
 class Out {
  public:
@@ -238,13 +241,19 @@ std::string encode(const StoredSession& s) {
     put_message_fields(out, s.will->message);
     out.u32(s.will->delay_s);
   }
+  out.u8(s.username ? 1 : 0);
+  if (s.username) {
+    out.str(*s.username);
+  }
+  out.u16(s.listener_index);
   return out.take();
 }
 
 std::optional<StoredSession> decode_session(std::string_view bytes) {
   In in(bytes);
   StoredSession s;
-  if (in.u8() != session_format) {
+  std::uint8_t format = in.u8();
+  if (format != session_format && format != session_format_v1) {
     return std::nullopt;
   }
   s.protocol_version = in.u8();
@@ -274,6 +283,12 @@ std::optional<StoredSession> decode_session(std::string_view bytes) {
     }
     will.delay_s = in.u32();
     s.will = std::move(will);
+  }
+  if (format != session_format_v1) {
+    if (in.flag()) {
+      s.username = std::string(in.str());
+    }
+    s.listener_index = in.u16();
   }
   if (!in.done()) {
     return std::nullopt;

@@ -73,6 +73,12 @@ struct StoredSession {
   std::uint16_t last_packet_id = 0;
   std::vector<StoredSubscription> subscriptions;
   std::optional<StoredWill> will;
+  /// Whose rules apply to the restored session (its will, what it queues):
+  /// the authenticated username (none: anonymous) and the index of the
+  /// listener it connected through. Format 1 records had neither: they read
+  /// back as anonymous on the first listener.
+  std::optional<std::string> username;
+  std::uint16_t listener_index = 0;
   friend bool operator==(const StoredSession&, const StoredSession&) = default;
 };
 

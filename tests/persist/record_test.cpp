@@ -28,6 +28,8 @@ StoredSession sample_session() {
   s.subscriptions.push_back({"a/+", "a/+", "", mqtt::QoS::at_least_once, true, false, 7});
   s.subscriptions.push_back({"$share/g/b/#", "b/#", "g", mqtt::QoS::exactly_once, false, true, 0});
   s.will = StoredWill{sample_message(), 30};
+  s.username = "alice";
+  s.listener_index = 3;
   return s;
 }
 }  // namespace
@@ -54,9 +56,52 @@ TEST_CASE("entries and sessions survive encode and decode") {
   CHECK(*sb == s);
   s.will.reset();
   s.subscriptions.clear();
+  s.username.reset();
+  s.listener_index = 0;
   auto plain = decode_session(encode(s));
   REQUIRE(plain);
   CHECK(*plain == s);
+  s.username = "";  // an empty username is a username, not anonymous
+  auto empty_user = decode_session(encode(s));
+  REQUIRE(empty_user);
+  CHECK(empty_user->username == std::optional<std::string>(""));
+}
+
+TEST_CASE("a format 1 session record (no username, no listener) still reads") {
+  // Written by hand as format 1 laid it out: version 1, protocol level 5,
+  // expiry 3600 s, disconnected at 1234 ms, last packet id 7, one
+  // subscription ("a/#", QoS 1, subscription id 9), no will.
+  using namespace std::string_literals;
+  std::string v1 = "\x01\x05"s + "\x00\x00\x0e\x10"s + "\x00\x00\x00\x00\x00\x00\x04\xd2"s + "\x00\x07"s +
+                   "\x00\x00\x00\x01"s + "\x00\x00\x00\x03" "a/#"s + "\x00\x00\x00\x03" "a/#"s +
+                   "\x00\x00\x00\x00"s + "\x01\x00\x00"s + "\x00\x00\x00\x09"s + "\x00"s;
+  auto s = decode_session(v1);
+  REQUIRE(s);
+  CHECK(s->protocol_version == 5);
+  CHECK(s->session_expiry_s == 3600);
+  CHECK(s->disconnected_ms == 1234);
+  CHECK(s->last_packet_id == 7);
+  REQUIRE(s->subscriptions.size() == 1);
+  CHECK(s->subscriptions[0] == StoredSubscription{"a/#", "a/#", "", mqtt::QoS::at_least_once, false, false, 9});
+  CHECK_FALSE(s->will);
+  CHECK_FALSE(s->username);
+  CHECK(s->listener_index == 0);
+  // Format 1 with format 2's fields appended is malformed (trailing bytes).
+  CHECK_FALSE(decode_session(v1 + "\x00\x00\x00"s));
+  // And format 2 needs them.
+  std::string v2_short = v1;
+  v2_short[0] = 2;
+  CHECK_FALSE(decode_session(v2_short));
+  std::string v2 = v2_short + "\x01\x00\x00\x00\x03" "bob"s + "\x00\x02"s;
+  auto s2 = decode_session(v2);
+  REQUIRE(s2);
+  CHECK(s2->username == std::optional<std::string>("bob"));
+  CHECK(s2->listener_index == 2);
+  CHECK(encode(*s2) == v2);
+  // Version 3 is unknown.
+  std::string v3 = v2;
+  v3[0] = 3;
+  CHECK_FALSE(decode_session(v3));
 }
 
 TEST_CASE("every truncation of a record is rejected") {
