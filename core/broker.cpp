@@ -47,7 +47,7 @@ bool persistence_enabled(const Config& c) { return c.durability != Durability::n
 
 Broker::Broker(Config config) : config_(std::move(config)) {}
 
-std::optional<std::string> Broker::open_store(RetainedIndex<AppMessagePtr>& retained) {
+std::optional<std::string> Broker::open_store() {
   bool sync = config_.durability == Durability::sync;
   auto opened = persist::Env::open(persist::EnvOptions{config_.data_dir, sync});
   if (auto* err = std::get_if<std::string>(&opened)) {
@@ -72,19 +72,33 @@ std::optional<std::string> Broker::open_store(RetainedIndex<AppMessagePtr>& reta
   }
   auto& c = std::get<StoreContents>(contents);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-  ACTORMQ_LOG_NOTICE("data_dir " << config_.data_dir << ": restored " << c.retained.size() << " retained messages and "
-                                 << c.sessions.size() << " sessions in " << ms << " ms (expired: "
-                                 << c.expired_sessions << " sessions, " << c.expired_retained << " retained)");
+  ACTORMQ_LOG_NOTICE("data_dir " << config_.data_dir << ": restored " << c.sessions.size() << " sessions in " << ms
+                                 << " ms (expired: " << c.expired_sessions
+                                 << " sessions); loading the retained messages in the background");
   if (c.dropped_entries > 0) {
     ACTORMQ_LOG_WARNING("data_dir " << config_.data_dir << ": " << c.dropped_entries
                                     << " queued messages had no stored body and were dropped");
   }
-  retained = std::move(c.retained);
   restored_ = std::move(c.sessions);
   ctx_->store = writer_.get();
   ctx_->durable_acks = sync;
   ctx_->ack_sink = std::make_shared<AckSink>(*runtime_);
   return std::nullopt;
+}
+
+void Broker::start_retained_loader() {
+  RetainedLoaderOptions o;
+  o.on_error = [this](const std::string& error) {
+    ACTORMQ_LOG_ERROR(error);
+    if (on_failure_) {
+      on_failure_(error);
+    }
+  };
+  // Test-only: keeps the load running a while longer (tests/integration).
+  if (const char* ms = std::getenv("ACTORMQ_TEST_RETAINED_LOAD_HOLD_MS")) {
+    o.hold_back = std::chrono::milliseconds(std::strtoul(ms, nullptr, 10));
+  }
+  loader_ = std::make_unique<RetainedLoader>(*runtime_, *env_, writer_.get(), ctx_->retainer, std::move(o));
 }
 
 void Broker::spawn_restored_sessions() {
@@ -159,9 +173,8 @@ std::optional<std::string> Broker::start() {
     o.pinned = true;  // "local" must stay local: sessions pick the router of their scheduler
     ctx_->routers.routers.push_back(runtime_->spawn(std::make_unique<Router>(strategy), o));
   }
-  RetainedIndex<AppMessagePtr> retained;
   if (persistence_enabled(config_)) {
-    if (auto err = open_store(retained)) {
+    if (auto err = open_store()) {
       stop();
       return err;
     }
@@ -170,7 +183,10 @@ std::optional<std::string> Broker::start() {
   retainer_options.pinned = true;  // its expiry sweeps are timers
   retainer_options.start = true;
   ctx_->retainer =
-      runtime_->spawn(std::make_unique<Retainer>(ctx_->metrics, ctx_->store, std::move(retained)), retainer_options);
+      runtime_->spawn(std::make_unique<Retainer>(ctx_->metrics, ctx_->store, env_ != nullptr), retainer_options);
+  if (env_) {
+    start_retained_loader();
+  }
   // One session supervisor per scheduler: sessions are temporary children
   // (a crashed session is cleaned up and logged, never restarted).
   std::vector<sched::Pid> session_sups;
@@ -250,6 +266,7 @@ void Broker::stop() {
     }
   }
   listeners_.clear();
+  loader_.reset();  // before the runtime, store and writer it uses
   if (writer_) {
     writer_->keep_bodies();  // queues are torn down now, not emptied: their bodies stay
   }

@@ -7,6 +7,7 @@
 //     broker.stop();
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "core/config.hpp"
 #include "core/security.hpp"
 #include "core/persistence.hpp"
+#include "core/retained_load.hpp"
 #include "persist/env.hpp"
 #include "persist/writer.hpp"
 #include "sched/runtime.hpp"
@@ -42,14 +44,23 @@ class Broker {
   /// returns it, and the old rules stay in force. Thread-safe.
   [[nodiscard]] std::optional<std::string> reload_security();
 
+  /// `f` is called, on another thread, if the broker cannot go on after
+  /// start() succeeded: the retained messages, read in the background,
+  /// could not be read (the text names data_dir). The embedder should stop
+  /// the broker. Set before start().
+  void on_failure(std::function<void(const std::string&)> f) { on_failure_ = std::move(f); }
+
   /// Bound port of each listener, in config order (after start()).
   const std::vector<std::uint16_t>& ports() const { return ports_; }
   BrokerContext& context() { return *ctx_; }
   const Config& config() const { return config_; }
 
  private:
-  /// Opens the store and reads it back; an error names data_dir.
-  std::optional<std::string> open_store(RetainedIndex<AppMessagePtr>& retained);
+  /// Opens the store and reads back all but the retained messages; an
+  /// error names data_dir.
+  std::optional<std::string> open_store();
+  /// The retained messages load in the background (core/retained_load.hpp).
+  void start_retained_loader();
   void spawn_restored_sessions();
 
   Config config_;
@@ -60,6 +71,8 @@ class Broker {
   std::vector<RestoredSession> restored_;  // handed to their processes at start
   std::unique_ptr<sched::Runtime> runtime_;
   std::unique_ptr<BrokerContext> ctx_;
+  std::unique_ptr<RetainedLoader> loader_;  // ends before the runtime and the store
+  std::function<void(const std::string&)> on_failure_;
   std::vector<sched::Pid> listeners_;
   std::vector<std::uint16_t> ports_;
   bool running_ = false;

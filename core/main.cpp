@@ -1,6 +1,10 @@
 // The actormq binary: configuration from file and command line, the broker,
 // and its signals: SIGINT/SIGTERM stop it (v5 clients get DISCONNECT 0x8B);
 // SIGHUP reloads the password, ACL and SCRAM files.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -36,6 +40,13 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   Broker broker(std::move(config));
+  // A failure after the start (a store that turns out unreadable while its
+  // retained messages load) stops the broker as SIGTERM would, exit code 1.
+  std::atomic<bool> failed{false};
+  broker.on_failure([&failed](const std::string&) {
+    failed.store(true);
+    ::kill(::getpid(), SIGTERM);
+  });
   if (auto err = broker.start()) {
     std::fprintf(stderr, "actormq: %s\n", err->c_str());
     return 1;
@@ -47,6 +58,11 @@ int main(int argc, char** argv) {
     } else {
       ACTORMQ_LOG_NOTICE("received SIGHUP; password, ACL and SCRAM files reloaded");
     }
+  }
+  if (failed.load()) {
+    broker.stop();
+    std::fprintf(stderr, "actormq: stopped: the store could not be read (see the error above)\n");
+    return 1;
   }
   ACTORMQ_LOG_NOTICE("received " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << "; stopping");
   broker.stop();

@@ -57,10 +57,7 @@ std::vector<Op> store_delivery_ops(Db db, std::string key, const Deliver& d, std
   return ops;
 }
 
-namespace {
-
-// A key as an operator can read it in a log line.
-std::string printable(std::string_view key) {
+std::string printable_key(std::string_view key) {
   std::string out;
   for (char c : key.substr(0, 64)) {
     auto u = static_cast<unsigned char>(c);
@@ -76,13 +73,15 @@ std::string printable(std::string_view key) {
   return out;
 }
 
+namespace {
+
 class Restorer {
  public:
   Restorer(const persist::Env& env, persist::Writer& writer, std::uint64_t now)
       : env_(env), writer_(writer), now_(now) {}
 
   std::variant<StoreContents, std::string> run() {
-    for (auto step : {&Restorer::read_retained, &Restorer::read_sessions, &Restorer::read_bodies,
+    for (auto step : {&Restorer::read_sessions, &Restorer::read_bodies,
                       &Restorer::read_queue, &Restorer::read_inflight}) {
       if (!(this->*step)() || !error_.empty()) {
         writer_.keep_bodies();  // a store that cannot be read is left as it is
@@ -105,26 +104,9 @@ class Restorer {
   }
   bool corrupt(Db db, std::string_view key) {
     error_ = "data_dir " + env_.path() + ": unreadable record in database '" +
-             std::string(persist::db_names[static_cast<std::size_t>(db)]) + "' (key \"" + printable(key) +
+             std::string(persist::db_names[static_cast<std::size_t>(db)]) + "' (key \"" + printable_key(key) +
              "\"); move the directory away to start empty";
     return false;
-  }
-
-  bool read_retained() {
-    return scan(Db::retained, [&](std::string_view key, std::string_view value) {
-      auto m = persist::decode_message(value);
-      if (!m || m->topic != key) {
-        return corrupt(Db::retained, key);
-      }
-      AppMessagePtr msg = from_stored(std::move(*m), &writer_);
-      if (expired(*msg, now_)) {
-        ops_.push_back(Op::erase(Db::retained, std::string(key)));
-        ++out_.expired_retained;
-        return true;
-      }
-      out_.retained.set(key, std::move(msg));
-      return true;
-    });
   }
 
   bool read_sessions() {

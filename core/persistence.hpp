@@ -1,8 +1,8 @@
 #pragma once
 // Between the broker's types and persist/'s records: what a retained message,
 // a queue entry or a session looks like on disk, and the start-up restore of
-// everything stored (retained messages, persistent sessions with their
-// queues and in-flight messages).
+// the persistent sessions with their queues and in-flight messages (the
+// retained messages load in the background: core/retained_load.hpp).
 
 #include <cstdint>
 #include <memory>
@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "core/messages.hpp"
-#include "core/retained_index.hpp"
 #include "core/session_state.hpp"
 #include "mqtt/packets.hpp"
 #include "persist/env.hpp"
@@ -50,17 +49,18 @@ struct RestoredSession {
   std::uint16_t listener_index = 0;     ///< the listener whose rules apply
 };
 
-/// Everything read back from the store at start.
+/// What is read back from the store before the listeners open.
 struct StoreContents {
-  RetainedIndex<AppMessagePtr> retained;
   std::vector<RestoredSession> sessions;
   std::size_t expired_sessions = 0;
-  std::size_t expired_retained = 0;
   std::size_t dropped_entries = 0;  ///< queue entries whose body was missing
 };
 
-/// Reads every database; removes (through `writer`) what has expired and
-/// bodies no entry refers to. Fails, naming the database and key, on a
+/// A stored key as an operator can read it in a log line.
+[[nodiscard]] std::string printable_key(std::string_view key);
+
+/// Reads every database but `retained`; removes (through `writer`) what has
+/// expired and bodies no entry refers to. Fails, naming the database and key, on a
 /// record it cannot read: a corrupt store stops the start, it is never
 /// silently replaced by an empty one.
 [[nodiscard]] std::variant<StoreContents, std::string> restore(const persist::Env& env, persist::Writer& writer,

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/logger.hpp"
 #include "core/persistence.hpp"
 
 namespace actormq::core {
@@ -23,24 +24,8 @@ struct SweepExpired {
 };
 }  // namespace
 
-Retainer::Retainer(Metrics& metrics, persist::Writer* store, RetainedIndex<AppMessagePtr> index)
-    : metrics_(metrics), store_(store), index_(std::move(index)) {
-  metrics_.add(Counter::retained_messages, static_cast<std::int64_t>(index_.size()));
-  index_.for_each([&](std::string_view topic, const AppMessagePtr& m) {
-    if (m->properties.message_expiry_interval) {
-      expiries_.emplace(m->received_ms + std::uint64_t{*m->properties.message_expiry_interval} * 1000,
-                        std::string(topic));
-    }
-  });
-}
-
-void Retainer::on_start() {
-  if (!expiries_.empty()) {
-    sweep_due_ms_ = expiries_.begin()->first;
-    std::uint64_t now = wall_ms();
-    send_after(self(), sched::make_message<SweepExpired>(sweep_due_ms_), sweep_due_ms_ > now ? sweep_due_ms_ - now : 0);
-  }
-}
+Retainer::Retainer(Metrics& metrics, persist::Writer* store, bool loading)
+    : metrics_(metrics), store_(store), loading_(loading) {}
 
 void Retainer::watch_expiry(const AppMessagePtr& msg) {
   if (!msg->properties.message_expiry_interval) {
@@ -48,11 +33,16 @@ void Retainer::watch_expiry(const AppMessagePtr& msg) {
   }
   std::uint64_t at = msg->received_ms + std::uint64_t{*msg->properties.message_expiry_interval} * 1000;
   expiries_.emplace(at, msg->topic);
-  if (sweep_due_ms_ == 0 || at < sweep_due_ms_) {
-    sweep_due_ms_ = at;
-    std::uint64_t now = wall_ms();
-    send_after(self(), sched::make_message<SweepExpired>(at), at > now ? at - now : 0);
+  arm_sweep(at);
+}
+
+void Retainer::arm_sweep(std::uint64_t at) {
+  if (sweep_due_ms_ != 0 && sweep_due_ms_ <= at) {
+    return;
   }
+  sweep_due_ms_ = at;
+  std::uint64_t now = wall_ms();
+  send_after(self(), sched::make_message<SweepExpired>(at), at > now ? at - now : 0);
 }
 
 void Retainer::sweep(std::uint64_t due) {
@@ -86,7 +76,13 @@ void Retainer::on_message(sched::Message& msg) {
   } else if (auto* s = msg.as<SweepExpired>()) {
     sweep(s->due);
   } else if (auto* q = msg.as<RetainQuery>()) {
-    query(*q);
+    if (loading_) {
+      held_.push_back(std::move(*q));
+    } else {
+      query(*q);
+    }
+  } else if (auto* done = msg.as<RetainedLoaded>()) {
+    take_loaded(*done);
   }
 }
 
@@ -96,9 +92,14 @@ bool stored_topic(const std::string& topic) { return !topic.starts_with("$SYS/")
 }  // namespace
 
 void Retainer::store(const AppMessagePtr& msg, persist::HoldPtr hold) {
+  if (loading_) {
+    touched_.emplace(msg->topic);
+  }
   // MQTT 3.3.1.3: a retained message with an empty payload removes the topic's.
   if (msg->payload.empty()) {
-    if (index_.find(msg->topic) != nullptr && store_ != nullptr && stored_topic(msg->topic)) {
+    // While loading, the store may hold the topic though the index does not yet.
+    bool known = loading_ || index_.find(msg->topic) != nullptr;
+    if (known && store_ != nullptr && stored_topic(msg->topic)) {
       store_->submit(persist::Op::erase(persist::Db::retained, msg->topic), std::move(hold));
     }
     erase(msg->topic);
@@ -122,6 +123,57 @@ void Retainer::erase(const std::string& topic) {
   if (store_ != nullptr && stored_topic(topic)) {
     store_->submit(persist::Op::erase(persist::Db::retained, topic));
   }
+}
+
+void Retainer::take_loaded(RetainedLoaded& done) {
+  if (!loading_) {
+    return;
+  }
+  loading_ = false;
+  if (done.loaded) {
+    std::size_t read = done.loaded->index.size();
+    std::size_t expired_erased = merge(*done.loaded);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - done.started);
+    ACTORMQ_LOG_NOTICE("loaded " << read << " retained messages from the store in " << ms.count()
+                                 << " ms (expired: " << expired_erased << "; " << held_.size()
+                                 << " lookups waited for them)");
+  }
+  touched_ = {};
+  std::vector<RetainQuery> held = std::move(held_);
+  held_ = {};
+  for (const RetainQuery& q : held) {
+    query(q);
+  }
+}
+
+std::size_t Retainer::merge(LoadedRetained& loaded) {
+  // What clients stored or deleted during the load is newer than what it read.
+  for (const std::string& topic : touched_) {
+    if (const AppMessagePtr* live = index_.find(topic)) {
+      loaded.index.set(topic, *live);
+    } else {
+      loaded.index.erase(topic);
+    }
+  }
+  for (auto& [at, topic] : loaded.expiries) {
+    if (!touched_.contains(topic)) {
+      expiries_.emplace(at, std::move(topic));
+    }
+  }
+  std::size_t expired_erased = 0;
+  for (std::string& topic : loaded.expired) {
+    if (!touched_.contains(topic) && store_ != nullptr) {
+      store_->submit(persist::Op::erase(persist::Db::retained, std::move(topic)));
+      ++expired_erased;
+    }
+  }
+  metrics_.add(Counter::retained_messages,
+               static_cast<std::int64_t>(loaded.index.size()) - static_cast<std::int64_t>(index_.size()));
+  index_ = std::move(loaded.index);
+  if (!expiries_.empty()) {
+    arm_sweep(expiries_.begin()->first);
+  }
+  return expired_erased;
 }
 
 void Retainer::query(const RetainQuery& q) {

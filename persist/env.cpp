@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 namespace actormq::persist {
 
@@ -121,30 +122,74 @@ Env::~Env() {
   }
 }
 
-std::optional<std::string> Env::for_each(Db db, const std::function<bool(std::string_view, std::string_view)>& f) const {
-  ReadTxn txn(env_);
-  if (txn.rc() != 0) {
-    return lmdb_error(txn.rc());
-  }
-  MDB_cursor* cursor = nullptr;
-  if (int rc = mdb_cursor_open(txn.get(), dbi(db), &cursor); rc != 0) {
-    return lmdb_error(rc);
-  }
-  MDB_val key{};
-  MDB_val value{};
-  int rc = mdb_cursor_get(cursor, &key, &value, MDB_FIRST);
-  while (rc == 0) {
-    if (!f(std::string_view(static_cast<const char*>(key.mv_data), key.mv_size),
-           std::string_view(static_cast<const char*>(value.mv_data), value.mv_size))) {
-      break;
+namespace {
+
+// Cursor that closes when it leaves scope (LMDB lmdb.h: a read-only
+// transaction's cursors must be closed explicitly).
+class Cursor {
+ public:
+  Cursor(MDB_txn* txn, MDB_dbi dbi) { rc_ = mdb_cursor_open(txn, dbi, &cursor_); }
+  ~Cursor() {
+    if (cursor_ != nullptr) {
+      mdb_cursor_close(cursor_);
     }
-    rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT);
   }
-  mdb_cursor_close(cursor);
-  if (rc != 0 && rc != MDB_NOTFOUND) {
-    return lmdb_error(rc);
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  [[nodiscard]] int rc() const { return rc_; }
+  int get(MDB_val& key, MDB_val& value, MDB_cursor_op op) { return mdb_cursor_get(cursor_, &key, &value, op); }
+
+ private:
+  MDB_cursor* cursor_ = nullptr;
+  int rc_ = 0;
+};
+
+std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+}  // namespace
+
+std::optional<std::string> Env::for_each(Db db, const std::function<bool(std::string_view, std::string_view)>& f,
+                                         std::size_t per_transaction) const {
+  std::optional<std::string> resume_after;  // last key of the previous transaction
+  for (;;) {
+    std::shared_lock lock(resize_);
+    ReadTxn txn(env_);
+    if (txn.rc() != 0) {
+      return lmdb_error(txn.rc());
+    }
+    Cursor cursor(txn.get(), dbi(db));
+    if (cursor.rc() != 0) {
+      return lmdb_error(cursor.rc());
+    }
+    MDB_val key{};
+    MDB_val value{};
+    int rc = 0;
+    if (resume_after) {
+      key = MDB_val{resume_after->size(), resume_after->data()};
+      rc = cursor.get(key, value, MDB_SET_RANGE);
+      if (rc == 0 && view(key) == *resume_after) {
+        rc = cursor.get(key, value, MDB_NEXT);
+      }
+    } else {
+      rc = cursor.get(key, value, MDB_FIRST);
+    }
+    for (std::size_t n = 1; rc == 0; ++n) {
+      if (!f(view(key), view(value))) {
+        return std::nullopt;
+      }
+      if (n == per_transaction) {
+        break;
+      }
+      rc = cursor.get(key, value, MDB_NEXT);
+    }
+    if (rc == MDB_NOTFOUND) {
+      return std::nullopt;
+    }
+    if (rc != 0) {
+      return lmdb_error(rc);
+    }
+    resume_after = std::string(view(key));
   }
-  return std::nullopt;
 }
 
 std::size_t Env::map_size() const {
@@ -153,6 +198,9 @@ std::size_t Env::map_size() const {
   return info.me_mapsize;
 }
 
-bool Env::grow_map() { return mdb_env_set_mapsize(env_, map_size() * 2) == 0; }
+bool Env::grow_map() {
+  std::unique_lock lock(resize_);
+  return mdb_env_set_mapsize(env_, map_size() * 2) == 0;
+}
 
 }  // namespace actormq::persist

@@ -4,8 +4,11 @@
 // transaction is valid for the life of the environment). Errors name the
 // path, so an operator knows which directory to look at.
 //
-// Thread-safety: open() and the read helpers run at start, before the writer
-// thread; afterwards only the Writer (persist/writer.hpp) uses the handles.
+// Thread-safety: for_each() may run on any thread beside the Writer
+// (persist/writer.hpp), which alone writes; grow_map() waits for the read
+// transactions of for_each() to end (LMDB lmdb.h: mdb_env_set_mapsize only
+// while no transaction is active in the process), which is why for_each()
+// can end its transaction every so many records.
 
 #include <lmdb.h>
 
@@ -14,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -55,12 +59,17 @@ class Env {
   /// Stale reader slots cleared at open (readers of processes that died).
   [[nodiscard]] int stale_readers_cleared() const noexcept { return stale_readers_; }
 
-  /// Calls f(key, value) for every record of `db` in key order (one read
-  /// transaction; the views are valid during the call only). Stops early
-  /// when f returns false. Returns an LMDB error text, or nullopt.
-  std::optional<std::string> for_each(Db db, const std::function<bool(std::string_view, std::string_view)>& f) const;
+  /// Thread-safe. Calls f(key, value) for every record of `db` in key order;
+  /// the views are valid during the call only. Stops early when f returns
+  /// false. `per_transaction` > 0: a new read transaction every that many
+  /// records, so a long scan never holds up a growth of the map for long
+  /// (records written meanwhile may then be seen or not); 0: one
+  /// transaction, one snapshot. Returns an LMDB error text, or nullopt.
+  std::optional<std::string> for_each(Db db, const std::function<bool(std::string_view, std::string_view)>& f,
+                                      std::size_t per_transaction = 0) const;
 
-  /// Doubles the map size (no transaction may be open). False if LMDB refused.
+  /// Doubles the map size, once no read transaction of for_each() is open
+  /// (the caller has none open). False if LMDB refused.
   bool grow_map();
   [[nodiscard]] std::size_t map_size() const;
 
@@ -71,6 +80,8 @@ class Env {
   std::string path_;
   int lock_fd_ = -1;
   int stale_readers_ = 0;
+  // Shared by for_each()'s read transactions, exclusive for grow_map().
+  mutable std::shared_mutex resize_;
 };
 
 /// LMDB's text for an error code, with the code.

@@ -4,7 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "test_dir.hpp"
 
@@ -71,6 +75,45 @@ TEST_CASE("an unwritable data_dir is refused (skipped as root, who may write any
   ::mkdir(path.c_str(), 0500);
   std::string err = error_of(EnvOptions{path});
   CHECK(err.starts_with("data_dir " + path + ": directory not writable"));
+}
+
+TEST_CASE("a scan in several read transactions sees every record once, in order, and lets the map grow between them") {
+  TempDir dir;
+  auto r = Env::open(EnvOptions{dir.path()});
+  REQUIRE(std::holds_alternative<std::unique_ptr<Env>>(r));
+  auto& env = std::get<std::unique_ptr<Env>>(r);
+  {
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(env->handle(), nullptr, 0, &txn) == 0);
+    for (char c = 'a'; c <= 'g'; ++c) {
+      std::string key(1, c);
+      MDB_val k{key.size(), key.data()};
+      MDB_val v{key.size(), key.data()};
+      REQUIRE(mdb_put(txn, env->dbi(Db::retained), &k, &v, 0) == 0);
+    }
+    REQUIRE(mdb_txn_commit(txn) == 0);
+  }
+  std::size_t before = env->map_size();
+  std::vector<std::string> seen;
+  std::atomic<bool> grown{false};
+  std::thread grower;
+  CHECK_FALSE(env->for_each(
+      Db::retained,
+      [&](std::string_view k, std::string_view v) {
+        CHECK(k == v);
+        seen.emplace_back(k);
+        if (seen.size() == 1) {
+          grower = std::thread([&] { grown = env->grow_map(); });
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          CHECK_FALSE(grown.load());  // not while this transaction is open
+        }
+        return true;
+      },
+      3));
+  grower.join();
+  CHECK(grown.load());
+  CHECK(env->map_size() == before * 2);
+  CHECK(seen == std::vector<std::string>{"a", "b", "c", "d", "e", "f", "g"});
 }
 
 }  // namespace actormq::persist
