@@ -171,6 +171,11 @@ std::optional<std::string> Broker::start() {
     sched::SpawnOptions o;
     o.scheduler = static_cast<int>(i % runtime_->scheduler_count());
     o.pinned = true;  // "local" must stay local: sessions pick the router of their scheduler
+    // Every publisher of a scheduler feeds its router: at normal priority the
+    // router got one budget per round against all of theirs and fell behind
+    // by hundreds of thousands of messages under fan-in (seconds of delay,
+    // gigabytes held); ahead of them, publishers read only what it has routed.
+    o.high_priority = true;
     ctx_->routers.routers.push_back(runtime_->spawn(std::make_unique<Router>(strategy), o));
   }
   if (persistence_enabled(config_)) {

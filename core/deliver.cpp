@@ -26,6 +26,11 @@ constexpr std::size_t throttle_overshoot = 4096;
 // our queue stays high we renew the throttle before that, or the publisher,
 // still on our list, would never be asked again and our queue would overflow.
 constexpr std::uint64_t throttle_renew_ms = 400;
+// Deliveries waiting in our mailbox at which a connected subscriber throttles
+// the publishers that send them: when eight publishers outrun one subscriber,
+// QoS 0 messages pile up in the mailbox before any queue sees them, and only
+// slowing the publishers (TCP then slows their clients) bounds memory and delay.
+constexpr std::uint32_t mailbox_high = 4096;
 
 std::size_t high_watermark(std::uint32_t max_queued) {
   return max_queued == 0 ? throttle_high : std::min<std::size_t>(throttle_high, max_queued / 2 + 1);
@@ -80,6 +85,9 @@ void Session::handle_deliver(Deliver& d) {
     }
     enqueue(std::move(d));
     return;
+  }
+  if (mailbox_backlog() >= mailbox_high) {
+    throttle_publisher(*d.msg);
   }
   if (d.qos == QoS::at_most_once) {
     if (out_.pending_bytes() > qos0_drop_backlog) {
@@ -149,7 +157,8 @@ void Session::throttle_publisher(const AppMessage& msg) {
     r.throttle_sent_ms = now_ms();
   }
   r.throttled.push_back(p);
-  ACTORMQ_LOG_DEBUG("client " << client_id_ << ": queue at " << session_.queue.size() << ", throttling a publisher");
+  ACTORMQ_LOG_DEBUG("client " << client_id_ << ": queue at " << session_.queue.size() << ", mailbox at "
+                                << mailbox_backlog() << ", throttling a publisher");
   send<Throttle>(p, Throttle{self()});
 }
 
@@ -221,7 +230,12 @@ void Session::drain_queue() {
       store(std::move(unstore));
     }
   }
-  if (throttling() && q.size() <= high_watermark(ctx_.limits.max_queued) / 4) {
+  release_if_caught_up();
+}
+
+void Session::release_if_caught_up() {
+  if (throttling() && session_.queue.size() <= high_watermark(ctx_.limits.max_queued) / 4 &&
+      mailbox_within(mailbox_high / 4)) {
     release_publishers();
   }
 }
@@ -259,15 +273,15 @@ bool Session::send_publish(const Deliver& d, std::uint16_t packet_id, bool dup) 
   h.payload_size = m.payload.size();
   mqtt::Properties props;
   if (v5()) {
-    bool needs_copy = !d.subscription_ids.empty() || m.properties.message_expiry_interval ||
+    bool needs_copy = !d.subscription_ids.empty() || m.properties().message_expiry_interval ||
                       client_alias_max_ > 0;
     if (needs_copy) {
-      props = m.properties;
+      props = m.properties();
       props.subscription_identifiers = d.subscription_ids;
-      if (m.properties.message_expiry_interval) {
+      if (m.properties().message_expiry_interval) {
         // MQTT 5 3.3.2.3.3: the interval sent is what is left of it.
         std::uint64_t elapsed_s = (wall_ms() - m.received_ms) / 1000;
-        std::uint32_t left = *m.properties.message_expiry_interval;
+        std::uint32_t left = *m.properties().message_expiry_interval;
         props.message_expiry_interval = left > elapsed_s ? left - static_cast<std::uint32_t>(elapsed_s) : 1;
       }
       if (client_alias_max_ > 0) {
@@ -283,8 +297,8 @@ bool Session::send_publish(const Deliver& d, std::uint16_t packet_id, bool dup) 
         }
       }
       h.properties = &props;
-    } else if (!m.properties.empty()) {
-      h.properties = &m.properties;
+    } else if (!m.properties().empty()) {
+      h.properties = &m.properties();
     }
   }
   auto layout = mqtt::publish_layout(h, version_);

@@ -98,10 +98,10 @@ void Session::publish_will() {
   msg->qos = will.qos;
   msg->retain = will.retain && ctx_.limits.retain_available;
   will.properties.will_delay_interval.reset();  // not a PUBLISH property
-  msg->properties = std::move(will.properties);
+  msg->received_ms = will.properties.message_expiry_interval ? wall_ms() : 0;
+  msg->set_properties(std::move(will.properties));
   msg->publisher = client_id_;
   msg->publisher_pid = self();
-  msg->received_ms = msg->properties.message_expiry_interval ? wall_ms() : 0;
   msg->body.attach(ctx_.store);
   ACTORMQ_LOG_DEBUG("client " << client_id_ << ": publishing will on " << msg->topic);
   route(std::move(msg));

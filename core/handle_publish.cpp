@@ -15,6 +15,11 @@ namespace actormq::core {
 using mqtt::QoS;
 using mqtt::ReasonCode;
 
+namespace {
+// Reductions charged per routed message (see route()).
+constexpr std::uint32_t publish_cost = 2;
+}  // namespace
+
 void Session::handle_publish(mqtt::Publish& p) {
   if (state_ != State::connected) {
     return;
@@ -104,14 +109,14 @@ void Session::handle_publish(mqtt::Publish& p) {
   msg->payload = std::move(p.payload);
   msg->qos = p.qos;
   msg->retain = p.retain;
-  msg->properties = std::move(p.properties);
   if (ctx_.limits.message_expiry_max != 0) {
-    auto& expiry = msg->properties.message_expiry_interval;
+    auto& expiry = p.properties.message_expiry_interval;
     expiry = std::min(expiry.value_or(ctx_.limits.message_expiry_max), ctx_.limits.message_expiry_max);
   }
+  msg->received_ms = p.properties.message_expiry_interval ? wall_ms() : 0;
+  msg->set_properties(std::move(p.properties));
   msg->publisher = client_id_;
   msg->publisher_pid = self();
-  msg->received_ms = msg->properties.message_expiry_interval ? wall_ms() : 0;
   msg->body.attach(ctx_.store);
 
   // Durability sync: the acknowledgement waits for every write of this
@@ -160,6 +165,11 @@ void Session::route(AppMessagePtr msg, persist::HoldPtr hold) {
   }
   sched::Pid router = ctx_.routers.local();
   send<RoutePublish>(router, RoutePublish{std::move(msg), std::move(hold)});
+  // A published message costs about what its delivery does (a message to a
+  // session, an encode): charged by bytes read alone, a publisher read a
+  // thousand messages per budget while its subscriber wrote one hundred, and
+  // under fan-in the subscriber's mailbox grew by millions before it ran.
+  consume(publish_cost);
 }
 
 }  // namespace actormq::core

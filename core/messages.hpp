@@ -25,12 +25,25 @@ struct AppMessage {
   bool retain = false;
   /// v5 properties passed through to subscribers (payload format, message
   /// expiry, content type, response topic, correlation data, user properties).
-  mqtt::Properties properties;
+  const mqtt::Properties& properties() const { return props_ ? *props_ : no_properties(); }
+  /// Most messages have none: an empty set costs a null pointer, not the
+  /// ~500 bytes of mqtt::Properties (a message was 600 bytes with them inline,
+  /// and a subscriber's backlog under fan-in holds hundreds of thousands).
+  void set_properties(mqtt::Properties p) {
+    props_ = p.empty() ? nullptr : std::make_unique<mqtt::Properties>(std::move(p));
+  }
   std::string publisher;        ///< client id of the publisher (hash strategy, logs)
   sched::Pid publisher_pid;     ///< for no-local
   std::uint64_t received_ms = 0;  ///< wall clock ms at arrival (message expiry)
   /// Its stored copy, when it is queued for a persistent session (persist/).
   persist::BodyRef body;
+
+ private:
+  static const mqtt::Properties& no_properties() {
+    static const mqtt::Properties none;
+    return none;
+  }
+  std::unique_ptr<mqtt::Properties> props_;
 };
 using AppMessagePtr = std::shared_ptr<const AppMessage>;
 

@@ -16,7 +16,7 @@ persist::StoredMessage to_stored(const AppMessage& msg) {
   s.payload = msg.payload;
   s.qos = msg.qos;
   s.retain = msg.retain;
-  s.properties = msg.properties;
+  s.properties = msg.properties();
   s.publisher = msg.publisher;
   s.received_ms = msg.received_ms;
   return s;
@@ -28,7 +28,7 @@ AppMessagePtr from_stored(persist::StoredMessage&& stored, persist::Writer* writ
   msg->payload = std::move(stored.payload);
   msg->qos = stored.qos;
   msg->retain = stored.retain;
-  msg->properties = std::move(stored.properties);
+  msg->set_properties(std::move(stored.properties));
   msg->publisher = std::move(stored.publisher);
   msg->received_ms = stored.received_ms;
   msg->body.attach(writer, body_id);

@@ -33,7 +33,7 @@ std::variant<LoadedRetained, std::string> read_retained(const persist::Env& env,
           out.expired.emplace_back(key);
           return true;
         }
-        if (const auto& expiry = msg->properties.message_expiry_interval) {
+        if (const auto& expiry = msg->properties().message_expiry_interval) {
           out.expiries.emplace_back(msg->received_ms + std::uint64_t{*expiry} * 1000, key);
         }
         out.index.set(key, std::move(msg));

@@ -14,7 +14,7 @@ std::uint64_t wall_ms() {
 }
 
 bool expired(const AppMessage& msg, std::uint64_t now_ms) {
-  const auto& expiry = msg.properties.message_expiry_interval;
+  const auto& expiry = msg.properties().message_expiry_interval;
   return expiry && now_ms >= msg.received_ms + std::uint64_t{*expiry} * 1000;
 }
 
@@ -28,10 +28,10 @@ Retainer::Retainer(Metrics& metrics, persist::Writer* store, bool loading)
     : metrics_(metrics), store_(store), loading_(loading) {}
 
 void Retainer::watch_expiry(const AppMessagePtr& msg) {
-  if (!msg->properties.message_expiry_interval) {
+  if (!msg->properties().message_expiry_interval) {
     return;
   }
-  std::uint64_t at = msg->received_ms + std::uint64_t{*msg->properties.message_expiry_interval} * 1000;
+  std::uint64_t at = msg->received_ms + std::uint64_t{*msg->properties().message_expiry_interval} * 1000;
   expiries_.emplace(at, msg->topic);
   arm_sweep(at);
 }

@@ -371,7 +371,10 @@ void Session::send_packet(const mqtt::Packet& packet) {
   }
 }
 
-void Session::after_run() { flush_output(); }
+void Session::after_run() {
+  flush_output();
+  release_if_caught_up();
+}
 
 void Session::flush_output() {
   if (socket_ == nullptr) {

@@ -132,6 +132,8 @@ class Session : public sched::Process {
   /// long; unthrottle them all once it has drained (or the client went away).
   void throttle_publisher(const AppMessage& msg);
   void release_publishers();
+  /// Releases the throttled publishers once our queue and mailbox are short.
+  void release_if_caught_up();
   /// Hands unacknowledged and queued shared-subscription messages back to the
   /// group for another member (MQTT 5 4.8.2), when our client has gone.
   void redispatch_shared();

@@ -134,6 +134,11 @@ Message* Mailbox::close() {
   return out;
 }
 
+bool Mailbox::stack_has_mail() const {
+  Message* head = stack_.load(std::memory_order_relaxed);
+  return head != nullptr && !is_tag(head);
+}
+
 bool Mailbox::closed() const { return stack_.load(std::memory_order_acquire) == closed_tag; }
 
 }  // namespace actormq::sched

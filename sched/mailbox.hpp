@@ -55,6 +55,8 @@ class Mailbox {
   }
   /// Owner-only, approximate: messages in the lanes (not the stack).
   std::uint32_t lanes_size() const { return lanes_size_; }
+  /// Owner-only: true if messages were pushed since the last fetch.
+  bool stack_has_mail() const;
 
  private:
   void append(Message*& head, Message*& tail, Message* m);

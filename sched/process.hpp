@@ -35,6 +35,10 @@ struct SpawnOptions {
   bool link = false;
   /// Deliver a start signal, so on_start() runs on the home scheduler first.
   bool start = false;
+  /// Runs before every normal process of its scheduler (BEAM's `high`
+  /// priority): for a process that many others feed, such as a router, so
+  /// its backlog drains before its senders read more input.
+  bool high_priority = false;
 };
 
 class Process {
@@ -103,6 +107,12 @@ class Process {
   /// True once the current message has cost a whole budget: a handler doing
   /// open-ended work (reading a socket) should stop and continue later.
   bool should_yield() const;
+  /// Messages taken in at the start of this slice and not handled yet: a
+  /// cheap, approximate measure of how far behind its senders we are.
+  std::uint32_t mailbox_backlog() const { return mailbox_.lanes_size(); }
+  /// True when at most `n` messages wait: none arrived since this slice
+  /// took in its mail, and at most `n` of those are left.
+  bool mailbox_within(std::uint32_t n) const { return mailbox_.lanes_size() <= n && !mailbox_.stack_has_mail(); }
   /// Marks the process as owning libuv handles: never migrated.
   void pin() { pinned_ = true; }
 
@@ -153,6 +163,7 @@ class Process {
   ExitReason* exit_reason_ = nullptr;  // set once exit() is requested
   std::uint32_t reductions_ = 0;
   bool pinned_ = false;
+  bool high_priority_ = false;
   bool trap_exit_ = false;
 };
 

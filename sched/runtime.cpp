@@ -47,6 +47,7 @@ Pid Runtime::spawn(std::unique_ptr<Process> p, SpawnOptions options) {
   p->pid_ = pid;
   p->home_.store(&home, std::memory_order_relaxed);
   p->pinned_ = p->pinned_ || options.pinned;
+  p->high_priority_ = options.high_priority;
   live_.fetch_add(1, std::memory_order_relaxed);
   // The mailbox starts blocked: a new process costs nothing until it gets mail.
   table_.publish(pid, p.release(), home.id());

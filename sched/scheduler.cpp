@@ -61,23 +61,25 @@ void Scheduler::schedule(Process* p) {
 
 void Scheduler::push_local(Process* p) {
   p->run_next_ = nullptr;
-  if (local_tail_ == nullptr) {
-    local_head_ = p;
+  RunQueue& q = p->high_priority_ ? high_ : normal_;
+  if (q.tail == nullptr) {
+    q.head = p;
   } else {
-    local_tail_->run_next_ = p;
+    q.tail->run_next_ = p;
   }
-  local_tail_ = p;
+  q.tail = p;
   ++local_len_;
 }
 
 Process* Scheduler::pop_local() {
-  Process* p = local_head_;
+  RunQueue& q = high_.head != nullptr ? high_ : normal_;
+  Process* p = q.head;
   if (p == nullptr) {
     return nullptr;
   }
-  local_head_ = p->run_next_;
-  if (local_head_ == nullptr) {
-    local_tail_ = nullptr;
+  q.head = p->run_next_;
+  if (q.head == nullptr) {
+    q.tail = nullptr;
   }
   p->run_next_ = nullptr;
   --local_len_;

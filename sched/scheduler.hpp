@@ -108,9 +108,14 @@ class Scheduler {
   std::thread thread_;
   TimerWheel timers_;
 
-  Process* local_head_ = nullptr;  // owner-only FIFO of runnable processes
-  Process* local_tail_ = nullptr;
-  std::uint32_t local_len_ = 0;
+  // Owner-only FIFOs of runnable processes: high priority ones run first.
+  struct RunQueue {
+    Process* head = nullptr;
+    Process* tail = nullptr;
+  };
+  RunQueue high_;
+  RunQueue normal_;
+  std::uint32_t local_len_ = 0;  // both queues
   std::atomic<Process*> remote_{nullptr};  // MPSC stack from other threads
   std::atomic<std::uint32_t> queue_len_{0};
   std::atomic<bool> stopping_{false};

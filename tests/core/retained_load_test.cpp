@@ -27,7 +27,9 @@ struct Store {
     m.payload = mqtt::SharedBytes::copy_of(std::string_view(payload));
     m.retain = true;
     m.received_ms = received_ms;
-    m.properties.message_expiry_interval = expiry_s;
+    mqtt::Properties props;
+    props.message_expiry_interval = expiry_s;
+    m.set_properties(std::move(props));
     writer->submit(persist::Op::put(persist::Db::retained, topic, persist::encode(to_stored(m))));
   }
 };

@@ -240,6 +240,66 @@ TEST_CASE("fairness: a process flooding itself cannot delay another by more than
   rt.shutdown();
 }
 
+TEST_CASE("a high priority process runs before every runnable normal process") {
+  RuntimeConfig cfg = testing::stepped();
+  cfg.reduction_budget = 10;
+  Runtime rt(cfg);
+  std::uint64_t hogs_handled = 0;
+  std::vector<Pid> hogs;
+  for (int i = 0; i < 3; ++i) {
+    hogs.push_back(rt.spawn(std::make_unique<Fn>([&](Fn& self, Message&) {
+      ++hogs_handled;
+      self.send<Ping>(self.self(), 0);  // forever
+    })));
+    rt.send<Ping>(hogs.back(), 0);
+  }
+  Scheduler& s = rt.scheduler(0);
+  s.run_once();
+  std::vector<std::uint64_t> hogs_at_urgent;
+  SpawnOptions o;
+  o.high_priority = true;
+  Pid urgent = rt.spawn(std::make_unique<Fn>([&](Fn&, Message&) { hogs_at_urgent.push_back(hogs_handled); }), o);
+  for (int round = 0; round < 3; ++round) {
+    std::uint64_t before = hogs_handled;
+    rt.send<Ping>(urgent, round);
+    s.run_once();
+    // Three hogs were runnable, each worth a budget of 10 messages: the
+    // urgent process ran first, before any of them.
+    REQUIRE(hogs_at_urgent.size() == static_cast<std::size_t>(round + 1));
+    CHECK(hogs_at_urgent.back() == before);
+    CHECK(hogs_handled > before);  // and the hogs still ran in the slice
+  }
+  rt.shutdown();
+}
+
+TEST_CASE("mailbox_backlog counts what a slice took in; mailbox_within sees later mail too") {
+  RuntimeConfig cfg = testing::stepped();
+  Runtime rt(cfg);
+  std::vector<std::uint32_t> backlog;
+  std::vector<int> within;
+  Pid p = rt.spawn(std::make_unique<Fn>([&](Fn& self, Message& m) {
+    backlog.push_back(self.mailbox_backlog());
+    within.push_back(self.mailbox_within(2) ? 1 : 0);
+    if (m.as<Ping>()->n == 0) {
+      self.send<Ping>(self.self(), 99);  // arrives after this slice's fetch
+    }
+  }));
+  for (int i = 0; i < 5; ++i) {
+    rt.send<Ping>(p, i);
+  }
+  rt.scheduler(0).run_until_idle();
+  REQUIRE(backlog.size() == 6);
+  CHECK(backlog[0] == 4);  // the other four of the first fetch
+  CHECK(backlog[2] == 2);
+  CHECK(within[0] == 0);
+  CHECK(within[2] == 0);  // two left in the lanes, but one waits on the stack
+  CHECK(backlog[4] == 0);
+  CHECK(within[4] == 0);  // the lanes are empty; the message sent to itself is not fetched yet
+  CHECK(backlog[5] == 0);
+  CHECK(within[5] == 1);
+  rt.shutdown();
+}
+
 TEST_CASE("1,000,000 idle processes spawned and torn down") {
   RuntimeConfig cfg = testing::stepped(2);
   Runtime rt(cfg);

@@ -24,6 +24,8 @@ class Fn : public Process {
   using Process::demonitor;
   using Process::exit;
   using Process::link;
+  using Process::mailbox_backlog;
+  using Process::mailbox_within;
   using Process::monitor;
   using Process::register_name;
   using Process::scheduler;
