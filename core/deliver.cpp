@@ -17,11 +17,13 @@ constexpr std::size_t qos0_drop_backlog = 8u << 20;
 // Queue lengths at which a connected subscriber throttles its publishers, and
 // at which it lets them go again.
 constexpr std::size_t throttle_high = 1000;
-// A throttled publisher sees the throttle only after the packets it has
-// already read (up to a budget's worth): QoS 1/2 messages get this much room
-// beyond max_queued_messages while publishers are throttled, so what was
-// acknowledged is not dropped.
-constexpr std::size_t throttle_overshoot = 4096;
+// A throttle takes effect only after what is already on its way: our own
+// mailbox (up to mailbox_high and more before we see each publisher's next
+// message) and each publisher's last read (a budget's worth). QoS 1/2
+// messages get this much room beyond max_queued_messages while publishers
+// are throttled, so what was acknowledged is not dropped; 4,096 was too
+// little for eight saturating publishers (tests/integration/test_flow_control.py).
+constexpr std::size_t throttle_overshoot = 65536;
 // A throttled publisher reads again after 1 s on its own (session.cpp); while
 // our queue stays high we renew the throttle before that, or the publisher,
 // still on our list, would never be asked again and our queue would overflow.
