@@ -163,6 +163,9 @@ std::optional<std::string> Broker::start() {
   if (const char* topic = std::getenv("ACTORMQ_TEST_CRASH_TOPIC")) {
     ctx_->crash_topic = topic;
   }
+  if (const char* ms = std::getenv("ACTORMQ_TEST_HANDOVER_DELAY_MS")) {
+    ctx_->test_handover_delay_ms = static_cast<std::uint32_t>(std::strtoul(ms, nullptr, 10));
+  }
 
   std::size_t routers = config_.router_pool_size > 0 ? static_cast<std::size_t>(config_.router_pool_size)
                                                      : runtime_->scheduler_count();

@@ -71,6 +71,10 @@ struct BrokerContext {
   /// Test-only fault injection: a PUBLISH to this topic makes its session's
   /// handler throw (exercises crash cleanup). Empty: disabled.
   std::string crash_topic;
+  /// Test-only: a session taking over another holds the handed-over state
+  /// this long before adopting it (exercises deliveries that arrive during
+  /// a takeover). 0: disabled.
+  std::uint32_t test_handover_delay_ms = 0;
 };
 
 }  // namespace actormq::core

@@ -215,6 +215,9 @@ void Session::finish_connect(bool session_present) {
     }
     store_record(0);
   }
+  if (state_ == State::awaiting_handover) {
+    store_handover_queue();  // before drain_queue numbers in-flight entries from it
+  }
   send_packet(ack);
   state_ = State::connected;
   ++generation_;

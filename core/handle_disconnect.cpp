@@ -71,6 +71,29 @@ void Session::handle_takeover(const Takeover& t) {
   }
 }
 
+void Session::on_handover(Handover& h) {
+  if (state_ != State::awaiting_handover) {
+    return;
+  }
+  if (ctx_.test_handover_delay_ms != 0 && !rare().delayed_handover) {
+    // Test only: the routes already lead here; holding the state widens the
+    // window in which deliveries reach us before the handover completes.
+    rare_->delayed_handover = std::make_unique<SessionState>(std::move(h.state));
+    send_after(self(), sched::make_message<HandoverDelayElapsed>(), ctx_.test_handover_delay_ms);
+    return;
+  }
+  adopt(std::move(h.state), true);
+}
+
+void Session::on_handover_delay_elapsed() {
+  if (state_ != State::awaiting_handover || !rare_ || !rare_->delayed_handover) {
+    return;
+  }
+  SessionState state = std::move(*rare_->delayed_handover);
+  rare_->delayed_handover.reset();
+  adopt(std::move(state), true);
+}
+
 void Session::on_route_synced() {
   if (state_ == State::forwarding && --rare().syncs_pending == 0) {
     end_session(sched::ExitReason::normal());

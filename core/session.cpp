@@ -138,9 +138,9 @@ void Session::on_message(sched::Message& msg) {
   } else if (auto* t = msg.as<Takeover>()) {
     handle_takeover(*t);
   } else if (auto* h = msg.as<Handover>()) {
-    if (state_ == State::awaiting_handover) {
-      adopt(std::move(h->state), true);
-    }
+    on_handover(*h);
+  } else if (msg.is<HandoverDelayElapsed>()) {
+    on_handover_delay_elapsed();
   } else if (auto* k = msg.as<KeepaliveCheck>()) {
     if (k->generation == generation_) {
       on_keepalive_check();
@@ -163,7 +163,7 @@ void Session::on_message(sched::Message& msg) {
       }
     }
   } else if (auto* down = msg.as<sched::DownMsg>()) {
-    if (state_ == State::awaiting_handover && rare_ && down->pid == rare_->previous) {
+    if (state_ == State::awaiting_handover && rare_ && down->pid == rare_->previous && !rare_->delayed_handover) {
       adopt(SessionState{}, false);  // the previous session ended without handing over
     }
   } else if (auto* w = msg.as<WillDelayElapsed>()) {

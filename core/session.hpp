@@ -119,6 +119,9 @@ class Session : public sched::Process {
   void handle_unsubscribe(mqtt::Unsubscribe& unsub);
   void handle_disconnect(const mqtt::Disconnect& disconnect);  // handle_disconnect.cpp
   void handle_takeover(const struct Takeover& takeover);
+  /// The previous session's state arrived (awaiting_handover).
+  void on_handover(struct Handover& handover);
+  void on_handover_delay_elapsed();
   void on_route_synced();
   /// Takes over a previous session's state (or none) and completes CONNECT.
   void adopt(SessionState state, bool present);
@@ -157,8 +160,12 @@ class Session : public sched::Process {
   /// `store_error` != 0: a write the acknowledgement stands for failed; it
   /// is never sent and the connection closes (the client resends).
   void on_ack_ready(std::uint64_t token, int store_error);
-  /// Takes `d`'s hold into the write, or drops it: a delivery kept in memory holds no gate.
+  /// Takes `d`'s hold into the write, or drops it: a delivery kept in memory
+  /// holds no gate. Waiting for a handover, keeps it (store_handover_queue).
   void store_queued(Deliver& d);
+  /// After a handover (awaiting_handover, the record just written): stores
+  /// the queued deliveries that are not stored yet, with their holds.
+  void store_handover_queue();
   void unstore_queued(const Deliver& d, std::vector<persist::Op>& ops);
   void store_inflight(std::uint16_t id, Inflight& f, std::vector<persist::Op> ops = {});
   void unstore_inflight(std::uint16_t id);
@@ -241,6 +248,7 @@ class Session : public sched::Process {
     std::optional<RateLimiter> rate;       ///< from the first PUBLISH when a rate limit is set
     sched::Pid forward_to;                 ///< forwarding: the session that took us over
     std::size_t syncs_pending = 0;         ///< forwarding: routers yet to answer RouteSync
+    std::unique_ptr<SessionState> delayed_handover;  ///< test only: BrokerContext::test_handover_delay_ms
     /// Durability sync: acknowledgements waiting for their commit, in the
     /// order the packets they answer arrived (MQTT 4.6).
     std::vector<PendingAck> pending_acks;
@@ -274,5 +282,7 @@ struct Takeover {
 struct Handover {
   SessionState state;
 };
+/// Test only (BrokerContext::test_handover_delay_ms): take the held handover now.
+struct HandoverDelayElapsed {};
 
 }  // namespace actormq::core

@@ -113,10 +113,15 @@ void Session::on_ack_ready(std::uint64_t token, int store_error) {
 }
 
 void Session::store_queued(Deliver& d) {
-  persist::HoldPtr hold = std::move(d.hold);
   if (!stored_) {
+    if (state_ != State::awaiting_handover) {
+      d.hold.reset();  // kept in memory only: nothing to wait for
+    }
+    // Waiting for a handover, the stored session is about to be ours: the
+    // delivery keeps its hold until store_handover_queue() writes it.
     return;
   }
+  persist::HoldPtr hold = std::move(d.hold);
   // Keys follow the queue's order; an empty queue has no stored entries left
   // (their erasures are queued ahead of this write), so numbering restarts.
   // Kept in the entries, not in the session: idle sessions pay nothing.
@@ -128,6 +133,26 @@ void Session::store_queued(Deliver& d) {
     return;
   }
   store(store_delivery_ops(Db::queue, persist::session_key(client_id_, d.store_seq), d, 0, false), std::move(hold));
+}
+
+void Session::store_handover_queue() {
+  // What reached us while we waited for the handover, and what the previous
+  // session held without storing it (it was not persistent), is in the queue
+  // unnumbered: numbered after the entries before it and written now, so that
+  // a crash after CONNACK loses none of it, and the publishers' durability
+  // sync acknowledgements wait for these writes.
+  std::uint64_t seq = 0;
+  for (Deliver& d : session_.queue) {
+    persist::HoldPtr hold = std::move(d.hold);
+    if (stored_ && d.store_seq == 0) {
+      d.store_seq = seq + 1;
+      if (d.shared_group.empty()) {
+        store(store_delivery_ops(Db::queue, persist::session_key(client_id_, d.store_seq), d, 0, false),
+              std::move(hold));
+      }
+    }
+    seq = d.store_seq;
+  }
 }
 
 void Session::unstore_queued(const Deliver& d, std::vector<Op>& ops) {
