@@ -87,6 +87,13 @@ std::string TlsContext::load(const TlsOptions& o) {
   // TLS 1.2 is the oldest version offered (mbedTLS 2.28 has no TLS 1.3 server).
   mbedtls_ssl_conf_min_version(&conf_, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
   mbedtls_ssl_conf_rng(&conf_, tls_random, nullptr);
+  // mbedTLS 2.28 prefers the largest curve by default, so ECDHE ran on
+  // secp521r1: 3.9-4.6 ms of broker CPU per ECDSA handshake, 2.2-2.4 ms with
+  // X25519 first (2.6-2.8 with P-256 first). OpenSSL and mbedTLS 3 order them so.
+  static const mbedtls_ecp_group_id curves[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
+                                                MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_SECP521R1,
+                                                MBEDTLS_ECP_DP_NONE};
+  mbedtls_ssl_conf_curves(&conf_, curves);
   if ((rc = mbedtls_x509_crt_parse_file(&cert_, o.certfile.c_str())) != 0) {
     return file_error("certfile", o.certfile, rc);
   }
