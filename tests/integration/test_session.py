@@ -41,6 +41,9 @@ class Session(unittest.TestCase):
         for i in range(3):
             pub(self.port, "s/%d" % i, "m%d" % i, "-q", "1")
         pub(self.port, "s/z", "qos0", "-q", "0")
+        # mosquitto_pub returns once it has sent a QoS 0 message: let it be
+        # routed (and dropped) while the session is still offline.
+        time.sleep(0.3)
         c = RawClient(self.port)
         self.assertEqual(c.connect(b"rq", clean=False), (0x20, b"\x01\x00"))
         for i in range(3):
