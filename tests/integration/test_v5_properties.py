@@ -77,6 +77,7 @@ class Properties(unittest.TestCase):
             PacketTypes.CONNECT, SessionExpiryInterval=60))
         sub.subscribe("ex/t", qos=1)
         sub.disconnect()
+        time.sleep(0.3)  # processed before the publishes are routed (another connection)
         pub = self.client("ex-pub")
         pub.publish("ex/t", b"short", qos=1, properties=props(
             PacketTypes.PUBLISH, MessageExpiryInterval=1))
