@@ -4,9 +4,13 @@
 // retained topic it matches by walking the filter, not by testing every
 // stored topic (matching rules at the top of core/topic_trie.hpp). The
 // durable copy lives in persist/; this index is rebuilt from it at start.
+//
+// Memory: with a million retained messages the index is mostly leaves, so a
+// node holds its value inline (no entry allocation) and no node stores its
+// topic name: walks rebuild it from the levels they pass through.
 
 #include <cstddef>
-#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,11 +47,11 @@ class RetainedIndex {
       node = child;
       pos = next;
     }
-    if (node->entry) {
-      node->entry->value = std::move(value);
+    if (node->value) {
+      *node->value = std::move(value);
       return false;
     }
-    node->entry = std::make_unique<Entry>(Entry{std::string(topic), std::move(value)});
+    node->value.emplace(std::move(value));
     ++size_;
     return true;
   }
@@ -63,7 +67,7 @@ class RetainedIndex {
       node = node->children.find(level);
       pos = next;
     }
-    return node && node->entry ? &node->entry->value : nullptr;
+    return node && node->value ? &*node->value : nullptr;
   }
 
   /// Calls f(std::string_view topic, const Value&) once for every stored
@@ -71,13 +75,15 @@ class RetainedIndex {
   /// skips '$' topics (4.7.2). f must not modify the index.
   template <class F>
   void match(std::string_view filter, F&& f) const {
-    match_below(root_, filter, 0, true, f);
+    std::string topic;
+    match_below(root_, filter, 0, topic, f);
   }
 
   /// Calls f(std::string_view topic, const Value&) for every stored topic.
   template <class F>
   void for_each(F&& f) const {
-    collect(root_, false, f);
+    std::string topic;
+    collect(root_, false, topic, f);
   }
 
   /// Number of stored topics.
@@ -93,21 +99,37 @@ class RetainedIndex {
   }
 
  private:
-  struct Entry {
-    std::string topic;
-    Value value;
-  };
   struct Node {
     ChildMap<Node> children;
-    std::unique_ptr<Entry> entry;
+    std::optional<Value> value;  ///< set when a message is retained at this topic
+  };
+
+  // Appends a level to the topic name of `node` (empty at the root) and
+  // removes it again when the walk leaves the child.
+  class Descend {
+   public:
+    Descend(std::string& topic, const Node& node, const Node& root, std::string_view level) : topic_(topic) {
+      size_ = topic.size();
+      if (&node != &root) {
+        topic.push_back('/');
+      }
+      topic.append(level);
+    }
+    ~Descend() { topic_.resize(size_); }
+    Descend(const Descend&) = delete;
+    Descend& operator=(const Descend&) = delete;
+
+   private:
+    std::string& topic_;
+    std::size_t size_;
   };
 
   bool erase_below(Node& node, std::string_view topic, std::size_t pos) {
     if (pos == no_more_levels) {
-      if (!node.entry) {
+      if (!node.value) {
         return false;
       }
-      node.entry.reset();
+      node.value.reset();
       --size_;
       return true;
     }
@@ -116,47 +138,51 @@ class RetainedIndex {
     if (!child || !erase_below(*child, topic, next)) {
       return false;
     }
-    if (!child->entry && child->children.empty()) {
+    if (!child->value && child->children.empty()) {
       node.children.erase(level);
       --node_count_;
     }
     return true;
   }
 
-  // `node` has consumed the filter levels before `pos`; at_root is true for
-  // the root, whose children are first levels.
+  // `node` has consumed the filter levels before `pos`; `topic` is its
+  // topic name (empty for the root, whose children are first levels).
   template <class F>
-  static void match_below(const Node& node, std::string_view filter, std::size_t pos, bool at_root, F& f) {
+  void match_below(const Node& node, std::string_view filter, std::size_t pos, std::string& topic, F& f) const {
     if (pos == no_more_levels) {
-      if (node.entry) {
-        f(std::string_view(node.entry->topic), std::as_const(node.entry->value));
+      if (node.value) {
+        f(std::string_view(topic), std::as_const(*node.value));
       }
       return;
     }
+    const bool at_root = &node == &root_;
     auto [level, next] = next_level(filter, pos);
     if (level == "#") {
       // '#' includes the parent level (4.7.1.2): "sport/#" matches "sport".
-      collect(node, at_root, f);
+      collect(node, at_root, topic, f);
     } else if (level == "+") {
       node.children.for_each([&](std::string_view name, const Node& child) {
         if (!(at_root && is_dollar_topic(name))) {
-          match_below(child, filter, next, false, f);
+          Descend d(topic, node, root_, name);
+          match_below(child, filter, next, topic, f);
         }
       });
     } else if (const Node* child = node.children.find(level)) {
-      match_below(*child, filter, next, false, f);
+      Descend d(topic, node, root_, level);
+      match_below(*child, filter, next, topic, f);
     }
   }
 
-  // Every entry at and below `node`; skip_dollar drops first levels starting with '$'.
+  // Every value at and below `node`; skip_dollar drops first levels starting with '$'.
   template <class F>
-  static void collect(const Node& node, bool skip_dollar, F& f) {
-    if (node.entry) {
-      f(std::string_view(node.entry->topic), std::as_const(node.entry->value));
+  void collect(const Node& node, bool skip_dollar, std::string& topic, F& f) const {
+    if (node.value) {
+      f(std::string_view(topic), std::as_const(*node.value));
     }
     node.children.for_each([&](std::string_view name, const Node& child) {
       if (!(skip_dollar && is_dollar_topic(name))) {
-        collect(child, false, f);
+        Descend d(topic, node, root_, name);
+        collect(child, false, topic, f);
       }
     });
   }

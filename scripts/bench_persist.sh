@@ -77,6 +77,9 @@ stop_broker() {
 }
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# Anonymous memory only: without the store's pages that LMDB's map brought in
+# while the store was read (file-backed, they stay in the page cache).
+rss_anon_kb() { awk '/RssAnon/ {print $2}' "/proc/$1/status"; }
 field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k {print $2}'; }
 
 echo "# QoS 1 to a persistent subscriber: fanin -P 4 -S 1 -Q 1 -s 64 --inflight 100 --persistent -d $duration"
@@ -111,6 +114,7 @@ done
 loaded_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 sleep 1
 echo "restart: port_open_ms=$start_ms retained_loaded_ms=$loaded_ms rss_kb=$(rss_kb "$broker_pid")" \
+     "rss_anon_kb=$(rss_anon_kb "$broker_pid")" \
      "log=\"$(grep -o 'loaded [0-9]* retained messages.* ms' "$work/broker.log")\""
 stop_broker
 port=$(free_port)
