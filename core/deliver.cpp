@@ -32,7 +32,8 @@ constexpr std::uint64_t throttle_renew_ms = 400;
 // the publishers that send them: when eight publishers outrun one subscriber,
 // QoS 0 messages pile up in the mailbox before any queue sees them, and only
 // slowing the publishers (TCP then slows their clients) bounds memory and delay.
-constexpr std::uint32_t mailbox_high = 4096;
+// Per subscriber, so a fan-out to a thousand may hold a thousand times this.
+constexpr std::uint32_t mailbox_high = 1024;
 
 std::size_t high_watermark(std::uint32_t max_queued) {
   return max_queued == 0 ? throttle_high : std::min<std::size_t>(throttle_high, max_queued / 2 + 1);
