@@ -53,7 +53,11 @@ class Edges(Base):
         p.publish("ar/t", b"1", qos=1)
         p.publish("ar/t", b"2", qos=1)
         s.wait_msgs(2)
+        # paho acknowledges after on_message returns, on its own thread: let the
+        # PUBACKs out first, or 1 and 2 are (rightly) resent on the new connection.
+        time.sleep(0.3)
         s.disconnect()
+        time.sleep(0.3)  # the DISCONNECT processed before 3 is routed (another connection)
         p.publish("ar/t", b"3", qos=1)  # queued while away
         s2 = self.client("ar", clean_start=False, connect_props=cp)
         p.publish("ar/t", b"4", qos=1)
