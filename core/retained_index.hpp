@@ -6,10 +6,12 @@
 // durable copy lives in persist/; this index is rebuilt from it at start.
 //
 // Memory: with a million retained messages the index is mostly leaves, so a
-// node holds its value inline (no entry allocation) and no node stores its
-// topic name: walks rebuild it from the levels they pass through.
+// node holds its value inline (no entry allocation), a leaf's children cost
+// one null pointer, a shared_ptr value needs no "present" flag beside it, and
+// no node stores its topic name: walks rebuild it from the levels they pass.
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,8 +21,36 @@
 
 namespace actormq::core {
 
-/// Topic name -> Value (a retained message, or a handle to one). Topic names
-/// must be valid (mqtt/topic.hpp): no '+' or '#'. Walks recurse once per
+/// Where a trie node keeps its value, if it has one: a std::optional.
+template <class Value>
+class ValueSlot {
+ public:
+  [[nodiscard]] explicit operator bool() const noexcept { return v_.has_value(); }
+  [[nodiscard]] const Value& get() const noexcept { return *v_; }
+  void set(Value v) { v_ = std::move(v); }
+  void reset() noexcept { v_.reset(); }
+
+ private:
+  std::optional<Value> v_;
+};
+
+/// A shared_ptr is its own flag (null: no value), 8 bytes less per node;
+/// so a null shared_ptr cannot be stored.
+template <class T>
+class ValueSlot<std::shared_ptr<T>> {
+ public:
+  [[nodiscard]] explicit operator bool() const noexcept { return v_ != nullptr; }
+  [[nodiscard]] const std::shared_ptr<T>& get() const noexcept { return v_; }
+  void set(std::shared_ptr<T> v) noexcept { v_ = std::move(v); }
+  void reset() noexcept { v_.reset(); }
+
+ private:
+  std::shared_ptr<T> v_;
+};
+
+/// Topic name -> Value (a retained message, or a handle to one; a
+/// std::shared_ptr value must not be null). Topic names must be valid
+/// (mqtt/topic.hpp): no '+' or '#'. Walks recurse once per
 /// level, so callers bound the depth by enforcing max_topic_levels.
 ///
 /// Owner-only: not thread-safe. Const members may run concurrently with each
@@ -40,20 +70,22 @@ class RetainedIndex {
     Node* node = &root_;
     for (std::size_t pos = 0; pos != no_more_levels;) {
       auto [level, next] = next_level(topic, pos);
-      auto [child, created] = node->children.emplace(level);
+      if (!node->children) {
+        node->children = std::make_unique<ChildMap<Node>>();
+      }
+      auto [child, created] = node->children->emplace(level);
       if (created) {
         ++node_count_;
       }
       node = child;
       pos = next;
     }
-    if (node->value) {
-      *node->value = std::move(value);
-      return false;
+    bool is_new = !node->value;
+    node->value.set(std::move(value));
+    if (is_new) {
+      ++size_;
     }
-    node->value.emplace(std::move(value));
-    ++size_;
-    return true;
+    return is_new;
   }
 
   /// Removes the entry of `topic` (a retained PUBLISH with an empty payload,
@@ -64,10 +96,10 @@ class RetainedIndex {
     const Node* node = &root_;
     for (std::size_t pos = 0; pos != no_more_levels && node;) {
       auto [level, next] = next_level(topic, pos);
-      node = node->children.find(level);
+      node = child_of(*node, level);
       pos = next;
     }
-    return node && node->value ? &*node->value : nullptr;
+    return node && node->value ? &node->value.get() : nullptr;
   }
 
   /// Calls f(std::string_view topic, const Value&) once for every stored
@@ -100,9 +132,19 @@ class RetainedIndex {
 
  private:
   struct Node {
-    ChildMap<Node> children;
-    std::optional<Value> value;  ///< set when a message is retained at this topic
+    std::unique_ptr<ChildMap<Node>> children;  ///< null or non-empty
+    ValueSlot<Value> value;                    ///< set when a message is retained at this topic
   };
+
+  static const Node* child_of(const Node& node, std::string_view level) noexcept {
+    return node.children ? std::as_const(*node.children).find(level) : nullptr;
+  }
+  template <class F>
+  static void for_each_child(const Node& node, F&& f) {
+    if (node.children) {
+      node.children->for_each(f);
+    }
+  }
 
   // Appends a level to the topic name of `node` (empty at the root) and
   // removes it again when the walk leaves the child.
@@ -134,13 +176,16 @@ class RetainedIndex {
       return true;
     }
     auto [level, next] = next_level(topic, pos);
-    Node* child = node.children.find(level);
+    Node* child = node.children ? node.children->find(level) : nullptr;
     if (!child || !erase_below(*child, topic, next)) {
       return false;
     }
-    if (!child->value && child->children.empty()) {
-      node.children.erase(level);
+    if (!child->value && !child->children) {
+      node.children->erase(level);
       --node_count_;
+      if (node.children->empty()) {
+        node.children.reset();
+      }
     }
     return true;
   }
@@ -151,7 +196,7 @@ class RetainedIndex {
   void match_below(const Node& node, std::string_view filter, std::size_t pos, std::string& topic, F& f) const {
     if (pos == no_more_levels) {
       if (node.value) {
-        f(std::string_view(topic), std::as_const(*node.value));
+        f(std::string_view(topic), node.value.get());
       }
       return;
     }
@@ -161,13 +206,13 @@ class RetainedIndex {
       // '#' includes the parent level (4.7.1.2): "sport/#" matches "sport".
       collect(node, at_root, topic, f);
     } else if (level == "+") {
-      node.children.for_each([&](std::string_view name, const Node& child) {
+      for_each_child(node, [&](std::string_view name, const Node& child) {
         if (!(at_root && is_dollar_topic(name))) {
           Descend d(topic, node, root_, name);
           match_below(child, filter, next, topic, f);
         }
       });
-    } else if (const Node* child = node.children.find(level)) {
+    } else if (const Node* child = child_of(node, level)) {
       Descend d(topic, node, root_, level);
       match_below(*child, filter, next, topic, f);
     }
@@ -177,9 +222,9 @@ class RetainedIndex {
   template <class F>
   void collect(const Node& node, bool skip_dollar, std::string& topic, F& f) const {
     if (node.value) {
-      f(std::string_view(topic), std::as_const(*node.value));
+      f(std::string_view(topic), node.value.get());
     }
-    node.children.for_each([&](std::string_view name, const Node& child) {
+    for_each_child(node, [&](std::string_view name, const Node& child) {
       if (!(skip_dollar && is_dollar_topic(name))) {
         Descend d(topic, node, root_, name);
         collect(child, false, topic, f);

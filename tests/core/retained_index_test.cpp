@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -191,4 +192,26 @@ TEST_CASE("retained_index: 100000 retained topics served to '#' and '+' subscrib
   seen = 0;
   index.match("+/dev7/#", [&](std::string_view, int) { ++seen; });
   CHECK(seen == 100);
+}
+
+TEST_CASE("retained_index: shared_ptr values (null means absent): set, replace, match, erase, re-set") {
+  RetainedIndex<std::shared_ptr<const int>> index;
+  CHECK(index.set("s/1", std::make_shared<const int>(1)));
+  CHECK(index.set("s/1/x", std::make_shared<const int>(2)));
+  CHECK_FALSE(index.set("s/1", std::make_shared<const int>(3)));
+  CHECK(index.size() == 2);
+  REQUIRE(index.find("s/1") != nullptr);
+  CHECK(**index.find("s/1") == 3);
+  CHECK(index.find("s") == nullptr);  // interior node: no value
+  std::map<std::string, int> seen;
+  index.match("s/#", [&](std::string_view topic, const std::shared_ptr<const int>& v) { seen[std::string(topic)] = *v; });
+  CHECK(seen == std::map<std::string, int>{{"s/1", 3}, {"s/1/x", 2}});
+  CHECK(index.erase("s/1"));
+  CHECK(index.find("s/1") == nullptr);
+  CHECK(index.node_count() == 3);  // s/1 stays for s/1/x
+  CHECK(index.set("s/1", std::make_shared<const int>(4)));
+  CHECK(index.erase("s/1/x"));
+  CHECK(index.erase("s/1"));
+  CHECK(index.empty());
+  CHECK(index.node_count() == 0);
 }
