@@ -247,9 +247,13 @@ void Writer::failed(std::vector<Pending>& batch, int rc) {
     return;
   }
   if (rc != last_error_ && options_.on_error) {
+    // LMDB lmdb.h: after MDB_PANIC (a failed meta page write) the environment
+    // refuses every transaction until it is opened again.
+    std::string until = rc == MDB_PANIC ? "; LMDB needs the broker restarted to write again"
+                                        : " until the store works again";
     options_.on_error(where + "commit of " + std::to_string(batch.size()) + " writes failed: " + lmdb_error(rc) +
                       "; nothing waiting on them is acknowledged, and they are retried every " +
-                      std::to_string(options_.retry_interval.count()) + " ms until the store works again");
+                      std::to_string(options_.retry_interval.count()) + " ms" + until);
   }
   last_error_ = rc;
   retry_at_ = Clock::now() + options_.retry_interval;
