@@ -4,20 +4,27 @@ backlog instead of failing the broker, and are served once descriptors free up."
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import unittest
 
-from harness import ACTORMQ, Sub, _started, free_port, main, pub, wait_port
+from harness import ACTORMQ, Sub, _started, free_port, main, pub, wait_for
 
 
 class FdExhaustion(unittest.TestCase):
     def test_broker_recovers_after_running_out_of_descriptors(self):
         port = free_port()
         # 64 descriptors: the loops, eventfds and epoll take some; ~40 sockets fit.
+        log = tempfile.NamedTemporaryFile(mode="w+", prefix="actormq-fd-")
+        self.addCleanup(log.close)
         proc = subprocess.Popen(["prlimit", "--nofile=64:64", ACTORMQ, "--port", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=log, stderr=subprocess.STDOUT)
         _started.append(proc)
-        self.assertTrue(wait_port(port))
+        # Started once every scheduler's listener is bound: the first one
+        # accepts before the others exist, and connections it takes then
+        # could leave none for them (the port answering is not enough).
+        self.assertTrue(wait_for(lambda: "listening on" in open(log.name).read() or proc.poll() is not None, 10))
+        self.assertIsNone(proc.poll(), open(log.name).read())
         idle = []
         try:
             for _ in range(80):  # more than fit: the rest stay in the kernel backlog
