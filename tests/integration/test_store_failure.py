@@ -17,7 +17,7 @@ import unittest
 
 import paho.mqtt.client as mqtt
 
-from harness import Broker, RawClient, connect_packet, main, publish_packet, wait_for
+from harness import Broker, RawClient, main, publish_packet, subscribe_packet, wait_for
 
 BIG = 512 * 1024  # more than the free pages LMDB may have: the write needs new ones
 
@@ -145,6 +145,22 @@ class StoreFailure(unittest.TestCase):
         self.assertTrue(closed, "3.1.1 client not disconnected")
         self.assertEqual(data, b"", "3.1.1 client got an answer for a message that was not stored")
         v3.close()
+
+        # A SUBSCRIBE of a persistent session is answered once its record is
+        # stored: not at all while the store fails.
+        sub = RawClient(port)
+        expiry = b"\x11" + (300).to_bytes(4, "big")
+        self.assertEqual(sub.connect(b"sub5", version=5, clean=False, props=expiry)[0] >> 4, 2)
+        sub.send(subscribe_packet([(b"other/#", 1)], packet_id=9, version=5))
+        packets = []
+        while True:
+            p = sub.recv_packet(timeout=5)
+            if p is None:
+                break
+            packets.append(p)
+        self.assertNotIn(0x90, [f for f, _ in packets], "SUBACK for a subscription that was not stored")
+        self.assertIn([(f, body[:1]) for f, body in packets], ([(0xE0, b"\x80")], [(0xE0, b"\x97")]))
+        sub.close()
 
         self.assertTrue(self.broker.alive())
         self.assertTrue(wait_for(lambda: "data_dir %s: commit of" % self.data in self.broker.output(), 3),
