@@ -245,6 +245,9 @@ std::optional<std::string> Broker::start() {
     ports_.push_back(port);
     ACTORMQ_LOG_NOTICE("listening on " << lc.bind << ":" << port << " (" << type << ")");
   }
+  for (sched::Pid l : listeners_) {
+    runtime_->send<StartAccepting>(l);
+  }
   running_ = true;
   return std::nullopt;
 }

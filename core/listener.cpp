@@ -55,10 +55,18 @@ void Listener::on_start() {
     return;
   }
   socket_ = opened.listener;
+  // Not yet: a flood of connections accepted here could use up the process's
+  // descriptors before the next scheduler's socket is opened, and the broker
+  // would fail to start ("cannot listen: Too many open files").
+  socket_->pause(true);
   bound_.set_value({socket_->port(), {}});
 }
 
-void Listener::on_message(sched::Message&) {}
+void Listener::on_message(sched::Message& msg) {
+  if (msg.is<StartAccepting>() && socket_ != nullptr) {
+    socket_->pause(false);
+  }
+}
 
 void Listener::accept(int fd) {
   auto now_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(

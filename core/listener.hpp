@@ -26,6 +26,10 @@ struct ListenerSetup {
 /// `max_packet_size` also bounds a WebSocket frame.
 [[nodiscard]] ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size);
 
+/// Sent to every listener once all of them are listening: until then they
+/// accept nothing (see Listener::on_start).
+struct StartAccepting {};
+
 class Listener : public sched::Process {
  public:
   /// `bound` receives the port once listening (or 0 and an error). `shared`

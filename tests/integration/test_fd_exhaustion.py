@@ -20,9 +20,8 @@ class FdExhaustion(unittest.TestCase):
         proc = subprocess.Popen(["prlimit", "--nofile=64:64", ACTORMQ, "--port", str(port)],
                                 stdout=log, stderr=subprocess.STDOUT)
         _started.append(proc)
-        # Started once every scheduler's listener is bound: the first one
-        # accepts before the others exist, and connections it takes then
-        # could leave none for them (the port answering is not enough).
+        # Started once the log says so: every scheduler's listener is bound
+        # then (none accepts before all are, see Listener::on_start).
         self.assertTrue(wait_for(lambda: "listening on" in open(log.name).read() or proc.poll() is not None, 10))
         self.assertIsNone(proc.poll(), open(log.name).read())
         idle = []
