@@ -12,6 +12,7 @@
 # Every broker run is a fresh process on a free port, so one scenario's backlog or
 # heap growth never leaks into the next figure.
 source "$(dirname "$0")/lib.sh"
+source "$ROOT/scripts/bench_lib.sh"
 
 quick=0
 reps=""
@@ -41,21 +42,16 @@ if [ "$only" = tls ]; then
 fi
 
 ensure_deps
-# Only the targets needed here: other folders may be mid-change.
-if [ ! -f "$build_dir/build.ninja" ]; then
-  cmake -S "$ROOT" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
-fi
-cmake --build "$build_dir" --target mqttbench >&2
+bench_build "$build_dir" mqttbench
 BENCH="$build_dir/tests/bench/mqttbench"
 ACTORMQ="$build_dir/core/actormq"
 if [[ " $brokers " == *" actormq "* ]]; then
-  cmake --build "$build_dir" --target actormq >&2 2>/dev/null || true
+  bench_build "$build_dir" actormq 2>/dev/null || true
   if [ ! -x "$ACTORMQ" ]; then
     echo "actormq is not built ($ACTORMQ missing); running mosquitto only" >&2
     brokers="${brokers//actormq/}"
   fi
 fi
-MOSQUITTO=/usr/sbin/mosquitto
 
 # ---- scenarios: name | mqttbench arguments | figures for the table --------------
 # Figures are RESULT keys; the table shows each with its median per broker.
@@ -87,15 +83,12 @@ fi
 work="$(mktemp -d)"
 broker_pid=""
 cleanup() {
-  [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
+  stop_broker
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # start_broker NAME PORT: starts it in the background, sets broker_pid, waits for the listener.
 start_broker() {
@@ -126,24 +119,7 @@ CONF
       ;;
   esac
   broker_pid=$!
-  for _ in $(seq 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      return 0
-    fi
-    kill -0 "$broker_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "$name did not start on port $port:" >&2
-  cat "$work/broker.log" >&2
-  return 1
-}
-
-stop_broker() {
-  if [ -n "$broker_pid" ]; then
-    kill "$broker_pid" 2>/dev/null || true
-    wait "$broker_pid" 2>/dev/null || true
-    broker_pid=""
-  fi
+  wait_listening "$port" "$work/broker.log"
 }
 
 results="$work/results.txt"
@@ -182,33 +158,13 @@ mode=$([ "$quick" -eq 1 ] && echo quick || echo full)
 
 scenario_spec="$(printf '%s\n' "${SCENARIOS[@]}")"
 table="$(SCENARIO_SPEC="$scenario_spec" RESULTS="$results" MACHINE="$machine" MOSQ="$mosq_version" \
-  MODE="$mode" REPS="$reps" ELAPSED="$elapsed" /usr/bin/python3 - <<'PY'
-import os, statistics, datetime
+  MODE="$mode" REPS="$reps" ELAPSED="$elapsed" PYTHONPATH="$ROOT/scripts" /usr/bin/python3 - <<'PY'
+import os, datetime
+from bench_results import Runs, fmt
 
 spec = [l.split('|') for l in os.environ['SCENARIO_SPEC'].splitlines() if l]
-runs = {}
-for line in open(os.environ['RESULTS']):
-    name, broker, rep, result = line.rstrip('\n').split('|', 3)
-    kv = dict(f.split('=', 1) for f in result.split()[1:] if '=' in f)
-    runs.setdefault((name, broker), []).append(kv)
-
-def median(name, broker, key):
-    vals = []
-    for kv in runs.get((name, broker), []):
-        try:
-            vals.append(float(kv[key]))
-        except (KeyError, ValueError):
-            pass
-    return statistics.median(vals) if vals else None
-
-def fmt(v):
-    if v is None:
-        return 'n/a'
-    if abs(v) >= 1000:
-        return f'{v:,.0f}'
-    if abs(v) >= 10:
-        return f'{v:.1f}'
-    return f'{v:.3g}'
+runs = Runs(os.environ['RESULTS'])
+median = runs.median
 
 def cpu(name, broker):
     b, g = median(name, broker, 'broker_cpu_pct'), median(name, broker, 'gen_cpu_pct')
@@ -231,19 +187,19 @@ out.append('')
 out.append('| Scenario | Figure | actormq | mosquitto | ratio | CPU % actormq (broker / gen / machine) | CPU % mosquitto (broker / gen / machine) | Command |')
 out.append('|---|---|---|---|---|---|---|---|')
 for name, args, figures in spec:
-    if not runs.get((name, 'actormq')) and not runs.get((name, 'mosquitto')):
+    if not runs.has(name, 'actormq') and not runs.has(name, 'mosquitto'):
         continue
     for i, key in enumerate(figures.split()):
         a, m = median(name, 'actormq', key), median(name, 'mosquitto', key)
         ratio = f'{a / m:.2f}' if a is not None and m not in (None, 0) else 'n/a'
-        if a is None and not runs.get((name, 'actormq')):
+        if a is None and not runs.has(name, 'actormq'):
             a_txt = 'pending'
         else:
             a_txt = fmt(a)
         first = i == 0
         out.append('| ' + ' | '.join([
             name if first else '', key, a_txt, fmt(m), ratio,
-            cpu(name, 'actormq') if first and runs.get((name, 'actormq')) else ('pending' if first else ''),
+            cpu(name, 'actormq') if first and runs.has(name, 'actormq') else ('pending' if first else ''),
             cpu(name, 'mosquitto') if first else '',
             f'`mqttbench {args} -p PORT --broker-pid PID`' if first else '']) + ' |')
 print('\n'.join(out))
@@ -253,19 +209,7 @@ echo
 echo "$table"
 
 if [ "$write" -eq 1 ]; then
-  BENCH_MD="$ROOT/BENCHMARKS.md" MODE="$mode" TABLE="$table" /usr/bin/python3 - <<'PY'
-import os, re
-path, mode, table = os.environ['BENCH_MD'], os.environ['MODE'], os.environ['TABLE']
-begin, end = f'<!-- bench.sh:{mode}:begin -->', f'<!-- bench.sh:{mode}:end -->'
-text = open(path).read() if os.path.exists(path) else '# Benchmarks\n'
-block = f'{begin}\n{table}\n{end}'
-if begin in text and end in text:
-    text = re.sub(re.escape(begin) + '.*?' + re.escape(end), lambda _: block, text, flags=re.S)
-else:
-    text = text.rstrip('\n') + '\n\n' + block + '\n'
-open(path, 'w').write(text)
-PY
-  echo "table written to BENCHMARKS.md ($mode)" >&2
+  write_bench_table bench.sh "$mode" "$table"
 fi
 if [ -z "$only" ] && [[ " $brokers " == *" actormq "* ]] && [[ " $brokers " == *" mosquitto "* ]]; then
   bash "$ROOT/scripts/bench_tls.sh" "${tls_args[@]}"

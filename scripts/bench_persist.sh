@@ -9,6 +9,7 @@
 #
 # Prints one line per figure; BENCHMARKS.md records a run and its commands.
 source "$(dirname "$0")/lib.sh"
+source "$ROOT/scripts/bench_lib.sh"
 
 retained=1000000
 duration=10
@@ -25,10 +26,7 @@ while [ $# -gt 0 ]; do
 done
 
 ensure_deps
-if [ ! -f "$build_dir/build.ninja" ]; then
-  cmake -S "$ROOT" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
-fi
-cmake --build "$build_dir" --target mqttbench actormq >&2
+bench_build "$build_dir" mqttbench actormq
 BENCH="$build_dir/tests/bench/mqttbench"
 ACTORMQ="$build_dir/core/actormq"
 work="$(mktemp -d /tmp/actormq-bench-persist.XXXXXX)"
@@ -36,12 +34,10 @@ broker_pid=""
 start_ms=0
 start_ns=0
 cleanup() {
-  [ -n "$broker_pid" ] && kill -9 "$broker_pid" 2>/dev/null
+  stop_broker KILL
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_broker DURABILITY DATA_DIR PORT: sets broker_pid, start_ns (exec) and
 # start_ms (until the port accepts).
@@ -56,24 +52,9 @@ CONF
   start_ns=$t0
   "$ACTORMQ" --config "$work/actormq.json" >>"$work/broker.log" 2>&1 &
   broker_pid=$!
-  for _ in $(seq 6000); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$3") 2>/dev/null; then
-      t1=$(date +%s%N)
-      start_ms=$(( (t1 - t0) / 1000000 ))
-      return 0
-    fi
-    kill -0 "$broker_pid" 2>/dev/null || break
-    sleep 0.01
-  done
-  echo "actormq did not start:" >&2
-  cat "$work/broker.log" >&2
-  return 1
-}
-
-stop_broker() {
-  kill -TERM "$broker_pid" 2>/dev/null
-  wait "$broker_pid" 2>/dev/null
-  broker_pid=""
+  wait_listening "$3" "$work/broker.log" 6000 0.01 || return 1
+  t1=$(date +%s%N)
+  start_ms=$(( (t1 - t0) / 1000000 ))
 }
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }

@@ -8,6 +8,7 @@
 #
 #   scripts/bench_tls.sh [--quick] [--reps N] [--build-dir DIR] [--no-write]
 source "$(dirname "$0")/lib.sh"
+source "$ROOT/scripts/bench_lib.sh"
 
 quick=0
 reps=""
@@ -27,13 +28,9 @@ done
 [ -n "$reps" ] || { [ "$quick" -eq 1 ] && reps=1 || reps=3; }
 
 ensure_deps
-if [ ! -f "$build_dir/build.ninja" ]; then
-  cmake -S "$ROOT" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
-fi
-cmake --build "$build_dir" --target mqttbench actormq >&2
+bench_build "$build_dir" mqttbench actormq
 BENCH="$build_dir/tests/bench/mqttbench"
 ACTORMQ="$build_dir/core/actormq"
-MOSQUITTO=/usr/sbin/mosquitto
 
 if [ "$quick" -eq 1 ]; then
   SCENARIOS=(
@@ -50,7 +47,7 @@ fi
 work="$(mktemp -d)"
 broker_pid=""
 cleanup() {
-  [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
+  stop_broker
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -74,10 +71,6 @@ make_pki() {
     printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
     openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.crt
   ) >/dev/null 2>&1
-}
-
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 # start_broker NAME PORT ALGO
@@ -111,24 +104,7 @@ CONF
       ;;
   esac
   broker_pid=$!
-  for _ in $(seq 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      return 0
-    fi
-    kill -0 "$broker_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "$name did not start on port $port:" >&2
-  cat "$work/broker.log" >&2
-  return 1
-}
-
-stop_broker() {
-  if [ -n "$broker_pid" ]; then
-    kill "$broker_pid" 2>/dev/null || true
-    wait "$broker_pid" 2>/dev/null || true
-    broker_pid=""
-  fi
+  wait_listening "$port" "$work/broker.log"
 }
 
 make_pki ec
@@ -169,24 +145,12 @@ mosq_version="$("$MOSQUITTO" -h 2>&1 | sed -n 's/^mosquitto version \([^ ]*\).*/
 mode=$([ "$quick" -eq 1 ] && echo quick || echo full)
 scenario_spec="$(printf '%s\n' "${SCENARIOS[@]}")"
 table="$(SCENARIO_SPEC="$scenario_spec" RESULTS="$results" MACHINE="$machine" MOSQ="$mosq_version" \
-  MODE="$mode" REPS="$reps" ELAPSED="$elapsed" /usr/bin/python3 - <<'PY'
-import os, statistics, datetime
+  MODE="$mode" REPS="$reps" ELAPSED="$elapsed" PYTHONPATH="$ROOT/scripts" /usr/bin/python3 - <<'PY'
+import os, datetime
+from bench_results import Runs, fmt
 
 spec = [l.split('|') for l in os.environ['SCENARIO_SPEC'].splitlines() if l]
-runs = {}
-for line in open(os.environ['RESULTS']):
-    name, broker, rep, result = line.rstrip('\n').split('|', 3)
-    kv = dict(f.split('=', 1) for f in result.split()[1:] if '=' in f)
-    runs.setdefault((name, broker), []).append(kv)
-
-def median(name, broker, key):
-    vals = [float(kv[key]) for kv in runs.get((name, broker), []) if key in kv]
-    return statistics.median(vals) if vals else None
-
-def fmt(v):
-    if v is None:
-        return 'n/a'
-    return f'{v:,.0f}' if abs(v) >= 1000 else (f'{v:.1f}' if abs(v) >= 10 else f'{v:.3g}')
+median = Runs(os.environ['RESULTS']).median
 
 now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
 out = [f"Mode: **{os.environ['MODE']}**, {os.environ['REPS']} repetition(s), brokers alternating, medians; "
@@ -220,17 +184,5 @@ echo
 echo "$table"
 
 if [ "$write" -eq 1 ]; then
-  BENCH_MD="$ROOT/BENCHMARKS.md" MODE="$mode" TABLE="$table" /usr/bin/python3 - <<'PY'
-import os, re
-path, mode, table = os.environ['BENCH_MD'], os.environ['MODE'], os.environ['TABLE']
-begin, end = f'<!-- bench_tls.sh:{mode}:begin -->', f'<!-- bench_tls.sh:{mode}:end -->'
-text = open(path).read() if os.path.exists(path) else '# Benchmarks\n'
-block = f'{begin}\n{table}\n{end}'
-if begin in text and end in text:
-    text = re.sub(re.escape(begin) + '.*?' + re.escape(end), lambda _: block, text, flags=re.S)
-else:
-    text = text.rstrip('\n') + '\n\n## TLS (scripts/bench_tls.sh)\n\n' + block + '\n'
-open(path, 'w').write(text)
-PY
-  echo "table written to BENCHMARKS.md ($mode)" >&2
+  write_bench_table bench_tls.sh "$mode" "$table" "## TLS (scripts/bench_tls.sh)"
 fi
