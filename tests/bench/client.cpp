@@ -224,14 +224,19 @@ void Client::on_tls_readable() {
             close(n == -1 ? CloseReason::peer_closed : CloseReason::protocol_error);
             return;
         }
-        uint64_t t = now_ns();
-        ParseError e = parser_.feed(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)),
-                                    [&](const Packet& p) { on_packet(p, t); });
-        if (e != ParseError::none) {
-            close(CloseReason::protocol_error);
+        if (!feed_input(buf.first(static_cast<size_t>(n)))) {
             return;
         }
     }
+}
+
+bool Client::feed_input(std::span<const uint8_t> bytes) {
+    uint64_t t = now_ns();
+    if (parser_.feed(bytes, [&](const Packet& p) { on_packet(p, t); }) != ParseError::none) {
+        close(CloseReason::protocol_error);
+        return false;
+    }
+    return true;
 }
 
 void Client::on_tls_writable() {
@@ -268,11 +273,7 @@ void Client::on_readable() {
     while (state_ != State::closed) {
         ssize_t n = ::read(fd_, buf.data(), buf.size());
         if (n > 0) {
-            uint64_t t = now_ns();
-            ParseError e = parser_.feed(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)),
-                                        [&](const Packet& p) { on_packet(p, t); });
-            if (e != ParseError::none) {
-                close(CloseReason::protocol_error);
+            if (!feed_input(buf.first(static_cast<size_t>(n)))) {
                 return;
             }
             if (static_cast<size_t>(n) < buf.size()) {

@@ -83,6 +83,9 @@ private:
     void on_writable();
     void on_readable();
     void on_tls_readable();
+    /// Parses bytes just read, stamped with their arrival time; false (and
+    /// the connection closed) on a protocol error.
+    bool feed_input(std::span<const uint8_t> bytes);
     void on_tls_writable();
     void step_handshake();
     void on_packet(const Packet& p, uint64_t recv_ns);

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import tempfile
 
-from harness import ACTORMQ, encode_varint, free_port, utf8_str
+from harness import ACTORMQ, encode_varint, free_port, read_varint, utf8_str
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -65,17 +65,6 @@ def auth_packet(reason, method, data):
     props = prop_str(0x15, method) + prop_bin(0x16, data)
     body = bytes([reason]) + encode_varint(len(props)) + props
     return b"\xf0" + encode_varint(len(body)) + body
-
-
-def read_varint(data, i):
-    mult, value = 1, 0
-    while True:
-        b = data[i]
-        value += (b & 0x7F) * mult
-        mult *= 128
-        i += 1
-        if not b & 0x80:
-            return value, i
 
 
 def parse_props(data, i):

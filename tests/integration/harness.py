@@ -9,7 +9,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
@@ -224,6 +223,16 @@ class RawClient:
                 return None
             buf += chunk
 
+    def recv_until_quiet(self, timeout=3):
+        """Every packet that arrives until none comes for `timeout` seconds
+        (or the connection closes): a list of (first byte, body)."""
+        packets = []
+        while True:
+            p = self.recv_packet(timeout)
+            if p is None:
+                return packets
+            packets.append(p)
+
     def connect(self, client_id=b"raw", version=4, clean=True, keepalive=60, props=b""):
         """Sends CONNECT and returns the CONNACK (first byte, body) or None."""
         self.send(connect_packet(client_id, version, clean, keepalive, props))
@@ -252,6 +261,18 @@ def encode_varint(n):
         out += bytes([b | (0x80 if n else 0)])
         if not n:
             return out
+
+
+def read_varint(data, i):
+    """The Variable Byte Integer at data[i] (MQTT 1.5.5) and the index after it."""
+    mult, value = 1, 0
+    while True:
+        b = data[i]
+        value += (b & 0x7F) * mult
+        mult *= 128
+        i += 1
+        if not b & 0x80:
+            return value, i
 
 
 def utf8_str(s):

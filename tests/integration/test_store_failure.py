@@ -7,12 +7,10 @@ there. Needs root (mount); skipped otherwise."""
 
 import errno
 import os
-import shutil
 import signal
 import subprocess
 import tempfile
 import threading
-import time
 import unittest
 
 import paho.mqtt.client as mqtt
@@ -125,12 +123,7 @@ class StoreFailure(unittest.TestCase):
         filler = fill(self.mnt)
         big = b"big5" + b"." * BIG
         self.publish_raw(v5, big, 100)
-        packets = []
-        while True:
-            p = v5.recv_packet(timeout=5)
-            if p is None:
-                break
-            packets.append(p)
+        packets = v5.recv_until_quiet(timeout=5)
         self.assertEqual(puback_packet_ids(packets), [], "PUBACK for a message that was not stored")
         # LMDB reports a write cut short by the full disk as EIO: 0x80, not 0x97.
         self.assertIn([(f, body[:1]) for f, body in packets], ([(0xE0, b"\x80")], [(0xE0, b"\x97")]),
@@ -152,12 +145,7 @@ class StoreFailure(unittest.TestCase):
         expiry = b"\x11" + (300).to_bytes(4, "big")
         self.assertEqual(sub.connect(b"sub5", version=5, clean=False, props=expiry)[0] >> 4, 2)
         sub.send(subscribe_packet([(b"other/#", 1)], packet_id=9, version=5))
-        packets = []
-        while True:
-            p = sub.recv_packet(timeout=5)
-            if p is None:
-                break
-            packets.append(p)
+        packets = sub.recv_until_quiet(timeout=5)
         self.assertNotIn(0x90, [f for f, _ in packets], "SUBACK for a subscription that was not stored")
         self.assertIn([(f, body[:1]) for f, body in packets], ([(0xE0, b"\x80")], [(0xE0, b"\x97")]))
         sub.close()

@@ -5,14 +5,13 @@ acknowledged messages are all there. The broker's test hook
 ACTORMQ_TEST_HANDOVER_DELAY_MS holds the handover open so that the window is
 certain."""
 
-import os
 import shutil
 import signal
 import tempfile
 import time
 import unittest
 
-from harness import Broker, RawClient, connect_packet, encode_varint, main, publish_packet, subscribe_packet
+from harness import Broker, RawClient, connect_packet, main, publish_packet, read_varint, subscribe_packet
 
 DELAY_MS = 1500
 
@@ -29,14 +28,7 @@ def publish_qos1_from(packets):
             continue
         n = int.from_bytes(body[:2], "big")
         rest = body[2 + n + 2:]  # topic, packet id
-        plen, i, mult = 0, 0, 1
-        while True:
-            b = rest[i]
-            plen += (b & 0x7F) * mult
-            mult *= 128
-            i += 1
-            if not b & 0x80:
-                break
+        plen, i = read_varint(rest, 0)
         out.append((rest[i + plen:], bool(first & 0x08)))
     return out
 
@@ -96,12 +88,7 @@ class TakeoverStore(unittest.TestCase):
         connack = s.recv_packet()
         self.assertEqual(connack[0] >> 4, 2)
         self.assertEqual(connack[1][0] & 1, 1, "session present")
-        packets = []
-        while True:
-            pk = s.recv_packet(timeout=1.5)
-            if pk is None:
-                break
-            packets.append(pk)
+        packets = s.recv_until_quiet(timeout=1.5)
         s.close()
         got = [payload for payload, _ in publish_qos1_from(packets)]
         self.assertEqual(got, [b"m0", b"m1", b"m2"],

@@ -5,19 +5,8 @@ import socket
 import time
 import unittest
 
-from harness import Broker, RawClient, connect_packet, encode_varint, main
+from harness import Broker, RawClient, connect_packet, encode_varint, main, read_varint
 from paho_util import PacketTypes, V5Client, props
-
-
-def read_varint(buf, i):
-    n, mult = 0, 1
-    while True:
-        b = buf[i]
-        i += 1
-        n += (b & 0x7F) * mult
-        mult *= 128
-        if not b & 0x80:
-            return n, i
 
 
 class RawV5:

@@ -192,6 +192,18 @@ class BadInput(unittest.TestCase):
     def expect_log(self, text):
         self.assertTrue(wait_for(lambda: text in self.b.output()), self.b.output())
 
+    def expect_close(self, data, code, log):
+        """Sends `data` after the upgrade: a close frame with `code` comes
+        back, the connection ends, and the broker logs `log`."""
+        c = RawWs(self.wp)
+        c.upgrade()
+        c.send(data)
+        f = c.recv_frame()
+        self.assertEqual(f[0], 8)
+        self.assertEqual(f[1][:2], struct.pack(">H", code))
+        self.assertTrue(c.closed())
+        self.expect_log(log)
+
     def test_plain_http_gets_400(self):
         c = RawWs(self.wp)
         head = c.http_response(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -226,34 +238,15 @@ class BadInput(unittest.TestCase):
         self.expect_log("not an HTTP request (HTTP 400)")
 
     def test_text_frame(self):
-        c = RawWs(self.wp)
-        c.upgrade()
-        c.send(frame(connect_packet(b"texter"), opcode=1))
-        f = c.recv_frame()
-        self.assertEqual(f[0], 8)
-        self.assertEqual(f[1][:2], struct.pack(">H", 1003))
-        self.assertTrue(c.closed())
-        self.expect_log("text frame received (MQTT needs binary frames)")
+        self.expect_close(frame(connect_packet(b"texter"), opcode=1), 1003,
+                          "text frame received (MQTT needs binary frames)")
 
     def test_oversized_frame(self):
-        c = RawWs(self.wp)
-        c.upgrade()
-        c.send(frame(b"\x00" * 4096))
-        f = c.recv_frame()
-        self.assertEqual(f[0], 8)
-        self.assertEqual(f[1][:2], struct.pack(">H", 1009))
-        self.assertTrue(c.closed())
-        self.expect_log("frame larger than 1024 bytes (close 1009)")
+        self.expect_close(frame(b"\x00" * 4096), 1009, "frame larger than 1024 bytes (close 1009)")
 
     def test_unmasked_frame(self):
-        c = RawWs(self.wp)
-        c.upgrade()
-        c.send(frame(connect_packet(b"nomask"), mask=False))
-        f = c.recv_frame()
-        self.assertEqual(f[0], 8)
-        self.assertEqual(f[1][:2], struct.pack(">H", 1002))
-        self.assertTrue(c.closed())
-        self.expect_log("protocol error in a frame (close 1002)")
+        self.expect_close(frame(connect_packet(b"nomask"), mask=False), 1002,
+                          "protocol error in a frame (close 1002)")
 
     def test_unfinished_upgrade_times_out(self):
         self.b.stop()
