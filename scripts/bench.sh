@@ -90,38 +90,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 
-# start_broker NAME PORT: starts it in the background, sets broker_pid, waits for the listener.
-start_broker() {
-  local name="$1" port="$2"
-  case "$name" in
-    mosquitto)
-      # Fair settings: no persistence, queues and in-flight windows large enough that
-      # the broker's defaults (1000 queued, 20 in flight) do not decide the figures.
-      cat >"$work/mosquitto.conf" <<CONF
-listener $port 127.0.0.1
-allow_anonymous true
-persistence false
-max_connections -1
-max_queued_messages 100000
-max_inflight_messages 0
-set_tcp_nodelay true
-CONF
-      "$MOSQUITTO" -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
-      ;;
-    actormq)
-      rm -rf "$work/data"
-      cat >"$work/actormq.json" <<CONF
-{"listeners": [{"type": "tcp", "bind": "127.0.0.1", "port": $port}],
- "allow_anonymous": true, "durability": "none", "data_dir": "$work/data",
- "max_queued_messages": 100000, "max_inflight_messages": 65535, "log_level": "warning"}
-CONF
-      "$ACTORMQ" --config "$work/actormq.json" --port "$port" --bind 127.0.0.1 >"$work/broker.log" 2>&1 &
-      ;;
-  esac
-  broker_pid=$!
-  wait_listening "$port" "$work/broker.log"
-}
-
 results="$work/results.txt"
 : >"$results"
 started=$(date +%s)
@@ -136,7 +104,7 @@ for rep in $(seq "$reps"); do
     [ -n "$only" ] && [ "$only" != "$name" ] && [ "${name%%_*}" != "$only" ] && continue
     for broker in "${order[@]}"; do
       port="$(free_port)"
-      start_broker "$broker" "$port" || { stop_broker; continue; }
+      start_bench_broker "$broker" "$port" || { stop_broker; continue; }
       echo "[rep $rep/$reps] $broker $name: mqttbench $args" >&2
       # shellcheck disable=SC2086
       line="$(timeout 300 "$BENCH" $args -p "$port" --broker-pid "$broker_pid" -q | grep '^RESULT ' | tail -1 || true)"

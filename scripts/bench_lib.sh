@@ -35,6 +35,43 @@ wait_listening() {
   return 1
 }
 
+# start_bench_broker NAME PORT [MOSQUITTO_LINES] [ACTORMQ_TYPE ACTORMQ_FIELDS]:
+# mosquitto or actormq on 127.0.0.1:PORT with the same fair settings (no
+# persistence, queues and in-flight windows large enough that neither
+# broker's defaults, 1000 queued and 20 in flight for mosquitto, decide the
+# figures), files in $work. The optional arguments make the listener a TLS one:
+# lines for mosquitto's listener, actormq's listener type and extra JSON fields.
+# Sets broker_pid and returns once the port accepts.
+start_bench_broker() {
+  local name="$1" port="$2" mosq_extra="${3:-}" type="${4:-tcp}" fields="${5:-}"
+  case "$name" in
+    mosquitto)
+      cat >"$work/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+$mosq_extra
+allow_anonymous true
+persistence false
+max_connections -1
+max_queued_messages 100000
+max_inflight_messages 0
+set_tcp_nodelay true
+CONF
+      "$MOSQUITTO" -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
+      ;;
+    actormq)
+      rm -rf "$work/data"
+      cat >"$work/actormq.json" <<CONF
+{"listeners": [{"type": "$type", "bind": "127.0.0.1", "port": $port$fields}],
+ "allow_anonymous": true, "durability": "none", "data_dir": "$work/data",
+ "max_queued_messages": 100000, "max_inflight_messages": 65535, "log_level": "warning"}
+CONF
+      "$ACTORMQ" --config "$work/actormq.json" >"$work/broker.log" 2>&1 &
+      ;;
+  esac
+  broker_pid=$!
+  wait_listening "$port" "$work/broker.log"
+}
+
 # stop_broker [SIGNAL]: ends $broker_pid (TERM by default) and waits for it.
 stop_broker() {
   if [ -n "${broker_pid:-}" ]; then

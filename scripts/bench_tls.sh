@@ -73,38 +73,11 @@ make_pki() {
   ) >/dev/null 2>&1
 }
 
-# start_broker NAME PORT ALGO
+# start_broker NAME PORT ALGO: the bench broker with a TLS listener on ALGO's certificate.
 start_broker() {
-  local name="$1" port="$2" d="$work/$3"
-  case "$name" in
-    mosquitto)
-      cat >"$work/mosquitto.conf" <<CONF
-listener $port 127.0.0.1
-certfile $d/server.crt
-keyfile $d/server.key
-tls_version tlsv1.2
-allow_anonymous true
-persistence false
-max_connections -1
-max_queued_messages 100000
-max_inflight_messages 0
-set_tcp_nodelay true
-CONF
-      "$MOSQUITTO" -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
-      ;;
-    actormq)
-      rm -rf "$work/data"
-      cat >"$work/actormq.json" <<CONF
-{"listeners": [{"type": "tls", "bind": "127.0.0.1", "port": $port,
-                "certfile": "$d/server.crt", "keyfile": "$d/server.key"}],
- "allow_anonymous": true, "durability": "none", "data_dir": "$work/data",
- "max_queued_messages": 100000, "max_inflight_messages": 65535, "log_level": "warning"}
-CONF
-      "$ACTORMQ" --config "$work/actormq.json" >"$work/broker.log" 2>&1 &
-      ;;
-  esac
-  broker_pid=$!
-  wait_listening "$port" "$work/broker.log"
+  local d="$work/$3"
+  start_bench_broker "$1" "$2" "$(printf 'certfile %s/server.crt\nkeyfile %s/server.key\ntls_version tlsv1.2' "$d" "$d")" \
+    tls ", \"certfile\": \"$d/server.crt\", \"keyfile\": \"$d/server.key\""
 }
 
 make_pki ec
