@@ -170,6 +170,7 @@ void Session::route(AppMessagePtr msg, persist::HoldPtr hold) {
   // thousand messages per budget while its subscriber wrote one hundred, and
   // under fan-in the subscriber's mailbox grew by millions before it ran.
   consume(publish_cost);
+  routed_in_run_ = true;
 }
 
 }  // namespace actormq::core

@@ -119,6 +119,8 @@ void Session::on_message(sched::Message& msg) {
     if (rr->generation == generation_ && rate_paused()) {
       resume_after_rate_pause();
     }
+  } else if (msg.is<sched::Deferred>()) {
+    deferred_flush_due_ = true;  // after_run writes what was held back
   } else if (msg.is<ReadMore>()) {
     if (socket_ != nullptr && state_ != State::awaiting_handover) {
       read_input();
@@ -275,6 +277,10 @@ void Session::read_input() {
     if (should_yield() || reading_paused()) {
       break;
     }
+    if (r.bytes < buffer.size() && socket_->drained_by_short_read()) {
+      socket_->want_read(true);  // saves the read(2) that would say EAGAIN
+      return;
+    }
   }
   // More may be waiting: continue after the other processes had their turn.
   send<ReadMore>(self());
@@ -372,7 +378,18 @@ void Session::send_packet(const mqtt::Packet& packet) {
 }
 
 void Session::after_run() {
-  flush_output();
+  // Write the acknowledgements after the deliveries this run's publishes
+  // caused, as mosquitto does: on loopback each write runs the peer's receive
+  // path, and the delivery is what the publisher waits for. Held once only, so
+  // a publisher that routes in every run still writes after each Deferred.
+  bool hold = routed_in_run_ && !deferred_flush_due_ && !out_.empty();
+  routed_in_run_ = false;
+  deferred_flush_due_ = false;
+  if (hold) {
+    defer();
+  } else {
+    flush_output();
+  }
   release_if_caught_up();
 }
 

@@ -46,6 +46,9 @@ class Socket final : public Stream {
 
   /// One read(2) into `buffer`.
   IoResult read(std::span<std::uint8_t> buffer) override;
+  /// The kernel had no more than read(2) took; level-triggered epoll reports
+  /// whatever arrives next.
+  bool drained_by_short_read() const override { return true; }
   /// One writev(2) of up to `count` segments.
   IoResult writev(const iovec* segments, int count) override;
   /// Arms (or disarms) a SocketReady for readability / writability.

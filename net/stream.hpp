@@ -61,6 +61,10 @@ class Stream {
   virtual std::string peer() const = 0;
   /// The Common Name of the peer's verified certificate; empty without one.
   virtual std::string peer_identity() const { return {}; }
+  /// True if a read that filled less than its buffer took everything there
+  /// was: the owner may wait for readiness without reading EAGAIN first. Not
+  /// so for a transport that buffers records of its own (TLS).
+  virtual bool drained_by_short_read() const { return false; }
   /// True once the transport's own handshakes (TLS, WebSocket upgrade) are done.
   virtual bool established() const { return true; }
   /// What an `error` result means, for a log line.

@@ -123,6 +123,13 @@ void Process::demonitor(MonitorRef ref) {
 
 void Process::trap_exit(bool on) { trap_exit_ = on; }
 
+void Process::defer() {
+  if (!deferred_) {
+    deferred_ = true;
+    scheduler().defer(self());
+  }
+}
+
 bool Process::should_yield() const {
   return static_cast<std::int32_t>(reductions_) >= runtime().config().reduction_budget;
 }
@@ -195,6 +202,8 @@ void Process::dispatch(Message& msg) {
       return;
     }
     w.erase(it);
+  } else if (msg.is<Deferred>()) {
+    deferred_ = false;
   }
   guarded([&] { on_message(msg); });
 }

@@ -115,6 +115,11 @@ class Process {
   bool mailbox_within(std::uint32_t n) const { return mailbox_.lanes_size() <= n && !mailbox_.stack_has_mail(); }
   /// Marks the process as owning libuv handles: never migrated.
   void pin() { pinned_ = true; }
+  /// Sends this process a Deferred message once its scheduler has nothing
+  /// else to run: for work that should follow what this run set in motion
+  /// (a publisher's acknowledgement after the deliveries it caused). At most
+  /// one is pending; a second call before it arrives does nothing.
+  void defer();
 
   Scheduler& scheduler() const { return *home_.load(std::memory_order_relaxed); }
   Runtime& runtime() const;
@@ -165,6 +170,10 @@ class Process {
   bool pinned_ = false;
   bool high_priority_ = false;
   bool trap_exit_ = false;
+  bool deferred_ = false;  // a Deferred message is on its way
 };
+
+/// What defer() sends.
+struct Deferred {};
 
 }  // namespace actormq::sched

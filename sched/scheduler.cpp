@@ -137,7 +137,14 @@ void Scheduler::run_slice() {
   drain_remote();
   const std::uint64_t deadline = uv_hrtime() + runtime_.config().slice_quota_us * 1000;
   std::uint64_t runs = 0;
-  while (Process* p = pop_local()) {
+  for (;;) {
+    Process* p = pop_local();
+    if (p == nullptr) {
+      if (!release_deferred()) {
+        break;
+      }
+      continue;
+    }
     run_process(p);
     // Reading the clock costs more than a short run: look every 16 runs, and
     // take in what other schedulers woke meanwhile, so a cross-scheduler send
@@ -150,8 +157,21 @@ void Scheduler::run_slice() {
     }
   }
   runs_.fetch_add(runs, std::memory_order_relaxed);
+  release_deferred();  // the slice ran out: they go first in the next one
   after_slice();
   in_slice_ = false;
+}
+
+bool Scheduler::release_deferred() {
+  if (deferred_.empty()) {
+    return false;
+  }
+  deferred_.swap(deferred_spare_);
+  for (Pid pid : deferred_spare_) {
+    runtime_.deliver(pid, make_message<Deferred>());
+  }
+  deferred_spare_.clear();
+  return true;
 }
 
 void Scheduler::run_process(Process* p) {

@@ -42,6 +42,9 @@ class Scheduler {
   TimerRef add_timer(Pid to, MessagePtr msg, std::uint64_t ms);
   /// Owner-only. True if the timer was still pending.
   bool cancel_timer(TimerRef ref);
+  /// Owner-only. Sends `pid` a Deferred message once the run queue is empty
+  /// (or the slice ends), before the next I/O poll.
+  void defer(Pid pid) { deferred_.push_back(pid); }
   /// Owner-only. Timers pending on this scheduler.
   std::size_t timer_count() const { return timers_.size(); }
   Runtime& runtime() const { return runtime_; }
@@ -98,6 +101,8 @@ class Scheduler {
   void fire_timers();
   void arm_timer();
   void share_work();
+  /// Delivers the deferred messages; false if there were none.
+  bool release_deferred();
 
   Runtime& runtime_;
   unsigned id_;
@@ -124,6 +129,8 @@ class Scheduler {
   std::uint64_t timer_armed_for_ = UINT64_MAX;
   bool in_slice_ = false;
   bool loop_closed_ = false;
+  std::vector<Pid> deferred_;
+  std::vector<Pid> deferred_spare_;  // swapped with deferred_: no allocation per slice
   std::vector<std::pair<const void*, std::unique_ptr<Service>>> services_;
 };
 

@@ -272,6 +272,35 @@ TEST_CASE("a high priority process runs before every runnable normal process") {
   rt.shutdown();
 }
 
+TEST_CASE("defer: one Deferred message, after everything runnable has run") {
+  RuntimeConfig cfg = testing::stepped();
+  Runtime rt(cfg);
+  std::vector<std::string> order;
+  Pid last = rt.spawn(std::make_unique<Fn>([&](Fn&, Message& m) {
+    order.push_back("last " + std::to_string(m.as<Ping>()->n));
+  }));
+  Pid first = rt.spawn(std::make_unique<Fn>([&](Fn& self, Message& m) {
+    if (m.is<Deferred>()) {
+      order.push_back("deferred");
+      return;
+    }
+    order.push_back("first " + std::to_string(m.as<Ping>()->n));
+    self.defer();
+    self.defer();  // already pending: no second message
+    self.send<Ping>(last, m.as<Ping>()->n);  // what the deferred work must follow
+  }));
+  rt.send<Ping>(first, 1);
+  rt.send<Ping>(first, 2);
+  rt.scheduler(0).run_until_idle();
+  CHECK(order == std::vector<std::string>{"first 1", "first 2", "last 1", "last 2", "deferred"});
+  // Once delivered, it can be asked for again.
+  rt.send<Ping>(first, 3);
+  rt.scheduler(0).run_until_idle();
+  CHECK(order.size() == 8);
+  CHECK(order.back() == "deferred");
+  rt.shutdown();
+}
+
 TEST_CASE("mailbox_backlog counts what a slice took in; mailbox_within sees later mail too") {
   RuntimeConfig cfg = testing::stepped();
   Runtime rt(cfg);

@@ -21,6 +21,7 @@ class Fn : public Process {
 
   using Process::cancel_timer;
   using Process::consume;
+  using Process::defer;
   using Process::demonitor;
   using Process::exit;
   using Process::link;
