@@ -73,11 +73,13 @@ IoResult Socket::writev(const iovec* segments, int count) {
 }
 
 void Socket::want_read(bool on) {
+  notified_ &= ~read_bit;
   wanted_ = on ? (wanted_ | read_bit) : (wanted_ & ~read_bit);
   rearm();
 }
 
 void Socket::want_write(bool on) {
+  notified_ &= ~write_bit;
   wanted_ = on ? (wanted_ | write_bit) : (wanted_ & ~write_bit);
   rearm();
 }
@@ -123,7 +125,13 @@ void Socket::on_events(std::uint32_t events) {
   std::uint8_t notify = fired & wanted_;
   wanted_ &= ~notify;
   // What fires with nobody waiting would fire at every poll: stop watching it.
-  if (std::uint8_t idle = fired & ~notify; idle != 0) {
+  // Except once for a notification the owner has not acted on yet: a poll
+  // between two slices finds its bytes still there, and dropping the
+  // interest only for the owner to add it back cost two epoll_ctl calls.
+  std::uint8_t idle = fired & ~notify;
+  std::uint8_t grace = idle & notified_;
+  notified_ = static_cast<std::uint8_t>((notified_ & ~grace) | notify);
+  if (idle &= ~grace; idle != 0) {
     watch(armed_ & ~idle);
   }
   if (notify != 0) {

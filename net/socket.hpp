@@ -78,6 +78,7 @@ class Socket final : public Stream {
   void watch(std::uint8_t bits);
 
   std::uint8_t wanted_ = 0;  // read_bit | write_bit: a SocketReady is owed for these
+  std::uint8_t notified_ = 0;  // notified, and the owner has not asked again since
   std::uint8_t armed_ = 0;   // what the epoll registration watches now (0: not in the set)
 };
 
