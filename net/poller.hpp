@@ -3,10 +3,9 @@
 //
 // Sockets register here instead of each holding a uv_poll_t (160 bytes) and
 // a slot in libuv's per-fd watcher table: an idle connection then costs the
-// loop nothing but the kernel's epoll entry. Registrations are
-// level-triggered: a socket whose owner keeps asking for the same events
-// costs no epoll_ctl per wake-up (Socket drops an interest only when it
-// fires with nobody waiting for it).
+// loop nothing but the kernel's epoll entry. Sockets register once,
+// edge-triggered for both directions, and track readiness themselves
+// (net/socket.hpp): no epoll_ctl per wake-up.
 
 #include <sys/epoll.h>
 #include <uv.h>

@@ -14,10 +14,11 @@ namespace actormq::net {
 namespace {
 constexpr std::uint8_t read_bit = 1;
 constexpr std::uint8_t write_bit = 2;
-
-std::uint32_t epoll_events(std::uint8_t wanted) {
-  return ((wanted & read_bit) != 0 ? EPOLLIN : 0u) | ((wanted & write_bit) != 0 ? EPOLLOUT : 0u);
-}
+// Edge-triggered, registered once for both directions: readiness is tracked
+// here, so a socket costs no epoll_ctl after its first, however often its
+// owner stops and starts reading, and a socket whose owner has not run yet
+// is not reported again by every poll in between.
+constexpr std::uint32_t watched_events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 }  // namespace
 
 Socket::Socket(int fd, sched::Pid owner, sched::Runtime& runtime, Poller& poller)
@@ -27,7 +28,15 @@ Socket* Socket::adopt(uv_loop_t* loop, int fd, sched::Pid owner, sched::Runtime&
   Poller& poller = Poller::of(loop);
   auto* s = new Socket(fd, owner, runtime, poller);
   s->wanted_ = read_bit;
-  s->watch(read_bit);
+  if (poller.add(fd, watched_events, s) == 0) {
+    s->registered_ = true;
+  } else {
+    // Not watchable (e.g. ENOMEM): report it as readable and broken, so the
+    // owner's read() finds the fault and closes the connection.
+    s->ready_ = read_bit | write_bit;
+    s->eof_ = true;
+    s->notify();
+  }
   return s;
 }
 
@@ -35,6 +44,11 @@ IoResult Socket::read(std::span<std::uint8_t> buffer) {
   for (;;) {
     ssize_t n = ::read(fd_, buffer.data(), buffer.size());
     if (n > 0) {
+      // A short read took all the kernel had; what arrives later is a new
+      // edge. Not after a FIN was seen: its edge has fired, the 0 is still owed.
+      if (static_cast<std::size_t>(n) < buffer.size() && !eof_) {
+        ready_ &= ~read_bit;
+      }
       return {IoResult::Status::ok, static_cast<std::size_t>(n), 0};
     }
     if (n == 0) {
@@ -44,6 +58,7 @@ IoResult Socket::read(std::span<std::uint8_t> buffer) {
       continue;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      ready_ &= ~read_bit;
       return {IoResult::Status::would_block, 0, 0};
     }
     if (errno == ECONNRESET) {
@@ -57,12 +72,20 @@ IoResult Socket::writev(const iovec* segments, int count) {
   for (;;) {
     ssize_t n = ::writev(fd_, segments, count);
     if (n >= 0) {
+      std::size_t offered = 0;
+      for (int i = 0; i < count; ++i) {
+        offered += segments[i].iov_len;
+      }
+      if (static_cast<std::size_t>(n) < offered) {
+        ready_ &= ~write_bit;  // the send buffer is full: EPOLLOUT fires when it drains
+      }
       return {IoResult::Status::ok, static_cast<std::size_t>(n), 0};
     }
     if (errno == EINTR) {
       continue;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      ready_ &= ~write_bit;
       return {IoResult::Status::would_block, 0, 0};
     }
     if (errno == EPIPE || errno == ECONNRESET) {
@@ -73,75 +96,41 @@ IoResult Socket::writev(const iovec* segments, int count) {
 }
 
 void Socket::want_read(bool on) {
-  notified_ &= ~read_bit;
   wanted_ = on ? (wanted_ | read_bit) : (wanted_ & ~read_bit);
-  rearm();
+  notify();  // readiness seen while nobody waited is reported now: no edge will repeat it
 }
 
 void Socket::want_write(bool on) {
-  notified_ &= ~write_bit;
   wanted_ = on ? (wanted_ | write_bit) : (wanted_ & ~write_bit);
-  rearm();
+  notify();
 }
 
-// Interest is added at once and dropped lazily: asking again for what is
-// still watched (the common case: read, then want_read) costs no syscall.
-void Socket::rearm() {
-  if ((wanted_ & ~armed_) != 0) {
-    watch(armed_ | wanted_);
-  }
-}
-
-void Socket::watch(std::uint8_t bits) {
-  if (bits == armed_) {
+void Socket::notify() {
+  // One notification per want_*: the owner asks again after it has done the I/O.
+  std::uint8_t bits = ready_ & wanted_;
+  if (bits == 0) {
     return;
   }
-  int rc = 0;
-  if (bits == 0) {
-    poller_.remove(fd_);  // level-triggered: a hang-up would fire even with no events
-  } else if (armed_ == 0) {
-    rc = poller_.add(fd_, epoll_events(bits), this);
-  } else {
-    rc = poller_.modify(fd_, epoll_events(bits), this);
-  }
-  armed_ = rc == 0 ? bits : 0;
-  if (rc != 0) {
-    // Not watchable (e.g. ENOMEM): report it as readable, so the owner's
-    // read() finds the fault and closes the connection.
-    wanted_ = 0;
-    runtime_.send<SocketReady>(owner_, SocketReady{true, false});
-  }
+  wanted_ &= ~bits;
+  runtime_.send<SocketReady>(owner_, SocketReady{(bits & read_bit) != 0, (bits & write_bit) != 0});
 }
 
 void Socket::on_events(std::uint32_t events) {
-  // An error or hang-up is reported as what is watched: the owner's read()
+  // An error or hang-up is reported as both directions: the owner's read()
   // or writev() then sees it.
   bool fault = (events & (EPOLLERR | EPOLLHUP)) != 0;
-  std::uint8_t fired = static_cast<std::uint8_t>(
+  if (fault || (events & EPOLLRDHUP) != 0) {
+    eof_ = true;
+  }
+  ready_ |= static_cast<std::uint8_t>(
       ((fault || (events & (EPOLLIN | EPOLLRDHUP)) != 0) ? read_bit : 0) |
       ((fault || (events & EPOLLOUT) != 0) ? write_bit : 0));
-  fired &= armed_;
-  // One notification per want_*: the owner asks again after it has done the I/O.
-  std::uint8_t notify = fired & wanted_;
-  wanted_ &= ~notify;
-  // What fires with nobody waiting would fire at every poll: stop watching it.
-  // Except once for a notification the owner has not acted on yet: a poll
-  // between two slices finds its bytes still there, and dropping the
-  // interest only for the owner to add it back cost two epoll_ctl calls.
-  std::uint8_t idle = fired & ~notify;
-  std::uint8_t grace = idle & notified_;
-  notified_ = static_cast<std::uint8_t>((notified_ & ~grace) | notify);
-  if (idle &= ~grace; idle != 0) {
-    watch(armed_ & ~idle);
-  }
-  if (notify != 0) {
-    runtime_.send<SocketReady>(owner_, SocketReady{(notify & read_bit) != 0, (notify & write_bit) != 0});
-  }
+  notify();
 }
 
 void Socket::close() {
   ::shutdown(fd_, SHUT_WR);  // what was written (e.g. a DISCONNECT) goes before the FIN
-  if (armed_ != 0) {
+  if (registered_) {
     poller_.remove(fd_);
   }
   ::close(fd_);

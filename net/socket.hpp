@@ -46,8 +46,8 @@ class Socket final : public Stream {
 
   /// One read(2) into `buffer`.
   IoResult read(std::span<std::uint8_t> buffer) override;
-  /// The kernel had no more than read(2) took; level-triggered epoll reports
-  /// whatever arrives next.
+  /// The kernel had no more than read(2) took; what arrives next is a new
+  /// epoll edge.
   bool drained_by_short_read() const override { return true; }
   /// One writev(2) of up to `count` segments.
   IoResult writev(const iovec* segments, int count) override;
@@ -62,24 +62,23 @@ class Socket final : public Stream {
   /// "address:port" of the peer, for logs.
   std::string peer() const override;
 
-  /// Poller-only: the epoll events that fired (the registration is now disarmed).
+  /// Poller-only: the epoll events that fired (edge-triggered).
   void on_events(std::uint32_t events);
 
  private:
   Socket(int fd, sched::Pid owner, sched::Runtime& runtime, Poller& poller);
   ~Socket() override = default;
-  void rearm();
+  /// Sends the owner a SocketReady for what is both ready and wanted.
+  void notify();
 
   Poller& poller_;
   sched::Runtime& runtime_;
   sched::Pid owner_;
   int fd_;
-  /// Makes the epoll registration watch `bits` (0: leave the set).
-  void watch(std::uint8_t bits);
-
   std::uint8_t wanted_ = 0;  // read_bit | write_bit: a SocketReady is owed for these
-  std::uint8_t notified_ = 0;  // notified, and the owner has not asked again since
-  std::uint8_t armed_ = 0;   // what the epoll registration watches now (0: not in the set)
+  std::uint8_t ready_ = 0;   // an edge fired and no read/write has found the kernel empty/full since
+  bool eof_ = false;         // FIN, hang-up or error seen: reads go on until they say so
+  bool registered_ = false;  // in the scheduler's epoll set
 };
 
 }  // namespace actormq::net
