@@ -53,13 +53,6 @@ int Poller::add(int fd, std::uint32_t events, Socket* socket) {
   return epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -errno;
 }
 
-int Poller::modify(int fd, std::uint32_t events, Socket* socket) {
-  epoll_event ev{};
-  ev.events = events;
-  ev.data.ptr = socket;
-  return epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0 ? 0 : -errno;
-}
-
 void Poller::remove(int fd) {
   epoll_event ev{};  // Linux before 2.6.9 wanted a non-null event for DEL
   epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, &ev);

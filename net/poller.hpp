@@ -31,8 +31,6 @@ class Poller : public sched::Scheduler::Service {
 
   /// Watches `fd` for `events` (EPOLLIN/EPOLLOUT). Returns 0 or -errno.
   int add(int fd, std::uint32_t events, Socket* socket);
-  /// Changes what `fd` is watched for (non-zero `events`).
-  int modify(int fd, std::uint32_t events, Socket* socket);
   /// Stops watching `fd` (before it is closed).
   void remove(int fd);
 
