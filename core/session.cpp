@@ -120,7 +120,7 @@ void Session::on_message(sched::Message& msg) {
       resume_after_rate_pause();
     }
   } else if (msg.is<sched::Deferred>()) {
-    deferred_flush_due_ = true;  // after_run writes what was held back
+    flush_output();  // what after_run held back
   } else if (msg.is<ReadMore>()) {
     if (socket_ != nullptr && state_ != State::awaiting_handover) {
       read_input();
@@ -380,11 +380,10 @@ void Session::send_packet(const mqtt::Packet& packet) {
 void Session::after_run() {
   // Write the acknowledgements after the deliveries this run's publishes
   // caused, as mosquitto does: on loopback each write runs the peer's receive
-  // path, and the delivery is what the publisher waits for. Held once only, so
-  // a publisher that routes in every run still writes after each Deferred.
-  bool hold = routed_in_run_ && !deferred_flush_due_ && !out_.empty();
+  // path, and the delivery is what the publisher waits for. A publisher that
+  // routes in every run still writes what it held when each Deferred arrives.
+  bool hold = routed_in_run_ && !out_.empty();
   routed_in_run_ = false;
-  deferred_flush_due_ = false;
   if (hold) {
     defer();
   } else {

@@ -208,7 +208,6 @@ class Session : public sched::Process {
   bool socket_counted_ : 1 = true;
   bool stored_ : 1 = false;  ///< this process owns the client's stored session (persist/)
   bool routed_in_run_ : 1 = false;  ///< this run sent a publish to a router
-  bool deferred_flush_due_ : 1 = false;  ///< a Deferred arrived: flush what was held
   // Channel: what the CONNECT negotiated.
   mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v3_1_1;
   bool request_problem_info_ : 1 = true;

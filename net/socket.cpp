@@ -72,20 +72,15 @@ IoResult Socket::writev(const iovec* segments, int count) {
   for (;;) {
     ssize_t n = ::writev(fd_, segments, count);
     if (n >= 0) {
-      std::size_t offered = 0;
-      for (int i = 0; i < count; ++i) {
-        offered += segments[i].iov_len;
-      }
-      if (static_cast<std::size_t>(n) < offered) {
-        ready_ &= ~write_bit;  // the send buffer is full: EPOLLOUT fires when it drains
-      }
+      // A partial write is left to the caller's next writev, which finds the
+      // buffer full: no summing of segments on every write.
       return {IoResult::Status::ok, static_cast<std::size_t>(n), 0};
     }
     if (errno == EINTR) {
       continue;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      ready_ &= ~write_bit;
+      ready_ &= ~write_bit;  // the send buffer is full: EPOLLOUT fires when it drains
       return {IoResult::Status::would_block, 0, 0};
     }
     if (errno == EPIPE || errno == ECONNRESET) {

@@ -76,7 +76,7 @@ class Socket final : public Stream {
   sched::Pid owner_;
   int fd_;
   std::uint8_t wanted_ = 0;  // read_bit | write_bit: a SocketReady is owed for these
-  std::uint8_t ready_ = 0;   // an edge fired and no read/write has found the kernel empty/full since
+  std::uint8_t ready_ = 0;   // an edge fired and no short read / EAGAIN has found the kernel empty/full since
   bool eof_ = false;         // FIN, hang-up or error seen: reads go on until they say so
   bool registered_ = false;  // in the scheduler's epoll set
 };

@@ -166,11 +166,10 @@ bool Scheduler::release_deferred() {
   if (deferred_.empty()) {
     return false;
   }
-  deferred_.swap(deferred_spare_);
-  for (Pid pid : deferred_spare_) {
-    runtime_.deliver(pid, make_message<Deferred>());
+  for (Pid pid : deferred_) {
+    runtime_.deliver(pid, make_message<Deferred>());  // only queues: nothing runs and defers meanwhile
   }
-  deferred_spare_.clear();
+  deferred_.clear();
   return true;
 }
 

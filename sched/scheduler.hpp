@@ -130,7 +130,6 @@ class Scheduler {
   bool in_slice_ = false;
   bool loop_closed_ = false;
   std::vector<Pid> deferred_;
-  std::vector<Pid> deferred_spare_;  // swapped with deferred_: no allocation per slice
   std::vector<std::pair<const void*, std::unique_ptr<Service>>> services_;
 };
 
