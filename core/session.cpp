@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include "core/logger.hpp"
 #include "core/retainer.hpp"
@@ -451,12 +452,14 @@ void Session::close_socket() {
   if (rare_) {
     rare_->pending_acks.clear();  // unanswered: the client resends them on its next connection
   }
-  if (socket_ != nullptr) {
-    flush_output();
-  }
-  if (socket_ != nullptr) {
-    socket_->close();  // the last packet (e.g. DISCONNECT) goes before the FIN
-    socket_ = nullptr;
+  if (net::Stream* s = std::exchange(socket_, nullptr)) {
+    // The last packets (e.g. DISCONNECT) go before the FIN, if the peer still
+    // takes them. A failed write here only says the peer is gone: closing
+    // must not report it again (connection_lost closes the socket first).
+    std::size_t before = out_.pending_bytes();
+    (void)out_.flush(*s);
+    ctx_.metrics.add(Counter::bytes_sent, static_cast<std::int64_t>(before - out_.pending_bytes()));
+    s->close();
   } else if (socket_counted_) {
     ::close(fd_);  // ended before on_start adopted the descriptor
   }
