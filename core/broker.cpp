@@ -221,6 +221,10 @@ std::optional<std::string> Broker::start() {
       stop();
       return "listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type + "): " + setup.error;
     }
+    if (auto taken = net::TcpListener::check_free(lc.bind, port)) {
+      stop();
+      return "cannot listen on " + *taken + " (is another broker running?)";
+    }
     std::shared_ptr<ListenerShared> shared = std::move(setup.shared);
     shared->security_index = static_cast<std::uint16_t>(li);
     // One socket per scheduler on the same port; the first one fixes an ephemeral port.

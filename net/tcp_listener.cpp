@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <optional>
+
 namespace actormq::net {
 
 namespace {
@@ -22,23 +24,61 @@ std::string describe(const std::string& bind, std::uint16_t port, const char* wh
 TcpListener::TcpListener(int fd, std::uint16_t port, OnAccept on_accept)
     : fd_(fd), port_(port), on_accept_(std::move(on_accept)) {}
 
-TcpListener::Opened TcpListener::open(uv_loop_t* loop, const std::string& bind, std::uint16_t port,
-                                      OnAccept on_accept) {
+namespace {
+struct Address {
   sockaddr_storage addr{};
-  socklen_t addr_len = 0;
-  auto* in4 = reinterpret_cast<sockaddr_in*>(&addr);
-  auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
+  socklen_t length = 0;
+};
+
+std::optional<Address> parse_address(const std::string& bind, std::uint16_t port) {
+  Address a;
+  auto* in4 = reinterpret_cast<sockaddr_in*>(&a.addr);
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(&a.addr);
   if (inet_pton(AF_INET, bind.c_str(), &in4->sin_addr) == 1) {
     in4->sin_family = AF_INET;
     in4->sin_port = htons(port);
-    addr_len = sizeof *in4;
+    a.length = sizeof *in4;
   } else if (inet_pton(AF_INET6, bind.c_str(), &in6->sin6_addr) == 1) {
     in6->sin6_family = AF_INET6;
     in6->sin6_port = htons(port);
-    addr_len = sizeof *in6;
+    a.length = sizeof *in6;
   } else {
+    return std::nullopt;
+  }
+  return a;
+}
+}  // namespace
+
+std::optional<std::string> TcpListener::check_free(const std::string& bind, std::uint16_t port) {
+  std::optional<Address> a = parse_address(bind, port);
+  if (!a || port == 0) {
+    return std::nullopt;  // open() reports a bad address; port 0 is always a fresh one
+  }
+  int fd = ::socket(a->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return describe(bind, port, "socket", errno);
+  }
+  // SO_REUSEADDR, as the listeners have: a connection in TIME_WAIT is no owner.
+  // No SO_REUSEPORT: the bind then fails while any socket listens on the port.
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&a->addr), a->length);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return describe(bind, port, "bind", err);
+  }
+  return std::nullopt;
+}
+
+TcpListener::Opened TcpListener::open(uv_loop_t* loop, const std::string& bind, std::uint16_t port,
+                                      OnAccept on_accept) {
+  std::optional<Address> a = parse_address(bind, port);
+  if (!a) {
     return {nullptr, bind + ": not an IPv4 or IPv6 address"};
   }
+  sockaddr_storage& addr = a->addr;
+  socklen_t addr_len = a->length;
   int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     return {nullptr, describe(bind, port, "socket", errno)};

@@ -2,11 +2,14 @@
 // A listening TCP socket on one scheduler's loop. Each scheduler opens its own
 // socket on the same address with SO_REUSEPORT, so the kernel spreads new
 // connections over the schedulers and no accepted socket changes loops.
+// SO_REUSEPORT would also let another process join the group unnoticed, so a
+// broker checks first that nobody holds the port (check_free).
 
 #include <uv.h>
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace actormq::net {
@@ -26,6 +29,11 @@ class TcpListener {
   /// listener, which frees itself after close().
   [[nodiscard]] static Opened open(uv_loop_t* loop, const std::string& bind, std::uint16_t port,
                                    OnAccept on_accept);
+
+  /// Why bind:port is taken by another socket (e.g. another broker: the
+  /// listeners' SO_REUSEPORT would otherwise share the port with it), or
+  /// nullopt if it is free. Port 0 is always free.
+  [[nodiscard]] static std::optional<std::string> check_free(const std::string& bind, std::uint16_t port);
 
   /// The bound port (useful after binding port 0).
   std::uint16_t port() const { return port_; }
