@@ -21,6 +21,7 @@ Limits limits_from(const Config& c) {
   l.max_packet_size = static_cast<std::uint32_t>(c.max_packet_size);
   l.max_inflight = static_cast<std::uint16_t>(c.max_inflight_messages);
   l.max_queued = static_cast<std::uint32_t>(c.max_queued_messages);
+  l.max_queued_bytes = static_cast<std::size_t>(c.max_queued_bytes);
   l.queue_qos0 = c.queue_qos0;
   l.max_topic_levels = static_cast<std::uint32_t>(c.max_topic_levels);
   l.max_subscriptions_per_client = static_cast<std::uint32_t>(c.max_subscriptions_per_client);

@@ -4,6 +4,7 @@
 // listener opens and immutable afterwards, apart from its thread-safe members.
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -28,6 +29,7 @@ struct Limits {
   std::uint32_t max_packet_size = 2097152;         ///< bytes, both directions
   std::uint16_t max_inflight = 20;                 ///< outgoing QoS 1/2 unacknowledged, per session
   std::uint32_t max_queued = 1000;                 ///< messages queued per session
+  std::size_t max_queued_bytes = 8u << 20;         ///< unsent bytes per session (out queue)
   bool queue_qos0 = false;                         ///< queue QoS 0 for offline sessions
   std::uint32_t max_topic_levels = 128;
   std::uint32_t max_subscriptions_per_client = 0;  ///< 0: unlimited

@@ -368,6 +368,10 @@ std::span<const KeySpec<Config>> config_table() {
       {"max_queued_messages", "1000", "",
        "Messages queued per session beyond the in-flight window; when full, the oldest QoS 0 goes first.",
        integer(&C::max_queued_messages, 1, int32_max)},
+      {"max_queued_bytes", "8388608", "",
+       "Bytes of messages a session holds for its client that the socket has not taken; over it, QoS 0 "
+       "messages are dropped and QoS 1/2 wait in the queue and slow their publishers down.",
+       integer(&C::max_queued_bytes, 1024, int32_max)},
       {"queue_qos0", "false", "", "Also queue QoS 0 messages for offline persistent sessions.",
        boolean(&C::queue_qos0)},
       {"max_connections", "-1", "", "Open client connections broker-wide; -1: unlimited.",

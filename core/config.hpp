@@ -87,6 +87,7 @@ struct Config {
   std::int64_t max_packet_size = 0;
   std::int64_t max_inflight_messages = 0;
   std::int64_t max_queued_messages = 0;
+  std::int64_t max_queued_bytes = 0;  ///< unsent bytes per session (core/deliver.cpp)
   bool queue_qos0 = false;
   std::int64_t max_connections = 0;  ///< -1: unlimited
   std::int64_t connect_timeout_ms = 0;

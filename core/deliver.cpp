@@ -1,6 +1,15 @@
 // The outgoing side: messages from routers and the retainer become PUBLISH
 // packets within the client's window (in-flight limit, receive maximum), or
 // wait in the session queue (bounded; QoS 0 dropped first).
+//
+// Two bounds keep a session's memory in check whatever its client reads:
+// max_queued_messages counts the queue, max_queued_bytes the encoded bytes
+// the socket has not taken yet (the out queue). Once those bytes reach
+// max_queued_bytes, QoS 0 messages are dropped (and counted) and QoS 1/2
+// messages wait in the queue, throttling their publishers, until the client
+// has read them down; session.cpp disconnects a client whose backlog grows
+// far past it all the same (acknowledgements of its own publishes it never
+// reads).
 #include <algorithm>
 
 #include "core/logger.hpp"
@@ -12,8 +21,6 @@ namespace actormq::core {
 using mqtt::QoS;
 
 namespace {
-// Beyond this backlog of unwritten bytes, QoS 0 messages to the client are dropped.
-constexpr std::size_t qos0_drop_backlog = 8u << 20;
 // Queue lengths at which a connected subscriber throttles its publishers, and
 // at which it lets them go again.
 constexpr std::size_t throttle_high = 1000;
@@ -93,14 +100,17 @@ void Session::handle_deliver(Deliver& d) {
     throttle_publisher(*d.msg);
   }
   if (d.qos == QoS::at_most_once) {
-    if (out_.pending_bytes() > qos0_drop_backlog) {
+    if (backlog_full()) {
       ctx_.metrics.add(Counter::publish_dropped);
       return;
     }
     send_publish(d, 0, false);
     return;
   }
-  if (session_.inflight.size() >= send_window() || !session_.queue.empty()) {
+  if (session_.inflight.size() >= send_window() || !session_.queue.empty() || backlog_full()) {
+    // Waits for the window or for the client to read: a long queue
+    // throttles the publishers (enqueue), and it only drains as the
+    // backlog does (drain_queue).
     enqueue(std::move(d));
     return;
   }
@@ -199,7 +209,7 @@ void Session::release_publishers() {
 
 void Session::drain_queue() {
   auto& q = session_.queue;
-  while (state_ == State::connected && !q.empty() && socket_ != nullptr) {
+  while (state_ == State::connected && !q.empty() && socket_ != nullptr && !backlog_full()) {
     Deliver& d = q.front();
     if (d.qos != QoS::at_most_once && session_.inflight.size() >= send_window()) {
       return;
@@ -241,6 +251,15 @@ void Session::release_if_caught_up() {
       mailbox_within(mailbox_high / 4)) {
     release_publishers();
   }
+}
+
+bool Session::backlog_full() const { return out_.pending_bytes() >= ctx_.limits.max_queued_bytes; }
+
+bool Session::queue_sendable() const {
+  if (state_ != State::connected || socket_ == nullptr || session_.queue.empty() || backlog_full()) {
+    return false;
+  }
+  return session_.queue.front().qos == QoS::at_most_once || session_.inflight.size() < send_window();
 }
 
 void Session::resend_inflight() {

@@ -25,9 +25,15 @@ constexpr int reads_per_wake = 32;
 // Reductions charged for one TLS/WebSocket handshake step (a signature or key
 // exchange costs about as much as parsing a few hundred kilobytes).
 constexpr std::uint32_t transport_step_cost = 400;
-// A client that does not read: first its QoS 0 messages are dropped, then it
-// is disconnected (redis's client-output-buffer-limit).
+// A client that does not read: first its messages stop at max_queued_bytes
+// (QoS 0 dropped, deliver.cpp); should its backlog grow on (acknowledgements
+// of its own publishes, in-flight messages resent), it is disconnected
+// (redis's client-output-buffer-limit) at 64 MB, or at twice
+// max_queued_bytes and a packet when that is more.
 constexpr std::size_t close_backlog_bytes = 64u << 20;
+std::size_t close_backlog(const Limits& limits) {
+  return std::max(close_backlog_bytes, 2 * limits.max_queued_bytes + limits.max_packet_size);
+}
 
 struct ConnectTimeout {
   std::uint32_t generation;
@@ -379,6 +385,9 @@ void Session::send_packet(const mqtt::Packet& packet) {
 }
 
 void Session::after_run() {
+  if (queue_sendable()) {
+    drain_queue();  // what max_queued_bytes held back follows as the client reads
+  }
   // Write the acknowledgements after the deliveries this run's publishes
   // caused, as mosquitto does: on loopback each write runs the peer's receive
   // path, and the delivery is what the publisher waits for. A publisher that
@@ -389,6 +398,9 @@ void Session::after_run() {
     defer();
   } else {
     flush_output();
+    if (out_.empty() && queue_sendable()) {
+      defer();  // the socket took it all and no write readiness will come: send more next run
+    }
   }
   release_if_caught_up();
 }
@@ -403,7 +415,7 @@ void Session::flush_output() {
   if (f == OutQueue::Flushed::closed) {
     connection_lost(true);
   } else if (f == OutQueue::Flushed::partial) {
-    if (out_.pending_bytes() > close_backlog_bytes) {
+    if (out_.pending_bytes() > close_backlog(ctx_.limits)) {
       ACTORMQ_LOG_NOTICE("client " << client_id_ << " does not read its messages; disconnecting");
       connection_lost(true);
       return;

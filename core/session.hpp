@@ -131,6 +131,11 @@ class Session : public sched::Process {
   bool send_publish(const Deliver& d, std::uint16_t packet_id, bool dup);
   void drain_queue();
   void enqueue(Deliver d);
+  /// The out queue holds max_queued_bytes the socket has not taken: no
+  /// more messages go into it until the client reads (QoS 0 are dropped).
+  bool backlog_full() const;
+  /// drain_queue() would send something now.
+  bool queue_sendable() const;
   /// Flow control: throttle the publisher of a message that found the queue
   /// long; unthrottle them all once it has drained (or the client went away).
   void throttle_publisher(const AppMessage& msg);

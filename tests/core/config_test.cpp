@@ -56,6 +56,7 @@ TEST_CASE("config: no file at all is one tcp listener on 127.0.0.1:1883") {
   CHECK(c.max_packet_size == 2097152);
   CHECK(c.max_inflight_messages == 20);
   CHECK(c.max_queued_messages == 1000);
+  CHECK(c.max_queued_bytes == 8388608);
   CHECK(c.log_level == LogLevel::info);
   CHECK(c.log_file.empty());
   CHECK(c.schedulers == 0);
@@ -304,7 +305,7 @@ TEST_CASE("config: the key table documents every key and its defaults parse back
   CHECK(r.value().listeners.size() == 1);
   CHECK(r.value().listeners[0].bind == "127.0.0.1");
   for (const char* key : {"listeners", "allow_anonymous", "password_file", "acl_file", "data_dir", "durability",
-                          "max_packet_size", "max_inflight_messages", "max_queued_messages", "log_level", "schedulers",
+                          "max_packet_size", "max_inflight_messages", "max_queued_messages", "max_queued_bytes", "log_level", "schedulers",
                           "reduction_budget", "router_pool_size", "max_connections", "max_topic_levels",
                           "max_subscriptions_per_client", "max_topic_alias", "receive_maximum", "max_keepalive",
                           "server_keep_alive", "session_expiry_max", "message_expiry_max", "retain_available",
