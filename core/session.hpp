@@ -178,7 +178,8 @@ class Session : public sched::Process {
   void route(AppMessagePtr msg, persist::HoldPtr hold = {});
 
   // ---- access control and limits (acl hooks in the handlers) ----
-  /// May our client publish to / receive from `topic`? Always true without an ACL.
+  /// May our client publish to / receive from `topic`? Without an ACL: yes,
+  /// except publishing to a "$" topic (MQTT 4.7.2).
   bool acl_allows(std::string_view topic, AclAccess access) const;
   bool acl_allows_subscribe(std::string_view filter) const;
   /// Over the publish rate: false if the PUBLISH must be refused (v5);
