@@ -256,6 +256,12 @@ void Session::resend_inflight() {
       mqtt::Pubrel rel;
       rel.packet_id = id;
       send_packet(rel);
+    } else if (!acl_allows(f.delivery.msg->topic, AclAccess::read)) {
+      // Checked again as on every delivery path: the rules may have been
+      // reloaded, or the message restored from the store, since it was sent.
+      ctx_.metrics.add(Counter::acl_denied);
+      session_.inflight.erase(id);
+      unstore_inflight(id);
     } else {
       send_publish(f.delivery, id, true);
     }

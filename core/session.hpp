@@ -119,6 +119,9 @@ class Session : public sched::Process {
   void handle_unsubscribe(mqtt::Unsubscribe& unsub);
   void handle_disconnect(const mqtt::Disconnect& disconnect);  // handle_disconnect.cpp
   void handle_takeover(const struct Takeover& takeover);
+  /// A Takeover by a connection of another user (or anonymous for a user's
+  /// session, or the reverse): the session is not theirs to resume.
+  bool taken_by_stranger(const struct Takeover& takeover) const;
   /// The previous session's state arrived (awaiting_handover).
   void on_handover(struct Handover& handover);
   void on_handover_delay_elapsed();
@@ -279,6 +282,9 @@ struct RateResume {
 struct Takeover {
   sched::Pid by;
   bool clean;  ///< the new connection starts a clean session: discard ours
+  /// The new connection's user (null: anonymous). A session is handed over
+  /// only to its own user; for anyone else it ends as if `clean`.
+  std::shared_ptr<const std::string> username;
 };
 /// The state of a session, moved to the session that took it over.
 struct Handover {
