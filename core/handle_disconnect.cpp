@@ -66,7 +66,9 @@ void Session::handle_takeover(const Takeover& t) {
   // stay to forward what the routers sent us before that step (it would be
   // lost with our mailbox), until every router has confirmed it.
   for (const auto& [full, sub] : session_.subscriptions) {
-    RouteAdd add{sub.filter, sub.group, t.by, client_id_, sub.info, self()};
+    // Only our own user gets here (taken_by_stranger); adopt() adds the
+    // routes again with the rules of the listener it connected on.
+    RouteAdd add{sub.filter, sub.group, t.by, client_id_, sub.info, self(), reader(sub)};
     for (sched::Pid r : ctx_.routers.routers) {
       send<RouteAdd>(r, add);
     }

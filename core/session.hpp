@@ -144,6 +144,9 @@ class Session : public sched::Process {
   /// group for another member (MQTT 5 4.8.2), when our client has gone.
   void redispatch_shared();
   void on_throttle(sched::Pid by, bool on);
+  /// A message our client may not read: counted and dropped; a QoS 1/2
+  /// shared-subscription message goes back to its group instead.
+  void refuse_unreadable(Deliver d);
   void resend_inflight();
   std::uint16_t next_packet_id();
   std::size_t send_window() const;
@@ -176,6 +179,8 @@ class Session : public sched::Process {
   // ---- routes and will ----
   void add_route(const std::string& full_filter, const Subscription& sub);
   void remove_route(const std::string& full_filter, const Subscription& sub);
+  /// Who we are to a shared group's router (empty for other subscriptions).
+  Reader reader(const Subscription& sub) const;
   void remove_all_routes();
   void publish_will();
   void route(AppMessagePtr msg, persist::HoldPtr hold = {});
