@@ -325,6 +325,11 @@ std::span<const KeySpec<ListenerConfig>> listener_table() {
        OptStringRule<L>{&L::password_file}},
       {"acl_file", "", "top-level value", "Overrides the top-level acl_file on this listener.",
        OptStringRule<L>{&L::acl_file}},
+      {"scram_file", "",
+       "top-level value if the listener sets none of allow_anonymous, password_file, use_identity_as_username; "
+       "else \"\"",
+       "SCRAM-SHA-256 users of this listener; \"\": no SCRAM here. Not with use_identity_as_username.",
+       OptStringRule<L>{&L::scram_file}},
       {"max_connections", "-1", "", "Open connections allowed on this listener; -1: only the broker-wide limit.",
        integer(&L::max_connections, -1, int32_max)},
       {"max_connection_rate", "0", "",
@@ -350,7 +355,8 @@ std::span<const KeySpec<Config>> config_table() {
       {"acl_file", "\"\"", "", "mosquitto ACL file; empty: every client may publish and subscribe anywhere.",
        string(&C::acl_file)},
       {"scram_file", "\"\"", "",
-       "SCRAM-SHA-256 users for MQTT 5 enhanced authentication (scripts/scram_passwd.py); empty: none.",
+       "SCRAM-SHA-256 users for MQTT 5 enhanced authentication (scripts/scram_passwd.py); empty: none. "
+       "Listeners with authentication of their own do not inherit it (see the listener key).",
        string(&C::scram_file)},
       {"data_dir", "\"data\"", "", "Directory of the LMDB store (created if missing); \"none\": memory only.",
        string(&C::data_dir, false)},
@@ -486,6 +492,10 @@ Errors check_listener(const ListenerConfig& l, const std::string& p) {
     if (l.use_identity_as_username && !l.require_certificate) {
       errors.push_back(p + "use_identity_as_username: needs require_certificate true");
     }
+    if (l.use_identity_as_username && l.scram_file && !l.scram_file->empty()) {
+      // The certificate names the user; a SCRAM exchange would name another.
+      errors.push_back(p + "scram_file: not with use_identity_as_username");
+    }
   } else {
     const std::pair<const char*, bool> tls_only[] = {{"certfile", !l.certfile.empty()},
                                                      {"keyfile", !l.keyfile.empty()},
@@ -545,6 +555,16 @@ const std::string& Config::password_file_for(const ListenerConfig& listener) con
 
 const std::string& Config::acl_file_for(const ListenerConfig& listener) const noexcept {
   return listener.acl_file ? *listener.acl_file : acl_file;
+}
+
+const std::string& Config::scram_file_for(const ListenerConfig& listener) const noexcept {
+  static const std::string none;
+  if (listener.scram_file) {
+    return *listener.scram_file;
+  }
+  bool own_authentication =
+      listener.allow_anonymous || listener.password_file || listener.use_identity_as_username;
+  return own_authentication ? none : scram_file;
 }
 
 std::string ConfigResult::error_text() const {

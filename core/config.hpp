@@ -54,6 +54,7 @@ struct ListenerConfig {
   std::optional<bool> allow_anonymous;    ///< unset: the top-level value
   std::optional<std::string> password_file;  ///< unset: the top-level value
   std::optional<std::string> acl_file;       ///< unset: the top-level value
+  std::optional<std::string> scram_file;     ///< unset: see Config::scram_file_for
   std::int64_t max_connections = -1;         ///< -1: only the broker-wide limit
   std::int64_t max_connection_rate = 0;      ///< new connections accepted per second; 0: no limit
   std::vector<std::string> allowed_origins;  ///< ws/wss: Origin values accepted; empty: any
@@ -71,7 +72,7 @@ struct Config {
 
   std::vector<ListenerConfig> listeners;
 
-  // Authentication and authorization (a listener may override the first three).
+  // Authentication and authorization (a listener may override each; see the *_for functions).
   bool allow_anonymous = false;
   std::string password_file;  ///< mosquitto_passwd format; empty: none
   std::string acl_file;       ///< mosquitto ACL syntax; empty: everything allowed
@@ -125,6 +126,11 @@ struct Config {
   [[nodiscard]] bool allow_anonymous_for(const ListenerConfig& listener) const noexcept;
   [[nodiscard]] const std::string& password_file_for(const ListenerConfig& listener) const noexcept;
   [[nodiscard]] const std::string& acl_file_for(const ListenerConfig& listener) const noexcept;
+  /// Its own scram_file; unset, the top-level one only if the listener sets
+  /// no authentication of its own (allow_anonymous, password_file,
+  /// use_identity_as_username): SCRAM users are a way in, and a file the
+  /// listener does not name must not widen the rules it does.
+  [[nodiscard]] const std::string& scram_file_for(const ListenerConfig& listener) const noexcept;
 };
 
 /// A configuration, or every error found in it (one line each, key first).

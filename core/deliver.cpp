@@ -80,7 +80,7 @@ void Session::handle_deliver(Deliver& d) {
     // under the rules in force now (reloads included). An offline session
     // may not know its user (restored from the store): what it queues is
     // checked when it is sent (drain_queue), by the connection's rules.
-    ctx_.metrics.add(Counter::acl_denied);
+    refuse_unreadable(std::move(d));
     return;
   }
   if (state_ != State::connected) {
@@ -196,6 +196,15 @@ void Session::redispatch_shared() {
   }
 }
 
+void Session::refuse_unreadable(Deliver d) {
+  ctx_.metrics.add(Counter::acl_denied);
+  if (!d.shared_group.empty() && d.qos != QoS::at_most_once) {
+    // The router picks members that may read (Router::may_read); this one
+    // may not since (a reload): another member takes it, as in redispatch_shared.
+    send<RedeliverShared>(ctx_.routers.local(), RedeliverShared{std::move(d), self()});
+  }
+}
+
 void Session::release_publishers() {
   if (!throttling()) {
     return;
@@ -224,7 +233,7 @@ void Session::drain_queue() {
       continue;
     }
     if (!acl_allows(next.msg->topic, AclAccess::read)) {
-      ctx_.metrics.add(Counter::acl_denied);
+      refuse_unreadable(std::move(next));
       store(std::move(unstore));
       continue;
     }
@@ -275,6 +284,12 @@ void Session::resend_inflight() {
       mqtt::Pubrel rel;
       rel.packet_id = id;
       send_packet(rel);
+    } else if (!acl_allows(f.delivery.msg->topic, AclAccess::read)) {
+      // Checked again as on every delivery path: the rules may have been
+      // reloaded, or the message restored from the store, since it was sent.
+      refuse_unreadable(std::move(f.delivery));
+      session_.inflight.erase(id);
+      unstore_inflight(id);
     } else {
       send_publish(f.delivery, id, true);
     }

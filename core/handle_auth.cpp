@@ -1,9 +1,10 @@
 // Enhanced authentication (MQTT 5 section 4.12): the AUTH exchange between
 // CONNECT and CONNACK, and re-authentication after it (4.12.1: AUTH 0x19,
 // the same exchange, ending with AUTH 0x00; the user must stay the same).
-// Built in: SCRAM-SHA-256 (core/scram.hpp) when scram_file is set; any other
-// method gets CONNACK 0x8C. An AUTH without an exchange to belong to (no
-// method at CONNECT, or out of order) is a protocol error (0x82).
+// Built in: SCRAM-SHA-256 (core/scram.hpp) on listeners with SCRAM users
+// (Config::scram_file_for); elsewhere, or with any other method, CONNACK
+// 0x8C. An AUTH without an exchange to belong to (no method at CONNECT, or
+// out of order) is a protocol error (0x82).
 #include "core/logger.hpp"
 #include "core/session.hpp"
 
@@ -13,7 +14,7 @@ using mqtt::ReasonCode;
 
 void Session::start_enhanced_auth(mqtt::Connect& c) {
   const std::string method = *c.properties.authentication_method;  // a copy: `c` is moved below
-  auto users = ctx_.security->scram();
+  auto users = security()->scram();  // the accepting listener's: its rules, not the top level's
   if (method != scram_sha256_method || !users) {
     refuse_auth(ReasonCode::bad_authentication_method, "authentication method " + method + " not supported");
     return;
@@ -80,7 +81,7 @@ void Session::handle_reauth(const mqtt::Auth& a) {
   }
   EnhancedAuth* exchange = auth();
   if (a.reason_code == ReasonCode::re_authenticate && exchange == nullptr) {
-    auto users = ctx_.security->scram();
+    auto users = security()->scram();
     exchange = (rare_->auth = std::make_unique<EnhancedAuth>()).get();
     ScramServer::Step step = users ? exchange->scram.start(a.properties.authentication_data.value_or(""), *users)
                                    : ScramServer::Step{ScramServer::Step::Kind::failure, {}, "no SCRAM users"};

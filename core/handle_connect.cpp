@@ -150,7 +150,8 @@ void Session::accept_connect(mqtt::Connect& c) {
 
   std::optional<sched::Pid> old = ctx_.registry.claim(client_id_, self());
   if (old && *old != self()) {
-    bool asked = send<Takeover>(*old, Takeover{self(), clean_start_});
+    auto user = username_ ? std::make_shared<const std::string>(*username_) : nullptr;
+    bool asked = send<Takeover>(*old, Takeover{self(), clean_start_, std::move(user)});
     if (asked && clean_start_ && ctx_.store != nullptr) {
       store_reset();  // the previous session, stored or not, is discarded (3.1.2.4)
     }
@@ -244,8 +245,10 @@ void Session::adopt(SessionState state, bool present) {
   std::list<Deliver> early = std::move(session_.queue);
   session_ = std::move(state);
   session_.queue.splice(session_.queue.end(), early);
-  if (present && ctx_.store != nullptr && !persistent()) {
-    store_reset();  // continues without a session expiry: nothing may outlive it
+  if (ctx_.store != nullptr && !persistent()) {
+    // Continues without a session expiry: nothing stored may outlive it,
+    // neither its own state nor a session it did not get (another user's).
+    store_reset();
   }
   for (const auto& [full, sub] : session_.subscriptions) {
     add_route(full, sub);

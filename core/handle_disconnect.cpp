@@ -25,8 +25,23 @@ void Session::handle_disconnect(const mqtt::Disconnect& d) {
   connection_lost(with_will);
 }
 
+bool Session::taken_by_stranger(const Takeover& t) const {
+  if (!username_ || !t.username) {
+    return username_ != nullptr || t.username != nullptr;
+  }
+  return *username_ != *t.username;
+}
+
 void Session::handle_takeover(const Takeover& t) {
   stored_ = false;  // the stored session is the new connection's now (it resets it if clean)
+  // Another user's connection with our client id takes the id, not the
+  // session: it must not receive what was sent to our user. We end as for a
+  // clean start; it starts afresh (session present 0) when we are gone, and
+  // discards our stored copy.
+  const bool discard = t.clean || taken_by_stranger(t);
+  if (discard && !t.clean) {
+    ACTORMQ_LOG_NOTICE("client " << client_id_ << ": taken over by another user; its session is discarded");
+  }
   if (state_ == State::connected || state_ == State::awaiting_connect) {
     if (v5() && state_ == State::connected) {
       mqtt::Disconnect d;
@@ -36,13 +51,13 @@ void Session::handle_takeover(const Takeover& t) {
     // The old connection ends without a DISCONNECT from its client: its will
     // goes out (3.1.2.5), unless the session continues with a delayed will.
     std::uint32_t delay = will_ ? will_->properties.will_delay_interval.value_or(0) : 0;
-    if (state_ == State::connected && (t.clean || delay == 0)) {
+    if (state_ == State::connected && (discard || delay == 0)) {
       publish_will();
     }
     will_.reset();
     close_socket();
   }
-  if (t.clean) {
+  if (discard) {
     end_session(sched::ExitReason::normal());
     return;
   }
@@ -51,7 +66,9 @@ void Session::handle_takeover(const Takeover& t) {
   // stay to forward what the routers sent us before that step (it would be
   // lost with our mailbox), until every router has confirmed it.
   for (const auto& [full, sub] : session_.subscriptions) {
-    RouteAdd add{sub.filter, sub.group, t.by, client_id_, sub.info, self()};
+    // Only our own user gets here (taken_by_stranger); adopt() adds the
+    // routes again with the rules of the listener it connected on.
+    RouteAdd add{sub.filter, sub.group, t.by, client_id_, sub.info, self(), reader(sub)};
     for (sched::Pid r : ctx_.routers.routers) {
       send<RouteAdd>(r, add);
     }

@@ -111,10 +111,17 @@ void Session::handle_unsubscribe(mqtt::Unsubscribe& u) {
 
 void Session::add_route(const std::string& /*full_filter*/, const Subscription& sub) {
   // Any router may see a matching publish: every router holds every route.
-  RouteAdd add{sub.filter, sub.group, self(), client_id_, sub.info, sched::Pid{}};
+  RouteAdd add{sub.filter, sub.group, self(), client_id_, sub.info, sched::Pid{}, reader(sub)};
   for (sched::Pid r : ctx_.routers.routers) {
     send<RouteAdd>(r, add);
   }
+}
+
+Reader Session::reader(const Subscription& sub) const {
+  if (sub.group.empty()) {
+    return {};  // only shared groups choose by read access
+  }
+  return Reader{security(), username_ ? std::make_shared<const std::string>(*username_) : nullptr};
 }
 
 void Session::remove_route(const std::string& /*full_filter*/, const Subscription& sub) {

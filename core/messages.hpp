@@ -15,6 +15,8 @@
 
 namespace actormq::core {
 
+class ListenerSecurity;  // core/security.hpp
+
 /// An application message on its way from one publisher to its subscribers.
 /// Built once by the publishing session and never changed: every delivery,
 /// queue and retained slot shares it (the payload is never copied).
@@ -55,6 +57,14 @@ struct SubInfo {
   std::uint32_t subscription_id = 0;  ///< 0: none
 };
 
+/// Who a subscriber is, as its read access needs it (core/acl.hpp). Shared
+/// groups keep it per member: the router gives a message only to a member
+/// that may read it, since the one it picked would have to drop it.
+struct Reader {
+  const ListenerSecurity* rules = nullptr;      ///< its listener's; null: may read anything
+  std::shared_ptr<const std::string> username;  ///< null: anonymous
+};
+
 // ---- session -> router ----
 
 /// Route a publish to every matching subscription.
@@ -74,6 +84,7 @@ struct RouteAdd {
   /// Takeover: this session's route on the filter ends as the new one begins,
   /// in one step, so no publish finds neither (nor both).
   sched::Pid replaces;
+  Reader reader;  ///< shared groups only
 };
 /// Answered with RouteSynced once the router has handled everything the
 /// sender sent it before: what it routed to the sender is then in its mailbox.

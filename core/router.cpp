@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/security.hpp"
+
 namespace actormq::core {
 
 using mqtt::QoS;
@@ -47,11 +49,13 @@ void Router::add(RouteAdd& r) {
   for (std::size_t i = 0; i < g.members.size(); ++i) {
     if (g.members[i].first == r.session) {
       g.members[i].second = r.info;  // a repeated SUBSCRIBE replaces the options
+      g.readers[i] = std::move(r.reader);  // a session taken over may now be on another listener
       return;
     }
   }
   g.members.emplace_back(r.session, r.info);
   g.client_ids.push_back(std::move(r.client_id));
+  g.readers.push_back(std::move(r.reader));
   ++shared_members_;
 }
 
@@ -70,6 +74,7 @@ void Router::remove(const RouteRemove& r) {
     if (g.members[i].first == r.session) {
       g.members.erase(g.members.begin() + static_cast<std::ptrdiff_t>(i));
       g.client_ids.erase(g.client_ids.begin() + static_cast<std::ptrdiff_t>(i));
+      g.readers.erase(g.readers.begin() + static_cast<std::ptrdiff_t>(i));
       --shared_members_;
       break;
     }
@@ -86,15 +91,36 @@ void Router::redeliver(RedeliverShared& r) {
     return;  // the group is gone: nobody left to take it
   }
   Group& g = it->second;
-  for (std::size_t tries = 0; tries < g.members.size(); ++tries) {
-    auto& [pid, info] = g.members[pick(g, *r.delivery.msg)];
-    if (pid != r.from) {
-      Deliver d = std::move(r.delivery);
-      d.qos = std::min(d.msg->qos, info.max_qos);
-      send<Deliver>(pid, std::move(d));
-      return;
+  if (auto i = choose(g, *r.delivery.msg, r.from)) {
+    auto& [pid, info] = g.members[*i];
+    Deliver d = std::move(r.delivery);
+    d.qos = std::min(d.msg->qos, info.max_qos);
+    send<Deliver>(pid, std::move(d));
+  }
+}
+
+std::optional<std::size_t> Router::choose(Group& g, const AppMessage& msg, sched::Pid except) {
+  const std::size_t n = g.members.size();
+  const std::size_t first = pick(g, msg);
+  for (std::size_t k = 0; k < n; ++k) {
+    std::size_t i = (first + k) % n;
+    if (g.members[i].first != except && may_read(g, i, msg.topic)) {
+      return i;
     }
   }
+  return std::nullopt;
+}
+
+bool Router::may_read(const Group& g, std::size_t member, std::string_view topic) const {
+  // The check the member's session makes at delivery, made here so that the
+  // message goes to a member that may keep it: a member that would drop it
+  // must not take the group's one copy (QoS 1/2 were acknowledged to the
+  // publisher). Same rules object, so reloads apply here too.
+  const Reader& r = g.readers[member];
+  if (r.rules == nullptr || !r.rules->has_acl()) {
+    return true;
+  }
+  return r.rules->acl()->allows(AclClient{g.client_ids[member], r.username.get()}, topic, AclAccess::read);
 }
 
 std::size_t Router::pick(Group& g, const AppMessage& msg) {
@@ -124,7 +150,11 @@ void Router::publish(const AppMessagePtr& msg, const persist::HoldPtr& hold) {
       if (it == groups_.end() || it->second.members.empty()) {
         return;
       }
-      auto& member = it->second.members[pick(it->second, *msg)];
+      auto i = choose(it->second, *msg);
+      if (!i) {
+        return;  // no member may read it
+      }
+      auto& member = it->second.members[*i];
       scratch_.push_back(Target{member.first, member.second, &it->first});
     });
   }

@@ -6,6 +6,7 @@
 // take the same router: per-publisher, per-topic order is kept (MQTT 4.6).
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -45,7 +46,8 @@ class Router : public sched::Process {
   /// A shared subscription group on one filter: one member gets each message.
   struct Group {
     std::vector<std::pair<sched::Pid, SubInfo>> members;
-    std::vector<std::string> client_ids;  // parallel to members: hash strategy
+    std::vector<std::string> client_ids;  // parallel to members: hash strategy, read access
+    std::vector<Reader> readers;          // parallel to members
     std::size_t next = 0;
   };
   /// One session's share of a message, before merging overlapping matches.
@@ -59,6 +61,10 @@ class Router : public sched::Process {
   void add(RouteAdd& r);
   void remove(const RouteRemove& r);
   std::size_t pick(Group& g, const AppMessage& msg);
+  /// The strategy's pick if that member may read `msg` and is not `except`,
+  /// else the next member after it that may and is not; none: nullopt.
+  std::optional<std::size_t> choose(Group& g, const AppMessage& msg, sched::Pid except = {});
+  bool may_read(const Group& g, std::size_t member, std::string_view topic) const;
   void deliver_merged(const AppMessagePtr& msg, const persist::HoldPtr& hold);
   void redeliver(RedeliverShared& r);
 

@@ -11,7 +11,7 @@ namespace {
 struct Parsed {
   std::map<std::string, std::shared_ptr<const PasswordFile>> passwords;
   std::map<std::string, std::shared_ptr<const Acl>> acls;
-  std::shared_ptr<const ScramFile> scram;
+  std::map<std::string, std::shared_ptr<const ScramFile>> scram;
 };
 
 template <class T>
@@ -28,8 +28,7 @@ std::optional<std::string> parse_into(std::map<std::string, std::shared_ptr<cons
   return std::nullopt;
 }
 
-FileResult<Parsed> parse_all(const std::vector<std::unique_ptr<ListenerSecurity>>& listeners,
-                             const std::string& scram_path) {
+FileResult<Parsed> parse_all(const std::vector<std::unique_ptr<ListenerSecurity>>& listeners) {
   Parsed parsed;
   for (const auto& l : listeners) {
     if (auto error = parse_into(parsed.passwords, l->password_path())) {
@@ -38,13 +37,9 @@ FileResult<Parsed> parse_all(const std::vector<std::unique_ptr<ListenerSecurity>
     if (auto error = parse_into(parsed.acls, l->acl_path())) {
       return {std::nullopt, "acl_file " + *error};
     }
-  }
-  if (!scram_path.empty()) {
-    auto loaded = ScramFile::load(scram_path);
-    if (!loaded.ok()) {
-      return {std::nullopt, "scram_file " + loaded.error};
+    if (auto error = parse_into(parsed.scram, l->scram_path())) {
+      return {std::nullopt, "scram_file " + *error};
     }
-    parsed.scram = std::make_shared<const ScramFile>(std::move(*loaded.value));
   }
   return {std::move(parsed), {}};
 }
@@ -67,9 +62,8 @@ FileResult<std::unique_ptr<Security>> Security::load(const Config& config) {
   for (const ListenerConfig& lc : config.listeners) {
     security->listeners_.push_back(std::make_unique<ListenerSecurity>(
         config.allow_anonymous_for(lc), config.password_file_for(lc), config.acl_file_for(lc),
-        lc.use_identity_as_username));
+        config.scram_file_for(lc), lc.use_identity_as_username));
   }
-  security->scram_path_ = config.scram_file;
   if (auto error = security->reload()) {
     return {std::nullopt, *error};
   }
@@ -78,14 +72,14 @@ FileResult<std::unique_ptr<Security>> Security::load(const Config& config) {
 
 std::optional<std::string> Security::reload() {
   std::lock_guard lock(reload_mutex);
-  auto parsed = parse_all(listeners_, scram_path_);
+  auto parsed = parse_all(listeners_);
   if (!parsed.ok()) {
     return parsed.error;
   }
   for (auto& l : listeners_) {
-    l->set(find(parsed.value->passwords, l->password_path()), find(parsed.value->acls, l->acl_path()));
+    l->set(find(parsed.value->passwords, l->password_path()), find(parsed.value->acls, l->acl_path()),
+           find(parsed.value->scram, l->scram_path()));
   }
-  scram_.store(std::move(parsed.value->scram));
   return std::nullopt;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Authentication and access control of the broker: each listener's
-// allow_anonymous, password file and ACL (a listener may override the
-// top-level ones), and the SCRAM users. Built before the listeners open.
+// allow_anonymous, password file, SCRAM users and ACL (a listener may
+// override the top-level ones; Config::*_for say which apply). Built before
+// the listeners open.
 //
 // Reload (SIGHUP): every file is read again; only if all of them parse are
 // the new rules swapped in, file by file, atomically. Connected clients keep
@@ -26,9 +27,10 @@ namespace actormq::core {
 class ListenerSecurity {
  public:
   ListenerSecurity(bool allow_anonymous, std::string password_path, std::string acl_path,
-                   bool use_identity_as_username)
+                   std::string scram_path, bool use_identity_as_username)
       : allow_anonymous(allow_anonymous), use_identity_as_username(use_identity_as_username),
-        password_path_(std::move(password_path)), acl_path_(std::move(acl_path)) {}
+        password_path_(std::move(password_path)), acl_path_(std::move(acl_path)),
+        scram_path_(std::move(scram_path)) {}
 
   const bool allow_anonymous;
   /// tls/wss: the username is the client certificate's CN, as the
@@ -40,21 +42,28 @@ class ListenerSecurity {
   [[nodiscard]] bool has_acl() const noexcept { return !acl_path_.empty(); }
   [[nodiscard]] const std::string& password_path() const noexcept { return password_path_; }
   [[nodiscard]] const std::string& acl_path() const noexcept { return acl_path_; }
+  [[nodiscard]] const std::string& scram_path() const noexcept { return scram_path_; }
 
   /// The current rules; null when the listener has none.
   [[nodiscard]] std::shared_ptr<const PasswordFile> passwords() const { return passwords_.load(); }
   [[nodiscard]] std::shared_ptr<const Acl> acl() const { return acl_.load(); }
+  /// SCRAM-SHA-256 users (Config::scram_file_for); null: no SCRAM on this listener.
+  [[nodiscard]] std::shared_ptr<const ScramFile> scram() const { return scram_.load(); }
 
-  void set(std::shared_ptr<const PasswordFile> p, std::shared_ptr<const Acl> a) {
+  void set(std::shared_ptr<const PasswordFile> p, std::shared_ptr<const Acl> a,
+           std::shared_ptr<const ScramFile> s) {
     passwords_.store(std::move(p));
     acl_.store(std::move(a));
+    scram_.store(std::move(s));
   }
 
  private:
   std::string password_path_;
   std::string acl_path_;
+  std::string scram_path_;
   std::atomic<std::shared_ptr<const PasswordFile>> passwords_;
   std::atomic<std::shared_ptr<const Acl>> acl_;
+  std::atomic<std::shared_ptr<const ScramFile>> scram_;
 };
 
 class Security {
@@ -66,8 +75,6 @@ class Security {
   /// The rules of config.listeners[i].
   [[nodiscard]] ListenerSecurity& listener(std::size_t i) { return *listeners_[i]; }
   [[nodiscard]] std::size_t size() const noexcept { return listeners_.size(); }
-  /// SCRAM-SHA-256 users; null without scram_file.
-  [[nodiscard]] std::shared_ptr<const ScramFile> scram() const { return scram_.load(); }
 
   /// Reads every file again and swaps the rules in; on an error, nothing
   /// changes and the error is returned. Thread-safe (one reload at a time).
@@ -75,8 +82,6 @@ class Security {
 
  private:
   std::vector<std::unique_ptr<ListenerSecurity>> listeners_;
-  std::string scram_path_;
-  std::atomic<std::shared_ptr<const ScramFile>> scram_;
 };
 
 }  // namespace actormq::core

@@ -119,6 +119,9 @@ class Session : public sched::Process {
   void handle_unsubscribe(mqtt::Unsubscribe& unsub);
   void handle_disconnect(const mqtt::Disconnect& disconnect);  // handle_disconnect.cpp
   void handle_takeover(const struct Takeover& takeover);
+  /// A Takeover by a connection of another user (or anonymous for a user's
+  /// session, or the reverse): the session is not theirs to resume.
+  bool taken_by_stranger(const struct Takeover& takeover) const;
   /// The previous session's state arrived (awaiting_handover).
   void on_handover(struct Handover& handover);
   void on_handover_delay_elapsed();
@@ -146,6 +149,9 @@ class Session : public sched::Process {
   /// group for another member (MQTT 5 4.8.2), when our client has gone.
   void redispatch_shared();
   void on_throttle(sched::Pid by, bool on);
+  /// A message our client may not read: counted and dropped; a QoS 1/2
+  /// shared-subscription message goes back to its group instead.
+  void refuse_unreadable(Deliver d);
   void resend_inflight();
   std::uint16_t next_packet_id();
   std::size_t send_window() const;
@@ -178,12 +184,15 @@ class Session : public sched::Process {
   // ---- routes and will ----
   void add_route(const std::string& full_filter, const Subscription& sub);
   void remove_route(const std::string& full_filter, const Subscription& sub);
+  /// Who we are to a shared group's router (empty for other subscriptions).
+  Reader reader(const Subscription& sub) const;
   void remove_all_routes();
   void publish_will();
   void route(AppMessagePtr msg, persist::HoldPtr hold = {});
 
   // ---- access control and limits (acl hooks in the handlers) ----
-  /// May our client publish to / receive from `topic`? Always true without an ACL.
+  /// May our client publish to / receive from `topic`? Without an ACL: yes,
+  /// except publishing to a "$" topic (MQTT 4.7.2).
   bool acl_allows(std::string_view topic, AclAccess access) const;
   bool acl_allows_subscribe(std::string_view filter) const;
   /// Over the publish rate: false if the PUBLISH must be refused (v5);
@@ -283,6 +292,9 @@ struct RateResume {
 struct Takeover {
   sched::Pid by;
   bool clean;  ///< the new connection starts a clean session: discard ours
+  /// The new connection's user (null: anonymous). A session is handed over
+  /// only to its own user; for anyone else it ends as if `clean`.
+  std::shared_ptr<const std::string> username;
 };
 /// The state of a session, moved to the session that took it over.
 struct Handover {

@@ -6,8 +6,12 @@ namespace actormq::core {
 
 bool Session::acl_allows(std::string_view topic, AclAccess access) const {
   const ListenerSecurity* rules = security();
+  // MQTT 4.7.2: topics beginning with '$' are the server's. A client may
+  // write there only where an ACL rule names the topic (a wildcard at the
+  // first level never matches it, core/acl.hpp); without an ACL, nowhere.
+  bool server_topic = access == AclAccess::write && topic.starts_with('$');
   if (rules == nullptr || !rules->has_acl()) {
-    return true;
+    return !server_topic;
   }
   auto acl = rules->acl();
   return acl->allows(AclClient{client_id_, username_.get()}, topic, access);

@@ -129,6 +129,25 @@ TEST_CASE("config: a listener overrides authentication settings") {
   CHECK(c.listeners[1].max_connections == 10);
 }
 
+TEST_CASE("config: a listener with authentication of its own does not inherit scram_file") {
+  ConfigResult r = parse_config(R"({"scram_file": "s", "listeners": [{"port": 1883},
+      {"port": 1884, "password_file": "p2"}, {"port": 1885, "allow_anonymous": false},
+      {"port": 1886, "password_file": "p2", "scram_file": "s2"}, {"port": 1887, "scram_file": ""},
+      {"port": 1888, "acl_file": "a2"}]})");
+  REQUIRE_MESSAGE(r.ok(), r.error_text());
+  const Config& c = r.value();
+  CHECK(c.scram_file_for(c.listeners[0]) == "s");
+  CHECK(c.scram_file_for(c.listeners[1]).empty());
+  CHECK(c.scram_file_for(c.listeners[2]).empty());
+  CHECK(c.scram_file_for(c.listeners[3]) == "s2");
+  CHECK(c.scram_file_for(c.listeners[4]).empty());
+  CHECK(c.scram_file_for(c.listeners[5]) == "s");  // an ACL decides access, not who connects
+  CHECK(c.password_file_for(c.listeners[4]).empty());  // the top-level one: none
+  CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k", "cafile": "ca",
+      "require_certificate": true, "use_identity_as_username": true, "scram_file": "s"})")) ==
+        "listeners[0].scram_file: not with use_identity_as_username");
+}
+
 TEST_CASE("config: every key and value kind is read") {
   ConfigResult r = parse_config(R"({
     "durability": "sync", "log_level": "debug", "log_file": "/var/log/actormq.log",
@@ -323,7 +342,7 @@ TEST_CASE("config: the key table documents every key and its defaults parse back
   }
   for (const char* key : {"type", "bind", "port", "path", "certfile", "keyfile", "cafile", "require_certificate",
                           "use_identity_as_username", "ciphers", "allow_anonymous", "password_file", "acl_file",
-                          "max_connections", "max_connection_rate", "allowed_origins"}) {
+                          "scram_file", "max_connections", "max_connection_rate", "allowed_origins"}) {
     CAPTURE(key);
     CHECK(listener_names.count(key) == 1);
   }

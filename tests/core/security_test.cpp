@@ -61,7 +61,28 @@ TEST_CASE("security: per-listener rules from the configuration") {
   CHECK(s.listener(1).passwords() == nullptr);
   // One ACL file named by both listeners is parsed once and shared.
   CHECK(s.listener(0).acl() == s.listener(1).acl());
-  CHECK(s.scram() == nullptr);
+  CHECK(s.listener(0).scram() == nullptr);
+  CHECK(s.listener(1).scram() == nullptr);
+}
+
+TEST_CASE("security: each listener has the SCRAM users its configuration names") {
+  TempFile pw(alice);
+  // Written by scripts/scram_passwd.py bob b0b.
+  TempFile scram(
+      "bob:SCRAM-SHA-256$4096:sPYXD6WIXO0965IET0rNBQ==$mg6B4iJ1dn9UkKNNEd1SWsvEl9PgxYp8jgFXCS8CB7w=:"
+      "hb6Nt19nxF+YmPS/yxyD2yLUaO3XpUzf42MlKUKnkgY=\n");
+  Config c = two_listeners(pw.path, "");
+  c.scram_file = scram.path;
+  ListenerConfig own(ListenerType::tcp);
+  own.port = 1885;
+  own.scram_file = scram.path;
+  c.listeners.push_back(own);
+  auto loaded = Security::load(c);
+  REQUIRE_MESSAGE(loaded.ok(), loaded.error);
+  Security& s = **loaded.value;
+  CHECK(s.listener(0).scram() != nullptr);  // inherits: no authentication of its own
+  CHECK(s.listener(1).scram() == nullptr);  // sets allow_anonymous and password_file
+  CHECK(s.listener(2).scram() == s.listener(0).scram());  // one file, parsed once
 }
 
 TEST_CASE("security: a malformed file fails the load with its kind, path and line") {

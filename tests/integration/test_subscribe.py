@@ -5,6 +5,7 @@ unsubscribe, invalid filters, many clients."""
 import subprocess
 import unittest
 
+from auth_util import Files
 from harness import (Broker, RawClient, Sub, main, pub, publish_packet,
                      subscribe_packet)
 
@@ -39,9 +40,18 @@ class SubscribePublish(unittest.TestCase):
         self.assertEqual(lines, ["n/m yes"])  # sys_interval=1 publishes $SYS too; none may arrive
 
     def test_dollar_topic_matched_explicitly(self):
-        s = Sub(self.port, "$x/#", count=1, timeout=3)
-        pub(self.port, "$x/y", "yes")
-        self.assertEqual(s.lines(), ["$x/y yes"])
+        # A client publishes to a "$" topic only where an ACL rule names it (MQTT 4.7.2).
+        files = Files()
+        try:
+            acl = files.write("acl", "topic readwrite $x/#\n")
+            self.broker.stop()
+            self.broker = Broker({"sys_interval": 1, "acl_file": acl})
+            self.port = self.broker.port
+            s = Sub(self.port, "$x/#", count=1, timeout=3)
+            pub(self.port, "$x/y", "yes")
+            self.assertEqual(s.lines(), ["$x/y yes"])
+        finally:
+            files.cleanup()
 
     def test_overlapping_one_copy_highest_qos_v311(self):
         c = RawClient(self.port)
