@@ -1,0 +1,46 @@
+"""Protocol errors the broker must not accept, over raw sockets: each closes
+only its own connection, with the answer the spec gives (v5: DISCONNECT or
+CONNACK with the reason code first), and nothing of it is routed."""
+
+import unittest
+
+from harness import (Broker, RawClient, Sub, connect_packet, encode_varint, main, pub,
+                     publish_packet)
+
+CONNACK = 0x20
+DISCONNECT = 0xE0
+
+
+class ProtocolErrors(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Broker()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.broker.alive(), cls.broker.output()
+        assert cls.broker.stop() == 0, cls.broker.output()
+
+    def connected(self, client_id, version):
+        c = RawClient(self.broker.port)
+        self.addCleanup(c.close)
+        ack = c.connect(client_id, version=version)
+        self.assertIsNotNone(ack)
+        self.assertEqual(ack[0], CONNACK)
+        self.assertEqual(ack[1][1], 0)
+        return c
+
+    def test_client_publish_with_subscription_identifier(self):
+        # [MQTT-3.3.4-6]: a PUBLISH from a client must not carry one.
+        sub = Sub(self.broker.port, "se/#", count=1, timeout=4)
+        c = self.connected(b"se-pub", 5)
+        c.send(publish_packet("se/t", b"bad", version=5, props=b"\x0b\x01"))
+        data, closed = c.recv_all()
+        self.assertTrue(closed)
+        self.assertEqual(data[:3], bytes([DISCONNECT, data[1], 0x82]), data)
+        pub(self.broker.port, "se/t", "after")
+        self.assertEqual(sub.lines(), ["se/t after"])
+
+
+if __name__ == "__main__":
+    main()
