@@ -41,6 +41,16 @@ class ProtocolErrors(unittest.TestCase):
         pub(self.broker.port, "se/t", "after")
         self.assertEqual(sub.lines(), ["se/t after"])
 
+    def test_v5_authentication_data_without_method(self):
+        # MQTT 5 3.1.2.11.10: Authentication Data (0x16) without a Method.
+        c = RawClient(self.broker.port)
+        self.addCleanup(c.close)
+        c.send(connect_packet(b"ad-only", version=5, props=b"\x16\x00\x01x"))
+        data, closed = c.recv_all()
+        self.assertTrue(closed)
+        self.assertEqual(data[0], CONNACK, data)
+        self.assertEqual(data[3], 0x82, data)  # Protocol Error
+
 
 if __name__ == "__main__":
     main()

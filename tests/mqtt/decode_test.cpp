@@ -56,6 +56,8 @@ const Malformed malformed_cases[] = {
      "82 0b 00 01 04 0b 01 0b 02 00 01 'a' 00", ErrorCode::duplicate_property},
     {"duplicate reason string in PUBACK", v5, "40 0c 00 01 00 08 1f 00 01 'x' 1f 00 01 'y'",
      ErrorCode::duplicate_property},
+    {"v5 CONNECT with Authentication Data but no Method", v5,
+     "10 11 00 04 'MQTT' 05 02 00 3c 04 16 00 01 'x' 00 00", ErrorCode::auth_data_without_method},
     {"payload format indicator 2", v5, "30 06 00 01 'a' 02 01 02",
      ErrorCode::bad_property_value},
     {"subscription identifier 0", v5, "82 09 00 01 02 0b 00 00 01 'a' 00",
