@@ -51,6 +51,21 @@ class ProtocolErrors(unittest.TestCase):
         self.assertEqual(data[0], CONNACK, data)
         self.assertEqual(data[3], 0x82, data)  # Protocol Error
 
+    def test_unsubscribe_invalid_filter(self):
+        # '#' must be the last level (MQTT 5 4.7.1.2); UNSUBACK has no code for
+        # a malformed filter, so the connection closes (v5: DISCONNECT 0x82).
+        for version in (4, 5):
+            with self.subTest(version=version):
+                c = self.connected(b"us-%d" % version, version)
+                body = b"\x00\x07" + (b"\x00" if version == 5 else b"") + b"\x00\x05a/#/b"
+                c.send(b"\xa2" + encode_varint(len(body)) + body)
+                data, closed = c.recv_all()
+                self.assertTrue(closed)
+                if version == 5:
+                    self.assertEqual(data[:3], bytes([DISCONNECT, data[1], 0x82]), data)
+                else:
+                    self.assertEqual(data, b"")
+
 
 if __name__ == "__main__":
     main()
