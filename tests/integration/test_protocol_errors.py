@@ -14,7 +14,9 @@ DISCONNECT = 0xE0
 class ProtocolErrors(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.broker = Broker()
+        # A CONNECT deadline far beyond every wait below: a connection that
+        # closes within them was closed for what it sent.
+        cls.broker = Broker(config={"connect_timeout_ms": 60000})
 
     @classmethod
     def tearDownClass(cls):
@@ -65,6 +67,28 @@ class ProtocolErrors(unittest.TestCase):
                     self.assertEqual(data[:3], bytes([DISCONNECT, data[1], 0x82]), data)
                 else:
                     self.assertEqual(data, b"")
+
+    def test_first_byte_not_connect_closes_at_once(self):
+        # Only 0x10 (CONNECT, flags 0) may open a connection ([MQTT-3.1.0-1],
+        # [MQTT-2.1.3-1]). "GET / HTTP/1.1": 'G' reads as a PUBACK with flags 7
+        # and 'E' as a remaining length of 69, more than the request holds.
+        for first in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"G", b"\x30", b"\x11"):
+            with self.subTest(first=first):
+                c = RawClient(self.broker.port)
+                self.addCleanup(c.close)
+                c.send(first)
+                data, closed = c.recv_all(timeout=5)
+                self.assertTrue(closed)
+                self.assertEqual(data, b"")
+        # A CONNECT's first byte alone waits for the rest.
+        c = RawClient(self.broker.port)
+        self.addCleanup(c.close)
+        c.send(b"\x10")
+        data, closed = c.recv_all(timeout=0.5)
+        self.assertFalse(closed)
+        c.send(connect_packet(b"after-first-byte")[1:])
+        ack = c.recv_packet()
+        self.assertEqual(ack, (CONNACK, b"\x00\x00"))
 
 
 if __name__ == "__main__":
