@@ -90,6 +90,35 @@ class ProtocolErrors(unittest.TestCase):
         ack = c.recv_packet()
         self.assertEqual(ack, (CONNACK, b"\x00\x00"))
 
+    def test_malformed_connect_answered_in_its_own_version(self):
+        # 3.1.1 and 3.1 have no CONNACK code for a malformed CONNECT: the
+        # connection just closes ([MQTT-3.1.4-1]); v5 gets CONNACK 0x81.
+        v311 = connect_packet(b"mc-311")
+        v31_body = b"\x00\x06MQIsdp\x03\x02\x00\x3c\x00\x05mc-31"
+        cases = [
+            ("3.1.1 fixed-header flags", b"\x12" + v311[1:], b""),
+            # Remaining length 10 ends after the keep alive: the client id is
+            # missing, the bytes that follow are not part of this packet.
+            ("3.1.1 truncated", b"\x10\x0a" + v311[2:], b""),
+            ("3.1 truncated", b"\x10\x0a" + v31_body, b""),
+        ]
+        for name, data, expected in cases:
+            with self.subTest(name=name):
+                c = RawClient(self.broker.port)
+                self.addCleanup(c.close)
+                c.send(data)
+                got, closed = c.recv_all()
+                self.assertTrue(closed)
+                self.assertEqual(got, expected)
+        v5 = connect_packet(b"mc-5", version=5)
+        c = RawClient(self.broker.port)
+        self.addCleanup(c.close)
+        c.send(b"\x10\x0b" + v5[2:])  # ends after the property length
+        got, closed = c.recv_all()
+        self.assertTrue(closed)
+        self.assertEqual(got[0], CONNACK, got)
+        self.assertEqual(got[3], 0x81, got)  # Malformed Packet
+
 
 if __name__ == "__main__":
     main()
