@@ -309,6 +309,7 @@ bool Session::send_publish(const Deliver& d, std::uint16_t packet_id, bool dup) 
   h.packet_id = packet_id;
   h.payload_size = m.payload.size();
   mqtt::Properties props;
+  bool binds_alias = false;  // this packet introduces a new alias for m.topic
   if (v5()) {
     bool needs_copy = !d.subscription_ids.empty() || m.properties().message_expiry_interval ||
                       client_alias_max_ > 0;
@@ -328,9 +329,8 @@ bool Session::send_publish(const Deliver& d, std::uint16_t packet_id, bool dup) 
           props.topic_alias = it->second;
           h.topic = {};
         } else if (aliases.size() < client_alias_max_) {
-          auto alias = static_cast<std::uint16_t>(aliases.size() + 1);
-          aliases.emplace(m.topic, alias);
-          props.topic_alias = alias;
+          props.topic_alias = static_cast<std::uint16_t>(aliases.size() + 1);
+          binds_alias = true;
         }
       }
       h.properties = &props;
@@ -348,6 +348,11 @@ bool Session::send_publish(const Deliver& d, std::uint16_t packet_id, bool dup) 
   if (!out_.append_publish(h, m.payload, version_)) {
     ctx_.metrics.add(Counter::publish_dropped);
     return false;
+  }
+  if (binds_alias) {
+    // Bound only once the packet is on its way: a dropped one would leave an
+    // alias the client never saw for the next message to use (MQTT 5 3.3.2.3.4).
+    rare().out_aliases.emplace(m.topic, *props.topic_alias);
   }
   ctx_.metrics.add(Counter::messages_sent);
   consume(1);

@@ -1,5 +1,6 @@
 // CONNECT (MQTT 3.1 / 3.1.1 / 5.0 section 3.1): client id rules, session
 // takeover, negotiated limits, CONNACK.
+#include <algorithm>
 #include <atomic>
 #include <random>
 
@@ -22,6 +23,14 @@ std::string assigned_client_id() {
     id.push_back(digits[(r >> (i * 4)) & 15]);
   }
   return id;
+}
+
+// Characters of a string the decoder found to be valid UTF-8: its bytes but
+// the continuation bytes (10xxxxxx).
+std::size_t utf8_characters(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char ch) {
+    return (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+  }));
 }
 
 // The configured Response Information with %c replaced by the client id.
@@ -47,6 +56,12 @@ void Session::handle_connect(mqtt::Connect& c) {
     request_problem_info_ = *props.request_problem_information != 0;
   }
   request_response_info_ = props.request_response_information.value_or(0) != 0;
+  if (c.version == mqtt::ProtocolVersion::v3_1 && utf8_characters(c.client_id) > 23) {
+    // MQTT 3.1, CONNECT payload: the Client Identifier is 1 to 23 characters;
+    // a longer one gets CONNACK 2, identifier rejected (3.1.1 lifted this).
+    reject(ReasonCode::client_identifier_not_valid, "MQTT 3.1 client id longer than 23 characters");
+    return;
+  }
   if (c.client_id.empty()) {
     // 3.1.1 3.1.3-8: an empty id needs a clean session; 5.0 3.1.3-6: we assign one.
     if (c.version != mqtt::ProtocolVersion::v5 && !c.clean_start) {

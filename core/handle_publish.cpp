@@ -25,6 +25,13 @@ void Session::handle_publish(mqtt::Publish& p) {
     return;
   }
   ctx_.metrics.add(Counter::messages_received);
+  if (!p.properties.subscription_identifiers.empty()) {
+    // [MQTT-3.3.4-6]: only a server's PUBLISH carries Subscription Identifiers.
+    // Checked here, not in the codec, which decodes both directions.
+    ctx_.metrics.add(Counter::malformed);
+    reject(ReasonCode::protocol_error, "subscription identifier in a client PUBLISH");
+    return;
+  }
   if (v5() && p.properties.topic_alias) {
     // MQTT 5 3.3.2.3.4: an alias is 1..Topic Alias Maximum; an empty topic uses
     // the alias's topic, a non-empty one (re)binds the alias.

@@ -76,6 +76,7 @@ void fit_reason_string(P& packet, mqtt::ProtocolVersion version, std::uint32_t m
 Session::Session(BrokerContext& ctx, int fd, std::shared_ptr<ListenerShared> listener)
     : ctx_(ctx), fd_(fd), listener_(std::move(listener)), listener_index_(listener_->security_index) {
   parser_.set_max_packet_size(ctx.limits.max_packet_size);
+  parser_.set_connect_first(true);
 }
 
 std::uint64_t Session::now_ms() { return uv_now(scheduler().loop()); }

@@ -1,6 +1,7 @@
 #include "mqtt/decode.hpp"
 
 #include "mqtt/decode_connect.hpp"
+#include "mqtt/topic.hpp"
 
 namespace actormq::mqtt {
 
@@ -175,6 +176,13 @@ Result<Packet> decode_unsubscribe(Reader& in, ProtocolVersion version) {
   }
   while (!in.at_end()) {
     MQTT_TRY(std::string filter, in.utf8());
+    // A filter must be well formed (4.7.1.2, 4.7.1.3, 4.7.3; $share 4.8.2).
+    // SUBSCRIBE refuses a bad one in its SUBACK; UNSUBACK's 0x8F is for a
+    // well-formed filter, so here it is a Protocol Error that closes the
+    // connection (MQTT 5 4.13.1; 3.1.1 [MQTT-4.8.0-1]).
+    if (parse_subscription_filter(filter).kind == FilterKind::invalid) {
+      return ErrorCode::invalid_topic_filter;
+    }
     u.filters.push_back(std::move(filter));
   }
   return Packet{std::move(u)};

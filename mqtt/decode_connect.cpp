@@ -91,6 +91,10 @@ Result<Packet> decode_connect(Reader& in) {
   MQTT_TRY(c.keep_alive, in.u16());
   if (c.version == ProtocolVersion::v5) {
     MQTT_CHECK(decode_properties_into(in, {PacketType::connect}, c.properties));
+    // MQTT 5 3.1.2.11.10: Authentication Data without a Method is a Protocol Error.
+    if (c.properties.authentication_data && !c.properties.authentication_method) {
+      return ErrorCode::auth_data_without_method;
+    }
   }
   MQTT_TRY(c.client_id, in.utf8());
   if ((flags & flag_will) != 0) {

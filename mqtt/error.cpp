@@ -13,7 +13,7 @@ struct ErrorInfo {
 };
 
 // Indexed by ErrorCode; the single error -> reason code table.
-constexpr std::array<ErrorInfo, 31> error_table{{
+constexpr std::array<ErrorInfo, 34> error_table{{
     {"truncated", ReasonCode::malformed_packet, "packet truncated"},
     {"trailing_bytes", ReasonCode::malformed_packet, "unexpected bytes at end of packet"},
     {"bad_remaining_length", ReasonCode::malformed_packet, "malformed remaining length"},
@@ -46,6 +46,10 @@ constexpr std::array<ErrorInfo, 31> error_table{{
     {"bad_property_value", ReasonCode::protocol_error, "invalid property value"},
     {"topic_alias_zero", ReasonCode::topic_alias_invalid, "topic alias 0 is not permitted"},
     {"invalid_topic_name", ReasonCode::topic_name_invalid, "invalid topic name"},
+    {"connect_expected", ReasonCode::protocol_error, "first packet must be CONNECT"},
+    {"invalid_topic_filter", ReasonCode::protocol_error, "invalid topic filter"},
+    {"auth_data_without_method", ReasonCode::protocol_error,
+     "authentication data without authentication method"},
     {"string_too_long", ReasonCode::malformed_packet, "string longer than 65535 bytes"},
     {"invalid_packet", ReasonCode::malformed_packet, "packet field out of range"},
 }};

@@ -40,6 +40,9 @@ enum class ErrorCode : std::uint8_t {
   bad_property_value,            ///< property value out of range, e.g. Receive Maximum 0 (0x82)
   topic_alias_zero,              ///< Topic Alias property of 0 (0x94)
   invalid_topic_name,            ///< PUBLISH topic with wildcards, or empty without alias (0x90)
+  connect_expected,              ///< a client's first packet is not CONNECT (0x82)
+  invalid_topic_filter,          ///< UNSUBSCRIBE filter that is not a valid topic filter (0x82)
+  auth_data_without_method,      ///< v5 CONNECT: Authentication Data without Method (0x82)
   string_too_long,               ///< encoder: string or binary longer than 65535 bytes (0x81)
   invalid_packet,                ///< encoder: field out of range, e.g. QoS 3 (0x81)
 };

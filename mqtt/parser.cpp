@@ -13,6 +13,9 @@ namespace {
 // buffer grows as the body actually arrives.
 constexpr std::size_t max_eager_reserve = 64 * 1024;
 
+// CONNECT (type 1) with the flags nibble 0 (§2.1.3).
+constexpr std::uint8_t connect_first_byte = 0x10;
+
 Parsed failed(Parsed out, Error error) noexcept {
   out.status = ParseStatus::error;
   out.error = error;
@@ -57,6 +60,9 @@ HeaderParse parse_fixed_header(std::span<const std::uint8_t> input,
 Parsed parse_frame(std::span<const std::uint8_t> input, const ParserOptions& options) {
   Parsed out;
   out.version = options.version;
+  if (options.connect_first && !input.empty() && input[0] != connect_first_byte) {
+    return failed(std::move(out), make_error(ErrorCode::connect_expected));
+  }
   HeaderParse h = parse_fixed_header(input, options.max_packet_size);
   if (h.status == ParseStatus::error) {
     return failed(std::move(out), h.error);
@@ -138,6 +144,7 @@ Parsed Parser::finish(Parsed result) {
   if (result.status == ParseStatus::packet) {
     if (const auto* c = std::get_if<Connect>(&result.packet)) {
       options_.version = c->version;
+      options_.connect_first = false;
     }
   }
   return result;

@@ -25,6 +25,11 @@ struct ParserOptions {
   std::size_t max_packet_size = max_packet_size_limit;
   /// Version of every packet but CONNECT; the Parser updates it from CONNECT.
   ProtocolVersion version = ProtocolVersion::v3_1_1;
+  /// A server reading a client's stream: its first byte must be 0x10, CONNECT
+  /// with flags 0 ([MQTT-3.1.0-1], [MQTT-2.1.3-1]). Anything else is refused
+  /// at that byte, without waiting for a remaining length (an HTTP request's
+  /// "GE" reads as a PUBACK of 69 bytes). The Parser clears it after CONNECT.
+  bool connect_first = false;
 };
 
 /// Outcome of one parse step.
@@ -90,6 +95,7 @@ class Parser {
   void set_version(ProtocolVersion version) noexcept { options_.version = version; }
   [[nodiscard]] std::size_t max_packet_size() const noexcept { return options_.max_packet_size; }
   void set_max_packet_size(std::size_t size) noexcept { options_.max_packet_size = size; }
+  void set_connect_first(bool on) noexcept { options_.connect_first = on; }
   /// Bytes of a partial packet currently held.
   [[nodiscard]] std::size_t buffered() const noexcept { return partial_.size(); }
   /// Drops any partial packet.

@@ -49,6 +49,19 @@ class ConnectRules(unittest.TestCase):
         r = run(["mosquitto_pub", "-p", str(self.broker.port), "-V", "31", "-t", "v31", "-m", "x"])
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_mqtt31_client_id_over_23_characters_rejected(self):
+        # MQTT 3.1, CONNECT payload: a Client Identifier has 1 to 23
+        # characters; a longer one is answered with CONNACK 2 (identifier
+        # rejected). 3.1.1 lifted the limit ([MQTT-3.1.3-5] allows more).
+        cases = ((b"x" * 23, 3, 0), ("\u00e9".encode() * 23, 3, 0), (b"x" * 24, 3, 2),
+                 (b"y" * 24, 4, 0))
+        for cid, level, code in cases:
+            name = b"\x00\x06MQIsdp" if level == 3 else b"\x00\x04MQTT"
+            body = name + bytes([level]) + b"\x02\x00\x3c" + len(cid).to_bytes(2, "big") + cid
+            data, closed = connack(self.broker.port, b"\x10" + bytes([len(body)]) + body)
+            self.assertEqual(data[:4], b"\x20\x02\x00" + bytes([code]), (cid, level))
+            self.assertEqual(closed, code != 0, (cid, level))
+
     def test_connect_deadline(self):
         c = RawClient(self.broker.port)
         start = time.time()

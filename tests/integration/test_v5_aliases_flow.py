@@ -221,6 +221,29 @@ class AliasesAndFlow(unittest.TestCase):
         self.assertEqual([m.payload for m in sub.quiet(0.4)], [b"small-1", b"small-2"])
         self.assertEqual(sub.disconnects, [])
 
+    def test_dropped_oversize_message_binds_no_alias(self):
+        # The first message to a topic would introduce its alias, but is over
+        # the client's Maximum Packet Size and dropped: the next message to the
+        # topic must introduce the alias again, not use one the client never saw.
+        sub = self.client("ad-sub", connect_props=props(
+            PacketTypes.CONNECT, TopicAliasMaximum=2, MaximumPacketSize=128))
+        sub.subscribe("ad/t", qos=1)
+        pub = self.client("ad-pub")
+        pub.publish("ad/t", b"x" * 200, qos=1)
+        pub.publish("ad/t", b"small-1", qos=1)
+        pub.publish("ad/t", b"small-2", qos=1)
+        sub.wait_msgs(2)
+        msgs = sub.quiet(0.3)
+        table, resolved = {}, []
+        for m in msgs:
+            alias = getattr(m.properties, "TopicAlias", None)
+            if m.topic and alias is not None:
+                table[alias] = m.topic
+            self.assertTrue(m.topic or alias in table, (m.topic, alias, m.payload))
+            resolved.append((m.topic or table[alias], m.payload))
+        self.assertEqual(resolved, [("ad/t", b"small-1"), ("ad/t", b"small-2")])
+        self.assertEqual(sub.disconnects, [])
+
 
 if __name__ == "__main__":
     main()

@@ -56,6 +56,16 @@ const Malformed malformed_cases[] = {
      "82 0b 00 01 04 0b 01 0b 02 00 01 'a' 00", ErrorCode::duplicate_property},
     {"duplicate reason string in PUBACK", v5, "40 0c 00 01 00 08 1f 00 01 'x' 1f 00 01 'y'",
      ErrorCode::duplicate_property},
+    {"v5 CONNECT with Authentication Data but no Method", v5,
+     "10 11 00 04 'MQTT' 05 02 00 3c 04 16 00 01 'x' 00 00", ErrorCode::auth_data_without_method},
+    {"UNSUBSCRIBE '#' not last 3.1.1", v311, "a2 09 00 01 00 05 'a/#/b'",
+     ErrorCode::invalid_topic_filter},
+    {"UNSUBSCRIBE '+' not a whole level 5.0", v5, "a2 07 00 01 00 00 02 'a+'",
+     ErrorCode::invalid_topic_filter},
+    {"UNSUBSCRIBE empty filter after a good one", v311, "a2 07 00 01 00 01 'a' 00 00",
+     ErrorCode::invalid_topic_filter},
+    {"UNSUBSCRIBE $share without a filter", v5, "a2 0d 00 01 00 00 08 '$share/g'",
+     ErrorCode::invalid_topic_filter},
     {"payload format indicator 2", v5, "30 06 00 01 'a' 02 01 02",
      ErrorCode::bad_property_value},
     {"subscription identifier 0", v5, "82 09 00 01 02 0b 00 00 01 'a' 00",
@@ -218,6 +228,12 @@ TEST_CASE("accepted edge cases") {
     auto a = parse_one(hex("f0 00"), v5);
     REQUIRE(a.status == ParseStatus::packet);
     CHECK(std::get<Auth>(a.packet).reason_code == ReasonCode::success);
+  }
+  SUBCASE("UNSUBSCRIBE of wildcard and shared filters") {
+    auto r = parse_one(hex("a2 15 00 01 00 03 '+/#' 00 0c '$share/g/a/+'"), v311);
+    REQUIRE(r.status == ParseStatus::packet);
+    CHECK(std::get<Unsubscribe>(r.packet).filters ==
+          std::vector<std::string>{"+/#", "$share/g/a/+"});
   }
   SUBCASE("SUBSCRIBE filters are not syntax-checked by the decoder") {
     auto r = parse_one(hex("82 09 00 01 00 00 03 'a#b' 00"), v5);

@@ -184,3 +184,29 @@ TEST_CASE("a large announced packet does not reserve its whole size up front") {
   CHECK(r.frame_size == 16 * 1024 * 1024);
   CHECK(parser.buffered() == 5);
 }
+
+TEST_CASE("a server's parser refuses a first byte other than CONNECT's at once") {
+  ParserOptions server;
+  server.connect_first = true;
+  // "GET / HTTP/1.1": 'G' (0x47) would be a PUBACK with flags 7, and 'E' a
+  // remaining length of 69: refused at the first byte, not after 71.
+  for (const Bytes& first : {hex("'G'"), hex("'GET / HTTP/1.1'"), hex("30"), hex("11"), hex("20")}) {
+    Parser parser(server);
+    Parsed r = parser.parse(first);
+    REQUIRE(r.status == ParseStatus::error);
+    CHECK(r.error.code == ErrorCode::connect_expected);
+    CHECK(to_reason_code(r.error.code) == ReasonCode::protocol_error);
+    CHECK(parser.buffered() == 0);
+  }
+  // A CONNECT's first byte waits for the rest, which then parses as usual;
+  // after it, any packet may follow.
+  Parser parser(server);
+  CHECK(parser.parse(hex("10")).status == ParseStatus::need_more);
+  Parsed r = parser.parse(std::span(connect_311).subspan(1));
+  REQUIRE(r.status == ParseStatus::packet);
+  r = parser.parse(publish_311);
+  REQUIRE(r.status == ParseStatus::packet);
+  CHECK(std::holds_alternative<Publish>(r.packet));
+  // Without the option (a client's view, tests) the first packet is any packet.
+  CHECK(parse_one(publish_311, ProtocolVersion::v3_1_1).status == ParseStatus::packet);
+}
