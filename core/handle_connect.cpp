@@ -239,8 +239,9 @@ void Session::adopt(SessionState state, bool present) {
     return;
   }
   rare().previous = sched::Pid{};
-  // What reached us while we waited (routes the old session handed over,
-  // or its forwarding) is newer than its queue: it goes after it.
+  // What reached us while we waited came through the routes the old session
+  // moved to us, and it handed over only once every router had moved them:
+  // it is newer than everything in the state, and goes after its queue.
   std::list<Deliver> early = std::move(session_.queue);
   session_ = std::move(state);
   session_.queue.splice(session_.queue.end(), early);

@@ -47,28 +47,34 @@ void Session::handle_takeover(const Takeover& t) {
     return;
   }
   will_.reset();  // the client is back before its delayed will was due (MQTT 5 3.1.3.2.2)
-  // Our routes become the new session's in one step at each router, and we
-  // stay to forward what the routers sent us before that step (it would be
-  // lost with our mailbox), until every router has confirmed it.
+  // Our routes become the new session's in one step at each router. What a
+  // router sent us before that step joins our queue, and the state goes over
+  // only once every router has confirmed the step: were it forwarded after
+  // the handover instead, it could reach the new session behind messages
+  // the routers sent it directly, out of order (MQTT 4.6).
   for (const auto& [full, sub] : session_.subscriptions) {
     RouteAdd add{sub.filter, sub.group, t.by, client_id_, sub.info, self()};
     for (sched::Pid r : ctx_.routers.routers) {
       send<RouteAdd>(r, add);
     }
   }
-  // Sent before we end, so it reaches the new session ahead of our DOWN.
-  send<Handover>(t.by, Handover{std::move(session_)});
-  session_ = SessionState{};
-  state_ = State::forwarding;
+  state_ = State::handing_over;
   Rare& r = rare();
-  r.forward_to = t.by;
+  r.successor = t.by;
   r.syncs_pending = ctx_.routers.routers.size();
   for (sched::Pid router : ctx_.routers.routers) {
     send<RouteSync>(router, RouteSync{self()});
   }
   if (r.syncs_pending == 0) {
-    end_session(sched::ExitReason::normal());
+    hand_over();
   }
+}
+
+void Session::hand_over() {
+  // Sent before we end, so it reaches the new session ahead of our DOWN.
+  send<Handover>(rare().successor, Handover{std::move(session_)});
+  session_ = SessionState{};
+  end_session(sched::ExitReason::normal());
 }
 
 void Session::on_handover(Handover& h) {
@@ -95,8 +101,8 @@ void Session::on_handover_delay_elapsed() {
 }
 
 void Session::on_route_synced() {
-  if (state_ == State::forwarding && --rare().syncs_pending == 0) {
-    end_session(sched::ExitReason::normal());
+  if (state_ == State::handing_over && --rare().syncs_pending == 0) {
+    hand_over();
   }
 }
 

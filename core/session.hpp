@@ -73,7 +73,7 @@ class Session : public sched::Process {
     awaiting_handover,  ///< CONNECT taken, waiting for the previous session's state
     connected,
     offline,            ///< persistent session without a connection
-    forwarding,         ///< taken over: passes what routers still send us to the new session
+    handing_over,       ///< taken over: queues what routers still send us until each routes to the new session
   };
 
   // ---- connection (session.cpp) ----
@@ -123,6 +123,8 @@ class Session : public sched::Process {
   void on_handover(struct Handover& handover);
   void on_handover_delay_elapsed();
   void on_route_synced();
+  /// handing_over, every router answered: the state goes to the successor.
+  void hand_over();
   /// Takes over a previous session's state (or none) and completes CONNECT.
   void adopt(SessionState state, bool present);
 
@@ -247,8 +249,8 @@ class Session : public sched::Process {
     std::unique_ptr<EnhancedAuth> auth;    ///< during an enhanced authentication exchange only
     bool enhanced_auth = false;            ///< connected through SCRAM: re-authentication allowed
     std::optional<RateLimiter> rate;       ///< from the first PUBLISH when a rate limit is set
-    sched::Pid forward_to;                 ///< forwarding: the session that took us over
-    std::size_t syncs_pending = 0;         ///< forwarding: routers yet to answer RouteSync
+    sched::Pid successor;                  ///< handing_over: the session that took us over
+    std::size_t syncs_pending = 0;         ///< handing_over: routers yet to answer RouteSync
     std::unique_ptr<SessionState> delayed_handover;  ///< test only: BrokerContext::test_handover_delay_ms
     /// Durability sync: acknowledgements waiting for their commit, in the
     /// order the packets they answer arrived (MQTT 4.6).
@@ -279,7 +281,8 @@ struct Takeover {
   sched::Pid by;
   bool clean;  ///< the new connection starts a clean session: discard ours
 };
-/// The state of a session, moved to the session that took it over.
+/// The state of a session, moved to the session that took it over once every
+/// router routes to that session: nothing routed to the old one comes later.
 struct Handover {
   SessionState state;
 };
