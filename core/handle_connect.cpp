@@ -245,6 +245,13 @@ void Session::adopt(SessionState state, bool present) {
   std::list<Deliver> early = std::move(session_.queue);
   session_ = std::move(state);
   session_.queue.splice(session_.queue.end(), early);
+  if (std::unique_ptr<Takeover> newer = std::move(rare_->superseded_by)) {
+    // Taken over while we waited: the state goes on, as an offline session's
+    // would (its routes lead here now; the newer session moves them on).
+    state_ = State::offline;
+    handle_takeover(*newer);
+    return;
+  }
   if (present && ctx_.store != nullptr && !persistent()) {
     store_reset();  // continues without a session expiry: nothing may outlive it
   }

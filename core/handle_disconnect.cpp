@@ -26,8 +26,25 @@ void Session::handle_disconnect(const mqtt::Disconnect& d) {
 }
 
 void Session::handle_takeover(const Takeover& t) {
+  if (state_ == State::handing_over) {
+    // Our state is on its way to the session that took us over: a newer
+    // connection takes the session over from there.
+    send<Takeover>(rare().successor, t);
+    return;
+  }
+  if (state_ == State::awaiting_handover) {
+    // Our CONNECT is superseded before its CONNACK: the connection closes
+    // (its will never applied), but the state on its way to us still comes
+    // here, through the routes our predecessor moves to us. It goes on to
+    // the newer session once it is here (adopt), so that a chain of quick
+    // reconnects ends with the newest holding all of it.
+    will_.reset();
+    close_socket();
+    rare().superseded_by = std::make_unique<Takeover>(t);
+    return;
+  }
   stored_ = false;  // the stored session is the new connection's now (it resets it if clean)
-  if (state_ == State::connected || state_ == State::awaiting_connect) {
+  if (state_ == State::connected || state_ == State::awaiting_connect || state_ == State::authenticating) {
     if (v5() && state_ == State::connected) {
       mqtt::Disconnect d;
       d.reason_code = ReasonCode::session_taken_over;

@@ -41,6 +41,12 @@ struct EnhancedAuth {
   std::string server_final;  ///< Authentication Data of the CONNACK
 };
 
+/// The previous session of a client id is asked to hand over or end.
+struct Takeover {
+  sched::Pid by;
+  bool clean;  ///< the new connection starts a clean session: discard ours
+};
+
 class Session : public sched::Process {
  public:
   /// `listener` is what the accepting listener shares with its sessions
@@ -250,6 +256,9 @@ class Session : public sched::Process {
     bool enhanced_auth = false;            ///< connected through SCRAM: re-authentication allowed
     std::optional<RateLimiter> rate;       ///< from the first PUBLISH when a rate limit is set
     sched::Pid successor;                  ///< handing_over: the session that took us over
+    /// awaiting_handover: a newer connection took us over before our state
+    /// arrived; it gets that state when it does.
+    std::unique_ptr<Takeover> superseded_by;
     std::size_t syncs_pending = 0;         ///< handing_over: routers yet to answer RouteSync
     std::unique_ptr<SessionState> delayed_handover;  ///< test only: BrokerContext::test_handover_delay_ms
     /// Durability sync: acknowledgements waiting for their commit, in the
@@ -276,11 +285,6 @@ struct RateResume {
   std::uint32_t generation;
 };
 
-/// The previous session of a client id is asked to hand over or end.
-struct Takeover {
-  sched::Pid by;
-  bool clean;  ///< the new connection starts a clean session: discard ours
-};
 /// The state of a session, moved to the session that took it over once every
 /// router routes to that session: nothing routed to the old one comes later.
 struct Handover {
