@@ -66,12 +66,14 @@ std::uint16_t Session::next_packet_id() {
 }
 
 void Session::handle_deliver(Deliver& d) {
-  if (state_ == State::forwarding) {
-    send<Deliver>(rare().forward_to, std::move(d));
-    return;
-  }
   if (expired(*d.msg, d.msg->received_ms == 0 ? 0 : wall_ms())) {
     ctx_.metrics.add(Counter::publish_dropped);
+    return;
+  }
+  if (state_ == State::handing_over) {
+    // Goes with the state, behind what we queued before it: the new session
+    // sends it ahead of anything the routers send it directly (MQTT 4.6).
+    enqueue(std::move(d));
     return;
   }
   if (state_ == State::connected && !acl_allows(d.msg->topic, AclAccess::read)) {

@@ -255,11 +255,19 @@ void Session::adopt(SessionState state, bool present) {
     return;
   }
   rare().previous = sched::Pid{};
-  // What reached us while we waited (routes the old session handed over,
-  // or its forwarding) is newer than its queue: it goes after it.
+  // What reached us while we waited came through the routes the old session
+  // moved to us, and it handed over only once every router had moved them:
+  // it is newer than everything in the state, and goes after its queue.
   std::list<Deliver> early = std::move(session_.queue);
   session_ = std::move(state);
   session_.queue.splice(session_.queue.end(), early);
+  if (std::unique_ptr<Takeover> newer = std::move(rare_->superseded_by)) {
+    // Taken over while we waited: the state goes on, as an offline session's
+    // would (its routes lead here now; the newer session moves them on).
+    state_ = State::offline;
+    handle_takeover(*newer);
+    return;
+  }
   if (ctx_.store != nullptr && !persistent()) {
     // Continues without a session expiry: nothing stored may outlive it,
     // neither its own state nor a session it did not get (another user's).

@@ -33,6 +33,23 @@ bool Session::taken_by_stranger(const Takeover& t) const {
 }
 
 void Session::handle_takeover(const Takeover& t) {
+  if (state_ == State::handing_over) {
+    // Our state is on its way to the session that took us over: a newer
+    // connection takes the session over from there.
+    send<Takeover>(rare().successor, t);
+    return;
+  }
+  if (state_ == State::awaiting_handover) {
+    // Our CONNECT is superseded before its CONNACK: the connection closes
+    // (its will never applied), but the state on its way to us still comes
+    // here, through the routes our predecessor moves to us. It goes on to
+    // the newer session once it is here (adopt), so that a chain of quick
+    // reconnects ends with the newest holding all of it.
+    will_.reset();
+    close_socket();
+    rare().superseded_by = std::make_unique<Takeover>(t);
+    return;
+  }
   stored_ = false;  // the stored session is the new connection's now (it resets it if clean)
   // Another user's connection with our client id takes the id, not the
   // session: it must not receive what was sent to our user. We end as for a
@@ -42,7 +59,7 @@ void Session::handle_takeover(const Takeover& t) {
   if (discard && !t.clean) {
     ACTORMQ_LOG_NOTICE("client " << client_id_ << ": taken over by another user; its session is discarded");
   }
-  if (state_ == State::connected || state_ == State::awaiting_connect) {
+  if (state_ == State::connected || state_ == State::awaiting_connect || state_ == State::authenticating) {
     if (v5() && state_ == State::connected) {
       mqtt::Disconnect d;
       d.reason_code = ReasonCode::session_taken_over;
@@ -62,9 +79,11 @@ void Session::handle_takeover(const Takeover& t) {
     return;
   }
   will_.reset();  // the client is back before its delayed will was due (MQTT 5 3.1.3.2.2)
-  // Our routes become the new session's in one step at each router, and we
-  // stay to forward what the routers sent us before that step (it would be
-  // lost with our mailbox), until every router has confirmed it.
+  // Our routes become the new session's in one step at each router. What a
+  // router sent us before that step joins our queue, and the state goes over
+  // only once every router has confirmed the step: were it forwarded after
+  // the handover instead, it could reach the new session behind messages
+  // the routers sent it directly, out of order (MQTT 4.6).
   for (const auto& [full, sub] : session_.subscriptions) {
     // Only our own user gets here (taken_by_stranger); adopt() adds the
     // routes again with the rules of the listener it connected on.
@@ -73,19 +92,23 @@ void Session::handle_takeover(const Takeover& t) {
       send<RouteAdd>(r, add);
     }
   }
-  // Sent before we end, so it reaches the new session ahead of our DOWN.
-  send<Handover>(t.by, Handover{std::move(session_)});
-  session_ = SessionState{};
-  state_ = State::forwarding;
+  state_ = State::handing_over;
   Rare& r = rare();
-  r.forward_to = t.by;
+  r.successor = t.by;
   r.syncs_pending = ctx_.routers.routers.size();
   for (sched::Pid router : ctx_.routers.routers) {
     send<RouteSync>(router, RouteSync{self()});
   }
   if (r.syncs_pending == 0) {
-    end_session(sched::ExitReason::normal());
+    hand_over();
   }
+}
+
+void Session::hand_over() {
+  // Sent before we end, so it reaches the new session ahead of our DOWN.
+  send<Handover>(rare().successor, Handover{std::move(session_)});
+  session_ = SessionState{};
+  end_session(sched::ExitReason::normal());
 }
 
 void Session::on_handover(Handover& h) {
@@ -112,8 +135,8 @@ void Session::on_handover_delay_elapsed() {
 }
 
 void Session::on_route_synced() {
-  if (state_ == State::forwarding && --rare().syncs_pending == 0) {
-    end_session(sched::ExitReason::normal());
+  if (state_ == State::handing_over && --rare().syncs_pending == 0) {
+    hand_over();
   }
 }
 

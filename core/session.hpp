@@ -41,6 +41,15 @@ struct EnhancedAuth {
   std::string server_final;  ///< Authentication Data of the CONNACK
 };
 
+/// The previous session of a client id is asked to hand over or end.
+struct Takeover {
+  sched::Pid by;
+  bool clean;  ///< the new connection starts a clean session: discard ours
+  /// The new connection's user (null: anonymous). A session is handed over
+  /// only to its own user; for anyone else it ends as if `clean`.
+  std::shared_ptr<const std::string> username;
+};
+
 class Session : public sched::Process {
  public:
   /// `listener` is what the accepting listener shares with its sessions
@@ -73,7 +82,7 @@ class Session : public sched::Process {
     awaiting_handover,  ///< CONNECT taken, waiting for the previous session's state
     connected,
     offline,            ///< persistent session without a connection
-    forwarding,         ///< taken over: passes what routers still send us to the new session
+    handing_over,       ///< taken over: queues what routers still send us until each routes to the new session
   };
 
   // ---- connection (session.cpp) ----
@@ -126,6 +135,8 @@ class Session : public sched::Process {
   void on_handover(struct Handover& handover);
   void on_handover_delay_elapsed();
   void on_route_synced();
+  /// handing_over, every router answered: the state goes to the successor.
+  void hand_over();
   /// Takes over a previous session's state (or none) and completes CONNECT.
   void adopt(SessionState state, bool present);
 
@@ -261,8 +272,11 @@ class Session : public sched::Process {
     std::unique_ptr<EnhancedAuth> auth;    ///< during an enhanced authentication exchange only
     bool enhanced_auth = false;            ///< connected through SCRAM: re-authentication allowed
     std::optional<RateLimiter> rate;       ///< from the first PUBLISH when a rate limit is set
-    sched::Pid forward_to;                 ///< forwarding: the session that took us over
-    std::size_t syncs_pending = 0;         ///< forwarding: routers yet to answer RouteSync
+    sched::Pid successor;                  ///< handing_over: the session that took us over
+    /// awaiting_handover: a newer connection took us over before our state
+    /// arrived; it gets that state when it does.
+    std::unique_ptr<Takeover> superseded_by;
+    std::size_t syncs_pending = 0;         ///< handing_over: routers yet to answer RouteSync
     std::unique_ptr<SessionState> delayed_handover;  ///< test only: BrokerContext::test_handover_delay_ms
     /// Durability sync: acknowledgements waiting for their commit, in the
     /// order the packets they answer arrived (MQTT 4.6).
@@ -288,15 +302,8 @@ struct RateResume {
   std::uint32_t generation;
 };
 
-/// The previous session of a client id is asked to hand over or end.
-struct Takeover {
-  sched::Pid by;
-  bool clean;  ///< the new connection starts a clean session: discard ours
-  /// The new connection's user (null: anonymous). A session is handed over
-  /// only to its own user; for anyone else it ends as if `clean`.
-  std::shared_ptr<const std::string> username;
-};
-/// The state of a session, moved to the session that took it over.
+/// The state of a session, moved to the session that took it over once every
+/// router routes to that session: nothing routed to the old one comes later.
 struct Handover {
   SessionState state;
 };

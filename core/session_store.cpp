@@ -114,11 +114,12 @@ void Session::on_ack_ready(std::uint64_t token, int store_error) {
 
 void Session::store_queued(Deliver& d) {
   if (!stored_) {
-    if (state_ != State::awaiting_handover) {
+    if (state_ != State::awaiting_handover && state_ != State::handing_over) {
       d.hold.reset();  // kept in memory only: nothing to wait for
     }
-    // Waiting for a handover, the stored session is about to be ours: the
-    // delivery keeps its hold until store_handover_queue() writes it.
+    // Around a handover, the stored session is about to be the new
+    // session's: the delivery keeps its hold until store_handover_queue()
+    // writes it there.
     return;
   }
   persist::HoldPtr hold = std::move(d.hold);

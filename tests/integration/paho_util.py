@@ -42,7 +42,9 @@ class V5Client:
         self.connack = None  # (flags, reason code, properties)
         self.disconnects = []  # (reason code, properties) of DISCONNECTs and losses
         self.subacks = {}
-        self.c = mqtt.Client(client_id=cid, protocol=version)
+        # 3.1.1 has no Clean Start: clean_start is its Clean Session flag.
+        session = {} if version == mqtt.MQTTv5 else {"clean_session": clean_start}
+        self.c = mqtt.Client(client_id=cid, protocol=version, **session)
         self.c.on_message = self._on_message
         self.c.on_connect = self._on_connect
         self.c.on_disconnect = self._on_disconnect
