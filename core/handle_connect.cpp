@@ -6,6 +6,7 @@
 #include "core/logger.hpp"
 #include "core/password_file.hpp"
 #include "core/session.hpp"
+#include "mqtt/topic.hpp"
 #include "sched/runtime.hpp"
 
 namespace actormq::core {
@@ -47,6 +48,16 @@ void Session::handle_connect(mqtt::Connect& c) {
     request_problem_info_ = *props.request_problem_information != 0;
   }
   request_response_info_ = props.request_response_information.value_or(0) != 0;
+  if (c.will && mqtt::exceeds_max_levels(c.will->topic, ctx_.limits.max_topic_levels)) {
+    // The will is published like a PUBLISH, so its topic is held to the same
+    // limit (handle_publish), answered as the decoder answers an invalid will
+    // topic: v5 CONNACK 0x90; 3.1.1 has no return code for it and closes.
+    ctx_.metrics.add(Counter::malformed);
+    ACTORMQ_LOG_NOTICE("connection refused: will topic has more than " << ctx_.limits.max_topic_levels
+                                                                       << " levels");
+    reject(ReasonCode::topic_name_invalid, "will topic has too many levels");
+    return;
+  }
   if (c.client_id.empty()) {
     // 3.1.1 3.1.3-8: an empty id needs a clean session; 5.0 3.1.3-6: we assign one.
     if (c.version != mqtt::ProtocolVersion::v5 && !c.clean_start) {
