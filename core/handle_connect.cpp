@@ -7,6 +7,7 @@
 #include "core/logger.hpp"
 #include "core/password_file.hpp"
 #include "core/session.hpp"
+#include "mqtt/topic.hpp"
 #include "sched/runtime.hpp"
 
 namespace actormq::core {
@@ -60,6 +61,16 @@ void Session::handle_connect(mqtt::Connect& c) {
     // MQTT 3.1, CONNECT payload: the Client Identifier is 1 to 23 characters;
     // a longer one gets CONNACK 2, identifier rejected (3.1.1 lifted this).
     reject(ReasonCode::client_identifier_not_valid, "MQTT 3.1 client id longer than 23 characters");
+    return;
+  }
+  if (c.will && mqtt::exceeds_max_levels(c.will->topic, ctx_.limits.max_topic_levels)) {
+    // The will is published like a PUBLISH, so its topic is held to the same
+    // limit (handle_publish), answered as the decoder answers an invalid will
+    // topic: v5 CONNACK 0x90; 3.1.1 has no return code for it and closes.
+    ctx_.metrics.add(Counter::malformed);
+    ACTORMQ_LOG_NOTICE("connection refused: will topic has more than " << ctx_.limits.max_topic_levels
+                                                                       << " levels");
+    reject(ReasonCode::topic_name_invalid, "will topic has too many levels");
     return;
   }
   if (c.client_id.empty()) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/topic_trie.hpp"
 
@@ -50,8 +51,9 @@ class ValueSlot<std::shared_ptr<T>> {
 
 /// Topic name -> Value (a retained message, or a handle to one; a
 /// std::shared_ptr value must not be null). Topic names must be valid
-/// (mqtt/topic.hpp): no '+' or '#'. Walks recurse once per
-/// level, so callers bound the depth by enforcing max_topic_levels.
+/// (mqtt/topic.hpp): no '+' or '#'. No walk recurses per level, and
+/// neither does destruction: a topic may have 65536 levels (see "Depth" in
+/// core/topic_trie.hpp).
 ///
 /// Owner-only: not thread-safe. Const members may run concurrently with each
 /// other while nobody mutates.
@@ -90,7 +92,43 @@ class RetainedIndex {
 
   /// Removes the entry of `topic` (a retained PUBLISH with an empty payload,
   /// 3.3.1.3), pruning nodes left empty. Returns whether it existed.
-  bool erase(std::string_view topic) { return erase_below(root_, topic, 0); }
+  bool erase(std::string_view topic) {
+    // The nodes left empty are the chain below the deepest node on the path
+    // that keeps something else (a value, another child): remembered on the
+    // way down and cut at once.
+    Node* node = &root_;
+    Node* keep = &root_;
+    std::string_view cut_level;
+    std::size_t cut_nodes = 0;  // nodes from the cut down to `node`
+    for (std::size_t pos = 0; pos != no_more_levels;) {
+      auto [level, next] = next_level(topic, pos);
+      Node* child = node->children ? node->children->find(level) : nullptr;
+      if (!child) {
+        return false;
+      }
+      if (node == &root_ || node->value || node->children->size() > 1) {
+        keep = node;
+        cut_level = level;
+        cut_nodes = 0;
+      }
+      ++cut_nodes;
+      node = child;
+      pos = next;
+    }
+    if (!node->value) {
+      return false;
+    }
+    node->value.reset();
+    --size_;
+    if (!node->children) {
+      keep->children->erase(cut_level);
+      node_count_ -= cut_nodes;
+      if (keep->children->empty()) {
+        keep->children.reset();
+      }
+    }
+    return true;
+  }
 
   [[nodiscard]] const Value* find(std::string_view topic) const noexcept {
     const Node* node = &root_;
@@ -108,7 +146,16 @@ class RetainedIndex {
   template <class F>
   void match(std::string_view filter, F&& f) const {
     std::string topic;
-    match_below(root_, filter, 0, topic, f);
+    std::vector<Visit> pending;
+    pending.push_back(Visit{&root_, 0, 0, {}, true});
+    while (!pending.empty()) {
+      Visit v = pending.back();
+      pending.pop_back();
+      if (v.node != &root_) {
+        enter(topic, v);
+      }
+      match_from(v.node, v.pos, filter, topic, pending, f);
+    }
   }
 
   /// Calls f(std::string_view topic, const Value&) for every stored topic.
@@ -134,7 +181,49 @@ class RetainedIndex {
   struct Node {
     std::unique_ptr<ChildMap<Node>> children;  ///< null or non-empty
     ValueSlot<Value> value;                    ///< set when a message is retained at this topic
+
+    Node() = default;
+    Node(Node&&) noexcept = default;
+    Node& operator=(Node&&) noexcept = default;
+    // The members' own destructors would recurse once per level: the
+    // subtree is taken apart level by level, each node's children moved out
+    // before the node goes.
+    ~Node() {
+      if (!children) {
+        return;
+      }
+      std::vector<std::unique_ptr<ChildMap<Node>>> pending;
+      pending.push_back(std::move(children));
+      while (!pending.empty()) {
+        std::unique_ptr<ChildMap<Node>> map = std::move(pending.back());
+        pending.pop_back();
+        map->for_each([&](std::string_view, Node& child) {
+          if (child.children) {
+            pending.push_back(std::move(child.children));
+          }
+        });
+      }
+    }
   };
+
+  // A node a walk is to visit, and how to rebuild its topic name: `topic`
+  // cut back to its parent's (parent_size bytes), then '/' (unless it is a
+  // first level) and `level`. `pos`: where match() is in the filter.
+  struct Visit {
+    const Node* node = nullptr;
+    std::size_t pos = 0;
+    std::size_t parent_size = 0;
+    std::string_view level;
+    bool first_level = false;
+  };
+
+  static void enter(std::string& topic, const Visit& v) {
+    topic.resize(v.parent_size);
+    if (!v.first_level) {
+      topic.push_back('/');
+    }
+    topic.append(v.level);
+  }
 
   static const Node* child_of(const Node& node, std::string_view level) noexcept {
     return node.children ? std::as_const(*node.children).find(level) : nullptr;
@@ -142,94 +231,77 @@ class RetainedIndex {
   template <class F>
   static void for_each_child(const Node& node, F&& f) {
     if (node.children) {
-      node.children->for_each(f);
+      std::as_const(*node.children).for_each(f);
     }
   }
 
-  // Appends a level to the topic name of `node` (empty at the root) and
-  // removes it again when the walk leaves the child.
-  class Descend {
-   public:
-    Descend(std::string& topic, const Node& node, const Node& root, std::string_view level) : topic_(topic) {
-      size_ = topic.size();
-      if (&node != &root) {
-        topic.push_back('/');
-      }
-      topic.append(level);
-    }
-    ~Descend() { topic_.resize(size_); }
-    Descend(const Descend&) = delete;
-    Descend& operator=(const Descend&) = delete;
-
-   private:
-    std::string& topic_;
-    std::size_t size_;
-  };
-
-  bool erase_below(Node& node, std::string_view topic, std::size_t pos) {
-    if (pos == no_more_levels) {
-      if (!node.value) {
-        return false;
-      }
-      node.value.reset();
-      --size_;
-      return true;
-    }
-    auto [level, next] = next_level(topic, pos);
-    Node* child = node.children ? node.children->find(level) : nullptr;
-    if (!child || !erase_below(*child, topic, next)) {
-      return false;
-    }
-    if (!child->value && !child->children) {
-      node.children->erase(level);
-      --node_count_;
-      if (node.children->empty()) {
-        node.children.reset();
-      }
-    }
-    return true;
-  }
-
-  // `node` has consumed the filter levels before `pos`; `topic` is its
-  // topic name (empty for the root, whose children are first levels).
+  // Follows the filter down from `node` (which has consumed the filter
+  // levels before `pos`; `topic` is its name): literal levels inline, the
+  // children a '+' matches pushed for later, a '#' collected here.
   template <class F>
-  void match_below(const Node& node, std::string_view filter, std::size_t pos, std::string& topic, F& f) const {
-    if (pos == no_more_levels) {
-      if (node.value) {
-        f(std::string_view(topic), node.value.get());
-      }
-      return;
-    }
-    const bool at_root = &node == &root_;
-    auto [level, next] = next_level(filter, pos);
-    if (level == "#") {
-      // '#' includes the parent level (4.7.1.2): "sport/#" matches "sport".
-      collect(node, at_root, topic, f);
-    } else if (level == "+") {
-      for_each_child(node, [&](std::string_view name, const Node& child) {
-        if (!(at_root && is_dollar_topic(name))) {
-          Descend d(topic, node, root_, name);
-          match_below(child, filter, next, topic, f);
+  void match_from(const Node* node, std::size_t pos, std::string_view filter, std::string& topic,
+                  std::vector<Visit>& pending, F& f) const {
+    for (;;) {
+      if (pos == no_more_levels) {
+        if (node->value) {
+          f(std::string_view(topic), node->value.get());
         }
-      });
-    } else if (const Node* child = child_of(node, level)) {
-      Descend d(topic, node, root_, level);
-      match_below(*child, filter, next, topic, f);
+        return;
+      }
+      const bool at_root = node == &root_;
+      auto [level, next] = next_level(filter, pos);
+      if (level == "#") {
+        // '#' includes the parent level (4.7.1.2): "sport/#" matches "sport".
+        collect(*node, at_root, topic, f);
+        return;
+      }
+      if (level == "+") {
+        const std::size_t size = topic.size();
+        for_each_child(*node, [&, next = next](std::string_view name, const Node& child) {
+          if (!(at_root && is_dollar_topic(name))) {
+            pending.push_back(Visit{&child, next, size, name, at_root});
+          }
+        });
+        return;
+      }
+      const Node* child = child_of(*node, level);
+      if (!child) {
+        return;
+      }
+      enter(topic, Visit{child, next, topic.size(), level, at_root});
+      node = child;
+      pos = next;
     }
   }
 
-  // Every value at and below `node`; skip_dollar drops first levels starting with '$'.
+  // Every value at and below `start` (whose name is `topic`, which is left
+  // as it was); skip_dollar drops first levels starting with '$'.
   template <class F>
-  void collect(const Node& node, bool skip_dollar, std::string& topic, F& f) const {
-    if (node.value) {
-      f(std::string_view(topic), node.value.get());
+  void collect(const Node& start, bool skip_dollar, std::string& topic, F& f) const {
+    const std::size_t start_size = topic.size();
+    if (start.value) {
+      f(std::string_view(topic), start.value.get());
     }
-    for_each_child(node, [&](std::string_view name, const Node& child) {
+    std::vector<Visit> pending;
+    const bool first_level = &start == &root_;
+    for_each_child(start, [&](std::string_view name, const Node& child) {
       if (!(skip_dollar && is_dollar_topic(name))) {
-        Descend d(topic, node, root_, name);
-        collect(child, false, topic, f);
+        pending.push_back(Visit{&child, 0, start_size, name, first_level});
       }
     });
+    while (!pending.empty()) {
+      Visit v = pending.back();
+      pending.pop_back();
+      enter(topic, v);
+      if (v.node->value) {
+        f(std::string_view(topic), v.node->value.get());
+      }
+      const std::size_t size = topic.size();
+      for_each_child(*v.node, [&](std::string_view name, const Node& child) {
+        pending.push_back(Visit{&child, 0, size, name, false});
+      });
+    }
+    topic.resize(start_size);
   }
 
   Node root_;

@@ -36,7 +36,15 @@
 //   "sport/tennis#", "sport/#/ranking", "sport+", "" (4.7.1, 4.7.3).
 // Shared subscriptions "$share/{group}/{filter}" are parsed by the caller,
 // which stores {filter} under a key that names the group (4.8.2).
+//
+// Depth
+//   A topic name of 65535 bytes has up to 65536 levels ("/" repeated), and
+//   max_topic_levels may allow them all; what is already stored (retained
+//   messages read back from data_dir) was checked against the limit of its
+//   day. So no walk here recurses per level, and neither does destroying a
+//   subtree: each keeps its pending nodes on the heap.
 
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -160,6 +168,20 @@ class ChildMap {
       f(std::string_view(name), child);
     }
   }
+  /// The same with f(std::string_view level, Node& child): f may change the
+  /// children's own members (take their subtrees), not this map.
+  template <class F>
+  void for_each(F&& f) {
+    if (large_) {
+      for (auto& [name, child] : *large_) {
+        f(std::string_view(name), child);
+      }
+      return;
+    }
+    for (auto& [name, child] : small_) {
+      f(std::string_view(name), child);
+    }
+  }
 
  private:
   using LargeMap = std::unordered_map<std::string, Node, StringHash, std::equal_to<>>;
@@ -179,12 +201,43 @@ class ChildMap {
   std::unique_ptr<LargeMap> large_;
 };
 
+/// The nodes a trie walk has still to visit, last in first out: the first
+/// `Inline` in place, the rest on the heap, so a walk needs neither a stack
+/// frame per level nor, when it branches little, an allocation.
+template <class T, std::size_t Inline>
+class WalkStack {
+ public:
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0 && spill_.empty(); }
+  void push(const T& v) {
+    if (size_ < Inline) {
+      inline_[size_++] = v;
+    } else {
+      spill_.push_back(v);  // only once the inline entries are all taken
+    }
+  }
+  /// The entry pushed last; the stack must not be empty.
+  T pop() {
+    if (!spill_.empty()) {
+      T v = spill_.back();
+      spill_.pop_back();
+      return v;
+    }
+    return inline_[--size_];
+  }
+
+ private:
+  std::array<T, Inline> inline_{};
+  std::size_t size_ = 0;
+  std::vector<T> spill_;
+};
+
 /// A trie of wildcard topic filters, one node per level, with dedicated
 /// slots for '+' and '#' children (the mosquitto src/subs.c shape). Each
 /// stored filter owns a Payload (for the route table, the set of
 /// subscribers of that filter). Matching a topic name walks the levels with
-/// string_views and allocates nothing. Walks recurse once per level, so
-/// callers bound the depth by enforcing max_topic_levels on filters.
+/// string_views and allocates nothing unless it branches more than a few
+/// times ('+' beside a literal level). No walk recurses per level (see
+/// "Depth" at the top of this file).
 ///
 /// Owner-only: not thread-safe. Const members may run concurrently with each
 /// other while nobody mutates.
@@ -229,7 +282,40 @@ class FilterTrie {
 
   /// Removes `filter` and its payload, pruning nodes left without filters
   /// below them. Returns whether the filter was stored.
-  bool erase(std::string_view filter) { return erase_below(root_, filter, 0); }
+  bool erase(std::string_view filter) {
+    // The nodes left empty are the chain below the deepest node on the path
+    // that keeps something else (a filter, another child): remembered on
+    // the way down and cut at once.
+    Node* node = &root_;
+    Node* keep = &root_;
+    std::string_view cut_level;
+    std::size_t cut_nodes = 0;  // nodes from the cut down to `node`
+    for (std::size_t pos = 0; pos != no_more_levels;) {
+      auto [level, next] = next_level(filter, pos);
+      Node* child = child_of(*node, level);
+      if (!child) {
+        return false;
+      }
+      if (node == &root_ || node->terminal || node->branches() > 1) {
+        keep = node;
+        cut_level = level;
+        cut_nodes = 0;
+      }
+      ++cut_nodes;
+      node = child;
+      pos = next;
+    }
+    if (!node->terminal) {
+      return false;
+    }
+    node->terminal.reset();
+    --size_;
+    if (node->empty()) {
+      remove_child(*keep, cut_level);
+      node_count_ -= cut_nodes;
+    }
+    return true;
+  }
 
   /// Calls f(const Terminal&) once for every stored filter that matches the
   /// topic name (rules at the top of this file). f must not modify the trie.
@@ -240,19 +326,39 @@ class FilterTrie {
     if (wildcards_apply && root_.hash && root_.hash->terminal) {
       f(*root_.hash->terminal);
     }
+    // Depth first, a literal level before '+': the '+' branch of a level
+    // waits on the stack while the literal one is walked.
+    WalkStack<Branch, 16> pending;
     auto [level, next] = next_level(topic, 0);
-    if (const Node* child = root_.children.find(level)) {
-      match_below(*child, topic, next, f);
-    }
     if (wildcards_apply && root_.plus) {
-      match_below(*root_.plus, topic, next, f);
+      pending.push(Branch{root_.plus.get(), next});
+    }
+    if (const Node* child = root_.children.find(level)) {
+      pending.push(Branch{child, next});
+    }
+    while (!pending.empty()) {
+      walk(pending.pop(), topic, pending, f);
     }
   }
 
   /// Calls f(const Terminal&) for every stored filter.
   template <class F>
   void for_each(F&& f) const {
-    visit(root_, f);
+    std::vector<const Node*> pending{&root_};
+    while (!pending.empty()) {
+      const Node* node = pending.back();
+      pending.pop_back();
+      if (node->terminal) {
+        f(std::as_const(*node->terminal));
+      }
+      node->children.for_each([&](std::string_view, const Node& child) { pending.push_back(&child); });
+      if (node->plus) {
+        pending.push_back(node->plus.get());
+      }
+      if (node->hash) {
+        pending.push_back(node->hash.get());
+      }
+    }
   }
 
   /// Number of stored filters.
@@ -274,8 +380,52 @@ class FilterTrie {
     std::unique_ptr<Node> hash;  // the '#' level; always a leaf
     std::unique_ptr<Terminal> terminal;
 
-    [[nodiscard]] bool empty() const noexcept { return children.empty() && !plus && !hash && !terminal; }
+    Node() = default;
+    Node(Node&&) noexcept = default;
+    Node& operator=(Node&&) noexcept = default;
+    // The members' own destructors would recurse once per level.
+    ~Node() { dismantle(*this); }
+
+    [[nodiscard]] std::size_t branches() const noexcept {
+      return children.size() + (plus ? 1 : 0) + (hash ? 1 : 0);
+    }
+    [[nodiscard]] bool empty() const noexcept { return branches() == 0 && !terminal; }
   };
+
+  // A node `walk` is to visit: it has consumed the topic levels before `pos`.
+  struct Branch {
+    const Node* node = nullptr;
+    std::size_t pos = 0;
+  };
+
+  // Takes the subtree below `top` apart level by level: each node is moved
+  // out of its parent before it goes, so no destructor finds children.
+  static void dismantle(Node& top) {
+    if (top.branches() == 0) {
+      return;
+    }
+    std::vector<Node> pending;
+    take_children(top, pending);
+    while (!pending.empty()) {
+      Node node = std::move(pending.back());
+      pending.pop_back();
+      take_children(node, pending);
+    }
+  }
+  static void take_children(Node& node, std::vector<Node>& out) {
+    node.children.for_each([&](std::string_view, Node& child) {
+      if (child.branches() != 0) {
+        out.push_back(std::move(child));
+      }
+    });
+    node.children = ChildMap<Node>{};
+    for (std::unique_ptr<Node>* slot : {&node.plus, &node.hash}) {
+      if (*slot) {
+        out.push_back(std::move(**slot));
+        slot->reset();
+      }
+    }
+  }
 
   Node& child_or_create(Node& node, std::string_view level) {
     if (level == "+" || level == "#") {
@@ -311,7 +461,6 @@ class FilterTrie {
     } else {
       node.children.erase(level);
     }
-    --node_count_;
   }
 
   Node* find_node(std::string_view filter) noexcept {
@@ -324,60 +473,34 @@ class FilterTrie {
     return node;
   }
 
-  bool erase_below(Node& node, std::string_view filter, std::size_t pos) {
-    if (pos == no_more_levels) {
-      if (!node.terminal) {
-        return false;
-      }
-      node.terminal.reset();
-      --size_;
-      return true;
-    }
-    auto [level, next] = next_level(filter, pos);
-    Node* child = child_of(node, level);
-    if (!child || !erase_below(*child, filter, next)) {
-      return false;
-    }
-    if (child->empty()) {
-      remove_child(node, level);
-    }
-    return true;
-  }
-
-  // `node` has consumed the topic levels before `pos`.
+  // Follows one branch down the topic: a literal level inline, a '+' beside
+  // it pushed for later.
   template <class F>
-  static void match_below(const Node& node, std::string_view topic, std::size_t pos, F& f) {
-    // '#' also matches the parent level (4.7.1.2), so it matches whether or
-    // not levels remain.
-    if (node.hash && node.hash->terminal) {
-      f(*node.hash->terminal);
-    }
-    if (pos == no_more_levels) {
-      if (node.terminal) {
-        f(*node.terminal);
+  static void walk(Branch from, std::string_view topic, WalkStack<Branch, 16>& pending, F& f) {
+    const Node* node = from.node;
+    for (std::size_t pos = from.pos;;) {
+      // '#' also matches the parent level (4.7.1.2), so it matches whether
+      // or not levels remain.
+      if (node->hash && node->hash->terminal) {
+        f(std::as_const(*node->hash->terminal));
       }
-      return;
-    }
-    auto [level, next] = next_level(topic, pos);
-    if (const Node* child = node.children.find(level)) {
-      match_below(*child, topic, next, f);
-    }
-    if (node.plus) {
-      match_below(*node.plus, topic, next, f);
-    }
-  }
-
-  template <class F>
-  static void visit(const Node& node, F& f) {
-    if (node.terminal) {
-      f(*node.terminal);
-    }
-    node.children.for_each([&](std::string_view, const Node& child) { visit(child, f); });
-    if (node.plus) {
-      visit(*node.plus, f);
-    }
-    if (node.hash) {
-      visit(*node.hash, f);
+      if (pos == no_more_levels) {
+        if (node->terminal) {
+          f(std::as_const(*node->terminal));
+        }
+        return;
+      }
+      auto [level, next] = next_level(topic, pos);
+      const Node* child = node->children.find(level);
+      const Node* plus = node->plus.get();
+      if (child && plus) {
+        pending.push(Branch{plus, next});
+      }
+      node = child ? child : plus;
+      if (!node) {
+        return;
+      }
+      pos = next;
     }
   }
 

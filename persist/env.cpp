@@ -92,6 +92,7 @@ std::variant<std::unique_ptr<Env>, std::string> Env::open(const EnvOptions& opti
                           : "cannot open the LMDB environment: " + lmdb_error(rc);
     return failure(path, why);
   }
+  env->keys_.emplace(static_cast<std::size_t>(mdb_env_get_maxkeysize(env->env_)), options.key_digest);
   // LMDB lmdb.h: mdb_reader_check clears slots of readers that died without
   // ending their transaction, which would otherwise pin old pages for ever.
   mdb_reader_check(env->env_, &env->stale_readers_);
@@ -174,7 +175,15 @@ std::optional<std::string> Env::for_each(Db db, const std::function<bool(std::st
       rc = cursor.get(key, value, MDB_FIRST);
     }
     for (std::size_t n = 1; rc == 0; ++n) {
-      if (!f(view(key), view(value))) {
+      if (is_digest_key(db, view(key))) {
+        auto whole = unwrap(view(value));
+        if (!whole) {
+          return "malformed record under a digest key (persist/key.hpp)";
+        }
+        if (!f(whole->key, whole->value)) {
+          return std::nullopt;
+        }
+      } else if (!f(view(key), view(value))) {
         return std::nullopt;
       }
       if (n == per_transaction) {

@@ -22,6 +22,8 @@
 #include <string_view>
 #include <variant>
 
+#include "persist/key.hpp"
+
 namespace actormq::persist {
 
 /// The named databases (DESIGN.md, persistence).
@@ -41,6 +43,8 @@ struct EnvOptions {
   bool sync_commits = true;
   /// Initial map size in bytes; the map grows (doubling) whenever it is full.
   std::size_t initial_map_size = std::size_t{64} << 20;
+  /// The digest of keys too long for LMDB (persist/key.hpp); tests replace it.
+  KeyDigest key_digest = sha256_digest;
 };
 
 class Env {
@@ -56,11 +60,14 @@ class Env {
   [[nodiscard]] MDB_env* handle() const noexcept { return env_; }
   [[nodiscard]] MDB_dbi dbi(Db db) const noexcept { return dbis_[static_cast<std::size_t>(db)]; }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  /// How keys are stored (persist/key.hpp): those longer than LMDB takes under a digest.
+  [[nodiscard]] const KeyScheme& keys() const noexcept { return *keys_; }
   /// Stale reader slots cleared at open (readers of processes that died).
   [[nodiscard]] int stale_readers_cleared() const noexcept { return stale_readers_; }
 
-  /// Thread-safe. Calls f(key, value) for every record of `db` in key order;
-  /// the views are valid during the call only. Stops early when f returns
+  /// Thread-safe. Calls f(key, value) for every record of `db` in the order
+  /// of the stored keys (a record under a digest key, persist/key.hpp, with
+  /// its whole key and value); the views are valid during the call only. Stops early when f returns
   /// false. `per_transaction` > 0: a new read transaction every that many
   /// records, so a long scan never holds up a growth of the map for long
   /// (records written meanwhile may then be seen or not); 0: one
@@ -78,6 +85,7 @@ class Env {
   MDB_env* env_ = nullptr;
   std::array<MDB_dbi, db_names.size()> dbis_{};
   std::string path_;
+  std::optional<KeyScheme> keys_;  // set by open()
   int lock_fd_ = -1;
   int stale_readers_ = 0;
   // Shared by for_each()'s read transactions, exclusive for grow_map().

@@ -8,7 +8,8 @@
 //
 // Keys: a session's queue and in-flight entries are keyed by client id, a 0
 // byte (MQTT 1.5.4-2: a client id holds no U+0000) and a big-endian number,
-// so that one session's entries are adjacent and in order.
+// so that one session's entries are adjacent and in order. Keys too long for
+// LMDB are stored under a digest (persist/key.hpp), seen whole by readers.
 
 #include <cstdint>
 #include <optional>

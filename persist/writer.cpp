@@ -1,5 +1,7 @@
 #include "persist/writer.hpp"
 
+#include <optional>
+
 #include "persist/record.hpp"
 
 namespace actormq::persist {
@@ -8,15 +10,42 @@ namespace {
 
 MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 
-int erase_prefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix) {
+std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+// Whose record is under digest key `stored` (persist/key.hpp): its whole
+// key, none, or an LMDB error. A malformed envelope reads as another key's.
+struct Owner {
+  int rc = 0;
+  std::optional<std::string> key;
+};
+Owner owner_of(MDB_txn* txn, MDB_dbi dbi, std::string_view stored) {
+  MDB_val key = val(stored);
+  MDB_val data{};
+  int rc = mdb_get(txn, dbi, &key, &data);
+  if (rc != 0) {
+    return Owner{rc == MDB_NOTFOUND ? 0 : rc, std::nullopt};
+  }
+  auto whole = unwrap(view(data));
+  return Owner{0, whole ? std::string(whole->key) : std::string()};
+}
+
+// Erases the records whose stored key starts with `stored_prefix`; under a
+// digest prefix, only those whose whole key starts with `prefix` (another
+// client id may share the digest).
+int erase_prefix(MDB_txn* txn, MDB_dbi dbi, std::string_view stored_prefix, std::string_view prefix, bool digest) {
   MDB_cursor* cursor = nullptr;
   if (int rc = mdb_cursor_open(txn, dbi, &cursor); rc != 0) {
     return rc;
   }
-  MDB_val key = val(prefix);
+  MDB_val key = val(stored_prefix);
   MDB_val data{};
   int rc = mdb_cursor_get(cursor, &key, &data, MDB_SET_RANGE);
-  while (rc == 0 && std::string_view(static_cast<const char*>(key.mv_data), key.mv_size).starts_with(prefix)) {
+  while (rc == 0 && view(key).starts_with(stored_prefix)) {
+    auto whole = digest ? unwrap(view(data)) : std::nullopt;
+    if (digest && !(whole && whole->key.starts_with(prefix))) {
+      rc = mdb_cursor_get(cursor, &key, &data, MDB_NEXT);
+      continue;
+    }
     rc = mdb_cursor_del(cursor, 0);
     if (rc == 0) {
       // LMDB: after mdb_cursor_del the next MDB_NEXT yields the record that
@@ -28,24 +57,58 @@ int erase_prefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix) {
   return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-int apply_op(MDB_txn* txn, const Env& env, const Op& op) {
+int put(MDB_txn* txn, const Env& env, const Op& op) {
   MDB_dbi dbi = env.dbi(op.db);
+  KeyScheme::Stored stored = env.keys().stored_key(op.db, op.key);
+  MDB_val key = val(stored.key);
+  if (!stored.digest) {
+    MDB_val data = val(op.value);
+    return mdb_put(txn, dbi, &key, &data, 0);
+  }
+  Owner owner = owner_of(txn, dbi, stored.key);
+  if (owner.rc != 0) {
+    return owner.rc;
+  }
+  if (owner.key && *owner.key != op.key) {
+    return key_collision;  // the record of another key: it stays
+  }
+  std::string envelope = wrap(op.key, op.value);
+  MDB_val data = val(envelope);
+  return mdb_put(txn, dbi, &key, &data, 0);
+}
+
+int erase(MDB_txn* txn, const Env& env, const Op& op) {
+  MDB_dbi dbi = env.dbi(op.db);
+  KeyScheme::Stored stored = env.keys().stored_key(op.db, op.key);
+  if (stored.digest) {
+    Owner owner = owner_of(txn, dbi, stored.key);
+    if (owner.rc != 0 || !owner.key || *owner.key != op.key) {
+      return owner.rc;  // absent, or another key's record: nothing to do
+    }
+  }
+  MDB_val key = val(stored.key);
+  int rc = mdb_del(txn, dbi, &key, nullptr);
+  return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int apply_op(MDB_txn* txn, const Env& env, const Op& op) {
   switch (op.kind) {
-    case Op::Kind::put: {
-      MDB_val key = val(op.key);
-      MDB_val data = val(op.value);
-      return mdb_put(txn, dbi, &key, &data, 0);
+    case Op::Kind::put:
+      return put(txn, env, op);
+    case Op::Kind::erase:
+      return erase(txn, env, op);
+    case Op::Kind::erase_prefix: {
+      KeyScheme::Stored stored = env.keys().stored_prefix(op.db, op.key);
+      return erase_prefix(txn, env.dbi(op.db), stored.key, op.key, stored.digest);
     }
-    case Op::Kind::erase: {
-      MDB_val key = val(op.key);
-      int rc = mdb_del(txn, dbi, &key, nullptr);
-      return rc == MDB_NOTFOUND ? 0 : rc;
-    }
-    case Op::Kind::erase_prefix:
-      return erase_prefix(txn, dbi, op.key);
   }
   return EINVAL;
 }
+
+// Errors of one write that no retry can cure: a key LMDB cannot take
+// (MDB_BAD_VALSIZE: empty, or too long for a plain key), a digest key that
+// holds another key's record, an operation LMDB refuses as invalid.
+bool never_stored(int rc) { return rc == MDB_BAD_VALSIZE || rc == key_collision || rc == EINVAL; }
 
 }  // namespace
 
@@ -67,11 +130,11 @@ void Writer::submit(std::vector<Op> ops, HoldPtr hold) {
   if (was_empty) {
     first_pending_at_ = Clock::now();
   }
+  const std::uint64_t submission = ++submitted_;
   for (std::size_t i = 0; i + 1 < ops.size(); ++i) {
-    pending_.push_back(Pending{std::move(ops[i]), {}});
+    pending_.push_back(Pending{std::move(ops[i]), {}, submission});
   }
-  pending_.push_back(Pending{std::move(ops.back()), std::move(hold)});
-  ++submitted_;
+  pending_.push_back(Pending{std::move(ops.back()), std::move(hold), submission});
   if (options_.sync || pending_.size() >= options_.commit_max_ops || was_empty) {
     wake_.notify_one();
   }
@@ -170,27 +233,38 @@ void Writer::run() {
   }
 }
 
-int Writer::apply(std::vector<Pending>& batch) {
+Writer::Applied Writer::apply(const std::vector<Pending>& batch) {
   MDB_txn* txn = nullptr;
   if (int rc = mdb_txn_begin(env_.handle(), nullptr, 0, &txn); rc != 0) {
-    return rc;
+    return {rc, batch.size()};
   }
-  for (const Pending& p : batch) {
-    if (int rc = apply_op(txn, env_, p.op); rc != 0) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (int rc = apply_op(txn, env_, batch[i].op); rc != 0) {
       mdb_txn_abort(txn);
-      return rc;
+      return {rc, i};
     }
   }
-  return mdb_txn_commit(txn);  // frees the transaction, committed or not
+  return {mdb_txn_commit(txn), batch.size()};  // frees the transaction, committed or not
 }
 
 int Writer::commit(std::vector<Pending>& batch) {
-  int rc = apply(batch);
-  // LMDB lmdb.h: MDB_MAP_FULL is an ordinary result. The transaction is
-  // gone; with none open, the map may grow and the batch run again.
-  while (rc == MDB_MAP_FULL && env_.grow_map()) {
-    rc = apply(batch);
+  Applied a = apply(batch);
+  for (;;) {
+    if (a.rc == MDB_MAP_FULL) {
+      // LMDB lmdb.h: MDB_MAP_FULL is an ordinary result. The transaction is
+      // gone; with none open, the map may grow and the batch run again.
+      if (!env_.grow_map()) {
+        break;
+      }
+    } else if (a.failed_op < batch.size() && never_stored(a.rc)) {
+      // Kept for a retry, this write would fail every later commit with it.
+      reject(batch, a.failed_op, a.rc);
+    } else {
+      break;
+    }
+    a = apply(batch);
   }
+  const int rc = a.rc;
   if (rc != 0) {
     return rc;
   }
@@ -209,6 +283,35 @@ int Writer::commit(std::vector<Pending>& batch) {
     last_sync_ = Clock::now();
   }
   return 0;
+}
+
+void Writer::reject(std::vector<Pending>& batch, std::size_t failed_op, int rc) {
+  // The writes of one submit go together (one transaction), in a row.
+  const std::uint64_t submission = batch[failed_op].submission;
+  auto begin = batch.begin() + static_cast<std::ptrdiff_t>(failed_op);
+  while (begin != batch.begin() && (begin - 1)->submission == submission) {
+    --begin;
+  }
+  auto end = batch.begin() + static_cast<std::ptrdiff_t>(failed_op) + 1;
+  while (end != batch.end() && end->submission == submission) {
+    ++end;
+  }
+  const Op& op = batch[failed_op].op;
+  std::string what = "data_dir " + env_.path() + ": a write to database '" +
+                     std::string(db_names[static_cast<std::size_t>(op.db)]) + "' (key of " +
+                     std::to_string(op.key.size()) + " bytes) can never be stored: " + lmdb_error(rc) +
+                     (rc == key_collision ? " (its key's digest holds another key's record)" : "") + "; dropped with " +
+                     std::to_string(end - begin - 1) + " other writes submitted with it, the rest of the commit is stored";
+  for (auto it = begin; it != end; ++it) {
+    if (it->hold) {
+      it->hold->failed(rc);  // told before released, as for a failed commit
+    }
+  }
+  rejected_ops_.fetch_add(static_cast<std::uint64_t>(end - begin), std::memory_order_relaxed);
+  batch.erase(begin, end);
+  if (options_.on_error) {
+    options_.on_error(what);
+  }
 }
 
 void Writer::failed(std::vector<Pending>& batch, int rc) {

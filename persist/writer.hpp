@@ -17,6 +17,11 @@
 // session record) is applied before an earlier one it depends on. A store
 // that keeps failing holds at most retry_max_bytes of writes; beyond that
 // the oldest are given up, with an error naming data_dir.
+//
+// A write that can never be stored (a key LMDB refuses, a digest key that
+// holds another key's record: persist/key.hpp) is not retried: it is taken
+// out of the commit with the other writes of its submit, its hold is told
+// (Hold::failed), the error is reported, and the rest of the commit goes on.
 
 #include <chrono>
 #include <condition_variable>
@@ -59,7 +64,8 @@ struct WriterOptions {
   std::chrono::milliseconds commit_interval{50};
   std::size_t commit_max_ops = 1000;
   /// Called on the writer thread when a commit fails (other than a full map,
-  /// which grows) with a new error, and when writes are given up.
+  /// which grows) with a new error, when writes are given up, and for each
+  /// write that can never be stored.
   std::function<void(const std::string&)> on_error;
   /// Called on the writer thread when a commit succeeds after failures.
   std::function<void(const std::string&)> on_recovered;
@@ -108,11 +114,20 @@ class Writer {
   [[nodiscard]] std::uint64_t failed_commits() const noexcept {
     return failed_commits_.load(std::memory_order_relaxed);
   }
+  /// Thread-safe. Writes dropped because they can never be stored.
+  [[nodiscard]] std::uint64_t rejected_ops() const noexcept { return rejected_ops_.load(std::memory_order_relaxed); }
 
  private:
   struct Pending {
     Op op;
     HoldPtr hold;
+    std::uint64_t submission = 0;  ///< which submit() it came with
+  };
+  /// The result of one transaction over a batch: 0 or the error, and the
+  /// index of the write that failed (the batch's size if none did).
+  struct Applied {
+    int rc = 0;
+    std::size_t failed_op = 0;
   };
   using Clock = std::chrono::steady_clock;
 
@@ -123,7 +138,10 @@ class Writer {
   bool take_batch(std::vector<Pending>& batch, std::uint64_t& upto);
   /// 0, or the error of the failed commit.
   int commit(std::vector<Pending>& batch);
-  int apply(std::vector<Pending>& batch);
+  Applied apply(const std::vector<Pending>& batch);
+  /// batch[failed_op] can never be stored: drops it and the other writes of
+  /// its submit, failing their hold, and reports it.
+  void reject(std::vector<Pending>& batch, std::size_t failed_op, int rc);
   /// A commit of `batch` failed with `rc`: tells and releases its holds;
   /// keeps its writes for a retry unless stopping or over retry_max_bytes.
   void failed(std::vector<Pending>& batch, int rc);
@@ -149,6 +167,7 @@ class Writer {
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> ops_applied_{0};
   std::atomic<std::uint64_t> failed_commits_{0};
+  std::atomic<std::uint64_t> rejected_ops_{0};
   std::thread thread_;
 };
 

@@ -10,6 +10,7 @@
 
 #include "core/retained_index.hpp"
 #include "tests/core/reference_match.hpp"
+#include "tests/core/small_stack.hpp"
 
 using actormq::core::RetainedIndex;
 
@@ -214,4 +215,80 @@ TEST_CASE("retained_index: shared_ptr values (null means absent): set, replace, 
   CHECK(index.erase("s/1"));
   CHECK(index.empty());
   CHECK(index.node_count() == 0);
+}
+
+TEST_CASE("retained_index: a topic of 65536 levels is set, matched, erased and destroyed on a small stack") {
+  // No level limit stands before the index: the store may hold what an older
+  // limit let in. 65535 bytes of '/' are the deepest topic name there is.
+  const std::string deep(65535, '/');
+  std::string named;  // 30000 named levels: the rebuilt topic names must be exact
+  for (int i = 0; i < 30000; ++i) {
+    if (i != 0) {
+      named += '/';
+    }
+    named += static_cast<char>('0' + i % 10);
+  }
+  std::string plus_filter = "+";
+  for (int i = 1; i < 65536; ++i) {
+    plus_filter += "/+";
+  }
+  const std::string mid_hash = std::string(20000, '/') + "#";
+
+  std::size_t nodes = 0;
+  std::vector<std::string> all;
+  std::vector<std::string> exact;
+  std::vector<std::string> by_plus;
+  std::vector<std::string> by_mid_hash;
+  std::vector<std::string> by_named;
+  std::size_t listed = 0;
+  bool values_right = true;
+  bool erased = false;
+  bool erased_twice = false;
+  std::size_t nodes_after_erase = 0;
+  std::size_t size_after_erase = 0;
+  actormq::core::testing::run_on_small_stack([&] {
+    Index index;
+    put(index, deep);
+    put(index, named);
+    put(index, "x");
+    nodes = index.node_count();
+    auto matched = [&](std::string_view filter) {
+      std::vector<std::string> out;
+      index.match(filter, [&](std::string_view topic, const std::string& value) {
+        values_right = values_right && value == "v:" + std::string(topic);
+        out.emplace_back(topic);
+      });
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    all = matched("#");
+    exact = matched(deep);
+    by_plus = matched(plus_filter);
+    by_mid_hash = matched(mid_hash);
+    by_named = matched(named);
+    index.for_each([&](std::string_view, const std::string&) { ++listed; });
+    erased = index.erase(deep);
+    erased_twice = index.erase(deep);
+    nodes_after_erase = index.node_count();
+    size_after_erase = index.size();
+    put(index, deep);
+    index.clear();
+    put(index, deep);
+    put(index, named);
+    // ...and the index goes with both deep topics in it.
+  });
+  CHECK(nodes == 65536 + 30000 + 1);
+  std::vector<std::string> every{deep, named, "x"};
+  std::sort(every.begin(), every.end());
+  CHECK(all == every);
+  CHECK(exact == std::vector<std::string>{deep});
+  CHECK(by_plus == std::vector<std::string>{deep});
+  CHECK(by_mid_hash == std::vector<std::string>{deep});
+  CHECK(by_named == std::vector<std::string>{named});
+  CHECK(listed == 3);
+  CHECK(values_right);
+  CHECK(erased);
+  CHECK_FALSE(erased_twice);
+  CHECK(nodes_after_erase == 30000 + 1);
+  CHECK(size_after_erase == 2);
 }

@@ -11,6 +11,7 @@
 #include "core/route_table.hpp"
 #include "core/topic_trie.hpp"
 #include "tests/core/reference_match.hpp"
+#include "tests/core/small_stack.hpp"
 
 using actormq::core::FilterTrie;
 using actormq::core::RouteTable;
@@ -390,4 +391,61 @@ TEST_CASE("topic_trie: 100000 subscriptions sharing prefixes keep one node per d
   CHECK(t.trie_node_count() == 1 + (sites - 1) + 3 * (sites - 1) * devices + 1);
   CHECK(hits(t, "fleet/s7/d1/x/cmd") == std::vector<Hit>{{"fleet/#", 999999}});
   CHECK(t.route_count() == 2 * (sites - 1) * devices + 1);
+}
+
+TEST_CASE("topic_trie: filters of 65536 levels are added, matched, erased and destroyed on a small stack") {
+  // The trie itself takes any depth: max_topic_levels may be set to 65535.
+  const std::string deep(65535, '/');  // 65536 empty levels
+  const std::string plus = [] {
+    std::string f = "+";
+    for (int i = 1; i < 65536; ++i) {
+      f += "/+";
+    }
+    return f;
+  }();
+  const std::string mid_hash = std::string(30000, '/') + "#";
+
+  std::size_t nodes = 0;
+  int matched_deep = 0;
+  int matched_deeper = 0;
+  int matched_short = 0;
+  std::size_t listed = 0;
+  std::vector<std::size_t> nodes_after;
+  bool all_erased = true;
+  std::size_t table_hits = 0;
+  actormq::core::testing::run_on_small_stack([&] {
+    FilterTrie<int> trie;
+    trie.emplace(deep) = 1;
+    trie.emplace(plus) = 2;
+    trie.emplace(mid_hash) = 4;
+    nodes = trie.node_count();
+    trie.match(deep, [&](const auto& t) { matched_deep += t.payload; });
+    trie.match(deep + "/x", [&](const auto& t) { matched_deeper += t.payload; });
+    trie.match(std::string(30000, '/'), [&](const auto& t) { matched_short += t.payload; });
+    trie.for_each([&](const auto&) { ++listed; });
+    for (const std::string* f : {&deep, &plus, &mid_hash}) {
+      all_erased = trie.erase(*f) && all_erased;
+      nodes_after.push_back(trie.node_count());
+    }
+    trie.emplace(deep) = 1;
+    trie.emplace(plus) = 2;
+    trie.clear();
+    trie.emplace(deep) = 1;
+    trie.emplace(plus) = 2;
+
+    // The route table over it, as the routers use it; both go with their filters.
+    Table table;
+    table.insert(plus, 1, {});
+    table.insert(mid_hash, 2, {});
+    table.match(deep, [&](std::string_view, std::uint64_t, const SubOpts&) { ++table_hits; });
+    table.erase(plus, 1);
+  });
+  CHECK(nodes == 65536 + 65536 + 1);  // mid_hash shares its 30000 empty levels with deep
+  CHECK(matched_deep == 1 + 2 + 4);
+  CHECK(matched_deeper == 4);  // '#' only: one level more than the other two
+  CHECK(matched_short == 4);   // '#' matches its parent level
+  CHECK(listed == 3);
+  CHECK(all_erased);
+  CHECK(nodes_after == std::vector<std::size_t>{65536 + 30000 + 1, 30000 + 1, 0});
+  CHECK(table_hits == 2);
 }

@@ -331,5 +331,22 @@ def parse_packets(data):
     return out
 
 
+def publishes(packets, version=4):
+    """The (topic, payload bytes) of every PUBLISH among [(first byte, body)]."""
+    out = []
+    for first, body in packets:
+        if first >> 4 != 3:
+            continue
+        n = int.from_bytes(body[:2], "big")
+        i = 2 + n
+        if (first >> 1) & 3:
+            i += 2  # packet id
+        if version == 5:
+            length, i = read_varint(body, i)
+            i += length
+        out.append((body[2:2 + n].decode(), body[i:]))
+    return out
+
+
 def main():
     unittest.main(verbosity=2)

@@ -285,17 +285,22 @@ TEST_CASE("failed writes beyond retry_max_bytes are given up, and later commits 
   o.retry_max_bytes = 1000;
   o.on_error = [&](const std::string& e) { errors.push_back(e); };
   Writer w(*env, o);
+  w.submit(Op::put(Db::retained, "first", "v"));
+  w.flush();
   std::atomic<int> released{0};
   auto hold = std::make_shared<Flag>(released);
-  // LMDB keys are at most 511 bytes: this write can never be stored.
-  w.submit({Op::put(Db::retained, std::string(600, 'k'), std::string(2000, 'v'))}, hold);
-  w.flush();
-  CHECK(hold->error.load() == MDB_BAD_VALSIZE);
+  {
+    FileSizeLimit limit(std::filesystem::file_size(dir.path() + "/data.mdb"));
+    // Pages past the end of the file: the commit fails, and it is too big to keep.
+    w.submit({Op::put(Db::retained, "k", std::string(200000, 'v'))}, hold);
+    w.flush();
+  }
+  CHECK(hold->error.load() == EFBIG);
   hold.reset();
   CHECK(released.load() == 1);
   w.submit(Op::put(Db::retained, "t", "v"));
   w.flush();
-  CHECK(contents(*env, Db::retained) == std::map<std::string, std::string>{{"t", "v"}});
+  CHECK(contents(*env, Db::retained) == std::map<std::string, std::string>{{"first", "v"}, {"t", "v"}});
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].find("giving them up") != std::string::npos);
 }
@@ -308,10 +313,64 @@ TEST_CASE("stop gives up writes that still fail instead of waiting for ever") {
   std::atomic<int> errors{0};
   o.on_error = [&](const std::string&) { errors.fetch_add(1); };
   Writer w(*env, o);
-  w.submit(Op::put(Db::retained, std::string(600, 'k'), "v"));
+  w.submit(Op::put(Db::retained, "first", "v"));
+  w.flush();
+  FileSizeLimit limit(std::filesystem::file_size(dir.path() + "/data.mdb"));
+  w.submit(Op::put(Db::retained, "k", std::string(200000, 'v')));
   w.flush();
   w.stop();
   CHECK(errors.load() == 2);  // the failure, then giving up at the stop
+}
+
+TEST_CASE("a write that can never be stored is dropped alone: the rest of its commit is stored, later ones too") {
+  for (bool sync : {true, false}) {
+    CAPTURE(sync);
+    TempDir dir;
+    auto env = open_env(dir.path());
+    std::vector<std::string> errors;
+    std::mutex log_mutex;
+    WriterOptions o;
+    o.sync = sync;
+    o.commit_interval = std::chrono::milliseconds(60000);  // one batch, by flush()
+    o.on_error = [&](const std::string& e) {
+      std::lock_guard lock(log_mutex);
+      errors.push_back(e);
+    };
+    Writer w(*env, o);
+    std::atomic<int> released{0};
+    auto before = std::make_shared<Flag>(released);
+    auto bad = std::make_shared<Flag>(released);
+    auto after = std::make_shared<Flag>(released);
+    w.submit({Op::put(Db::queue, session_key("a", 1), "a1")}, before);
+    // LMDB refuses an empty key (MDB_BAD_VALSIZE) in any transaction; the
+    // writes submitted with it go with it.
+    w.submit({Op::put(Db::messages, body_key(9), "body"), Op::put(Db::sessions, "", "never")}, bad);
+    w.submit({Op::put(Db::queue, session_key("b", 1), "b1")}, after);
+    w.flush();
+    CHECK(before->error.load() == 0);
+    CHECK(bad->error.load() == MDB_BAD_VALSIZE);
+    CHECK(after->error.load() == 0);
+    before.reset();
+    bad.reset();
+    after.reset();
+    CHECK(released.load() == 3);
+    CHECK(w.failed_commits() == 0);
+    CHECK(w.rejected_ops() == 2);
+    CHECK(contents(*env, Db::queue) ==
+          std::map<std::string, std::string>{{session_key("a", 1), "a1"}, {session_key("b", 1), "b1"}});
+    CHECK(contents(*env, Db::messages).empty());
+    // Not kept for a retry: the next commit holds only its own write.
+    auto next = std::make_shared<Flag>(released);
+    w.submit({Op::put(Db::sessions, "c", "record")}, next);
+    w.flush();
+    CHECK(next->error.load() == 0);
+    CHECK(w.ops_applied() == 3);
+    std::lock_guard lock(log_mutex);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].find("data_dir " + dir.path()) == 0);
+    CHECK(errors[0].find("database 'sessions'") != std::string::npos);
+    CHECK(errors[0].find("can never be stored") != std::string::npos);
+  }
 }
 
 }  // namespace actormq::persist
