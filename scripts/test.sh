@@ -19,5 +19,5 @@ ensure_deps
 build "$dir" "${args[@]}"
 cd "$dir"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$ROOT/tests/tsan.supp"
 ctest --output-on-failure -j "$(nproc)" --timeout 300 "${select[@]}"
