@@ -201,7 +201,10 @@ class RetainedIndex {
       return;
     }
     const bool at_root = &node == &root_;
-    auto [level, next] = next_level(filter, pos);
+    // Not a structured binding: the lambda below captures `next`, which
+    // clang before 16 refuses for a binding.
+    const auto [level, after] = next_level(filter, pos);
+    const std::size_t next = after;
     if (level == "#") {
       // '#' includes the parent level (4.7.1.2): "sport/#" matches "sport".
       collect(node, at_root, topic, f);
