@@ -73,7 +73,7 @@ for name in "${targets[@]}"; do
   printf '%-16s %12s %7s %8s  %s\n' "$name" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$found"
   if [ "$merge" -eq 1 ] && [ "$found" = "none" ]; then
     mkdir -p "$seeds"
-    "$dir/tests/fuzz/fuzz_$name" -merge=1 "$seeds" "$run/corpus" >"$run/merge.log" 2>&1
+    "$dir/tests/fuzz/fuzz_$name" -merge=1 "$seeds" "$run/corpus" >"$run/merge.log" 2>&1 || status=1
     added="$(sed -n 's/^MERGE-OUTER: \([0-9]*\) new files.*/\1/p' "$run/merge.log" | tail -1)"
     echo "  merged ${added:-?} new inputs into ${seeds#"$ROOT"/}"
   fi
