@@ -1,4 +1,5 @@
-// Writes the binary seeds of corpus/ (built by -DACTORMQ_FUZZ=ON):
+// Writes the generated seeds of corpus/ (in a -DACTORMQ_FUZZ=ON build):
+//   cmake --build build-fuzz --target make_seeds
 //   build-fuzz/tests/fuzz/make_seeds tests/fuzz/corpus
 // Packets of every type in each version (tests/mqtt/samples.hpp), one
 // connection's stream cut into chunks, property lists of every packet, stored
