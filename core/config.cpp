@@ -604,7 +604,8 @@ ConfigResult parse_config(std::string_view json_text) {
   Json document;
   try {
     document = Json::parse(json_text.begin(), json_text.end(), nullptr, true, /*ignore_comments=*/true);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, and out_of_range for a number beyond a double (1e400).
     return Errors{std::string("config: invalid JSON: ") + e.what()};
   }
   if (!document.is_object()) {

@@ -268,6 +268,13 @@ TEST_CASE("config: malformed documents") {
   CHECK(commented.value().sys_interval == 5);
 }
 
+TEST_CASE("config: a number too large for a double is an error, not an exception") {
+  // nlohmann/json throws out_of_range (406), not parse_error, for it
+  // (found by tests/fuzz/fuzz_config.cpp).
+  CHECK(errors_of("{\"sys_interval\": 18e822}").find("config: invalid JSON") == 0);
+  CHECK(errors_of("{\"x\": [-1e400]}").find("config: invalid JSON") == 0);
+}
+
 TEST_CASE("config: validate_config checks values set in code") {
   Config c;
   CHECK(validate_config(c).empty());

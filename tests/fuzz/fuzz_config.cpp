@@ -1,0 +1,20 @@
+// The configuration loader (core/config.cpp): any document gets a Config or
+// a list of errors, never an exception or a crash; a Config it accepts
+// passes validate_config() again, except for the files it names, which need
+// not exist here.
+
+#include "core/config.hpp"
+#include "fuzz_util.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace actormq::core;
+  ConfigResult r = parse_config(actormq::fuzz::as_text(data, size));
+  if (!r.ok()) {
+    FUZZ_CHECK(!r.error_text().empty());
+    return 0;
+  }
+  for (const std::string& error : validate_config(r.value())) {
+    FUZZ_CHECK(!error.empty());
+  }
+  return 0;
+}

@@ -1,0 +1,202 @@
+// Writes the generated seeds of corpus/ (in a -DACTORMQ_FUZZ=ON build):
+//   cmake --build build-fuzz --target make_seeds
+//   build-fuzz/tests/fuzz/make_seeds tests/fuzz/corpus
+// Packets of every type in each version (tests/mqtt/samples.hpp), one
+// connection's stream cut into chunks, property lists of every packet, stored
+// records and keys, WebSocket frames, and a config with every key. Each seed starts with the header
+// byte its target expects (fuzz_util.hpp's Chunks, or the target's own).
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config.hpp"
+#include "mqtt/encode.hpp"
+#include "persist/record.hpp"
+#include "tests/mqtt/samples.hpp"
+
+namespace fs = std::filesystem;
+using namespace actormq;
+using Bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+fs::path root;
+
+void write(const std::string& target, const std::string& name, const Bytes& bytes) {
+  fs::create_directories(root / target);
+  std::ofstream out(root / target / name, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+void write(const std::string& target, const std::string& name, std::string_view text) {
+  write(target, name, Bytes(text.begin(), text.end()));
+}
+
+constexpr std::size_t max_seed = 2048;
+
+void parser_seeds(const std::string& target, mqtt::ProtocolVersion v) {
+  Bytes stream = {0x03, 0, 4, 16};  // chunks of 1, 5 and 17 bytes, in turn
+  int i = 0;
+  for (const mqtt::Packet& p : mqtt::test::sample_packets(v)) {
+    auto bytes = mqtt::encode(p, v);
+    if (!bytes.ok() || bytes->size() > max_seed) {
+      continue;
+    }
+    Bytes seed = {0x00};  // one chunk, no size limit
+    seed.insert(seed.end(), bytes->begin(), bytes->end());
+    char name[32];
+    std::snprintf(name, sizeof name, "packet-%02d-type-%d", i++, static_cast<int>(p.index()) + 1);
+    write(target, name, seed);
+    if (stream.size() + bytes->size() <= max_seed) {
+      stream.insert(stream.end(), bytes->begin(), bytes->end());
+    }
+  }
+  write(target, "stream-chunked", stream);
+}
+
+void property_seeds() {
+  for (int type = 1; type <= 15; ++type) {
+    for (bool will : {false, true}) {
+      if (will && type != 1) {
+        continue;
+      }
+      mqtt::PropertyContext ctx{static_cast<mqtt::PacketType>(type), will};
+      mqtt::Properties props = mqtt::test::all_properties(ctx);
+      auto body = mqtt::properties_body_size(props);
+      if (!body.ok()) {
+        continue;
+      }
+      Bytes seed(1 + mqtt::properties_wire_size(*body));
+      seed[0] = static_cast<std::uint8_t>(type | (will ? 0x10 : 0));
+      mqtt::Writer out(std::span(seed).subspan(1));
+      mqtt::write_properties(out, props, *body);
+      write("properties", std::string(will ? "will" : "type-") + (will ? "" : std::to_string(type)), seed);
+    }
+  }
+}
+
+persist::StoredMessage message() {
+  persist::StoredMessage m;
+  m.topic = "sensors/room1/temp";
+  m.payload = mqtt::SharedBytes::copy_of(std::string_view("21.5"));
+  m.qos = mqtt::QoS::at_least_once;
+  m.retain = true;
+  m.properties.content_type = "text/plain";
+  m.properties.user_properties = {{"k", "v"}};
+  m.publisher = "client-1";
+  m.received_ms = 1'700'000'000'000;
+  return m;
+}
+
+void record_seeds() {
+  write("record", "message", persist::encode(message()));
+  persist::StoredEntry e;
+  e.body_id = 42;
+  e.qos = mqtt::QoS::exactly_once;
+  e.released = true;
+  e.seq = 7;
+  e.subscription_ids = {1, 300};
+  write("record", "entry", persist::encode(e));
+  persist::StoredSession s;
+  s.protocol_version = 5;
+  s.session_expiry_s = 3600;
+  s.last_packet_id = 9;
+  s.subscriptions.push_back({"$share/g/a/+", "a/+", "g", mqtt::QoS::at_least_once, true, false, 5});
+  s.subscriptions.push_back({"b/#", "b/#", "", mqtt::QoS::at_most_once, false, true, 0});
+  s.will = persist::StoredWill{message(), 30};
+  s.username = "alice";
+  s.listener_index = 1;
+  write("record", "session", persist::encode(s));
+  write("record", "session-minimal", persist::encode(persist::StoredSession{}));
+  write("record", "session-key", persist::session_key("client-1", 12));
+  write("record", "body-key", persist::body_key(99));
+}
+
+// A client's frame: FIN, opcode, masked payload (RFC 6455 5.2).
+Bytes frame(std::uint8_t opcode, const Bytes& payload, bool fin = true) {
+  Bytes f = {static_cast<std::uint8_t>((fin ? 0x80 : 0) | opcode)};
+  if (payload.size() < 126) {
+    f.push_back(static_cast<std::uint8_t>(0x80 | payload.size()));
+  } else {
+    f.push_back(0x80 | 126);
+    f.push_back(static_cast<std::uint8_t>(payload.size() >> 8));
+    f.push_back(static_cast<std::uint8_t>(payload.size()));
+  }
+  const std::uint8_t mask[4] = {0x12, 0x34, 0x56, 0x78};
+  f.insert(f.end(), mask, mask + 4);
+  for (std::size_t i = 0; i < payload.size(); ++i) {
+    f.push_back(payload[i] ^ mask[i % 4]);
+  }
+  return f;
+}
+
+void ws_seeds() {
+  mqtt::Connect c;
+  c.version = mqtt::ProtocolVersion::v3_1_1;
+  c.client_id = "ws-client";
+  Bytes connect = *mqtt::encode(c, mqtt::ProtocolVersion::v3_1_1);
+  auto seed = [](std::uint8_t header, std::initializer_list<Bytes> frames) {
+    Bytes out = {header};
+    for (const Bytes& f : frames) {
+      out.insert(out.end(), f.begin(), f.end());
+    }
+    return out;
+  };
+  write("ws_stream", "binary", seed(0x00, {frame(0x2, connect)}));
+  write("ws_stream", "binary-small-buffer", seed(0x10, {frame(0x2, connect)}));
+  Bytes first(connect.begin(), connect.begin() + 5);
+  Bytes rest(connect.begin() + 5, connect.end());
+  write("ws_stream", "fragmented-with-ping",
+        seed(0x00, {frame(0x2, first, false), frame(0x9, {'h', 'i'}), frame(0x0, rest)}));
+  write("ws_stream", "close", seed(0x00, {frame(0x2, connect), frame(0x8, {0x03, 0xE8})}));
+  write("ws_stream", "text", seed(0x00, {frame(0x1, {'h', 'i'})}));
+  write("ws_stream", "too-big", seed(0x40, {frame(0x2, Bytes(200, 0x30))}));
+  Bytes chunked = {0x02, 2, 0};  // chunks of 3 and 1 bytes, short writes
+  chunked[0] |= 0x80;
+  Bytes two = frame(0x2, connect);
+  chunked.insert(chunked.end(), two.begin(), two.end());
+  write("ws_stream", "chunked-short-writes", chunked);
+}
+
+// Every documented key at its default (those whose default is JSON).
+void config_seeds() {
+  auto object = [](const std::vector<core::ConfigKeyDoc>& docs) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& doc : docs) {
+      auto value = nlohmann::json::parse(doc.default_value, nullptr, false);
+      if (!value.is_discarded()) {
+        out[std::string(doc.name)] = value;
+      }
+    }
+    return out;
+  };
+  nlohmann::json config = object(core::config_key_docs());
+  nlohmann::json listener = object(core::listener_key_docs());
+  listener["type"] = "tcp";
+  listener["port"] = 1883;
+  config["listeners"] = nlohmann::json::array({listener});
+  write("config", "all-keys", config.dump(1));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
+    return 2;
+  }
+  root = argv[1];
+  parser_seeds("parser_v31", mqtt::ProtocolVersion::v3_1);
+  parser_seeds("parser_v311", mqtt::ProtocolVersion::v3_1_1);
+  parser_seeds("parser_v5", mqtt::ProtocolVersion::v5);
+  property_seeds();
+  record_seeds();
+  ws_seeds();
+  config_seeds();
+  return 0;
+}
