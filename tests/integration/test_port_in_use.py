@@ -3,8 +3,11 @@ mosquitto does ("address in use"): listeners set SO_REUSEPORT (one socket per
 scheduler), which would otherwise let the kernel split new clients between two
 brokers with separate state."""
 
+import json
+import os
 import socket
 import subprocess
+import tempfile
 import unittest
 
 from harness import ACTORMQ, Broker, Sub, free_port, main, pub
@@ -48,9 +51,17 @@ class PortInUse(unittest.TestCase):
         s.bind(("127.0.0.1", taken))
         s.listen()
         try:
-            with self.assertRaises(RuntimeError):
-                Broker({"listeners": [{"type": "tcp", "bind": "127.0.0.1", "port": free_port()},
-                                      {"type": "tcp", "bind": "127.0.0.1", "port": taken}]})
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "config.json")
+                with open(path, "w") as f:
+                    json.dump({"listeners": [{"type": "tcp", "bind": "127.0.0.1", "port": free_port()},
+                                             {"type": "tcp", "bind": "127.0.0.1", "port": taken}]}, f)
+                # Run to its end: the first listener is bound (and completes TCP
+                # handshakes) before the second one is refused.
+                r = subprocess.run([ACTORMQ, "--config", path, "--durability", "none"], cwd=d,
+                                   capture_output=True, text=True, timeout=20)
+            self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("Address already in use", r.stdout + r.stderr)
         finally:
             s.close()
 
