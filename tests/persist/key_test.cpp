@@ -13,9 +13,11 @@
 #include "persist/record.hpp"
 #include "persist/writer.hpp"
 #include "test_dir.hpp"
+#include "test_env.hpp"
 
 namespace actormq::persist {
 
+using test::contents;
 using test::TempDir;
 
 namespace {
@@ -25,18 +27,7 @@ constexpr std::size_t lmdb_max_key = 511;  // mdb_env_get_maxkeysize() of a defa
 std::unique_ptr<Env> open_env(const std::string& path, KeyDigest digest = sha256_digest) {
   EnvOptions o{path};
   o.key_digest = std::move(digest);
-  auto r = Env::open(o);
-  REQUIRE(std::holds_alternative<std::unique_ptr<Env>>(r));
-  return std::move(std::get<std::unique_ptr<Env>>(r));
-}
-
-std::map<std::string, std::string> contents(const Env& env, Db db) {
-  std::map<std::string, std::string> all;
-  CHECK_FALSE(env.for_each(db, [&](std::string_view k, std::string_view v) {
-    all.emplace(k, v);
-    return true;
-  }));
-  return all;
+  return test::open_env(std::move(o));
 }
 
 // The stored keys themselves, as LMDB holds them.

@@ -14,27 +14,18 @@
 
 #include "persist/record.hpp"
 #include "test_dir.hpp"
+#include "test_env.hpp"
 
 namespace actormq::persist {
 
+using test::contents;
 using test::TempDir;
 
 namespace {
 std::unique_ptr<Env> open_env(const std::string& path, std::size_t map_size = std::size_t{64} << 20) {
   EnvOptions o{path};
   o.initial_map_size = map_size;
-  auto r = Env::open(o);
-  REQUIRE(std::holds_alternative<std::unique_ptr<Env>>(r));
-  return std::move(std::get<std::unique_ptr<Env>>(r));
-}
-
-std::map<std::string, std::string> contents(const Env& env, Db db) {
-  std::map<std::string, std::string> all;
-  CHECK_FALSE(env.for_each(db, [&](std::string_view k, std::string_view v) {
-    all.emplace(k, v);
-    return true;
-  }));
-  return all;
+  return test::open_env(std::move(o));
 }
 
 // Counts its destruction: a hold released after the commit; and its failures.
