@@ -174,14 +174,16 @@ class ChurnWorker(threading.Thread):
         # Ids of this worker only: another worker's clean takeover would rightly discard the session.
         cid = "soak-t-%d-%d" % (self.index, random.randrange(8))
         persistent = random.random() < 0.5
-        a = self._client(cid=cid, clean=not persistent)
+        # The same user: another user's connection takes the id, not the session.
+        auth = random.random() < 0.5
+        a = self._client(cid=cid, clean=not persistent, auth=auth)
         if not self._connect(a):
             self._end(a, abrupt=False)
             return
         if random.random() < 0.5:
             a.c.subscribe("soak/mixed/#", qos=1)
         pump([a.c], random.uniform(0.1, 0.8))
-        b = self._client(cid=cid, clean=not persistent)
+        b = self._client(cid=cid, clean=not persistent, auth=auth)
         ok = self._connect(b)
         # The first connection must be closed by the broker (v5: DISCONNECT 0x8E).
         kicked = pump([a.c, b.c], 10, lambda: a.closed)
