@@ -89,23 +89,36 @@ class Broker:
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir,
                                      env=full_env)
         _started.append(self.proc)
+        # Every listener of the config, not only the first one the port probe
+        # reaches: the first one completes TCP handshakes as soon as it
+        # listens, before the later ones are bound.
+        self.listener_count = len((config or {}).get("listeners", [])) or 1
         if not self._wait_started():
             self.stop()
             raise RuntimeError("broker did not start:\n" + self.output())
 
     def _wait_started(self, timeout=10.0):
-        """True once the port answers while the broker runs; False as soon as
-        it exits (a refused start), so another process that happens to hold
-        the port is not taken for it."""
+        """True once the port answers and every listener has logged that it
+        listens, while the broker runs; False as soon as it exits (a refused
+        start), so another process that happens to hold the port is not taken
+        for it."""
         end = time.time() + timeout
         while time.time() < end:
             if self.proc.poll() is not None:
                 return False
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self.proc.poll() is None
+                    break
             except OSError:
                 time.sleep(0.02)
+        else:
+            return False
+        while time.time() < end:
+            if self.proc.poll() is not None:
+                return False
+            if self.output().count("listening on ") >= self.listener_count:
+                return True
+            time.sleep(0.02)
         return False
 
     def output(self):
