@@ -5,13 +5,14 @@
 #include <future>
 #include <thread>
 
-#include "core/listener.hpp"
+#include "core/auth/security.hpp"
+#include "core/clock.hpp"
+#include "core/listen/listener.hpp"
 #include "core/logger.hpp"
-#include "core/retainer.hpp"
-#include "core/router.hpp"
-#include "core/security.hpp"
-#include "core/session.hpp"
-#include "core/sys_topics.hpp"
+#include "core/routing/retainer.hpp"
+#include "core/routing/router.hpp"
+#include "core/session/session.hpp"
+#include "core/sys/sys_topics.hpp"
 #include "sched/dynamic_supervisor.hpp"
 
 namespace actormq::core {
@@ -228,6 +229,9 @@ std::optional<std::string> Broker::start() {
     }
     std::shared_ptr<ListenerShared> shared = std::move(setup.shared);
     shared->security_index = static_cast<std::uint16_t>(li);
+    ConnectionFactory make = [ctx = ctx_.get()](int fd, std::shared_ptr<ListenerShared> sh) {
+      return std::make_unique<Session>(*ctx, fd, std::move(sh));
+    };
     // One socket per scheduler on the same port; the first one fixes an ephemeral port.
     for (std::size_t s = 0; s < runtime_->scheduler_count(); ++s) {
       std::promise<std::pair<std::uint16_t, std::string>> bound;
@@ -237,8 +241,8 @@ std::optional<std::string> Broker::start() {
       o.pinned = true;
       o.start = true;
       listeners_.push_back(runtime_->spawn(
-          std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections, shared, session_sups[s],
-                                    std::move(bound)),
+          std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections, shared, make,
+                                    session_sups[s], std::move(bound)),
           o));
       auto [bound_port, error] = result.get();
       if (bound_port == 0) {

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "core/auth/security.hpp"
 #include "core/broker_context.hpp"
-#include "core/config.hpp"
-#include "core/security.hpp"
-#include "core/persistence.hpp"
-#include "core/retained_load.hpp"
+#include "core/config/config.hpp"
+#include "core/routing/retained_load.hpp"
+#include "core/session/restore.hpp"
 #include "persist/env.hpp"
 #include "persist/writer.hpp"
 #include "sched/runtime.hpp"
@@ -59,7 +59,7 @@ class Broker {
   /// Opens the store and reads back all but the retained messages; an
   /// error names data_dir.
   std::optional<std::string> open_store();
-  /// The retained messages load in the background (core/retained_load.hpp).
+  /// The retained messages load in the background (core/routing/retained_load.hpp).
   void start_retained_loader();
   void spawn_restored_sessions();
 

@@ -8,11 +8,11 @@
 #include <cstdint>
 #include <string>
 
-#include "core/ack_gate.hpp"
 #include "core/metrics.hpp"
 #include "core/rate_limit.hpp"
-#include "core/router.hpp"
+#include "core/routing/router.hpp"
 #include "core/session_registry.hpp"
+#include "core/store/ack_gate.hpp"
 #include "persist/writer.hpp"
 #include "sched/pid.hpp"
 
@@ -68,7 +68,7 @@ struct BrokerContext {
   persist::Writer* store = nullptr;
   /// durability sync: acknowledgements wait for the commit of what they acknowledge.
   bool durable_acks = false;
-  /// Where the acknowledgement gates of durability sync report (core/ack_gate.hpp).
+  /// Where the acknowledgement gates of durability sync report (core/store/ack_gate.hpp).
   std::shared_ptr<AckSink> ack_sink;
   /// Test-only fault injection: a PUBLISH to this topic makes its session's
   /// handler throw (exercises crash cleanup). Empty: disabled.

@@ -11,7 +11,7 @@
 #include <pthread.h>
 
 #include "core/broker.hpp"
-#include "core/cli.hpp"
+#include "core/config/cli.hpp"
 #include "core/logger.hpp"
 
 int main(int argc, char** argv) {

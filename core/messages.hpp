@@ -15,7 +15,7 @@
 
 namespace actormq::core {
 
-class ListenerSecurity;  // core/security.hpp
+class ListenerSecurity;  // core/auth/security.hpp
 
 /// An application message on its way from one publisher to its subscribers.
 /// Built once by the publishing session and never changed: every delivery,
@@ -57,7 +57,7 @@ struct SubInfo {
   std::uint32_t subscription_id = 0;  ///< 0: none
 };
 
-/// Who a subscriber is, as its read access needs it (core/acl.hpp). Shared
+/// Who a subscriber is, as its read access needs it (core/auth/acl.hpp). Shared
 /// groups keep it per member: the router gives a message only to a member
 /// that may read it, since the one it picked would have to drop it.
 struct Reader {
@@ -70,7 +70,7 @@ struct Reader {
 /// Route a publish to every matching subscription.
 struct RoutePublish {
   AppMessagePtr msg;
-  /// Durability sync: the publisher's acknowledgement waits for it (core/ack_gate.hpp).
+  /// Durability sync: the publisher's acknowledgement waits for it (core/store/ack_gate.hpp).
   persist::HoldPtr hold;
 };
 /// Add or replace the route (filter, session). `group` is set for a shared
@@ -113,7 +113,7 @@ struct Deliver {
   /// Key of its entry in the session's stored queue; 0: not stored.
   std::uint64_t store_seq = 0;
   /// Durability sync: the publisher's acknowledgement waits until this
-  /// delivery is stored or known not to need it (core/ack_gate.hpp).
+  /// delivery is stored or known not to need it (core/store/ack_gate.hpp).
   persist::HoldPtr hold;
 };
 

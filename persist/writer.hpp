@@ -7,7 +7,7 @@
 //
 // A write may carry a `hold` (persist/hold.hpp), released only once the
 // commit that contains the write is on disk (durability sync) or committed
-// (batch). The broker gates acknowledgements on it (core/ack_gate.hpp).
+// (batch). The broker gates acknowledgements on it (core/store/ack_gate.hpp).
 //
 // A commit that fails (other than a full map, which grows) tells its holds
 // (Hold::failed) before releasing them: what waited on it is never taken as

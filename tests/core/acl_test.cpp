@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "core/acl.hpp"
+#include "core/auth/acl.hpp"
 
 using actormq::core::Acl;
 using actormq::core::AclAccess;

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "core/cli.hpp"
+#include "core/config/cli.hpp"
 
 using namespace actormq::core;
 

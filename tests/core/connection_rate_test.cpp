@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "core/connection_rate.hpp"
+#include "core/listen/connection_rate.hpp"
 
 using actormq::core::ConnectionRate;
 

@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include "core/out_queue.hpp"
+#include "core/session/out_queue.hpp"
 #include "mqtt/encode.hpp"
 
 using actormq::core::OutQueue;

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "core/password_file.hpp"
+#include "core/auth/password_file.hpp"
 
 using actormq::core::PasswordCheck;
 using actormq::core::PasswordFile;

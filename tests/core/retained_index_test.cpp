@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/retained_index.hpp"
+#include "core/routing/retained_index.hpp"
 #include "tests/core/reference_match.hpp"
 #include "tests/core/small_stack.hpp"
 

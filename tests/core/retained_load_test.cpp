@@ -1,10 +1,10 @@
-// Reading the retained messages of the store (core/retained_load.hpp).
-#include "core/retained_load.hpp"
+// Reading the retained messages of the store (core/routing/retained_load.hpp).
+#include "core/routing/retained_load.hpp"
 
 #include <doctest/doctest.h>
 
-#include "core/persistence.hpp"
-#include "core/retainer.hpp"
+#include "core/routing/retainer.hpp"
+#include "core/store/persistence.hpp"
 #include "tests/persist/test_dir.hpp"
 
 namespace actormq::core {

@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "core/crypto.hpp"
-#include "core/scram.hpp"
+#include "core/auth/crypto.hpp"
+#include "core/auth/scram.hpp"
 
 using namespace actormq::core;
 namespace crypto = actormq::core::crypto;

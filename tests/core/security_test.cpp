@@ -5,8 +5,8 @@
 #include <string>
 #include <unistd.h>
 
-#include "core/config.hpp"
-#include "core/security.hpp"
+#include "core/auth/security.hpp"
+#include "core/config/config.hpp"
 
 using namespace actormq::core;
 

@@ -8,8 +8,8 @@
 #include <tuple>
 #include <vector>
 
-#include "core/route_table.hpp"
-#include "core/topic_trie.hpp"
+#include "core/routing/route_table.hpp"
+#include "core/routing/topic_trie.hpp"
 #include "tests/core/reference_match.hpp"
 #include "tests/core/small_stack.hpp"
 

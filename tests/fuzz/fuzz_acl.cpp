@@ -1,4 +1,4 @@
-// ACL files (core/acl.cpp): the input is the file, then after a NUL byte a
+// ACL files (core/auth/acl.cpp): the input is the file, then after a NUL byte a
 // list of NUL-separated topics and filters to ask about. Every question is
 // answered without a crash; filter_covers() and filters_intersect() are
 // checked against the reference matcher on the topics given.
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/acl.hpp"
+#include "core/auth/acl.hpp"
 #include "fuzz_util.hpp"
 #include "mqtt/topic.hpp"
 #include "tests/core/reference_match.hpp"

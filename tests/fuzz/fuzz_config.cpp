@@ -1,9 +1,9 @@
-// The configuration loader (core/config.cpp): any document gets a Config or
+// The configuration loader (core/config/config.cpp): any document gets a Config or
 // a list of errors, never an exception or a crash; a Config it accepts
 // passes validate_config() again, except for the files it names, which need
 // not exist here.
 
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 #include "fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

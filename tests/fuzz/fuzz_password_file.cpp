@@ -1,9 +1,9 @@
-// Password files (core/password_file.cpp): any text is parsed or refused
+// Password files (core/auth/password_file.cpp): any text is parsed or refused
 // with "path:line: message"; a hash line that parses is verified against a
 // password when it is cheap enough to do so here (the costly kinds would
 // only measure PBKDF2 and SHA-512-crypt rounds).
 
-#include "core/password_file.hpp"
+#include "core/auth/password_file.hpp"
 #include "fuzz_util.hpp"
 
 using namespace actormq::core;

@@ -1,8 +1,8 @@
-// SCRAM credential files (core/scram.cpp): any text is parsed or refused
+// SCRAM credential files (core/auth/scram.cpp): any text is parsed or refused
 // with "path:line: message"; the users of a file that parses can be looked
 // up, and so can users it does not have.
 
-#include "core/scram.hpp"
+#include "core/auth/scram.hpp"
 #include "fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

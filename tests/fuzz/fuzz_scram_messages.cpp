@@ -1,11 +1,11 @@
-// A SCRAM-SHA-256 exchange (core/scram.cpp), server side: the input is the
+// A SCRAM-SHA-256 exchange (core/auth/scram.cpp), server side: the input is the
 // client-first message, a NUL byte, then the client-final message, in which
 // "@N" stands for the nonce the server chose (so the fuzzer gets past the
 // nonce check). The exchange must end in a failure with a reason, or go on.
 
 #include <string>
 
-#include "core/scram.hpp"
+#include "core/auth/scram.hpp"
 #include "fuzz_util.hpp"
 
 using namespace actormq::core;

@@ -1,5 +1,5 @@
-// The filter trie (core/topic_trie.hpp) and the retained index
-// (core/retained_index.hpp) against a plain model: the input is lines of
+// The filter trie (core/routing/topic_trie.hpp) and the retained index
+// (core/routing/retained_index.hpp) against a plain model: the input is lines of
 // operations, one character and an argument each:
 //   a<filter>  subscribe          d<filter>  unsubscribe
 //   s<topic>   retain a message   e<topic>   delete a retained message
@@ -12,8 +12,8 @@
 #include <set>
 #include <string>
 
-#include "core/retained_index.hpp"
-#include "core/topic_trie.hpp"
+#include "core/routing/retained_index.hpp"
+#include "core/routing/topic_trie.hpp"
 #include "fuzz_util.hpp"
 #include "mqtt/topic.hpp"
 #include "tests/core/reference_match.hpp"

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 #include "mqtt/encode.hpp"
 #include "persist/record.hpp"
 #include "tests/mqtt/samples.hpp"

@@ -1,0 +1,87 @@
+#pragma once
+// Authentication and access control of the broker: each listener's
+// allow_anonymous, password file, SCRAM users and ACL (a listener may
+// override the top-level ones; Config::*_for say which apply). Built before
+// the listeners open.
+//
+// Reload (SIGHUP): every file is read again; only if all of them parse are
+// the new rules swapped in, file by file, atomically. Connected clients keep
+// their connections; their next CONNECT, PUBLISH, SUBSCRIBE or delivery is
+// checked against the new rules. A bad file leaves every old rule in place.
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/auth/acl.hpp"
+#include "core/auth/password_file.hpp"
+#include "core/auth/scram.hpp"
+#include "core/config/config.hpp"
+
+namespace actormq::core {
+
+/// The rules of one listener. Paths and flags never change; the parsed files
+/// are swapped on reload. Thread-safe.
+class ListenerSecurity {
+ public:
+  ListenerSecurity(bool allow_anonymous, std::string password_path, std::string acl_path,
+                   std::string scram_path, bool use_identity_as_username)
+      : allow_anonymous(allow_anonymous), use_identity_as_username(use_identity_as_username),
+        password_path_(std::move(password_path)), acl_path_(std::move(acl_path)),
+        scram_path_(std::move(scram_path)) {}
+
+  const bool allow_anonymous;
+  /// tls/wss: the username is the client certificate's CN, as the
+  /// connection's net::Stream::peer_identity() reports it at CONNECT; the
+  /// CONNECT's username and password are ignored.
+  const bool use_identity_as_username;
+
+  [[nodiscard]] bool checks_passwords() const noexcept { return !password_path_.empty(); }
+  [[nodiscard]] bool has_acl() const noexcept { return !acl_path_.empty(); }
+  [[nodiscard]] const std::string& password_path() const noexcept { return password_path_; }
+  [[nodiscard]] const std::string& acl_path() const noexcept { return acl_path_; }
+  [[nodiscard]] const std::string& scram_path() const noexcept { return scram_path_; }
+
+  /// The current rules; null when the listener has none.
+  [[nodiscard]] std::shared_ptr<const PasswordFile> passwords() const { return passwords_.load(); }
+  [[nodiscard]] std::shared_ptr<const Acl> acl() const { return acl_.load(); }
+  /// SCRAM-SHA-256 users (Config::scram_file_for); null: no SCRAM on this listener.
+  [[nodiscard]] std::shared_ptr<const ScramFile> scram() const { return scram_.load(); }
+
+  void set(std::shared_ptr<const PasswordFile> p, std::shared_ptr<const Acl> a,
+           std::shared_ptr<const ScramFile> s) {
+    passwords_.store(std::move(p));
+    acl_.store(std::move(a));
+    scram_.store(std::move(s));
+  }
+
+ private:
+  std::string password_path_;
+  std::string acl_path_;
+  std::string scram_path_;
+  std::atomic<std::shared_ptr<const PasswordFile>> passwords_;
+  std::atomic<std::shared_ptr<const Acl>> acl_;
+  std::atomic<std::shared_ptr<const ScramFile>> scram_;
+};
+
+class Security {
+ public:
+  /// Reads every file the configuration names; the first error ("path:line:
+  /// message") if one is missing or malformed.
+  [[nodiscard]] static FileResult<std::unique_ptr<Security>> load(const Config& config);
+
+  /// The rules of config.listeners[i].
+  [[nodiscard]] ListenerSecurity& listener(std::size_t i) { return *listeners_[i]; }
+  [[nodiscard]] std::size_t size() const noexcept { return listeners_.size(); }
+
+  /// Reads every file again and swaps the rules in; on an error, nothing
+  /// changes and the error is returned. Thread-safe (one reload at a time).
+  [[nodiscard]] std::optional<std::string> reload();
+
+ private:
+  std::vector<std::unique_ptr<ListenerSecurity>> listeners_;
+};
+
+}  // namespace actormq::core

@@ -1,0 +1,121 @@
+#include "core/config/cli.hpp"
+
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+
+#ifndef ACTORMQ_VERSION
+#define ACTORMQ_VERSION "0.1.0"
+#endif
+
+namespace actormq::core {
+namespace {
+
+ListenerConfig& first_tcp_listener(Config& config) {
+  for (auto& listener : config.listeners) {
+    if (listener.type == ListenerType::tcp) {
+      return listener;
+    }
+  }
+  // A listener made from the command line alone stays local, like the
+  // no-file default; --bind opens it wider.
+  ListenerConfig local(ListenerType::tcp);
+  local.bind = "127.0.0.1";
+  config.listeners.insert(config.listeners.begin(), std::move(local));
+  return config.listeners.front();
+}
+
+std::vector<std::string> durability_choices() { return {durability_names.begin(), durability_names.end()}; }
+
+}  // namespace
+
+std::string version_text() { return std::string("actormq ") + ACTORMQ_VERSION; }
+
+Config apply_overrides(Config config, const CliOverrides& overrides) {
+  if (overrides.bind || overrides.port) {
+    ListenerConfig& listener = first_tcp_listener(config);
+    if (overrides.bind) {
+      listener.bind = *overrides.bind;
+    }
+    if (overrides.port) {
+      listener.port = *overrides.port;
+    }
+  }
+  if (overrides.data_dir) {
+    config.data_dir = *overrides.data_dir;
+  }
+  if (overrides.durability) {
+    config.durability = *overrides.durability;
+  }
+  if (overrides.verbose) {
+    config.log_level = LogLevel::debug;
+  }
+  return config;
+}
+
+CliOutcome parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"actormq: an MQTT 3.1.1 and 5.0 broker", "actormq"};
+  app.set_version_flag("--version", version_text());
+  std::string config_file;
+  std::string bind;
+  std::int64_t port = 0;
+  std::string data_dir;
+  std::string durability;
+  bool verbose = false;
+  app.add_option("-c,--config", config_file, "JSON configuration file (default: built-in defaults)")
+      ->type_name("FILE");
+  auto* bind_opt = app.add_option("--bind", bind, "Address of the first tcp listener")->type_name("ADDR");
+  auto* port_opt = app.add_option("-p,--port", port, "Port of the first tcp listener")
+                       ->type_name("N")
+                       ->check(CLI::Range(1, 65535));
+  auto* dir_opt = app.add_option("--data-dir", data_dir, "Directory of the persistent store")->type_name("DIR");
+  auto* durability_opt = app.add_option("--durability", durability, "When acknowledged messages reach the disk")
+                             ->type_name("MODE")
+                             ->check(CLI::IsMember(durability_choices()));
+  app.add_flag("-v,--verbose", verbose, "Log at debug level");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e, out, err);
+    return CliOutcome{std::nullopt, code == 0 ? 0 : exit_usage};
+  }
+
+  ConfigResult loaded = config_file.empty() ? ConfigResult(Config{}) : load_config(config_file);
+  if (!loaded.ok()) {
+    err << loaded.error_text() << '\n';
+    return CliOutcome{std::nullopt, exit_bad_config};
+  }
+
+  CliOverrides overrides;
+  if (*bind_opt) {
+    overrides.bind = bind;
+  }
+  if (*port_opt) {
+    overrides.port = port;
+  }
+  if (*dir_opt) {
+    overrides.data_dir = data_dir;
+  }
+  if (*durability_opt) {
+    for (std::size_t i = 0; i < durability_names.size(); ++i) {
+      if (durability_names[i] == durability) {
+        overrides.durability = static_cast<Durability>(i);
+      }
+    }
+  }
+  overrides.verbose = verbose;
+
+  Config config = apply_overrides(std::move(loaded).value(), overrides);
+  // An override can break a rule the file kept, e.g. --port taking another listener's port.
+  auto errors = validate_config(config);
+  if (!errors.empty()) {
+    for (const auto& e : errors) {
+      err << "command line: " << e << '\n';
+    }
+    return CliOutcome{std::nullopt, exit_bad_config};
+  }
+  return CliOutcome{std::move(config), 0};
+}
+
+}  // namespace actormq::core

@@ -1,0 +1,650 @@
+#include "core/config/config.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <span>
+#include <sstream>
+#include <stdexcept>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+namespace actormq::core {
+namespace {
+
+using Json = nlohmann::json;
+using Errors = std::vector<std::string>;
+
+// ---- Rules: how one key's JSON value is checked and stored. ----
+
+template <class T>
+struct IntRule {
+  std::int64_t T::*member;
+  std::int64_t min;
+  std::int64_t max;
+};
+template <class T>
+struct BoolRule {
+  bool T::*member;
+};
+template <class T>
+struct StringRule {
+  std::string T::*member;
+  bool allow_empty;
+};
+template <class T>
+struct EnumRule {
+  std::span<const std::string_view> names;
+  void (*set)(T&, std::size_t);
+};
+template <class T>
+struct OptBoolRule {
+  std::optional<bool> T::*member;
+};
+template <class T>
+struct OptStringRule {
+  std::optional<std::string> T::*member;
+};
+template <class T>
+struct StringListRule {
+  std::vector<std::string> T::*member;
+};
+// A key with its own parser (the listener array).
+template <class T>
+struct CustomRule {
+  std::string_view type;
+  Errors (*apply)(const Json& value, T& target, const std::string& path);
+};
+
+template <class T>
+using Rule = std::variant<IntRule<T>, BoolRule<T>, StringRule<T>, EnumRule<T>, OptBoolRule<T>, OptStringRule<T>,
+                          StringListRule<T>, CustomRule<T>>;
+
+template <class T>
+struct KeySpec {
+  std::string_view name;
+  std::string_view default_json;  // applied by the constructor; empty: set in code, see default_doc
+  std::string_view default_doc;   // README text when it differs from default_json
+  std::string_view description;
+  Rule<T> rule;
+};
+
+std::string range_text(std::int64_t min, std::int64_t max) {
+  return std::to_string(min) + ".." + std::to_string(max);
+}
+
+std::string names_text(std::span<const std::string_view> names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    out += (i ? ", " : "");
+    out += names[i];
+  }
+  return out;
+}
+
+// A value read from JSON, or why it was refused.
+template <class V>
+struct Read {
+  std::optional<V> value;
+  std::string error;
+};
+
+Read<std::int64_t> read_int(const Json& v, std::int64_t min, std::int64_t max) {
+  const std::string range = range_text(min, max);
+  if (!v.is_number_integer()) {
+    return {std::nullopt, "must be an integer, " + range};
+  }
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(max)) {
+    return {std::nullopt, "must be " + range};
+  }
+  const auto value = v.get<std::int64_t>();
+  if (value < min || value > max) {
+    return {std::nullopt, "must be " + range};
+  }
+  return {value, {}};
+}
+
+Read<std::size_t> read_enum(const Json& v, std::span<const std::string_view> names) {
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == s) {
+        return {i, {}};
+      }
+    }
+  }
+  return {std::nullopt, "must be one of " + names_text(names)};
+}
+
+template <class T>
+std::optional<std::string> apply_one(const Rule<T>& rule, const Json& v, T& target) {
+  if (auto* r = std::get_if<IntRule<T>>(&rule)) {
+    auto read = read_int(v, r->min, r->max);
+    if (!read.value) {
+      return read.error;
+    }
+    target.*(r->member) = *read.value;
+    return std::nullopt;
+  }
+  if (auto* r = std::get_if<BoolRule<T>>(&rule)) {
+    if (!v.is_boolean()) {
+      return "must be true or false";
+    }
+    target.*(r->member) = v.get<bool>();
+    return std::nullopt;
+  }
+  if (auto* r = std::get_if<StringRule<T>>(&rule)) {
+    if (!v.is_string() || (!r->allow_empty && v.get_ref<const std::string&>().empty())) {
+      return r->allow_empty ? "must be a string" : "must be a non-empty string";
+    }
+    target.*(r->member) = v.get<std::string>();
+    return std::nullopt;
+  }
+  if (auto* r = std::get_if<EnumRule<T>>(&rule)) {
+    auto read = read_enum(v, r->names);
+    if (!read.value) {
+      return read.error;
+    }
+    r->set(target, *read.value);
+    return std::nullopt;
+  }
+  if (auto* r = std::get_if<OptBoolRule<T>>(&rule)) {
+    if (!v.is_boolean()) {
+      return "must be true or false";
+    }
+    target.*(r->member) = v.get<bool>();
+    return std::nullopt;
+  }
+  if (auto* r = std::get_if<OptStringRule<T>>(&rule)) {
+    if (!v.is_string()) {
+      return "must be a string";
+    }
+    target.*(r->member) = v.get<std::string>();
+    return std::nullopt;
+  }
+  if (auto* r = std::get_if<StringListRule<T>>(&rule)) {
+    if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_string(); })) {
+      return "must be an array of strings";
+    }
+    target.*(r->member) = v.get<std::vector<std::string>>();
+    return std::nullopt;
+  }
+  return std::nullopt;  // CustomRule is handled by apply_rule
+}
+
+template <class T>
+Errors apply_rule(const Rule<T>& rule, const Json& v, T& target, const std::string& path) {
+  if (auto* r = std::get_if<CustomRule<T>>(&rule)) {
+    return r->apply(v, target, path);
+  }
+  if (auto error = apply_one(rule, v, target)) {
+    return {path + ": " + *error};
+  }
+  return {};
+}
+
+void append(Errors& to, Errors from) {
+  for (auto& e : from) {
+    to.push_back(std::move(e));
+  }
+}
+
+template <class T>
+Errors apply_object(const Json& object, T& target, std::span<const KeySpec<T>> table, const std::string& prefix) {
+  Errors errors;
+  for (const auto& [key, value] : object.items()) {
+    const std::string path = prefix + key;
+    const KeySpec<T>* spec = nullptr;
+    for (const auto& row : table) {
+      if (row.name == key) {
+        spec = &row;
+      }
+    }
+    if (!spec) {
+      errors.push_back(path + ": unknown key");
+      continue;
+    }
+    append(errors, apply_rule(spec->rule, value, target, path));
+  }
+  return errors;
+}
+
+template <class T>
+void apply_defaults(T& target, std::span<const KeySpec<T>> table) {
+  for (const auto& row : table) {
+    if (row.default_json.empty()) {
+      continue;
+    }
+    Errors errors = apply_rule(row.rule, Json::parse(row.default_json), target, std::string(row.name));
+    if (!errors.empty()) {
+      // The table contradicts itself: a programming error, not a user one.
+      throw std::logic_error("config default: " + errors.front());
+    }
+  }
+}
+
+template <class T>
+Errors check_ranges(const T& target, std::span<const KeySpec<T>> table, const std::string& prefix) {
+  Errors errors;
+  for (const auto& row : table) {
+    if (auto* r = std::get_if<IntRule<T>>(&row.rule)) {
+      const std::int64_t v = target.*(r->member);
+      if (v < r->min || v > r->max) {
+        errors.push_back(prefix + std::string(row.name) + ": must be " + range_text(r->min, r->max));
+      }
+    } else if (auto* s = std::get_if<StringRule<T>>(&row.rule)) {
+      if (!s->allow_empty && (target.*(s->member)).empty()) {
+        errors.push_back(prefix + std::string(row.name) + ": must be a non-empty string");
+      }
+    }
+  }
+  return errors;
+}
+
+template <class T>
+std::string describe_type(const Rule<T>& rule) {
+  if (auto* r = std::get_if<IntRule<T>>(&rule)) {
+    return "integer " + range_text(r->min, r->max);
+  }
+  if (std::holds_alternative<BoolRule<T>>(rule) || std::holds_alternative<OptBoolRule<T>>(rule)) {
+    return "boolean";
+  }
+  if (auto* r = std::get_if<StringRule<T>>(&rule)) {
+    return r->allow_empty ? "string" : "non-empty string";
+  }
+  if (auto* r = std::get_if<EnumRule<T>>(&rule)) {
+    return "one of " + names_text(r->names);
+  }
+  if (std::holds_alternative<StringListRule<T>>(rule)) {
+    return "array of strings";
+  }
+  if (auto* r = std::get_if<CustomRule<T>>(&rule)) {
+    return std::string(r->type);
+  }
+  return "string";
+}
+
+template <class T>
+std::vector<ConfigKeyDoc> docs_of(std::span<const KeySpec<T>> table) {
+  std::vector<ConfigKeyDoc> out;
+  for (const auto& row : table) {
+    out.push_back({row.name, describe_type(row.rule), row.default_doc.empty() ? row.default_json : row.default_doc,
+                   row.description});
+  }
+  return out;
+}
+
+// ---- The key tables: the one place each key, default and meaning is written. ----
+
+constexpr std::int64_t int32_max = std::numeric_limits<std::int32_t>::max();
+constexpr std::int64_t uint32_max = std::numeric_limits<std::uint32_t>::max();
+
+template <class T>
+Rule<T> integer(std::int64_t T::*member, std::int64_t min, std::int64_t max) {
+  return IntRule<T>{member, min, max};
+}
+template <class T>
+Rule<T> boolean(bool T::*member) {
+  return BoolRule<T>{member};
+}
+template <class T>
+Rule<T> string(std::string T::*member, bool allow_empty = true) {
+  return StringRule<T>{member, allow_empty};
+}
+
+Errors apply_listeners(const Json& value, Config& config, const std::string& path);
+
+std::span<const KeySpec<ListenerConfig>> listener_table() {
+  using L = ListenerConfig;
+  static const std::vector<KeySpec<L>> table = {
+      {"type", "\"tcp\"", "", "Transport: tcp, tls (MQTT over TLS), ws (WebSocket), wss (WebSocket over TLS).",
+       EnumRule<L>{listener_type_names, [](L& l, std::size_t i) { l.type = static_cast<ListenerType>(i); }}},
+      {"bind", "\"0.0.0.0\"", "", "Address to listen on; \"0.0.0.0\" is every IPv4 interface.",
+       string(&L::bind, false)},
+      {"port", "", "1883 (tcp), 8883 (tls), 8083 (ws), 8084 (wss)", "TCP port.", integer(&L::port, 1, 65535)},
+      {"path", "", "\"/mqtt\" (ws, wss)", "ws/wss only: HTTP path of the WebSocket upgrade.", string(&L::path)},
+      {"certfile", "\"\"", "", "tls/wss only, required: PEM server certificate chain.", string(&L::certfile)},
+      {"keyfile", "\"\"", "", "tls/wss only, required: PEM private key of certfile.", string(&L::keyfile)},
+      {"cafile", "\"\"", "", "tls/wss only: PEM CA certificates that client certificates must chain to.",
+       string(&L::cafile)},
+      {"require_certificate", "false", "", "tls/wss only: refuse clients without a valid certificate (needs cafile).",
+       boolean(&L::require_certificate)},
+      {"use_identity_as_username", "false", "",
+       "tls/wss only: the client certificate's Common Name becomes the username (needs require_certificate).",
+       boolean(&L::use_identity_as_username)},
+      {"ciphers", "\"\"", "",
+       "tls/wss only: cipher suites allowed, mbedTLS or IANA names separated by ':' "
+       "(e.g. TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256); empty: mbedTLS's defaults. TLS 1.2 is the minimum version.",
+       string(&L::ciphers)},
+      {"allow_anonymous", "", "top-level value", "Overrides the top-level allow_anonymous on this listener.",
+       OptBoolRule<L>{&L::allow_anonymous}},
+      {"password_file", "", "top-level value", "Overrides the top-level password_file on this listener.",
+       OptStringRule<L>{&L::password_file}},
+      {"acl_file", "", "top-level value", "Overrides the top-level acl_file on this listener.",
+       OptStringRule<L>{&L::acl_file}},
+      {"scram_file", "",
+       "top-level value if the listener sets none of allow_anonymous, password_file, use_identity_as_username; "
+       "else \"\"",
+       "SCRAM-SHA-256 users of this listener; \"\": no SCRAM here. Not with use_identity_as_username.",
+       OptStringRule<L>{&L::scram_file}},
+      {"max_connections", "-1", "", "Open connections allowed on this listener; -1: only the broker-wide limit.",
+       integer(&L::max_connections, -1, int32_max)},
+      {"max_connection_rate", "0", "",
+       "New connections accepted per second on this listener (a burst of one second's worth); "
+       "over it, connections are closed at once. 0: no limit.",
+       integer(&L::max_connection_rate, 0, int32_max)},
+      {"allowed_origins", "[]", "",
+       "ws/wss only: browser Origin values accepted in the upgrade (e.g. \"https://app.example\"); "
+       "others get HTTP 403. A request without Origin (not a browser) is accepted. Empty: any origin.",
+       StringListRule<L>{&L::allowed_origins}},
+  };
+  return table;
+}
+
+std::span<const KeySpec<Config>> config_table() {
+  using C = Config;
+  static const std::vector<KeySpec<C>> table = {
+      {"listeners", R"([{"type": "tcp", "bind": "127.0.0.1", "port": 1883}])", "",
+       "Where clients connect; see the listener keys.", CustomRule<C>{"array of listeners", apply_listeners}},
+      {"allow_anonymous", "true", "", "Accept clients that send no username.", boolean(&C::allow_anonymous)},
+      {"password_file", "\"\"", "", "mosquitto_passwd file of users; empty: no password check.",
+       string(&C::password_file)},
+      {"acl_file", "\"\"", "", "mosquitto ACL file; empty: every client may publish and subscribe anywhere.",
+       string(&C::acl_file)},
+      {"scram_file", "\"\"", "",
+       "SCRAM-SHA-256 users for MQTT 5 enhanced authentication (scripts/scram_passwd.py); empty: none. "
+       "Listeners with authentication of their own do not inherit it (see the listener key).",
+       string(&C::scram_file)},
+      {"data_dir", "\"data\"", "", "Directory of the LMDB store (created if missing); \"none\": memory only.",
+       string(&C::data_dir, false)},
+      {"durability", "\"batch\"", "",
+       "none: memory only; batch: group commit, acknowledged before it; sync: PUBACK/PUBREC after the commit.",
+       EnumRule<C>{durability_names, [](C& c, std::size_t i) { c.durability = static_cast<Durability>(i); }}},
+      {"commit_interval_ms", "50", "", "Group commit: longest wait between a write and its commit, milliseconds.",
+       integer(&C::commit_interval_ms, 1, 60000)},
+      {"commit_max_ops", "1000", "", "Group commit: commit at once after this many writes.",
+       integer(&C::commit_max_ops, 1, 1000000)},
+      {"max_packet_size", "2097152", "", "Largest MQTT packet accepted or sent, bytes (v5 Maximum Packet Size).",
+       integer(&C::max_packet_size, 64, 268435460)},
+      {"max_inflight_messages", "20", "", "Outgoing QoS 1/2 messages unacknowledged per session.",
+       integer(&C::max_inflight_messages, 1, 65535)},
+      {"max_queued_messages", "1000", "",
+       "Messages queued per session beyond the in-flight window; when full, the oldest QoS 0 goes first.",
+       integer(&C::max_queued_messages, 1, int32_max)},
+      {"max_queued_bytes", "8388608", "",
+       "Bytes of messages a session holds for its client that the socket has not taken; over it, QoS 0 "
+       "messages are dropped and QoS 1/2 wait in the queue and slow their publishers down.",
+       integer(&C::max_queued_bytes, 1024, int32_max)},
+      {"queue_qos0", "false", "", "Also queue QoS 0 messages for offline persistent sessions.",
+       boolean(&C::queue_qos0)},
+      {"max_connections", "-1", "", "Open client connections broker-wide; -1: unlimited.",
+       integer(&C::max_connections, -1, int32_max)},
+      {"connect_timeout_ms", "10000", "", "A new connection must send CONNECT within this, milliseconds.",
+       integer(&C::connect_timeout_ms, 100, 3600000)},
+      {"max_topic_levels", "128", "", "Most levels in a topic name or filter.",
+       integer(&C::max_topic_levels, 1, 65535)},
+      {"max_subscriptions_per_client", "0", "", "Subscriptions one session may hold; 0: unlimited.",
+       integer(&C::max_subscriptions_per_client, 0, int32_max)},
+      {"max_publish_rate", "0", "",
+       "PUBLISH packets per second one client may send (burst: one second's worth); 0: unlimited.",
+       integer(&C::max_publish_rate, 0, int32_max)},
+      {"max_publish_bytes_rate", "0", "",
+       "PUBLISH bytes per second one client may send (burst: one second's worth); 0: unlimited.",
+       integer(&C::max_publish_bytes_rate, 0, int32_max)},
+      {"max_topic_alias", "10", "", "v5 Topic Alias Maximum accepted from clients; 0: no aliases.",
+       integer(&C::max_topic_alias, 0, 65535)},
+      {"receive_maximum", "1024", "", "v5 Receive Maximum: incoming QoS 1/2 publishes unacknowledged per client.",
+       integer(&C::receive_maximum, 1, 65535)},
+      {"max_keepalive", "65535", "",
+       "Longest keep alive granted, seconds; a v5 client asking for more (or 0) gets Server Keep Alive.",
+       integer(&C::max_keepalive, 1, 65535)},
+      {"server_keep_alive", "0", "", "v5: keep alive imposed on every client, seconds; 0: the client's own.",
+       integer(&C::server_keep_alive, 0, 65535)},
+      {"session_expiry_max", "4294967295", "",
+       "Longest session expiry granted, seconds; 4294967295: sessions may never expire.",
+       integer(&C::session_expiry_max, 0, uint32_max)},
+      {"message_expiry_max", "0", "", "Longest life of a stored message, seconds; 0: no cap.",
+       integer(&C::message_expiry_max, 0, uint32_max)},
+      {"retain_available", "true", "", "Accept retained messages (v5 Retain Available).",
+       boolean(&C::retain_available)},
+      {"wildcard_subscription_available", "true", "", "Accept filters with + and # (v5).",
+       boolean(&C::wildcard_subscription_available)},
+      {"shared_subscription_available", "true", "", "Accept $share/{group}/{filter} subscriptions (v5).",
+       boolean(&C::shared_subscription_available)},
+      {"subscription_identifiers_available", "true", "", "Accept v5 Subscription Identifiers.",
+       boolean(&C::subscription_identifiers_available)},
+      {"shared_subscription_strategy", "\"round_robin\"", "", "Which member of a shared group gets each message.",
+       EnumRule<C>{shared_subscription_strategy_names,
+                   [](C& c, std::size_t i) {
+                     c.shared_subscription_strategy = static_cast<SharedSubscriptionStrategy>(i);
+                   }}},
+      {"server_reference", "\"\"", "", "v5: another server for clients to use, sent in CONNACK/DISCONNECT; empty: none.",
+       string(&C::server_reference)},
+      {"response_information", "\"\"", "",
+       "v5: Response Information for clients that request it (CONNECT Request Response Information = 1), "
+       "the base of their response topics; %c becomes the client id. Empty: none sent.",
+       string(&C::response_information)},
+      {"schedulers", "0", "", "Scheduler threads; 0: one per CPU core.", integer(&C::schedulers, 0, 1024)},
+      {"reduction_budget", "2000", "", "Work a process may do before it yields its scheduler.",
+       integer(&C::reduction_budget, 1, 1000000)},
+      {"router_pool_size", "0", "", "Router processes; 0: one per scheduler.", integer(&C::router_pool_size, 0, 1024)},
+      {"sys_interval", "10", "", "Seconds between $SYS/broker/... updates; 0: no $SYS topics.",
+       integer(&C::sys_interval, 0, 86400)},
+      {"log_level", "\"info\"", "", "Most verbose level written (-v sets debug).",
+       EnumRule<C>{log_level_names, [](C& c, std::size_t i) { c.log_level = static_cast<LogLevel>(i); }}},
+      {"log_file", "\"\"", "", "File the log is appended to; empty: stderr.", string(&C::log_file)},
+  };
+  return table;
+}
+
+Errors apply_listeners(const Json& value, Config& config, const std::string& path) {
+  if (!value.is_array()) {
+    return {path + ": must be an array of listener objects"};
+  }
+  Errors errors;
+  std::vector<ListenerConfig> listeners;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::string item_path = path + "[" + std::to_string(i) + "]";
+    const Json& item = value[i];
+    if (!item.is_object()) {
+      errors.push_back(item_path + ": must be an object");
+      continue;
+    }
+    // The type comes first: the other keys' defaults depend on it.
+    std::size_t type = 0;
+    if (auto it = item.find("type"); it != item.end()) {
+      auto read = read_enum(*it, listener_type_names);
+      if (!read.value) {
+        errors.push_back(item_path + ".type: " + read.error);
+        continue;
+      }
+      type = *read.value;
+    }
+    ListenerConfig listener(static_cast<ListenerType>(type));
+    append(errors, apply_object(item, listener, listener_table(), item_path + "."));
+    listeners.push_back(std::move(listener));
+  }
+  config.listeners = std::move(listeners);
+  return errors;
+}
+
+bool same_address(const std::string& a, const std::string& b) {
+  auto any = [](const std::string& s) { return s == "0.0.0.0" || s == "::" || s.empty(); };
+  return a == b || any(a) || any(b);
+}
+
+Errors check_listener(const ListenerConfig& l, const std::string& p) {
+  Errors errors = check_ranges(l, listener_table(), p);
+  const std::string type(listener_type_names[static_cast<std::size_t>(l.type)]);
+  if (l.is_tls()) {
+    if (l.certfile.empty()) {
+      errors.push_back(p + "certfile: required for a " + type + " listener");
+    }
+    if (l.keyfile.empty()) {
+      errors.push_back(p + "keyfile: required for a " + type + " listener");
+    }
+    if (l.require_certificate && l.cafile.empty()) {
+      errors.push_back(p + "cafile: required when require_certificate is true");
+    }
+    if (l.use_identity_as_username && !l.require_certificate) {
+      errors.push_back(p + "use_identity_as_username: needs require_certificate true");
+    }
+    if (l.use_identity_as_username && l.scram_file && !l.scram_file->empty()) {
+      // The certificate names the user; a SCRAM exchange would name another.
+      errors.push_back(p + "scram_file: not with use_identity_as_username");
+    }
+  } else {
+    const std::pair<const char*, bool> tls_only[] = {{"certfile", !l.certfile.empty()},
+                                                     {"keyfile", !l.keyfile.empty()},
+                                                     {"cafile", !l.cafile.empty()},
+                                                     {"require_certificate", l.require_certificate},
+                                                     {"use_identity_as_username", l.use_identity_as_username},
+                                                     {"ciphers", !l.ciphers.empty()}};
+    for (const auto& [key, set] : tls_only) {
+      if (set) {
+        errors.push_back(p + key + ": only for tls and wss listeners");
+      }
+    }
+  }
+  if (!l.is_websocket() && !l.allowed_origins.empty()) {
+    errors.push_back(p + "allowed_origins: only for ws and wss listeners");
+  }
+  if (l.is_websocket() && (l.path.empty() || l.path.front() != '/')) {
+    errors.push_back(p + "path: must start with '/'");
+  } else if (!l.is_websocket() && !l.path.empty()) {
+    errors.push_back(p + "path: only for ws and wss listeners");
+  }
+  return errors;
+}
+
+}  // namespace
+
+std::int64_t default_port(ListenerType type) noexcept {
+  switch (type) {
+    case ListenerType::tcp:
+      return 1883;
+    case ListenerType::tls:
+      return 8883;
+    case ListenerType::ws:
+      return 8083;
+    case ListenerType::wss:
+      return 8084;
+  }
+  return 1883;
+}
+
+ListenerConfig::ListenerConfig(ListenerType listener_type) {
+  apply_defaults(*this, listener_table());
+  type = listener_type;
+  port = default_port(listener_type);
+  path = is_websocket() ? "/mqtt" : "";
+}
+
+Config::Config() { apply_defaults(*this, config_table()); }
+
+bool Config::allow_anonymous_for(const ListenerConfig& listener) const noexcept {
+  return listener.allow_anonymous.value_or(allow_anonymous);
+}
+
+const std::string& Config::password_file_for(const ListenerConfig& listener) const noexcept {
+  return listener.password_file ? *listener.password_file : password_file;
+}
+
+const std::string& Config::acl_file_for(const ListenerConfig& listener) const noexcept {
+  return listener.acl_file ? *listener.acl_file : acl_file;
+}
+
+const std::string& Config::scram_file_for(const ListenerConfig& listener) const noexcept {
+  static const std::string none;
+  if (listener.scram_file) {
+    return *listener.scram_file;
+  }
+  bool own_authentication =
+      listener.allow_anonymous || listener.password_file || listener.use_identity_as_username;
+  return own_authentication ? none : scram_file;
+}
+
+std::string ConfigResult::error_text() const {
+  std::string out;
+  for (std::size_t i = 0; i < errors_.size(); ++i) {
+    out += (i ? "\n" : "") + errors_[i];
+  }
+  return out;
+}
+
+std::vector<std::string> validate_config(const Config& config) {
+  Errors errors = check_ranges(config, config_table(), "");
+  if (config.listeners.empty()) {
+    errors.push_back("listeners: must contain at least one listener");
+  }
+  for (std::size_t i = 0; i < config.listeners.size(); ++i) {
+    const auto& l = config.listeners[i];
+    const std::string p = "listeners[" + std::to_string(i) + "].";
+    append(errors, check_listener(l, p));
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& earlier = config.listeners[j];
+      if (earlier.port == l.port && same_address(earlier.bind, l.bind)) {
+        errors.push_back(p + "port: " + std::to_string(l.port) + " is already used by listeners[" +
+                         std::to_string(j) + "]");
+        break;
+      }
+    }
+  }
+  if (config.server_keep_alive > config.max_keepalive) {
+    errors.push_back("server_keep_alive: must not exceed max_keepalive (" + std::to_string(config.max_keepalive) +
+                     ")");
+  }
+  return errors;
+}
+
+ConfigResult parse_config(std::string_view json_text) {
+  Json document;
+  try {
+    document = Json::parse(json_text.begin(), json_text.end(), nullptr, true, /*ignore_comments=*/true);
+  } catch (const Json::exception& e) {
+    // parse_error, and out_of_range for a number beyond a double (1e400).
+    return Errors{std::string("config: invalid JSON: ") + e.what()};
+  }
+  if (!document.is_object()) {
+    return Errors{"config: the top level must be a JSON object"};
+  }
+  Config config;
+  Errors errors = apply_object(document, config, config_table(), "");
+  if (!errors.empty()) {
+    return errors;
+  }
+  errors = validate_config(config);
+  if (!errors.empty()) {
+    return errors;
+  }
+  return config;
+}
+
+ConfigResult load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Errors{"config: cannot read " + path + ": " + std::strerror(errno)};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    return Errors{"config: cannot read " + path};
+  }
+  ConfigResult result = parse_config(text.str());
+  if (result.ok()) {
+    return result;
+  }
+  Errors errors = result.errors();
+  for (auto& e : errors) {
+    e = path + ": " + e;
+  }
+  return errors;
+}
+
+std::vector<ConfigKeyDoc> config_key_docs() { return docs_of(config_table()); }
+std::vector<ConfigKeyDoc> listener_key_docs() { return docs_of(listener_table()); }
+
+}  // namespace actormq::core

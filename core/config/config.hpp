@@ -1,0 +1,181 @@
+#pragma once
+// The broker configuration: one JSON file (every key in the table in
+// core/config/config.cpp, which is also where each default lives), with
+// command-line overrides applied on top (core/config/cli.hpp). Parsing never
+// throws: a bad file yields errors that name the key, e.g.
+// "listeners[1].port: must be 1..65535".
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/logger.hpp"
+
+namespace actormq::core {
+
+enum class ListenerType : std::uint8_t { tcp, tls, ws, wss };
+inline constexpr std::array<std::string_view, 4> listener_type_names{"tcp", "tls", "ws", "wss"};
+
+/// When an acknowledged message is on disk (see DESIGN.md, persistence).
+enum class Durability : std::uint8_t {
+  none,   ///< memory only
+  batch,  ///< group commit; acknowledged before the commit
+  sync,   ///< PUBACK/PUBREC only after the commit is on disk
+};
+inline constexpr std::array<std::string_view, 3> durability_names{"none", "batch", "sync"};
+
+/// How a shared subscription group picks its member for a message. Same
+/// enumerators, in the same order, as the router's SharedStrategy.
+enum class SharedSubscriptionStrategy : std::uint8_t { round_robin, random, hash_clientid };
+inline constexpr std::array<std::string_view, 3> shared_subscription_strategy_names{"round_robin", "random",
+                                                                                   "hash_clientid"};
+
+/// Default port of each listener type: 1883, 8883, 8083, 8084.
+[[nodiscard]] std::int64_t default_port(ListenerType type) noexcept;
+
+/// One listener. Constructed with the defaults of its type.
+struct ListenerConfig {
+  explicit ListenerConfig(ListenerType listener_type = ListenerType::tcp);
+
+  ListenerType type = ListenerType::tcp;
+  std::string bind;                    ///< address to bind
+  std::int64_t port = 0;               ///< 1..65535
+  std::string path;                    ///< ws/wss: HTTP path of the upgrade request
+  std::string certfile;                ///< tls/wss: PEM certificate chain
+  std::string keyfile;                 ///< tls/wss: PEM private key
+  std::string cafile;                  ///< tls/wss: CAs for client certificates
+  bool require_certificate = false;    ///< tls/wss: clients must present a certificate
+  bool use_identity_as_username = false;  ///< tls/wss: certificate CN becomes the username
+  std::string ciphers;                 ///< tls/wss: cipher suites, ':'-separated; empty: mbedTLS defaults
+  std::optional<bool> allow_anonymous;    ///< unset: the top-level value
+  std::optional<std::string> password_file;  ///< unset: the top-level value
+  std::optional<std::string> acl_file;       ///< unset: the top-level value
+  std::optional<std::string> scram_file;     ///< unset: see Config::scram_file_for
+  std::int64_t max_connections = -1;         ///< -1: only the broker-wide limit
+  std::int64_t max_connection_rate = 0;      ///< new connections accepted per second; 0: no limit
+  std::vector<std::string> allowed_origins;  ///< ws/wss: Origin values accepted; empty: any
+
+  [[nodiscard]] bool is_tls() const noexcept { return type == ListenerType::tls || type == ListenerType::wss; }
+  [[nodiscard]] bool is_websocket() const noexcept { return type == ListenerType::ws || type == ListenerType::wss; }
+};
+
+/// The whole configuration. A default-constructed Config holds the defaults
+/// of the key table: one tcp listener on 127.0.0.1:1883.
+/// Integers are int64 so that every range check happens here; each field's
+/// range is in the key table and validate_config() enforces it.
+struct Config {
+  Config();
+
+  std::vector<ListenerConfig> listeners;
+
+  // Authentication and authorization (a listener may override each; see the *_for functions).
+  bool allow_anonymous = false;
+  std::string password_file;  ///< mosquitto_passwd format; empty: none
+  std::string acl_file;       ///< mosquitto ACL syntax; empty: everything allowed
+  std::string scram_file;     ///< SCRAM-SHA-256 users (core/auth/scram.hpp); empty: no SCRAM
+
+  // Persistence.
+  std::string data_dir;
+  Durability durability = Durability::batch;
+  std::int64_t commit_interval_ms = 0;  ///< group commit: at most this long between commits
+  std::int64_t commit_max_ops = 0;      ///< group commit: commit after this many writes
+
+  // Limits, bytes or counts as named.
+  std::int64_t max_packet_size = 0;
+  std::int64_t max_inflight_messages = 0;
+  std::int64_t max_queued_messages = 0;
+  std::int64_t max_queued_bytes = 0;  ///< unsent bytes per session (core/session/deliver.cpp)
+  bool queue_qos0 = false;
+  std::int64_t max_connections = 0;  ///< -1: unlimited
+  std::int64_t connect_timeout_ms = 0;
+  std::int64_t max_topic_levels = 0;
+  std::int64_t max_subscriptions_per_client = 0;  ///< 0: unlimited
+  std::int64_t max_publish_rate = 0;        ///< PUBLISH packets per second per client; 0: unlimited
+  std::int64_t max_publish_bytes_rate = 0;  ///< PUBLISH bytes per second per client; 0: unlimited
+
+  // MQTT 5 features and limits announced in CONNACK.
+  std::int64_t max_topic_alias = 0;
+  std::int64_t receive_maximum = 0;
+  std::int64_t max_keepalive = 0;       ///< seconds
+  std::int64_t server_keep_alive = 0;   ///< seconds; 0: keep the client's value
+  std::int64_t session_expiry_max = 0;  ///< seconds
+  std::int64_t message_expiry_max = 0;  ///< seconds; 0: no cap
+  bool retain_available = false;
+  bool wildcard_subscription_available = false;
+  bool shared_subscription_available = false;
+  bool subscription_identifiers_available = false;
+  SharedSubscriptionStrategy shared_subscription_strategy = SharedSubscriptionStrategy::round_robin;
+  std::string server_reference;  ///< v5 redirection target; empty: none
+  std::string response_information;  ///< v5 CONNACK Response Information (%c: client id); empty: none
+
+  // Runtime.
+  std::int64_t schedulers = 0;        ///< 0: one per core
+  std::int64_t reduction_budget = 0;
+  std::int64_t router_pool_size = 0;  ///< 0: one per scheduler
+
+  // Operations.
+  std::int64_t sys_interval = 0;  ///< seconds; 0: no $SYS topics
+  LogLevel log_level = LogLevel::info;
+  std::string log_file;  ///< empty: stderr
+
+  /// The settings in force on `listener`: its own override, else the top-level value.
+  [[nodiscard]] bool allow_anonymous_for(const ListenerConfig& listener) const noexcept;
+  [[nodiscard]] const std::string& password_file_for(const ListenerConfig& listener) const noexcept;
+  [[nodiscard]] const std::string& acl_file_for(const ListenerConfig& listener) const noexcept;
+  /// Its own scram_file; unset, the top-level one only if the listener sets
+  /// no authentication of its own (allow_anonymous, password_file,
+  /// use_identity_as_username): SCRAM users are a way in, and a file the
+  /// listener does not name must not widen the rules it does.
+  [[nodiscard]] const std::string& scram_file_for(const ListenerConfig& listener) const noexcept;
+};
+
+/// A configuration, or every error found in it (one line each, key first).
+class [[nodiscard]] ConfigResult {
+ public:
+  ConfigResult(Config config) : config_(std::move(config)) {}  // NOLINT: implicit on purpose
+  ConfigResult(std::vector<std::string> errors) : errors_(std::move(errors)) {}  // NOLINT
+
+  [[nodiscard]] bool ok() const noexcept { return errors_.empty(); }
+  explicit operator bool() const noexcept { return ok(); }
+  /// Only when ok().
+  [[nodiscard]] const Config& value() const& { return config_; }
+  [[nodiscard]] Config&& value() && { return std::move(config_); }
+  [[nodiscard]] const std::vector<std::string>& errors() const noexcept { return errors_; }
+  /// The errors joined by newlines.
+  [[nodiscard]] std::string error_text() const;
+
+ private:
+  Config config_;
+  std::vector<std::string> errors_;
+};
+
+/// Parses a configuration document (JSON; // and /* */ comments allowed).
+/// Keys absent from the document keep their defaults.
+ConfigResult parse_config(std::string_view json_text);
+
+/// Reads and parses the file at `path`.
+ConfigResult load_config(const std::string& path);
+
+/// Checks the rules that span keys (listener ports unique, TLS files
+/// present, ...) and every range, for a Config built or changed in code.
+/// Returns the errors; empty when valid.
+[[nodiscard]] std::vector<std::string> validate_config(const Config& config);
+
+/// Documentation of one key, for the README and `--help`-style listings.
+struct ConfigKeyDoc {
+  std::string_view name;
+  std::string type;                ///< e.g. "integer 1..65535", "one of none, batch, sync"
+  std::string_view default_value;  ///< as JSON, or a sentence when it depends on other keys
+  std::string_view description;
+};
+
+/// Every top-level key, in table order.
+[[nodiscard]] std::vector<ConfigKeyDoc> config_key_docs();
+/// Every key of a listener object, in table order.
+[[nodiscard]] std::vector<ConfigKeyDoc> listener_key_docs();
+
+}  // namespace actormq::core

@@ -1,0 +1,117 @@
+#include "core/listen/listener.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "core/logger.hpp"
+#include "net/tls_context.hpp"
+#include "net/ws_stream.hpp"
+#include "sched/dynamic_supervisor.hpp"
+#include "sched/runtime.hpp"
+
+namespace actormq::core {
+
+ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size) {
+  auto shared = std::make_shared<ListenerShared>(static_cast<std::uint32_t>(config.max_connection_rate));
+  shared->name = std::string(listener_type_names[static_cast<std::size_t>(config.type)]) + " " + config.bind + ":" +
+                 std::to_string(config.port);
+  if (config.is_tls()) {
+    net::TlsOptions tls;
+    tls.certfile = config.certfile;
+    tls.keyfile = config.keyfile;
+    tls.cafile = config.cafile;
+    tls.require_certificate = config.require_certificate;
+    tls.ciphers = config.ciphers;
+    auto made = net::TlsContext::create(tls);
+    if (!made.context) {
+      return {nullptr, made.error};
+    }
+    shared->transport = std::move(made.context);
+  }
+  if (config.is_websocket()) {
+    net::WsOptions ws;
+    ws.path = config.path;
+    ws.subprotocols = {"mqtt", "mqttv3.1"};  // MQTT 6.0: 3.1.1 and 5.0, and 3.1's name
+    ws.allowed_origins = config.allowed_origins;
+    ws.max_frame_bytes = max_packet_size;
+    shared->transport = std::make_shared<net::WsTransport>(std::move(ws), std::move(shared->transport));
+  }
+  return {std::move(shared), {}};
+}
+
+Listener::Listener(BrokerContext& ctx, std::string bind, std::uint16_t port,
+                   std::int64_t max_connections, std::shared_ptr<ListenerShared> shared,
+                   ConnectionFactory make, sched::Pid supervisor,
+                   std::promise<std::pair<std::uint16_t, std::string>> bound)
+    : ctx_(ctx), bind_(std::move(bind)), port_(port), max_connections_(max_connections),
+      shared_(std::move(shared)), make_(std::move(make)), supervisor_(supervisor), bound_(std::move(bound)) {}
+
+void Listener::on_start() {
+  auto opened = net::TcpListener::open(scheduler().loop(), bind_, port_, [this](int fd) { accept(fd); });
+  if (opened.listener == nullptr) {
+    bound_.set_value({0, opened.error});
+    exit(sched::ExitReason::error(opened.error));
+    return;
+  }
+  socket_ = opened.listener;
+  // Not yet: a flood of connections accepted here could use up the process's
+  // descriptors before the next scheduler's socket is opened, and the broker
+  // would fail to start ("cannot listen: Too many open files").
+  socket_->pause(true);
+  bound_.set_value({socket_->port(), {}});
+}
+
+void Listener::on_message(sched::Message& msg) {
+  if (msg.is<StartAccepting>() && socket_ != nullptr) {
+    socket_->pause(false);
+  }
+}
+
+void Listener::accept(int fd) {
+  auto now_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::steady_clock::now().time_since_epoch())
+                                               .count());
+  ConnectionRate::Admission admission = shared_->rate.admit(now_ms);
+  if (!admission.admitted) {
+    ::close(fd);
+    if (admission.report > 0) {
+      ACTORMQ_LOG_NOTICE("listener " << shared_->name << ": " << admission.report
+                                     << " connection(s) refused: max_connection_rate "
+                                     << shared_->rate.per_second() << "/s reached");
+    }
+    return;
+  }
+  std::int64_t open = ctx_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
+  std::int64_t here = shared_->open.fetch_add(1, std::memory_order_relaxed) + 1;
+  bool over_broker = ctx_.limits.max_connections >= 0 && open > ctx_.limits.max_connections;
+  bool over_listener = max_connections_ >= 0 && here > max_connections_;
+  if (over_broker || over_listener) {
+    ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
+    shared_->open.fetch_sub(1, std::memory_order_relaxed);
+    ::close(fd);
+    ACTORMQ_LOG_NOTICE("listener " << shared_->name << ": connection refused: max_connections reached");
+    return;
+  }
+  // The connection's process runs under this scheduler's supervisor, here.
+  sched::ChildSpec spec;
+  spec.id = "connection";
+  spec.restart = sched::Restart::temporary;
+  spec.options.scheduler = static_cast<int>(scheduler().id());
+  spec.options.pinned = true;
+  spec.make = [make = make_, fd, shared = shared_] { return make(fd, shared); };
+  if (!send<sched::StartChild>(supervisor_, sched::StartChild{std::move(spec), sched::Pid{}})) {
+    ::close(fd);  // stopping: nobody to run the connection
+    ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
+    shared_->open.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+void Listener::on_exit(const sched::ExitReason&) {
+  if (socket_ != nullptr) {
+    socket_->close();
+    socket_ = nullptr;
+  }
+}
+
+}  // namespace actormq::core

@@ -1,0 +1,71 @@
+#pragma once
+// A listener process per scheduler and listener config: it owns one
+// SO_REUSEPORT socket on its scheduler's loop and, for every connection it
+// admits, spawns on the same scheduler what its ConnectionFactory makes of it
+// (an MQTT session; later an HTTP exchange or a node link). It knows nothing
+// of what the connection speaks.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+
+#include "core/broker_context.hpp"
+#include "core/config/config.hpp"
+#include "core/listen/listener_shared.hpp"
+#include "net/tcp_listener.hpp"
+#include "sched/process.hpp"
+
+namespace actormq::core {
+
+/// What a listener config's processes and sessions share, with its
+/// transport built (TLS files loaded and checked); or why it could not be.
+struct ListenerSetup {
+  std::shared_ptr<ListenerShared> shared;  ///< nullptr on failure
+  std::string error;
+};
+/// `max_packet_size` also bounds a WebSocket frame.
+[[nodiscard]] ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size);
+
+/// What an admitted connection becomes: the process that owns `fd` from now
+/// on and, when it closes, gives back its place in the connection counts
+/// (BrokerContext::connections and ListenerShared::open).
+using ConnectionFactory =
+    std::function<std::unique_ptr<sched::Process>(int fd, std::shared_ptr<ListenerShared> shared)>;
+
+/// Sent to every listener once all of them are listening: until then they
+/// accept nothing (see Listener::on_start).
+struct StartAccepting {};
+
+class Listener : public sched::Process {
+ public:
+  /// `bound` receives the port once listening (or 0 and an error). `shared`
+  /// is what this listener config's processes on all schedulers and their
+  /// connections share; `supervisor` (on the same scheduler) starts and
+  /// watches the processes `make` makes of the connections.
+  Listener(BrokerContext& ctx, std::string bind, std::uint16_t port, std::int64_t max_connections,
+           std::shared_ptr<ListenerShared> shared, ConnectionFactory make, sched::Pid supervisor,
+           std::promise<std::pair<std::uint16_t, std::string>> bound);
+
+ protected:
+  void on_start() override;
+  void on_message(sched::Message& msg) override;
+  void on_exit(const sched::ExitReason& reason) override;
+
+ private:
+  void accept(int fd);
+
+  BrokerContext& ctx_;
+  std::string bind_;
+  std::uint16_t port_;
+  std::int64_t max_connections_;
+  std::shared_ptr<ListenerShared> shared_;
+  ConnectionFactory make_;
+  sched::Pid supervisor_;
+  std::promise<std::pair<std::uint16_t, std::string>> bound_;
+  net::TcpListener* socket_ = nullptr;
+};
+
+}  // namespace actormq::core

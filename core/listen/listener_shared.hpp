@@ -1,0 +1,30 @@
+#pragma once
+// What the listener processes of one listener config and the sessions they
+// accepted share: the open-connection count, the transport that wraps each
+// accepted socket and the per-listener settings a session needs.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/listen/connection_rate.hpp"
+#include "net/transport.hpp"
+
+namespace actormq::core {
+
+/// Thread-safe: built before the listener opens, then only the counters change.
+struct ListenerShared {
+  explicit ListenerShared(std::uint32_t connection_rate = 0) : rate(connection_rate) {}
+
+  std::atomic<std::int64_t> open{0};  ///< connections open on this listener
+  ConnectionRate rate;                ///< max_connection_rate
+  std::string name;                   ///< "tls 127.0.0.1:8883", for logs
+  /// Wraps accepted sockets (TLS, WebSocket); nullptr: plain TCP.
+  std::shared_ptr<const net::Transport> transport;
+  /// Index of this listener's authentication and ACL rules in
+  /// BrokerContext::security (sessions keep the index, not a pointer).
+  std::uint16_t security_index = 0;
+};
+
+}  // namespace actormq::core

@@ -1,0 +1,245 @@
+#pragma once
+// The routing table: topic filter -> subscribers (EMQX emqx_router model).
+// Wildcard-free filters live in a hash map keyed by the filter, so a publish
+// to a topic with only exact subscribers costs one hash lookup; filters with
+// '+' or '#' live in a FilterTrie (matching rules in core/routing/topic_trie.hpp).
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/routing/topic_trie.hpp"
+
+namespace actormq::core {
+
+/// The routes of one filter: subscriber key -> value, in a dense vector so
+/// fan-out iterates contiguous memory. Once a filter has more than
+/// index_threshold subscribers a hash index keeps insert and erase O(1).
+/// Owner-only: not thread-safe.
+template <class Key, class Value, class KeyHash = std::hash<Key>, class KeyEqual = std::equal_to<Key>>
+class RouteSet {
+ public:
+  static constexpr std::size_t index_threshold = 16;
+  using Entry = std::pair<Key, Value>;
+
+  RouteSet() = default;
+  RouteSet(RouteSet&&) noexcept = default;
+  RouteSet& operator=(RouteSet&&) noexcept = default;
+
+  /// Adds the route or replaces its value; true when the key was new.
+  bool insert_or_assign(const Key& key, Value value) {
+    if (auto at = position(key)) {
+      entries_[*at].second = std::move(value);
+      return false;
+    }
+    entries_.emplace_back(key, std::move(value));
+    if (index_) {
+      index_->emplace(key, entries_.size() - 1);
+    } else if (entries_.size() > index_threshold) {
+      build_index();
+    }
+    return true;
+  }
+
+  /// Removes the route; true when it existed. Order of the other routes may change.
+  bool erase(const Key& key) {
+    auto at = position(key);
+    if (!at) {
+      return false;
+    }
+    if (index_) {
+      index_->erase(key);
+    }
+    if (*at != entries_.size() - 1) {
+      entries_[*at] = std::move(entries_.back());
+      if (index_) {
+        (*index_)[entries_[*at].first] = *at;
+      }
+    }
+    entries_.pop_back();
+    // Hysteresis: drop the index well below the threshold, not at it, so a
+    // filter hovering around the threshold does not rebuild it every time.
+    if (index_ && entries_.size() < index_threshold / 2) {
+      index_.reset();
+    }
+    return true;
+  }
+
+  [[nodiscard]] const Value* find(const Key& key) const {
+    auto at = position(key);
+    return at ? &entries_[*at].second : nullptr;
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
+  [[nodiscard]] bool indexed() const noexcept { return static_cast<bool>(index_); }
+  [[nodiscard]] auto begin() const noexcept { return entries_.begin(); }
+  [[nodiscard]] auto end() const noexcept { return entries_.end(); }
+
+ private:
+  std::optional<std::size_t> position(const Key& key) const {
+    if (index_) {
+      auto it = index_->find(key);
+      return it == index_->end() ? std::nullopt : std::optional<std::size_t>(it->second);
+    }
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (KeyEqual{}(entries_[i].first, key)) {
+        return i;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void build_index() {
+    index_ = std::make_unique<std::unordered_map<Key, std::size_t, KeyHash, KeyEqual>>();
+    index_->reserve(entries_.size() * 2);
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      index_->emplace(entries_[i].first, i);
+    }
+  }
+
+  std::vector<Entry> entries_;
+  std::unique_ptr<std::unordered_map<Key, std::size_t, KeyHash, KeyEqual>> index_;
+};
+
+/// Topic filter -> routes, where a route is (subscriber key, value). Key is
+/// opaque to the table (a process id, a node id, a shared-group id); Value is
+/// whatever the caller needs at fan-out (subscription options, QoS). Filters
+/// must be validated (mqtt/topic.hpp) and, for shared subscriptions, already
+/// stripped of their "$share/{group}/" prefix.
+///
+/// Owner-only: not thread-safe. Const members (match, find, counts) may run
+/// concurrently with each other while nobody mutates.
+template <class Key, class Value, class KeyHash = std::hash<Key>, class KeyEqual = std::equal_to<Key>>
+class RouteTable {
+ public:
+  using Routes = RouteSet<Key, Value, KeyHash, KeyEqual>;
+
+  /// Adds route (filter, key) with `value`, or replaces the value of an
+  /// existing one (a repeated SUBSCRIBE replaces the subscription, 3.8.4).
+  /// Returns true when the route is new.
+  bool insert(std::string_view filter, const Key& key, Value value) {
+    Routes& routes = has_wildcard(filter) ? trie_.emplace(filter) : exact_routes(filter);
+    const bool added = routes.insert_or_assign(key, std::move(value));
+    if (added) {
+      ++route_count_;
+    }
+    return added;
+  }
+
+  /// Removes route (filter, key); the filter goes (and its trie nodes are
+  /// pruned) with its last route. Returns whether the route existed.
+  bool erase(std::string_view filter, const Key& key) {
+    if (has_wildcard(filter)) {
+      Routes* routes = trie_.find(filter);
+      if (!routes || !routes->erase(key)) {
+        return false;
+      }
+      if (routes->empty()) {
+        trie_.erase(filter);
+      }
+    } else {
+      auto it = exact_.find(filter);
+      if (it == exact_.end() || !it->second.erase(key)) {
+        return false;
+      }
+      if (it->second.empty()) {
+        exact_.erase(it);
+      }
+    }
+    --route_count_;
+    return true;
+  }
+
+  /// The value of route (filter, key), or null.
+  [[nodiscard]] const Value* find(std::string_view filter, const Key& key) const {
+    const Routes* set = routes(filter);
+    return set ? set->find(key) : nullptr;
+  }
+
+  /// All routes of one filter, or null when the filter has none.
+  [[nodiscard]] const Routes* routes(std::string_view filter) const {
+    if (has_wildcard(filter)) {
+      return trie_.find(filter);
+    }
+    auto it = exact_.find(filter);
+    return it == exact_.end() ? nullptr : &it->second;
+  }
+
+  /// Calls f(std::string_view filter, const Key&, const Value&) once for
+  /// every route whose filter matches the topic name. Allocates nothing.
+  /// f must not modify the table.
+  template <class F>
+  void match(std::string_view topic, F&& f) const {
+    if (auto it = exact_.find(topic); it != exact_.end()) {
+      emit(it->first, it->second, f);
+    }
+    if (!trie_.empty()) {
+      trie_.match(topic, [&](const auto& terminal) { emit(terminal.filter, terminal.payload, f); });
+    }
+  }
+
+  /// Calls f(std::string_view filter, const Routes&) once per matching
+  /// filter, for callers that pick one route per filter (shared groups).
+  template <class F>
+  void match_filters(std::string_view topic, F&& f) const {
+    if (auto it = exact_.find(topic); it != exact_.end()) {
+      f(std::string_view(it->first), it->second);
+    }
+    if (!trie_.empty()) {
+      trie_.match(topic, [&](const auto& terminal) { f(std::string_view(terminal.filter), terminal.payload); });
+    }
+  }
+
+  /// Calls f(std::string_view filter, const Key&, const Value&) for every route.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& [filter, routes] : exact_) {
+      emit(filter, routes, f);
+    }
+    trie_.for_each([&](const auto& terminal) { emit(terminal.filter, terminal.payload, f); });
+  }
+
+  [[nodiscard]] std::size_t filter_count() const noexcept { return exact_.size() + trie_.size(); }
+  [[nodiscard]] std::size_t exact_filter_count() const noexcept { return exact_.size(); }
+  [[nodiscard]] std::size_t wildcard_filter_count() const noexcept { return trie_.size(); }
+  [[nodiscard]] std::size_t route_count() const noexcept { return route_count_; }
+  /// Nodes of the wildcard trie, root excluded.
+  [[nodiscard]] std::size_t trie_node_count() const noexcept { return trie_.node_count(); }
+  [[nodiscard]] bool empty() const noexcept { return route_count_ == 0; }
+
+  void clear() {
+    exact_.clear();
+    trie_.clear();
+    route_count_ = 0;
+  }
+
+ private:
+  Routes& exact_routes(std::string_view filter) {
+    auto it = exact_.find(filter);
+    if (it == exact_.end()) {
+      it = exact_.emplace(std::string(filter), Routes{}).first;
+    }
+    return it->second;
+  }
+
+  template <class F>
+  static void emit(std::string_view filter, const Routes& routes, F& f) {
+    for (const auto& [key, value] : routes) {
+      f(filter, key, value);
+    }
+  }
+
+  std::unordered_map<std::string, Routes, StringHash, std::equal_to<>> exact_;
+  FilterTrie<Routes> trie_;
+  std::size_t route_count_ = 0;
+};
+
+}  // namespace actormq::core

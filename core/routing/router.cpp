@@ -1,0 +1,204 @@
+#include "core/routing/router.hpp"
+
+#include <algorithm>
+
+#include "core/auth/security.hpp"
+
+namespace actormq::core {
+
+using mqtt::QoS;
+
+namespace {
+std::string group_key(const std::string& group, std::string_view filter) {
+  std::string key = group;
+  key.push_back('\0');
+  key.append(filter);
+  return key;
+}
+
+QoS min_qos(QoS a, QoS b) { return a < b ? a : b; }
+}  // namespace
+
+Router::Router(SharedStrategy strategy) : strategy_(strategy) {}
+
+void Router::on_message(sched::Message& msg) {
+  if (auto* p = msg.as<RoutePublish>()) {
+    publish(p->msg, p->hold);
+  } else if (auto* a = msg.as<RouteAdd>()) {
+    add(*a);
+  } else if (auto* r = msg.as<RouteRemove>()) {
+    remove(*r);
+  } else if (auto* s = msg.as<RouteSync>()) {
+    send<RouteSynced>(s->reply_to);
+  } else if (auto* rs = msg.as<RedeliverShared>()) {
+    redeliver(*rs);
+  }
+}
+
+void Router::add(RouteAdd& r) {
+  if (r.replaces) {
+    remove(RouteRemove{r.filter, r.group, r.replaces});
+  }
+  if (r.group.empty()) {
+    routes_.insert(r.filter, r.session, r.info);
+    return;
+  }
+  std::string key = group_key(r.group, r.filter);
+  shared_routes_.insert(r.filter, key, 0);
+  Group& g = groups_[key];
+  for (std::size_t i = 0; i < g.members.size(); ++i) {
+    if (g.members[i].first == r.session) {
+      g.members[i].second = r.info;  // a repeated SUBSCRIBE replaces the options
+      g.readers[i] = std::move(r.reader);  // a session taken over may now be on another listener
+      return;
+    }
+  }
+  g.members.emplace_back(r.session, r.info);
+  g.client_ids.push_back(std::move(r.client_id));
+  g.readers.push_back(std::move(r.reader));
+  ++shared_members_;
+}
+
+void Router::remove(const RouteRemove& r) {
+  if (r.group.empty()) {
+    routes_.erase(r.filter, r.session);
+    return;
+  }
+  std::string key = group_key(r.group, r.filter);
+  auto it = groups_.find(key);
+  if (it == groups_.end()) {
+    return;
+  }
+  Group& g = it->second;
+  for (std::size_t i = 0; i < g.members.size(); ++i) {
+    if (g.members[i].first == r.session) {
+      g.members.erase(g.members.begin() + static_cast<std::ptrdiff_t>(i));
+      g.client_ids.erase(g.client_ids.begin() + static_cast<std::ptrdiff_t>(i));
+      g.readers.erase(g.readers.begin() + static_cast<std::ptrdiff_t>(i));
+      --shared_members_;
+      break;
+    }
+  }
+  if (g.members.empty()) {
+    groups_.erase(it);
+    shared_routes_.erase(r.filter, key);
+  }
+}
+
+void Router::redeliver(RedeliverShared& r) {
+  auto it = groups_.find(r.delivery.shared_group);
+  if (it == groups_.end()) {
+    return;  // the group is gone: nobody left to take it
+  }
+  Group& g = it->second;
+  if (auto i = choose(g, *r.delivery.msg, r.from)) {
+    auto& [pid, info] = g.members[*i];
+    Deliver d = std::move(r.delivery);
+    d.qos = std::min(d.msg->qos, info.max_qos);
+    send<Deliver>(pid, std::move(d));
+  }
+}
+
+std::optional<std::size_t> Router::choose(Group& g, const AppMessage& msg, sched::Pid except) {
+  const std::size_t n = g.members.size();
+  const std::size_t first = pick(g, msg);
+  for (std::size_t k = 0; k < n; ++k) {
+    std::size_t i = (first + k) % n;
+    if (g.members[i].first != except && may_read(g, i, msg.topic)) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+bool Router::may_read(const Group& g, std::size_t member, std::string_view topic) const {
+  // The check the member's session makes at delivery, made here so that the
+  // message goes to a member that may keep it: a member that would drop it
+  // must not take the group's one copy (QoS 1/2 were acknowledged to the
+  // publisher). Same rules object, so reloads apply here too.
+  const Reader& r = g.readers[member];
+  if (r.rules == nullptr || !r.rules->has_acl()) {
+    return true;
+  }
+  return r.rules->acl()->allows(AclClient{g.client_ids[member], r.username.get()}, topic, AclAccess::read);
+}
+
+std::size_t Router::pick(Group& g, const AppMessage& msg) {
+  switch (strategy_) {
+    case SharedStrategy::random:
+      return rng_() % g.members.size();
+    case SharedStrategy::hash_clientid:
+      return std::hash<std::string>{}(msg.publisher) % g.members.size();
+    case SharedStrategy::round_robin:
+      break;
+  }
+  return g.next++ % g.members.size();
+}
+
+void Router::publish(const AppMessagePtr& msg, const persist::HoldPtr& hold) {
+  scratch_.clear();
+  routes_.match(msg->topic, [&](std::string_view, const sched::Pid& pid, const SubInfo& info) {
+    // MQTT 5 3.8.3.1: with No Local, a client gets none of its own messages.
+    if (info.no_local && pid == msg->publisher_pid) {
+      return;
+    }
+    scratch_.push_back(Target{pid, info, nullptr});
+  });
+  if (!groups_.empty()) {
+    shared_routes_.match(msg->topic, [&](std::string_view, const std::string& key, const char&) {
+      auto it = groups_.find(key);
+      if (it == groups_.end() || it->second.members.empty()) {
+        return;
+      }
+      auto i = choose(it->second, *msg);
+      if (!i) {
+        return;  // no member may read it
+      }
+      auto& member = it->second.members[*i];
+      scratch_.push_back(Target{member.first, member.second, &it->first});
+    });
+  }
+  consume(static_cast<std::uint32_t>(scratch_.size()));
+  deliver_merged(msg, hold);
+}
+
+void Router::deliver_merged(const AppMessagePtr& msg, const persist::HoldPtr& hold) {
+  // Overlapping subscriptions of one session give one delivery (MQTT 3.1.1
+  // 3.3.5: at the highest QoS; MQTT 5 3.3.4: with every subscription id).
+  if (scratch_.size() > 1) {
+    std::sort(scratch_.begin(), scratch_.end(), [](const Target& a, const Target& b) {
+      return a.pid < b.pid || (a.pid == b.pid && (a.group == nullptr) > (b.group == nullptr));
+    });
+  }
+  for (std::size_t i = 0; i < scratch_.size();) {
+    const Target& first = scratch_[i];
+    Deliver d;
+    d.msg = msg;
+    d.hold = hold;
+    d.qos = min_qos(msg->qos, first.info.max_qos);
+    d.retain = first.info.retain_as_published && msg->retain;
+    if (first.group != nullptr) {
+      d.shared_group = *first.group;
+    }
+    if (first.info.subscription_id != 0) {
+      d.subscription_ids.push_back(first.info.subscription_id);
+    }
+    std::size_t j = i + 1;
+    // Shared deliveries stay separate: each group delivers its own copy.
+    while (first.group == nullptr && j < scratch_.size() && scratch_[j].pid == first.pid &&
+           scratch_[j].group == nullptr) {
+      const SubInfo& info = scratch_[j].info;
+      QoS q = min_qos(msg->qos, info.max_qos);
+      d.qos = std::max(d.qos, q);
+      d.retain = d.retain || (info.retain_as_published && msg->retain);
+      if (info.subscription_id != 0) {
+        d.subscription_ids.push_back(info.subscription_id);
+      }
+      ++j;
+    }
+    send<Deliver>(first.pid, std::move(d));
+    i = j;
+  }
+}
+
+}  // namespace actormq::core

@@ -1,0 +1,81 @@
+#pragma once
+// A router process: one of a pool, each owning a route table (EMQX
+// emqx_router/emqx_broker). Every router holds every route; a session
+// publishes through the router of its own scheduler, so the common path
+// crosses no thread, and one publisher's messages (a pinned session) always
+// take the same router: per-publisher, per-topic order is kept (MQTT 4.6).
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/messages.hpp"
+#include "core/routing/route_table.hpp"
+#include "sched/process.hpp"
+#include "sched/scheduler.hpp"
+
+namespace actormq::core {
+
+enum class SharedStrategy : std::uint8_t { round_robin, random, hash_clientid };
+
+/// The routers of a broker and how to pick one. Immutable after start.
+struct RouterPool {
+  std::vector<sched::Pid> routers;
+
+  /// The router for publishes from the calling scheduler's processes.
+  sched::Pid local() const {
+    sched::Scheduler* s = sched::Scheduler::current();
+    return routers[(s != nullptr ? s->id() : 0) % routers.size()];
+  }
+};
+
+class Router : public sched::Process {
+ public:
+  explicit Router(SharedStrategy strategy);
+
+  /// For tests: routes held (normal + shared members).
+  std::size_t route_count() const { return routes_.route_count() + shared_members_; }
+
+ protected:
+  void on_message(sched::Message& msg) override;
+
+ private:
+  /// A shared subscription group on one filter: one member gets each message.
+  struct Group {
+    std::vector<std::pair<sched::Pid, SubInfo>> members;
+    std::vector<std::string> client_ids;  // parallel to members: hash strategy, read access
+    std::vector<Reader> readers;          // parallel to members
+    std::size_t next = 0;
+  };
+  /// One session's share of a message, before merging overlapping matches.
+  struct Target {
+    sched::Pid pid;
+    SubInfo info;
+    const std::string* group;  // shared group key, or nullptr
+  };
+
+  void publish(const AppMessagePtr& msg, const persist::HoldPtr& hold);
+  void add(RouteAdd& r);
+  void remove(const RouteRemove& r);
+  std::size_t pick(Group& g, const AppMessage& msg);
+  /// The strategy's pick if that member may read `msg` and is not `except`,
+  /// else the next member after it that may and is not; none: nullopt.
+  std::optional<std::size_t> choose(Group& g, const AppMessage& msg, sched::Pid except = {});
+  bool may_read(const Group& g, std::size_t member, std::string_view topic) const;
+  void deliver_merged(const AppMessagePtr& msg, const persist::HoldPtr& hold);
+  void redeliver(RedeliverShared& r);
+
+  SharedStrategy strategy_;
+  RouteTable<sched::Pid, SubInfo> routes_;
+  // Shared groups: the table routes a filter to group keys; groups_ holds members.
+  RouteTable<std::string, char> shared_routes_;
+  std::unordered_map<std::string, Group> groups_;  // key: group + '\0' + filter
+  std::size_t shared_members_ = 0;
+  std::vector<Target> scratch_;
+  std::minstd_rand rng_{12345};
+};
+
+}  // namespace actormq::core

@@ -1,0 +1,173 @@
+// DISCONNECT from the client (section 3.14), takeover by a newer connection
+// of the same client id (3.1.4), and the will message (3.1.2.5).
+#include "core/clock.hpp"
+#include "core/logger.hpp"
+#include "core/session/session.hpp"
+
+namespace actormq::core {
+
+using mqtt::ReasonCode;
+
+void Session::handle_disconnect(const mqtt::Disconnect& d) {
+  if (v5()) {
+    if (d.properties.session_expiry_interval) {
+      // MQTT 5 3.14.2.2.2: a session that was to end with the connection may
+      // not be given an expiry at DISCONNECT.
+      if (session_expiry_s_ == 0 && *d.properties.session_expiry_interval != 0) {
+        reject(ReasonCode::protocol_error, "session expiry set on DISCONNECT after 0 at CONNECT");
+        return;
+      }
+      session_expiry_s_ = std::min(*d.properties.session_expiry_interval, ctx_.limits.session_expiry_max);
+    }
+  }
+  // MQTT 3.14.4: a DISCONNECT discards the will, except 0x04 in 5.0.
+  bool with_will = v5() && d.reason_code == ReasonCode::disconnect_with_will_message;
+  connection_lost(with_will);
+}
+
+bool Session::taken_by_stranger(const Takeover& t) const {
+  if (!username_ || !t.username) {
+    return username_ != nullptr || t.username != nullptr;
+  }
+  return *username_ != *t.username;
+}
+
+void Session::handle_takeover(const Takeover& t) {
+  if (state_ == State::handing_over) {
+    // Our state is on its way to the session that took us over: a newer
+    // connection takes the session over from there.
+    send<Takeover>(rare().successor, t);
+    return;
+  }
+  if (state_ == State::awaiting_handover) {
+    // Our CONNECT is superseded before its CONNACK: the connection closes
+    // (its will never applied), but the state on its way to us still comes
+    // here, through the routes our predecessor moves to us. It goes on to
+    // the newer session once it is here (adopt), so that a chain of quick
+    // reconnects ends with the newest holding all of it.
+    will_.reset();
+    close_socket();
+    rare().superseded_by = std::make_unique<Takeover>(t);
+    return;
+  }
+  stored_ = false;  // the stored session is the new connection's now (it resets it if clean)
+  // Another user's connection with our client id takes the id, not the
+  // session: it must not receive what was sent to our user. We end as for a
+  // clean start; it starts afresh (session present 0) when we are gone, and
+  // discards our stored copy.
+  const bool discard = t.clean || taken_by_stranger(t);
+  if (discard && !t.clean) {
+    ACTORMQ_LOG_NOTICE("client " << client_id_ << ": taken over by another user; its session is discarded");
+  }
+  if (state_ == State::connected || state_ == State::awaiting_connect || state_ == State::authenticating) {
+    if (v5() && state_ == State::connected) {
+      mqtt::Disconnect d;
+      d.reason_code = ReasonCode::session_taken_over;
+      send_packet(d);
+    }
+    // The old connection ends without a DISCONNECT from its client: its will
+    // goes out (3.1.2.5), unless the session continues with a delayed will.
+    std::uint32_t delay = will_ ? will_->properties.will_delay_interval.value_or(0) : 0;
+    if (state_ == State::connected && (discard || delay == 0)) {
+      publish_will();
+    }
+    will_.reset();
+    close_socket();
+  }
+  if (discard) {
+    end_session(sched::ExitReason::normal());
+    return;
+  }
+  will_.reset();  // the client is back before its delayed will was due (MQTT 5 3.1.3.2.2)
+  // Our routes become the new session's in one step at each router. What a
+  // router sent us before that step joins our queue, and the state goes over
+  // only once every router has confirmed the step: were it forwarded after
+  // the handover instead, it could reach the new session behind messages
+  // the routers sent it directly, out of order (MQTT 4.6).
+  for (const auto& [full, sub] : session_.subscriptions) {
+    // Only our own user gets here (taken_by_stranger); adopt() adds the
+    // routes again with the rules of the listener it connected on.
+    RouteAdd add{sub.filter, sub.group, t.by, client_id_, sub.info, self(), reader(sub)};
+    for (sched::Pid r : ctx_.routers.routers) {
+      send<RouteAdd>(r, add);
+    }
+  }
+  state_ = State::handing_over;
+  Rare& r = rare();
+  r.successor = t.by;
+  r.syncs_pending = ctx_.routers.routers.size();
+  for (sched::Pid router : ctx_.routers.routers) {
+    send<RouteSync>(router, RouteSync{self()});
+  }
+  if (r.syncs_pending == 0) {
+    hand_over();
+  }
+}
+
+void Session::hand_over() {
+  // Sent before we end, so it reaches the new session ahead of our DOWN.
+  send<Handover>(rare().successor, Handover{std::move(session_)});
+  session_ = SessionState{};
+  end_session(sched::ExitReason::normal());
+}
+
+void Session::on_handover(Handover& h) {
+  if (state_ != State::awaiting_handover) {
+    return;
+  }
+  if (ctx_.test_handover_delay_ms != 0 && !rare().delayed_handover) {
+    // Test only: the routes already lead here; holding the state widens the
+    // window in which deliveries reach us before the handover completes.
+    rare_->delayed_handover = std::make_unique<SessionState>(std::move(h.state));
+    send_after(self(), sched::make_message<HandoverDelayElapsed>(), ctx_.test_handover_delay_ms);
+    return;
+  }
+  adopt(std::move(h.state), true);
+}
+
+void Session::on_handover_delay_elapsed() {
+  if (state_ != State::awaiting_handover || !rare_ || !rare_->delayed_handover) {
+    return;
+  }
+  SessionState state = std::move(*rare_->delayed_handover);
+  rare_->delayed_handover.reset();
+  adopt(std::move(state), true);
+}
+
+void Session::on_route_synced() {
+  if (state_ == State::handing_over && --rare().syncs_pending == 0) {
+    hand_over();
+  }
+}
+
+void Session::publish_will() {
+  if (!will_) {
+    return;
+  }
+  mqtt::Will will = std::move(*will_);
+  will_.reset();
+  if (stored_ && state_ == State::offline) {
+    store_record(wall_ms());  // published: a restart must not publish it again
+  }
+  if (!acl_allows(will.topic, AclAccess::write)) {
+    // Checked when it is sent: the rules in force then decide (they may have been reloaded).
+    ctx_.metrics.add(Counter::acl_denied);
+    ACTORMQ_LOG_INFO("client " << client_id_ << ": will on " << will.topic << " denied by the ACL");
+    return;
+  }
+  auto msg = std::make_shared<AppMessage>();
+  msg->topic = std::move(will.topic);
+  msg->payload = std::move(will.payload);
+  msg->qos = will.qos;
+  msg->retain = will.retain && ctx_.limits.retain_available;
+  will.properties.will_delay_interval.reset();  // not a PUBLISH property
+  msg->received_ms = will.properties.message_expiry_interval ? wall_ms() : 0;
+  msg->set_properties(std::move(will.properties));
+  msg->publisher = client_id_;
+  msg->publisher_pid = self();
+  msg->body.attach(ctx_.store);
+  ACTORMQ_LOG_DEBUG("client " << client_id_ << ": publishing will on " << msg->topic);
+  route(std::move(msg));
+}
+
+}  // namespace actormq::core

@@ -1,0 +1,142 @@
+// SUBSCRIBE and UNSUBSCRIBE (sections 3.8-3.11): filter validation, shared
+// subscriptions, subscription identifiers, retained messages on subscribe.
+#include "core/session/session.hpp"
+#include "mqtt/topic.hpp"
+
+namespace actormq::core {
+
+using mqtt::QoS;
+using mqtt::ReasonCode;
+
+namespace {
+ReasonCode granted(QoS qos) { return static_cast<ReasonCode>(static_cast<std::uint8_t>(qos)); }
+}  // namespace
+
+void Session::handle_subscribe(mqtt::Subscribe& s) {
+  if (state_ != State::connected) {
+    return;
+  }
+  std::uint32_t sub_id = 0;
+  if (!s.properties.subscription_identifiers.empty()) {
+    if (!ctx_.limits.subscription_identifiers_available) {
+      reject(ReasonCode::subscription_identifiers_not_supported, "subscription identifiers not supported");
+      return;
+    }
+    sub_id = s.properties.subscription_identifiers.front();
+  }
+  mqtt::Suback ack;
+  ack.packet_id = s.packet_id;
+  std::vector<std::pair<std::string, const Subscription*>> retained_wanted;
+  for (mqtt::Subscription& req : s.subscriptions) {
+    mqtt::ParsedFilter parsed = mqtt::parse_subscription_filter(req.filter);
+    ReasonCode code = granted(req.options.max_qos);
+    if (parsed.kind == mqtt::FilterKind::invalid ||
+        mqtt::exceeds_max_levels(parsed.filter, ctx_.limits.max_topic_levels)) {
+      code = ReasonCode::topic_filter_invalid;
+    } else if (parsed.kind == mqtt::FilterKind::shared && !ctx_.limits.shared_subscription_available) {
+      code = ReasonCode::shared_subscriptions_not_supported;
+    } else if (mqtt::has_wildcards(parsed.filter) && !ctx_.limits.wildcard_subscription_available) {
+      code = ReasonCode::wildcard_subscriptions_not_supported;
+    } else if (parsed.kind == mqtt::FilterKind::shared && req.options.no_local) {
+      // MQTT 5 3.8.3.1: No Local on a shared subscription is a protocol error.
+      reject(ReasonCode::protocol_error, "no local on a shared subscription");
+      return;
+    } else if (ctx_.limits.max_subscriptions_per_client != 0 &&
+               session_.subscriptions.size() >= ctx_.limits.max_subscriptions_per_client &&
+               !session_.subscriptions.contains(req.filter)) {
+      code = ReasonCode::quota_exceeded;
+    } else if (!acl_allows_subscribe(parsed.filter)) {
+      // 0x87 (3.1.1: 0x80). See core/auth/acl.hpp for when a filter is refused.
+      ctx_.metrics.add(Counter::acl_denied);
+      code = ReasonCode::not_authorized;
+    }
+    if (static_cast<std::uint8_t>(code) >= 0x80) {
+      ack.reason_codes.push_back(code);
+      continue;
+    }
+    Subscription sub;
+    sub.filter = std::string(parsed.filter);
+    sub.group = std::string(parsed.group);
+    sub.info.max_qos = req.options.max_qos;
+    sub.info.no_local = req.options.no_local;
+    sub.info.retain_as_published = req.options.retain_as_published;
+    sub.info.subscription_id = sub_id;
+    auto [it, is_new] = session_.subscriptions.insert_or_assign(req.filter, sub);
+    if (is_new) {
+      ctx_.metrics.add(Counter::subscriptions, 1);
+    }
+    add_route(it->first, it->second);
+    ack.reason_codes.push_back(code);
+    // MQTT 3.8.4 / 5 3.3.1.3: retained messages on subscribe, per Retain Handling;
+    // never for shared subscriptions (5 4.8.2).
+    auto handling = req.options.retain_handling;
+    if (sub.group.empty() && (handling == mqtt::RetainHandling::send_on_subscribe ||
+                              (handling == mqtt::RetainHandling::send_if_new && is_new))) {
+      retained_wanted.emplace_back(it->first, &it->second);
+    }
+  }
+  if (stored_) {
+    store_record(0, gate_ack(std::move(ack)));  // durability sync: answered once on disk
+  } else {
+    send_packet(ack);
+  }
+  for (const auto& [full, sub] : retained_wanted) {
+    send<RetainQuery>(ctx_.retainer, RetainQuery{sub->filter, self(), sub->info});
+  }
+}
+
+void Session::handle_unsubscribe(mqtt::Unsubscribe& u) {
+  if (state_ != State::connected) {
+    return;
+  }
+  mqtt::Unsuback ack;
+  ack.packet_id = u.packet_id;
+  for (const std::string& filter : u.filters) {
+    auto it = session_.subscriptions.find(filter);
+    if (it == session_.subscriptions.end()) {
+      ack.reason_codes.push_back(ReasonCode::no_subscription_existed);
+      continue;
+    }
+    remove_route(it->first, it->second);
+    session_.subscriptions.erase(it);
+    ctx_.metrics.add(Counter::subscriptions, -1);
+    ack.reason_codes.push_back(ReasonCode::success);
+  }
+  if (stored_) {
+    store_record(0, gate_ack(std::move(ack)));  // durability sync: answered once on disk
+  } else {
+    send_packet(ack);
+  }
+}
+
+void Session::add_route(const std::string& /*full_filter*/, const Subscription& sub) {
+  // Any router may see a matching publish: every router holds every route.
+  RouteAdd add{sub.filter, sub.group, self(), client_id_, sub.info, sched::Pid{}, reader(sub)};
+  for (sched::Pid r : ctx_.routers.routers) {
+    send<RouteAdd>(r, add);
+  }
+}
+
+Reader Session::reader(const Subscription& sub) const {
+  if (sub.group.empty()) {
+    return {};  // only shared groups choose by read access
+  }
+  return Reader{security(), username_ ? std::make_shared<const std::string>(*username_) : nullptr};
+}
+
+void Session::remove_route(const std::string& /*full_filter*/, const Subscription& sub) {
+  RouteRemove rm{sub.filter, sub.group, self()};
+  for (sched::Pid r : ctx_.routers.routers) {
+    send<RouteRemove>(r, rm);
+  }
+}
+
+void Session::remove_all_routes() {
+  for (const auto& [full, sub] : session_.subscriptions) {
+    remove_route(full, sub);
+  }
+  ctx_.metrics.add(Counter::subscriptions, -static_cast<std::int64_t>(session_.subscriptions.size()));
+  session_.subscriptions.clear();
+}
+
+}  // namespace actormq::core

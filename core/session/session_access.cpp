@@ -1,0 +1,56 @@
+// Access control and publish limits of a session: the ACL checks that the
+// handlers (publish, subscribe, deliver, will) call, and the rate limiter.
+#include "core/session/session.hpp"
+
+namespace actormq::core {
+
+bool Session::acl_allows(std::string_view topic, AclAccess access) const {
+  const ListenerSecurity* rules = security();
+  // MQTT 4.7.2: topics beginning with '$' are the server's. A client may
+  // write there only where an ACL rule names the topic (a wildcard at the
+  // first level never matches it, core/auth/acl.hpp); without an ACL, nowhere.
+  bool server_topic = access == AclAccess::write && topic.starts_with('$');
+  if (rules == nullptr || !rules->has_acl()) {
+    return !server_topic;
+  }
+  auto acl = rules->acl();
+  return acl->allows(AclClient{client_id_, username_.get()}, topic, access);
+}
+
+bool Session::acl_allows_subscribe(std::string_view filter) const {
+  const ListenerSecurity* rules = security();
+  if (rules == nullptr || !rules->has_acl()) {
+    return true;
+  }
+  auto acl = rules->acl();
+  return acl->allows_subscribe(AclClient{client_id_, username_.get()}, filter);
+}
+
+bool Session::admit_publish(const mqtt::Publish& p) {
+  const RateLimits& limits = ctx_.limits.publish_rate;
+  if (!limits.any()) {
+    return true;
+  }
+  RateLimiter& rate = rare().rate ? *rare_->rate : rare().rate.emplace();
+  std::uint64_t bytes = p.topic.size() + p.payload.size();
+  if (v5()) {
+    // MQTT 5: refused with Quota Exceeded (0x97), as EMQX does; the client
+    // may retry later.
+    if (rate.try_take(now_ms(), bytes, limits)) {
+      return true;
+    }
+    ctx_.metrics.add(Counter::publish_rate_limited);
+    return false;
+  }
+  // 3.1.1 has no way to refuse a PUBLISH: take it, then stop reading from
+  // the client until its debt is paid, so TCP slows it down to the rate.
+  std::uint64_t wait_ms = rate.take(now_ms(), bytes, limits);
+  if (wait_ms > 0 && !rate.paused) {
+    ctx_.metrics.add(Counter::publish_rate_limited);
+    rate.paused = true;
+    send_after(self(), sched::make_message<RateResume>(generation_), wait_ms);
+  }
+  return true;
+}
+
+}  // namespace actormq::core
