@@ -9,6 +9,7 @@ set(ACTORMQ_CORE_PURE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/logger.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clock.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config/config.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/config/rules.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config/cli.cpp
   ${CMAKE_CURRENT_LIST_DIR}/auth/text_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/auth/crypto.cpp

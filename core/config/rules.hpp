@@ -1,0 +1,260 @@
+#pragma once
+// The table-driven rule engine of the config: a key table (KeySpec rows) says
+// for each key its JSON type, range, default and meaning; these templates
+// apply a JSON object to a struct by it, check ranges, and write the README's
+// key docs. The tables themselves are in config.cpp.
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config/config.hpp"
+
+namespace actormq::core::config_rules {
+
+using Json = nlohmann::json;
+using Errors = std::vector<std::string>;
+
+template <class T>
+struct IntRule {
+  std::int64_t T::*member;
+  std::int64_t min;
+  std::int64_t max;
+};
+template <class T>
+struct BoolRule {
+  bool T::*member;
+};
+template <class T>
+struct StringRule {
+  std::string T::*member;
+  bool allow_empty;
+};
+template <class T>
+struct EnumRule {
+  std::span<const std::string_view> names;
+  void (*set)(T&, std::size_t);
+};
+template <class T>
+struct OptBoolRule {
+  std::optional<bool> T::*member;
+};
+template <class T>
+struct OptStringRule {
+  std::optional<std::string> T::*member;
+};
+template <class T>
+struct StringListRule {
+  std::vector<std::string> T::*member;
+};
+// A key with its own parser (the listener array).
+template <class T>
+struct CustomRule {
+  std::string_view type;
+  Errors (*apply)(const Json& value, T& target, const std::string& path);
+};
+
+template <class T>
+using Rule = std::variant<IntRule<T>, BoolRule<T>, StringRule<T>, EnumRule<T>, OptBoolRule<T>, OptStringRule<T>,
+                          StringListRule<T>, CustomRule<T>>;
+
+template <class T>
+struct KeySpec {
+  std::string_view name;
+  std::string_view default_json;  // applied by the constructor; empty: set in code, see default_doc
+  std::string_view default_doc;   // README text when it differs from default_json
+  std::string_view description;
+  Rule<T> rule;
+};
+
+std::string range_text(std::int64_t min, std::int64_t max);
+
+std::string names_text(std::span<const std::string_view> names);
+
+// A value read from JSON, or why it was refused.
+template <class V>
+struct Read {
+  std::optional<V> value;
+  std::string error;
+};
+
+Read<std::int64_t> read_int(const Json& v, std::int64_t min, std::int64_t max);
+
+Read<std::size_t> read_enum(const Json& v, std::span<const std::string_view> names);
+
+template <class T>
+std::optional<std::string> apply_one(const Rule<T>& rule, const Json& v, T& target) {
+  if (auto* r = std::get_if<IntRule<T>>(&rule)) {
+    auto read = read_int(v, r->min, r->max);
+    if (!read.value) {
+      return read.error;
+    }
+    target.*(r->member) = *read.value;
+    return std::nullopt;
+  }
+  if (auto* r = std::get_if<BoolRule<T>>(&rule)) {
+    if (!v.is_boolean()) {
+      return "must be true or false";
+    }
+    target.*(r->member) = v.get<bool>();
+    return std::nullopt;
+  }
+  if (auto* r = std::get_if<StringRule<T>>(&rule)) {
+    if (!v.is_string() || (!r->allow_empty && v.get_ref<const std::string&>().empty())) {
+      return r->allow_empty ? "must be a string" : "must be a non-empty string";
+    }
+    target.*(r->member) = v.get<std::string>();
+    return std::nullopt;
+  }
+  if (auto* r = std::get_if<EnumRule<T>>(&rule)) {
+    auto read = read_enum(v, r->names);
+    if (!read.value) {
+      return read.error;
+    }
+    r->set(target, *read.value);
+    return std::nullopt;
+  }
+  if (auto* r = std::get_if<OptBoolRule<T>>(&rule)) {
+    if (!v.is_boolean()) {
+      return "must be true or false";
+    }
+    target.*(r->member) = v.get<bool>();
+    return std::nullopt;
+  }
+  if (auto* r = std::get_if<OptStringRule<T>>(&rule)) {
+    if (!v.is_string()) {
+      return "must be a string";
+    }
+    target.*(r->member) = v.get<std::string>();
+    return std::nullopt;
+  }
+  if (auto* r = std::get_if<StringListRule<T>>(&rule)) {
+    if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_string(); })) {
+      return "must be an array of strings";
+    }
+    target.*(r->member) = v.get<std::vector<std::string>>();
+    return std::nullopt;
+  }
+  return std::nullopt;  // CustomRule is handled by apply_rule
+}
+
+template <class T>
+Errors apply_rule(const Rule<T>& rule, const Json& v, T& target, const std::string& path) {
+  if (auto* r = std::get_if<CustomRule<T>>(&rule)) {
+    return r->apply(v, target, path);
+  }
+  if (auto error = apply_one(rule, v, target)) {
+    return {path + ": " + *error};
+  }
+  return {};
+}
+
+void append(Errors& to, Errors from);
+
+template <class T>
+Errors apply_object(const Json& object, T& target, std::span<const KeySpec<T>> table, const std::string& prefix) {
+  Errors errors;
+  for (const auto& [key, value] : object.items()) {
+    const std::string path = prefix + key;
+    const KeySpec<T>* spec = nullptr;
+    for (const auto& row : table) {
+      if (row.name == key) {
+        spec = &row;
+      }
+    }
+    if (!spec) {
+      errors.push_back(path + ": unknown key");
+      continue;
+    }
+    append(errors, apply_rule(spec->rule, value, target, path));
+  }
+  return errors;
+}
+
+template <class T>
+void apply_defaults(T& target, std::span<const KeySpec<T>> table) {
+  for (const auto& row : table) {
+    if (row.default_json.empty()) {
+      continue;
+    }
+    Errors errors = apply_rule(row.rule, Json::parse(row.default_json), target, std::string(row.name));
+    if (!errors.empty()) {
+      // The table contradicts itself: a programming error, not a user one.
+      throw std::logic_error("config default: " + errors.front());
+    }
+  }
+}
+
+template <class T>
+Errors check_ranges(const T& target, std::span<const KeySpec<T>> table, const std::string& prefix) {
+  Errors errors;
+  for (const auto& row : table) {
+    if (auto* r = std::get_if<IntRule<T>>(&row.rule)) {
+      const std::int64_t v = target.*(r->member);
+      if (v < r->min || v > r->max) {
+        errors.push_back(prefix + std::string(row.name) + ": must be " + range_text(r->min, r->max));
+      }
+    } else if (auto* s = std::get_if<StringRule<T>>(&row.rule)) {
+      if (!s->allow_empty && (target.*(s->member)).empty()) {
+        errors.push_back(prefix + std::string(row.name) + ": must be a non-empty string");
+      }
+    }
+  }
+  return errors;
+}
+
+template <class T>
+std::string describe_type(const Rule<T>& rule) {
+  if (auto* r = std::get_if<IntRule<T>>(&rule)) {
+    return "integer " + range_text(r->min, r->max);
+  }
+  if (std::holds_alternative<BoolRule<T>>(rule) || std::holds_alternative<OptBoolRule<T>>(rule)) {
+    return "boolean";
+  }
+  if (auto* r = std::get_if<StringRule<T>>(&rule)) {
+    return r->allow_empty ? "string" : "non-empty string";
+  }
+  if (auto* r = std::get_if<EnumRule<T>>(&rule)) {
+    return "one of " + names_text(r->names);
+  }
+  if (std::holds_alternative<StringListRule<T>>(rule)) {
+    return "array of strings";
+  }
+  if (auto* r = std::get_if<CustomRule<T>>(&rule)) {
+    return std::string(r->type);
+  }
+  return "string";
+}
+
+template <class T>
+std::vector<ConfigKeyDoc> docs_of(std::span<const KeySpec<T>> table) {
+  std::vector<ConfigKeyDoc> out;
+  for (const auto& row : table) {
+    out.push_back({row.name, describe_type(row.rule), row.default_doc.empty() ? row.default_json : row.default_doc,
+                   row.description});
+  }
+  return out;
+}
+
+template <class T>
+Rule<T> integer(std::int64_t T::*member, std::int64_t min, std::int64_t max) {
+  return IntRule<T>{member, min, max};
+}
+template <class T>
+Rule<T> boolean(bool T::*member) {
+  return BoolRule<T>{member};
+}
+template <class T>
+Rule<T> string(std::string T::*member, bool allow_empty = true) {
+  return StringRule<T>{member, allow_empty};
+}
+
+}  // namespace actormq::core::config_rules
