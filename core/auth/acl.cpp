@@ -131,11 +131,8 @@ FileResult<Acl> Acl::parse(std::string_view text, const std::string& path) {
   Acl acl;
   std::vector<Rule>* section = &acl.anonymous_;
   Lines lines(text);
-  while (auto line = lines.next()) {
-    std::string_view rest = trim_blanks(*line);
-    if (rest.empty() || rest.front() == '#') {
-      continue;
-    }
+  while (auto entry = lines.next_entry()) {
+    std::string_view rest = *entry;
     auto error = [&](std::string_view message) {
       return FileResult<Acl>{std::nullopt, at_line(path, lines.number(), message)};
     };

@@ -147,11 +147,8 @@ FileResult<PasswordFile> PasswordFile::parse(std::string_view text, const std::s
   std::array<std::size_t, 3> kinds{};             // entries of each kind
   std::array<const PasswordHash*, 3> costliest{};  // costliest entry of each kind
   Lines lines(text);
-  while (auto line = lines.next()) {
-    std::string_view l = trim_blanks(*line);
-    if (l.empty() || l.front() == '#') {
-      continue;
-    }
+  while (auto entry = lines.next_entry()) {
+    std::string_view l = *entry;
     std::size_t colon = l.find(':');
     if (colon == std::string_view::npos) {
       return {std::nullopt, at_line(path, lines.number(), "expected user:hash")};

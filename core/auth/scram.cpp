@@ -123,11 +123,8 @@ FileResult<ScramCredential> parse_scram_credential(std::string_view text) {
 FileResult<ScramFile> ScramFile::parse(std::string_view text, const std::string& path) {
   ScramFile file;
   Lines lines(text);
-  while (auto line = lines.next()) {
-    std::string_view l = trim_blanks(*line);
-    if (l.empty() || l.front() == '#') {
-      continue;
-    }
+  while (auto entry = lines.next_entry()) {
+    std::string_view l = *entry;
     std::size_t colon = l.find(':');
     if (colon == std::string_view::npos || colon == 0) {
       return {std::nullopt, at_line(path, lines.number(), "expected user:SCRAM-SHA-256$...")};

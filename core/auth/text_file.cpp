@@ -35,6 +35,16 @@ std::optional<std::string_view> Lines::next() noexcept {
   return line;
 }
 
+std::optional<std::string_view> Lines::next_entry() noexcept {
+  while (auto line = next()) {
+    std::string_view l = trim_blanks(*line);
+    if (!l.empty() && l.front() != '#') {
+      return l;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string_view trim_blanks(std::string_view text) noexcept {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
     text.remove_prefix(1);

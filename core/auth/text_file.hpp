@@ -37,6 +37,10 @@ class Lines {
   explicit Lines(std::string_view text) noexcept : rest_(text) {}
   /// The next line, or nullopt at the end.
   [[nodiscard]] std::optional<std::string_view> next() noexcept;
+  /// The next line that says something, without its leading and trailing
+  /// blanks: blank lines and '#' comment lines are skipped (all three file
+  /// formats agree on that), or nullopt at the end.
+  [[nodiscard]] std::optional<std::string_view> next_entry() noexcept;
   [[nodiscard]] int number() const noexcept { return number_; }
 
  private:
