@@ -4,7 +4,12 @@
 # Writes the table into BENCHMARKS.md between marker comments.
 #
 #   scripts/bench.sh [--quick] [--reps N] [--only SCENARIO] [--brokers "actormq mosquitto"]
-#                    [--build-dir DIR] [--no-write]
+#                    [--build-dir DIR] [--baseline DIR] [--no-write]
+#
+# --baseline DIR adds a third broker, "baseline": the actormq binary of another
+# build (e.g. of the commit before a change, built into DIR), run in the same
+# rounds with the same config, so a change is judged against its parent on the
+# same noisy machine in the same minutes (column and ratio actormq / baseline).
 #
 # The TLS figures (handshakes per second, QoS 0 throughput over TLS, ECDSA and
 # RSA) come from scripts/bench_tls.sh, run at the end (alone with --only tls).
@@ -19,6 +24,7 @@ reps=""
 only=""
 brokers="actormq mosquitto"
 build_dir="$ROOT/build"
+baseline_dir=""
 write=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,9 +33,10 @@ while [ $# -gt 0 ]; do
     --only) only="$2"; shift ;;
     --brokers) brokers="$2"; shift ;;
     --build-dir) build_dir="$2"; shift ;;
+    --baseline) baseline_dir="$2"; shift ;;
     --no-write) write=0 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--quick] [--reps N] [--only SCENARIO] [--brokers LIST] [--build-dir DIR] [--no-write]" >&2; exit 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--quick] [--reps N] [--only SCENARIO] [--brokers LIST] [--build-dir DIR] [--baseline DIR] [--no-write]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -51,6 +58,13 @@ if [[ " $brokers " == *" actormq "* ]]; then
     echo "actormq is not built ($ACTORMQ missing); running mosquitto only" >&2
     brokers="${brokers//actormq/}"
   fi
+fi
+
+BASELINE=""
+if [ -n "$baseline_dir" ]; then
+  BASELINE="$baseline_dir/core/actormq"
+  [ -x "$BASELINE" ] || { echo "--baseline: $BASELINE is not built" >&2; exit 2; }
+  brokers="$brokers baseline"
 fi
 
 # ---- scenarios: name | mqttbench arguments | figures for the table --------------
@@ -96,8 +110,8 @@ started=$(date +%s)
 for rep in $(seq "$reps"); do
   # Alternate which broker goes first so neither always runs on a warmer machine.
   order=($brokers)
-  if [ $((rep % 2)) -eq 0 ] && [ ${#order[@]} -eq 2 ]; then
-    order=("${order[1]}" "${order[0]}")
+  if [ $((rep % 2)) -eq 0 ]; then
+    mapfile -t order < <(printf '%s\n' "${order[@]}" | tac)
   fi
   for entry in "${SCENARIOS[@]}"; do
     IFS='|' read -r name args figures <<<"$entry"
@@ -126,7 +140,7 @@ mode=$([ "$quick" -eq 1 ] && echo quick || echo full)
 
 scenario_spec="$(printf '%s\n' "${SCENARIOS[@]}")"
 table="$(SCENARIO_SPEC="$scenario_spec" RESULTS="$results" MACHINE="$machine" MOSQ="$mosq_version" \
-  MODE="$mode" REPS="$reps" ELAPSED="$elapsed" PYTHONPATH="$ROOT/scripts" /usr/bin/python3 - <<'PY'
+  MODE="$mode" REPS="$reps" ELAPSED="$elapsed" BASELINE="$BASELINE" PYTHONPATH="$ROOT/scripts" /usr/bin/python3 - <<'PY'
 import os, datetime
 from bench_results import Runs, fmt
 
@@ -152,8 +166,14 @@ out.append("Ratio is actormq / mosquitto. CPU is % of one core over the measured
            f"whole machine (all {os.cpu_count()} cores, so up to {100 * os.cpu_count()}); machine minus broker minus "
            "generator is what other processes took.")
 out.append('')
-out.append('| Scenario | Figure | actormq | mosquitto | ratio | CPU % actormq (broker / gen / machine) | CPU % mosquitto (broker / gen / machine) | Command |')
-out.append('|---|---|---|---|---|---|---|---|')
+baseline = bool(os.environ['BASELINE'])
+if baseline:
+    out.append(f"baseline is the actormq binary {os.environ['BASELINE']}, run in the same rounds; "
+               "vs base is actormq / baseline.")
+    out.append('')
+out.append('| Scenario | Figure | actormq | mosquitto | ratio | ' + ('baseline | vs base | ' if baseline else '') +
+           'CPU % actormq (broker / gen / machine) | CPU % mosquitto (broker / gen / machine) | Command |')
+out.append('|---|---|---|---|---|' + ('---|---|' if baseline else '') + '---|---|---|')
 for name, args, figures in spec:
     if not runs.has(name, 'actormq') and not runs.has(name, 'mosquitto'):
         continue
@@ -165,8 +185,12 @@ for name, args, figures in spec:
         else:
             a_txt = fmt(a)
         first = i == 0
+        extra = []
+        if baseline:
+            b = median(name, 'baseline', key)
+            extra = [fmt(b), f'{a / b:.2f}' if a is not None and b not in (None, 0) else 'n/a']
         out.append('| ' + ' | '.join([
-            name if first else '', key, a_txt, fmt(m), ratio,
+            name if first else '', key, a_txt, fmt(m), ratio, *extra,
             cpu(name, 'actormq') if first and runs.has(name, 'actormq') else ('pending' if first else ''),
             cpu(name, 'mosquitto') if first else '',
             f'`mqttbench {args} -p PORT --broker-pid PID`' if first else '']) + ' |')
@@ -176,9 +200,11 @@ PY
 echo
 echo "$table"
 
-if [ "$write" -eq 1 ]; then
+if [ "$write" -eq 1 ] && [ -n "$BASELINE" ]; then
+  write_bench_table bench.sh "$mode-baseline" "$table" "## actormq against a baseline build (bench.sh --baseline)"
+elif [ "$write" -eq 1 ]; then
   write_bench_table bench.sh "$mode" "$table"
 fi
-if [ -z "$only" ] && [[ " $brokers " == *" actormq "* ]] && [[ " $brokers " == *" mosquitto "* ]]; then
+if [ -z "$only" ] && [ -z "$BASELINE" ] && [[ " $brokers " == *" actormq "* ]] && [[ " $brokers " == *" mosquitto "* ]]; then
   bash "$ROOT/scripts/bench_tls.sh" "${tls_args[@]}"
 fi

@@ -58,14 +58,16 @@ set_tcp_nodelay true
 CONF
       "$MOSQUITTO" -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
       ;;
-    actormq)
+    actormq|baseline)
+      local bin="$ACTORMQ"
+      [ "$name" = baseline ] && bin="$BASELINE"
       rm -rf "$work/data"
       cat >"$work/actormq.json" <<CONF
 {"listeners": [{"type": "$type", "bind": "127.0.0.1", "port": $port$fields}],
  "allow_anonymous": true, "durability": "none", "data_dir": "$work/data",
  "max_queued_messages": 100000, "max_inflight_messages": 65535, "log_level": "warning"}
 CONF
-      "$ACTORMQ" --config "$work/actormq.json" >"$work/broker.log" 2>&1 &
+      "$bin" --config "$work/actormq.json" >"$work/broker.log" 2>&1 &
       ;;
   esac
   broker_pid=$!
