@@ -1,0 +1,192 @@
+// The router process on a stepped runtime: what one publish becomes for the
+// sessions whose routes it matches (merging, QoS, No Local, shared groups),
+// route changes, and RouteSync's promise of order.
+#include "core/routing/router.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tests/sched/test_process.hpp"
+
+namespace actormq::core {
+namespace {
+using mqtt::QoS;
+using sched::Pid;
+using sched::testing::Fn;
+
+/// A stand-in session: records what the router sends it.
+struct Inbox {
+  std::vector<Deliver> delivered;
+  int synced = 0;
+  std::size_t delivered_before_sync = 0;  ///< deliveries received when RouteSynced came
+};
+
+struct Fixture {
+  sched::Runtime rt{sched::testing::stepped()};
+  Pid router;
+  std::map<std::string, Inbox> inboxes;
+  std::map<std::string, Pid> pids;
+
+  explicit Fixture(SharedStrategy strategy = SharedStrategy::round_robin) {
+    router = rt.spawn(std::make_unique<Router>(strategy));
+  }
+  Pid session(const std::string& name) {
+    Inbox& in = inboxes[name];
+    Pid p = rt.spawn(std::make_unique<Fn>([&in](Fn&, sched::Message& m) {
+      if (auto* d = m.as<Deliver>()) {
+        in.delivered.push_back(std::move(*d));
+      } else if (m.is<RouteSynced>()) {
+        ++in.synced;
+        in.delivered_before_sync = in.delivered.size();
+      }
+    }));
+    pids[name] = p;
+    return p;
+  }
+  void add(const std::string& name, std::string filter, QoS qos, std::string group = {},
+           std::uint32_t sub_id = 0, bool no_local = false) {
+    SubInfo info;
+    info.max_qos = qos;
+    info.no_local = no_local;
+    info.subscription_id = sub_id;
+    rt.send<RouteAdd>(router, RouteAdd{std::move(filter), std::move(group), pids.at(name), name, info, Pid{}, {}});
+  }
+  void publish(std::string topic, QoS qos, Pid publisher = {}) {
+    auto msg = std::make_shared<AppMessage>();
+    msg->topic = std::move(topic);
+    msg->payload = mqtt::SharedBytes::copy_of(std::string_view("x"));
+    msg->qos = qos;
+    msg->publisher = "pub";
+    msg->publisher_pid = publisher;
+    rt.send<RoutePublish>(router, RoutePublish{std::move(msg), {}});
+  }
+  std::size_t count(const std::string& name) { return inboxes[name].delivered.size(); }
+};
+}  // namespace
+
+TEST_CASE("router: exact and wildcard routes each get the message once, at the lower QoS") {
+  Fixture f;
+  f.session("exact");
+  f.session("plus");
+  f.session("hash");
+  f.session("other");
+  f.add("exact", "a/b", QoS::exactly_once);
+  f.add("plus", "a/+", QoS::at_most_once);
+  f.add("hash", "#", QoS::at_least_once);
+  f.add("other", "a/c", QoS::exactly_once);
+  f.publish("a/b", QoS::at_least_once);
+  f.rt.run_until_idle();
+  REQUIRE(f.count("exact") == 1);
+  CHECK(f.inboxes["exact"].delivered[0].qos == QoS::at_least_once);
+  REQUIRE(f.count("plus") == 1);
+  CHECK(f.inboxes["plus"].delivered[0].qos == QoS::at_most_once);
+  REQUIRE(f.count("hash") == 1);
+  CHECK(f.inboxes["hash"].delivered[0].msg->topic == "a/b");
+  CHECK(f.count("other") == 0);
+}
+
+TEST_CASE("router: overlapping routes of one session merge into one delivery (highest QoS, every id)") {
+  Fixture f;
+  f.session("s");
+  f.add("s", "a/#", QoS::at_most_once, {}, 7);
+  f.add("s", "a/b", QoS::exactly_once, {}, 9);
+  f.add("s", "+/b", QoS::at_least_once, {}, 0);
+  f.publish("a/b", QoS::exactly_once);
+  f.rt.run_until_idle();
+  REQUIRE(f.count("s") == 1);
+  const Deliver& d = f.inboxes["s"].delivered[0];
+  CHECK(d.qos == QoS::exactly_once);
+  std::vector<std::uint32_t> ids = d.subscription_ids;
+  std::sort(ids.begin(), ids.end());
+  CHECK(ids == std::vector<std::uint32_t>{7, 9});
+}
+
+TEST_CASE("router: No Local keeps a client's own messages from it") {
+  Fixture f;
+  Pid self = f.session("self");
+  f.session("peer");
+  f.add("self", "t", QoS::at_most_once, {}, 0, true);
+  f.add("peer", "t", QoS::at_most_once, {}, 0, true);
+  f.publish("t", QoS::at_most_once, self);
+  f.rt.run_until_idle();
+  CHECK(f.count("self") == 0);
+  CHECK(f.count("peer") == 1);
+}
+
+TEST_CASE("router: a removed route gets nothing, a replacing add moves the route in one step") {
+  Fixture f;
+  f.session("old");
+  f.session("new");
+  f.add("old", "t/#", QoS::at_least_once);
+  f.publish("t/1", QoS::at_least_once);
+  SubInfo info;
+  info.max_qos = QoS::at_least_once;
+  f.rt.send<RouteAdd>(f.router, RouteAdd{"t/#", {}, f.pids["new"], "new", info, f.pids["old"], {}});
+  f.publish("t/2", QoS::at_least_once);
+  f.rt.send<RouteRemove>(f.router, RouteRemove{"t/#", {}, f.pids["new"]});
+  f.publish("t/3", QoS::at_least_once);
+  f.rt.run_until_idle();
+  REQUIRE(f.count("old") == 1);
+  CHECK(f.inboxes["old"].delivered[0].msg->topic == "t/1");
+  REQUIRE(f.count("new") == 1);
+  CHECK(f.inboxes["new"].delivered[0].msg->topic == "t/2");
+}
+
+TEST_CASE("router: a shared group gives each message to one member, round robin") {
+  Fixture f;
+  f.session("m1");
+  f.session("m2");
+  f.session("plain");
+  f.add("m1", "s/+", QoS::at_least_once, "g");
+  f.add("m2", "s/+", QoS::at_least_once, "g");
+  f.add("plain", "s/+", QoS::at_least_once);
+  for (int i = 0; i < 6; ++i) {
+    f.publish("s/" + std::to_string(i), QoS::at_least_once);
+  }
+  f.rt.run_until_idle();
+  CHECK(f.count("m1") == 3);
+  CHECK(f.count("m2") == 3);
+  CHECK(f.count("plain") == 6);
+  for (const Deliver& d : f.inboxes["m1"].delivered) {
+    CHECK_FALSE(d.shared_group.empty());  // a member can hand it back to the group
+  }
+  CHECK(f.inboxes["plain"].delivered[0].shared_group.empty());
+}
+
+TEST_CASE("router: a shared message handed back goes to another member, never the one that returned it") {
+  Fixture f;
+  f.session("m1");
+  f.session("m2");
+  f.add("m1", "q", QoS::at_least_once, "g");
+  f.add("m2", "q", QoS::at_least_once, "g");
+  f.publish("q", QoS::at_least_once);
+  f.rt.run_until_idle();
+  std::string first = f.count("m1") == 1 ? "m1" : "m2";
+  std::string second = first == "m1" ? "m2" : "m1";
+  REQUIRE(f.count(first) == 1);
+  Deliver back = f.inboxes[first].delivered[0];
+  for (int i = 0; i < 4; ++i) {
+    f.rt.send<RedeliverShared>(f.router, RedeliverShared{back, f.pids[first]});
+  }
+  f.rt.run_until_idle();
+  CHECK(f.count(first) == 1);
+  CHECK(f.count(second) == 4);
+}
+
+TEST_CASE("router: RouteSync is answered after everything sent before it") {
+  Fixture f;
+  Pid s = f.session("s");
+  f.add("s", "t", QoS::at_most_once);
+  f.publish("t", QoS::at_most_once);
+  f.rt.send<RouteSync>(f.router, RouteSync{s});
+  f.rt.run_until_idle();
+  CHECK(f.count("s") == 1);
+  CHECK(f.inboxes["s"].synced == 1);
+  CHECK(f.inboxes["s"].delivered_before_sync == 1);
+}
+
+}  // namespace actormq::core
