@@ -93,38 +93,24 @@ class RetainedIndex {
   /// Removes the entry of `topic` (a retained PUBLISH with an empty payload,
   /// 3.3.1.3), pruning nodes left empty. Returns whether it existed.
   bool erase(std::string_view topic) {
-    // The nodes left empty are the chain below the deepest node on the path
-    // that keeps something else (a value, another child): remembered on the
-    // way down and cut at once.
-    Node* node = &root_;
-    Node* keep = &root_;
-    std::string_view cut_level;
-    std::size_t cut_nodes = 0;  // nodes from the cut down to `node`
-    for (std::size_t pos = 0; pos != no_more_levels;) {
-      auto [level, next] = next_level(topic, pos);
-      Node* child = node->children ? node->children->find(level) : nullptr;
-      if (!child) {
-        return false;
-      }
-      if (node == &root_ || node->value || node->children->size() > 1) {
-        keep = node;
-        cut_level = level;
-        cut_nodes = 0;
-      }
-      ++cut_nodes;
-      node = child;
-      pos = next;
+    auto cut = find_trie_cut(
+        root_, topic,
+        [](Node& n, std::string_view level) { return n.children ? n.children->find(level) : nullptr; },
+        [](const Node& n) { return n.value || n.children->size() > 1; });
+    if (!cut) {
+      return false;
     }
+    Node* node = cut->node;
     if (!node->value) {
       return false;
     }
     node->value.reset();
     --size_;
     if (!node->children) {
-      keep->children->erase(cut_level);
-      node_count_ -= cut_nodes;
-      if (keep->children->empty()) {
-        keep->children.reset();
+      cut->keep->children->erase(cut->level);
+      node_count_ -= cut->nodes;
+      if (cut->keep->children->empty()) {
+        cut->keep->children.reset();
       }
     }
     return true;

@@ -48,6 +48,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -75,6 +76,43 @@ inline constexpr std::size_t no_more_levels = std::string_view::npos;
     return {s.substr(pos), no_more_levels};
   }
   return {s.substr(pos, slash - pos), slash + 1};
+}
+
+/// Where erasing the entry at the end of a key's path prunes a trie: the
+/// nodes left empty are the chain below the deepest node on the path that
+/// keeps something else, remembered on the way down (one walk, no recursion).
+template <class Node>
+struct TrieCut {
+  Node* node = nullptr;        ///< the key's own node
+  Node* keep = nullptr;        ///< the deepest node that stays
+  std::string_view level;      ///< keep's child on the path, cut if `node` ends empty
+  std::size_t nodes = 0;       ///< nodes from that child down to `node`
+};
+
+/// Walks `key` from `root`; nullopt if its path is not all there.
+/// `child_of(Node&, level)` finds a child; `holds_more(const Node&)` says a
+/// node on the path keeps something besides the next node (an entry of its
+/// own or another child). The root always stays.
+template <class Node, class ChildOf, class HoldsMore>
+[[nodiscard]] std::optional<TrieCut<Node>> find_trie_cut(Node& root, std::string_view key, ChildOf&& child_of,
+                                                         HoldsMore&& holds_more) {
+  TrieCut<Node> cut{&root, &root, {}, 0};
+  for (std::size_t pos = 0; pos != no_more_levels;) {
+    auto [level, next] = next_level(key, pos);
+    Node* child = child_of(*cut.node, level);
+    if (!child) {
+      return std::nullopt;
+    }
+    if (cut.node == &root || holds_more(*cut.node)) {
+      cut.keep = cut.node;
+      cut.level = level;
+      cut.nodes = 0;
+    }
+    ++cut.nodes;
+    cut.node = child;
+    pos = next;
+  }
+  return cut;
 }
 
 /// True when `filter` contains a '+' or '#' level (validated filters only).
@@ -283,36 +321,21 @@ class FilterTrie {
   /// Removes `filter` and its payload, pruning nodes left without filters
   /// below them. Returns whether the filter was stored.
   bool erase(std::string_view filter) {
-    // The nodes left empty are the chain below the deepest node on the path
-    // that keeps something else (a filter, another child): remembered on
-    // the way down and cut at once.
-    Node* node = &root_;
-    Node* keep = &root_;
-    std::string_view cut_level;
-    std::size_t cut_nodes = 0;  // nodes from the cut down to `node`
-    for (std::size_t pos = 0; pos != no_more_levels;) {
-      auto [level, next] = next_level(filter, pos);
-      Node* child = child_of(*node, level);
-      if (!child) {
-        return false;
-      }
-      if (node == &root_ || node->terminal || node->branches() > 1) {
-        keep = node;
-        cut_level = level;
-        cut_nodes = 0;
-      }
-      ++cut_nodes;
-      node = child;
-      pos = next;
+    auto cut = find_trie_cut(
+        root_, filter, [](Node& n, std::string_view level) { return child_of(n, level); },
+        [](const Node& n) { return n.terminal || n.branches() > 1; });
+    if (!cut) {
+      return false;
     }
+    Node* node = cut->node;
     if (!node->terminal) {
       return false;
     }
     node->terminal.reset();
     --size_;
     if (node->empty()) {
-      remove_child(*keep, cut_level);
-      node_count_ -= cut_nodes;
+      remove_child(*cut->keep, cut->level);
+      node_count_ -= cut->nodes;
     }
     return true;
   }
