@@ -141,6 +141,33 @@ void Broker::spawn_restored_sessions() {
   restored_.clear();
 }
 
+std::optional<std::string> Broker::start_services() {
+  for (; services_started_ < services_.size(); ++services_started_) {
+    Service& service = *services_[services_started_];
+    if (auto err = service.start(*ctx_, *runtime_)) {
+      return "service " + std::string(service.name()) + ": " + *err;
+    }
+  }
+  return std::nullopt;
+}
+
+void Broker::stop_services() {
+  for (; services_started_ > 0; --services_started_) {
+    services_[services_started_ - 1]->stop();
+  }
+}
+
+std::vector<std::string> Broker::reload_services() {
+  std::vector<std::string> errors;
+  for (std::size_t i = 0; i < services_started_; ++i) {
+    Service& service = *services_[i];
+    if (auto err = service.reload()) {
+      errors.push_back("service " + std::string(service.name()) + ": " + *err);
+    }
+  }
+  return errors;
+}
+
 Broker::~Broker() { stop(); }
 
 std::optional<std::string> Broker::start() {
@@ -206,6 +233,12 @@ std::optional<std::string> Broker::start() {
     o.pinned = true;
     o.start = true;
     session_sups.push_back(runtime_->spawn(std::make_unique<sched::DynamicSupervisor>(), o));
+  }
+  // Before the first session: a route observer a service registers sees
+  // every route, the restored sessions' included.
+  if (auto err = start_services()) {
+    stop();
+    return err;
   }
   spawn_restored_sessions();
   if (config_.sys_interval > 0) {
@@ -286,6 +319,7 @@ void Broker::stop() {
     }
   }
   listeners_.clear();
+  stop_services();  // while the runtime runs, before the sessions end and the store closes
   loader_.reset();  // before the runtime, store and writer it uses
   if (writer_) {
     writer_->keep_bodies();  // queues are torn down now, not emptied: their bodies stay

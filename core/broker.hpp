@@ -2,9 +2,15 @@
 // actormq::Broker: the broker as a library, for embedding in a gateway.
 //
 //     actormq::core::Broker broker(config);
+//     broker.add_service(std::make_unique<MyService>(...));  // optional
 //     if (auto err = broker.start()) { ... }
 //     ... broker.ports()[0] ...
 //     broker.stop();
+//
+// Services (core/service.hpp) are what the composition root adds beside the
+// sessions: the cluster, MQTT bridges, the HTTP API. The broker starts them
+// in the order added, after its routers, retainer and store and before any
+// session or listener, and stops them in the reverse order.
 
 #include <cstdint>
 #include <functional>
@@ -17,6 +23,7 @@
 #include "core/broker_context.hpp"
 #include "core/config/config.hpp"
 #include "core/routing/retained_load.hpp"
+#include "core/service.hpp"
 #include "core/session/restore.hpp"
 #include "persist/env.hpp"
 #include "persist/writer.hpp"
@@ -32,17 +39,28 @@ class Broker {
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
 
-  /// Starts schedulers, routers, the retainer and the listeners. On failure
-  /// returns why (naming the listener address) and leaves nothing running.
+  /// Adds a service, started by the next start() after those added before
+  /// it (core/service.hpp). Call before start(); not thread-safe.
+  void add_service(std::unique_ptr<Service> service) { services_.push_back(std::move(service)); }
+
+  /// Starts schedulers, routers, the retainer, the store, the services and
+  /// the listeners. On failure returns why (naming the listener address, or
+  /// "service <name>: " and the service's error) and leaves nothing running:
+  /// the services already started are stopped again.
   [[nodiscard]] std::optional<std::string> start();
-  /// Stops accepting, disconnects every client (v5: DISCONNECT 0x8B), ends
-  /// every process. Idempotent.
+  /// Stops accepting, stops the services (last started first), disconnects
+  /// every client (v5: DISCONNECT 0x8B), ends every process, closes the
+  /// store. Idempotent.
   void stop();
 
   /// Reads the password, ACL and SCRAM files again (SIGHUP). Connections
   /// stay; what they do next is checked against the new rules. On an error
   /// returns it, and the old rules stay in force. Thread-safe.
   [[nodiscard]] std::optional<std::string> reload_security();
+  /// Calls every running service's reload() (SIGHUP), in start order. Returns
+  /// one "service <name>: <error>" per service that failed (it keeps its
+  /// previous settings); empty when all succeeded. Not thread-safe.
+  [[nodiscard]] std::vector<std::string> reload_services();
 
   /// `f` is called, on another thread, if the broker cannot go on after
   /// start() succeeded: the retained messages, read in the background,
@@ -62,6 +80,10 @@ class Broker {
   /// The retained messages load in the background (core/routing/retained_load.hpp).
   void start_retained_loader();
   void spawn_restored_sessions();
+  /// Starts the services in order until one fails (its error, named).
+  std::optional<std::string> start_services();
+  /// Stops the started services, last started first.
+  void stop_services();
 
   Config config_;
   std::unique_ptr<Security> security_;
@@ -73,6 +95,8 @@ class Broker {
   std::unique_ptr<BrokerContext> ctx_;
   std::unique_ptr<RetainedLoader> loader_;  // ends before the runtime and the store
   std::function<void(const std::string&)> on_failure_;
+  std::vector<std::unique_ptr<Service>> services_;
+  std::size_t services_started_ = 0;  // a prefix of services_
   std::vector<sched::Pid> listeners_;
   std::vector<std::uint16_t> ports_;
   bool running_ = false;

@@ -1,6 +1,6 @@
 // The actormq binary: configuration from file and command line, the broker,
 // and its signals: SIGINT/SIGTERM stop it (v5 clients get DISCONNECT 0x8B);
-// SIGHUP reloads the password, ACL and SCRAM files.
+// SIGHUP reloads the password, ACL and SCRAM files (and what services read).
 #include <signal.h>
 #include <unistd.h>
 
@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   Broker broker(std::move(config));
+  // The composition root: services beside the sessions (the cluster, MQTT
+  // bridges, the HTTP API; core/service.hpp) are built here and handed to
+  // broker.add_service() before the start.
   // A failure after the start (a store that turns out unreadable while its
   // retained messages load) stops the broker as SIGTERM would, exit code 1.
   std::atomic<bool> failed{false};
@@ -57,6 +60,9 @@ int main(int argc, char** argv) {
       ACTORMQ_LOG_ERROR("reload failed, the previous rules stay in force: " << *err);
     } else {
       ACTORMQ_LOG_NOTICE("received SIGHUP; password, ACL and SCRAM files reloaded");
+    }
+    for (const std::string& err : broker.reload_services()) {
+      ACTORMQ_LOG_ERROR("reload failed, the service keeps its previous settings: " << err);
     }
   }
   if (failed.load()) {

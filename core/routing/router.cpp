@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/auth/security.hpp"
+#include "sched/runtime.hpp"
 
 namespace actormq::core {
 
@@ -18,6 +19,31 @@ std::string group_key(const std::string& group, std::string_view filter) {
 
 QoS min_qos(QoS a, QoS b) { return a < b ? a : b; }
 }  // namespace
+
+void RouterPool::add_route(sched::Runtime& runtime, const RouteAdd& add) const {
+  for (sched::Pid r : routers) {
+    runtime.send<RouteAdd>(r, add);
+  }
+  for (sched::Pid o : observers) {
+    runtime.send<RouteAdd>(o, add);
+  }
+}
+
+void RouterPool::remove_route(sched::Runtime& runtime, const RouteRemove& remove) const {
+  for (sched::Pid r : routers) {
+    runtime.send<RouteRemove>(r, remove);
+  }
+  for (sched::Pid o : observers) {
+    runtime.send<RouteRemove>(o, remove);
+  }
+}
+
+std::size_t RouterPool::sync(sched::Runtime& runtime, sched::Pid reply_to) const {
+  for (sched::Pid r : routers) {
+    runtime.send<RouteSync>(r, RouteSync{reply_to});
+  }
+  return routers.size();
+}
 
 Router::Router(SharedStrategy strategy) : strategy_(strategy) {}
 

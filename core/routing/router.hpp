@@ -17,19 +17,44 @@
 #include "sched/process.hpp"
 #include "sched/scheduler.hpp"
 
+namespace actormq::sched {
+class Runtime;
+}
+
 namespace actormq::core {
 
 enum class SharedStrategy : std::uint8_t { round_robin, random, hash_clientid };
 
-/// The routers of a broker and how to pick one. Immutable after start.
+/// The routers of a broker, how to pick one, and the one owner of route
+/// changes: a session adds and removes its routes through add_route and
+/// remove_route, never by sending to the routers itself, so that whoever
+/// else must know (the cluster's route replication) hears of every change.
+/// Filled before the first session starts (routers by the Broker, observers
+/// by services) and immutable afterwards.
 struct RouterPool {
   std::vector<sched::Pid> routers;
+  /// Receive every RouteAdd and RouteRemove the routers receive, each
+  /// session's in the order it made them. They route nothing, so sync()
+  /// does not wait for them.
+  std::vector<sched::Pid> observers;
 
   /// The router for publishes from the calling scheduler's processes.
   sched::Pid local() const {
     sched::Scheduler* s = sched::Scheduler::current();
     return routers[(s != nullptr ? s->id() : 0) % routers.size()];
   }
+
+  /// Thread-safe. Sends `add` to every router (any of them may see a
+  /// matching publish: each holds every route) and every observer. Called
+  /// by the session whose route it is, from its handler: the order of one
+  /// sender's messages to one process is kept, so every router and observer
+  /// sees that session's changes in the order it made them.
+  void add_route(sched::Runtime& runtime, const RouteAdd& add) const;
+  /// Thread-safe. As add_route, for `remove`.
+  void remove_route(sched::Runtime& runtime, const RouteRemove& remove) const;
+  /// Thread-safe. Asks every router for a RouteSynced to `reply_to` once it
+  /// has handled what `reply_to` sent it before; returns how many answer.
+  std::size_t sync(sched::Runtime& runtime, sched::Pid reply_to) const;
 };
 
 class Router : public sched::Process {

@@ -87,18 +87,13 @@ void Session::handle_takeover(const Takeover& t) {
   for (const auto& [full, sub] : session_.subscriptions) {
     // Only our own user gets here (taken_by_stranger); adopt() adds the
     // routes again with the rules of the listener it connected on.
-    RouteAdd add{sub.filter, sub.group, t.by, client_id_, sub.info, self(), reader(sub)};
-    for (sched::Pid r : ctx_.routers.routers) {
-      send<RouteAdd>(r, add);
-    }
+    ctx_.routers.add_route(runtime(),
+                           RouteAdd{sub.filter, sub.group, t.by, client_id_, sub.info, self(), reader(sub)});
   }
   state_ = State::handing_over;
   Rare& r = rare();
   r.successor = t.by;
-  r.syncs_pending = ctx_.routers.routers.size();
-  for (sched::Pid router : ctx_.routers.routers) {
-    send<RouteSync>(router, RouteSync{self()});
-  }
+  r.syncs_pending = ctx_.routers.sync(runtime(), self());
   if (r.syncs_pending == 0) {
     hand_over();
   }

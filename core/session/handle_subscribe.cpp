@@ -110,11 +110,8 @@ void Session::handle_unsubscribe(mqtt::Unsubscribe& u) {
 }
 
 void Session::add_route(const std::string& /*full_filter*/, const Subscription& sub) {
-  // Any router may see a matching publish: every router holds every route.
-  RouteAdd add{sub.filter, sub.group, self(), client_id_, sub.info, sched::Pid{}, reader(sub)};
-  for (sched::Pid r : ctx_.routers.routers) {
-    send<RouteAdd>(r, add);
-  }
+  ctx_.routers.add_route(runtime(), RouteAdd{sub.filter, sub.group, self(), client_id_, sub.info, sched::Pid{},
+                                               reader(sub)});
 }
 
 Reader Session::reader(const Subscription& sub) const {
@@ -125,10 +122,7 @@ Reader Session::reader(const Subscription& sub) const {
 }
 
 void Session::remove_route(const std::string& /*full_filter*/, const Subscription& sub) {
-  RouteRemove rm{sub.filter, sub.group, self()};
-  for (sched::Pid r : ctx_.routers.routers) {
-    send<RouteRemove>(r, rm);
-  }
+  ctx_.routers.remove_route(runtime(), RouteRemove{sub.filter, sub.group, self()});
 }
 
 void Session::remove_all_routes() {
