@@ -263,6 +263,59 @@ class RawClient:
         self.sock.close()
 
 
+class RawV5(RawClient):
+    """A raw MQTT 5 client, connected (CONNACK success asserted), that
+    acknowledges nothing unless told: for flow control, where PUBACKs must be
+    withheld, and for hand-made packets after a good CONNECT."""
+
+    def __init__(self, port, client_id, connect_props=b"", clean=True):
+        super().__init__(port)
+        self.send(connect_packet(client_id, version=5, clean=clean, props=connect_props))
+        ack = self.recv_packet(3)
+        assert ack is not None and ack[0] == 0x20 and ack[1][1] == 0, ack
+
+    def publishes(self, timeout):
+        """Every PUBLISH that arrives within `timeout`: [(packet id or None, payload)]."""
+        out = []
+        end = time.time() + timeout
+        while True:
+            pkt = self.recv_packet(max(0.0, end - time.time()))
+            if pkt is None:
+                return out
+            first, body = pkt
+            if first >> 4 != 3:
+                continue
+            i = 2 + int.from_bytes(body[0:2], "big")
+            pid = None
+            if (first >> 1) & 3:
+                pid = int.from_bytes(body[i:i + 2], "big")
+                i += 2
+            plen, i = read_varint(body, i)
+            out.append((pid, body[i + plen:]))
+
+    def subscribe(self, topic, qos=1):
+        """SUBSCRIBE (packet id 1) and wait for its SUBACK."""
+        self.send(subscribe_packet([(topic, qos)], version=5))
+        pkt = self.recv_packet(3)
+        assert pkt is not None and pkt[0] == 0x90, pkt
+
+    def puback(self, packet_id):
+        self.send(b"\x40\x02" + packet_id.to_bytes(2, "big"))
+
+
+class RawAsserts:
+    """Assertions on what a raw connection receives, for a unittest.TestCase."""
+
+    def assert_disconnected(self, client, reason, timeout=3):
+        """The broker sends an MQTT 5 DISCONNECT with `reason` first, then
+        closes; returns all it sent."""
+        data, closed = client.recv_all(timeout)
+        self.assertTrue(closed)
+        self.assertEqual(data[:1], b"\xe0", data)
+        self.assertEqual(data[2], reason, data)
+        return data
+
+
 def connect_packet(client_id=b"raw", version=4, clean=True, keepalive=60, props=b""):
     """A minimal CONNECT (3.1.1 when version=4, 5.0 when version=5)."""
     flags = 0x02 if clean else 0
@@ -270,6 +323,21 @@ def connect_packet(client_id=b"raw", version=4, clean=True, keepalive=60, props=
     if version == 5:
         vh += encode_varint(len(props)) + props
     payload = len(client_id).to_bytes(2, "big") + client_id
+    body = vh + payload
+    return b"\x10" + encode_varint(len(body)) + body
+
+
+def will_connect(client_id, topic, msg, qos=0, retain=False, version=4):
+    """A clean-session CONNECT (keep alive 60) carrying a will; v5 adds empty
+    CONNECT and will property blocks."""
+    flags = 0x02 | 0x04 | (qos << 3) | (0x20 if retain else 0)
+    vh = b"\x00\x04MQTT" + bytes([version, flags]) + b"\x00\x3c"
+    if version == 5:
+        vh += b"\x00"
+    payload = utf8_str(client_id)
+    if version == 5:
+        payload += b"\x00"  # will properties
+    payload += utf8_str(topic) + utf8_str(msg)
     body = vh + payload
     return b"\x10" + encode_varint(len(body)) + body
 
@@ -313,11 +381,11 @@ def publish_packet(topic, payload=b"", qos=0, retain=False, packet_id=1, version
     return bytes([first]) + encode_varint(len(body)) + body
 
 
-def subscribe_packet(filters, packet_id=1, version=4):
-    """A SUBSCRIBE of [(filter, options byte)] pairs."""
+def subscribe_packet(filters, packet_id=1, version=4, props=b""):
+    """A SUBSCRIBE of [(filter, options byte)] pairs; v5 adds the property block."""
     body = packet_id.to_bytes(2, "big")
     if version == 5:
-        body += b"\x00"
+        body += encode_varint(len(props)) + props
     for f, opts in filters:
         body += utf8_str(f) + bytes([opts])
     return b"\x82" + encode_varint(len(body)) + body

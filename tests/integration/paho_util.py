@@ -1,17 +1,22 @@
 """A small synchronous wrapper around paho-mqtt (1.6) for the MQTT 5 tests:
 connect with properties and wait for CONNACK, subscribe and wait for SUBACK,
 collect messages with their properties, wait with timeouts. A client the
-broker disconnects does not reconnect by itself (paho's loop thread would)."""
+broker disconnects does not reconnect by itself (paho's loop thread would).
+V5TestCase gives each test a broker and closes the clients it made."""
 
 import threading
 import time
+import unittest
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-__all__ = ["V5Client", "props", "SubscribeOptions", "PacketTypes", "Properties", "mqtt"]
+from harness import Broker, RawAsserts, RawV5
+
+__all__ = ["V5Client", "V5TestCase", "props", "session_expiry", "sub_id", "SubscribeOptions",
+           "PacketTypes", "Properties", "mqtt"]
 
 
 def props(packet_type, **fields):
@@ -21,6 +26,16 @@ def props(packet_type, **fields):
     for k, v in fields.items():
         setattr(p, k, v)
     return p
+
+
+def session_expiry(seconds):
+    """CONNECT properties asking for a Session Expiry Interval of `seconds`."""
+    return props(PacketTypes.CONNECT, SessionExpiryInterval=seconds)
+
+
+def sub_id(n):
+    """SUBSCRIBE properties with Subscription Identifier `n`."""
+    return props(PacketTypes.SUBSCRIBE, SubscriptionIdentifier=n)
 
 
 def prop_dict(p):
@@ -156,3 +171,33 @@ class V5Client:
         except Exception:
             pass
         self.c.loop_stop()
+
+
+class V5TestCase(RawAsserts, unittest.TestCase):
+    """A broker per test, started with the class's `config`; the clients made
+    with client() and raw() are closed when the test ends, and the broker must
+    then exit 0."""
+
+    config = None
+
+    def setUp(self):
+        self.broker = Broker(self.config)
+        self.port = self.broker.port
+        self.clients = []
+
+    def tearDown(self):
+        for c in self.clients:
+            c.close()
+        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+
+    def client(self, *a, **kw):
+        """A connected V5Client (see its arguments)."""
+        c = V5Client(self.port, *a, **kw)
+        self.clients.append(c)
+        return c
+
+    def raw(self, client_id, connect_props=b"", clean=True):
+        """A connected RawV5 client."""
+        r = RawV5(self.port, client_id, connect_props, clean)
+        self.clients.append(r)
+        return r

@@ -1,96 +1,11 @@
 """MQTT 5 topic aliases (both ways), Receive Maximum and Maximum Packet Size,
 end to end: paho clients, and a raw socket where PUBACKs must be withheld."""
 
-import socket
-import time
-import unittest
-
-from harness import Broker, RawClient, connect_packet, encode_varint, main, read_varint
-from paho_util import PacketTypes, V5Client, props
+from harness import main
+from paho_util import PacketTypes, V5TestCase, props
 
 
-class RawV5:
-    """A raw MQTT 5 client that reads whole packets and acks only when told."""
-
-    def __init__(self, port, cid, connect_props=b""):
-        self.r = RawClient(port)
-        self.buf = b""
-        self.r.send(connect_packet(cid, version=5, props=connect_props))
-        ack = self.next_packet(3)
-        assert ack is not None and ack[0] == 0x20 and ack[1][1] == 0, ack
-
-    def next_packet(self, timeout):
-        """(first byte, body) of the next packet, or None after timeout."""
-        end = time.time() + timeout
-        while True:
-            if len(self.buf) >= 2:
-                n, i = read_varint(self.buf, 1)
-                if len(self.buf) >= i + n:
-                    pkt = (self.buf[0], self.buf[i:i + n])
-                    self.buf = self.buf[i + n:]
-                    return pkt
-            left = end - time.time()
-            if left <= 0:
-                return None
-            self.r.sock.settimeout(left)
-            try:
-                chunk = self.r.sock.recv(65536)
-            except socket.timeout:
-                return None
-            if not chunk:
-                return None
-            self.buf += chunk
-
-    def publishes(self, timeout):
-        """Every PUBLISH that arrives within timeout: list of (packet id, payload)."""
-        out = []
-        end = time.time() + timeout
-        while True:
-            pkt = self.next_packet(max(0.0, end - time.time()))
-            if pkt is None:
-                return out
-            first, body = pkt
-            if first >> 4 != 3:
-                continue
-            tlen = int.from_bytes(body[0:2], "big")
-            i = 2 + tlen
-            pid = None
-            if (first >> 1) & 3:
-                pid = int.from_bytes(body[i:i + 2], "big")
-                i += 2
-            plen, i = read_varint(body, i)
-            out.append((pid, body[i + plen:]))
-
-    def subscribe(self, topic, qos=1):
-        t = topic.encode()
-        body = b"\x00\x01" + b"\x00" + len(t).to_bytes(2, "big") + t + bytes([qos])
-        self.r.send(b"\x82" + encode_varint(len(body)) + body)
-        pkt = self.next_packet(3)
-        assert pkt is not None and pkt[0] == 0x90, pkt
-
-    def puback(self, pid):
-        self.r.send(b"\x40\x02" + pid.to_bytes(2, "big"))
-
-    def close(self):
-        self.r.close()
-
-
-class AliasesAndFlow(unittest.TestCase):
-    def setUp(self):
-        self.broker = Broker()
-        self.port = self.broker.port
-        self.clients = []
-
-    def tearDown(self):
-        for c in self.clients:
-            c.close()
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
-    def client(self, *a, **kw):
-        c = V5Client(self.port, *a, **kw)
-        self.clients.append(c)
-        return c
-
+class AliasesAndFlow(V5TestCase):
     def test_inbound_alias_then_alias_only(self):
         sub = self.client("ia-sub")
         sub.subscribe("ia/#", qos=1)
@@ -165,8 +80,7 @@ class AliasesAndFlow(unittest.TestCase):
 
     def test_receive_maximum_bounds_unacknowledged(self):
         # Receive Maximum (0x21) = 3.
-        raw = RawV5(self.port, b"rm-sub", b"\x21\x00\x03")
-        self.clients.append(raw)
+        raw = self.raw(b"rm-sub", b"\x21\x00\x03")
         raw.subscribe("rm/t", 1)
         pub = self.client("rm-pub")
         for i in range(10):
@@ -190,8 +104,7 @@ class AliasesAndFlow(unittest.TestCase):
         self.assertEqual([p for _, p in got], [b"%d" % i for i in range(10)])
 
     def test_receive_maximum_counts_qos2_until_pubcomp(self):
-        raw = RawV5(self.port, b"rq-sub", b"\x21\x00\x02")  # Receive Maximum 2
-        self.clients.append(raw)
+        raw = self.raw(b"rq-sub", b"\x21\x00\x02")  # Receive Maximum 2
         raw.subscribe("rq/t", 2)
         pub = self.client("rq-pub")
         for i in range(4):
@@ -199,13 +112,13 @@ class AliasesAndFlow(unittest.TestCase):
         first = raw.publishes(0.8)
         self.assertEqual([p for _, p in first], [b"0", b"1"])
         pid = first[0][0]
-        raw.r.send(b"\x50\x02" + pid.to_bytes(2, "big"))  # PUBREC
-        pkt = raw.next_packet(1.0)
+        raw.send(b"\x50\x02" + pid.to_bytes(2, "big"))  # PUBREC
+        pkt = raw.recv_packet(1.0)
         self.assertEqual(pkt[0], 0x62)  # PUBREL
         self.assertEqual(pkt[1][:2], pid.to_bytes(2, "big"))
         # MQTT 5 4.9: the quota comes back only with PUBCOMP.
         self.assertEqual(raw.publishes(0.5), [])
-        raw.r.send(b"\x70\x02" + pid.to_bytes(2, "big"))  # PUBCOMP
+        raw.send(b"\x70\x02" + pid.to_bytes(2, "big"))  # PUBCOMP
         self.assertEqual([p for _, p in raw.publishes(0.6)], [b"2"])
 
     def test_maximum_packet_size_skips_larger_messages(self):

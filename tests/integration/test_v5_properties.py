@@ -4,30 +4,12 @@ expired queued messages dropped, request/response, CONNACK properties,
 assigned client identifier, server keep alive, request problem information."""
 
 import time
-import unittest
 
-from harness import Broker, RawClient, connect_packet, encode_varint, main
-from paho_util import PacketTypes, V5Client, props
+from harness import main, publish_packet
+from paho_util import PacketTypes, V5TestCase, props, session_expiry
 
 
-class Properties(unittest.TestCase):
-    config = None
-
-    def setUp(self):
-        self.broker = Broker(self.config)
-        self.port = self.broker.port
-        self.clients = []
-
-    def tearDown(self):
-        for c in self.clients:
-            c.close()
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
-    def client(self, *a, **kw):
-        c = V5Client(self.port, *a, **kw)
-        self.clients.append(c)
-        return c
-
+class Properties(V5TestCase):
     def test_publish_properties_pass_through(self):
         sub = self.client("pp-sub")
         sub.subscribe("pp/t", qos=1)
@@ -73,8 +55,7 @@ class Properties(unittest.TestCase):
         self.assertEqual(responder.quiet(0.2)[3:], [])
 
     def test_message_expiry_decremented_and_expired_dropped(self):
-        sub = self.client("ex-sub", clean_start=True, connect_props=props(
-            PacketTypes.CONNECT, SessionExpiryInterval=60))
+        sub = self.client("ex-sub", clean_start=True, connect_props=session_expiry(60))
         sub.subscribe("ex/t", qos=1)
         sub.disconnect()
         time.sleep(0.3)  # processed before the publishes are routed (another connection)
@@ -85,8 +66,7 @@ class Properties(unittest.TestCase):
             PacketTypes.PUBLISH, MessageExpiryInterval=30))
         pub.publish("ex/t", b"forever", qos=1)
         time.sleep(2.3)
-        sub2 = self.client("ex-sub", clean_start=False, connect_props=props(
-            PacketTypes.CONNECT, SessionExpiryInterval=60))
+        sub2 = self.client("ex-sub", clean_start=False, connect_props=session_expiry(60))
         self.assertTrue(sub2.session_present)
         msgs = sub2.wait_msgs(2)
         self.assertEqual([m.payload for m in sub2.quiet(0.5)], [b"long", b"forever"])
@@ -118,59 +98,25 @@ class Properties(unittest.TestCase):
         self.assertEqual([m.payload for m in a.wait_msgs(1)], [b"hi"])
         self.assertEqual(a.disconnects, [])
 
-    def raw_v5(self, cid, props_bytes=b""):
-        r = RawClient(self.port)
-        r.send(connect_packet(cid, version=5, props=props_bytes))
-        r.sock.settimeout(3)
-        data = b""
-        while len(data) < 2 or len(data) < 2 + data[1]:
-            chunk = r.sock.recv(4096)
-            self.assertTrue(chunk)
-            data += chunk
-        self.assertEqual(data[0], 0x20)
-        self.assertEqual(data[3], 0)  # success
-        return r
-
     def alias_violation_disconnect(self, r):
         # PUBLISH QoS 0, topic "x", property Topic Alias (0x23) = 500 > max 10.
-        prop = b"\x23\x01\xf4"
-        body = b"\x00\x01x" + encode_varint(len(prop)) + prop + b"p"
-        r.send(b"\x30" + encode_varint(len(body)) + body)
-        data, closed = r.recv_all(3)
-        self.assertTrue(closed)
-        self.assertEqual(data[0], 0xE0, data)
-        self.assertEqual(data[2], 0x94, data)  # Topic Alias invalid
-        return data[3:]
+        r.send(publish_packet("x", b"p", version=5, props=b"\x23\x01\xf4"))
+        return self.assert_disconnected(r, 0x94)[3:]  # Topic Alias invalid
 
     def test_request_problem_information_zero_omits_reason_string(self):
-        r = self.raw_v5(b"rpi0", b"\x17\x00")
-        try:
-            rest = self.alias_violation_disconnect(r)
-        finally:
-            r.close()
+        rest = self.alias_violation_disconnect(self.raw(b"rpi0", b"\x17\x00"))
         self.assertNotIn(b"\x1f", rest[1:1 + rest[0]] if rest else b"", rest)
-        r = self.raw_v5(b"rpi1")
-        try:
-            rest = self.alias_violation_disconnect(r)
-        finally:
-            r.close()
+        rest = self.alias_violation_disconnect(self.raw(b"rpi1"))
         # By default the broker explains itself with a Reason String (0x1F).
         self.assertTrue(rest and rest[0] > 0 and rest[1] == 0x1F, rest)
 
 
-class ServerKeepAlive(unittest.TestCase):
+class ServerKeepAlive(V5TestCase):
+    config = {"max_keepalive": 5}
+
     def test_server_keep_alive_when_max_keepalive_lower(self):
-        with Broker({"max_keepalive": 5}) as b:
-            c = V5Client(b.port, "ka-1", keepalive=60)
-            try:
-                self.assertEqual(c.connack_props.get("ServerKeepAlive"), 5)
-            finally:
-                c.close()
-            c = V5Client(b.port, "ka-2", keepalive=3)
-            try:
-                self.assertNotIn("ServerKeepAlive", c.connack_props)
-            finally:
-                c.close()
+        self.assertEqual(self.client("ka-1", keepalive=60).connack_props.get("ServerKeepAlive"), 5)
+        self.assertNotIn("ServerKeepAlive", self.client("ka-2", keepalive=3).connack_props)
 
 
 if __name__ == "__main__":

@@ -2,36 +2,11 @@
 overlapping subscriptions (one copy), no-local, retain-as-published, retain
 handling 0/1/2; shared subscriptions with each strategy."""
 
-import unittest
-
-from harness import Broker, main
-from paho_util import PacketTypes, SubscribeOptions, V5Client, props
+from harness import main
+from paho_util import SubscribeOptions, V5TestCase, sub_id
 
 
-def sub_id(n):
-    return props(PacketTypes.SUBSCRIBE, SubscriptionIdentifier=n)
-
-
-class Base(unittest.TestCase):
-    config = None
-
-    def setUp(self):
-        self.broker = Broker(self.config)
-        self.port = self.broker.port
-        self.clients = []
-
-    def tearDown(self):
-        for c in self.clients:
-            c.close()
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
-    def client(self, *a, **kw):
-        c = V5Client(self.port, *a, **kw)
-        self.clients.append(c)
-        return c
-
-
-class Options(Base):
+class Options(V5TestCase):
     def test_subscription_identifiers_one_copy(self):
         s = self.client("si")
         s.subscribe("si/#", qos=0, properties=sub_id(1))
@@ -102,7 +77,7 @@ class Options(Base):
         self.assertEqual(got[2], [])  # 2: never
 
 
-class SharedRoundRobin(Base):
+class SharedRoundRobin(V5TestCase):
     config = {"shared_subscription_strategy": "round_robin"}
     n = 12
 
