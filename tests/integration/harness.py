@@ -316,30 +316,41 @@ class RawAsserts:
         return data
 
 
-def connect_packet(client_id=b"raw", version=4, clean=True, keepalive=60, props=b""):
-    """A minimal CONNECT (3.1.1 when version=4, 5.0 when version=5)."""
+def connect_packet(client_id=b"raw", version=4, clean=True, keepalive=60, props=b"",
+                   username=None, password=None, will=None):
+    """A CONNECT (3.1.1 when version=4, 5.0 when version=5); `will` is
+    (topic, message, qos, retain), with empty will properties on 5.0."""
     flags = 0x02 if clean else 0
+    if username is not None:
+        flags |= 0x80
+    if password is not None:
+        flags |= 0x40
+    if will is not None:
+        flags |= 0x04 | (will[2] << 3) | (0x20 if will[3] else 0)
     vh = b"\x00\x04MQTT" + bytes([version, flags]) + keepalive.to_bytes(2, "big")
     if version == 5:
         vh += encode_varint(len(props)) + props
-    payload = len(client_id).to_bytes(2, "big") + client_id
+    payload = utf8_str(client_id)
+    if will is not None:
+        if version == 5:
+            payload += b"\x00"  # will properties
+        payload += utf8_str(will[0]) + utf8_str(will[1])
+    if username is not None:
+        payload += utf8_str(username)
+    if password is not None:
+        payload += utf8_str(password)
     body = vh + payload
     return b"\x10" + encode_varint(len(body)) + body
 
 
 def will_connect(client_id, topic, msg, qos=0, retain=False, version=4):
-    """A clean-session CONNECT (keep alive 60) carrying a will; v5 adds empty
-    CONNECT and will property blocks."""
-    flags = 0x02 | 0x04 | (qos << 3) | (0x20 if retain else 0)
-    vh = b"\x00\x04MQTT" + bytes([version, flags]) + b"\x00\x3c"
-    if version == 5:
-        vh += b"\x00"
-    payload = utf8_str(client_id)
-    if version == 5:
-        payload += b"\x00"  # will properties
-    payload += utf8_str(topic) + utf8_str(msg)
-    body = vh + payload
-    return b"\x10" + encode_varint(len(body)) + body
+    """A clean-session CONNECT carrying a will."""
+    return connect_packet(client_id, version, will=(topic, msg, qos, retain))
+
+
+def session_expiry_prop(seconds):
+    """The CONNECT property Session Expiry Interval (0x11), for `props`."""
+    return b"\x11" + seconds.to_bytes(4, "big")
 
 
 def encode_varint(n):

@@ -5,8 +5,7 @@ logged with the client id, and everyone else carries on."""
 import time
 import unittest
 
-from harness import Broker, RawClient, Sub, main, pub, publish_packet
-from test_will import will_connect
+from harness import Broker, RawClient, Sub, main, pub, publish_packet, will_connect
 
 
 class Crash(unittest.TestCase):
