@@ -244,6 +244,17 @@ class RawClient:
                 return None
             buf += chunk
 
+    def recv_for(self, seconds):
+        """Every packet that arrives within `seconds` (fewer if the connection
+        closes): a list of (first byte, body)."""
+        packets = []
+        end = time.time() + seconds
+        while True:
+            p = self.recv_packet(max(0.0, end - time.time()))
+            if p is None:
+                return packets
+            packets.append(p)
+
     def recv_until_quiet(self, timeout=3):
         """Every packet that arrives until none comes for `timeout` seconds
         (or the connection closes): a list of (first byte, body)."""
@@ -277,12 +288,7 @@ class RawV5(RawClient):
     def publishes(self, timeout):
         """Every PUBLISH that arrives within `timeout`: [(packet id or None, payload)]."""
         out = []
-        end = time.time() + timeout
-        while True:
-            pkt = self.recv_packet(max(0.0, end - time.time()))
-            if pkt is None:
-                return out
-            first, body = pkt
+        for first, body in self.recv_for(timeout):
             if first >> 4 != 3:
                 continue
             i = 2 + int.from_bytes(body[0:2], "big")
@@ -292,6 +298,7 @@ class RawV5(RawClient):
                 i += 2
             plen, i = read_varint(body, i)
             out.append((pid, body[i + plen:]))
+        return out
 
     def subscribe(self, topic, qos=1):
         """SUBSCRIBE (packet id 1) and wait for its SUBACK."""

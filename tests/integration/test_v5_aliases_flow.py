@@ -1,7 +1,8 @@
 """MQTT 5 topic aliases (both ways), Receive Maximum and Maximum Packet Size,
-end to end: paho clients, and a raw socket where PUBACKs must be withheld."""
+end to end: paho and mosquitto clients, and a raw socket where PUBACKs must be
+withheld or the bytes on the wire are checked."""
 
-from harness import main
+from harness import main, pub, publishes
 from paho_util import PacketTypes, V5TestCase, props
 
 
@@ -156,6 +157,41 @@ class AliasesAndFlow(V5TestCase):
             resolved.append((m.topic or table[alias], m.payload))
         self.assertEqual(resolved, [("ad/t", b"small-1"), ("ad/t", b"small-2")])
         self.assertEqual(sub.disconnects, [])
+
+    def test_receive_maximum_window_moves_with_acks(self):
+        raw = self.raw(b"rm", b"\x21\x00\x02")  # Receive Maximum 2
+        raw.subscribe("lim/#", 1)
+        for i in range(5):
+            pub(self.port, "lim/rm", f"m{i}", "-q", "1")
+        first = raw.publishes(0.5)
+        self.assertEqual(len(first), 2)  # no more than 2 in flight
+        for pid, _ in first:
+            raw.puback(pid)
+        second = raw.publishes(0.5)
+        self.assertEqual(len(second), 2)  # the window moved by the two acks
+
+    def test_maximum_packet_size_skips_large_qos0(self):
+        raw = self.raw(b"mps", b"\x27\x00\x00\x00\x40")  # Maximum Packet Size 64
+        raw.subscribe("lim/#", 0)
+        pub(self.port, "lim/big", "x" * 200)
+        pub(self.port, "lim/small", "ok")
+        got = publishes(raw.recv_for(0.6), version=5)
+        self.assertEqual(len(got), 1)
+        self.assertEqual(got[0][0], "lim/small")
+
+    def test_outbound_alias_on_the_wire(self):
+        raw = self.raw(b"ta", b"\x22\x00\x05")  # Topic Alias Maximum 5
+        raw.subscribe("lim/#", 0)
+        for _ in range(3):
+            pub(self.port, "lim/aliased/topic", "p")
+        got = [body for first, body in raw.recv_for(0.6) if first >> 4 == 3]
+        self.assertEqual(len(got), 3)
+        topic_lens = [int.from_bytes(body[:2], "big") for body in got]
+        self.assertEqual(topic_lens[0], len("lim/aliased/topic"))  # first names the topic
+        self.assertEqual(topic_lens[1:], [0, 0])  # then the alias alone
+        for body in got:
+            props = body[2 + int.from_bytes(body[:2], "big"):]
+            self.assertIn(b"\x23\x00\x01", props[:8])  # Topic Alias 1
 
 
 if __name__ == "__main__":
