@@ -24,6 +24,16 @@ class AliasesAndFlow(V5TestCase):
             self.assertNotIn("TopicAlias", m.properties.json() if m.properties else {})
         self.assertEqual(pub.disconnects, [])
 
+    def test_inbound_alias_on_long_topic(self):
+        sub = self.client("alias-sub")
+        sub.subscribe("alias/long/topic/name", qos=1)
+        p = self.client("alias-pub")
+        p.publish("alias/long/topic/name", "1", qos=1, properties=props(PacketTypes.PUBLISH, TopicAlias=3))
+        p.publish("", "2", qos=1, properties=props(PacketTypes.PUBLISH, TopicAlias=3))
+        got = sub.wait_msgs(2)
+        self.assertEqual([(m.topic, m.payload) for m in got], [("alias/long/topic/name", b"1"),
+                                                               ("alias/long/topic/name", b"2")])
+
     def test_inbound_alias_beyond_maximum_disconnects_0x94(self):
         sub = self.client("ib-sub")
         sub.subscribe("ib/#", qos=0)

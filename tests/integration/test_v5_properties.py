@@ -34,6 +34,23 @@ class Properties(V5TestCase):
                      "CorrelationData", "UserProperty", "MessageExpiryInterval"):
             self.assertNotIn(name, q)
 
+    def test_properties_pass_through_in_order(self):
+        sub = self.client("p-sub")
+        sub.subscribe("props/t", qos=1)
+        p = self.client("p-pub")
+        p.publish("props/t", "hello", qos=1, properties=props(
+            PacketTypes.PUBLISH, UserProperty=[("k", "1"), ("k", "2"), ("a", "b")],
+            ContentType="text/plain", ResponseTopic="reply/here", CorrelationData=b"\x01\x02",
+            PayloadFormatIndicator=1))
+        got = sub.wait_msgs(1)
+        self.assertEqual(len(got), 1)
+        rp = got[0].properties
+        self.assertEqual(rp.UserProperty, [("k", "1"), ("k", "2"), ("a", "b")])
+        self.assertEqual(rp.ContentType, "text/plain")
+        self.assertEqual(rp.ResponseTopic, "reply/here")
+        self.assertEqual(rp.CorrelationData, b"\x01\x02")
+        self.assertEqual(rp.PayloadFormatIndicator, 1)
+
     def test_request_response(self):
         responder = self.client("rr-responder")
         responder.subscribe("rr/req", qos=1)
@@ -73,6 +90,21 @@ class Properties(V5TestCase):
         exp = msgs[0].properties.MessageExpiryInterval
         self.assertTrue(25 <= exp <= 28, exp)  # 30 less the ~2 s it waited (MQTT 5 3.3.2.3.3)
         self.assertNotIn("MessageExpiryInterval", msgs[1].properties.json())
+
+    def test_expired_message_not_delivered_from_queue(self):
+        sub = self.client("exp-sub", connect_props=session_expiry(300))
+        sub.subscribe("exp/t", qos=1)
+        sub.disconnect()
+        # The DISCONNECT and the publishes travel on different connections: a
+        # message routed before it is processed goes out (in flight) instead of
+        # waiting in the queue, and is resent whatever its expiry.
+        time.sleep(0.3)
+        p = self.client("exp-pub")
+        p.publish("exp/t", "stale", qos=1, properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=1))
+        p.publish("exp/t", "fresh", qos=1)
+        time.sleep(2.2)
+        back = self.client("exp-sub", clean_start=False, connect_props=session_expiry(300))
+        self.assertEqual([m.payload for m in back.quiet(1.0)], [b"fresh"])
 
     def test_connack_properties(self):
         c = self.client("ca-1")
