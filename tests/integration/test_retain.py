@@ -60,6 +60,20 @@ class Retain(unittest.TestCase):
         s = Sub(self.port, "e/t", timeout=1)
         self.assertEqual(s.lines(), [])
 
+    def test_retained_store_replace_delete(self):
+        port = self.broker.port
+        # QoS 1: the PUBACK means the broker has taken the message, so the
+        # second client's retained message is surely the later one.
+        pub(port, "ret/a", "first", "-r", "-q", "1")
+        pub(port, "ret/a", "second", "-r", "-q", "1")
+        pub(port, "ret/b", "bee", "-r", "-q", "1")
+        got = Sub(port, "ret/#", count=2, timeout=3, fmt="%t %p %r")
+        self.assertEqual(sorted(got.lines()), ["ret/a second 1", "ret/b bee 1"])
+        pub(port, "ret/a", "", "-r")  # empty payload deletes
+        live = Sub(port, "ret/#", count=2, timeout=3, fmt="%t %p %r")
+        pub(port, "ret/c", "live")
+        self.assertEqual(live.lines(), ["ret/b bee 1", "ret/c live 0"])
+
 
 if __name__ == "__main__":
     main()
