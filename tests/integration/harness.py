@@ -154,6 +154,20 @@ class Broker:
         self.stop()
 
 
+class BrokerTestCase(unittest.TestCase):
+    """A broker per test, started with the class's `config` (self.broker,
+    self.port); it must exit 0 when the test ends."""
+
+    config = None
+
+    def setUp(self):
+        self.broker = Broker(self.config)
+        self.port = self.broker.port
+
+    def tearDown(self):
+        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+
+
 def run(cmd, timeout=10, input=None):
     """Runs a client command; returns CompletedProcess (text)."""
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, input=input)

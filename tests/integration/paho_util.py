@@ -6,14 +6,13 @@ V5TestCase gives each test a broker and closes the clients it made."""
 
 import threading
 import time
-import unittest
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from harness import Broker, RawAsserts, RawV5
+from harness import BrokerTestCase, RawAsserts, RawV5
 
 __all__ = ["V5Client", "V5TestCase", "props", "session_expiry", "sub_id", "SubscribeOptions",
            "PacketTypes", "Properties", "mqtt"]
@@ -173,22 +172,18 @@ class V5Client:
         self.c.loop_stop()
 
 
-class V5TestCase(RawAsserts, unittest.TestCase):
-    """A broker per test, started with the class's `config`; the clients made
-    with client() and raw() are closed when the test ends, and the broker must
-    then exit 0."""
-
-    config = None
+class V5TestCase(RawAsserts, BrokerTestCase):
+    """BrokerTestCase whose clients made with client() and raw() are closed
+    when the test ends, before the broker stops."""
 
     def setUp(self):
-        self.broker = Broker(self.config)
-        self.port = self.broker.port
+        super().setUp()
         self.clients = []
 
     def tearDown(self):
         for c in self.clients:
             c.close()
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+        super().tearDown()
 
     def client(self, *a, **kw):
         """A connected V5Client (see its arguments)."""

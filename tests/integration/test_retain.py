@@ -1,19 +1,10 @@
 """Retained messages through the real broker: store, replace, delete, the
 retain flag on subscribe versus live delivery."""
 
-import unittest
-
-from harness import Broker, RawClient, Sub, main, pub, subscribe_packet
+from harness import BrokerTestCase, RawClient, Sub, main, pub, subscribe_packet
 
 
-class Retain(unittest.TestCase):
-    def setUp(self):
-        self.broker = Broker()
-        self.port = self.broker.port
-
-    def tearDown(self):
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
+class Retain(BrokerTestCase):
     def check_store_replace_delete(self, v):
         pub(self.port, "r/a", "first", "-r", version=v)
         pub(self.port, "r/a", "second", "-r", "-q", "1", version=v)

@@ -2,19 +2,11 @@
 queue, clean sessions and takeover, with mosquitto clients and raw sockets."""
 
 import time
-import unittest
 
-from harness import Broker, RawClient, Sub, connect_packet, main, pub, subscribe_packet
+from harness import BrokerTestCase, RawClient, Sub, connect_packet, main, pub, subscribe_packet
 
 
-class Session(unittest.TestCase):
-    def setUp(self):
-        self.broker = Broker()
-        self.port = self.broker.port
-
-    def tearDown(self):
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
+class Session(BrokerTestCase):
     def check_offline_queue(self, v):
         cid = "persist" + v
         extra = ("-c", "-i", cid, "-q", "1")

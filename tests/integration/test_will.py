@@ -3,20 +3,12 @@ clean DISCONNECT; will QoS and retain; v5 reason 0x04."""
 
 import subprocess
 import time
-import unittest
 
-from harness import (Broker, RawClient, Sub, _started, disconnect_packet, main,
+from harness import (BrokerTestCase, RawClient, Sub, _started, disconnect_packet, main,
                      will_connect)
 
 
-class Will(unittest.TestCase):
-    def setUp(self):
-        self.broker = Broker()
-        self.port = self.broker.port
-
-    def tearDown(self):
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
+class Will(BrokerTestCase):
     def raw_with_will(self, cid, version=4, **kw):
         c = RawClient(self.port)
         c.send(will_connect(cid, b"w/" + cid, b"gone-" + cid, version=version, **kw))
