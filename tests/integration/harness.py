@@ -154,6 +154,20 @@ class Broker:
         self.stop()
 
 
+class BrokerTestCase(unittest.TestCase):
+    """A broker per test, started with the class's `config` (self.broker,
+    self.port); it must exit 0 when the test ends."""
+
+    config = None
+
+    def setUp(self):
+        self.broker = Broker(self.config)
+        self.port = self.broker.port
+
+    def tearDown(self):
+        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+
+
 def run(cmd, timeout=10, input=None):
     """Runs a client command; returns CompletedProcess (text)."""
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, input=input)
@@ -244,6 +258,17 @@ class RawClient:
                 return None
             buf += chunk
 
+    def recv_for(self, seconds):
+        """Every packet that arrives within `seconds` (fewer if the connection
+        closes): a list of (first byte, body)."""
+        packets = []
+        end = time.time() + seconds
+        while True:
+            p = self.recv_packet(max(0.0, end - time.time()))
+            if p is None:
+                return packets
+            packets.append(p)
+
     def recv_until_quiet(self, timeout=3):
         """Every packet that arrives until none comes for `timeout` seconds
         (or the connection closes): a list of (first byte, body)."""
@@ -263,15 +288,90 @@ class RawClient:
         self.sock.close()
 
 
-def connect_packet(client_id=b"raw", version=4, clean=True, keepalive=60, props=b""):
-    """A minimal CONNECT (3.1.1 when version=4, 5.0 when version=5)."""
+class RawV5(RawClient):
+    """A raw MQTT 5 client, connected (CONNACK success asserted), that
+    acknowledges nothing unless told: for flow control, where PUBACKs must be
+    withheld, and for hand-made packets after a good CONNECT."""
+
+    def __init__(self, port, client_id, connect_props=b"", clean=True):
+        super().__init__(port)
+        self.send(connect_packet(client_id, version=5, clean=clean, props=connect_props))
+        ack = self.recv_packet(3)
+        assert ack is not None and ack[0] == 0x20 and ack[1][1] == 0, ack
+
+    def publishes(self, timeout):
+        """Every PUBLISH that arrives within `timeout`: [(packet id or None, payload)]."""
+        out = []
+        for first, body in self.recv_for(timeout):
+            if first >> 4 != 3:
+                continue
+            i = 2 + int.from_bytes(body[0:2], "big")
+            pid = None
+            if (first >> 1) & 3:
+                pid = int.from_bytes(body[i:i + 2], "big")
+                i += 2
+            plen, i = read_varint(body, i)
+            out.append((pid, body[i + plen:]))
+        return out
+
+    def subscribe(self, topic, qos=1):
+        """SUBSCRIBE (packet id 1) and wait for its SUBACK."""
+        self.send(subscribe_packet([(topic, qos)], version=5))
+        pkt = self.recv_packet(3)
+        assert pkt is not None and pkt[0] == 0x90, pkt
+
+    def puback(self, packet_id):
+        self.send(b"\x40\x02" + packet_id.to_bytes(2, "big"))
+
+
+class RawAsserts:
+    """Assertions on what a raw connection receives, for a unittest.TestCase."""
+
+    def assert_disconnected(self, client, reason, timeout=3):
+        """The broker sends an MQTT 5 DISCONNECT with `reason` first, then
+        closes; returns all it sent."""
+        data, closed = client.recv_all(timeout)
+        self.assertTrue(closed)
+        self.assertEqual(data[:1], b"\xe0", data)
+        self.assertEqual(data[2], reason, data)
+        return data
+
+
+def connect_packet(client_id=b"raw", version=4, clean=True, keepalive=60, props=b"",
+                   username=None, password=None, will=None):
+    """A CONNECT (3.1.1 when version=4, 5.0 when version=5); `will` is
+    (topic, message, qos, retain), with empty will properties on 5.0."""
     flags = 0x02 if clean else 0
+    if username is not None:
+        flags |= 0x80
+    if password is not None:
+        flags |= 0x40
+    if will is not None:
+        flags |= 0x04 | (will[2] << 3) | (0x20 if will[3] else 0)
     vh = b"\x00\x04MQTT" + bytes([version, flags]) + keepalive.to_bytes(2, "big")
     if version == 5:
         vh += encode_varint(len(props)) + props
-    payload = len(client_id).to_bytes(2, "big") + client_id
+    payload = utf8_str(client_id)
+    if will is not None:
+        if version == 5:
+            payload += b"\x00"  # will properties
+        payload += utf8_str(will[0]) + utf8_str(will[1])
+    if username is not None:
+        payload += utf8_str(username)
+    if password is not None:
+        payload += utf8_str(password)
     body = vh + payload
     return b"\x10" + encode_varint(len(body)) + body
+
+
+def will_connect(client_id, topic, msg, qos=0, retain=False, version=4):
+    """A clean-session CONNECT carrying a will."""
+    return connect_packet(client_id, version, will=(topic, msg, qos, retain))
+
+
+def session_expiry_prop(seconds):
+    """The CONNECT property Session Expiry Interval (0x11), for `props`."""
+    return b"\x11" + seconds.to_bytes(4, "big")
 
 
 def encode_varint(n):
@@ -313,11 +413,11 @@ def publish_packet(topic, payload=b"", qos=0, retain=False, packet_id=1, version
     return bytes([first]) + encode_varint(len(body)) + body
 
 
-def subscribe_packet(filters, packet_id=1, version=4):
-    """A SUBSCRIBE of [(filter, options byte)] pairs."""
+def subscribe_packet(filters, packet_id=1, version=4, props=b""):
+    """A SUBSCRIBE of [(filter, options byte)] pairs; v5 adds the property block."""
     body = packet_id.to_bytes(2, "big")
     if version == 5:
-        body += b"\x00"
+        body += encode_varint(len(props)) + props
     for f, opts in filters:
         body += utf8_str(f) + bytes([opts])
     return b"\x82" + encode_varint(len(body)) + body

@@ -1,7 +1,8 @@
 """A small synchronous wrapper around paho-mqtt (1.6) for the MQTT 5 tests:
 connect with properties and wait for CONNACK, subscribe and wait for SUBACK,
 collect messages with their properties, wait with timeouts. A client the
-broker disconnects does not reconnect by itself (paho's loop thread would)."""
+broker disconnects does not reconnect by itself (paho's loop thread would).
+V5TestCase gives each test a broker and closes the clients it made."""
 
 import threading
 import time
@@ -11,7 +12,10 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-__all__ = ["V5Client", "props", "SubscribeOptions", "PacketTypes", "Properties", "mqtt"]
+from harness import BrokerTestCase, RawAsserts, RawV5
+
+__all__ = ["V5Client", "V5TestCase", "props", "session_expiry", "sub_id", "SubscribeOptions",
+           "PacketTypes", "Properties", "mqtt"]
 
 
 def props(packet_type, **fields):
@@ -21,6 +25,16 @@ def props(packet_type, **fields):
     for k, v in fields.items():
         setattr(p, k, v)
     return p
+
+
+def session_expiry(seconds):
+    """CONNECT properties asking for a Session Expiry Interval of `seconds`."""
+    return props(PacketTypes.CONNECT, SessionExpiryInterval=seconds)
+
+
+def sub_id(n):
+    """SUBSCRIBE properties with Subscription Identifier `n`."""
+    return props(PacketTypes.SUBSCRIBE, SubscriptionIdentifier=n)
 
 
 def prop_dict(p):
@@ -156,3 +170,29 @@ class V5Client:
         except Exception:
             pass
         self.c.loop_stop()
+
+
+class V5TestCase(RawAsserts, BrokerTestCase):
+    """BrokerTestCase whose clients made with client() and raw() are closed
+    when the test ends, before the broker stops."""
+
+    def setUp(self):
+        super().setUp()
+        self.clients = []
+
+    def tearDown(self):
+        for c in self.clients:
+            c.close()
+        super().tearDown()
+
+    def client(self, *a, **kw):
+        """A connected V5Client (see its arguments)."""
+        c = V5Client(self.port, *a, **kw)
+        self.clients.append(c)
+        return c
+
+    def raw(self, client_id, connect_props=b"", clean=True):
+        """A connected RawV5 client."""
+        r = RawV5(self.port, client_id, connect_props, clean)
+        self.clients.append(r)
+        return r

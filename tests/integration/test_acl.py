@@ -6,8 +6,7 @@ subscriptions in SUBACK (0x80 / 0x87), denied publishes (v5 PUBACK/PUBREC
 import unittest
 
 from auth_util import Files
-from harness import (Broker, RawClient, Sub, connect_packet, encode_varint, main, pub, publish_packet, run,
-                     subscribe_packet, utf8_str)
+from harness import Broker, RawClient, Sub, connect_packet, main, pub, publish_packet, run, subscribe_packet
 
 ACL = """# anonymous clients
 topic read public/#
@@ -24,14 +23,6 @@ topic read a/#
 pattern readwrite dev/%u/#
 pattern write status/%c
 """
-
-
-def connect_user(user, password, version=4, client_id=b"raw"):
-    vh = b"\x00\x04MQTT" + bytes([version, 0x02 | 0xC0]) + (60).to_bytes(2, "big")
-    if version == 5:
-        vh += b"\x00"
-    body = vh + utf8_str(client_id) + utf8_str(user) + utf8_str(password)
-    return b"\x10" + encode_varint(len(body)) + body
 
 
 class Acl(unittest.TestCase):
@@ -53,7 +44,7 @@ class Acl(unittest.TestCase):
         if user is None:
             c.send(connect_packet(client_id, version))
         else:
-            c.send(connect_user(user, password, version, client_id))
+            c.send(connect_packet(client_id, version, username=user, password=password))
         pk = c.recv_packet()
         self.assertEqual(pk[0], 0x20)
         self.assertEqual(pk[1][1], 0)

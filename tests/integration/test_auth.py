@@ -10,27 +10,13 @@ import time
 import unittest
 
 from auth_util import Files, start_fails
-from harness import (Broker, RawClient, Sub, connect_packet, encode_varint, free_port, main, pub, run, utf8_str,
-                     wait_port)
-
-
-def connect_with(user, password, version=4, client_id=b"raw"):
-    """A CONNECT with username (and password when not None)."""
-    flags = 0x02 | 0x80 | (0x40 if password is not None else 0)
-    vh = b"\x00\x04MQTT" + bytes([version, flags]) + (60).to_bytes(2, "big")
-    if version == 5:
-        vh += b"\x00"
-    payload = utf8_str(client_id) + utf8_str(user)
-    if password is not None:
-        payload += utf8_str(password)
-    body = vh + payload
-    return b"\x10" + encode_varint(len(body)) + body
+from harness import Broker, RawClient, Sub, connect_packet, free_port, main, pub, run, wait_port
 
 
 def connack_code(port, user, password, version):
     c = RawClient(port)
     try:
-        c.send(connect_with(user, password, version))
+        c.send(connect_packet(b"raw", version, username=user, password=password))
         pk = c.recv_packet()
         assert pk is not None and pk[0] == 0x20, pk
         return pk[1][1]

@@ -1,18 +1,10 @@
 """Basic publish/subscribe through the real broker with mosquitto clients,
 in MQTT 3.1.1 and 5.0."""
 
-import unittest
-
-from harness import Broker, Sub, main, pub
+from harness import BrokerTestCase, Sub, main, pub
 
 
-class BasicPubSub(unittest.TestCase):
-    def setUp(self):
-        self.broker = Broker()
-
-    def tearDown(self):
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
+class BasicPubSub(BrokerTestCase):
     def check_roundtrip(self, version):
         sub = Sub(self.broker.port, "t/#", count=3, version=version)
         for qos in ("0", "1", "2"):

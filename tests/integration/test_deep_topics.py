@@ -10,8 +10,7 @@ import tempfile
 import unittest
 
 from harness import (Broker, RawClient, main, publish_packet, publishes,
-                     subscribe_packet)
-from test_will import will_connect
+                     subscribe_packet, will_connect)
 
 DEEP = "/" * 64999  # 65,000 levels, all empty
 

@@ -7,31 +7,7 @@ acknowledged and dropped, like any ACL-denied publish."""
 import unittest
 
 from auth_util import Files
-from harness import (Broker, RawClient, connect_packet, encode_varint, main, parse_packets, publish_packet,
-                     subscribe_packet, utf8_str)
-
-
-def connect_user(user, password, client_id, version=4, will=None):
-    """A CONNECT with username and password; `will`: (topic, payload) at QoS 0."""
-    flags = 0x02 | 0xC0
-    will_part = b""
-    if will is not None:
-        flags |= 0x04
-        will_part = (b"\x00" if version == 5 else b"") + utf8_str(will[0]) + utf8_str(will[1])
-    vh = b"\x00\x04MQTT" + bytes([version, flags]) + (60).to_bytes(2, "big")
-    if version == 5:
-        vh += b"\x00"
-    body = vh + utf8_str(client_id) + will_part + utf8_str(user) + utf8_str(password)
-    return b"\x10" + encode_varint(len(body)) + body
-
-
-def will_connect(client_id, topic, version=4):
-    """An anonymous CONNECT with a QoS 0 will on `topic`."""
-    vh = b"\x00\x04MQTT" + bytes([version, 0x02 | 0x04]) + (60).to_bytes(2, "big")
-    if version == 5:
-        vh += b"\x00"
-    body = vh + utf8_str(client_id) + (b"\x00" if version == 5 else b"") + utf8_str(topic) + utf8_str(b"bye")
-    return b"\x10" + encode_varint(len(body)) + body
+from harness import Broker, RawClient, connect_packet, main, publish_packet, subscribe_packet, will_connect
 
 
 class Watcher:
@@ -114,11 +90,11 @@ class NoAcl(unittest.TestCase):
     def test_will_on_sys_topic_is_not_published(self):
         w = Watcher(self.port, ["$SYS/#", "check/will"])
         c = RawClient(self.port)
-        c.send(will_connect(b"dying", "$SYS/broker/will"))
+        c.send(will_connect(b"dying", "$SYS/broker/will", b"bye"))
         self.assertEqual(c.recv_packet()[0], 0x20)
         c.close()  # no DISCONNECT: the will is due
         c2 = RawClient(self.port)
-        c2.send(will_connect(b"dying2", "check/will"))
+        c2.send(will_connect(b"dying2", "check/will", b"bye"))
         self.assertEqual(c2.recv_packet()[0], 0x20)
         c2.close()
         got = w.topics_until("check/will")
@@ -156,7 +132,7 @@ class WithAcl(unittest.TestCase):
 
     def login(self, user, password, client_id, version=5):
         c = RawClient(self.port)
-        c.send(connect_user(user, password, client_id, version))
+        c.send(connect_packet(client_id, version, username=user, password=password))
         ack = c.recv_packet()
         self.assertEqual(ack[0], 0x20)
         self.assertEqual(ack[1][1], 0)
@@ -188,15 +164,16 @@ class WithAcl(unittest.TestCase):
     def test_will_needs_an_explicit_rule(self):
         w = Watcher(self.port, ["$SYS/#", "ops/done"])
         c = RawClient(self.port)
-        c.send(connect_user("everything", "e", b"w1", will=("$SYS/broker/will", b"x")))
+        c.send(connect_packet(b"w1", username="everything", password="e", will=("$SYS/broker/will", b"x", 0, False)))
         self.assertEqual(c.recv_packet()[0], 0x20)
         c.close()
         c2 = RawClient(self.port)
-        c2.send(connect_user("ops", "o", b"w2", will=("$SYS/broker/connection/w2/state", b"0")))
+        c2.send(connect_packet(b"w2", username="ops", password="o",
+                                will=("$SYS/broker/connection/w2/state", b"0", 0, False)))
         self.assertEqual(c2.recv_packet()[0], 0x20)
         c2.close()
         c3 = RawClient(self.port)
-        c3.send(connect_user("ops", "o", b"w3", will=("ops/done", b"x")))
+        c3.send(connect_packet(b"w3", username="ops", password="o", will=("ops/done", b"x", 0, False)))
         self.assertEqual(c3.recv_packet()[0], 0x20)
         c3.close()
         got = w.topics_until("ops/done")

@@ -4,7 +4,7 @@ pinging client stays."""
 import time
 import unittest
 
-from harness import Broker, RawClient, Sub, main, pub
+from harness import Broker, RawClient, Sub, connect_packet, main, pub
 
 
 class KeepAlive(unittest.TestCase):
@@ -37,6 +37,16 @@ class KeepAlive(unittest.TestCase):
                 c.send(b"\xc0\x00")
                 self.assertEqual(c.recv_packet(), (0xD0, b""))
             c.close()
+
+    def test_keepalive_timeout_closes_silent_client(self):
+        with Broker() as b:
+            c = RawClient(b.port)
+            c.send(connect_packet(b"sleepy", keepalive=1))
+            start = time.time()
+            data, closed = c.recv_all(timeout=6)
+            self.assertTrue(closed)
+            self.assertEqual(data[0], 0x20)  # only the CONNACK, then the close
+            self.assertGreaterEqual(time.time() - start, 1.0)  # never before the keep-alive
 
 
 if __name__ == "__main__":

@@ -1,10 +1,15 @@
 """Malformed input over raw sockets closes only that connection (v5 sends
-DISCONNECT 0x81/0x82 first); a concurrent subscriber keeps receiving and the
-broker stays up."""
+DISCONNECT 0x81/0x82/0x90/0x95, or CONNACK with the reason, first); a
+concurrent subscriber keeps receiving and the broker stays up. One broker
+with the default limits, one with max_packet_size 1024."""
 
+import time
 import unittest
 
-from harness import Broker, RawClient, Sub, main, pub, publish_packet
+from harness import Broker, RawClient, Sub, connect_packet, main, parse_packets, pub, publish_packet
+
+CONNACK = 0x20
+DISCONNECT = 0xE0
 
 CASES = {
     # name: (bytes after a good CONNECT, or None for "instead of CONNECT")
@@ -21,16 +26,23 @@ CASES = {
 }
 
 
-class Malformed(unittest.TestCase):
+class OneBroker(unittest.TestCase):
+    """One broker, started with the class's `config`, for all the tests of a
+    class; it must be alive at the end and exit 0."""
+
+    config = None
+
     @classmethod
     def setUpClass(cls):
-        cls.broker = Broker()
+        cls.broker = Broker(cls.config)
 
     @classmethod
     def tearDownClass(cls):
         assert cls.broker.alive(), cls.broker.output()
         assert cls.broker.stop() == 0, cls.broker.output()
 
+
+class Malformed(OneBroker):
     def check(self, name, bad, version):
         port = self.broker.port
         s = Sub(port, "ok/#", count=2, timeout=4)
@@ -92,6 +104,93 @@ class Malformed(unittest.TestCase):
         half.close()
         pub(self.broker.port, "ok/t", "fine")
         self.assertEqual(s.lines(), ["ok/t fine"])  # the truncated publish never arrived
+
+
+class MalformedWithPacketLimit(OneBroker):
+    config = {"max_packet_size": 1024}
+
+    def exchange(self, *chunks, version=4, connect=True):
+        """Sends CONNECT (unless told not to) then `chunks`; returns what the
+        broker sent after CONNACK and whether it closed the connection."""
+        c = RawClient(self.broker.port)
+        try:
+            if connect:
+                ack = c.connect(b"bad-%d" % time.monotonic_ns(), version=version)
+                self.assertEqual(ack[0], CONNACK)
+            for chunk in chunks:
+                c.send(chunk)
+            data, closed = c.recv_all(timeout=3)
+            return data, closed
+        finally:
+            c.close()
+
+    def assert_closed_v5(self, data, closed, reason):
+        self.assertTrue(closed)
+        packets = parse_packets(data)
+        self.assertTrue(packets, data)
+        kind, body = packets[0]
+        self.assertEqual(kind, DISCONNECT, data)
+        self.assertEqual(body[0], reason, data)
+
+    def test_bystander_unaffected_by_every_case(self):
+        sub = Sub(self.broker.port, "ok/#", count=2, timeout=20)
+        pub(self.broker.port, "ok/1", "before")
+        cases = [
+            (b"\xff\xff\xff\xff\xff", 4, False),                          # garbage first
+            (b"\x30\xff\xff\xff\xff\x01", 4, True),                       # remaining length > 4 bytes
+            (publish_packet(b"a/b", b"x", qos=3), 4, True),               # QoS 3
+            (publish_packet(b"a/b", b"x", qos=1, packet_id=0), 4, True),  # packet id 0
+            (b"\x60\x02\x00\x01", 4, True),                               # PUBREL without its required flags 0b0010
+            (publish_packet(b"a/\xff\xfe", b"x"), 4, True),               # bad UTF-8 topic
+            (publish_packet(b"a/+", b"x"), 4, True),                      # wildcard in a topic name
+            (publish_packet(b"big", b"x" * 2000), 4, True),               # over max_packet_size
+            (connect_packet(b"again"), 4, True),                          # second CONNECT
+        ]
+        for chunk, version, connect in cases:
+            with self.subTest(chunk=chunk[:12]):
+                data, closed = self.exchange(chunk, version=version, connect=connect)
+                self.assertTrue(closed, chunk)
+        pub(self.broker.port, "ok/2", "after")
+        self.assertEqual(sub.lines(), ["ok/1 before", "ok/2 after"])
+        self.assertTrue(self.broker.alive())
+
+    def test_v5_reason_codes(self):
+        data, closed = self.exchange(publish_packet(b"a/b", b"x", qos=3, version=5), version=5)
+        self.assert_closed_v5(data, closed, 0x81)  # malformed packet
+        data, closed = self.exchange(publish_packet(b"big", b"x" * 2000, version=5), version=5)
+        self.assert_closed_v5(data, closed, 0x95)  # packet too large
+        data, closed = self.exchange(connect_packet(b"again", version=5), version=5)
+        self.assert_closed_v5(data, closed, 0x82)  # protocol error: second CONNECT
+        data, closed = self.exchange(publish_packet(b"a/#", b"x", version=5), version=5)
+        self.assert_closed_v5(data, closed, 0x90)  # topic name invalid
+
+    def test_first_packet_must_be_connect(self):
+        data, closed = self.exchange(publish_packet(b"a/b", b"x"), connect=False)
+        self.assertTrue(closed)
+        self.assertEqual(data, b"")
+
+    def test_unsupported_protocol_level(self):
+        c = RawClient(self.broker.port)
+        bad = connect_packet(b"lvl")
+        bad = bad[:8] + b"\x07" + bad[9:]  # protocol level 7
+        c.send(bad)
+        data, closed = c.recv_all()
+        c.close()
+        self.assertTrue(closed)
+        packets = parse_packets(data)
+        self.assertTrue(packets, data)
+        kind, body = packets[0]
+        self.assertEqual(kind, CONNACK)
+        self.assertEqual(body[1], 0x01)  # 3.1.1: unacceptable protocol version
+
+    def test_truncated_packet_then_close_leaves_broker_serving(self):
+        c = RawClient(self.broker.port)
+        c.send(connect_packet(b"trunc"))
+        c.send(publish_packet(b"a/b", b"y" * 100)[:20])
+        c.close()
+        sub = Sub(self.broker.port, "after/trunc", count=1)
+        pub(self.broker.port, "after/trunc", "fine")
+        self.assertEqual(sub.lines(), ["after/trunc fine"])
 
 
 if __name__ == "__main__":

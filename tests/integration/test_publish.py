@@ -2,20 +2,11 @@
 PUBREC/PUBREL/PUBCOMP with exactly-once delivery of a re-sent DUP, and the
 broker's own QoS 2 flow towards a subscriber."""
 
-import unittest
-
-from harness import (Broker, RawClient, Sub, main, pub, publish_packet,
+from harness import (BrokerTestCase, RawClient, Sub, main, pub, publish_packet,
                      subscribe_packet)
 
 
-class Publish(unittest.TestCase):
-    def setUp(self):
-        self.broker = Broker()
-        self.port = self.broker.port
-
-    def tearDown(self):
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
+class Publish(BrokerTestCase):
     def test_qos1_puback(self):
         s = Sub(self.port, "p/#", count=1, timeout=3)
         c = RawClient(self.port)

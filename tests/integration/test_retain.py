@@ -1,19 +1,10 @@
 """Retained messages through the real broker: store, replace, delete, the
 retain flag on subscribe versus live delivery."""
 
-import unittest
-
-from harness import Broker, RawClient, Sub, main, pub, subscribe_packet
+from harness import BrokerTestCase, RawClient, Sub, main, pub, subscribe_packet
 
 
-class Retain(unittest.TestCase):
-    def setUp(self):
-        self.broker = Broker()
-        self.port = self.broker.port
-
-    def tearDown(self):
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
+class Retain(BrokerTestCase):
     def check_store_replace_delete(self, v):
         pub(self.port, "r/a", "first", "-r", version=v)
         pub(self.port, "r/a", "second", "-r", "-q", "1", version=v)
@@ -59,6 +50,20 @@ class Retain(unittest.TestCase):
         pub(self.port, "e/t", "", "-r")
         s = Sub(self.port, "e/t", timeout=1)
         self.assertEqual(s.lines(), [])
+
+    def test_retained_store_replace_delete(self):
+        port = self.broker.port
+        # QoS 1: the PUBACK means the broker has taken the message, so the
+        # second client's retained message is surely the later one.
+        pub(port, "ret/a", "first", "-r", "-q", "1")
+        pub(port, "ret/a", "second", "-r", "-q", "1")
+        pub(port, "ret/b", "bee", "-r", "-q", "1")
+        got = Sub(port, "ret/#", count=2, timeout=3, fmt="%t %p %r")
+        self.assertEqual(sorted(got.lines()), ["ret/a second 1", "ret/b bee 1"])
+        pub(port, "ret/a", "", "-r")  # empty payload deletes
+        live = Sub(port, "ret/#", count=2, timeout=3, fmt="%t %p %r")
+        pub(port, "ret/c", "live")
+        self.assertEqual(live.lines(), ["ret/b bee 1", "ret/c live 0"])
 
 
 if __name__ == "__main__":

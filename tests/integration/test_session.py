@@ -1,20 +1,12 @@
-"""Persistent sessions (3.1.1 clean=0) and takeover with mosquitto clients
-and raw sockets."""
+"""Persistent sessions (3.1.1 clean=0, 5.0 session expiry), the offline
+queue, clean sessions and takeover, with mosquitto clients and raw sockets."""
 
 import time
-import unittest
 
-from harness import Broker, RawClient, Sub, main, pub, subscribe_packet
+from harness import BrokerTestCase, RawClient, Sub, connect_packet, main, pub, subscribe_packet
 
 
-class Session(unittest.TestCase):
-    def setUp(self):
-        self.broker = Broker()
-        self.port = self.broker.port
-
-    def tearDown(self):
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
+class Session(BrokerTestCase):
     def check_offline_queue(self, v):
         cid = "persist" + v
         extra = ("-c", "-i", cid, "-q", "1")
@@ -114,6 +106,61 @@ class Session(unittest.TestCase):
             b.send(b"\xc0\x00")
             self.assertEqual(b.recv_packet(), (0xD0, b""))
             b.close()
+
+    def check_offline_queue_drops_qos0(self, version):
+        cid = "persist-" + version
+        # Subscribe with a persistent session, then leave.
+        first = Sub(self.port, "q/" + version, "-c", "-i", cid, "-q", "1", "-x" if version == "5" else "-c",
+                    *(["600"] if version == "5" else []), count=1, timeout=3, version=version)
+        pub(self.port, "q/" + version, "online", "-q", "1", version=version)
+        self.assertEqual(first.lines(), [f"q/{version} online"])
+        for i in range(3):
+            pub(self.port, "q/" + version, f"offline{i}", "-q", "1", version=version)
+        pub(self.port, "q/" + version, "qos0-dropped", "-q", "0", version=version)
+        again = Sub(self.port, "q/" + version, "-c", "-i", cid, "-q", "1", "-x" if version == "5" else "-c",
+                    *(["600"] if version == "5" else []), count=3, timeout=3, version=version)
+        self.assertEqual(again.lines(), [f"q/{version} offline{i}" for i in range(3)])
+
+    def test_offline_queue_drops_qos0_v311(self):
+        self.check_offline_queue_drops_qos0("311")
+
+    def test_offline_queue_drops_qos0_v5(self):
+        self.check_offline_queue_drops_qos0("5")
+
+    def test_clean_session_forgets_subscription(self):
+        s = Sub(self.port, "clean/t", "-i", "cleaner", "-q", "1", count=1, timeout=2)
+        pub(self.port, "clean/t", "one", "-q", "1")
+        s.lines()
+        pub(self.port, "clean/t", "lost", "-q", "1")
+        again = Sub(self.port, "x/never", "-i", "cleaner", "-q", "1", timeout=1)
+        self.assertEqual(again.lines(), [])
+
+    def test_takeover_closes_the_first_connection(self):
+        first = RawClient(self.port)
+        self.assertEqual(first.connect(b"twin", version=5)[0], 0x20)
+        second = RawClient(self.port)
+        second.send(connect_packet(b"twin", version=5))
+        data, closed = first.recv_all(timeout=3)
+        self.assertTrue(closed)
+        self.assertEqual(data[0], 0xE0)  # DISCONNECT
+        self.assertEqual(data[2], 0x8E)  # session taken over
+        second.sock.settimeout(3)
+        self.assertEqual(second.sock.recv(64)[0], 0x20)
+        second.close()
+
+    def test_takeover_v311_keeps_subscriptions(self):
+        holder = RawClient(self.port)
+        holder.send(connect_packet(b"taker", clean=False))
+        holder.send(subscribe_packet([("take/t", 1)]))
+        holder.sock.settimeout(3)
+        time.sleep(0.3)
+        # A new connection with the same id takes the session over.
+        newer = Sub(self.port, "take/other", "-c", "-i", "taker", "-q", "1", count=1, timeout=3)
+        data, closed = holder.recv_all(timeout=3)
+        holder.close()
+        self.assertTrue(closed)  # the first connection was closed
+        pub(self.port, "take/t", "moved", "-q", "1")  # its subscription now serves the new one
+        self.assertEqual(newer.lines(), ["take/t moved"])
 
 
 if __name__ == "__main__":

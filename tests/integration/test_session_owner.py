@@ -13,20 +13,15 @@ import time
 import unittest
 
 from auth_util import Files
-from harness import Broker, RawClient, connect_packet, encode_varint, main, publish_packet, subscribe_packet, utf8_str
+from harness import (Broker, RawClient, connect_packet, main, publish_packet, session_expiry_prop,
+                     subscribe_packet)
 
 
 def connect_as(user, client_id, version=4, clean=False, expiry=None):
     """A CONNECT (clean session 0 by default) as `user` (password = user), or anonymous."""
-    flags = (0x02 if clean else 0) | (0xC0 if user else 0)
-    vh = b"\x00\x04MQTT" + bytes([version, flags]) + (60).to_bytes(2, "big")
-    if version == 5:
-        props = b"" if expiry is None else b"\x11" + expiry.to_bytes(4, "big")
-        vh += encode_varint(len(props)) + props
-    body = vh + utf8_str(client_id)
-    if user:
-        body += utf8_str(user) + utf8_str(user)
-    return b"\x10" + encode_varint(len(body)) + body
+    props = b"" if expiry is None else session_expiry_prop(expiry)
+    return connect_packet(client_id, version, clean, props=props,
+                          username=user or None, password=user or None)
 
 
 ACL = """\

@@ -7,7 +7,7 @@ member that would have to drop it."""
 import unittest
 
 from auth_util import Files
-from harness import Broker, RawClient, encode_varint, main, publish_packet, utf8_str
+from harness import Broker, RawClient, connect_packet, main, publish_packet, subscribe_packet
 
 ACL = """\
 user alice
@@ -19,31 +19,19 @@ topic read jobs/public/#
 GROUP = "$share/g/jobs/#"
 
 
-def connect_as(user, client_id):
-    """A v5 CONNECT, clean start, as `user` (password = user)."""
-    vh = b"\x00\x04MQTT" + bytes([5, 0x02 | 0xC0]) + (60).to_bytes(2, "big") + b"\x00"
-    body = vh + utf8_str(client_id) + utf8_str(user) + utf8_str(user)
-    return b"\x10" + encode_varint(len(body)) + body
-
-
-def subscribe_v5(filt, qos, packet_id=1):
-    body = packet_id.to_bytes(2, "big") + b"\x00" + utf8_str(filt) + bytes([qos])
-    return b"\x82" + encode_varint(len(body)) + body
-
-
 class Member:
     """A raw v5 client; acknowledges QoS 1 deliveries unless told not to."""
 
     def __init__(self, port, user, client_id, ack=True):
         self.c = RawClient(port)
-        self.c.send(connect_as(user, client_id))
+        self.c.send(connect_packet(client_id, 5, username=user, password=user))  # clean start
         pk = self.c.recv_packet()
         assert pk is not None and pk[0] == 0x20 and pk[1][1] == 0, pk
         self.ack = ack
         self.got = []
 
     def subscribe(self, filt, qos=1):
-        self.c.send(subscribe_v5(filt, qos))
+        self.c.send(subscribe_packet([(filt, qos)], version=5))
         pk = self.c.recv_packet()
         assert pk is not None and pk[0] == 0x90, pk
         return pk[1][3:]  # reason codes

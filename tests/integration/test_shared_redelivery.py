@@ -1,19 +1,12 @@
 """Shared subscriptions (MQTT 5 4.8.2): a member that goes away with QoS 1
 messages unacknowledged hands them to another member of the group."""
 
-import struct
 import time
 import unittest
 
 import paho.mqtt.client as mqtt
 
-from harness import Broker, RawClient, connect_packet, encode_varint, main
-
-
-def subscribe_packet(packet_id, topic_filter, qos):
-    body = struct.pack(">H", packet_id) + b"\x00"  # v5: empty properties
-    body += struct.pack(">H", len(topic_filter)) + topic_filter + bytes([qos])
-    return b"\x82" + encode_varint(len(body)) + body
+from harness import Broker, RawClient, connect_packet, main, subscribe_packet
 
 
 class SharedRedelivery(unittest.TestCase):
@@ -22,7 +15,7 @@ class SharedRedelivery(unittest.TestCase):
             # Member A: a raw v5 client that never acknowledges.
             a = RawClient(broker.port)
             a.send(connect_packet(b"member-a", version=5))
-            a.send(subscribe_packet(1, b"$share/g/jobs", 1))
+            a.send(subscribe_packet([(b"$share/g/jobs", 1)], version=5))
             time.sleep(0.3)
             got = []
             b = mqtt.Client(client_id="member-b", protocol=mqtt.MQTTv5)

@@ -5,7 +5,7 @@ import subprocess
 import time
 import unittest
 
-from harness import Broker, RawClient, _started, main
+from harness import Broker, RawClient, _started, connect_packet, main
 
 
 class Shutdown(unittest.TestCase):
@@ -34,6 +34,19 @@ class Shutdown(unittest.TestCase):
     def test_sigint_idle(self):
         b = Broker()
         self.assertEqual(b.stop(signal.SIGINT), 0, b.output())
+
+    def test_sigterm_disconnects_v5_clients_and_exits_zero(self):
+        b = Broker()
+        c = RawClient(b.port)
+        c.send(connect_packet(b"stayer", version=5))
+        c.sock.settimeout(3)
+        self.assertEqual(c.sock.recv(64)[0], 0x20)
+        b.proc.send_signal(signal.SIGTERM)
+        data, closed = c.recv_all(timeout=5)
+        self.assertTrue(closed)
+        self.assertEqual(data[0], 0xE0)
+        self.assertEqual(data[2], 0x8B)  # server shutting down
+        self.assertEqual(b.stop(), 0)
 
 
 if __name__ == "__main__":

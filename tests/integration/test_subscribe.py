@@ -3,20 +3,14 @@ sockets: wildcards, $-topics, overlapping subscriptions, QoS downgrade,
 unsubscribe, invalid filters, many clients."""
 
 import subprocess
-import unittest
 
 from auth_util import Files
-from harness import (Broker, RawClient, Sub, main, pub, publish_packet,
+from harness import (Broker, BrokerTestCase, RawClient, Sub, main, pub, publish_packet,
                      subscribe_packet)
 
 
-class SubscribePublish(unittest.TestCase):
-    def setUp(self):
-        self.broker = Broker({"sys_interval": 1})
-        self.port = self.broker.port
-
-    def tearDown(self):
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+class SubscribePublish(BrokerTestCase):
+    config = {"sys_interval": 1}
 
     def check_wildcards(self, v):
         plus = Sub(self.port, "a/+/c", count=2, timeout=3, version=v)

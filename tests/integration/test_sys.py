@@ -24,6 +24,18 @@ class Sys(unittest.TestCase):
             s = Sub(b.port, "$SYS/#", timeout=2)
             self.assertEqual(s.lines(), [])
 
+    def test_sys_topics_published(self):
+        with Broker(config={"sys_interval": 1}) as broker:
+            pub(broker.port, "x", "y")
+            s = Sub(broker.port, "$SYS/broker/#", count=60, timeout=4)
+            topics = {line.split(" ", 1)[0] for line in s.lines()}
+            for t in ["$SYS/broker/version", "$SYS/broker/uptime", "$SYS/broker/clients/connected",
+                      "$SYS/broker/messages/received", "$SYS/broker/load/messages/received/1min"]:
+                self.assertIn(t, topics)
+            # A leading wildcard does not match $SYS (MQTT 4.7.2).
+            hidden = Sub(broker.port, "#", count=1, timeout=2)
+            self.assertEqual(hidden.lines(), [])
+
 
 if __name__ == "__main__":
     main()

@@ -12,14 +12,11 @@ import socket
 import time
 import unittest
 
-from harness import Broker, RawClient, connect_packet, main, publish_packet, read_varint, subscribe_packet
+from harness import (Broker, RawClient, connect_packet, main, publish_packet, read_varint, session_expiry_prop,
+                     subscribe_packet)
 
 CID = b"chain"
 TOPIC = "chain/t"
-
-
-def session_expiry(seconds):
-    return b"\x11" + seconds.to_bytes(4, "big")
 
 
 class Conn:
@@ -34,7 +31,7 @@ class Conn:
         self.got = []
 
     def send_connect(self):
-        props = session_expiry(600) if self.version == 5 else b""
+        props = session_expiry_prop(600) if self.version == 5 else b""
         self.c.send(connect_packet(CID, version=self.version, clean=False, props=props))
 
     def poll(self, timeout):

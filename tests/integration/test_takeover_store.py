@@ -11,13 +11,10 @@ import tempfile
 import time
 import unittest
 
-from harness import Broker, RawClient, connect_packet, main, publish_packet, read_varint, subscribe_packet
+from harness import (Broker, RawClient, connect_packet, main, publish_packet, read_varint, session_expiry_prop,
+                     subscribe_packet)
 
 DELAY_MS = 1500
-
-
-def session_expiry(seconds):
-    return b"\x11" + seconds.to_bytes(4, "big")
 
 
 def publish_qos1_from(packets):
@@ -46,7 +43,7 @@ class TakeoverStore(unittest.TestCase):
 
     def connect_s(self, port):
         c = RawClient(port)
-        c.send(connect_packet(b"s", version=5, clean=False, props=session_expiry(300)))
+        c.send(connect_packet(b"s", version=5, clean=False, props=session_expiry_prop(300)))
         return c
 
     def test_deliveries_during_a_takeover_are_stored_before_they_are_acknowledged(self):

@@ -1,96 +1,12 @@
 """MQTT 5 topic aliases (both ways), Receive Maximum and Maximum Packet Size,
-end to end: paho clients, and a raw socket where PUBACKs must be withheld."""
+end to end: paho and mosquitto clients, and a raw socket where PUBACKs must be
+withheld or the bytes on the wire are checked."""
 
-import socket
-import time
-import unittest
-
-from harness import Broker, RawClient, connect_packet, encode_varint, main, read_varint
-from paho_util import PacketTypes, V5Client, props
+from harness import main, pub, publishes
+from paho_util import PacketTypes, V5TestCase, props
 
 
-class RawV5:
-    """A raw MQTT 5 client that reads whole packets and acks only when told."""
-
-    def __init__(self, port, cid, connect_props=b""):
-        self.r = RawClient(port)
-        self.buf = b""
-        self.r.send(connect_packet(cid, version=5, props=connect_props))
-        ack = self.next_packet(3)
-        assert ack is not None and ack[0] == 0x20 and ack[1][1] == 0, ack
-
-    def next_packet(self, timeout):
-        """(first byte, body) of the next packet, or None after timeout."""
-        end = time.time() + timeout
-        while True:
-            if len(self.buf) >= 2:
-                n, i = read_varint(self.buf, 1)
-                if len(self.buf) >= i + n:
-                    pkt = (self.buf[0], self.buf[i:i + n])
-                    self.buf = self.buf[i + n:]
-                    return pkt
-            left = end - time.time()
-            if left <= 0:
-                return None
-            self.r.sock.settimeout(left)
-            try:
-                chunk = self.r.sock.recv(65536)
-            except socket.timeout:
-                return None
-            if not chunk:
-                return None
-            self.buf += chunk
-
-    def publishes(self, timeout):
-        """Every PUBLISH that arrives within timeout: list of (packet id, payload)."""
-        out = []
-        end = time.time() + timeout
-        while True:
-            pkt = self.next_packet(max(0.0, end - time.time()))
-            if pkt is None:
-                return out
-            first, body = pkt
-            if first >> 4 != 3:
-                continue
-            tlen = int.from_bytes(body[0:2], "big")
-            i = 2 + tlen
-            pid = None
-            if (first >> 1) & 3:
-                pid = int.from_bytes(body[i:i + 2], "big")
-                i += 2
-            plen, i = read_varint(body, i)
-            out.append((pid, body[i + plen:]))
-
-    def subscribe(self, topic, qos=1):
-        t = topic.encode()
-        body = b"\x00\x01" + b"\x00" + len(t).to_bytes(2, "big") + t + bytes([qos])
-        self.r.send(b"\x82" + encode_varint(len(body)) + body)
-        pkt = self.next_packet(3)
-        assert pkt is not None and pkt[0] == 0x90, pkt
-
-    def puback(self, pid):
-        self.r.send(b"\x40\x02" + pid.to_bytes(2, "big"))
-
-    def close(self):
-        self.r.close()
-
-
-class AliasesAndFlow(unittest.TestCase):
-    def setUp(self):
-        self.broker = Broker()
-        self.port = self.broker.port
-        self.clients = []
-
-    def tearDown(self):
-        for c in self.clients:
-            c.close()
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
-    def client(self, *a, **kw):
-        c = V5Client(self.port, *a, **kw)
-        self.clients.append(c)
-        return c
-
+class AliasesAndFlow(V5TestCase):
     def test_inbound_alias_then_alias_only(self):
         sub = self.client("ia-sub")
         sub.subscribe("ia/#", qos=1)
@@ -107,6 +23,16 @@ class AliasesAndFlow(unittest.TestCase):
         for m in msgs:
             self.assertNotIn("TopicAlias", m.properties.json() if m.properties else {})
         self.assertEqual(pub.disconnects, [])
+
+    def test_inbound_alias_on_long_topic(self):
+        sub = self.client("alias-sub")
+        sub.subscribe("alias/long/topic/name", qos=1)
+        p = self.client("alias-pub")
+        p.publish("alias/long/topic/name", "1", qos=1, properties=props(PacketTypes.PUBLISH, TopicAlias=3))
+        p.publish("", "2", qos=1, properties=props(PacketTypes.PUBLISH, TopicAlias=3))
+        got = sub.wait_msgs(2)
+        self.assertEqual([(m.topic, m.payload) for m in got], [("alias/long/topic/name", b"1"),
+                                                               ("alias/long/topic/name", b"2")])
 
     def test_inbound_alias_beyond_maximum_disconnects_0x94(self):
         sub = self.client("ib-sub")
@@ -165,8 +91,7 @@ class AliasesAndFlow(unittest.TestCase):
 
     def test_receive_maximum_bounds_unacknowledged(self):
         # Receive Maximum (0x21) = 3.
-        raw = RawV5(self.port, b"rm-sub", b"\x21\x00\x03")
-        self.clients.append(raw)
+        raw = self.raw(b"rm-sub", b"\x21\x00\x03")
         raw.subscribe("rm/t", 1)
         pub = self.client("rm-pub")
         for i in range(10):
@@ -190,8 +115,7 @@ class AliasesAndFlow(unittest.TestCase):
         self.assertEqual([p for _, p in got], [b"%d" % i for i in range(10)])
 
     def test_receive_maximum_counts_qos2_until_pubcomp(self):
-        raw = RawV5(self.port, b"rq-sub", b"\x21\x00\x02")  # Receive Maximum 2
-        self.clients.append(raw)
+        raw = self.raw(b"rq-sub", b"\x21\x00\x02")  # Receive Maximum 2
         raw.subscribe("rq/t", 2)
         pub = self.client("rq-pub")
         for i in range(4):
@@ -199,13 +123,13 @@ class AliasesAndFlow(unittest.TestCase):
         first = raw.publishes(0.8)
         self.assertEqual([p for _, p in first], [b"0", b"1"])
         pid = first[0][0]
-        raw.r.send(b"\x50\x02" + pid.to_bytes(2, "big"))  # PUBREC
-        pkt = raw.next_packet(1.0)
+        raw.send(b"\x50\x02" + pid.to_bytes(2, "big"))  # PUBREC
+        pkt = raw.recv_packet(1.0)
         self.assertEqual(pkt[0], 0x62)  # PUBREL
         self.assertEqual(pkt[1][:2], pid.to_bytes(2, "big"))
         # MQTT 5 4.9: the quota comes back only with PUBCOMP.
         self.assertEqual(raw.publishes(0.5), [])
-        raw.r.send(b"\x70\x02" + pid.to_bytes(2, "big"))  # PUBCOMP
+        raw.send(b"\x70\x02" + pid.to_bytes(2, "big"))  # PUBCOMP
         self.assertEqual([p for _, p in raw.publishes(0.6)], [b"2"])
 
     def test_maximum_packet_size_skips_larger_messages(self):
@@ -243,6 +167,41 @@ class AliasesAndFlow(unittest.TestCase):
             resolved.append((m.topic or table[alias], m.payload))
         self.assertEqual(resolved, [("ad/t", b"small-1"), ("ad/t", b"small-2")])
         self.assertEqual(sub.disconnects, [])
+
+    def test_receive_maximum_window_moves_with_acks(self):
+        raw = self.raw(b"rm", b"\x21\x00\x02")  # Receive Maximum 2
+        raw.subscribe("lim/#", 1)
+        for i in range(5):
+            pub(self.port, "lim/rm", f"m{i}", "-q", "1")
+        first = raw.publishes(0.5)
+        self.assertEqual(len(first), 2)  # no more than 2 in flight
+        for pid, _ in first:
+            raw.puback(pid)
+        second = raw.publishes(0.5)
+        self.assertEqual(len(second), 2)  # the window moved by the two acks
+
+    def test_maximum_packet_size_skips_large_qos0(self):
+        raw = self.raw(b"mps", b"\x27\x00\x00\x00\x40")  # Maximum Packet Size 64
+        raw.subscribe("lim/#", 0)
+        pub(self.port, "lim/big", "x" * 200)
+        pub(self.port, "lim/small", "ok")
+        got = publishes(raw.recv_for(0.6), version=5)
+        self.assertEqual(len(got), 1)
+        self.assertEqual(got[0][0], "lim/small")
+
+    def test_outbound_alias_on_the_wire(self):
+        raw = self.raw(b"ta", b"\x22\x00\x05")  # Topic Alias Maximum 5
+        raw.subscribe("lim/#", 0)
+        for _ in range(3):
+            pub(self.port, "lim/aliased/topic", "p")
+        got = [body for first, body in raw.recv_for(0.6) if first >> 4 == 3]
+        self.assertEqual(len(got), 3)
+        topic_lens = [int.from_bytes(body[:2], "big") for body in got]
+        self.assertEqual(topic_lens[0], len("lim/aliased/topic"))  # first names the topic
+        self.assertEqual(topic_lens[1:], [0, 0])  # then the alias alone
+        for body in got:
+            props = body[2 + int.from_bytes(body[:2], "big"):]
+            self.assertIn(b"\x23\x00\x01", props[:8])  # Topic Alias 1
 
 
 if __name__ == "__main__":

@@ -4,33 +4,12 @@ subscription, the broker's own Receive Maximum and Maximum Packet Size,
 UNSUBACK reason codes, DISCONNECT with will (0x04), will properties."""
 
 import time
-import unittest
 
-from harness import Broker, RawClient, connect_packet, encode_varint, main
-from paho_util import PacketTypes, SubscribeOptions, V5Client, mqtt, props
-from test_v5_aliases_flow import RawV5
+from harness import RawClient, connect_packet, main, publish_packet, subscribe_packet
+from paho_util import PacketTypes, V5TestCase, mqtt, props
 
 
-class Base(unittest.TestCase):
-    config = None
-
-    def setUp(self):
-        self.broker = Broker(self.config)
-        self.port = self.broker.port
-        self.clients = []
-
-    def tearDown(self):
-        for c in self.clients:
-            c.close()
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
-    def client(self, *a, **kw):
-        c = V5Client(self.port, *a, **kw)
-        self.clients.append(c)
-        return c
-
-
-class Edges(Base):
+class Edges(V5TestCase):
     def test_retained_message_expiry(self):
         p = self.client("re-pub")
         p.publish("re/short", b"s", qos=1, retain=True,
@@ -82,38 +61,22 @@ class Edges(Base):
         self.assertEqual([m.payload for m in s.quiet(0.4)], [b"1"])
 
     def test_topic_alias_zero_is_invalid(self):
-        raw = RawV5(self.port, b"a0")
-        self.clients.append(raw)
+        raw = self.raw(b"a0")
         # PUBLISH QoS 0 "a/t" with Topic Alias (0x23) = 0 (MQTT 5 3.3.2.3.4).
-        body = b"\x00\x03a/t\x03\x23\x00\x00x"
-        raw.r.send(b"\x30" + encode_varint(len(body)) + body)
-        data, closed = raw.r.recv_all(3)
-        self.assertTrue(closed)
-        self.assertEqual(data[:1], b"\xe0", data)
-        self.assertEqual(data[2], 0x94, data)
+        raw.send(publish_packet("a/t", b"x", version=5, props=b"\x23\x00\x00"))
+        self.assert_disconnected(raw, 0x94)
 
     def test_subscription_identifier_zero_is_protocol_error(self):
-        raw = RawV5(self.port, b"sid0")
-        self.clients.append(raw)
+        raw = self.raw(b"sid0")
         # SUBSCRIBE id 1, properties: Subscription Identifier (0x0B) = 0.
-        body = b"\x00\x01" + b"\x02\x0b\x00" + b"\x00\x03s/t\x01"
-        raw.r.send(b"\x82" + encode_varint(len(body)) + body)
-        data, closed = raw.r.recv_all(3)
-        self.assertTrue(closed)
-        self.assertEqual(data[:1], b"\xe0", data)
-        self.assertEqual(data[2], 0x82, data)
+        raw.send(subscribe_packet([("s/t", 1)], version=5, props=b"\x0b\x00"))
+        self.assert_disconnected(raw, 0x82)
 
     def test_no_local_on_shared_subscription_is_protocol_error(self):
-        raw = RawV5(self.port, b"nlsh")
-        self.clients.append(raw)
-        t = b"$share/g/x"
+        raw = self.raw(b"nlsh")
         # Options: QoS 1 | No Local (0x04); MQTT 5 3.8.3.1.
-        body = b"\x00\x01\x00" + len(t).to_bytes(2, "big") + t + b"\x05"
-        raw.r.send(b"\x82" + encode_varint(len(body)) + body)
-        data, closed = raw.r.recv_all(3)
-        self.assertTrue(closed)
-        self.assertEqual(data[:1], b"\xe0", data)
-        self.assertEqual(data[2], 0x82, data)
+        raw.send(subscribe_packet([("$share/g/x", 0x05)], version=5))
+        self.assert_disconnected(raw, 0x82)
 
     def test_unsuback_reason_codes(self):
         c = self.client("us")
@@ -159,8 +122,7 @@ class Edges(Base):
 
 
     def test_expiry_while_queued_behind_receive_maximum(self):
-        raw = RawV5(self.port, b"eq", b"\x21\x00\x01")  # Receive Maximum 1
-        self.clients.append(raw)
+        raw = self.raw(b"eq", b"\x21\x00\x01")  # Receive Maximum 1
         raw.subscribe("eq/t", 1)
         p = self.client("eq-pub")
         p.publish("eq/t", b"first", qos=1)
@@ -196,15 +158,10 @@ class Edges(Base):
 
 
     def test_reason_string_left_out_past_client_maximum_packet_size(self):
-        raw = RawV5(self.port, b"mps", b"\x27\x00\x00\x00\x14")  # Maximum Packet Size 20
-        self.clients.append(raw)
-        prop = b"\x23\x01\xf4"  # Topic Alias 500: refused with 0x94
-        body = b"\x00\x01x" + encode_varint(len(prop)) + prop + b"p"
-        raw.r.send(b"\x30" + encode_varint(len(body)) + body)
-        data, closed = raw.r.recv_all(3)
-        self.assertTrue(closed)
-        self.assertEqual(data[:1], b"\xe0", data)
-        self.assertEqual(data[2], 0x94, data)
+        raw = self.raw(b"mps", b"\x27\x00\x00\x00\x14")  # Maximum Packet Size 20
+        # Topic Alias 500: refused with 0x94
+        raw.send(publish_packet("x", b"p", version=5, props=b"\x23\x01\xf4"))
+        data = self.assert_disconnected(raw, 0x94)
         # MQTT 5 3.14.2.2.3: the Reason String goes when the packet would be too large.
         self.assertLessEqual(len(data), 20, data)
 
@@ -212,27 +169,20 @@ class Edges(Base):
     def test_wildcard_in_topic_name_disconnects_0x90(self):
         s = self.client("wn-sub")
         s.subscribe("a/#", qos=0)
-        raw = RawV5(self.port, b"wn")
-        self.clients.append(raw)
-        body = b"\x00\x03a/+\x00\x01\x00p"  # QoS 1 PUBLISH to "a/+" (3.3.2.1)
-        raw.r.send(b"\x32" + encode_varint(len(body)) + body)
-        data, closed = raw.r.recv_all(3)
-        self.assertTrue(closed)
-        self.assertEqual(data[:1], b"\xe0", data)
-        self.assertEqual(data[2], 0x90, data)  # Topic Name invalid
+        raw = self.raw(b"wn")
+        raw.send(publish_packet("a/+", b"p", qos=1, version=5))  # 3.3.2.1
+        self.assert_disconnected(raw, 0x90)  # Topic Name invalid
         self.assertEqual(s.quiet(0.3), [])
 
     def test_invalid_filters_get_0x8f(self):
-        raw = RawV5(self.port, b"if")
-        self.clients.append(raw)
+        raw = self.raw(b"if")
         for pid, (f, code) in enumerate(((b"a/#/b", 0x8F), (b"a+", 0x8F), (b"ok/#", 0x01)), 1):
-            body = pid.to_bytes(2, "big") + b"\x00" + len(f).to_bytes(2, "big") + f + b"\x01"
-            raw.r.send(b"\x82" + encode_varint(len(body)) + body)
-            pkt = raw.next_packet(2)
+            raw.send(subscribe_packet([(f, 1)], packet_id=pid, version=5))
+            pkt = raw.recv_packet(2)
             self.assertEqual(pkt, (0x90, pid.to_bytes(2, "big") + b"\x00" + bytes([code])), f)
 
 
-class BrokerLimits(Base):
+class BrokerLimits(V5TestCase):
     config = {"receive_maximum": 2, "max_packet_size": 256, "max_keepalive": 1}
 
     def test_server_keep_alive_enforced(self):
@@ -253,13 +203,11 @@ class BrokerLimits(Base):
         self.assertEqual(rest[2], 0x8D, rest)  # Keep Alive timeout
 
     def test_client_exceeding_receive_maximum_disconnected_0x93(self):
-        raw = RawV5(self.port, b"rmx")
-        self.clients.append(raw)
+        raw = self.raw(b"rmx")
         # Three QoS 2 PUBLISHes, none released: the third exceeds Receive Maximum 2.
         for pid in (1, 2, 3):
-            body = b"\x00\x03r/t" + pid.to_bytes(2, "big") + b"\x00" + b"p"
-            raw.r.send(b"\x34" + encode_varint(len(body)) + body)
-        data, closed = raw.r.recv_all(3)
+            raw.send(publish_packet("r/t", b"p", qos=2, packet_id=pid, version=5))
+        data, closed = raw.recv_all(3)
         self.assertTrue(closed)
         i = data.find(b"\xe0")
         self.assertGreaterEqual(i, 0, data)
@@ -273,19 +221,9 @@ class BrokerLimits(Base):
     def test_packet_too_large_disconnected_0x95(self):
         s = self.client("big-sub")
         s.subscribe("big/#", qos=0)
-        r = RawClient(self.port)
-        try:
-            r.send(connect_packet(b"big", version=5))
-            r.sock.settimeout(3)
-            self.assertEqual(r.sock.recv(4096)[:1], b"\x20")
-            body = b"\x00\x05big/t\x00" + b"x" * 400
-            r.send(b"\x30" + encode_varint(len(body)) + body)
-            data, closed = r.recv_all(3)
-        finally:
-            r.close()
-        self.assertTrue(closed)
-        self.assertEqual(data[:1], b"\xe0", data)
-        self.assertEqual(data[2], 0x95, data)
+        r = self.raw(b"big")
+        r.send(publish_packet("big/t", b"x" * 400, version=5))
+        self.assert_disconnected(r, 0x95)
         self.assertEqual(s.quiet(0.3), [])
 
 

@@ -4,30 +4,12 @@ expired queued messages dropped, request/response, CONNACK properties,
 assigned client identifier, server keep alive, request problem information."""
 
 import time
-import unittest
 
-from harness import Broker, RawClient, connect_packet, encode_varint, main
-from paho_util import PacketTypes, V5Client, props
+from harness import main, publish_packet
+from paho_util import PacketTypes, V5TestCase, props, session_expiry
 
 
-class Properties(unittest.TestCase):
-    config = None
-
-    def setUp(self):
-        self.broker = Broker(self.config)
-        self.port = self.broker.port
-        self.clients = []
-
-    def tearDown(self):
-        for c in self.clients:
-            c.close()
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
-    def client(self, *a, **kw):
-        c = V5Client(self.port, *a, **kw)
-        self.clients.append(c)
-        return c
-
+class Properties(V5TestCase):
     def test_publish_properties_pass_through(self):
         sub = self.client("pp-sub")
         sub.subscribe("pp/t", qos=1)
@@ -52,6 +34,23 @@ class Properties(unittest.TestCase):
                      "CorrelationData", "UserProperty", "MessageExpiryInterval"):
             self.assertNotIn(name, q)
 
+    def test_properties_pass_through_in_order(self):
+        sub = self.client("p-sub")
+        sub.subscribe("props/t", qos=1)
+        p = self.client("p-pub")
+        p.publish("props/t", "hello", qos=1, properties=props(
+            PacketTypes.PUBLISH, UserProperty=[("k", "1"), ("k", "2"), ("a", "b")],
+            ContentType="text/plain", ResponseTopic="reply/here", CorrelationData=b"\x01\x02",
+            PayloadFormatIndicator=1))
+        got = sub.wait_msgs(1)
+        self.assertEqual(len(got), 1)
+        rp = got[0].properties
+        self.assertEqual(rp.UserProperty, [("k", "1"), ("k", "2"), ("a", "b")])
+        self.assertEqual(rp.ContentType, "text/plain")
+        self.assertEqual(rp.ResponseTopic, "reply/here")
+        self.assertEqual(rp.CorrelationData, b"\x01\x02")
+        self.assertEqual(rp.PayloadFormatIndicator, 1)
+
     def test_request_response(self):
         responder = self.client("rr-responder")
         responder.subscribe("rr/req", qos=1)
@@ -73,8 +72,7 @@ class Properties(unittest.TestCase):
         self.assertEqual(responder.quiet(0.2)[3:], [])
 
     def test_message_expiry_decremented_and_expired_dropped(self):
-        sub = self.client("ex-sub", clean_start=True, connect_props=props(
-            PacketTypes.CONNECT, SessionExpiryInterval=60))
+        sub = self.client("ex-sub", clean_start=True, connect_props=session_expiry(60))
         sub.subscribe("ex/t", qos=1)
         sub.disconnect()
         time.sleep(0.3)  # processed before the publishes are routed (another connection)
@@ -85,14 +83,28 @@ class Properties(unittest.TestCase):
             PacketTypes.PUBLISH, MessageExpiryInterval=30))
         pub.publish("ex/t", b"forever", qos=1)
         time.sleep(2.3)
-        sub2 = self.client("ex-sub", clean_start=False, connect_props=props(
-            PacketTypes.CONNECT, SessionExpiryInterval=60))
+        sub2 = self.client("ex-sub", clean_start=False, connect_props=session_expiry(60))
         self.assertTrue(sub2.session_present)
         msgs = sub2.wait_msgs(2)
         self.assertEqual([m.payload for m in sub2.quiet(0.5)], [b"long", b"forever"])
         exp = msgs[0].properties.MessageExpiryInterval
         self.assertTrue(25 <= exp <= 28, exp)  # 30 less the ~2 s it waited (MQTT 5 3.3.2.3.3)
         self.assertNotIn("MessageExpiryInterval", msgs[1].properties.json())
+
+    def test_expired_message_not_delivered_from_queue(self):
+        sub = self.client("exp-sub", connect_props=session_expiry(300))
+        sub.subscribe("exp/t", qos=1)
+        sub.disconnect()
+        # The DISCONNECT and the publishes travel on different connections: a
+        # message routed before it is processed goes out (in flight) instead of
+        # waiting in the queue, and is resent whatever its expiry.
+        time.sleep(0.3)
+        p = self.client("exp-pub")
+        p.publish("exp/t", "stale", qos=1, properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=1))
+        p.publish("exp/t", "fresh", qos=1)
+        time.sleep(2.2)
+        back = self.client("exp-sub", clean_start=False, connect_props=session_expiry(300))
+        self.assertEqual([m.payload for m in back.quiet(1.0)], [b"fresh"])
 
     def test_connack_properties(self):
         c = self.client("ca-1")
@@ -118,59 +130,25 @@ class Properties(unittest.TestCase):
         self.assertEqual([m.payload for m in a.wait_msgs(1)], [b"hi"])
         self.assertEqual(a.disconnects, [])
 
-    def raw_v5(self, cid, props_bytes=b""):
-        r = RawClient(self.port)
-        r.send(connect_packet(cid, version=5, props=props_bytes))
-        r.sock.settimeout(3)
-        data = b""
-        while len(data) < 2 or len(data) < 2 + data[1]:
-            chunk = r.sock.recv(4096)
-            self.assertTrue(chunk)
-            data += chunk
-        self.assertEqual(data[0], 0x20)
-        self.assertEqual(data[3], 0)  # success
-        return r
-
     def alias_violation_disconnect(self, r):
         # PUBLISH QoS 0, topic "x", property Topic Alias (0x23) = 500 > max 10.
-        prop = b"\x23\x01\xf4"
-        body = b"\x00\x01x" + encode_varint(len(prop)) + prop + b"p"
-        r.send(b"\x30" + encode_varint(len(body)) + body)
-        data, closed = r.recv_all(3)
-        self.assertTrue(closed)
-        self.assertEqual(data[0], 0xE0, data)
-        self.assertEqual(data[2], 0x94, data)  # Topic Alias invalid
-        return data[3:]
+        r.send(publish_packet("x", b"p", version=5, props=b"\x23\x01\xf4"))
+        return self.assert_disconnected(r, 0x94)[3:]  # Topic Alias invalid
 
     def test_request_problem_information_zero_omits_reason_string(self):
-        r = self.raw_v5(b"rpi0", b"\x17\x00")
-        try:
-            rest = self.alias_violation_disconnect(r)
-        finally:
-            r.close()
+        rest = self.alias_violation_disconnect(self.raw(b"rpi0", b"\x17\x00"))
         self.assertNotIn(b"\x1f", rest[1:1 + rest[0]] if rest else b"", rest)
-        r = self.raw_v5(b"rpi1")
-        try:
-            rest = self.alias_violation_disconnect(r)
-        finally:
-            r.close()
+        rest = self.alias_violation_disconnect(self.raw(b"rpi1"))
         # By default the broker explains itself with a Reason String (0x1F).
         self.assertTrue(rest and rest[0] > 0 and rest[1] == 0x1F, rest)
 
 
-class ServerKeepAlive(unittest.TestCase):
+class ServerKeepAlive(V5TestCase):
+    config = {"max_keepalive": 5}
+
     def test_server_keep_alive_when_max_keepalive_lower(self):
-        with Broker({"max_keepalive": 5}) as b:
-            c = V5Client(b.port, "ka-1", keepalive=60)
-            try:
-                self.assertEqual(c.connack_props.get("ServerKeepAlive"), 5)
-            finally:
-                c.close()
-            c = V5Client(b.port, "ka-2", keepalive=3)
-            try:
-                self.assertNotIn("ServerKeepAlive", c.connack_props)
-            finally:
-                c.close()
+        self.assertEqual(self.client("ka-1", keepalive=60).connack_props.get("ServerKeepAlive"), 5)
+        self.assertNotIn("ServerKeepAlive", self.client("ka-2", keepalive=3).connack_props)
 
 
 if __name__ == "__main__":

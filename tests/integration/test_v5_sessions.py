@@ -4,32 +4,12 @@ disconnect, ended after a short expiry, changed by DISCONNECT), takeover
 delay interval."""
 
 import time
-import unittest
 
-from harness import Broker, RawClient, connect_packet, encode_varint, main
-from paho_util import PacketTypes, V5Client, mqtt, props
-
-
-def expiry(seconds):
-    return props(PacketTypes.CONNECT, SessionExpiryInterval=seconds)
+from harness import main
+from paho_util import PacketTypes, V5TestCase, mqtt, props, session_expiry as expiry
 
 
-class Sessions(unittest.TestCase):
-    def setUp(self):
-        self.broker = Broker()
-        self.port = self.broker.port
-        self.clients = []
-
-    def tearDown(self):
-        for c in self.clients:
-            c.close()
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
-    def client(self, *a, **kw):
-        c = V5Client(self.port, *a, **kw)
-        self.clients.append(c)
-        return c
-
+class Sessions(V5TestCase):
     def publisher(self):
         return self.client("pub-%d" % len(self.clients))
 
@@ -90,14 +70,8 @@ class Sessions(unittest.TestCase):
         # paho 1.6 drops the reason code of a DISCONNECT without properties
         # (it reads one only when the remaining length exceeds 2), so the old
         # connection is a raw socket. Session Expiry Interval (0x11) = 60.
-        r = RawClient(self.port)
-        r.send(connect_packet(cid, version=5, clean=clean, props=b"\x11\x00\x00\x00\x3c"))
-        r.sock.settimeout(3)
-        self.assertEqual(r.sock.recv(4096)[:1], b"\x20")
-        t = b"to/" + cid
-        body = b"\x00\x01\x00" + len(t).to_bytes(2, "big") + t + b"\x01"
-        r.send(b"\x82" + encode_varint(len(body)) + body)
-        self.assertEqual(r.sock.recv(4096)[:1], b"\x90")
+        r = self.raw(cid, b"\x11\x00\x00\x00\x3c", clean)
+        r.subscribe(b"to/" + cid, 1)
         return r
 
     def assert_taken_over(self, r):
@@ -148,16 +122,11 @@ class Sessions(unittest.TestCase):
         self.assertEqual(b.quiet(0.4), [])
 
 
-class WillDelay(unittest.TestCase):
+class WillDelay(V5TestCase):
     def setUp(self):
-        self.broker = Broker()
-        self.port = self.broker.port
-        self.watch = V5Client(self.port, "watch")
+        super().setUp()
+        self.watch = self.client("watch")
         self.watch.subscribe("will/#", qos=1)
-
-    def tearDown(self):
-        self.watch.close()
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
 
     def dying(self, cid, delay, session_expiry):
         c = mqtt.Client(client_id=cid, protocol=mqtt.MQTTv5)
@@ -180,12 +149,9 @@ class WillDelay(unittest.TestCase):
     def test_will_dropped_when_client_returns_in_time(self):
         self.dying("wr", 2, 60)
         time.sleep(0.3)
-        back = V5Client(self.port, "wr", clean_start=False, connect_props=expiry(60))
-        try:
-            self.assertTrue(back.session_present)
-            self.assertEqual(self.watch.quiet(2.8), [])
-        finally:
-            back.close()
+        back = self.client("wr", clean_start=False, connect_props=expiry(60))
+        self.assertTrue(back.session_present)
+        self.assertEqual(self.watch.quiet(2.8), [])
 
     def test_will_sent_when_session_ends_first(self):
         t0 = self.dying("ws", 30, 1)

@@ -1,37 +1,13 @@
 """MQTT 5 subscription options with paho: subscription identifiers on
-overlapping subscriptions (one copy), no-local, retain-as-published, retain
-handling 0/1/2; shared subscriptions with each strategy."""
+overlapping subscriptions (one copy; and the 3.1.1 overlap rule), no-local,
+retain-as-published, retain handling 0/1/2; shared subscriptions with each
+strategy."""
 
-import unittest
-
-from harness import Broker, main
-from paho_util import PacketTypes, SubscribeOptions, V5Client, props
-
-
-def sub_id(n):
-    return props(PacketTypes.SUBSCRIBE, SubscriptionIdentifier=n)
+from harness import main
+from paho_util import SubscribeOptions, V5TestCase, mqtt, sub_id
 
 
-class Base(unittest.TestCase):
-    config = None
-
-    def setUp(self):
-        self.broker = Broker(self.config)
-        self.port = self.broker.port
-        self.clients = []
-
-    def tearDown(self):
-        for c in self.clients:
-            c.close()
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
-    def client(self, *a, **kw):
-        c = V5Client(self.port, *a, **kw)
-        self.clients.append(c)
-        return c
-
-
-class Options(Base):
+class Options(V5TestCase):
     def test_subscription_identifiers_one_copy(self):
         s = self.client("si")
         s.subscribe("si/#", qos=0, properties=sub_id(1))
@@ -48,6 +24,24 @@ class Options(Base):
         self.assertEqual(msgs[0].qos, 1)  # the highest QoS of the matching subscriptions
         self.assertEqual(msgs[1].properties.SubscriptionIdentifier, [1])
         self.assertEqual(msgs[1].qos, 0)
+
+    def test_overlapping_subscriptions_one_copy_with_every_identifier(self):
+        sub = self.client("ids")
+        for sid, flt in [(7, "ov/#"), (9, "ov/+")]:
+            sub.subscribe(flt, qos=1, properties=sub_id(sid))
+        self.client("ids-pub").publish("ov/x", "once", qos=1)
+        sub.quiet(0.5)
+        got = sub.wait_msgs(1)
+        self.assertEqual(len(got), 1)
+        self.assertEqual(sorted(got[0].properties.SubscriptionIdentifier), [7, 9])
+
+    def test_overlap_v311_highest_qos_once(self):
+        sub = self.client("ov311", version=mqtt.MQTTv311)
+        sub.subscribe([("o3/#", 0), ("o3/+", 1)])
+        self.client("ov311-pub", version=mqtt.MQTTv311).publish("o3/x", "m", qos=1)
+        sub.quiet(0.5)
+        got = sub.wait_msgs(1)
+        self.assertEqual([(m.topic, m.qos) for m in got], [("o3/x", 1)])
 
     def test_identifier_replaced_and_removed_on_resubscribe(self):
         s = self.client("sr")
@@ -73,6 +67,15 @@ class Options(Base):
         self.assertEqual([m.payload for m in a.quiet(0.3)], [b"from-b"])
         self.assertEqual(sorted(m.payload for m in b.msgs), [b"from-a", b"from-b"])
 
+    def test_no_local_drops_own_message(self):
+        me = self.client("loner")
+        me.subscribe("nl/t", options=SubscribeOptions(qos=1, noLocal=True))
+        other = self.client("other")
+        me.publish("nl/t", "mine", qos=1)
+        other.publish("nl/t", "theirs", qos=1)
+        me.wait_msgs(1)
+        self.assertEqual([m.payload for m in me.quiet(0.3)], [b"theirs"])
+
     def test_retain_as_published(self):
         rap = self.client("rap-1")
         rap.subscribe("rap/t", options=SubscribeOptions(qos=1, retainAsPublished=True))
@@ -88,6 +91,21 @@ class Options(Base):
         late.subscribe("rap/t", qos=1)
         self.assertEqual([(m.payload, m.retain) for m in late.wait_msgs(1)], [(b"r", 1)])
 
+    def test_retain_as_published_and_retain_handling(self):
+        p = self.client("rap-pub")
+        p.publish("rap/t", "kept", qos=1, retain=True)
+        rap = self.client("rap")
+        rap.subscribe("rap/t", options=SubscribeOptions(qos=1, retainAsPublished=True))
+        plain = self.client("plain")
+        plain.subscribe("rap/t", options=SubscribeOptions(qos=1, retainHandling=2))  # no retained
+        rap.wait_msgs(1)
+        p.publish("rap/t", "live", qos=1, retain=True)
+        rap.wait_msgs(2)
+        plain.wait_msgs(1)
+        plain.quiet(0.3)
+        self.assertEqual([(m.payload, m.retain) for m in rap.msgs], [(b"kept", 1), (b"live", 1)])
+        self.assertEqual([(m.payload, m.retain) for m in plain.msgs], [(b"live", 0)])
+
     def test_retain_handling(self):
         self.client("rh-pub").publish("rh/t", b"kept", qos=1, retain=True)
         got = {}
@@ -102,7 +120,7 @@ class Options(Base):
         self.assertEqual(got[2], [])  # 2: never
 
 
-class SharedRoundRobin(Base):
+class SharedRoundRobin(V5TestCase):
     config = {"shared_subscription_strategy": "round_robin"}
     n = 12
 

@@ -3,33 +3,12 @@ clean DISCONNECT; will QoS and retain; v5 reason 0x04."""
 
 import subprocess
 import time
-import unittest
 
-from harness import (Broker, RawClient, Sub, _started, disconnect_packet,
-                     encode_varint, main)
-
-
-def will_connect(cid, topic, msg, qos=0, retain=False, version=4):
-    flags = 0x02 | 0x04 | (qos << 3) | (0x20 if retain else 0)
-    vh = b"\x00\x04MQTT" + bytes([version, flags]) + b"\x00\x3c"
-    if version == 5:
-        vh += b"\x00"
-    payload = len(cid).to_bytes(2, "big") + cid
-    if version == 5:
-        payload += b"\x00"  # will properties
-    payload += len(topic).to_bytes(2, "big") + topic + len(msg).to_bytes(2, "big") + msg
-    body = vh + payload
-    return b"\x10" + encode_varint(len(body)) + body
+from harness import (BrokerTestCase, RawClient, Sub, _started, disconnect_packet, main,
+                     will_connect)
 
 
-class Will(unittest.TestCase):
-    def setUp(self):
-        self.broker = Broker()
-        self.port = self.broker.port
-
-    def tearDown(self):
-        self.assertEqual(self.broker.stop(), 0, self.broker.output())
-
+class Will(BrokerTestCase):
     def raw_with_will(self, cid, version=4, **kw):
         c = RawClient(self.port)
         c.send(will_connect(cid, b"w/" + cid, b"gone-" + cid, version=version, **kw))
