@@ -157,6 +157,7 @@ std::optional<std::string> Broker::start() {
   sched::RuntimeConfig rc;
   rc.schedulers = static_cast<unsigned>(config_.schedulers);
   rc.reduction_budget = static_cast<std::int32_t>(config_.reduction_budget);
+  rc.on_warning = [](const std::string& line) { ACTORMQ_LOG_WARNING(line); };
   runtime_ = std::make_unique<sched::Runtime>(rc);
   ctx_ = std::make_unique<BrokerContext>(*runtime_);
   ctx_->limits = limits_from(config_);
