@@ -1,12 +1,12 @@
 #include "core/broker.hpp"
 
 #include <chrono>
-#include <cstdlib>
 #include <future>
 #include <thread>
 
 #include "core/auth/security.hpp"
 #include "core/clock.hpp"
+#include "core/faults.hpp"
 #include "core/listen/listener.hpp"
 #include "core/logger.hpp"
 #include "core/routing/retainer.hpp"
@@ -96,10 +96,7 @@ void Broker::start_retained_loader() {
       on_failure_(error);
     }
   };
-  // Test-only: keeps the load running a while longer (tests/integration).
-  if (const char* ms = std::getenv("ACTORMQ_TEST_RETAINED_LOAD_HOLD_MS")) {
-    o.hold_back = std::chrono::milliseconds(std::strtoul(ms, nullptr, 10));
-  }
+  o.hold_back = ctx_->faults.retained_load_hold;  // test-only (core/faults.hpp); 0 in production
   loader_ = std::make_unique<RetainedLoader>(*runtime_, *env_, writer_.get(), ctx_->retainer, std::move(o));
 }
 
@@ -184,16 +181,14 @@ std::optional<std::string> Broker::start() {
   sched::RuntimeConfig rc;
   rc.schedulers = static_cast<unsigned>(config_.schedulers);
   rc.reduction_budget = static_cast<std::int32_t>(config_.reduction_budget);
+  rc.on_warning = [](const std::string& line) { ACTORMQ_LOG_WARNING(line); };
   runtime_ = std::make_unique<sched::Runtime>(rc);
   ctx_ = std::make_unique<BrokerContext>(*runtime_);
   ctx_->limits = limits_from(config_);
   ctx_->security = security_.get();
-  // Test-only fault injection (see BrokerContext::crash_topic).
-  if (const char* topic = std::getenv("ACTORMQ_TEST_CRASH_TOPIC")) {
-    ctx_->crash_topic = topic;
-  }
-  if (const char* ms = std::getenv("ACTORMQ_TEST_HANDOVER_DELAY_MS")) {
-    ctx_->test_handover_delay_ms = static_cast<std::uint32_t>(std::strtoul(ms, nullptr, 10));
+  ctx_->faults = FaultInjection::from_environment();
+  if (ctx_->faults.any()) {
+    ACTORMQ_LOG_WARNING("fault injection (tests only) is on: " << ctx_->faults.describe());
   }
 
   std::size_t routers = config_.router_pool_size > 0 ? static_cast<std::size_t>(config_.router_pool_size)
@@ -209,6 +204,9 @@ std::optional<std::string> Broker::start() {
     // gigabytes held); ahead of them, publishers read only what it has routed.
     o.high_priority = true;
     ctx_->routers.routers.push_back(runtime_->spawn(std::make_unique<Router>(strategy), o));
+  }
+  if (!ctx_->faults.crash_topic.empty()) {
+    install_crash_topic(*runtime_, ctx_->faults.crash_topic, ctx_->routers.routers);
   }
   if (persistence_enabled(config_)) {
     if (auto err = open_store()) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/faults.hpp"
 #include "core/metrics.hpp"
 #include "core/rate_limit.hpp"
 #include "core/routing/router.hpp"
@@ -70,13 +71,9 @@ struct BrokerContext {
   bool durable_acks = false;
   /// Where the acknowledgement gates of durability sync report (core/store/ack_gate.hpp).
   std::shared_ptr<AckSink> ack_sink;
-  /// Test-only fault injection: a PUBLISH to this topic makes its session's
-  /// handler throw (exercises crash cleanup). Empty: disabled.
-  std::string crash_topic;
-  /// Test-only: a session taking over another holds the handed-over state
-  /// this long before adopting it (exercises deliveries that arrive during
-  /// a takeover). 0: disabled.
-  std::uint32_t test_handover_delay_ms = 0;
+  /// Test-only fault injection (core/faults.hpp), read once by the Broker at
+  /// start; all off unless an ACTORMQ_TEST_* variable is set.
+  FaultInjection faults;
 };
 
 }  // namespace actormq::core

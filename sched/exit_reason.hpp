@@ -16,6 +16,7 @@ struct ExitReason {
     noproc,     ///< the process did not exist when linked or monitored
     exception,  ///< a handler threw: the detail is the exception's what()
     error,      ///< a process ended itself with an error of its own
+    noconnection,  ///< its node could not be reached (link, monitor or node down)
   };
 
   Kind kind = Kind::normal;
@@ -28,6 +29,7 @@ struct ExitReason {
   static ExitReason noproc() { return {Kind::noproc, {}}; }
   static ExitReason exception(std::string d) { return {Kind::exception, std::move(d)}; }
   static ExitReason error(std::string d) { return {Kind::error, std::move(d)}; }
+  static ExitReason noconnection() { return {Kind::noconnection, {}}; }
 
   bool is_normal() const { return kind == Kind::normal; }
   /// Normal and shutdown ends are not failures: a transient child is not restarted.
@@ -35,7 +37,7 @@ struct ExitReason {
 
   std::string to_string() const {
     static constexpr std::string_view names[] = {"normal", "shutdown", "kill",    "killed",
-                                                 "noproc", "exception", "error"};
+                                                 "noproc", "exception", "error", "noconnection"};
     std::string s(names[static_cast<int>(kind)]);
     if (!detail.empty()) {
       s += ": ";

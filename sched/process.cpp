@@ -7,6 +7,14 @@
 
 namespace actormq::sched {
 
+namespace {
+/// Why a link or monitor to `pid` failed at once (Erlang): no such process
+/// here (noproc), or its node cannot be reached (noconnection).
+ExitReason unreachable(Pid pid, std::uint16_t local_node) {
+  return pid.node() != local_node ? ExitReason::noconnection() : ExitReason::noproc();
+}
+}  // namespace
+
 Process::~Process() { delete exit_reason_; }
 
 Runtime& Process::runtime() const { return scheduler().runtime(); }
@@ -87,8 +95,9 @@ void Process::link(Pid other) {
   }
   add_link(other);
   if (!runtime().deliver(other, make_signal<signal::Link>(self()))) {
-    // Erlang: linking to a process that does not exist gives exit reason noproc.
-    handle_exit_signal(signal::Exit{other, ExitReason::noproc(), true});
+    // Erlang: linking to a process that does not exist gives exit reason
+    // noproc; to one whose node cannot be reached, noconnection.
+    handle_exit_signal(signal::Exit{other, unreachable(other, runtime().node()), true});
   }
 }
 
@@ -102,7 +111,7 @@ MonitorRef Process::monitor(Pid other) {
   MonitorRef ref = runtime().next_monitor_ref();
   relations().watching.emplace_back(ref, other);
   if (!runtime().deliver(other, make_signal<signal::Monitor>(self(), ref))) {
-    runtime().deliver(self(), make_message<DownMsg>(ref, other, ExitReason::noproc()));
+    runtime().deliver(self(), make_message<DownMsg>(ref, other, unreachable(other, runtime().node())));
   }
   return ref;
 }

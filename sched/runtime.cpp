@@ -62,6 +62,11 @@ Pid Runtime::spawn(std::unique_ptr<Process> p, SpawnOptions options) {
 }
 
 bool Runtime::deliver(Pid to, MessagePtr msg) {
+  // The one cost of distribution on the local path: the process table holds
+  // this node's processes only, so another node's pid must not reach it.
+  if (to.node() != config_.node) [[unlikely]] {
+    return deliver_remote(to, std::move(msg));
+  }
   Scheduler* here = Scheduler::current();
   if (here != nullptr && &here->runtime() == this) {
     // Fast path: the target lives on this thread, so it cannot end or move meanwhile.
@@ -92,6 +97,48 @@ bool Runtime::deliver(Pid to, MessagePtr msg) {
     }
   });
   return queued;
+}
+
+bool Runtime::deliver_remote(Pid to, MessagePtr msg) {
+  if (!to.valid()) {
+    return false;  // the null pid names no process on any node
+  }
+  RemoteDelivery* remote = remote_.load(std::memory_order_acquire);
+  if (remote != nullptr && remote->send(to, std::move(msg))) {
+    return true;
+  }
+  remote_dropped_.fetch_add(1, std::memory_order_relaxed);
+  report_remote_drop(to, remote != nullptr);
+  return false;
+}
+
+void Runtime::report_remote_drop(Pid to, bool registered) {
+  if (!config_.on_warning) {
+    return;
+  }
+  std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count();
+  std::int64_t next = next_remote_report_ms_.load(std::memory_order_relaxed);
+  auto interval = static_cast<std::int64_t>(config_.remote_drop_report_interval_ms);
+  // One thread per interval reports: a flood of drops is one line, not one per message.
+  if (now < next || !next_remote_report_ms_.compare_exchange_strong(next, now + interval,
+                                                                    std::memory_order_relaxed)) {
+    return;
+  }
+  std::uint64_t total = remote_dropped_.load(std::memory_order_relaxed);
+  std::uint64_t since = total - remote_reported_.exchange(total, std::memory_order_relaxed);
+  std::string line = "dropped ";
+  line += std::to_string(since);
+  line += " message(s) for processes of other nodes (";
+  line += std::to_string(total);
+  line += " in all; the last for ";
+  line += to.to_string();
+  line += registered ? "): its node cannot be reached" : "): no remote delivery is registered on node ";
+  if (!registered) {
+    line += std::to_string(config_.node);
+  }
+  config_.on_warning(line);
 }
 
 bool Runtime::send(Pid to, MessagePtr msg) { return deliver(to, std::move(msg)); }

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "sched/process.hpp"
 #include "sched/process_table.hpp"
 #include "sched/registry.hpp"
+#include "sched/remote_delivery.hpp"
 #include "sched/scheduler.hpp"
 
 namespace actormq::sched {
@@ -26,7 +28,13 @@ struct RuntimeConfig {
   bool work_stealing = true;
   /// False: no threads; tests drive each scheduler with run_until_idle().
   bool threaded = true;
+  /// This node's id: pids of other nodes go through the RemoteDelivery.
   std::uint16_t node = 0;
+  /// Where the runtime reports what an operator should know (sends to other
+  /// nodes dropped), one line of text; called on any thread. Empty: nowhere.
+  std::function<void(const std::string&)> on_warning;
+  /// At most one report of dropped remote sends per this many milliseconds.
+  std::uint64_t remote_drop_report_interval_ms = 10000;
 };
 
 class Runtime {
@@ -45,6 +53,7 @@ class Runtime {
     return spawn(std::make_unique<P>(std::forward<Args>(args)...));
   }
   /// Delivers a message; false (message destroyed) if the process is gone.
+  /// A pid of another node: handed to the RemoteDelivery, if any.
   bool send(Pid to, MessagePtr msg);
   template <class T, class... Args>
   bool send(Pid to, Args&&... args) {
@@ -52,6 +61,7 @@ class Runtime {
   }
   /// Exit signal from outside any process (as from a process that traps nothing).
   bool exit(Pid target, ExitReason reason);
+  /// A live process of this node has this pid (another node's pid: false).
   bool alive(Pid pid);
   Registry& registry() { return registry_; }
   std::int64_t process_count() const { return live_.load(std::memory_order_acquire); }
@@ -60,6 +70,17 @@ class Runtime {
   /// to `timeout_ms` for all to finish, then stops and joins the schedulers.
   /// Returns the number of processes that had not ended in time.
   std::int64_t shutdown(std::uint64_t timeout_ms = 5000);
+
+  /// Thread-safe. From now on, messages and signals for pids of other nodes
+  /// go to `remote` (nullptr: they are dropped again). Set it before
+  /// processes talk to other nodes; it must outlive every send, that is the
+  /// runtime's shutdown().
+  void set_remote_delivery(RemoteDelivery* remote) { remote_.store(remote, std::memory_order_release); }
+  /// Thread-safe. Messages and signals for pids of other nodes that were
+  /// dropped: no RemoteDelivery was registered, or it could not take them.
+  std::uint64_t remote_dropped() const { return remote_dropped_.load(std::memory_order_relaxed); }
+  /// This node's id (RuntimeConfig::node).
+  std::uint16_t node() const { return config_.node; }
 
   const RuntimeConfig& config() const { return config_; }
   std::size_t scheduler_count() const { return schedulers_.size(); }
@@ -76,8 +97,14 @@ class Runtime {
   friend class Process;
   friend class Scheduler;
 
-  /// Pushes `msg` into `to`'s mailbox and schedules it if that woke it.
+  /// Pushes `msg` into `to`'s mailbox and schedules it if that woke it; a
+  /// pid of another node goes to deliver_remote.
   bool deliver(Pid to, MessagePtr msg);
+  /// Hands `msg` to the RemoteDelivery; without one (or if it refuses),
+  /// counts and reports the drop and returns false.
+  bool deliver_remote(Pid to, MessagePtr msg);
+  /// Reports dropped remote sends, at most once per report interval.
+  void report_remote_drop(Pid to, bool registered);
   Scheduler& place(const SpawnOptions& options);
   /// Called by a scheduler after a process ended: frees it.
   void reap(Process* p);
@@ -95,6 +122,10 @@ class Runtime {
   std::atomic<MonitorRef> next_ref_{1};
   std::atomic<bool> shut_down_{false};
   std::atomic<std::uint64_t> idle_mask_{0};  // bit i: scheduler i has nothing to run
+  std::atomic<RemoteDelivery*> remote_{nullptr};
+  std::atomic<std::uint64_t> remote_dropped_{0};
+  std::atomic<std::uint64_t> remote_reported_{0};     // remote_dropped_ at the last report
+  std::atomic<std::int64_t> next_remote_report_ms_{0};  // steady clock; 0: report the first drop
 };
 
 }  // namespace actormq::sched

@@ -110,11 +110,11 @@ void Session::on_handover(Handover& h) {
   if (state_ != State::awaiting_handover) {
     return;
   }
-  if (ctx_.test_handover_delay_ms != 0 && !rare().delayed_handover) {
+  if (ctx_.faults.handover_delay_ms != 0 && !rare().delayed_handover) {
     // Test only: the routes already lead here; holding the state widens the
     // window in which deliveries reach us before the handover completes.
     rare_->delayed_handover = std::make_unique<SessionState>(std::move(h.state));
-    send_after(self(), sched::make_message<HandoverDelayElapsed>(), ctx_.test_handover_delay_ms);
+    send_after(self(), sched::make_message<HandoverDelayElapsed>(), ctx_.faults.handover_delay_ms);
     return;
   }
   adopt(std::move(h.state), true);

@@ -277,7 +277,7 @@ class Session : public sched::Process {
     /// arrived; it gets that state when it does.
     std::unique_ptr<Takeover> superseded_by;
     std::size_t syncs_pending = 0;         ///< handing_over: routers yet to answer RouteSync
-    std::unique_ptr<SessionState> delayed_handover;  ///< test only: BrokerContext::test_handover_delay_ms
+    std::unique_ptr<SessionState> delayed_handover;  ///< test only: FaultInjection::handover_delay_ms
     /// Durability sync: acknowledgements waiting for their commit, in the
     /// order the packets they answer arrived (MQTT 4.6).
     std::vector<PendingAck> pending_acks;
@@ -307,7 +307,7 @@ struct RateResume {
 struct Handover {
   SessionState state;
 };
-/// Test only (BrokerContext::test_handover_delay_ms): take the held handover now.
+/// Test only (FaultInjection::handover_delay_ms): take the held handover now.
 struct HandoverDelayElapsed {};
 
 }  // namespace actormq::core
