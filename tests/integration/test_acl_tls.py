@@ -30,7 +30,7 @@ class IdentityAcl(unittest.TestCase):
                    "listeners": [{"type": "tcp", "bind": "127.0.0.1", "port": 1},
                                  pki.listener(tp, cafile=pki.path("ca.crt"), require_certificate=True,
                                               use_identity_as_username=True)]}
-            with Broker(cfg) as b:
+            with Broker(cfg):
                 self.assertTrue(wait_port(tp))
                 tls = pki.client_args("client")
                 s = Sub(tp, "#", "-i", "sub7", *tls, count=2, timeout=6)

@@ -3,7 +3,6 @@ SHA-512), CONNACK codes for wrong passwords and unknown users (3.1.1 and 5),
 allow_anonymous per listener, start refused on malformed files (naming file
 and line), and SIGHUP reload without dropping connections."""
 
-import json
 import signal
 import subprocess
 import time

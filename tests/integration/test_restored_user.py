@@ -14,7 +14,7 @@ import unittest
 import paho.mqtt.client as mqtt
 
 from harness import Broker, main, wait_for
-from paho_util import V5Client, props, PacketTypes
+from paho_util import props, PacketTypes
 
 ACL = """\
 # anonymous clients: nothing

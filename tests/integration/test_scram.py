@@ -13,7 +13,7 @@ import time
 import unittest
 
 from auth_util import Files, auth_packet, parse_props, prop_bin, prop_str, scram_line
-from harness import (Broker, RawClient, Sub, connect_packet, main, pub, publish_packet, subscribe_packet)
+from harness import Broker, RawClient, Sub, connect_packet, main, publish_packet
 
 METHOD = "SCRAM-SHA-256"
 

@@ -6,9 +6,7 @@ after a restart from the store) resumes as before. Read access is checked
 again on every delivery path, in-flight resends included."""
 
 import os
-import shutil
 import signal
-import tempfile
 import time
 import unittest
 

@@ -1,7 +1,5 @@
 """Shared subscription strategies, session expiry, and configured limits."""
 
-import socket
-import threading
 import time
 import unittest
 

@@ -6,7 +6,6 @@ most max_queued_bytes of unsent messages for it (QoS 0 beyond that are dropped
 and counted) and release what the socket took as it goes, not once the
 backlog is empty, which a slightly slow reader never lets happen."""
 
-import os
 import socket
 import threading
 import time

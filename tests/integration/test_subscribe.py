@@ -5,7 +5,7 @@ unsubscribe, invalid filters, many clients."""
 import subprocess
 
 from auth_util import Files
-from harness import (Broker, BrokerTestCase, RawClient, Sub, main, pub, publish_packet,
+from harness import (Broker, BrokerTestCase, RawClient, Sub, main, pub,
                      subscribe_packet)
 
 
