@@ -73,8 +73,8 @@ void fit_reason_string(P& packet, mqtt::ProtocolVersion version, std::uint32_t m
 }
 }  // namespace
 
-Session::Session(BrokerContext& ctx, int fd, std::shared_ptr<ListenerShared> listener)
-    : ctx_(ctx), fd_(fd), listener_(std::move(listener)), listener_index_(listener_->security_index) {
+Session::Session(BrokerContext& ctx, int fd, ConnectionSlot slot)
+    : ctx_(ctx), fd_(fd), slot_(std::move(slot)), listener_index_(slot_.listener()->security_index) {
   parser_.set_max_packet_size(ctx.limits.max_packet_size);
   parser_.set_connect_first(true);
 }
@@ -110,7 +110,8 @@ void Session::on_start() {
     return;
   }
   net::Socket* socket = net::Socket::adopt(scheduler().loop(), fd_, self(), runtime());
-  socket_ = listener_->transport ? listener_->transport->wrap(socket) : socket;
+  const net::Transport* transport = slot_.transport();
+  socket_ = transport != nullptr ? transport->wrap(socket) : socket;
   last_packet_ms_ = now_ms();
   connect_timer_ = send_after(self(), sched::make_message<ConnectTimeout>(generation_),
                               ctx_.limits.connect_timeout_ms);
@@ -482,12 +483,8 @@ void Session::close_socket() {
     rare_->held_input = {};
     rare_->rate.reset();  // a pause belongs to the connection; the next one starts afresh
   }
-  if (socket_counted_) {
-    socket_counted_ = false;
-    ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
-    listener_->open.fetch_sub(1, std::memory_order_relaxed);
-    listener_.reset();  // an offline session holds nothing of its listener
-  }
+  socket_counted_ = false;
+  slot_.release();  // an offline session holds nothing of its listener
   if (counted_connected_) {
     counted_connected_ = false;
     ctx_.metrics.add(Counter::clients_connected, -1);

@@ -19,7 +19,7 @@
 
 #include "core/auth/security.hpp"
 #include "core/broker_context.hpp"
-#include "core/listen/listener_shared.hpp"
+#include "core/listen/connection_slot.hpp"
 #include "core/messages.hpp"
 #include "core/rate_limit.hpp"
 #include "core/session/out_queue.hpp"
@@ -52,9 +52,9 @@ struct Takeover {
 
 class Session : public sched::Process {
  public:
-  /// `listener` is what the accepting listener shares with its sessions
-  /// (open-connection count, transport).
-  Session(BrokerContext& ctx, int fd, std::shared_ptr<ListenerShared> listener);
+  /// `slot` is the connection's place in the open-connection counts, and
+  /// names the accepting listener (transport, authentication rules).
+  Session(BrokerContext& ctx, int fd, ConnectionSlot slot);
 
   /// A persistent session carried over from a process that crashed.
   struct Restored {
@@ -221,7 +221,7 @@ class Session : public sched::Process {
   BrokerContext& ctx_;
   int fd_;
   std::uint32_t generation_ = 0;  ///< invalidates timers of an earlier connection
-  std::shared_ptr<ListenerShared> listener_;  ///< kept while the connection is open
+  ConnectionSlot slot_;  ///< held while the connection is open
   net::Stream* socket_ = nullptr;  ///< the connection: plain TCP, TLS or WebSocket
   mqtt::Parser parser_;
   OutQueue out_;
