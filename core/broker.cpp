@@ -249,7 +249,7 @@ std::optional<std::string> Broker::start() {
     const ListenerConfig& lc = config_.listeners[li];
     auto port = static_cast<std::uint16_t>(lc.port);
     const std::string type(listener_type_names[static_cast<std::size_t>(lc.type)]);
-    ListenerSetup setup = make_listener_shared(lc, ctx_->limits.max_packet_size);
+    ListenerSetup setup = make_listener_shared(lc, ctx_->limits.max_packet_size, ctx_->connections);
     if (!setup.shared) {
       stop();
       return "listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type + "): " + setup.error;
@@ -260,8 +260,8 @@ std::optional<std::string> Broker::start() {
     }
     std::shared_ptr<ListenerShared> shared = std::move(setup.shared);
     shared->security_index = static_cast<std::uint16_t>(li);
-    ConnectionFactory make = [ctx = ctx_.get()](int fd, std::shared_ptr<ListenerShared> sh) {
-      return std::make_unique<Session>(*ctx, fd, std::move(sh));
+    ConnectionFactory make = [ctx = ctx_.get()](int fd, ConnectionSlot slot) {
+      return std::make_unique<Session>(*ctx, fd, std::move(slot));
     };
     // One socket per scheduler on the same port; the first one fixes an ephemeral port.
     for (std::size_t s = 0; s < runtime_->scheduler_count(); ++s) {

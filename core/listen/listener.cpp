@@ -12,8 +12,9 @@
 
 namespace actormq::core {
 
-ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size) {
-  auto shared = std::make_shared<ListenerShared>(static_cast<std::uint32_t>(config.max_connection_rate));
+ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size,
+                                   std::atomic<std::int64_t>& broker_open) {
+  auto shared = std::make_shared<ListenerShared>(broker_open, static_cast<std::uint32_t>(config.max_connection_rate));
   shared->name = std::string(listener_type_names[static_cast<std::size_t>(config.type)]) + " " + config.bind + ":" +
                  std::to_string(config.port);
   if (config.is_tls()) {
@@ -82,13 +83,11 @@ void Listener::accept(int fd) {
     }
     return;
   }
-  std::int64_t open = ctx_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
-  std::int64_t here = shared_->open.fetch_add(1, std::memory_order_relaxed) + 1;
-  bool over_broker = ctx_.limits.max_connections >= 0 && open > ctx_.limits.max_connections;
-  bool over_listener = max_connections_ >= 0 && here > max_connections_;
+  ConnectionSlot::Taken taken = ConnectionSlot::take(shared_);
+  bool over_broker = ctx_.limits.max_connections >= 0 && taken.broker_open > ctx_.limits.max_connections;
+  bool over_listener = max_connections_ >= 0 && taken.listener_open > max_connections_;
   if (over_broker || over_listener) {
-    ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
-    shared_->open.fetch_sub(1, std::memory_order_relaxed);
+    taken.slot.release();
     ::close(fd);
     ACTORMQ_LOG_NOTICE("listener " << shared_->name << ": connection refused: max_connections reached");
     return;
@@ -99,11 +98,12 @@ void Listener::accept(int fd) {
   spec.restart = sched::Restart::temporary;
   spec.options.scheduler = static_cast<int>(scheduler().id());
   spec.options.pinned = true;
-  spec.make = [make = make_, fd, shared = shared_] { return make(fd, shared); };
+  // A ChildSpec's maker is copyable; the slot is not: it waits in a holder
+  // and goes back with the spec should the connection never start.
+  auto slot = std::make_shared<ConnectionSlot>(std::move(taken.slot));
+  spec.make = [make = make_, fd, slot] { return make(fd, std::move(*slot)); };
   if (!send<sched::StartChild>(supervisor_, sched::StartChild{std::move(spec), sched::Pid{}})) {
-    ::close(fd);  // stopping: nobody to run the connection
-    ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
-    shared_->open.fetch_sub(1, std::memory_order_relaxed);
+    ::close(fd);  // stopping: nobody to run the connection (its slot went with the message)
   }
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/broker_context.hpp"
 #include "core/config/config.hpp"
+#include "core/listen/connection_slot.hpp"
 #include "core/listen/listener_shared.hpp"
 #include "net/tcp_listener.hpp"
 #include "sched/process.hpp"
@@ -26,14 +27,15 @@ struct ListenerSetup {
   std::shared_ptr<ListenerShared> shared;  ///< nullptr on failure
   std::string error;
 };
-/// `max_packet_size` also bounds a WebSocket frame.
-[[nodiscard]] ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size);
+/// `max_packet_size` also bounds a WebSocket frame; `broker_open` counts the
+/// connections of every listener (BrokerContext::connections).
+[[nodiscard]] ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size,
+                                                 std::atomic<std::int64_t>& broker_open);
 
 /// What an admitted connection becomes: the process that owns `fd` from now
-/// on and, when it closes, gives back its place in the connection counts
-/// (BrokerContext::connections and ListenerShared::open).
-using ConnectionFactory =
-    std::function<std::unique_ptr<sched::Process>(int fd, std::shared_ptr<ListenerShared> shared)>;
+/// on, and its `slot` in the connection counts, which it gives back when the
+/// connection closes.
+using ConnectionFactory = std::function<std::unique_ptr<sched::Process>(int fd, ConnectionSlot slot)>;
 
 /// Sent to every listener once all of them are listening: until then they
 /// accept nothing (see Listener::on_start).

@@ -1,7 +1,8 @@
 #pragma once
 // What the listener processes of one listener config and the sessions they
-// accepted share: the open-connection count, the transport that wraps each
-// accepted socket and the per-listener settings a session needs.
+// accepted share: the open-connection counts (core/listen/connection_slot.hpp),
+// the transport that wraps each accepted socket and the per-listener settings
+// a session needs.
 
 #include <atomic>
 #include <cstdint>
@@ -15,9 +16,13 @@ namespace actormq::core {
 
 /// Thread-safe: built before the listener opens, then only the counters change.
 struct ListenerShared {
-  explicit ListenerShared(std::uint32_t connection_rate = 0) : rate(connection_rate) {}
+  /// `broker_open`: the count of connections open on every listener
+  /// (BrokerContext::connections), which outlives this.
+  explicit ListenerShared(std::atomic<std::int64_t>& broker_open, std::uint32_t connection_rate = 0)
+      : broker_open(broker_open), rate(connection_rate) {}
 
-  std::atomic<std::int64_t> open{0};  ///< connections open on this listener
+  std::atomic<std::int64_t>& broker_open;  ///< connections open on all listeners
+  std::atomic<std::int64_t> open{0};       ///< connections open on this listener
   ConnectionRate rate;                ///< max_connection_rate
   std::string name;                   ///< "tls 127.0.0.1:8883", for logs
   /// Wraps accepted sockets (TLS, WebSocket); nullptr: plain TCP.

@@ -220,7 +220,7 @@ void Session::release_publishers() {
 
 void Session::drain_queue() {
   auto& q = session_.queue;
-  while (state_ == State::connected && !q.empty() && socket_ != nullptr && !backlog_full()) {
+  while (state_ == State::connected && !q.empty() && conn_.is_open() && !backlog_full()) {
     Deliver& d = q.front();
     if (d.qos != QoS::at_most_once && session_.inflight.size() >= send_window()) {
       return;
@@ -264,10 +264,10 @@ void Session::release_if_caught_up() {
   }
 }
 
-bool Session::backlog_full() const { return out_.pending_bytes() >= ctx_.limits.max_queued_bytes; }
+bool Session::backlog_full() const { return conn_.pending_bytes() >= ctx_.limits.max_queued_bytes; }
 
 bool Session::queue_sendable() const {
-  if (state_ != State::connected || socket_ == nullptr || session_.queue.empty() || backlog_full()) {
+  if (state_ != State::connected || !conn_.is_open() || session_.queue.empty() || backlog_full()) {
     return false;
   }
   return session_.queue.front().qos == QoS::at_most_once || session_.inflight.size() < send_window();
@@ -299,7 +299,7 @@ void Session::resend_inflight() {
 }
 
 bool Session::send_publish(const Deliver& d, std::uint16_t packet_id, bool dup) {
-  if (socket_ == nullptr) {
+  if (!conn_.is_open()) {
     return true;  // stays in flight until the client is back
   }
   const AppMessage& m = *d.msg;
@@ -347,7 +347,7 @@ bool Session::send_publish(const Deliver& d, std::uint16_t packet_id, bool dup) 
     ctx_.metrics.add(Counter::publish_dropped);
     return false;
   }
-  if (!out_.append_publish(h, m.payload, version_)) {
+  if (!conn_.send_publish(h, m.payload, version_)) {
     ctx_.metrics.add(Counter::publish_dropped);
     return false;
   }

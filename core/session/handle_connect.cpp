@@ -51,7 +51,7 @@ std::string response_information(std::string_view pattern, std::string_view clie
 
 void Session::handle_connect(mqtt::Connect& c) {
   version_ = c.version;
-  parser_.set_version(c.version);
+  conn_.set_version(c.version);
   const mqtt::Properties& props = c.properties;
   if (props.request_problem_information) {
     request_problem_info_ = *props.request_problem_information != 0;
@@ -108,7 +108,7 @@ std::optional<ReasonCode> Session::check_credentials(const mqtt::Connect& c) {
   if (security.use_identity_as_username) {
     // mosquitto: the client certificate's Common Name is the username; the
     // CONNECT's credentials are ignored. No identity: refused.
-    std::string identity = socket_ != nullptr ? socket_->peer_identity() : std::string{};
+    std::string identity = conn_.peer_identity();
     if (identity.empty()) {
       return ReasonCode::bad_user_name_or_password;
     }
@@ -288,18 +288,12 @@ void Session::adopt(SessionState state, bool present) {
     add_route(full, sub);
   }
   finish_connect(present);
-  if (socket_ == nullptr) {
+  if (!conn_.is_open()) {
     connection_lost(true);  // the client left while we waited
     return;
   }
-  std::vector<std::uint8_t> held = std::move(rare().held_input);
-  rare().held_input = {};
-  if (!held.empty()) {
-    feed(held);
-  }
-  if (socket_ != nullptr) {
-    socket_->want_read(true);
-  }
+  (void)conn_.replay_held(*this);
+  conn_.want_read();
 }
 
 }  // namespace actormq::core

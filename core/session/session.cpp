@@ -1,10 +1,6 @@
 #include "core/session/session.hpp"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
 #include <utility>
 
 #include "core/clock.hpp"
@@ -19,22 +15,6 @@ namespace actormq::core {
 using mqtt::ReasonCode;
 
 namespace {
-// Reads per wake-up, as libuv's stream.c bounds them: a busy client cannot
-// hold its scheduler.
-constexpr int reads_per_wake = 32;
-// Reductions charged for one TLS/WebSocket handshake step (a signature or key
-// exchange costs about as much as parsing a few hundred kilobytes).
-constexpr std::uint32_t transport_step_cost = 400;
-// A client that does not read: first its messages stop at max_queued_bytes
-// (QoS 0 dropped, deliver.cpp); should its backlog grow on (acknowledgements
-// of its own publishes, in-flight messages resent), it is disconnected
-// (redis's client-output-buffer-limit) at 64 MB, or at twice
-// max_queued_bytes and a packet when that is more.
-constexpr std::size_t close_backlog_bytes = 64u << 20;
-std::size_t close_backlog(const Limits& limits) {
-  return std::max(close_backlog_bytes, 2 * limits.max_queued_bytes + limits.max_packet_size);
-}
-
 struct ConnectTimeout {
   std::uint32_t generation;
 };
@@ -47,7 +27,6 @@ struct SessionExpired {
 struct WillDelayElapsed {
   std::uint32_t generation;
 };
-struct ReadMore {};
 // A throttled publisher reads again after this long even if its subscriber
 // never drains (a consumer that stopped reading must not stall its publishers
 // for ever; its queue then drops as configured).
@@ -55,12 +34,6 @@ constexpr std::uint64_t throttle_timeout_ms = 1000;
 struct ThrottleTimeout {
   std::uint32_t generation;
 };
-
-// The per-scheduler read buffer: a session keeps only a partial packet.
-std::span<std::uint8_t> read_buffer() {
-  thread_local std::array<std::uint8_t, 64 * 1024> buffer;
-  return buffer;
-}
 
 // MQTT 5 3.2.2.3.7 / 3.14.2.2.3: a Reason String is left out when it would
 // take the packet past the client's Maximum Packet Size.
@@ -71,18 +44,24 @@ void fit_reason_string(P& packet, mqtt::ProtocolVersion version, std::uint32_t m
     packet.properties.reason_string.reset();
   }
 }
+
+// A server reading a client's stream: CONNECT first (MQTT 3.1.0-1).
+mqtt::ParserOptions client_stream(const Limits& limits) {
+  mqtt::ParserOptions o;
+  o.max_packet_size = limits.max_packet_size;
+  o.connect_first = true;
+  return o;
+}
 }  // namespace
 
-Session::Session(BrokerContext& ctx, int fd, std::shared_ptr<ListenerShared> listener)
-    : ctx_(ctx), fd_(fd), listener_(std::move(listener)), listener_index_(listener_->security_index) {
-  parser_.set_max_packet_size(ctx.limits.max_packet_size);
-  parser_.set_connect_first(true);
-}
+Session::Session(BrokerContext& ctx, int fd, ConnectionSlot slot)
+    : ctx_(ctx), conn_(fd, std::move(slot), client_stream(ctx.limits)),
+      listener_index_(conn_.slot().listener()->security_index) {}
 
 std::uint64_t Session::now_ms() { return uv_now(scheduler().loop()); }
 
 Session::Session(BrokerContext& ctx, Restored restored)
-    : ctx_(ctx), fd_(-1), state_(State::offline), socket_counted_(false),
+    : ctx_(ctx), state_(State::offline),
       version_(restored.version), clean_start_(false), listener_index_(restored.listener_index),
       client_id_(std::move(restored.client_id)), username_(std::move(restored.username)),
       session_expiry_s_(restored.session_expiry_s), will_(std::move(restored.will)),
@@ -109,9 +88,7 @@ void Session::on_start() {
     }
     return;
   }
-  net::Socket* socket = net::Socket::adopt(scheduler().loop(), fd_, self(), runtime());
-  socket_ = listener_->transport ? listener_->transport->wrap(socket) : socket;
-  last_packet_ms_ = now_ms();
+  conn_.open(*this, conn_.slot().transport());
   connect_timer_ = send_after(self(), sched::make_message<ConnectTimeout>(generation_),
                               ctx_.limits.connect_timeout_ms);
 }
@@ -130,9 +107,7 @@ void Session::on_message(sched::Message& msg) {
   } else if (msg.is<sched::Deferred>()) {
     flush_output();  // what after_run held back
   } else if (msg.is<ReadMore>()) {
-    if (socket_ != nullptr && state_ != State::awaiting_handover) {
-      read_input();
-    }
+    conn_.read(*this);
   } else if (auto* th = msg.as<Throttle>()) {
     on_throttle(th->by, true);
   } else if (auto* un = msg.as<Unthrottle>()) {
@@ -159,11 +134,11 @@ void Session::on_message(sched::Message& msg) {
     if (c->generation == generation_ &&
         (state_ == State::awaiting_connect || state_ == State::authenticating ||
          state_ == State::awaiting_handover)) {
-      if (socket_ != nullptr && !socket_->established()) {
-        ACTORMQ_LOG_INFO(socket_->kind() << " connection from " << socket_->peer()
-                                         << " did not finish its handshake in time; closing");
+      if (conn_.handshaking()) {
+        ACTORMQ_LOG_INFO(conn_.kind() << " connection from " << conn_.peer()
+                                      << " did not finish its handshake in time; closing");
       } else {
-        ACTORMQ_LOG_INFO("client at fd " << fd_ << " sent no CONNECT in time; closing");
+        ACTORMQ_LOG_INFO("client at fd " << conn_.fd() << " sent no CONNECT in time; closing");
       }
       if (state_ == State::awaiting_handover) {
         adopt(SessionState{}, false);  // the old session never answered: start afresh
@@ -188,7 +163,7 @@ void Session::on_message(sched::Message& msg) {
 }
 
 void Session::on_socket(const net::SocketReady& ready) {
-  if (socket_ == nullptr) {
+  if (!conn_.is_open()) {
     return;
   }
   if (ready.writable) {
@@ -196,9 +171,7 @@ void Session::on_socket(const net::SocketReady& ready) {
   }
   // A TLS handshake may wait on writability to go on reading: either event
   // lets the read side make progress (a plain socket then reads EAGAIN once).
-  if (socket_ != nullptr && state_ != State::awaiting_handover) {
-    read_input();
-  }
+  conn_.read(*this);
 }
 
 Session::Rare& Session::rare() {
@@ -225,107 +198,39 @@ void Session::on_throttle(sched::Pid by, bool on) {
   if (rare_) {
     std::erase(rare_->blockers, by);
   }
-  if (!blocked() && socket_ != nullptr && state_ == State::connected) {
-    read_input();  // resume: this also re-arms the socket
+  if (!blocked() && state_ == State::connected) {
+    conn_.read(*this);  // resume: this also re-arms the socket
   }
 }
 
 void Session::resume_after_rate_pause() {
   rare_->rate->paused = false;
-  if (socket_ == nullptr || state_ != State::connected) {
+  if (!conn_.is_open() || state_ != State::connected) {
     return;
   }
   // What was read before the pause goes first; it may pause us again.
-  std::vector<std::uint8_t> held = std::move(rare_->held_input);
-  rare_->held_input = {};
-  if (!held.empty() && (!feed(held) || socket_ == nullptr)) {
-    return;
-  }
-  if (!reading_paused()) {
-    read_input();
+  if (conn_.replay_held(*this)) {
+    conn_.read(*this);
   }
 }
 
-void Session::read_input() {
-  if (reading_paused()) {
-    return;  // throttled: the client's bytes wait in the kernel, TCP slows it down
+void Session::on_parse_error(const mqtt::Error& error, mqtt::ProtocolVersion version) {
+  if (state_ == State::awaiting_connect) {
+    version_ = version;
   }
-  std::span<std::uint8_t> buffer = read_buffer();
-  for (int i = 0; i < reads_per_wake; ++i) {
-    net::IoResult r = socket_->read(buffer);
-    if (r.status == net::IoResult::Status::would_block) {
-      socket_->want_read(true);
-      return;
-    }
-    if (r.status == net::IoResult::Status::again) {
-      // A transport handshake step: costly crypto, charged like a large read.
-      consume(transport_step_cost);
-      if (should_yield()) {
-        break;
-      }
-      continue;
-    }
-    if (r.status != net::IoResult::Status::ok) {
-      if (r.status == net::IoResult::Status::error) {
-        ctx_.metrics.add(Counter::malformed);
-        ACTORMQ_LOG_NOTICE(socket_->kind() << " connection from " << socket_->peer() << ": "
-                                           << socket_->describe(r.error) << "; closing");
-      }
-      connection_lost(true);
-      return;
-    }
-    ctx_.metrics.add(Counter::bytes_received, static_cast<std::int64_t>(r.bytes));
-    consume(static_cast<std::uint32_t>(r.bytes / 256));
-    if (!feed(buffer.first(r.bytes)) || socket_ == nullptr) {
-      return;
-    }
-    if (state_ == State::awaiting_handover) {
-      return;  // the rest waits in held_input until the handover
-    }
-    if (should_yield() || reading_paused()) {
-      break;
-    }
-    if (r.bytes < buffer.size() && socket_->drained_by_short_read()) {
-      socket_->want_read(true);  // saves the read(2) that would say EAGAIN
-      return;
-    }
-  }
-  // More may be waiting: continue after the other processes had their turn.
-  send<ReadMore>(self());
+  ACTORMQ_LOG_NOTICE("client " << (client_id_.empty() ? "<unknown>" : client_id_)
+                               << ": " << error.reason << "; disconnecting");
+  reject(mqtt::to_reason_code(error.code), error.reason);
 }
 
-bool Session::feed(std::span<const std::uint8_t> in) {
-  while (!in.empty()) {
-    if (state_ == State::awaiting_handover || rate_paused()) {
-      // Kept in order until the handover, or until the publish rate allows more.
-      rare().held_input.insert(rare().held_input.end(), in.begin(), in.end());
-      return true;
-    }
-    mqtt::Parsed parsed = parser_.parse(in);
-    in = in.subspan(parsed.consumed);
-    if (parsed.status == mqtt::ParseStatus::need_more) {
-      return true;
-    }
-    if (parsed.status == mqtt::ParseStatus::error) {
-      ctx_.metrics.add(Counter::malformed);
-      if (state_ == State::awaiting_connect) {
-        version_ = parsed.version;
-      }
-      ACTORMQ_LOG_NOTICE("client " << (client_id_.empty() ? "<unknown>" : client_id_)
-                                   << ": " << parsed.error.reason << "; disconnecting");
-      reject(mqtt::to_reason_code(parsed.error.code), parsed.error.reason);
-      return false;
-    }
-    last_packet_ms_ = now_ms();
-    handle_packet(parsed.packet);
-    if (socket_ == nullptr) {
-      return false;
-    }
+void Session::on_connection_lost(ConnectionLoss loss) {
+  if (loss == ConnectionLoss::backlog) {
+    ACTORMQ_LOG_NOTICE("client " << client_id_ << " does not read its messages; disconnecting");
   }
-  return true;
+  connection_lost(true);
 }
 
-void Session::handle_packet(mqtt::Packet& packet) {
+void Session::on_packet(mqtt::Packet& packet) {
   if (state_ == State::awaiting_connect && !std::holds_alternative<mqtt::Connect>(packet)) {
     // MQTT 3.1.0-1: the first packet must be CONNECT; anything else closes.
     ctx_.metrics.add(Counter::malformed);
@@ -377,10 +282,7 @@ void Session::handle_packet(mqtt::Packet& packet) {
 }
 
 void Session::send_packet(const mqtt::Packet& packet) {
-  if (socket_ == nullptr) {
-    return;
-  }
-  if (!out_.append(packet, version_)) {
+  if (!conn_.send(packet, version_)) {
     ACTORMQ_LOG_WARNING("client " << client_id_ << ": could not encode an outgoing packet");
   }
 }
@@ -393,40 +295,21 @@ void Session::after_run() {
   // caused, as mosquitto does: on loopback each write runs the peer's receive
   // path, and the delivery is what the publisher waits for. A publisher that
   // routes in every run still writes what it held when each Deferred arrives.
-  bool hold = routed_in_run_ && !out_.empty();
+  bool hold = routed_in_run_ && conn_.pending_bytes() != 0;
   routed_in_run_ = false;
   if (hold) {
     defer();
   } else {
     flush_output();
-    if (out_.empty() && queue_sendable()) {
+    if (conn_.pending_bytes() == 0 && queue_sendable()) {
       defer();  // the socket took it all and no write readiness will come: send more next run
     }
   }
   release_if_caught_up();
 }
 
-void Session::flush_output() {
-  if (socket_ == nullptr) {
-    return;
-  }
-  std::size_t before = out_.pending_bytes();
-  OutQueue::Flushed f = out_.flush(*socket_);
-  ctx_.metrics.add(Counter::bytes_sent, static_cast<std::int64_t>(before - out_.pending_bytes()));
-  if (f == OutQueue::Flushed::closed) {
-    connection_lost(true);
-  } else if (f == OutQueue::Flushed::partial) {
-    if (out_.pending_bytes() > close_backlog(ctx_.limits)) {
-      ACTORMQ_LOG_NOTICE("client " << client_id_ << " does not read its messages; disconnecting");
-      connection_lost(true);
-      return;
-    }
-    socket_->want_write(true);
-  }
-}
-
 void Session::reject(ReasonCode code, std::string_view reason) {
-  if (socket_ == nullptr) {
+  if (!conn_.is_open()) {
     return;
   }
   if (state_ == State::awaiting_connect || state_ == State::authenticating) {
@@ -465,28 +348,9 @@ void Session::close_socket() {
   if (rare_) {
     rare_->pending_acks.clear();  // unanswered: the client resends them on its next connection
   }
-  if (net::Stream* s = std::exchange(socket_, nullptr)) {
-    // The last packets (e.g. DISCONNECT) go before the FIN, if the peer still
-    // takes them. A failed write here only says the peer is gone: closing
-    // must not report it again (connection_lost closes the socket first).
-    std::size_t before = out_.pending_bytes();
-    (void)out_.flush(*s);
-    ctx_.metrics.add(Counter::bytes_sent, static_cast<std::int64_t>(before - out_.pending_bytes()));
-    s->close();
-  } else if (socket_counted_) {
-    ::close(fd_);  // ended before on_start adopted the descriptor
-  }
-  out_.clear();
-  parser_.reset();
+  conn_.close(*this);  // its slot too: an offline session holds nothing of its listener
   if (rare_) {
-    rare_->held_input = {};
     rare_->rate.reset();  // a pause belongs to the connection; the next one starts afresh
-  }
-  if (socket_counted_) {
-    socket_counted_ = false;
-    ctx_.connections.fetch_sub(1, std::memory_order_relaxed);
-    listener_->open.fetch_sub(1, std::memory_order_relaxed);
-    listener_.reset();  // an offline session holds nothing of its listener
   }
   if (counted_connected_) {
     counted_connected_ = false;
@@ -605,7 +469,7 @@ void Session::on_keepalive_check() {
     return;
   }
   std::uint64_t limit = std::uint64_t{keepalive_s_} * 1500;
-  std::uint64_t idle = now_ms() - last_packet_ms_;
+  std::uint64_t idle = now_ms() - conn_.last_read_ms();
   if (idle >= limit) {
     ACTORMQ_LOG_INFO("client " << client_id_ << " keep-alive timeout; disconnecting");
     reject(ReasonCode::keep_alive_timeout, "keep alive timeout");

@@ -1,12 +1,13 @@
 #pragma once
 // The session process: one per client (EMQX's connection + channel + session
-// in one process). It owns the socket, runs the MQTT state machine and holds
-// the session state: subscriptions, the in-flight window, the queue. A
-// persistent session outlives its connection and waits, offline, for the
-// client to come back or for its expiry.
+// in one process). It owns the client's Connection (socket, parser, unsent
+// bytes: connection.hpp), runs the MQTT state machine and holds the session
+// state: subscriptions, the in-flight window, the queue. A persistent session
+// outlives its connection and waits, offline, for the client to come back or
+// for its expiry.
 //
 // Handlers live in one file per packet type (handle_*.cpp); deliver.cpp is
-// the outgoing side; session.cpp the connection plumbing and lifecycle.
+// the outgoing side; session.cpp the connection's events and the lifecycle.
 
 #include <atomic>
 #include <cstdint>
@@ -19,15 +20,13 @@
 
 #include "core/auth/security.hpp"
 #include "core/broker_context.hpp"
-#include "core/listen/listener_shared.hpp"
+#include "core/listen/connection_slot.hpp"
 #include "core/messages.hpp"
 #include "core/rate_limit.hpp"
-#include "core/session/out_queue.hpp"
+#include "core/session/connection.hpp"
 #include "core/session/session_state.hpp"
 #include "mqtt/packets.hpp"
-#include "mqtt/parser.hpp"
 #include "net/socket.hpp"
-#include "net/stream.hpp"
 #include "persist/writer.hpp"
 #include "sched/process.hpp"
 
@@ -50,11 +49,11 @@ struct Takeover {
   std::shared_ptr<const std::string> username;
 };
 
-class Session : public sched::Process {
+class Session : public ConnectionOwner {
  public:
-  /// `listener` is what the accepting listener shares with its sessions
-  /// (open-connection count, transport).
-  Session(BrokerContext& ctx, int fd, std::shared_ptr<ListenerShared> listener);
+  /// `slot` is the connection's place in the open-connection counts, and
+  /// names the accepting listener (transport, authentication rules).
+  Session(BrokerContext& ctx, int fd, ConnectionSlot slot);
 
   /// A persistent session carried over from a process that crashed.
   struct Restored {
@@ -85,13 +84,19 @@ class Session : public sched::Process {
     handing_over,       ///< taken over: queues what routers still send us until each routes to the new session
   };
 
-  // ---- connection (session.cpp) ----
+  // ---- the connection's events (session.cpp) ----
   void on_socket(const net::SocketReady& ready);
-  void read_input();
-  bool feed(std::span<const std::uint8_t> bytes);
-  void handle_packet(mqtt::Packet& packet);
+  void on_packet(mqtt::Packet& packet) override;
+  void on_parse_error(const mqtt::Error& error, mqtt::ProtocolVersion version) override;
+  void on_connection_lost(ConnectionLoss loss) override;
+  /// A subscriber asked us to pause reading, or the publish rate (3.1.1).
+  bool reading_paused() const override { return blocked() || rate_paused(); }
+  /// Until the handover, or until the publish rate allows more.
+  bool input_waits() const override { return state_ == State::awaiting_handover || rate_paused(); }
+  Metrics& metrics() override { return ctx_.metrics; }
+  const Limits& limits() const override { return ctx_.limits; }
   void send_packet(const mqtt::Packet& packet);
-  void flush_output();
+  void flush_output() { conn_.flush(*this); }
   /// Ends the connection after a protocol violation: v5 clients get a
   /// DISCONNECT (or CONNACK before CONNECT is accepted) with the reason first.
   void reject(mqtt::ReasonCode code, std::string_view reason);
@@ -219,18 +224,12 @@ class Session : public sched::Process {
   std::uint64_t now_ms();
 
   BrokerContext& ctx_;
-  int fd_;
-  std::uint32_t generation_ = 0;  ///< invalidates timers of an earlier connection
-  std::shared_ptr<ListenerShared> listener_;  ///< kept while the connection is open
-  net::Stream* socket_ = nullptr;  ///< the connection: plain TCP, TLS or WebSocket
-  mqtt::Parser parser_;
-  OutQueue out_;
+  Connection conn_;  ///< the client's; closed while offline
   sched::TimerRef connect_timer_;  // cancelled on CONNECT: its entry would outlive the need
   // Small fields together: an idle Session pays for no padding between them.
   State state_ = State::awaiting_connect;
   // Flags as bits: every idle session carries them.
   bool counted_connected_ : 1 = false;
-  bool socket_counted_ : 1 = true;
   bool stored_ : 1 = false;  ///< this process owns the client's stored session (persist/)
   bool routed_in_run_ : 1 = false;  ///< this run sent a publish to a router
   // Channel: what the CONNECT negotiated.
@@ -243,13 +242,13 @@ class Session : public sched::Process {
   std::uint16_t listener_index_ = 0;  ///< whose rules apply (Security::listener); fills padding
   std::uint16_t client_receive_max_ = 65535;          ///< outgoing QoS 1/2 window (v5)
   std::uint16_t client_alias_max_ = 0;                ///< aliases we may send (v5)
+  std::uint16_t keepalive_s_ = 0;
   std::uint32_t client_max_packet_ = 268435460;       ///< bytes we may send (v5)
   std::string client_id_;
   std::unique_ptr<std::string> username_;  ///< on the heap: anonymous clients pay 8 bytes, not 40
-  std::uint16_t keepalive_s_ = 0;
+  std::uint32_t generation_ = 0;  ///< invalidates timers of an earlier connection
   std::uint32_t session_expiry_s_ = 0;  ///< 0: ends with the connection; max: never
   std::unique_ptr<mqtt::Will> will_;  ///< on the heap: most clients have none
-  std::uint64_t last_packet_ms_ = 0;  ///< loop time of the last packet read
 
   SessionState session_;
 
@@ -261,7 +260,6 @@ class Session : public sched::Process {
     bool ready;
   };
   struct Rare {
-    std::vector<std::uint8_t> held_input;  ///< read while waiting for a handover or the publish rate
     sched::Pid previous;                   ///< the session we wait on for a handover
     std::vector<std::string> in_aliases;   ///< client's topic aliases, by number (v5)
     std::unordered_map<std::string, std::uint16_t> out_aliases;  ///< ours, by topic (v5)
@@ -285,8 +283,6 @@ class Session : public sched::Process {
   Rare& rare();
   /// A subscriber asked us to pause reading.
   bool blocked() const { return rare_ && !rare_->blockers.empty(); }
-  /// Reading from the client waits: a subscriber asked, or the publish rate.
-  bool reading_paused() const { return blocked() || rate_paused(); }
   /// Over the publish rate (3.1.1): input waits, read or not, until RateResume.
   bool rate_paused() const { return rare_ && rare_->rate && rare_->rate->paused; }
   void resume_after_rate_pause();
