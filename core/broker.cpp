@@ -175,9 +175,9 @@ std::optional<std::string> Broker::start() {
   // with its path and line, before any port opens.
   auto security = Security::load(config_);
   if (!security.ok()) {
-    return security.error;
+    return security.error().text();
   }
-  security_ = std::move(*security.value);
+  security_ = std::move(security).value();
   sched::RuntimeConfig rc;
   rc.schedulers = static_cast<unsigned>(config_.schedulers);
   rc.reduction_budget = static_cast<std::int32_t>(config_.reduction_budget);
@@ -296,8 +296,8 @@ std::optional<std::string> Broker::reload_security() {
   if (!security_) {
     return "not started";
   }
-  if (auto error = security_->reload()) {
-    return error;
+  if (auto reloaded = security_->reload(); !reloaded) {
+    return reloaded.error().text();
   }
   return std::nullopt;
 }

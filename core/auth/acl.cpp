@@ -127,14 +127,14 @@ bool filters_intersect(std::string_view a, std::string_view b) noexcept {
   }
 }
 
-FileResult<Acl> Acl::parse(std::string_view text, const std::string& path) {
+Result<Acl> Acl::parse(std::string_view text, const std::string& path) {
   Acl acl;
   std::vector<Rule>* section = &acl.anonymous_;
   Lines lines(text);
   while (auto entry = lines.next_entry()) {
     std::string_view rest = *entry;
     auto error = [&](std::string_view message) {
-      return FileResult<Acl>{std::nullopt, at_line(path, lines.number(), message)};
+      return Failure{at_line(path, lines.number(), message)};
     };
     std::string_view keyword = next_token(rest);
     if (keyword == "user") {
@@ -178,10 +178,10 @@ FileResult<Acl> Acl::parse(std::string_view text, const std::string& path) {
   for (auto& [user, rules] : acl.users_) {
     order(rules);
   }
-  return {std::move(acl), {}};
+  return acl;
 }
 
-FileResult<Acl> Acl::load(const std::string& path) { return load_text_file<Acl>(path); }
+Result<Acl> Acl::load(const std::string& path) { return load_text_file<Acl>(path); }
 
 template <class Match>
 Acl::Verdict Acl::decide(const AclClient& who, Match&& match) const {
