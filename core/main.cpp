@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
   Logger& log = Logger::global();
   log.set_level(config.log_level);
   if (!config.log_file.empty()) {
-    if (auto err = log.open_file(config.log_file)) {
-      std::fprintf(stderr, "actormq: %s\n", err->c_str());
+    if (auto opened = log.open_file(config.log_file); !opened) {
+      std::fprintf(stderr, "actormq: %s\n", opened.error().text().c_str());
       return 1;
     }
   }
