@@ -69,10 +69,10 @@ std::optional<std::string> Broker::open_store() {
   writer_ = std::make_unique<persist::Writer>(*env_, std::move(wo));
   auto started = std::chrono::steady_clock::now();
   auto contents = restore(*env_, *writer_, wall_ms());
-  if (auto* err = std::get_if<std::string>(&contents)) {
-    return *err;
+  if (!contents) {
+    return contents.error().text();
   }
-  auto& c = std::get<StoreContents>(contents);
+  StoreContents& c = *contents;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   ACTORMQ_LOG_NOTICE("data_dir " << config_.data_dir << ": restored " << c.sessions.size() << " sessions in " << ms
                                  << " ms (expired: " << c.expired_sessions
