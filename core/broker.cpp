@@ -250,22 +250,23 @@ Status Broker::start() {
     auto port = static_cast<std::uint16_t>(lc.port);
     const std::string type(listener_type_names[static_cast<std::size_t>(lc.type)]);
     ListenerSetup setup = make_listener_shared(lc, ctx_->limits.max_packet_size);
-    if (!setup.shared) {
+    if (!setup) {
       stop();
-      return Failure{"listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type + "): " + setup.error};
+      return std::move(setup).error().prefixed("listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type +
+                                                "): ");
     }
     if (auto taken = net::TcpListener::check_free(lc.bind, port)) {
       stop();
       return Failure{"cannot listen on " + *taken + " (is another broker running?)"};
     }
-    std::shared_ptr<ListenerShared> shared = std::move(setup.shared);
+    std::shared_ptr<ListenerShared> shared = std::move(setup).value();
     shared->security_index = static_cast<std::uint16_t>(li);
     ConnectionFactory make = [ctx = ctx_.get()](int fd, std::shared_ptr<ListenerShared> sh) {
       return std::make_unique<Session>(*ctx, fd, std::move(sh));
     };
     // One socket per scheduler on the same port; the first one fixes an ephemeral port.
     for (std::size_t s = 0; s < runtime_->scheduler_count(); ++s) {
-      std::promise<std::pair<std::uint16_t, std::string>> bound;
+      std::promise<Result<std::uint16_t>> bound;
       auto result = bound.get_future();
       sched::SpawnOptions o;
       o.scheduler = static_cast<int>(s);
@@ -275,12 +276,12 @@ Status Broker::start() {
           std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections, shared, make,
                                     session_sups[s], std::move(bound)),
           o));
-      auto [bound_port, error] = result.get();
-      if (bound_port == 0) {
+      Result<std::uint16_t> bound_port = result.get();
+      if (!bound_port) {
         stop();
-        return Failure{"cannot listen on " + error};
+        return std::move(bound_port).error().prefixed("cannot listen on ");
       }
-      port = bound_port;
+      port = *bound_port;
     }
     ports_.push_back(port);
     ACTORMQ_LOG_NOTICE("listening on " << lc.bind << ":" << port << " (" << type << ")");
