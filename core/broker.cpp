@@ -49,11 +49,11 @@ bool persistence_enabled(const Config& c) { return c.durability != Durability::n
 
 Broker::Broker(Config config) : config_(std::move(config)) {}
 
-std::optional<std::string> Broker::open_store() {
+Status Broker::open_store() {
   bool sync = config_.durability == Durability::sync;
   auto opened = persist::Env::open(persist::EnvOptions{config_.data_dir, sync});
   if (auto* err = std::get_if<std::string>(&opened)) {
-    return *err;
+    return Failure{*err};
   }
   env_ = std::move(std::get<std::unique_ptr<persist::Env>>(opened));
   if (env_->stale_readers_cleared() > 0) {
@@ -69,10 +69,10 @@ std::optional<std::string> Broker::open_store() {
   writer_ = std::make_unique<persist::Writer>(*env_, std::move(wo));
   auto started = std::chrono::steady_clock::now();
   auto contents = restore(*env_, *writer_, wall_ms());
-  if (auto* err = std::get_if<std::string>(&contents)) {
-    return *err;
+  if (!contents) {
+    return std::move(contents).error();
   }
-  auto& c = std::get<StoreContents>(contents);
+  StoreContents& c = *contents;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   ACTORMQ_LOG_NOTICE("data_dir " << config_.data_dir << ": restored " << c.sessions.size() << " sessions in " << ms
                                  << " ms (expired: " << c.expired_sessions
@@ -85,7 +85,7 @@ std::optional<std::string> Broker::open_store() {
   ctx_->store = writer_.get();
   ctx_->durable_acks = sync;
   ctx_->ack_sink = std::make_shared<AckSink>(*runtime_);
-  return std::nullopt;
+  return mqtt::Ok{};
 }
 
 void Broker::start_retained_loader() {
@@ -138,14 +138,14 @@ void Broker::spawn_restored_sessions() {
   restored_.clear();
 }
 
-std::optional<std::string> Broker::start_services() {
+Status Broker::start_services() {
   for (; services_started_ < services_.size(); ++services_started_) {
     Service& service = *services_[services_started_];
-    if (auto err = service.start(*ctx_, *runtime_)) {
-      return "service " + std::string(service.name()) + ": " + *err;
+    if (auto started = service.start(*ctx_, *runtime_); !started) {
+      return std::move(started).error().prefixed("service " + std::string(service.name()) + ": ");
     }
   }
-  return std::nullopt;
+  return mqtt::Ok{};
 }
 
 void Broker::stop_services() {
@@ -154,30 +154,30 @@ void Broker::stop_services() {
   }
 }
 
-std::vector<std::string> Broker::reload_services() {
+Status Broker::reload_services() {
   std::vector<std::string> errors;
   for (std::size_t i = 0; i < services_started_; ++i) {
     Service& service = *services_[i];
-    if (auto err = service.reload()) {
-      errors.push_back("service " + std::string(service.name()) + ": " + *err);
+    if (auto reloaded = service.reload(); !reloaded) {
+      Failure named = std::move(reloaded).error().prefixed("service " + std::string(service.name()) + ": ");
+      errors.insert(errors.end(), named.messages().begin(), named.messages().end());
     }
   }
-  return errors;
+  if (!errors.empty()) {
+    return Failure{std::move(errors)};
+  }
+  return mqtt::Ok{};
 }
 
 Broker::~Broker() { stop(); }
 
-std::optional<std::string> Broker::start() {
+Status Broker::start() {
   if (running_) {
-    return std::nullopt;
+    return mqtt::Ok{};
   }
   // The password, ACL and SCRAM files first: a malformed one stops the start
   // with its path and line, before any port opens.
-  auto security = Security::load(config_);
-  if (!security.ok()) {
-    return security.error;
-  }
-  security_ = std::move(*security.value);
+  ACTORMQ_TRY(security_, Security::load(config_));
   sched::RuntimeConfig rc;
   rc.schedulers = static_cast<unsigned>(config_.schedulers);
   rc.reduction_budget = static_cast<std::int32_t>(config_.reduction_budget);
@@ -209,9 +209,9 @@ std::optional<std::string> Broker::start() {
     install_crash_topic(*runtime_, ctx_->faults.crash_topic, ctx_->routers.routers);
   }
   if (persistence_enabled(config_)) {
-    if (auto err = open_store()) {
+    if (auto opened = open_store(); !opened) {
       stop();
-      return err;
+      return opened;
     }
   }
   sched::SpawnOptions retainer_options;
@@ -234,9 +234,9 @@ std::optional<std::string> Broker::start() {
   }
   // Before the first session: a route observer a service registers sees
   // every route, the restored sessions' included.
-  if (auto err = start_services()) {
+  if (auto started = start_services(); !started) {
     stop();
-    return err;
+    return started;
   }
   spawn_restored_sessions();
   if (config_.sys_interval > 0) {
@@ -250,22 +250,23 @@ std::optional<std::string> Broker::start() {
     auto port = static_cast<std::uint16_t>(lc.port);
     const std::string type(listener_type_names[static_cast<std::size_t>(lc.type)]);
     ListenerSetup setup = make_listener_shared(lc, ctx_->limits.max_packet_size, ctx_->connections);
-    if (!setup.shared) {
+    if (!setup) {
       stop();
-      return "listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type + "): " + setup.error;
+      return std::move(setup).error().prefixed("listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type +
+                                                "): ");
     }
     if (auto taken = net::TcpListener::check_free(lc.bind, port)) {
       stop();
-      return "cannot listen on " + *taken + " (is another broker running?)";
+      return Failure{"cannot listen on " + *taken + " (is another broker running?)"};
     }
-    std::shared_ptr<ListenerShared> shared = std::move(setup.shared);
+    std::shared_ptr<ListenerShared> shared = std::move(setup).value();
     shared->security_index = static_cast<std::uint16_t>(li);
     ConnectionFactory make = [ctx = ctx_.get()](int fd, ConnectionSlot slot) {
       return std::make_unique<Session>(*ctx, fd, std::move(slot));
     };
     // One socket per scheduler on the same port; the first one fixes an ephemeral port.
     for (std::size_t s = 0; s < runtime_->scheduler_count(); ++s) {
-      std::promise<std::pair<std::uint16_t, std::string>> bound;
+      std::promise<Result<std::uint16_t>> bound;
       auto result = bound.get_future();
       sched::SpawnOptions o;
       o.scheduler = static_cast<int>(s);
@@ -275,12 +276,12 @@ std::optional<std::string> Broker::start() {
           std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections, shared, make,
                                     session_sups[s], std::move(bound)),
           o));
-      auto [bound_port, error] = result.get();
-      if (bound_port == 0) {
+      Result<std::uint16_t> bound_port = result.get();
+      if (!bound_port) {
         stop();
-        return "cannot listen on " + error;
+        return std::move(bound_port).error().prefixed("cannot listen on ");
       }
-      port = bound_port;
+      port = *bound_port;
     }
     ports_.push_back(port);
     ACTORMQ_LOG_NOTICE("listening on " << lc.bind << ":" << port << " (" << type << ")");
@@ -289,17 +290,14 @@ std::optional<std::string> Broker::start() {
     runtime_->send<StartAccepting>(l);
   }
   running_ = true;
-  return std::nullopt;
+  return mqtt::Ok{};
 }
 
-std::optional<std::string> Broker::reload_security() {
+Status Broker::reload_security() {
   if (!security_) {
-    return "not started";
+    return Failure{"not started"};
   }
-  if (auto error = security_->reload()) {
-    return error;
-  }
-  return std::nullopt;
+  return security_->reload();
 }
 
 void Broker::stop() {

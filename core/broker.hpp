@@ -3,7 +3,7 @@
 //
 //     actormq::core::Broker broker(config);
 //     broker.add_service(std::make_unique<MyService>(...));  // optional
-//     if (auto err = broker.start()) { ... }
+//     if (auto started = broker.start(); !started) { ... started.error().text() ... }
 //     ... broker.ports()[0] ...
 //     broker.stop();
 //
@@ -47,7 +47,7 @@ class Broker {
   /// the listeners. On failure returns why (naming the listener address, or
   /// "service <name>: " and the service's error) and leaves nothing running:
   /// the services already started are stopped again.
-  [[nodiscard]] std::optional<std::string> start();
+  [[nodiscard]] Status start();
   /// Stops accepting, stops the services (last started first), disconnects
   /// every client (v5: DISCONNECT 0x8B), ends every process, closes the
   /// store. Idempotent.
@@ -56,11 +56,11 @@ class Broker {
   /// Reads the password, ACL and SCRAM files again (SIGHUP). Connections
   /// stay; what they do next is checked against the new rules. On an error
   /// returns it, and the old rules stay in force. Thread-safe.
-  [[nodiscard]] std::optional<std::string> reload_security();
-  /// Calls every running service's reload() (SIGHUP), in start order. Returns
-  /// one "service <name>: <error>" per service that failed (it keeps its
-  /// previous settings); empty when all succeeded. Not thread-safe.
-  [[nodiscard]] std::vector<std::string> reload_services();
+  [[nodiscard]] Status reload_security();
+  /// Calls every running service's reload() (SIGHUP), in start order. Fails
+  /// with one message "service <name>: <error>" per service that failed (it
+  /// keeps its previous settings). Not thread-safe.
+  [[nodiscard]] Status reload_services();
 
   /// `f` is called, on another thread, if the broker cannot go on after
   /// start() succeeded: the retained messages, read in the background,
@@ -76,12 +76,12 @@ class Broker {
  private:
   /// Opens the store and reads back all but the retained messages; an
   /// error names data_dir.
-  std::optional<std::string> open_store();
+  Status open_store();
   /// The retained messages load in the background (core/routing/retained_load.hpp).
   void start_retained_loader();
   void spawn_restored_sessions();
   /// Starts the services in order until one fails (its error, named).
-  std::optional<std::string> start_services();
+  Status start_services();
   /// Stops the started services, last started first.
   void stop_services();
 

@@ -44,25 +44,25 @@ Logger& Logger::global() {
   return *instance;
 }
 
-std::optional<std::string> Logger::open_file(const std::string& path) {
+Status Logger::open_file(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "a");
   if (!file) {
-    return "cannot open log file " + path + ": " + std::strerror(errno);
+    return Failure{"cannot open log file " + path + ": " + std::strerror(errno)};
   }
   std::lock_guard lock(mutex_);
   close_file_locked();
   file_ = file;
   path_ = path;
   sink_ = nullptr;
-  return std::nullopt;
+  return mqtt::Ok{};
 }
 
-std::optional<std::string> Logger::reopen() {
+Status Logger::reopen() {
   std::string path;
   {
     std::lock_guard lock(mutex_);
     if (!file_) {
-      return std::nullopt;
+      return mqtt::Ok{};
     }
     path = path_;
   }

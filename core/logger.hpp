@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/result.hpp"
+
 namespace actormq::core {
 
 /// Severity, most severe first: a logger at level L writes L and everything before it.
@@ -57,10 +59,10 @@ class Logger {
 
   /// Appends to the file at `path` from now on. On failure returns the
   /// reason and keeps the current destination.
-  [[nodiscard]] std::optional<std::string> open_file(const std::string& path);
+  [[nodiscard]] Status open_file(const std::string& path);
   /// Closes and reopens the current log file (after log rotation). No-op
   /// when writing to stderr or a sink.
-  [[nodiscard]] std::optional<std::string> reopen();
+  [[nodiscard]] Status reopen();
   /// Writes to stderr from now on (the default).
   void use_stderr();
   /// Hands lines to `sink` from now on.

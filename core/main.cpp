@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
   Logger& log = Logger::global();
   log.set_level(config.log_level);
   if (!config.log_file.empty()) {
-    if (auto err = log.open_file(config.log_file)) {
-      std::fprintf(stderr, "actormq: %s\n", err->c_str());
+    if (auto opened = log.open_file(config.log_file); !opened) {
+      std::fprintf(stderr, "actormq: %s\n", opened.error().text().c_str());
       return 1;
     }
   }
@@ -50,19 +50,21 @@ int main(int argc, char** argv) {
     failed.store(true);
     ::kill(::getpid(), SIGTERM);
   });
-  if (auto err = broker.start()) {
-    std::fprintf(stderr, "actormq: %s\n", err->c_str());
+  if (auto started = broker.start(); !started) {
+    std::fprintf(stderr, "actormq: %s\n", started.error().text().c_str());
     return 1;
   }
   int sig = 0;
   while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
-    if (auto err = broker.reload_security()) {
-      ACTORMQ_LOG_ERROR("reload failed, the previous rules stay in force: " << *err);
+    if (auto reloaded = broker.reload_security(); !reloaded) {
+      ACTORMQ_LOG_ERROR("reload failed, the previous rules stay in force: " << reloaded.error().text());
     } else {
       ACTORMQ_LOG_NOTICE("received SIGHUP; password, ACL and SCRAM files reloaded");
     }
-    for (const std::string& err : broker.reload_services()) {
-      ACTORMQ_LOG_ERROR("reload failed, the service keeps its previous settings: " << err);
+    if (auto reloaded = broker.reload_services(); !reloaded) {
+      for (const std::string& err : reloaded.error().messages()) {
+        ACTORMQ_LOG_ERROR("reload failed, the service keeps its previous settings: " << err);
+      }
     }
   }
   if (failed.load()) {

@@ -8,9 +8,9 @@
 // Every method is called by the Broker on the thread that calls its
 // start(), stop() and reload_services(), never concurrently.
 
-#include <optional>
-#include <string>
 #include <string_view>
+
+#include "core/result.hpp"
 
 namespace actormq::sched {
 class Runtime;
@@ -34,7 +34,7 @@ class Service {
   /// here, as nothing reads the pool yet. Both references stay valid until
   /// stop(). On an error returns it: the broker's start fails with it, and
   /// stop() is not called for this service, so it must leave nothing behind.
-  [[nodiscard]] virtual std::optional<std::string> start(BrokerContext& ctx, sched::Runtime& runtime) = 0;
+  [[nodiscard]] virtual Status start(BrokerContext& ctx, sched::Runtime& runtime) = 0;
 
   /// Called by Broker::stop, in the reverse order of start, for a service
   /// whose start succeeded: after the listeners closed, while the runtime
@@ -44,7 +44,7 @@ class Service {
 
   /// SIGHUP: read again what the service reads from files. On an error
   /// returns it, and the service keeps its previous settings.
-  [[nodiscard]] virtual std::optional<std::string> reload() { return std::nullopt; }
+  [[nodiscard]] virtual Status reload() { return mqtt::Ok{}; }
 };
 
 }  // namespace actormq::core

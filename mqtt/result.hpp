@@ -1,5 +1,7 @@
 #pragma once
-// Result<T>: a value or an Error (std::expected is not in GCC 12).
+// Result<T, E>: a value or an error (std::expected is not in GCC 12). The
+// codec's errors are mqtt::Error, the default; core/result.hpp uses the same
+// class with the operator's sentences (core::Failure).
 
 #include <type_traits>
 #include <utility>
@@ -9,13 +11,15 @@
 
 namespace actormq::mqtt {
 
-/// Either a T or an Error. Check with ok() / operator bool before value().
-template <class T>
+/// Either a T or an E. Check with ok() / operator bool before value().
+template <class T, class E = Error>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  Result(Error error) : v_(std::in_place_index<1>, error) {}         // NOLINT: implicit by design
-  Result(ErrorCode code) : v_(std::in_place_index<1>, make_error(code)) {}  // NOLINT
+  Result(E error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit by design
+  Result(ErrorCode code)  // NOLINT: implicit by design
+    requires std::is_same_v<E, Error>
+      : v_(std::in_place_index<1>, make_error(code)) {}
 
   [[nodiscard]] bool ok() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
@@ -23,7 +27,9 @@ class [[nodiscard]] Result {
   [[nodiscard]] T& value() & noexcept { return *std::get_if<0>(&v_); }
   [[nodiscard]] const T& value() const& noexcept { return *std::get_if<0>(&v_); }
   [[nodiscard]] T&& value() && noexcept { return std::move(*std::get_if<0>(&v_)); }
-  [[nodiscard]] const Error& error() const noexcept { return *std::get_if<1>(&v_); }
+  /// Only when !ok().
+  [[nodiscard]] const E& error() const& noexcept { return *std::get_if<1>(&v_); }
+  [[nodiscard]] E&& error() && noexcept { return std::move(*std::get_if<1>(&v_)); }
 
   T& operator*() & noexcept { return value(); }
   const T& operator*() const& noexcept { return value(); }
@@ -31,7 +37,7 @@ class [[nodiscard]] Result {
   const T* operator->() const noexcept { return &value(); }
 
  private:
-  std::variant<T, Error> v_;
+  std::variant<T, E> v_;
 };
 
 /// Success without a value.
@@ -47,7 +53,7 @@ using Status = Result<Ok>;
 #define ACTORMQ_MQTT_TRY_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                          \
   if (!tmp.ok()) {                            \
-    return tmp.error();                       \
+    return std::move(tmp).error();            \
   }                                           \
   lhs = std::move(tmp).value()
 #define MQTT_TRY(lhs, ...) \
@@ -57,6 +63,6 @@ using Status = Result<Ok>;
   do {                                                    \
     auto check_tmp_ = (__VA_ARGS__);                      \
     if (!check_tmp_.ok()) {                               \
-      return check_tmp_.error();                          \
+      return std::move(check_tmp_).error();               \
     }                                                     \
   } while (false)

@@ -8,12 +8,16 @@ namespace actormq::core {
 
 namespace {
 
-std::string_view next_token(std::string_view& rest) {
-  rest = trim_blanks(rest);
-  std::size_t end = rest.find_first_of(" \t");
-  std::string_view token = rest.substr(0, end);
-  rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
-  return token;
+// The first blank-separated word of `text`, and what follows it.
+struct Token {
+  std::string_view word;
+  std::string_view rest;
+};
+
+Token next_token(std::string_view text) {
+  text = trim_blanks(text);
+  std::size_t end = text.find_first_of(" \t");
+  return {text.substr(0, end), end == std::string_view::npos ? std::string_view{} : text.substr(end)};
 }
 
 std::optional<std::uint8_t> access_of(std::string_view word) {
@@ -56,8 +60,9 @@ std::string substitute(const std::string& filter, const AclClient& who) {
 bool dangerous(std::string_view s) { return s.find_first_of("+#") != std::string_view::npos; }
 
 // Deny rules first, each group in file order (mosquitto puts "deny" first).
-void order(std::vector<Acl::Rule>& rules) {
+std::vector<Acl::Rule> deny_first(std::vector<Acl::Rule> rules) {
   std::stable_partition(rules.begin(), rules.end(), [](const Acl::Rule& r) { return r.access == 0; });
+  return rules;
 }
 
 // Level walkers for filter_covers / filters_intersect.
@@ -127,18 +132,17 @@ bool filters_intersect(std::string_view a, std::string_view b) noexcept {
   }
 }
 
-FileResult<Acl> Acl::parse(std::string_view text, const std::string& path) {
+Result<Acl> Acl::parse(std::string_view text, const std::string& path) {
   Acl acl;
   std::vector<Rule>* section = &acl.anonymous_;
   Lines lines(text);
   while (auto entry = lines.next_entry()) {
-    std::string_view rest = *entry;
     auto error = [&](std::string_view message) {
-      return FileResult<Acl>{std::nullopt, at_line(path, lines.number(), message)};
+      return Failure{at_line(path, lines.number(), message)};
     };
-    std::string_view keyword = next_token(rest);
+    auto [keyword, after_keyword] = next_token(*entry);
     if (keyword == "user") {
-      std::string_view user = trim_blanks(rest);
+      std::string_view user = trim_blanks(after_keyword);
       if (user.empty()) {
         return error("user: missing user name");
       }
@@ -148,8 +152,8 @@ FileResult<Acl> Acl::parse(std::string_view text, const std::string& path) {
     if (keyword != "topic" && keyword != "pattern") {
       return error("unknown keyword \"" + std::string(keyword) + "\" (expected topic, pattern or user)");
     }
-    std::string_view first = next_token(rest);
-    std::string_view filter = trim_blanks(rest);
+    auto [first, after_first] = next_token(after_keyword);
+    std::string_view filter = trim_blanks(after_first);
     std::uint8_t access = 3;
     if (first.empty()) {
       return error(std::string(keyword) + ": missing topic");
@@ -173,15 +177,15 @@ FileResult<Acl> Acl::parse(std::string_view text, const std::string& path) {
       section->push_back(std::move(rule));
     }
   }
-  order(acl.anonymous_);
-  order(acl.patterns_);
+  acl.anonymous_ = deny_first(std::move(acl.anonymous_));
+  acl.patterns_ = deny_first(std::move(acl.patterns_));
   for (auto& [user, rules] : acl.users_) {
-    order(rules);
+    rules = deny_first(std::move(rules));
   }
-  return {std::move(acl), {}};
+  return acl;
 }
 
-FileResult<Acl> Acl::load(const std::string& path) { return load_text_file<Acl>(path); }
+Result<Acl> Acl::load(const std::string& path) { return load_text_file<Acl>(path); }
 
 template <class Match>
 Acl::Verdict Acl::decide(const AclClient& who, Match&& match) const {

@@ -55,8 +55,8 @@ class Acl {
   };
 
   /// Parses the text of a file called `path` (used in error messages).
-  [[nodiscard]] static FileResult<Acl> parse(std::string_view text, const std::string& path);
-  [[nodiscard]] static FileResult<Acl> load(const std::string& path);
+  [[nodiscard]] static Result<Acl> parse(std::string_view text, const std::string& path);
+  [[nodiscard]] static Result<Acl> load(const std::string& path);
 
   /// May `who` publish to (write) or receive from (read) topic name `topic`?
   [[nodiscard]] bool allows(const AclClient& who, std::string_view topic, AclAccess access) const;

@@ -30,7 +30,7 @@ std::vector<std::string_view> split_dollar(std::string_view s) {
   }
 }
 
-FileResult<PasswordHash> fail(std::string message) { return {std::nullopt, std::move(message)}; }
+Failure fail(std::string message) { return Failure{std::move(message)}; }
 
 // Beyond this a SHA-512-crypt check takes more than about a second.
 constexpr std::uint32_t max_crypt_rounds = 1'000'000;
@@ -41,7 +41,7 @@ bool crypt_chars(std::string_view s) {
 }
 
 // "$6$[rounds=N$]salt$<86 chars>", or nullopt when `text` is not one.
-std::optional<FileResult<PasswordHash>> parse_sha512_crypt(std::string_view text) {
+std::optional<Result<PasswordHash>> parse_sha512_crypt(std::string_view text) {
   std::vector<std::string_view> parts = split_dollar(text);
   if (parts.size() < 4 || parts.size() > 5 || !parts[0].empty() || parts[1] != "6" || parts.back().size() != 86 ||
       !crypt_chars(parts.back())) {
@@ -69,7 +69,7 @@ std::optional<FileResult<PasswordHash>> parse_sha512_crypt(std::string_view text
   }
   h.salt.assign(salt.begin(), salt.end());
   h.hash.assign(text.begin(), text.end());  // verification rebuilds this text
-  return FileResult<PasswordHash>{std::move(h), {}};
+  return Result<PasswordHash>{std::move(h)};
 }
 
 // What one check of `h` costs, in SHA-512 compressions (roughly).
@@ -86,7 +86,7 @@ std::uint64_t cost(const PasswordHash& h) {
 }
 }  // namespace
 
-FileResult<PasswordHash> parse_password_hash(std::string_view text) {
+Result<PasswordHash> parse_password_hash(std::string_view text) {
   if (auto crypt = parse_sha512_crypt(text)) {
     return std::move(*crypt);
   }
@@ -122,7 +122,7 @@ FileResult<PasswordHash> parse_password_hash(std::string_view text) {
   }
   h.salt = std::move(*salt_bytes);
   h.hash = std::move(*hash_bytes);
-  return {std::move(h), {}};
+  return h;
 }
 
 bool verify_password(const PasswordHash& h, std::string_view password) {
@@ -141,7 +141,7 @@ bool verify_password(const PasswordHash& h, std::string_view password) {
   return crypto::equal_constant_time(derived, h.hash);
 }
 
-FileResult<PasswordFile> PasswordFile::parse(std::string_view text, const std::string& path) {
+Result<PasswordFile> PasswordFile::parse(std::string_view text, const std::string& path) {
   PasswordFile file;
   std::unordered_map<std::string, int> line_of;
   std::array<std::size_t, 3> kinds{};             // entries of each kind
@@ -151,22 +151,22 @@ FileResult<PasswordFile> PasswordFile::parse(std::string_view text, const std::s
     std::string_view l = *entry;
     std::size_t colon = l.find(':');
     if (colon == std::string_view::npos) {
-      return {std::nullopt, at_line(path, lines.number(), "expected user:hash")};
+      return Failure{at_line(path, lines.number(), "expected user:hash")};
     }
     std::string user(l.substr(0, colon));
     if (user.empty()) {
-      return {std::nullopt, at_line(path, lines.number(), "empty user name")};
+      return Failure{at_line(path, lines.number(), "empty user name")};
     }
     auto hash = parse_password_hash(l.substr(colon + 1));
     if (!hash.ok()) {
-      return {std::nullopt, at_line(path, lines.number(), "user \"" + user + "\": " + hash.error)};
+      return Failure{at_line(path, lines.number(), "user \"" + user + "\": " + hash.error().text())};
     }
     if (auto seen = line_of.find(user); seen != line_of.end()) {
-      return {std::nullopt, at_line(path, lines.number(),
-                                    "user \"" + user + "\" is already defined on line " + std::to_string(seen->second))};
+      return Failure{at_line(path, lines.number(),
+                             "user \"" + user + "\" is already defined on line " + std::to_string(seen->second))};
     }
     line_of.emplace(user, lines.number());
-    auto [it, inserted] = file.users_.emplace(std::move(user), std::move(*hash.value));
+    auto [it, inserted] = file.users_.emplace(std::move(user), std::move(hash).value());
     auto k = static_cast<std::size_t>(it->second.kind);
     ++kinds[k];
     if (costliest[k] == nullptr || cost(it->second) > cost(*costliest[k])) {
@@ -189,10 +189,10 @@ FileResult<PasswordFile> PasswordFile::parse(std::string_view text, const std::s
   } else {
     file.dummy_.hash = crypto::random_bytes(sha512_size);
   }
-  return {std::move(file), {}};
+  return file;
 }
 
-FileResult<PasswordFile> PasswordFile::load(const std::string& path) { return load_text_file<PasswordFile>(path); }
+Result<PasswordFile> PasswordFile::load(const std::string& path) { return load_text_file<PasswordFile>(path); }
 
 PasswordCheck PasswordFile::check(std::string_view user, std::string_view password) const {
   auto it = users_.find(user);

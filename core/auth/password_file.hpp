@@ -43,8 +43,8 @@ struct PasswordHash {
 class PasswordFile {
  public:
   /// Parses the text of a file called `path` (used in error messages).
-  [[nodiscard]] static FileResult<PasswordFile> parse(std::string_view text, const std::string& path);
-  [[nodiscard]] static FileResult<PasswordFile> load(const std::string& path);
+  [[nodiscard]] static Result<PasswordFile> parse(std::string_view text, const std::string& path);
+  [[nodiscard]] static Result<PasswordFile> load(const std::string& path);
 
   [[nodiscard]] PasswordCheck check(std::string_view user, std::string_view password) const;
   [[nodiscard]] std::size_t size() const noexcept { return users_.size(); }
@@ -60,7 +60,7 @@ class PasswordFile {
 
 /// Parses the hash part of a password line ("$7$..." or "$6$..."); the error
 /// text when it is not one.
-[[nodiscard]] FileResult<PasswordHash> parse_password_hash(std::string_view text);
+[[nodiscard]] Result<PasswordHash> parse_password_hash(std::string_view text);
 /// True if `password` hashes to `hash`; compares in constant time.
 [[nodiscard]] bool verify_password(const PasswordHash& hash, std::string_view password);
 

@@ -14,7 +14,7 @@ constexpr std::uint32_t max_iterations = 10'000'000;
 constexpr std::size_t nonce_bytes = 18;
 constexpr std::size_t max_message = 4096;  // client messages; far above any real one
 
-FileResult<ScramCredential> fail(std::string message) { return {std::nullopt, std::move(message)}; }
+Failure fail(std::string message) { return Failure{std::move(message)}; }
 
 // "a=1,b=2" -> its attributes in order; nullopt if one is not "x=...".
 std::optional<std::vector<std::pair<char, std::string_view>>> attributes(std::string_view text) {
@@ -79,7 +79,7 @@ std::array<std::uint8_t, 32> to_key(const std::vector<std::uint8_t>& bytes) {
 
 }  // namespace
 
-FileResult<ScramCredential> parse_scram_credential(std::string_view text) {
+Result<ScramCredential> parse_scram_credential(std::string_view text) {
   // SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey> (RFC 5803 section 3)
   constexpr std::string_view prefix = "SCRAM-SHA-256$";
   if (!text.starts_with(prefix)) {
@@ -117,32 +117,32 @@ FileResult<ScramCredential> parse_scram_credential(std::string_view text) {
   c.salt = std::move(*salt);
   c.stored_key = to_key(*stored);
   c.server_key = to_key(*server);
-  return {std::move(c), {}};
+  return c;
 }
 
-FileResult<ScramFile> ScramFile::parse(std::string_view text, const std::string& path) {
+Result<ScramFile> ScramFile::parse(std::string_view text, const std::string& path) {
   ScramFile file;
   Lines lines(text);
   while (auto entry = lines.next_entry()) {
     std::string_view l = *entry;
     std::size_t colon = l.find(':');
     if (colon == std::string_view::npos || colon == 0) {
-      return {std::nullopt, at_line(path, lines.number(), "expected user:SCRAM-SHA-256$...")};
+      return Failure{at_line(path, lines.number(), "expected user:SCRAM-SHA-256$...")};
     }
     std::string user(l.substr(0, colon));
     auto cred = parse_scram_credential(l.substr(colon + 1));
     if (!cred.ok()) {
-      return {std::nullopt, at_line(path, lines.number(), "user \"" + user + "\": " + cred.error)};
+      return Failure{at_line(path, lines.number(), "user \"" + user + "\": " + cred.error().text())};
     }
-    if (!file.users_.emplace(user, std::move(*cred.value)).second) {
-      return {std::nullopt, at_line(path, lines.number(), "user \"" + user + "\" is defined twice")};
+    if (!file.users_.emplace(user, std::move(cred).value()).second) {
+      return Failure{at_line(path, lines.number(), "user \"" + user + "\" is defined twice")};
     }
   }
   file.secret_ = crypto::random_bytes(32);
-  return {std::move(file), {}};
+  return file;
 }
 
-FileResult<ScramFile> ScramFile::load(const std::string& path) { return load_text_file<ScramFile>(path); }
+Result<ScramFile> ScramFile::load(const std::string& path) { return load_text_file<ScramFile>(path); }
 
 ScramCredential ScramFile::lookup(std::string_view user) const {
   if (auto it = users_.find(std::string(user)); it != users_.end()) {

@@ -41,8 +41,8 @@ struct ScramCredential {
 /// The users of a scram_file. Immutable once parsed; thread-safe.
 class ScramFile {
  public:
-  [[nodiscard]] static FileResult<ScramFile> parse(std::string_view text, const std::string& path);
-  [[nodiscard]] static FileResult<ScramFile> load(const std::string& path);
+  [[nodiscard]] static Result<ScramFile> parse(std::string_view text, const std::string& path);
+  [[nodiscard]] static Result<ScramFile> load(const std::string& path);
 
   /// The user's keys, or made-up keys no proof will match (unknown users).
   [[nodiscard]] ScramCredential lookup(std::string_view user) const;
@@ -54,7 +54,7 @@ class ScramFile {
 };
 
 /// Parses the part after "user:" of a scram_file line; the error text if bad.
-[[nodiscard]] FileResult<ScramCredential> parse_scram_credential(std::string_view text);
+[[nodiscard]] Result<ScramCredential> parse_scram_credential(std::string_view text);
 
 /// One exchange; owner-only (lives in one session during its CONNECT).
 class ScramServer {

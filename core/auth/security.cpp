@@ -7,56 +7,60 @@ namespace actormq::core {
 
 namespace {
 
-// Every file, each parsed once even when several listeners name it.
-struct Parsed {
-  std::map<std::string, std::shared_ptr<const PasswordFile>> passwords;
-  std::map<std::string, std::shared_ptr<const Acl>> acls;
-  std::map<std::string, std::shared_ptr<const ScramFile>> scram;
+// The files of one kind, each parsed once even when several listeners name it.
+template <class T>
+class Files {
+ public:
+  /// Parses the file at `path` unless it is "" (none) or parsed already.
+  Status add(const std::string& path) {
+    if (path.empty() || parsed_.contains(path)) {
+      return mqtt::Ok{};
+    }
+    ACTORMQ_TRY(T file, T::load(path));
+    parsed_.emplace(path, std::make_shared<const T>(std::move(file)));
+    return mqtt::Ok{};
+  }
+  /// The file at `path`; null for "".
+  std::shared_ptr<const T> find(const std::string& path) const {
+    auto it = parsed_.find(path);
+    return it == parsed_.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::map<std::string, std::shared_ptr<const T>> parsed_;
 };
 
-template <class T>
-std::optional<std::string> parse_into(std::map<std::string, std::shared_ptr<const T>>& into,
-                                      const std::string& path) {
-  if (path.empty() || into.contains(path)) {
-    return std::nullopt;
-  }
-  auto loaded = T::load(path);
-  if (!loaded.ok()) {
-    return loaded.error;
-  }
-  into.emplace(path, std::make_shared<const T>(std::move(*loaded.value)));
-  return std::nullopt;
-}
+struct Parsed {
+  Files<PasswordFile> passwords;
+  Files<Acl> acls;
+  Files<ScramFile> scram;
+};
 
-FileResult<Parsed> parse_all(const std::vector<std::unique_ptr<ListenerSecurity>>& listeners) {
+// Listener by listener, each file kind in turn: the first error found is
+// the one reported.
+Result<Parsed> parse_all(const std::vector<std::unique_ptr<ListenerSecurity>>& listeners) {
   Parsed parsed;
   for (const auto& l : listeners) {
-    if (auto error = parse_into(parsed.passwords, l->password_path())) {
-      return {std::nullopt, "password_file " + *error};
+    if (auto added = parsed.passwords.add(l->password_path()); !added) {
+      return std::move(added).error().prefixed("password_file ");
     }
-    if (auto error = parse_into(parsed.acls, l->acl_path())) {
-      return {std::nullopt, "acl_file " + *error};
+    if (auto added = parsed.acls.add(l->acl_path()); !added) {
+      return std::move(added).error().prefixed("acl_file ");
     }
-    if (auto error = parse_into(parsed.scram, l->scram_path())) {
-      return {std::nullopt, "scram_file " + *error};
+    if (auto added = parsed.scram.add(l->scram_path()); !added) {
+      return std::move(added).error().prefixed("scram_file ");
     }
   }
-  return {std::move(parsed), {}};
-}
-
-template <class T>
-std::shared_ptr<const T> find(const std::map<std::string, std::shared_ptr<const T>>& in, const std::string& path) {
-  auto it = in.find(path);
-  return it == in.end() ? nullptr : it->second;
+  return parsed;
 }
 
 std::mutex reload_mutex;
 
 }  // namespace
 
-FileResult<std::unique_ptr<Security>> Security::load(const Config& config) {
+Result<std::unique_ptr<Security>> Security::load(const Config& config) {
   if (config.listeners.size() > 0xFFFF) {
-    return {std::nullopt, "listeners: at most 65535"};  // sessions keep a 16-bit index
+    return Failure{"listeners: at most 65535"};  // sessions keep a 16-bit index
   }
   auto security = std::make_unique<Security>();
   for (const ListenerConfig& lc : config.listeners) {
@@ -64,23 +68,18 @@ FileResult<std::unique_ptr<Security>> Security::load(const Config& config) {
         config.allow_anonymous_for(lc), config.password_file_for(lc), config.acl_file_for(lc),
         config.scram_file_for(lc), lc.use_identity_as_username));
   }
-  if (auto error = security->reload()) {
-    return {std::nullopt, *error};
-  }
-  return {std::move(security), {}};
+  ACTORMQ_CHECK(security->reload());
+  return security;
 }
 
-std::optional<std::string> Security::reload() {
+Status Security::reload() {
   std::lock_guard lock(reload_mutex);
-  auto parsed = parse_all(listeners_);
-  if (!parsed.ok()) {
-    return parsed.error;
-  }
+  ACTORMQ_TRY(Parsed parsed, parse_all(listeners_));
   for (auto& l : listeners_) {
-    l->set(find(parsed.value->passwords, l->password_path()), find(parsed.value->acls, l->acl_path()),
-           find(parsed.value->scram, l->scram_path()));
+    l->set(parsed.passwords.find(l->password_path()), parsed.acls.find(l->acl_path()),
+           parsed.scram.find(l->scram_path()));
   }
-  return std::nullopt;
+  return mqtt::Ok{};
 }
 
 }  // namespace actormq::core

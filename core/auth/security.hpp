@@ -11,7 +11,6 @@
 
 #include <atomic>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +18,7 @@
 #include "core/auth/password_file.hpp"
 #include "core/auth/scram.hpp"
 #include "core/config/config.hpp"
+#include "core/result.hpp"
 
 namespace actormq::core {
 
@@ -70,7 +70,7 @@ class Security {
  public:
   /// Reads every file the configuration names; the first error ("path:line:
   /// message") if one is missing or malformed.
-  [[nodiscard]] static FileResult<std::unique_ptr<Security>> load(const Config& config);
+  [[nodiscard]] static Result<std::unique_ptr<Security>> load(const Config& config);
 
   /// The rules of config.listeners[i].
   [[nodiscard]] ListenerSecurity& listener(std::size_t i) { return *listeners_[i]; }
@@ -78,7 +78,7 @@ class Security {
 
   /// Reads every file again and swaps the rules in; on an error, nothing
   /// changes and the error is returned. Thread-safe (one reload at a time).
-  [[nodiscard]] std::optional<std::string> reload();
+  [[nodiscard]] Status reload();
 
  private:
   std::vector<std::unique_ptr<ListenerSecurity>> listeners_;

@@ -55,12 +55,15 @@ std::string repeat_to(const Digest& digest, std::size_t n) {
 
 constexpr char alphabet[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-void b64_from_24bit(std::string& out, std::uint8_t b2, std::uint8_t b1, std::uint8_t b0, int n) {
+// The n (at most 4) characters of crypt's base 64 for three bytes.
+std::string b64_from_24bit(std::uint8_t b2, std::uint8_t b1, std::uint8_t b0, int n) {
   std::uint32_t w = (std::uint32_t{b2} << 16) | (std::uint32_t{b1} << 8) | b0;
+  std::string out;
   for (int i = 0; i < n; ++i) {
     out.push_back(alphabet[w & 0x3f]);
     w >>= 6;
   }
+  return out;
 }
 
 }  // namespace
@@ -138,9 +141,9 @@ std::string sha512_crypt(std::string_view password, std::string_view salt, std::
                                                              {37, 58, 16}, {59, 17, 38}, {18, 39, 60}, {40, 61, 19},
                                                              {62, 20, 41}}};
   for (const auto& [x, y, z] : order) {
-    b64_from_24bit(out, c[x], c[y], c[z], 4);
+    out += b64_from_24bit(c[x], c[y], c[z], 4);
   }
-  b64_from_24bit(out, 0, 0, c[63], 2);
+  out += b64_from_24bit(0, 0, c[63], 2);
   return out;
 }
 

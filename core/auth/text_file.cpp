@@ -7,17 +7,17 @@
 
 namespace actormq::core {
 
-FileResult<std::string> read_text_file(const std::string& path) {
+Result<std::string> read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return {std::nullopt, path + ": cannot read: " + std::strerror(errno)};
+    return Failure{path + ": cannot read: " + std::strerror(errno)};
   }
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) {
-    return {std::nullopt, path + ": cannot read"};
+    return Failure{path + ": cannot read"};
   }
-  return {text.str(), {}};
+  return text.str();
 }
 
 std::optional<std::string_view> Lines::next() noexcept {

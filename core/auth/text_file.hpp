@@ -7,28 +7,19 @@
 #include <string>
 #include <string_view>
 
+#include "core/result.hpp"
+
 namespace actormq::core {
 
-/// A value parsed from a file, or why not ("path:line: message").
-template <class T>
-struct FileResult {
-  std::optional<T> value;
-  std::string error;
-  [[nodiscard]] bool ok() const noexcept { return value.has_value(); }
-};
-
 /// The contents of `path`, or "path: cannot read: reason".
-[[nodiscard]] FileResult<std::string> read_text_file(const std::string& path);
+[[nodiscard]] Result<std::string> read_text_file(const std::string& path);
 
-/// Reads `path` and parses it with `T::parse(text, path)`: the `load` of every
-/// auth file type.
+/// Reads `path` and parses it with `T::parse(text, path)` (a Result<T>, its
+/// failure "path:line: message"): the `load` of every auth file type.
 template <class T>
-[[nodiscard]] FileResult<T> load_text_file(const std::string& path) {
-  auto text = read_text_file(path);
-  if (!text.ok()) {
-    return {std::nullopt, text.error};
-  }
-  return T::parse(*text.value, path);
+[[nodiscard]] Result<T> load_text_file(const std::string& path) {
+  ACTORMQ_TRY(std::string text, read_text_file(path));
+  return T::parse(text, path);
 }
 
 /// Walks `text` line by line; numbers from 1; strips a trailing '\r'.

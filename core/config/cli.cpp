@@ -81,9 +81,9 @@ CliOutcome parse_command_line(int argc, const char* const* argv, std::ostream& o
     return CliOutcome{std::nullopt, code == 0 ? 0 : exit_usage};
   }
 
-  ConfigResult loaded = config_file.empty() ? ConfigResult(Config{}) : load_config(config_file);
+  Result<Config> loaded = config_file.empty() ? Result<Config>(Config{}) : load_config(config_file);
   if (!loaded.ok()) {
-    err << loaded.error_text() << '\n';
+    err << loaded.error().text() << '\n';
     return CliOutcome{std::nullopt, exit_bad_config};
   }
 
@@ -108,9 +108,8 @@ CliOutcome parse_command_line(int argc, const char* const* argv, std::ostream& o
 
   Config config = apply_overrides(std::move(loaded).value(), overrides);
   // An override can break a rule the file kept, e.g. --port taking another listener's port.
-  auto errors = validate_config(config);
-  if (!errors.empty()) {
-    for (const auto& e : errors) {
+  if (auto valid = validate_config(config); !valid) {
+    for (const auto& e : valid.error().messages()) {
       err << "command line: " << e << '\n';
     }
     return CliOutcome{std::nullopt, exit_bad_config};

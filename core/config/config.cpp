@@ -186,11 +186,11 @@ Errors apply_listeners(const Json& value, Config& config, const std::string& pat
     std::size_t type = 0;
     if (auto it = item.find("type"); it != item.end()) {
       auto read = read_enum(*it, listener_type_names);
-      if (!read.value) {
-        errors.push_back(item_path + ".type: " + read.error);
+      if (!read) {
+        errors.push_back(item_path + ".type: " + read.error().text());
         continue;
       }
-      type = *read.value;
+      type = *read;
     }
     ListenerConfig listener(static_cast<ListenerType>(type));
     append(errors, apply_object(item, listener, listener_table(), item_path + "."));
@@ -296,15 +296,7 @@ const std::string& Config::scram_file_for(const ListenerConfig& listener) const 
   return own_authentication ? none : scram_file;
 }
 
-std::string ConfigResult::error_text() const {
-  std::string out;
-  for (std::size_t i = 0; i < errors_.size(); ++i) {
-    out += (i ? "\n" : "") + errors_[i];
-  }
-  return out;
-}
-
-std::vector<std::string> validate_config(const Config& config) {
+Status validate_config(const Config& config) {
   Errors errors = check_ranges(config, config_table(), "");
   if (config.listeners.empty()) {
     errors.push_back("listeners: must contain at least one listener");
@@ -326,51 +318,47 @@ std::vector<std::string> validate_config(const Config& config) {
     errors.push_back("server_keep_alive: must not exceed max_keepalive (" + std::to_string(config.max_keepalive) +
                      ")");
   }
-  return errors;
+  if (!errors.empty()) {
+    return Failure{std::move(errors)};
+  }
+  return mqtt::Ok{};
 }
 
-ConfigResult parse_config(std::string_view json_text) {
+Result<Config> parse_config(std::string_view json_text) {
   Json document;
   try {
     document = Json::parse(json_text.begin(), json_text.end(), nullptr, true, /*ignore_comments=*/true);
   } catch (const Json::exception& e) {
     // parse_error, and out_of_range for a number beyond a double (1e400).
-    return Errors{std::string("config: invalid JSON: ") + e.what()};
+    return Failure{std::string("config: invalid JSON: ") + e.what()};
   }
   if (!document.is_object()) {
-    return Errors{"config: the top level must be a JSON object"};
+    return Failure{"config: the top level must be a JSON object"};
   }
   Config config;
   Errors errors = apply_object(document, config, config_table(), "");
   if (!errors.empty()) {
-    return errors;
+    return Failure{std::move(errors)};
   }
-  errors = validate_config(config);
-  if (!errors.empty()) {
-    return errors;
-  }
+  ACTORMQ_CHECK(validate_config(config));
   return config;
 }
 
-ConfigResult load_config(const std::string& path) {
+Result<Config> load_config(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return Errors{"config: cannot read " + path + ": " + std::strerror(errno)};
+    return Failure{"config: cannot read " + path + ": " + std::strerror(errno)};
   }
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) {
-    return Errors{"config: cannot read " + path};
+    return Failure{"config: cannot read " + path};
   }
-  ConfigResult result = parse_config(text.str());
+  Result<Config> result = parse_config(text.str());
   if (result.ok()) {
     return result;
   }
-  Errors errors = result.errors();
-  for (auto& e : errors) {
-    e = path + ": " + e;
-  }
-  return errors;
+  return std::move(result).error().prefixed(path + ": ");
 }
 
 std::vector<ConfigKeyDoc> config_key_docs() { return docs_of(config_table()); }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/logger.hpp"
+#include "core/result.hpp"
 
 namespace actormq::core {
 
@@ -133,37 +134,18 @@ struct Config {
   [[nodiscard]] const std::string& scram_file_for(const ListenerConfig& listener) const noexcept;
 };
 
-/// A configuration, or every error found in it (one line each, key first).
-class [[nodiscard]] ConfigResult {
- public:
-  ConfigResult(Config config) : config_(std::move(config)) {}  // NOLINT: implicit on purpose
-  ConfigResult(std::vector<std::string> errors) : errors_(std::move(errors)) {}  // NOLINT
-
-  [[nodiscard]] bool ok() const noexcept { return errors_.empty(); }
-  explicit operator bool() const noexcept { return ok(); }
-  /// Only when ok().
-  [[nodiscard]] const Config& value() const& { return config_; }
-  [[nodiscard]] Config&& value() && { return std::move(config_); }
-  [[nodiscard]] const std::vector<std::string>& errors() const noexcept { return errors_; }
-  /// The errors joined by newlines.
-  [[nodiscard]] std::string error_text() const;
-
- private:
-  Config config_;
-  std::vector<std::string> errors_;
-};
-
 /// Parses a configuration document (JSON; // and /* */ comments allowed).
-/// Keys absent from the document keep their defaults.
-ConfigResult parse_config(std::string_view json_text);
+/// Keys absent from the document keep their defaults. A bad document fails
+/// with every error found in it, one message each, key first.
+[[nodiscard]] Result<Config> parse_config(std::string_view json_text);
 
-/// Reads and parses the file at `path`.
-ConfigResult load_config(const std::string& path);
+/// Reads and parses the file at `path`; each message then starts with "path: ".
+[[nodiscard]] Result<Config> load_config(const std::string& path);
 
 /// Checks the rules that span keys (listener ports unique, TLS files
 /// present, ...) and every range, for a Config built or changed in code.
-/// Returns the errors; empty when valid.
-[[nodiscard]] std::vector<std::string> validate_config(const Config& config);
+/// Fails with every error found, one message each.
+[[nodiscard]] Status validate_config(const Config& config);
 
 /// Documentation of one key, for the README and `--help`-style listings.
 struct ConfigKeyDoc {

@@ -15,31 +15,31 @@ std::string names_text(std::span<const std::string_view> names) {
   return out;
 }
 
-Read<std::int64_t> read_int(const Json& v, std::int64_t min, std::int64_t max) {
+Result<std::int64_t> read_int(const Json& v, std::int64_t min, std::int64_t max) {
   const std::string range = range_text(min, max);
   if (!v.is_number_integer()) {
-    return {std::nullopt, "must be an integer, " + range};
+    return Failure{"must be an integer, " + range};
   }
   if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(max)) {
-    return {std::nullopt, "must be " + range};
+    return Failure{"must be " + range};
   }
   const auto value = v.get<std::int64_t>();
   if (value < min || value > max) {
-    return {std::nullopt, "must be " + range};
+    return Failure{"must be " + range};
   }
-  return {value, {}};
+  return value;
 }
 
-Read<std::size_t> read_enum(const Json& v, std::span<const std::string_view> names) {
+Result<std::size_t> read_enum(const Json& v, std::span<const std::string_view> names) {
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
     for (std::size_t i = 0; i < names.size(); ++i) {
       if (names[i] == s) {
-        return {i, {}};
+        return i;
       }
     }
   }
-  return {std::nullopt, "must be one of " + names_text(names)};
+  return Failure{"must be one of " + names_text(names)};
 }
 
 void append(Errors& to, Errors from) {

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config.hpp"
+#include "core/result.hpp"
 
 namespace actormq::core::config_rules {
 
@@ -79,71 +80,61 @@ std::string range_text(std::int64_t min, std::int64_t max);
 
 std::string names_text(std::span<const std::string_view> names);
 
-// A value read from JSON, or why it was refused.
-template <class V>
-struct Read {
-  std::optional<V> value;
-  std::string error;
-};
+// A value read from JSON, or why it was refused ("must be ...").
+Result<std::int64_t> read_int(const Json& v, std::int64_t min, std::int64_t max);
 
-Read<std::int64_t> read_int(const Json& v, std::int64_t min, std::int64_t max);
+Result<std::size_t> read_enum(const Json& v, std::span<const std::string_view> names);
 
-Read<std::size_t> read_enum(const Json& v, std::span<const std::string_view> names);
-
+// Applying a value to `target` is what this engine does: apply_one,
+// apply_rule and apply_object write into the struct they are given, and
+// report what they refused.
 template <class T>
-std::optional<std::string> apply_one(const Rule<T>& rule, const Json& v, T& target) {
+Status apply_one(const Rule<T>& rule, const Json& v, T& target) {
   if (auto* r = std::get_if<IntRule<T>>(&rule)) {
-    auto read = read_int(v, r->min, r->max);
-    if (!read.value) {
-      return read.error;
-    }
-    target.*(r->member) = *read.value;
-    return std::nullopt;
+    ACTORMQ_TRY(target.*(r->member), read_int(v, r->min, r->max));
+    return mqtt::Ok{};
   }
   if (auto* r = std::get_if<BoolRule<T>>(&rule)) {
     if (!v.is_boolean()) {
-      return "must be true or false";
+      return Failure{"must be true or false"};
     }
     target.*(r->member) = v.get<bool>();
-    return std::nullopt;
+    return mqtt::Ok{};
   }
   if (auto* r = std::get_if<StringRule<T>>(&rule)) {
     if (!v.is_string() || (!r->allow_empty && v.get_ref<const std::string&>().empty())) {
-      return r->allow_empty ? "must be a string" : "must be a non-empty string";
+      return Failure{r->allow_empty ? "must be a string" : "must be a non-empty string"};
     }
     target.*(r->member) = v.get<std::string>();
-    return std::nullopt;
+    return mqtt::Ok{};
   }
   if (auto* r = std::get_if<EnumRule<T>>(&rule)) {
-    auto read = read_enum(v, r->names);
-    if (!read.value) {
-      return read.error;
-    }
-    r->set(target, *read.value);
-    return std::nullopt;
+    ACTORMQ_TRY(std::size_t index, read_enum(v, r->names));
+    r->set(target, index);
+    return mqtt::Ok{};
   }
   if (auto* r = std::get_if<OptBoolRule<T>>(&rule)) {
     if (!v.is_boolean()) {
-      return "must be true or false";
+      return Failure{"must be true or false"};
     }
     target.*(r->member) = v.get<bool>();
-    return std::nullopt;
+    return mqtt::Ok{};
   }
   if (auto* r = std::get_if<OptStringRule<T>>(&rule)) {
     if (!v.is_string()) {
-      return "must be a string";
+      return Failure{"must be a string"};
     }
     target.*(r->member) = v.get<std::string>();
-    return std::nullopt;
+    return mqtt::Ok{};
   }
   if (auto* r = std::get_if<StringListRule<T>>(&rule)) {
     if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_string(); })) {
-      return "must be an array of strings";
+      return Failure{"must be an array of strings"};
     }
     target.*(r->member) = v.get<std::vector<std::string>>();
-    return std::nullopt;
+    return mqtt::Ok{};
   }
-  return std::nullopt;  // CustomRule is handled by apply_rule
+  return mqtt::Ok{};  // CustomRule is handled by apply_rule
 }
 
 template <class T>
@@ -151,8 +142,8 @@ Errors apply_rule(const Rule<T>& rule, const Json& v, T& target, const std::stri
   if (auto* r = std::get_if<CustomRule<T>>(&rule)) {
     return r->apply(v, target, path);
   }
-  if (auto error = apply_one(rule, v, target)) {
-    return {path + ": " + *error};
+  if (auto applied = apply_one(rule, v, target); !applied) {
+    return std::move(applied).error().prefixed(path + ": ").messages();
   }
   return {};
 }

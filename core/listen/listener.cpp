@@ -26,7 +26,7 @@ ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t m
     tls.ciphers = config.ciphers;
     auto made = net::TlsContext::create(tls);
     if (!made.context) {
-      return {nullptr, made.error};
+      return Failure{made.error};
     }
     shared->transport = std::move(made.context);
   }
@@ -38,20 +38,20 @@ ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t m
     ws.max_frame_bytes = max_packet_size;
     shared->transport = std::make_shared<net::WsTransport>(std::move(ws), std::move(shared->transport));
   }
-  return {std::move(shared), {}};
+  return shared;
 }
 
 Listener::Listener(BrokerContext& ctx, std::string bind, std::uint16_t port,
                    std::int64_t max_connections, std::shared_ptr<ListenerShared> shared,
                    ConnectionFactory make, sched::Pid supervisor,
-                   std::promise<std::pair<std::uint16_t, std::string>> bound)
+                   std::promise<Result<std::uint16_t>> bound)
     : ctx_(ctx), bind_(std::move(bind)), port_(port), max_connections_(max_connections),
       shared_(std::move(shared)), make_(std::move(make)), supervisor_(supervisor), bound_(std::move(bound)) {}
 
 void Listener::on_start() {
   auto opened = net::TcpListener::open(scheduler().loop(), bind_, port_, [this](int fd) { accept(fd); });
   if (opened.listener == nullptr) {
-    bound_.set_value({0, opened.error});
+    bound_.set_value(Failure{opened.error});
     exit(sched::ExitReason::error(opened.error));
     return;
   }
@@ -60,7 +60,7 @@ void Listener::on_start() {
   // descriptors before the next scheduler's socket is opened, and the broker
   // would fail to start ("cannot listen: Too many open files").
   socket_->pause(true);
-  bound_.set_value({socket_->port(), {}});
+  bound_.set_value(socket_->port());
 }
 
 void Listener::on_message(sched::Message& msg) {

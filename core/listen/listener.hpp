@@ -16,6 +16,7 @@
 #include "core/config/config.hpp"
 #include "core/listen/connection_slot.hpp"
 #include "core/listen/listener_shared.hpp"
+#include "core/result.hpp"
 #include "net/tcp_listener.hpp"
 #include "sched/process.hpp"
 
@@ -23,10 +24,7 @@ namespace actormq::core {
 
 /// What a listener config's processes and sessions share, with its
 /// transport built (TLS files loaded and checked); or why it could not be.
-struct ListenerSetup {
-  std::shared_ptr<ListenerShared> shared;  ///< nullptr on failure
-  std::string error;
-};
+using ListenerSetup = Result<std::shared_ptr<ListenerShared>>;
 /// `max_packet_size` also bounds a WebSocket frame; `broker_open` counts the
 /// connections of every listener (BrokerContext::connections).
 [[nodiscard]] ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size,
@@ -43,13 +41,13 @@ struct StartAccepting {};
 
 class Listener : public sched::Process {
  public:
-  /// `bound` receives the port once listening (or 0 and an error). `shared`
+  /// `bound` receives the port once listening (or why not). `shared`
   /// is what this listener config's processes on all schedulers and their
   /// connections share; `supervisor` (on the same scheduler) starts and
   /// watches the processes `make` makes of the connections.
   Listener(BrokerContext& ctx, std::string bind, std::uint16_t port, std::int64_t max_connections,
            std::shared_ptr<ListenerShared> shared, ConnectionFactory make, sched::Pid supervisor,
-           std::promise<std::pair<std::uint16_t, std::string>> bound);
+           std::promise<Result<std::uint16_t>> bound);
 
  protected:
   void on_start() override;
@@ -66,7 +64,7 @@ class Listener : public sched::Process {
   std::shared_ptr<ListenerShared> shared_;
   ConnectionFactory make_;
   sched::Pid supervisor_;
-  std::promise<std::pair<std::uint16_t, std::string>> bound_;
+  std::promise<Result<std::uint16_t>> bound_;
   net::TcpListener* socket_ = nullptr;
 };
 

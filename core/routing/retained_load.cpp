@@ -13,8 +13,8 @@ namespace {
 constexpr std::size_t records_per_transaction = 4096;
 }  // namespace
 
-std::variant<LoadedRetained, std::string> read_retained(const persist::Env& env, persist::Writer* writer,
-                                                        std::uint64_t now_ms, const std::atomic<bool>& cancel) {
+Result<LoadedRetained> read_retained(const persist::Env& env, persist::Writer* writer, std::uint64_t now_ms,
+                                     const std::atomic<bool>& cancel) {
   LoadedRetained out;
   std::string bad_key;
   auto err = env.for_each(
@@ -41,11 +41,11 @@ std::variant<LoadedRetained, std::string> read_retained(const persist::Env& env,
       },
       records_per_transaction);
   if (err) {
-    return "data_dir " + env.path() + ": cannot read database 'retained': " + *err;
+    return Failure{"data_dir " + env.path() + ": cannot read database 'retained': " + *err};
   }
   if (!bad_key.empty()) {
-    return "data_dir " + env.path() + ": unreadable record in database 'retained' (key \"" +
-           printable_key(bad_key) + "\"); move the directory away to start empty";
+    return Failure{"data_dir " + env.path() + ": unreadable record in database 'retained' (key \"" +
+                   printable_key(bad_key) + "\"); move the directory away to start empty"};
   }
   if (cancel.load(std::memory_order_relaxed)) {
     return LoadedRetained{};
@@ -79,14 +79,14 @@ void RetainedLoader::run(sched::Runtime& runtime, const persist::Env& env, persi
   if (cancel_.load(std::memory_order_relaxed)) {
     return;  // the broker is stopping
   }
-  if (auto* err = std::get_if<std::string>(&result)) {
+  if (!result) {
     if (options_.on_error) {
-      options_.on_error(*err);
+      options_.on_error(result.error().text());
     }
     runtime.send<RetainedLoaded>(retainer, RetainedLoaded{nullptr, started});
     return;
   }
-  auto loaded = std::make_unique<LoadedRetained>(std::move(std::get<LoadedRetained>(result)));
+  auto loaded = std::make_unique<LoadedRetained>(std::move(result).value());
   runtime.send<RetainedLoaded>(retainer, RetainedLoaded{std::move(loaded), started});
 }
 

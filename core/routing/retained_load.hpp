@@ -14,10 +14,10 @@
 #include <string>
 #include <thread>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "core/messages.hpp"
+#include "core/result.hpp"
 #include "core/routing/retained_index.hpp"
 #include "persist/env.hpp"
 #include "persist/writer.hpp"
@@ -49,9 +49,8 @@ struct RetainedLoaded {
 /// they can be queued for persistent sessions). Stops early, with an empty
 /// result, once `cancel` is set. Fails naming the database and key on a
 /// record it cannot read. Thread-safe (Env::for_each).
-[[nodiscard]] std::variant<LoadedRetained, std::string> read_retained(const persist::Env& env,
-                                                                      persist::Writer* writer, std::uint64_t now_ms,
-                                                                      const std::atomic<bool>& cancel);
+[[nodiscard]] Result<LoadedRetained> read_retained(const persist::Env& env, persist::Writer* writer,
+                                                   std::uint64_t now_ms, const std::atomic<bool>& cancel);
 
 struct RetainedLoaderOptions {
   /// Called on the loader thread when the store cannot be read (the broker

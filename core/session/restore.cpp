@@ -19,12 +19,12 @@ class Restorer {
   Restorer(const persist::Env& env, persist::Writer& writer, std::uint64_t now)
       : env_(env), writer_(writer), now_(now) {}
 
-  std::variant<StoreContents, std::string> run() {
+  Result<StoreContents> run() {
     for (auto step : {&Restorer::read_sessions, &Restorer::read_bodies,
                       &Restorer::read_queue, &Restorer::read_inflight}) {
       if (!(this->*step)() || !error_.empty()) {
         writer_.keep_bodies();  // a store that cannot be read is left as it is
-        return error_;
+        return Failure{error_};
       }
     }
     writer_.submit(std::move(ops_));
@@ -213,7 +213,7 @@ class Restorer {
 
 }  // namespace
 
-std::variant<StoreContents, std::string> restore(const persist::Env& env, persist::Writer& writer, std::uint64_t now_ms) {
+Result<StoreContents> restore(const persist::Env& env, persist::Writer& writer, std::uint64_t now_ms) {
   return Restorer(env, writer, now_ms).run();
 }
 

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
+#include "core/result.hpp"
 #include "core/session/session_state.hpp"
 #include "mqtt/packets.hpp"
 #include "persist/env.hpp"
@@ -38,7 +38,6 @@ struct StoreContents {
 /// expired and bodies no entry refers to. Fails, naming the database and key, on a
 /// record it cannot read: a corrupt store stops the start, it is never
 /// silently replaced by an empty one.
-[[nodiscard]] std::variant<StoreContents, std::string> restore(const persist::Env& env, persist::Writer& writer,
-                                                          std::uint64_t now_ms);
+[[nodiscard]] Result<StoreContents> restore(const persist::Env& env, persist::Writer& writer, std::uint64_t now_ms);
 
 }  // namespace actormq::core

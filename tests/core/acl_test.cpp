@@ -13,13 +13,13 @@ using actormq::core::filters_intersect;
 namespace {
 Acl parse(const std::string& text) {
   auto r = Acl::parse(text, "acl");
-  REQUIRE_MESSAGE(r.ok(), r.error);
-  return std::move(*r.value);
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
+  return std::move(r).value();
 }
 std::string parse_error(const std::string& text) {
   auto r = Acl::parse(text, "acl");
   REQUIRE_FALSE(r.ok());
-  return r.error;
+  return r.error().text();
 }
 constexpr AclAccess R = AclAccess::read;
 constexpr AclAccess W = AclAccess::write;

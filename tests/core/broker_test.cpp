@@ -47,10 +47,10 @@ class Recorder : public Service {
 
   std::string_view name() const override { return name_; }
 
-  std::optional<std::string> start(BrokerContext& ctx, sched::Runtime& runtime) override {
+  Status start(BrokerContext& ctx, sched::Runtime& runtime) override {
     journal_.events.push_back("start " + name_);
     if (fail_start) {
-      return fail_start;
+      return Failure{*fail_start};
     }
     // The routers, the retainer and the store are there; no listener is.
     CHECK(!ctx.routers.routers.empty());
@@ -66,7 +66,7 @@ class Recorder : public Service {
                                                        [ended](sched::testing::Fn&, const sched::ExitReason&) {
                                                          ended->store(true);
                                                        }));
-    return std::nullopt;
+    return mqtt::Ok{};
   }
 
   void stop() override {
@@ -77,9 +77,12 @@ class Recorder : public Service {
     CHECK(!process_ended->load());
   }
 
-  std::optional<std::string> reload() override {
+  Status reload() override {
     journal_.events.push_back("reload " + name_);
-    return fail_reload;
+    if (fail_reload) {
+      return Failure{*fail_reload};
+    }
+    return mqtt::Ok{};
   }
 
  private:
@@ -105,7 +108,7 @@ TEST_CASE("services start in the order added, before the listeners, and stop in 
   Recorder& a = add(broker, journal, "a");
   add(broker, journal, "b");
   add(broker, journal, "c");
-  REQUIRE(broker.start() == std::nullopt);
+  REQUIRE(broker.start().ok());
   CHECK(broker.ports().size() == 1);
   CHECK(journal.events == std::vector<std::string>{"start a", "start b", "start c"});
   broker.stop();
@@ -124,7 +127,7 @@ TEST_CASE("a service starts after the store opens") {
   Journal journal;
   Broker broker(std::move(config));
   add(broker, journal, "a");
-  REQUIRE(broker.start() == std::nullopt);  // Recorder::start checks ctx.store
+  REQUIRE(broker.start().ok());  // Recorder::start checks ctx.store
   broker.stop();
   CHECK(journal.events == std::vector<std::string>{"start a", "stop a"});
 }
@@ -136,9 +139,9 @@ TEST_CASE("a service that fails to start fails the broker's start and the broker
   Recorder& b = add(broker, journal, "b");
   add(broker, journal, "c");
   b.fail_start = "cannot bind 127.0.0.1:4370";
-  auto err = broker.start();
-  REQUIRE(err.has_value());
-  CHECK(*err == "service b: cannot bind 127.0.0.1:4370");
+  auto started = broker.start();
+  REQUIRE_FALSE(started.ok());
+  CHECK(started.error().text() == "service b: cannot bind 127.0.0.1:4370");
   // a is stopped again; b (failed) and c (never started) are not stopped.
   CHECK(journal.events == std::vector<std::string>{"start a", "start b", "stop a"});
   CHECK(a.process_ended->load());  // the runtime is gone with what it ran
@@ -147,7 +150,7 @@ TEST_CASE("a service that fails to start fails the broker's start and the broker
   // Nothing is left over: the same broker starts once the service can.
   journal.events.clear();
   b.fail_start.reset();
-  REQUIRE(broker.start() == std::nullopt);
+  REQUIRE(broker.start().ok());
   CHECK(broker.ports().size() == 1);
   broker.stop();
   CHECK(journal.events ==
@@ -160,12 +163,14 @@ TEST_CASE("reload_services reloads every running service and names those that fa
   add(broker, journal, "a");
   Recorder& b = add(broker, journal, "b");
   add(broker, journal, "c");
-  CHECK(broker.reload_services().empty());  // not started: nothing to reload
+  CHECK(broker.reload_services().ok());  // not started: nothing to reload
   CHECK(journal.events.empty());
-  REQUIRE(broker.start() == std::nullopt);
+  REQUIRE(broker.start().ok());
   journal.events.clear();
   b.fail_reload = "bridges[0].address: not a host:port";
-  CHECK(broker.reload_services() == std::vector<std::string>{"service b: bridges[0].address: not a host:port"});
+  auto reloaded = broker.reload_services();
+  REQUIRE_FALSE(reloaded.ok());
+  CHECK(reloaded.error().messages() == std::vector<std::string>{"service b: bridges[0].address: not a host:port"});
   CHECK(journal.events == std::vector<std::string>{"reload a", "reload b", "reload c"});
   broker.stop();
 }

@@ -33,10 +33,13 @@ constexpr const char* documented_example = R"({
   "log_level": "info"
 })";
 
+// The failure's messages, one per line; "" when the config was accepted.
+std::string text_of(const Result<Config>& r) { return r.ok() ? std::string() : r.error().text(); }
+
 std::string errors_of(std::string_view text) {
-  ConfigResult r = parse_config(text);
+  Result<Config> r = parse_config(text);
   CHECK_FALSE(r.ok());
-  return r.error_text();
+  return text_of(r);
 }
 
 std::string with_listener(const std::string& listener) { return R"({"listeners": [)" + listener + "]}"; }
@@ -68,17 +71,17 @@ TEST_CASE("config: no file at all is one tcp listener on 127.0.0.1:1883") {
   CHECK(c.shared_subscription_strategy == SharedSubscriptionStrategy::round_robin);
   CHECK_FALSE(c.queue_qos0);
   CHECK(c.session_expiry_max == 4294967295);
-  CHECK(validate_config(c).empty());
+  CHECK(validate_config(c).ok());
 
-  ConfigResult empty = parse_config("{}");
+  Result<Config> empty = parse_config("{}");
   REQUIRE(empty.ok());
   CHECK(empty.value().listeners.size() == 1);
   CHECK(empty.value().listeners[0].port == 1883);
 }
 
 TEST_CASE("config: the documented example parses as written") {
-  ConfigResult r = parse_config(documented_example);
-  REQUIRE_MESSAGE(r.ok(), r.error_text());
+  Result<Config> r = parse_config(documented_example);
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
   const Config& c = r.value();
   REQUIRE(c.listeners.size() == 4);
   CHECK(c.listeners[0].type == ListenerType::tcp);
@@ -99,9 +102,9 @@ TEST_CASE("config: the documented example parses as written") {
 }
 
 TEST_CASE("config: listener defaults depend on the type") {
-  ConfigResult r = parse_config(R"({"listeners": [{"type": "ws"}, {"type": "wss", "certfile": "c", "keyfile": "k"},
+  Result<Config> r = parse_config(R"({"listeners": [{"type": "ws"}, {"type": "wss", "certfile": "c", "keyfile": "k"},
                                                   {"type": "tls", "certfile": "c", "keyfile": "k"}, {}]})");
-  REQUIRE_MESSAGE(r.ok(), r.error_text());
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
   const auto& l = r.value().listeners;
   CHECK(l[0].port == 8083);
   CHECK(l[0].path == "/mqtt");
@@ -114,10 +117,10 @@ TEST_CASE("config: listener defaults depend on the type") {
 }
 
 TEST_CASE("config: a listener overrides authentication settings") {
-  ConfigResult r = parse_config(R"({"allow_anonymous": false, "password_file": "p", "acl_file": "a",
+  Result<Config> r = parse_config(R"({"allow_anonymous": false, "password_file": "p", "acl_file": "a",
       "listeners": [{"port": 1883}, {"port": 1884, "allow_anonymous": true, "password_file": "",
                      "acl_file": "a2", "max_connections": 10}]})");
-  REQUIRE_MESSAGE(r.ok(), r.error_text());
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
   const Config& c = r.value();
   CHECK_FALSE(c.allow_anonymous_for(c.listeners[0]));
   CHECK(c.password_file_for(c.listeners[0]) == "p");
@@ -130,11 +133,11 @@ TEST_CASE("config: a listener overrides authentication settings") {
 }
 
 TEST_CASE("config: a listener with authentication of its own does not inherit scram_file") {
-  ConfigResult r = parse_config(R"({"scram_file": "s", "listeners": [{"port": 1883},
+  Result<Config> r = parse_config(R"({"scram_file": "s", "listeners": [{"port": 1883},
       {"port": 1884, "password_file": "p2"}, {"port": 1885, "allow_anonymous": false},
       {"port": 1886, "password_file": "p2", "scram_file": "s2"}, {"port": 1887, "scram_file": ""},
       {"port": 1888, "acl_file": "a2"}]})");
-  REQUIRE_MESSAGE(r.ok(), r.error_text());
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
   const Config& c = r.value();
   CHECK(c.scram_file_for(c.listeners[0]) == "s");
   CHECK(c.scram_file_for(c.listeners[1]).empty());
@@ -149,7 +152,7 @@ TEST_CASE("config: a listener with authentication of its own does not inherit sc
 }
 
 TEST_CASE("config: every key and value kind is read") {
-  ConfigResult r = parse_config(R"({
+  Result<Config> r = parse_config(R"({
     "durability": "sync", "log_level": "debug", "log_file": "/var/log/actormq.log",
     "shared_subscription_strategy": "hash_clientid", "schedulers": 4, "reduction_budget": 500,
     "router_pool_size": 2, "max_connections": 100000, "max_topic_levels": 16, "max_subscriptions_per_client": 50,
@@ -159,7 +162,7 @@ TEST_CASE("config: every key and value kind is read") {
     "subscription_identifiers_available": false, "queue_qos0": true, "sys_interval": 0,
     "server_reference": "other:1883", "commit_interval_ms": 5, "commit_max_ops": 10, "connect_timeout_ms": 3000
   })");
-  REQUIRE_MESSAGE(r.ok(), r.error_text());
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
   const Config& c = r.value();
   CHECK(c.durability == Durability::sync);
   CHECK(c.log_level == LogLevel::debug);
@@ -263,8 +266,8 @@ TEST_CASE("config: malformed documents") {
   CHECK(errors_of("{").find("config: invalid JSON") == 0);
   CHECK(errors_of("[]") == "config: the top level must be a JSON object");
   CHECK(errors_of("") .find("config: invalid JSON") == 0);
-  ConfigResult commented = parse_config("{ // the port\n \"sys_interval\": 5 /* seconds */ }");
-  REQUIRE_MESSAGE(commented.ok(), commented.error_text());
+  Result<Config> commented = parse_config("{ // the port\n \"sys_interval\": 5 /* seconds */ }");
+  REQUIRE_MESSAGE(commented.ok(), commented.error().text());
   CHECK(commented.value().sys_interval == 5);
 }
 
@@ -277,12 +280,14 @@ TEST_CASE("config: a number too large for a double is an error, not an exception
 
 TEST_CASE("config: validate_config checks values set in code") {
   Config c;
-  CHECK(validate_config(c).empty());
+  CHECK(validate_config(c).ok());
   c.max_topic_levels = 0;
   c.listeners.push_back(ListenerConfig(ListenerType::tls));
   c.listeners.back().port = 0;
   c.data_dir.clear();
-  auto errors = validate_config(c);
+  auto valid = validate_config(c);
+  REQUIRE_FALSE(valid.ok());
+  const auto& errors = valid.error().messages();
   std::set<std::string> got(errors.begin(), errors.end());
   CHECK(got == std::set<std::string>{"max_topic_levels: must be 1..65535", "data_dir: must be a non-empty string",
                                      "listeners[1].port: must be 1..65535",
@@ -295,20 +300,20 @@ TEST_CASE("config: load_config reads a file and prefixes errors with its path") 
   {
     std::ofstream(path) << R"({"listeners": [{"port": 1999}], "data_dir": "/tmp/x"})";
   }
-  ConfigResult ok = load_config(path);
-  REQUIRE_MESSAGE(ok.ok(), ok.error_text());
+  Result<Config> ok = load_config(path);
+  REQUIRE_MESSAGE(ok.ok(), ok.error().text());
   CHECK(ok.value().listeners[0].port == 1999);
   CHECK(ok.value().listeners[0].bind == "0.0.0.0");
   CHECK(ok.value().data_dir == "/tmp/x");
   {
     std::ofstream(path) << R"({"max_queued_messages": 0})";
   }
-  ConfigResult bad = load_config(path);
-  CHECK(bad.error_text() == path + ": max_queued_messages: must be 1..2147483647");
+  Result<Config> bad = load_config(path);
+  CHECK(text_of(bad) == path + ": max_queued_messages: must be 1..2147483647");
   std::remove(path.c_str());
-  ConfigResult missing = load_config(path);
+  Result<Config> missing = load_config(path);
   CHECK_FALSE(missing.ok());
-  CHECK(missing.error_text().find("cannot read " + path) != std::string::npos);
+  CHECK(text_of(missing).find("cannot read " + path) != std::string::npos);
 }
 
 TEST_CASE("config: the key table documents every key and its defaults parse back") {
@@ -324,8 +329,8 @@ TEST_CASE("config: the key table documents every key and its defaults parse back
   }
   document += "}";
   // Writing every default explicitly must give exactly the default configuration.
-  ConfigResult r = parse_config(document);
-  REQUIRE_MESSAGE(r.ok(), r.error_text());
+  Result<Config> r = parse_config(document);
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
   const Config defaults;
   CHECK(r.value().max_packet_size == defaults.max_packet_size);
   CHECK(r.value().listeners.size() == 1);
@@ -356,9 +361,9 @@ TEST_CASE("config: the key table documents every key and its defaults parse back
 }
 
 TEST_CASE("config: ciphers belong to tls and wss listeners") {
-  ConfigResult ok = parse_config(with_listener(
+  Result<Config> ok = parse_config(with_listener(
       R"({"type": "tls", "certfile": "c", "keyfile": "k", "ciphers": "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"})"));
-  REQUIRE_MESSAGE(ok.ok(), ok.error_text());
+  REQUIRE_MESSAGE(ok.ok(), ok.error().text());
   CHECK(ok.value().listeners[0].ciphers == "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256");
   CHECK(errors_of(with_listener(R"({"type": "tcp", "ciphers": "x"})")).find("listeners[0].ciphers: only for tls and wss") !=
         std::string::npos);
@@ -367,9 +372,9 @@ TEST_CASE("config: ciphers belong to tls and wss listeners") {
 }
 
 TEST_CASE("config: allowed_origins is a list of strings for ws and wss; max_connection_rate a count") {
-  ConfigResult ok = parse_config(with_listener(
+  Result<Config> ok = parse_config(with_listener(
       R"({"type": "ws", "allowed_origins": ["https://a.example", "https://b.example"], "max_connection_rate": 50})"));
-  REQUIRE_MESSAGE(ok.ok(), ok.error_text());
+  REQUIRE_MESSAGE(ok.ok(), ok.error().text());
   CHECK(ok.value().listeners[0].allowed_origins == std::vector<std::string>{"https://a.example", "https://b.example"});
   CHECK(ok.value().listeners[0].max_connection_rate == 50);
   CHECK(Config().listeners[0].max_connection_rate == 0);

@@ -76,9 +76,9 @@ TEST_CASE("logger: writes to a file and reports a file it cannot open") {
   Logger logger;
   const std::string path = temp_path("file.log");
   std::remove(path.c_str());
-  REQUIRE_FALSE(logger.open_file(path));
+  REQUIRE(logger.open_file(path).ok());
   logger.write(LogLevel::info, "first");
-  REQUIRE_FALSE(logger.reopen());
+  REQUIRE(logger.reopen().ok());
   logger.write(LogLevel::error, "second");
   logger.use_stderr();
 
@@ -92,16 +92,16 @@ TEST_CASE("logger: writes to a file and reports a file it cannot open") {
   CHECK(l2.substr(24) == " error: second");
   std::remove(path.c_str());
 
-  auto error = logger.open_file("/nonexistent-dir/actormq.log");
-  REQUIRE(error);
-  CHECK(error->find("/nonexistent-dir/actormq.log") != std::string::npos);
+  auto opened = logger.open_file("/nonexistent-dir/actormq.log");
+  REQUIRE_FALSE(opened.ok());
+  CHECK(opened.error().text().find("/nonexistent-dir/actormq.log") != std::string::npos);
 }
 
 TEST_CASE("logger: concurrent writers never interleave lines") {
   Logger logger;
   const std::string path = temp_path("threads.log");
   std::remove(path.c_str());
-  REQUIRE_FALSE(logger.open_file(path));
+  REQUIRE(logger.open_file(path).ok());
   constexpr int threads = 4;
   constexpr int per_thread = 500;
   std::vector<std::thread> workers;

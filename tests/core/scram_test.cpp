@@ -51,8 +51,8 @@ std::string scram_line(const std::string& user, const std::string& password, con
 
 ScramFile users() {
   auto r = ScramFile::parse("# users\n" + scram_line("user", "pencil", "W22ZaJ0SNY7soEsUEjb6gQ==") + "\n", "scram");
-  REQUIRE_MESSAGE(r.ok(), r.error);
-  return std::move(*r.value);
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
+  return std::move(r).value();
 }
 
 }  // namespace
@@ -136,7 +136,7 @@ TEST_CASE("scram file: malformed lines are refused with file and line") {
   auto bad = [](const std::string& text) {
     auto r = ScramFile::parse(text, "scram");
     REQUIRE_FALSE(r.ok());
-    return r.error;
+    return r.error().text();
   };
   CHECK(bad("\nnocolon\n") == "scram:2: expected user:SCRAM-SHA-256$...");
   CHECK(bad("u:SCRAM-SHA-1$4096:c2FsdA==$a:b\n").starts_with("scram:1: user \"u\": expected SCRAM-SHA-256$"));

@@ -8,13 +8,15 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace actormq::core;
-  ConfigResult r = parse_config(actormq::fuzz::as_text(data, size));
+  Result<Config> r = parse_config(actormq::fuzz::as_text(data, size));
   if (!r.ok()) {
-    FUZZ_CHECK(!r.error_text().empty());
+    FUZZ_CHECK(!r.error().text().empty());
     return 0;
   }
-  for (const std::string& error : validate_config(r.value())) {
-    FUZZ_CHECK(!error.empty());
+  if (auto valid = validate_config(r.value()); !valid) {
+    for (const std::string& error : valid.error().messages()) {
+      FUZZ_CHECK(!error.empty());
+    }
   }
   return 0;
 }

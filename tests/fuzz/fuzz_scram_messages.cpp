@@ -14,11 +14,11 @@ namespace {
 
 const ScramFile& users() {
   // "user", password "pencil" (RFC 7677's example), 4096 iterations.
-  static const ScramFile file = *ScramFile::parse(
+  static const ScramFile file = ScramFile::parse(
       "user:SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:"
       "wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=\n",
       "scram")
-                                    .value;
+                                    .value();
   return file;
 }
 
