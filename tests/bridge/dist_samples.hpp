@@ -20,15 +20,17 @@ inline std::vector<sched::MessagePtr> sample_messages() {
   using sched::ExitReason;
   namespace signal = sched::signal;
   std::vector<sched::MessagePtr> out;
-  out.push_back(sched::make_signal<signal::Link>(remote_pid(7)));
-  out.push_back(sched::make_signal<signal::Unlink>(remote_pid(8)));
+  // Values built first: clang 14 (the fuzz build) has no parenthesized
+  // aggregate initialisation.
+  out.push_back(sched::make_signal<signal::Link>(signal::Link{remote_pid(7)}));
+  out.push_back(sched::make_signal<signal::Unlink>(signal::Unlink{remote_pid(8)}));
   for (int kind = 0; kind <= static_cast<int>(ExitReason::Kind::noconnection); ++kind) {
     ExitReason reason{static_cast<ExitReason::Kind>(kind), kind % 2 ? "boom: \xc3\xa9" : ""};
-    out.push_back(sched::make_signal<signal::Exit>(remote_pid(9), reason, kind % 3 == 0));
-    out.push_back(sched::make_message<sched::DownMsg>(sched::MonitorRef{1000u + kind}, remote_pid(10), reason));
+    out.push_back(sched::make_signal<signal::Exit>(signal::Exit{remote_pid(9), reason, kind % 3 == 0}));
+    out.push_back(sched::make_message<sched::DownMsg>(sched::DownMsg{sched::MonitorRef{1000u + kind}, remote_pid(10), reason}));
   }
-  out.push_back(sched::make_signal<signal::Monitor>(remote_pid(11), sched::MonitorRef{0xFFFF'FFFF'FFFFull}));
-  out.push_back(sched::make_signal<signal::Demonitor>(sched::MonitorRef{42}));
+  out.push_back(sched::make_signal<signal::Monitor>(signal::Monitor{remote_pid(11), sched::MonitorRef{0xFFFF'FFFF'FFFFull}}));
+  out.push_back(sched::make_signal<signal::Demonitor>(signal::Demonitor{sched::MonitorRef{42}}));
   out.push_back(sched::make_message<Blob>(Blob{3, mqtt::SharedBytes::copy_of(std::string_view("payload"))}));
   out.push_back(sched::make_message<Blob>(Blob{0, {}}));
   return out;
