@@ -3,10 +3,12 @@
 //   build-fuzz/tests/fuzz/make_seeds tests/fuzz/corpus
 // Packets of every type in each version (tests/mqtt/samples.hpp), one
 // connection's stream cut into chunks, property lists of every packet, stored
-// records and keys, WebSocket frames, and a config with every key. Each seed starts with the header
+// records and keys, WebSocket frames, a config with every key, node-link data
+// frames and both sides of a node-link handshake. Each seed starts with the header
 // byte its target expects (fuzz_util.hpp's Chunks, or the target's own).
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -14,9 +16,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/dist/handshake.hpp"
+#include "bridge/dist/runtime_proto_v1.hpp"
+#include "bridge/dist/wire.hpp"
 #include "core/config/config.hpp"
 #include "mqtt/encode.hpp"
 #include "persist/record.hpp"
+#include "tests/bridge/dist_samples.hpp"
+#include "tests/fuzz/dist_handshake_target.hpp"
 #include "tests/mqtt/samples.hpp"
 
 namespace fs = std::filesystem;
@@ -183,6 +190,73 @@ void config_seeds() {
   write("config", "all-keys", config.dump(1));
 }
 
+Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
+// Node-link data frames: one per runtime message type, one body for three
+// pids, and a stream of frames and ticks cut into reads.
+void dist_frame_seeds() {
+  dist::Registry registry;
+  dist::add_runtime_types_v1(registry);
+  Bytes stream = {0x03, 0, 6, 30};  // chunks of 1, 7 and 31 bytes, in turn
+  int i = 0;
+  for (const sched::MessagePtr& msg : dist::test::sample_messages()) {
+    dist::FrameBuilder builder(registry);
+    (void)builder.add(dist::test::local_pid(1), *msg);
+    std::string frame = builder.finish().flatten();
+    Bytes seed = {0x00};
+    seed.insert(seed.end(), frame.begin(), frame.end());
+    write("dist_frame", "message-" + std::to_string(i++), seed);
+    stream.insert(stream.end(), frame.begin(), frame.end());
+  }
+  dist::FrameBuilder builder(registry);
+  sched::Pid three[] = {dist::test::local_pid(1), dist::test::local_pid(2), dist::test::local_pid(3)};
+  auto body = mqtt::SharedBytes::copy_of(std::string_view("shared payload"));
+  (void)builder.add(three, *sched::make_message<dist::Blob>(dist::Blob{1, body}));
+  (void)builder.add(dist::test::local_pid(4), *sched::make_message<dist::Blob>(dist::Blob{2, body}));
+  Bytes shared = {0x00};
+  auto frame = bytes_of(builder.finish().flatten());
+  shared.insert(shared.end(), frame.begin(), frame.end());
+  write("dist_frame", "shared-body", shared);
+  auto tick = bytes_of(dist::tick_frame());
+  stream.insert(stream.end(), tick.begin(), tick.end());
+  write("dist_frame", "stream-chunked", stream);
+}
+
+// What the peer of each side sends in a whole handshake with the fuzz
+// target's configs (dist_handshake_target.hpp), and its first frame alone.
+void dist_handshake_seeds() {
+  dist::Initiator initiator(fuzz::dist_handshake_config(true));
+  dist::Acceptor acceptor(fuzz::dist_handshake_config(false));
+  Bytes to_acceptor = {0x00};
+  Bytes to_initiator = {0x10};  // flag bit 0: the target is the initiator
+  auto append = [](Bytes& out, const std::vector<std::string>& frames) {
+    for (const std::string& f : frames) {
+      out.insert(out.end(), f.begin(), f.end());
+    }
+  };
+  dist::Step hello = initiator.start();
+  append(to_acceptor, hello.send);
+  write("dist_handshake", "acceptor-hello", to_acceptor);
+  dist::Step challenge = acceptor.on_frame(hello.send.at(0).substr(dist::frame_prefix_size));
+  append(to_initiator, challenge.send);
+  write("dist_handshake", "initiator-challenge", to_initiator);
+  dist::Step reply = initiator.on_frame(challenge.send.at(0).substr(dist::frame_prefix_size));
+  append(to_acceptor, reply.send);
+  dist::Step ack = acceptor.on_frame(reply.send.at(0).substr(dist::frame_prefix_size));
+  append(to_initiator, ack.send);
+  dist::Step done = initiator.on_frame(ack.send.at(0).substr(dist::frame_prefix_size));
+  if (!ack.outcome || !done.outcome || !std::holds_alternative<dist::Established>(*ack.outcome) ||
+      !std::holds_alternative<dist::Established>(*done.outcome)) {
+    std::fprintf(stderr, "make_seeds: the handshake seeds do not establish a link\n");
+    std::exit(1);
+  }
+  write("dist_handshake", "acceptor-whole", to_acceptor);
+  write("dist_handshake", "initiator-whole", to_initiator);
+  Bytes refused = to_acceptor;
+  refused[0] = 0x20;  // flag bit 1: admit() refuses
+  write("dist_handshake", "acceptor-not-admitted", refused);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -198,5 +272,7 @@ int main(int argc, char** argv) {
   record_seeds();
   ws_seeds();
   config_seeds();
+  dist_frame_seeds();
+  dist_handshake_seeds();
   return 0;
 }
