@@ -4,8 +4,8 @@
 #include <stdexcept>
 
 #include "bridge/dist/codec.hpp"
-#include "bridge/dist/crypto.hpp"
 #include "bridge/dist/wire.hpp"
+#include "core/auth/crypto.hpp"
 
 namespace actormq::dist {
 
@@ -98,11 +98,29 @@ Step peer_refused(std::string_view body) {
   return Step{{}, Outcome(std::move(out))};
 }
 
-std::string_view as_text(const crypto::Digest& d) {
+namespace crypto = core::crypto;
+using Digest = std::array<std::uint8_t, 32>;
+
+/// HMAC-SHA256 with the cookie over the concatenation of `parts`.
+Digest hmac_sha256(std::string_view key, std::initializer_list<std::string_view> parts) {
+  std::string message;
+  for (std::string_view p : parts) {
+    message.append(p);
+  }
+  return crypto::hmac_sha256(crypto::bytes_of(key), crypto::bytes_of(message));
+}
+
+/// Fills `out` from the kernel's CSPRNG (getrandom(2)); throws if it cannot.
+void system_random(std::span<std::uint8_t> out) {
+  crypto::Bytes drawn = crypto::random_bytes(out.size());
+  std::copy(drawn.begin(), drawn.end(), out.begin());
+}
+
+std::string_view as_text(const Digest& d) {
   return {reinterpret_cast<const char*>(d.data()), d.size()};
 }
 
-bool same_digest(std::string_view proof, const crypto::Digest& expected) {
+bool same_digest(std::string_view proof, const Digest& expected) {
   return crypto::equal_constant_time(
       std::span(reinterpret_cast<const std::uint8_t*>(proof.data()), proof.size()), expected);
 }
@@ -113,7 +131,7 @@ std::string draw_challenge(const RandomFill& random) {
   if (random) {
     random(bytes);
   } else {
-    crypto::system_random(bytes);
+    system_random(bytes);
   }
   return c;
 }
@@ -159,7 +177,7 @@ std::uint32_t new_incarnation(const RandomFill& random) {
     if (random) {
       random(b);
     } else {
-      crypto::system_random(b);
+      system_random(b);
     }
     v = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
   }
@@ -245,7 +263,7 @@ Step Initiator::on_challenge(std::string_view body) {
   challenge_ = std::string(body);
   result_ = Established{c->node, c->version, c->capabilities};
   own_challenge_ = draw_challenge(config_.random);
-  crypto::Digest proof = crypto::hmac_sha256(config_.cookie, {initiator_label, hello_, challenge_, own_challenge_});
+  Digest proof = hmac_sha256(config_.cookie, {initiator_label, hello_, challenge_, own_challenge_});
   state_ = State::sent_reply;
   return Step{{encode_frame(FrameKind::reply,
                             [&](Encoder& out) {
@@ -256,11 +274,11 @@ Step Initiator::on_challenge(std::string_view body) {
 }
 
 Step Initiator::on_ack(std::string_view body) {
-  auto proof = read_whole(body, [](Decoder& in) { return in.raw(crypto::Digest{}.size()); });
+  auto proof = read_whole(body, [](Decoder& in) { return in.raw(Digest{}.size()); });
   if (!proof) {
     return refuse(RefuseReason::protocol_error, "malformed acknowledgement");
   }
-  crypto::Digest expected = crypto::hmac_sha256(config_.cookie, {acceptor_label, hello_, challenge_, own_challenge_});
+  Digest expected = hmac_sha256(config_.cookie, {acceptor_label, hello_, challenge_, own_challenge_});
   if (!same_digest(*proof, expected)) {
     return refuse(RefuseReason::not_allowed, "the peer did not prove it holds the cookie");
   }
@@ -348,18 +366,18 @@ Step Acceptor::on_hello(std::string_view body) {
 Step Acceptor::on_reply(std::string_view body) {
   auto r = read_whole(body, [](Decoder& in) {
     std::string_view challenge = in.raw(challenge_size);
-    return Reply{challenge, in.raw(crypto::Digest{}.size())};
+    return Reply{challenge, in.raw(Digest{}.size())};
   });
   if (!r) {
     return refuse(RefuseReason::protocol_error, "malformed reply");
   }
-  crypto::Digest expected = crypto::hmac_sha256(config_.cookie, {initiator_label, hello_, challenge_, r->challenge});
+  Digest expected = hmac_sha256(config_.cookie, {initiator_label, hello_, challenge_, r->challenge});
   // A peer that echoes our own challenge gets no proof over it from us.
   bool reflected = r->challenge == own_challenge_;
   if (!same_digest(r->proof, expected) || reflected) {
     return refuse(RefuseReason::not_allowed, "the peer " + result_.peer.name + " did not prove it holds the cookie");
   }
-  crypto::Digest proof = crypto::hmac_sha256(config_.cookie, {acceptor_label, hello_, challenge_, r->challenge});
+  Digest proof = hmac_sha256(config_.cookie, {acceptor_label, hello_, challenge_, r->challenge});
   state_ = State::done;
   return Step{{encode_frame(FrameKind::ack, [&](Encoder& out) { out.raw(as_text(proof)); })}, Outcome(result_)};
 }
