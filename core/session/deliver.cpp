@@ -14,7 +14,7 @@
 
 #include "core/clock.hpp"
 #include "core/logger.hpp"
-#include "core/session/session.hpp"
+#include "core/session/channel.hpp"
 
 namespace actormq::core {
 
@@ -47,12 +47,12 @@ std::size_t high_watermark(std::uint32_t max_queued) {
 }
 }  // namespace
 
-std::size_t Session::send_window() const {
-  std::size_t window = ctx_.limits.max_inflight == 0 ? 65535 : ctx_.limits.max_inflight;
+std::size_t Channel::send_window(const ChannelHost& host) const {
+  std::size_t window = host.limits().max_inflight == 0 ? 65535 : host.limits().max_inflight;
   return std::min<std::size_t>(window, client_receive_max_);
 }
 
-std::uint16_t Session::next_packet_id() {
+std::uint16_t Channel::next_packet_id() {
   // Skip 0 and ids still in flight (MQTT 2.2.1).
   for (;;) {
     std::uint16_t id = ++session_.last_packet_id;
@@ -65,67 +65,67 @@ std::uint16_t Session::next_packet_id() {
   }
 }
 
-void Session::handle_deliver(Deliver& d) {
+void Channel::handle_deliver(ChannelHost& host, Deliver& d) {
   if (expired(*d.msg, d.msg->received_ms == 0 ? 0 : wall_ms())) {
-    ctx_.metrics.add(Counter::publish_dropped);
+    host.metrics().add(Counter::publish_dropped);
     return;
   }
   if (state_ == State::handing_over) {
     // Goes with the state, behind what we queued before it: the new session
     // sends it ahead of anything the routers send it directly (MQTT 4.6).
-    enqueue(std::move(d));
+    enqueue(host, std::move(d));
     return;
   }
-  if (state_ == State::connected && !acl_allows(d.msg->topic, AclAccess::read)) {
+  if (state_ == State::connected && !acl_allows(host, d.msg->topic, AclAccess::read)) {
     // Read access is checked per message, as mosquitto does at delivery: a
     // granted filter (say "#") still carries only what the client may read,
     // under the rules in force now (reloads included). An offline session
     // may not know its user (restored from the store): what it queues is
     // checked when it is sent (drain_queue), by the connection's rules.
-    refuse_unreadable(std::move(d));
+    refuse_unreadable(host, std::move(d));
     return;
   }
   if (state_ != State::connected) {
     if (!d.shared_group.empty() && d.qos != QoS::at_most_once) {
       // A shared message for a member whose client is away: another member takes it.
-      send<RedeliverShared>(ctx_.routers.local(), RedeliverShared{std::move(d), self()});
+      host.redeliver_shared(std::move(d));
       return;
     }
-    if (d.qos == QoS::at_most_once && !ctx_.limits.queue_qos0) {
-      ctx_.metrics.add(Counter::publish_dropped);
+    if (d.qos == QoS::at_most_once && !host.limits().queue_qos0) {
+      host.metrics().add(Counter::publish_dropped);
       return;
     }
-    enqueue(std::move(d));
+    enqueue(host, std::move(d));
     return;
   }
-  if (mailbox_backlog() >= mailbox_high) {
-    throttle_publisher(*d.msg);
+  if (host.mailbox_backlog() >= mailbox_high) {
+    throttle_publisher(host, *d.msg);
   }
   if (d.qos == QoS::at_most_once) {
-    if (backlog_full()) {
-      ctx_.metrics.add(Counter::publish_dropped);
+    if (backlog_full(host)) {
+      host.metrics().add(Counter::publish_dropped);
       return;
     }
-    send_publish(d, 0, false);
+    send_publish(host, d, 0, false);
     return;
   }
-  if (session_.inflight.size() >= send_window() || !session_.queue.empty() || backlog_full()) {
+  if (session_.inflight.size() >= send_window(host) || !session_.queue.empty() || backlog_full(host)) {
     // Waits for the window or for the client to read: a long queue
     // throttles the publishers (enqueue), and it only drains as the
     // backlog does (drain_queue).
-    enqueue(std::move(d));
+    enqueue(host, std::move(d));
     return;
   }
   std::uint16_t id = next_packet_id();
-  if (send_publish(d, id, false)) {
+  if (send_publish(host, d, id, false)) {
     auto [it, added] = session_.inflight.emplace(id, Inflight{++session_.inflight_seq, std::move(d), false});
-    store_inflight(id, it->second);
+    store_inflight(host, id, it->second);
   }
 }
 
-void Session::enqueue(Deliver d) {
+void Channel::enqueue(ChannelHost& host, Deliver d) {
   auto& q = session_.queue;
-  std::size_t limit = ctx_.limits.max_queued;
+  std::size_t limit = host.limits().max_queued;
   if (limit != 0 && throttling() && d.qos != QoS::at_most_once) {
     limit += throttle_overshoot;
   }
@@ -133,7 +133,7 @@ void Session::enqueue(Deliver d) {
     // Full: drop the oldest QoS 0 message if there is one, else the new one.
     auto qos0 = std::find_if(q.begin(), q.end(),
                              [](const Deliver& x) { return x.qos == QoS::at_most_once; });
-    ctx_.metrics.add(Counter::publish_dropped);
+    host.metrics().add(Counter::publish_dropped);
     ACTORMQ_LOG_DEBUG("client " << client_id_ << ": queue full, dropping a message");
     if (qos0 == q.end()) {
       return;
@@ -141,48 +141,47 @@ void Session::enqueue(Deliver d) {
     std::vector<persist::Op> ops;
     unstore_queued(*qos0, ops);
     if (!ops.empty()) {
-      store(std::move(ops));
+      store(host, std::move(ops));
     }
     q.erase(qos0);
   }
-  if (state_ == State::connected && q.size() >= high_watermark(ctx_.limits.max_queued)) {
-    throttle_publisher(*d.msg);
+  if (state_ == State::connected && q.size() >= high_watermark(host.limits().max_queued)) {
+    throttle_publisher(host, *d.msg);
   }
-  store_queued(d);
+  store_queued(host, d);
   q.push_back(std::move(d));
 }
 
-void Session::throttle_publisher(const AppMessage& msg) {
+void Channel::throttle_publisher(ChannelHost& host, const AppMessage& msg) {
   sched::Pid p = msg.publisher_pid;
-  if (!p || p == self()) {
+  if (!p || p == host.pid()) {
     return;
   }
   Rare& r = rare();
   if (std::ranges::find(r.throttled, p) != r.throttled.end()) {
-    std::uint64_t now = now_ms();
+    std::uint64_t now = host.now_ms();
     if (now - r.throttle_sent_ms >= throttle_renew_ms) {
       r.throttle_sent_ms = now;
       for (sched::Pid q : r.throttled) {
-        send<Throttle>(q, Throttle{self()});
+        host.send_throttle(q, true);
       }
     }
     return;
   }
   if (r.throttled.empty()) {
-    r.throttle_sent_ms = now_ms();
+    r.throttle_sent_ms = host.now_ms();
   }
   r.throttled.push_back(p);
   ACTORMQ_LOG_DEBUG("client " << client_id_ << ": queue at " << session_.queue.size() << ", mailbox at "
-                                << mailbox_backlog() << ", throttling a publisher");
-  send<Throttle>(p, Throttle{self()});
+                                << host.mailbox_backlog() << ", throttling a publisher");
+  host.send_throttle(p, true);
 }
 
-void Session::redispatch_shared() {
-  sched::Pid router = ctx_.routers.local();
+void Channel::redispatch_shared(ChannelHost& host) {
   for (auto it = session_.inflight.begin(); it != session_.inflight.end();) {
     Inflight& f = it->second;
     if (!f.released && !f.delivery.shared_group.empty()) {
-      send<RedeliverShared>(router, RedeliverShared{std::move(f.delivery), self()});
+      host.redeliver_shared(std::move(f.delivery));
       it = session_.inflight.erase(it);
     } else {
       ++it;
@@ -190,7 +189,7 @@ void Session::redispatch_shared() {
   }
   for (auto it = session_.queue.begin(); it != session_.queue.end();) {
     if (!it->shared_group.empty()) {
-      send<RedeliverShared>(router, RedeliverShared{std::move(*it), self()});
+      host.redeliver_shared(std::move(*it));
       it = session_.queue.erase(it);
     } else {
       ++it;
@@ -198,31 +197,31 @@ void Session::redispatch_shared() {
   }
 }
 
-void Session::refuse_unreadable(Deliver d) {
-  ctx_.metrics.add(Counter::acl_denied);
+void Channel::refuse_unreadable(ChannelHost& host, Deliver d) {
+  host.metrics().add(Counter::acl_denied);
   if (!d.shared_group.empty() && d.qos != QoS::at_most_once) {
     // The router picks members that may read (Router::may_read); this one
     // may not since (a reload): another member takes it, as in redispatch_shared.
-    send<RedeliverShared>(ctx_.routers.local(), RedeliverShared{std::move(d), self()});
+    host.redeliver_shared(std::move(d));
   }
 }
 
-void Session::release_publishers() {
+void Channel::release_publishers(ChannelHost& host) {
   if (!throttling()) {
     return;
   }
   ACTORMQ_LOG_DEBUG("client " << client_id_ << ": releasing " << rare_->throttled.size() << " publishers");
   for (sched::Pid p : rare_->throttled) {
-    send<Unthrottle>(p, Unthrottle{self()});
+    host.send_throttle(p, false);
   }
   rare_->throttled.clear();
 }
 
-void Session::drain_queue() {
+void Channel::drain_queue(ChannelHost& host) {
   auto& q = session_.queue;
-  while (state_ == State::connected && !q.empty() && conn_.is_open() && !backlog_full()) {
+  while (state_ == State::connected && !q.empty() && host.connection_open() && !backlog_full(host)) {
     Deliver& d = q.front();
-    if (d.qos != QoS::at_most_once && session_.inflight.size() >= send_window()) {
+    if (d.qos != QoS::at_most_once && session_.inflight.size() >= send_window(host)) {
       return;
     }
     Deliver next = std::move(d);
@@ -230,50 +229,52 @@ void Session::drain_queue() {
     std::vector<persist::Op> unstore;
     unstore_queued(next, unstore);
     if (expired(*next.msg, next.msg->received_ms == 0 ? 0 : wall_ms())) {
-      ctx_.metrics.add(Counter::publish_dropped);
-      store(std::move(unstore));
+      host.metrics().add(Counter::publish_dropped);
+      store(host, std::move(unstore));
       continue;
     }
-    if (!acl_allows(next.msg->topic, AclAccess::read)) {
-      refuse_unreadable(std::move(next));
-      store(std::move(unstore));
+    if (!acl_allows(host, next.msg->topic, AclAccess::read)) {
+      refuse_unreadable(host, std::move(next));
+      store(host, std::move(unstore));
       continue;
     }
     if (next.qos == QoS::at_most_once) {
-      send_publish(next, 0, false);
-      store(std::move(unstore));
+      send_publish(host, next, 0, false);
+      store(host, std::move(unstore));
       continue;
     }
     std::uint16_t id = next_packet_id();
-    if (send_publish(next, id, false)) {
+    if (send_publish(host, next, id, false)) {
       auto [it, added] = session_.inflight.emplace(id, Inflight{++session_.inflight_seq, std::move(next), false});
       // The in-flight entry is written before the queue entry goes: a crash
       // between the two resends the message rather than losing it.
-      store_inflight(id, it->second, std::move(unstore));
+      store_inflight(host, id, it->second, std::move(unstore));
     } else {
-      store(std::move(unstore));
+      store(host, std::move(unstore));
     }
   }
-  release_if_caught_up();
+  release_if_caught_up(host);
 }
 
-void Session::release_if_caught_up() {
-  if (throttling() && session_.queue.size() <= high_watermark(ctx_.limits.max_queued) / 4 &&
-      mailbox_within(mailbox_high / 4)) {
-    release_publishers();
+void Channel::release_if_caught_up(ChannelHost& host) {
+  if (throttling() && session_.queue.size() <= high_watermark(host.limits().max_queued) / 4 &&
+      host.mailbox_within(mailbox_high / 4)) {
+    release_publishers(host);
   }
 }
 
-bool Session::backlog_full() const { return conn_.pending_bytes() >= ctx_.limits.max_queued_bytes; }
+bool Channel::backlog_full(const ChannelHost& host) const {
+  return host.pending_bytes() >= host.limits().max_queued_bytes;
+}
 
-bool Session::queue_sendable() const {
-  if (state_ != State::connected || !conn_.is_open() || session_.queue.empty() || backlog_full()) {
+bool Channel::queue_sendable(const ChannelHost& host) const {
+  if (state_ != State::connected || !host.connection_open() || session_.queue.empty() || backlog_full(host)) {
     return false;
   }
-  return session_.queue.front().qos == QoS::at_most_once || session_.inflight.size() < send_window();
+  return session_.queue.front().qos == QoS::at_most_once || session_.inflight.size() < send_window(host);
 }
 
-void Session::resend_inflight() {
+void Channel::resend_inflight(ChannelHost& host) {
   std::vector<std::pair<std::uint64_t, std::uint16_t>> order;
   order.reserve(session_.inflight.size());
   for (const auto& [id, f] : session_.inflight) {
@@ -285,21 +286,21 @@ void Session::resend_inflight() {
     if (f.released) {
       mqtt::Pubrel rel;
       rel.packet_id = id;
-      send_packet(rel);
-    } else if (!acl_allows(f.delivery.msg->topic, AclAccess::read)) {
+      send_packet(host, rel);
+    } else if (!acl_allows(host, f.delivery.msg->topic, AclAccess::read)) {
       // Checked again as on every delivery path: the rules may have been
       // reloaded, or the message restored from the store, since it was sent.
-      refuse_unreadable(std::move(f.delivery));
+      refuse_unreadable(host, std::move(f.delivery));
       session_.inflight.erase(id);
-      unstore_inflight(id);
+      unstore_inflight(host, id);
     } else {
-      send_publish(f.delivery, id, true);
+      send_publish(host, f.delivery, id, true);
     }
   }
 }
 
-bool Session::send_publish(const Deliver& d, std::uint16_t packet_id, bool dup) {
-  if (!conn_.is_open()) {
+bool Channel::send_publish(ChannelHost& host, const Deliver& d, std::uint16_t packet_id, bool dup) {
+  if (!host.connection_open()) {
     return true;  // stays in flight until the client is back
   }
   const AppMessage& m = *d.msg;
@@ -344,11 +345,11 @@ bool Session::send_publish(const Deliver& d, std::uint16_t packet_id, bool dup) 
   if (!layout || layout->total_size > client_max_packet_) {
     // MQTT 5 3.1.2.25: never send more than the client's Maximum Packet Size;
     // such a message is dropped as if delivered.
-    ctx_.metrics.add(Counter::publish_dropped);
+    host.metrics().add(Counter::publish_dropped);
     return false;
   }
-  if (!conn_.send_publish(h, m.payload, version_)) {
-    ctx_.metrics.add(Counter::publish_dropped);
+  if (!host.write_publish(h, m.payload, version_)) {
+    host.metrics().add(Counter::publish_dropped);
     return false;
   }
   if (binds_alias) {
@@ -356,8 +357,8 @@ bool Session::send_publish(const Deliver& d, std::uint16_t packet_id, bool dup) 
     // alias the client never saw for the next message to use (MQTT 5 3.3.2.3.4).
     rare().out_aliases.emplace(m.topic, *props.topic_alias);
   }
-  ctx_.metrics.add(Counter::messages_sent);
-  consume(1);
+  host.metrics().add(Counter::messages_sent);
+  host.charge(1);
   return true;
 }
 

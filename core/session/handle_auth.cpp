@@ -6,23 +6,23 @@
 // 0x8C. An AUTH without an exchange to belong to (no method at CONNECT, or
 // out of order) is a protocol error (0x82).
 #include "core/logger.hpp"
-#include "core/session/session.hpp"
+#include "core/session/channel.hpp"
 
 namespace actormq::core {
 
 using mqtt::ReasonCode;
 
-void Session::start_enhanced_auth(mqtt::Connect& c) {
+void Channel::start_enhanced_auth(ChannelHost& host, mqtt::Connect& c) {
   const std::string method = *c.properties.authentication_method;  // a copy: `c` is moved below
-  auto users = security()->scram();  // the accepting listener's: its rules, not the top level's
+  auto users = security(host)->scram();  // the accepting listener's: its rules, not the top level's
   if (method != scram_sha256_method || !users) {
-    refuse_auth(ReasonCode::bad_authentication_method, "authentication method " + method + " not supported");
+    refuse_auth(host, ReasonCode::bad_authentication_method, "authentication method " + method + " not supported");
     return;
   }
   EnhancedAuth& exchange = *(rare().auth = std::make_unique<EnhancedAuth>());
   ScramServer::Step step = exchange.scram.start(c.properties.authentication_data.value_or(std::string{}), *users);
   if (step.kind != ScramServer::Step::Kind::next) {
-    refuse_auth(ReasonCode::not_authorized, "SCRAM: " + step.reason);
+    refuse_auth(host, ReasonCode::not_authorized, "SCRAM: " + step.reason);
     return;
   }
   exchange.connect = std::move(c);
@@ -31,31 +31,31 @@ void Session::start_enhanced_auth(mqtt::Connect& c) {
   challenge.reason_code = ReasonCode::continue_authentication;
   challenge.properties.authentication_method = method;
   challenge.properties.authentication_data = std::move(step.data);
-  send_packet(challenge);
+  send_packet(host, challenge);
 }
 
-void Session::handle_auth(const mqtt::Auth& a) {
+void Channel::handle_auth(ChannelHost& host, const mqtt::Auth& a) {
   if (state_ == State::connected) {
-    handle_reauth(a);
+    handle_reauth(host, a);
     return;
   }
   EnhancedAuth* exchange = auth();
   if (state_ != State::authenticating || exchange == nullptr) {
-    ctx_.metrics.add(Counter::malformed);
-    reject(ReasonCode::protocol_error, "AUTH without an authentication exchange");
+    host.metrics().add(Counter::malformed);
+    reject(host, ReasonCode::protocol_error, "AUTH without an authentication exchange");
     return;
   }
   // MQTT 5 section 4.12: each AUTH carries the CONNECT's method, and the
   // client continues with 0x18.
   if (a.reason_code != ReasonCode::continue_authentication ||
       a.properties.authentication_method != exchange->connect.properties.authentication_method) {
-    ctx_.metrics.add(Counter::malformed);
-    refuse_auth(ReasonCode::protocol_error, "AUTH must continue the CONNECT's authentication method");
+    host.metrics().add(Counter::malformed);
+    refuse_auth(host, ReasonCode::protocol_error, "AUTH must continue the CONNECT's authentication method");
     return;
   }
   ScramServer::Step step = exchange->scram.finish(a.properties.authentication_data.value_or(std::string{}));
   if (step.kind != ScramServer::Step::Kind::success) {
-    refuse_auth(ReasonCode::not_authorized, "SCRAM: " + step.reason);
+    refuse_auth(host, ReasonCode::not_authorized, "SCRAM: " + step.reason);
     return;
   }
   exchange->server_final = std::move(step.data);
@@ -63,13 +63,13 @@ void Session::handle_auth(const mqtt::Auth& a) {
   rare_->enhanced_auth = true;  // re-authentication may follow
   mqtt::Connect connect = std::move(exchange->connect);
   state_ = State::awaiting_connect;  // accept_connect continues as after a plain CONNECT
-  accept_connect(connect);
+  accept_connect(host, connect);
 }
 
-void Session::handle_reauth(const mqtt::Auth& a) {
-  auto protocol_error = [this](std::string_view why) {
-    ctx_.metrics.add(Counter::malformed);
-    reject(ReasonCode::protocol_error, why);
+void Channel::handle_reauth(ChannelHost& host, const mqtt::Auth& a) {
+  auto protocol_error = [this, &host](std::string_view why) {
+    host.metrics().add(Counter::malformed);
+    reject(host, ReasonCode::protocol_error, why);
   };
   if (!rare_ || !rare_->enhanced_auth) {
     protocol_error("AUTH without an authentication exchange");
@@ -81,15 +81,15 @@ void Session::handle_reauth(const mqtt::Auth& a) {
   }
   EnhancedAuth* exchange = auth();
   if (a.reason_code == ReasonCode::re_authenticate && exchange == nullptr) {
-    auto users = security()->scram();
+    auto users = security(host)->scram();
     exchange = (rare_->auth = std::make_unique<EnhancedAuth>()).get();
     ScramServer::Step step = users ? exchange->scram.start(a.properties.authentication_data.value_or(""), *users)
                                    : ScramServer::Step{ScramServer::Step::Kind::failure, {}, "no SCRAM users"};
     if (step.kind != ScramServer::Step::Kind::next) {
-      reauth_failed("SCRAM: " + step.reason);
+      reauth_failed(host, "SCRAM: " + step.reason);
       return;
     }
-    send_auth(ReasonCode::continue_authentication, std::move(step.data));
+    send_auth(host, ReasonCode::continue_authentication, std::move(step.data));
     return;
   }
   if (a.reason_code != ReasonCode::continue_authentication || exchange == nullptr) {
@@ -98,31 +98,31 @@ void Session::handle_reauth(const mqtt::Auth& a) {
   }
   ScramServer::Step step = exchange->scram.finish(a.properties.authentication_data.value_or(""));
   if (step.kind != ScramServer::Step::Kind::success) {
-    reauth_failed("SCRAM: " + step.reason);
+    reauth_failed(host, "SCRAM: " + step.reason);
     return;
   }
   if (!username_ || exchange->scram.username() != *username_) {
-    reauth_failed("re-authentication as another user");
+    reauth_failed(host, "re-authentication as another user");
     return;
   }
   rare_->auth.reset();
-  send_auth(ReasonCode::success, std::move(step.data));
+  send_auth(host, ReasonCode::success, std::move(step.data));
 }
 
-void Session::send_auth(ReasonCode code, std::string data) {
+void Channel::send_auth(ChannelHost& host, ReasonCode code, std::string data) {
   mqtt::Auth out;
   out.reason_code = code;
   out.properties.authentication_method = std::string(scram_sha256_method);
   out.properties.authentication_data = std::move(data);
-  send_packet(out);
+  send_packet(host, out);
 }
 
-void Session::reauth_failed(std::string_view reason) {
+void Channel::reauth_failed(ChannelHost& host, std::string_view reason) {
   // MQTT 5 4.12.1: a failed re-authentication ends the connection (DISCONNECT 0x87).
-  ctx_.metrics.add(Counter::auth_failures);
+  host.metrics().add(Counter::auth_failures);
   ACTORMQ_LOG_NOTICE("client " << client_id_ << ": re-authentication failed: " << reason);
   rare_->auth.reset();
-  reject(ReasonCode::not_authorized, reason);
+  reject(host, ReasonCode::not_authorized, reason);
 }
 
 }  // namespace actormq::core

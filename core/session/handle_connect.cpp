@@ -6,9 +6,8 @@
 
 #include "core/auth/password_file.hpp"
 #include "core/logger.hpp"
-#include "core/session/session.hpp"
+#include "core/session/channel.hpp"
 #include "mqtt/topic.hpp"
-#include "sched/runtime.hpp"
 
 namespace actormq::core {
 
@@ -49,9 +48,9 @@ std::string response_information(std::string_view pattern, std::string_view clie
 }
 }  // namespace
 
-void Session::handle_connect(mqtt::Connect& c) {
+void Channel::handle_connect(ChannelHost& host, mqtt::Connect& c) {
   version_ = c.version;
-  conn_.set_version(c.version);
+  host.set_version(c.version);
   const mqtt::Properties& props = c.properties;
   if (props.request_problem_information) {
     request_problem_info_ = *props.request_problem_information != 0;
@@ -60,55 +59,55 @@ void Session::handle_connect(mqtt::Connect& c) {
   if (c.version == mqtt::ProtocolVersion::v3_1 && utf8_characters(c.client_id) > 23) {
     // MQTT 3.1, CONNECT payload: the Client Identifier is 1 to 23 characters;
     // a longer one gets CONNACK 2, identifier rejected (3.1.1 lifted this).
-    reject(ReasonCode::client_identifier_not_valid, "MQTT 3.1 client id longer than 23 characters");
+    reject(host, ReasonCode::client_identifier_not_valid, "MQTT 3.1 client id longer than 23 characters");
     return;
   }
-  if (c.will && mqtt::exceeds_max_levels(c.will->topic, ctx_.limits.max_topic_levels)) {
+  if (c.will && mqtt::exceeds_max_levels(c.will->topic, host.limits().max_topic_levels)) {
     // The will is published like a PUBLISH, so its topic is held to the same
     // limit (handle_publish), answered as the decoder answers an invalid will
     // topic: v5 CONNACK 0x90; 3.1.1 has no return code for it and closes.
-    ctx_.metrics.add(Counter::malformed);
-    ACTORMQ_LOG_NOTICE("connection refused: will topic has more than " << ctx_.limits.max_topic_levels
+    host.metrics().add(Counter::malformed);
+    ACTORMQ_LOG_NOTICE("connection refused: will topic has more than " << host.limits().max_topic_levels
                                                                        << " levels");
-    reject(ReasonCode::topic_name_invalid, "will topic has too many levels");
+    reject(host, ReasonCode::topic_name_invalid, "will topic has too many levels");
     return;
   }
   if (c.client_id.empty()) {
     // 3.1.1 3.1.3-8: an empty id needs a clean session; 5.0 3.1.3-6: we assign one.
     if (c.version != mqtt::ProtocolVersion::v5 && !c.clean_start) {
-      reject(ReasonCode::client_identifier_not_valid, "empty client id needs a clean session");
+      reject(host, ReasonCode::client_identifier_not_valid, "empty client id needs a clean session");
       return;
     }
     c.client_id = assigned_client_id();
     assigned_id_ = c.version == mqtt::ProtocolVersion::v5;
   }
-  if (!ctx_.limits.server_reference.empty() && v5()) {
+  if (!host.limits().server_reference.empty() && v5()) {
     // Redirection (MQTT 5 4.11): this server sends clients elsewhere.
     mqtt::Connack ack;
     ack.reason_code = ReasonCode::use_another_server;
-    ack.properties.server_reference = ctx_.limits.server_reference;
-    send_packet(ack);
-    connection_lost(false);
+    ack.properties.server_reference = host.limits().server_reference;
+    send_packet(host, ack);
+    connection_lost(host, false);
     return;
   }
   if (props.authentication_method) {
-    start_enhanced_auth(c);  // CONNACK, or the first AUTH of the exchange
+    start_enhanced_auth(host, c);  // CONNACK, or the first AUTH of the exchange
     return;
   }
-  if (auto refused = check_credentials(c)) {
-    refuse_auth(*refused, *refused == ReasonCode::not_authorized ? "anonymous clients are not allowed"
+  if (auto refused = check_credentials(host, c)) {
+    refuse_auth(host, *refused, *refused == ReasonCode::not_authorized ? "anonymous clients are not allowed"
                                                                  : "bad user name or password");
     return;
   }
-  accept_connect(c);
+  accept_connect(host, c);
 }
 
-std::optional<ReasonCode> Session::check_credentials(const mqtt::Connect& c) {
-  const ListenerSecurity& security = *this->security();
+std::optional<ReasonCode> Channel::check_credentials(ChannelHost& host, const mqtt::Connect& c) {
+  const ListenerSecurity& security = *this->security(host);
   if (security.use_identity_as_username) {
     // mosquitto: the client certificate's Common Name is the username; the
     // CONNECT's credentials are ignored. No identity: refused.
-    std::string identity = conn_.peer_identity();
+    std::string identity = host.peer_identity();
     if (identity.empty()) {
       return ReasonCode::bad_user_name_or_password;
     }
@@ -135,19 +134,19 @@ std::optional<ReasonCode> Session::check_credentials(const mqtt::Connect& c) {
   return ReasonCode::bad_user_name_or_password;
 }
 
-void Session::refuse_auth(ReasonCode code, std::string_view reason) {
-  ctx_.metrics.add(Counter::auth_failures);
+void Channel::refuse_auth(ChannelHost& host, ReasonCode code, std::string_view reason) {
+  host.metrics().add(Counter::auth_failures);
   ACTORMQ_LOG_NOTICE("connection refused: " << reason);
   if (rare_) {
     rare_->auth.reset();
   }
-  reject(code, reason);
+  reject(host, code, reason);
 }
 
-void Session::accept_connect(mqtt::Connect& c) {
+void Channel::accept_connect(ChannelHost& host, mqtt::Connect& c) {
   const mqtt::Properties& props = c.properties;
   client_id_ = std::move(c.client_id);
-  if (!security()->use_identity_as_username && auth() == nullptr) {
+  if (!security(host)->use_identity_as_username && auth() == nullptr) {
     username_ = c.username ? std::make_unique<std::string>(std::move(*c.username)) : nullptr;
   }
   clean_start_ = c.clean_start;
@@ -160,43 +159,40 @@ void Session::accept_connect(mqtt::Connect& c) {
     client_receive_max_ = props.receive_maximum.value_or(65535);
     client_max_packet_ = props.maximum_packet_size.value_or(268435460);
     client_alias_max_ = props.topic_alias_maximum.value_or(0);
-    if (ctx_.limits.server_keep_alive != 0) {
-      keepalive_s_ = ctx_.limits.server_keep_alive;
+    if (host.limits().server_keep_alive != 0) {
+      keepalive_s_ = host.limits().server_keep_alive;
       server_keep_alive_ = true;
-    } else if (keepalive_s_ > ctx_.limits.max_keepalive ||
-               (keepalive_s_ == 0 && ctx_.limits.max_keepalive < 65535)) {
-      keepalive_s_ = ctx_.limits.max_keepalive;
+    } else if (keepalive_s_ > host.limits().max_keepalive ||
+               (keepalive_s_ == 0 && host.limits().max_keepalive < 65535)) {
+      keepalive_s_ = host.limits().max_keepalive;
       server_keep_alive_ = true;
     }
   } else {
     // 3.1.1: a clean session ends with the connection; otherwise it persists.
     session_expiry_s_ = clean_start_ ? 0 : 0xFFFFFFFFu;
   }
-  session_expiry_s_ = std::min(session_expiry_s_, ctx_.limits.session_expiry_max);
+  session_expiry_s_ = std::min(session_expiry_s_, host.limits().session_expiry_max);
 
-  std::optional<sched::Pid> old = ctx_.registry.claim(client_id_, self());
-  if (old && *old != self()) {
+  std::optional<sched::Pid> old = host.claim_client_id(client_id_);
+  if (old && *old != host.pid()) {
     auto user = username_ ? std::make_shared<const std::string>(*username_) : nullptr;
-    bool asked = send<Takeover>(*old, Takeover{self(), clean_start_, std::move(user)});
-    if (asked && clean_start_ && ctx_.store != nullptr) {
-      store_reset();  // the previous session, stored or not, is discarded (3.1.2.4)
+    bool asked = host.send_takeover(*old, Takeover{host.pid(), clean_start_, std::move(user)});
+    if (asked && clean_start_ && host.store() != nullptr) {
+      store_reset(host);  // the previous session, stored or not, is discarded (3.1.2.4)
     }
     if (asked && !clean_start_) {
       // Wait for the previous session's state before CONNACK (session present).
       state_ = State::awaiting_handover;
       rare().previous = *old;
-      monitor(*old);
+      host.monitor(*old);
       return;
     }
   }
-  finish_connect(false);
+  finish_connect(host, false);
 }
 
-void Session::finish_connect(bool session_present) {
-  // Held for every connection until it fires: gone at CONNACK, an idle
-  // connection keeps no timer entry beyond its keep-alive.
-  cancel_timer(connect_timer_);
-  connect_timer_ = {};
+void Channel::finish_connect(ChannelHost& host, bool session_present) {
+  host.cancel_connect_timer();
   mqtt::Connack ack;
   ack.session_present = session_present && !clean_start_;
   if (v5()) {
@@ -210,58 +206,58 @@ void Session::finish_connect(bool session_present) {
     if (assigned_id_) {
       p.assigned_client_identifier = client_id_;
     }
-    if (request_response_info_ && !ctx_.limits.response_information.empty()) {
+    if (request_response_info_ && !host.limits().response_information.empty()) {
       // MQTT 5 3.2.2.3.15: sent only when asked for; what it means is ours to say.
-      p.response_information = response_information(ctx_.limits.response_information, client_id_);
+      p.response_information = response_information(host.limits().response_information, client_id_);
     }
     if (server_keep_alive_) {
       p.server_keep_alive = keepalive_s_;
     }
-    if (session_expiry_s_ != 0 && session_expiry_s_ == ctx_.limits.session_expiry_max) {
+    if (session_expiry_s_ != 0 && session_expiry_s_ == host.limits().session_expiry_max) {
       p.session_expiry_interval = session_expiry_s_;
     }
-    p.receive_maximum = ctx_.limits.receive_maximum;
-    p.topic_alias_maximum = ctx_.limits.topic_alias_maximum;
-    p.maximum_packet_size = ctx_.limits.max_packet_size;
-    if (!ctx_.limits.retain_available) {
+    p.receive_maximum = host.limits().receive_maximum;
+    p.topic_alias_maximum = host.limits().topic_alias_maximum;
+    p.maximum_packet_size = host.limits().max_packet_size;
+    if (!host.limits().retain_available) {
       p.retain_available = 0;
     }
-    if (!ctx_.limits.wildcard_subscription_available) {
+    if (!host.limits().wildcard_subscription_available) {
       p.wildcard_subscription_available = 0;
     }
-    if (!ctx_.limits.shared_subscription_available) {
+    if (!host.limits().shared_subscription_available) {
       p.shared_subscription_available = 0;
     }
-    if (!ctx_.limits.subscription_identifiers_available) {
+    if (!host.limits().subscription_identifiers_available) {
       p.subscription_identifier_available = 0;
     }
   }
-  if (persistent()) {
+  if (persistent(host)) {
     if (!ack.session_present) {
-      store_reset();  // whatever was stored under this client id is gone
+      store_reset(host);  // whatever was stored under this client id is gone
     }
-    store_record(0);
+    store_record(host, 0);
   }
   if (state_ == State::awaiting_handover) {
-    store_handover_queue();  // before drain_queue numbers in-flight entries from it
+    store_handover_queue(host);  // before drain_queue numbers in-flight entries from it
   }
-  send_packet(ack);
+  send_packet(host, ack);
   state_ = State::connected;
   ++generation_;
   counted_connected_ = true;
-  ctx_.metrics.add(Counter::clients_connected, 1);
-  ctx_.metrics.add(Counter::connects, 1);
-  arm_keepalive();
+  host.metrics().add(Counter::clients_connected, 1);
+  host.metrics().add(Counter::connects, 1);
+  arm_keepalive(host);
   ACTORMQ_LOG_DEBUG("client " << client_id_ << " connected (user " << (username_ ? *username_ : "-")
                               << ", protocol level "
                               << static_cast<int>(version_) << ", clean " << clean_start_
                               << ", keepalive " << keepalive_s_ << ")");
   // MQTT 4.4: unacknowledged messages are resent, with DUP, before new ones.
-  resend_inflight();
-  drain_queue();
+  resend_inflight(host);
+  drain_queue(host);
 }
 
-void Session::adopt(SessionState state, bool present) {
+void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
   if (state_ != State::awaiting_handover) {
     return;
   }
@@ -276,24 +272,24 @@ void Session::adopt(SessionState state, bool present) {
     // Taken over while we waited: the state goes on, as an offline session's
     // would (its routes lead here now; the newer session moves them on).
     state_ = State::offline;
-    handle_takeover(*newer);
+    handle_takeover(host, *newer);
     return;
   }
-  if (ctx_.store != nullptr && !persistent()) {
+  if (host.store() != nullptr && !persistent(host)) {
     // Continues without a session expiry: nothing stored may outlive it,
     // neither its own state nor a session it did not get (another user's).
-    store_reset();
+    store_reset(host);
   }
   for (const auto& [full, sub] : session_.subscriptions) {
-    add_route(full, sub);
+    add_route(host, sub);
   }
-  finish_connect(present);
-  if (!conn_.is_open()) {
-    connection_lost(true);  // the client left while we waited
+  finish_connect(host, present);
+  if (!host.connection_open()) {
+    connection_lost(host, true);  // the client left while we waited
     return;
   }
-  (void)conn_.replay_held(*this);
-  conn_.want_read();
+  (void)host.replay_input();
+  host.want_input();
 }
 
 }  // namespace actormq::core

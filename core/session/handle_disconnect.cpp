@@ -2,41 +2,41 @@
 // of the same client id (3.1.4), and the will message (3.1.2.5).
 #include "core/clock.hpp"
 #include "core/logger.hpp"
-#include "core/session/session.hpp"
+#include "core/session/channel.hpp"
 
 namespace actormq::core {
 
 using mqtt::ReasonCode;
 
-void Session::handle_disconnect(const mqtt::Disconnect& d) {
+void Channel::handle_disconnect(ChannelHost& host, const mqtt::Disconnect& d) {
   if (v5()) {
     if (d.properties.session_expiry_interval) {
       // MQTT 5 3.14.2.2.2: a session that was to end with the connection may
       // not be given an expiry at DISCONNECT.
       if (session_expiry_s_ == 0 && *d.properties.session_expiry_interval != 0) {
-        reject(ReasonCode::protocol_error, "session expiry set on DISCONNECT after 0 at CONNECT");
+        reject(host, ReasonCode::protocol_error, "session expiry set on DISCONNECT after 0 at CONNECT");
         return;
       }
-      session_expiry_s_ = std::min(*d.properties.session_expiry_interval, ctx_.limits.session_expiry_max);
+      session_expiry_s_ = std::min(*d.properties.session_expiry_interval, host.limits().session_expiry_max);
     }
   }
   // MQTT 3.14.4: a DISCONNECT discards the will, except 0x04 in 5.0.
   bool with_will = v5() && d.reason_code == ReasonCode::disconnect_with_will_message;
-  connection_lost(with_will);
+  connection_lost(host, with_will);
 }
 
-bool Session::taken_by_stranger(const Takeover& t) const {
+bool Channel::taken_by_stranger(const Takeover& t) const {
   if (!username_ || !t.username) {
     return username_ != nullptr || t.username != nullptr;
   }
   return *username_ != *t.username;
 }
 
-void Session::handle_takeover(const Takeover& t) {
+void Channel::handle_takeover(ChannelHost& host, const Takeover& t) {
   if (state_ == State::handing_over) {
     // Our state is on its way to the session that took us over: a newer
     // connection takes the session over from there.
-    send<Takeover>(rare().successor, t);
+    host.send_takeover(rare().successor, t);
     return;
   }
   if (state_ == State::awaiting_handover) {
@@ -46,7 +46,7 @@ void Session::handle_takeover(const Takeover& t) {
     // the newer session once it is here (adopt), so that a chain of quick
     // reconnects ends with the newest holding all of it.
     will_.reset();
-    close_socket();
+    close_socket(host);
     rare().superseded_by = std::make_unique<Takeover>(t);
     return;
   }
@@ -63,19 +63,19 @@ void Session::handle_takeover(const Takeover& t) {
     if (v5() && state_ == State::connected) {
       mqtt::Disconnect d;
       d.reason_code = ReasonCode::session_taken_over;
-      send_packet(d);
+      send_packet(host, d);
     }
     // The old connection ends without a DISCONNECT from its client: its will
     // goes out (3.1.2.5), unless the session continues with a delayed will.
     std::uint32_t delay = will_ ? will_->properties.will_delay_interval.value_or(0) : 0;
     if (state_ == State::connected && (discard || delay == 0)) {
-      publish_will();
+      publish_will(host);
     }
     will_.reset();
-    close_socket();
+    close_socket(host);
   }
   if (discard) {
-    end_session(sched::ExitReason::normal());
+    host.end();
     return;
   }
   will_.reset();  // the client is back before its delayed will was due (MQTT 5 3.1.3.2.2)
@@ -85,68 +85,67 @@ void Session::handle_takeover(const Takeover& t) {
   // the handover instead, it could reach the new session behind messages
   // the routers sent it directly, out of order (MQTT 4.6).
   for (const auto& [full, sub] : session_.subscriptions) {
-    // Only our own user gets here (taken_by_stranger); adopt() adds the
+    // Only our own user gets here (taken_by_stranger); adopt(host) adds the
     // routes again with the rules of the listener it connected on.
-    ctx_.routers.add_route(runtime(),
-                           RouteAdd{sub.filter, sub.group, t.by, client_id_, sub.info, self(), reader(sub)});
+    host.add_route(RouteAdd{sub.filter, sub.group, t.by, client_id_, sub.info, host.pid(), reader(host, sub)});
   }
   state_ = State::handing_over;
   Rare& r = rare();
   r.successor = t.by;
-  r.syncs_pending = ctx_.routers.sync(runtime(), self());
+  r.syncs_pending = host.sync_routes();
   if (r.syncs_pending == 0) {
-    hand_over();
+    hand_over(host);
   }
 }
 
-void Session::hand_over() {
+void Channel::hand_over(ChannelHost& host) {
   // Sent before we end, so it reaches the new session ahead of our DOWN.
-  send<Handover>(rare().successor, Handover{std::move(session_)});
+  host.send_handover(rare().successor, std::move(session_));
   session_ = SessionState{};
-  end_session(sched::ExitReason::normal());
+  host.end();
 }
 
-void Session::on_handover(Handover& h) {
+void Channel::on_handover(ChannelHost& host, SessionState state) {
   if (state_ != State::awaiting_handover) {
     return;
   }
-  if (ctx_.faults.handover_delay_ms != 0 && !rare().delayed_handover) {
+  if (host.handover_delay_ms() != 0 && !rare().delayed_handover) {
     // Test only: the routes already lead here; holding the state widens the
     // window in which deliveries reach us before the handover completes.
-    rare_->delayed_handover = std::make_unique<SessionState>(std::move(h.state));
-    send_after(self(), sched::make_message<HandoverDelayElapsed>(), ctx_.faults.handover_delay_ms);
+    rare_->delayed_handover = std::make_unique<SessionState>(std::move(state));
+    host.arm_timer(ChannelTimer::handover_delay, 0, host.handover_delay_ms());
     return;
   }
-  adopt(std::move(h.state), true);
+  adopt(host, std::move(state), true);
 }
 
-void Session::on_handover_delay_elapsed() {
+void Channel::on_handover_delay_elapsed(ChannelHost& host) {
   if (state_ != State::awaiting_handover || !rare_ || !rare_->delayed_handover) {
     return;
   }
   SessionState state = std::move(*rare_->delayed_handover);
   rare_->delayed_handover.reset();
-  adopt(std::move(state), true);
+  adopt(host, std::move(state), true);
 }
 
-void Session::on_route_synced() {
+void Channel::on_route_synced(ChannelHost& host) {
   if (state_ == State::handing_over && --rare().syncs_pending == 0) {
-    hand_over();
+    hand_over(host);
   }
 }
 
-void Session::publish_will() {
+void Channel::publish_will(ChannelHost& host) {
   if (!will_) {
     return;
   }
   mqtt::Will will = std::move(*will_);
   will_.reset();
   if (stored_ && state_ == State::offline) {
-    store_record(wall_ms());  // published: a restart must not publish it again
+    store_record(host, wall_ms());  // published: a restart must not publish it again
   }
-  if (!acl_allows(will.topic, AclAccess::write)) {
+  if (!acl_allows(host, will.topic, AclAccess::write)) {
     // Checked when it is sent: the rules in force then decide (they may have been reloaded).
-    ctx_.metrics.add(Counter::acl_denied);
+    host.metrics().add(Counter::acl_denied);
     ACTORMQ_LOG_INFO("client " << client_id_ << ": will on " << will.topic << " denied by the ACL");
     return;
   }
@@ -154,15 +153,15 @@ void Session::publish_will() {
   msg->topic = std::move(will.topic);
   msg->payload = std::move(will.payload);
   msg->qos = will.qos;
-  msg->retain = will.retain && ctx_.limits.retain_available;
+  msg->retain = will.retain && host.limits().retain_available;
   will.properties.will_delay_interval.reset();  // not a PUBLISH property
   msg->received_ms = will.properties.message_expiry_interval ? wall_ms() : 0;
   msg->set_properties(std::move(will.properties));
   msg->publisher = client_id_;
-  msg->publisher_pid = self();
-  msg->body.attach(ctx_.store);
+  msg->publisher_pid = host.pid();
+  msg->body.attach(host.store());
   ACTORMQ_LOG_DEBUG("client " << client_id_ << ": publishing will on " << msg->topic);
-  route(std::move(msg));
+  route(host, std::move(msg));
 }
 
 }  // namespace actormq::core

@@ -4,8 +4,7 @@
 
 #include "core/clock.hpp"
 #include "core/logger.hpp"
-#include "core/routing/retainer.hpp"
-#include "core/session/session.hpp"
+#include "core/session/channel.hpp"
 #include "core/store/persistence.hpp"
 #include "mqtt/topic.hpp"
 #include "mqtt/utf8.hpp"
@@ -16,28 +15,28 @@ using mqtt::QoS;
 using mqtt::ReasonCode;
 
 namespace {
-// Reductions charged per routed message (see route()).
+// Reductions charged per routed message (see route(host)).
 constexpr std::uint32_t publish_cost = 2;
 }  // namespace
 
-void Session::handle_publish(mqtt::Publish& p) {
+void Channel::handle_publish(ChannelHost& host, mqtt::Publish& p) {
   if (state_ != State::connected) {
     return;
   }
-  ctx_.metrics.add(Counter::messages_received);
+  host.metrics().add(Counter::messages_received);
   if (!p.properties.subscription_identifiers.empty()) {
     // [MQTT-3.3.4-6]: only a server's PUBLISH carries Subscription Identifiers.
     // Checked here, not in the codec, which decodes both directions.
-    ctx_.metrics.add(Counter::malformed);
-    reject(ReasonCode::protocol_error, "subscription identifier in a client PUBLISH");
+    host.metrics().add(Counter::malformed);
+    reject(host, ReasonCode::protocol_error, "subscription identifier in a client PUBLISH");
     return;
   }
   if (v5() && p.properties.topic_alias) {
     // MQTT 5 3.3.2.3.4: an alias is 1..Topic Alias Maximum; an empty topic uses
     // the alias's topic, a non-empty one (re)binds the alias.
     std::uint16_t alias = *p.properties.topic_alias;
-    if (alias == 0 || alias > ctx_.limits.topic_alias_maximum) {
-      reject(ReasonCode::topic_alias_invalid, "topic alias out of range");
+    if (alias == 0 || alias > host.limits().topic_alias_maximum) {
+      reject(host, ReasonCode::topic_alias_invalid, "topic alias out of range");
       return;
     }
     std::vector<std::string>& in_aliases = rare().in_aliases;
@@ -46,7 +45,7 @@ void Session::handle_publish(mqtt::Publish& p) {
     }
     if (p.topic.empty()) {
       if (in_aliases[alias - 1].empty()) {
-        reject(ReasonCode::protocol_error, "unknown topic alias");
+        reject(host, ReasonCode::protocol_error, "unknown topic alias");
         return;
       }
       p.topic = in_aliases[alias - 1];
@@ -56,13 +55,13 @@ void Session::handle_publish(mqtt::Publish& p) {
     p.properties.topic_alias.reset();
   }
   if (!mqtt::is_valid_topic_name(p.topic) ||
-      mqtt::exceeds_max_levels(p.topic, ctx_.limits.max_topic_levels)) {
-    ctx_.metrics.add(Counter::malformed);
-    reject(ReasonCode::topic_name_invalid, "invalid topic name");
+      mqtt::exceeds_max_levels(p.topic, host.limits().max_topic_levels)) {
+    host.metrics().add(Counter::malformed);
+    reject(host, ReasonCode::topic_name_invalid, "invalid topic name");
     return;
   }
-  if (p.retain && !ctx_.limits.retain_available) {
-    reject(ReasonCode::retain_not_supported, "retain not supported");
+  if (p.retain && !host.limits().retain_available) {
+    reject(host, ReasonCode::retain_not_supported, "retain not supported");
     return;
   }
   if (p.qos == QoS::exactly_once) {
@@ -74,16 +73,16 @@ void Session::handle_publish(mqtt::Publish& p) {
       // one succeeds only with the message's own writes.
       mqtt::Pubrec rec;
       rec.packet_id = p.packet_id;
-      persist::HoldPtr gate = gate_ack(rec);
+      persist::HoldPtr gate = gate_ack(host, rec);
       if (stored_) {
-        store({persist::Op::put(persist::Db::inflight, persist::session_key(client_id_, awaiting_rel_key(p.packet_id)),
+        store(host, {persist::Op::put(persist::Db::inflight, persist::session_key(client_id_, awaiting_rel_key(p.packet_id)),
                                 {})},
               std::move(gate));
       }
       return;
     }
-    if (waiting.size() >= ctx_.limits.receive_maximum) {
-      reject(ReasonCode::receive_maximum_exceeded, "receive maximum exceeded");
+    if (waiting.size() >= host.limits().receive_maximum) {
+      reject(host, ReasonCode::receive_maximum_exceeded, "receive maximum exceeded");
       return;
     }
   }
@@ -91,11 +90,11 @@ void Session::handle_publish(mqtt::Publish& p) {
   // the acknowledgement; 3.1.1 cannot refuse: the message is acknowledged as
   // usual and dropped (mosquitto does the same for ACL denials).
   std::optional<ReasonCode> refused;
-  if (!acl_allows(p.topic, AclAccess::write)) {
-    ctx_.metrics.add(Counter::acl_denied);
+  if (!acl_allows(host, p.topic, AclAccess::write)) {
+    host.metrics().add(Counter::acl_denied);
     ACTORMQ_LOG_DEBUG("client " << client_id_ << ": publish to " << p.topic << " denied by the ACL");
     refused = ReasonCode::not_authorized;
-  } else if (!admit_publish(p)) {
+  } else if (!admit_publish(host, p)) {
     refused = ReasonCode::quota_exceeded;
   } else if (v5() && p.properties.payload_format_indicator.value_or(0) == 1 &&
              !mqtt::is_valid_mqtt_utf8(p.payload.view())) {
@@ -105,7 +104,7 @@ void Session::handle_publish(mqtt::Publish& p) {
     refused = ReasonCode::payload_format_invalid;
   }
   if (refused) {
-    acknowledge_refused(p, *refused);
+    acknowledge_refused(host, p, *refused);
     return;
   }
   auto msg = std::make_shared<AppMessage>();
@@ -113,45 +112,45 @@ void Session::handle_publish(mqtt::Publish& p) {
   msg->payload = std::move(p.payload);
   msg->qos = p.qos;
   msg->retain = p.retain;
-  if (ctx_.limits.message_expiry_max != 0) {
+  if (host.limits().message_expiry_max != 0) {
     auto& expiry = p.properties.message_expiry_interval;
-    expiry = std::min(expiry.value_or(ctx_.limits.message_expiry_max), ctx_.limits.message_expiry_max);
+    expiry = std::min(expiry.value_or(host.limits().message_expiry_max), host.limits().message_expiry_max);
   }
   msg->received_ms = p.properties.message_expiry_interval ? wall_ms() : 0;
   msg->set_properties(std::move(p.properties));
   msg->publisher = client_id_;
-  msg->publisher_pid = self();
-  msg->body.attach(ctx_.store);
+  msg->publisher_pid = host.pid();
+  msg->body.attach(host.store());
 
   // Durability sync: the acknowledgement waits for every write of this
   // message (retained, queues, in-flight entries) to be on disk.
   if (p.qos == QoS::at_least_once) {
     mqtt::Puback ack;
     ack.packet_id = p.packet_id;
-    route(std::move(msg), gate_ack(ack));
+    route(host, std::move(msg), gate_ack(host, ack));
   } else if (p.qos == QoS::exactly_once) {
     session_.awaiting_rel.push_back(p.packet_id);
     mqtt::Pubrec rec;
     rec.packet_id = p.packet_id;
-    persist::HoldPtr gate = gate_ack(rec);
+    persist::HoldPtr gate = gate_ack(host, rec);
     if (stored_) {
       // A restarted broker must still recognise a resent PUBLISH as one it routed (4.3.3).
-      store({persist::Op::put(persist::Db::inflight, persist::session_key(client_id_, awaiting_rel_key(p.packet_id)),
+      store(host, {persist::Op::put(persist::Db::inflight, persist::session_key(client_id_, awaiting_rel_key(p.packet_id)),
                               {})},
             gate);
     }
-    route(std::move(msg), std::move(gate));
+    route(host, std::move(msg), std::move(gate));
   } else {
-    route(std::move(msg));
+    route(host, std::move(msg));
   }
 }
 
-void Session::acknowledge_refused(const mqtt::Publish& p, ReasonCode code) {
+void Channel::acknowledge_refused(ChannelHost& host, const mqtt::Publish& p, ReasonCode code) {
   if (p.qos == QoS::at_least_once) {
     mqtt::Puback ack;
     ack.packet_id = p.packet_id;
     ack.reason_code = v5() ? code : ReasonCode::success;
-    send_packet(ack);
+    send_packet(host, ack);
   } else if (p.qos == QoS::exactly_once) {
     mqtt::Pubrec rec;
     rec.packet_id = p.packet_id;
@@ -159,21 +158,12 @@ void Session::acknowledge_refused(const mqtt::Publish& p, ReasonCode code) {
     if (!v5()) {
       session_.awaiting_rel.push_back(p.packet_id);  // the client's PUBREL completes the flow
     }
-    send_packet(rec);
+    send_packet(host, rec);
   }
 }
 
-void Session::route(AppMessagePtr msg, persist::HoldPtr hold) {
-  if (msg->retain) {
-    send<RetainStore>(ctx_.retainer, RetainStore{msg, hold});
-  }
-  sched::Pid router = ctx_.routers.local();
-  send<RoutePublish>(router, RoutePublish{std::move(msg), std::move(hold)});
-  // A published message costs about what its delivery does (a message to a
-  // session, an encode): charged by bytes read alone, a publisher read a
-  // thousand messages per budget while its subscriber wrote one hundred, and
-  // under fan-in the subscriber's mailbox grew by millions before it ran.
-  consume(publish_cost);
+void Channel::route(ChannelHost& host, AppMessagePtr msg, persist::HoldPtr hold) {
+  host.route(std::move(msg), std::move(hold));
   routed_in_run_ = true;
 }
 

@@ -1,6 +1,6 @@
 // SUBSCRIBE and UNSUBSCRIBE (sections 3.8-3.11): filter validation, shared
 // subscriptions, subscription identifiers, retained messages on subscribe.
-#include "core/session/session.hpp"
+#include "core/session/channel.hpp"
 #include "mqtt/topic.hpp"
 
 namespace actormq::core {
@@ -12,14 +12,14 @@ namespace {
 ReasonCode granted(QoS qos) { return static_cast<ReasonCode>(static_cast<std::uint8_t>(qos)); }
 }  // namespace
 
-void Session::handle_subscribe(mqtt::Subscribe& s) {
+void Channel::handle_subscribe(ChannelHost& host, mqtt::Subscribe& s) {
   if (state_ != State::connected) {
     return;
   }
   std::uint32_t sub_id = 0;
   if (!s.properties.subscription_identifiers.empty()) {
-    if (!ctx_.limits.subscription_identifiers_available) {
-      reject(ReasonCode::subscription_identifiers_not_supported, "subscription identifiers not supported");
+    if (!host.limits().subscription_identifiers_available) {
+      reject(host, ReasonCode::subscription_identifiers_not_supported, "subscription identifiers not supported");
       return;
     }
     sub_id = s.properties.subscription_identifiers.front();
@@ -31,23 +31,23 @@ void Session::handle_subscribe(mqtt::Subscribe& s) {
     mqtt::ParsedFilter parsed = mqtt::parse_subscription_filter(req.filter);
     ReasonCode code = granted(req.options.max_qos);
     if (parsed.kind == mqtt::FilterKind::invalid ||
-        mqtt::exceeds_max_levels(parsed.filter, ctx_.limits.max_topic_levels)) {
+        mqtt::exceeds_max_levels(parsed.filter, host.limits().max_topic_levels)) {
       code = ReasonCode::topic_filter_invalid;
-    } else if (parsed.kind == mqtt::FilterKind::shared && !ctx_.limits.shared_subscription_available) {
+    } else if (parsed.kind == mqtt::FilterKind::shared && !host.limits().shared_subscription_available) {
       code = ReasonCode::shared_subscriptions_not_supported;
-    } else if (mqtt::has_wildcards(parsed.filter) && !ctx_.limits.wildcard_subscription_available) {
+    } else if (mqtt::has_wildcards(parsed.filter) && !host.limits().wildcard_subscription_available) {
       code = ReasonCode::wildcard_subscriptions_not_supported;
     } else if (parsed.kind == mqtt::FilterKind::shared && req.options.no_local) {
       // MQTT 5 3.8.3.1: No Local on a shared subscription is a protocol error.
-      reject(ReasonCode::protocol_error, "no local on a shared subscription");
+      reject(host, ReasonCode::protocol_error, "no local on a shared subscription");
       return;
-    } else if (ctx_.limits.max_subscriptions_per_client != 0 &&
-               session_.subscriptions.size() >= ctx_.limits.max_subscriptions_per_client &&
+    } else if (host.limits().max_subscriptions_per_client != 0 &&
+               session_.subscriptions.size() >= host.limits().max_subscriptions_per_client &&
                !session_.subscriptions.contains(req.filter)) {
       code = ReasonCode::quota_exceeded;
-    } else if (!acl_allows_subscribe(parsed.filter)) {
+    } else if (!acl_allows_subscribe(host, parsed.filter)) {
       // 0x87 (3.1.1: 0x80). See core/auth/acl.hpp for when a filter is refused.
-      ctx_.metrics.add(Counter::acl_denied);
+      host.metrics().add(Counter::acl_denied);
       code = ReasonCode::not_authorized;
     }
     if (static_cast<std::uint8_t>(code) >= 0x80) {
@@ -63,9 +63,9 @@ void Session::handle_subscribe(mqtt::Subscribe& s) {
     sub.info.subscription_id = sub_id;
     auto [it, is_new] = session_.subscriptions.insert_or_assign(req.filter, sub);
     if (is_new) {
-      ctx_.metrics.add(Counter::subscriptions, 1);
+      host.metrics().add(Counter::subscriptions, 1);
     }
-    add_route(it->first, it->second);
+    add_route(host, it->second);
     ack.reason_codes.push_back(code);
     // MQTT 3.8.4 / 5 3.3.1.3: retained messages on subscribe, per Retain Handling;
     // never for shared subscriptions (5 4.8.2).
@@ -76,16 +76,16 @@ void Session::handle_subscribe(mqtt::Subscribe& s) {
     }
   }
   if (stored_) {
-    store_record(0, gate_ack(std::move(ack)));  // durability sync: answered once on disk
+    store_record(host, 0, gate_ack(host, std::move(ack)));  // durability sync: answered once on disk
   } else {
-    send_packet(ack);
+    send_packet(host, ack);
   }
   for (const auto& [full, sub] : retained_wanted) {
-    send<RetainQuery>(ctx_.retainer, RetainQuery{sub->filter, self(), sub->info});
+    host.query_retained(sub->filter, sub->info);
   }
 }
 
-void Session::handle_unsubscribe(mqtt::Unsubscribe& u) {
+void Channel::handle_unsubscribe(ChannelHost& host, mqtt::Unsubscribe& u) {
   if (state_ != State::connected) {
     return;
   }
@@ -97,39 +97,38 @@ void Session::handle_unsubscribe(mqtt::Unsubscribe& u) {
       ack.reason_codes.push_back(ReasonCode::no_subscription_existed);
       continue;
     }
-    remove_route(it->first, it->second);
+    remove_route(host, it->second);
     session_.subscriptions.erase(it);
-    ctx_.metrics.add(Counter::subscriptions, -1);
+    host.metrics().add(Counter::subscriptions, -1);
     ack.reason_codes.push_back(ReasonCode::success);
   }
   if (stored_) {
-    store_record(0, gate_ack(std::move(ack)));  // durability sync: answered once on disk
+    store_record(host, 0, gate_ack(host, std::move(ack)));  // durability sync: answered once on disk
   } else {
-    send_packet(ack);
+    send_packet(host, ack);
   }
 }
 
-void Session::add_route(const std::string& /*full_filter*/, const Subscription& sub) {
-  ctx_.routers.add_route(runtime(), RouteAdd{sub.filter, sub.group, self(), client_id_, sub.info, sched::Pid{},
-                                               reader(sub)});
+void Channel::add_route(ChannelHost& host, const Subscription& sub) {
+  host.add_route(RouteAdd{sub.filter, sub.group, host.pid(), client_id_, sub.info, sched::Pid{}, reader(host, sub)});
 }
 
-Reader Session::reader(const Subscription& sub) const {
+Reader Channel::reader(const ChannelHost& host, const Subscription& sub) const {
   if (sub.group.empty()) {
     return {};  // only shared groups choose by read access
   }
-  return Reader{security(), username_ ? std::make_shared<const std::string>(*username_) : nullptr};
+  return Reader{security(host), username_ ? std::make_shared<const std::string>(*username_) : nullptr};
 }
 
-void Session::remove_route(const std::string& /*full_filter*/, const Subscription& sub) {
-  ctx_.routers.remove_route(runtime(), RouteRemove{sub.filter, sub.group, self()});
+void Channel::remove_route(ChannelHost& host, const Subscription& sub) {
+  host.remove_route(RouteRemove{sub.filter, sub.group, host.pid()});
 }
 
-void Session::remove_all_routes() {
+void Channel::remove_all_routes(ChannelHost& host) {
   for (const auto& [full, sub] : session_.subscriptions) {
-    remove_route(full, sub);
+    remove_route(host, sub);
   }
-  ctx_.metrics.add(Counter::subscriptions, -static_cast<std::int64_t>(session_.subscriptions.size()));
+  host.metrics().add(Counter::subscriptions, -static_cast<std::int64_t>(session_.subscriptions.size()));
   session_.subscriptions.clear();
 }
 

@@ -1,11 +1,11 @@
-// Access control and publish limits of a session: the ACL checks that the
+// Access control and publish limits of a channel: the ACL checks that the
 // handlers (publish, subscribe, deliver, will) call, and the rate limiter.
-#include "core/session/session.hpp"
+#include "core/session/channel.hpp"
 
 namespace actormq::core {
 
-bool Session::acl_allows(std::string_view topic, AclAccess access) const {
-  const ListenerSecurity* rules = security();
+bool Channel::acl_allows(const ChannelHost& host, std::string_view topic, AclAccess access) const {
+  const ListenerSecurity* rules = security(host);
   // MQTT 4.7.2: topics beginning with '$' are the server's. A client may
   // write there only where an ACL rule names the topic (a wildcard at the
   // first level never matches it, core/auth/acl.hpp); without an ACL, nowhere.
@@ -17,8 +17,8 @@ bool Session::acl_allows(std::string_view topic, AclAccess access) const {
   return acl->allows(AclClient{client_id_, username_.get()}, topic, access);
 }
 
-bool Session::acl_allows_subscribe(std::string_view filter) const {
-  const ListenerSecurity* rules = security();
+bool Channel::acl_allows_subscribe(const ChannelHost& host, std::string_view filter) const {
+  const ListenerSecurity* rules = security(host);
   if (rules == nullptr || !rules->has_acl()) {
     return true;
   }
@@ -26,8 +26,8 @@ bool Session::acl_allows_subscribe(std::string_view filter) const {
   return acl->allows_subscribe(AclClient{client_id_, username_.get()}, filter);
 }
 
-bool Session::admit_publish(const mqtt::Publish& p) {
-  const RateLimits& limits = ctx_.limits.publish_rate;
+bool Channel::admit_publish(ChannelHost& host, const mqtt::Publish& p) {
+  const RateLimits& limits = host.limits().publish_rate;
   if (!limits.any()) {
     return true;
   }
@@ -36,19 +36,19 @@ bool Session::admit_publish(const mqtt::Publish& p) {
   if (v5()) {
     // MQTT 5: refused with Quota Exceeded (0x97), as EMQX does; the client
     // may retry later.
-    if (rate.try_take(now_ms(), bytes, limits)) {
+    if (rate.try_take(host.now_ms(), bytes, limits)) {
       return true;
     }
-    ctx_.metrics.add(Counter::publish_rate_limited);
+    host.metrics().add(Counter::publish_rate_limited);
     return false;
   }
   // 3.1.1 has no way to refuse a PUBLISH: take it, then stop reading from
   // the client until its debt is paid, so TCP slows it down to the rate.
-  std::uint64_t wait_ms = rate.take(now_ms(), bytes, limits);
+  std::uint64_t wait_ms = rate.take(host.now_ms(), bytes, limits);
   if (wait_ms > 0 && !rate.paused) {
-    ctx_.metrics.add(Counter::publish_rate_limited);
+    host.metrics().add(Counter::publish_rate_limited);
     rate.paused = true;
-    send_after(self(), sched::make_message<RateResume>(generation_), wait_ms);
+    host.arm_timer(ChannelTimer::rate_resume, generation_, wait_ms);
   }
   return true;
 }

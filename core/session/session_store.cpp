@@ -7,9 +7,7 @@
 #include <cerrno>
 
 #include "core/logger.hpp"
-#include "core/routing/retainer.hpp"
-#include "core/session/session.hpp"
-#include "core/store/ack_gate.hpp"
+#include "core/session/channel.hpp"
 #include "core/store/persistence.hpp"
 
 namespace actormq::core {
@@ -17,16 +15,18 @@ namespace actormq::core {
 using persist::Db;
 using persist::Op;
 
-bool Session::persistent() const { return ctx_.store != nullptr && session_expiry_s_ != 0 && !client_id_.empty(); }
+bool Channel::persistent(const ChannelHost& host) const {
+  return host.store() != nullptr && session_expiry_s_ != 0 && !client_id_.empty();
+}
 
-void Session::store(std::vector<Op> ops, persist::HoldPtr hold) {
+void Channel::store(ChannelHost& host, std::vector<Op> ops, persist::HoldPtr hold) {
   if (ops.empty()) {
     return;  // nothing stored (the hold goes now)
   }
-  ctx_.store->submit(std::move(ops), std::move(hold));
+  host.store()->submit(std::move(ops), std::move(hold));
 }
 
-void Session::store_record(std::uint64_t disconnected_ms, persist::HoldPtr hold) {
+void Channel::store_record(ChannelHost& host, std::uint64_t disconnected_ms, persist::HoldPtr hold) {
   persist::StoredSession r;
   r.protocol_version = static_cast<std::uint8_t>(version_);
   r.session_expiry_s = session_expiry_s_;
@@ -55,12 +55,12 @@ void Session::store_record(std::uint64_t disconnected_ms, persist::HoldPtr hold)
   }
   std::vector<Op> ops;
   ops.push_back(Op::put(Db::sessions, client_id_, persist::encode(r)));
-  store(std::move(ops), std::move(hold));
+  store(host, std::move(ops), std::move(hold));
   stored_ = true;
 }
 
-void Session::store_reset() {
-  store({Op::erase(Db::sessions, client_id_), Op::erase_prefix(Db::queue, persist::session_prefix(client_id_)),
+void Channel::store_reset(ChannelHost& host) {
+  store(host, {Op::erase(Db::sessions, client_id_), Op::erase_prefix(Db::queue, persist::session_prefix(client_id_)),
          Op::erase_prefix(Db::inflight, persist::session_prefix(client_id_))});
   stored_ = false;
 }
@@ -69,17 +69,17 @@ namespace {
 std::atomic<std::uint64_t> next_ack_token{1};
 }  // namespace
 
-persist::HoldPtr Session::gate_ack(mqtt::Packet ack) {
-  if (!ctx_.durable_acks || ctx_.ack_sink == nullptr) {
-    send_packet(ack);
+persist::HoldPtr Channel::gate_ack(ChannelHost& host, mqtt::Packet ack) {
+  if (!host.durable_acks()) {
+    send_packet(host, ack);
     return nullptr;
   }
   std::uint64_t token = next_ack_token.fetch_add(1, std::memory_order_relaxed);
   rare().pending_acks.push_back(PendingAck{token, std::move(ack), false});
-  return std::make_shared<AckGate>(ctx_.ack_sink, self(), token);
+  return host.ack_gate(token);
 }
 
-void Session::on_ack_ready(std::uint64_t token, int store_error) {
+void Channel::on_ack_ready(ChannelHost& host, std::uint64_t token, int store_error) {
   if (!rare_) {
     return;
   }
@@ -94,31 +94,31 @@ void Session::on_ack_ready(std::uint64_t token, int store_error) {
     // acknowledgements may not overtake this one (4.6): the connection ends
     // (close_socket drops every pending acknowledgement), and the client
     // resends them all, with DUP, after it reconnects (4.4).
-    ctx_.metrics.add(Counter::store_failures);
+    host.metrics().add(Counter::store_failures);
     ACTORMQ_LOG_ERROR("client " << client_id_ << ": a write it waits for was not stored ("
                                 << persist::lmdb_error(store_error) << "); closing its connection unacknowledged");
     bool full = store_error == ENOSPC || store_error == EDQUOT || store_error == MDB_MAP_FULL;
     // MQTT 5 3.14.2.1: 0x97 Quota exceeded for a store out of space, else 0x80.
-    reject(full ? mqtt::ReasonCode::quota_exceeded : mqtt::ReasonCode::unspecified_error,
+    reject(host, full ? mqtt::ReasonCode::quota_exceeded : mqtt::ReasonCode::unspecified_error,
            full ? "the broker's message store is full" : "the broker could not store the message");
     return;
   }
   it->ready = true;
   auto done = pending.begin();
   while (done != pending.end() && done->ready) {
-    send_packet(done->packet);
+    send_packet(host, done->packet);
     ++done;
   }
   pending.erase(pending.begin(), done);
 }
 
-void Session::store_queued(Deliver& d) {
+void Channel::store_queued(ChannelHost& host, Deliver& d) {
   if (!stored_) {
     if (state_ != State::awaiting_handover && state_ != State::handing_over) {
       d.hold.reset();  // kept in memory only: nothing to wait for
     }
     // Around a handover, the stored session is about to be the new
-    // session's: the delivery keeps its hold until store_handover_queue()
+    // session's: the delivery keeps its hold until store_handover_queue(host)
     // writes it there.
     return;
   }
@@ -133,10 +133,10 @@ void Session::store_queued(Deliver& d) {
   if (!d.shared_group.empty()) {
     return;
   }
-  store(store_delivery_ops(Db::queue, persist::session_key(client_id_, d.store_seq), d, 0, false), std::move(hold));
+  store(host, store_delivery_ops(Db::queue, persist::session_key(client_id_, d.store_seq), d, 0, false), std::move(hold));
 }
 
-void Session::store_handover_queue() {
+void Channel::store_handover_queue(ChannelHost& host) {
   // What reached us while we waited for the handover, and what the previous
   // session held without storing it (it was not persistent), is in the queue
   // unnumbered: numbered after the entries before it and written now, so that
@@ -148,7 +148,7 @@ void Session::store_handover_queue() {
     if (stored_ && d.store_seq == 0) {
       d.store_seq = seq + 1;
       if (d.shared_group.empty()) {
-        store(store_delivery_ops(Db::queue, persist::session_key(client_id_, d.store_seq), d, 0, false),
+        store(host, store_delivery_ops(Db::queue, persist::session_key(client_id_, d.store_seq), d, 0, false),
               std::move(hold));
       }
     }
@@ -156,13 +156,13 @@ void Session::store_handover_queue() {
   }
 }
 
-void Session::unstore_queued(const Deliver& d, std::vector<Op>& ops) {
+void Channel::unstore_queued(const Deliver& d, std::vector<Op>& ops) {
   if (stored_ && d.store_seq != 0 && d.shared_group.empty()) {
     ops.push_back(Op::erase(Db::queue, persist::session_key(client_id_, d.store_seq)));
   }
 }
 
-void Session::store_inflight(std::uint16_t id, Inflight& f, std::vector<Op> ops) {
+void Channel::store_inflight(ChannelHost& host, std::uint16_t id, Inflight& f, std::vector<Op> ops) {
   persist::HoldPtr hold = std::move(f.delivery.hold);
   if (stored_ && f.delivery.shared_group.empty() && f.delivery.msg) {
     std::vector<Op> put = store_delivery_ops(Db::inflight, persist::session_key(client_id_, id), f.delivery,
@@ -170,13 +170,13 @@ void Session::store_inflight(std::uint16_t id, Inflight& f, std::vector<Op> ops)
     ops.insert(ops.begin(), std::make_move_iterator(put.begin()), std::make_move_iterator(put.end()));
   }
   if (!ops.empty()) {
-    store(std::move(ops), std::move(hold));
+    store(host, std::move(ops), std::move(hold));
   }
 }
 
-void Session::unstore_inflight(std::uint16_t id) {
+void Channel::unstore_inflight(ChannelHost& host, std::uint16_t id) {
   if (stored_) {
-    store({Op::erase(Db::inflight, persist::session_key(client_id_, id))});
+    store(host, {Op::erase(Db::inflight, persist::session_key(client_id_, id))});
   }
 }
 

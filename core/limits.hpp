@@ -1,0 +1,41 @@
+#pragma once
+// The protocol limits and features of a broker, each a config key (see
+// README): what sessions and their channels enforce. Apart from
+// broker_context.hpp so that the channel (core/session/channel.hpp) reads
+// them without the processes the context names.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/rate_limit.hpp"
+
+namespace actormq::core {
+
+/// Protocol limits and features, each a config key (see README).
+struct Limits {
+  std::uint32_t max_packet_size = 2097152;         ///< bytes, both directions
+  std::uint16_t max_inflight = 20;                 ///< outgoing QoS 1/2 unacknowledged, per session
+  std::uint32_t max_queued = 1000;                 ///< messages queued per session
+  std::size_t max_queued_bytes = 8u << 20;         ///< unsent bytes per session (out queue)
+  bool queue_qos0 = false;                         ///< queue QoS 0 for offline sessions
+  std::uint32_t max_topic_levels = 128;
+  std::uint32_t max_subscriptions_per_client = 0;  ///< 0: unlimited
+  std::uint16_t topic_alias_maximum = 10;          ///< inbound aliases we accept (v5)
+  std::uint16_t receive_maximum = 65535;           ///< inbound QoS 1/2 in flight (v5)
+  std::uint16_t max_keepalive = 65535;             ///< seconds; larger requests are lowered (v5)
+  std::uint16_t server_keep_alive = 0;             ///< seconds imposed on v5 clients; 0: theirs
+  std::uint32_t session_expiry_max = 0xFFFFFFFF;   ///< seconds
+  std::uint32_t message_expiry_max = 0;            ///< seconds; 0: no cap
+  bool retain_available = true;
+  bool wildcard_subscription_available = true;
+  bool shared_subscription_available = true;
+  bool subscription_identifiers_available = true;
+  std::int64_t max_connections = -1;               ///< -1: unlimited
+  std::string server_reference;                    ///< v5: sent with 0x9C/0x9D when set
+  std::string response_information;                ///< v5: for clients that request it; %c: client id
+  std::uint32_t connect_timeout_ms = 10000;        ///< CONNECT must arrive within this
+  RateLimits publish_rate;                         ///< per client; 0: unlimited
+};
+
+}  // namespace actormq::core

@@ -1,0 +1,362 @@
+// The channel's entry points: the client's packets dispatched to their
+// handlers, protocol errors, the connection's end and the session's
+// lifecycle (keep-alive, will delay, expiry, the process's end).
+#include "core/session/channel.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/clock.hpp"
+#include "core/logger.hpp"
+#include "mqtt/encode.hpp"
+
+namespace actormq::core {
+
+using mqtt::ReasonCode;
+
+namespace {
+// A throttled publisher reads again after this long even if its subscriber
+// never drains (a consumer that stopped reading must not stall its publishers
+// for ever; its queue then drops as configured).
+constexpr std::uint64_t throttle_timeout_ms = 1000;
+
+// MQTT 5 3.2.2.3.7 / 3.14.2.2.3: a Reason String is left out when it would
+// take the packet past the client's Maximum Packet Size.
+template <class P>
+void fit_reason_string(P& packet, mqtt::ProtocolVersion version, std::uint32_t max_packet) {
+  auto size = mqtt::encoded_size(packet, version);
+  if (!size || *size > max_packet) {
+    packet.properties.reason_string.reset();
+  }
+}
+}  // namespace
+
+Channel::Channel(Restored restored, bool stored)
+    : state_(State::offline), version_(restored.version), stored_(stored), clean_start_(false),
+      session_expiry_s_(restored.session_expiry_s), client_id_(std::move(restored.client_id)),
+      username_(std::move(restored.username)), will_(std::move(restored.will)),
+      session_(std::move(restored.state)), listener_index_(restored.listener_index) {}
+
+Channel::Rare& Channel::rare() {
+  if (!rare_) {
+    rare_ = std::make_unique<Rare>();
+  }
+  return *rare_;
+}
+
+void Channel::start_offline(ChannelHost& host) {
+  for (const auto& [full, sub] : session_.subscriptions) {
+    add_route(host, sub);
+  }
+  if (session_expiry_s_ != 0xFFFFFFFFu) {
+    host.arm_timer(ChannelTimer::session_expiry, generation_, std::uint64_t{session_expiry_s_} * 1000);
+  }
+  if (will_) {
+    // Read back from the store: the broker stopped while the client was
+    // connected, so its connection ended without DISCONNECT (3.1.2.5).
+    std::uint32_t delay = std::min(will_->properties.will_delay_interval.value_or(0), session_expiry_s_);
+    host.arm_timer(ChannelTimer::will_delay, generation_, std::uint64_t{delay} * 1000);
+  }
+}
+
+void Channel::handle_in(ChannelHost& host, mqtt::Packet& packet) {
+  if (state_ == State::awaiting_connect && !std::holds_alternative<mqtt::Connect>(packet)) {
+    // MQTT 3.1.0-1: the first packet must be CONNECT; anything else closes.
+    host.metrics().add(Counter::malformed);
+    reject(host, ReasonCode::protocol_error, "first packet must be CONNECT");
+    return;
+  }
+  if (state_ == State::authenticating && !std::holds_alternative<mqtt::Auth>(packet)) {
+    // MQTT 5 4.12: until CONNACK, only AUTH may follow an authenticating CONNECT.
+    host.metrics().add(Counter::malformed);
+    reject(host, ReasonCode::protocol_error, "only AUTH may follow CONNECT during authentication");
+    return;
+  }
+  const bool awaiting_connect = state_ == State::awaiting_connect;  // (a bit-field: not named in the lambda)
+  std::visit(
+      [this, &host, awaiting_connect](auto& p) {
+        using P = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<P, mqtt::Connect>) {
+          if (!awaiting_connect) {
+            host.metrics().add(Counter::malformed);
+            reject(host, ReasonCode::protocol_error, "second CONNECT");  // MQTT 3.1.0-2
+          } else {
+            handle_connect(host, p);
+          }
+        } else if constexpr (std::is_same_v<P, mqtt::Publish>) {
+          handle_publish(host, p);
+        } else if constexpr (std::is_same_v<P, mqtt::Puback>) {
+          handle_puback(host, p);
+        } else if constexpr (std::is_same_v<P, mqtt::Pubrec>) {
+          handle_pubrec(host, p);
+        } else if constexpr (std::is_same_v<P, mqtt::Pubrel>) {
+          handle_pubrel(host, p);
+        } else if constexpr (std::is_same_v<P, mqtt::Pubcomp>) {
+          handle_pubcomp(host, p);
+        } else if constexpr (std::is_same_v<P, mqtt::Subscribe>) {
+          handle_subscribe(host, p);
+        } else if constexpr (std::is_same_v<P, mqtt::Unsubscribe>) {
+          handle_unsubscribe(host, p);
+        } else if constexpr (std::is_same_v<P, mqtt::Pingreq>) {
+          send_packet(host, mqtt::Pingresp{});
+        } else if constexpr (std::is_same_v<P, mqtt::Disconnect>) {
+          handle_disconnect(host, p);
+        } else if constexpr (std::is_same_v<P, mqtt::Auth>) {
+          handle_auth(host, p);
+        } else {
+          host.metrics().add(Counter::malformed);
+          reject(host, ReasonCode::protocol_error, "packet type not sent by clients");
+        }
+      },
+      packet);
+}
+
+void Channel::on_parse_error(ChannelHost& host, const mqtt::Error& error, mqtt::ProtocolVersion version) {
+  if (state_ == State::awaiting_connect) {
+    version_ = version;
+  }
+  ACTORMQ_LOG_NOTICE("client " << (client_id_.empty() ? "<unknown>" : client_id_)
+                               << ": " << error.reason << "; disconnecting");
+  reject(host, mqtt::to_reason_code(error.code), error.reason);
+}
+
+void Channel::send_packet(ChannelHost& host, const mqtt::Packet& packet) {
+  if (!host.write(packet, version_)) {
+    ACTORMQ_LOG_WARNING("client " << client_id_ << ": could not encode an outgoing packet");
+  }
+}
+
+void Channel::reject(ChannelHost& host, ReasonCode code, std::string_view reason) {
+  if (!host.connection_open()) {
+    return;
+  }
+  if (state_ == State::awaiting_connect || state_ == State::authenticating) {
+    // Before CONNACK, errors are answered with a CONNACK (3.1.1: only for the
+    // codes it has; otherwise the connection is just closed).
+    if (v5()) {
+      mqtt::Connack ack;
+      ack.reason_code = code;
+      if (request_problem_info_) {
+        ack.properties.reason_string = std::string(reason);
+        fit_reason_string(ack, version_, client_max_packet_);
+      }
+      send_packet(host, ack);
+    } else if (code == ReasonCode::unsupported_protocol_version ||
+               code == ReasonCode::client_identifier_not_valid ||
+               code == ReasonCode::server_unavailable ||
+               code == ReasonCode::bad_user_name_or_password ||
+               code == ReasonCode::not_authorized) {
+      mqtt::Connack ack;
+      ack.reason_code = code;
+      send_packet(host, ack);
+    }
+  } else if (v5() && state_ == State::connected) {
+    mqtt::Disconnect d;
+    d.reason_code = code;
+    if (request_problem_info_) {
+      d.properties.reason_string = std::string(reason);
+      fit_reason_string(d, version_, client_max_packet_);
+    }
+    send_packet(host, d);
+  }
+  connection_lost(host, true);
+}
+
+void Channel::close_socket(ChannelHost& host) {
+  if (rare_) {
+    rare_->pending_acks.clear();  // unanswered: the client resends them on its next connection
+  }
+  host.close_connection();  // its slot too: an offline session holds nothing of its listener
+  if (rare_) {
+    rare_->rate.reset();  // a pause belongs to the connection; the next one starts afresh
+  }
+  if (counted_connected_) {
+    counted_connected_ = false;
+    host.metrics().add(Counter::clients_connected, -1);
+  }
+}
+
+void Channel::connection_lost(ChannelHost& host, bool with_will) {
+  State was = state_;
+  close_socket(host);
+  ++generation_;  // keepalive and connect timers of this connection are void
+  if (was != State::connected) {
+    if (was == State::awaiting_handover) {
+      return;  // the handover will still arrive; the session then goes offline
+    }
+    if (was != State::offline) {
+      host.end();
+    }
+    return;
+  }
+  std::uint32_t will_delay = will_ ? will_->properties.will_delay_interval.value_or(0) : 0;
+  if (with_will && will_delay > 0 && session_expiry_s_ > 0) {
+    // MQTT 5 3.1.3.2.2: the will waits for its delay or the session's end,
+    // whichever is first, and is dropped if the client comes back before.
+    std::uint64_t wait_s = std::min(will_delay, session_expiry_s_);
+    host.arm_timer(ChannelTimer::will_delay, generation_, wait_s * 1000);
+  } else {
+    if (with_will) {
+      publish_will(host);
+    }
+    will_.reset();
+  }
+  release_publishers(host);  // an offline queue is expected to fill; it must not hold anyone
+  redispatch_shared(host);
+  if (session_expiry_s_ == 0) {
+    host.end();
+    return;
+  }
+  state_ = State::offline;
+  if (stored_) {
+    store_record(host, wall_ms());  // expiry is wall time: it keeps running across restarts
+  }
+  if (rare_) {
+    rare_->out_aliases = {};
+    rare_->in_aliases = {};
+  }
+  if (session_expiry_s_ != 0xFFFFFFFFu) {
+    host.arm_timer(ChannelTimer::session_expiry, generation_, std::uint64_t{session_expiry_s_} * 1000);
+  }
+}
+
+void Channel::on_throttle(ChannelHost& host, sched::Pid by, bool on) {
+  if (on) {
+    Rare& r = rare();
+    bool known = std::find(r.blockers.begin(), r.blockers.end(), by) != r.blockers.end();
+    if (r.blockers.empty() || known) {
+      // A renewed throttle (the subscriber is still behind) starts the wait anew.
+      host.arm_timer(ChannelTimer::throttle, ++r.throttle_generation, throttle_timeout_ms);
+    }
+    if (!known) {
+      r.blockers.push_back(by);
+    }
+    return;
+  }
+  if (rare_) {
+    std::erase(rare_->blockers, by);
+  }
+  if (!blocked() && state_ == State::connected) {
+    host.read_input();  // resume: this also re-arms the socket
+  }
+}
+
+void Channel::on_throttle_timeout(ChannelHost& host, std::uint32_t generation) {
+  if (blocked() && generation == rare_->throttle_generation) {
+    ACTORMQ_LOG_DEBUG("client " << client_id_ << ": throttle timed out; reading again");
+    rare_->blockers.clear();
+    on_throttle(host, sched::Pid{}, false);
+  }
+}
+
+void Channel::on_rate_resume(ChannelHost& host, std::uint32_t generation) {
+  if (generation == generation_ && rate_paused()) {
+    resume_after_rate_pause(host);
+  }
+}
+
+void Channel::resume_after_rate_pause(ChannelHost& host) {
+  rare_->rate->paused = false;
+  if (!host.connection_open() || state_ != State::connected) {
+    return;
+  }
+  // What was read before the pause goes first; it may pause us again.
+  if (host.replay_input()) {
+    host.read_input();
+  }
+}
+
+bool Channel::connect_pending(std::uint32_t generation) const {
+  return generation == generation_ && (state_ == State::awaiting_connect || state_ == State::authenticating ||
+                                       state_ == State::awaiting_handover);
+}
+
+void Channel::on_connect_timeout(ChannelHost& host) {
+  if (state_ == State::awaiting_handover) {
+    adopt(host, SessionState{}, false);  // the old session never answered: start afresh
+  } else {
+    close_socket(host);
+    host.end();
+  }
+}
+
+void Channel::on_down(ChannelHost& host, sched::Pid pid) {
+  if (state_ == State::awaiting_handover && rare_ && pid == rare_->previous && !rare_->delayed_handover) {
+    adopt(host, SessionState{}, false);  // the previous session ended without handing over
+  }
+}
+
+void Channel::on_will_delay_elapsed(ChannelHost& host, std::uint32_t generation) {
+  if (generation == generation_ && state_ == State::offline) {
+    publish_will(host);
+  }
+}
+
+void Channel::on_session_expired(ChannelHost& host, std::uint32_t generation) {
+  if (generation == generation_ && state_ == State::offline) {
+    host.end();
+  }
+}
+
+void Channel::arm_keepalive(ChannelHost& host) {
+  if (keepalive_s_ == 0) {
+    return;
+  }
+  // MQTT 3.1.2.10: one and a half keep-alive periods without a packet.
+  host.arm_timer(ChannelTimer::keepalive, generation_, std::uint64_t{keepalive_s_} * 1500);
+}
+
+void Channel::on_keepalive_check(ChannelHost& host, std::uint32_t generation) {
+  if (generation != generation_ || state_ != State::connected) {
+    return;
+  }
+  std::uint64_t limit = std::uint64_t{keepalive_s_} * 1500;
+  std::uint64_t idle = host.now_ms() - host.last_read_ms();
+  if (idle >= limit) {
+    ACTORMQ_LOG_INFO("client " << client_id_ << " keep-alive timeout; disconnecting");
+    reject(host, ReasonCode::keep_alive_timeout, "keep alive timeout");
+    return;
+  }
+  host.arm_timer(ChannelTimer::keepalive, generation_, limit - idle);
+}
+
+void Channel::on_exit(ChannelHost& host, Exit how) {
+  if (state_ == State::connected && (how == Exit::crashed || how == Exit::killed)) {
+    publish_will(host);  // the connection ends without a DISCONNECT
+  }
+  if (state_ == State::offline && will_) {
+    publish_will(host);  // a delayed will goes out at the latest when the session ends
+  }
+  if (how == Exit::shutdown && v5() && state_ == State::connected) {
+    mqtt::Disconnect d;
+    d.reason_code = ReasonCode::server_shutting_down;
+    send_packet(host, d);
+  }
+  close_socket(host);
+  release_publishers(host);
+  redispatch_shared(host);
+}
+
+bool Channel::survives_crash() const {
+  return session_expiry_s_ != 0 && !client_id_.empty() &&
+         (state_ == State::connected || state_ == State::offline);
+}
+
+Channel::Restored Channel::hand_to_heir(ChannelHost& host) {
+  for (const auto& [full, sub] : session_.subscriptions) {
+    remove_route(host, sub);
+  }
+  Restored heir{client_id_, version_, session_expiry_s_, std::move(session_), listener_index_,
+                std::move(username_), {}};
+  session_ = SessionState{};
+  return heir;
+}
+
+void Channel::forget(ChannelHost& host, Exit how) {
+  remove_all_routes(host);
+  if (stored_ && how == Exit::normal) {
+    store_reset(host);  // expired or ended with its connection; a shutdown keeps it
+  }
+}
+
+}  // namespace actormq::core

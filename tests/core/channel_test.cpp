@@ -1,0 +1,406 @@
+// The channel against a fake host: no socket, no runtime. Each test drives
+// the state machine with packets, deliveries and timers and checks exactly
+// what it made happen.
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/auth/security.hpp"
+#include "core/session/channel.hpp"
+
+using namespace actormq;
+using namespace actormq::core;
+using mqtt::QoS;
+using mqtt::ReasonCode;
+
+namespace {
+
+/// A PUBLISH as the host was asked to write it.
+struct Written {
+  std::string topic;
+  QoS qos;
+  std::uint16_t packet_id;
+  bool dup;
+  std::optional<std::uint16_t> topic_alias;
+};
+
+struct Timer {
+  ChannelTimer kind;
+  std::uint32_t generation;
+  std::uint64_t ms;
+};
+
+class FakeHost : public ChannelHost {
+ public:
+  explicit FakeHost(bool allow_anonymous = true) : rules(allow_anonymous, "", "", "", false) {}
+
+  // What the channel made happen, in order per kind.
+  std::vector<mqtt::Packet> packets;
+  std::vector<Written> publishes;
+  std::vector<AppMessagePtr> routed;
+  std::vector<RouteAdd> route_adds;
+  std::vector<RouteRemove> route_removes;
+  std::vector<std::string> retained_queries;
+  std::vector<Timer> timers;
+  int closes = 0;
+  bool ended = false;
+  bool open = true;
+  std::uint64_t now = 1000;
+  std::uint64_t last_read = 1000;
+
+  Limits limits_;
+  Metrics metrics_;
+  ListenerSecurity rules;
+  sched::Pid self_{};
+
+  const Limits& limits() const override { return limits_; }
+  Metrics& metrics() override { return metrics_; }
+  const ListenerSecurity* security(std::uint16_t) const override { return &rules; }
+  persist::Writer* store() const override { return nullptr; }
+  sched::Pid pid() const override { return self_; }
+  std::uint64_t now_ms() override { return now; }
+  std::uint32_t mailbox_backlog() const override { return 0; }
+  bool mailbox_within(std::uint32_t) const override { return true; }
+  bool write(const mqtt::Packet& packet, mqtt::ProtocolVersion) override {
+    if (open) {
+      packets.push_back(packet);
+    }
+    return true;
+  }
+  bool write_publish(const mqtt::PublishHeader& h, const mqtt::SharedBytes&, mqtt::ProtocolVersion) override {
+    std::optional<std::uint16_t> alias;
+    if (h.properties != nullptr) {
+      alias = h.properties->topic_alias;
+    }
+    publishes.push_back(Written{std::string(h.topic), h.qos, h.packet_id, h.dup, alias});
+    return true;
+  }
+  bool connection_open() const override { return open; }
+  std::size_t pending_bytes() const override { return 0; }
+  void close_connection() override {
+    ++closes;
+    open = false;
+  }
+  void set_version(mqtt::ProtocolVersion) override {}
+  std::string peer_identity() const override { return {}; }
+  std::uint64_t last_read_ms() const override { return last_read; }
+  void read_input() override {}
+  bool replay_input() override { return open; }
+  void want_input() override {}
+  void route(AppMessagePtr msg, persist::HoldPtr) override { routed.push_back(std::move(msg)); }
+  void add_route(const RouteAdd& add) override { route_adds.push_back(add); }
+  void remove_route(const RouteRemove& remove) override { route_removes.push_back(remove); }
+  std::size_t sync_routes() override { return 0; }
+  void redeliver_shared(Deliver) override {}
+  void query_retained(const std::string& filter, const SubInfo&) override { retained_queries.push_back(filter); }
+  std::optional<sched::Pid> claim_client_id(const std::string&) override { return std::nullopt; }
+  bool send_takeover(sched::Pid, Takeover) override { return false; }
+  void send_handover(sched::Pid, SessionState) override {}
+  void send_throttle(sched::Pid, bool) override {}
+  void monitor(sched::Pid) override {}
+  bool durable_acks() const override { return false; }
+  persist::HoldPtr ack_gate(std::uint64_t) override { return nullptr; }
+  void arm_timer(ChannelTimer kind, std::uint32_t generation, std::uint64_t ms) override {
+    timers.push_back(Timer{kind, generation, ms});
+  }
+  void cancel_connect_timer() override {}
+  void charge(std::uint32_t) override {}
+  void end() override { ended = true; }
+
+  template <class P>
+  const P& last() const {
+    REQUIRE(!packets.empty());
+    REQUIRE(std::holds_alternative<P>(packets.back()));
+    return std::get<P>(packets.back());
+  }
+  const Timer* last_timer(ChannelTimer kind) const {
+    for (auto it = timers.rbegin(); it != timers.rend(); ++it) {
+      if (it->kind == kind) {
+        return &*it;
+      }
+    }
+    return nullptr;
+  }
+};
+
+void in(Channel& ch, FakeHost& host, mqtt::Packet p) { ch.handle_in(host, p); }
+
+mqtt::Connect connect(mqtt::ProtocolVersion v, std::string id) {
+  mqtt::Connect c;
+  c.version = v;
+  c.client_id = std::move(id);
+  return c;
+}
+
+/// A connected channel (CONNACK taken off the host's record).
+void connect_ok(Channel& ch, FakeHost& host, mqtt::Connect c) {
+  in(ch, host, std::move(c));
+  REQUIRE(ch.connected());
+  REQUIRE(host.last<mqtt::Connack>().reason_code == ReasonCode::success);
+  host.packets.clear();
+}
+
+mqtt::Publish publish(std::string topic, QoS qos, std::uint16_t id) {
+  mqtt::Publish p;
+  p.topic = std::move(topic);
+  p.payload = mqtt::SharedBytes::copy_of(std::string_view("hello"));
+  p.qos = qos;
+  p.packet_id = id;
+  return p;
+}
+
+Deliver delivery(std::string topic, QoS qos) {
+  auto msg = std::make_shared<AppMessage>();
+  msg->topic = std::move(topic);
+  msg->payload = mqtt::SharedBytes::copy_of(std::string_view("x"));
+  msg->qos = qos;
+  Deliver d;
+  d.msg = std::move(msg);
+  d.qos = qos;
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("channel: CONNECT 3.1.1 gets CONNACK accepted, counted, keep-alive armed") {
+  FakeHost host;
+  Channel ch(0);
+  mqtt::Connect c = connect(mqtt::ProtocolVersion::v3_1_1, "c1");
+  c.keep_alive = 10;
+  in(ch, host, c);
+  CHECK(ch.connected());
+  CHECK(ch.client_id() == "c1");
+  REQUIRE(host.packets.size() == 1);
+  const auto& ack = host.last<mqtt::Connack>();
+  CHECK(ack.reason_code == ReasonCode::success);
+  CHECK_FALSE(ack.session_present);
+  CHECK(host.metrics_.get(Counter::clients_connected) == 1);
+  const Timer* ka = host.last_timer(ChannelTimer::keepalive);
+  REQUIRE(ka != nullptr);
+  CHECK(ka->ms == 15000);  // MQTT 3.1.2.10: one and a half periods
+}
+
+TEST_CASE("channel: CONNECT 5.0 with an empty client id is assigned one, told in CONNACK") {
+  FakeHost host;
+  Channel ch(0);
+  in(ch, host, connect(mqtt::ProtocolVersion::v5, ""));
+  REQUIRE(ch.connected());
+  const auto& ack = host.last<mqtt::Connack>();
+  CHECK(ack.reason_code == ReasonCode::success);
+  REQUIRE(ack.properties.assigned_client_identifier);
+  CHECK(*ack.properties.assigned_client_identifier == ch.client_id());
+  CHECK(ch.client_id().starts_with("actormq-"));
+  CHECK(ack.properties.receive_maximum == host.limits_.receive_maximum);
+}
+
+TEST_CASE("channel: an anonymous CONNECT where the rules refuse anonymous clients is refused and closed") {
+  FakeHost host(false);
+  Channel ch(0);
+  in(ch, host, connect(mqtt::ProtocolVersion::v3_1_1, "c1"));
+  CHECK_FALSE(ch.connected());
+  CHECK(host.last<mqtt::Connack>().reason_code == ReasonCode::not_authorized);
+  CHECK(host.closes == 1);
+  CHECK(host.ended);
+  CHECK(host.metrics_.get(Counter::auth_failures) == 1);
+}
+
+TEST_CASE("channel: a second CONNECT is a protocol error (v5 DISCONNECT 0x82, closed)") {
+  FakeHost host;
+  Channel ch(0);
+  connect_ok(ch, host, connect(mqtt::ProtocolVersion::v5, "c1"));
+  in(ch, host, connect(mqtt::ProtocolVersion::v5, "c1"));
+  CHECK(host.last<mqtt::Disconnect>().reason_code == ReasonCode::protocol_error);
+  CHECK(host.closes == 1);
+  CHECK(host.metrics_.get(Counter::malformed) == 1);
+}
+
+TEST_CASE("channel: SUBSCRIBE answers SUBACK, adds the route and asks for retained messages") {
+  FakeHost host;
+  Channel ch(0);
+  connect_ok(ch, host, connect(mqtt::ProtocolVersion::v3_1_1, "c1"));
+  mqtt::Subscribe s;
+  s.packet_id = 7;
+  s.subscriptions.push_back(mqtt::Subscription{"a/+", {QoS::at_least_once}});
+  s.subscriptions.push_back(mqtt::Subscription{"a/#/b", {QoS::at_most_once}});  // invalid filter
+  in(ch, host, s);
+  const auto& ack = host.last<mqtt::Suback>();
+  CHECK(ack.packet_id == 7);
+  REQUIRE(ack.reason_codes.size() == 2);
+  CHECK(ack.reason_codes[0] == ReasonCode::granted_qos_1);
+  CHECK(ack.reason_codes[1] == ReasonCode::topic_filter_invalid);
+  REQUIRE(host.route_adds.size() == 1);
+  CHECK(host.route_adds[0].filter == "a/+");
+  CHECK(host.route_adds[0].info.max_qos == QoS::at_least_once);
+  CHECK(host.retained_queries == std::vector<std::string>{"a/+"});
+  CHECK(ch.state().subscriptions.contains("a/+"));
+}
+
+TEST_CASE("channel: PUBLISH QoS 0, 1 and 2 are routed; QoS 1 gets PUBACK, QoS 2 PUBREC, PUBREL PUBCOMP") {
+  FakeHost host;
+  Channel ch(0);
+  connect_ok(ch, host, connect(mqtt::ProtocolVersion::v3_1_1, "c1"));
+  in(ch, host, publish("t/0", QoS::at_most_once, 0));
+  CHECK(host.packets.empty());
+  in(ch, host, publish("t/1", QoS::at_least_once, 5));
+  CHECK(host.last<mqtt::Puback>().packet_id == 5);
+  in(ch, host, publish("t/2", QoS::exactly_once, 6));
+  CHECK(host.last<mqtt::Pubrec>().packet_id == 6);
+  REQUIRE(host.routed.size() == 3);
+  CHECK(host.routed[0]->topic == "t/0");
+  CHECK(host.routed[1]->topic == "t/1");
+  CHECK(host.routed[2]->topic == "t/2");
+  CHECK(host.routed[2]->qos == QoS::exactly_once);
+  CHECK(host.routed[1]->publisher == "c1");
+  CHECK(ch.take_routed());
+  CHECK_FALSE(ch.take_routed());
+
+  // A resent QoS 2 PUBLISH before PUBREL is acknowledged, not routed again (4.3.3).
+  in(ch, host, publish("t/2", QoS::exactly_once, 6));
+  CHECK(host.last<mqtt::Pubrec>().packet_id == 6);
+  CHECK(host.routed.size() == 3);
+
+  mqtt::Pubrel rel;
+  rel.packet_id = 6;
+  in(ch, host, rel);
+  CHECK(host.last<mqtt::Pubcomp>().packet_id == 6);
+  CHECK(ch.state().awaiting_rel.empty());
+}
+
+TEST_CASE("channel: topic alias from the client resolves to its topic") {
+  FakeHost host;
+  Channel ch(0);
+  connect_ok(ch, host, connect(mqtt::ProtocolVersion::v5, "c1"));
+  mqtt::Publish bind = publish("sensors/1", QoS::at_most_once, 0);
+  bind.properties.topic_alias = 3;
+  in(ch, host, bind);
+  mqtt::Publish use = publish("", QoS::at_most_once, 0);
+  use.properties.topic_alias = 3;
+  in(ch, host, use);
+  REQUIRE(host.routed.size() == 2);
+  CHECK(host.routed[1]->topic == "sensors/1");
+  CHECK_FALSE(host.routed[1]->properties().topic_alias);
+
+  mqtt::Publish unknown = publish("", QoS::at_most_once, 0);
+  unknown.properties.topic_alias = 4;
+  in(ch, host, unknown);
+  CHECK(host.last<mqtt::Disconnect>().reason_code == ReasonCode::protocol_error);
+  CHECK(host.closes == 1);
+}
+
+TEST_CASE("channel: topic alias to the client: the first PUBLISH binds, the next sends no topic") {
+  FakeHost host;
+  Channel ch(0);
+  mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "c1");
+  c.properties.topic_alias_maximum = 2;
+  connect_ok(ch, host, c);
+  Deliver d1 = delivery("a/b", QoS::at_most_once);
+  ch.handle_deliver(host, d1);
+  Deliver d2 = delivery("a/b", QoS::at_most_once);
+  ch.handle_deliver(host, d2);
+  REQUIRE(host.publishes.size() == 2);
+  CHECK(host.publishes[0].topic == "a/b");
+  CHECK(host.publishes[0].topic_alias == std::optional<std::uint16_t>(1));
+  CHECK(host.publishes[1].topic.empty());
+  CHECK(host.publishes[1].topic_alias == std::optional<std::uint16_t>(1));
+}
+
+TEST_CASE("channel: a delivery beyond the in-flight window is queued and sent on PUBACK") {
+  FakeHost host;
+  host.limits_.max_inflight = 1;
+  Channel ch(0);
+  connect_ok(ch, host, connect(mqtt::ProtocolVersion::v3_1_1, "c1"));
+  Deliver d1 = delivery("t", QoS::at_least_once);
+  ch.handle_deliver(host, d1);
+  Deliver d2 = delivery("u", QoS::at_least_once);
+  ch.handle_deliver(host, d2);
+  REQUIRE(host.publishes.size() == 1);
+  CHECK(host.publishes[0].topic == "t");
+  CHECK(ch.state().queue.size() == 1);
+  CHECK(ch.queue_sendable(host) == false);
+
+  mqtt::Puback ack;
+  ack.packet_id = host.publishes[0].packet_id;
+  in(ch, host, ack);
+  REQUIRE(host.publishes.size() == 2);
+  CHECK(host.publishes[1].topic == "u");
+  CHECK(host.publishes[1].qos == QoS::at_least_once);
+  CHECK(host.publishes[1].packet_id != host.publishes[0].packet_id);
+  CHECK(ch.state().queue.empty());
+  CHECK(ch.state().inflight.size() == 1);
+}
+
+TEST_CASE("channel: keep-alive timeout closes the connection and publishes the will") {
+  FakeHost host;
+  Channel ch(0);
+  mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "c1");
+  c.keep_alive = 2;
+  c.will = mqtt::Will{"will/c1", mqtt::SharedBytes::copy_of(std::string_view("gone")), QoS::at_most_once, false, {}};
+  connect_ok(ch, host, c);
+  REQUIRE(host.last_timer(ChannelTimer::keepalive) != nullptr);
+  const Timer ka = *host.last_timer(ChannelTimer::keepalive);
+  CHECK(ka.ms == 3000);
+
+  // A check of an earlier connection's timer does nothing.
+  host.now = host.last_read + 5000;
+  ch.on_keepalive_check(host, ka.generation - 1);
+  CHECK(host.closes == 0);
+
+  // Not idle long enough: the check is armed again for the rest.
+  host.now = host.last_read + 1000;
+  ch.on_keepalive_check(host, ka.generation);
+  CHECK(host.closes == 0);
+  CHECK(host.last_timer(ChannelTimer::keepalive)->ms == 2000);
+
+  host.now = host.last_read + 3000;
+  ch.on_keepalive_check(host, ka.generation);
+  CHECK(host.last<mqtt::Disconnect>().reason_code == ReasonCode::keep_alive_timeout);
+  CHECK(host.closes == 1);
+  REQUIRE(host.routed.size() == 1);
+  CHECK(host.routed[0]->topic == "will/c1");
+  CHECK(host.ended);  // no session expiry: the session ends with its connection
+}
+
+TEST_CASE("channel: DISCONNECT discards the will; 5.0 DISCONNECT 0x04 publishes it") {
+  mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "c1");
+  c.will = mqtt::Will{"will/c1", mqtt::SharedBytes::copy_of(std::string_view("gone")), QoS::at_most_once, false, {}};
+  {
+    FakeHost host;
+    Channel ch(0);
+    connect_ok(ch, host, c);
+    in(ch, host, mqtt::Disconnect{});
+    CHECK(host.closes == 1);
+    CHECK(host.routed.empty());
+    CHECK(host.ended);
+  }
+  {
+    FakeHost host;
+    Channel ch(0);
+    connect_ok(ch, host, c);
+    mqtt::Disconnect d;
+    d.reason_code = ReasonCode::disconnect_with_will_message;
+    in(ch, host, d);
+    CHECK(host.closes == 1);
+    REQUIRE(host.routed.size() == 1);
+    CHECK(host.routed[0]->topic == "will/c1");
+  }
+}
+
+TEST_CASE("channel: a connection lost without DISCONNECT publishes the will") {
+  FakeHost host;
+  Channel ch(0);
+  mqtt::Connect c = connect(mqtt::ProtocolVersion::v3_1_1, "c1");
+  c.will = mqtt::Will{"will/c1", mqtt::SharedBytes::copy_of(std::string_view("gone")), QoS::at_most_once, false, {}};
+  connect_ok(ch, host, c);
+  ch.on_connection_lost(host);
+  REQUIRE(host.routed.size() == 1);
+  CHECK(host.routed[0]->topic == "will/c1");
+  CHECK(host.metrics_.get(Counter::clients_connected) == 0);
+}
+
+TEST_CASE("channel: an idle channel costs at most 152 bytes (memory per idle session)") {
+  // Session = Process + Connection (128) + Channel + three words; 416 in all.
+  CHECK(sizeof(Channel) <= 152);
+}
