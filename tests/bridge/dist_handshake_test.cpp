@@ -125,7 +125,7 @@ TEST_CASE("two nodes with the same cookie establish a link, whichever connects")
   }
 }
 
-TEST_CASE("the highest version both speak is chosen; none in common is refused on both sides, with both ranges") {
+TEST_CASE("the highest version both speak is chosen, none in common is refused on both sides, with both ranges") {
   HandshakeConfig c1 = config("n1", 1);
   HandshakeConfig c2 = config("n2", 2);
   c1.min_version = 1;
@@ -413,7 +413,7 @@ TEST_CASE("simultaneous connects: the lower name's outgoing link is kept, on bot
   CHECK(refused(two_to_one.initiator).by_peer);
 }
 
-TEST_CASE("configuration faults throw; every handshake frame fits the handshake maximum") {
+TEST_CASE("configuration faults throw, every handshake frame fits the handshake maximum") {
   CHECK_THROWS_AS(Initiator{config("n1", 1, "")}, std::invalid_argument);
   CHECK_THROWS_AS(Acceptor{config("n 1", 1)}, std::invalid_argument);
   CHECK_THROWS_AS(Acceptor{config(std::string(256, 'n'), 1)}, std::invalid_argument);

@@ -252,7 +252,7 @@ TEST_CASE("structural lies are refused: counts beyond the frame, an entry for no
   CHECK(decode_frame(no_one, registry).error() == WireError::no_receivers);
 }
 
-TEST_CASE("an entry this node cannot decode is refused alone; the others are delivered") {
+TEST_CASE("an entry this node cannot decode is refused alone, the others are delivered") {
   Registry newer;
   add_runtime_types_v1(newer);
   struct Later {

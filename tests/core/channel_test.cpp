@@ -238,7 +238,7 @@ TEST_CASE("channel: SUBSCRIBE answers SUBACK, adds the route and asks for retain
   CHECK(ch.state().subscriptions.contains("a/+"));
 }
 
-TEST_CASE("channel: PUBLISH QoS 0, 1 and 2 are routed; QoS 1 gets PUBACK, QoS 2 PUBREC, PUBREL PUBCOMP") {
+TEST_CASE("channel: PUBLISH QoS 0, 1 and 2 are routed, QoS 1 gets PUBACK, QoS 2 PUBREC, PUBREL PUBCOMP") {
   FakeHost host;
   Channel ch(0);
   connect_ok(ch, host, connect(mqtt::ProtocolVersion::v3_1_1, "c1"));
@@ -363,7 +363,7 @@ TEST_CASE("channel: keep-alive timeout closes the connection and publishes the w
   CHECK(host.ended);  // no session expiry: the session ends with its connection
 }
 
-TEST_CASE("channel: DISCONNECT discards the will; 5.0 DISCONNECT 0x04 publishes it") {
+TEST_CASE("channel: DISCONNECT discards the will, 5.0 DISCONNECT 0x04 publishes it") {
   mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "c1");
   c.will = mqtt::Will{"will/c1", mqtt::SharedBytes::copy_of(std::string_view("gone")), QoS::at_most_once, false, {}};
   {

@@ -371,7 +371,7 @@ TEST_CASE("config: ciphers belong to tls and wss listeners") {
             "listeners[0].ciphers:") != std::string::npos);
 }
 
-TEST_CASE("config: allowed_origins is a list of strings for ws and wss; max_connection_rate a count") {
+TEST_CASE("config: allowed_origins is a list of strings for ws and wss, max_connection_rate a count") {
   Result<Config> ok = parse_config(with_listener(
       R"({"type": "ws", "allowed_origins": ["https://a.example", "https://b.example"], "max_connection_rate": 50})"));
   REQUIRE_MESSAGE(ok.ok(), ok.error().text());

@@ -318,7 +318,7 @@ TEST_CASE("connection: an owner that does not close on a parse error is closed b
   CHECK(f.broker_count() == 0);
 }
 
-TEST_CASE("connection: the peer gone is reported once; closing in the report is safe, and so is closing again") {
+TEST_CASE("connection: the peer gone is reported once, closing in the report is safe, and so is closing again") {
   Fixture f;
   f.send(bytes_of(publish("last")));
   REQUIRE(::shutdown(f.peer, SHUT_WR) == 0);
@@ -401,7 +401,7 @@ TEST_CASE("connection: input held while it must wait is replayed in order, befor
   CHECK(f.seen.parse_errors == 0);
 }
 
-TEST_CASE("connection: replaying held input may make it wait again; the rest stays held, in order") {
+TEST_CASE("connection: replaying held input may make it wait again, the rest stays held, in order") {
   Fixture f;
   f.inside([](Owner& o) {
     o.after_packet = [](Owner& self, const mqtt::Packet& p) {

@@ -5,7 +5,7 @@
 
 namespace actormq::core {
 
-TEST_CASE("AppMessage: no properties by default; set ones are kept, and empty ones are none") {
+TEST_CASE("AppMessage: no properties by default, set ones are kept, and empty ones are none") {
   AppMessage m;
   CHECK(m.properties().empty());
   mqtt::Properties p;

@@ -56,7 +56,7 @@ TEST_CASE("Result: a value or a Failure") {
   CHECK(*text == "a value");
 }
 
-TEST_CASE("Failure: several messages, one per line; context goes in front of each") {
+TEST_CASE("Failure: several messages, one per line, context goes in front of each") {
   Failure one("listeners[0].port: must be 1..65535");
   CHECK(one.text() == "listeners[0].port: must be 1..65535");
   Failure two(std::vector<std::string>{"a: unknown key", "b: must be true or false"});

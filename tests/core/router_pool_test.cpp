@@ -89,7 +89,7 @@ Pid spawn_on(sched::Runtime& rt, Fn::Handler h, int scheduler) {
 
 }  // namespace
 
-TEST_CASE("every router and observer gets a session's route changes in its order; sync asks only the routers") {
+TEST_CASE("every router and observer gets a session's route changes in its order, sync asks only the routers") {
   sched::Runtime rt(sched::testing::stepped(2));
   RouterPool pool;
   std::vector<Router*> routers = spawn_routers(rt, pool);

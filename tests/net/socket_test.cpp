@@ -84,7 +84,7 @@ struct Fixture {
   }
 };
 
-TEST_CASE("readable is reported once per want_read; after a short read, at the next arrival") {
+TEST_CASE("readable is reported once per want_read, after a short read, at the next arrival") {
   Fixture f;
   f.pair.send("abc");
   f.poll();

@@ -105,7 +105,7 @@ TEST_CASE("the map grows when full instead of failing the commit") {
   CHECK(contents(*env, Db::messages).size() == 4000);
 }
 
-TEST_CASE("stop commits what is pending; writes survive a reopen") {
+TEST_CASE("stop commits what is pending, writes survive a reopen") {
   TempDir dir;
   {
     auto env = open_env(dir.path());

@@ -29,7 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 }  // namespace
 
-TEST_CASE("coarse timers fire once each, never early, with their argument; a later lap waits") {
+TEST_CASE("coarse timers fire once each, never early, with their argument, a later lap waits") {
   Runtime rt(testing::threaded(1));
   std::mutex mu;
   std::vector<std::pair<std::uint32_t, std::int64_t>> fired;  // arg, ms since start

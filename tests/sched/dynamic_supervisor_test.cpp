@@ -39,7 +39,7 @@ Pid spawn_dynamic(Runtime& rt, DynamicSupervisorSpec spec = {}) {
 }
 }  // namespace
 
-TEST_CASE("dynamic supervisor: 10,000 temporary children come and go; crashes stay contained") {
+TEST_CASE("dynamic supervisor: 10,000 temporary children come and go, crashes stay contained") {
   Runtime rt(testing::stepped());
   Pid sup = spawn_dynamic(rt);
   std::vector<Pid> started;

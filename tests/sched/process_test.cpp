@@ -111,7 +111,7 @@ TEST_CASE("links: an abnormal exit kills linked processes, a trapping one gets E
   CHECK(c.log == std::vector<std::string>{"EXIT exception: boom"});
 }
 
-TEST_CASE("links: a normal exit does not propagate; unlink stops propagation") {
+TEST_CASE("links: a normal exit does not propagate, unlink stops propagation") {
   Runtime rt(testing::stepped());
   Recorder a, b, c;
   Pid pa = spawn_recorder(rt, a);
@@ -301,7 +301,7 @@ TEST_CASE("defer: one Deferred message, after everything runnable has run") {
   rt.shutdown();
 }
 
-TEST_CASE("mailbox_backlog counts what a slice took in; mailbox_within sees later mail too") {
+TEST_CASE("mailbox_backlog counts what a slice took in, mailbox_within sees later mail too") {
   RuntimeConfig cfg = testing::stepped();
   Runtime rt(cfg);
   std::vector<std::uint32_t> backlog;

@@ -179,7 +179,7 @@ TEST_CASE("pinned processes are never moved") {
   CHECK(wrong.load() == 0);
 }
 
-TEST_CASE("send_after delivers after the delay; a cancelled timer never fires") {
+TEST_CASE("send_after delivers after the delay, a cancelled timer never fires") {
   Runtime rt(testing::threaded(2));
   std::atomic<int> got{0};
   std::atomic<int> got_cancelled{0};

@@ -88,7 +88,7 @@ TEST_CASE("rest_for_one restarts the child and those started after it") {
   CHECK(rt.process_count() == 4);
 }
 
-TEST_CASE("transient children are restarted only after an abnormal end; temporary never") {
+TEST_CASE("transient children are restarted only after an abnormal end, temporary never") {
   Runtime rt(testing::stepped());
   Family f;
   SupervisorSpec spec;

@@ -48,7 +48,7 @@ TEST_CASE("a zero delay fires on the next tick") {
   CHECK(f.at.size() == 1);
 }
 
-TEST_CASE("cancel removes a pending timer once; stale refs are refused") {
+TEST_CASE("cancel removes a pending timer once, stale refs are refused") {
   TimerWheel w(0);
   Fired f;
   TimerRef a = w.add(Pid(0, 1), make_message<Tag>(1), 5);
