@@ -119,19 +119,24 @@ class Restorer {
   }
 
   // The session an entry belongs to, or nullptr (its entry is then erased).
-  RestoredSession* owner(Db db, std::string_view key, std::uint64_t& n) {
+  /// The session an entry of `db` belongs to, with the entry's number in its
+  /// key; session null: none (a corrupt key, or an orphan, erased).
+  struct Owner {
+    RestoredSession* session = nullptr;
+    std::uint64_t n = 0;
+  };
+  Owner owner(Db db, std::string_view key) {
     auto k = persist::parse_session_key(key);
     if (!k) {
       corrupt(db, key);
-      return nullptr;
+      return {};
     }
-    n = k->n;
     auto it = sessions_.find(k->client_id);
     if (it == sessions_.end()) {
       ops_.push_back(Op::erase(db, std::string(key)));
-      return nullptr;
+      return {};
     }
-    return &out_.sessions[it->second];
+    return {&out_.sessions[it->second], k->n};
   }
 
   // The message of an entry, or nullptr (missing body or expired: erased).
@@ -147,8 +152,7 @@ class Restorer {
 
   bool read_queue() {
     return scan(Db::queue, [&](std::string_view key, std::string_view value) {
-      std::uint64_t seq = 0;
-      RestoredSession* s = owner(Db::queue, key, seq);
+      auto [s, seq] = owner(Db::queue, key);
       if (s == nullptr) {
         return error_.empty();
       }
@@ -167,8 +171,7 @@ class Restorer {
 
   bool read_inflight() {
     return scan(Db::inflight, [&](std::string_view key, std::string_view value) {
-      std::uint64_t n = 0;
-      RestoredSession* s = owner(Db::inflight, key, n);
+      auto [s, n] = owner(Db::inflight, key);
       if (s == nullptr) {
         return error_.empty();
       }
