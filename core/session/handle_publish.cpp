@@ -23,6 +23,9 @@ void Channel::handle_publish(ChannelHost& host, mqtt::Publish& p) {
   if (state_ != State::connected) {
     return;
   }
+  // Read once: each host call is virtual, and the limits do not change
+  // while a packet is handled (the hottest path of the broker).
+  const Limits& limits = host.limits();
   host.metrics().add(Counter::messages_received);
   if (!p.properties.subscription_identifiers.empty()) {
     // [MQTT-3.3.4-6]: only a server's PUBLISH carries Subscription Identifiers.
@@ -35,7 +38,7 @@ void Channel::handle_publish(ChannelHost& host, mqtt::Publish& p) {
     // MQTT 5 3.3.2.3.4: an alias is 1..Topic Alias Maximum; an empty topic uses
     // the alias's topic, a non-empty one (re)binds the alias.
     std::uint16_t alias = *p.properties.topic_alias;
-    if (alias == 0 || alias > host.limits().topic_alias_maximum) {
+    if (alias == 0 || alias > limits.topic_alias_maximum) {
       reject(host, ReasonCode::topic_alias_invalid, "topic alias out of range");
       return;
     }
@@ -55,12 +58,12 @@ void Channel::handle_publish(ChannelHost& host, mqtt::Publish& p) {
     p.properties.topic_alias.reset();
   }
   if (!mqtt::is_valid_topic_name(p.topic) ||
-      mqtt::exceeds_max_levels(p.topic, host.limits().max_topic_levels)) {
+      mqtt::exceeds_max_levels(p.topic, limits.max_topic_levels)) {
     host.metrics().add(Counter::malformed);
     reject(host, ReasonCode::topic_name_invalid, "invalid topic name");
     return;
   }
-  if (p.retain && !host.limits().retain_available) {
+  if (p.retain && !limits.retain_available) {
     reject(host, ReasonCode::retain_not_supported, "retain not supported");
     return;
   }
@@ -81,7 +84,7 @@ void Channel::handle_publish(ChannelHost& host, mqtt::Publish& p) {
       }
       return;
     }
-    if (waiting.size() >= host.limits().receive_maximum) {
+    if (waiting.size() >= limits.receive_maximum) {
       reject(host, ReasonCode::receive_maximum_exceeded, "receive maximum exceeded");
       return;
     }
@@ -112,9 +115,9 @@ void Channel::handle_publish(ChannelHost& host, mqtt::Publish& p) {
   msg->payload = std::move(p.payload);
   msg->qos = p.qos;
   msg->retain = p.retain;
-  if (host.limits().message_expiry_max != 0) {
+  if (limits.message_expiry_max != 0) {
     auto& expiry = p.properties.message_expiry_interval;
-    expiry = std::min(expiry.value_or(host.limits().message_expiry_max), host.limits().message_expiry_max);
+    expiry = std::min(expiry.value_or(limits.message_expiry_max), limits.message_expiry_max);
   }
   msg->received_ms = p.properties.message_expiry_interval ? wall_ms() : 0;
   msg->set_properties(std::move(p.properties));
