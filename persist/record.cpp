@@ -2,8 +2,7 @@
 
 #include <vector>
 
-#include "mqtt/reader.hpp"
-#include "mqtt/writer.hpp"
+#include "persist/fields.hpp"
 
 namespace actormq::persist {
 
@@ -17,82 +16,6 @@ constexpr std::uint8_t entry_format = 1;
 // still read (a store written before them).
 constexpr std::uint8_t session_format = 2;
 constexpr std::uint8_t session_format_v1 = 1;
-
-class Out {
- public:
-  void u8(std::uint8_t v) { s_.push_back(static_cast<char>(v)); }
-  void u16(std::uint16_t v) { be(v, 2); }
-  void u32(std::uint32_t v) { be(v, 4); }
-  void u64(std::uint64_t v) { be(v, 8); }
-  void str(std::string_view v) {
-    u32(static_cast<std::uint32_t>(v.size()));
-    s_.append(v);
-  }
-  std::string take() { return std::move(s_); }
-
- private:
-  void be(std::uint64_t v, int n) {
-    for (int i = n - 1; i >= 0; --i) {
-      s_.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-    }
-  }
-  std::string s_;
-};
-
-// Every read checks the bound; after a failed read ok() stays false and
-// further reads return zeros, so a decoder checks once at the end.
-class In {
- public:
-  explicit In(std::string_view s) : s_(s) {}
-  std::uint8_t u8() { return static_cast<std::uint8_t>(be(1)); }
-  std::uint16_t u16() { return static_cast<std::uint16_t>(be(2)); }
-  std::uint32_t u32() { return static_cast<std::uint32_t>(be(4)); }
-  std::uint64_t u64() { return be(8); }
-  std::string_view str() {
-    std::uint32_t n = u32();
-    if (!ok_ || s_.size() - pos_ < n) {
-      ok_ = false;
-      return {};
-    }
-    std::string_view v = s_.substr(pos_, n);
-    pos_ += n;
-    return v;
-  }
-  bool flag() {
-    std::uint8_t v = u8();
-    if (v > 1) {
-      ok_ = false;
-    }
-    return v == 1;
-  }
-  std::optional<mqtt::QoS> qos() {
-    std::uint8_t v = u8();
-    if (v > 2) {
-      ok_ = false;
-      return std::nullopt;
-    }
-    return static_cast<mqtt::QoS>(v);
-  }
-  [[nodiscard]] bool ok() const { return ok_; }
-  [[nodiscard]] bool done() const { return ok_ && pos_ == s_.size(); }
-
- private:
-  std::uint64_t be(std::size_t n) {
-    if (!ok_ || s_.size() - pos_ < n) {
-      ok_ = false;
-      return 0;
-    }
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      v = (v << 8) | static_cast<std::uint8_t>(s_[pos_ + i]);
-    }
-    pos_ += n;
-    return v;
-  }
-  std::string_view s_;
-  std::size_t pos_ = 0;
-  bool ok_ = true;
-};
 
 void put_be64(std::string& s, std::uint64_t v) {
   for (int i = 7; i >= 0; --i) {
@@ -108,68 +31,17 @@ std::uint64_t get_be64(std::string_view s) {
   return v;
 }
 
-// Properties keep their MQTT wire form (the codec in mqtt/ reads them back
-// with every check it applies to a PUBLISH).
-void put_properties(Out& out, const mqtt::Properties& props) {
-  auto body = mqtt::properties_body_size(props);
-  std::size_t size = body ? mqtt::properties_wire_size(*body) : 1;
-  std::vector<std::uint8_t> buf(size, 0);
-  if (body) {
-    mqtt::Writer w(buf);
-    mqtt::write_properties(w, props, *body);
-  }
-  out.str(std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
-}
-
-bool get_properties(In& in, mqtt::Properties& props) {
-  std::string_view raw = in.str();
-  if (!in.ok()) {
-    return false;
-  }
-  mqtt::Reader r(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size()));
-  auto decoded = mqtt::decode_properties(r, mqtt::PropertyContext{mqtt::PacketType::publish});
-  if (!decoded || !r.at_end()) {
-    return false;
-  }
-  props = std::move(decoded.value());
-  return true;
-}
-
-void put_message_fields(Out& out, const StoredMessage& m) {
-  out.str(m.topic);
-  out.str(m.payload.view());
-  out.u8(static_cast<std::uint8_t>(m.qos));
-  out.u8(m.retain ? 1 : 0);
-  put_properties(out, m.properties);
-  out.str(m.publisher);
-  out.u64(m.received_ms);
-}
-
-bool get_message_fields(In& in, StoredMessage& m) {
-  m.topic = std::string(in.str());
-  m.payload = mqtt::SharedBytes::copy_of(in.str());
-  auto qos = in.qos();
-  m.retain = in.flag();
-  if (!in.ok() || !get_properties(in, m.properties)) {
-    return false;
-  }
-  m.qos = qos.value_or(mqtt::QoS::at_most_once);
-  m.publisher = std::string(in.str());
-  m.received_ms = in.u64();
-  return in.ok();
-}
-
 }  // namespace
 
 std::string encode(const StoredMessage& m) {
-  Out out;
+  FieldWriter out;
   out.u8(message_format);
   put_message_fields(out, m);
   return out.take();
 }
 
 std::optional<StoredMessage> decode_message(std::string_view bytes) {
-  In in(bytes);
+  FieldReader in(bytes);
   StoredMessage m;
   if (in.u8() != message_format || !get_message_fields(in, m) || !in.done()) {
     return std::nullopt;
@@ -178,49 +50,28 @@ std::optional<StoredMessage> decode_message(std::string_view bytes) {
 }
 
 std::string encode(const StoredEntry& e) {
-  Out out;
+  FieldWriter out;
   out.u8(entry_format);
   out.u64(e.body_id);
-  out.u8(static_cast<std::uint8_t>(e.qos));
-  out.u8(e.retain ? 1 : 0);
-  out.u8(e.released ? 1 : 0);
-  out.u64(e.seq);
-  out.u32(static_cast<std::uint32_t>(e.subscription_ids.size()));
-  for (std::uint32_t id : e.subscription_ids) {
-    out.u32(id);
-  }
+  put_entry_fields(out, e);
   return out.take();
 }
 
 std::optional<StoredEntry> decode_entry(std::string_view bytes) {
-  In in(bytes);
+  FieldReader in(bytes);
   StoredEntry e;
   if (in.u8() != entry_format) {
     return std::nullopt;
   }
   e.body_id = in.u64();
-  auto qos = in.qos();
-  e.retain = in.flag();
-  e.released = in.flag();
-  e.seq = in.u64();
-  std::uint32_t n = in.u32();
-  // Each identifier takes 4 bytes: a count beyond what is left is malformed
-  // (and must not reserve memory).
-  if (!in.ok() || n > bytes.size() / 4) {
+  if (!get_entry_fields(in, e) || !in.done() || e.body_id == 0) {
     return std::nullopt;
   }
-  for (std::uint32_t i = 0; i < n; ++i) {
-    e.subscription_ids.push_back(in.u32());
-  }
-  if (!in.done() || e.body_id == 0) {
-    return std::nullopt;
-  }
-  e.qos = *qos;
   return e;
 }
 
 std::string encode(const StoredSession& s) {
-  Out out;
+  FieldWriter out;
   out.u8(session_format);
   out.u8(s.protocol_version);
   out.u32(s.session_expiry_s);
@@ -228,20 +79,14 @@ std::string encode(const StoredSession& s) {
   out.u16(s.last_packet_id);
   out.u32(static_cast<std::uint32_t>(s.subscriptions.size()));
   for (const StoredSubscription& sub : s.subscriptions) {
-    out.str(sub.full_filter);
-    out.str(sub.filter);
-    out.str(sub.group);
-    out.u8(static_cast<std::uint8_t>(sub.max_qos));
-    out.u8(sub.no_local ? 1 : 0);
-    out.u8(sub.retain_as_published ? 1 : 0);
-    out.u32(sub.subscription_id);
+    put_subscription(out, sub);
   }
-  out.u8(s.will ? 1 : 0);
+  out.flag(s.will.has_value());
   if (s.will) {
     put_message_fields(out, s.will->message);
     out.u32(s.will->delay_s);
   }
-  out.u8(s.username ? 1 : 0);
+  out.flag(s.username.has_value());
   if (s.username) {
     out.str(*s.username);
   }
@@ -250,7 +95,7 @@ std::string encode(const StoredSession& s) {
 }
 
 std::optional<StoredSession> decode_session(std::string_view bytes) {
-  In in(bytes);
+  FieldReader in(bytes);
   StoredSession s;
   std::uint8_t format = in.u8();
   if (format != session_format && format != session_format_v1) {
@@ -267,14 +112,9 @@ std::optional<StoredSession> decode_session(std::string_view bytes) {
   }
   for (std::uint32_t i = 0; i < n && in.ok(); ++i) {
     StoredSubscription sub;
-    sub.full_filter = std::string(in.str());
-    sub.filter = std::string(in.str());
-    sub.group = std::string(in.str());
-    sub.max_qos = in.qos().value_or(mqtt::QoS::at_most_once);
-    sub.no_local = in.flag();
-    sub.retain_as_published = in.flag();
-    sub.subscription_id = in.u32();
-    s.subscriptions.push_back(std::move(sub));
+    if (get_subscription(in, sub)) {
+      s.subscriptions.push_back(std::move(sub));
+    }
   }
   if (in.flag()) {
     StoredWill will;

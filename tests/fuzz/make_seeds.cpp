@@ -3,7 +3,7 @@
 //   build-fuzz/tests/fuzz/make_seeds tests/fuzz/corpus
 // Packets of every type in each version (tests/mqtt/samples.hpp), one
 // connection's stream cut into chunks, property lists of every packet, stored
-// records and keys, WebSocket frames, a config with every key, node-link data
+// records and keys, a session's state in parts, WebSocket frames, a config with every key, node-link data
 // frames and both sides of a node-link handshake. Each seed starts with the header
 // byte its target expects (fuzz_util.hpp's Chunks, or the target's own).
 
@@ -20,6 +20,8 @@
 #include "bridge/dist/runtime_proto_v1.hpp"
 #include "bridge/dist/wire.hpp"
 #include "core/config/config.hpp"
+#include "core/session/session_state_codec.hpp"
+#include "core/store/persistence.hpp"
 #include "mqtt/encode.hpp"
 #include "persist/record.hpp"
 #include "tests/bridge/dist_samples.hpp"
@@ -122,6 +124,49 @@ void record_seeds() {
   write("record", "session-minimal", persist::encode(persist::StoredSession{}));
   write("record", "session-key", persist::session_key("client-1", 12));
   write("record", "body-key", persist::body_key(99));
+}
+
+// A session's state with a record of each kind, as one part (header byte 0)
+// and as parts of at most 256 bytes, each one chunk (fuzz_util.hpp's Chunks).
+void session_state_seeds() {
+  core::SessionState st;
+  st.last_packet_id = 3;
+  st.inflight_seq = 2;
+  st.subscriptions.emplace("$share/g/a/+", core::Subscription{"a/+", "g", core::SubInfo{mqtt::QoS::at_least_once, false, false, 5}});
+  st.subscriptions.emplace("b/#", core::Subscription{"b/#", "", core::SubInfo{mqtt::QoS::exactly_once, true, true, 0}});
+  core::Deliver d;
+  d.msg = core::from_stored(message(), nullptr);
+  d.qos = mqtt::QoS::at_least_once;
+  d.subscription_ids = {5};
+  st.inflight.emplace(std::uint16_t{1}, core::Inflight{1, d, false});
+  core::Deliver released;
+  released.qos = mqtt::QoS::exactly_once;
+  st.inflight.emplace(std::uint16_t{2}, core::Inflight{2, released, true});
+  st.queue.push_back(d);
+  d.shared_group = "g";
+  st.queue.push_back(d);
+  st.awaiting_rel = {7};
+  for (std::size_t part_bytes : {std::size_t{1} << 30, std::size_t{64}}) {
+    auto parts = core::encode_session_state(st, part_bytes);
+    Bytes seed = {static_cast<std::uint8_t>(parts.size() == 1 ? 0 : parts.size())};
+    for (const std::string& p : parts) {
+      if (parts.size() > 1 && (parts.size() > 15 || p.size() > 256)) {
+        std::fprintf(stderr, "session_state seed: parts do not fit the chunk lengths\n");
+        std::exit(1);
+      }
+      if (parts.size() > 1) {
+        seed.push_back(static_cast<std::uint8_t>(p.size() - 1));
+      }
+    }
+    for (const std::string& p : parts) {
+      seed.insert(seed.end(), p.begin(), p.end());
+    }
+    write("session_state", parts.size() == 1 ? "one-part" : "parts", seed);
+  }
+  auto empty = core::encode_session_state(core::SessionState{});
+  Bytes seed = {0};
+  seed.insert(seed.end(), empty.front().begin(), empty.front().end());
+  write("session_state", "empty", seed);
 }
 
 // A client's frame: FIN, opcode, masked payload (RFC 6455 5.2).
@@ -270,6 +315,7 @@ int main(int argc, char** argv) {
   parser_seeds("parser_v5", mqtt::ProtocolVersion::v5);
   property_seeds();
   record_seeds();
+  session_state_seeds();
   ws_seeds();
   config_seeds();
   dist_frame_seeds();
