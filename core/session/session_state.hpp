@@ -2,7 +2,8 @@
 // What a session keeps between connections (MQTT 4.1): its subscriptions,
 // the QoS 1/2 messages in flight in both directions, and the queue of
 // messages not yet sent. Plain data: moved between session processes on
-// takeover, and stored by the persistence layer.
+// takeover, stored by the persistence layer (session_store.cpp), and turned
+// into bytes to leave the process (session_state_codec.hpp).
 
 #include <cstdint>
 #include <list>
