@@ -108,10 +108,6 @@ void Broker::spawn_restored_sessions() {
     o.pinned = true;
     o.start = true;
     ctx_->metrics.add(Counter::subscriptions, static_cast<std::int64_t>(r.state.subscriptions.size()));
-    std::unique_ptr<mqtt::Will> will;
-    if (r.will) {
-      will = std::make_unique<mqtt::Will>(std::move(*r.will));
-    }
     // The stored user and listener decide what its will and queue may do.
     // A listener that is gone from the configuration (or a record from
     // before they were stored) leaves it anonymous on the first listener's
@@ -130,8 +126,7 @@ void Broker::spawn_restored_sessions() {
     std::string id = r.client_id;
     sched::Pid pid = runtime_->spawn(
         std::make_unique<Session>(*ctx_, Session::Restored{std::move(r.client_id), r.version, r.session_expiry_s,
-                                                           std::move(r.state), rules, std::move(user),
-                                                           std::move(will)}),
+                                                           std::move(r.state), rules, std::move(user)}),
         o);
     ctx_->registry.claim(id, pid);
   }

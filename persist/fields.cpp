@@ -91,6 +91,19 @@ bool get_entry_fields(FieldReader& in, StoredEntry& e) {
   return in.ok();
 }
 
+void put_will(FieldWriter& out, const StoredWill& will) {
+  put_message_fields(out, will.message);
+  out.u32(will.delay_s);
+}
+
+bool get_will(FieldReader& in, StoredWill& will) {
+  if (!get_message_fields(in, will.message)) {
+    return false;
+  }
+  will.delay_s = in.u32();
+  return in.ok();
+}
+
 void put_subscription(FieldWriter& out, const StoredSubscription& sub) {
   out.str(sub.full_filter);
   out.str(sub.filter);

@@ -1,7 +1,7 @@
 #pragma once
 // The field writer and reader of persist/'s layouts (record.hpp), and the
 // layouts of the parts that records share: a message, a queue or in-flight
-// entry, a subscription. Also used where a session's state leaves the process
+// entry, a will, a subscription. Also used where a session's state leaves the process
 // in the same layouts (core/session/session_state_codec.hpp). Integers big
 // endian; strings and byte strings with a 4-byte length.
 
@@ -104,6 +104,10 @@ void put_message_fields(FieldWriter& out, const StoredMessage& m);
 /// subscription identifiers.
 void put_entry_fields(FieldWriter& out, const StoredEntry& e);
 [[nodiscard]] bool get_entry_fields(FieldReader& in, StoredEntry& e);
+
+/// A will: its message's fields, then its delay.
+void put_will(FieldWriter& out, const StoredWill& will);
+[[nodiscard]] bool get_will(FieldReader& in, StoredWill& will);
 
 void put_subscription(FieldWriter& out, const StoredSubscription& sub);
 [[nodiscard]] bool get_subscription(FieldReader& in, StoredSubscription& sub);

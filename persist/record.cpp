@@ -83,8 +83,7 @@ std::string encode(const StoredSession& s) {
   }
   out.flag(s.will.has_value());
   if (s.will) {
-    put_message_fields(out, s.will->message);
-    out.u32(s.will->delay_s);
+    put_will(out, *s.will);
   }
   out.flag(s.username.has_value());
   if (s.username) {
@@ -118,10 +117,9 @@ std::optional<StoredSession> decode_session(std::string_view bytes) {
   }
   if (in.flag()) {
     StoredWill will;
-    if (!get_message_fields(in, will.message)) {
+    if (!get_will(in, will)) {
       return std::nullopt;
     }
-    will.delay_s = in.u32();
     s.will = std::move(will);
   }
   if (format != session_format_v1) {

@@ -34,7 +34,7 @@ void fit_reason_string(P& packet, mqtt::ProtocolVersion version, std::uint32_t m
 Channel::Channel(Restored restored, bool stored)
     : state_(State::offline), version_(restored.version), stored_(stored), clean_start_(false),
       session_expiry_s_(restored.session_expiry_s), client_id_(std::move(restored.client_id)),
-      username_(std::move(restored.username)), will_(std::move(restored.will)),
+      username_(std::move(restored.username)),
       session_(std::move(restored.state)), listener_index_(restored.listener_index) {}
 
 Channel::Rare& Channel::rare() {
@@ -51,10 +51,10 @@ void Channel::start_offline(ChannelHost& host) {
   if (session_expiry_s_ != 0xFFFFFFFFu) {
     host.arm_timer(ChannelTimer::session_expiry, generation_, std::uint64_t{session_expiry_s_} * 1000);
   }
-  if (will_) {
+  if (session_.will) {
     // Read back from the store: the broker stopped while the client was
     // connected, so its connection ended without DISCONNECT (3.1.2.5).
-    std::uint32_t delay = std::min(will_->properties.will_delay_interval.value_or(0), session_expiry_s_);
+    std::uint32_t delay = std::min(session_.will->properties.will_delay_interval.value_or(0), session_expiry_s_);
     host.arm_timer(ChannelTimer::will_delay, generation_, std::uint64_t{delay} * 1000);
   }
 }
@@ -189,7 +189,7 @@ void Channel::connection_lost(ChannelHost& host, bool with_will) {
     }
     return;
   }
-  std::uint32_t will_delay = will_ ? will_->properties.will_delay_interval.value_or(0) : 0;
+  std::uint32_t will_delay = session_.will ? session_.will->properties.will_delay_interval.value_or(0) : 0;
   if (with_will && will_delay > 0 && session_expiry_s_ > 0) {
     // MQTT 5 3.1.3.2.2: the will waits for its delay or the session's end,
     // whichever is first, and is dropped if the client comes back before.
@@ -199,7 +199,7 @@ void Channel::connection_lost(ChannelHost& host, bool with_will) {
     if (with_will) {
       publish_will(host);
     }
-    will_.reset();
+    session_.will.reset();
   }
   release_publishers(host);  // an offline queue is expected to fill; it must not hold anyone
   redispatch_shared(host);
@@ -324,7 +324,7 @@ void Channel::on_exit(ChannelHost& host, Exit how) {
   if (state_ == State::connected && (how == Exit::crashed || how == Exit::killed)) {
     publish_will(host);  // the connection ends without a DISCONNECT
   }
-  if (state_ == State::offline && will_) {
+  if (state_ == State::offline && session_.will) {
     publish_will(host);  // a delayed will goes out at the latest when the session ends
   }
   if (how == Exit::shutdown && v5() && state_ == State::connected) {
@@ -346,8 +346,8 @@ Channel::Restored Channel::hand_to_heir(ChannelHost& host) {
   for (const auto& [full, sub] : session_.subscriptions) {
     remove_route(host, sub);
   }
-  Restored heir{client_id_, version_, session_expiry_s_, std::move(session_), listener_index_,
-                std::move(username_), {}};
+  // Its will, if any, went out in on_exit: the heir's state has none.
+  Restored heir{client_id_, version_, session_expiry_s_, std::move(session_), listener_index_, std::move(username_)};
   session_ = SessionState{};
   return heir;
 }

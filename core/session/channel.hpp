@@ -54,7 +54,6 @@ class Channel {
     SessionState state;
     std::uint16_t listener_index;  ///< whose authentication and ACL rules apply
     std::unique_ptr<std::string> username;
-    std::unique_ptr<mqtt::Will> will;  ///< read back from the store: its client went away without DISCONNECT
   };
   /// Offline, holding `restored`, waiting for its client.
   Channel(Restored restored, bool stored);
@@ -286,7 +285,6 @@ class Channel {
   std::uint32_t session_expiry_s_ = 0;  ///< 0: ends with the connection; max: never
   std::string client_id_;
   std::unique_ptr<std::string> username_;  ///< on the heap: anonymous clients pay 8 bytes, not 40
-  std::unique_ptr<mqtt::Will> will_;  ///< on the heap: most clients have none
 
   /// What few connections need: made on first use, so an idle session pays
   /// one pointer for it (memory per idle connection is a target).

@@ -152,7 +152,7 @@ void Channel::accept_connect(ChannelHost& host, mqtt::Connect& c) {
   clean_start_ = c.clean_start;
   keepalive_s_ = c.keep_alive;
   if (c.will) {
-    will_ = std::make_unique<mqtt::Will>(std::move(*c.will));
+    session_.will = std::make_unique<mqtt::Will>(std::move(*c.will));
   }
   if (v5()) {
     session_expiry_s_ = props.session_expiry_interval.value_or(0);
@@ -266,8 +266,10 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
   // moved to us, and it handed over only once every router had moved them:
   // it is newer than everything in the state, and goes after its queue.
   std::list<Deliver> early = std::move(session_.queue);
+  std::unique_ptr<mqtt::Will> will = std::move(session_.will);  // our CONNECT's, not the old connection's
   session_ = std::move(state);
   session_.queue.splice(session_.queue.end(), early);
+  session_.will = std::move(will);
   if (std::unique_ptr<Takeover> newer = std::move(rare_->superseded_by)) {
     // Taken over while we waited: the state goes on, as an offline session's
     // would (its routes lead here now; the newer session moves them on).

@@ -45,7 +45,7 @@ void Channel::handle_takeover(ChannelHost& host, const Takeover& t) {
     // here, through the routes our predecessor moves to us. It goes on to
     // the newer session once it is here (adopt), so that a chain of quick
     // reconnects ends with the newest holding all of it.
-    will_.reset();
+    session_.will.reset();
     close_socket(host);
     rare().superseded_by = std::make_unique<Takeover>(t);
     return;
@@ -67,18 +67,18 @@ void Channel::handle_takeover(ChannelHost& host, const Takeover& t) {
     }
     // The old connection ends without a DISCONNECT from its client: its will
     // goes out (3.1.2.5), unless the session continues with a delayed will.
-    std::uint32_t delay = will_ ? will_->properties.will_delay_interval.value_or(0) : 0;
+    std::uint32_t delay = session_.will ? session_.will->properties.will_delay_interval.value_or(0) : 0;
     if (state_ == State::connected && (discard || delay == 0)) {
       publish_will(host);
     }
-    will_.reset();
+    session_.will.reset();
     close_socket(host);
   }
   if (discard) {
     host.end();
     return;
   }
-  will_.reset();  // the client is back before its delayed will was due (MQTT 5 3.1.3.2.2)
+  session_.will.reset();  // the client is back before its delayed will was due (MQTT 5 3.1.3.2.2)
   // Our routes become the new session's in one step at each router. What a
   // router sent us before that step joins our queue, and the state goes over
   // only once every router has confirmed the step: were it forwarded after
@@ -135,11 +135,11 @@ void Channel::on_route_synced(ChannelHost& host) {
 }
 
 void Channel::publish_will(ChannelHost& host) {
-  if (!will_) {
+  if (!session_.will) {
     return;
   }
-  mqtt::Will will = std::move(*will_);
-  will_.reset();
+  mqtt::Will will = std::move(*session_.will);
+  session_.will.reset();
   if (stored_ && state_ == State::offline) {
     store_record(host, wall_ms());  // published: a restart must not publish it again
   }

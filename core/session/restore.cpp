@@ -81,17 +81,7 @@ class Restorer {
         r.state.subscriptions.insert_or_assign(std::move(sub.full_filter), std::move(live));
       }
       if (s->will) {
-        mqtt::Will w;
-        w.topic = std::move(s->will->message.topic);
-        w.payload = std::move(s->will->message.payload);
-        w.qos = s->will->message.qos;
-        w.retain = s->will->message.retain;
-        w.properties = std::move(s->will->message.properties);
-        if (s->will->delay_s != 0) {
-          w.properties.will_delay_interval = s->will->delay_s;
-        }
-        r.will = std::move(w);
-        r.will_delay_s = s->will->delay_s;
+        r.state.will = std::make_unique<mqtt::Will>(from_stored(std::move(*s->will)));
       }
       sessions_.emplace(r.client_id, out_.sessions.size());
       out_.sessions.push_back(std::move(r));

@@ -20,9 +20,7 @@ struct RestoredSession {
   std::string client_id;
   mqtt::ProtocolVersion version = mqtt::ProtocolVersion::v3_1_1;
   std::uint32_t session_expiry_s = 0;  ///< what is left of it, seconds
-  SessionState state;
-  std::optional<mqtt::Will> will;
-  std::uint32_t will_delay_s = 0;
+  SessionState state;  ///< with the will of a client that went away without DISCONNECT
   std::optional<std::string> username;  ///< none: anonymous (or stored before usernames were)
   std::uint16_t listener_index = 0;     ///< the listener whose rules apply
 };

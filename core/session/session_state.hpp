@@ -1,18 +1,21 @@
 #pragma once
 // What a session keeps between connections (MQTT 4.1): its subscriptions,
-// the QoS 1/2 messages in flight in both directions, and the queue of
-// messages not yet sent. Plain data: moved between session processes on
+// the QoS 1/2 messages in flight in both directions, the queue of messages
+// not yet sent, and the will of its last connection while it may still go
+// out (MQTT 5's delayed will outlives the connection). Plain data: moved between session processes on
 // takeover, stored by the persistence layer (session_store.cpp), and turned
 // into bytes to leave the process (session_state_codec.hpp).
 
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/lazy_map.hpp"
 #include "core/messages.hpp"
+#include "mqtt/packets.hpp"
 
 namespace actormq::core {
 
@@ -42,6 +45,10 @@ struct SessionState {
   /// queue allocates nothing (a deque would allocate ~600 bytes up front).
   std::list<Deliver> queue;
   std::vector<std::uint16_t> awaiting_rel;   ///< incoming QoS 2 ids: PUBREC sent, no PUBREL yet
+  /// On the heap: most clients have none. A takeover does not move it: the
+  /// old connection's will is published or dropped before its state goes.
+  std::unique_ptr<mqtt::Will> will;
+  /// Last: the Channel puts its own small fields in the padding after it.
   std::uint16_t last_packet_id = 0;
 };
 

@@ -19,6 +19,7 @@ enum Tag : std::uint8_t {
   queued = 4,        // delivery
   awaiting_rel = 5,  // an incoming QoS 2 packet id awaiting PUBREL
   end = 6,           // the counts of subscriptions, in-flight, queued, awaiting; last of all
+  will = 7,          // persist's will fields; at most one
 };
 
 // A delivery: persist's entry fields (QoS, RETAIN, released, sequence,
@@ -87,6 +88,9 @@ std::vector<std::string> encode_session_state(const SessionState& state, std::si
   }
   for (std::uint16_t id : state.awaiting_rel) {
     w.record(awaiting_rel).u16(id);
+  }
+  if (state.will) {
+    persist::put_will(w.record(will), to_stored(*state.will, {}));
   }
   persist::FieldWriter& e = w.record(end);
   e.u32(static_cast<std::uint32_t>(state.subscriptions.size()));
@@ -194,6 +198,14 @@ bool SessionStateDecoder::read_record(persist::FieldReader& in) {
         return false;
       }
       state_.awaiting_rel.push_back(id);
+      return true;
+    }
+    case will: {
+      persist::StoredWill stored;
+      if (state_.will || !persist::get_will(in, stored)) {
+        return false;
+      }
+      state_.will = std::make_unique<mqtt::Will>(from_stored(std::move(stored)));
       return true;
     }
     case end: {

@@ -2,16 +2,17 @@
 // SessionState as bytes: how a session's state leaves this process — to the
 // node that takes the session over, or to the process that continues it. The
 // state travels whole: subscriptions, the in-flight window both ways, the
-// queue with every message's topic, payload, properties, publisher and arrival
-// time. What ties it to this process stays behind: an entry's key in this
-// node's store (store_seq), its stored body, its durability hold and the
-// publisher's pid (no-local was decided before the message was queued).
+// queue with every message's topic, payload, properties, publisher and
+// arrival time, and a will still due. What ties it to this process stays
+// behind: an entry's key in this node's store (store_seq), its stored body,
+// its durability hold and the publisher's pid (no-local was decided before
+// the message was queued).
 //
 // A large queue is cut into parts of about `part_bytes`, each a whole number
 // of records, so that a move can go out as several frames and interleave with
 // other traffic; the parts are decoded in order, and the last one carries the
 // counts that prove nothing was lost between them. The layouts of messages,
-// entries and subscriptions are persist/'s (persist/fields.hpp).
+// entries, wills and subscriptions are persist/'s (persist/fields.hpp).
 
 #include <cstddef>
 #include <cstdint>

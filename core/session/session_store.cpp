@@ -41,17 +41,8 @@ void Channel::store_record(ChannelHost& host, std::uint64_t disconnected_ms, per
                                                           sub.info.no_local, sub.info.retain_as_published,
                                                           sub.info.subscription_id});
   }
-  if (will_) {
-    persist::StoredWill w;
-    w.message.topic = will_->topic;
-    w.message.payload = will_->payload;
-    w.message.qos = will_->qos;
-    w.message.retain = will_->retain;
-    w.message.properties = will_->properties;
-    w.message.properties.will_delay_interval.reset();  // kept apart: not a PUBLISH property
-    w.message.publisher = client_id_;
-    w.delay_s = will_->properties.will_delay_interval.value_or(0);
-    r.will = std::move(w);
+  if (session_.will) {
+    r.will = to_stored(*session_.will, client_id_);
   }
   std::vector<Op> ops;
   ops.push_back(Op::put(Db::sessions, client_id_, persist::encode(r)));

@@ -44,6 +44,32 @@ persist::StoredEntry to_entry(const Deliver& d, std::uint64_t body_id) {
   return e;
 }
 
+persist::StoredWill to_stored(const mqtt::Will& will, std::string publisher) {
+  persist::StoredWill w;
+  w.message.topic = will.topic;
+  w.message.payload = will.payload;
+  w.message.qos = will.qos;
+  w.message.retain = will.retain;
+  w.message.properties = will.properties;
+  w.message.properties.will_delay_interval.reset();
+  w.message.publisher = std::move(publisher);
+  w.delay_s = will.properties.will_delay_interval.value_or(0);
+  return w;
+}
+
+mqtt::Will from_stored(persist::StoredWill&& stored) {
+  mqtt::Will w;
+  w.topic = std::move(stored.message.topic);
+  w.payload = std::move(stored.message.payload);
+  w.qos = stored.message.qos;
+  w.retain = stored.message.retain;
+  w.properties = std::move(stored.message.properties);
+  if (stored.delay_s != 0) {
+    w.properties.will_delay_interval = stored.delay_s;
+  }
+  return w;
+}
+
 std::vector<Op> store_delivery_ops(Db db, std::string key, const Deliver& d, std::uint64_t seq, bool released) {
   std::vector<Op> ops;
   persist::BodyRef::Claim claim = d.msg->body.claim();

@@ -21,6 +21,9 @@ namespace actormq::core {
 [[nodiscard]] AppMessagePtr from_stored(persist::StoredMessage&& stored, persist::Writer* writer,
                                         std::uint64_t body_id = 0);
 [[nodiscard]] persist::StoredEntry to_entry(const Deliver& d, std::uint64_t body_id);
+/// A will as stored: its Will Delay Interval apart (not a PUBLISH property).
+[[nodiscard]] persist::StoredWill to_stored(const mqtt::Will& will, std::string publisher);
+[[nodiscard]] mqtt::Will from_stored(persist::StoredWill&& stored);
 
 /// The writes that store `d` under `key` in `db`: its body first if no
 /// session stored it yet, then the entry referring to it.

@@ -96,8 +96,10 @@ class FakeHost : public ChannelHost {
   std::size_t sync_routes() override { return 0; }
   void redeliver_shared(Deliver) override {}
   void query_retained(const std::string& filter, const SubInfo&) override { retained_queries.push_back(filter); }
-  std::optional<sched::Pid> claim_client_id(const std::string&) override { return std::nullopt; }
-  bool send_takeover(sched::Pid, Takeover) override { return false; }
+  /// The session that holds the client id already, if any: it is asked to hand over.
+  std::optional<sched::Pid> previous;
+  std::optional<sched::Pid> claim_client_id(const std::string&) override { return previous; }
+  bool send_takeover(sched::Pid, Takeover) override { return previous.has_value(); }
   void send_handover(sched::Pid, SessionState) override {}
   void send_throttle(sched::Pid, bool) override {}
   void monitor(sched::Pid) override {}
@@ -403,4 +405,32 @@ TEST_CASE("channel: a connection lost without DISCONNECT publishes the will") {
 TEST_CASE("channel: an idle channel costs at most 152 bytes (memory per idle session)") {
   // Session = Process + Connection (128) + Channel + three words; 416 in all.
   CHECK(sizeof(Channel) <= 152);
+}
+
+TEST_CASE("channel: a taken-over session's state comes with its subscriptions, and the new connection keeps its own will") {
+  FakeHost host;
+  host.self_ = sched::Pid(0, 2);
+  host.previous = sched::Pid(0, 1);
+  Channel ch(0);
+  mqtt::Connect c = connect(mqtt::ProtocolVersion::v3_1_1, "c1");
+  c.clean_start = false;
+  c.will = mqtt::Will{"will/new", mqtt::SharedBytes::copy_of(std::string_view("gone")), QoS::at_most_once, false, {}};
+  in(ch, host, c);
+  CHECK(host.packets.empty());  // CONNACK waits for the handover
+
+  SessionState old;
+  old.subscriptions.emplace("a/#", Subscription{"a/#", "", SubInfo{QoS::at_least_once}});
+  // A state never carries a will on takeover (the old session sends or drops
+  // it first); were one there, it is not this connection's.
+  old.will = std::make_unique<mqtt::Will>(
+      mqtt::Will{"will/old", mqtt::SharedBytes::copy_of(std::string_view("old")), QoS::at_most_once, false, {}});
+  ch.on_handover(host, std::move(old));
+  REQUIRE(ch.connected());
+  CHECK(host.last<mqtt::Connack>().session_present);
+  REQUIRE(host.route_adds.size() == 1);
+  CHECK(host.route_adds[0].filter == "a/#");
+
+  ch.on_connection_lost(host);
+  REQUIRE(host.routed.size() == 1);
+  CHECK(host.routed[0]->topic == "will/new");
 }

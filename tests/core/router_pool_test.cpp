@@ -138,8 +138,7 @@ TEST_CASE("an observer sees a session's routes: restored, moved by a takeover, r
     o.pinned = true;
     o.start = true;
     return rt.spawn(std::make_unique<Session>(ctx, Session::Restored{client_id, mqtt::ProtocolVersion::v3_1_1,
-                                                                     0xFFFFFFFFu, std::move(state), 0, nullptr,
-                                                                     nullptr}),
+                                                                     0xFFFFFFFFu, std::move(state), 0, nullptr}),
                     o);
   };
 

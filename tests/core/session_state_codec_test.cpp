@@ -70,6 +70,11 @@ SessionState full_state(std::size_t queued = 3) {
                               static_cast<QoS>(i % 3), {std::uint32_t(i + 1)}, i == 1 ? "g" : ""));
   }
   s.awaiting_rel = {5, 9};
+  actormq::mqtt::Properties will_props;
+  will_props.will_delay_interval = 30;
+  will_props.content_type = "text/plain";
+  s.will = std::make_unique<actormq::mqtt::Will>(
+      actormq::mqtt::Will{"will/t", SharedBytes::copy_of(std::string_view("gone")), QoS::at_least_once, true, will_props});
   return s;
 }
 
@@ -119,6 +124,10 @@ void check_same(const SessionState& a, const SessionState& b) {
     check_same_delivery(d, *bi++);  // in order
   }
   CHECK(a.awaiting_rel == b.awaiting_rel);
+  REQUIRE((a.will == nullptr) == (b.will == nullptr));
+  if (a.will) {
+    CHECK(*a.will == *b.will);  // with its Will Delay Interval
+  }
 }
 
 std::vector<std::string> one_part(std::string part) { return {std::move(part)}; }
@@ -255,6 +264,9 @@ TEST_CASE("session state codec: entries that cannot be in a session are refused"
   SessionState twice_awaiting;
   twice_awaiting.awaiting_rel = {4, 4};
   CHECK(refuses(std::move(twice_awaiting)));
+  SessionState will_without_topic;
+  will_without_topic.will = std::make_unique<actormq::mqtt::Will>();
+  CHECK_FALSE(refuses(std::move(will_without_topic)));  // a will's topic was checked at CONNECT, not here
   SessionState empty_filter;
   empty_filter.subscriptions.emplace("", Subscription{"", "", SubInfo{}});
   CHECK(refuses(std::move(empty_filter)));

@@ -22,7 +22,8 @@ bool same_delivery(const Deliver& a, const Deliver& b) {
 bool same(const SessionState& a, const SessionState& b) {
   if (a.last_packet_id != b.last_packet_id || a.inflight_seq != b.inflight_seq ||
       a.subscriptions.size() != b.subscriptions.size() || a.inflight.size() != b.inflight.size() ||
-      a.queue.size() != b.queue.size() || a.awaiting_rel != b.awaiting_rel) {
+      a.queue.size() != b.queue.size() || a.awaiting_rel != b.awaiting_rel ||
+      (a.will == nullptr) != (b.will == nullptr) || (a.will && !(*a.will == *b.will))) {
     return false;
   }
   for (const auto& [full, sub] : a.subscriptions) {

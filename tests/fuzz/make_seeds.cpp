@@ -146,6 +146,7 @@ void session_state_seeds() {
   d.shared_group = "g";
   st.queue.push_back(d);
   st.awaiting_rel = {7};
+  st.will = std::make_unique<mqtt::Will>(core::from_stored(persist::StoredWill{message(), 30}));
   for (std::size_t part_bytes : {std::size_t{1} << 30, std::size_t{64}}) {
     auto parts = core::encode_session_state(st, part_bytes);
     Bytes seed = {static_cast<std::uint8_t>(parts.size() == 1 ? 0 : parts.size())};

@@ -60,7 +60,9 @@ class Retain(BrokerTestCase):
         pub(port, "ret/b", "bee", "-r", "-q", "1")
         got = Sub(port, "ret/#", count=2, timeout=3, fmt="%t %p %r")
         self.assertEqual(sorted(got.lines()), ["ret/a second 1", "ret/b bee 1"])
-        pub(port, "ret/a", "", "-r")  # empty payload deletes
+        # An empty payload deletes; QoS 1 so that the next subscriber's lookup
+        # is surely behind it (at QoS 0 it raced once, under load).
+        pub(port, "ret/a", "", "-r", "-q", "1")
         live = Sub(port, "ret/#", count=2, timeout=3, fmt="%t %p %r")
         pub(port, "ret/c", "live")
         self.assertEqual(live.lines(), ["ret/b bee 1", "ret/c live 0"])
