@@ -11,6 +11,16 @@
 
 namespace actormq::dist::test {
 
+/// A registry of runtime_proto_v1's types, built once.
+inline const Registry& runtime_types() {
+  static const Registry r = [] {
+    Registry reg;
+    add_runtime_types_v1(reg);
+    return reg;
+  }();
+  return r;
+}
+
 inline sched::Pid remote_pid(std::uint64_t serial) { return sched::Pid(2, serial); }
 inline sched::Pid local_pid(std::uint64_t serial) { return sched::Pid(1, serial); }
 

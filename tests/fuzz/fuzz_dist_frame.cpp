@@ -8,20 +8,14 @@
 #include "bridge/dist/runtime_proto_v1.hpp"
 #include "bridge/dist/wire.hpp"
 #include "fuzz_util.hpp"
+#include "tests/bridge/dist_samples.hpp"
 
 using namespace actormq;
 using namespace actormq::dist;
 
 namespace {
 
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    add_runtime_types_v1(reg);
-    return reg;
-  }();
-  return r;
-}
+const Registry& registry() { return test::runtime_types(); }
 
 std::string reencode(const DecodedFrame& frame) {
   FrameBuilder builder(registry());

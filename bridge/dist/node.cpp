@@ -1,0 +1,243 @@
+#include "bridge/dist/node.hpp"
+
+#include <unistd.h>
+
+#include <future>
+#include <stdexcept>
+
+#include "bridge/dist/node_link.hpp"
+#include "core/logger.hpp"
+#include "net/tcp_listener.hpp"
+#include "sched/process.hpp"
+#include "sched/scheduler.hpp"
+
+namespace actormq::dist {
+
+namespace {
+
+/// Listens for node links on one scheduler and spawns an accepting NodeLink
+/// for each connection, on the same scheduler.
+class LinkListener final : public sched::Process {
+ public:
+  LinkListener(Node& node, std::promise<core::Result<std::uint16_t>> bound)
+      : node_(node), bound_(std::move(bound)) {}
+
+ protected:
+  void on_start() override {
+    pin();
+    if (!node_.attach(self())) {
+      bound_.set_value(core::Failure{"cluster listener: the node is stopped"});
+      exit(sched::ExitReason::normal());
+      return;
+    }
+    const auto& c = node_.config();
+    auto opened = net::TcpListener::open(scheduler().loop(), c.bind, c.port, [this](int fd) { accept(fd); });
+    if (opened.listener == nullptr) {
+      bound_.set_value(core::Failure{"cluster listener: " + opened.error});
+      exit(sched::ExitReason::error(opened.error));
+      return;
+    }
+    socket_ = opened.listener;
+    bound_.set_value(socket_->port());
+  }
+  void on_message(sched::Message&) override {}
+  void on_exit(const sched::ExitReason&) override {
+    if (socket_ != nullptr) {
+      socket_->close();
+      socket_ = nullptr;
+    }
+    node_.detach(self());
+  }
+
+ private:
+  void accept(int fd) {
+    sched::SpawnOptions o;
+    o.scheduler = static_cast<int>(scheduler().id());
+    o.pinned = true;
+    o.start = true;
+    // Not linked to us: a link outlives a listener that is closing.
+    if (!spawn(std::make_unique<NodeLink>(node_, fd), o).valid()) {
+      ::close(fd);
+    }
+  }
+
+  Node& node_;
+  std::promise<core::Result<std::uint16_t>> bound_;
+  net::TcpListener* socket_ = nullptr;
+};
+
+}  // namespace
+
+Node::Node(sched::Runtime& runtime, const Registry& registry, NodeConfig config)
+    : runtime_(runtime), registry_(registry), config_(std::move(config)) {
+  if (config_.cookie.empty() || !valid_node_name(config_.self.name)) {
+    throw std::invalid_argument("dist node: empty cookie or invalid node name");
+  }
+  if (config_.self.id != runtime_.node()) {
+    throw std::invalid_argument("dist node: id " + std::to_string(config_.self.id) + " is not the runtime's node " +
+                                std::to_string(runtime_.node()));
+  }
+  if (config_.self.incarnation == 0) {
+    config_.self.incarnation = new_incarnation();
+  }
+}
+
+Node::~Node() { stop(); }
+
+core::Result<std::uint16_t> Node::start() {
+  {
+    std::lock_guard lock(mu_);
+    if (started_) {
+      return core::Failure{"dist node: started twice"};
+    }
+    started_ = true;
+  }
+  std::promise<core::Result<std::uint16_t>> bound;
+  auto port = bound.get_future();
+  sched::SpawnOptions o;
+  o.pinned = true;
+  o.start = true;
+  (void)runtime_.spawn(std::make_unique<LinkListener>(*this, std::move(bound)), o);
+  core::Result<std::uint16_t> result = port.get();
+  if (!result) {
+    stop();
+    return result;
+  }
+  runtime_.set_remote_delivery(this);
+  for (const Endpoint& seed : config_.seeds) {
+    connect(seed);
+  }
+  return result;
+}
+
+void Node::connect(const Endpoint& to) {
+  sched::SpawnOptions o;
+  o.pinned = true;
+  o.start = true;
+  (void)runtime_.spawn(std::make_unique<NodeLink>(*this, to), o);
+}
+
+bool Node::attach(sched::Pid pid) {
+  std::lock_guard lock(mu_);
+  if (!started_) {
+    return false;
+  }
+  live_.insert(pid);
+  return true;
+}
+
+void Node::detach(sched::Pid pid) {
+  std::lock_guard lock(mu_);
+  live_.erase(pid);
+}
+
+void Node::stop() {
+  std::vector<sched::Pid> live;
+  {
+    std::lock_guard lock(mu_);
+    if (!started_) {
+      return;
+    }
+    started_ = false;  // from now on a process that starts ends at once (attach)
+    live.assign(live_.begin(), live_.end());
+  }
+  runtime_.set_remote_delivery(nullptr);
+  for (sched::Pid pid : live) {
+    runtime_.exit(pid, sched::ExitReason::kill());
+  }
+  // The processes end on their schedulers: wait for them, so that none
+  // refers to this node once stop() returns (bounded: a runtime that no
+  // longer runs has ended them already, or never will).
+  for (int i = 0; i < 5000; ++i) {
+    {
+      std::lock_guard lock(mu_);
+      if (live_.empty()) {
+        return;
+      }
+    }
+    usleep(1000);
+  }
+  ACTORMQ_LOG_WARNING("dist node " << config_.self.name << ": processes still running 5 s after stop");
+}
+
+bool Node::send(sched::Pid to, sched::MessagePtr msg) {
+  sched::Pid link;
+  {
+    std::lock_guard lock(mu_);
+    auto it = peers_.find(to.node());
+    if (it == peers_.end()) {
+      return false;
+    }
+    link = it->second.link;
+  }
+  return runtime_.send(link, sched::make_message<Outgoing>(to, std::move(msg)));
+}
+
+std::optional<RefuseReason> Node::admit(const NodeInfo& peer) const {
+  std::lock_guard lock(mu_);
+  auto it = peers_.find(peer.id);
+  if (it != peers_.end() && it->second.info.name != peer.name) {
+    return RefuseReason::id_conflict;  // two nodes with one id
+  }
+  if (it != peers_.end() && it->second.info.incarnation == peer.incarnation) {
+    return RefuseReason::duplicate;
+  }
+  return std::nullopt;
+}
+
+bool Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing) {
+  sched::Pid replaced;
+  {
+    std::lock_guard lock(mu_);
+    auto it = peers_.find(peer.id);
+    if (it != peers_.end()) {
+      Peer& old = it->second;
+      // A new incarnation replaces the old link (the peer restarted and the
+      // old link has not noticed yet). Two links in one incarnation: both
+      // nodes dialled at once; both keep the one outgoing_wins() names.
+      bool keep_new = old.info.incarnation != peer.incarnation ||
+                      (outgoing == outgoing_wins(config_.self.name, peer.name));
+      if (!keep_new) {
+        return false;
+      }
+      replaced = old.link;
+    }
+    peers_[peer.id] = Peer{peer, link, outgoing};
+  }
+  if (replaced.valid()) {
+    runtime_.send<LinkSuperseded>(replaced);
+  }
+  return true;
+}
+
+void Node::down(sched::Pid link, const NodeInfo& peer) {
+  std::lock_guard lock(mu_);
+  auto it = peers_.find(peer.id);
+  if (it != peers_.end() && it->second.link == link) {
+    peers_.erase(it);
+  }
+}
+
+std::vector<NodeInfo> Node::peers() const {
+  std::lock_guard lock(mu_);
+  std::vector<NodeInfo> out;
+  for (const auto& [id, peer] : peers_) {
+    out.push_back(peer.info);
+  }
+  return out;
+}
+
+bool Node::linked(std::uint16_t node_id) const {
+  std::lock_guard lock(mu_);
+  return peers_.contains(node_id);
+}
+
+NodeStats Node::stats() const {
+  auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  const Counters& c = counters_;
+  return NodeStats{get(c.links_up),    get(c.links_down), get(c.refused_handshakes), get(c.messages_out),
+                   get(c.messages_in), get(c.frames_out), get(c.frames_in),          get(c.bytes_out),
+                   get(c.bytes_in),    get(c.unencodable), get(c.undecodable),       get(c.dropped)};
+}
+
+}  // namespace actormq::dist

@@ -1,0 +1,148 @@
+#pragma once
+// A node of the cluster: what makes a send to a pid of another node work.
+// It is the runtime's RemoteDelivery: a message for a pid of node N goes to
+// the process of the link to N (node_link.hpp), which writes it into that
+// link's next frame. It listens for links from other nodes and dials the
+// seeds it was given, again and again with backoff while they are away.
+//
+// One link per pair of nodes: when two links to one node come up at once
+// (both dialled), both nodes keep the same one, outgoing_wins() decides; a
+// link to a new incarnation of a node replaces the old link at once.
+//
+// Not yet here (the distribution issue's next steps): TLS on links,
+// membership gossip (today each node links to the seeds it was given and to
+// the nodes that dial it), links and monitors firing noconnection when a
+// link goes down, suspension of senders on a busy link, global names.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "bridge/dist/handshake.hpp"
+#include "bridge/dist/registry.hpp"
+#include "bridge/dist/wire.hpp"
+#include "core/result.hpp"
+#include "sched/remote_delivery.hpp"
+#include "sched/runtime.hpp"
+
+namespace actormq::dist {
+
+struct Endpoint {
+  std::string host;  ///< an IPv4 address or a name
+  std::uint16_t port = 0;
+  [[nodiscard]] std::string to_string() const { return host + ":" + std::to_string(port); }
+};
+
+struct NodeConfig {
+  NodeInfo self;       ///< self.id must be the runtime's node id
+  std::string cookie;  ///< never sent; must not be empty
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 0;  ///< 0: an ephemeral port (start() says which)
+  std::vector<Endpoint> seeds;
+  std::uint32_t heartbeat_ms = 1000;        ///< a tick when nothing else was written for this long
+  std::uint32_t node_down_after_ms = 5000;  ///< a link that read nothing for this long is down
+  std::uint32_t handshake_timeout_ms = 5000;
+  std::uint32_t reconnect_min_ms = 100;  ///< backoff of a dialled seed: doubles up to max
+  std::uint32_t reconnect_max_ms = 5000;
+  std::uint32_t max_frame = default_max_frame;
+};
+
+/// Figures of all links of the node, since start.
+struct NodeStats {
+  std::uint64_t links_up = 0;  ///< links established
+  std::uint64_t links_down = 0;
+  std::uint64_t refused_handshakes = 0;  ///< by either side
+  std::uint64_t messages_out = 0;
+  std::uint64_t messages_in = 0;
+  std::uint64_t frames_out = 0;
+  std::uint64_t frames_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t unencodable = 0;  ///< messages of a type no node link carries, dropped
+  std::uint64_t undecodable = 0;  ///< entries this node could not decode, refused
+  std::uint64_t dropped = 0;      ///< taken for a link that went down before writing them
+};
+
+class Node final : public sched::RemoteDelivery {
+ public:
+  /// `registry` (the types that may cross) and `runtime` outlive the node.
+  /// Throws std::invalid_argument for a configuration fault (empty cookie,
+  /// invalid name, an id other than the runtime's).
+  Node(sched::Runtime& runtime, const Registry& registry, NodeConfig config);
+  /// Stops (if started).
+  ~Node() override;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  /// Listens, dials the seeds and becomes the runtime's RemoteDelivery.
+  /// The port listened on, or why not.
+  [[nodiscard]] core::Result<std::uint16_t> start();
+  /// Closes the listener and every link; sends to other nodes are dropped
+  /// (counted by the runtime) from now on. Idempotent.
+  void stop();
+
+  /// Dials `to` (and again after backoff while it is unreachable).
+  void connect(const Endpoint& to);
+
+  // ---- sched::RemoteDelivery: thread-safe ----
+  bool send(sched::Pid to, sched::MessagePtr msg) override;
+
+  // ---- thread-safe views ----
+  [[nodiscard]] std::vector<NodeInfo> peers() const;
+  [[nodiscard]] bool linked(std::uint16_t node_id) const;
+  [[nodiscard]] NodeStats stats() const;
+  [[nodiscard]] const NodeConfig& config() const noexcept { return config_; }
+  [[nodiscard]] const Registry& registry() const noexcept { return registry_; }
+  [[nodiscard]] sched::Runtime& runtime() const noexcept { return runtime_; }
+
+  // ---- for the link processes (node_link.cpp) ----
+
+  /// The acceptor's question once a peer said who it is: refused if it has
+  /// this node's name or id, or is linked already in this incarnation.
+  [[nodiscard]] std::optional<RefuseReason> admit(const NodeInfo& peer) const;
+  /// A link is established. False: another link to the peer is kept (the
+  /// caller closes); a link it replaces is told to close (LinkSuperseded).
+  [[nodiscard]] bool up(sched::Pid link, const NodeInfo& peer, bool outgoing);
+  /// The link is down (or closed); forgets it if it is the peer's link.
+  void down(sched::Pid link, const NodeInfo& peer);
+  /// Every process of the node (listener, links) says when it starts and
+  /// ends, so that stop() can end them all. False: stopped; end at once.
+  [[nodiscard]] bool attach(sched::Pid pid);
+  void detach(sched::Pid pid);
+
+  /// Counters the links add to (relaxed atomics).
+  struct Counters {
+    std::atomic<std::uint64_t> links_up{0}, links_down{0}, refused_handshakes{0}, messages_out{0},
+        messages_in{0}, frames_out{0}, frames_in{0}, bytes_out{0}, bytes_in{0}, unencodable{0},
+        undecodable{0}, dropped{0};
+  };
+  Counters& counters() noexcept { return counters_; }
+
+ private:
+  struct Peer {
+    NodeInfo info;
+    sched::Pid link;
+    bool outgoing = false;
+  };
+
+  sched::Runtime& runtime_;
+  const Registry& registry_;
+  NodeConfig config_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::uint16_t, Peer> peers_;  ///< by node id; only established links
+  std::unordered_set<sched::Pid> live_;            ///< the listener and every link process, ended by stop()
+  bool started_ = false;
+  Counters counters_;
+};
+
+/// Sent to a link that another link to the same node replaces: it writes
+/// what it holds and closes.
+struct LinkSuperseded {};
+
+}  // namespace actormq::dist

@@ -1,0 +1,463 @@
+#include "bridge/dist/node_link.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "core/logger.hpp"
+#include "sched/runtime.hpp"
+#include "sched/scheduler.hpp"
+
+namespace actormq::dist {
+
+namespace {
+
+// Reads per wake before the link lets other processes run (as a session does).
+constexpr int reads_per_wake = 16;
+constexpr std::size_t read_size = 64 * 1024;
+
+HandshakeConfig handshake_config(const Node& node) {
+  HandshakeConfig c;
+  c.self = node.config().self;
+  c.cookie = node.config().cookie;
+  return c;
+}
+
+/// The first IPv4 address of `host` (numeric or a name). Names resolve
+/// blocking: seeds are few and dialled rarely.
+std::optional<sockaddr_in> resolve(const Endpoint& to) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(to.port);
+  if (inet_pton(AF_INET, to.host.c_str(), &addr.sin_addr) == 1) {
+    return addr;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(to.host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
+    return std::nullopt;
+  }
+  addr.sin_addr = reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr;
+  freeaddrinfo(found);
+  return addr;
+}
+
+}  // namespace
+
+NodeLink::NodeLink(Node& node, Endpoint to)
+    : node_(node), outgoing_(true), endpoint_(std::move(to)), builder_(node.registry(), node.config().max_frame) {}
+
+NodeLink::NodeLink(Node& node, int fd)
+    : node_(node), outgoing_(false), fd_(fd), builder_(node.registry(), node.config().max_frame) {}
+
+NodeLink::~NodeLink() {
+  if (fd_ >= 0) {
+    ::close(fd_);  // never started
+  }
+}
+
+std::uint64_t NodeLink::now_ms() const { return uv_now(scheduler().loop()); }
+
+std::string NodeLink::who() const {
+  std::string s = "node link ";
+  if (peer_) {
+    s += "to " + peer_->name + " ";
+  }
+  if (outgoing_) {
+    s += "(dialled " + endpoint_.to_string() + ")";
+  } else {
+    s += "(accepted" + (socket_ != nullptr ? " from " + socket_->peer() : std::string()) + ")";
+  }
+  return s;
+}
+
+void NodeLink::on_start() {
+  pin();
+  if (!node_.attach(self())) {
+    exit(sched::ExitReason::normal());  // the node stopped
+    return;
+  }
+  if (outgoing_) {
+    dial();
+    return;
+  }
+  socket_ = net::Socket::adopt(scheduler().loop(), fd_, self(), runtime());
+  fd_ = -1;
+  state_ = State::handshaking;
+  auto c = handshake_config(node_);
+  c.admit = [this](const NodeInfo& peer) { return node_.admit(peer); };
+  acceptor_.emplace(std::move(c));
+  last_read_ms_ = now_ms();
+  send_after(self(), sched::make_message<HandshakeDeadline>(generation_), node_.config().handshake_timeout_ms);
+  socket_->want_read(true);
+}
+
+void NodeLink::dial() {
+  ++generation_;
+  state_ = State::connecting;
+  auto addr = resolve(endpoint_);
+  int fd = addr ? ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
+  if (fd < 0) {
+    lost(addr ? std::string("socket: ") + std::strerror(errno) : "cannot resolve " + endpoint_.host);
+    return;
+  }
+  int one = 1;
+  (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0 && errno != EINPROGRESS) {
+    int err = errno;
+    ::close(fd);
+    lost(std::string("connect: ") + std::strerror(err));
+    return;
+  }
+  socket_ = net::Socket::adopt(scheduler().loop(), fd, self(), runtime());
+  socket_->want_write(true);  // writable: the connect is over, one way or the other
+  send_after(self(), sched::make_message<HandshakeDeadline>(generation_), node_.config().handshake_timeout_ms);
+}
+
+void NodeLink::on_message(sched::Message& msg) {
+  if (auto* out = msg.as<Outgoing>()) {
+    on_outgoing(*out);
+  } else if (auto* ready = msg.as<net::SocketReady>()) {
+    on_socket(*ready);
+  } else if (msg.is<ReadMore>()) {
+    read();
+  } else if (auto* tick = msg.as<Tick>()) {
+    on_tick(tick->generation);
+  } else if (auto* d = msg.as<HandshakeDeadline>()) {
+    if (d->generation == generation_ && (state_ == State::connecting || state_ == State::handshaking)) {
+      node_.counters().refused_handshakes.fetch_add(1, std::memory_order_relaxed);
+      lost("no handshake within " + std::to_string(node_.config().handshake_timeout_ms) + " ms");
+    }
+  } else if (msg.is<Redial>()) {
+    if (state_ == State::waiting) {
+      dial();
+    }
+  } else if (msg.is<LinkSuperseded>()) {
+    if (state_ == State::up) {
+      ACTORMQ_LOG_INFO(who() << ": another link to the node is kept; closing this one");
+      flush_frame();
+      state_ = State::closing;
+      registered_ = false;  // the node forgot us when it chose the other
+      if (out_pos_ == out_.size()) {
+        lost("superseded", true);
+      }
+    }
+  }
+}
+
+void NodeLink::on_socket(const net::SocketReady& ready) {
+  if (socket_ == nullptr) {
+    return;
+  }
+  if (state_ == State::connecting && ready.writable) {
+    on_connected();
+    return;
+  }
+  if (ready.writable) {
+    flush();
+  }
+  if (ready.readable && socket_ != nullptr) {
+    read();
+  }
+}
+
+void NodeLink::on_connected() {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(socket_->fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
+    err = errno;
+  }
+  if (err != 0) {
+    lost(std::string("connect: ") + std::strerror(err));
+    return;
+  }
+  state_ = State::handshaking;
+  last_read_ms_ = now_ms();
+  initiator_.emplace(handshake_config(node_));
+  on_handshake_step(initiator_->start());
+  if (socket_ != nullptr) {
+    socket_->want_read(true);
+  }
+}
+
+void NodeLink::read() {
+  static thread_local std::array<std::uint8_t, read_size> buffer;
+  for (int i = 0; i < reads_per_wake && socket_ != nullptr; ++i) {
+    net::IoResult r = socket_->read(buffer);
+    if (r.status == net::IoResult::Status::would_block) {
+      socket_->want_read(true);
+      return;
+    }
+    if (r.status != net::IoResult::Status::ok) {
+      lost(r.status == net::IoResult::Status::closed ? "closed by the peer"
+                                                     : "read: " + socket_->describe(r.error));
+      return;
+    }
+    last_read_ms_ = now_ms();
+    node_.counters().bytes_in.fetch_add(r.bytes, std::memory_order_relaxed);
+    consume(static_cast<std::uint32_t>(r.bytes / 256));
+    reader_.feed(std::string_view(reinterpret_cast<const char*>(buffer.data()), r.bytes));
+    for (;;) {
+      auto body = reader_.next();
+      if (!body) {
+        lost(std::string("a frame over the maximum size (") + std::string(to_string(body.error())) + ")", true);
+        return;
+      }
+      if (!body->has_value()) {
+        break;
+      }
+      if (!on_frame(**body) || socket_ == nullptr) {
+        return;
+      }
+    }
+    if (should_yield()) {
+      break;
+    }
+    if (r.bytes < buffer.size()) {
+      socket_->want_read(true);  // a short read emptied the kernel's buffer
+      return;
+    }
+  }
+  if (socket_ != nullptr) {
+    send(self(), sched::make_message<ReadMore>());  // more may wait: after the others' turn
+  }
+}
+
+bool NodeLink::on_frame(std::string_view body) {
+  if (state_ == State::handshaking) {
+    if (body.empty()) {
+      lost("a tick before the handshake ended", true);
+      return false;
+    }
+    on_handshake_step(initiator_ ? initiator_->on_frame(body) : acceptor_->on_frame(body));
+    return socket_ != nullptr;
+  }
+  if (body.empty()) {
+    return true;  // a tick: the link is alive
+  }
+  auto kind = frame_kind(body);
+  if (!kind || *kind != FrameKind::data) {
+    lost("a frame that is not data on an established link", true);
+    return false;
+  }
+  node_.counters().frames_in.fetch_add(1, std::memory_order_relaxed);
+  auto decoded = decode_frame(body, node_.registry());
+  if (!decoded) {
+    // The stream cannot be trusted past a malformed frame.
+    lost(std::string("a malformed frame (") + std::string(to_string(decoded.error())) + ")", true);
+    return false;
+  }
+  for (const Refusal& r : decoded->refused) {
+    node_.counters().undecodable.fetch_add(1, std::memory_order_relaxed);
+    ACTORMQ_LOG_WARNING(who() << ": refused " << describe(r, node_.registry()));
+  }
+  const std::uint16_t here = node_.config().self.id;
+  for (Delivery& d : decoded->deliveries) {
+    if (d.to.node() != here) {
+      node_.counters().undecodable.fetch_add(1, std::memory_order_relaxed);
+      ACTORMQ_LOG_WARNING(who() << ": a message for " << d.to.to_string() << ", not a pid of this node; dropped");
+      continue;
+    }
+    node_.counters().messages_in.fetch_add(1, std::memory_order_relaxed);
+    // A pid that is gone is as in Erlang: the message is dropped.
+    (void)runtime().send(d.to, std::move(d.message));
+  }
+  consume(static_cast<std::uint32_t>(decoded->deliveries.size()));
+  return true;
+}
+
+void NodeLink::on_handshake_step(Step step) {
+  for (std::string& frame : step.send) {
+    write(std::move(frame));
+  }
+  if (!step.outcome) {
+    return;
+  }
+  if (auto* refused = std::get_if<Refused>(&*step.outcome)) {
+    node_.counters().refused_handshakes.fetch_add(1, std::memory_order_relaxed);
+    // A seed that is this node, or a node we are linked to already through
+    // its own dial, is not an error an operator must act on.
+    bool expected = refused->reason == RefuseReason::duplicate ||
+                    (refused->reason == RefuseReason::id_conflict && outgoing_);
+    std::string line = who() + ": handshake refused " + (refused->by_peer ? "by the peer" : "here") + " (" +
+                       std::string(to_string(refused->reason)) + (refused->detail.empty() ? "" : ": ") +
+                       refused->detail + ")";
+    if (expected) {
+      ACTORMQ_LOG_INFO(line);
+    } else {
+      ACTORMQ_LOG_WARNING(line);
+    }
+    // The seed is this very node (or a node with our name or id, a fault of
+    // the configuration): dialling it again would never link.
+    bool final = refused->reason == RefuseReason::id_conflict;
+    flush();
+    lost("refused", final);
+    return;
+  }
+  on_established(std::get<Established>(*step.outcome));
+}
+
+void NodeLink::on_established(const Established& est) {
+  peer_ = est.peer;
+  reader_.set_max_frame(node_.config().max_frame);
+  if (!node_.up(self(), est.peer, outgoing_)) {
+    ACTORMQ_LOG_INFO(who() << ": already linked to " << est.peer.name << "; closing this link");
+    lost("duplicate", false);
+    return;
+  }
+  registered_ = true;
+  state_ = State::up;
+  backoff_ms_ = 0;
+  node_.counters().links_up.fetch_add(1, std::memory_order_relaxed);
+  ACTORMQ_LOG_NOTICE(who() << ": up (node id " << est.peer.id << ", incarnation " << est.peer.incarnation
+                           << ", protocol " << est.version << ")");
+  last_write_ms_ = now_ms();
+  send_after(self(), sched::make_message<Tick>(generation_), node_.config().heartbeat_ms);
+}
+
+void NodeLink::on_outgoing(Outgoing& out) {
+  if (state_ != State::up) {
+    node_.counters().dropped.fetch_add(1, std::memory_order_relaxed);
+    return;  // routed before this link went down
+  }
+  Status added = builder_.add(out.to, *out.msg);
+  if (!added && added.error() == WireError::frame_too_large && !builder_.empty()) {
+    flush_frame();
+    added = builder_.add(out.to, *out.msg);
+  }
+  if (!added) {
+    node_.counters().unencodable.fetch_add(1, std::memory_order_relaxed);
+    ACTORMQ_LOG_WARNING(who() << ": a message for " << out.to.to_string() << " cannot cross a node link ("
+                              << to_string(added.error()) << "); dropped");
+    return;
+  }
+  node_.counters().messages_out.fetch_add(1, std::memory_order_relaxed);
+}
+
+void NodeLink::after_run() {
+  flush_frame();
+}
+
+void NodeLink::flush_frame() {
+  if (builder_.empty()) {
+    return;
+  }
+  EncodedFrame frame = builder_.finish();
+  node_.counters().frames_out.fetch_add(1, std::memory_order_relaxed);
+  write(frame.flatten());
+}
+
+void NodeLink::write(std::string bytes) {
+  if (out_pos_ == out_.size()) {
+    out_ = std::move(bytes);
+    out_pos_ = 0;
+  } else {
+    out_ += bytes;
+  }
+  flush();
+}
+
+void NodeLink::flush() {
+  while (socket_ != nullptr && out_pos_ < out_.size()) {
+    iovec v{out_.data() + out_pos_, out_.size() - out_pos_};
+    net::IoResult r = socket_->writev(&v, 1);
+    if (r.status == net::IoResult::Status::would_block) {
+      socket_->want_write(true);
+      return;
+    }
+    if (r.status != net::IoResult::Status::ok) {
+      lost(r.status == net::IoResult::Status::closed ? "closed by the peer" : "write: " + socket_->describe(r.error));
+      return;
+    }
+    out_pos_ += r.bytes;
+    last_write_ms_ = now_ms();
+    node_.counters().bytes_out.fetch_add(r.bytes, std::memory_order_relaxed);
+  }
+  if (out_pos_ == out_.size()) {
+    out_.clear();
+    out_pos_ = 0;
+    if (state_ == State::closing) {
+      lost("superseded", true);
+    }
+  }
+}
+
+void NodeLink::on_tick(std::uint32_t generation) {
+  if (generation != generation_ || state_ != State::up) {
+    return;
+  }
+  const std::uint64_t now = now_ms();
+  const auto& c = node_.config();
+  if (now - last_read_ms_ >= c.node_down_after_ms) {
+    lost("silent for " + std::to_string(now - last_read_ms_) + " ms");
+    return;
+  }
+  if (now - last_write_ms_ >= c.heartbeat_ms && out_pos_ == out_.size()) {
+    write(tick_frame());
+    last_write_ms_ = now;
+  }
+  // Checked at twice the heartbeat's rate, so that neither a tick nor the
+  // down verdict comes more than half a period late.
+  send_after(self(), sched::make_message<Tick>(generation_), std::max<std::uint32_t>(1, c.heartbeat_ms / 2));
+}
+
+void NodeLink::close_socket() {
+  if (socket_ != nullptr) {
+    socket_->close();
+    socket_ = nullptr;
+  }
+  out_.clear();
+  out_pos_ = 0;
+  reader_ = FrameReader(handshake_max_frame);
+  initiator_.reset();
+  acceptor_.reset();
+}
+
+void NodeLink::lost(const std::string& why, bool final) {
+  const bool was_up = state_ == State::up || state_ == State::closing;
+  close_socket();
+  if (registered_) {
+    registered_ = false;
+    node_.down(self(), *peer_);
+  }
+  if (was_up) {
+    node_.counters().links_down.fetch_add(1, std::memory_order_relaxed);
+    ACTORMQ_LOG_NOTICE(who() << ": down (" << why << ")");
+  } else {
+    ACTORMQ_LOG_DEBUG(who() << ": " << why);
+  }
+  peer_.reset();
+  ++generation_;
+  if (!outgoing_ || final) {
+    state_ = State::closing;
+    exit(sched::ExitReason::normal());
+    return;
+  }
+  // Dial again later: at once after a link that was up (the peer may only
+  // have restarted), then with a growing backoff while it stays away.
+  const auto& c = node_.config();
+  backoff_ms_ = was_up ? c.reconnect_min_ms : std::min(c.reconnect_max_ms, std::max(c.reconnect_min_ms, backoff_ms_ * 2));
+  state_ = State::waiting;
+  send_after(self(), sched::make_message<Redial>(), backoff_ms_);
+}
+
+void NodeLink::on_exit(const sched::ExitReason&) {
+  close_socket();
+  if (registered_) {
+    registered_ = false;
+    node_.down(self(), *peer_);
+  }
+  node_.detach(self());
+}
+
+}  // namespace actormq::dist

@@ -1,0 +1,95 @@
+#pragma once
+// The process of one node link: a TCP connection to another node, dialled
+// (outgoing) or accepted. It runs the handshake (handshake.hpp) under a
+// deadline, then carries frames both ways: what local processes send to the
+// peer's pids arrives in its mailbox (Outgoing, from Node::send) and is
+// written into one frame per run, so a burst costs one write; what the peer
+// sends is decoded (wire.hpp) and delivered to the local pids, in order.
+// Ticks keep a quiet link alive; a link that reads nothing for
+// node_down_after_ms is down. A dialled link that fails or goes down dials
+// again after a backoff; an accepted one ends.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bridge/dist/handshake.hpp"
+#include "bridge/dist/node.hpp"
+#include "bridge/dist/wire.hpp"
+#include "net/socket.hpp"
+#include "sched/process.hpp"
+
+namespace actormq::dist {
+
+/// A message for a pid of the link's peer (Node::send).
+struct Outgoing {
+  sched::Pid to;
+  sched::MessagePtr msg;
+};
+
+class NodeLink final : public sched::Process {
+ public:
+  /// Dials `to`.
+  NodeLink(Node& node, Endpoint to);
+  /// Takes an accepted, non-blocking socket.
+  NodeLink(Node& node, int fd);
+  ~NodeLink() override;
+
+ protected:
+  void on_start() override;
+  void on_message(sched::Message& msg) override;
+  void after_run() override;
+  void on_exit(const sched::ExitReason& reason) override;
+
+ private:
+  enum class State { connecting, handshaking, up, closing, waiting };
+  struct Tick {
+    std::uint32_t generation;
+  };
+  struct HandshakeDeadline {
+    std::uint32_t generation;
+  };
+  struct Redial {};
+  struct ReadMore {};
+
+  void dial();
+  void on_socket(const net::SocketReady& ready);
+  void on_connected();
+  void read();
+  bool on_frame(std::string_view body);
+  void on_handshake_step(Step step);
+  void on_established(const Established& est);
+  void on_outgoing(Outgoing& out);
+  void on_tick(std::uint32_t generation);
+  void flush_frame();
+  void write(std::string bytes);
+  void flush();
+  /// The link is gone (`why` for the log): a dialled one waits and dials
+  /// again (unless `final`), an accepted one ends.
+  void lost(const std::string& why, bool final = false);
+  void close_socket();
+  [[nodiscard]] std::string who() const;
+  [[nodiscard]] std::uint64_t now_ms() const;
+
+  Node& node_;
+  const bool outgoing_;
+  Endpoint endpoint_;
+  int fd_ = -1;  ///< accepted, until on_start adopts it
+  net::Socket* socket_ = nullptr;
+  State state_ = State::connecting;
+  std::uint32_t generation_ = 0;  ///< of the current connection: stale timers do nothing
+  FrameReader reader_{handshake_max_frame};
+  std::optional<Initiator> initiator_;
+  std::optional<Acceptor> acceptor_;
+  std::optional<NodeInfo> peer_;  ///< once established
+  bool registered_ = false;       ///< Node::up accepted this link
+  FrameBuilder builder_;
+  std::string out_;  ///< bytes written to the socket only in part
+  std::size_t out_pos_ = 0;
+  std::uint64_t last_read_ms_ = 0;
+  std::uint64_t last_write_ms_ = 0;
+  std::uint32_t backoff_ms_ = 0;
+};
+
+}  // namespace actormq::dist

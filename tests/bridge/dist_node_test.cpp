@@ -1,0 +1,255 @@
+// Node links between runtimes in one test process, over loopback: each
+// runtime is a node with its own id; processes send to pids of the other
+// node through the link as they send locally.
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "bridge/dist/node.hpp"
+#include "bridge/dist/runtime_proto_v1.hpp"
+#include "tests/bridge/dist_samples.hpp"
+#include "tests/sched/test_process.hpp"
+
+using namespace actormq;
+using namespace actormq::dist;
+using sched::testing::Fn;
+using sched::testing::wait_until;
+
+namespace {
+
+const Registry& registry() { return test::runtime_types(); }
+
+/// A runtime that is a node: `id`, `name`, listening on an ephemeral port.
+struct TestNode {
+  sched::Runtime rt;
+  std::unique_ptr<Node> node;
+  std::uint16_t port = 0;
+
+  TestNode(std::uint16_t id, std::string name, std::vector<Endpoint> seeds = {}, std::string cookie = "secret",
+           std::uint32_t down_after_ms = 5000)
+      : rt(config(id)) {
+    NodeConfig c;
+    c.self = NodeInfo{std::move(name), id, 0};
+    c.cookie = std::move(cookie);
+    c.seeds = std::move(seeds);
+    c.heartbeat_ms = 50;
+    c.node_down_after_ms = down_after_ms;
+    c.reconnect_min_ms = 20;
+    c.reconnect_max_ms = 200;
+    node = std::make_unique<Node>(rt, registry(), c);
+    auto started = node->start();
+    REQUIRE(started);
+    port = *started;
+  }
+  ~TestNode() { stop(); }
+  void stop() {
+    if (node) {
+      node->stop();
+      rt.shutdown();
+      node.reset();
+    }
+  }
+  Endpoint endpoint() const { return Endpoint{"127.0.0.1", port}; }
+
+  static sched::RuntimeConfig config(std::uint16_t id) {
+    sched::RuntimeConfig c = sched::testing::threaded(1);
+    c.node = id;
+    return c;
+  }
+};
+
+/// Records the tags of the Blobs it receives, in order.
+struct Inbox {
+  std::mutex mu;
+  std::vector<std::uint64_t> tags;
+  std::vector<sched::Pid> senders;
+  std::size_t size() {
+    std::lock_guard lock(mu);
+    return tags.size();
+  }
+  Fn::Handler handler() {
+    return [this](Fn&, sched::Message& m) {
+      if (auto* b = m.as<Blob>()) {
+        std::lock_guard lock(mu);
+        tags.push_back(b->tag);
+      }
+    };
+  }
+};
+
+struct Do {
+  std::function<void(Fn&)> f;
+};
+
+bool linked_both(TestNode& a, TestNode& b) {
+  return wait_until([&] {
+    return a.node->linked(b.node->config().self.id) && b.node->linked(a.node->config().self.id);
+  });
+}
+
+}  // namespace
+
+TEST_CASE("dist node: two nodes link through one seed, sends cross in order, both ways, a body once per frame") {
+  TestNode a(1, "alpha");
+  TestNode b(2, "beta", {a.endpoint()});
+  REQUIRE(linked_both(a, b));
+  CHECK(a.node->peers().front().name == "beta");
+  CHECK(b.node->peers().front().name == "alpha");
+
+  Inbox at_b;
+  sched::Pid receiver = b.rt.spawn(std::make_unique<Fn>(at_b.handler()));
+  Inbox at_a;
+  sched::Pid sender = a.rt.spawn(std::make_unique<Fn>(
+      [&](Fn& self, sched::Message& m) {
+        if (auto* d = m.as<Do>()) {
+          d->f(self);
+        } else if (auto* blob = m.as<Blob>()) {
+          std::lock_guard lock(at_a.mu);
+          at_a.tags.push_back(blob->tag);
+        }
+      }));
+  CHECK(receiver.node() == 2);
+  constexpr std::uint64_t n = 20000;
+  auto body = mqtt::SharedBytes::copy_of(std::string(64, 'x'));
+  a.rt.send<Do>(sender, Do{[&](Fn& self) {
+    for (std::uint64_t i = 0; i < n; ++i) {
+      self.send<Blob>(receiver, Blob{i, body});
+    }
+  }});
+  REQUIRE(wait_until([&] { return at_b.size() == n; }));
+  {
+    std::lock_guard lock(at_b.mu);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      REQUIRE(at_b.tags[i] == i);  // the order of one sender to one receiver is kept
+    }
+  }
+  b.rt.send<Blob>(sender, Blob{7, {}});  // from outside any process of b: still through the link
+  REQUIRE(wait_until([&] { return at_a.size() == 1; }));
+  NodeStats s = a.node->stats();
+  CHECK(s.messages_out == n);
+  CHECK(s.frames_out < n / 10);  // batched: many messages per frame
+  CHECK(b.node->stats().messages_in == n);
+}
+
+TEST_CASE("dist node: a wrong cookie links nothing, on either side") {
+  TestNode a(1, "alpha");
+  TestNode b(2, "beta", {a.endpoint()}, "not-the-secret");
+  REQUIRE(wait_until([&] { return a.node->stats().refused_handshakes >= 1 && b.node->stats().refused_handshakes >= 1; }));
+  CHECK_FALSE(a.node->linked(2));
+  CHECK_FALSE(b.node->linked(1));
+  // A send meanwhile is a counted drop of the runtime, not a crash.
+  CHECK_FALSE(b.rt.send<Blob>(sched::Pid(1, 5), Blob{1, {}}));
+  CHECK(b.rt.remote_dropped() >= 1);
+}
+
+TEST_CASE("dist node: garbage on the node port closes that connection alone, the node links afterwards") {
+  TestNode a(1, "alpha");
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(a.port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  SUBCASE("a length over the handshake's maximum") {
+    const char junk[] = "\xff\xff\xff\xffGET / HTTP/1.1\r\n\r\n";
+    REQUIRE(::send(fd, junk, sizeof junk - 1, MSG_NOSIGNAL) > 0);
+  }
+  SUBCASE("a well-framed hello of another protocol") {
+    const char junk[] = "\x00\x00\x00\x05\x01XXXX";
+    REQUIRE(::send(fd, junk, sizeof junk - 1, MSG_NOSIGNAL) > 0);
+  }
+  char buf[256];
+  ssize_t got = 0;
+  for (int i = 0; i < 10; ++i) {
+    got = ::recv(fd, buf, sizeof buf, 0);
+    if (got <= 0) {
+      break;  // closed (a refusal may come first)
+    }
+  }
+  CHECK(got == 0);
+  ::close(fd);
+  TestNode b(2, "beta", {a.endpoint()});
+  CHECK(linked_both(a, b));
+}
+
+TEST_CASE("dist node: a peer that stops is down, a new incarnation of it links again, the old one's pids do not reach it") {
+  TestNode a(1, "alpha");
+  auto b = std::make_unique<TestNode>(2, "beta", std::vector<Endpoint>{a.endpoint()});
+  REQUIRE(linked_both(a, *b));
+  std::uint32_t first = b->node->config().self.incarnation;
+  b->stop();
+  REQUIRE(wait_until([&] { return !a.node->linked(2); }));
+  CHECK(a.node->stats().links_down == 1);
+  CHECK_FALSE(a.rt.send<Blob>(sched::Pid(2, 5), Blob{1, {}}));  // no link: dropped, counted
+
+  b = std::make_unique<TestNode>(2, "beta", std::vector<Endpoint>{a.endpoint()});
+  REQUIRE(linked_both(a, *b));
+  CHECK(b->node->config().self.incarnation != first);
+  CHECK(a.node->peers().front().incarnation == b->node->config().self.incarnation);
+}
+
+TEST_CASE("dist node: a seed that goes away is dialled again until it is back") {
+  // b's seed is a port nobody listens on yet; a opens it later.
+  auto a_port_holder = std::make_unique<TestNode>(1, "alpha");
+  std::uint16_t port = a_port_holder->port;
+  a_port_holder->stop();
+  a_port_holder.reset();
+  TestNode b(2, "beta", {Endpoint{"127.0.0.1", port}});
+  REQUIRE(wait_until([&] { return b.node->stats().links_up == 0; }));
+  sched::Runtime rt(TestNode::config(1));
+  NodeConfig c;
+  c.self = NodeInfo{"alpha", 1, 0};
+  c.cookie = "secret";
+  c.port = port;
+  c.heartbeat_ms = 50;
+  Node a(rt, registry(), c);
+  auto started = a.start();
+  if (!started) {
+    rt.shutdown();
+    MESSAGE("the port was taken meanwhile; nothing to check");
+    return;
+  }
+  CHECK(wait_until([&] { return a.linked(2) && b.node->linked(1); }));
+  a.stop();
+  rt.shutdown();
+}
+
+TEST_CASE("dist node: two nodes that dial each other keep one link, the same one on both sides") {
+  TestNode a(1, "alpha");
+  TestNode b(2, "beta", {a.endpoint()});
+  a.node->connect(b.endpoint());  // now both have dialled
+  REQUIRE(linked_both(a, b));
+  // Let the second handshake settle, then each side has one link up.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  NodeStats sa = a.node->stats();
+  NodeStats sb = b.node->stats();
+  CHECK(sa.links_up - sa.links_down == 1);
+  CHECK(sb.links_up - sb.links_down == 1);
+  Inbox at_b;
+  sched::Pid receiver = b.rt.spawn(std::make_unique<Fn>(at_b.handler()));
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    a.rt.send<Blob>(receiver, Blob{i, {}});
+  }
+  REQUIRE(wait_until([&] { return at_b.size() == 100; }));
+}
+
+TEST_CASE("dist node: a seed that is the node itself is dialled once and never linked") {
+  TestNode a(1, "alpha");
+  a.node->connect(a.endpoint());
+  REQUIRE(wait_until([&] { return a.node->stats().refused_handshakes >= 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // several backoffs, were it dialling again
+  CHECK(a.node->stats().refused_handshakes <= 2);  // one refusal seen from each side of the one attempt
+  CHECK(a.node->peers().empty());
+}
