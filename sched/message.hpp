@@ -41,6 +41,10 @@ class Message {
     return type_ == type_of<T>() ? &static_cast<Envelope<T>*>(this)->value : nullptr;
   }
   template <class T>
+  const T* as() const {
+    return type_ == type_of<T>() ? &static_cast<const Envelope<T>*>(this)->value : nullptr;
+  }
+  template <class T>
   bool is() const {
     return type_ == type_of<T>();
   }

@@ -90,7 +90,9 @@ class Runtime {
   /// Stepped mode: runs every scheduler until none has work. Returns runs made.
   std::uint64_t run_until_idle();
 
-  /// A new, runtime-unique monitor reference.
+  /// A new monitor reference, unique in the cluster: the node id is in its
+  /// high 16 bits, so that a Demonitor (which carries only the reference)
+  /// from another node names one monitor of the process it reaches.
   MonitorRef next_monitor_ref() { return next_ref_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
@@ -119,7 +121,7 @@ class Runtime {
   std::vector<std::unique_ptr<Scheduler>> schedulers_;
   std::atomic<std::int64_t> live_{0};
   std::atomic<unsigned> next_placement_{0};
-  std::atomic<MonitorRef> next_ref_{1};
+  std::atomic<MonitorRef> next_ref_;
   std::atomic<bool> shut_down_{false};
   std::atomic<std::uint64_t> idle_mask_{0};  // bit i: scheduler i has nothing to run
   std::atomic<RemoteDelivery*> remote_{nullptr};

@@ -269,6 +269,7 @@ bool NodeLink::on_frame(std::string_view body) {
       continue;
     }
     node_.counters().messages_in.fetch_add(1, std::memory_order_relaxed);
+    relations_.incoming(d.to, *d.message);
     // A pid that is gone is as in Erlang: the message is dropped.
     (void)runtime().send(d.to, std::move(d.message));
   }
@@ -327,8 +328,13 @@ void NodeLink::on_established(const Established& est) {
 
 void NodeLink::on_outgoing(Outgoing& out) {
   if (state_ != State::up) {
+    // Routed before this link went down: dropped, and a link or monitor it
+    // would have set up fires at once, as for a node that cannot be reached.
     node_.counters().dropped.fetch_add(1, std::memory_order_relaxed);
-    return;  // routed before this link went down
+    for (auto& [pid, signal] : LinkRelations::unreachable(out.to, *out.msg)) {
+      (void)runtime().send(pid, std::move(signal));
+    }
+    return;
   }
   Status added = builder_.add(out.to, *out.msg);
   if (!added && added.error() == WireError::frame_too_large && !builder_.empty()) {
@@ -341,6 +347,7 @@ void NodeLink::on_outgoing(Outgoing& out) {
                               << to_string(added.error()) << "); dropped");
     return;
   }
+  relations_.outgoing(out.to, *out.msg);
   node_.counters().messages_out.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -423,9 +430,16 @@ void NodeLink::close_socket() {
   acceptor_.reset();
 }
 
+void NodeLink::fire_noconnection() {
+  for (auto& [pid, signal] : relations_.down()) {
+    (void)runtime().send(pid, std::move(signal));
+  }
+}
+
 void NodeLink::lost(const std::string& why, bool final) {
   const bool was_up = state_ == State::up || state_ == State::closing;
   close_socket();
+  fire_noconnection();
   if (registered_) {
     registered_ = false;
     node_.down(self(), *peer_);
@@ -453,6 +467,7 @@ void NodeLink::lost(const std::string& why, bool final) {
 
 void NodeLink::on_exit(const sched::ExitReason&) {
   close_socket();
+  fire_noconnection();
   if (registered_) {
     registered_ = false;
     node_.down(self(), *peer_);

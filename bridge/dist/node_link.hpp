@@ -6,7 +6,8 @@
 // written into one frame per run, so a burst costs one write; what the peer
 // sends is decoded (wire.hpp) and delivered to the local pids, in order.
 // Ticks keep a quiet link alive; a link that reads nothing for
-// node_down_after_ms is down. A dialled link that fails or goes down dials
+// node_down_after_ms is down, and the links and monitors that crossed it
+// fire with reason noconnection (link_relations.hpp). A dialled link that fails or goes down dials
 // again after a backoff; an accepted one ends.
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "bridge/dist/handshake.hpp"
+#include "bridge/dist/link_relations.hpp"
 #include "bridge/dist/node.hpp"
 #include "bridge/dist/wire.hpp"
 #include "net/socket.hpp"
@@ -69,6 +71,8 @@ class NodeLink final : public sched::Process {
   /// again (unless `final`), an accepted one ends.
   void lost(const std::string& why, bool final = false);
   void close_socket();
+  /// Local processes hear of their links and monitors across the link: noconnection.
+  void fire_noconnection();
   [[nodiscard]] std::string who() const;
   [[nodiscard]] std::uint64_t now_ms() const;
 
@@ -85,6 +89,7 @@ class NodeLink final : public sched::Process {
   std::optional<NodeInfo> peer_;  ///< once established
   bool registered_ = false;       ///< Node::up accepted this link
   FrameBuilder builder_;
+  LinkRelations relations_;
   std::string out_;  ///< bytes written to the socket only in part
   std::size_t out_pos_ = 0;
   std::uint64_t last_read_ms_ = 0;

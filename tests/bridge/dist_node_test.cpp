@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -252,4 +253,111 @@ TEST_CASE("dist node: a seed that is the node itself is dialled once and never l
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // several backoffs, were it dialling again
   CHECK(a.node->stats().refused_handshakes <= 2);  // one refusal seen from each side of the one attempt
   CHECK(a.node->peers().empty());
+}
+
+namespace {
+
+/// Records what a process hears of others: EXIT (trapped) and DOWN, as text.
+struct Watcher {
+  std::mutex mu;
+  std::vector<std::string> log;
+  std::size_t size() {
+    std::lock_guard lock(mu);
+    return log.size();
+  }
+  std::vector<std::string> lines() {
+    std::lock_guard lock(mu);
+    return log;
+  }
+  Fn::Handler handler() {
+    return [this](Fn& self, sched::Message& m) {
+      if (auto* d = m.as<Do>()) {
+        d->f(self);
+      } else if (auto* e = m.as<sched::ExitMsg>()) {
+        std::lock_guard lock(mu);
+        log.push_back("EXIT " + e->from.to_string() + " " + e->reason.to_string());
+      } else if (auto* down = m.as<sched::DownMsg>()) {
+        std::lock_guard lock(mu);
+        log.push_back("DOWN " + down->pid.to_string() + " " + down->reason.to_string());
+      }
+    };
+  }
+};
+
+/// A process that idles until told to exit.
+Fn::Handler idle() {
+  return [](Fn& self, sched::Message& m) {
+    if (auto* d = m.as<Do>()) {
+      d->f(self);
+    }
+  };
+}
+
+}  // namespace
+
+TEST_CASE("dist node: a link and a monitor to a process of another node fire with its exit reason") {
+  TestNode a(1, "alpha");
+  TestNode b(2, "beta", {a.endpoint()});
+  REQUIRE(linked_both(a, b));
+  sched::Pid far = b.rt.spawn(std::make_unique<Fn>(idle()));
+  Watcher w;
+  sched::Pid near = a.rt.spawn(std::make_unique<Fn>(w.handler()));
+  a.rt.send<Do>(near, Do{[&](Fn& self) {
+    self.trap_exit(true);
+    self.link(far);
+    (void)self.monitor(far);
+  }});
+  // The link and the monitor are set up on b before far ends: wait for the
+  // signals to cross (the relations of a's link process count them).
+  REQUIRE(wait_until([&] { return b.node->stats().messages_in >= 2; }));
+  b.rt.send<Do>(far, Do{[](Fn& self) { self.exit(sched::ExitReason::error("gone")); }});
+  REQUIRE(wait_until([&] { return w.size() == 2; }));
+  auto lines = w.lines();
+  std::sort(lines.begin(), lines.end());
+  CHECK(lines[0] == "DOWN " + far.to_string() + " error: gone");
+  CHECK(lines[1] == "EXIT " + far.to_string() + " error: gone");
+}
+
+TEST_CASE("dist node: when the link goes down, links and monitors across it fire with noconnection, both ways") {
+  TestNode a(1, "alpha");
+  auto b = std::make_unique<TestNode>(2, "beta", std::vector<Endpoint>{a.endpoint()});
+  REQUIRE(linked_both(a, *b));
+  Watcher at_a;
+  sched::Pid near = a.rt.spawn(std::make_unique<Fn>(at_a.handler()));
+  Watcher at_b;
+  sched::Pid far = b->rt.spawn(std::make_unique<Fn>(at_b.handler()));
+  a.rt.send<Do>(near, Do{[&](Fn& self) {
+    self.trap_exit(true);
+    self.link(far);
+    (void)self.monitor(far);
+  }});
+  REQUIRE(wait_until([&] { return b->node->stats().messages_in >= 2; }));
+  // Only b's side is stopped: its node closes its links (its processes end
+  // with its runtime, but a's process must not wait for their signals).
+  b->node->stop();
+  REQUIRE(wait_until([&] { return at_a.size() == 2; }));
+  auto lines = at_a.lines();
+  std::sort(lines.begin(), lines.end());
+  CHECK(lines[0] == "DOWN " + far.to_string() + " noconnection");
+  CHECK(lines[1] == "EXIT " + far.to_string() + " noconnection");
+  // On b's side the link to near fired too (far traps no exits: it ended).
+  CHECK(wait_until([&] { return !b->rt.alive(far); }));
+  b.reset();
+}
+
+TEST_CASE("dist node: a link to a node that is not linked fires noconnection at once") {
+  TestNode a(1, "alpha");
+  Watcher w;
+  sched::Pid near = a.rt.spawn(std::make_unique<Fn>(w.handler()));
+  sched::Pid nowhere(9, 42);
+  a.rt.send<Do>(near, Do{[&](Fn& self) {
+    self.trap_exit(true);
+    self.link(nowhere);
+    (void)self.monitor(nowhere);
+  }});
+  REQUIRE(wait_until([&] { return w.size() == 2; }));
+  auto lines = w.lines();
+  std::sort(lines.begin(), lines.end());
+  CHECK(lines[0] == "DOWN " + nowhere.to_string() + " noconnection");
+  CHECK(lines[1] == "EXIT " + nowhere.to_string() + " noconnection");
 }

@@ -210,3 +210,20 @@ TEST_CASE("a dead local process still gives noproc, not noconnection") {
 }
 
 }  // namespace actormq::sched
+
+namespace actormq::sched {
+TEST_CASE("monitor references carry the node id, so that nodes never hand out the same one") {
+  RuntimeConfig c1 = testing::stepped();
+  c1.node = 1;
+  RuntimeConfig c2 = testing::stepped();
+  c2.node = 2;
+  Runtime one(c1);
+  Runtime two(c2);
+  MonitorRef a = one.next_monitor_ref();
+  MonitorRef b = two.next_monitor_ref();
+  CHECK(a != b);
+  CHECK((a >> 48) == 1);
+  CHECK((b >> 48) == 2);
+  CHECK(one.next_monitor_ref() == a + 1);
+}
+}  // namespace actormq::sched
