@@ -16,7 +16,7 @@ Usage: scripts/bench_beam_dist.sh [options]
   --seconds S      workload A's measured time (default 3, 1..60)
   --roundtrips M   workload B's round trips (default 20000, 1..1000000; stops after 20 s)
   --schedulers N   schedulers per node, +S N:N (default 1)
-  --payload BYTES  binary in each message (default 64, 0..1048576)
+  --payload BYTES  binary in each message (default 64, 0..65536: the window holds 10,000 of them)
   --reps R         repetitions on the same two nodes; each figure is the median (default 1)
   -h, --help       this text
 Workload A: a process on node 1 sends {msg, Payload} to a process on node 2, which
@@ -44,7 +44,7 @@ while [ $# -gt 0 ]; do
         --seconds) set_opt seconds "$2" 1 60 ;;
         --roundtrips) set_opt roundtrips "$2" 1 1000000 ;;
         --schedulers) set_opt schedulers "$2" 1 64 ;;
-        --payload) set_opt payload "$2" 0 1048576 ;;
+        --payload) set_opt payload "$2" 0 65536 ;;
         --reps) set_opt reps "$2" 1 20 ;;
       esac
       shift 2 ;;
