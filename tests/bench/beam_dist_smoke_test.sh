@@ -33,7 +33,7 @@ check_stopped() {
     fi
   done
   [ -n "$tag" ] || { fail "no node names on the 'started pids' line"; return; }
-  if pgrep -f "$tag" >/dev/null; then fail "processes of $tag left: $(pgrep -af "$tag")"; fi
+  if pgrep -f "${tag}[ab]@" >/dev/null; then fail "processes of $tag left: $(pgrep -af "${tag}[ab]@")"; fi
 }
 
 timeout 60 bash "$SCRIPT" --seconds 1 --roundtrips 500 >"$dir/out" 2>"$dir/err"
