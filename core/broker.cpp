@@ -6,6 +6,7 @@
 
 #include "core/auth/security.hpp"
 #include "core/clock.hpp"
+#include "core/config/cluster.hpp"
 #include "core/faults.hpp"
 #include "core/listen/listener.hpp"
 #include "core/logger.hpp"
@@ -173,6 +174,11 @@ Status Broker::start() {
   // The password, ACL and SCRAM files first: a malformed one stops the start
   // with its path and line, before any port opens.
   ACTORMQ_TRY(security_, Security::load(config_));
+  // So is a cluster cookie that is missing or open to others.
+  std::string cluster_cookie;
+  if (config_.cluster) {
+    ACTORMQ_TRY(cluster_cookie, load_cookie(*config_.cluster));
+  }
   sched::RuntimeConfig rc;
   rc.schedulers = static_cast<unsigned>(config_.schedulers);
   rc.reduction_budget = static_cast<std::int32_t>(config_.reduction_budget);
@@ -180,6 +186,7 @@ Status Broker::start() {
   runtime_ = std::make_unique<sched::Runtime>(rc);
   ctx_ = std::make_unique<BrokerContext>(*runtime_);
   ctx_->limits = limits_from(config_);
+  ctx_->cluster_cookie = std::move(cluster_cookie);
   ctx_->security = security_.get();
   ctx_->faults = FaultInjection::from_environment();
   if (ctx_->faults.any()) {

@@ -45,6 +45,9 @@ struct BrokerContext {
   bool durable_acks = false;
   /// Where the acknowledgement gates of durability sync report (core/store/ack_gate.hpp).
   std::shared_ptr<AckSink> ack_sink;
+  /// The cluster's cookie (cluster.cookie or cluster.cookie_file), read
+  /// once at start, for the node link; empty: a single node.
+  std::string cluster_cookie;
   /// Test-only fault injection (core/faults.hpp), read once by the Broker at
   /// start; all off unless an ACTORMQ_TEST_* variable is set.
   FaultInjection faults;

@@ -163,13 +163,6 @@ std::string unexpected(std::string_view body, std::string_view waiting_for) {
 
 }  // namespace
 
-bool valid_node_name(std::string_view name) noexcept {
-  return !name.empty() && name.size() <= max_node_name && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '-' || c == '@';
-  });
-}
-
 std::uint32_t new_incarnation(const RandomFill& random) {
   std::uint32_t v = 0;
   while (v == 0) {

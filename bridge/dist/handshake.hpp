@@ -33,12 +33,14 @@
 #include <variant>
 #include <vector>
 
+#include "core/config/cluster.hpp"
+
 namespace actormq::dist {
 
 inline constexpr std::uint16_t protocol_min = 1;
 inline constexpr std::uint16_t protocol_max = 1;
 inline constexpr std::size_t challenge_size = 32;
-inline constexpr std::size_t max_node_name = 255;
+inline constexpr std::size_t max_node_name = core::max_node_name;
 /// Every handshake frame fits: a peer not yet authenticated makes the link
 /// buffer no more than this.
 inline constexpr std::uint32_t handshake_max_frame = 1024;
@@ -52,9 +54,9 @@ struct NodeInfo {
   friend bool operator==(const NodeInfo&, const NodeInfo&) = default;
 };
 
-/// 1 to 255 bytes of letters, digits, '.', '_', '-' and '@' (printable in any
-/// log, usable as a host-like name).
-[[nodiscard]] bool valid_node_name(std::string_view name) noexcept;
+/// A node name is what the `cluster.node_name` key accepts: 1 to 255 bytes of
+/// letters, digits, '.', '_', '-' and '@' (one rule, in core/config/cluster.hpp).
+using core::valid_node_name;
 
 using RandomFill = std::function<void(std::span<std::uint8_t>)>;
 

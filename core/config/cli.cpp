@@ -25,6 +25,29 @@ ListenerConfig& first_tcp_listener(Config& config) {
   return config.listeners.front();
 }
 
+// `cluster` with the cluster options applied; any of them makes one.
+std::optional<ClusterConfig> override_cluster(std::optional<ClusterConfig> cluster, const CliOverrides& overrides) {
+  if (!overrides.node_name && !overrides.cluster_port && !overrides.seeds && !overrides.cookie_file) {
+    return cluster;
+  }
+  ClusterConfig c = cluster ? std::move(*cluster) : ClusterConfig{};
+  if (overrides.node_name) {
+    c.node_name = *overrides.node_name;
+  }
+  if (overrides.cluster_port) {
+    c.port = *overrides.cluster_port;
+  }
+  if (overrides.seeds) {
+    c.seeds = *overrides.seeds;
+  }
+  if (overrides.cookie_file) {
+    // The file's inline cookie gives way too: a cluster has one cookie.
+    c.cookie_file = *overrides.cookie_file;
+    c.cookie.reset();
+  }
+  return c;
+}
+
 std::vector<std::string> durability_choices() { return {durability_names.begin(), durability_names.end()}; }
 
 }  // namespace
@@ -50,6 +73,7 @@ Config apply_overrides(Config config, const CliOverrides& overrides) {
   if (overrides.verbose) {
     config.log_level = LogLevel::debug;
   }
+  config.cluster = override_cluster(std::move(config.cluster), overrides);
   return config;
 }
 
@@ -61,6 +85,10 @@ CliOutcome parse_command_line(int argc, const char* const* argv, std::ostream& o
   std::int64_t port = 0;
   std::string data_dir;
   std::string durability;
+  std::string node_name;
+  std::int64_t cluster_port = 0;
+  std::vector<std::string> seeds;
+  std::string cookie_file;
   bool verbose = false;
   app.add_option("-c,--config", config_file, "JSON configuration file (default: built-in defaults)")
       ->type_name("FILE");
@@ -72,6 +100,18 @@ CliOutcome parse_command_line(int argc, const char* const* argv, std::ostream& o
   auto* durability_opt = app.add_option("--durability", durability, "When acknowledged messages reach the disk")
                              ->type_name("MODE")
                              ->check(CLI::IsMember(durability_choices()));
+  auto* node_name_opt = app.add_option("--node-name", node_name, "This node's name in a cluster (cluster.node_name)")
+                           ->type_name("NAME");
+  auto* cluster_port_opt = app.add_option("--cluster-port", cluster_port, "Port of the node link (cluster.port)")
+                               ->type_name("N")
+                               ->check(CLI::Range(1, 65535));
+  auto* seed_opt = app.add_option("--seed", seeds, "A node to connect to; repeat for more (replaces cluster.seeds)")
+                       ->type_name("HOST:PORT")
+                       ->allow_extra_args(false)
+                       ->take_all();
+  auto* cookie_file_opt =
+      app.add_option("--cookie-file", cookie_file, "File holding the cluster's cookie (cluster.cookie_file)")
+          ->type_name("FILE");
   app.add_flag("-v,--verbose", verbose, "Log at debug level");
 
   try {
@@ -103,6 +143,18 @@ CliOutcome parse_command_line(int argc, const char* const* argv, std::ostream& o
         overrides.durability = static_cast<Durability>(i);
       }
     }
+  }
+  if (*node_name_opt) {
+    overrides.node_name = node_name;
+  }
+  if (*cluster_port_opt) {
+    overrides.cluster_port = cluster_port;
+  }
+  if (*seed_opt) {
+    overrides.seeds = seeds;
+  }
+  if (*cookie_file_opt) {
+    overrides.cookie_file = cookie_file;
   }
   overrides.verbose = verbose;
 

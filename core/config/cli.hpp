@@ -1,7 +1,9 @@
 #pragma once
 // The command line:
 //   actormq [--config FILE] [--bind ADDR] [--port N] [--data-dir DIR]
-//           [--durability none|batch|sync] [-v] [--help] [--version]
+//           [--durability none|batch|sync] [--node-name NAME]
+//           [--cluster-port N] [--seed HOST:PORT]... [--cookie-file FILE]
+//           [-v] [--help] [--version]
 // The file (or the defaults) come first; the options override it.
 
 #include <cstdint>
@@ -9,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/config/config.hpp"
 
@@ -24,12 +27,18 @@ struct CliOverrides {
   std::optional<std::int64_t> port;  ///< first tcp listener's port
   std::optional<std::string> data_dir;
   std::optional<Durability> durability;
+  // The cluster object's keys; any of them makes the node part of a cluster.
+  std::optional<std::string> node_name;
+  std::optional<std::int64_t> cluster_port;
+  std::optional<std::vector<std::string>> seeds;  ///< replaces the file's list
+  std::optional<std::string> cookie_file;        ///< replaces the file's cookie or cookie_file
   bool verbose = false;  ///< log level debug
 };
 
 /// `config` with the overrides applied. --bind and --port change the first
 /// tcp listener; when there is none they add one (127.0.0.1:1883 unless
-/// given) in front of the others.
+/// given) in front of the others. The cluster options set the keys of the
+/// `cluster` object, adding one (with its defaults) if the file has none.
 [[nodiscard]] Config apply_overrides(Config config, const CliOverrides& overrides);
 
 /// What the command line asks for: run with a configuration, or exit.

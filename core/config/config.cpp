@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/config/cluster.hpp"
 #include "core/config/rules.hpp"
 
 namespace actormq::core {
@@ -25,6 +26,57 @@ constexpr std::int64_t int32_max = std::numeric_limits<std::int32_t>::max();
 constexpr std::int64_t uint32_max = std::numeric_limits<std::uint32_t>::max();
 
 Errors apply_listeners(const Json& value, Config& config, const std::string& path);
+
+std::span<const KeySpec<ClusterTlsConfig>> cluster_tls_table() {
+  using T = ClusterTlsConfig;
+  static const std::vector<KeySpec<T>> table = {
+      {"certfile", "", "required", "PEM certificate chain this node presents to the other nodes.",
+       string(&T::certfile)},
+      {"keyfile", "", "required", "PEM private key of certfile.", string(&T::keyfile)},
+      {"cafile", "", "required", "PEM CA certificates the other nodes' certificates must chain to.",
+       string(&T::cafile)},
+  };
+  return table;
+}
+
+std::span<const KeySpec<ClusterConfig>> cluster_table() {
+  using K = ClusterConfig;
+  static const std::vector<KeySpec<K>> table = {
+      {"node_name", "", "required",
+       "This node's name, unique in the cluster: 1..255 letters, digits, '.', '_', '-' or '@' (e.g. "
+       "\"actormq@host1\").",
+       string(&K::node_name, false)},
+      {"node_id", "", "derived from node_name",
+       "This node's number in process ids (0 is a single node's). Unset: 1 + FNV-1a-32(node_name) mod 65535; "
+       "two nodes whose names give the same number cannot link (\"node name or id in use\"): set node_id on one.",
+       OptIntRule<K>{&K::node_id, 1, 65535}},
+      {"bind", "\"0.0.0.0\"", "", "Address the node link listens on.", string(&K::bind, false)},
+      {"port", "4370", "", "TCP port the node link listens on.", integer(&K::port, 1, 65535)},
+      {"seeds", "[]", "",
+       "Nodes to connect to, \"host:port\" (an IPv4 address, a host name, or [IPv6]:port). May list this "
+       "node itself (it is ignored), so that every node can share one list.",
+       StringListRule<K>{&K::seeds}},
+      {"cookie_file", "", "unset; one of cookie_file and cookie is required",
+       "File holding the cluster's shared secret, one line (a final newline is ignored); read at start and "
+       "refused if group or others may access it (chmod 600).",
+       OptStringRule<K>{&K::cookie_file}},
+      {"cookie", "", "unset",
+       "The shared secret itself, instead of cookie_file: 1..255 bytes, one line. Nodes link only if their "
+       "cookies are the same.",
+       OptStringRule<K>{&K::cookie}},
+      {"tls", "null", "",
+       "TLS of the node links: an object of certfile, keyfile and cafile, all required (both ends "
+       "authenticate). null: links authenticated by the cookie, not encrypted.",
+       CustomRule<K>{"object or null", apply_optional_object<K, ClusterTlsConfig, &K::tls, cluster_tls_table>}},
+      {"heartbeat_ms", "1000", "", "A node link idle this long sends a tick, milliseconds.",
+       integer(&K::heartbeat_ms, 10, 3600000)},
+      {"node_down_after_ms", "5000", "",
+       "A node link silent this long is down (monitors and links of its processes fire), milliseconds; "
+       "more than heartbeat_ms.",
+       integer(&K::node_down_after_ms, 11, 86400000)},
+  };
+  return table;
+}
 
 std::span<const KeySpec<ListenerConfig>> listener_table() {
   using L = ListenerConfig;
@@ -165,6 +217,10 @@ std::span<const KeySpec<Config>> config_table() {
       {"log_level", "\"info\"", "", "Most verbose level written (-v sets debug).",
        EnumRule<C>{log_level_names, [](C& c, std::size_t i) { c.log_level = static_cast<LogLevel>(i); }}},
       {"log_file", "\"\"", "", "File the log is appended to; empty: stderr.", string(&C::log_file)},
+      {"cluster", "null", "",
+       "This node in a cluster of brokers; see the cluster keys. null: a single node. Parsed and checked; the "
+       "node link that uses it is being built.",
+       CustomRule<C>{"object or null", apply_optional_object<C, ClusterConfig, &C::cluster, cluster_table>}},
   };
   return table;
 }
@@ -249,6 +305,52 @@ Errors check_listener(const ListenerConfig& l, const std::string& p) {
   return errors;
 }
 
+Errors check_cluster_tls(const ClusterTlsConfig& tls) {
+  Errors errors;
+  const std::pair<const char*, bool> files[] = {
+      {"certfile", tls.certfile.empty()}, {"keyfile", tls.keyfile.empty()}, {"cafile", tls.cafile.empty()}};
+  for (const auto& [key, missing] : files) {
+    if (missing) {
+      errors.push_back(std::string("cluster.tls.") + key +
+                       ": required: node links authenticate both ends (certfile, keyfile and cafile)");
+    }
+  }
+  return errors;
+}
+
+Errors check_cluster(const ClusterConfig& c) {
+  Errors errors = check_ranges(c, cluster_table(), "cluster.");
+  if (!c.node_name.empty() && !valid_node_name(c.node_name)) {
+    errors.push_back("cluster.node_name: must be 1..255 letters, digits, '.', '_', '-' or '@'");
+  }
+  for (std::size_t i = 0; i < c.seeds.size(); ++i) {
+    if (auto seed = parse_seed(c.seeds[i]); !seed) {
+      errors.push_back("cluster.seeds[" + std::to_string(i) + "]: " + seed.error().text());
+    }
+  }
+  if (c.cookie_file && c.cookie) {
+    errors.push_back("cluster: cookie_file and cookie are both set; keep one");
+  } else if (!c.cookie_file && !c.cookie) {
+    errors.push_back("cluster: cookie_file or cookie is required (the cluster's shared secret)");
+  }
+  if (c.cookie_file && c.cookie_file->empty()) {
+    errors.push_back("cluster.cookie_file: must not be empty");
+  }
+  if (c.cookie) {
+    if (auto checked = check_cookie(*c.cookie); !checked) {
+      errors.push_back("cluster.cookie: " + checked.error().text());
+    }
+  }
+  if (c.node_down_after_ms <= c.heartbeat_ms) {
+    errors.push_back("cluster.node_down_after_ms: must be more than heartbeat_ms (" +
+                     std::to_string(c.heartbeat_ms) + ")");
+  }
+  if (c.tls) {
+    append(errors, check_cluster_tls(*c.tls));
+  }
+  return errors;
+}
+
 }  // namespace
 
 std::int64_t default_port(ListenerType type) noexcept {
@@ -273,6 +375,12 @@ ListenerConfig::ListenerConfig(ListenerType listener_type) {
 }
 
 Config::Config() { apply_defaults(*this, config_table()); }
+
+ClusterConfig::ClusterConfig() { apply_defaults(*this, cluster_table()); }
+
+std::uint16_t ClusterConfig::resolved_node_id() const noexcept {
+  return node_id ? static_cast<std::uint16_t>(*node_id) : derived_node_id(node_name);
+}
 
 bool Config::allow_anonymous_for(const ListenerConfig& listener) const noexcept {
   return listener.allow_anonymous.value_or(allow_anonymous);
@@ -309,6 +417,17 @@ Status validate_config(const Config& config) {
       const auto& earlier = config.listeners[j];
       if (earlier.port == l.port && same_address(earlier.bind, l.bind)) {
         errors.push_back(p + "port: " + std::to_string(l.port) + " is already used by listeners[" +
+                         std::to_string(j) + "]");
+        break;
+      }
+    }
+  }
+  if (config.cluster) {
+    append(errors, check_cluster(*config.cluster));
+    for (std::size_t j = 0; j < config.listeners.size(); ++j) {
+      const auto& l = config.listeners[j];
+      if (l.port == config.cluster->port && same_address(l.bind, config.cluster->bind)) {
+        errors.push_back("cluster.port: " + std::to_string(l.port) + " is already used by listeners[" +
                          std::to_string(j) + "]");
         break;
       }
@@ -363,5 +482,7 @@ Result<Config> load_config(const std::string& path) {
 
 std::vector<ConfigKeyDoc> config_key_docs() { return docs_of(config_table()); }
 std::vector<ConfigKeyDoc> listener_key_docs() { return docs_of(listener_table()); }
+std::vector<ConfigKeyDoc> cluster_key_docs() { return docs_of(cluster_table()); }
+std::vector<ConfigKeyDoc> cluster_tls_key_docs() { return docs_of(cluster_tls_table()); }
 
 }  // namespace actormq::core

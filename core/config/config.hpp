@@ -64,6 +64,35 @@ struct ListenerConfig {
   [[nodiscard]] bool is_websocket() const noexcept { return type == ListenerType::ws || type == ListenerType::wss; }
 };
 
+/// TLS of the node links (cluster.tls). A node link authenticates both
+/// ends, so all three files are required.
+struct ClusterTlsConfig {
+  std::string certfile;  ///< PEM certificate chain this node presents
+  std::string keyfile;   ///< PEM private key of certfile
+  std::string cafile;    ///< PEM CAs a peer node's certificate must chain to
+};
+
+/// This node in a cluster (the `cluster` object). Constructed with the
+/// defaults of the cluster key table. Parsed and checked; the node link that
+/// uses it is being built (bridge/dist/).
+struct ClusterConfig {
+  ClusterConfig();
+
+  std::string node_name;                   ///< required; valid_node_name() (core/config/cluster.hpp)
+  std::optional<std::int64_t> node_id;     ///< 1..65535, Pid::node() of this node's processes; unset: derived
+  std::string bind;                        ///< address the node link listens on
+  std::int64_t port = 0;                   ///< 1..65535
+  std::vector<std::string> seeds;          ///< "host:port" of nodes to connect to (parse_seed)
+  std::optional<std::string> cookie_file;  ///< exactly one of cookie_file and cookie
+  std::optional<std::string> cookie;       ///< inline cookie
+  std::optional<ClusterTlsConfig> tls;     ///< unset: links authenticated by the cookie, not encrypted
+  std::int64_t heartbeat_ms = 0;           ///< a tick on an idle link this often, milliseconds
+  std::int64_t node_down_after_ms = 0;     ///< a link silent this long is down, milliseconds
+
+  /// node_id, or derived_node_id(node_name) when it is unset.
+  [[nodiscard]] std::uint16_t resolved_node_id() const noexcept;
+};
+
 /// The whole configuration. A default-constructed Config holds the defaults
 /// of the key table: one tcp listener on 127.0.0.1:1883.
 /// Integers are int64 so that every range check happens here; each field's
@@ -123,6 +152,9 @@ struct Config {
   LogLevel log_level = LogLevel::info;
   std::string log_file;  ///< empty: stderr
 
+  // Distribution.
+  std::optional<ClusterConfig> cluster;  ///< unset: a single node
+
   /// The settings in force on `listener`: its own override, else the top-level value.
   [[nodiscard]] bool allow_anonymous_for(const ListenerConfig& listener) const noexcept;
   [[nodiscard]] const std::string& password_file_for(const ListenerConfig& listener) const noexcept;
@@ -159,5 +191,9 @@ struct ConfigKeyDoc {
 [[nodiscard]] std::vector<ConfigKeyDoc> config_key_docs();
 /// Every key of a listener object, in table order.
 [[nodiscard]] std::vector<ConfigKeyDoc> listener_key_docs();
+/// Every key of the cluster object, in table order.
+[[nodiscard]] std::vector<ConfigKeyDoc> cluster_key_docs();
+/// Every key of the cluster's tls object, in table order.
+[[nodiscard]] std::vector<ConfigKeyDoc> cluster_tls_key_docs();
 
 }  // namespace actormq::core

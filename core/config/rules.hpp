@@ -53,10 +53,16 @@ struct OptStringRule {
   std::optional<std::string> T::*member;
 };
 template <class T>
+struct OptIntRule {
+  std::optional<std::int64_t> T::*member;
+  std::int64_t min;
+  std::int64_t max;
+};
+template <class T>
 struct StringListRule {
   std::vector<std::string> T::*member;
 };
-// A key with its own parser (the listener array).
+// A key with its own parser (the listener array, a nested object).
 template <class T>
 struct CustomRule {
   std::string_view type;
@@ -65,7 +71,7 @@ struct CustomRule {
 
 template <class T>
 using Rule = std::variant<IntRule<T>, BoolRule<T>, StringRule<T>, EnumRule<T>, OptBoolRule<T>, OptStringRule<T>,
-                          StringListRule<T>, CustomRule<T>>;
+                          OptIntRule<T>, StringListRule<T>, CustomRule<T>>;
 
 template <class T>
 struct KeySpec {
@@ -127,6 +133,10 @@ Status apply_one(const Rule<T>& rule, const Json& v, T& target) {
     target.*(r->member) = v.get<std::string>();
     return mqtt::Ok{};
   }
+  if (auto* r = std::get_if<OptIntRule<T>>(&rule)) {
+    ACTORMQ_TRY(target.*(r->member), read_int(v, r->min, r->max));
+    return mqtt::Ok{};
+  }
   if (auto* r = std::get_if<StringListRule<T>>(&rule)) {
     if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_string(); })) {
       return Failure{"must be an array of strings"};
@@ -170,6 +180,25 @@ Errors apply_object(const Json& object, T& target, std::span<const KeySpec<T>> t
   return errors;
 }
 
+// The CustomRule of a key whose value is an object with a key table of its
+// own, held in an optional member: an object sets the member (the inner
+// struct's constructor gives the defaults, then the object's keys apply),
+// null resets it. Paths of inner keys are "outer.inner".
+template <class Outer, class Inner, std::optional<Inner> Outer::*member, std::span<const KeySpec<Inner>> (*table)()>
+Errors apply_optional_object(const Json& value, Outer& target, const std::string& path) {
+  if (value.is_null()) {
+    (target.*member).reset();
+    return {};
+  }
+  if (!value.is_object()) {
+    return {path + ": must be an object or null"};
+  }
+  Inner inner;
+  Errors errors = apply_object(value, inner, table(), path + ".");
+  target.*member = std::move(inner);
+  return errors;
+}
+
 template <class T>
 void apply_defaults(T& target, std::span<const KeySpec<T>> table) {
   for (const auto& row : table) {
@@ -193,6 +222,11 @@ Errors check_ranges(const T& target, std::span<const KeySpec<T>> table, const st
       if (v < r->min || v > r->max) {
         errors.push_back(prefix + std::string(row.name) + ": must be " + range_text(r->min, r->max));
       }
+    } else if (auto* o = std::get_if<OptIntRule<T>>(&row.rule)) {
+      const std::optional<std::int64_t>& v = target.*(o->member);
+      if (v && (*v < o->min || *v > o->max)) {
+        errors.push_back(prefix + std::string(row.name) + ": must be " + range_text(o->min, o->max));
+      }
     } else if (auto* s = std::get_if<StringRule<T>>(&row.rule)) {
       if (!s->allow_empty && (target.*(s->member)).empty()) {
         errors.push_back(prefix + std::string(row.name) + ": must be a non-empty string");
@@ -205,6 +239,9 @@ Errors check_ranges(const T& target, std::span<const KeySpec<T>> table, const st
 template <class T>
 std::string describe_type(const Rule<T>& rule) {
   if (auto* r = std::get_if<IntRule<T>>(&rule)) {
+    return "integer " + range_text(r->min, r->max);
+  }
+  if (auto* r = std::get_if<OptIntRule<T>>(&rule)) {
     return "integer " + range_text(r->min, r->max);
   }
   if (std::holds_alternative<BoolRule<T>>(rule) || std::holds_alternative<OptBoolRule<T>>(rule)) {

@@ -5,7 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +45,7 @@ class Recorder : public Service {
 
   std::optional<std::string> fail_start;
   std::optional<std::string> fail_reload;
+  std::string cluster_cookie;  ///< ctx.cluster_cookie at start
   /// Set from the process it spawns at start, as that process ends.
   std::shared_ptr<std::atomic<bool>> process_ended = std::make_shared<std::atomic<bool>>(false);
 
@@ -58,6 +62,7 @@ class Recorder : public Service {
     CHECK(runtime.alive(ctx.retainer));
     CHECK((ctx.store != nullptr) == persistence_enabled(broker_.config()));
     CHECK(broker_.ports().empty());
+    cluster_cookie = ctx.cluster_cookie;
     ctx_ = &ctx;
     runtime_ = &runtime;
     process_ended = std::make_shared<std::atomic<bool>>(false);  // a start after a failed one
@@ -173,6 +178,42 @@ TEST_CASE("reload_services reloads every running service and names those that fa
   CHECK(reloaded.error().messages() == std::vector<std::string>{"service b: bridges[0].address: not a host:port"});
   CHECK(journal.events == std::vector<std::string>{"reload a", "reload b", "reload c"});
   broker.stop();
+}
+
+TEST_CASE("the cluster cookie is read at start for the services, and a bad cookie file stops the start") {
+  persist::test::TempDir dir;
+  const std::string cookie = dir.sub("cookie");
+  std::ofstream(cookie) << "secret\n";
+  REQUIRE(::chmod(cookie.c_str(), 0600) == 0);
+  Config config = small_config();
+  config.cluster.emplace();
+  config.cluster->node_name = "n1";
+  config.cluster->cookie_file = cookie;
+  Journal journal;
+  {
+    Broker broker(config);
+    Recorder& a = add(broker, journal, "a");
+    REQUIRE(broker.start().ok());
+    CHECK(a.cluster_cookie == "secret");
+    broker.stop();
+  }
+  {
+    Broker single(small_config());
+    Recorder& a = add(single, journal, "a");
+    REQUIRE(single.start().ok());
+    CHECK(a.cluster_cookie.empty());
+    single.stop();
+  }
+  journal.events.clear();
+  REQUIRE(::chmod(cookie.c_str(), 0644) == 0);
+  Broker broker(config);
+  add(broker, journal, "a");
+  auto started = broker.start();
+  REQUIRE_FALSE(started.ok());
+  CHECK(started.error().text() == "cluster.cookie_file: " + cookie + ": group or others may access it (mode 0644); "
+                                  "the cookie is the cluster's password: chmod 600 " + cookie);
+  CHECK(journal.events.empty());  // before any service or listener
+  CHECK(broker.ports().empty());
 }
 
 }  // namespace actormq::core

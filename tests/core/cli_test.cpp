@@ -61,7 +61,8 @@ TEST_CASE("cli: --help and --version print and exit 0") {
   Run help = run({"--help"});
   CHECK_FALSE(help.outcome.config);
   CHECK(help.outcome.exit_code == 0);
-  for (const char* option : {"--config", "--bind", "--port", "--data-dir", "--durability", "--verbose", "--version"}) {
+  for (const char* option : {"--config", "--bind", "--port", "--data-dir", "--durability", "--node-name",
+                             "--cluster-port", "--seed", "--cookie-file", "--verbose", "--version"}) {
     CAPTURE(option);
     CHECK(help.out.find(option) != std::string::npos);
   }
@@ -153,4 +154,86 @@ TEST_CASE("cli: configuration errors exit with the config code and name the key"
   CHECK_FALSE(clash.outcome.config);
   CHECK(clash.outcome.exit_code == exit_bad_config);
   CHECK(clash.err == "command line: listeners[1].port: 8083 is already used by listeners[0]\n");
+}
+
+TEST_CASE("cli: the cluster options make a cluster of their own") {
+  Run r = run({"--node-name", "n1", "--cluster-port", "4380", "--seed", "10.0.0.2:4370", "--seed", "[::1]:4371",
+               "--cookie-file", "/etc/actormq/cookie"});
+  REQUIRE_MESSAGE(r.outcome.config, r.err);
+  REQUIRE(r.outcome.config->cluster);
+  const ClusterConfig& c = *r.outcome.config->cluster;
+  CHECK(c.node_name == "n1");
+  CHECK(c.port == 4380);
+  CHECK(c.seeds == std::vector<std::string>{"10.0.0.2:4370", "[::1]:4371"});
+  CHECK(c.cookie_file == "/etc/actormq/cookie");
+  CHECK_FALSE(c.cookie);
+  CHECK(c.bind == "0.0.0.0");  // the rest: the cluster key table's defaults
+  CHECK(c.heartbeat_ms == 1000);
+  CHECK_FALSE(run({}).outcome.config->cluster);
+}
+
+TEST_CASE("cli: the cluster options override the file, --seed replacing its list") {
+  TempFile file(R"({"cluster": {"node_name": "file-node", "port": 4370, "seeds": ["a:1", "b:2", "c:3"],
+                                "cookie": "inline", "heartbeat_ms": 500}})");
+  Run plain = run({"--config", file.path()});
+  REQUIRE_MESSAGE(plain.outcome.config, plain.err);
+  CHECK(plain.outcome.config->cluster->seeds.size() == 3);
+  CHECK(plain.outcome.config->cluster->cookie == "inline");
+
+  Run r = run({"--config", file.path(), "--node-name", "cli-node", "--seed", "d:4"});
+  REQUIRE_MESSAGE(r.outcome.config, r.err);
+  const ClusterConfig& c = *r.outcome.config->cluster;
+  CHECK(c.node_name == "cli-node");
+  CHECK(c.seeds == std::vector<std::string>{"d:4"});
+  CHECK(c.port == 4370);
+  CHECK(c.heartbeat_ms == 500);
+  CHECK(c.cookie == "inline");
+
+  // --cookie-file replaces the file's inline cookie: a cluster has one.
+  Run cookie = run({"--config", file.path(), "--cookie-file", "cookie", "--cluster-port", "4999"});
+  REQUIRE_MESSAGE(cookie.outcome.config, cookie.err);
+  CHECK(cookie.outcome.config->cluster->cookie_file == "cookie");
+  CHECK_FALSE(cookie.outcome.config->cluster->cookie);
+  CHECK(cookie.outcome.config->cluster->port == 4999);
+  CHECK(cookie.outcome.config->cluster->seeds.size() == 3);
+
+  ClusterConfig both;
+  both.cookie = "x";
+  Config base;
+  base.cluster = both;
+  CliOverrides seeds_only;
+  seeds_only.seeds = std::vector<std::string>{};
+  CHECK(apply_overrides(base, seeds_only).cluster->seeds.empty());
+  CHECK(apply_overrides(base, seeds_only).cluster->cookie == "x");
+  CHECK_FALSE(apply_overrides(Config{}, CliOverrides{}).cluster);
+}
+
+TEST_CASE("cli: bad cluster options are refused, naming the key") {
+  for (auto args : {std::initializer_list<const char*>{"--cluster-port", "0"}, {"--cluster-port", "65536"},
+                    {"--cluster-port", "x"}, {"--seed"}, {"--seed", "a:1", "b:2"}, {"--node-name"}}) {
+    Run r = run(args);
+    CHECK_FALSE(r.outcome.config);
+    CHECK(r.outcome.exit_code == exit_usage);
+    CHECK_FALSE(r.err.empty());
+  }
+  Run name = run({"--node-name", "a b", "--cookie-file", "c"});
+  CHECK_FALSE(name.outcome.config);
+  CHECK(name.outcome.exit_code == exit_bad_config);
+  CHECK(name.err == "command line: cluster.node_name: must be 1..255 letters, digits, '.', '_', '-' or '@'\n");
+
+  Run seed = run({"--node-name", "n1", "--cookie-file", "c", "--seed", "n2"});
+  CHECK(seed.outcome.exit_code == exit_bad_config);
+  CHECK(seed.err.find("command line: cluster.seeds[0]: must be host:port") == 0);
+
+  Run no_cookie = run({"--node-name", "n1"});
+  CHECK(no_cookie.outcome.exit_code == exit_bad_config);
+  CHECK(no_cookie.err == "command line: cluster: cookie_file or cookie is required (the cluster's shared secret)\n");
+
+  Run no_name = run({"--seed", "n2:4370", "--cookie-file", "c"});
+  CHECK(no_name.outcome.exit_code == exit_bad_config);
+  CHECK(no_name.err == "command line: cluster.node_name: must be a non-empty string\n");
+
+  Run clash = run({"--node-name", "n1", "--cookie-file", "c", "--cluster-port", "1883"});
+  CHECK(clash.outcome.exit_code == exit_bad_config);
+  CHECK(clash.err == "command line: cluster.port: 1883 is already used by listeners[0]\n");
 }

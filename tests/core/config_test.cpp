@@ -343,7 +343,7 @@ TEST_CASE("config: the key table documents every key and its defaults parse back
                           "wildcard_subscription_available", "shared_subscription_available",
                           "shared_subscription_strategy", "queue_qos0", "sys_interval", "log_file", "server_reference",
                           "commit_interval_ms", "commit_max_ops", "scram_file", "max_publish_rate",
-                          "max_publish_bytes_rate"}) {
+                          "max_publish_bytes_rate", "cluster"}) {
     CAPTURE(key);
     CHECK(names.count(key) == 1);
   }
@@ -387,4 +387,219 @@ TEST_CASE("config: allowed_origins is a list of strings for ws and wss, max_conn
             .find("must be an array of strings") != std::string::npos);
   CHECK(errors_of(with_listener(R"({"type": "tcp", "max_connection_rate": -1})"))
             .find("listeners[0].max_connection_rate: must be 0..2147483647") != std::string::npos);
+}
+
+namespace {
+
+// A cluster object with the keys given after the required ones.
+std::string with_cluster(const std::string& keys) {
+  return R"({"cluster": {"node_name": "n1", "cookie": "secret")" + (keys.empty() ? "" : ", " + keys) + "}}";
+}
+
+}  // namespace
+
+TEST_CASE("config: no cluster object is a single node, null says so too") {
+  CHECK_FALSE(Config().cluster);
+  Result<Config> r = parse_config(R"({"cluster": null})");
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
+  CHECK_FALSE(r.value().cluster);
+  CHECK(errors_of(R"({"cluster": []})") == "cluster: must be an object or null");
+  CHECK(errors_of(R"({"cluster": "n1"})") == "cluster: must be an object or null");
+}
+
+TEST_CASE("config: the cluster keys of DESIGN.md parse as written") {
+  Result<Config> r = parse_config(R"({"cluster": {
+    "node_name": "n1", "bind": "127.0.0.1", "port": 4370,
+    "seeds": ["127.0.0.1:4371"], "cookie_file": "cookie",
+    "tls": {"certfile": "node.crt", "keyfile": "node.key", "cafile": "ca.crt"},
+    "heartbeat_ms": 1000, "node_down_after_ms": 5000
+  }})");
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
+  REQUIRE(r.value().cluster);
+  const ClusterConfig& c = *r.value().cluster;
+  CHECK(c.node_name == "n1");
+  CHECK(c.bind == "127.0.0.1");
+  CHECK(c.port == 4370);
+  CHECK(c.seeds == std::vector<std::string>{"127.0.0.1:4371"});
+  CHECK(c.cookie_file == "cookie");
+  CHECK_FALSE(c.cookie);
+  REQUIRE(c.tls);
+  CHECK(c.tls->certfile == "node.crt");
+  CHECK(c.tls->keyfile == "node.key");
+  CHECK(c.tls->cafile == "ca.crt");
+  CHECK(c.heartbeat_ms == 1000);
+  CHECK(c.node_down_after_ms == 5000);
+  CHECK_FALSE(c.node_id);
+}
+
+TEST_CASE("config: cluster defaults, an inline cookie and node_id") {
+  Result<Config> r = parse_config(with_cluster(""));
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
+  const ClusterConfig& c = *r.value().cluster;
+  CHECK(c.bind == "0.0.0.0");
+  CHECK(c.port == 4370);
+  CHECK(c.seeds.empty());
+  CHECK(c.cookie == "secret");
+  CHECK_FALSE(c.cookie_file);
+  CHECK_FALSE(c.tls);
+  CHECK(c.heartbeat_ms == 1000);
+  CHECK(c.node_down_after_ms == 5000);
+  CHECK_FALSE(c.node_id);
+  CHECK(c.resolved_node_id() == derived_node_id("n1"));
+  CHECK(c.resolved_node_id() != 0);
+
+  Result<Config> with_id = parse_config(with_cluster(R"("node_id": 65535, "tls": null)"));
+  REQUIRE_MESSAGE(with_id.ok(), with_id.error().text());
+  CHECK(with_id.value().cluster->node_id == 65535);
+  CHECK(with_id.value().cluster->resolved_node_id() == 65535);
+  CHECK_FALSE(with_id.value().cluster->tls);
+  CHECK(parse_config(with_cluster(R"("node_id": 1)")).value().cluster->resolved_node_id() == 1);
+}
+
+TEST_CASE("config: cluster node names and ids out of their rules are refused") {
+  CHECK(errors_of(R"({"cluster": {"cookie": "s"}})") == "cluster.node_name: must be a non-empty string");
+  CHECK(errors_of(R"({"cluster": {"node_name": "", "cookie": "s"}})") ==
+        "cluster.node_name: must be a non-empty string");
+  for (const char* name : {"a b", "a/b", "caf\\u00e9", "n1:4370"}) {
+    CAPTURE(name);
+    CHECK(errors_of(R"({"cluster": {"cookie": "s", "node_name": ")" + std::string(name) + "\"}}") ==
+          "cluster.node_name: must be 1..255 letters, digits, '.', '_', '-' or '@'");
+  }
+  CHECK(errors_of(R"({"cluster": {"cookie": "s", "node_name": ")" + std::string(256, 'a') + "\"}}") ==
+        "cluster.node_name: must be 1..255 letters, digits, '.', '_', '-' or '@'");
+  CHECK(parse_config(R"({"cluster": {"cookie": "s", "node_name": ")" + std::string(255, 'a') + "\"}}").ok());
+  CHECK(parse_config(R"({"cluster": {"cookie": "s", "node_name": "actormq@host-1.example_2"}})").ok());
+  CHECK(errors_of(with_cluster(R"("node_id": 0)")) == "cluster.node_id: must be 1..65535");
+  CHECK(errors_of(with_cluster(R"("node_id": 65536)")) == "cluster.node_id: must be 1..65535");
+  CHECK(errors_of(with_cluster(R"("node_id": "7")")) == "cluster.node_id: must be an integer, 1..65535");
+}
+
+TEST_CASE("config: cluster ports, bind and unknown keys") {
+  CHECK(errors_of(with_cluster(R"("port": 0)")) == "cluster.port: must be 1..65535");
+  CHECK(errors_of(with_cluster(R"("port": 65536)")) == "cluster.port: must be 1..65535");
+  CHECK(errors_of(with_cluster(R"("port": "4370")")) == "cluster.port: must be an integer, 1..65535");
+  CHECK(errors_of(with_cluster(R"("bind": "")")) == "cluster.bind: must be a non-empty string");
+  CHECK(errors_of(with_cluster(R"("nodename": "n2")")) == "cluster.nodename: unknown key");
+  // The node link and an MQTT listener cannot share a port.
+  CHECK(errors_of(R"({"listeners": [{"port": 4370}], "cluster": {"node_name": "n1", "cookie": "s"}})") ==
+        "cluster.port: 4370 is already used by listeners[0]");
+  CHECK(parse_config(R"({"listeners": [{"bind": "127.0.0.1", "port": 4370}],
+                         "cluster": {"node_name": "n1", "cookie": "s", "bind": "10.0.0.1"}})")
+            .ok());
+}
+
+TEST_CASE("config: cluster seeds are host:port") {
+  Result<Config> r = parse_config(
+      with_cluster(R"("seeds": ["127.0.0.1:4371", "node2.example:4370", "[::1]:4372", "n3:1", "n1:4370", "my_broker:65535"])"));
+  REQUIRE_MESSAGE(r.ok(), r.error().text());
+  CHECK(r.value().cluster->seeds.size() == 6);
+  const std::pair<const char*, const char*> bad[] = {
+      {"127.0.0.1", "must be host:port"},
+      {"127.0.0.1:0", "port must be 1..65535"},
+      {"127.0.0.1:65536", "port must be 1..65535"},
+      {"127.0.0.1:", "port must be 1..65535"},
+      {"127.0.0.1:43x", "port must be 1..65535"},
+      {"127.0.0.1:+4370", "port must be 1..65535"},
+      {":4370", "host is not a valid host name"},
+      {"300.1.1.1:4370", "host is not an IPv4 address"},
+      {"bad host:4370", "host is not a valid host name"},
+      {"a/b:4370", "host is not a valid host name"},
+      {"-a.example:4370", "host is not a valid host name"},
+      {"a..example:4370", "host is not a valid host name"},
+      {"::1:4370", "an IPv6 address must be in brackets"},
+      {"[::1]", "must be [IPv6 address]:port"},
+      {"[::1]4370", "must be [IPv6 address]:port"},
+      {"[::g]:4370", "host is not an IPv6 address"},
+      {"[::1]:0", "port must be 1..65535"},
+  };
+  for (const auto& [seed, error] : bad) {
+    CAPTURE(seed);
+    const std::string text = errors_of(with_cluster(R"("seeds": ["n2:4370", ")" + std::string(seed) + "\"]"));
+    CHECK(text.rfind(std::string("cluster.seeds[1]: ") + error, 0) == 0);
+    CHECK(text.find('\n') == std::string::npos);
+  }
+  CHECK(errors_of(with_cluster(R"("seeds": "n2:4370")")) == "cluster.seeds: must be an array of strings");
+  CHECK(errors_of(with_cluster(R"("seeds": [4370])")) == "cluster.seeds: must be an array of strings");
+}
+
+TEST_CASE("config: a cluster has exactly one cookie, and a valid one") {
+  CHECK(errors_of(R"({"cluster": {"node_name": "n1"}})") ==
+        "cluster: cookie_file or cookie is required (the cluster's shared secret)");
+  CHECK(errors_of(with_cluster(R"("cookie_file": "cookie")")) ==
+        "cluster: cookie_file and cookie are both set; keep one");
+  CHECK(errors_of(R"({"cluster": {"node_name": "n1", "cookie": ""}})") == "cluster.cookie: must not be empty");
+  CHECK(errors_of(R"({"cluster": {"node_name": "n1", "cookie": "a\nb"}})") == "cluster.cookie: must be one line");
+  CHECK(errors_of(R"({"cluster": {"node_name": "n1", "cookie": ")" + std::string(256, 'c') + "\"}}") ==
+        "cluster.cookie: must be at most 255 bytes");
+  CHECK(parse_config(R"({"cluster": {"node_name": "n1", "cookie": ")" + std::string(255, 'c') + "\"}}").ok());
+  CHECK(errors_of(R"({"cluster": {"node_name": "n1", "cookie_file": ""}})") ==
+        "cluster.cookie_file: must not be empty");
+  CHECK(errors_of(R"({"cluster": {"node_name": "n1", "cookie": 5}})") == "cluster.cookie: must be a string");
+  // The file is read at start (load_cookie), not while parsing: it need not exist here.
+  CHECK(parse_config(R"({"cluster": {"node_name": "n1", "cookie_file": "/nonexistent/cookie"}})").ok());
+}
+
+TEST_CASE("config: cluster heartbeat rules") {
+  CHECK(errors_of(with_cluster(R"("heartbeat_ms": 9)")) == "cluster.heartbeat_ms: must be 10..3600000");
+  CHECK(parse_config(with_cluster(R"("heartbeat_ms": 10, "node_down_after_ms": 11)")).ok());
+  CHECK(errors_of(with_cluster(R"("heartbeat_ms": 1000, "node_down_after_ms": 1000)")) ==
+        "cluster.node_down_after_ms: must be more than heartbeat_ms (1000)");
+  CHECK(errors_of(with_cluster(R"("heartbeat_ms": 6000)")) ==
+        "cluster.node_down_after_ms: must be more than heartbeat_ms (6000)");
+  CHECK(errors_of(with_cluster(R"("node_down_after_ms": 0)")) == "cluster.node_down_after_ms: must be 11..86400000");
+}
+
+TEST_CASE("config: cluster tls needs certfile, keyfile and cafile") {
+  const std::string required = ": required: node links authenticate both ends (certfile, keyfile and cafile)";
+  CHECK(errors_of(with_cluster(R"("tls": {"certfile": "c", "keyfile": "k"})")) == "cluster.tls.cafile" + required);
+  CHECK(errors_of(with_cluster(R"("tls": {"certfile": "c", "cafile": "ca"})")) == "cluster.tls.keyfile" + required);
+  CHECK(errors_of(with_cluster(R"("tls": {"keyfile": "k", "cafile": "ca"})")) == "cluster.tls.certfile" + required);
+  CHECK(errors_of(with_cluster(R"("tls": {})")) == "cluster.tls.certfile" + required + "\ncluster.tls.keyfile" +
+                                                       required + "\ncluster.tls.cafile" + required);
+  CHECK(errors_of(with_cluster(R"("tls": {"certfile": "", "keyfile": "k", "cafile": "ca"})")) ==
+        "cluster.tls.certfile" + required);
+  CHECK(errors_of(with_cluster(R"("tls": {"certfile": "c", "keyfile": "k", "cafile": "ca", "insecure": true})")) ==
+        "cluster.tls.insecure: unknown key");
+  CHECK(errors_of(with_cluster(R"("tls": true)")) == "cluster.tls: must be an object or null");
+  CHECK(errors_of(with_cluster(R"("tls": {"certfile": 1, "keyfile": "k", "cafile": "ca"})")) ==
+        "cluster.tls.certfile: must be a string");
+}
+
+TEST_CASE("config: a cluster built in code is checked like a parsed one") {
+  Config c;
+  c.cluster.emplace();
+  CHECK(c.cluster->port == 4370);
+  Status none = validate_config(c);
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.error().messages() ==
+        std::vector<std::string>{"cluster.node_name: must be a non-empty string",
+                                 "cluster: cookie_file or cookie is required (the cluster's shared secret)"});
+  c.cluster->node_name = "n1";
+  c.cluster->cookie = "s";
+  CHECK(validate_config(c).ok());
+  c.cluster->node_id = 0;
+  CHECK(validate_config(c).error().text() == "cluster.node_id: must be 1..65535");
+  c.cluster->node_id = 2;
+  c.cluster->tls.emplace();
+  CHECK(validate_config(c).error().messages().size() == 3);
+}
+
+TEST_CASE("config: the cluster key tables document every key") {
+  std::set<std::string_view> names;
+  for (const auto& doc : cluster_key_docs()) {
+    CAPTURE(doc.name);
+    CHECK(names.insert(doc.name).second);
+    CHECK_FALSE(doc.description.empty());
+    CHECK_FALSE(doc.type.empty());
+    CHECK_FALSE(doc.default_value.empty());
+  }
+  CHECK(names == std::set<std::string_view>{"node_name", "node_id", "bind", "port", "seeds", "cookie_file", "cookie",
+                                            "tls", "heartbeat_ms", "node_down_after_ms"});
+  std::set<std::string_view> tls_names;
+  for (const auto& doc : cluster_tls_key_docs()) {
+    CHECK_FALSE(doc.description.empty());
+    CHECK(doc.default_value == "required");
+    tls_names.insert(doc.name);
+  }
+  CHECK(tls_names == std::set<std::string_view>{"certfile", "keyfile", "cafile"});
 }

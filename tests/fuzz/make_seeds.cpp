@@ -233,7 +233,24 @@ void config_seeds() {
   listener["type"] = "tcp";
   listener["port"] = 1883;
   config["listeners"] = nlohmann::json::array({listener});
+  // The cluster's keys that have no JSON default: a name, a cookie (one of
+  // the two ways) and the three TLS files.
+  nlohmann::json cluster = object(core::cluster_key_docs());
+  cluster["node_name"] = "n1";
+  cluster["node_id"] = 1;
+  cluster["seeds"] = {"127.0.0.1:4371", "n2.example:4370", "[::1]:4372"};
+  cluster["cookie"] = "secret";
+  nlohmann::json tls = object(core::cluster_tls_key_docs());
+  for (const auto& doc : core::cluster_tls_key_docs()) {
+    tls[std::string(doc.name)] = "node." + std::string(doc.name);
+  }
+  cluster["tls"] = tls;
+  config["cluster"] = cluster;
   write("config", "all-keys", config.dump(1));
+  cluster.erase("cookie");
+  cluster.erase("tls");
+  cluster["cookie_file"] = "cookie";
+  write("config", "cluster-cookie-file", nlohmann::json({{"cluster", cluster}}).dump(1));
 }
 
 Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
