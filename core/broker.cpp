@@ -182,6 +182,8 @@ Status Broker::start() {
   sched::RuntimeConfig rc;
   rc.schedulers = static_cast<unsigned>(config_.schedulers);
   rc.reduction_budget = static_cast<std::int32_t>(config_.reduction_budget);
+  // A node of a cluster: its processes' pids carry its node id (sched/pid.hpp).
+  rc.node = config_.cluster ? config_.cluster->resolved_node_id() : 0;
   rc.on_warning = [](const std::string& line) { ACTORMQ_LOG_WARNING(line); };
   runtime_ = std::make_unique<sched::Runtime>(rc);
   ctx_ = std::make_unique<BrokerContext>(*runtime_);

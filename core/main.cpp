@@ -10,6 +10,7 @@
 #include <iostream>
 #include <pthread.h>
 
+#include "bridge/dist/node_service.hpp"
 #include "core/broker.hpp"
 #include "core/config/cli.hpp"
 #include "core/logger.hpp"
@@ -43,6 +44,9 @@ int main(int argc, char** argv) {
   // The composition root: services beside the sessions (the cluster, MQTT
   // bridges, the HTTP API; core/service.hpp) are built here and handed to
   // broker.add_service() before the start.
+  if (const auto& cluster = broker.config().cluster) {
+    broker.add_service(std::make_unique<actormq::dist::NodeService>(*cluster));
+  }
   // A failure after the start (a store that turns out unreadable while its
   // retained messages load) stops the broker as SIGTERM would, exit code 1.
   std::atomic<bool> failed{false};

@@ -34,7 +34,7 @@
 namespace actormq::dist {
 
 struct Endpoint {
-  std::string host;  ///< an IPv4 address or a name
+  std::string host;  ///< an IPv4 or IPv6 address (without brackets), or a name
   std::uint16_t port = 0;
   [[nodiscard]] std::string to_string() const { return host + ":" + std::to_string(port); }
 };

@@ -31,25 +31,27 @@ HandshakeConfig handshake_config(const Node& node) {
   return c;
 }
 
-/// The first IPv4 address of `host` (numeric or a name). Names resolve
+/// An address of `host` (numeric IPv4 or IPv6, or a name). Names resolve
 /// blocking: seeds are few and dialled rarely.
-std::optional<sockaddr_in> resolve(const Endpoint& to) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(to.port);
-  if (inet_pton(AF_INET, to.host.c_str(), &addr.sin_addr) == 1) {
-    return addr;
-  }
+struct Address {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+};
+std::optional<Address> resolve(const Endpoint& to) {
   addrinfo hints{};
-  hints.ai_family = AF_INET;
+  hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
   addrinfo* found = nullptr;
-  if (getaddrinfo(to.host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
+  std::string port = std::to_string(to.port);
+  if (getaddrinfo(to.host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr) {
     return std::nullopt;
   }
-  addr.sin_addr = reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr;
+  Address a;
+  std::memcpy(&a.addr, found->ai_addr, found->ai_addrlen);
+  a.len = found->ai_addrlen;
   freeaddrinfo(found);
-  return addr;
+  return a;
 }
 
 }  // namespace
@@ -106,14 +108,14 @@ void NodeLink::dial() {
   ++generation_;
   state_ = State::connecting;
   auto addr = resolve(endpoint_);
-  int fd = addr ? ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
+  int fd = addr ? ::socket(addr->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
   if (fd < 0) {
     lost(addr ? std::string("socket: ") + std::strerror(errno) : "cannot resolve " + endpoint_.host);
     return;
   }
   int one = 1;
   (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0 && errno != EINPROGRESS) {
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr->addr), addr->len) != 0 && errno != EINPROGRESS) {
     int err = errno;
     ::close(fd);
     lost(std::string("connect: ") + std::strerror(err));

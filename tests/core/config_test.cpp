@@ -7,6 +7,7 @@
 #include <string>
 #include <unistd.h>
 
+#include "core/config/cluster.hpp"
 #include "core/config/config.hpp"
 
 using namespace actormq::core;

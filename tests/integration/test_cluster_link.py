@@ -1,0 +1,73 @@
+"""Node links between real actormq processes (the `cluster` object): nodes
+link through a seed with the cookie, a wrong cookie is refused, a node
+killed with SIGKILL and started again links again, and MQTT goes on
+meanwhile."""
+
+import re
+import signal
+import unittest
+
+from harness import Broker, Sub, free_port, main, pub, wait_for
+
+
+def cluster(name, port, seeds=(), cookie="monster-cookie", **extra):
+    c = {"node_name": name, "bind": "127.0.0.1", "port": port, "cookie": cookie,
+         "seeds": ["127.0.0.1:%d" % p for p in seeds], "heartbeat_ms": 100, "node_down_after_ms": 1000}
+    c.update(extra)
+    return {"cluster": c}
+
+
+def ups(broker, peer):
+    """How many times `broker` logged its link to `peer` up."""
+    return len(re.findall(r"node link to %s .*: up \(" % re.escape(peer), broker.output()))
+
+
+class ClusterLink(unittest.TestCase):
+    def test_nodes_link_through_a_seed_and_serve_mqtt(self):
+        p1, p2 = free_port(), free_port()
+        with Broker(cluster("n1", p1)) as n1, Broker(cluster("n2", p2, seeds=[p1])) as n2:
+            self.assertTrue(wait_for(lambda: ups(n1, "n2") == 1 and ups(n2, "n1") == 1), n1.output() + n2.output())
+            self.assertIn("cluster node n1 (id ", n1.output())
+            for b in (n1, n2):
+                s = Sub(b.port, "t", count=1, timeout=5)
+                pub(b.port, "t", "hello")
+                self.assertEqual(s.lines(), ["t hello"])
+
+    def test_a_wrong_cookie_is_refused_and_nothing_links(self):
+        p1, p2 = free_port(), free_port()
+        with Broker(cluster("n1", p1)) as n1, Broker(cluster("n2", p2, seeds=[p1], cookie="wrong")) as n2:
+            self.assertTrue(wait_for(lambda: "handshake refused here (not allowed" in n1.output()), n1.output())
+            self.assertEqual(ups(n1, "n2"), 0)
+            self.assertEqual(ups(n2, "n1"), 0)
+            self.assertNotIn("monster-cookie", n1.output() + n2.output())  # never logged
+            self.assertNotIn("wrong", n1.output())
+            self.assertTrue(n1.alive() and n2.alive())
+
+    def test_a_killed_node_is_down_and_links_again_when_it_restarts(self):
+        p1, p2 = free_port(), free_port()
+        with Broker(cluster("n1", p1, seeds=[p2])) as n1:
+            n2 = Broker(cluster("n2", p2))
+            try:
+                self.assertTrue(wait_for(lambda: ups(n1, "n2") == 1), n1.output())
+                first = re.search(r"node link to n2 .*incarnation (\d+)", n1.output()).group(1)
+                n2.stop(sig=signal.SIGKILL)
+                self.assertTrue(wait_for(lambda: re.search(r"node link to n2 .*: down \(", n1.output())),
+                                n1.output())
+                n2 = Broker(cluster("n2", p2))
+                # n1 dials its seed again on its own.
+                self.assertTrue(wait_for(lambda: ups(n1, "n2") == 2, timeout=15), n1.output())
+                again = re.findall(r"node link to n2 .*incarnation (\d+)", n1.output())[-1]
+                self.assertNotEqual(first, again)
+            finally:
+                n2.stop()
+
+    def test_tls_on_node_links_is_refused_until_it_exists(self):
+        p1 = free_port()
+        conf = cluster("n1", p1, tls={"certfile": "a.crt", "keyfile": "a.key", "cafile": "ca.crt"})
+        with self.assertRaises(RuntimeError) as e:
+            Broker(conf)
+        self.assertIn("TLS on node links is not available yet", str(e.exception))
+
+
+if __name__ == "__main__":
+    main()
