@@ -103,6 +103,10 @@ core::Result<std::uint16_t> Node::start() {
     stop();
     return result;
   }
+  {
+    std::lock_guard lock(mu_);
+    listen_port_ = *result;
+  }
   runtime_.set_remote_delivery(this);
   for (const Endpoint& seed : config_.seeds) {
     connect(seed);
@@ -110,11 +114,84 @@ core::Result<std::uint16_t> Node::start() {
   return result;
 }
 
-void Node::connect(const Endpoint& to) {
+bool Node::dial(const Endpoint& to, bool learnt) {
+  {
+    std::lock_guard lock(mu_);
+    if (!started_ || !dialing_.insert(to.to_string()).second) {
+      return false;
+    }
+  }
   sched::SpawnOptions o;
   o.pinned = true;
   o.start = true;
-  (void)runtime_.spawn(std::make_unique<NodeLink>(*this, to), o);
+  if (!runtime_.spawn(std::make_unique<NodeLink>(*this, to, learnt), o).valid()) {
+    dial_ended(to);
+    return false;
+  }
+  return true;
+}
+
+void Node::dial_ended(const Endpoint& to) {
+  std::lock_guard lock(mu_);
+  dialing_.erase(to.to_string());
+}
+
+Gossip Node::gossip() const {
+  std::lock_guard lock(mu_);
+  Gossip g;
+  g.port = listen_port_;
+  for (const auto& [id, peer] : peers_) {
+    if (!peer.endpoint.host.empty()) {
+      g.members.push_back(Member{peer.info, peer.endpoint.host, peer.endpoint.port});
+    }
+  }
+  return g;
+}
+
+void Node::learn(const NodeInfo& from, const std::string& host, const Gossip& gossip) {
+  std::vector<Endpoint> to_dial;
+  bool changed = false;
+  sched::Pid from_link;
+  {
+    std::lock_guard lock(mu_);
+    auto it = peers_.find(from.id);
+    if (it != peers_.end() && it->second.info == from && it->second.endpoint.host.empty() && gossip.port != 0) {
+      it->second.endpoint = Endpoint{host, gossip.port};  // an accepted link's peer: now we know where it listens
+      from_link = it->second.link;
+      changed = true;
+    }
+    for (const Member& m : gossip.members) {
+      if (m.node.name == config_.self.name || m.node.id == config_.self.id) {
+        continue;
+      }
+      auto known = peers_.find(m.node.id);
+      if (known != peers_.end() && known->second.info.name == m.node.name) {
+        continue;  // linked already
+      }
+      to_dial.push_back(Endpoint{m.host, m.port});
+    }
+  }
+  if (changed) {
+    spread(from_link);  // the other peers can now reach it
+  }
+  for (const Endpoint& e : to_dial) {
+    (void)dial(e, true);
+  }
+}
+
+void Node::spread(sched::Pid except) {
+  std::vector<sched::Pid> links;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, peer] : peers_) {
+      if (peer.link != except) {
+        links.push_back(peer.link);
+      }
+    }
+  }
+  for (sched::Pid link : links) {
+    runtime_.send<SendGossip>(link);
+  }
 }
 
 bool Node::attach(sched::Pid pid) {
@@ -185,7 +262,7 @@ std::optional<RefuseReason> Node::admit(const NodeInfo& peer) const {
   return std::nullopt;
 }
 
-bool Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing) {
+bool Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoint& dialled) {
   sched::Pid replaced;
   {
     std::lock_guard lock(mu_);
@@ -202,11 +279,16 @@ bool Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing) {
       }
       replaced = old.link;
     }
-    peers_[peer.id] = Peer{peer, link, outgoing};
+    Endpoint endpoint = outgoing ? dialled : Endpoint{};
+    if (!outgoing && it != peers_.end() && it->second.info.name == peer.name) {
+      endpoint = it->second.endpoint;  // learnt from the link this one replaces
+    }
+    peers_[peer.id] = Peer{peer, link, outgoing, endpoint};
   }
   if (replaced.valid()) {
     runtime_.send<LinkSuperseded>(replaced);
   }
+  spread(link);  // the other peers learn of the new one (the new link sends its own gossip)
   return true;
 }
 

@@ -3,16 +3,16 @@
 // It is the runtime's RemoteDelivery: a message for a pid of node N goes to
 // the process of the link to N (node_link.hpp), which writes it into that
 // link's next frame. It listens for links from other nodes and dials the
-// seeds it was given, again and again with backoff while they are away.
+// seeds it was given, again and again with backoff while they are away, and
+// the nodes its peers are linked to (gossip.hpp), so that every node links
+// to every node.
 //
 // One link per pair of nodes: when two links to one node come up at once
 // (both dialled), both nodes keep the same one, outgoing_wins() decides; a
 // link to a new incarnation of a node replaces the old link at once.
 //
 // Not yet here (the distribution issue's next steps): TLS on links,
-// membership gossip (today each node links to the seeds it was given and to
-// the nodes that dial it), links and monitors firing noconnection when a
-// link goes down, suspension of senders on a busy link, global names.
+// suspension of senders on a busy link, global names.
 
 #include <atomic>
 #include <cstdint>
@@ -24,6 +24,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bridge/dist/gossip.hpp"
 #include "bridge/dist/handshake.hpp"
 #include "bridge/dist/registry.hpp"
 #include "bridge/dist/wire.hpp"
@@ -87,8 +88,9 @@ class Node final : public sched::RemoteDelivery {
   /// (counted by the runtime) from now on. Idempotent.
   void stop();
 
-  /// Dials `to` (and again after backoff while it is unreachable).
-  void connect(const Endpoint& to);
+  /// Dials `to` (and again after backoff while it is unreachable), unless
+  /// a dial to it runs already.
+  void connect(const Endpoint& to) { (void)dial(to, false); }
 
   // ---- sched::RemoteDelivery: thread-safe ----
   bool send(sched::Pid to, sched::MessagePtr msg) override;
@@ -108,9 +110,17 @@ class Node final : public sched::RemoteDelivery {
   [[nodiscard]] std::optional<RefuseReason> admit(const NodeInfo& peer) const;
   /// A link is established. False: another link to the peer is kept (the
   /// caller closes); a link it replaces is told to close (LinkSuperseded).
-  [[nodiscard]] bool up(sched::Pid link, const NodeInfo& peer, bool outgoing);
+  [[nodiscard]] bool up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoint& dialled);
   /// The link is down (or closed); forgets it if it is the peer's link.
   void down(sched::Pid link, const NodeInfo& peer);
+  /// Where this node listens and where its peers do, for a gossip frame.
+  [[nodiscard]] Gossip gossip() const;
+  /// A peer's gossip: `from` listens on `host`:gossip.port (host as this
+  /// node reaches it); the members it names that are neither this node nor
+  /// linked are dialled (a learnt dial gives up after a few failures).
+  void learn(const NodeInfo& from, const std::string& host, const Gossip& gossip);
+  /// A dialling link ends for good: its endpoint may be dialled again.
+  void dial_ended(const Endpoint& to);
   /// Every process of the node (listener, links) says when it starts and
   /// ends, so that stop() can end them all. False: stopped; end at once.
   [[nodiscard]] bool attach(sched::Pid pid);
@@ -129,7 +139,12 @@ class Node final : public sched::RemoteDelivery {
     NodeInfo info;
     sched::Pid link;
     bool outgoing = false;
+    Endpoint endpoint;  ///< where it listens for links; host empty until known
   };
+  /// Spawns a dialling link unless one runs for `to`; false if one does.
+  bool dial(const Endpoint& to, bool learnt);
+  /// Asks every link but `except` to send its peer a fresh gossip frame.
+  void spread(sched::Pid except);
 
   sched::Runtime& runtime_;
   const Registry& registry_;
@@ -137,6 +152,8 @@ class Node final : public sched::RemoteDelivery {
   mutable std::mutex mu_;
   std::unordered_map<std::uint16_t, Peer> peers_;  ///< by node id; only established links
   std::unordered_set<sched::Pid> live_;            ///< the listener and every link process, ended by stop()
+  std::unordered_set<std::string> dialing_;        ///< endpoints a link process dials (Endpoint::to_string)
+  std::uint16_t listen_port_ = 0;
   bool started_ = false;
   Counters counters_;
 };
@@ -144,5 +161,7 @@ class Node final : public sched::RemoteDelivery {
 /// Sent to a link that another link to the same node replaces: it writes
 /// what it holds and closes.
 struct LinkSuperseded {};
+/// The node's links changed: send the peer a fresh gossip frame.
+struct SendGossip {};
 
 }  // namespace actormq::dist

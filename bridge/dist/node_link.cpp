@@ -56,8 +56,9 @@ std::optional<Address> resolve(const Endpoint& to) {
 
 }  // namespace
 
-NodeLink::NodeLink(Node& node, Endpoint to)
-    : node_(node), outgoing_(true), endpoint_(std::move(to)), builder_(node.registry(), node.config().max_frame) {}
+NodeLink::NodeLink(Node& node, Endpoint to, bool learnt)
+    : node_(node), outgoing_(true), learnt_(learnt), endpoint_(std::move(to)),
+      builder_(node.registry(), node.config().max_frame) {}
 
 NodeLink::NodeLink(Node& node, int fd)
     : node_(node), outgoing_(false), fd_(fd), builder_(node.registry(), node.config().max_frame) {}
@@ -143,6 +144,10 @@ void NodeLink::on_message(sched::Message& msg) {
   } else if (msg.is<Redial>()) {
     if (state_ == State::waiting) {
       dial();
+    }
+  } else if (msg.is<SendGossip>()) {
+    if (state_ == State::up) {
+      send_gossip();
     }
   } else if (msg.is<LinkSuperseded>()) {
     if (state_ == State::up) {
@@ -248,6 +253,9 @@ bool NodeLink::on_frame(std::string_view body) {
     return true;  // a tick: the link is alive
   }
   auto kind = frame_kind(body);
+  if (kind && *kind == FrameKind::gossip) {
+    return on_gossip(body);
+  }
   if (!kind || *kind != FrameKind::data) {
     lost("a frame that is not data on an established link", true);
     return false;
@@ -313,7 +321,7 @@ void NodeLink::on_handshake_step(Step step) {
 void NodeLink::on_established(const Established& est) {
   peer_ = est.peer;
   reader_.set_max_frame(node_.config().max_frame);
-  if (!node_.up(self(), est.peer, outgoing_)) {
+  if (!node_.up(self(), est.peer, outgoing_, endpoint_)) {
     ACTORMQ_LOG_INFO(who() << ": already linked to " << est.peer.name << "; closing this link");
     lost("duplicate", false);
     return;
@@ -321,6 +329,8 @@ void NodeLink::on_established(const Established& est) {
   registered_ = true;
   state_ = State::up;
   backoff_ms_ = 0;
+  failed_dials_ = 0;
+  send_gossip();  // where we listen, and whom we are linked to
   node_.counters().links_up.fetch_add(1, std::memory_order_relaxed);
   ACTORMQ_LOG_NOTICE(who() << ": up (node id " << est.peer.id << ", incarnation " << est.peer.incarnation
                            << ", protocol " << est.version << ")");
@@ -401,6 +411,27 @@ void NodeLink::flush() {
   }
 }
 
+void NodeLink::send_gossip() {
+  flush_frame();  // data routed before keeps its place ahead of it
+  write(make_frame(encode_gossip(node_.gossip())));
+}
+
+bool NodeLink::on_gossip(std::string_view body) {
+  auto gossip = decode_gossip(body);
+  if (!gossip) {
+    lost(std::string("a malformed gossip frame (") + std::string(to_string(gossip.error())) + ")", true);
+    return false;
+  }
+  // The peer's link port is on the address this connection comes from.
+  std::string host;
+  if (socket_ != nullptr) {
+    std::string peer = socket_->peer();
+    host = peer.substr(0, peer.rfind(':'));
+  }
+  node_.learn(*peer_, host, *gossip);
+  return true;
+}
+
 void NodeLink::on_tick(std::uint32_t generation) {
   if (generation != generation_ || state_ != State::up) {
     return;
@@ -454,7 +485,10 @@ void NodeLink::lost(const std::string& why, bool final) {
   }
   peer_.reset();
   ++generation_;
-  if (!outgoing_ || final) {
+  if (!was_up) {
+    ++failed_dials_;
+  }
+  if (!outgoing_ || final || (learnt_ && failed_dials_ >= max_learnt_attempts)) {
     state_ = State::closing;
     exit(sched::ExitReason::normal());
     return;
@@ -473,6 +507,9 @@ void NodeLink::on_exit(const sched::ExitReason&) {
   if (registered_) {
     registered_ = false;
     node_.down(self(), *peer_);
+  }
+  if (outgoing_) {
+    node_.dial_ended(endpoint_);
   }
   node_.detach(self());
 }

@@ -32,8 +32,10 @@ struct Outgoing {
 
 class NodeLink final : public sched::Process {
  public:
-  /// Dials `to`.
-  NodeLink(Node& node, Endpoint to);
+  /// Dials `to`; a `learnt` endpoint (from gossip) is given up after
+  /// max_learnt_attempts failed dials in a row, a seed never.
+  NodeLink(Node& node, Endpoint to, bool learnt);
+  static constexpr int max_learnt_attempts = 5;
   /// Takes an accepted, non-blocking socket.
   NodeLink(Node& node, int fd);
   ~NodeLink() override;
@@ -64,6 +66,8 @@ class NodeLink final : public sched::Process {
   void on_established(const Established& est);
   void on_outgoing(Outgoing& out);
   void on_tick(std::uint32_t generation);
+  void send_gossip();
+  bool on_gossip(std::string_view body);
   void flush_frame();
   void write(std::string bytes);
   void flush();
@@ -78,6 +82,8 @@ class NodeLink final : public sched::Process {
 
   Node& node_;
   const bool outgoing_;
+  const bool learnt_ = false;
+  int failed_dials_ = 0;  ///< in a row, since the link was last up
   Endpoint endpoint_;
   int fd_ = -1;  ///< accepted, until on_start adopts it
   net::Socket* socket_ = nullptr;

@@ -31,7 +31,8 @@ Result<FrameKind> frame_kind(std::string_view body) {
     return FrameKind::tick;
   }
   auto kind = static_cast<std::uint8_t>(body[0]);
-  if ((kind >= 1 && kind <= 5) || kind == static_cast<std::uint8_t>(FrameKind::data)) {
+  if ((kind >= 1 && kind <= 5) || kind == static_cast<std::uint8_t>(FrameKind::data) ||
+      kind == static_cast<std::uint8_t>(FrameKind::gossip)) {
     return static_cast<FrameKind>(kind);
   }
   return WireError::unknown_frame_kind;

@@ -49,6 +49,7 @@ enum class FrameKind : std::uint8_t {
   ack = 4,
   refuse = 5,
   data = 16,
+  gossip = 17,  ///< membership (gossip.hpp)
 };
 
 /// The kind of a frame body; unknown_frame_kind for a first byte naming none.

@@ -361,3 +361,24 @@ TEST_CASE("dist node: a link to a node that is not linked fires noconnection at 
   CHECK(lines[0] == "DOWN " + nowhere.to_string() + " noconnection");
   CHECK(lines[1] == "EXIT " + nowhere.to_string() + " noconnection");
 }
+
+TEST_CASE("dist node: nodes told of one seed learn of each other and every node links to every node") {
+  TestNode a(1, "alpha");
+  TestNode b(2, "beta", {a.endpoint()});
+  TestNode c(3, "gamma", {a.endpoint()});
+  TestNode d(4, "delta", {c.endpoint()});
+  std::vector<TestNode*> all{&a, &b, &c, &d};
+  REQUIRE(wait_until([&] {
+    for (TestNode* x : all) {
+      if (x->node->peers().size() != all.size() - 1) {
+        return false;
+      }
+    }
+    return true;
+  }));
+  // And a message crosses the link that gossip made (b and d were never told of each other).
+  Inbox at_d;
+  sched::Pid receiver = d.rt.spawn(std::make_unique<Fn>(at_d.handler()));
+  b.rt.send<Blob>(receiver, Blob{42, {}});
+  REQUIRE(wait_until([&] { return at_d.size() == 1; }));
+}

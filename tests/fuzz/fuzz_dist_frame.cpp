@@ -1,10 +1,11 @@
-// Node-link data frames (bridge/dist/wire.cpp): the input is the byte stream
+// Node-link data and gossip frames (bridge/dist/wire.cpp, gossip.cpp): the input is the byte stream
 // of a link, cut into reads (fuzz_util.hpp's Chunks; flag bit 0 sets a small
 // maximum frame size), split by a FrameReader and each data frame decoded
 // with the runtime's types. A frame that decodes re-encodes, one entry per
 // delivery, to a frame that decodes without refusals to the same number of
 // deliveries, and re-encoding that gives the same bytes again.
 
+#include "bridge/dist/gossip.hpp"
 #include "bridge/dist/runtime_proto_v1.hpp"
 #include "bridge/dist/wire.hpp"
 #include "fuzz_util.hpp"
@@ -25,8 +26,19 @@ std::string reencode(const DecodedFrame& frame) {
   return builder.finish().flatten();
 }
 
+void check_gossip(std::string_view body) {
+  auto decoded = decode_gossip(body);
+  if (decoded) {
+    FUZZ_CHECK(encode_gossip(*decoded) == body);  // one layout, no slack
+  }
+}
+
 void check_frame(std::string_view body) {
   auto kind = frame_kind(body);
+  if (kind && *kind == FrameKind::gossip) {
+    check_gossip(body);
+    return;
+  }
   if (!kind || *kind != FrameKind::data) {
     return;
   }

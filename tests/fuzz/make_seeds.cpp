@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/dist/gossip.hpp"
 #include "bridge/dist/handshake.hpp"
 #include "bridge/dist/runtime_proto_v1.hpp"
 #include "bridge/dist/wire.hpp"
@@ -282,6 +283,15 @@ void dist_frame_seeds() {
   write("dist_frame", "shared-body", shared);
   auto tick = bytes_of(dist::tick_frame());
   stream.insert(stream.end(), tick.begin(), tick.end());
+  dist::Gossip gossip;
+  gossip.port = 4370;
+  gossip.members.push_back(dist::Member{dist::NodeInfo{"n2", 2, 7}, "127.0.0.1", 4371});
+  gossip.members.push_back(dist::Member{dist::NodeInfo{"n3@host", 3, 8}, "::1", 4372});
+  auto g = bytes_of(dist::make_frame(dist::encode_gossip(gossip)));
+  Bytes gseed = {0x00};
+  gseed.insert(gseed.end(), g.begin(), g.end());
+  write("dist_frame", "gossip", gseed);
+  stream.insert(stream.end(), g.begin(), g.end());
   write("dist_frame", "stream-chunked", stream);
 }
 

@@ -1,7 +1,7 @@
 """Node links between real actormq processes (the `cluster` object): nodes
-link through a seed with the cookie, a wrong cookie is refused, a node
-killed with SIGKILL and started again links again, and MQTT goes on
-meanwhile."""
+link through a seed with the cookie and learn of each other from it, a
+wrong cookie is refused, a node killed with SIGKILL and started again links
+again, and MQTT goes on meanwhile."""
 
 import re
 import signal
@@ -32,6 +32,15 @@ class ClusterLink(unittest.TestCase):
                 s = Sub(b.port, "t", count=1, timeout=5)
                 pub(b.port, "t", "hello")
                 self.assertEqual(s.lines(), ["t hello"])
+
+    def test_three_nodes_join_through_one_seed_and_all_link(self):
+        p1, p2, p3 = free_port(), free_port(), free_port()
+        with Broker(cluster("n1", p1)) as n1, Broker(cluster("n2", p2, seeds=[p1])) as n2, \
+                Broker(cluster("n3", p3, seeds=[p1])) as n3:
+            # n2 and n3 were told only of n1: they learn of each other from it.
+            pairs = [(n1, "n2"), (n1, "n3"), (n2, "n1"), (n2, "n3"), (n3, "n1"), (n3, "n2")]
+            self.assertTrue(wait_for(lambda: all(ups(b, peer) >= 1 for b, peer in pairs), timeout=10),
+                            n1.output() + n2.output() + n3.output())
 
     def test_a_wrong_cookie_is_refused_and_nothing_links(self):
         p1, p2 = free_port(), free_port()
