@@ -50,7 +50,49 @@ bool Process::remove_link(Pid other) {
   return relations_ && relations_->links.erase(other) > 0;
 }
 
-bool Process::send(Pid to, MessagePtr msg) { return runtime().deliver(to, std::move(msg)); }
+bool Process::send(Pid to, MessagePtr msg) {
+  Runtime& rt = runtime();
+  if (to.node() == rt.node()) [[likely]] {
+    return rt.deliver(to, std::move(msg));
+  }
+  bool sent = rt.deliver(to, std::move(msg));
+  RemoteDelivery* remote = rt.remote_delivery();
+  if (sent && remote != nullptr && remote->busy(to)) {
+    // Suspended after this message (Erlang suspends a sender on a busy
+    // distribution port): the way to the node drains before we add more.
+    std::uint8_t s = running;
+    park_.compare_exchange_strong(s, suspend_requested, std::memory_order_acq_rel);
+    remote->wait(to, self());
+  }
+  return sent;
+}
+
+bool Process::park() {
+  std::uint8_t s = suspend_requested;
+  if (park_.compare_exchange_strong(s, parked, std::memory_order_acq_rel)) {
+    return true;
+  }
+  park_.store(running, std::memory_order_release);  // resumed before it parked
+  return false;
+}
+
+void Process::unpark() {
+  std::uint8_t s = park_.load(std::memory_order_acquire);
+  for (;;) {
+    if (s == parked) {
+      if (park_.compare_exchange_weak(s, running, std::memory_order_acq_rel)) {
+        home_.load(std::memory_order_relaxed)->schedule(this);
+        return;
+      }
+    } else if (s == suspend_requested) {
+      if (park_.compare_exchange_weak(s, resumed, std::memory_order_acq_rel)) {
+        return;
+      }
+    } else {
+      return;  // not suspended: nothing to resume
+    }
+  }
+}
 
 TimerRef Process::send_after(Pid to, MessagePtr msg, std::uint64_t ms) {
   pinned_ = true;
@@ -185,6 +227,14 @@ Process::Outcome Process::run(std::int32_t budget) {
     if (exit_reason_ != nullptr) {
       terminate();
       return Outcome::ended;
+    }
+    if (park_.load(std::memory_order_relaxed) != running) [[unlikely]] {
+      guarded([&] { after_run(); });
+      if (exit_reason_ != nullptr) {
+        terminate();
+        return Outcome::ended;
+      }
+      return Outcome::suspended;
     }
     if (budget <= 0) {
       guarded([&] { after_run(); });

@@ -146,10 +146,17 @@ class Process {
   /// True if `other` was linked.
   bool remove_link(Pid other);
 
-  enum class Outcome : std::uint8_t { blocked, yielded, ended };
+  enum class Outcome : std::uint8_t { blocked, yielded, ended, suspended };
   /// Scheduler entry: handles messages until the mailbox is empty (blocked),
-  /// the budget is spent (yielded) or the process ended.
+  /// the budget is spent (yielded), the process ended, or it sent to a busy
+  /// remote delivery (suspended: the scheduler parks it).
   Outcome run(std::int32_t budget);
+  /// Scheduler, after `suspended`: true if parked (it runs again on
+  /// unpark); false if a resume came first (it stays runnable).
+  bool park();
+  /// Any thread: a parked process is scheduled again; one that asked to be
+  /// suspended and is not parked yet will not be.
+  void unpark();
   void dispatch(Message& msg);
   void handle_signal(Message& msg);
   void handle_exit_signal(const signal::Exit& sig);
@@ -171,6 +178,10 @@ class Process {
   bool high_priority_ = false;
   bool trap_exit_ = false;
   bool deferred_ = false;  // a Deferred message is on its way
+  // Suspension on a busy remote delivery: running, suspend_requested (owner,
+  // in a handler), parked (scheduler), resumed (a resume came before the park).
+  enum Park : std::uint8_t { running, suspend_requested, parked, resumed };
+  std::atomic<std::uint8_t> park_{running};
 };
 
 /// What defer() sends.

@@ -23,6 +23,16 @@ class RemoteDelivery {
   /// counted, and a link or monitor that it carried fires at once with
   /// reason noconnection (as in Erlang).
   virtual bool send(Pid to, MessagePtr msg) = 0;
+
+  /// Thread-safe. True while the way to `to`'s node holds more than it
+  /// should (Erlang's busy distribution port): a process that has just sent
+  /// there is suspended once its current message is handled, until the
+  /// way drains, instead of the buffer growing without bound.
+  virtual bool busy(Pid /*to*/) const { return false; }
+  /// Thread-safe. `waiter` is suspended because the way to `to` was busy:
+  /// call Runtime::resume(waiter) once it is not, or once the node is gone
+  /// (at once if it is neither busy nor known any more).
+  virtual void wait(Pid /*to*/, Pid /*waiter*/) {}
 };
 
 }  // namespace actormq::sched

@@ -84,6 +84,7 @@ bool Runtime::deliver(Pid to, MessagePtr msg) {
     }
   }
   bool queued = false;
+  const bool urgent = msg->urgent();
   table_.with_process(to, [&](Process& p) {
     switch (p.mailbox_.push(std::move(msg))) {
       case Mailbox::PushResult::woke_reader:
@@ -91,6 +92,9 @@ bool Runtime::deliver(Pid to, MessagePtr msg) {
         queued = true;
         break;
       case Mailbox::PushResult::queued:
+        if (urgent) [[unlikely]] {
+          p.unpark();  // a suspended process still hears exit signals (and shutdown)
+        }
         queued = true;
         break;
       case Mailbox::PushResult::closed:
@@ -98,6 +102,10 @@ bool Runtime::deliver(Pid to, MessagePtr msg) {
     }
   });
   return queued;
+}
+
+void Runtime::resume(Pid pid) {
+  table_.with_process(pid, [](Process& p) { p.unpark(); });
 }
 
 bool Runtime::deliver_remote(Pid to, MessagePtr msg) {

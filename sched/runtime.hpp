@@ -76,6 +76,10 @@ class Runtime {
   /// processes talk to other nodes; it must outlive every send, that is the
   /// runtime's shutdown().
   void set_remote_delivery(RemoteDelivery* remote) { remote_.store(remote, std::memory_order_release); }
+  [[nodiscard]] RemoteDelivery* remote_delivery() const { return remote_.load(std::memory_order_acquire); }
+  /// Lets a process suspended on a busy remote delivery (RemoteDelivery::busy)
+  /// run again; nothing for a process that is not suspended.
+  void resume(Pid pid);
   /// Thread-safe. Messages and signals for pids of other nodes that were
   /// dropped: no RemoteDelivery was registered, or it could not take them.
   std::uint64_t remote_dropped() const { return remote_dropped_.load(std::memory_order_relaxed); }

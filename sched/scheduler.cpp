@@ -183,6 +183,11 @@ void Scheduler::run_process(Process* p) {
     case Process::Outcome::ended:
       runtime_.reap(p);
       break;
+    case Process::Outcome::suspended:
+      if (!p->park()) {
+        push_local(p);  // resumed already
+      }
+      break;
   }
 }
 

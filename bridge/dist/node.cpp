@@ -250,6 +250,49 @@ bool Node::send(sched::Pid to, sched::MessagePtr msg) {
   return runtime_.send(link, sched::make_message<Outgoing>(to, std::move(msg)));
 }
 
+bool Node::busy(sched::Pid to) const {
+  std::lock_guard lock(mu_);
+  auto it = peers_.find(to.node());
+  return it != peers_.end() && it->second.busy;
+}
+
+void Node::wait(sched::Pid to, sched::Pid waiter) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = peers_.find(to.node());
+    if (it != peers_.end() && it->second.busy) {
+      it->second.waiters.push_back(waiter);
+      counters_.suspended.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  runtime_.resume(waiter);  // drained (or gone) meanwhile
+}
+
+void Node::set_busy(sched::Pid link, std::uint16_t peer, bool on) {
+  std::vector<sched::Pid> waiters;
+  {
+    std::lock_guard lock(mu_);
+    auto it = peers_.find(peer);
+    if (it == peers_.end() || it->second.link != link) {
+      return;
+    }
+    it->second.busy = on;
+    if (on) {
+      counters_.busy.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      waiters.swap(it->second.waiters);
+    }
+  }
+  resume(waiters);
+}
+
+void Node::resume(const std::vector<sched::Pid>& waiters) {
+  for (sched::Pid pid : waiters) {
+    runtime_.resume(pid);
+  }
+}
+
 std::optional<RefuseReason> Node::admit(const NodeInfo& peer) const {
   std::lock_guard lock(mu_);
   auto it = peers_.find(peer.id);
@@ -264,6 +307,7 @@ std::optional<RefuseReason> Node::admit(const NodeInfo& peer) const {
 
 bool Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoint& dialled) {
   sched::Pid replaced;
+  std::vector<sched::Pid> waiters;  // of the link this one replaces: the new one is not busy
   {
     std::lock_guard lock(mu_);
     auto it = peers_.find(peer.id);
@@ -278,6 +322,7 @@ bool Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoi
         return false;
       }
       replaced = old.link;
+      waiters.swap(old.waiters);
     }
     Endpoint endpoint = outgoing ? dialled : Endpoint{};
     if (!outgoing && it != peers_.end() && it->second.info.name == peer.name) {
@@ -288,16 +333,22 @@ bool Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoi
   if (replaced.valid()) {
     runtime_.send<LinkSuperseded>(replaced);
   }
+  resume(waiters);
   spread(link);  // the other peers learn of the new one (the new link sends its own gossip)
   return true;
 }
 
 void Node::down(sched::Pid link, const NodeInfo& peer) {
-  std::lock_guard lock(mu_);
-  auto it = peers_.find(peer.id);
-  if (it != peers_.end() && it->second.link == link) {
-    peers_.erase(it);
+  std::vector<sched::Pid> waiters;  // their sends will fail now (noconnection): let them run
+  {
+    std::lock_guard lock(mu_);
+    auto it = peers_.find(peer.id);
+    if (it != peers_.end() && it->second.link == link) {
+      waiters.swap(it->second.waiters);
+      peers_.erase(it);
+    }
   }
+  resume(waiters);
 }
 
 std::vector<NodeInfo> Node::peers() const {
@@ -317,9 +368,10 @@ bool Node::linked(std::uint16_t node_id) const {
 NodeStats Node::stats() const {
   auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   const Counters& c = counters_;
-  return NodeStats{get(c.links_up),    get(c.links_down), get(c.refused_handshakes), get(c.messages_out),
-                   get(c.messages_in), get(c.frames_out), get(c.frames_in),          get(c.bytes_out),
-                   get(c.bytes_in),    get(c.unencodable), get(c.undecodable),       get(c.dropped)};
+  return NodeStats{get(c.links_up),    get(c.links_down),  get(c.refused_handshakes), get(c.messages_out),
+                   get(c.messages_in), get(c.frames_out),  get(c.frames_in),          get(c.bytes_out),
+                   get(c.bytes_in),    get(c.unencodable), get(c.undecodable),        get(c.dropped),
+                   get(c.busy),        get(c.suspended),   get(c.max_unsent_bytes)};
 }
 
 }  // namespace actormq::dist

@@ -11,8 +11,12 @@
 // (both dialled), both nodes keep the same one, outgoing_wins() decides; a
 // link to a new incarnation of a node replaces the old link at once.
 //
-// Not yet here (the distribution issue's next steps): TLS on links,
-// suspension of senders on a busy link, global names.
+// A link that holds more than busy_bytes unwritten is busy: a process that
+// sends to its node is suspended after its current message until the link
+// has written down to half of that (Erlang's busy distribution port), so a
+// slow link does not grow memory without bound.
+//
+// Not yet here (the distribution issue's next steps): TLS on links, global names.
 
 #include <atomic>
 #include <cstdint>
@@ -52,6 +56,7 @@ struct NodeConfig {
   std::uint32_t reconnect_min_ms = 100;  ///< backoff of a dialled seed: doubles up to max
   std::uint32_t reconnect_max_ms = 5000;
   std::uint32_t max_frame = default_max_frame;
+  std::size_t busy_bytes = 1 << 20;  ///< unwritten bytes that make a link busy
 };
 
 /// Figures of all links of the node, since start.
@@ -68,6 +73,9 @@ struct NodeStats {
   std::uint64_t unencodable = 0;  ///< messages of a type no node link carries, dropped
   std::uint64_t undecodable = 0;  ///< entries this node could not decode, refused
   std::uint64_t dropped = 0;      ///< taken for a link that went down before writing them
+  std::uint64_t busy = 0;         ///< times a link became busy
+  std::uint64_t suspended = 0;    ///< senders suspended on a busy link
+  std::uint64_t max_unsent_bytes = 0;  ///< the most a link held unwritten
 };
 
 class Node final : public sched::RemoteDelivery {
@@ -94,6 +102,8 @@ class Node final : public sched::RemoteDelivery {
 
   // ---- sched::RemoteDelivery: thread-safe ----
   bool send(sched::Pid to, sched::MessagePtr msg) override;
+  bool busy(sched::Pid to) const override;
+  void wait(sched::Pid to, sched::Pid waiter) override;
 
   // ---- thread-safe views ----
   [[nodiscard]] std::vector<NodeInfo> peers() const;
@@ -119,6 +129,9 @@ class Node final : public sched::RemoteDelivery {
   /// node reaches it); the members it names that are neither this node nor
   /// linked are dialled (a learnt dial gives up after a few failures).
   void learn(const NodeInfo& from, const std::string& host, const Gossip& gossip);
+  /// The link of `peer` became busy or drained; draining resumes the
+  /// senders suspended on it.
+  void set_busy(sched::Pid link, std::uint16_t peer, bool on);
   /// A dialling link ends for good: its endpoint may be dialled again.
   void dial_ended(const Endpoint& to);
   /// Every process of the node (listener, links) says when it starts and
@@ -130,7 +143,7 @@ class Node final : public sched::RemoteDelivery {
   struct Counters {
     std::atomic<std::uint64_t> links_up{0}, links_down{0}, refused_handshakes{0}, messages_out{0},
         messages_in{0}, frames_out{0}, frames_in{0}, bytes_out{0}, bytes_in{0}, unencodable{0},
-        undecodable{0}, dropped{0};
+        undecodable{0}, dropped{0}, busy{0}, suspended{0}, max_unsent_bytes{0};
   };
   Counters& counters() noexcept { return counters_; }
 
@@ -140,7 +153,11 @@ class Node final : public sched::RemoteDelivery {
     sched::Pid link;
     bool outgoing = false;
     Endpoint endpoint;  ///< where it listens for links; host empty until known
+    bool busy = false;
+    std::vector<sched::Pid> waiters;  ///< senders suspended while it is busy
   };
+  /// Lets `waiters` run again (outside the lock).
+  void resume(const std::vector<sched::Pid>& waiters);
   /// Spawns a dialling link unless one runs for `to`; false if one does.
   bool dial(const Endpoint& to, bool learnt);
   /// Asks every link but `except` to send its peer a fresh gossip frame.

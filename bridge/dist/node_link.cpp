@@ -407,7 +407,28 @@ void NodeLink::flush() {
     out_pos_ = 0;
     if (state_ == State::closing) {
       lost("superseded", true);
+      return;
     }
+  }
+  update_busy();
+}
+
+void NodeLink::update_busy() {
+  if (!registered_) {
+    return;
+  }
+  const std::size_t unsent = out_.size() - out_pos_;
+  auto& peak = node_.counters().max_unsent_bytes;
+  std::uint64_t seen = peak.load(std::memory_order_relaxed);
+  while (unsent > seen && !peak.compare_exchange_weak(seen, unsent, std::memory_order_relaxed)) {
+  }
+  const std::size_t limit = node_.config().busy_bytes;
+  if (!busy_ && unsent > limit) {
+    busy_ = true;
+    node_.set_busy(self(), peer_->id, true);
+  } else if (busy_ && unsent <= limit / 2) {
+    busy_ = false;
+    node_.set_busy(self(), peer_->id, false);
   }
 }
 

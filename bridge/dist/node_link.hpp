@@ -71,6 +71,8 @@ class NodeLink final : public sched::Process {
   void flush_frame();
   void write(std::string bytes);
   void flush();
+  /// Busy above busy_bytes unwritten, drained at half of it (Node::set_busy).
+  void update_busy();
   /// The link is gone (`why` for the log): a dialled one waits and dials
   /// again (unless `final`), an accepted one ends.
   void lost(const std::string& why, bool final = false);
@@ -101,6 +103,7 @@ class NodeLink final : public sched::Process {
   std::uint64_t last_read_ms_ = 0;
   std::uint64_t last_write_ms_ = 0;
   std::uint32_t backoff_ms_ = 0;
+  bool busy_ = false;
 };
 
 }  // namespace actormq::dist
