@@ -70,7 +70,12 @@ IoResult Socket::read(std::span<std::uint8_t> buffer) {
 
 IoResult Socket::writev(const iovec* segments, int count) {
   for (;;) {
-    ssize_t n = ::writev(fd_, segments, count);
+    // sendmsg with MSG_NOSIGNAL: a peer that is gone is EPIPE here, never a
+    // SIGPIPE for the whole process (which an embedding program may not ignore).
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(segments);
+    msg.msg_iovlen = static_cast<std::size_t>(count);
+    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
     if (n >= 0) {
       // A partial write is left to the caller's next writev, which finds the
       // buffer full: no summing of segments on every write.

@@ -246,21 +246,43 @@ bool Node::send(sched::Pid to, sched::MessagePtr msg) {
       return false;
     }
     link = it->second.link;
+    ++it->second.queued;
   }
-  return runtime_.send(link, sched::make_message<Outgoing>(to, std::move(msg)));
+  if (!runtime_.send(link, sched::make_message<Outgoing>(to, std::move(msg)))) {
+    taken(link, to.node(), 1);  // the link process is gone
+    return false;
+  }
+  return true;
+}
+
+void Node::taken(sched::Pid link, std::uint16_t peer, std::uint32_t n) {
+  std::vector<sched::Pid> waiters;
+  {
+    std::lock_guard lock(mu_);
+    auto it = peers_.find(peer);
+    if (it == peers_.end() || it->second.link != link) {
+      return;
+    }
+    Peer& p = it->second;
+    p.queued -= std::min(p.queued, n);
+    if (!p.waiters.empty() && p.drained(config_)) {
+      waiters.swap(p.waiters);
+    }
+  }
+  resume(waiters);
 }
 
 bool Node::busy(sched::Pid to) const {
   std::lock_guard lock(mu_);
   auto it = peers_.find(to.node());
-  return it != peers_.end() && it->second.busy;
+  return it != peers_.end() && it->second.over(config_);
 }
 
 void Node::wait(sched::Pid to, sched::Pid waiter) {
   {
     std::lock_guard lock(mu_);
     auto it = peers_.find(to.node());
-    if (it != peers_.end() && it->second.busy) {
+    if (it != peers_.end() && it->second.over(config_)) {
       it->second.waiters.push_back(waiter);
       counters_.suspended.fetch_add(1, std::memory_order_relaxed);
       return;
@@ -280,7 +302,7 @@ void Node::set_busy(sched::Pid link, std::uint16_t peer, bool on) {
     it->second.busy = on;
     if (on) {
       counters_.busy.fetch_add(1, std::memory_order_relaxed);
-    } else {
+    } else if (it->second.drained(config_)) {
       waiters.swap(it->second.waiters);
     }
   }
@@ -328,7 +350,7 @@ bool Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoi
     if (!outgoing && it != peers_.end() && it->second.info.name == peer.name) {
       endpoint = it->second.endpoint;  // learnt from the link this one replaces
     }
-    peers_[peer.id] = Peer{peer, link, outgoing, endpoint};
+    peers_[peer.id] = Peer{peer, link, outgoing, endpoint, false, 0, {}};
   }
   if (replaced.valid()) {
     runtime_.send<LinkSuperseded>(replaced);

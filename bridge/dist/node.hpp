@@ -11,10 +11,11 @@
 // (both dialled), both nodes keep the same one, outgoing_wins() decides; a
 // link to a new incarnation of a node replaces the old link at once.
 //
-// A link that holds more than busy_bytes unwritten is busy: a process that
-// sends to its node is suspended after its current message until the link
-// has written down to half of that (Erlang's busy distribution port), so a
-// slow link does not grow memory without bound.
+// A link is busy while it holds more than busy_bytes unwritten, or more than
+// busy_messages not yet taken from its mailbox: a process that sends to its
+// node is then suspended after its current message until the link is down
+// to half of both (Erlang's busy distribution port), so a slow link does not
+// grow memory without bound.
 //
 // Not yet here (the distribution issue's next steps): TLS on links, global names.
 
@@ -44,6 +45,9 @@ struct Endpoint {
   [[nodiscard]] std::string to_string() const { return host + ":" + std::to_string(port); }
 };
 
+inline constexpr std::size_t default_busy_bytes = 1 << 20;
+inline constexpr std::uint32_t default_busy_messages = 8192;
+
 struct NodeConfig {
   NodeInfo self;       ///< self.id must be the runtime's node id
   std::string cookie;  ///< never sent; must not be empty
@@ -56,7 +60,8 @@ struct NodeConfig {
   std::uint32_t reconnect_min_ms = 100;  ///< backoff of a dialled seed: doubles up to max
   std::uint32_t reconnect_max_ms = 5000;
   std::uint32_t max_frame = default_max_frame;
-  std::size_t busy_bytes = 1 << 20;  ///< unwritten bytes that make a link busy
+  std::size_t busy_bytes = default_busy_bytes;  ///< unwritten bytes that make a link busy
+  std::uint32_t busy_messages = default_busy_messages;  ///< messages waiting for the link process that make it busy
 };
 
 /// Figures of all links of the node, since start.
@@ -132,6 +137,8 @@ class Node final : public sched::RemoteDelivery {
   /// The link of `peer` became busy or drained; draining resumes the
   /// senders suspended on it.
   void set_busy(sched::Pid link, std::uint16_t peer, bool on);
+  /// The link took `n` messages from its mailbox (Node::send counted them in).
+  void taken(sched::Pid link, std::uint16_t peer, std::uint32_t n);
   /// A dialling link ends for good: its endpoint may be dialled again.
   void dial_ended(const Endpoint& to);
   /// Every process of the node (listener, links) says when it starts and
@@ -153,8 +160,11 @@ class Node final : public sched::RemoteDelivery {
     sched::Pid link;
     bool outgoing = false;
     Endpoint endpoint;  ///< where it listens for links; host empty until known
-    bool busy = false;
+    bool busy = false;                ///< over busy_bytes unwritten (the link says)
+    std::uint32_t queued = 0;         ///< sent to the link process, not taken yet
     std::vector<sched::Pid> waiters;  ///< senders suspended while it is busy
+    [[nodiscard]] bool over(const NodeConfig& c) const { return busy || queued > c.busy_messages; }
+    [[nodiscard]] bool drained(const NodeConfig& c) const { return !busy && queued <= c.busy_messages / 2; }
   };
   /// Lets `waiters` run again (outside the lock).
   void resume(const std::vector<sched::Pid>& waiters);

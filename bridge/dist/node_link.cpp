@@ -339,6 +339,7 @@ void NodeLink::on_established(const Established& est) {
 }
 
 void NodeLink::on_outgoing(Outgoing& out) {
+  ++taken_;
   if (state_ != State::up) {
     // Routed before this link went down: dropped, and a link or monitor it
     // would have set up fires at once, as for a node that cannot be reached.
@@ -365,6 +366,10 @@ void NodeLink::on_outgoing(Outgoing& out) {
 
 void NodeLink::after_run() {
   flush_frame();
+  if (taken_ != 0 && peer_) {
+    node_.taken(self(), peer_->id, taken_);
+  }
+  taken_ = 0;
 }
 
 void NodeLink::flush_frame() {
@@ -392,6 +397,7 @@ void NodeLink::flush() {
     net::IoResult r = socket_->writev(&v, 1);
     if (r.status == net::IoResult::Status::would_block) {
       socket_->want_write(true);
+      update_busy();
       return;
     }
     if (r.status != net::IoResult::Status::ok) {

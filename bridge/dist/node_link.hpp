@@ -104,6 +104,7 @@ class NodeLink final : public sched::Process {
   std::uint64_t last_write_ms_ = 0;
   std::uint32_t backoff_ms_ = 0;
   bool busy_ = false;
+  std::uint32_t taken_ = 0;  ///< Outgoing taken this run, told to the node in after_run
 };
 
 }  // namespace actormq::dist

@@ -63,6 +63,10 @@ struct FakeRemote : RemoteDelivery {
     got.push_back(to.to_string() + " " + what);
     return accept;
   }
+  bool is_busy = false;
+  std::vector<Pid> waiters;
+  bool busy(Pid) const override { return is_busy; }
+  void wait(Pid, Pid waiter) override { waiters.push_back(waiter); }
 };
 
 RuntimeConfig stepped_node(std::uint16_t node, std::vector<std::string>* warnings = nullptr,
@@ -225,5 +229,61 @@ TEST_CASE("monitor references carry the node id, so that nodes never hand out th
   CHECK((a >> 48) == 1);
   CHECK((b >> 48) == 2);
   CHECK(one.next_monitor_ref() == a + 1);
+}
+}  // namespace actormq::sched
+
+namespace actormq::sched {
+TEST_CASE("a process that sends to a busy remote delivery is suspended after that message until resumed") {
+  Runtime rt(stepped_node(1));
+  FakeRemote remote;
+  remote.is_busy = true;
+  rt.set_remote_delivery(&remote);
+  Recorder r;
+  Pid p = rt.spawn(std::make_unique<Fn>(r.handler()));
+  Pid far(2, 9);
+  rt.send<Do>(p, [&](Fn& self) { self.send<Ping>(far, 1); });
+  rt.send<Ping>(p, 2);  // queued behind: must wait for the resume
+  rt.run_until_idle();
+  CHECK(remote.got == std::vector<std::string>{far.to_string() + " ping 1"});
+  REQUIRE(remote.waiters == std::vector<Pid>{p});
+  CHECK(r.log.empty());
+  rt.send<Ping>(p, 3);  // more mail does not wake it
+  rt.run_until_idle();
+  CHECK(r.log.empty());
+  remote.is_busy = false;
+  rt.resume(p);
+  rt.run_until_idle();
+  CHECK(r.log == std::vector<std::string>{"ping 2", "ping 3"});
+  rt.resume(p);  // not suspended: nothing happens
+  rt.run_until_idle();
+  CHECK(r.log.size() == 2);
+  // An exit signal reaches a suspended process.
+  remote.is_busy = true;
+  rt.send<Do>(p, [&](Fn& self) { self.send<Ping>(far, 4); });
+  rt.run_until_idle();
+  CHECK(rt.alive(p));
+  rt.exit(p, ExitReason::kill());
+  rt.run_until_idle();
+  CHECK_FALSE(rt.alive(p));
+  rt.set_remote_delivery(nullptr);
+}
+
+TEST_CASE("a resume that comes before the process is parked keeps it running") {
+  Runtime rt(stepped_node(1));
+  FakeRemote remote;
+  remote.is_busy = true;
+  rt.set_remote_delivery(&remote);
+  Recorder r;
+  Pid p = rt.spawn(std::make_unique<Fn>(r.handler()));
+  Pid far(2, 9);
+  // The remote drains while the handler still runs: the resume comes first.
+  rt.send<Do>(p, [&](Fn& self) {
+    self.send<Ping>(far, 1);
+    rt.resume(self.self());
+  });
+  rt.send<Ping>(p, 2);
+  rt.run_until_idle();
+  CHECK(r.log == std::vector<std::string>{"ping 2"});
+  rt.set_remote_delivery(nullptr);
 }
 }  // namespace actormq::sched
