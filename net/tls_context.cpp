@@ -51,6 +51,39 @@ int tls_random(void*, unsigned char* out, std::size_t length) {
   return mbedtls_ctr_drbg_random(&random.drbg, out, length);
 }
 
+void tls_conf_common(mbedtls_ssl_config& conf) {
+  // TLS 1.2 is the oldest version offered (mbedTLS 2.28 has no TLS 1.3).
+  mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_rng(&conf, tls_random, nullptr);
+  // mbedTLS 2.28 prefers the largest curve by default, so ECDHE ran on
+  // secp521r1: 3.9-4.6 ms of broker CPU per ECDSA handshake, 2.2-2.4 ms with
+  // X25519 first (2.6-2.8 with P-256 first). OpenSSL and mbedTLS 3 order them so.
+  static const mbedtls_ecp_group_id curves[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
+                                                MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_SECP521R1,
+                                                MBEDTLS_ECP_DP_NONE};
+  mbedtls_ssl_conf_curves(&conf, curves);
+}
+
+std::string tls_load_identity(mbedtls_x509_crt& cert, mbedtls_pk_context& key, const std::string& certfile,
+                              const std::string& keyfile) {
+  int rc = 0;
+  if ((rc = mbedtls_x509_crt_parse_file(&cert, certfile.c_str())) != 0) {
+    return file_error("certfile", certfile, rc);
+  }
+  if ((rc = mbedtls_pk_parse_keyfile(&key, keyfile.c_str(), nullptr)) != 0) {
+    return file_error("keyfile", keyfile, rc);
+  }
+  if (mbedtls_pk_check_pair(&cert.pk, &key) != 0) {
+    return "keyfile " + keyfile + ": not the private key of certfile " + certfile;
+  }
+  return {};
+}
+
+std::string tls_load_cafile(mbedtls_x509_crt& ca, const std::string& cafile) {
+  int rc = mbedtls_x509_crt_parse_file(&ca, cafile.c_str());
+  return rc == 0 ? std::string() : file_error("cafile", cafile, rc);
+}
+
 TlsContext::TlsContext() {
   mbedtls_ssl_config_init(&conf_);
   mbedtls_x509_crt_init(&cert_);
@@ -84,31 +117,16 @@ std::string TlsContext::load(const TlsOptions& o) {
   if (rc != 0) {
     return "TLS configuration: " + tls_error_text(rc);
   }
-  // TLS 1.2 is the oldest version offered (mbedTLS 2.28 has no TLS 1.3 server).
-  mbedtls_ssl_conf_min_version(&conf_, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-  mbedtls_ssl_conf_rng(&conf_, tls_random, nullptr);
-  // mbedTLS 2.28 prefers the largest curve by default, so ECDHE ran on
-  // secp521r1: 3.9-4.6 ms of broker CPU per ECDSA handshake, 2.2-2.4 ms with
-  // X25519 first (2.6-2.8 with P-256 first). OpenSSL and mbedTLS 3 order them so.
-  static const mbedtls_ecp_group_id curves[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
-                                                MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_SECP521R1,
-                                                MBEDTLS_ECP_DP_NONE};
-  mbedtls_ssl_conf_curves(&conf_, curves);
-  if ((rc = mbedtls_x509_crt_parse_file(&cert_, o.certfile.c_str())) != 0) {
-    return file_error("certfile", o.certfile, rc);
-  }
-  if ((rc = mbedtls_pk_parse_keyfile(&key_, o.keyfile.c_str(), nullptr)) != 0) {
-    return file_error("keyfile", o.keyfile, rc);
-  }
-  if (mbedtls_pk_check_pair(&cert_.pk, &key_) != 0) {
-    return "keyfile " + o.keyfile + ": not the private key of certfile " + o.certfile;
+  tls_conf_common(conf_);
+  if (std::string e = tls_load_identity(cert_, key_, o.certfile, o.keyfile); !e.empty()) {
+    return e;
   }
   if ((rc = mbedtls_ssl_conf_own_cert(&conf_, &cert_, &key_)) != 0) {
     return "certfile: " + tls_error_text(rc);
   }
   if (!o.cafile.empty()) {
-    if ((rc = mbedtls_x509_crt_parse_file(&ca_, o.cafile.c_str())) != 0) {
-      return file_error("cafile", o.cafile, rc);
+    if (std::string e = tls_load_cafile(ca_, o.cafile); !e.empty()) {
+      return e;
     }
     mbedtls_ssl_conf_ca_chain(&conf_, &ca_, nullptr);
   }

@@ -70,4 +70,15 @@ std::string tls_error_text(int code);
 /// as an mbedTLS f_rng.
 int tls_random(void* unused, unsigned char* out, std::size_t length);
 
+/// What every actormq TLS configuration has, server or client: TLS 1.2 as the
+/// minimum, tls_random, and the elliptic curves in order of preference.
+void tls_conf_common(mbedtls_ssl_config& conf);
+
+/// Loads a certificate chain and its private key into (freshly initialised)
+/// `cert` and `key`, checking they are a pair; the error names the file.
+[[nodiscard]] std::string tls_load_identity(mbedtls_x509_crt& cert, mbedtls_pk_context& key,
+                                            const std::string& certfile, const std::string& keyfile);
+/// Loads the PEM CAs of `cafile` into `ca`; the error names the file.
+[[nodiscard]] std::string tls_load_cafile(mbedtls_x509_crt& ca, const std::string& cafile);
+
 }  // namespace actormq::net

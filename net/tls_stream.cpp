@@ -22,10 +22,40 @@ std::span<std::uint8_t> record_buffer() {
 }
 }  // namespace
 
-TlsStream::TlsStream(Socket* socket, const mbedtls_ssl_config& config) : socket_(socket) {
+TlsStream::TlsStream(Socket* socket, const mbedtls_ssl_config& config, const std::string& server_name)
+    : socket_(socket), client_(config.endpoint == MBEDTLS_SSL_IS_CLIENT) {
   mbedtls_ssl_init(&ssl_);
   setup_error_ = mbedtls_ssl_setup(&ssl_, &config);
   mbedtls_ssl_set_bio(&ssl_, this, &TlsStream::on_send, &TlsStream::on_recv, nullptr);
+  if (client_ && setup_error_ == 0) {
+    expect_server(config, server_name);
+  }
+}
+
+void TlsStream::expect_server(const mbedtls_ssl_config& config, const std::string& server_name) {
+  expected_ = std::make_unique<Expected>(Expected{server_name, parse_ip_literal(server_name)});
+  if (server_name.empty()) {
+    // A chain that verifies proves nothing about whom it was issued to.
+    if (config.authmode != MBEDTLS_SSL_VERIFY_NONE) {
+      setup_error_ = MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
+    }
+    return;
+  }
+  if (expected_->address) {
+    // No SNI for an address (RFC 6066 section 3), and no hostname: mbedTLS
+    // would compare the literal with the DNS names and CN.
+    mbedtls_ssl_set_verify(&ssl_, &TlsStream::on_verify, this);
+    return;
+  }
+  setup_error_ = mbedtls_ssl_set_hostname(&ssl_, server_name.c_str());
+}
+
+int TlsStream::on_verify(void* self, mbedtls_x509_crt* cert, int depth, std::uint32_t* flags) {
+  const auto* s = static_cast<const TlsStream*>(self);
+  if (depth == 0 && !san_names_ip(cert->subject_alt_names, *s->expected_->address)) {
+    *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  }
+  return 0;
 }
 
 TlsStream::~TlsStream() { mbedtls_ssl_free(&ssl_); }
@@ -176,7 +206,10 @@ void TlsStream::close() {
 
 std::string TlsStream::peer_identity() const {
   const mbedtls_x509_crt* cert = mbedtls_ssl_get_peer_cert(&ssl_);
-  if (!established_ || cert == nullptr || mbedtls_ssl_get_verify_result(&ssl_) != 0) {
+  // With VERIFY_NONE (an insecure client) mbedTLS reports 0 for a chain it
+  // never checked.
+  if (!established_ || cert == nullptr || ssl_.conf->authmode == MBEDTLS_SSL_VERIFY_NONE ||
+      mbedtls_ssl_get_verify_result(&ssl_) != 0) {
     return {};
   }
   for (const mbedtls_x509_name* name = &cert->subject; name != nullptr; name = name->next) {
@@ -187,17 +220,35 @@ std::string TlsStream::peer_identity() const {
   return {};
 }
 
+std::string TlsStream::describe_verify_failure() const {
+  std::uint32_t flags = mbedtls_ssl_get_verify_result(&ssl_);
+  std::string text;
+  if (client_ && expected_ && (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0) {
+    // mbedTLS's text speaks of a CN even when the name was an address.
+    flags &= ~static_cast<std::uint32_t>(MBEDTLS_X509_BADCERT_CN_MISMATCH);
+    text = "the certificate does not name " + expected_->name;
+  }
+  char info[256] = "";
+  if (flags != 0) {
+    mbedtls_x509_crt_verify_info(info, sizeof info, "", flags);
+  }
+  // One line per reason: joined into one log line.
+  std::string reasons = info;
+  while (!reasons.empty() && reasons.back() == '\n') {
+    reasons.pop_back();
+  }
+  std::replace(reasons.begin(), reasons.end(), '\n', ',');
+  if (!text.empty() && !reasons.empty()) {
+    text += ",";
+  }
+  text += reasons;
+  return std::string("TLS handshake failed: ") + (client_ ? "server" : "client") +
+         " certificate not accepted: " + text;
+}
+
 std::string TlsStream::describe(int error) const {
   if (error == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
-    char info[256] = "";
-    mbedtls_x509_crt_verify_info(info, sizeof info, "", mbedtls_ssl_get_verify_result(&ssl_));
-    // One line per reason: joined into one log line.
-    std::string text = info;
-    while (!text.empty() && text.back() == '\n') {
-      text.pop_back();
-    }
-    std::replace(text.begin(), text.end(), '\n', ',');
-    return "TLS handshake failed: client certificate not accepted: " + text;
+    return describe_verify_failure();
   }
   if (error == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE) {
     return "TLS handshake failed: no client certificate (require_certificate)";
@@ -205,9 +256,17 @@ std::string TlsStream::describe(int error) const {
   if (error == MBEDTLS_ERR_NET_RECV_FAILED || error == MBEDTLS_ERR_NET_SEND_FAILED) {
     return "TLS: " + Stream::describe(socket_errno_);
   }
+  if (client_ && expected_ && expected_->name.empty() && error == MBEDTLS_ERR_SSL_BAD_INPUT_DATA) {
+    return "TLS: no server name to verify the server's certificate against";
+  }
   std::string text = (established_ ? "TLS: " : "TLS handshake failed: ") + tls_error_text(error);
-  if (!established_ && (error == MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO || error == MBEDTLS_ERR_SSL_INVALID_RECORD)) {
+  if (!established_ && !client_ &&
+      (error == MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO || error == MBEDTLS_ERR_SSL_INVALID_RECORD)) {
     text += " (not a TLS client?)";
+  }
+  if (!established_ && client_ &&
+      (error == MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO || error == MBEDTLS_ERR_SSL_INVALID_RECORD)) {
+    text += " (not a TLS server?)";
   }
   return text;
 }

@@ -4,21 +4,31 @@
 // handshake advances one mbedtls_ssl_handshake_step per read() call, each
 // answered with `again`, so the owner yields between steps when its budget
 // is spent. Exists only for TLS connections: a plain one pays nothing for it.
+// The role (server or client) is the configuration's: a listener's
+// TlsContext makes server streams, a TlsClientContext client streams, which
+// verify that the server's certificate names the host they dialled.
 
 #include <mbedtls/ssl.h>
 
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "net/socket.hpp"
 #include "net/stream.hpp"
+#include "net/tls_names.hpp"
 
 namespace actormq::net {
 
 /// Owner-only, like the socket under it.
 class TlsStream final : public Stream {
  public:
-  /// Takes ownership of `socket`; `config` must outlive this stream.
-  TlsStream(Socket* socket, const mbedtls_ssl_config& config);
+  /// Takes ownership of `socket`; `config` must outlive this stream. A
+  /// client stream (config of MBEDTLS_SSL_IS_CLIENT) checks that the server's
+  /// certificate names `server_name`: a DNS name (also sent as SNI) or an IP
+  /// literal (matched against the iPAddress entries, no SNI). Verifying with
+  /// no `server_name` is refused: the handshake fails at once.
+  TlsStream(Socket* socket, const mbedtls_ssl_config& config, const std::string& server_name = {});
 
   IoResult read(std::span<std::uint8_t> buffer) override;
   IoResult writev(const iovec* segments, int count) override;
@@ -34,7 +44,18 @@ class TlsStream final : public Stream {
   const char* kind() const override { return "tls"; }
 
  private:
+  /// The name a client expects the server's certificate to carry.
+  struct Expected {
+    std::string name;                  ///< as dialled, for errors
+    std::optional<IpAddress> address;  ///< set when `name` is an IP literal
+  };
+
   ~TlsStream() override;
+  void expect_server(const mbedtls_ssl_config& config, const std::string& server_name);
+  /// mbedTLS's per-certificate verification hook: flags the leaf when the
+  /// expected address is not among its iPAddress names.
+  static int on_verify(void* self, mbedtls_x509_crt* cert, int depth, std::uint32_t* flags);
+  std::string describe_verify_failure() const;
   static int on_send(void* self, const unsigned char* data, std::size_t length);
   static int on_recv(void* self, unsigned char* data, std::size_t length);
   IoResult handshake_step();
@@ -43,9 +64,11 @@ class TlsStream final : public Stream {
 
   Socket* socket_;
   mbedtls_ssl_context ssl_;
+  std::unique_ptr<Expected> expected_;  // client streams only: a server stream pays one pointer
   int setup_error_ = 0;
   int socket_errno_ = 0;           // the errno behind MBEDTLS_ERR_NET_*_FAILED
   bool established_ = false;
+  bool client_ = false;
   bool read_waits_write_ = false;  // the last read-side step wants writability
 };
 

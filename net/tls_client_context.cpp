@@ -1,0 +1,69 @@
+#include "net/tls_client_context.hpp"
+
+#include "net/tls_context.hpp"
+#include "net/tls_stream.hpp"
+
+namespace actormq::net {
+
+TlsClientContext::TlsClientContext() {
+  mbedtls_ssl_config_init(&conf_);
+  mbedtls_x509_crt_init(&cert_);
+  mbedtls_x509_crt_init(&ca_);
+  mbedtls_pk_init(&key_);
+}
+
+TlsClientContext::~TlsClientContext() {
+  mbedtls_pk_free(&key_);
+  mbedtls_x509_crt_free(&ca_);
+  mbedtls_x509_crt_free(&cert_);
+  mbedtls_ssl_config_free(&conf_);
+}
+
+TlsClientContext::Made TlsClientContext::create(const TlsClientOptions& options) {
+  std::shared_ptr<TlsClientContext> context(new TlsClientContext());
+  std::string error = context->load(options);
+  if (!error.empty()) {
+    return {nullptr, error};
+  }
+  return {std::move(context), {}};
+}
+
+std::string TlsClientContext::load(const TlsClientOptions& o) {
+  if (o.cafile.empty() && !o.insecure) {
+    return "cafile: required to verify the server (or insecure, to verify nothing)";
+  }
+  if (o.certfile.empty() != o.keyfile.empty()) {
+    return o.certfile.empty() ? "certfile: required with keyfile" : "keyfile: required with certfile";
+  }
+  int rc = mbedtls_ssl_config_defaults(&conf_, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                       MBEDTLS_SSL_PRESET_DEFAULT);
+  if (rc != 0) {
+    return "TLS configuration: " + tls_error_text(rc);
+  }
+  tls_conf_common(conf_);
+  insecure_ = o.insecure;
+  // A CA file given with insecure is still read, so that a typo shows now
+  // rather than when verification is turned back on.
+  if (!o.cafile.empty()) {
+    if (std::string e = tls_load_cafile(ca_, o.cafile); !e.empty()) {
+      return e;
+    }
+    mbedtls_ssl_conf_ca_chain(&conf_, &ca_, nullptr);
+  }
+  mbedtls_ssl_conf_authmode(&conf_, o.insecure ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
+  if (!o.certfile.empty()) {
+    if (std::string e = tls_load_identity(cert_, key_, o.certfile, o.keyfile); !e.empty()) {
+      return e;
+    }
+    if ((rc = mbedtls_ssl_conf_own_cert(&conf_, &cert_, &key_)) != 0) {
+      return "certfile: " + tls_error_text(rc);
+    }
+  }
+  return {};
+}
+
+Stream* TlsClientContext::connect(Socket* socket, const std::string& server_name) const {
+  return new TlsStream(socket, conf_, server_name);
+}
+
+}  // namespace actormq::net
