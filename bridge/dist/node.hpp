@@ -17,7 +17,10 @@
 // to half of both (Erlang's busy distribution port), so a slow link does not
 // grow memory without bound.
 //
-// Not yet here (the distribution issue's next steps): TLS on links, global names.
+// With NodeConfig's TLS contexts the links are mutual TLS.
+//
+// Not yet here (the distribution issue's next steps): global names, pids
+// that carry their node's incarnation.
 
 #include <atomic>
 #include <cstdint>
@@ -34,6 +37,8 @@
 #include "bridge/dist/registry.hpp"
 #include "bridge/dist/wire.hpp"
 #include "core/result.hpp"
+#include "net/tls_client_context.hpp"
+#include "net/transport.hpp"
 #include "sched/remote_delivery.hpp"
 #include "sched/runtime.hpp"
 
@@ -60,6 +65,11 @@ struct NodeConfig {
   std::uint32_t reconnect_min_ms = 100;  ///< backoff of a dialled seed: doubles up to max
   std::uint32_t reconnect_max_ms = 5000;
   std::uint32_t max_frame = default_max_frame;
+  /// Mutual TLS (both set, or neither): accepted links are wrapped by the
+  /// server context (which requires a client certificate), dialled ones by
+  /// the client context (which verifies the peer against the address dialled).
+  std::shared_ptr<const net::Transport> tls_server;
+  std::shared_ptr<const net::TlsClientContext> tls_client;
   std::size_t busy_bytes = default_busy_bytes;  ///< unwritten bytes that make a link busy
   std::uint32_t busy_messages = default_busy_messages;  ///< messages waiting for the link process that make it busy
 };

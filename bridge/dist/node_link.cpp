@@ -79,7 +79,7 @@ std::string NodeLink::who() const {
   if (outgoing_) {
     s += "(dialled " + endpoint_.to_string() + ")";
   } else {
-    s += "(accepted" + (socket_ != nullptr ? " from " + socket_->peer() : std::string()) + ")";
+    s += "(accepted" + (stream_ != nullptr ? " from " + stream_->peer() : std::string()) + ")";
   }
   return s;
 }
@@ -96,13 +96,14 @@ void NodeLink::on_start() {
   }
   socket_ = net::Socket::adopt(scheduler().loop(), fd_, self(), runtime());
   fd_ = -1;
+  stream_ = node_.config().tls_server ? node_.config().tls_server->wrap(socket_) : socket_;
   state_ = State::handshaking;
   auto c = handshake_config(node_);
   c.admit = [this](const NodeInfo& peer) { return node_.admit(peer); };
   acceptor_.emplace(std::move(c));
   last_read_ms_ = now_ms();
   send_after(self(), sched::make_message<HandshakeDeadline>(generation_), node_.config().handshake_timeout_ms);
-  socket_->want_read(true);
+  stream_->want_read(true);
 }
 
 void NodeLink::dial() {
@@ -123,6 +124,7 @@ void NodeLink::dial() {
     return;
   }
   socket_ = net::Socket::adopt(scheduler().loop(), fd, self(), runtime());
+  stream_ = socket_;
   socket_->want_write(true);  // writable: the connect is over, one way or the other
   send_after(self(), sched::make_message<HandshakeDeadline>(generation_), node_.config().handshake_timeout_ms);
 }
@@ -163,7 +165,7 @@ void NodeLink::on_message(sched::Message& msg) {
 }
 
 void NodeLink::on_socket(const net::SocketReady& ready) {
-  if (socket_ == nullptr) {
+  if (stream_ == nullptr) {
     return;
   }
   if (state_ == State::connecting && ready.writable) {
@@ -173,7 +175,7 @@ void NodeLink::on_socket(const net::SocketReady& ready) {
   if (ready.writable) {
     flush();
   }
-  if (ready.readable && socket_ != nullptr) {
+  if (ready.readable && stream_ != nullptr) {
     read();
   }
 }
@@ -190,24 +192,41 @@ void NodeLink::on_connected() {
   }
   state_ = State::handshaking;
   last_read_ms_ = now_ms();
+  if (const auto& tls = node_.config().tls_client) {
+    // The certificate must name the address or host dialled (an IP address
+    // against its IP entries: net/tls_names).
+    stream_ = tls->connect(socket_, endpoint_.host);
+  }
   initiator_.emplace(handshake_config(node_));
-  on_handshake_step(initiator_->start());
-  if (socket_ != nullptr) {
-    socket_->want_read(true);
+  on_handshake_step(initiator_->start());  // written once TLS is up
+  if (stream_ != nullptr) {
+    read();  // a TLS handshake starts with the first read
   }
 }
 
 void NodeLink::read() {
   static thread_local std::array<std::uint8_t, read_size> buffer;
-  for (int i = 0; i < reads_per_wake && socket_ != nullptr; ++i) {
-    net::IoResult r = socket_->read(buffer);
+  for (int i = 0; i < reads_per_wake && stream_ != nullptr; ++i) {
+    net::IoResult r = stream_->read(buffer);
     if (r.status == net::IoResult::Status::would_block) {
-      socket_->want_read(true);
+      stream_->want_read(true);
+      if (out_pos_ < out_.size()) {
+        flush();  // what waited for a TLS handshake to end
+      }
       return;
     }
+    if (r.status == net::IoResult::Status::again) {
+      consume(50);  // a TLS handshake step: costly crypto
+      continue;
+    }
     if (r.status != net::IoResult::Status::ok) {
+      if (r.status == net::IoResult::Status::error && state_ == State::handshaking) {
+        // E.g. a TLS certificate refused: the operator must see why no link comes up.
+        node_.counters().refused_handshakes.fetch_add(1, std::memory_order_relaxed);
+        ACTORMQ_LOG_WARNING(who() << ": " << stream_->describe(r.error));
+      }
       lost(r.status == net::IoResult::Status::closed ? "closed by the peer"
-                                                     : "read: " + socket_->describe(r.error));
+                                                     : "read: " + stream_->describe(r.error));
       return;
     }
     last_read_ms_ = now_ms();
@@ -223,7 +242,7 @@ void NodeLink::read() {
       if (!body->has_value()) {
         break;
       }
-      if (!on_frame(**body) || socket_ == nullptr) {
+      if (!on_frame(**body) || stream_ == nullptr) {
         return;
       }
     }
@@ -231,11 +250,11 @@ void NodeLink::read() {
       break;
     }
     if (r.bytes < buffer.size()) {
-      socket_->want_read(true);  // a short read emptied the kernel's buffer
+      stream_->want_read(true);  // a short read emptied the kernel's buffer
       return;
     }
   }
-  if (socket_ != nullptr) {
+  if (stream_ != nullptr) {
     send(self(), sched::make_message<ReadMore>());  // more may wait: after the others' turn
   }
 }
@@ -247,7 +266,7 @@ bool NodeLink::on_frame(std::string_view body) {
       return false;
     }
     on_handshake_step(initiator_ ? initiator_->on_frame(body) : acceptor_->on_frame(body));
-    return socket_ != nullptr;
+    return stream_ != nullptr;
   }
   if (body.empty()) {
     return true;  // a tick: the link is alive
@@ -392,21 +411,28 @@ void NodeLink::write(std::string bytes) {
 }
 
 void NodeLink::flush() {
-  while (socket_ != nullptr && out_pos_ < out_.size()) {
+  while (stream_ != nullptr && out_pos_ < out_.size()) {
     iovec v{out_.data() + out_pos_, out_.size() - out_pos_};
-    net::IoResult r = socket_->writev(&v, 1);
+    net::IoResult r = stream_->writev(&v, 1);
     if (r.status == net::IoResult::Status::would_block) {
-      socket_->want_write(true);
+      stream_->want_write(true);
       update_busy();
       return;
     }
     if (r.status != net::IoResult::Status::ok) {
-      lost(r.status == net::IoResult::Status::closed ? "closed by the peer" : "write: " + socket_->describe(r.error));
+      lost(r.status == net::IoResult::Status::closed ? "closed by the peer" : "write: " + stream_->describe(r.error));
       return;
     }
     out_pos_ += r.bytes;
     last_write_ms_ = now_ms();
     node_.counters().bytes_out.fetch_add(r.bytes, std::memory_order_relaxed);
+  }
+  if (out_pos_ == out_.size() && stream_ != nullptr) {
+    net::IoResult held = stream_->flush();  // TLS records not yet on the socket
+    if (held.status == net::IoResult::Status::would_block) {
+      update_busy();
+      return;
+    }
   }
   if (out_pos_ == out_.size()) {
     out_.clear();
@@ -451,8 +477,8 @@ bool NodeLink::on_gossip(std::string_view body) {
   }
   // The peer's link port is on the address this connection comes from.
   std::string host;
-  if (socket_ != nullptr) {
-    std::string peer = socket_->peer();
+  if (stream_ != nullptr) {
+    std::string peer = stream_->peer();
     host = peer.substr(0, peer.rfind(':'));
   }
   node_.learn(*peer_, host, *gossip);
@@ -479,8 +505,9 @@ void NodeLink::on_tick(std::uint32_t generation) {
 }
 
 void NodeLink::close_socket() {
-  if (socket_ != nullptr) {
-    socket_->close();
+  if (stream_ != nullptr) {
+    stream_->close();  // and the socket under it
+    stream_ = nullptr;
     socket_ = nullptr;
   }
   out_.clear();

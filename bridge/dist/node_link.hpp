@@ -88,7 +88,8 @@ class NodeLink final : public sched::Process {
   int failed_dials_ = 0;  ///< in a row, since the link was last up
   Endpoint endpoint_;
   int fd_ = -1;  ///< accepted, until on_start adopts it
-  net::Socket* socket_ = nullptr;
+  net::Socket* socket_ = nullptr;  ///< the TCP socket (connect's outcome, its fd)
+  net::Stream* stream_ = nullptr;  ///< what the link reads and writes: the socket, or TLS over it
   State state_ = State::connecting;
   std::uint32_t generation_ = 0;  ///< of the current connection: stale timers do nothing
   FrameReader reader_{handshake_max_frame};

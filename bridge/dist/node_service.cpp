@@ -4,16 +4,34 @@
 #include "core/broker_context.hpp"
 #include "core/config/cluster.hpp"
 #include "core/logger.hpp"
+#include "net/tls_context.hpp"
 
 namespace actormq::dist {
 
 core::Result<NodeConfig> node_config(const core::ClusterConfig& cluster, std::string cookie) {
-  if (cluster.tls) {
-    // Refused rather than run in the clear while the operator asked for TLS.
-    return core::Failure{"cluster.tls: TLS on node links is not available yet; remove `tls` to link with the "
-                         "cookie's authentication alone"};
-  }
   NodeConfig c;
+  if (cluster.tls) {
+    // Mutual TLS: both ends present a certificate from the cluster's CA.
+    net::TlsOptions server;
+    server.certfile = cluster.tls->certfile;
+    server.keyfile = cluster.tls->keyfile;
+    server.cafile = cluster.tls->cafile;
+    server.require_certificate = true;
+    auto made = net::TlsContext::create(server);
+    if (!made.context) {
+      return core::Failure{"cluster.tls: " + made.error};
+    }
+    c.tls_server = std::move(made.context);
+    net::TlsClientOptions client;
+    client.cafile = cluster.tls->cafile;
+    client.certfile = cluster.tls->certfile;
+    client.keyfile = cluster.tls->keyfile;
+    auto dialer = net::TlsClientContext::create(client);
+    if (!dialer.context) {
+      return core::Failure{"cluster.tls: " + dialer.error};
+    }
+    c.tls_client = std::move(dialer.context);
+  }
   c.self = NodeInfo{cluster.node_name, cluster.resolved_node_id(), 0};
   c.cookie = std::move(cookie);
   c.bind = cluster.bind;
@@ -53,7 +71,8 @@ core::Status NodeService::start(core::BrokerContext& ctx, sched::Runtime& runtim
   }
   const NodeConfig& c = node_->config();
   ACTORMQ_LOG_NOTICE("cluster node " << c.self.name << " (id " << c.self.id << ", incarnation "
-                                     << c.self.incarnation << ") accepts node links on " << c.bind << ":" << *port
+                                     << c.self.incarnation << ") accepts node links" << (c.tls_server ? " over TLS" : "")
+                                     << " on " << c.bind << ":" << *port
                                      << "; " << c.seeds.size() << " seed(s)");
   return mqtt::Ok{};
 }

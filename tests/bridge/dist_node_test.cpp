@@ -18,6 +18,8 @@
 #include "bridge/dist/node.hpp"
 #include "bridge/dist/runtime_proto_v1.hpp"
 #include "tests/bridge/dist_samples.hpp"
+#include "net/tls_context.hpp"
+#include "tests/net/tls_pki.hpp"
 #include "tests/sched/test_process.hpp"
 
 using namespace actormq;
@@ -37,7 +39,8 @@ struct TestNode {
 
   TestNode(std::uint16_t id, std::string name, std::vector<Endpoint> seeds = {}, std::string cookie = "secret",
            std::uint32_t down_after_ms = 5000, std::size_t busy_bytes = default_busy_bytes,
-           std::uint32_t busy_messages = default_busy_messages)
+           std::uint32_t busy_messages = default_busy_messages,
+           const std::function<void(NodeConfig&)>& tweak = {})
       : rt(config(id)) {
     NodeConfig c;
     c.busy_bytes = busy_bytes;
@@ -49,6 +52,9 @@ struct TestNode {
     c.node_down_after_ms = down_after_ms;
     c.reconnect_min_ms = 20;
     c.reconnect_max_ms = 200;
+    if (tweak) {
+      tweak(c);
+    }
     node = std::make_unique<Node>(rt, registry(), c);
     auto started = node->start();
     REQUIRE(started);
@@ -458,4 +464,72 @@ TEST_CASE("dist node: a link whose peer reads nothing is busy, its sender is sus
     REQUIRE(at_b.tags[i] == i);
   }
   CHECK(a.node->stats().busy >= 1);
+}
+
+namespace {
+/// Mutual TLS with `leaf`'s certificate (tests/net/tls_pki.hpp), trusting the test CA.
+std::function<void(NodeConfig&)> mutual_tls(const std::string& leaf) {
+  return [leaf](NodeConfig& c) {
+    auto& pki = net::testing::pki();
+    net::TlsOptions server;
+    server.certfile = pki.crt(leaf);
+    server.keyfile = pki.key(leaf);
+    server.cafile = pki.crt("ca");
+    server.require_certificate = true;
+    auto made = net::TlsContext::create(server);
+    REQUIRE(made.context);
+    c.tls_server = made.context;
+    net::TlsClientOptions client;
+    client.cafile = pki.crt("ca");
+    client.certfile = pki.crt(leaf);
+    client.keyfile = pki.key(leaf);
+    auto dialer = net::TlsClientContext::create(client);
+    REQUIRE(dialer.context);
+    c.tls_client = dialer.context;
+  };
+}
+}  // namespace
+
+TEST_CASE("dist node: over mutual TLS two nodes link and messages cross in order") {
+  TestNode a(1, "alpha", {}, "secret", 5000, default_busy_bytes, default_busy_messages, mutual_tls("server"));
+  TestNode b(2, "beta", {a.endpoint()}, "secret", 5000, default_busy_bytes, default_busy_messages,
+             mutual_tls("server"));
+  REQUIRE(linked_both(a, b));
+  Inbox at_b;
+  sched::Pid receiver = b.rt.spawn(std::make_unique<Fn>(at_b.handler()));
+  for (std::uint64_t i = 0; i < 5000; ++i) {
+    a.rt.send<Blob>(receiver, Blob{i, mqtt::SharedBytes::copy_of(std::string(100, 'y'))});
+  }
+  REQUIRE(wait_until([&] { return at_b.size() == 5000; }));
+  std::lock_guard lock(at_b.mu);
+  for (std::uint64_t i = 0; i < 5000; ++i) {
+    REQUIRE(at_b.tags[i] == i);
+  }
+}
+
+TEST_CASE("dist node: a node whose certificate another CA signed is refused, though it knows the cookie") {
+  TestNode a(1, "alpha", {}, "secret", 5000, default_busy_bytes, default_busy_messages, mutual_tls("server"));
+  TestNode b(2, "beta", {a.endpoint()}, "secret", 5000, default_busy_bytes, default_busy_messages,
+             [](NodeConfig& c) {
+               mutual_tls("server")(c);
+               auto& pki = net::testing::pki();
+               net::TlsClientOptions client;
+               client.cafile = pki.crt("ca");
+               client.certfile = pki.crt("client-foreign");
+               client.keyfile = pki.key("client-foreign");
+               auto dialer = net::TlsClientContext::create(client);
+               REQUIRE(dialer.context);
+               c.tls_client = dialer.context;
+             });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // several dials
+  CHECK_FALSE(a.node->linked(2));
+  CHECK_FALSE(b.node->linked(1));
+}
+
+TEST_CASE("dist node: a plain dial to a TLS node is refused") {
+  TestNode a(1, "alpha", {}, "secret", 5000, default_busy_bytes, default_busy_messages, mutual_tls("server"));
+  TestNode b(2, "beta", {a.endpoint()});
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK_FALSE(a.node->linked(2));
+  CHECK_FALSE(b.node->linked(1));
 }

@@ -1,6 +1,6 @@
 """Node links between real actormq processes (the `cluster` object): nodes
-link through a seed with the cookie and learn of each other from it, a
-wrong cookie is refused, a node killed with SIGKILL and started again links
+link through a seed with the cookie and learn of each other from it, over
+mutual TLS when asked, a wrong cookie or a foreign certificate is refused, a node killed with SIGKILL and started again links
 again, and MQTT goes on meanwhile."""
 
 import re
@@ -8,6 +8,7 @@ import signal
 import unittest
 
 from harness import Broker, Sub, free_port, main, pub, wait_for
+from tls_util import Pki, cleanup
 
 
 def cluster(name, port, seeds=(), cookie="monster-cookie", **extra):
@@ -70,12 +71,30 @@ class ClusterLink(unittest.TestCase):
             finally:
                 n2.stop()
 
-    def test_tls_on_node_links_is_refused_until_it_exists(self):
+    def test_nodes_link_over_mutual_tls_and_a_foreign_certificate_is_refused(self):
+        pki = Pki()
+        tls = {"certfile": pki.path("server.crt"), "keyfile": pki.path("server.key"), "cafile": pki.path("ca.crt")}
+        foreign = {"certfile": pki.path("foreign.crt"), "keyfile": pki.path("foreign.key"),
+                   "cafile": pki.path("ca.crt")}
+        p1, p2, p3 = free_port(), free_port(), free_port()
+        with Broker(cluster("n1", p1, tls=tls)) as n1, Broker(cluster("n2", p2, seeds=[p1], tls=tls)) as n2:
+            self.assertTrue(wait_for(lambda: ups(n1, "n2") == 1 and ups(n2, "n1") == 1), n1.output() + n2.output())
+            self.assertIn("accepts node links over TLS", n1.output())
+            with Broker(cluster("n3", p3, seeds=[p1], tls=foreign)) as n3:
+                self.assertTrue(wait_for(lambda: "client certificate not accepted" in n1.output()),
+                                n1.output() + n3.output())
+                self.assertEqual(ups(n1, "n3"), 0)
+                self.assertEqual(ups(n3, "n1"), 0)
+
+    def test_unreadable_tls_files_refuse_the_start(self):
         p1 = free_port()
-        conf = cluster("n1", p1, tls={"certfile": "a.crt", "keyfile": "a.key", "cafile": "ca.crt"})
+        conf = cluster("n1", p1, tls={"certfile": "missing.crt", "keyfile": "missing.key", "cafile": "ca.crt"})
         with self.assertRaises(RuntimeError) as e:
             Broker(conf)
-        self.assertIn("TLS on node links is not available yet", str(e.exception))
+        self.assertIn("cluster.tls: ", str(e.exception))
+
+def tearDownModule():
+    cleanup()
 
 
 if __name__ == "__main__":
