@@ -241,12 +241,16 @@ TEST_CASE("dist node: two nodes that dial each other keep one link, the same one
   TestNode b(2, "beta", {a.endpoint()});
   a.node->connect(b.endpoint());  // now both have dialled
   REQUIRE(linked_both(a, b));
-  // Let the second handshake settle, then each side has one link up.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  NodeStats sa = a.node->stats();
-  NodeStats sb = b.node->stats();
-  CHECK(sa.links_up - sa.links_down == 1);
-  CHECK(sb.links_up - sb.links_down == 1);
+  // Once the second handshake settles each side has one link up (a link the
+  // other replaced counts down when it has closed).
+  auto one_link = [](TestNode& n) {
+    NodeStats s = n.node->stats();
+    return s.links_up - s.links_down == 1;
+  };
+  CHECK(wait_until([&] { return one_link(a) && one_link(b); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(one_link(a));
+  CHECK(one_link(b));
   Inbox at_b;
   sched::Pid receiver = b.rt.spawn(std::make_unique<Fn>(at_b.handler()));
   for (std::uint64_t i = 0; i < 100; ++i) {
