@@ -52,6 +52,13 @@ std::vector<std::pair<sched::Pid, sched::MessagePtr>> LinkRelations::unreachable
   return out;
 }
 
+void LinkRelations::merge(LinkRelations&& other) {
+  links_.merge(other.links_);
+  watching_.merge(other.watching_);
+  watched_.merge(other.watched_);
+  other = LinkRelations{};
+}
+
 std::vector<std::pair<sched::Pid, sched::MessagePtr>> LinkRelations::down() {
   std::vector<std::pair<sched::Pid, sched::MessagePtr>> out;
   for (const auto& [local, remote] : links_) {

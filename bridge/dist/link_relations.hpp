@@ -35,6 +35,9 @@ class LinkRelations {
   /// and every relation forgotten.
   [[nodiscard]] std::vector<std::pair<sched::Pid, sched::MessagePtr>> down();
 
+  /// Takes over `other`'s relations (a link that replaced another).
+  void merge(LinkRelations&& other);
+
   [[nodiscard]] std::size_t links() const noexcept { return links_.size(); }
   [[nodiscard]] std::size_t monitors() const noexcept { return watching_.size() + watched_.size(); }
 

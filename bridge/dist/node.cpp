@@ -382,6 +382,12 @@ std::vector<NodeInfo> Node::peers() const {
   return out;
 }
 
+sched::Pid Node::link_of(const NodeInfo& peer) const {
+  std::lock_guard lock(mu_);
+  auto it = peers_.find(peer.id);
+  return it != peers_.end() && it->second.info == peer ? it->second.link : sched::Pid{};
+}
+
 bool Node::linked(std::uint16_t node_id) const {
   std::lock_guard lock(mu_);
   return peers_.contains(node_id);

@@ -123,6 +123,8 @@ class Node final : public sched::RemoteDelivery {
   // ---- thread-safe views ----
   [[nodiscard]] std::vector<NodeInfo> peers() const;
   [[nodiscard]] bool linked(std::uint16_t node_id) const;
+  /// The process of the link to `peer` (that incarnation), or the null pid.
+  [[nodiscard]] sched::Pid link_of(const NodeInfo& peer) const;
   [[nodiscard]] NodeStats stats() const;
   [[nodiscard]] const NodeConfig& config() const noexcept { return config_; }
   [[nodiscard]] const Registry& registry() const noexcept { return registry_; }

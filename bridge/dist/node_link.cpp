@@ -108,6 +108,7 @@ void NodeLink::on_start() {
 
 void NodeLink::dial() {
   ++generation_;
+  superseded_ = false;
   state_ = State::connecting;
   auto addr = resolve(endpoint_);
   int fd = addr ? ::socket(addr->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
@@ -154,11 +155,19 @@ void NodeLink::on_message(sched::Message& msg) {
   } else if (msg.is<LinkSuperseded>()) {
     if (state_ == State::up) {
       ACTORMQ_LOG_INFO(who() << ": another link to the node is kept; closing this one");
-      flush_frame();
-      state_ = State::closing;
       registered_ = false;  // the node forgot us when it chose the other
-      if (out_pos_ == out_.size()) {
-        lost("superseded", true);
+      linger();
+    }
+  } else if (auto* l = msg.as<Linger>()) {
+    if (l->generation == generation_ && state_ == State::closing) {
+      lost("superseded", false);  // a dialler dials again later (refused while the other link lives)
+    }
+  } else if (auto* inherit = msg.as<InheritRelations>()) {
+    if (state_ == State::up) {
+      relations_.merge(std::move(inherit->relations));
+    } else {
+      for (auto& [pid, signal] : inherit->relations.down()) {
+        (void)runtime().send(pid, std::move(signal));
       }
     }
   }
@@ -342,7 +351,7 @@ void NodeLink::on_established(const Established& est) {
   reader_.set_max_frame(node_.config().max_frame);
   if (!node_.up(self(), est.peer, outgoing_, endpoint_)) {
     ACTORMQ_LOG_INFO(who() << ": already linked to " << est.peer.name << "; closing this link");
-    lost("duplicate", false);
+    linger();  // the peer may have taken this link for the one to keep, for now
     return;
   }
   registered_ = true;
@@ -351,6 +360,7 @@ void NodeLink::on_established(const Established& est) {
   failed_dials_ = 0;
   send_gossip();  // where we listen, and whom we are linked to
   node_.counters().links_up.fetch_add(1, std::memory_order_relaxed);
+  counted_up_ = true;
   ACTORMQ_LOG_NOTICE(who() << ": up (node id " << est.peer.id << ", incarnation " << est.peer.incarnation
                            << ", protocol " << est.version << ")");
   last_write_ms_ = now_ms();
@@ -359,7 +369,7 @@ void NodeLink::on_established(const Established& est) {
 
 void NodeLink::on_outgoing(Outgoing& out) {
   ++taken_;
-  if (state_ != State::up) {
+  if (state_ != State::up && state_ != State::closing) {
     // Routed before this link went down: dropped, and a link or monitor it
     // would have set up fires at once, as for a node that cannot be reached.
     node_.counters().dropped.fetch_add(1, std::memory_order_relaxed);
@@ -437,10 +447,6 @@ void NodeLink::flush() {
   if (out_pos_ == out_.size()) {
     out_.clear();
     out_pos_ = 0;
-    if (state_ == State::closing) {
-      lost("superseded", true);
-      return;
-    }
   }
   update_busy();
 }
@@ -462,6 +468,18 @@ void NodeLink::update_busy() {
     busy_ = false;
     node_.set_busy(self(), peer_->id, false);
   }
+}
+
+void NodeLink::linger() {
+  // Another link to the peer is kept. The peer may still write here until it
+  // too has switched: keep reading and delivering for a while, then close,
+  // so that nothing sent on this link before the switch is lost.
+  flush_frame();
+  state_ = State::closing;
+  superseded_ = true;
+  const auto& c = node_.config();
+  send_after(self(), sched::make_message<Linger>(generation_),
+             std::min<std::uint32_t>(c.node_down_after_ms, std::max<std::uint32_t>(c.heartbeat_ms * 10, 500)));
 }
 
 void NodeLink::send_gossip() {
@@ -518,6 +536,16 @@ void NodeLink::close_socket() {
 }
 
 void NodeLink::fire_noconnection() {
+  if (superseded_ && peer_) {
+    // The peer is still linked through the link that replaced this one: its
+    // links and monitors go on there, they did not lose the connection.
+    sched::Pid heir = node_.link_of(*peer_);
+    if (heir.valid() && heir != self()) {
+      send(heir, sched::make_message<InheritRelations>(InheritRelations{std::move(relations_)}));
+      relations_ = LinkRelations{};
+      return;
+    }
+  }
   for (auto& [pid, signal] : relations_.down()) {
     (void)runtime().send(pid, std::move(signal));
   }
@@ -531,8 +559,11 @@ void NodeLink::lost(const std::string& why, bool final) {
     registered_ = false;
     node_.down(self(), *peer_);
   }
-  if (was_up) {
+  if (counted_up_) {
+    counted_up_ = false;
     node_.counters().links_down.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (was_up) {
     ACTORMQ_LOG_NOTICE(who() << ": down (" << why << ")");
   } else {
     ACTORMQ_LOG_DEBUG(who() << ": " << why);

@@ -30,6 +30,12 @@ struct Outgoing {
   sched::MessagePtr msg;
 };
 
+/// From a superseded link to the link that replaced it: the links and
+/// monitors that crossed the old one go on over the new one.
+struct InheritRelations {
+  LinkRelations relations;
+};
+
 class NodeLink final : public sched::Process {
  public:
   /// Dials `to`; a `learnt` endpoint (from gossip) is given up after
@@ -55,6 +61,9 @@ class NodeLink final : public sched::Process {
     std::uint32_t generation;
   };
   struct Redial {};
+  struct Linger {
+    std::uint32_t generation;
+  };
   struct ReadMore {};
 
   void dial();
@@ -67,6 +76,8 @@ class NodeLink final : public sched::Process {
   void on_outgoing(Outgoing& out);
   void on_tick(std::uint32_t generation);
   void send_gossip();
+  /// Another link to the peer is kept: read on for a while, then close.
+  void linger();
   bool on_gossip(std::string_view body);
   void flush_frame();
   void write(std::string bytes);
@@ -105,6 +116,8 @@ class NodeLink final : public sched::Process {
   std::uint64_t last_write_ms_ = 0;
   std::uint32_t backoff_ms_ = 0;
   bool busy_ = false;
+  bool superseded_ = false;  ///< another link to the peer is kept instead of this one
+  bool counted_up_ = false;  ///< counted in links_up, not yet in links_down
   std::uint32_t taken_ = 0;  ///< Outgoing taken this run, told to the node in after_run
 };
 

@@ -242,11 +242,12 @@ TEST_CASE("dist node: two nodes that dial each other keep one link, the same one
   a.node->connect(b.endpoint());  // now both have dialled
   REQUIRE(linked_both(a, b));
   // Once the second handshake settles each side has one link up (a link the
-  // other replaced counts down when it has closed).
+  // other replaced reads on for 500 ms, then counts down as it closes).
   auto one_link = [](TestNode& n) {
     NodeStats s = n.node->stats();
     return s.links_up - s.links_down == 1;
   };
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
   CHECK(wait_until([&] { return one_link(a) && one_link(b); }));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK(one_link(a));
