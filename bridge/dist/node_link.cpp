@@ -1,16 +1,11 @@
+// NodeLink's life: start, its mailbox, the handshake's outcome, ticks, lingering
+// when another link is kept, and loss (dial again or end). The outward side
+// is in node_link_dial.cpp, the frames in and out in node_link_io.cpp.
 #include "bridge/dist/node_link.hpp"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <cerrno>
-#include <cstring>
 
 #include "core/logger.hpp"
 #include "sched/runtime.hpp"
@@ -18,43 +13,12 @@
 
 namespace actormq::dist {
 
-namespace {
-
-// Reads per wake before the link lets other processes run (as a session does).
-constexpr int reads_per_wake = 16;
-constexpr std::size_t read_size = 64 * 1024;
-
-HandshakeConfig handshake_config(const Node& node) {
+HandshakeConfig NodeLink::handshake_config() const {
   HandshakeConfig c;
-  c.self = node.config().self;
-  c.cookie = node.config().cookie;
+  c.self = node_.config().self;
+  c.cookie = node_.config().cookie;
   return c;
 }
-
-/// An address of `host` (numeric IPv4 or IPv6, or a name). Names resolve
-/// blocking: seeds are few and dialled rarely.
-struct Address {
-  sockaddr_storage addr{};
-  socklen_t len = 0;
-};
-std::optional<Address> resolve(const Endpoint& to) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  std::string port = std::to_string(to.port);
-  if (getaddrinfo(to.host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr) {
-    return std::nullopt;
-  }
-  Address a;
-  std::memcpy(&a.addr, found->ai_addr, found->ai_addrlen);
-  a.len = found->ai_addrlen;
-  freeaddrinfo(found);
-  return a;
-}
-
-}  // namespace
 
 NodeLink::NodeLink(Node& node, Endpoint to, bool learnt)
     : node_(node), outgoing_(true), learnt_(learnt), endpoint_(std::move(to)),
@@ -98,36 +62,12 @@ void NodeLink::on_start() {
   fd_ = -1;
   stream_ = node_.config().tls_server ? node_.config().tls_server->wrap(socket_) : socket_;
   state_ = State::handshaking;
-  auto c = handshake_config(node_);
+  auto c = handshake_config();
   c.admit = [this](const NodeInfo& peer) { return node_.admit(peer); };
   acceptor_.emplace(std::move(c));
   last_read_ms_ = now_ms();
   send_after(self(), sched::make_message<HandshakeDeadline>(generation_), node_.config().handshake_timeout_ms);
   stream_->want_read(true);
-}
-
-void NodeLink::dial() {
-  ++generation_;
-  superseded_ = false;
-  state_ = State::connecting;
-  auto addr = resolve(endpoint_);
-  int fd = addr ? ::socket(addr->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
-  if (fd < 0) {
-    lost(addr ? std::string("socket: ") + std::strerror(errno) : "cannot resolve " + endpoint_.host);
-    return;
-  }
-  int one = 1;
-  (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr->addr), addr->len) != 0 && errno != EINPROGRESS) {
-    int err = errno;
-    ::close(fd);
-    lost(std::string("connect: ") + std::strerror(err));
-    return;
-  }
-  socket_ = net::Socket::adopt(scheduler().loop(), fd, self(), runtime());
-  stream_ = socket_;
-  socket_->want_write(true);  // writable: the connect is over, one way or the other
-  send_after(self(), sched::make_message<HandshakeDeadline>(generation_), node_.config().handshake_timeout_ms);
 }
 
 void NodeLink::on_message(sched::Message& msg) {
@@ -189,132 +129,6 @@ void NodeLink::on_socket(const net::SocketReady& ready) {
   }
 }
 
-void NodeLink::on_connected() {
-  int err = 0;
-  socklen_t len = sizeof err;
-  if (::getsockopt(socket_->fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
-    err = errno;
-  }
-  if (err != 0) {
-    lost(std::string("connect: ") + std::strerror(err));
-    return;
-  }
-  state_ = State::handshaking;
-  last_read_ms_ = now_ms();
-  if (const auto& tls = node_.config().tls_client) {
-    // The certificate must name the address or host dialled (an IP address
-    // against its IP entries: net/tls_names).
-    stream_ = tls->connect(socket_, endpoint_.host);
-  }
-  initiator_.emplace(handshake_config(node_));
-  on_handshake_step(initiator_->start());  // written once TLS is up
-  if (stream_ != nullptr) {
-    read();  // a TLS handshake starts with the first read
-  }
-}
-
-void NodeLink::read() {
-  static thread_local std::array<std::uint8_t, read_size> buffer;
-  for (int i = 0; i < reads_per_wake && stream_ != nullptr; ++i) {
-    net::IoResult r = stream_->read(buffer);
-    if (r.status == net::IoResult::Status::would_block) {
-      stream_->want_read(true);
-      if (out_pos_ < out_.size()) {
-        flush();  // what waited for a TLS handshake to end
-      }
-      return;
-    }
-    if (r.status == net::IoResult::Status::again) {
-      consume(50);  // a TLS handshake step: costly crypto
-      continue;
-    }
-    if (r.status != net::IoResult::Status::ok) {
-      if (r.status == net::IoResult::Status::error && state_ == State::handshaking) {
-        // E.g. a TLS certificate refused: the operator must see why no link comes up.
-        node_.counters().refused_handshakes.fetch_add(1, std::memory_order_relaxed);
-        ACTORMQ_LOG_WARNING(who() << ": " << stream_->describe(r.error));
-      }
-      lost(r.status == net::IoResult::Status::closed ? "closed by the peer"
-                                                     : "read: " + stream_->describe(r.error));
-      return;
-    }
-    last_read_ms_ = now_ms();
-    node_.counters().bytes_in.fetch_add(r.bytes, std::memory_order_relaxed);
-    consume(static_cast<std::uint32_t>(r.bytes / 256));
-    reader_.feed(std::string_view(reinterpret_cast<const char*>(buffer.data()), r.bytes));
-    for (;;) {
-      auto body = reader_.next();
-      if (!body) {
-        lost(std::string("a frame over the maximum size (") + std::string(to_string(body.error())) + ")", true);
-        return;
-      }
-      if (!body->has_value()) {
-        break;
-      }
-      if (!on_frame(**body) || stream_ == nullptr) {
-        return;
-      }
-    }
-    if (should_yield()) {
-      break;
-    }
-    if (r.bytes < buffer.size()) {
-      stream_->want_read(true);  // a short read emptied the kernel's buffer
-      return;
-    }
-  }
-  if (stream_ != nullptr) {
-    send(self(), sched::make_message<ReadMore>());  // more may wait: after the others' turn
-  }
-}
-
-bool NodeLink::on_frame(std::string_view body) {
-  if (state_ == State::handshaking) {
-    if (body.empty()) {
-      lost("a tick before the handshake ended", true);
-      return false;
-    }
-    on_handshake_step(initiator_ ? initiator_->on_frame(body) : acceptor_->on_frame(body));
-    return stream_ != nullptr;
-  }
-  if (body.empty()) {
-    return true;  // a tick: the link is alive
-  }
-  auto kind = frame_kind(body);
-  if (kind && *kind == FrameKind::gossip) {
-    return on_gossip(body);
-  }
-  if (!kind || *kind != FrameKind::data) {
-    lost("a frame that is not data on an established link", true);
-    return false;
-  }
-  node_.counters().frames_in.fetch_add(1, std::memory_order_relaxed);
-  auto decoded = decode_frame(body, node_.registry());
-  if (!decoded) {
-    // The stream cannot be trusted past a malformed frame.
-    lost(std::string("a malformed frame (") + std::string(to_string(decoded.error())) + ")", true);
-    return false;
-  }
-  for (const Refusal& r : decoded->refused) {
-    node_.counters().undecodable.fetch_add(1, std::memory_order_relaxed);
-    ACTORMQ_LOG_WARNING(who() << ": refused " << describe(r, node_.registry()));
-  }
-  const std::uint16_t here = node_.config().self.id;
-  for (Delivery& d : decoded->deliveries) {
-    if (d.to.node() != here) {
-      node_.counters().undecodable.fetch_add(1, std::memory_order_relaxed);
-      ACTORMQ_LOG_WARNING(who() << ": a message for " << d.to.to_string() << ", not a pid of this node; dropped");
-      continue;
-    }
-    node_.counters().messages_in.fetch_add(1, std::memory_order_relaxed);
-    relations_.incoming(d.to, *d.message);
-    // A pid that is gone is as in Erlang: the message is dropped.
-    (void)runtime().send(d.to, std::move(d.message));
-  }
-  consume(static_cast<std::uint32_t>(decoded->deliveries.size()));
-  return true;
-}
-
 void NodeLink::on_handshake_step(Step step) {
   for (std::string& frame : step.send) {
     write(std::move(frame));
@@ -367,109 +181,6 @@ void NodeLink::on_established(const Established& est) {
   send_after(self(), sched::make_message<Tick>(generation_), node_.config().heartbeat_ms);
 }
 
-void NodeLink::on_outgoing(Outgoing& out) {
-  ++taken_;
-  if (state_ != State::up && state_ != State::closing) {
-    // Routed before this link went down: dropped, and a link or monitor it
-    // would have set up fires at once, as for a node that cannot be reached.
-    node_.counters().dropped.fetch_add(1, std::memory_order_relaxed);
-    for (auto& [pid, signal] : LinkRelations::unreachable(out.to, *out.msg)) {
-      (void)runtime().send(pid, std::move(signal));
-    }
-    return;
-  }
-  Status added = builder_.add(out.to, *out.msg);
-  if (!added && added.error() == WireError::frame_too_large && !builder_.empty()) {
-    flush_frame();
-    added = builder_.add(out.to, *out.msg);
-  }
-  if (!added) {
-    node_.counters().unencodable.fetch_add(1, std::memory_order_relaxed);
-    ACTORMQ_LOG_WARNING(who() << ": a message for " << out.to.to_string() << " cannot cross a node link ("
-                              << to_string(added.error()) << "); dropped");
-    return;
-  }
-  relations_.outgoing(out.to, *out.msg);
-  node_.counters().messages_out.fetch_add(1, std::memory_order_relaxed);
-}
-
-void NodeLink::after_run() {
-  flush_frame();
-  if (taken_ != 0 && peer_) {
-    node_.taken(self(), peer_->id, taken_);
-  }
-  taken_ = 0;
-}
-
-void NodeLink::flush_frame() {
-  if (builder_.empty()) {
-    return;
-  }
-  EncodedFrame frame = builder_.finish();
-  node_.counters().frames_out.fetch_add(1, std::memory_order_relaxed);
-  write(frame.flatten());
-}
-
-void NodeLink::write(std::string bytes) {
-  if (out_pos_ == out_.size()) {
-    out_ = std::move(bytes);
-    out_pos_ = 0;
-  } else {
-    out_ += bytes;
-  }
-  flush();
-}
-
-void NodeLink::flush() {
-  while (stream_ != nullptr && out_pos_ < out_.size()) {
-    iovec v{out_.data() + out_pos_, out_.size() - out_pos_};
-    net::IoResult r = stream_->writev(&v, 1);
-    if (r.status == net::IoResult::Status::would_block) {
-      stream_->want_write(true);
-      update_busy();
-      return;
-    }
-    if (r.status != net::IoResult::Status::ok) {
-      lost(r.status == net::IoResult::Status::closed ? "closed by the peer" : "write: " + stream_->describe(r.error));
-      return;
-    }
-    out_pos_ += r.bytes;
-    last_write_ms_ = now_ms();
-    node_.counters().bytes_out.fetch_add(r.bytes, std::memory_order_relaxed);
-  }
-  if (out_pos_ == out_.size() && stream_ != nullptr) {
-    net::IoResult held = stream_->flush();  // TLS records not yet on the socket
-    if (held.status == net::IoResult::Status::would_block) {
-      update_busy();
-      return;
-    }
-  }
-  if (out_pos_ == out_.size()) {
-    out_.clear();
-    out_pos_ = 0;
-  }
-  update_busy();
-}
-
-void NodeLink::update_busy() {
-  if (!registered_) {
-    return;
-  }
-  const std::size_t unsent = out_.size() - out_pos_;
-  auto& peak = node_.counters().max_unsent_bytes;
-  std::uint64_t seen = peak.load(std::memory_order_relaxed);
-  while (unsent > seen && !peak.compare_exchange_weak(seen, unsent, std::memory_order_relaxed)) {
-  }
-  const std::size_t limit = node_.config().busy_bytes;
-  if (!busy_ && unsent > limit) {
-    busy_ = true;
-    node_.set_busy(self(), peer_->id, true);
-  } else if (busy_ && unsent <= limit / 2) {
-    busy_ = false;
-    node_.set_busy(self(), peer_->id, false);
-  }
-}
-
 void NodeLink::linger() {
   // Another link to the peer is kept. The peer may still write here until it
   // too has switched: keep reading and delivering for a while, then close,
@@ -480,27 +191,6 @@ void NodeLink::linger() {
   const auto& c = node_.config();
   send_after(self(), sched::make_message<Linger>(generation_),
              std::min<std::uint32_t>(c.node_down_after_ms, std::max<std::uint32_t>(c.heartbeat_ms * 10, 500)));
-}
-
-void NodeLink::send_gossip() {
-  flush_frame();  // data routed before keeps its place ahead of it
-  write(make_frame(encode_gossip(node_.gossip())));
-}
-
-bool NodeLink::on_gossip(std::string_view body) {
-  auto gossip = decode_gossip(body);
-  if (!gossip) {
-    lost(std::string("a malformed gossip frame (") + std::string(to_string(gossip.error())) + ")", true);
-    return false;
-  }
-  // The peer's link port is on the address this connection comes from.
-  std::string host;
-  if (stream_ != nullptr) {
-    std::string peer = stream_->peer();
-    host = peer.substr(0, peer.rfind(':'));
-  }
-  node_.learn(*peer_, host, *gossip);
-  return true;
 }
 
 void NodeLink::on_tick(std::uint32_t generation) {

@@ -66,9 +66,12 @@ class NodeLink final : public sched::Process {
   };
   struct ReadMore {};
 
+  [[nodiscard]] HandshakeConfig handshake_config() const;
+  // node_link_dial.cpp: the outward side.
   void dial();
   void on_socket(const net::SocketReady& ready);
   void on_connected();
+  // node_link_io.cpp: frames in and out.
   void read();
   bool on_frame(std::string_view body);
   void on_handshake_step(Step step);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/net/loopback_pair.hpp"
 #include "tests/sched/test_process.hpp"
 
 namespace actormq::net {
@@ -26,19 +27,9 @@ struct TcpPair {
   int ours = -1;
   int peer = -1;
   TcpPair() {
-    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(listener, 1) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
-    peer = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(::connect(peer, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    ours = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK);
-    REQUIRE(ours >= 0);
-    ::close(listener);
+    testing::LoopbackFds fds = testing::loopback_pair(false);
+    ours = fds.accepted;
+    peer = fds.dialled;
   }
   ~TcpPair() {
     if (peer >= 0) {

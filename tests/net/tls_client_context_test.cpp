@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "net/tls_context.hpp"
+#include "tests/net/loopback_pair.hpp"
 #include "tests/net/tls_pki.hpp"
 #include "tests/sched/test_process.hpp"
 
@@ -30,20 +31,9 @@ struct TcpFds {
   int server = -1;
   int client = -1;
   TcpFds() {
-    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(listener, 1) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
-    client = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    int rc = ::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    REQUIRE((rc == 0 || errno == EINPROGRESS));
-    server = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK);
-    REQUIRE(server >= 0);
-    ::close(listener);
+    testing::LoopbackFds fds = testing::loopback_pair(true);
+    server = fds.accepted;
+    client = fds.dialled;
   }
 };
 

@@ -233,14 +233,26 @@ TEST_CASE("monitor references carry the node id, so that nodes never hand out th
 }  // namespace actormq::sched
 
 namespace actormq::sched {
-TEST_CASE("a process that sends to a busy remote delivery is suspended after that message until resumed") {
-  Runtime rt(stepped_node(1));
+namespace {
+/// A process on node 1 and a remote delivery that says node 2 is busy.
+struct Suspension {
+  Runtime rt{stepped_node(1)};
   FakeRemote remote;
-  remote.is_busy = true;
-  rt.set_remote_delivery(&remote);
   Recorder r;
-  Pid p = rt.spawn(std::make_unique<Fn>(r.handler()));
-  Pid far(2, 9);
+  Pid p;
+  Pid far{2, 9};
+  Suspension() {
+    remote.is_busy = true;
+    rt.set_remote_delivery(&remote);
+    p = rt.spawn(std::make_unique<Fn>(r.handler()));
+  }
+  ~Suspension() { rt.set_remote_delivery(nullptr); }
+};
+}  // namespace
+
+TEST_CASE("a process that sends to a busy remote delivery is suspended after that message until resumed") {
+  Suspension f;
+  auto& [rt, remote, r, p, far] = f;
   rt.send<Do>(p, [&](Fn& self) { self.send<Ping>(far, 1); });
   rt.send<Ping>(p, 2);  // queued behind: must wait for the resume
   rt.run_until_idle();
@@ -265,17 +277,11 @@ TEST_CASE("a process that sends to a busy remote delivery is suspended after tha
   rt.exit(p, ExitReason::kill());
   rt.run_until_idle();
   CHECK_FALSE(rt.alive(p));
-  rt.set_remote_delivery(nullptr);
 }
 
 TEST_CASE("a resume that comes before the process is parked keeps it running") {
-  Runtime rt(stepped_node(1));
-  FakeRemote remote;
-  remote.is_busy = true;
-  rt.set_remote_delivery(&remote);
-  Recorder r;
-  Pid p = rt.spawn(std::make_unique<Fn>(r.handler()));
-  Pid far(2, 9);
+  Suspension f;
+  auto& [rt, remote, r, p, far] = f;
   // The remote drains while the handler still runs: the resume comes first.
   rt.send<Do>(p, [&](Fn& self) {
     self.send<Ping>(far, 1);
@@ -284,6 +290,5 @@ TEST_CASE("a resume that comes before the process is parked keeps it running") {
   rt.send<Ping>(p, 2);
   rt.run_until_idle();
   CHECK(r.log == std::vector<std::string>{"ping 2"});
-  rt.set_remote_delivery(nullptr);
 }
 }  // namespace actormq::sched
