@@ -7,6 +7,7 @@
 #include "core/auth/security.hpp"
 #include "core/clock.hpp"
 #include "core/config/cluster.hpp"
+#include "core/config/node_creation.hpp"
 #include "core/faults.hpp"
 #include "core/listen/listener.hpp"
 #include "core/logger.hpp"
@@ -184,6 +185,15 @@ Status Broker::start() {
   rc.reduction_budget = static_cast<std::int32_t>(config_.reduction_budget);
   // A node of a cluster: its processes' pids carry its node id (sched/pid.hpp).
   rc.node = config_.cluster ? config_.cluster->resolved_node_id() : 0;
+  // And this run's creation, so that peers' pids of an earlier run reach
+  // none of this run's processes (core/config/node_creation.hpp).
+  if (config_.cluster) {
+    if (persistence_enabled(config_)) {
+      ACTORMQ_TRY(rc.creation, next_node_creation(config_.data_dir));
+    } else {
+      rc.creation = random_node_creation();
+    }
+  }
   rc.on_warning = [](const std::string& line) { ACTORMQ_LOG_WARNING(line); };
   runtime_ = std::make_unique<sched::Runtime>(rc);
   ctx_ = std::make_unique<BrokerContext>(*runtime_);

@@ -7,8 +7,8 @@
 
 namespace actormq::sched {
 
-ProcessTable::ProcessTable(std::uint16_t node)
-    : node_(node), chunks_(new std::atomic<Slot*>[max_chunks]) {
+ProcessTable::ProcessTable(std::uint16_t node, std::uint8_t creation)
+    : node_(node), creation_(creation), chunks_(new std::atomic<Slot*>[max_chunks]) {
   for (std::uint32_t i = 0; i < max_chunks; ++i) {
     chunks_[i].store(nullptr, std::memory_order_relaxed);
   }
@@ -23,12 +23,13 @@ ProcessTable::~ProcessTable() {
 Pid ProcessTable::allocate() {
   std::lock_guard lock(alloc_mutex_);
   std::uint32_t index;
-  if (!free_.empty()) {
-    index = free_.back();
-    free_.pop_back();
+  bool fresh_left = next_unused_ <= Pid::index_mask;
+  if (!free_.empty() && (free_.size() >= reuse_after_free || !fresh_left)) {
+    index = free_.front();
+    free_.pop_front();
   } else {
     index = next_unused_;
-    if (index > Pid::index_mask) {
+    if (!fresh_left) {
       throw std::length_error("process table full");
     }
     if (slot(index) == nullptr) {
@@ -37,8 +38,7 @@ Pid ProcessTable::allocate() {
     ++next_unused_;
   }
   Slot* s = slot(index);
-  std::uint64_t serial = (std::uint64_t{s->generation} << Pid::index_bits) | index;
-  return Pid(node_, serial);
+  return Pid(node_, Pid::make_serial(creation_, s->generation, index));
 }
 
 void ProcessTable::publish(Pid pid, Process* p, unsigned home) {
@@ -66,8 +66,8 @@ void ProcessTable::remove(Pid pid) {
     std::this_thread::yield();
   }
   std::lock_guard lock(alloc_mutex_);
-  // 20-bit generations; 0 is skipped so serial 0 stays the null pid.
-  s->generation = (s->generation + 1) & ((1u << (Pid::serial_bits - Pid::index_bits)) - 1);
+  // 16-bit generations; 0 is skipped so serial 0 stays the null pid.
+  s->generation = (s->generation + 1) & Pid::generation_mask;
   if (s->generation == 0) {
     s->generation = 1;
   }

@@ -8,9 +8,15 @@
 // pointer and waits for the reader count to drain before its memory is freed.
 // A sender running on the process's home scheduler needs neither: only that
 // thread frees or migrates the process. No reference counts, no locks.
+//
+// Freed slots are reused oldest first, and only once half a chunk of them
+// (32,768) is free: a slot's 16-bit generation then wraps after 2 billion
+// spawns at the earliest, so a pid kept long after its process died does not
+// reach a new one; the slots held back fit in the first chunk.
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -23,7 +29,11 @@ class Process;
 
 class ProcessTable {
  public:
-  explicit ProcessTable(std::uint16_t node);
+  /// A freed slot is reused once this many are free (the oldest first).
+  static constexpr std::size_t reuse_after_free = std::size_t{1} << 15;
+
+  /// `creation` goes into every pid (sched/pid.hpp): this run of the node.
+  explicit ProcessTable(std::uint16_t node, std::uint8_t creation = 0);
   ~ProcessTable();
   ProcessTable(const ProcessTable&) = delete;
   ProcessTable& operator=(const ProcessTable&) = delete;
@@ -51,6 +61,7 @@ class ProcessTable {
   /// process still in the table, for the runtime to free.
   std::vector<Process*> take_all();
   std::uint16_t node() const { return node_; }
+  std::uint8_t creation() const { return creation_; }
 
  private:
   struct Slot {
@@ -60,6 +71,7 @@ class ProcessTable {
   };
   static constexpr std::uint32_t chunk_bits = 16;
   static constexpr std::uint32_t chunk_size = 1u << chunk_bits;
+  static_assert(reuse_after_free <= chunk_size, "the slots held back fit in the first chunk");
   static constexpr std::uint32_t max_chunks = 1u << (Pid::index_bits - chunk_bits);
   static constexpr std::uint64_t ptr_mask = (std::uint64_t{1} << 48) - 1;
   static constexpr int home_shift = 48;
@@ -71,9 +83,10 @@ class ProcessTable {
   Slot* slot(std::uint32_t index) const;
 
   std::uint16_t node_;
+  std::uint8_t creation_;
   std::unique_ptr<std::atomic<Slot*>[]> chunks_;
   mutable std::mutex alloc_mutex_;
-  std::vector<std::uint32_t> free_;    // guarded by alloc_mutex_
+  std::deque<std::uint32_t> free_;     // guarded by alloc_mutex_; oldest first
   std::uint32_t next_unused_ = 1;      // guarded by alloc_mutex_; index 0 unused
 };
 

@@ -7,7 +7,7 @@
 namespace actormq::sched {
 
 Runtime::Runtime(RuntimeConfig config)
-    : config_(config), table_(config.node), next_ref_((MonitorRef{config.node} << 48) | 1) {
+    : config_(config), table_(config.node, config.creation), next_ref_((MonitorRef{config.node} << 48) | 1) {
   unsigned n = config_.schedulers != 0 ? config_.schedulers : std::thread::hardware_concurrency();
   n = std::max(1u, std::min(n, 64u));  // the idle mask has 64 bits
   config_.schedulers = n;

@@ -30,6 +30,10 @@ struct RuntimeConfig {
   bool threaded = true;
   /// This node's id: pids of other nodes go through the RemoteDelivery.
   std::uint16_t node = 0;
+  /// This run of the node (Erlang's creation), in every pid it gives out: a
+  /// pid of an earlier run with another creation reaches no process of this
+  /// one. Nodes of a cluster take a new one at each start (core/config/cluster.hpp).
+  std::uint8_t creation = 0;
   /// Where the runtime reports what an operator should know (sends to other
   /// nodes dropped), one line of text; called on any thread. Empty: nowhere.
   std::function<void(const std::string&)> on_warning;
@@ -85,6 +89,8 @@ class Runtime {
   std::uint64_t remote_dropped() const { return remote_dropped_.load(std::memory_order_relaxed); }
   /// This node's id (RuntimeConfig::node).
   std::uint16_t node() const { return config_.node; }
+  /// This run of the node (RuntimeConfig::creation).
+  std::uint8_t creation() const { return config_.creation; }
 
   const RuntimeConfig& config() const { return config_; }
   std::size_t scheduler_count() const { return schedulers_.size(); }

@@ -78,7 +78,11 @@ Node::Node(sched::Runtime& runtime, const Registry& registry, NodeConfig config)
                                 std::to_string(runtime_.node()));
   }
   if (config_.self.incarnation == 0) {
-    config_.self.incarnation = new_incarnation();
+    // Its low byte is the runtime's creation, the one in this run's pids
+    // (sched/pid.hpp); the rest tells apart runs that share a creation.
+    do {
+      config_.self.incarnation = (new_incarnation() & ~std::uint32_t{0xFF}) | runtime_.creation();
+    } while (config_.self.incarnation == 0);
   }
 }
 

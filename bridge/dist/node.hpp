@@ -19,8 +19,9 @@
 //
 // With NodeConfig's TLS contexts the links are mutual TLS.
 //
-// Not yet here (the distribution issue's next steps): global names, pids
-// that carry their node's incarnation.
+// A pid carries its node's creation (sched/pid.hpp), the low byte of the
+// node's incarnation: a pid of an earlier run of a node that a peer still
+// holds reaches no process of the node's new run.
 
 #include <atomic>
 #include <cstdint>

@@ -73,6 +73,9 @@ struct TestNode {
   static sched::RuntimeConfig config(std::uint16_t id) {
     sched::RuntimeConfig c = sched::testing::threaded(1);
     c.node = id;
+    // Each runtime is a new run of its node, as each start of a broker is.
+    static std::atomic<unsigned> runs{0};
+    c.creation = static_cast<std::uint8_t>(runs.fetch_add(1) % 255 + 1);
     return c;
   }
 };
@@ -199,15 +202,33 @@ TEST_CASE("dist node: a peer that stops is down, a new incarnation of it links a
   auto b = std::make_unique<TestNode>(2, "beta", std::vector<Endpoint>{a.endpoint()});
   REQUIRE(linked_both(a, *b));
   std::uint32_t first = b->node->config().self.incarnation;
+  CHECK((first & 0xFF) == b->rt.creation());
+  Inbox before;
+  sched::Pid old = b->rt.spawn(std::make_unique<Fn>(before.handler()));
   b->stop();
   REQUIRE(wait_until([&] { return !a.node->linked(2); }));
   CHECK(a.node->stats().links_down == 1);
-  CHECK_FALSE(a.rt.send<Blob>(sched::Pid(2, 5), Blob{1, {}}));  // no link: dropped, counted
+  CHECK_FALSE(a.rt.send<Blob>(old, Blob{1, {}}));  // no link: dropped, counted
 
   b = std::make_unique<TestNode>(2, "beta", std::vector<Endpoint>{a.endpoint()});
   REQUIRE(linked_both(a, *b));
   CHECK(b->node->config().self.incarnation != first);
   CHECK(a.node->peers().front().incarnation == b->node->config().self.incarnation);
+  // The new run gives out the same slots and generations in the same order:
+  // only the creation in the pid keeps a's old pid from its successor.
+  Inbox after;
+  sched::Pid successor;
+  for (int i = 0; i < 64 && (successor.index() != old.index()); ++i) {
+    successor = b->rt.spawn(std::make_unique<Fn>(after.handler()));
+  }
+  REQUIRE(successor.index() == old.index());
+  CHECK(successor.generation() == old.generation());
+  CHECK(successor != old);
+  CHECK(a.rt.send<Blob>(old, Blob{1, {}}));        // crosses the link...
+  CHECK(a.rt.send<Blob>(successor, Blob{2, {}}));  // ...as this one does, after it
+  REQUIRE(wait_until([&] { return after.size() == 1; }));
+  std::lock_guard lock(after.mu);
+  CHECK(after.tags == std::vector<std::uint64_t>{2});
 }
 
 TEST_CASE("dist node: a seed that goes away is dialled again until it is back") {

@@ -4,7 +4,9 @@ mutual TLS when asked, a wrong cookie or a foreign certificate is refused, a nod
 again, and MQTT goes on meanwhile."""
 
 import re
+import shutil
 import signal
+import tempfile
 import unittest
 
 from harness import Broker, Sub, free_port, main, pub, wait_for
@@ -55,19 +57,25 @@ class ClusterLink(unittest.TestCase):
 
     def test_a_killed_node_is_down_and_links_again_when_it_restarts(self):
         p1, p2 = free_port(), free_port()
+        data = tempfile.mkdtemp(prefix="actormq-test-data-")
+        self.addCleanup(shutil.rmtree, data, True)
+        # One data directory for both runs of n2: each takes the next creation.
+        n2_config = dict(cluster("n2", p2), data_dir=data)
         with Broker(cluster("n1", p1, seeds=[p2])) as n1:
-            n2 = Broker(cluster("n2", p2))
+            n2 = Broker(n2_config)
             try:
                 self.assertTrue(wait_for(lambda: ups(n1, "n2") == 1), n1.output())
                 first = re.search(r"node link to n2 .*incarnation (\d+)", n1.output()).group(1)
                 n2.stop(sig=signal.SIGKILL)
                 self.assertTrue(wait_for(lambda: re.search(r"node link to n2 .*: down \(", n1.output())),
                                 n1.output())
-                n2 = Broker(cluster("n2", p2))
+                n2 = Broker(n2_config)
                 # n1 dials its seed again on its own.
                 self.assertTrue(wait_for(lambda: ups(n1, "n2") == 2, timeout=15), n1.output())
                 again = re.findall(r"node link to n2 .*incarnation (\d+)", n1.output())[-1]
                 self.assertNotEqual(first, again)
+                # The low byte is the creation in n2's pids: one more at each start.
+                self.assertEqual((int(first) & 0xFF, int(again) & 0xFF), (1, 2))
             finally:
                 n2.stop()
 

@@ -76,19 +76,59 @@ TEST_CASE("a handler that throws ends its process with reason exception") {
   CHECK(rt.process_count() == 1);
 }
 
-TEST_CASE("a stale pid does not reach the process that reuses its slot") {
+TEST_CASE("a stale pid does not reach the process that reuses its slot, which is the oldest freed one") {
   Runtime rt(testing::stepped());
   Recorder a;
   Pid old = spawn_recorder(rt, a);
   rt.exit(old, ExitReason::kill());
   rt.run_until_idle();
+  // Until enough slots are free, every spawn takes a new one: a slot is not
+  // reused at once, however often processes come and go.
+  for (std::size_t i = 1; i < ProcessTable::reuse_after_free; ++i) {
+    Pid p = rt.spawn(std::make_unique<Fn>([](Fn&, Message&) {}));
+    REQUIRE(p.index() != old.index());
+    rt.exit(p, ExitReason::kill());
+    rt.run_until_idle();
+  }
   Recorder b;
   Pid fresh = spawn_recorder(rt, b);
   CHECK(fresh.index() == old.index());
+  CHECK(fresh.generation() == old.generation() + 1);
   CHECK(fresh != old);
   CHECK_FALSE(rt.send<Ping>(old, 1));
   rt.run_until_idle();
   CHECK(b.log.empty());
+}
+
+TEST_CASE("pids carry the runtime's creation: a pid of an earlier run reaches no process of this one") {
+  RuntimeConfig first_run = testing::stepped();
+  first_run.node = 3;
+  first_run.creation = 7;
+  RuntimeConfig second_run = first_run;
+  second_run.creation = 8;
+  Runtime before(first_run);
+  Recorder a;
+  Pid old = spawn_recorder(before, a);
+  CHECK(old.node() == 3);
+  CHECK(old.creation() == 7);
+  before.shutdown();
+
+  Runtime now(second_run);
+  Recorder b;
+  Pid fresh = spawn_recorder(now, b);
+  // Same node, slot and generation: only the creation tells them apart.
+  CHECK(fresh.index() == old.index());
+  CHECK(fresh.generation() == old.generation());
+  CHECK(fresh.creation() == 8);
+  CHECK(fresh != old);
+  CHECK_FALSE(now.send<Ping>(old, 1));
+  Recorder watcher;
+  Pid w = spawn_recorder(now, watcher);
+  now.send<Do>(w, [old](Fn& self) { self.monitor(old); });
+  now.run_until_idle();
+  CHECK(b.log.empty());
+  REQUIRE(watcher.log.size() == 1);
+  CHECK(watcher.log[0] == "DOWN noproc");
 }
 
 TEST_CASE("links: an abnormal exit kills linked processes, a trapping one gets EXIT") {
