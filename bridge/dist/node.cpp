@@ -69,7 +69,7 @@ class LinkListener final : public sched::Process {
 }  // namespace
 
 Node::Node(sched::Runtime& runtime, const Registry& registry, NodeConfig config)
-    : runtime_(runtime), registry_(registry), config_(std::move(config)) {
+    : runtime_(runtime), registry_(registry), config_(std::move(config)), names_(config_.self) {
   if (config_.cookie.empty() || !valid_node_name(config_.self.name)) {
     throw std::invalid_argument("dist node: empty cookie or invalid node name");
   }
@@ -110,6 +110,10 @@ core::Result<std::uint16_t> Node::start() {
   {
     std::lock_guard lock(mu_);
     listen_port_ = *result;
+  }
+  {
+    std::lock_guard names_lock(names_mu_);
+    name_keeper_ = spawn_name_keeper();
   }
   runtime_.set_remote_delivery(this);
   for (const Endpoint& seed : config_.seeds) {
@@ -221,6 +225,10 @@ void Node::stop() {
     }
     started_ = false;  // from now on a process that starts ends at once (attach)
     live.assign(live_.begin(), live_.end());
+  }
+  {
+    std::lock_guard names_lock(names_mu_);
+    name_keeper_ = {};  // ends below, with the others
   }
   runtime_.set_remote_delivery(nullptr);
   for (sched::Pid pid : live) {
@@ -365,6 +373,7 @@ bool Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoi
 }
 
 void Node::down(sched::Pid link, const NodeInfo& peer) {
+  bool forgotten = false;
   std::vector<sched::Pid> waiters;  // their sends will fail now (noconnection): let them run
   {
     std::lock_guard lock(mu_);
@@ -372,9 +381,14 @@ void Node::down(sched::Pid link, const NodeInfo& peer) {
     if (it != peers_.end() && it->second.link == link) {
       waiters.swap(it->second.waiters);
       peers_.erase(it);
+      forgotten = true;
     }
   }
   resume(waiters);
+  if (forgotten) {
+    std::lock_guard names_lock(names_mu_);
+    names_.drop_node(peer.id);  // its processes' names go with it
+  }
 }
 
 std::vector<NodeInfo> Node::peers() const {

@@ -33,6 +33,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bridge/dist/global_names.hpp"
 #include "bridge/dist/gossip.hpp"
 #include "bridge/dist/handshake.hpp"
 #include "bridge/dist/registry.hpp"
@@ -121,6 +122,22 @@ class Node final : public sched::RemoteDelivery {
   bool busy(sched::Pid to) const override;
   void wait(sched::Pid to, sched::Pid waiter) override;
 
+  // ---- global names (global_names.hpp): thread-safe ----
+
+  /// Gives `name` to the local process `pid` in the whole cluster, until the
+  /// process ends or the name is unregistered. False: some process (here or
+  /// on a linked node) holds the name already, `pid` is not of this node,
+  /// the name is empty or longer than 255 bytes, or the node is not started.
+  /// Two nodes that were not linked may both succeed: once linked, the
+  /// conflict rule keeps one, and the other process gets GlobalNameLost.
+  [[nodiscard]] bool register_global(const std::string& name, sched::Pid pid);
+  /// Takes `name` back from the local process that holds it; false if none here does.
+  bool unregister_global(const std::string& name);
+  /// The process of any node that holds `name`, or the null pid.
+  [[nodiscard]] sched::Pid whereis_global(const std::string& name) const;
+  /// Every global name this node knows of, with its holder, sorted by name.
+  [[nodiscard]] std::vector<std::pair<std::string, sched::Pid>> global_names() const;
+
   // ---- thread-safe views ----
   [[nodiscard]] std::vector<NodeInfo> peers() const;
   [[nodiscard]] bool linked(std::uint16_t node_id) const;
@@ -152,6 +169,12 @@ class Node final : public sched::RemoteDelivery {
   void set_busy(sched::Pid link, std::uint16_t peer, bool on);
   /// The link took `n` messages from its mailbox (Node::send counted them in).
   void taken(sched::Pid link, std::uint16_t peer, std::uint32_t n);
+  /// This node's claims, a names frame's body, for a link that comes up.
+  [[nodiscard]] std::string names_snapshot() const;
+  /// A peer's names frame; false if it is refused (the link closes).
+  [[nodiscard]] bool names_from(const NodeInfo& peer, const NamesFrame& frame);
+  /// A local holder of global names ended (the name keeper saw it).
+  void holder_ended(sched::Pid pid);
   /// A dialling link ends for good: its endpoint may be dialled again.
   void dial_ended(const Endpoint& to);
   /// Every process of the node (listener, links) says when it starts and
@@ -185,6 +208,9 @@ class Node final : public sched::RemoteDelivery {
   bool dial(const Endpoint& to, bool learnt);
   /// Asks every link but `except` to send its peer a fresh gossip frame.
   void spread(sched::Pid except);
+  /// Hands a names frame to every link (names_mu_ held: in version order).
+  void broadcast(const NamesFrame& frame);
+  sched::Pid spawn_name_keeper();
 
   sched::Runtime& runtime_;
   const Registry& registry_;
@@ -196,6 +222,10 @@ class Node final : public sched::RemoteDelivery {
   std::uint16_t listen_port_ = 0;
   bool started_ = false;
   Counters counters_;
+  // Global names. Lock order: names_mu_, then mu_.
+  mutable std::mutex names_mu_;
+  GlobalNames names_;
+  sched::Pid name_keeper_;  ///< monitors the local holders; null until started
 };
 
 /// Sent to a link that another link to the same node replaces: it writes
@@ -203,5 +233,9 @@ class Node final : public sched::RemoteDelivery {
 struct LinkSuperseded {};
 /// The node's links changed: send the peer a fresh gossip frame.
 struct SendGossip {};
+/// Send the peer this names frame (its body).
+struct SendNames {
+  std::string body;
+};
 
 }  // namespace actormq::dist

@@ -92,6 +92,10 @@ void NodeLink::on_message(sched::Message& msg) {
     if (state_ == State::up) {
       send_gossip();
     }
+  } else if (auto* names = msg.as<SendNames>()) {
+    if (state_ == State::up) {
+      send_names(names->body);
+    }
   } else if (msg.is<LinkSuperseded>()) {
     if (state_ == State::up) {
       ACTORMQ_LOG_INFO(who() << ": another link to the node is kept; closing this one");
@@ -173,6 +177,7 @@ void NodeLink::on_established(const Established& est) {
   backoff_ms_ = 0;
   failed_dials_ = 0;
   send_gossip();  // where we listen, and whom we are linked to
+  send_names(node_.names_snapshot());  // the global names our processes hold
   node_.counters().links_up.fetch_add(1, std::memory_order_relaxed);
   counted_up_ = true;
   ACTORMQ_LOG_NOTICE(who() << ": up (node id " << est.peer.id << ", incarnation " << est.peer.incarnation

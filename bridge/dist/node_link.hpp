@@ -82,6 +82,8 @@ class NodeLink final : public sched::Process {
   /// Another link to the peer is kept: read on for a while, then close.
   void linger();
   bool on_gossip(std::string_view body);
+  void send_names(const std::string& body);
+  bool on_names(std::string_view body);
   void flush_frame();
   void write(std::string bytes);
   void flush();

@@ -90,6 +90,9 @@ bool NodeLink::on_frame(std::string_view body) {
   if (kind && *kind == FrameKind::gossip) {
     return on_gossip(body);
   }
+  if (kind && *kind == FrameKind::names) {
+    return on_names(body);
+  }
   if (!kind || *kind != FrameKind::data) {
     lost("a frame that is not data on an established link", true);
     return false;
@@ -242,6 +245,24 @@ bool NodeLink::on_gossip(std::string_view body) {
     host = peer.substr(0, peer.rfind(':'));
   }
   node_.learn(*peer_, host, *gossip);
+  return true;
+}
+
+void NodeLink::send_names(const std::string& body) {
+  flush_frame();  // a name registered after a send is known after that send
+  write(make_frame(body));
+}
+
+bool NodeLink::on_names(std::string_view body) {
+  auto frame = decode_names(body);
+  if (!frame) {
+    lost(std::string("a malformed names frame (") + std::string(to_string(frame.error())) + ")", true);
+    return false;
+  }
+  if (!node_.names_from(*peer_, *frame)) {
+    lost("a names frame that claims another node's process", true);
+    return false;
+  }
   return true;
 }
 

@@ -32,7 +32,7 @@ Result<FrameKind> frame_kind(std::string_view body) {
   }
   auto kind = static_cast<std::uint8_t>(body[0]);
   if ((kind >= 1 && kind <= 5) || kind == static_cast<std::uint8_t>(FrameKind::data) ||
-      kind == static_cast<std::uint8_t>(FrameKind::gossip)) {
+      kind == static_cast<std::uint8_t>(FrameKind::gossip) || kind == static_cast<std::uint8_t>(FrameKind::names)) {
     return static_cast<FrameKind>(kind);
   }
   return WireError::unknown_frame_kind;

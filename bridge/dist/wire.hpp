@@ -50,6 +50,7 @@ enum class FrameKind : std::uint8_t {
   refuse = 5,
   data = 16,
   gossip = 17,  ///< membership (gossip.hpp)
+  names = 18,   ///< global names (names_frame.hpp)
 };
 
 /// The kind of a frame body; unknown_frame_kind for a first byte naming none.

@@ -1,11 +1,16 @@
-// Node-link data and gossip frames (bridge/dist/wire.cpp, gossip.cpp): the input is the byte stream
+// Node-link data, gossip and names frames (bridge/dist/wire.cpp, gossip.cpp,
+// names_frame.cpp, global_names.cpp): the input is the byte stream
 // of a link, cut into reads (fuzz_util.hpp's Chunks; flag bit 0 sets a small
 // maximum frame size), split by a FrameReader and each data frame decoded
 // with the runtime's types. A frame that decodes re-encodes, one entry per
 // delivery, to a frame that decodes without refusals to the same number of
-// deliveries, and re-encoding that gives the same bytes again.
+// deliveries, and re-encoding that gives the same bytes again. A names frame
+// that decodes re-encodes to its bytes and is applied to a table of global
+// names that holds names of its own.
 
+#include "bridge/dist/global_names.hpp"
 #include "bridge/dist/gossip.hpp"
+#include "bridge/dist/names_frame.hpp"
 #include "bridge/dist/runtime_proto_v1.hpp"
 #include "bridge/dist/wire.hpp"
 #include "fuzz_util.hpp"
@@ -33,10 +38,35 @@ void check_gossip(std::string_view body) {
   }
 }
 
+void check_names(std::string_view body) {
+  auto decoded = decode_names(body);
+  if (!decoded) {
+    return;
+  }
+  FUZZ_CHECK(encode_names(*decoded) == body);
+  GlobalNames names(NodeInfo{"self", 1, 7});
+  FUZZ_CHECK(names.claim("a", sched::Pid(1, 3), 5).has_value());
+  FUZZ_CHECK(names.claim("b", sched::Pid(1, 4), 9).has_value());
+  auto applied = names.apply(NodeInfo{"peer", 2, 9}, *decoded);
+  if (applied) {
+    for (const GlobalNames::Lost& lost : applied->lost) {
+      FUZZ_CHECK(lost.loser.node() == 1 && lost.winner.node() == 2);
+      FUZZ_CHECK(names.whereis(lost.name) == lost.winner);
+    }
+  }
+  for (const auto& [name, pid] : names.all()) {
+    FUZZ_CHECK(pid.node() == 1 || pid.node() == 2);
+  }
+}
+
 void check_frame(std::string_view body) {
   auto kind = frame_kind(body);
   if (kind && *kind == FrameKind::gossip) {
     check_gossip(body);
+    return;
+  }
+  if (kind && *kind == FrameKind::names) {
+    check_names(body);
     return;
   }
   if (!kind || *kind != FrameKind::data) {
