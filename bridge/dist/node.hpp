@@ -19,6 +19,9 @@
 //
 // With NodeConfig's TLS contexts the links are mutual TLS.
 //
+// Global names (global_names.hpp): register_global gives a name to a local
+// process in the whole cluster; whereis_global resolves it on any node.
+//
 // A pid carries its node's creation (sched/pid.hpp), the low byte of the
 // node's incarnation: a pid of an earlier run of a node that a peer still
 // holds reaches no process of the node's new run.
