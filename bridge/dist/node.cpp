@@ -250,20 +250,19 @@ void Node::stop() {
 }
 
 bool Node::send(sched::Pid to, sched::MessagePtr msg) {
-  sched::Pid link;
-  {
-    std::lock_guard lock(mu_);
-    auto it = peers_.find(to.node());
-    if (it == peers_.end()) {
-      return false;
-    }
-    link = it->second.link;
-    ++it->second.queued;
-  }
-  if (!runtime_.send(link, sched::make_message<Outgoing>(to, std::move(msg)))) {
-    taken(link, to.node(), 1);  // the link process is gone
+  sched::MessagePtr out = sched::make_message<Outgoing>(to, std::move(msg));
+  std::lock_guard lock(mu_);
+  auto it = peers_.find(to.node());
+  if (it == peers_.end()) {
     return false;
   }
+  // Into the link's mailbox under the lock: when up() switches the peer to
+  // another link, everything routed to the old one is in its mailbox ahead
+  // of LinkSuperseded, so the old link writes it before its handover.
+  if (!runtime_.send(it->second.link, std::move(out))) {
+    return false;  // the link process is gone (it ends; down() follows)
+  }
+  ++it->second.queued;
   return true;
 }
 
@@ -339,8 +338,9 @@ std::optional<RefuseReason> Node::admit(const NodeInfo& peer) const {
   return std::nullopt;
 }
 
-bool Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoint& dialled) {
+Node::UpOutcome Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoint& dialled) {
   sched::Pid replaced;
+  bool handover = false;
   std::vector<sched::Pid> waiters;  // of the link this one replaces: the new one is not busy
   {
     std::lock_guard lock(mu_);
@@ -353,9 +353,12 @@ bool Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoi
       bool keep_new = old.info.incarnation != peer.incarnation ||
                       (outgoing == outgoing_wins(config_.self.name, peer.name));
       if (!keep_new) {
-        return false;
+        return UpOutcome::not_kept;
       }
       replaced = old.link;
+      // Same incarnation: the old link may carry messages the peer has not
+      // delivered yet; the new one writes after the old one's handover.
+      handover = old.info.incarnation == peer.incarnation;
       waiters.swap(old.waiters);
     }
     Endpoint endpoint = outgoing ? dialled : Endpoint{};
@@ -365,11 +368,11 @@ bool Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoi
     peers_[peer.id] = Peer{peer, link, outgoing, endpoint, false, 0, {}};
   }
   if (replaced.valid()) {
-    runtime_.send<LinkSuperseded>(replaced);
+    runtime_.send<LinkSuperseded>(replaced, LinkSuperseded{handover ? link : sched::Pid{}});
   }
   resume(waiters);
   spread(link);  // the other peers learn of the new one (the new link sends its own gossip)
-  return true;
+  return handover ? UpOutcome::kept_after_handover : UpOutcome::kept;
 }
 
 void Node::down(sched::Pid link, const NodeInfo& peer) {

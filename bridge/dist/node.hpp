@@ -156,9 +156,15 @@ class Node final : public sched::RemoteDelivery {
   /// The acceptor's question once a peer said who it is: refused if it has
   /// this node's name or id, or is linked already in this incarnation.
   [[nodiscard]] std::optional<RefuseReason> admit(const NodeInfo& peer) const;
-  /// A link is established. False: another link to the peer is kept (the
-  /// caller closes); a link it replaces is told to close (LinkSuperseded).
-  [[nodiscard]] bool up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoint& dialled);
+  enum class UpOutcome {
+    kept,
+    /// Kept, replacing a link to the same incarnation of the peer: write
+    /// nothing until that link's handover is acknowledged (ReleaseHold).
+    kept_after_handover,
+    not_kept,  ///< another link to the peer is kept: the caller closes
+  };
+  /// A link is established. A link it replaces is told to close (LinkSuperseded).
+  [[nodiscard]] UpOutcome up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoint& dialled);
   /// The link is down (or closed); forgets it if it is the peer's link.
   void down(sched::Pid link, const NodeInfo& peer);
   /// Where this node listens and where its peers do, for a gossip frame.
@@ -232,8 +238,16 @@ class Node final : public sched::RemoteDelivery {
 };
 
 /// Sent to a link that another link to the same node replaces: it writes
-/// what it holds and closes.
-struct LinkSuperseded {};
+/// what it holds and a handover frame, reads on for a while and closes. Once
+/// the peer acknowledges the handover (it delivered everything before it),
+/// the old link lets `heir` write (ReleaseHold), so that what a process sent
+/// over the old link is delivered before what it sent over the new one.
+struct LinkSuperseded {
+  sched::Pid heir;  ///< null: the new link need not wait (another incarnation)
+};
+/// To a link that was kept after a handover: its predecessor's handover was
+/// acknowledged (or that link ended): write.
+struct ReleaseHold {};
 /// The node's links changed: send the peer a fresh gossip frame.
 struct SendGossip {};
 /// Send the peer this names frame (its body).

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "core/logger.hpp"
 #include "sched/runtime.hpp"
@@ -96,12 +97,17 @@ void NodeLink::on_message(sched::Message& msg) {
     if (state_ == State::up) {
       send_names(names->body);
     }
-  } else if (msg.is<LinkSuperseded>()) {
+  } else if (auto* superseded = msg.as<LinkSuperseded>()) {
     if (state_ == State::up) {
       ACTORMQ_LOG_INFO(who() << ": another link to the node is kept; closing this one");
       registered_ = false;  // the node forgot us when it chose the other
+      heir_ = superseded->heir;
       linger();
+    } else if (superseded->heir.valid()) {
+      send(superseded->heir, sched::make_message<ReleaseHold>());  // nothing of ours to wait for
     }
+  } else if (msg.is<ReleaseHold>()) {
+    release_hold();
   } else if (auto* l = msg.as<Linger>()) {
     if (l->generation == generation_ && state_ == State::closing) {
       lost("superseded", false);  // a dialler dials again later (refused while the other link lives)
@@ -167,11 +173,13 @@ void NodeLink::on_handshake_step(Step step) {
 void NodeLink::on_established(const Established& est) {
   peer_ = est.peer;
   reader_.set_max_frame(node_.config().max_frame);
-  if (!node_.up(self(), est.peer, outgoing_, endpoint_)) {
+  Node::UpOutcome outcome = node_.up(self(), est.peer, outgoing_, endpoint_);
+  if (outcome == Node::UpOutcome::not_kept) {
     ACTORMQ_LOG_INFO(who() << ": already linked to " << est.peer.name << "; closing this link");
     linger();  // the peer may have taken this link for the one to keep, for now
     return;
   }
+  held_ = outcome == Node::UpOutcome::kept_after_handover;
   registered_ = true;
   state_ = State::up;
   backoff_ms_ = 0;
@@ -189,8 +197,10 @@ void NodeLink::on_established(const Established& est) {
 void NodeLink::linger() {
   // Another link to the peer is kept. The peer may still write here until it
   // too has switched: keep reading and delivering for a while, then close,
-  // so that nothing sent on this link before the switch is lost.
+  // so that nothing sent on this link before the switch is lost. The
+  // handover frame tells the peer that nothing more comes on this link.
   flush_frame();
+  write(std::string(handover_frame()));
   state_ = State::closing;
   superseded_ = true;
   const auto& c = node_.config();
@@ -209,7 +219,7 @@ void NodeLink::on_tick(std::uint32_t generation) {
     return;
   }
   if (now - last_write_ms_ >= c.heartbeat_ms && out_pos_ == out_.size()) {
-    write(tick_frame());
+    write_now(tick_frame());  // a held link is alive too
     last_write_ms_ = now;
   }
   // Checked at twice the heartbeat's rate, so that neither a tick nor the
@@ -246,8 +256,28 @@ void NodeLink::fire_noconnection() {
   }
 }
 
+void NodeLink::release_heir() {
+  if (heir_.valid()) {
+    send(heir_, sched::make_message<ReleaseHold>());
+    heir_ = {};
+  }
+}
+
+void NodeLink::release_hold() {
+  if (!held_) {
+    return;
+  }
+  held_ = false;
+  if (!held_out_.empty()) {
+    write(std::exchange(held_out_, {}));
+  }
+}
+
 void NodeLink::lost(const std::string& why, bool final) {
   const bool was_up = state_ == State::up || state_ == State::closing;
+  release_heir();  // whatever this link carried is delivered or lost by now
+  held_ = false;
+  held_out_.clear();
   close_socket();
   fire_noconnection();
   if (registered_) {
@@ -282,6 +312,7 @@ void NodeLink::lost(const std::string& why, bool final) {
 }
 
 void NodeLink::on_exit(const sched::ExitReason&) {
+  release_heir();
   close_socket();
   fire_noconnection();
   if (registered_) {

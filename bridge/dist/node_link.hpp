@@ -79,13 +79,20 @@ class NodeLink final : public sched::Process {
   void on_outgoing(Outgoing& out);
   void on_tick(std::uint32_t generation);
   void send_gossip();
-  /// Another link to the peer is kept: read on for a while, then close.
+  /// Another link to the peer is kept: write a handover, read on for a while, then close.
   void linger();
+  /// The peer acknowledged our handover, or this link ends: the heir may write.
+  void release_heir();
+  /// Our predecessor's handover was acknowledged: write what was held.
+  void release_hold();
   bool on_gossip(std::string_view body);
   void send_names(const std::string& body);
   bool on_names(std::string_view body);
   void flush_frame();
+  /// Queues bytes to write; while held, behind the predecessor's handover.
   void write(std::string bytes);
+  /// Queues bytes to write, held or not (ticks, handover acknowledgements).
+  void write_now(std::string bytes);
   void flush();
   /// Busy above busy_bytes unwritten, drained at half of it (Node::set_busy).
   void update_busy();
@@ -122,6 +129,9 @@ class NodeLink final : public sched::Process {
   std::uint32_t backoff_ms_ = 0;
   bool busy_ = false;
   bool superseded_ = false;  ///< another link to the peer is kept instead of this one
+  bool held_ = false;        ///< kept after a handover that is not acknowledged yet
+  std::string held_out_;     ///< written while held
+  sched::Pid heir_;          ///< the link that waits for our handover's acknowledgement
   bool counted_up_ = false;  ///< counted in links_up, not yet in links_down
   std::uint32_t taken_ = 0;  ///< Outgoing taken this run, told to the node in after_run
 };

@@ -93,6 +93,16 @@ bool NodeLink::on_frame(std::string_view body) {
   if (kind && *kind == FrameKind::names) {
     return on_names(body);
   }
+  if (kind && *kind == FrameKind::handover) {
+    // Everything the peer sent on this link before it is delivered (on_frame
+    // delivers as it reads): say so, ahead of anything held.
+    write_now(std::string(handover_ack_frame()));
+    return true;
+  }
+  if (kind && *kind == FrameKind::handover_ack) {
+    release_heir();
+    return true;
+  }
   if (!kind || *kind != FrameKind::data) {
     lost("a frame that is not data on an established link", true);
     return false;
@@ -168,6 +178,15 @@ void NodeLink::flush_frame() {
 }
 
 void NodeLink::write(std::string bytes) {
+  if (held_) {
+    held_out_ += bytes;
+    update_busy();
+    return;
+  }
+  write_now(std::move(bytes));
+}
+
+void NodeLink::write_now(std::string bytes) {
   if (out_pos_ == out_.size()) {
     out_ = std::move(bytes);
     out_pos_ = 0;
@@ -212,7 +231,7 @@ void NodeLink::update_busy() {
   if (!registered_) {
     return;
   }
-  const std::size_t unsent = out_.size() - out_pos_;
+  const std::size_t unsent = out_.size() - out_pos_ + held_out_.size();
   auto& peak = node_.counters().max_unsent_bytes;
   std::uint64_t seen = peak.load(std::memory_order_relaxed);
   while (unsent > seen && !peak.compare_exchange_weak(seen, unsent, std::memory_order_relaxed)) {

@@ -32,7 +32,8 @@ Result<FrameKind> frame_kind(std::string_view body) {
   }
   auto kind = static_cast<std::uint8_t>(body[0]);
   if ((kind >= 1 && kind <= 5) || kind == static_cast<std::uint8_t>(FrameKind::data) ||
-      kind == static_cast<std::uint8_t>(FrameKind::gossip) || kind == static_cast<std::uint8_t>(FrameKind::names)) {
+      (kind >= static_cast<std::uint8_t>(FrameKind::gossip) &&
+       kind <= static_cast<std::uint8_t>(FrameKind::handover_ack))) {
     return static_cast<FrameKind>(kind);
   }
   return WireError::unknown_frame_kind;
@@ -47,6 +48,8 @@ std::string make_frame(std::string_view body) {
 }
 
 std::string tick_frame() { return std::string(frame_prefix_size, '\0'); }
+std::string handover_frame() { return make_frame(std::string(1, static_cast<char>(FrameKind::handover))); }
+std::string handover_ack_frame() { return make_frame(std::string(1, static_cast<char>(FrameKind::handover_ack))); }
 
 void FrameReader::feed(std::string_view bytes) {
   // Drop what was returned once it is most of the buffer, so a long-lived

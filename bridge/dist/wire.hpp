@@ -51,6 +51,8 @@ enum class FrameKind : std::uint8_t {
   data = 16,
   gossip = 17,  ///< membership (gossip.hpp)
   names = 18,   ///< global names (names_frame.hpp)
+  handover = 19,      ///< the last frame of a link another one replaces (node_link.hpp)
+  handover_ack = 20,  ///< "I delivered everything you sent before your handover"
 };
 
 /// The kind of a frame body; unknown_frame_kind for a first byte naming none.
@@ -59,6 +61,9 @@ enum class FrameKind : std::uint8_t {
 [[nodiscard]] std::string make_frame(std::string_view body);
 /// The 4 bytes of a tick.
 [[nodiscard]] std::string tick_frame();
+/// A handover frame and its acknowledgement (FrameKind), whole.
+[[nodiscard]] std::string handover_frame();
+[[nodiscard]] std::string handover_ack_frame();
 
 /// Splits the byte stream of a link into frame bodies. Owner-only (the link's
 /// process). After an error it stays failed: the stream has no resync point.

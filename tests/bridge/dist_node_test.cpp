@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "net/tls_context.hpp"
@@ -191,6 +192,73 @@ TEST_CASE("dist node: two nodes that dial each other keep one link, the same one
     a.rt.send<Blob>(receiver, Blob{i, {}});
   }
   REQUIRE(wait_until([&] { return at_b.size() == 100; }));
+}
+
+namespace {
+
+/// Records the tags of the Blobs it receives and whether they ever went back.
+struct OrderCheck {
+  std::mutex mu;
+  std::uint64_t last = 0;
+  std::uint64_t count = 0;
+  std::uint64_t out_of_order = 0;
+  Fn::Handler handler() {
+    return [this](Fn&, sched::Message& m) {
+      if (auto* b = m.as<Blob>()) {
+        std::lock_guard lock(mu);
+        if (count > 0 && b->tag <= last) {
+          ++out_of_order;
+        }
+        last = b->tag;
+        ++count;
+      }
+    };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("dist node: messages streaming while two nodes dial each other arrive in order, both ways") {
+  // Each side may first send on the link that comes up first and then switch
+  // to the one both keep: what it wrote before the switch must arrive first.
+  for (int round = 0; round < 16; ++round) {
+    CAPTURE(round);
+    TestNode a(1, "alpha");
+    TestNode b(2, "beta");
+    OrderCheck at_a;
+    OrderCheck at_b;
+    sched::Pid to_a = a.rt.spawn(std::make_unique<Fn>(at_a.handler()));
+    sched::Pid to_b = b.rt.spawn(std::make_unique<Fn>(at_b.handler()));
+    std::atomic<bool> stop{false};
+    auto stream = [&stop](sched::Runtime& rt, sched::Pid to) {
+      auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      for (std::uint64_t i = 1; !stop.load() && std::chrono::steady_clock::now() < give_up; ++i) {
+        (void)rt.send<Blob>(to, Blob{i, {}});  // dropped (counted) while there is no link
+        if (i % 128 == 0) {
+          std::this_thread::sleep_for(std::chrono::microseconds(100));  // a stream, not a flood
+        }
+      }
+    };
+    std::thread from_a(stream, std::ref(a.rt), to_b);
+    std::thread from_b(stream, std::ref(b.rt), to_a);
+    a.node->connect(b.endpoint());
+    b.node->connect(a.endpoint());
+    REQUIRE(linked_both(a, b));
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    stop = true;
+    from_a.join();
+    from_b.join();
+    auto received = [](OrderCheck& c) {
+      std::lock_guard lock(c.mu);
+      return c.count;
+    };
+    REQUIRE(wait_until([&] { return received(at_a) > 0 && received(at_b) > 0; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // what is still in flight
+    std::lock_guard la(at_a.mu);
+    std::lock_guard lb(at_b.mu);
+    CHECK(at_a.out_of_order == 0);
+    CHECK(at_b.out_of_order == 0);
+  }
 }
 
 TEST_CASE("dist node: a seed that is the node itself is dialled once and never linked") {
