@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <future>
 #include <stdexcept>
 
@@ -342,9 +343,15 @@ Node::UpOutcome Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing, c
   sched::Pid replaced;
   bool handover = false;
   std::vector<sched::Pid> waiters;  // of the link this one replaces: the new one is not busy
+  std::vector<sched::Pid> up_watchers;
+  std::vector<sched::Pid> down_watchers;  // of the earlier incarnation this one replaces
+  std::optional<NodeInfo> earlier;
   {
     std::lock_guard lock(mu_);
     auto it = peers_.find(peer.id);
+    if (it == peers_.end() || it->second.info.incarnation != peer.incarnation) {
+      up_watchers = node_watchers_;
+    }
     if (it != peers_.end()) {
       Peer& old = it->second;
       // A new incarnation replaces the old link (the peer restarted and the
@@ -360,6 +367,10 @@ Node::UpOutcome Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing, c
       // delivered yet; the new one writes after the old one's handover.
       handover = old.info.incarnation == peer.incarnation;
       waiters.swap(old.waiters);
+      if (!handover) {
+        earlier = old.info;
+        down_watchers = take_down_watchers(old.info.name);
+      }
     }
     Endpoint endpoint = outgoing ? dialled : Endpoint{};
     if (!outgoing && it != peers_.end() && it->second.info.name == peer.name) {
@@ -371,13 +382,20 @@ Node::UpOutcome Node::up(sched::Pid link, const NodeInfo& peer, bool outgoing, c
     runtime_.send<LinkSuperseded>(replaced, LinkSuperseded{handover ? link : sched::Pid{}});
   }
   resume(waiters);
+  for (sched::Pid w : down_watchers) {
+    (void)runtime_.send<NodeDown>(w, NodeDown{*earlier, "restarted"});
+  }
+  for (sched::Pid w : up_watchers) {
+    (void)runtime_.send<NodeUp>(w, NodeUp{peer});
+  }
   spread(link);  // the other peers learn of the new one (the new link sends its own gossip)
   return handover ? UpOutcome::kept_after_handover : UpOutcome::kept;
 }
 
-void Node::down(sched::Pid link, const NodeInfo& peer) {
+void Node::down(sched::Pid link, const NodeInfo& peer, const std::string& why) {
   bool forgotten = false;
   std::vector<sched::Pid> waiters;  // their sends will fail now (noconnection): let them run
+  std::vector<sched::Pid> down_watchers;
   {
     std::lock_guard lock(mu_);
     auto it = peers_.find(peer.id);
@@ -385,9 +403,13 @@ void Node::down(sched::Pid link, const NodeInfo& peer) {
       waiters.swap(it->second.waiters);
       peers_.erase(it);
       forgotten = true;
+      down_watchers = take_down_watchers(peer.name);
     }
   }
   resume(waiters);
+  for (sched::Pid w : down_watchers) {
+    (void)runtime_.send<NodeDown>(w, NodeDown{peer, why});
+  }
   if (forgotten) {
     std::lock_guard names_lock(names_mu_);
     names_.drop_node(peer.id);  // its processes' names go with it
@@ -421,6 +443,51 @@ NodeStats Node::stats() const {
                    get(c.messages_in), get(c.frames_out),  get(c.frames_in),          get(c.bytes_out),
                    get(c.bytes_in),    get(c.unencodable), get(c.undecodable),        get(c.dropped),
                    get(c.busy),        get(c.suspended),   get(c.max_unsent_bytes)};
+}
+
+std::vector<sched::Pid> Node::take_down_watchers(const std::string& node) {
+  std::vector<sched::Pid> out = node_watchers_;
+  auto [first, last] = node_monitors_.equal_range(node);
+  for (auto it = first; it != last; ++it) {
+    out.push_back(it->second);
+  }
+  node_monitors_.erase(first, last);
+  return out;
+}
+
+void Node::monitor_nodes(sched::Pid watcher, bool on) {
+  std::lock_guard lock(mu_);
+  auto it = std::find(node_watchers_.begin(), node_watchers_.end(), watcher);
+  if (on && it == node_watchers_.end()) {
+    node_watchers_.push_back(watcher);
+  } else if (!on && it != node_watchers_.end()) {
+    node_watchers_.erase(it);
+  }
+}
+
+void Node::monitor_node(const std::string& name, sched::Pid watcher) {
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, peer] : peers_) {
+      if (peer.info.name == name) {
+        node_monitors_.emplace(name, watcher);
+        return;
+      }
+    }
+  }
+  (void)runtime_.send<NodeDown>(watcher, NodeDown{NodeInfo{name, 0, 0}, "not linked"});
+}
+
+bool Node::demonitor_node(const std::string& name, sched::Pid watcher) {
+  std::lock_guard lock(mu_);
+  auto [first, last] = node_monitors_.equal_range(name);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == watcher) {
+      node_monitors_.erase(it);
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace actormq::dist

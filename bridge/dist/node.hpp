@@ -141,6 +141,17 @@ class Node final : public sched::RemoteDelivery {
   /// Every global name this node knows of, with its holder, sorted by name.
   [[nodiscard]] std::vector<std::pair<std::string, sched::Pid>> global_names() const;
 
+  // ---- node events: thread-safe ----
+
+  /// `watcher` gets NodeUp and NodeDown for every peer from now on (Erlang's
+  /// net_kernel:monitor_nodes); `on` false stops it.
+  void monitor_nodes(sched::Pid watcher, bool on = true);
+  /// `watcher` gets one NodeDown when the node named `name` goes down (or at
+  /// once if it is not linked now), as Erlang's monitor_node; each call one.
+  void monitor_node(const std::string& name, sched::Pid watcher);
+  /// Cancels one monitor_node(name, watcher); false if there was none.
+  bool demonitor_node(const std::string& name, sched::Pid watcher);
+
   // ---- thread-safe views ----
   [[nodiscard]] std::vector<NodeInfo> peers() const;
   [[nodiscard]] bool linked(std::uint16_t node_id) const;
@@ -165,8 +176,8 @@ class Node final : public sched::RemoteDelivery {
   };
   /// A link is established. A link it replaces is told to close (LinkSuperseded).
   [[nodiscard]] UpOutcome up(sched::Pid link, const NodeInfo& peer, bool outgoing, const Endpoint& dialled);
-  /// The link is down (or closed); forgets it if it is the peer's link.
-  void down(sched::Pid link, const NodeInfo& peer);
+  /// The link is down (or closed) because `why`; forgets it if it is the peer's link.
+  void down(sched::Pid link, const NodeInfo& peer, const std::string& why);
   /// Where this node listens and where its peers do, for a gossip frame.
   [[nodiscard]] Gossip gossip() const;
   /// A peer's gossip: `from` listens on `host`:gossip.port (host as this
@@ -217,6 +228,9 @@ class Node final : public sched::RemoteDelivery {
   bool dial(const Endpoint& to, bool learnt);
   /// Asks every link but `except` to send its peer a fresh gossip frame.
   void spread(sched::Pid except);
+  /// Who hears of `node` going down: every monitor_nodes watcher and its
+  /// monitor_node watchers (those removed). mu_ held.
+  [[nodiscard]] std::vector<sched::Pid> take_down_watchers(const std::string& node);
   /// Hands a names frame to every link (names_mu_ held: in version order).
   void broadcast(const NamesFrame& frame);
   sched::Pid spawn_name_keeper();
@@ -228,6 +242,8 @@ class Node final : public sched::RemoteDelivery {
   std::unordered_map<std::uint16_t, Peer> peers_;  ///< by node id; only established links
   std::unordered_set<sched::Pid> live_;            ///< the listener and every link process, ended by stop()
   std::unordered_set<std::string> dialing_;        ///< endpoints a link process dials (Endpoint::to_string)
+  std::vector<sched::Pid> node_watchers_;          ///< monitor_nodes
+  std::unordered_multimap<std::string, sched::Pid> node_monitors_;  ///< monitor_node, by node name
   std::uint16_t listen_port_ = 0;
   bool started_ = false;
   Counters counters_;
@@ -245,6 +261,17 @@ class Node final : public sched::RemoteDelivery {
 struct LinkSuperseded {
   sched::Pid heir;  ///< null: the new link need not wait (another incarnation)
 };
+/// A node linked to this one (monitor_nodes).
+struct NodeUp {
+  NodeInfo node;
+};
+/// A node that was linked is not any more (monitor_nodes, monitor_node):
+/// its link went down, it restarted (a new incarnation), or it never was.
+struct NodeDown {
+  NodeInfo node;
+  std::string reason;
+};
+
 /// To a link that was kept after a handover: its predecessor's handover was
 /// acknowledged (or that link ended): write.
 struct ReleaseHold {};

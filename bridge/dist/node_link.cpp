@@ -282,7 +282,7 @@ void NodeLink::lost(const std::string& why, bool final) {
   fire_noconnection();
   if (registered_) {
     registered_ = false;
-    node_.down(self(), *peer_);
+    node_.down(self(), *peer_, why);
   }
   if (counted_up_) {
     counted_up_ = false;
@@ -317,7 +317,7 @@ void NodeLink::on_exit(const sched::ExitReason&) {
   fire_noconnection();
   if (registered_) {
     registered_ = false;
-    node_.down(self(), *peer_);
+    node_.down(self(), *peer_, "the link process ended");
   }
   if (outgoing_) {
     node_.dial_ended(endpoint_);

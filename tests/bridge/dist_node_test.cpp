@@ -261,6 +261,82 @@ TEST_CASE("dist node: messages streaming while two nodes dial each other arrive 
   }
 }
 
+namespace {
+
+/// Records node events as text: "up beta", "down beta (reason)".
+struct NodeEvents {
+  std::mutex mu;
+  std::vector<std::string> log;
+  std::vector<std::uint32_t> incarnations;
+  Fn::Handler handler() {
+    return [this](Fn&, sched::Message& m) {
+      std::lock_guard lock(mu);
+      if (auto* up = m.as<NodeUp>()) {
+        log.push_back("up " + up->node.name);
+        incarnations.push_back(up->node.incarnation);
+      } else if (auto* down = m.as<NodeDown>()) {
+        log.push_back("down " + down->node.name + " (" + down->reason + ")");
+        incarnations.push_back(down->node.incarnation);
+      }
+    };
+  }
+  std::vector<std::string> seen() {
+    std::lock_guard lock(mu);
+    return log;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("dist node: node events, up and down for every peer, once per monitor_node, none after demonitoring") {
+  TestNode a(1, "alpha");
+  NodeEvents all;
+  NodeEvents one;
+  NodeEvents early;
+  sched::Pid all_pid = a.rt.spawn(std::make_unique<Fn>(all.handler()));
+  sched::Pid one_pid = a.rt.spawn(std::make_unique<Fn>(one.handler()));
+  sched::Pid early_pid = a.rt.spawn(std::make_unique<Fn>(early.handler()));
+  a.node->monitor_nodes(all_pid);
+  a.node->monitor_node("beta", early_pid);  // not linked yet: down at once
+  REQUIRE(wait_until([&] { return early.seen().size() == 1; }));
+  CHECK(early.seen()[0] == "down beta (not linked)");
+
+  auto b = std::make_unique<TestNode>(2, "beta", std::vector<Endpoint>{a.endpoint()});
+  REQUIRE(linked_both(a, *b));
+  REQUIRE(wait_until([&] { return all.seen().size() == 1; }));
+  CHECK(all.seen()[0] == "up beta");
+  a.node->monitor_node("beta", one_pid);
+  a.node->monitor_node("beta", one_pid);  // two monitors, two messages
+  a.node->monitor_node("beta", early_pid);
+  CHECK(a.node->demonitor_node("beta", early_pid));
+  CHECK_FALSE(a.node->demonitor_node("beta", early_pid));
+  std::uint32_t first = b->node->config().self.incarnation;
+
+  b->stop();
+  REQUIRE(wait_until([&] { return all.seen().size() == 2 && one.seen().size() == 2; }));
+  CHECK(all.seen()[1].starts_with("down beta ("));
+  CHECK(one.seen()[0].starts_with("down beta ("));
+
+  // Its next run is up again, with its new incarnation.
+  b = std::make_unique<TestNode>(2, "beta", std::vector<Endpoint>{a.endpoint()});
+  REQUIRE(linked_both(a, *b));
+  REQUIRE(wait_until([&] { return all.seen().size() == 3; }));
+  CHECK(all.seen()[2] == "up beta");
+  std::uint32_t second = b->node->config().self.incarnation;
+  a.node->monitor_nodes(all_pid, false);
+  b->stop();
+  REQUIRE(wait_until([&] { return !a.node->linked(2); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(early.seen().size() == 1);  // demonitored: nothing more
+  CHECK(all.seen().size() == 3);
+  {
+    std::lock_guard lock(all.mu);
+    CHECK(all.incarnations[0] == first);
+    CHECK(all.incarnations[1] == first);
+    CHECK(all.incarnations[2] == second);
+  }
+}
+
 TEST_CASE("dist node: a seed that is the node itself is dialled once and never linked") {
   TestNode a(1, "alpha");
   a.node->connect(a.endpoint());
