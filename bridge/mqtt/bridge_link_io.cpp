@@ -87,6 +87,8 @@ void BridgeLink::read() {
       if (r.status == net::IoResult::Status::error && !stream_->established()) {
         // E.g. the remote's certificate refused: the operator must see why.
         ACTORMQ_LOG_WARNING(who() << ": " << stream_->describe(r.error));
+        lost("no TLS session");
+        return;
       }
       lost(r.status == net::IoResult::Status::closed ? "closed by the remote" : "read: " + stream_->describe(r.error));
       return;
