@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "bridge/dist/node_service.hpp"
+#include "bridge/mqtt/bridge_service.hpp"
 #include "core/broker.hpp"
 #include "core/config/cli.hpp"
 #include "core/logger.hpp"
@@ -46,6 +47,9 @@ int main(int argc, char** argv) {
   // broker.add_service() before the start.
   if (const auto& cluster = broker.config().cluster) {
     broker.add_service(std::make_unique<actormq::dist::NodeService>(*cluster));
+  }
+  if (!broker.config().bridges.empty()) {
+    broker.add_service(std::make_unique<actormq::bridge::BridgeService>(broker.config().bridges));
   }
   // A failure after the start (a store that turns out unreadable while its
   // retained messages load) stops the broker as SIGTERM would, exit code 1.

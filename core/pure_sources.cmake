@@ -12,6 +12,7 @@ set(ACTORMQ_CORE_PURE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/config/rules.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config/cluster.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config/node_creation.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/config/bridges.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config/cli.cpp
   ${CMAKE_CURRENT_LIST_DIR}/auth/text_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/auth/crypto.cpp

@@ -221,6 +221,9 @@ std::span<const KeySpec<Config>> config_table() {
        "This node in a cluster of brokers; see the cluster keys. null: a single node. Parsed and checked; the "
        "node link that uses it is being built.",
        CustomRule<C>{"object or null", apply_optional_object<C, ClusterConfig, &C::cluster, cluster_table>}},
+      {"bridges", "[]", "", "MQTT bridges to other brokers; see the bridge keys.",
+       CustomRule<C>{"array of bridges",
+                     [](const Json& v, C& c, const std::string& path) { return apply_bridges(v, c.bridges, path); }}},
   };
   return table;
 }
@@ -433,6 +436,7 @@ Status validate_config(const Config& config) {
       }
     }
   }
+  append(errors, check_bridges(config.bridges));
   if (config.server_keep_alive > config.max_keepalive) {
     errors.push_back("server_keep_alive: must not exceed max_keepalive (" + std::to_string(config.max_keepalive) +
                      ")");

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/config/bridges.hpp"
 #include "core/logger.hpp"
 #include "core/result.hpp"
 
@@ -154,6 +155,7 @@ struct Config {
 
   // Distribution.
   std::optional<ClusterConfig> cluster;  ///< unset: a single node
+  std::vector<BridgeConfig> bridges;     ///< MQTT bridges to other brokers (core/config/bridges.hpp)
 
   /// The settings in force on `listener`: its own override, else the top-level value.
   [[nodiscard]] bool allow_anonymous_for(const ListenerConfig& listener) const noexcept;

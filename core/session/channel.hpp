@@ -257,6 +257,8 @@ class Channel {
   /// except publishing to a "$" topic (MQTT 4.7.2).
   bool acl_allows(const ChannelHost& host, std::string_view topic, AclAccess access) const;
   bool acl_allows_subscribe(const ChannelHost& host, std::string_view filter) const;
+  /// A bridge's own state notification topic, which it may write without an ACL.
+  bool bridge_state_topic(std::string_view topic) const;
   /// Over the publish rate: false if the PUBLISH must be refused (v5);
   /// 3.1.1 clients are slowed down instead (reading pauses).
   bool admit_publish(ChannelHost& host, const mqtt::Publish& publish);
@@ -278,6 +280,7 @@ class Channel {
   bool assigned_id_ : 1 = false;       ///< we chose the client id (v5: tell the client)
   bool server_keep_alive_ : 1 = false; ///< we changed the keep alive (v5: tell the client)
   bool clean_start_ : 1 = true;
+  bool bridge_ : 1 = false;  ///< CONNECT carried mosquitto's bridge flag (try_private)
   std::uint16_t client_receive_max_ = 65535;          ///< outgoing QoS 1/2 window (v5)
   std::uint16_t client_alias_max_ = 0;                ///< aliases we may send (v5)
   std::uint16_t keepalive_s_ = 0;

@@ -50,6 +50,7 @@ std::string response_information(std::string_view pattern, std::string_view clie
 
 void Channel::handle_connect(ChannelHost& host, mqtt::Connect& c) {
   version_ = c.version;
+  bridge_ = c.bridge;
   host.set_version(c.version);
   const mqtt::Properties& props = c.properties;
   if (props.request_problem_information) {

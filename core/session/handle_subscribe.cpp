@@ -60,6 +60,13 @@ void Channel::handle_subscribe(ChannelHost& host, mqtt::Subscribe& s) {
     sub.info.max_qos = req.options.max_qos;
     sub.info.no_local = req.options.no_local;
     sub.info.retain_as_published = req.options.retain_as_published;
+    if (bridge_ && !v5()) {
+      // A 3.1.1 bridge (mosquitto's try_private) gets what v5 would ask for,
+      // as mosquitto gives it: its own messages do not come back (a bridge
+      // carrying a topic both ways would loop), and retain flags are kept.
+      sub.info.no_local = true;
+      sub.info.retain_as_published = true;
+    }
     sub.info.subscription_id = sub_id;
     auto [it, is_new] = session_.subscriptions.insert_or_assign(req.filter, sub);
     if (is_new) {

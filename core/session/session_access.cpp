@@ -4,12 +4,27 @@
 
 namespace actormq::core {
 
+namespace {
+constexpr std::string_view connection_prefix = "$SYS/broker/connection/";
+}  // namespace
+
+bool Channel::bridge_state_topic(std::string_view topic) const {
+  // A bridge (mosquitto's try_private flag) announces its state here, the
+  // "1" when it connects and the "0" by its will, as mosquitto's bridges do:
+  // $SYS/broker/connection/<name>/state, one level for the name.
+  if (!bridge_ || !topic.starts_with(connection_prefix) || !topic.ends_with("/state")) {
+    return false;
+  }
+  std::string_view name = topic.substr(connection_prefix.size(), topic.size() - connection_prefix.size() - 6);
+  return !name.empty() && name.find('/') == std::string_view::npos;
+}
+
 bool Channel::acl_allows(const ChannelHost& host, std::string_view topic, AclAccess access) const {
   const ListenerSecurity* rules = security(host);
   // MQTT 4.7.2: topics beginning with '$' are the server's. A client may
   // write there only where an ACL rule names the topic (a wildcard at the
   // first level never matches it, core/auth/acl.hpp); without an ACL, nowhere.
-  bool server_topic = access == AclAccess::write && topic.starts_with('$');
+  bool server_topic = access == AclAccess::write && topic.starts_with('$') && !bridge_state_topic(topic);
   if (rules == nullptr || !rules->has_acl()) {
     return !server_topic;
   }

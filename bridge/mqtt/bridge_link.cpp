@@ -1,0 +1,274 @@
+// BridgeLink's life: the local side (routes, messages in and out), the
+// protocol's actions, the states, their notifications and the backoff. The
+// socket side is in bridge_link_io.cpp.
+#include "bridge/mqtt/bridge_link.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "core/broker_context.hpp"
+#include "core/clock.hpp"
+#include "core/logger.hpp"
+#include "mqtt/topic.hpp"
+#include "sched/scheduler.hpp"
+
+namespace actormq::bridge {
+
+namespace {
+
+// Unsent bytes past which QoS 0 messages for a slow remote are dropped
+// (QoS 1/2 ones wait in the outbox, bounded by max_buffered_bytes).
+constexpr std::size_t max_unsent_qos0 = 8u << 20;
+
+mqtt::SharedBytes text(std::string_view s) { return mqtt::SharedBytes::copy_of(s); }
+
+ClientOptions client_options(const BridgeSetup& s, std::size_t max_inflight) {
+  const core::BridgeConfig& c = s.config;
+  ClientOptions o;
+  o.version = c.protocol_version == core::BridgeProtocol::mqttv5 ? mqtt::ProtocolVersion::v5
+                                                                 : mqtt::ProtocolVersion::v3_1_1;
+  o.client_id = c.remote_client_id();
+  o.username = c.username;
+  o.password = c.password;
+  o.clean_start = c.clean_start;
+  o.keepalive_s = static_cast<std::uint16_t>(c.keepalive);
+  o.try_private = c.try_private;
+  if (c.notifications) {
+    // The remote learns of a loss through the will (retained "0"), and of
+    // each connection through a retained "1" (mosquitto's notifications).
+    o.will = mqtt::Will{c.state_topic(), text("0"), mqtt::QoS::at_least_once, true, {}};
+    o.on_connect = OutMessage{c.state_topic(), text("1"), mqtt::QoS::at_least_once, true, nullptr};
+  }
+  o.subscriptions = s.topics.remote_filters();
+  o.max_inflight = max_inflight;
+  o.max_buffered_bytes = static_cast<std::size_t>(c.max_buffered_bytes);
+  return o;
+}
+
+// The properties a message keeps across the bridge: not those of one hop
+// (topic alias, subscription identifiers); message expiry counts down.
+std::optional<mqtt::Properties> carried(const mqtt::Properties& in, std::uint64_t received_ms) {
+  mqtt::Properties p = in;
+  p.topic_alias.reset();
+  p.subscription_identifiers.clear();
+  if (p.message_expiry_interval && received_ms != 0) {
+    const std::uint64_t elapsed_s = (core::wall_ms() - std::min(received_ms, core::wall_ms())) / 1000;
+    if (elapsed_s >= *p.message_expiry_interval) {
+      return std::nullopt;  // expired on the way (MQTT 5 3.3.2.3.3)
+    }
+    *p.message_expiry_interval -= static_cast<std::uint32_t>(elapsed_s);
+  }
+  return p;
+}
+
+}  // namespace
+
+BridgeLink::BridgeLink(core::BrokerContext& ctx, std::shared_ptr<const BridgeSetup> setup)
+    : ctx_(ctx), setup_(std::move(setup)), client_(client_options(*setup_, ctx.limits.max_inflight)),
+      backoff_(static_cast<std::uint64_t>(setup_->config.restart_timeout_ms.base),
+               static_cast<std::uint64_t>(setup_->config.restart_timeout_ms.cap), std::random_device{}()) {}
+
+std::uint64_t BridgeLink::now_ms() const { return uv_now(scheduler().loop()); }
+
+std::string BridgeLink::who() const {
+  const core::SeedAddress& e = setup_->endpoints[endpoint_];
+  return "bridge " + setup_->config.name + " (" + e.host + ":" + std::to_string(e.port) + ")";
+}
+
+void BridgeLink::on_start() {
+  pin();
+  set_local_routes(true);
+  notify_local(false);
+  dial();
+}
+
+void BridgeLink::on_message(sched::Message& msg) {
+  if (auto* d = msg.as<core::Deliver>()) {
+    on_deliver(*d);
+  } else if (auto* ready = msg.as<net::SocketReady>()) {
+    on_socket(*ready);
+  } else if (msg.is<ReadMore>()) {
+    read();
+  } else if (auto* tick = msg.as<Tick>()) {
+    on_tick(tick->generation);
+  } else if (auto* deadline = msg.as<ConnectDeadline>()) {
+    if (deadline->generation == generation_ && (state_ == State::connecting || state_ == State::handshaking)) {
+      lost("no CONNACK within " + std::to_string(connect_timeout_ms) + " ms of dialling");
+    }
+  } else if (msg.is<Redial>()) {
+    if (state_ == State::waiting) {
+      dial();
+    }
+  }
+}
+
+void BridgeLink::after_run() { flush(); }
+
+void BridgeLink::on_exit(const sched::ExitReason&) {
+  if (state_ == State::up) {
+    write(client_.goodbye());  // the remote's "0", then DISCONNECT
+    flush();
+    ACTORMQ_LOG_NOTICE(who() << ": stopped");
+  }
+  close_socket();
+  set_local_routes(false);
+  notify_local(false);
+}
+
+void BridgeLink::set_local_routes(bool add) {
+  for (const FilterQos& f : setup_->topics.local_filters()) {
+    if (add) {
+      core::RouteAdd r;
+      r.filter = f.filter;
+      r.session = self();
+      r.client_id = setup_->config.remote_client_id();
+      // No Local: what this bridge brought in does not go back out; the
+      // retain flag goes as it was published (mosquitto's bridge does both).
+      r.info = core::SubInfo{f.qos, true, true, 0};
+      ctx_.routers.add_route(runtime(), r);
+    } else {
+      ctx_.routers.remove_route(runtime(), core::RouteRemove{f.filter, {}, self()});
+    }
+  }
+}
+
+void BridgeLink::on_deliver(const core::Deliver& d) {
+  auto mapped = setup_->topics.outward(d.msg->topic);
+  if (!mapped || d.msg->publisher_pid == self()) {
+    return;
+  }
+  OutMessage m{std::move(mapped->topic), d.msg->payload, std::min(d.qos, mapped->qos), d.retain, nullptr};
+  if (client_.version() == mqtt::ProtocolVersion::v5) {
+    auto props = carried(d.msg->properties(), d.msg->received_ms);
+    if (!props) {
+      return;
+    }
+    if (!props->empty()) {
+      m.properties = std::make_shared<const mqtt::Properties>(std::move(*props));
+    }
+  }
+  if (m.qos == mqtt::QoS::at_most_once && unsent() > max_unsent_qos0) {
+    Actions dropped;
+    dropped.dropped = 1;
+    execute(std::move(dropped));
+    return;
+  }
+  consume(1);
+  execute(client_.send(std::move(m), now_ms()));
+}
+
+void BridgeLink::route_in(mqtt::Publish& p) {
+  auto mapped = setup_->topics.inward(p.topic);
+  if (!mapped || !mqtt::is_valid_topic_name(mapped->topic) ||
+      mqtt::exceeds_max_levels(mapped->topic, ctx_.limits.max_topic_levels)) {
+    ACTORMQ_LOG_DEBUG(who() << ": a message on " << p.topic << " that no in topic carries here; dropped");
+    return;
+  }
+  auto msg = std::make_shared<core::AppMessage>();
+  msg->topic = std::move(mapped->topic);
+  msg->payload = std::move(p.payload);
+  msg->qos = p.qos;
+  msg->retain = p.retain;
+  if (client_.version() == mqtt::ProtocolVersion::v5) {
+    auto props = carried(p.properties, 0);
+    msg->received_ms = props->message_expiry_interval ? core::wall_ms() : 0;
+    msg->set_properties(std::move(*props));
+  }
+  msg->publisher = setup_->config.remote_client_id();
+  msg->publisher_pid = self();  // our own local routes skip it (No Local)
+  if (msg->retain) {
+    send<core::RetainStore>(ctx_.retainer, core::RetainStore{msg, {}});
+  }
+  send<core::RoutePublish>(ctx_.routers.local(), core::RoutePublish{std::move(msg), {}});
+  consume(2);
+}
+
+void BridgeLink::execute(Actions a) {
+  // Routed before the acknowledgements in `write` go out: the remote
+  // forgets a message only once it is in the routers' hands.
+  for (mqtt::Publish& p : a.route) {
+    route_in(p);
+  }
+  for (const std::string& w : a.warnings) {
+    ACTORMQ_LOG_WARNING(who() << ": " << w);
+  }
+  if (a.dropped != 0) {
+    // Logged on the first drop and every 1000th after, not per message.
+    if (dropped_ / 1000 != (dropped_ + a.dropped) / 1000 || dropped_ == 0) {
+      ACTORMQ_LOG_WARNING(who() << ": " << dropped_ + a.dropped << " message(s) for the remote dropped so far ("
+                                << (state_ == State::up ? "more than max_buffered_bytes held" : "the remote is away")
+                                << ")");
+    }
+    dropped_ += a.dropped;
+  }
+  if (!a.write.empty()) {
+    write(std::move(a.write));
+  }
+  if (a.connected) {
+    on_up();
+  }
+  if (a.close) {
+    lost(*a.close);
+  }
+}
+
+void BridgeLink::on_up() {
+  state_ = State::up;
+  backoff_.reset();
+  ACTORMQ_LOG_NOTICE(who() << ": connected (" << mqtt::to_string(client_.version()) << ", "
+                           << client_.outbox().in_flight().size() << " in flight, " << client_.outbox().waiting()
+                           << " waiting)");
+  notify_local(true);
+  if (setup_->config.keepalive != 0) {
+    send_after(self(), sched::make_message<Tick>(generation_),
+               std::max<std::uint64_t>(250, static_cast<std::uint64_t>(setup_->config.keepalive) * 250));
+  }
+}
+
+void BridgeLink::on_tick(std::uint32_t generation) {
+  if (generation != generation_ || state_ != State::up) {
+    return;
+  }
+  execute(client_.tick(now_ms()));
+  if (state_ == State::up) {
+    // Four checks per keep alive: neither a PINGREQ nor the verdict on a
+    // silent remote comes more than a quarter of it late.
+    send_after(self(), sched::make_message<Tick>(generation_),
+               std::max<std::uint64_t>(250, static_cast<std::uint64_t>(setup_->config.keepalive) * 250));
+  }
+}
+
+void BridgeLink::lost(const std::string& why) {
+  const bool was_up = state_ == State::up;
+  close_socket();
+  client_.lost();
+  ++generation_;
+  if (was_up) {
+    ACTORMQ_LOG_NOTICE(who() << ": down (" << why << ")");
+    endpoint_ = 0;  // the primary first again
+  } else {
+    ACTORMQ_LOG_INFO(who() << ": " << why);
+    endpoint_ = (endpoint_ + 1) % setup_->endpoints.size();
+  }
+  notify_local(false);
+  state_ = State::waiting;
+  send_after(self(), sched::make_message<Redial>(), backoff_.next());
+}
+
+void BridgeLink::notify_local(bool up) {
+  if (!setup_->config.notifications || published_state_ == up) {
+    return;
+  }
+  published_state_ = up;
+  auto msg = std::make_shared<core::AppMessage>();
+  msg->topic = setup_->config.state_topic();
+  msg->payload = text(up ? "1" : "0");
+  msg->qos = mqtt::QoS::at_least_once;
+  msg->retain = true;
+  msg->publisher = setup_->config.remote_client_id();
+  msg->publisher_pid = self();
+  send<core::RetainStore>(ctx_.retainer, core::RetainStore{msg, {}});
+  send<core::RoutePublish>(ctx_.routers.local(), core::RoutePublish{std::move(msg), {}});
+}
+
+}  // namespace actormq::bridge

@@ -1,0 +1,104 @@
+#pragma once
+// The process of one MQTT bridge: a client connection to the remote broker
+// (bridge/mqtt/client.hpp speaks the protocol; this process owns the
+// socket, the timers and the local side). It subscribes locally to the
+// local filters of its out and both topics and forwards what they receive;
+// it subscribes on the remote to the remote filters of its in and both
+// topics and publishes here what arrives, as a publisher of its own, so
+// that its local routes (No Local) never send a message it brought in back
+// out. It dials the bridge's addresses in turn until one answers, and
+// dials again forever after a loss, with a capped, jittered backoff.
+// States are logged, and with notifications published retained on
+// $SYS/broker/connection/<name>/state: "1" while connected, "0" otherwise.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bridge/mqtt/backoff.hpp"
+#include "bridge/mqtt/client.hpp"
+#include "bridge/mqtt/topic_map.hpp"
+#include "core/config/bridges.hpp"
+#include "core/config/cluster.hpp"
+#include "core/messages.hpp"
+#include "net/socket.hpp"
+#include "net/tls_client_context.hpp"
+#include "sched/process.hpp"
+
+namespace actormq::core {
+struct BrokerContext;
+}
+
+namespace actormq::bridge {
+
+/// What a bridge's process needs that does not change while it runs.
+struct BridgeSetup {
+  core::BridgeConfig config;
+  std::vector<core::SeedAddress> endpoints;      ///< address, then the fallbacks
+  std::shared_ptr<net::TlsClientContext> tls;    ///< null: plain TCP
+  TopicMap topics;
+};
+
+class BridgeLink final : public sched::Process {
+ public:
+  BridgeLink(core::BrokerContext& ctx, std::shared_ptr<const BridgeSetup> setup);
+
+  /// From dialling to CONNACK, at most.
+  static constexpr std::uint64_t connect_timeout_ms = 10000;
+
+ protected:
+  void on_start() override;
+  void on_message(sched::Message& msg) override;
+  void after_run() override;
+  void on_exit(const sched::ExitReason& reason) override;
+
+ private:
+  enum class State { waiting, connecting, handshaking, up };
+  struct Tick {
+    std::uint32_t generation;
+  };
+  struct ConnectDeadline {
+    std::uint32_t generation;
+  };
+  struct Redial {};
+  struct ReadMore {};
+
+  // bridge_link.cpp: the local side, states and their notifications.
+  void on_deliver(const core::Deliver& d);
+  void route_in(mqtt::Publish& p);
+  void execute(Actions a);
+  void on_up();
+  void lost(const std::string& why);
+  void notify_local(bool up);
+  void set_local_routes(bool add);
+  void on_tick(std::uint32_t generation);
+  [[nodiscard]] std::string who() const;
+  [[nodiscard]] std::uint64_t now_ms() const;
+  // bridge_link_io.cpp: dial, read, write.
+  void dial();
+  void on_socket(const net::SocketReady& ready);
+  void on_connected();
+  void read();
+  void write(std::vector<std::uint8_t> bytes);
+  void flush();
+  void close_socket();
+  [[nodiscard]] std::size_t unsent() const noexcept { return out_.size() - out_pos_; }
+
+  core::BrokerContext& ctx_;
+  std::shared_ptr<const BridgeSetup> setup_;
+  Client client_;
+  Backoff backoff_;
+  State state_ = State::waiting;
+  std::uint32_t generation_ = 0;  ///< of the current connection: stale timers do nothing
+  std::size_t endpoint_ = 0;      ///< index in setup_->endpoints being dialled
+  net::Socket* socket_ = nullptr;
+  net::Stream* stream_ = nullptr;  ///< the socket, or TLS over it
+  std::vector<std::uint8_t> out_;  ///< bytes the stream has not taken
+  std::size_t out_pos_ = 0;
+  std::optional<bool> published_state_;  ///< the last local notification
+  std::uint64_t dropped_ = 0;            ///< messages dropped for the remote, all told
+};
+
+}  // namespace actormq::bridge

@@ -1,0 +1,82 @@
+#pragma once
+// What a bridge owes its remote: QoS 1/2 messages waiting for the in-flight
+// window, and the ones in it until the remote acknowledges them (MQTT 4.3:
+// PUBACK for QoS 1; PUBREC, our PUBREL, PUBCOMP for QoS 2). Held in memory,
+// bounded by bytes: past the bound the oldest waiting message is dropped.
+// In-flight messages are sent again after a reconnect (4.4), in order.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mqtt/bytes.hpp"
+#include "mqtt/constants.hpp"
+#include "mqtt/properties.hpp"
+
+namespace actormq::bridge {
+
+/// A message for the remote, its topic already mapped.
+struct OutMessage {
+  std::string topic;
+  mqtt::SharedBytes payload;
+  mqtt::QoS qos = mqtt::QoS::at_most_once;
+  bool retain = false;
+  std::shared_ptr<const mqtt::Properties> properties;  ///< v5 links only; null: none
+
+  /// Bytes it holds, as counted against the bound.
+  [[nodiscard]] std::size_t size() const noexcept { return topic.size() + payload.size() + 64; }
+};
+
+/// One message in the window.
+struct InFlight {
+  std::uint16_t packet_id = 0;
+  OutMessage msg;
+  bool released = false;  ///< QoS 2: PUBREC came, PUBREL sent; PUBCOMP awaited
+};
+
+class Outbox {
+ public:
+  explicit Outbox(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  /// Queues `msg` (at the back, or at the front to overtake the queue);
+  /// returns how many waiting messages were dropped to stay within the bound.
+  std::size_t push(OutMessage msg, bool front = false);
+
+  /// The window's size (the remote's Receive Maximum, capped by ours).
+  void set_window(std::size_t window) noexcept { window_ = window == 0 ? 1 : window; }
+
+  /// Moves waiting messages into the window while it has room; returns the
+  /// ones moved, to be sent (each with its new packet id).
+  [[nodiscard]] std::vector<const InFlight*> fill();
+
+  /// Every message in the window, oldest first, to send again on a new connection.
+  [[nodiscard]] const std::deque<InFlight>& in_flight() const noexcept { return window_msgs_; }
+
+  /// PUBACK, PUBCOMP, or a refusal: the message leaves the window. False
+  /// if no message of that QoS has that packet id.
+  bool complete(std::uint16_t packet_id, mqtt::QoS qos);
+  /// PUBREC: the QoS 2 message is released (PUBREL is owed). False if no such message.
+  bool release(std::uint16_t packet_id);
+
+  /// A packet id free for a new packet (PUBLISH or SUBSCRIBE), never 0.
+  [[nodiscard]] std::uint16_t next_packet_id();
+
+  [[nodiscard]] std::size_t waiting() const noexcept { return queue_.size(); }
+  [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
+
+ private:
+  bool in_use(std::uint16_t id) const;
+
+  std::size_t max_bytes_;
+  std::size_t window_ = 20;
+  std::size_t bytes_ = 0;  ///< of the waiting and in-flight messages
+  std::deque<OutMessage> queue_;
+  std::deque<InFlight> window_msgs_;
+  std::uint16_t last_id_ = 0;
+};
+
+}  // namespace actormq::bridge

@@ -1,0 +1,70 @@
+"""A bridge over TLS to mosquitto with a throwaway CA (tls_util.Pki): the
+remote's certificate (CN=localhost, SAN IP:127.0.0.1) verifies for the IP
+address dialled and messages cross; with another CA as cafile the
+handshake is refused, logged, retried, and the broker goes on serving its
+own clients."""
+
+import unittest
+
+from bridge_util import Mosquitto, bridge, client, messages, payloads, state_is, topic
+from harness import Broker, wait_for
+from tls_util import Pki, cleanup
+
+
+class BridgeTls(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.pki = Pki()
+
+    @classmethod
+    def tearDownClass(cls):
+        cleanup()
+
+    def setUp(self):
+        p = self.pki.path
+        self.remote = Mosquitto(tls={"cafile": p("ca.crt"), "certfile": p("server.crt"),
+                                     "keyfile": p("server.key")})
+        self.clients = []
+
+    def tearDown(self):
+        for c in self.clients:
+            c.close()
+        code = self.broker.stop()
+        self.remote.close()
+        self.assertEqual(code, 0, self.broker.output())
+
+    def start(self, cafile):
+        self.broker = Broker({"data_dir": "none", "bridges": [
+            bridge("tb", self.remote.port, [topic("t/#", "out", 1)], tls={"cafile": self.pki.path(cafile)})]})
+
+    def test_verified_remote_carries_messages(self):
+        self.start("ca.crt")
+        self.assertTrue(state_is(self.broker.port, "tb", "1"), self.broker.output())
+        local = client(self.broker.port)
+        self.clients.append(local)
+        local.publish("t/secure", b"s", qos=1)
+        # The remote's own clients need TLS too: check its retained state and log.
+        self.assertTrue(wait_for(lambda: "Received PUBLISH from tb" in self.remote.output()
+                                 and "'t/secure'" in self.remote.output(), 5), self.remote.output())
+
+    def test_wrong_ca_is_refused_and_the_broker_serves_on(self):
+        self.start("other.crt")
+        self.assertTrue(wait_for(lambda: self.broker.output().count("bridge tb (127.0.0.1:%d): " % self.remote.port)
+                                 >= 3, 10), self.broker.output())
+        out = self.broker.output()
+        self.assertIn("warning: bridge tb (127.0.0.1:%d): TLS handshake failed: server certificate not accepted"
+                      % self.remote.port, out)
+        self.assertNotIn("connected", out)
+        self.assertTrue(state_is(self.broker.port, "tb", "0"))
+        # Its own clients are served as ever.
+        sub = client(self.broker.port)
+        self.clients.append(sub)
+        sub.subscribe("local/#", qos=1)
+        pub = client(self.broker.port)
+        self.clients.append(pub)
+        pub.publish("local/x", b"still here", qos=1)
+        self.assertEqual(payloads(messages(sub, 1)), [("local/x", "still here", 1)])
+
+
+if __name__ == "__main__":
+    unittest.main()
