@@ -78,6 +78,8 @@ void NodeLink::on_message(sched::Message& msg) {
     on_socket(*ready);
   } else if (msg.is<ReadMore>()) {
     read();
+  } else if (auto* resolved = msg.as<AddressResolved>()) {
+    on_resolved(*resolved);
   } else if (auto* tick = msg.as<Tick>()) {
     on_tick(tick->generation);
   } else if (auto* d = msg.as<HandshakeDeadline>()) {

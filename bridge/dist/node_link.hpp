@@ -19,6 +19,7 @@
 #include "bridge/dist/link_relations.hpp"
 #include "bridge/dist/node.hpp"
 #include "bridge/dist/wire.hpp"
+#include "net/dial.hpp"
 #include "net/socket.hpp"
 #include "sched/process.hpp"
 
@@ -65,10 +66,17 @@ class NodeLink final : public sched::Process {
     std::uint32_t generation;
   };
   struct ReadMore {};
+  struct AddressResolved {
+    std::uint32_t generation;
+    std::optional<net::DialAddress> address;
+    std::string error;
+  };
 
   [[nodiscard]] HandshakeConfig handshake_config() const;
   // node_link_dial.cpp: the outward side.
   void dial();
+  void on_resolved(const AddressResolved& r);
+  void connect_to(const net::DialAddress& address);
   void on_socket(const net::SocketReady& ready);
   void on_connected();
   // node_link_io.cpp: frames in and out.

@@ -1,4 +1,4 @@
-// NodeLink's outward side: connect without blocking (net/dial.hpp), and
+// NodeLink's outward side: resolve and connect without blocking (net/dial.hpp), and
 // start the handshake (over TLS when the node has a client context).
 #include <cstring>
 
@@ -14,7 +14,34 @@ void NodeLink::dial() {
   ++generation_;
   superseded_ = false;
   state_ = State::connecting;
-  net::DialStarted started = net::start_dial(endpoint_.host, endpoint_.port);
+  // The deadline covers resolving and connecting too.
+  send_after(self(), sched::make_message<HandshakeDeadline>(generation_), node_.config().handshake_timeout_ms);
+  if (auto literal = net::numeric_address(endpoint_.host, endpoint_.port)) {
+    connect_to(*literal);
+    return;
+  }
+  // A name: resolved off the scheduler (a slow DNS server must not stall
+  // the sessions that share it); the answer comes back as a message.
+  net::resolve_async(scheduler().loop(), endpoint_.host, endpoint_.port,
+                     [&rt = runtime(), pid = self(), generation = generation_](
+                         std::optional<net::DialAddress> address, const std::string& error) {
+                       (void)rt.send<AddressResolved>(pid, AddressResolved{generation, address, error});
+                     });
+}
+
+void NodeLink::on_resolved(const AddressResolved& r) {
+  if (r.generation != generation_ || state_ != State::connecting || socket_ != nullptr) {
+    return;  // an answer for an attempt given up already
+  }
+  if (!r.address) {
+    lost(r.error);
+    return;
+  }
+  connect_to(*r.address);
+}
+
+void NodeLink::connect_to(const net::DialAddress& address) {
+  net::DialStarted started = net::start_dial(address);
   if (started.fd < 0) {
     lost(started.error);
     return;
@@ -22,7 +49,6 @@ void NodeLink::dial() {
   socket_ = net::Socket::adopt(scheduler().loop(), started.fd, self(), runtime());
   stream_ = socket_;
   socket_->want_write(true);  // writable: the connect is over, one way or the other
-  send_after(self(), sched::make_message<HandshakeDeadline>(generation_), node_.config().handshake_timeout_ms);
 }
 
 void NodeLink::on_connected() {

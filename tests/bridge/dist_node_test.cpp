@@ -337,6 +337,12 @@ TEST_CASE("dist node: node events, up and down for every peer, once per monitor_
   }
 }
 
+TEST_CASE("dist node: a seed given by host name is resolved off the scheduler and links") {
+  TestNode a(1, "alpha");
+  TestNode b(2, "beta", {Endpoint{"localhost", a.port}});
+  REQUIRE(linked_both(a, b));
+}
+
 TEST_CASE("dist node: a seed that is the node itself is dialled once and never linked") {
   TestNode a(1, "alpha");
   a.node->connect(a.endpoint());
