@@ -10,6 +10,7 @@
 #include <iostream>
 #include <pthread.h>
 
+#include "bridge/cluster/cluster_service.hpp"
 #include "bridge/dist/node_service.hpp"
 #include "bridge/mqtt/bridge_service.hpp"
 #include "core/broker.hpp"
@@ -46,7 +47,10 @@ int main(int argc, char** argv) {
   // bridges, the HTTP API; core/service.hpp) are built here and handed to
   // broker.add_service() before the start.
   if (const auto& cluster = broker.config().cluster) {
-    broker.add_service(std::make_unique<actormq::dist::NodeService>(*cluster));
+    auto node = std::make_unique<actormq::dist::NodeService>(*cluster);
+    auto routes = std::make_unique<actormq::cluster::ClusterService>(*node);
+    broker.add_service(std::move(node));  // started first, stopped last
+    broker.add_service(std::move(routes));
   }
   if (!broker.config().bridges.empty()) {
     broker.add_service(std::make_unique<actormq::bridge::BridgeService>(broker.config().bridges));

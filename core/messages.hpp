@@ -72,6 +72,9 @@ struct RoutePublish {
   AppMessagePtr msg;
   /// Durability sync: the publisher's acknowledgement waits for it (core/store/ack_gate.hpp).
   persist::HoldPtr hold;
+  /// Forwarded by another node of a cluster, which delivered it to every
+  /// other node itself: routes to processes of other nodes are skipped.
+  bool from_node = false;
 };
 /// Add or replace the route (filter, session). `group` is set for a shared
 /// subscription ($share/group/filter, with `filter` stripped of the prefix).

@@ -397,4 +397,23 @@ void write_properties(Writer& out, const Properties& props, std::size_t body_siz
   });
 }
 
+std::string publish_properties_bytes(const Properties& props) {
+  auto body = properties_body_size(props);
+  std::string out(body ? properties_wire_size(*body) : 1, '\0');
+  if (body) {
+    Writer w(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(out.data()), out.size()));
+    write_properties(w, props, *body);
+  }
+  return out;
+}
+
+std::optional<Properties> publish_properties_from(std::string_view bytes) {
+  Reader r(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  auto decoded = decode_properties(r, PropertyContext{PacketType::publish});
+  if (!decoded || !r.at_end()) {
+    return std::nullopt;
+  }
+  return std::move(decoded.value());
+}
+
 }  // namespace actormq::mqtt

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mqtt/constants.hpp"
@@ -105,5 +106,13 @@ struct Properties {
 /// Writes length prefix and properties in ascending identifier order; user
 /// properties keep their order. `body_size` is properties_body_size(props).
 void write_properties(Writer& out, const Properties& props, std::size_t body_size) noexcept;
+
+/// A PUBLISH's properties in their wire form (length prefix first), as they
+/// are kept and carried outside a packet (persist/, node links); a list too
+/// long to encode is written empty.
+[[nodiscard]] std::string publish_properties_bytes(const Properties& props);
+/// publish_properties_bytes' output read back with every check a PUBLISH
+/// gets, nothing left over; nothing if it does not hold.
+[[nodiscard]] std::optional<Properties> publish_properties_from(std::string_view bytes);
 
 }  // namespace actormq::mqtt

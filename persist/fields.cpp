@@ -11,14 +11,7 @@ namespace actormq::persist {
 namespace {
 
 void put_properties(FieldWriter& out, const mqtt::Properties& props) {
-  auto body = mqtt::properties_body_size(props);
-  std::size_t size = body ? mqtt::properties_wire_size(*body) : 1;
-  std::vector<std::uint8_t> buf(size, 0);
-  if (body) {
-    mqtt::Writer w(buf);
-    mqtt::write_properties(w, props, *body);
-  }
-  out.str(std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
+  out.str(mqtt::publish_properties_bytes(props));
 }
 
 bool get_properties(FieldReader& in, mqtt::Properties& props) {
@@ -26,12 +19,11 @@ bool get_properties(FieldReader& in, mqtt::Properties& props) {
   if (!in.ok()) {
     return false;
   }
-  mqtt::Reader r(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size()));
-  auto decoded = mqtt::decode_properties(r, mqtt::PropertyContext{mqtt::PacketType::publish});
-  if (!decoded || !r.at_end()) {
+  auto decoded = mqtt::publish_properties_from(raw);
+  if (!decoded) {
     return false;
   }
-  props = std::move(decoded.value());
+  props = std::move(*decoded);
   return true;
 }
 

@@ -29,6 +29,9 @@ class NodeService final : public core::Service {
 
   /// Null before start and after stop.
   [[nodiscard]] Node* node() const noexcept { return node_.get(); }
+  /// The types that may cross the node's links: other services add theirs
+  /// here before the broker starts (read-only from then on).
+  [[nodiscard]] Registry& registry() noexcept { return registry_; }
 
  private:
   core::ClusterConfig cluster_;

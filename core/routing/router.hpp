@@ -82,7 +82,7 @@ class Router : public sched::Process {
     const std::string* group;  // shared group key, or nullptr
   };
 
-  void publish(const AppMessagePtr& msg, const persist::HoldPtr& hold);
+  void publish(const AppMessagePtr& msg, const persist::HoldPtr& hold, bool from_node);
   void add(RouteAdd& r);
   void remove(const RouteRemove& r);
   std::size_t pick(Group& g, const AppMessage& msg);

@@ -6,6 +6,7 @@
 
 #include "bridge/dist/runtime_proto_v1.hpp"
 #include "tests/bridge/dist_samples.hpp"
+#include "tests/bridge/wire_payload.hpp"
 
 namespace actormq::dist {
 
@@ -14,28 +15,13 @@ namespace {
 using sched::Message;
 using sched::MessagePtr;
 using sched::Pid;
+using test::Payload;
+using test::payload_of;
 
 Registry runtime_registry() {
   Registry r;
   add_runtime_types_v1(r);
   return r;
-}
-
-struct Payload {
-  std::uint16_t id = 0;
-  std::uint8_t version = 0;
-  std::string bytes;
-  std::vector<mqtt::SharedBytes> bodies;
-};
-
-Payload payload_of(const Registry& registry, const Message& msg) {
-  const Registry::Entry* type = registry.find_local(msg.type());
-  REQUIRE(type);
-  BodyTable table;
-  Encoder out(table);
-  type->encode(out, msg);
-  REQUIRE(out.ok());
-  return Payload{type->info.id, type->info.version, out.take(), table.bodies()};
 }
 
 // Same type, lane, layout bytes and bodies: nothing was lost or reordered.

@@ -1,13 +1,15 @@
 // Node-link data, gossip and names frames (bridge/dist/wire.cpp, gossip.cpp,
+// the runtime's and the cluster broker's message types,
 // names_frame.cpp, global_names.cpp): the input is the byte stream
 // of a link, cut into reads (fuzz_util.hpp's Chunks; flag bit 0 sets a small
 // maximum frame size), split by a FrameReader and each data frame decoded
-// with the runtime's types. A frame that decodes re-encodes, one entry per
+// with those types. A frame that decodes re-encodes, one entry per
 // delivery, to a frame that decodes without refusals to the same number of
 // deliveries, and re-encoding that gives the same bytes again. A names frame
 // that decodes re-encodes to its bytes and is applied to a table of global
 // names that holds names of its own.
 
+#include "bridge/cluster/cluster_proto_v1.hpp"
 #include "bridge/dist/global_names.hpp"
 #include "bridge/dist/gossip.hpp"
 #include "bridge/dist/names_frame.hpp"
@@ -21,7 +23,16 @@ using namespace actormq::dist;
 
 namespace {
 
-const Registry& registry() { return test::runtime_types(); }
+// The runtime's types and the cluster broker's.
+const Registry& registry() {
+  static const Registry r = [] {
+    Registry reg;
+    add_runtime_types_v1(reg);
+    cluster::add_cluster_types_v1(reg);
+    return reg;
+  }();
+  return r;
+}
 
 std::string reencode(const DecodedFrame& frame) {
   FrameBuilder builder(registry());

@@ -25,6 +25,7 @@
 #include "core/store/persistence.hpp"
 #include "mqtt/encode.hpp"
 #include "persist/record.hpp"
+#include "tests/bridge/cluster_samples.hpp"
 #include "tests/bridge/dist_samples.hpp"
 #include "tests/fuzz/dist_handshake_target.hpp"
 #include "tests/mqtt/samples.hpp"
@@ -261,9 +262,14 @@ Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
 void dist_frame_seeds() {
   dist::Registry registry;
   dist::add_runtime_types_v1(registry);
+  cluster::add_cluster_types_v1(registry);
   Bytes stream = {0x03, 0, 6, 30};  // chunks of 1, 7 and 31 bytes, in turn
   int i = 0;
-  for (const sched::MessagePtr& msg : dist::test::sample_messages()) {
+  std::vector<sched::MessagePtr> samples = dist::test::sample_messages();
+  for (sched::MessagePtr& msg : cluster::test::sample_cluster_messages()) {
+    samples.push_back(std::move(msg));
+  }
+  for (const sched::MessagePtr& msg : samples) {
     dist::FrameBuilder builder(registry);
     (void)builder.add(dist::test::local_pid(1), *msg);
     std::string frame = builder.finish().flatten();

@@ -1,0 +1,230 @@
+#include "bridge/cluster/cluster_agent.hpp"
+
+#include "core/logger.hpp"
+#include "sched/runtime.hpp"
+
+namespace actormq::cluster {
+
+namespace {
+
+// Until the peer's agent name reaches us (its names come just after its
+// link is up), look again this often.
+constexpr std::uint64_t find_agent_every_ms = 10;
+
+// What a peer's route asks of our routers: everything the publish has; the
+// peer's routers apply each subscription's own options.
+constexpr core::SubInfo node_route{mqtt::QoS::exactly_once, false, true, 0};
+
+}  // namespace
+
+std::string agent_name(const std::string& node_name) { return "actormq.cluster." + node_name; }
+
+ClusterAgent::ClusterAgent(dist::Node& node, core::BrokerContext& ctx, ClusterCounters& counters)
+    : node_(node), ctx_(ctx), counters_(counters) {}
+
+void ClusterAgent::on_start() {
+  node_.monitor_nodes(self());
+  for (const dist::NodeInfo& peer : node_.peers()) {
+    node_up(peer);  // linked before we watched
+  }
+}
+
+void ClusterAgent::on_exit(const sched::ExitReason&) { node_.monitor_nodes(self(), false); }
+
+void ClusterAgent::on_message(sched::Message& msg) {
+  if (auto* add = msg.as<core::RouteAdd>()) {
+    local_add(*add);
+  } else if (auto* remove = msg.as<core::RouteRemove>()) {
+    local_remove(*remove);
+  } else if (auto* d = msg.as<core::Deliver>()) {
+    forwarded(*d);
+  } else if (auto* r = msg.as<ClusterRoutes>()) {
+    remote_routes(*r);
+  } else if (auto* up = msg.as<dist::NodeUp>()) {
+    node_up(up->node);
+  } else if (auto* down = msg.as<dist::NodeDown>()) {
+    node_down(down->node);
+  } else if (auto* f = msg.as<FindAgent>()) {
+    find_agent(*f);
+  }
+}
+
+// ---- local rows ----
+
+void ClusterAgent::local_add(const core::RouteAdd& add) {
+  if (!add.group.empty()) {
+    return;  // shared groups stay on their node (cluster_agent.hpp)
+  }
+  if (add.replaces) {
+    auto it = local_.find(add.filter);
+    if (it != local_.end()) {
+      it->second.erase(add.replaces);  // a takeover: the filter keeps its subscriber count
+    }
+  }
+  auto& subscribers = local_[add.filter];
+  bool first = subscribers.size() == 0;
+  subscribers.insert_or_assign(add.session, 0);
+  if (first) {
+    announce(ClusterRoutes::Op::add, add.filter);
+  }
+}
+
+void ClusterAgent::local_remove(const core::RouteRemove& remove) {
+  if (!remove.group.empty()) {
+    return;
+  }
+  auto it = local_.find(remove.filter);
+  if (it == local_.end() || !it->second.erase(remove.session)) {
+    return;
+  }
+  if (it->second.size() == 0) {
+    local_.erase(it);
+    announce(ClusterRoutes::Op::remove, remove.filter);
+  }
+}
+
+void ClusterAgent::announce(ClusterRoutes::Op op, const std::string& filter) {
+  for (const auto& [id, peer] : peers_) {
+    if (peer.agent.valid()) {
+      send<ClusterRoutes>(peer.agent, ClusterRoutes{op, self(), {filter}});
+      counters_.routes_out.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+// ---- peers ----
+
+void ClusterAgent::node_up(const dist::NodeInfo& peer) {
+  auto it = peers_.find(peer.id);
+  if (it != peers_.end() && it->second.info.incarnation == peer.incarnation) {
+    return;  // known already
+  }
+  if (it != peers_.end()) {
+    node_down(it->second.info);  // an earlier run of it
+  }
+  peers_[peer.id] = Peer{peer, {}};
+  find_agent(FindAgent{peer.id, peer.incarnation});
+}
+
+void ClusterAgent::find_agent(const FindAgent& f) {
+  auto it = peers_.find(f.node_id);
+  if (it == peers_.end() || it->second.info.incarnation != f.incarnation || it->second.agent.valid()) {
+    return;  // gone, restarted, or found
+  }
+  sched::Pid agent = node_.whereis_global(agent_name(it->second.info.name));
+  if (!agent.valid() || agent.node() != f.node_id) {
+    send_after(self(), sched::make_message<FindAgent>(f), find_agent_every_ms);
+    return;
+  }
+  it->second.agent = agent;
+  counters_.peers.fetch_add(1, std::memory_order_relaxed);
+  ClusterRoutes all{ClusterRoutes::Op::reset, self(), {}};
+  all.filters.reserve(local_.size());
+  for (const auto& [filter, subscribers] : local_) {
+    all.filters.push_back(filter);
+  }
+  counters_.routes_out.fetch_add(all.filters.size(), std::memory_order_relaxed);
+  send<ClusterRoutes>(agent, std::move(all));
+  ACTORMQ_LOG_INFO("cluster: routes of node " << it->second.info.name << " go to " << agent.to_string()
+                                              << "; " << local_.size() << " filter(s) of ours sent");
+}
+
+void ClusterAgent::node_down(const dist::NodeInfo& peer) {
+  auto it = peers_.find(peer.id);
+  if (it == peers_.end() || it->second.info.incarnation != peer.incarnation) {
+    return;
+  }
+  if (it->second.agent.valid()) {
+    counters_.peers.fetch_sub(1, std::memory_order_relaxed);
+  }
+  peers_.erase(it);
+  // Its agent's routes (and those of any earlier run of it) go.
+  std::vector<sched::Pid> agents;
+  for (const auto& [agent, filters] : remote_) {
+    if (agent.node() == peer.id) {
+      agents.push_back(agent);
+    }
+  }
+  for (sched::Pid agent : agents) {
+    drop_agent(agent);
+  }
+}
+
+// ---- peers' rows ----
+
+void ClusterAgent::remote_routes(const ClusterRoutes& r) {
+  if (r.agent.node() == runtime().node() || !peers_.contains(r.agent.node())) {
+    return;  // not a peer we are linked to (any more)
+  }
+  counters_.routes_in.fetch_add(r.filters.size(), std::memory_order_relaxed);
+  switch (r.op) {
+    case ClusterRoutes::Op::reset:
+      drop_agent(r.agent);
+      for (const std::string& f : r.filters) {
+        add_remote(r.agent, f);
+      }
+      break;
+    case ClusterRoutes::Op::add:
+      for (const std::string& f : r.filters) {
+        add_remote(r.agent, f);
+      }
+      break;
+    case ClusterRoutes::Op::remove:
+      for (const std::string& f : r.filters) {
+        remove_remote(r.agent, f);
+      }
+      break;
+  }
+}
+
+void ClusterAgent::add_remote(sched::Pid agent, const std::string& filter) {
+  if (!remote_[agent].insert(filter).second) {
+    return;
+  }
+  counters_.remote_routes.fetch_add(1, std::memory_order_relaxed);
+  // Straight to the routers: observers (we among them) watch local routes only.
+  for (sched::Pid router : ctx_.routers.routers) {
+    send<core::RouteAdd>(router, core::RouteAdd{filter, {}, agent, {}, node_route, {}, {}});
+  }
+}
+
+void ClusterAgent::remove_remote(sched::Pid agent, const std::string& filter) {
+  auto it = remote_.find(agent);
+  if (it == remote_.end() || it->second.erase(filter) == 0) {
+    return;
+  }
+  counters_.remote_routes.fetch_sub(1, std::memory_order_relaxed);
+  for (sched::Pid router : ctx_.routers.routers) {
+    send<core::RouteRemove>(router, core::RouteRemove{filter, {}, agent});
+  }
+  if (it->second.empty()) {
+    remote_.erase(it);
+  }
+}
+
+void ClusterAgent::drop_agent(sched::Pid agent) {
+  auto it = remote_.find(agent);
+  if (it == remote_.end()) {
+    return;
+  }
+  std::unordered_set<std::string> filters = std::move(it->second);
+  remote_.erase(it);
+  counters_.remote_routes.fetch_sub(filters.size(), std::memory_order_relaxed);
+  for (const std::string& filter : filters) {
+    for (sched::Pid router : ctx_.routers.routers) {
+      send<core::RouteRemove>(router, core::RouteRemove{filter, {}, agent});
+    }
+  }
+}
+
+// ---- forwarded publishes ----
+
+void ClusterAgent::forwarded(const core::Deliver& d) {
+  if (d.msg == nullptr) {
+    return;
+  }
+  counters_.forwarded_in.fetch_add(1, std::memory_order_relaxed);
+  send<core::RoutePublish>(ctx_.routers.local(), core::RoutePublish{d.msg, {}, true});
+}
+
+}  // namespace actormq::cluster

@@ -1,0 +1,95 @@
+#pragma once
+// The cluster agent: one process per node that makes the node's routers
+// route across the cluster (EMQX's model, ../../DESIGN.md "The cluster broker").
+//
+// Route rows. The agent observes every route its node's sessions add and
+// remove (RouterPool::observers) and keeps, per filter, who subscribes to it
+// here; when a filter gains its first local subscriber it tells every peer's
+// agent (ClusterRoutes add), when it loses its last one, remove. A peer's
+// agent that is new hears all of them at once (reset). Shared subscriptions
+// stay local to their node for now.
+//
+// Routes of peers. A peer's rows become routes in this node's routers whose
+// subscriber is the peer's agent: a publish here that matches any of them
+// is delivered, once per node however many of its filters match, to that
+// agent over the node link (cluster_proto_v1), at the publish's QoS and with
+// its RETAIN flag. The agent republishes what it receives to its own node's
+// routers, marked as forwarded so that they skip other nodes' agents: a
+// message crosses one link at most.
+//
+// Peers come and go with their node links (Node::monitor_nodes): a peer that
+// goes down takes its routes with it; one that comes back sends them again.
+// Agents find each other by global name ("actormq.cluster.<node name>").
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "bridge/cluster/cluster_proto_v1.hpp"
+#include "bridge/dist/node.hpp"
+#include "core/broker_context.hpp"
+#include "core/routing/route_table.hpp"
+#include "sched/process.hpp"
+
+namespace actormq::cluster {
+
+/// The global name of a node's agent.
+[[nodiscard]] std::string agent_name(const std::string& node_name);
+
+/// Figures of the agent, since start (relaxed atomics, read by any thread).
+struct ClusterCounters {
+  std::atomic<std::uint64_t> forwarded_in{0};   ///< publishes other nodes forwarded here
+  std::atomic<std::uint64_t> routes_out{0};     ///< route rows sent to peers
+  std::atomic<std::uint64_t> routes_in{0};      ///< route rows received from peers
+  std::atomic<std::uint64_t> remote_routes{0};  ///< peers' rows held now
+  std::atomic<std::uint64_t> peers{0};          ///< peers' agents known now
+};
+
+class ClusterAgent final : public sched::Process {
+ public:
+  /// `node`, `ctx` and `counters` outlive the agent.
+  ClusterAgent(dist::Node& node, core::BrokerContext& ctx, ClusterCounters& counters);
+
+ protected:
+  void on_start() override;
+  void on_message(sched::Message& msg) override;
+  void on_exit(const sched::ExitReason& reason) override;
+
+ private:
+  struct FindAgent {
+    std::uint16_t node_id;
+    std::uint32_t incarnation;
+  };
+  struct Peer {
+    dist::NodeInfo info;
+    sched::Pid agent;  ///< null until found
+  };
+
+  // Local rows.
+  void local_add(const core::RouteAdd& add);
+  void local_remove(const core::RouteRemove& remove);
+  void announce(ClusterRoutes::Op op, const std::string& filter);
+  // Peers.
+  void node_up(const dist::NodeInfo& peer);
+  void node_down(const dist::NodeInfo& peer);
+  void find_agent(const FindAgent& f);
+  // Peers' rows.
+  void remote_routes(const ClusterRoutes& r);
+  void add_remote(sched::Pid agent, const std::string& filter);
+  void remove_remote(sched::Pid agent, const std::string& filter);
+  void drop_agent(sched::Pid agent);
+  // Forwarded publishes.
+  void forwarded(const core::Deliver& d);
+
+  dist::Node& node_;
+  core::BrokerContext& ctx_;
+  ClusterCounters& counters_;
+  /// Local subscribers per filter (not shared groups).
+  std::unordered_map<std::string, core::RouteSet<sched::Pid, char>> local_;
+  std::unordered_map<std::uint16_t, Peer> peers_;  ///< by node id, while linked
+  std::unordered_map<sched::Pid, std::unordered_set<std::string>> remote_;  ///< by peer agent
+};
+
+}  // namespace actormq::cluster

@@ -1,0 +1,118 @@
+#include "bridge/cluster/cluster_proto_v1.hpp"
+
+#include <memory>
+
+#include "core/messages.hpp"
+#include "mqtt/properties.hpp"
+#include "mqtt/topic.hpp"
+
+namespace actormq::cluster {
+
+using dist::Decoder;
+using dist::Encoder;
+using dist::WireError;
+
+namespace {
+
+void put_qos(Encoder& out, mqtt::QoS q) { out.u8(static_cast<std::uint8_t>(q)); }
+
+mqtt::QoS get_qos(Decoder& in) {
+  std::uint8_t q = in.u8();
+  if (q > 2) {
+    in.fail(WireError::bad_value);
+    return mqtt::QoS::at_most_once;
+  }
+  return static_cast<mqtt::QoS>(q);
+}
+
+void put_deliver(Encoder& out, const core::Deliver& d) {
+  // Only what a route to a node carries: a shared group's or a
+  // subscription's share of a message is the subscriber's node's to add.
+  if (!d.shared_group.empty() || !d.subscription_ids.empty() || d.msg == nullptr) {
+    out.fail(WireError::bad_value);
+    return;
+  }
+  const core::AppMessage& m = *d.msg;
+  out.str(m.topic, max_topic);
+  out.body(m.payload);
+  put_qos(out, m.qos);
+  out.flag(m.retain);
+  out.str(mqtt::publish_properties_bytes(m.properties()), max_properties);
+  out.str(m.publisher, max_topic);
+  out.pid(m.publisher_pid);
+  out.u64(m.received_ms);
+  put_qos(out, d.qos);
+  out.flag(d.retain);
+}
+
+core::Deliver get_deliver(Decoder& in, std::uint8_t) {
+  auto m = std::make_shared<core::AppMessage>();
+  m->topic = std::string(in.str(max_topic));
+  m->payload = in.body();
+  m->qos = get_qos(in);
+  m->retain = in.flag();
+  std::string_view props = in.str(max_properties);
+  m->publisher = std::string(in.str(max_topic));
+  m->publisher_pid = in.pid();
+  m->received_ms = in.u64();
+  core::Deliver d;
+  d.qos = get_qos(in);
+  d.retain = in.flag();
+  if (!in.ok()) {
+    return d;
+  }
+  auto properties = mqtt::publish_properties_from(props);
+  if (!properties || !mqtt::is_valid_topic_name(m->topic) || d.qos > m->qos) {
+    in.fail(WireError::bad_value);
+    return d;
+  }
+  m->set_properties(std::move(*properties));
+  d.msg = std::move(m);
+  return d;
+}
+
+void put_routes(Encoder& out, const ClusterRoutes& r) {
+  out.u8(static_cast<std::uint8_t>(r.op));
+  out.pid(r.agent);
+  out.u32(static_cast<std::uint32_t>(r.filters.size()));
+  for (const std::string& f : r.filters) {
+    out.str(f, max_topic);
+  }
+}
+
+ClusterRoutes get_routes(Decoder& in, std::uint8_t) {
+  ClusterRoutes r;
+  std::uint8_t op = in.u8();
+  if (op > static_cast<std::uint8_t>(ClusterRoutes::Op::remove)) {
+    in.fail(WireError::bad_value);
+  }
+  r.op = static_cast<ClusterRoutes::Op>(op);
+  r.agent = in.pid();
+  std::uint32_t n = in.u32();
+  // A filter takes at least its 4-byte length and one byte.
+  if (n > max_route_batch) {
+    in.fail(WireError::bad_value);
+  } else if (in.fits(n, 5)) {
+    r.filters.reserve(n);
+  }
+  for (std::uint32_t i = 0; i < n && in.ok(); ++i) {
+    std::string_view f = in.str(max_topic);
+    if (in.ok() && !mqtt::is_valid_topic_filter(f)) {
+      in.fail(WireError::bad_value);
+    }
+    r.filters.emplace_back(f);
+  }
+  if (in.ok() && !r.agent.valid()) {
+    in.fail(WireError::bad_value);
+  }
+  return r;
+}
+
+}  // namespace
+
+void add_cluster_types_v1(dist::Registry& registry) {
+  registry.add<core::Deliver>({.id = type_id::deliver, .name = "cluster.deliver"}, put_deliver, get_deliver);
+  registry.add<ClusterRoutes>({.id = type_id::routes, .name = "cluster.routes"}, put_routes, get_routes);
+}
+
+}  // namespace actormq::cluster

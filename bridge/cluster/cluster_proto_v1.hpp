@@ -1,0 +1,49 @@
+#pragma once
+// Version 1 of what the cluster broker's nodes say to each other over node
+// links (bridge/dist/registry.hpp, ids 0x0100-0x01FF):
+//
+//   core::Deliver (0x0100)  a publish forwarded to a node with a matching
+//       route: the message (topic, payload as a body of the frame, so a
+//       payload crosses a link once however many subscribers it has there,
+//       QoS, RETAIN, v5 properties in their wire form, publisher, arrival
+//       time), then the delivery's QoS and RETAIN.
+//       str topic  body payload  u8 qos  u8 retain  str properties
+//       str publisher  u64 publisher pid  u64 received_ms  u8 qos  u8 retain
+//   ClusterRoutes (0x0101)  a node's route rows: all of them when a link to
+//       a peer's agent is new (reset), then each change (add, remove).
+//       u8 op  u64 agent pid  u32 count  count x str filter
+//
+// Every field is checked as a packet's would be (valid topic names and
+// filters, QoS 0..2, properties as a PUBLISH's): what does not hold is
+// refused by the link, never delivered.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bridge/dist/registry.hpp"
+#include "sched/pid.hpp"
+
+namespace actormq::cluster {
+
+namespace type_id {
+inline constexpr std::uint16_t deliver = 0x0100;
+inline constexpr std::uint16_t routes = 0x0101;
+}  // namespace type_id
+
+inline constexpr std::uint32_t max_topic = 65535;
+inline constexpr std::uint32_t max_properties = 1u << 20;
+inline constexpr std::uint32_t max_route_batch = 1u << 20;
+
+/// A node's route rows (filters its sessions subscribe to), to a peer's agent.
+struct ClusterRoutes {
+  enum class Op : std::uint8_t { reset = 0, add = 1, remove = 2 };
+  Op op = Op::reset;
+  sched::Pid agent;  ///< the sending node's agent: the key of these routes there
+  std::vector<std::string> filters;
+};
+
+/// Registers the types above.
+void add_cluster_types_v1(dist::Registry& registry);
+
+}  // namespace actormq::cluster

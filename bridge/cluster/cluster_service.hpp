@@ -1,0 +1,35 @@
+#pragma once
+// The cluster broker as a broker service (core/service.hpp): built by the
+// composition root beside the node (bridge/dist/node_service.hpp), whose
+// links it routes over. It registers its message types with the node before
+// the node starts, and at start spawns the cluster agent (cluster_agent.hpp),
+// makes it an observer of the routers and gives it its global name.
+
+#include <memory>
+#include <string_view>
+
+#include "bridge/cluster/cluster_agent.hpp"
+#include "bridge/dist/node_service.hpp"
+#include "core/service.hpp"
+
+namespace actormq::cluster {
+
+class ClusterService final : public core::Service {
+ public:
+  /// `node` is added to the broker before this service, and outlives it.
+  explicit ClusterService(dist::NodeService& node);
+
+  std::string_view name() const override { return "cluster broker"; }
+  [[nodiscard]] core::Status start(core::BrokerContext& ctx, sched::Runtime& runtime) override;
+  void stop() override;
+
+  [[nodiscard]] const ClusterCounters& counters() const noexcept { return counters_; }
+
+ private:
+  dist::NodeService& node_;
+  sched::Runtime* runtime_ = nullptr;
+  sched::Pid agent_;
+  ClusterCounters counters_;
+};
+
+}  // namespace actormq::cluster

@@ -1,0 +1,140 @@
+"""The cluster broker's routes between real actormq nodes (bridge/cluster):
+three nodes joined through one seed; a publish on any node reaches the
+subscribers of every node, once each, at their QoS and with their v5
+options; a killed node neither stops the others nor keeps its routes, and
+its subscribers are served again once it is back."""
+
+import re
+import signal
+import time
+import unittest
+
+from harness import Broker, free_port, main, wait_for
+from paho_util import PacketTypes, SubscribeOptions, V5Client, props, sub_id, mqtt
+
+
+def cluster(name, port, seeds=()):
+    return {"data_dir": "none",
+            "cluster": {"node_name": name, "bind": "127.0.0.1", "port": port, "cookie": "routes-cookie",
+                        "seeds": ["127.0.0.1:%d" % p for p in seeds], "heartbeat_ms": 100,
+                        "node_down_after_ms": 1000}}
+
+
+def ups(broker, peer):
+    return len(re.findall(r"node link to %s .*: up \(" % re.escape(peer), broker.output()))
+
+
+def routes_ready(publisher, subscribers, topics, timeout=10):
+    """Publishes probes to each of `topics` from `publisher` until every one
+    of `subscribers` got one (their routes have reached the publisher's
+    node), then lets the probes in flight land and forgets them."""
+    end = time.time() + timeout
+    ready = False
+    while time.time() < end and not ready:
+        for t in topics:
+            publisher.publish(t, b"probe", qos=0)
+        time.sleep(0.1)
+        ready = all(c.quiet(0) for c in subscribers)
+    time.sleep(0.3)
+    for c in subscribers:
+        with c.cond:
+            c.msgs.clear()
+    return ready
+
+
+class ClusterRoutes(unittest.TestCase):
+    def start_cluster(self):
+        p1, p2, p3 = free_port(), free_port(), free_port()
+        self.ports = (p1, p2, p3)
+        n1 = Broker(cluster("n1", p1))
+        self.addCleanup(n1.stop)
+        n2 = Broker(cluster("n2", p2, seeds=[p1]))
+        self.addCleanup(n2.stop)
+        n3 = Broker(cluster("n3", p3, seeds=[p1]))
+        self.addCleanup(n3.stop)
+        pairs = [(n1, "n2"), (n1, "n3"), (n2, "n1"), (n2, "n3"), (n3, "n1"), (n3, "n2")]
+        self.assertTrue(wait_for(lambda: all(ups(b, peer) >= 1 for b, peer in pairs), timeout=10),
+                        n1.output() + n2.output() + n3.output())
+        return n1, n2, n3
+
+    def client(self, broker, cid, version=mqtt.MQTTv5):
+        c = V5Client(broker.port, cid=cid, version=version)
+        self.addCleanup(c.close)
+        return c
+
+    def test_a_publish_reaches_every_node_once_per_subscriber_at_its_qos_in_order(self):
+        n1, n2, n3 = self.start_cluster()
+        s2 = self.client(n2, "s2")
+        s2.subscribe("t/#", qos=2)
+        s3 = self.client(n3, "s3")
+        s3.subscribe("t/+", qos=1)
+        s3.subscribe("t/x", qos=0)  # overlaps t/+: still one copy, at the higher QoS
+        local = self.client(n1, "local")
+        local.subscribe("t/x", qos=2)
+        p = self.client(n1, "p")
+        self.assertTrue(routes_ready(p, [s2, s3], ["t/probe"]))
+        n = 200
+        for i in range(n):
+            p.publish("t/x", str(i).encode(), qos=2)
+        for c, qos in ((s2, 2), (s3, 1), (local, 2)):
+            got = c.wait_msgs(n, timeout=10)
+            time.sleep(0.3)
+            got = c.quiet(0)
+            self.assertEqual([m.payload.decode() for m in got], [str(i) for i in range(n)], c.c._client_id)
+            self.assertEqual({m.qos for m in got}, {qos})
+
+    def test_v5_options_apply_on_the_subscribers_node(self):
+        n1, n2, n3 = self.start_cluster()
+        ids = self.client(n2, "ids")
+        ids.subscribe("opt/#", qos=1, properties=sub_id(42))
+        rap = self.client(n2, "rap")
+        rap.subscribe("opt/r", options=SubscribeOptions(qos=1, retainAsPublished=True))
+        plain = self.client(n3, "plain")
+        plain.subscribe("opt/r", qos=1)
+        self_only = self.client(n3, "self")
+        self_only.subscribe("opt/n", options=SubscribeOptions(qos=1, noLocal=True))
+        p = self.client(n1, "p")
+        self.assertTrue(routes_ready(p, [ids, rap, plain, self_only], ["opt/r", "opt/n"]))
+        p.publish("opt/r", b"kept", qos=1, retain=True)
+        self.assertEqual(rap.wait_msgs(1)[0].retain, True)
+        self.assertEqual(plain.wait_msgs(1)[0].retain, False)
+        got = ids.wait_msgs(1)[0]
+        self.assertEqual(got.properties.SubscriptionIdentifier, [42])
+        # No Local: its own messages stay away, the other nodes' arrive.
+        self_only.publish("opt/n", b"mine", qos=1)
+        p.publish("opt/n", b"theirs", qos=1, properties=props(PacketTypes.PUBLISH, UserProperty=[("k", "v")]))
+        got = self_only.wait_msgs(1)
+        time.sleep(0.3)
+        got = self_only.quiet(0)
+        self.assertEqual([m.payload for m in got], [b"theirs"])
+        self.assertEqual(got[0].properties.UserProperty, [("k", "v")])
+
+    def test_a_killed_node_stops_no_one_and_is_served_again_once_back(self):
+        n1, n2, n3 = self.start_cluster()
+        s3 = self.client(n3, "s3")
+        s3.subscribe("k/#", qos=1)
+        s2 = V5Client(n2.port, cid="s2")
+        s2.subscribe("k/#", qos=1)
+        p = self.client(n1, "p")
+        self.assertTrue(routes_ready(p, [s2, s3], ["k/probe"]))
+        n = 300
+        for i in range(n):
+            if i == 100:
+                n2.stop(sig=signal.SIGKILL)
+                s2.close()
+            p.publish("k/x", str(i).encode(), qos=1)  # waits for each PUBACK: never held up by n2
+        got = s3.wait_msgs(n, timeout=10)
+        self.assertEqual([m.payload.decode() for m in got], [str(i) for i in range(n)])
+        self.assertTrue(wait_for(lambda: re.search(r"node link to n2 .*: down \(", n1.output()), timeout=5))
+
+        n2 = Broker(cluster("n2", self.ports[1], seeds=[self.ports[0]]))
+        self.addCleanup(n2.stop)
+        back = self.client(n2, "s2-again")
+        back.subscribe("k/#", qos=1)
+        self.assertTrue(routes_ready(p, [back], ["k/probe"]))
+        p.publish("k/x", b"again", qos=1)
+        self.assertEqual([m.payload for m in back.wait_msgs(1)], [b"again"])
+
+
+if __name__ == "__main__":
+    main()
