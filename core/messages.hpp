@@ -148,6 +148,26 @@ struct RetainStore {
   /// Released once the retained message is stored (durability sync gates
   /// the publisher's acknowledgement on it).
   persist::HoldPtr hold;
+  /// Another node of a cluster stored it and passes it on: it replaces (or
+  /// deletes) this node's message of the topic only if it is newer (by
+  /// arrival time), and observers are not told of it.
+  bool from_node = false;
+};
+/// From now on `observer` gets a RetainStore (without hold) for every
+/// retained message this node's clients store or delete, $SYS aside (the
+/// cluster passes them to the other nodes).
+struct RetainObserve {
+  sched::Pid observer;
+};
+/// Answered with RetainedDump, once the stored ones are loaded: every
+/// retained message but $SYS's.
+struct RetainDump {
+  sched::Pid reply_to;
+  std::uint64_t tag = 0;  ///< the asker's, returned
+};
+struct RetainedDump {
+  std::uint64_t tag = 0;
+  std::vector<AppMessagePtr> messages;
 };
 /// Send `session` the retained messages matching `filter` as Deliver messages.
 struct RetainQuery {

@@ -23,6 +23,7 @@ ClusterAgent::ClusterAgent(dist::Node& node, core::BrokerContext& ctx, ClusterCo
     : node_(node), ctx_(ctx), counters_(counters) {}
 
 void ClusterAgent::on_start() {
+  send<core::RetainObserve>(ctx_.retainer, core::RetainObserve{self()});
   node_.monitor_nodes(self());
   for (const dist::NodeInfo& peer : node_.peers()) {
     node_up(peer);  // linked before we watched
@@ -46,6 +47,12 @@ void ClusterAgent::on_message(sched::Message& msg) {
     node_down(down->node);
   } else if (auto* f = msg.as<FindAgent>()) {
     find_agent(*f);
+  } else if (auto* stored = msg.as<core::RetainStore>()) {
+    retained_here(stored->msg);
+  } else if (auto* r = msg.as<ClusterRetain>()) {
+    retained_there(*r);
+  } else if (auto* dump = msg.as<core::RetainedDump>()) {
+    ship_retained(*dump);
   }
 }
 
@@ -125,6 +132,8 @@ void ClusterAgent::find_agent(const FindAgent& f) {
   }
   counters_.routes_out.fetch_add(all.filters.size(), std::memory_order_relaxed);
   send<ClusterRoutes>(agent, std::move(all));
+  // And every retained message here (it keeps those newer than its own).
+  send<core::RetainDump>(ctx_.retainer, core::RetainDump{self(), peer_tag(it->second.info)});
   ACTORMQ_LOG_INFO("cluster: routes of node " << it->second.info.name << " go to " << agent.to_string()
                                               << "; " << local_.size() << " filter(s) of ours sent");
 }
@@ -225,6 +234,40 @@ void ClusterAgent::forwarded(const core::Deliver& d) {
   }
   counters_.forwarded_in.fetch_add(1, std::memory_order_relaxed);
   send<core::RoutePublish>(ctx_.routers.local(), core::RoutePublish{d.msg, {}, true});
+}
+
+// ---- retained messages ----
+
+std::uint64_t ClusterAgent::peer_tag(const dist::NodeInfo& peer) {
+  return (std::uint64_t{peer.id} << 32) | peer.incarnation;
+}
+
+void ClusterAgent::retained_here(const core::AppMessagePtr& msg) {
+  for (const auto& [id, peer] : peers_) {
+    if (peer.agent.valid()) {
+      send<ClusterRetain>(peer.agent, ClusterRetain{msg});
+    }
+  }
+  counters_.retained_out.fetch_add(1, std::memory_order_relaxed);
+}
+
+void ClusterAgent::retained_there(const ClusterRetain& r) {
+  if (r.msg == nullptr) {
+    return;
+  }
+  counters_.retained_in.fetch_add(1, std::memory_order_relaxed);
+  send<core::RetainStore>(ctx_.retainer, core::RetainStore{r.msg, {}, true});
+}
+
+void ClusterAgent::ship_retained(const core::RetainedDump& dump) {
+  auto it = peers_.find(static_cast<std::uint16_t>(dump.tag >> 32));
+  if (it == peers_.end() || peer_tag(it->second.info) != dump.tag || !it->second.agent.valid()) {
+    return;  // gone or restarted meanwhile: its next run asks anew
+  }
+  for (const core::AppMessagePtr& m : dump.messages) {
+    send<ClusterRetain>(it->second.agent, ClusterRetain{m});
+  }
+  counters_.retained_out.fetch_add(dump.messages.size(), std::memory_order_relaxed);
 }
 
 }  // namespace actormq::cluster

@@ -17,6 +17,13 @@
 // routers, marked as forwarded so that they skip other nodes' agents: a
 // message crosses one link at most.
 //
+// Retained messages. Every retained message a client of this node stores
+// or deletes (the retainer tells the agent: RetainObserve) goes to every
+// peer's agent, and a peer that is new gets all of this node's; a node
+// keeps another's message only if it is newer than its own (arrival time),
+// so nodes converge whatever the order. A deletion leaves no trace: a node
+// that was away when a topic was deleted brings the old message back.
+//
 // Peers come and go with their node links (Node::monitor_nodes): a peer that
 // goes down takes its routes with it; one that comes back sends them again.
 // Agents find each other by global name ("actormq.cluster.<node name>").
@@ -45,6 +52,8 @@ struct ClusterCounters {
   std::atomic<std::uint64_t> routes_in{0};      ///< route rows received from peers
   std::atomic<std::uint64_t> remote_routes{0};  ///< peers' rows held now
   std::atomic<std::uint64_t> peers{0};          ///< peers' agents known now
+  std::atomic<std::uint64_t> retained_out{0};   ///< retained messages passed to peers
+  std::atomic<std::uint64_t> retained_in{0};    ///< retained messages peers passed here
 };
 
 class ClusterAgent final : public sched::Process {
@@ -82,6 +91,11 @@ class ClusterAgent final : public sched::Process {
   void drop_agent(sched::Pid agent);
   // Forwarded publishes.
   void forwarded(const core::Deliver& d);
+  // Retained messages: this node's go to every peer, a new peer gets all.
+  static std::uint64_t peer_tag(const dist::NodeInfo& peer);
+  void retained_here(const core::AppMessagePtr& msg);
+  void retained_there(const ClusterRetain& r);
+  void ship_retained(const core::RetainedDump& dump);
 
   dist::Node& node_;
   core::BrokerContext& ctx_;

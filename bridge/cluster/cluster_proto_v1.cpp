@@ -25,14 +25,7 @@ mqtt::QoS get_qos(Decoder& in) {
   return static_cast<mqtt::QoS>(q);
 }
 
-void put_deliver(Encoder& out, const core::Deliver& d) {
-  // Only what a route to a node carries: a shared group's or a
-  // subscription's share of a message is the subscriber's node's to add.
-  if (!d.shared_group.empty() || !d.subscription_ids.empty() || d.msg == nullptr) {
-    out.fail(WireError::bad_value);
-    return;
-  }
-  const core::AppMessage& m = *d.msg;
+void put_message(Encoder& out, const core::AppMessage& m) {
   out.str(m.topic, max_topic);
   out.body(m.payload);
   put_qos(out, m.qos);
@@ -41,11 +34,10 @@ void put_deliver(Encoder& out, const core::Deliver& d) {
   out.str(m.publisher, max_topic);
   out.pid(m.publisher_pid);
   out.u64(m.received_ms);
-  put_qos(out, d.qos);
-  out.flag(d.retain);
 }
 
-core::Deliver get_deliver(Decoder& in, std::uint8_t) {
+// Null if it does not hold (the decoder says why).
+std::shared_ptr<core::AppMessage> get_message(Decoder& in) {
   auto m = std::make_shared<core::AppMessage>();
   m->topic = std::string(in.str(max_topic));
   m->payload = in.body();
@@ -55,21 +47,53 @@ core::Deliver get_deliver(Decoder& in, std::uint8_t) {
   m->publisher = std::string(in.str(max_topic));
   m->publisher_pid = in.pid();
   m->received_ms = in.u64();
-  core::Deliver d;
-  d.qos = get_qos(in);
-  d.retain = in.flag();
   if (!in.ok()) {
-    return d;
+    return nullptr;
   }
   auto properties = mqtt::publish_properties_from(props);
-  if (!properties || !mqtt::is_valid_topic_name(m->topic) || d.qos > m->qos) {
+  if (!properties || !mqtt::is_valid_topic_name(m->topic)) {
     in.fail(WireError::bad_value);
-    return d;
+    return nullptr;
   }
   m->set_properties(std::move(*properties));
-  d.msg = std::move(m);
+  return m;
+}
+
+void put_deliver(Encoder& out, const core::Deliver& d) {
+  // Only what a route to a node carries: a shared group's or a
+  // subscription's share of a message is the subscriber's node's to add.
+  if (!d.shared_group.empty() || !d.subscription_ids.empty() || d.msg == nullptr) {
+    out.fail(WireError::bad_value);
+    return;
+  }
+  put_message(out, *d.msg);
+  put_qos(out, d.qos);
+  out.flag(d.retain);
+}
+
+core::Deliver get_deliver(Decoder& in, std::uint8_t) {
+  core::Deliver d;
+  auto m = get_message(in);
+  d.qos = get_qos(in);
+  d.retain = in.flag();
+  if (in.ok() && d.qos > m->qos) {
+    in.fail(WireError::bad_value);
+  }
+  if (in.ok()) {
+    d.msg = std::move(m);
+  }
   return d;
 }
+
+void put_retain(Encoder& out, const ClusterRetain& r) {
+  if (r.msg == nullptr) {
+    out.fail(WireError::bad_value);
+    return;
+  }
+  put_message(out, *r.msg);
+}
+
+ClusterRetain get_retain(Decoder& in, std::uint8_t) { return ClusterRetain{get_message(in)}; }
 
 void put_routes(Encoder& out, const ClusterRoutes& r) {
   out.u8(static_cast<std::uint8_t>(r.op));
@@ -113,6 +137,7 @@ ClusterRoutes get_routes(Decoder& in, std::uint8_t) {
 void add_cluster_types_v1(dist::Registry& registry) {
   registry.add<core::Deliver>({.id = type_id::deliver, .name = "cluster.deliver"}, put_deliver, get_deliver);
   registry.add<ClusterRoutes>({.id = type_id::routes, .name = "cluster.routes"}, put_routes, get_routes);
+  registry.add<ClusterRetain>({.id = type_id::retain, .name = "cluster.retain"}, put_retain, get_retain);
 }
 
 }  // namespace actormq::cluster

@@ -12,16 +12,21 @@
 //   ClusterRoutes (0x0101)  a node's route rows: all of them when a link to
 //       a peer's agent is new (reset), then each change (add, remove).
 //       u8 op  u64 agent pid  u32 count  count x str filter
+//   ClusterRetain (0x0102)  a retained message a node's client stored or
+//       deleted (empty payload), or one of all it holds, for a peer that is
+//       new: the message's fields as in a forwarded publish.
 //
 // Every field is checked as a packet's would be (valid topic names and
 // filters, QoS 0..2, properties as a PUBLISH's): what does not hold is
 // refused by the link, never delivered.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "bridge/dist/registry.hpp"
+#include "core/messages.hpp"
 #include "sched/pid.hpp"
 
 namespace actormq::cluster {
@@ -29,6 +34,7 @@ namespace actormq::cluster {
 namespace type_id {
 inline constexpr std::uint16_t deliver = 0x0100;
 inline constexpr std::uint16_t routes = 0x0101;
+inline constexpr std::uint16_t retain = 0x0102;
 }  // namespace type_id
 
 inline constexpr std::uint32_t max_topic = 65535;
@@ -41,6 +47,11 @@ struct ClusterRoutes {
   Op op = Op::reset;
   sched::Pid agent;  ///< the sending node's agent: the key of these routes there
   std::vector<std::string> filters;
+};
+
+/// A retained message for a peer's retainer (stored there if newer).
+struct ClusterRetain {
+  std::shared_ptr<const core::AppMessage> msg;
 };
 
 /// Registers the types above.

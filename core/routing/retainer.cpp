@@ -1,6 +1,7 @@
 #include "core/routing/retainer.hpp"
 
 #include <chrono>
+#include <utility>
 
 #include "core/clock.hpp"
 #include "core/logger.hpp"
@@ -62,7 +63,20 @@ void Retainer::sweep(std::uint64_t due) {
 
 void Retainer::on_message(sched::Message& msg) {
   if (auto* s = msg.as<RetainStore>()) {
-    store(s->msg, std::move(s->hold));
+    if (s->from_node) {
+      replicated(s->msg);
+    } else {
+      store(s->msg, std::move(s->hold));
+      tell_observers(s->msg);
+    }
+  } else if (auto* o = msg.as<RetainObserve>()) {
+    observers_.push_back(o->observer);
+  } else if (auto* d = msg.as<RetainDump>()) {
+    if (loading_) {
+      held_dumps_.push_back(*d);
+    } else {
+      dump(*d);
+    }
   } else if (auto* s = msg.as<SweepExpired>()) {
     sweep(s->due);
   } else if (auto* q = msg.as<RetainQuery>()) {
@@ -105,6 +119,37 @@ void Retainer::store(const AppMessagePtr& msg, persist::HoldPtr hold) {
   watch_expiry(msg);
 }
 
+void Retainer::tell_observers(const AppMessagePtr& msg) {
+  if (!stored_topic(msg->topic)) {
+    return;
+  }
+  for (sched::Pid o : observers_) {
+    send<RetainStore>(o, RetainStore{msg, {}});
+  }
+}
+
+void Retainer::replicated(const AppMessagePtr& msg) {
+  // Newer wins, so that nodes which passed each other their messages agree
+  // whatever the order they arrived in.
+  if (const AppMessagePtr* current = index_.find(msg->topic);
+      current != nullptr && (*current)->received_ms >= msg->received_ms) {
+    return;
+  }
+  store(msg, {});
+}
+
+void Retainer::dump(const RetainDump& d) {
+  RetainedDump out{d.tag, {}};
+  std::uint64_t now = wall_ms();
+  index_.match("#", [&](std::string_view, const AppMessagePtr& m) {
+    if (!expired(*m, now)) {
+      out.messages.push_back(m);
+    }
+  });
+  consume(static_cast<std::uint32_t>(out.messages.size() / 64));
+  send<RetainedDump>(d.reply_to, std::move(out));
+}
+
 void Retainer::erase(const std::string& topic) {
   if (!index_.erase(topic)) {
     return;
@@ -133,6 +178,9 @@ void Retainer::take_loaded(RetainedLoaded& done) {
   held_ = {};
   for (const RetainQuery& q : held) {
     query(q);
+  }
+  for (const RetainDump& d : std::exchange(held_dumps_, {})) {
+    dump(d);
   }
 }
 

@@ -35,6 +35,10 @@ class Retainer : public sched::Process {
 
  private:
   void store(const AppMessagePtr& msg, persist::HoldPtr hold);
+  /// Another node's retained message (RetainStore::from_node): stored if newer.
+  void replicated(const AppMessagePtr& msg);
+  void tell_observers(const AppMessagePtr& msg);
+  void dump(const RetainDump& d);
   void erase(const std::string& topic);
   void query(const RetainQuery& q);
   /// The load is over: what it read joins the index (under what was stored
@@ -66,6 +70,8 @@ class Retainer : public sched::Process {
   std::unordered_set<std::string, StringHash, std::equal_to<>> touched_;
   /// While loading: lookups, answered in order when the load is over.
   std::vector<RetainQuery> held_;
+  std::vector<RetainDump> held_dumps_;
+  std::vector<sched::Pid> observers_;  ///< RetainObserve
 };
 
 }  // namespace actormq::core

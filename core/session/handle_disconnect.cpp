@@ -155,7 +155,7 @@ void Channel::publish_will(ChannelHost& host) {
   msg->qos = will.qos;
   msg->retain = will.retain && host.limits().retain_available;
   will.properties.will_delay_interval.reset();  // not a PUBLISH property
-  msg->received_ms = will.properties.message_expiry_interval ? wall_ms() : 0;
+  msg->received_ms = will.properties.message_expiry_interval || msg->retain ? wall_ms() : 0;
   msg->set_properties(std::move(will.properties));
   msg->publisher = client_id_;
   msg->publisher_pid = host.pid();

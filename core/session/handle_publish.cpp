@@ -119,7 +119,9 @@ void Channel::handle_publish(ChannelHost& host, mqtt::Publish& p) {
     auto& expiry = p.properties.message_expiry_interval;
     expiry = std::min(expiry.value_or(limits.message_expiry_max), limits.message_expiry_max);
   }
-  msg->received_ms = p.properties.message_expiry_interval ? wall_ms() : 0;
+  // The clock is read only where it counts: for expiry, and for a retained
+  // message, which a cluster's nodes keep by newest arrival (bridge/cluster).
+  msg->received_ms = p.properties.message_expiry_interval || p.retain ? wall_ms() : 0;
   msg->set_properties(std::move(p.properties));
   msg->publisher = client_id_;
   msg->publisher_pid = host.pid();

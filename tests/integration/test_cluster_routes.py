@@ -2,7 +2,8 @@
 three nodes joined through one seed; a publish on any node reaches the
 subscribers of every node, once each, at their QoS and with their v5
 options; a killed node neither stops the others nor keeps its routes, and
-its subscribers are served again once it is back."""
+its subscribers are served again once it is back; retained messages are
+seen from every node, a late joiner's included."""
 
 import re
 import signal
@@ -134,6 +135,39 @@ class ClusterRoutes(unittest.TestCase):
         self.assertTrue(routes_ready(p, [back], ["k/probe"]))
         p.publish("k/x", b"again", qos=1)
         self.assertEqual([m.payload for m in back.wait_msgs(1)], [b"again"])
+
+
+    def retained_on(self, broker, filter_, want, timeout=10):
+        """True once a new subscription to `filter_` on `broker` gets
+        exactly the retained payloads `want` (a sorted list)."""
+        end = time.time() + timeout
+        seen = None
+        while time.time() < end:
+            c = V5Client(broker.port, cid="")
+            c.subscribe(filter_, qos=1)
+            got = c.quiet(0.3)
+            c.close()
+            seen = sorted(m.payload.decode() for m in got if m.retain)
+            if seen == want:
+                return True
+        self.fail("retained on %s: %r, not %r" % (broker.port, seen, want))
+
+    def test_retained_messages_are_seen_from_every_node_and_by_a_late_joiner(self):
+        n1, n2, n3 = self.start_cluster()
+        p1 = self.client(n1, "p1")
+        p1.publish("r/1", b"one", qos=1, retain=True)
+        p3 = self.client(n3, "p3")
+        p3.publish("r/2", b"two", qos=1, retain=True)
+        for b in (n1, n2, n3):
+            self.retained_on(b, "r/#", ["one", "two"])
+        p3.publish("r/1", b"", qos=1, retain=True)  # deleted from another node than its own
+        p1.publish("r/2", b"two again", qos=1, retain=True)
+        for b in (n1, n2, n3):
+            self.retained_on(b, "r/#", ["two again"])
+        # A node that joins later gets what the others hold.
+        n4 = Broker(cluster("n4", free_port(), seeds=[self.ports[1]]))
+        self.addCleanup(n4.stop)
+        self.retained_on(n4, "r/#", ["two again"])
 
 
 if __name__ == "__main__":
