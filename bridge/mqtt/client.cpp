@@ -162,6 +162,8 @@ void Client::on_connack(const mqtt::Connack& c, Actions& a) {
     window = std::min<std::size_t>(window, *c.properties.receive_maximum);
   }
   outbox_.set_window(window);
+  // MQTT 5 3.2.2.3.6: nothing larger goes to the remote.
+  max_packet_size_ = c.properties.maximum_packet_size.value_or(0);
   if (!options_.subscriptions.empty()) {
     mqtt::Subscribe s;
     s.packet_id = outbox_.next_packet_id();
@@ -178,17 +180,13 @@ void Client::on_connack(const mqtt::Connack& c, Actions& a) {
     emit(s, a);
   }
   // MQTT 4.4: what was in flight goes again, in order, before anything new.
-  for (const InFlight& f : outbox_.in_flight()) {
-    if (f.released) {
-      mqtt::Pubrel rel;
-      rel.packet_id = f.packet_id;
-      emit(rel, a);
-    } else {
-      publish(f, true, a);
-    }
+  // Copied: a message now too large for the remote leaves the window.
+  std::vector<InFlight> resend(outbox_.in_flight().begin(), outbox_.in_flight().end());
+  for (const InFlight& f : resend) {
+    send_in_flight(f, true, a);
   }
   if (options_.on_connect) {
-    a.dropped += outbox_.push(*options_.on_connect, true);
+    dropped(outbox_.push(*options_.on_connect, true), a);
   }
   pump(a);
 }
@@ -242,15 +240,30 @@ void Client::on_ack(std::uint16_t packet_id, ReasonCode code, PacketType type, A
     a.warnings.push_back("the remote refused a message (" + what + ": " + reason_text(code) + "); dropped");
   }
   bool known = false;
+  std::optional<OutMessage> done;
   if (type == PacketType::puback) {
-    known = outbox_.complete(packet_id, QoS::at_least_once);
+    done = outbox_.complete(packet_id, QoS::at_least_once);
   } else if (type == PacketType::pubcomp || refused(code)) {
-    known = outbox_.complete(packet_id, QoS::exactly_once);
-  } else if (outbox_.release(packet_id)) {
+    done = outbox_.complete(packet_id, QoS::exactly_once);
+  } else if (const OutMessage* m = outbox_.release(packet_id)) {
     known = true;
+    if (m->stored) {
+      a.released.push_back(*m);
+    }
     mqtt::Pubrel rel;
     rel.packet_id = packet_id;
     emit(rel, a);
+  }
+  if (done) {
+    known = true;
+    if (done->stored) {
+      a.forget.push_back(done->seq);
+    }
+    if (refused(code)) {
+      ++a.dropped;
+    } else {
+      ++a.sent;
+    }
   }
   if (!known) {
     a.warnings.push_back("a " + what + " for no message in flight; ignored");
@@ -262,12 +275,54 @@ void Client::pump(Actions& a) {
   if (state_ != State::connected) {
     return;
   }
-  for (const InFlight* f : outbox_.fill()) {
-    publish(*f, false, a);
+  // A message the remote cannot take leaves the window at once, making room.
+  for (std::vector<const InFlight*> moved = outbox_.fill(); !moved.empty(); moved = outbox_.fill()) {
+    std::vector<InFlight> sent;
+    for (const InFlight* f : moved) {
+      sent.push_back(*f);
+    }
+    std::size_t dropped_before = a.dropped;
+    for (const InFlight& f : sent) {
+      send_in_flight(f, false, a);
+    }
+    if (a.dropped == dropped_before) {
+      break;
+    }
   }
 }
 
-void Client::publish(const InFlight& f, bool dup, Actions& a) {
+void Client::send_in_flight(const InFlight& f, bool dup, Actions& a) {
+  if (f.msg.released) {
+    mqtt::Pubrel rel;  // 4.4: PUBREL again, never the PUBLISH
+    rel.packet_id = f.packet_id;
+    emit(rel, a);
+    return;
+  }
+  if (!publish(f, dup, a)) {
+    a.warnings.push_back("a message on " + f.msg.topic + " is larger than the remote's Maximum Packet Size (" +
+                         std::to_string(max_packet_size_) + " bytes); dropped");
+    dropped({*outbox_.complete(f.packet_id, f.msg.qos)}, a);
+  }
+}
+
+void Client::dropped(std::vector<OutMessage> msgs, Actions& a) {
+  a.dropped += msgs.size();
+  for (const OutMessage& m : msgs) {
+    if (m.stored) {
+      a.forget.push_back(m.seq);
+    }
+  }
+}
+
+Actions Client::restore(std::vector<OutMessage> msgs) {
+  Actions a;
+  for (OutMessage& m : msgs) {
+    dropped(outbox_.push(std::move(m)), a);
+  }
+  return a;
+}
+
+bool Client::publish(const InFlight& f, bool dup, Actions& a) {
   mqtt::Publish p;
   p.topic = f.msg.topic;
   p.payload = f.msg.payload;
@@ -278,7 +333,17 @@ void Client::publish(const InFlight& f, bool dup, Actions& a) {
   if (f.msg.properties && options_.version == mqtt::ProtocolVersion::v5) {
     p.properties = *f.msg.properties;
   }
+  if (max_packet_size_ == 0) {
+    emit(p, a);
+    return true;
+  }
+  const std::size_t before = a.write.size();
   emit(p, a);
+  if (a.write.size() - before > max_packet_size_) {
+    a.write.resize(before);
+    return false;
+  }
+  return true;
 }
 
 void Client::emit(const mqtt::Packet& packet, Actions& a) {
@@ -297,9 +362,13 @@ Actions Client::send(OutMessage msg, std::uint64_t now_ms) {
     }
     InFlight f;
     f.msg = std::move(msg);
-    publish(f, false, a);
+    if (publish(f, false, a)) {
+      a.sent = 1;
+    } else {
+      a.dropped = 1;  // larger than the remote takes (MQTT 5 3.1.2.25)
+    }
   } else {
-    a.dropped = outbox_.push(std::move(msg));
+    dropped(outbox_.push(std::move(msg)), a);
     pump(a);
   }
   if (!a.write.empty()) {
