@@ -258,6 +258,12 @@ void BridgeLink::on_up() {
                            << client_.outbox().in_flight().size() << " in flight, " << client_.outbox().waiting()
                            << " waiting)");
   notify_local(true);
+  // As mosquitto's bridge does on each connection: the local retained
+  // messages of the out topics go too, so the remote learns what was
+  // retained while it was away (or before the bridge existed).
+  for (const FilterQos& f : setup_->topics.local_filters()) {
+    send<core::RetainQuery>(ctx_.retainer, core::RetainQuery{f.filter, self(), core::SubInfo{f.qos, true, true, 0}});
+  }
   if (setup_->config.keepalive != 0) {
     send_after(self(), sched::make_message<Tick>(generation_),
                std::max<std::uint64_t>(250, static_cast<std::uint64_t>(setup_->config.keepalive) * 250));

@@ -129,6 +129,22 @@ class RemoteOutage(StoreTestCase):
                 if m.topic.startswith("$SYS/broker/bridge/b1/")}
 
 
+class Retained(StoreTestCase):
+    def test_local_retained_messages_go_out_when_the_bridge_connects(self):
+        self.remote.stop()
+        self.assertTrue(state_is(self.broker.port, "b1", "0"), self.logs())
+        local = self.client(self.broker.port, cid="pub")
+        # QoS 0 is not kept for a remote that is away: only the retained copy can reach it.
+        local.publish("o/ret", b"kept", qos=0, retain=True)
+        time.sleep(0.3)
+        self.remote.start()
+        self.assertTrue(state_is(self.broker.port, "b1", "1"), self.logs())
+        remote = self.client(self.remote.port)
+        remote.subscribe("r/o/ret", qos=1)
+        got = remote.wait_msgs(1, timeout=5)
+        self.assertEqual([(m.topic, m.payload, m.retain) for m in got], [("r/o/ret", b"kept", True)], self.logs())
+
+
 class SyncCrash(StoreTestCase):
     durability = "sync"
 
