@@ -85,6 +85,7 @@ Status Broker::open_store() {
   }
   restored_ = std::move(c.sessions);
   ctx_->store = writer_.get();
+  ctx_->env = env_.get();
   ctx_->durable_acks = sync;
   ctx_->ack_sink = std::make_shared<AckSink>(*runtime_);
   return mqtt::Ok{};

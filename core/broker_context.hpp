@@ -13,7 +13,9 @@
 #include "core/metrics.hpp"
 #include "core/routing/router.hpp"
 #include "core/session_registry.hpp"
+#include "core/sys_sources.hpp"
 #include "core/store/ack_gate.hpp"
+#include "persist/env.hpp"
 #include "persist/writer.hpp"
 #include "sched/pid.hpp"
 
@@ -41,10 +43,15 @@ struct BrokerContext {
   std::atomic<std::int64_t> connections{0};  ///< open client sockets
   /// The persistence process; nullptr: memory only (durability none).
   persist::Writer* store = nullptr;
+  /// The store the Writer writes, for reading back at start (bridge/mqtt);
+  /// nullptr with `store`.
+  const persist::Env* env = nullptr;
   /// durability sync: acknowledgements wait for the commit of what they acknowledge.
   bool durable_acks = false;
   /// Where the acknowledgement gates of durability sync report (core/store/ack_gate.hpp).
   std::shared_ptr<AckSink> ack_sink;
+  /// $SYS topics of the services (bridges), published with the broker's own.
+  SysSources sys_sources;
   /// The cluster's cookie (cluster.cookie or cluster.cookie_file), read
   /// once at start, for the node link; empty: a single node.
   std::string cluster_cookie;

@@ -33,8 +33,10 @@ enum class Db : std::uint8_t {
   queue,     ///< session_key(client id, seq) -> StoredEntry
   inflight,  ///< session_key(client id, 0 | packet id) -> StoredEntry; 1<<32 | id: QoS 2 id awaiting PUBREL
   messages,  ///< body_key(id) -> StoredMessage, shared by queue and in-flight entries
+  bridge_out,  ///< session_key(bridge name, seq) -> a message owed to the bridge's remote (bridge/mqtt/out_store.hpp)
 };
-inline constexpr std::array<std::string_view, 5> db_names{"retained", "sessions", "queue", "inflight", "messages"};
+inline constexpr std::array<std::string_view, 6> db_names{"retained", "sessions", "queue",
+                                                          "inflight", "messages", "bridge_out"};
 
 struct EnvOptions {
   std::string path;

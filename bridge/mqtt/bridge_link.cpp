@@ -65,6 +65,7 @@ std::optional<mqtt::Properties> carried(const mqtt::Properties& in, std::uint64_
 
 BridgeLink::BridgeLink(core::BrokerContext& ctx, std::shared_ptr<const BridgeSetup> setup)
     : ctx_(ctx), setup_(std::move(setup)), client_(client_options(*setup_, ctx.limits.max_inflight)),
+      store_(ctx.store, ctx.env, setup_->config.name),
       backoff_(static_cast<std::uint64_t>(setup_->config.restart_timeout_ms.base),
                static_cast<std::uint64_t>(setup_->config.restart_timeout_ms.cap), std::random_device{}()) {}
 
@@ -77,6 +78,7 @@ std::string BridgeLink::who() const {
 
 void BridgeLink::on_start() {
   pin();
+  restore();  // before any new message: the old ones go first
   set_local_routes(true);
   notify_local(false);
   dial();
@@ -113,6 +115,7 @@ void BridgeLink::on_exit(const sched::ExitReason&) {
   close_socket();
   set_local_routes(false);
   notify_local(false);
+  setup_->counters->state.store(BridgeState::down, std::memory_order_relaxed);
 }
 
 void BridgeLink::set_local_routes(bool add) {
@@ -153,6 +156,8 @@ void BridgeLink::on_deliver(const core::Deliver& d) {
     execute(std::move(dropped));
     return;
   }
+  // Durability sync: the publisher's acknowledgement waits for this write.
+  store_.put(m, d.hold);
   consume(1);
   execute(client_.send(std::move(m), now_ms()));
 }
@@ -176,6 +181,7 @@ void BridgeLink::route_in(mqtt::Publish& p) {
   }
   msg->publisher = setup_->config.remote_client_id();
   msg->publisher_pid = self();  // our own local routes skip it (No Local)
+  setup_->counters->messages_in.fetch_add(1, std::memory_order_relaxed);
   if (msg->retain) {
     send<core::RetainStore>(ctx_.retainer, core::RetainStore{msg, {}});
   }
@@ -201,6 +207,11 @@ void BridgeLink::execute(Actions a) {
     }
     dropped_ += a.dropped;
   }
+  store_.erase(a.forget);
+  for (const OutMessage& m : a.released) {
+    store_.released(m);
+  }
+  count(a);
   if (!a.write.empty()) {
     write(std::move(a.write));
   }
@@ -212,13 +223,47 @@ void BridgeLink::execute(Actions a) {
   }
 }
 
+void BridgeLink::restore() {
+  OutStore::Loaded loaded = store_.load();
+  if (loaded.error) {
+    ACTORMQ_LOG_ERROR(who() << ": cannot read its stored messages: " << *loaded.error);
+  }
+  if (loaded.malformed != 0) {
+    ACTORMQ_LOG_WARNING(who() << ": " << loaded.malformed << " stored message(s) could not be read; erased");
+  }
+  if (!loaded.messages.empty()) {
+    ACTORMQ_LOG_NOTICE(who() << ": " << loaded.messages.size() << " stored message(s) for the remote");
+  }
+  execute(client_.restore(std::move(loaded.messages)));
+}
+
+void BridgeLink::count(const Actions& a) {
+  BridgeCounters& c = *setup_->counters;
+  c.messages_out.fetch_add(a.sent, std::memory_order_relaxed);
+  c.dropped.fetch_add(a.dropped, std::memory_order_relaxed);
+  c.buffered.store(client_.outbox().size(), std::memory_order_relaxed);
+  c.buffered_bytes.store(client_.outbox().bytes(), std::memory_order_relaxed);
+}
+
+void BridgeLink::set_state(State s) {
+  state_ = s;
+  BridgeState shown = s == State::up ? BridgeState::up : s == State::waiting ? BridgeState::down : BridgeState::connecting;
+  setup_->counters->state.store(shown, std::memory_order_relaxed);
+}
+
 void BridgeLink::on_up() {
-  state_ = State::up;
+  set_state(State::up);
   backoff_.reset();
   ACTORMQ_LOG_NOTICE(who() << ": connected (" << mqtt::to_string(client_.version()) << ", "
                            << client_.outbox().in_flight().size() << " in flight, " << client_.outbox().waiting()
                            << " waiting)");
   notify_local(true);
+  // As mosquitto's bridge does on each connection: the local retained
+  // messages of the out topics go too, so the remote learns what was
+  // retained while it was away (or before the bridge existed).
+  for (const FilterQos& f : setup_->topics.local_filters()) {
+    send<core::RetainQuery>(ctx_.retainer, core::RetainQuery{f.filter, self(), core::SubInfo{f.qos, true, true, 0}});
+  }
   if (setup_->config.keepalive != 0) {
     send_after(self(), sched::make_message<Tick>(generation_),
                std::max<std::uint64_t>(250, static_cast<std::uint64_t>(setup_->config.keepalive) * 250));
@@ -251,7 +296,7 @@ void BridgeLink::lost(const std::string& why) {
     endpoint_ = (endpoint_ + 1) % setup_->endpoints.size();
   }
   notify_local(false);
-  state_ = State::waiting;
+  set_state(State::waiting);
   send_after(self(), sched::make_message<Redial>(), backoff_.next());
 }
 

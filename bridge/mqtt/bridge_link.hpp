@@ -10,6 +10,8 @@
 // dials again forever after a loss, with a capped, jittered backoff.
 // States are logged, and with notifications published retained on
 // $SYS/broker/connection/<name>/state: "1" while connected, "0" otherwise.
+// QoS 1/2 messages for the remote are kept in the store (out_store.hpp)
+// until the remote acknowledges them, and read back when it starts.
 
 #include <cstdint>
 #include <memory>
@@ -18,7 +20,9 @@
 #include <vector>
 
 #include "bridge/mqtt/backoff.hpp"
+#include "bridge/mqtt/bridge_counters.hpp"
 #include "bridge/mqtt/client.hpp"
+#include "bridge/mqtt/out_store.hpp"
 #include "bridge/mqtt/topic_map.hpp"
 #include "core/config/bridges.hpp"
 #include "core/config/cluster.hpp"
@@ -39,6 +43,7 @@ struct BridgeSetup {
   std::vector<core::SeedAddress> endpoints;      ///< address, then the fallbacks
   std::shared_ptr<net::TlsClientContext> tls;    ///< null: plain TCP
   TopicMap topics;
+  std::shared_ptr<BridgeCounters> counters;  ///< the process writes them; anyone reads
 };
 
 class BridgeLink final : public sched::Process {
@@ -74,6 +79,9 @@ class BridgeLink final : public sched::Process {
   void notify_local(bool up);
   void set_local_routes(bool add);
   void on_tick(std::uint32_t generation);
+  void restore();
+  void set_state(State s);
+  void count(const Actions& a);
   [[nodiscard]] std::string who() const;
   [[nodiscard]] std::uint64_t now_ms() const;
   // bridge_link_io.cpp: dial, read, write.
@@ -89,6 +97,7 @@ class BridgeLink final : public sched::Process {
   core::BrokerContext& ctx_;
   std::shared_ptr<const BridgeSetup> setup_;
   Client client_;
+  OutStore store_;
   Backoff backoff_;
   State state_ = State::waiting;
   std::uint32_t generation_ = 0;  ///< of the current connection: stale timers do nothing

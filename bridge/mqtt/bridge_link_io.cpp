@@ -20,7 +20,7 @@ constexpr std::size_t read_size = 64 * 1024;
 
 void BridgeLink::dial() {
   ++generation_;
-  state_ = State::connecting;
+  set_state(State::connecting);
   const core::SeedAddress& to = setup_->endpoints[endpoint_];
   net::DialStarted started = net::start_dial(to.host, to.port);
   if (started.fd < 0) {
@@ -56,7 +56,7 @@ void BridgeLink::on_connected() {
     lost(std::string("connect: ") + std::strerror(err));
     return;
   }
-  state_ = State::handshaking;
+  set_state(State::handshaking);
   if (setup_->tls) {
     // The certificate must name the host or address dialled (an IP address
     // against its IP entries: net/tls_names).

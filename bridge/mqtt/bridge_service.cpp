@@ -9,9 +9,14 @@
 
 namespace actormq::bridge {
 
-core::Result<std::shared_ptr<const BridgeSetup>> bridge_setup(const core::BridgeConfig& config, std::size_t index) {
+core::Result<std::shared_ptr<const BridgeSetup>> bridge_setup(const core::BridgeConfig& config, std::size_t index,
+                                                              std::shared_ptr<BridgeCounters> counters) {
   const std::string key = "bridges[" + std::to_string(index) + "].";
-  auto setup = std::make_shared<BridgeSetup>(BridgeSetup{config, {}, nullptr, TopicMap(config.topics)});
+  if (!counters) {
+    counters = std::make_shared<BridgeCounters>();
+  }
+  auto setup = std::make_shared<BridgeSetup>(
+      BridgeSetup{config, {}, nullptr, TopicMap(config.topics), std::move(counters)});
   for (const std::string& text : config.endpoints()) {
     auto endpoint = core::parse_seed(text);
     if (!endpoint) {
@@ -37,7 +42,26 @@ core::Result<std::shared_ptr<const BridgeSetup>> bridge_setup(const core::Bridge
   return std::shared_ptr<const BridgeSetup>(std::move(setup));
 }
 
-BridgeService::BridgeService(std::vector<core::BridgeConfig> bridges) : bridges_(std::move(bridges)) {}
+core::SysSources::Topics bridge_sys_topics(const BridgeStats& stats) {
+  const BridgeCounters& c = *stats.counters;
+  const std::string base = "$SYS/broker/bridge/" + stats.name + "/";
+  auto n = [](const std::atomic<std::uint64_t>& v) { return std::to_string(v.load(std::memory_order_relaxed)); };
+  return {
+      {base + "messages/received", n(c.messages_in)},
+      {base + "messages/sent", n(c.messages_out)},
+      {base + "messages/dropped", n(c.dropped)},
+      {base + "buffered/messages", n(c.buffered)},
+      {base + "buffered/bytes", n(c.buffered_bytes)},
+      {base + "state", std::string(c.state_name())},
+  };
+}
+
+BridgeService::BridgeService(std::vector<core::BridgeConfig> bridges) : bridges_(std::move(bridges)) {
+  for (const core::BridgeConfig& b : bridges_) {
+    counters_.push_back(std::make_shared<BridgeCounters>());
+    stats_.push_back(BridgeStats{b.name, counters_.back()});
+  }
+}
 
 BridgeService::~BridgeService() { stop(); }
 
@@ -45,13 +69,22 @@ core::Status BridgeService::start(core::BrokerContext& ctx, sched::Runtime& runt
   // Every bridge's files first: a start that fails leaves nothing running.
   std::vector<std::shared_ptr<const BridgeSetup>> setups;
   for (std::size_t i = 0; i < bridges_.size(); ++i) {
-    auto setup = bridge_setup(bridges_[i], i);
+    auto setup = bridge_setup(bridges_[i], i, counters_[i]);
     if (!setup) {
       return std::move(setup).error();
     }
     setups.push_back(std::move(*setup));
   }
   runtime_ = &runtime;
+  ctx_ = &ctx;
+  sys_source_ = ctx.sys_sources.add([stats = stats_] {
+    core::SysSources::Topics all;
+    for (const BridgeStats& s : stats) {
+      core::SysSources::Topics some = bridge_sys_topics(s);
+      all.insert(all.end(), some.begin(), some.end());
+    }
+    return all;
+  });
   for (auto& setup : setups) {
     const core::BridgeConfig& c = setup->config;
     if (setup->tls && setup->tls->insecure()) {
@@ -88,6 +121,8 @@ void BridgeService::stop() {
     usleep(1000);
   }
   links_.clear();
+  ctx_->sys_sources.remove(sys_source_);
+  ctx_ = nullptr;
   runtime_ = nullptr;
 }
 

@@ -162,6 +162,8 @@ void Client::on_connack(const mqtt::Connack& c, Actions& a) {
     window = std::min<std::size_t>(window, *c.properties.receive_maximum);
   }
   outbox_.set_window(window);
+  // MQTT 5 3.2.2.3.6: nothing larger goes to the remote.
+  max_packet_size_ = c.properties.maximum_packet_size.value_or(0);
   if (!options_.subscriptions.empty()) {
     mqtt::Subscribe s;
     s.packet_id = outbox_.next_packet_id();
@@ -178,17 +180,13 @@ void Client::on_connack(const mqtt::Connack& c, Actions& a) {
     emit(s, a);
   }
   // MQTT 4.4: what was in flight goes again, in order, before anything new.
-  for (const InFlight& f : outbox_.in_flight()) {
-    if (f.released) {
-      mqtt::Pubrel rel;
-      rel.packet_id = f.packet_id;
-      emit(rel, a);
-    } else {
-      publish(f, true, a);
-    }
+  // Copied: a message now too large for the remote leaves the window.
+  std::vector<InFlight> resend(outbox_.in_flight().begin(), outbox_.in_flight().end());
+  for (const InFlight& f : resend) {
+    send_in_flight(f, true, a);
   }
   if (options_.on_connect) {
-    a.dropped += outbox_.push(*options_.on_connect, true);
+    dropped(outbox_.push(*options_.on_connect, true), a);
   }
   pump(a);
 }
@@ -242,15 +240,30 @@ void Client::on_ack(std::uint16_t packet_id, ReasonCode code, PacketType type, A
     a.warnings.push_back("the remote refused a message (" + what + ": " + reason_text(code) + "); dropped");
   }
   bool known = false;
+  std::optional<OutMessage> done;
   if (type == PacketType::puback) {
-    known = outbox_.complete(packet_id, QoS::at_least_once);
+    done = outbox_.complete(packet_id, QoS::at_least_once);
   } else if (type == PacketType::pubcomp || refused(code)) {
-    known = outbox_.complete(packet_id, QoS::exactly_once);
-  } else if (outbox_.release(packet_id)) {
+    done = outbox_.complete(packet_id, QoS::exactly_once);
+  } else if (const OutMessage* m = outbox_.release(packet_id)) {
     known = true;
+    if (m->stored) {
+      a.released.push_back(*m);
+    }
     mqtt::Pubrel rel;
     rel.packet_id = packet_id;
     emit(rel, a);
+  }
+  if (done) {
+    known = true;
+    if (done->stored) {
+      a.forget.push_back(done->seq);
+    }
+    if (refused(code)) {
+      ++a.dropped;
+    } else {
+      ++a.sent;
+    }
   }
   if (!known) {
     a.warnings.push_back("a " + what + " for no message in flight; ignored");
@@ -258,54 +271,11 @@ void Client::on_ack(std::uint16_t packet_id, ReasonCode code, PacketType type, A
   pump(a);
 }
 
-void Client::pump(Actions& a) {
-  if (state_ != State::connected) {
-    return;
-  }
-  for (const InFlight* f : outbox_.fill()) {
-    publish(*f, false, a);
-  }
-}
-
-void Client::publish(const InFlight& f, bool dup, Actions& a) {
-  mqtt::Publish p;
-  p.topic = f.msg.topic;
-  p.payload = f.msg.payload;
-  p.qos = f.msg.qos;
-  p.retain = f.msg.retain;
-  p.dup = dup;
-  p.packet_id = f.packet_id;
-  if (f.msg.properties && options_.version == mqtt::ProtocolVersion::v5) {
-    p.properties = *f.msg.properties;
-  }
-  emit(p, a);
-}
-
 void Client::emit(const mqtt::Packet& packet, Actions& a) {
   if (auto encoded = mqtt::encode_append(packet, options_.version, a.write); !encoded) {
     a.warnings.push_back("cannot encode a " + std::string(mqtt::to_string(mqtt::packet_type(packet))) +
                          " for the remote; dropped");
   }
-}
-
-Actions Client::send(OutMessage msg, std::uint64_t now_ms) {
-  Actions a;
-  if (msg.qos == QoS::at_most_once) {
-    if (state_ != State::connected) {
-      a.dropped = 1;  // at most once: not kept for a remote that is away
-      return a;
-    }
-    InFlight f;
-    f.msg = std::move(msg);
-    publish(f, false, a);
-  } else {
-    a.dropped = outbox_.push(std::move(msg));
-    pump(a);
-  }
-  if (!a.write.empty()) {
-    last_write_ms_ = now_ms;
-  }
-  return a;
 }
 
 Actions Client::tick(std::uint64_t now_ms) {

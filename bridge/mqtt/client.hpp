@@ -41,13 +41,19 @@ struct Actions {
   std::vector<std::string> warnings;    ///< for the log
   std::optional<std::string> close;     ///< end the connection, why (after `write`)
   bool connected = false;               ///< CONNACK accepted in this step
-  std::size_t dropped = 0;              ///< messages dropped to keep the bound
+  std::size_t dropped = 0;              ///< messages dropped: the bound, a refusal, too large for the remote
+  std::size_t sent = 0;                 ///< messages the remote took (QoS 0 written, QoS 1/2 acknowledged)
+  std::vector<std::uint64_t> forget;    ///< seqs of stored messages that left the outbox: erase their records
+  std::vector<OutMessage> released;     ///< stored QoS 2 messages the remote has (PUBREC): mark their records
 };
 
 class Client {
  public:
   explicit Client(ClientOptions options);
 
+  /// Messages owed from an earlier run (out_store.hpp), oldest first,
+  /// ahead of any new one.
+  [[nodiscard]] Actions restore(std::vector<OutMessage> msgs);
   /// A new connection is open (TCP, and TLS if any, under way): the CONNECT.
   [[nodiscard]] Actions start(std::uint64_t now_ms);
   /// Bytes from the remote.
@@ -78,7 +84,10 @@ class Client {
   void on_suback(const mqtt::Suback& s, Actions& a);
   void on_ack(std::uint16_t packet_id, mqtt::ReasonCode code, mqtt::PacketType type, Actions& a);
   void pump(Actions& a);
-  void publish(const InFlight& f, bool dup, Actions& a);
+  /// False (and nothing written) if the packet exceeds the remote's Maximum Packet Size.
+  bool publish(const InFlight& f, bool dup, Actions& a);
+  void send_in_flight(const InFlight& f, bool dup, Actions& a);
+  void dropped(std::vector<OutMessage> msgs, Actions& a);
   void emit(const mqtt::Packet& packet, Actions& a);
   [[nodiscard]] mqtt::Connect make_connect() const;
 
@@ -89,6 +98,7 @@ class Client {
   bool private_refused_ = false;  ///< the remote refused the bridge flag: connect without it
   bool private_sent_ = false;     ///< this connection's CONNECT carried it
   std::vector<std::uint16_t> awaiting_rel_;  ///< incoming QoS 2 routed, PUBREL not yet come
+  std::uint32_t max_packet_size_ = 0;        ///< the remote's (v5 CONNACK); 0: no limit
   std::uint64_t last_read_ms_ = 0;
   std::uint64_t last_write_ms_ = 0;
 };

@@ -4,29 +4,40 @@
 
 namespace actormq::bridge {
 
-std::size_t Outbox::push(OutMessage msg, bool front) {
+std::vector<OutMessage> Outbox::push(OutMessage msg, bool front) {
   bytes_ += msg.size();
   if (front) {
     queue_.push_front(std::move(msg));
   } else {
     queue_.push_back(std::move(msg));
   }
-  std::size_t dropped = 0;
+  std::vector<OutMessage> dropped;
   // In-flight messages stay: the remote may have them already. Waiting
   // ones go oldest first, as in every broker's bridge queue.
   while (bytes_ > max_bytes_ && queue_.size() > 1) {
     bytes_ -= queue_.front().size();
+    dropped.push_back(std::move(queue_.front()));
     queue_.pop_front();
-    ++dropped;
   }
   return dropped;
+}
+
+std::uint16_t Outbox::id_for(const OutMessage& msg) {
+  if (msg.seq == 0) {
+    return next_packet_id();
+  }
+  auto id = static_cast<std::uint16_t>((msg.seq - 1) % 65535 + 1);
+  return in_use(id) ? 0 : id;
 }
 
 std::vector<const InFlight*> Outbox::fill() {
   std::vector<const InFlight*> moved;
   while (!queue_.empty() && window_msgs_.size() < window_) {
     InFlight f;
-    f.packet_id = next_packet_id();
+    f.packet_id = id_for(queue_.front());
+    if (f.packet_id == 0) {
+      break;  // its id is still in flight: the order is kept, it waits
+    }
     f.msg = std::move(queue_.front());
     queue_.pop_front();
     window_msgs_.push_back(std::move(f));
@@ -35,25 +46,26 @@ std::vector<const InFlight*> Outbox::fill() {
   return moved;
 }
 
-bool Outbox::complete(std::uint16_t packet_id, mqtt::QoS qos) {
+std::optional<OutMessage> Outbox::complete(std::uint16_t packet_id, mqtt::QoS qos) {
   auto it = std::find_if(window_msgs_.begin(), window_msgs_.end(),
                          [&](const InFlight& f) { return f.packet_id == packet_id && f.msg.qos == qos; });
   if (it == window_msgs_.end()) {
-    return false;
+    return std::nullopt;
   }
   bytes_ -= it->msg.size();
+  OutMessage done = std::move(it->msg);
   window_msgs_.erase(it);
-  return true;
+  return done;
 }
 
-bool Outbox::release(std::uint16_t packet_id) {
+const OutMessage* Outbox::release(std::uint16_t packet_id) {
   for (InFlight& f : window_msgs_) {
     if (f.packet_id == packet_id && f.msg.qos == mqtt::QoS::exactly_once) {
-      f.released = true;
-      return true;
+      f.msg.released = true;
+      return &f.msg;
     }
   }
-  return false;
+  return nullptr;
 }
 
 bool Outbox::in_use(std::uint16_t id) const {

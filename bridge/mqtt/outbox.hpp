@@ -4,6 +4,13 @@
 // PUBACK for QoS 1; PUBREC, our PUBREL, PUBCOMP for QoS 2). Held in memory,
 // bounded by bytes: past the bound the oldest waiting message is dropped.
 // In-flight messages are sent again after a reconnect (4.4), in order.
+//
+// A message numbered by its bridge (seq != 0) always gets the packet id
+// (seq - 1) % 65535 + 1, so that after a restart of the broker it goes
+// again under the id the remote may hold for it (a QoS 2 message is then
+// not delivered twice, 4.3.3); it waits while an older message in the
+// window holds that id. The bridge keeps the store (out_store.hpp) in
+// step with what complete(), release() and push() report.
 
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +33,9 @@ struct OutMessage {
   mqtt::QoS qos = mqtt::QoS::at_most_once;
   bool retain = false;
   std::shared_ptr<const mqtt::Properties> properties;  ///< v5 links only; null: none
+  std::uint64_t seq = 0;  ///< the bridge's number for it, in order of arrival; 0: none
+  bool stored = false;    ///< it has a record in the store under `seq`
+  bool released = false;  ///< QoS 2: PUBREC came (maybe before a restart), PUBREL owed
 
   /// Bytes it holds, as counted against the bound.
   [[nodiscard]] std::size_t size() const noexcept { return topic.size() + payload.size() + 64; }
@@ -35,7 +45,6 @@ struct OutMessage {
 struct InFlight {
   std::uint16_t packet_id = 0;
   OutMessage msg;
-  bool released = false;  ///< QoS 2: PUBREC came, PUBREL sent; PUBCOMP awaited
 };
 
 class Outbox {
@@ -43,8 +52,8 @@ class Outbox {
   explicit Outbox(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
   /// Queues `msg` (at the back, or at the front to overtake the queue);
-  /// returns how many waiting messages were dropped to stay within the bound.
-  std::size_t push(OutMessage msg, bool front = false);
+  /// returns the waiting messages dropped to stay within the bound, oldest first.
+  std::vector<OutMessage> push(OutMessage msg, bool front = false);
 
   /// The window's size (the remote's Receive Maximum, capped by ours).
   void set_window(std::size_t window) noexcept { window_ = window == 0 ? 1 : window; }
@@ -56,20 +65,24 @@ class Outbox {
   /// Every message in the window, oldest first, to send again on a new connection.
   [[nodiscard]] const std::deque<InFlight>& in_flight() const noexcept { return window_msgs_; }
 
-  /// PUBACK, PUBCOMP, or a refusal: the message leaves the window. False
-  /// if no message of that QoS has that packet id.
-  bool complete(std::uint16_t packet_id, mqtt::QoS qos);
-  /// PUBREC: the QoS 2 message is released (PUBREL is owed). False if no such message.
-  bool release(std::uint16_t packet_id);
+  /// PUBACK, PUBCOMP, or a refusal: the message leaves the window and is
+  /// returned; nullopt if no message of that QoS has that packet id.
+  std::optional<OutMessage> complete(std::uint16_t packet_id, mqtt::QoS qos);
+  /// PUBREC: the QoS 2 message is released (PUBREL is owed) and returned;
+  /// null if no such message.
+  const OutMessage* release(std::uint16_t packet_id);
 
   /// A packet id free for a new packet (PUBLISH or SUBSCRIBE), never 0.
   [[nodiscard]] std::uint16_t next_packet_id();
 
   [[nodiscard]] std::size_t waiting() const noexcept { return queue_.size(); }
   [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
+  /// Waiting and in flight.
+  [[nodiscard]] std::size_t size() const noexcept { return queue_.size() + window_msgs_.size(); }
 
  private:
   bool in_use(std::uint16_t id) const;
+  std::uint16_t id_for(const OutMessage& msg);
 
   std::size_t max_bytes_;
   std::size_t window_ = 20;

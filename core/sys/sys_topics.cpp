@@ -78,6 +78,9 @@ void SysTopics::publish_all() {
   publish("$SYS/broker/acl/denied", get(Counter::acl_denied));
   publish("$SYS/broker/publish/messages/rate_limited", get(Counter::publish_rate_limited));
   publish("$SYS/broker/store/failures", get(Counter::store_failures));
+  for (const auto& [topic, value] : ctx_.sys_sources.collect()) {
+    publish(topic, value);
+  }
   load("messages/received", Counter::messages_received, 0);
   load("messages/sent", Counter::messages_sent, 1);
   load("bytes/received", Counter::bytes_received, 2);

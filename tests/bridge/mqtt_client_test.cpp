@@ -73,8 +73,8 @@ Ack ack(std::uint16_t id) {
   return a;
 }
 
-OutMessage message(std::string topic, QoS qos) {
-  return OutMessage{std::move(topic), mqtt::SharedBytes::copy_of("p"), qos, false, nullptr};
+OutMessage message(std::string topic, QoS qos, const std::string& payload = "p") {
+  return OutMessage{std::move(topic), mqtt::SharedBytes::copy_of(payload), qos, false, nullptr};
 }
 
 // A client connected to `remote`; the SUBSCRIBE and the "1" read off.
@@ -269,4 +269,90 @@ TEST_CASE("bridge client: last words say 0 on the remote") {
   packets = r5.read(bye);
   REQUIRE(packets.size() == 1);
   CHECK(std::get<mqtt::Disconnect>(packets[0]).reason_code == ReasonCode::disconnect_with_will_message);
+}
+
+TEST_CASE("bridge client: stored messages restored from a run before go first, a released one as PUBREL") {
+  Remote remote(mqtt::ProtocolVersion::v3_1_1);
+  ClientOptions o = options();
+  o.on_connect.reset();
+  o.subscriptions.clear();
+  o.max_inflight = 10;
+  Client c(o);
+  OutMessage a = message("a", QoS::exactly_once);
+  a.seq = 4;
+  a.stored = true;
+  a.released = true;
+  OutMessage b = message("b", QoS::at_least_once);
+  b.seq = 5;
+  b.stored = true;
+  CHECK(c.restore({a, b}).forget.empty());
+  OutMessage n = message("new", QoS::at_least_once);
+  n.seq = 6;
+  (void)c.send(n, 0);
+  (void)remote.read(c.start(0));
+  auto packets = remote.read(c.on_bytes(bytes(connack()), 0));
+  REQUIRE(packets.size() == 3);
+  CHECK(std::get<mqtt::Pubrel>(packets[0]).packet_id == 4);  // 4.4: PUBREL again, never the PUBLISH
+  CHECK(std::get<mqtt::Publish>(packets[1]).topic == "b");
+  CHECK(std::get<mqtt::Publish>(packets[1]).packet_id == 5);
+  CHECK(std::get<mqtt::Publish>(packets[2]).topic == "new");
+  Actions comp = c.on_bytes(bytes(ack<mqtt::Pubcomp>(4)), 0);
+  CHECK(comp.forget == std::vector<std::uint64_t>{4});
+  CHECK(comp.sent == 1);
+  Actions ack5 = c.on_bytes(bytes(ack<mqtt::Puback>(5)), 0);
+  CHECK(ack5.forget == std::vector<std::uint64_t>{5});
+  Actions ack6 = c.on_bytes(bytes(ack<mqtt::Puback>(6)), 0);
+  CHECK(ack6.forget.empty());  // not stored: nothing to erase
+  CHECK(ack6.sent == 1);
+}
+
+TEST_CASE("bridge client: a stored QoS 2 message released by PUBREC is reported, dropped ones are forgotten") {
+  Remote remote(mqtt::ProtocolVersion::v3_1_1);
+  Client c = connected(remote);
+  OutMessage m = message("q2", QoS::exactly_once);
+  m.seq = 9;
+  m.stored = true;
+  auto p = remote.read(c.send(m, 0));
+  Actions rec = c.on_bytes(bytes(ack<mqtt::Pubrec>(std::get<mqtt::Publish>(p.at(0)).packet_id)), 0);
+  REQUIRE(rec.released.size() == 1);
+  CHECK(rec.released[0].seq == 9);
+  CHECK(rec.released[0].released);
+
+  ClientOptions o = options();
+  o.max_buffered_bytes = 2 * message("t", QoS::at_least_once).size();
+  Client away(o);
+  std::vector<std::uint64_t> forgotten;
+  for (std::uint64_t seq = 1; seq <= 4; ++seq) {
+    OutMessage w = message("t", QoS::at_least_once);
+    w.seq = seq;
+    w.stored = true;
+    Actions a = away.send(w, 0);
+    forgotten.insert(forgotten.end(), a.forget.begin(), a.forget.end());
+  }
+  CHECK(forgotten == std::vector<std::uint64_t>{1, 2});  // the oldest, their records erased
+}
+
+TEST_CASE("bridge client: nothing larger than the remote's v5 Maximum Packet Size is sent") {
+  Remote remote(mqtt::ProtocolVersion::v5);
+  ClientOptions o = options(mqtt::ProtocolVersion::v5);
+  o.on_connect.reset();
+  o.subscriptions.clear();
+  Client c(o);
+  (void)remote.read(c.start(0));
+  mqtt::Connack ok;
+  ok.properties.maximum_packet_size = 64;
+  REQUIRE(c.on_bytes(bytes(ok, mqtt::ProtocolVersion::v5), 0).connected);
+  OutMessage big = message("big", QoS::at_least_once, std::string(100, 'x'));
+  big.seq = 1;
+  big.stored = true;
+  Actions a = c.send(big, 0);
+  CHECK(a.write.empty());
+  CHECK(a.dropped == 1);
+  CHECK(a.forget == std::vector<std::uint64_t>{1});  // as if sent (MQTT 5 3.1.2.25): its record goes
+  CHECK(a.warnings.size() == 1);
+  CHECK(c.outbox().size() == 0);
+  CHECK(c.send(message("big0", QoS::at_most_once, std::string(100, 'x')), 0).dropped == 1);
+  auto small = remote.read(c.send(message("small", QoS::at_least_once), 0));
+  REQUIRE(small.size() == 1);
+  CHECK(std::get<mqtt::Publish>(small[0]).topic == "small");
 }

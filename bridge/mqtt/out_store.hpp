@@ -1,0 +1,64 @@
+#pragma once
+// A bridge's messages for its remote in the LMDB store (Db::bridge_out), so
+// that an outage of the remote or a restart of this broker loses none: a
+// QoS 1/2 message is written when the bridge takes it (with the publisher's
+// durability-sync hold: its PUBACK then means the message is stored),
+// marked when a QoS 2 one is released (PUBREC), and erased when the remote
+// acknowledges it or the bound drops it. At start the bridge reads its
+// records back, in order, and numbers new messages after them.
+//
+// Key: persist::session_key(bridge name, seq) (names are short and hold no
+// 0 byte, so one bridge's records are adjacent and in order). Value: a
+// format byte, the released flag, then persist/fields.hpp's message fields
+// (the topic already mapped to the remote's).
+//
+// Owner-only: used by the bridge's process alone.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bridge/mqtt/outbox.hpp"
+#include "persist/env.hpp"
+#include "persist/hold.hpp"
+#include "persist/writer.hpp"
+
+namespace actormq::bridge {
+
+/// The record of `msg`, and back (nullopt: malformed).
+[[nodiscard]] std::string encode_out_record(const OutMessage& msg);
+[[nodiscard]] std::optional<OutMessage> decode_out_record(std::string_view bytes);
+
+class OutStore {
+ public:
+  /// `writer` or `env` null: memory only, nothing is stored.
+  OutStore(persist::Writer* writer, const persist::Env* env, std::string bridge);
+
+  [[nodiscard]] bool enabled() const noexcept { return writer_ != nullptr && env_ != nullptr; }
+
+  struct Loaded {
+    std::vector<OutMessage> messages;  ///< oldest first, stored, numbered
+    std::size_t malformed = 0;         ///< records that could not be read (erased)
+    std::optional<std::string> error;  ///< the store could not be read
+  };
+  /// The bridge's records; new messages are numbered after the last.
+  [[nodiscard]] Loaded load();
+
+  /// Numbers `msg`; a QoS 1/2 one is written (`hold` released once it is
+  /// committed) and marked stored.
+  void put(OutMessage& msg, persist::HoldPtr hold);
+  /// A stored QoS 2 message is released: its record says so.
+  void released(const OutMessage& msg);
+  /// Erases the records of these seqs.
+  void erase(const std::vector<std::uint64_t>& seqs);
+
+ private:
+  persist::Writer* writer_;
+  const persist::Env* env_;
+  std::string bridge_;
+  std::uint64_t next_seq_ = 1;
+};
+
+}  // namespace actormq::bridge

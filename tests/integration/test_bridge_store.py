@@ -1,0 +1,197 @@
+"""Store-and-forward of MQTT bridges (bridge/mqtt/out_store): QoS 1
+messages for the remote are kept in the LMDB store until the remote
+acknowledges them. The remote stopped mid-stream while publishing goes on,
+then started again: every message acknowledged here arrives, in order.
+actormq killed with SIGKILL under durability sync while the remote is
+away, then started again: every acknowledged message arrives. The bound
+drops the oldest, counted in $SYS/broker/bridge/<name>/."""
+
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import unittest
+
+from bridge_util import Mosquitto, bridge, client, state_is, topic
+from harness import Broker, wait_for
+
+
+def first_occurrences(msgs):
+    """Integer payloads in order of first arrival (QoS 1 may repeat)."""
+    seen, order = set(), []
+    for m in msgs:
+        n = int(m.payload)
+        if n not in seen:
+            seen.add(n)
+            order.append(n)
+    return order
+
+
+class StoreTestCase(unittest.TestCase):
+    durability = "batch"
+
+    def setUp(self):
+        self.remote = Mosquitto(persistence=True)
+        self.data = tempfile.mkdtemp(prefix="actormq-bridge-store-")
+        self.clients = []
+        self.broker = None
+        self.start_broker()
+        # A persistent subscriber on the remote: what reaches the remote
+        # while it is away from it waits in its session.
+        sub = client(self.remote.port, cid="rsub", version=4, clean=False)
+        sub.subscribe("r/#", qos=1)
+        sub.close()
+
+    def config(self, **extra):
+        b = bridge("b1", self.remote.port, [topic("o/#", "out", 1, remote_prefix="r/")], **extra)
+        return {"data_dir": self.data, "durability": self.durability, "sys_interval": 1, "bridges": [b]}
+
+    def start_broker(self, port=None, **extra):
+        self.broker = Broker(self.config(**extra), port=port)
+        self.assertTrue(state_is(self.broker.port, "b1", "1"), self.broker.output())
+
+    def tearDown(self):
+        for c in self.clients:
+            c.close()
+        if self.broker:
+            self.broker.stop()
+        self.remote.close()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+    def client(self, port, **kw):
+        c = client(port, **kw)
+        self.clients.append(c)
+        return c
+
+    def collect(self, n, msgs=(), timeout=30):
+        """The remote subscriber's messages, with those of an earlier
+        connection (`msgs`), once n distinct ones have arrived."""
+        sub = self.client(self.remote.port, cid="rsub", version=4, clean=False)
+        wait_for(lambda: len(set(m.payload for m in list(msgs) + sub.msgs)) >= n, timeout)
+        return list(msgs) + sub.quiet(0.5)
+
+    def logs(self):
+        return self.broker.output() + self.remote.output()[-3000:]
+
+
+class RemoteOutage(StoreTestCase):
+    def test_remote_stopped_mid_stream_every_acknowledged_message_arrives_in_order(self):
+        sub = self.client(self.remote.port, cid="rsub", version=4, clean=False)
+        local = self.client(self.broker.port, cid="pub")
+        acked = []
+        total = 600
+
+        def publish():
+            for i in range(total):
+                local.publish("o/s", b"%d" % i, qos=1, timeout=30)  # returns once acknowledged
+                acked.append(i)
+        t = threading.Thread(target=publish)
+        t.start()
+        try:
+            self.assertTrue(wait_for(lambda: len(acked) >= 150, 30), self.logs())
+            self.remote.stop()  # mid-stream; publishing goes on
+            self.assertTrue(state_is(self.broker.port, "b1", "0"), self.logs())
+            self.assertTrue(wait_for(lambda: len(acked) >= 400, 30), self.logs())
+            time.sleep(1)
+            self.remote.start()
+        finally:
+            t.join(60)
+        self.assertEqual(len(acked), total, self.logs())
+        got = first_occurrences(self.collect(total, sub.msgs))
+        self.assertEqual(got, list(range(total)), self.logs())
+        # Everything acknowledged by the remote: nothing is buffered or stored any more.
+        local.subscribe("$SYS/broker/bridge/b1/#", qos=0)
+        self.assertTrue(wait_for(lambda: self.sys(local).get("buffered/messages") == "0", 10), self.sys(local))
+        self.assertEqual(self.sys(local).get("state"), "up")
+        self.assertGreaterEqual(int(self.sys(local)["messages/sent"]), total)
+        self.assertEqual(self.sys(local)["messages/dropped"], "0")
+
+    def test_messages_stored_while_the_remote_is_away_go_after_a_restart_of_actormq(self):
+        self.remote.stop()
+        self.assertTrue(state_is(self.broker.port, "b1", "0"), self.logs())
+        local = self.client(self.broker.port, cid="pub")
+        for i in range(50):
+            local.publish("o/s", b"%d" % i, qos=1)
+        local.close()
+        port = self.broker.port
+        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+        self.remote.start()
+        self.broker = Broker(self.config(), port=port)
+        self.assertTrue(state_is(self.broker.port, "b1", "1"), self.logs())
+        self.assertIn("50 stored message(s) for the remote", self.broker.output())
+        self.assertEqual(first_occurrences(self.collect(50)), list(range(50)), self.logs())
+
+    @staticmethod
+    def sys(c):
+        """The latest value of each $SYS/broker/bridge/b1/ topic `c` got."""
+        return {m.topic[len("$SYS/broker/bridge/b1/"):]: m.payload.decode() for m in list(c.msgs)
+                if m.topic.startswith("$SYS/broker/bridge/b1/")}
+
+
+class Retained(StoreTestCase):
+    def test_local_retained_messages_go_out_when_the_bridge_connects(self):
+        self.remote.stop()
+        self.assertTrue(state_is(self.broker.port, "b1", "0"), self.logs())
+        local = self.client(self.broker.port, cid="pub")
+        # QoS 0 is not kept for a remote that is away: only the retained copy can reach it.
+        local.publish("o/ret", b"kept", qos=0, retain=True)
+        time.sleep(0.3)
+        self.remote.start()
+        self.assertTrue(state_is(self.broker.port, "b1", "1"), self.logs())
+        remote = self.client(self.remote.port)
+        remote.subscribe("r/o/ret", qos=1)
+        got = remote.wait_msgs(1, timeout=5)
+        self.assertEqual([(m.topic, m.payload, m.retain) for m in got], [("r/o/ret", b"kept", True)], self.logs())
+
+
+class SyncCrash(StoreTestCase):
+    durability = "sync"
+
+    def test_sigkill_while_the_remote_is_away_loses_no_acknowledged_message(self):
+        self.remote.stop()
+        self.assertTrue(state_is(self.broker.port, "b1", "0"), self.logs())
+        local = self.client(self.broker.port, cid="pub")
+        acked = []
+        for i in range(200):
+            local.publish("o/s", b"%d" % i, qos=1)  # under sync: acknowledged once stored
+            acked.append(i)
+        port = self.broker.port
+        self.broker.stop(sig=signal.SIGKILL)
+        self.remote.start()
+        self.broker = Broker(self.config(), port=port)
+        self.assertTrue(state_is(self.broker.port, "b1", "1"), self.logs())
+        got = first_occurrences(self.collect(len(acked)))
+        self.assertEqual(got, acked, self.logs())
+
+
+class Bound(StoreTestCase):
+    def test_the_bound_drops_the_oldest_counted_and_logged(self):
+        self.broker.stop()
+        self.start_broker(max_buffered_bytes=20 * 100)  # about 20 messages of 100 bytes or less
+        self.remote.stop()
+        self.assertTrue(state_is(self.broker.port, "b1", "0"), self.logs())
+        local = self.client(self.broker.port, cid="pub")
+        local.subscribe("$SYS/broker/bridge/b1/#", qos=0)
+        for i in range(100):
+            local.publish("o/s", b"%d" % i, qos=1)
+        self.assertTrue(wait_for(lambda: int(RemoteOutage.sys(local).get("messages/dropped", 0)) > 0, 10),
+                        self.logs())
+        counters = RemoteOutage.sys(local)
+        self.assertEqual(counters["state"], "down")
+        kept = int(counters["buffered/messages"])
+        self.assertGreater(kept, 0)
+        self.assertLessEqual(int(counters["buffered/bytes"]), 2000)
+        self.assertEqual(int(counters["messages/dropped"]) + kept, 100, counters)
+        self.assertIn("message(s) for the remote dropped so far", self.broker.output())
+        # What is kept is the newest, and it survives a restart of actormq.
+        port = self.broker.port
+        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+        self.remote.start()
+        self.broker = Broker(self.config(max_buffered_bytes=2000), port=port)
+        self.assertTrue(state_is(self.broker.port, "b1", "1"), self.logs())
+        self.assertEqual(first_occurrences(self.collect(kept)), list(range(100 - kept, 100)), self.logs())
+
+
+if __name__ == "__main__":
+    unittest.main()
