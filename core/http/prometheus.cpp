@@ -81,11 +81,15 @@ std::string packet_label(std::uint8_t type) {
   return "type=\"" + name + "\"";
 }
 
-// The packet types that go that way (MQTT 2.1.2); AUTH goes both ways.
+// The packet types a server receives or sends (MQTT 2.1.2): PUBLISH, its
+// acknowledgements, DISCONNECT and AUTH go both ways.
 bool flows(PacketFlow flow, std::uint8_t type) {
-  auto t = static_cast<mqtt::PacketType>(type);
-  bool to_server = mqtt::is_client_to_server(t);
-  return t == mqtt::PacketType::auth || (flow == PacketFlow::received ? to_server : !to_server);
+  using T = mqtt::PacketType;
+  auto t = static_cast<T>(type);
+  if (flow == PacketFlow::received) {
+    return mqtt::is_client_to_server(t);
+  }
+  return t != T::connect && t != T::subscribe && t != T::unsubscribe && t != T::pingreq;
 }
 
 }  // namespace
