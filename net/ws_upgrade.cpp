@@ -42,7 +42,8 @@ UpgradeResult answer_upgrade(std::string_view text, const WsOptions& options) {
   limits.max_header_bytes = options.max_header_bytes;
   ParsedHead head = parse_head(text, limits);
   if (head.error_status != 0) {
-    return refuse(head.error_status, "HTTP request: " + head.reason);
+    return refuse(head.error_status, (head.error_status == 400 ? "malformed HTTP request: " : "HTTP request: ") +
+                                         head.reason);
   }
   const HttpRequest& r = head.request;
   auto header = [&r](const std::string& name) { return r.header(name); };
