@@ -1,5 +1,7 @@
 #include "core/broker.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <future>
 #include <thread>
@@ -9,6 +11,7 @@
 #include "core/config/cluster.hpp"
 #include "core/config/node_creation.hpp"
 #include "core/faults.hpp"
+#include "core/http/http_connection.hpp"
 #include "core/listen/listener.hpp"
 #include "core/logger.hpp"
 #include "core/routing/retainer.hpp"
@@ -48,6 +51,32 @@ Limits limits_from(const Config& c) {
 }
 
 bool persistence_enabled(const Config& c) { return c.durability != Durability::none && c.data_dir != "none"; }
+
+namespace {
+
+// What the connections of http/https listener `index` share; its list of
+// listeners is filled once all are bound.
+std::shared_ptr<HttpSite> make_http_site(const Config& config, std::size_t index) {
+  const ListenerConfig& lc = config.listeners[index];
+  auto site = std::make_shared<HttpSite>();
+  site->admin_users.insert(lc.admin_users.begin(), lc.admin_users.end());
+  site->metrics_auth = lc.metrics_auth;
+  site->security_index = static_cast<std::uint16_t>(index);
+  site->started_ms = wall_ms();
+  if (config.cluster) {
+    site->node = config.cluster->node_name;
+  } else {
+    char host[256] = {};
+    site->node = std::string("actormq@") + (::gethostname(host, sizeof host - 1) == 0 ? host : "localhost");
+  }
+  if (!lc.password_file) {
+    ACTORMQ_LOG_WARNING("listener " << lc.bind << ":" << lc.port << " (" << listener_type_names[static_cast<std::size_t>(lc.type)]
+                                    << ") has no password_file: only /api/v1/status and /metrics answer");
+  }
+  return site;
+}
+
+}  // namespace
 
 Broker::Broker(Config config) : config_(std::move(config)) {}
 
@@ -260,11 +289,15 @@ Status Broker::start() {
     runtime_->spawn(std::make_unique<SysTopics>(*ctx_, static_cast<std::uint32_t>(config_.sys_interval)), o);
   }
 
+  std::vector<std::shared_ptr<HttpSite>> http_sites;
+  std::vector<ListenerView> views;
   for (std::size_t li = 0; li < config_.listeners.size(); ++li) {
     const ListenerConfig& lc = config_.listeners[li];
     auto port = static_cast<std::uint16_t>(lc.port);
     const std::string type(listener_type_names[static_cast<std::size_t>(lc.type)]);
-    ListenerSetup setup = make_listener_shared(lc, ctx_->limits.max_packet_size, ctx_->connections);
+    // HTTP connections are not clients: they have their own count.
+    ListenerSetup setup = make_listener_shared(lc, ctx_->limits.max_packet_size,
+                                               lc.is_http() ? ctx_->http_connections : ctx_->connections);
     if (!setup) {
       stop();
       return std::move(setup).error().prefixed("listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type +
@@ -279,6 +312,13 @@ Status Broker::start() {
     ConnectionFactory make = [ctx = ctx_.get()](int fd, ConnectionSlot slot) {
       return std::make_unique<Session>(*ctx, fd, std::move(slot));
     };
+    if (lc.is_http()) {
+      std::shared_ptr<HttpSite> site = make_http_site(config_, li);
+      http_sites.push_back(site);
+      make = [ctx = ctx_.get(), site](int fd, ConnectionSlot slot) {
+        return std::make_unique<HttpConnection>(*ctx, site, fd, std::move(slot));
+      };
+    }
     // One socket per scheduler on the same port; the first one fixes an ephemeral port.
     for (std::size_t s = 0; s < runtime_->scheduler_count(); ++s) {
       std::promise<Result<std::uint16_t>> bound;
@@ -299,7 +339,13 @@ Status Broker::start() {
       port = *bound_port;
     }
     ports_.push_back(port);
+    views.push_back(ListenerView{type, lc.bind, port, lc.max_connections, shared});
     ACTORMQ_LOG_NOTICE("listening on " << lc.bind << ":" << port << " (" << type << ")");
+  }
+  // Before any HTTP connection is accepted (StartAccepting below), so its
+  // connections read the list without a lock.
+  for (const std::shared_ptr<HttpSite>& site : http_sites) {
+    site->listeners = views;
   }
   for (sched::Pid l : listeners_) {
     runtime_->send<StartAccepting>(l);

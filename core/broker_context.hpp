@@ -41,6 +41,7 @@ struct BrokerContext {
   /// Authentication and ACL rules, per listener (owned by the Broker).
   Security* security = nullptr;
   std::atomic<std::int64_t> connections{0};  ///< open client sockets
+  std::atomic<std::int64_t> http_connections{0};  ///< open connections of http/https listeners
   /// The persistence process; nullptr: memory only (durability none).
   persist::Writer* store = nullptr;
   /// The store the Writer writes, for reading back at start (bridge/mqtt);

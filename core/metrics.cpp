@@ -9,7 +9,7 @@ std::string_view counter_name(Counter c) {
       "messages_received", "messages_sent",     "bytes_received",   "bytes_sent",
       "publish_dropped",   "connects",          "malformed",        "auth_failures",
       "clients_connected", "clients_maximum",   "subscriptions",    "session_crashes",   "retained_messages",
-      "acl_denied",        "publish_rate_limited", "store_failures",
+      "acl_denied",        "publish_rate_limited", "store_failures", "auth_successes",
   };
   static_assert(std::size(names) == static_cast<std::size_t>(Counter::count_));
   return names[static_cast<std::size_t>(c)];
@@ -37,6 +37,24 @@ std::int64_t Metrics::get(Counter c) const {
   std::int64_t sum = 0;
   for (const Shard& s : shards_) {
     sum += s.values[static_cast<std::size_t>(c)].load(std::memory_order_relaxed);
+  }
+  return sum;
+}
+
+void Metrics::add_packet(PacketFlow flow, std::uint8_t type) {
+  if (type == 0 || type >= packet_types) {
+    return;
+  }
+  local().packets[static_cast<std::size_t>(flow) * packet_types + type].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::int64_t Metrics::packets(PacketFlow flow, std::uint8_t type) const {
+  if (type >= packet_types) {
+    return 0;
+  }
+  std::int64_t sum = 0;
+  for (const Shard& s : shards_) {
+    sum += s.packets[static_cast<std::size_t>(flow) * packet_types + type].load(std::memory_order_relaxed);
   }
   return sum;
 }

@@ -1,5 +1,7 @@
 #include "core/session_registry.hpp"
 
+#include <algorithm>
+
 namespace actormq::core {
 
 std::optional<sched::Pid> SessionRegistry::claim(const std::string& client_id, sched::Pid pid) {
@@ -42,6 +44,16 @@ std::size_t SessionRegistry::size() const {
     n += s.sessions.size();
   }
   return n;
+}
+
+std::vector<std::pair<std::string, sched::Pid>> SessionRegistry::snapshot() const {
+  std::vector<std::pair<std::string, sched::Pid>> out;
+  for (Shard& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    out.insert(out.end(), s.sessions.begin(), s.sessions.end());
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
 }
 
 }  // namespace actormq::core

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "sched/pid.hpp"
 
@@ -23,6 +25,10 @@ class SessionRegistry {
   bool release(const std::string& client_id, sched::Pid pid);
   std::optional<sched::Pid> find(std::string_view client_id) const;
   std::size_t size() const;
+  /// Every entry, sorted by client id (a stable order to page through);
+  /// each shard is locked in turn, so entries that change meanwhile may be
+  /// missed or seen in their old state.
+  std::vector<std::pair<std::string, sched::Pid>> snapshot() const;
 
  private:
   struct Hash {

@@ -23,14 +23,6 @@ std::span<std::uint8_t> frame_buffer() {
 
 bool is_control(std::uint8_t opcode) { return (opcode & 0x8) != 0; }
 
-// The request line so far is printable ASCII: anything else cannot be HTTP.
-bool looks_like_http(std::string_view request) {
-  std::string_view line = request.substr(0, request.find('\n'));
-  return std::all_of(line.begin(), line.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return (u >= 0x20 && u < 0x7f) || c == '\r';
-  });
-}
 }  // namespace
 
 WsStream::WsStream(Stream* inner, const WsOptions& options, const char* kind)
@@ -84,7 +76,7 @@ IoResult WsStream::read_upgrade(std::span<std::uint8_t> buffer) {
   std::size_t searched = request.size() < 3 ? 0 : request.size() - 3;
   request.append(reinterpret_cast<const char*>(buffer.data()), r.bytes);
   std::size_t end = find_header_end(std::string_view(request).substr(searched));
-  if (!looks_like_http(request)) {
+  if (!plausible_request_line(request)) {
     // E.g. MQTT bytes sent to a WebSocket port: refused at once, not at the timeout.
     std::string refusal = http_error(400);
     iovec v{refusal.data(), refusal.size()};

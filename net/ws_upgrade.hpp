@@ -1,13 +1,16 @@
 #pragma once
 // The server side of the WebSocket opening handshake (RFC 6455 section 4.2):
-// one HTTP/1.1 request in, the 101 response or an HTTP error out. Pure: no
-// I/O, so every malformed request has a unit test.
+// one HTTP/1.1 request in (read by net/http_request.hpp), the 101 response or
+// an HTTP error out. Pure: no I/O, so every malformed request has a unit test.
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "net/http_request.hpp"
+#include "net/http_response.hpp"
 
 namespace actormq::net {
 
@@ -26,15 +29,8 @@ struct UpgradeResult {
   std::string subprotocol; ///< on success, the one chosen
 };
 
-/// Where the request's header block ends (just past the blank line), or
-/// npos while incomplete.
-[[nodiscard]] std::size_t find_header_end(std::string_view data);
-
 /// Answers one complete request (up to and including its blank line).
 [[nodiscard]] UpgradeResult answer_upgrade(std::string_view request, const WsOptions& options);
-
-/// An HTTP error response with no body (Connection: close).
-[[nodiscard]] std::string http_error(int status, std::string_view extra_headers = {});
 
 /// Sec-WebSocket-Accept for a Sec-WebSocket-Key (base64 of SHA-1 of key + GUID).
 [[nodiscard]] std::string websocket_accept(std::string_view key);

@@ -81,14 +81,17 @@ std::span<const KeySpec<ClusterConfig>> cluster_table() {
 std::span<const KeySpec<ListenerConfig>> listener_table() {
   using L = ListenerConfig;
   static const std::vector<KeySpec<L>> table = {
-      {"type", "\"tcp\"", "", "Transport: tcp, tls (MQTT over TLS), ws (WebSocket), wss (WebSocket over TLS).",
+      {"type", "\"tcp\"", "",
+       "Transport: tcp, tls (MQTT over TLS), ws (WebSocket), wss (WebSocket over TLS); http, https: the HTTP API "
+       "and /metrics.",
        EnumRule<L>{listener_type_names, [](L& l, std::size_t i) { l.type = static_cast<ListenerType>(i); }}},
       {"bind", "\"0.0.0.0\"", "", "Address to listen on; \"0.0.0.0\" is every IPv4 interface.",
        string(&L::bind, false)},
-      {"port", "", "1883 (tcp), 8883 (tls), 8083 (ws), 8084 (wss)", "TCP port.", integer(&L::port, 1, 65535)},
+      {"port", "", "1883 (tcp), 8883 (tls), 8083 (ws), 8084 (wss), 8081 (http), 8444 (https)", "TCP port.",
+       integer(&L::port, 1, 65535)},
       {"path", "", "\"/mqtt\" (ws, wss)", "ws/wss only: HTTP path of the WebSocket upgrade.", string(&L::path)},
-      {"certfile", "\"\"", "", "tls/wss only, required: PEM server certificate chain.", string(&L::certfile)},
-      {"keyfile", "\"\"", "", "tls/wss only, required: PEM private key of certfile.", string(&L::keyfile)},
+      {"certfile", "\"\"", "", "tls/wss/https only, required: PEM server certificate chain.", string(&L::certfile)},
+      {"keyfile", "\"\"", "", "tls/wss/https only, required: PEM private key of certfile.", string(&L::keyfile)},
       {"cafile", "\"\"", "", "tls/wss only: PEM CA certificates that client certificates must chain to.",
        string(&L::cafile)},
       {"require_certificate", "false", "", "tls/wss only: refuse clients without a valid certificate (needs cafile).",
@@ -102,7 +105,9 @@ std::span<const KeySpec<ListenerConfig>> listener_table() {
        string(&L::ciphers)},
       {"allow_anonymous", "", "top-level value", "Overrides the top-level allow_anonymous on this listener.",
        OptBoolRule<L>{&L::allow_anonymous}},
-      {"password_file", "", "top-level value", "Overrides the top-level password_file on this listener.",
+      {"password_file", "", "top-level value (http, https: none)",
+       "Overrides the top-level password_file on this listener. http/https: the API's users (Basic auth); "
+       "without one, only /api/v1/status and /metrics (unless metrics_auth) answer.",
        OptStringRule<L>{&L::password_file}},
       {"acl_file", "", "top-level value", "Overrides the top-level acl_file on this listener.",
        OptStringRule<L>{&L::acl_file}},
@@ -121,6 +126,12 @@ std::span<const KeySpec<ListenerConfig>> listener_table() {
        "ws/wss only: browser Origin values accepted in the upgrade (e.g. \"https://app.example\"); "
        "others get HTTP 403. A request without Origin (not a browser) is accepted. Empty: any origin.",
        StringListRule<L>{&L::allowed_origins}},
+      {"admin_users", "[]", "",
+       "http/https only: users of password_file who may change things (POST, DELETE); the others may only read "
+       "(HTTP 403).",
+       StringListRule<L>{&L::admin_users}},
+      {"metrics_auth", "false", "", "http/https only: /metrics needs a user of password_file too.",
+       boolean(&L::metrics_auth)},
   };
   return table;
 }
@@ -293,8 +304,26 @@ Errors check_listener(const ListenerConfig& l, const std::string& p) {
                                                      {"ciphers", !l.ciphers.empty()}};
     for (const auto& [key, set] : tls_only) {
       if (set) {
-        errors.push_back(p + key + ": only for tls and wss listeners");
+        errors.push_back(p + key + ": only for tls, wss and https listeners");
       }
+    }
+  }
+  if (l.is_http()) {
+    const std::pair<const char*, bool> mqtt_only[] = {{"allow_anonymous", l.allow_anonymous.has_value()},
+                                                      {"acl_file", l.acl_file.has_value()},
+                                                      {"scram_file", l.scram_file.has_value()},
+                                                      {"use_identity_as_username", l.use_identity_as_username}};
+    for (const auto& [key, set] : mqtt_only) {
+      if (set) {
+        errors.push_back(p + key + ": not for http and https listeners");
+      }
+    }
+  } else {
+    if (!l.admin_users.empty()) {
+      errors.push_back(p + "admin_users: only for http and https listeners");
+    }
+    if (l.metrics_auth) {
+      errors.push_back(p + "metrics_auth: only for http and https listeners");
     }
   }
   if (!l.is_websocket() && !l.allowed_origins.empty()) {
@@ -366,6 +395,10 @@ std::int64_t default_port(ListenerType type) noexcept {
       return 8083;
     case ListenerType::wss:
       return 8084;
+    case ListenerType::http:
+      return 8081;
+    case ListenerType::https:
+      return 8444;
   }
   return 1883;
 }
@@ -389,16 +422,29 @@ bool Config::allow_anonymous_for(const ListenerConfig& listener) const noexcept 
   return listener.allow_anonymous.value_or(allow_anonymous);
 }
 
+namespace {
+const std::string no_file;
+}  // namespace
+
 const std::string& Config::password_file_for(const ListenerConfig& listener) const noexcept {
+  if (listener.is_http()) {
+    return listener.password_file ? *listener.password_file : no_file;
+  }
   return listener.password_file ? *listener.password_file : password_file;
 }
 
 const std::string& Config::acl_file_for(const ListenerConfig& listener) const noexcept {
+  if (listener.is_http()) {
+    return no_file;
+  }
   return listener.acl_file ? *listener.acl_file : acl_file;
 }
 
 const std::string& Config::scram_file_for(const ListenerConfig& listener) const noexcept {
   static const std::string none;
+  if (listener.is_http()) {
+    return none;
+  }
   if (listener.scram_file) {
     return *listener.scram_file;
   }

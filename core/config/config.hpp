@@ -19,8 +19,10 @@
 
 namespace actormq::core {
 
-enum class ListenerType : std::uint8_t { tcp, tls, ws, wss };
-inline constexpr std::array<std::string_view, 4> listener_type_names{"tcp", "tls", "ws", "wss"};
+/// MQTT over TCP, TLS, WebSocket and WebSocket over TLS; the HTTP API
+/// (core/http/) over TCP and TLS.
+enum class ListenerType : std::uint8_t { tcp, tls, ws, wss, http, https };
+inline constexpr std::array<std::string_view, 6> listener_type_names{"tcp", "tls", "ws", "wss", "http", "https"};
 
 /// When an acknowledged message is on disk (see DESIGN.md, persistence).
 enum class Durability : std::uint8_t {
@@ -36,7 +38,7 @@ enum class SharedSubscriptionStrategy : std::uint8_t { round_robin, random, hash
 inline constexpr std::array<std::string_view, 3> shared_subscription_strategy_names{"round_robin", "random",
                                                                                    "hash_clientid"};
 
-/// Default port of each listener type: 1883, 8883, 8083, 8084.
+/// Default port of each listener type: 1883, 8883, 8083, 8084, 8081, 8444.
 [[nodiscard]] std::int64_t default_port(ListenerType type) noexcept;
 
 /// One listener. Constructed with the defaults of its type.
@@ -60,9 +62,14 @@ struct ListenerConfig {
   std::int64_t max_connections = -1;         ///< -1: only the broker-wide limit
   std::int64_t max_connection_rate = 0;      ///< new connections accepted per second; 0: no limit
   std::vector<std::string> allowed_origins;  ///< ws/wss: Origin values accepted; empty: any
+  std::vector<std::string> admin_users;      ///< http/https: users of password_file who may change things
+  bool metrics_auth = false;                 ///< http/https: /metrics needs a user too
 
-  [[nodiscard]] bool is_tls() const noexcept { return type == ListenerType::tls || type == ListenerType::wss; }
+  [[nodiscard]] bool is_tls() const noexcept {
+    return type == ListenerType::tls || type == ListenerType::wss || type == ListenerType::https;
+  }
   [[nodiscard]] bool is_websocket() const noexcept { return type == ListenerType::ws || type == ListenerType::wss; }
+  [[nodiscard]] bool is_http() const noexcept { return type == ListenerType::http || type == ListenerType::https; }
 };
 
 /// TLS of the node links (cluster.tls). A node link authenticates both
@@ -157,7 +164,9 @@ struct Config {
   std::optional<ClusterConfig> cluster;  ///< unset: a single node
   std::vector<BridgeConfig> bridges;     ///< MQTT bridges to other brokers (core/config/bridges.hpp)
 
-  /// The settings in force on `listener`: its own override, else the top-level value.
+  /// The settings in force on `listener`: its own override, else the
+  /// top-level value. An http/https listener inherits no file: its users
+  /// are operators, not devices, and it has no ACL or SCRAM.
   [[nodiscard]] bool allow_anonymous_for(const ListenerConfig& listener) const noexcept;
   [[nodiscard]] const std::string& password_file_for(const ListenerConfig& listener) const noexcept;
   [[nodiscard]] const std::string& acl_file_for(const ListenerConfig& listener) const noexcept;

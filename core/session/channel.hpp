@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/auth/scram.hpp"
+#include "core/client_info.hpp"
 #include "core/auth/security.hpp"
 #include "core/rate_limit.hpp"
 #include "core/session/channel_host.hpp"
@@ -143,6 +144,10 @@ class Channel {
   bool connected() const { return state_ == State::connected; }
   /// A persistent session without a connection.
   bool offline() const { return state_ == State::offline; }
+
+  /// What the HTTP API shows of this client (describe.cpp); the connection's
+  /// peer, transport and listener are the session's to add.
+  ClientInfo describe(bool with_subscriptions) const;
 
   /// For tests: the session's state.
   const SessionState& state() const { return session_; }

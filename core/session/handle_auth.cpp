@@ -61,6 +61,7 @@ void Channel::handle_auth(ChannelHost& host, const mqtt::Auth& a) {
   exchange->server_final = std::move(step.data);
   username_ = std::make_unique<std::string>(exchange->scram.username());
   rare_->enhanced_auth = true;  // re-authentication may follow
+  host.metrics().add(Counter::auth_successes);
   mqtt::Connect connect = std::move(exchange->connect);
   state_ = State::awaiting_connect;  // accept_connect continues as after a plain CONNECT
   accept_connect(host, connect);

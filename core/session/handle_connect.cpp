@@ -100,6 +100,7 @@ void Channel::handle_connect(ChannelHost& host, mqtt::Connect& c) {
                                                                  : "bad user name or password");
     return;
   }
+  host.metrics().add(Counter::auth_successes);
   accept_connect(host, c);
 }
 

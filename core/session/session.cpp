@@ -101,7 +101,22 @@ void Session::on_message(sched::Message& msg) {
     channel_.on_will_delay_elapsed(*this, w->generation);
   } else if (auto* e = msg.as<SessionExpired>()) {
     channel_.on_session_expired(*this, e->generation);
+  } else if (auto* q = msg.as<ClientInfoQuery>()) {
+    answer_query(*q);
   }
+}
+
+void Session::answer_query(const ClientInfoQuery& query) {
+  ClientInfoReply reply{query.tag, channel_.describe(query.with_subscriptions)};
+  if (conn_.is_open()) {
+    reply.info.peer = conn_.peer();
+    reply.info.transport = conn_.kind();
+  }
+  if (const ListenerShared* listener = conn_.slot().listener()) {
+    reply.info.listener = listener->name;
+  }
+  consume(static_cast<std::uint32_t>(reply.info.subscriptions.size()));
+  send<ClientInfoReply>(query.reply_to, std::move(reply));
 }
 
 void Session::on_socket(const net::SocketReady& ready) {

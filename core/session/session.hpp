@@ -44,7 +44,12 @@ class Session : public ConnectionOwner, private ChannelHost {
  private:
   // ---- the connection's reports ----
   void on_socket(const net::SocketReady& ready);
-  void on_packet(mqtt::Packet& packet) override { channel_.handle_in(*this, packet); }
+  /// The HTTP API asks what this client is (core/client_info.hpp).
+  void answer_query(const ClientInfoQuery& query);
+  void on_packet(mqtt::Packet& packet) override {
+    ctx_.metrics.add_packet(PacketFlow::received, static_cast<std::uint8_t>(mqtt::packet_type(packet)));
+    channel_.handle_in(*this, packet);
+  }
   void on_parse_error(const mqtt::Error& error, mqtt::ProtocolVersion version) override {
     channel_.on_parse_error(*this, error, version);
   }
@@ -64,10 +69,16 @@ class Session : public ConnectionOwner, private ChannelHost {
   std::uint32_t mailbox_backlog() const override { return Process::mailbox_backlog(); }
   bool mailbox_within(std::uint32_t n) const override { return Process::mailbox_within(n); }
   bool write(const mqtt::Packet& packet, mqtt::ProtocolVersion version) override {
+    if (conn_.is_open()) {
+      ctx_.metrics.add_packet(PacketFlow::sent, static_cast<std::uint8_t>(mqtt::packet_type(packet)));
+    }
     return conn_.send(packet, version);
   }
   bool write_publish(const mqtt::PublishHeader& header, const mqtt::SharedBytes& payload,
                      mqtt::ProtocolVersion version) override {
+    if (conn_.is_open()) {
+      ctx_.metrics.add_packet(PacketFlow::sent, static_cast<std::uint8_t>(mqtt::PacketType::publish));
+    }
     return conn_.send_publish(header, payload, version);
   }
   bool connection_open() const override { return conn_.is_open(); }

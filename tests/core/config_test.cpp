@@ -201,7 +201,7 @@ TEST_CASE("config: errors name the key") {
   CHECK(errors_of(with_listener(R"({"port": 1883.0})")) == "listeners[0].port: must be an integer, 1..65535");
   CHECK(errors_of(R"({"frobnicate": 1})") == "frobnicate: unknown key");
   CHECK(errors_of(with_listener(R"({"prot": 1883})")) == "listeners[0].prot: unknown key");
-  CHECK(errors_of(with_listener(R"({"type": "udp"})")) == "listeners[0].type: must be one of tcp, tls, ws, wss");
+  CHECK(errors_of(with_listener(R"({"type": "udp"})")) == "listeners[0].type: must be one of tcp, tls, ws, wss, http, https");
   CHECK(errors_of(R"({"durability": "fast"})") == "durability: must be one of none, batch, sync");
   CHECK(errors_of(R"({"durability": 1})") == "durability: must be one of none, batch, sync");
   CHECK(errors_of(R"({"log_level": "verbose"})") ==
@@ -243,9 +243,9 @@ TEST_CASE("config: TLS and WebSocket rules") {
                                     "use_identity_as_username": true})")) ==
         "listeners[0].use_identity_as_username: needs require_certificate true");
   CHECK(errors_of(with_listener(R"({"type": "tcp", "certfile": "c"})")) ==
-        "listeners[0].certfile: only for tls and wss listeners");
+        "listeners[0].certfile: only for tls, wss and https listeners");
   CHECK(errors_of(with_listener(R"({"type": "ws", "require_certificate": true})")) ==
-        "listeners[0].require_certificate: only for tls and wss listeners");
+        "listeners[0].require_certificate: only for tls, wss and https listeners");
   CHECK(errors_of(with_listener(R"({"type": "tcp", "path": "/mqtt"})")) ==
         "listeners[0].path: only for ws and wss listeners");
   CHECK(errors_of(with_listener(R"({"type": "ws", "path": "mqtt"})")) == "listeners[0].path: must start with '/'");
@@ -366,7 +366,7 @@ TEST_CASE("config: ciphers belong to tls and wss listeners") {
       R"({"type": "tls", "certfile": "c", "keyfile": "k", "ciphers": "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"})"));
   REQUIRE_MESSAGE(ok.ok(), ok.error().text());
   CHECK(ok.value().listeners[0].ciphers == "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256");
-  CHECK(errors_of(with_listener(R"({"type": "tcp", "ciphers": "x"})")).find("listeners[0].ciphers: only for tls and wss") !=
+  CHECK(errors_of(with_listener(R"({"type": "tcp", "ciphers": "x"})")).find("listeners[0].ciphers: only for tls, wss and https") !=
         std::string::npos);
   CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k", "ciphers": 5})")).find(
             "listeners[0].ciphers:") != std::string::npos);

@@ -1,0 +1,176 @@
+#include "core/http/api.hpp"
+
+#include "core/auth/security.hpp"
+#include "core/http/api_clients.hpp"
+#include "core/http/api_node.hpp"
+#include "core/http/prometheus.hpp"
+
+namespace actormq::core {
+
+namespace {
+
+constexpr std::string_view api_prefix = "/api/v1/";
+
+// A resource and the methods it answers.
+enum class Resource {
+  none,
+  status,
+  nodes,
+  node,
+  stats,
+  listeners,
+  clients,
+  client,
+  client_subscriptions,
+  subscriptions,
+};
+
+Resource resource_of(const std::vector<std::string>& s) {
+  if (s.size() == 1) {
+    if (s[0] == "status") {
+      return Resource::status;
+    }
+    if (s[0] == "nodes") {
+      return Resource::nodes;
+    }
+    if (s[0] == "stats") {
+      return Resource::stats;
+    }
+    if (s[0] == "listeners") {
+      return Resource::listeners;
+    }
+    if (s[0] == "clients") {
+      return Resource::clients;
+    }
+    if (s[0] == "subscriptions") {
+      return Resource::subscriptions;
+    }
+  }
+  if (s.size() == 2 && s[0] == "nodes" && !s[1].empty()) {
+    return Resource::node;
+  }
+  if (s.size() == 2 && s[0] == "clients" && !s[1].empty()) {
+    return Resource::client;
+  }
+  if (s.size() == 3 && s[0] == "clients" && !s[1].empty() && s[2] == "subscriptions") {
+    return Resource::client_subscriptions;
+  }
+  return Resource::none;
+}
+
+net::HttpResponse method_not_allowed(const net::HttpRequest& r, std::string_view allow) {
+  net::HttpResponse resp = api_error(405, "method " + r.method + " not allowed on " + r.path);
+  resp.headers.emplace_back("Allow", std::string(allow));
+  return resp;
+}
+
+net::HttpResponse unauthorized() {
+  net::HttpResponse resp = api_error(401, "a user of the listener's password_file is required (HTTP Basic auth)");
+  resp.headers.emplace_back("WWW-Authenticate", "Basic realm=\"actormq\", charset=\"UTF-8\"");
+  return resp;
+}
+
+ApiPlan metrics(const net::HttpRequest& r, const ApiEnv& env) {
+  if (r.method != "GET") {
+    return method_not_allowed(r, "GET");
+  }
+  net::HttpResponse resp;
+  resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  resp.body = prometheus_text(snapshot_metrics(env.ctx, env.site.started_ms));
+  return resp;
+}
+
+ApiPlan route(Resource res, const std::vector<std::string>& s, const Query& query, const ApiEnv& env) {
+  switch (res) {
+    case Resource::status:
+      return json_response(status_json(env));
+    case Resource::nodes:
+      return json_response(Json::array({node_json(env)}));
+    case Resource::node:
+      if (s[1] != env.site.node) {
+        return api_error(404, "node " + s[1] + " not found");
+      }
+      return json_response(node_json(env));
+    case Resource::stats:
+      return json_response(stats_json(env));
+    case Resource::listeners:
+      return json_response(listeners_json(env));
+    case Resource::clients:
+      return list_clients(query, env);
+    case Resource::client:
+      return get_client(s[1], env);
+    case Resource::client_subscriptions:
+      return get_client_subscriptions(s[1], env);
+    case Resource::subscriptions:
+      return list_subscriptions(query, env);
+    case Resource::none:
+      break;
+  }
+  return api_error(404, "no such resource");
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> api_segments(std::string_view target, std::string_view prefix) {
+  std::string_view path = target.substr(0, target.find('?'));
+  if (!path.starts_with(prefix)) {
+    return std::nullopt;
+  }
+  path.remove_prefix(prefix.size());
+  std::vector<std::string> out;
+  while (true) {
+    std::size_t slash = path.find('/');
+    auto segment = net::percent_decode(path.substr(0, slash), false);
+    if (!segment) {
+      return std::nullopt;
+    }
+    out.push_back(std::move(*segment));
+    if (slash == std::string_view::npos) {
+      break;
+    }
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+bool needs_user(const net::HttpRequest& r, const HttpSite& site) {
+  if (r.path == "/metrics") {
+    return site.metrics_auth;
+  }
+  return r.path != "/api/v1/status" && r.path.starts_with(api_prefix);
+}
+
+ApiPlan plan_request(const net::HttpRequest& r, const std::optional<Principal>& principal, const ApiEnv& env) {
+  if (needs_user(r, env.site) && !principal) {
+    return unauthorized();
+  }
+  if (r.path == "/metrics") {
+    return metrics(r, env);
+  }
+  auto segments = api_segments(r.target, api_prefix);
+  if (!segments) {
+    return api_error(404, "no such resource: " + r.path);
+  }
+  Resource res = resource_of(*segments);
+  if (res == Resource::none) {
+    return api_error(404, "no such resource: " + r.path);
+  }
+  if (r.method != "GET") {
+    // Only reading so far; what writes will also check the role.
+    if (principal && !principal->admin) {
+      return api_error(403, "user " + principal->user + " may only read (not in admin_users)");
+    }
+    return method_not_allowed(r, "GET");
+  }
+  auto query = net::parse_query(r.query);
+  if (!query) {
+    return api_error(400, "malformed query string");
+  }
+  Query params;
+  for (auto& [name, value] : *query) {
+    params.emplace(std::move(name), std::move(value));
+  }
+  return route(res, *segments, params, env);
+}
+
+}  // namespace actormq::core

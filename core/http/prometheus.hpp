@@ -1,0 +1,36 @@
+#pragma once
+// /metrics in the Prometheus text format (0.0.4): one # HELP and # TYPE per
+// family, names after EMQX's with the actormq_ prefix, counters ending in
+// _total. Values come from thread-safe counters (core/metrics.hpp, the
+// registry's size, the runtime's process count): reading them asks no
+// process and blocks no scheduler.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/broker_context.hpp"
+#include "core/metrics.hpp"
+
+namespace actormq::core {
+
+/// The values /metrics reports, read at one moment.
+struct MetricsSnapshot {
+  std::array<std::int64_t, static_cast<std::size_t>(Counter::count_)> counters{};
+  std::array<std::array<std::int64_t, Metrics::packet_types>, 2> packets{};  ///< [PacketFlow][type]
+  std::int64_t sessions = 0;     ///< client ids with a session (connected or persistent)
+  std::int64_t processes = 0;    ///< live processes of the runtime
+  std::int64_t schedulers = 0;
+  std::int64_t uptime_s = 0;
+
+  std::int64_t get(Counter c) const { return counters[static_cast<std::size_t>(c)]; }
+};
+
+/// Thread-safe.
+[[nodiscard]] MetricsSnapshot snapshot_metrics(BrokerContext& ctx, std::uint64_t started_ms);
+
+/// The text of /metrics.
+[[nodiscard]] std::string prometheus_text(const MetricsSnapshot& m);
+
+}  // namespace actormq::core
