@@ -1,8 +1,42 @@
 #include "bridge/cluster/cluster_service.hpp"
 
+#include <algorithm>
+
 #include "sched/runtime.hpp"
 
 namespace actormq::cluster {
+
+core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const ClusterCounters& counters) {
+  auto get = [](const std::atomic<std::uint64_t>& a) { return std::to_string(a.load(std::memory_order_relaxed)); };
+  std::vector<std::string> names{node.config().self.name};
+  for (const dist::NodeInfo& peer : node.peers()) {
+    names.push_back(peer.name);
+  }
+  std::sort(names.begin(), names.end());
+  std::string running;
+  for (const std::string& n : names) {
+    running += (running.empty() ? "" : ",") + n;
+  }
+  const std::string at = "$SYS/broker/cluster/";
+  dist::NodeStats s = node.stats();
+  return {
+      {at + "node", node.config().self.name},
+      {at + "nodes", std::to_string(names.size())},
+      {at + "nodes/running", running},
+      {at + "links/up", std::to_string(s.links_up)},
+      {at + "links/down", std::to_string(s.links_down)},
+      {at + "messages/sent", std::to_string(s.messages_out)},
+      {at + "messages/received", std::to_string(s.messages_in)},
+      {at + "messages/forwarded/received", get(counters.forwarded_in)},
+      {at + "bytes/sent", std::to_string(s.bytes_out)},
+      {at + "bytes/received", std::to_string(s.bytes_in)},
+      {at + "routes/remote", get(counters.remote_routes)},
+      {at + "routes/sent", get(counters.routes_out)},
+      {at + "routes/received", get(counters.routes_in)},
+      {at + "retained/sent", get(counters.retained_out)},
+      {at + "retained/received", get(counters.retained_in)},
+  };
+}
 
 ClusterService::ClusterService(dist::NodeService& node) : node_(node) {
   add_cluster_types_v1(node_.registry());
@@ -24,10 +58,16 @@ core::Status ClusterService::start(core::BrokerContext& ctx, sched::Runtime& run
                          " (a second node with this name?)"};
   }
   ctx.routers.observers.push_back(agent_);
+  ctx_ = &ctx;
+  sys_source_ = ctx.sys_sources.add([node, &counters = counters_] { return cluster_sys_topics(*node, counters); });
   return mqtt::Ok{};
 }
 
 void ClusterService::stop() {
+  if (ctx_ != nullptr) {
+    ctx_->sys_sources.remove(sys_source_);  // before the node goes
+    ctx_ = nullptr;
+  }
   if (runtime_ != nullptr && agent_.valid()) {
     runtime_->exit(agent_, sched::ExitReason::kill());
   }

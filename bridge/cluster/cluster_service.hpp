@@ -11,8 +11,13 @@
 #include "bridge/cluster/cluster_agent.hpp"
 #include "bridge/dist/node_service.hpp"
 #include "core/service.hpp"
+#include "core/sys_sources.hpp"
 
 namespace actormq::cluster {
+
+/// The cluster's $SYS topics (under $SYS/broker/cluster/): the nodes, the
+/// links, what crossed them, the routes and retained messages exchanged.
+[[nodiscard]] core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const ClusterCounters& counters);
 
 class ClusterService final : public core::Service {
  public:
@@ -28,7 +33,9 @@ class ClusterService final : public core::Service {
  private:
   dist::NodeService& node_;
   sched::Runtime* runtime_ = nullptr;
+  core::BrokerContext* ctx_ = nullptr;
   sched::Pid agent_;
+  std::uint64_t sys_source_ = 0;
   ClusterCounters counters_;
 };
 

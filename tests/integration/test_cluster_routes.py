@@ -15,7 +15,7 @@ from paho_util import PacketTypes, SubscribeOptions, V5Client, props, sub_id, mq
 
 
 def cluster(name, port, seeds=()):
-    return {"data_dir": "none",
+    return {"data_dir": "none", "sys_interval": 1,
             "cluster": {"node_name": name, "bind": "127.0.0.1", "port": port, "cookie": "routes-cookie",
                         "seeds": ["127.0.0.1:%d" % p for p in seeds], "heartbeat_ms": 100,
                         "node_down_after_ms": 1000}}
@@ -168,6 +168,39 @@ class ClusterRoutes(unittest.TestCase):
         n4 = Broker(cluster("n4", free_port(), seeds=[self.ports[1]]))
         self.addCleanup(n4.stop)
         self.retained_on(n4, "r/#", ["two again"])
+
+
+    def sys_values(self, broker, want, timeout=10):
+        """True once $SYS/broker/cluster/# on `broker` has every (topic
+        suffix, value) of `want` (values may be predicates)."""
+        end = time.time() + timeout
+        seen = {}
+        while time.time() < end:
+            c = V5Client(broker.port, cid="")
+            c.subscribe("$SYS/broker/cluster/#", qos=0)
+            for m in c.quiet(0.3):
+                seen[m.topic[len("$SYS/broker/cluster/"):]] = m.payload.decode()
+            c.close()
+            if all(k in seen and (v(seen[k]) if callable(v) else seen[k] == v) for k, v in want.items()):
+                return seen
+            time.sleep(0.5)
+        self.fail("$SYS/broker/cluster on %s: %r, wanted %r" % (broker.port, seen, want))
+
+    def test_sys_topics_report_the_nodes_routes_and_what_crossed(self):
+        n1, n2, n3 = self.start_cluster()
+        s2 = self.client(n2, "s2")
+        s2.subscribe("sys/a", qos=1)
+        s2.subscribe("sys/b/#", qos=1)
+        p = self.client(n1, "p")
+        self.assertTrue(routes_ready(p, [s2], ["sys/a"]))
+        for i in range(10):
+            p.publish("sys/a", b"x", qos=1)
+        s2.wait_msgs(10)
+        self.sys_values(n1, {"node": "n1", "nodes": "3", "nodes/running": "n1,n2,n3",
+                             "routes/remote": "2", "links/up": lambda v: int(v) >= 2})
+        self.sys_values(n2, {"node": "n2", "routes/sent": lambda v: int(v) >= 2,
+                             "messages/forwarded/received": lambda v: int(v) >= 10,
+                             "bytes/received": lambda v: int(v) > 0})
 
 
 if __name__ == "__main__":
