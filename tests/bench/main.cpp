@@ -55,6 +55,10 @@ void add_traffic(CLI::App* app, TrafficOptions& t, bool pubs, bool subs) {
     }
     if (subs) {
         app->add_option("-S,--subscribers", t.subscribers, "subscriber connections")->capture_default_str();
+        app->add_option("--sub-ports", t.sub_ports, "subscribers connect to these ports in turn (a cluster's nodes)")
+            ->delimiter(',');
+        app->add_option("--settle", t.settle_s, "seconds to wait after subscribing, before publishing")
+            ->capture_default_str();
         app->add_option("-f,--filter", t.filter, "subscription filter; %i: subscriber index, %r: run id");
         app->add_option("--sub-qos", t.sub_qos, "subscription QoS (default: --qos)")->check(CLI::Range(0, 2));
     }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tests/bench/wire.hpp"
 
@@ -51,6 +52,10 @@ struct TrafficOptions {
     size_t max_queued_bytes = 64 * 1024;  // QoS 0 back-pressure: unwritten bytes per publisher
     double drain_s = 3;             // wait this long without progress for late messages
                                     // (and at most max(drain_s, duration_s) in all)
+    std::vector<uint16_t> sub_ports;  // subscribers connect here, in turn (nodes of a
+                                      // cluster); empty: to --port, as publishers do
+    double settle_s = 0;            // wait after the subscriptions before publishing
+                                    // (a cluster's routes reach the other nodes)
 };
 
 /// conn: many idle connections.

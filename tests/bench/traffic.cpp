@@ -140,9 +140,15 @@ bool Traffic::setup() {
         clients_.push_back(std::make_unique<Client>(loop_, *this, i, common_.version()));
     }
     uint64_t deadline = t0 + seconds_ns(common_.setup_timeout_s);
+    uint32_t next_sub_port = 0;
     auto start_one = [&](uint64_t i) {
         sockaddr_in src = source_address(i, common_.sources);
-        bool ok = clients_[i]->start(*dest, common_.sources > 1 ? &src : nullptr,
+        sockaddr_in to = *dest;
+        const ClientSpec& spec = plan_.clients[i];
+        if (!opts_.sub_ports.empty() && spec.publisher < 0 && !spec.filters.empty()) {
+            to.sin_port = htons(opts_.sub_ports[next_sub_port++ % opts_.sub_ports.size()]);
+        }
+        bool ok = clients_[i]->start(to, common_.sources > 1 ? &src : nullptr,
                                      client_id(common_.client_prefix, i), common_.keepalive_s,
                                      !common_.persistent);
         (void)ok;  // a failed start reports through on_closed
@@ -270,6 +276,9 @@ int Traffic::run() {
         ResultLine(plan_.scenario).add("error", std::string_view("setup_failed"))
             .add("connected", connected_).add("connect_failed", connect_failed_).print();
         return 1;
+    }
+    for (uint64_t until = now_ns() + seconds_ns(opts_.settle_s); now_ns() < until;) {
+        loop_.run_once(1);  // keep the connections served while routes settle
     }
     pub_start_ns_ = now_ns();
     next_report_ns_ = pub_start_ns_ + second_ns;
