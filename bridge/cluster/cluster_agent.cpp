@@ -1,6 +1,7 @@
 #include "bridge/cluster/cluster_agent.hpp"
 
 #include "core/logger.hpp"
+#include "sched/scheduler.hpp"
 #include "sched/runtime.hpp"
 
 namespace actormq::cluster {
@@ -10,6 +11,16 @@ namespace {
 // Until the peer's agent name reaches us (its names come just after its
 // link is up), look again this often.
 constexpr std::uint64_t find_agent_every_ms = 10;
+
+// Forwarded publishes waiting in our mailbox at which we slow the sessions
+// that publish them (on other nodes: Throttle crosses the link), and at
+// which we let them go again: a node that routes faster than this one
+// republishes would otherwise pile its messages up here without bound.
+constexpr std::uint32_t throttle_above = 4096;
+constexpr std::uint32_t release_below = 512;
+// A throttled session reads again after 1 s on its own (core/session):
+// renewed while we stay above the mark.
+constexpr std::uint64_t throttle_renew_ms = 400;
 
 // What a peer's route asks of our routers: everything the publish has; the
 // peer's routers apply each subscription's own options.
@@ -233,7 +244,38 @@ void ClusterAgent::forwarded(const core::Deliver& d) {
     return;
   }
   counters_.forwarded_in.fetch_add(1, std::memory_order_relaxed);
+  if (mailbox_backlog() >= throttle_above) {
+    throttle(d.msg->publisher_pid);
+  }
   send<core::RoutePublish>(ctx_.routers.local(), core::RoutePublish{d.msg, {}, true});
+}
+
+void ClusterAgent::throttle(sched::Pid publisher) {
+  if (!publisher.valid() || publisher.node() == runtime().node()) {
+    return;
+  }
+  std::uint64_t now = uv_now(scheduler().loop());
+  if (throttled_.insert(publisher).second) {
+    counters_.throttles.fetch_add(1, std::memory_order_relaxed);
+    send<core::Throttle>(publisher, core::Throttle{self()});
+    if (throttled_.size() == 1) {
+      throttle_sent_ms_ = now;
+    }
+  } else if (now - throttle_sent_ms_ >= throttle_renew_ms) {
+    throttle_sent_ms_ = now;
+    for (sched::Pid p : throttled_) {
+      send<core::Throttle>(p, core::Throttle{self()});
+    }
+  }
+}
+
+void ClusterAgent::after_run() {
+  if (!throttled_.empty() && mailbox_within(release_below)) {
+    for (sched::Pid p : throttled_) {
+      send<core::Unthrottle>(p, core::Unthrottle{self()});
+    }
+    throttled_.clear();
+  }
 }
 
 // ---- retained messages ----

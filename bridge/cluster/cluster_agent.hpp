@@ -24,6 +24,11 @@
 // so nodes converge whatever the order. A deletion leaves no trace: a node
 // that was away when a topic was deleted brings the old message back.
 //
+// Flow control. A subscriber that falls behind throttles the publishing
+// sessions that feed it wherever they are (Throttle crosses node links); so
+// does the agent when forwarded publishes pile up in its mailbox, so that a
+// node routing faster than another republishes does not fill its memory.
+//
 // Peers come and go with their node links (Node::monitor_nodes): a peer that
 // goes down takes its routes with it; one that comes back sends them again.
 // Agents find each other by global name ("actormq.cluster.<node name>").
@@ -54,6 +59,7 @@ struct ClusterCounters {
   std::atomic<std::uint64_t> peers{0};          ///< peers' agents known now
   std::atomic<std::uint64_t> retained_out{0};   ///< retained messages passed to peers
   std::atomic<std::uint64_t> retained_in{0};    ///< retained messages peers passed here
+  std::atomic<std::uint64_t> throttles{0};      ///< publishers on other nodes slowed down
 };
 
 class ClusterAgent final : public sched::Process {
@@ -65,6 +71,7 @@ class ClusterAgent final : public sched::Process {
   void on_start() override;
   void on_message(sched::Message& msg) override;
   void on_exit(const sched::ExitReason& reason) override;
+  void after_run() override;
 
  private:
   struct FindAgent {
@@ -91,6 +98,8 @@ class ClusterAgent final : public sched::Process {
   void drop_agent(sched::Pid agent);
   // Forwarded publishes.
   void forwarded(const core::Deliver& d);
+  /// Our mailbox is deep: `publisher` (another node's session) stops reading.
+  void throttle(sched::Pid publisher);
   // Retained messages: this node's go to every peer, a new peer gets all.
   static std::uint64_t peer_tag(const dist::NodeInfo& peer);
   void retained_here(const core::AppMessagePtr& msg);
@@ -104,6 +113,8 @@ class ClusterAgent final : public sched::Process {
   std::unordered_map<std::string, core::RouteSet<sched::Pid, char>> local_;
   std::unordered_map<std::uint16_t, Peer> peers_;  ///< by node id, while linked
   std::unordered_map<sched::Pid, std::unordered_set<std::string>> remote_;  ///< by peer agent
+  std::unordered_set<sched::Pid> throttled_;  ///< publishers we slowed down
+  std::uint64_t throttle_sent_ms_ = 0;
 };
 
 }  // namespace actormq::cluster

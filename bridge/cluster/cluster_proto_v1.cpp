@@ -138,6 +138,13 @@ void add_cluster_types_v1(dist::Registry& registry) {
   registry.add<core::Deliver>({.id = type_id::deliver, .name = "cluster.deliver"}, put_deliver, get_deliver);
   registry.add<ClusterRoutes>({.id = type_id::routes, .name = "cluster.routes"}, put_routes, get_routes);
   registry.add<ClusterRetain>({.id = type_id::retain, .name = "cluster.retain"}, put_retain, get_retain);
+  registry.add<core::Throttle>(
+      {.id = type_id::throttle, .name = "cluster.throttle"}, [](Encoder& out, const core::Throttle& t) { out.pid(t.by); },
+      [](Decoder& in, std::uint8_t) { return core::Throttle{in.pid()}; });
+  registry.add<core::Unthrottle>(
+      {.id = type_id::unthrottle, .name = "cluster.unthrottle"},
+      [](Encoder& out, const core::Unthrottle& t) { out.pid(t.by); },
+      [](Decoder& in, std::uint8_t) { return core::Unthrottle{in.pid()}; });
 }
 
 }  // namespace actormq::cluster

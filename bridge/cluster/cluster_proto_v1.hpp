@@ -15,6 +15,10 @@
 //   ClusterRetain (0x0102)  a retained message a node's client stored or
 //       deleted (empty payload), or one of all it holds, for a peer that is
 //       new: the message's fields as in a forwarded publish.
+//   core::Throttle (0x0103), core::Unthrottle (0x0104)  credit flow across
+//       nodes: a subscriber that falls behind slows the publishing sessions
+//       that feed it, wherever they are (core/messages.hpp).
+//       u64 pid of the subscriber's session
 //
 // Every field is checked as a packet's would be (valid topic names and
 // filters, QoS 0..2, properties as a PUBLISH's): what does not hold is
@@ -35,6 +39,8 @@ namespace type_id {
 inline constexpr std::uint16_t deliver = 0x0100;
 inline constexpr std::uint16_t routes = 0x0101;
 inline constexpr std::uint16_t retain = 0x0102;
+inline constexpr std::uint16_t throttle = 0x0103;
+inline constexpr std::uint16_t unthrottle = 0x0104;
 }  // namespace type_id
 
 inline constexpr std::uint32_t max_topic = 65535;

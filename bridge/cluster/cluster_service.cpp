@@ -35,6 +35,7 @@ core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const Cluste
       {at + "routes/received", get(counters.routes_in)},
       {at + "retained/sent", get(counters.retained_out)},
       {at + "retained/received", get(counters.retained_in)},
+      {at + "throttles", get(counters.throttles)},
   };
 }
 

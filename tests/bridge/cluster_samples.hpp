@@ -40,6 +40,9 @@ inline std::vector<sched::MessagePtr> sample_cluster_messages() {
   out.push_back(sched::make_message<ClusterRoutes>(reset));
   ClusterRoutes remove{ClusterRoutes::Op::remove, sched::Pid(2, 5), {"a/b"}};
   out.push_back(sched::make_message<ClusterRoutes>(remove));
+  out.push_back(sched::make_message<ClusterRetain>(ClusterRetain{sample_deliver().msg}));
+  out.push_back(sched::make_message<core::Throttle>(core::Throttle{sched::Pid(2, 6)}));
+  out.push_back(sched::make_message<core::Unthrottle>(core::Unthrottle{sched::Pid(2, 6)}));
   return out;
 }
 

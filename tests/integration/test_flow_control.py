@@ -7,7 +7,8 @@ one subscriber. The subscriber cannot write as fast as eight clients are
 read, so the broker must slow the publishers down (they stop being read and
 TCP slows their clients) instead of piling messages up in memory or dropping
 them. mqttbench (tests/bench) is the load: it reports every message it sent
-and every one that arrived, with its sequence number."""
+and every one that arrived, with its sequence number. Across the nodes of a
+cluster too: the throttles cross the node link to the publishing sessions."""
 
 import os
 import subprocess
@@ -92,6 +93,39 @@ class SlowSubscriber(unittest.TestCase):
             sub.loop_stop()
             sub.disconnect()
             self.assertEqual(got, list(range(total)))  # all, once, in order
+
+
+def cluster(name, port, seeds=(), **extra):
+    c = {"data_dir": "none", "max_queued_messages": 200, "max_inflight_messages": 20,
+         "cluster": {"node_name": name, "bind": "127.0.0.1", "port": port, "cookie": "flow-cookie",
+                     "seeds": ["127.0.0.1:%d" % p for p in seeds], "heartbeat_ms": 100}}
+    c.update(extra)
+    return c
+
+
+@unittest.skipUnless(MQTTBENCH and os.access(MQTTBENCH, os.X_OK), "MQTTBENCH_BIN not set")
+class FanInAcrossNodes(unittest.TestCase):
+    def test_qos1_saturating_publishers_on_another_node_lose_nothing(self):
+        # Eight publishers on n1 outrun one subscriber on n2: the throttles
+        # (the subscriber's and n2's agent's) cross the link to the sessions
+        # on n1. Without them, the subscriber's queue of 200 (plus the room
+        # a throttled queue gets) overflowed and acknowledged messages went.
+        from harness import free_port, wait_for
+        p1, p2 = free_port(), free_port()
+        with Broker(cluster("n1", p1)) as n1, Broker(cluster("n2", p2, seeds=[p1])) as n2:
+            self.assertTrue(wait_for(lambda: ": up (" in n1.output() and ": up (" in n2.output(), timeout=10))
+            cmd = [MQTTBENCH, "fanin", "-P", "8", "-S", "1", "-Q", "1", "-s", "64", "-d", "3", "--inflight", "100",
+                   "-p", str(n1.port), "--sub-ports", str(n2.port), "--settle", "1", "-q"]
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            _started.append(proc)
+            out, err = proc.communicate(timeout=120)
+            lines = [l for l in out.splitlines() if l.startswith("RESULT ")]
+            self.assertEqual(len(lines), 1, out + err)
+            r = dict(kv.split("=", 1) for kv in lines[0].split()[1:])
+            self.assertGreater(int(r["sent"]), 10000, r)
+            self.assertEqual(int(r["lost"]), 0, r)
+            self.assertEqual(int(r["duplicates"]), 0, r)
+            self.assertTrue(n1.alive() and n2.alive())
 
 
 if __name__ == "__main__":
