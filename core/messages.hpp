@@ -54,6 +54,9 @@ struct SubInfo {
   mqtt::QoS max_qos = mqtt::QoS::at_most_once;
   bool no_local = false;
   bool retain_as_published = false;
+  /// A cluster's route to another node (its subscriber forwards there): a
+  /// message another node forwarded here skips it (RoutePublish::from_node).
+  bool to_node = false;
   std::uint32_t subscription_id = 0;  ///< 0: none
 };
 

@@ -1,5 +1,6 @@
 #include "bridge/cluster/cluster_agent.hpp"
 
+#include "bridge/cluster/node_forwarder.hpp"
 #include "core/logger.hpp"
 #include "sched/scheduler.hpp"
 #include "sched/runtime.hpp"
@@ -24,7 +25,7 @@ constexpr std::uint64_t throttle_renew_ms = 400;
 
 // What a peer's route asks of our routers: everything the publish has; the
 // peer's routers apply each subscription's own options.
-constexpr core::SubInfo node_route{mqtt::QoS::exactly_once, false, true, 0};
+constexpr core::SubInfo node_route{mqtt::QoS::exactly_once, false, true, true, 0};
 
 }  // namespace
 
@@ -120,7 +121,7 @@ void ClusterAgent::node_up(const dist::NodeInfo& peer) {
   if (it != peers_.end()) {
     node_down(it->second.info);  // an earlier run of it
   }
-  peers_[peer.id] = Peer{peer, {}};
+  peers_[peer.id] = Peer{peer, {}, {}};
   find_agent(FindAgent{peer.id, peer.incarnation});
 }
 
@@ -134,7 +135,15 @@ void ClusterAgent::find_agent(const FindAgent& f) {
     send_after(self(), sched::make_message<FindAgent>(f), find_agent_every_ms);
     return;
   }
-  it->second.agent = agent;
+  found_agent(it->second, agent);
+}
+
+void ClusterAgent::found_agent(Peer& peer, sched::Pid agent) {
+  peer.agent = agent;
+  sched::SpawnOptions o;
+  o.pinned = true;
+  o.start = true;
+  peer.forwarder = spawn(std::make_unique<NodeForwarder>(node_, agent, counters_), o);
   counters_.peers.fetch_add(1, std::memory_order_relaxed);
   ClusterRoutes all{ClusterRoutes::Op::reset, self(), {}};
   all.filters.reserve(local_.size());
@@ -144,9 +153,9 @@ void ClusterAgent::find_agent(const FindAgent& f) {
   counters_.routes_out.fetch_add(all.filters.size(), std::memory_order_relaxed);
   send<ClusterRoutes>(agent, std::move(all));
   // And every retained message here (it keeps those newer than its own).
-  send<core::RetainDump>(ctx_.retainer, core::RetainDump{self(), peer_tag(it->second.info)});
-  ACTORMQ_LOG_INFO("cluster: routes of node " << it->second.info.name << " go to " << agent.to_string()
-                                              << "; " << local_.size() << " filter(s) of ours sent");
+  send<core::RetainDump>(ctx_.retainer, core::RetainDump{self(), peer_tag(peer.info)});
+  ACTORMQ_LOG_INFO("cluster: node " << peer.info.name << "'s agent is " << agent.to_string() << "; "
+                                    << local_.size() << " filter(s) of ours sent");
 }
 
 void ClusterAgent::node_down(const dist::NodeInfo& peer) {
@@ -157,6 +166,10 @@ void ClusterAgent::node_down(const dist::NodeInfo& peer) {
   if (it->second.agent.valid()) {
     counters_.peers.fetch_sub(1, std::memory_order_relaxed);
   }
+  if (it->second.forwarder.valid()) {
+    exit(it->second.forwarder, sched::ExitReason::kill());  // what it holds goes with the node
+  }
+  sched::Pid forwarder = it->second.forwarder;
   peers_.erase(it);
   // Its agent's routes (and those of any earlier run of it) go.
   std::vector<sched::Pid> agents;
@@ -166,63 +179,70 @@ void ClusterAgent::node_down(const dist::NodeInfo& peer) {
     }
   }
   for (sched::Pid agent : agents) {
-    drop_agent(agent);
+    drop_agent(agent, forwarder);
   }
 }
 
 // ---- peers' rows ----
 
 void ClusterAgent::remote_routes(const ClusterRoutes& r) {
-  if (r.agent.node() == runtime().node() || !peers_.contains(r.agent.node())) {
+  auto it = peers_.find(r.agent.node());
+  if (r.agent.node() == runtime().node() || it == peers_.end()) {
     return;  // not a peer we are linked to (any more)
+  }
+  Peer& peer = it->second;
+  if (!peer.agent.valid()) {
+    found_agent(peer, r.agent);  // it found us first
+  } else if (peer.agent != r.agent) {
+    return;  // an earlier run's agent
   }
   counters_.routes_in.fetch_add(r.filters.size(), std::memory_order_relaxed);
   switch (r.op) {
     case ClusterRoutes::Op::reset:
-      drop_agent(r.agent);
+      drop_agent(r.agent, peer.forwarder);
       for (const std::string& f : r.filters) {
-        add_remote(r.agent, f);
+        add_remote(r.agent, peer.forwarder, f);
       }
       break;
     case ClusterRoutes::Op::add:
       for (const std::string& f : r.filters) {
-        add_remote(r.agent, f);
+        add_remote(r.agent, peer.forwarder, f);
       }
       break;
     case ClusterRoutes::Op::remove:
       for (const std::string& f : r.filters) {
-        remove_remote(r.agent, f);
+        remove_remote(r.agent, peer.forwarder, f);
       }
       break;
   }
 }
 
-void ClusterAgent::add_remote(sched::Pid agent, const std::string& filter) {
+void ClusterAgent::add_remote(sched::Pid agent, sched::Pid forwarder, const std::string& filter) {
   if (!remote_[agent].insert(filter).second) {
     return;
   }
   counters_.remote_routes.fetch_add(1, std::memory_order_relaxed);
   // Straight to the routers: observers (we among them) watch local routes only.
   for (sched::Pid router : ctx_.routers.routers) {
-    send<core::RouteAdd>(router, core::RouteAdd{filter, {}, agent, {}, node_route, {}, {}});
+    send<core::RouteAdd>(router, core::RouteAdd{filter, {}, forwarder, {}, node_route, {}, {}});
   }
 }
 
-void ClusterAgent::remove_remote(sched::Pid agent, const std::string& filter) {
+void ClusterAgent::remove_remote(sched::Pid agent, sched::Pid forwarder, const std::string& filter) {
   auto it = remote_.find(agent);
   if (it == remote_.end() || it->second.erase(filter) == 0) {
     return;
   }
   counters_.remote_routes.fetch_sub(1, std::memory_order_relaxed);
   for (sched::Pid router : ctx_.routers.routers) {
-    send<core::RouteRemove>(router, core::RouteRemove{filter, {}, agent});
+    send<core::RouteRemove>(router, core::RouteRemove{filter, {}, forwarder});
   }
   if (it->second.empty()) {
     remote_.erase(it);
   }
 }
 
-void ClusterAgent::drop_agent(sched::Pid agent) {
+void ClusterAgent::drop_agent(sched::Pid agent, sched::Pid forwarder) {
   auto it = remote_.find(agent);
   if (it == remote_.end()) {
     return;
@@ -232,7 +252,7 @@ void ClusterAgent::drop_agent(sched::Pid agent) {
   counters_.remote_routes.fetch_sub(filters.size(), std::memory_order_relaxed);
   for (const std::string& filter : filters) {
     for (sched::Pid router : ctx_.routers.routers) {
-      send<core::RouteRemove>(router, core::RouteRemove{filter, {}, agent});
+      send<core::RouteRemove>(router, core::RouteRemove{filter, {}, forwarder});
     }
   }
 }

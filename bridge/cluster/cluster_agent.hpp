@@ -10,10 +10,11 @@
 // stay local to their node for now.
 //
 // Routes of peers. A peer's rows become routes in this node's routers whose
-// subscriber is the peer's agent: a publish here that matches any of them
-// is delivered, once per node however many of its filters match, to that
-// agent over the node link (cluster_proto_v1), at the publish's QoS and with
-// its RETAIN flag. The agent republishes what it receives to its own node's
+// subscriber is the peer's forwarder (node_forwarder.hpp): a publish here
+// that matches any of them is delivered, once per node however many of its
+// filters match, to the forwarder, which passes it to that node's agent over
+// the node link (cluster_proto_v1), at the publish's QoS and with its RETAIN
+// flag, without ever holding up the routers. The agent republishes what it receives to its own node's
 // routers, marked as forwarded so that they skip other nodes' agents: a
 // message crosses one link at most.
 //
@@ -60,6 +61,8 @@ struct ClusterCounters {
   std::atomic<std::uint64_t> retained_out{0};   ///< retained messages passed to peers
   std::atomic<std::uint64_t> retained_in{0};    ///< retained messages peers passed here
   std::atomic<std::uint64_t> throttles{0};      ///< publishers on other nodes slowed down
+  std::atomic<std::uint64_t> forwarded_out{0};  ///< publishes forwarded to other nodes
+  std::atomic<std::uint64_t> forward_dropped{0};  ///< dropped for a node whose link took nothing
 };
 
 class ClusterAgent final : public sched::Process {
@@ -80,7 +83,8 @@ class ClusterAgent final : public sched::Process {
   };
   struct Peer {
     dist::NodeInfo info;
-    sched::Pid agent;  ///< null until found
+    sched::Pid agent;      ///< null until found
+    sched::Pid forwarder;  ///< its routes' subscriber here (node_forwarder.hpp), once found
   };
 
   // Local rows.
@@ -91,11 +95,15 @@ class ClusterAgent final : public sched::Process {
   void node_up(const dist::NodeInfo& peer);
   void node_down(const dist::NodeInfo& peer);
   void find_agent(const FindAgent& f);
+  /// The peer's agent is known (by name, or by its first message): our
+  /// routes and retained messages go to it, its forwarder starts.
+  void found_agent(Peer& peer, sched::Pid agent);
   // Peers' rows.
   void remote_routes(const ClusterRoutes& r);
-  void add_remote(sched::Pid agent, const std::string& filter);
-  void remove_remote(sched::Pid agent, const std::string& filter);
-  void drop_agent(sched::Pid agent);
+  // A peer agent's rows, routed here to its forwarder.
+  void add_remote(sched::Pid agent, sched::Pid forwarder, const std::string& filter);
+  void remove_remote(sched::Pid agent, sched::Pid forwarder, const std::string& filter);
+  void drop_agent(sched::Pid agent, sched::Pid forwarder);
   // Forwarded publishes.
   void forwarded(const core::Deliver& d);
   /// Our mailbox is deep: `publisher` (another node's session) stops reading.

@@ -36,6 +36,8 @@ core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const Cluste
       {at + "retained/sent", get(counters.retained_out)},
       {at + "retained/received", get(counters.retained_in)},
       {at + "throttles", get(counters.throttles)},
+      {at + "messages/forwarded/sent", get(counters.forwarded_out)},
+      {at + "messages/forwarded/dropped", get(counters.forward_dropped)},
   };
 }
 

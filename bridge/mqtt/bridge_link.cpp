@@ -127,7 +127,7 @@ void BridgeLink::set_local_routes(bool add) {
       r.client_id = setup_->config.remote_client_id();
       // No Local: what this bridge brought in does not go back out; the
       // retain flag goes as it was published (mosquitto's bridge does both).
-      r.info = core::SubInfo{f.qos, true, true, 0};
+      r.info = core::SubInfo{f.qos, true, true, false, 0};
       ctx_.routers.add_route(runtime(), r);
     } else {
       ctx_.routers.remove_route(runtime(), core::RouteRemove{f.filter, {}, self()});
@@ -262,7 +262,7 @@ void BridgeLink::on_up() {
   // messages of the out topics go too, so the remote learns what was
   // retained while it was away (or before the bridge existed).
   for (const FilterQos& f : setup_->topics.local_filters()) {
-    send<core::RetainQuery>(ctx_.retainer, core::RetainQuery{f.filter, self(), core::SubInfo{f.qos, true, true, 0}});
+    send<core::RetainQuery>(ctx_.retainer, core::RetainQuery{f.filter, self(), core::SubInfo{f.qos, true, true, false, 0}});
   }
   if (setup_->config.keepalive != 0) {
     send_after(self(), sched::make_message<Tick>(generation_),

@@ -163,15 +163,14 @@ std::size_t Router::pick(Group& g, const AppMessage& msg) {
 
 void Router::publish(const AppMessagePtr& msg, const persist::HoldPtr& hold, bool from_node) {
   scratch_.clear();
-  const std::uint16_t here = runtime().node();
   routes_.match(msg->topic, [&](std::string_view, const sched::Pid& pid, const SubInfo& info) {
     // MQTT 5 3.8.3.1: with No Local, a client gets none of its own messages.
     if (info.no_local && pid == msg->publisher_pid) {
       return;
     }
-    // A cluster's route to another node is that node's agent: a message
-    // another node forwarded went to every node with a match already.
-    if (from_node && pid.node() != here) {
+    // A message another node forwarded went to every node with a match
+    // already: routes to nodes are skipped.
+    if (from_node && info.to_node) {
       return;
     }
     scratch_.push_back(Target{pid, info, nullptr});

@@ -77,7 +77,7 @@ class Restorer {
       r.listener_index = s->listener_index;
       for (persist::StoredSubscription& sub : s->subscriptions) {
         Subscription live{std::move(sub.filter), std::move(sub.group),
-                          SubInfo{sub.max_qos, sub.no_local, sub.retain_as_published, sub.subscription_id}};
+                          SubInfo{sub.max_qos, sub.no_local, sub.retain_as_published, false, sub.subscription_id}};
         r.state.subscriptions.insert_or_assign(std::move(sub.full_filter), std::move(live));
       }
       if (s->will) {

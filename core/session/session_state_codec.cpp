@@ -164,7 +164,7 @@ bool SessionStateDecoder::read_record(persist::FieldReader& in) {
         return false;
       }
       Subscription live{std::move(s.filter), std::move(s.group),
-                        SubInfo{s.max_qos, s.no_local, s.retain_as_published, s.subscription_id}};
+                        SubInfo{s.max_qos, s.no_local, s.retain_as_published, false, s.subscription_id}};
       return state_.subscriptions.emplace(std::move(s.full_filter), std::move(live)).second;
     }
     case inflight: {

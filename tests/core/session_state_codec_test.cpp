@@ -61,8 +61,8 @@ SessionState full_state(std::size_t queued = 3) {
   SessionState s;
   s.last_packet_id = 65'000;
   s.inflight_seq = 41;
-  s.subscriptions.emplace("a/+/c", Subscription{"a/+/c", "", SubInfo{QoS::at_least_once, true, true, 7}});
-  s.subscriptions.emplace("$share/g/x/#", Subscription{"x/#", "g", SubInfo{QoS::exactly_once, false, false, 0}});
+  s.subscriptions.emplace("a/+/c", Subscription{"a/+/c", "", SubInfo{QoS::at_least_once, true, true, false, 7}});
+  s.subscriptions.emplace("$share/g/x/#", Subscription{"x/#", "g", SubInfo{QoS::exactly_once, false, false, false, 0}});
   s.inflight.emplace(std::uint16_t{12}, Inflight{40, deliver(message("f/1", "one", true), QoS::at_least_once, {7}), false});
   s.inflight.emplace(std::uint16_t{13}, Inflight{41, deliver(nullptr, QoS::exactly_once), true});
   for (std::size_t i = 0; i < queued; ++i) {

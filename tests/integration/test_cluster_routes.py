@@ -7,6 +7,7 @@ seen from every node, a late joiner's included."""
 
 import re
 import signal
+import subprocess
 import time
 import unittest
 
@@ -14,11 +15,11 @@ from harness import Broker, free_port, main, wait_for
 from paho_util import PacketTypes, SubscribeOptions, V5Client, props, sub_id, mqtt
 
 
-def cluster(name, port, seeds=()):
+def cluster(name, port, seeds=(), down_after_ms=1000):
     return {"data_dir": "none", "sys_interval": 1,
             "cluster": {"node_name": name, "bind": "127.0.0.1", "port": port, "cookie": "routes-cookie",
                         "seeds": ["127.0.0.1:%d" % p for p in seeds], "heartbeat_ms": 100,
-                        "node_down_after_ms": 1000}}
+                        "node_down_after_ms": down_after_ms}}
 
 
 def ups(broker, peer):
@@ -44,14 +45,14 @@ def routes_ready(publisher, subscribers, topics, timeout=10):
 
 
 class ClusterRoutes(unittest.TestCase):
-    def start_cluster(self):
+    def start_cluster(self, down_after_ms=1000):
         p1, p2, p3 = free_port(), free_port(), free_port()
         self.ports = (p1, p2, p3)
-        n1 = Broker(cluster("n1", p1))
+        n1 = Broker(cluster("n1", p1, down_after_ms=down_after_ms))
         self.addCleanup(n1.stop)
-        n2 = Broker(cluster("n2", p2, seeds=[p1]))
+        n2 = Broker(cluster("n2", p2, seeds=[p1], down_after_ms=down_after_ms))
         self.addCleanup(n2.stop)
-        n3 = Broker(cluster("n3", p3, seeds=[p1]))
+        n3 = Broker(cluster("n3", p3, seeds=[p1], down_after_ms=down_after_ms))
         self.addCleanup(n3.stop)
         pairs = [(n1, "n2"), (n1, "n3"), (n2, "n1"), (n2, "n3"), (n3, "n1"), (n3, "n2")]
         self.assertTrue(wait_for(lambda: all(ups(b, peer) >= 1 for b, peer in pairs), timeout=10),
@@ -136,6 +137,29 @@ class ClusterRoutes(unittest.TestCase):
         p.publish("k/x", b"again", qos=1)
         self.assertEqual([m.payload for m in back.wait_msgs(1)], [b"again"])
 
+
+    def test_a_hung_node_holds_up_no_publisher_and_no_other_node(self):
+        # n2 stops (SIGSTOP) but its links stay open, and it is declared down
+        # only after a minute: what n1 routes to it piles up until its link is
+        # busy. The routers of n1 must go on serving the others meanwhile.
+        n1, n2, n3 = self.start_cluster(down_after_ms=60000)
+        s2 = self.client(n2, "s2")
+        s2.subscribe("h/#", qos=1)
+        s3 = self.client(n3, "s3")
+        s3.subscribe("h/#", qos=1)
+        p = self.client(n1, "p")
+        self.assertTrue(routes_ready(p, [s2, s3], ["h/probe"]))
+        n2.proc.send_signal(signal.SIGSTOP)
+        self.addCleanup(n2.proc.send_signal, signal.SIGCONT)
+        total = 30000
+        payload = "x" * 1000
+        lines = "".join("%d %s\n" % (i, payload) for i in range(total))
+        r = subprocess.run(["mosquitto_pub", "-p", str(n1.port), "-q", "1", "-t", "h/x", "-l"],
+                           input=lines, text=True, capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = s3.wait_msgs(total, timeout=30)
+        self.assertEqual(len(got), total)
+        self.assertEqual([int(m.payload.split(b" ")[0]) for m in got], list(range(total)))
 
     def retained_on(self, broker, filter_, want, timeout=10):
         """True once a new subscription to `filter_` on `broker` gets

@@ -1,0 +1,66 @@
+#include "bridge/cluster/node_forwarder.hpp"
+
+#include "core/logger.hpp"
+#include "sched/runtime.hpp"
+
+namespace actormq::cluster {
+
+namespace {
+// How often a forwarder with a backlog looks whether its link drained.
+constexpr std::uint64_t drain_every_ms = 5;
+}  // namespace
+
+NodeForwarder::NodeForwarder(dist::Node& node, sched::Pid peer_agent, ClusterCounters& counters)
+    : node_(node), agent_(peer_agent), counters_(counters) {}
+
+void NodeForwarder::on_message(sched::Message& msg) {
+  if (auto* d = msg.as<core::Deliver>()) {
+    forward(*d);
+  } else if (msg.is<Drain>()) {
+    drain_armed_ = false;
+    drain();
+  }
+}
+
+void NodeForwarder::forward(core::Deliver& d) {
+  if (backlog_.empty() && !node_.busy(agent_)) {
+    send_one(std::move(d));
+    return;
+  }
+  if (backlog_.size() >= max_backlog) {
+    backlog_.pop_front();  // the oldest: what comes later matters more to its subscribers
+    counters_.forward_dropped.fetch_add(1, std::memory_order_relaxed);
+    if (dropped_since_log_++ == 0) {
+      ACTORMQ_LOG_WARNING("cluster: the link to " << agent_.to_string() << "'s node takes nothing; "
+                                                   << max_backlog << " publishes wait for it, the oldest are dropped");
+    }
+  }
+  backlog_.push_back(std::move(d));
+  if (!drain_armed_) {
+    drain_armed_ = true;
+    send_after(self(), sched::make_message<Drain>(), drain_every_ms);
+  }
+}
+
+void NodeForwarder::drain() {
+  while (!backlog_.empty() && !node_.busy(agent_)) {
+    send_one(std::move(backlog_.front()));
+    backlog_.pop_front();
+  }
+  if (backlog_.empty()) {
+    dropped_since_log_ = 0;
+  } else if (!drain_armed_) {
+    drain_armed_ = true;
+    send_after(self(), sched::make_message<Drain>(), drain_every_ms);
+  }
+}
+
+void NodeForwarder::send_one(core::Deliver d) {
+  // Through the runtime, not Process::send: a busy link must not suspend us
+  // (we look at busy() ourselves); what crosses is the message and the QoS
+  // and RETAIN of the delivery, not the publisher's durability hold.
+  counters_.forwarded_out.fetch_add(1, std::memory_order_relaxed);
+  (void)runtime().send<core::Deliver>(agent_, core::Deliver{std::move(d.msg), d.qos, d.retain, {}, {}, 0, {}});
+}
+
+}  // namespace actormq::cluster
