@@ -309,6 +309,9 @@ Status Broker::start() {
     }
     std::shared_ptr<ListenerShared> shared = std::move(setup).value();
     shared->security_index = static_cast<std::uint16_t>(li);
+    if (shared->tls) {
+      tls_listeners_.push_back(shared);
+    }
     ConnectionFactory make = [ctx = ctx_.get()](int fd, ConnectionSlot slot) {
       return std::make_unique<Session>(*ctx, fd, std::move(slot));
     };
@@ -354,6 +357,29 @@ Status Broker::start() {
   return mqtt::Ok{};
 }
 
+Result<std::vector<std::string>> Broker::reload_tls() {
+  std::vector<std::string> errors;
+  std::vector<std::string> reloaded;
+  for (const std::shared_ptr<ListenerShared>& listener : tls_listeners_) {
+    if (std::string error = listener->tls->reload(); !error.empty()) {
+      errors.push_back("listener " + listener->name + ": " + error);
+    } else {
+      reloaded.push_back(listener->name);
+    }
+  }
+  if (!reloaded.empty()) {
+    // Every session checks its own client against the CRLs now in force
+    // (a session of another listener finds nothing to check).
+    for (const auto& [client_id, pid] : ctx_->registry.snapshot()) {
+      runtime_->send<TlsReloaded>(pid);
+    }
+  }
+  if (!errors.empty()) {
+    return Failure{std::move(errors)};
+  }
+  return reloaded;
+}
+
 Status Broker::reload_security() {
   if (!security_) {
     return Failure{"not started"};
@@ -376,6 +402,7 @@ void Broker::stop() {
     }
   }
   listeners_.clear();
+  tls_listeners_.clear();
   stop_services();  // while the runtime runs, before the sessions end and the store closes
   loader_.reset();  // before the runtime, store and writer it uses
   if (writer_) {

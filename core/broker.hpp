@@ -31,6 +31,8 @@
 
 namespace actormq::core {
 
+struct ListenerShared;
+
 class Broker {
  public:
   explicit Broker(Config config);
@@ -61,6 +63,13 @@ class Broker {
   /// with one message "service <name>: <error>" per service that failed (it
   /// keeps its previous settings). Not thread-safe.
   [[nodiscard]] Status reload_services();
+  /// Reads the TLS listeners' certfile, keyfile, cafile, capath and crlfile
+  /// again (SIGHUP). New handshakes use the new files, established
+  /// connections stay, but a client whose certificate a reloaded CRL lists
+  /// is disconnected. A listener whose files fail to load keeps its old
+  /// ones; one message per such listener, naming it and the file. Returns
+  /// the names of the listeners reloaded. Not thread-safe.
+  [[nodiscard]] Result<std::vector<std::string>> reload_tls();
 
   /// `f` is called, on another thread, if the broker cannot go on after
   /// start() succeeded: the retained messages, read in the background,
@@ -98,6 +107,7 @@ class Broker {
   std::vector<std::unique_ptr<Service>> services_;
   std::size_t services_started_ = 0;  // a prefix of services_
   std::vector<sched::Pid> listeners_;
+  std::vector<std::shared_ptr<ListenerShared>> tls_listeners_;  // those with a TLS context, for reload_tls
   std::vector<std::uint16_t> ports_;
   bool running_ = false;
 };

@@ -1,6 +1,7 @@
 // The actormq binary: configuration from file and command line, the broker,
 // and its signals: SIGINT/SIGTERM stop it (v5 clients get DISCONNECT 0x8B);
-// SIGHUP reloads the password, ACL and SCRAM files (and what services read).
+// SIGHUP reloads the password, ACL and SCRAM files, the TLS listeners' files
+// (and what services read).
 #include <signal.h>
 #include <unistd.h>
 
@@ -72,6 +73,15 @@ int main(int argc, char** argv) {
       ACTORMQ_LOG_ERROR("reload failed, the previous rules stay in force: " << reloaded.error().text());
     } else {
       ACTORMQ_LOG_NOTICE("received SIGHUP; password, ACL and SCRAM files reloaded");
+    }
+    if (auto reloaded = broker.reload_tls(); !reloaded) {
+      for (const std::string& err : reloaded.error().messages()) {
+        ACTORMQ_LOG_ERROR("TLS reload failed, the listener keeps its previous files: " << err);
+      }
+    } else {
+      for (const std::string& name : *reloaded) {
+        ACTORMQ_LOG_NOTICE("listener " << name << ": TLS files reloaded");
+      }
     }
     if (auto reloaded = broker.reload_services(); !reloaded) {
       for (const std::string& err : reloaded.error().messages()) {

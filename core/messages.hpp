@@ -179,4 +179,10 @@ struct RetainQuery {
   SubInfo info;
 };
 
+// ---- broker -> session ----
+
+/// The TLS listeners' files were read again (SIGHUP): a session whose
+/// client's certificate a reloaded CRL now lists ends its connection.
+struct TlsReloaded {};
+
 }  // namespace actormq::core

@@ -61,6 +61,13 @@ class Stream {
   virtual std::string peer() const = 0;
   /// The Common Name of the peer's verified certificate; empty without one.
   virtual std::string peer_identity() const { return {}; }
+  /// Why the peer is no longer accepted: its certificate is listed by a CRL
+  /// reloaded since its handshake ("client certificate serial 0A revoked");
+  /// empty while it is accepted.
+  virtual std::string revoked() const { return {}; }
+  /// Once established, what the transport negotiated, for a debug log
+  /// ("TLSv1.2 TLS-ECDHE-..., ALPN mqtt, SNI broker.example"); empty for none.
+  virtual std::string summary() const { return {}; }
   /// True if a read that filled less than its buffer took everything there
   /// was: the owner may wait for readiness without reading EAGAIN first. Not
   /// so for a transport that buffers records of its own (TLS).

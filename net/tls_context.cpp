@@ -4,18 +4,19 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
+#include <system_error>
 
+#include "net/tls_server_files.hpp"
 #include "net/tls_stream.hpp"
 
 namespace actormq::net {
 
 namespace {
-// Sessions resumable for a day, as mbedTLS's own default; the cache keeps the
-// most recent ones (session-id resumption, for clients without tickets).
-constexpr std::uint32_t ticket_lifetime_s = 86400;
-constexpr int cache_entries = 1000;
-
 struct ThreadRandom {
   mbedtls_entropy_context entropy;
   mbedtls_ctr_drbg_context drbg;
@@ -84,97 +85,94 @@ std::string tls_load_cafile(mbedtls_x509_crt& ca, const std::string& cafile) {
   return rc == 0 ? std::string() : file_error("cafile", cafile, rc);
 }
 
-TlsContext::TlsContext() {
-  mbedtls_ssl_config_init(&conf_);
-  mbedtls_x509_crt_init(&cert_);
-  mbedtls_x509_crt_init(&ca_);
-  mbedtls_pk_init(&key_);
-  mbedtls_ssl_ticket_init(&ticket_);
-  mbedtls_ssl_cache_init(&cache_);
+std::string tls_load_capath(mbedtls_x509_crt& ca, const std::string& capath) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(capath, ec), end; !ec && it != end; it.increment(ec)) {
+    // Regular files and links to them (c_rehash's <hash>.0), hidden ones aside.
+    if (it->path().filename().string().starts_with(".") || !it->is_regular_file(ec)) {
+      continue;
+    }
+    files.push_back(it->path());
+  }
+  if (ec) {
+    return "capath " + capath + ": " + ec.message();
+  }
+  std::sort(files.begin(), files.end());  // a stable order, for the error that names a file
+  std::size_t loaded = 0;
+  for (const fs::path& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      continue;  // not a certificate (a README, a CRL): as OpenSSL's lookup, never read
+    }
+    if (int rc = mbedtls_x509_crt_parse_file(&ca, file.c_str()); rc != 0) {
+      return file_error("capath", file.string(), rc);
+    }
+    ++loaded;
+  }
+  if (loaded == 0) {
+    return "capath " + capath + ": no PEM CA certificate in it";
+  }
+  return {};
 }
 
-TlsContext::~TlsContext() {
-  mbedtls_ssl_cache_free(&cache_);
-  mbedtls_ssl_ticket_free(&ticket_);
-  mbedtls_pk_free(&key_);
-  mbedtls_x509_crt_free(&ca_);
-  mbedtls_x509_crt_free(&cert_);
-  mbedtls_ssl_config_free(&conf_);
+std::string tls_load_crlfile(mbedtls_x509_crl& crl, const std::string& crlfile) {
+  int rc = mbedtls_x509_crl_parse_file(&crl, crlfile.c_str());
+  return rc == 0 ? std::string() : file_error("crlfile", crlfile, rc);
 }
+
+std::string tls_serial_text(const mbedtls_x509_crt& cert) {
+  char text[MBEDTLS_X509_RFC5280_MAX_SERIAL_LEN * 3 + 1] = "";
+  mbedtls_x509_serial_gets(text, sizeof text, &cert.serial);
+  return text;
+}
+
+std::string tls_revoked_serial(const mbedtls_x509_crt& cert, const mbedtls_x509_crl& crls) {
+  // mbedtls_x509_crt_is_revoked compares serials only: the CRL must be the
+  // one of the certificate's issuer (RFC 5280 6.3.3 (b)).
+  for (const mbedtls_x509_crl* crl = &crls; crl != nullptr && crl->version != 0; crl = crl->next) {
+    if (crl->issuer_raw.len == cert.issuer_raw.len &&
+        std::equal(crl->issuer_raw.p, crl->issuer_raw.p + crl->issuer_raw.len, cert.issuer_raw.p) &&
+        mbedtls_x509_crt_is_revoked(&cert, crl) != 0) {
+      return tls_serial_text(cert);
+    }
+  }
+  return {};
+}
+
+TlsContext::~TlsContext() = default;
 
 TlsContext::Made TlsContext::create(const TlsOptions& options) {
-  std::shared_ptr<TlsContext> context(new TlsContext());
-  std::string error = context->load(options);
-  if (!error.empty()) {
-    return {nullptr, error};
+  std::shared_ptr<TlsContext> context(new TlsContext(options));
+  if (std::string error = context->reload(); !error.empty()) {
+    return {nullptr, std::move(error)};
   }
   return {std::move(context), {}};
 }
 
-std::string TlsContext::load(const TlsOptions& o) {
-  int rc = mbedtls_ssl_config_defaults(&conf_, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                       MBEDTLS_SSL_PRESET_DEFAULT);
-  if (rc != 0) {
-    return "TLS configuration: " + tls_error_text(rc);
+std::string TlsContext::reload() {
+  TlsServerFiles::Loaded loaded = TlsServerFiles::load(options_);
+  if (!loaded.files) {
+    return loaded.error;
   }
-  tls_conf_common(conf_);
-  if (std::string e = tls_load_identity(cert_, key_, o.certfile, o.keyfile); !e.empty()) {
-    return e;
-  }
-  if ((rc = mbedtls_ssl_conf_own_cert(&conf_, &cert_, &key_)) != 0) {
-    return "certfile: " + tls_error_text(rc);
-  }
-  if (!o.cafile.empty()) {
-    if (std::string e = tls_load_cafile(ca_, o.cafile); !e.empty()) {
-      return e;
-    }
-    mbedtls_ssl_conf_ca_chain(&conf_, &ca_, nullptr);
-  }
-  // As mosquitto: a client certificate is asked for only when required.
-  mbedtls_ssl_conf_authmode(&conf_, o.require_certificate ? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_NONE);
-  if (std::string e = set_ciphers(o.ciphers); !e.empty()) {
-    return e;
-  }
-  if ((rc = mbedtls_ssl_ticket_setup(&ticket_, tls_random, nullptr, MBEDTLS_CIPHER_AES_256_GCM,
-                                     ticket_lifetime_s)) != 0) {
-    return "TLS session tickets: " + tls_error_text(rc);
-  }
-  mbedtls_ssl_conf_session_tickets_cb(&conf_, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, &ticket_);
-  mbedtls_ssl_cache_set_max_entries(&cache_, cache_entries);
-  mbedtls_ssl_conf_session_cache(&conf_, &cache_, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
+  std::lock_guard lock(mutex_);
+  files_ = std::move(loaded.files);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   return {};
 }
 
-std::string TlsContext::set_ciphers(const std::string& list) {
-  std::size_t at = 0;
-  while (at < list.size()) {
-    std::size_t end = list.find_first_of(":,", at);
-    if (end == std::string::npos) {
-      end = list.size();
-    }
-    std::string name = list.substr(at, end - at);
-    at = end + 1;
-    name.erase(0, name.find_first_not_of(' '));
-    name.erase(name.find_last_not_of(' ') + 1);
-    if (name.empty()) {
-      continue;
-    }
-    for (char& ch : name) {
-      ch = ch == '_' ? '-' : ch;  // IANA spelling to mbedTLS's
-    }
-    int id = mbedtls_ssl_get_ciphersuite_id(name.c_str());
-    if (id == 0) {
-      return "ciphers: unknown cipher suite " + name;
-    }
-    suites_.push_back(id);
-  }
-  if (!suites_.empty()) {
-    suites_.push_back(0);
-    mbedtls_ssl_conf_ciphersuites(&conf_, suites_.data());
-  }
-  return {};
+std::shared_ptr<const TlsServerFiles> TlsContext::current() const {
+  std::lock_guard lock(mutex_);
+  return files_;
 }
 
-Stream* TlsContext::wrap(Socket* socket) const { return new TlsStream(socket, conf_); }
+std::string TlsContext::revoked(const mbedtls_x509_crt& peer) const {
+  std::string serial = tls_revoked_serial(peer, current()->crl());
+  return serial.empty() ? serial : "client certificate serial " + serial + " revoked";
+}
+
+Stream* TlsContext::wrap(Socket* socket) const { return new TlsStream(socket, *this); }
 
 }  // namespace actormq::net

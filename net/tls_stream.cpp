@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "net/tls_context.hpp"
+#include "net/tls_server_files.hpp"
 
 namespace actormq::net {
 
@@ -30,6 +31,63 @@ TlsStream::TlsStream(Socket* socket, const mbedtls_ssl_config& config, const std
   if (client_ && setup_error_ == 0) {
     expect_server(config, server_name);
   }
+}
+
+TlsStream::TlsStream(Socket* socket, const TlsContext& context) : socket_(socket), context_(&context) {
+  // The generation before the files: files newer than it only cause one
+  // check too many, never one too few.
+  checked_generation_ = context.generation();
+  files_ = context.current();
+  mbedtls_ssl_init(&ssl_);
+  setup_error_ = mbedtls_ssl_setup(&ssl_, &files_->config());
+  mbedtls_ssl_set_bio(&ssl_, this, &TlsStream::on_send, &TlsStream::on_recv, nullptr);
+  mbedtls_ssl_set_verify(&ssl_, &TlsStream::on_verify_client, this);
+}
+
+int TlsStream::on_verify_client(void* self, mbedtls_x509_crt* cert, int depth, std::uint32_t* flags) {
+  if (depth == 0 && (*flags & MBEDTLS_X509_BADCERT_REVOKED) != 0) {
+    static_cast<TlsStream*>(self)->revoked_ = "client certificate serial " + tls_serial_text(*cert) + " revoked";
+  }
+  return 0;
+}
+
+int TlsStream::on_sni(void*, mbedtls_ssl_context* ssl, const unsigned char* name, std::size_t length) {
+  // p_bio is the stream (mbedtls_ssl_set_bio above); the name is only noted:
+  // one certificate serves every name, as mosquitto's listener does.
+  static_cast<TlsStream*>(ssl->p_bio)->server_name_.assign(reinterpret_cast<const char*>(name), length);
+  return 0;
+}
+
+bool TlsStream::still_accepted() {
+  std::uint64_t generation = context_->generation();
+  if (generation == checked_generation_) {
+    return true;
+  }
+  checked_generation_ = generation;
+  revoked_ = revoked();
+  return revoked_.empty();
+}
+
+std::string TlsStream::revoked() const {
+  const mbedtls_x509_crt* cert = mbedtls_ssl_get_peer_cert(&ssl_);
+  if (context_ == nullptr || !established_ || cert == nullptr) {
+    return {};
+  }
+  return context_->revoked(*cert);
+}
+
+std::string TlsStream::summary() const {
+  if (!established_) {
+    return {};
+  }
+  std::string text = std::string(mbedtls_ssl_get_version(&ssl_)) + " " + mbedtls_ssl_get_ciphersuite(&ssl_);
+  if (const char* alpn = mbedtls_ssl_get_alpn_protocol(&ssl_)) {
+    text += ", ALPN " + std::string(alpn);
+  }
+  if (!server_name_.empty()) {
+    text += ", SNI " + server_name_;
+  }
+  return text;
 }
 
 void TlsStream::expect_server(const mbedtls_ssl_config& config, const std::string& server_name) {
@@ -125,6 +183,11 @@ IoResult TlsStream::handshake_step() {
 IoResult TlsStream::read(std::span<std::uint8_t> buffer) {
   if (!established_) {
     return handshake_step();
+  }
+  // A device whose certificate a reloaded CRL lists sends nothing more,
+  // even if it got in before the reload's check of the connected ones.
+  if (context_ != nullptr && !still_accepted()) {
+    return {Status::error, 0, MBEDTLS_ERR_X509_CERT_VERIFY_FAILED};
   }
   int rc = mbedtls_ssl_read(&ssl_, buffer.data(), buffer.size());
   if (rc > 0) {
@@ -242,11 +305,17 @@ std::string TlsStream::describe_verify_failure() const {
     text += ",";
   }
   text += reasons;
+  if (!revoked_.empty()) {
+    text += " (" + revoked_ + ")";
+  }
   return std::string("TLS handshake failed: ") + (client_ ? "server" : "client") +
          " certificate not accepted: " + text;
 }
 
 std::string TlsStream::describe(int error) const {
+  if (error == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && established_ && !revoked_.empty()) {
+    return "TLS: " + revoked_ + " by the reloaded crlfile";
+  }
   if (error == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
     return describe_verify_failure();
   }

@@ -20,6 +20,9 @@
 
 namespace actormq::net {
 
+class TlsContext;
+class TlsServerFiles;
+
 /// Owner-only, like the socket under it.
 class TlsStream final : public Stream {
  public:
@@ -29,6 +32,9 @@ class TlsStream final : public Stream {
   /// literal (matched against the iPAddress entries, no SNI). Verifying with
   /// no `server_name` is refused: the handshake fails at once.
   TlsStream(Socket* socket, const mbedtls_ssl_config& config, const std::string& server_name = {});
+  /// A server stream of `context`'s listener, on the files it uses now;
+  /// `context` must outlive this stream (net/transport.hpp).
+  TlsStream(Socket* socket, const TlsContext& context);
 
   IoResult read(std::span<std::uint8_t> buffer) override;
   IoResult writev(const iovec* segments, int count) override;
@@ -39,6 +45,11 @@ class TlsStream final : public Stream {
   void close() override;
   std::string peer() const override { return socket_->peer(); }
   std::string peer_identity() const override;
+  std::string revoked() const override;
+  std::string summary() const override;
+  /// mbedTLS's SNI callback (mbedtls_ssl_conf_sni) of server configurations:
+  /// notes the name the client asked for, for summary().
+  static int on_sni(void* unused, mbedtls_ssl_context* ssl, const unsigned char* name, std::size_t length);
   bool established() const override { return established_; }
   std::string describe(int error) const override;
   const char* kind() const override { return "tls"; }
@@ -58,6 +69,11 @@ class TlsStream final : public Stream {
   std::string describe_verify_failure() const;
   static int on_send(void* self, const unsigned char* data, std::size_t length);
   static int on_recv(void* self, unsigned char* data, std::size_t length);
+  /// Server streams: records the serial of a client certificate a CRL lists.
+  static int on_verify_client(void* self, mbedtls_x509_crt* cert, int depth, std::uint32_t* flags);
+  /// Server streams: false (and revoked_ set) if the listener's files were
+  /// reloaded since the last check and their CRLs now list the client.
+  bool still_accepted();
   IoResult handshake_step();
   /// Maps an mbedTLS result of a read-side operation to an IoResult.
   IoResult read_side(int rc);
@@ -65,6 +81,13 @@ class TlsStream final : public Stream {
   Socket* socket_;
   mbedtls_ssl_context ssl_;
   std::unique_ptr<Expected> expected_;  // client streams only: a server stream pays one pointer
+  // Server streams only: the listener, the files this handshake uses (kept
+  // alive across reloads) and the listener's generation last checked.
+  const TlsContext* context_ = nullptr;
+  std::shared_ptr<const TlsServerFiles> files_;
+  std::uint64_t checked_generation_ = 0;
+  std::string server_name_;  // SNI, as the client sent it
+  std::string revoked_;  // why the client's certificate is refused (a CRL lists it)
   int setup_error_ = 0;
   int socket_errno_ = 0;           // the errno behind MBEDTLS_ERR_NET_*_FAILED
   bool established_ = false;

@@ -33,6 +33,8 @@ class WsStream final : public Stream {
   void close() override;
   std::string peer() const override { return inner_->peer(); }
   std::string peer_identity() const override { return inner_->peer_identity(); }
+  std::string revoked() const override { return inner_->revoked(); }
+  std::string summary() const override { return inner_->summary(); }
   bool established() const override { return ws_ != nullptr && inner_->established(); }
   std::string describe(int error) const override;
   const char* kind() const override { return kind_; }

@@ -94,7 +94,17 @@ std::span<const KeySpec<ListenerConfig>> listener_table() {
       {"keyfile", "\"\"", "", "tls/wss/https only, required: PEM private key of certfile.", string(&L::keyfile)},
       {"cafile", "\"\"", "", "tls/wss only: PEM CA certificates that client certificates must chain to.",
        string(&L::cafile)},
-      {"require_certificate", "false", "", "tls/wss only: refuse clients without a valid certificate (needs cafile).",
+      {"capath", "\"\"", "",
+       "tls/wss only: a directory of PEM CA certificates that client certificates must chain to, as mosquitto's: "
+       "every file in it holding a certificate is read (with or instead of cafile). Reloaded on SIGHUP.",
+       string(&L::capath)},
+      {"crlfile", "\"\"", "",
+       "tls/wss only: PEM certificate revocation lists of those CAs; a client certificate they list is refused "
+       "at the handshake (logged with its serial). Reloaded on SIGHUP: a connected client it now lists is "
+       "disconnected.",
+       string(&L::crlfile)},
+      {"require_certificate", "false", "",
+       "tls/wss only: refuse clients without a valid certificate (needs cafile or capath).",
        boolean(&L::require_certificate)},
       {"use_identity_as_username", "false", "",
        "tls/wss only: the client certificate's Common Name becomes the username (needs require_certificate).",
@@ -103,6 +113,10 @@ std::span<const KeySpec<ListenerConfig>> listener_table() {
        "tls/wss only: cipher suites allowed, mbedTLS or IANA names separated by ':' "
        "(e.g. TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256); empty: mbedTLS's defaults. TLS 1.2 is the minimum version.",
        string(&L::ciphers)},
+      {"tls_version", "\"\"", "\"tlsv1.2\"",
+       "tls/wss only: the oldest TLS version accepted, as mosquitto's: only \"tlsv1.2\" (mbedTLS 2.28 has no "
+       "TLS 1.3 server, and versions before 1.2 are never offered).",
+       string(&L::tls_version)},
       {"allow_anonymous", "", "top-level value", "Overrides the top-level allow_anonymous on this listener.",
        OptBoolRule<L>{&L::allow_anonymous}},
       {"password_file", "", "top-level value (http, https: none)",
@@ -285,8 +299,19 @@ Errors check_listener(const ListenerConfig& l, const std::string& p) {
     if (l.keyfile.empty()) {
       errors.push_back(p + "keyfile: required for a " + type + " listener");
     }
-    if (l.require_certificate && l.cafile.empty()) {
-      errors.push_back(p + "cafile: required when require_certificate is true");
+    if (l.require_certificate && l.cafile.empty() && l.capath.empty()) {
+      errors.push_back(p + "cafile: required (or capath) when require_certificate is true");
+    }
+    if (!l.crlfile.empty() && l.cafile.empty() && l.capath.empty()) {
+      errors.push_back(p + "crlfile: needs cafile or capath (the CAs whose revocations it lists)");
+    }
+    if (l.tls_version == "tlsv1.3") {
+      errors.push_back(p + "tls_version: tlsv1.3 is not available: mbedTLS 2.28 has no TLS 1.3 server; "
+                           "use \"tlsv1.2\" (which TLS 1.3 clients also speak)");
+    } else if (l.tls_version == "tlsv1.1" || l.tls_version == "tlsv1") {
+      errors.push_back(p + "tls_version: " + l.tls_version + " is not offered: TLS 1.2 is the oldest version accepted");
+    } else if (!l.tls_version.empty() && l.tls_version != "tlsv1.2") {
+      errors.push_back(p + "tls_version: must be \"tlsv1.2\" (got \"" + l.tls_version + "\")");
     }
     if (l.use_identity_as_username && !l.require_certificate) {
       errors.push_back(p + "use_identity_as_username: needs require_certificate true");
@@ -305,6 +330,15 @@ Errors check_listener(const ListenerConfig& l, const std::string& p) {
     for (const auto& [key, set] : tls_only) {
       if (set) {
         errors.push_back(p + key + ": only for tls, wss and https listeners");
+      }
+    }
+  }
+  if (l.type != ListenerType::tls && l.type != ListenerType::wss) {
+    const std::pair<const char*, bool> tls_mqtt_only[] = {
+        {"capath", !l.capath.empty()}, {"crlfile", !l.crlfile.empty()}, {"tls_version", !l.tls_version.empty()}};
+    for (const auto& [key, set] : tls_mqtt_only) {
+      if (set) {
+        errors.push_back(p + key + ": only for tls and wss listeners");
       }
     }
   }

@@ -52,6 +52,9 @@ struct ListenerConfig {
   std::string certfile;                ///< tls/wss: PEM certificate chain
   std::string keyfile;                 ///< tls/wss: PEM private key
   std::string cafile;                  ///< tls/wss: CAs for client certificates
+  std::string capath;                  ///< tls/wss: directory of CA certificates, as cafile
+  std::string crlfile;                 ///< tls/wss: PEM CRLs of those CAs
+  std::string tls_version;             ///< tls/wss: minimum TLS version; "" or "tlsv1.2"
   bool require_certificate = false;    ///< tls/wss: clients must present a certificate
   bool use_identity_as_username = false;  ///< tls/wss: certificate CN becomes the username
   std::string ciphers;                 ///< tls/wss: cipher suites, ':'-separated; empty: mbedTLS defaults

@@ -22,12 +22,20 @@ ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t m
     tls.certfile = config.certfile;
     tls.keyfile = config.keyfile;
     tls.cafile = config.cafile;
+    tls.capath = config.capath;
+    tls.crlfile = config.crlfile;
     tls.require_certificate = config.require_certificate;
     tls.ciphers = config.ciphers;
+    if (config.type == ListenerType::tls) {
+      // "mqtt" is MQTT's ALPN name (IANA); AWS IoT's clients on port 443
+      // ask for "x-amzn-mqtt-ca" for the same protocol.
+      tls.alpn = {"mqtt", "x-amzn-mqtt-ca"};
+    }
     auto made = net::TlsContext::create(tls);
     if (!made.context) {
       return Failure{made.error};
     }
+    shared->tls = made.context;
     shared->transport = std::move(made.context);
   }
   if (config.is_websocket()) {

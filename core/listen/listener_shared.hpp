@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/listen/connection_rate.hpp"
+#include "net/tls_context.hpp"
 #include "net/transport.hpp"
 
 namespace actormq::core {
@@ -27,6 +28,8 @@ struct ListenerShared {
   std::string name;                   ///< "tls 127.0.0.1:8883", for logs
   /// Wraps accepted sockets (TLS, WebSocket); nullptr: plain TCP.
   std::shared_ptr<const net::Transport> transport;
+  /// The TLS part of `transport` (tls, wss, https), which SIGHUP reloads; nullptr: none.
+  std::shared_ptr<net::TlsContext> tls;
   /// Index of this listener's authentication and ACL rules in
   /// BrokerContext::security (sessions keep the index, not a pointer).
   std::uint16_t security_index = 0;

@@ -68,6 +68,12 @@ void Connection::read(ConnectionOwner& owner) {
       return;
     }
     if (r.status == net::IoResult::Status::again) {
+      if (stream_->established() && Logger::global().enabled(LogLevel::debug)) {
+        if (std::string summary = stream_->summary(); !summary.empty()) {
+          ACTORMQ_LOG_DEBUG(stream_->kind() << " connection from " << stream_->peer() << " established: "
+                                            << summary);
+        }
+      }
       // A transport handshake step: costly crypto, charged like a large read.
       owner.charge(transport_step_cost);
       if (owner.out_of_budget()) {

@@ -144,6 +144,9 @@ class Connection {
   const char* kind() const { return stream_->kind(); }
   /// The Common Name of the peer's verified certificate; empty without one or once closed.
   std::string peer_identity() const { return stream_ != nullptr ? stream_->peer_identity() : std::string{}; }
+  /// Why the peer is no longer accepted (its certificate listed by a CRL
+  /// reloaded since its handshake); empty while it is, or once closed.
+  std::string revoked() const { return stream_ != nullptr ? stream_->revoked() : std::string{}; }
   const ConnectionSlot& slot() const { return slot_; }
 
  private:

@@ -103,6 +103,20 @@ void Session::on_message(sched::Message& msg) {
     channel_.on_session_expired(*this, e->generation);
   } else if (auto* q = msg.as<ClientInfoQuery>()) {
     answer_query(*q);
+  } else if (msg.is<TlsReloaded>()) {
+    end_if_revoked();
+  }
+}
+
+void Session::end_if_revoked() {
+  if (!conn_.is_open()) {
+    return;
+  }
+  if (std::string why = conn_.revoked(); !why.empty()) {
+    ACTORMQ_LOG_NOTICE("client " << channel_.client_id() << " (" << conn_.peer() << "): " << why
+                                 << " by the reloaded crlfile; disconnecting");
+    on_connection_lost(ConnectionLoss::error);
+    conn_.close(*this);
   }
 }
 

@@ -46,6 +46,8 @@ class Session : public ConnectionOwner, private ChannelHost {
   void on_socket(const net::SocketReady& ready);
   /// The HTTP API asks what this client is (core/client_info.hpp).
   void answer_query(const ClientInfoQuery& query);
+  /// TlsReloaded: ends the connection if a reloaded CRL lists the client's certificate.
+  void end_if_revoked();
   void on_packet(mqtt::Packet& packet) override {
     ctx_.metrics.add_packet(PacketFlow::received, static_cast<std::uint8_t>(mqtt::packet_type(packet)));
     channel_.handle_in(*this, packet);

@@ -69,6 +69,32 @@ class Pki:
     def path(self, name):
         return os.path.join(self.dir, name)
 
+    def issue(self, name, cn, ext=None):
+        """Another certificate (name.crt, name.key) signed by the CA."""
+        _signed(name, cn, "ca", self.algo, self.dir, ext=ext)
+
+    def serial(self, name):
+        """The serial of name.crt, hex digits in upper case ("1A2B...")."""
+        r = subprocess.run(["openssl", "x509", "-noout", "-serial", "-in", self.path(name + ".crt")],
+                           check=True, capture_output=True, text=True)
+        return r.stdout.strip().split("=", 1)[1].upper()
+
+    def crl(self, revoked=(), out="crl.pem"):
+        """A CRL of the CA, valid two days, listing the certificates named
+        in `revoked`; written to `out` (replaced atomically) and returned."""
+        d = self.dir
+        with open(os.path.join(d, "ca.cnf"), "w") as f:
+            f.write("[ca]\ndefault_ca = ca_default\n[ca_default]\ndatabase = index.txt\n"
+                    "default_md = sha256\ndefault_crl_days = 2\n")
+        open(os.path.join(d, "index.txt"), "w").close()
+        for name in revoked:
+            _openssl("ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.crt",
+                     "-revoke", name + ".crt", cwd=d)
+        _openssl("ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.crt", "-gencrl",
+                 "-out", out + ".new", cwd=d)
+        os.replace(self.path(out + ".new"), self.path(out))
+        return self.path(out)
+
     def listener(self, port, type_="tls", **extra):
         l = {"type": type_, "bind": "127.0.0.1", "port": port,
              "certfile": self.path("server.crt"), "keyfile": self.path("server.key")}

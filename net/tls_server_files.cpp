@@ -1,0 +1,146 @@
+#include "net/tls_server_files.hpp"
+
+#include "net/tls_context.hpp"
+#include "net/tls_stream.hpp"
+
+namespace actormq::net {
+
+namespace {
+// Sessions resumable for a day, as mbedTLS's own default; the cache keeps the
+// most recent ones (session-id resumption, for clients without tickets).
+constexpr std::uint32_t ticket_lifetime_s = 86400;
+constexpr int cache_entries = 1000;
+}  // namespace
+
+TlsServerFiles::TlsServerFiles() {
+  mbedtls_ssl_config_init(&conf_);
+  mbedtls_x509_crt_init(&cert_);
+  mbedtls_x509_crt_init(&ca_);
+  mbedtls_x509_crl_init(&crl_);
+  mbedtls_pk_init(&key_);
+  mbedtls_ssl_ticket_init(&ticket_);
+  mbedtls_ssl_cache_init(&cache_);
+}
+
+TlsServerFiles::~TlsServerFiles() {
+  mbedtls_ssl_cache_free(&cache_);
+  mbedtls_ssl_ticket_free(&ticket_);
+  mbedtls_pk_free(&key_);
+  mbedtls_x509_crl_free(&crl_);
+  mbedtls_x509_crt_free(&ca_);
+  mbedtls_x509_crt_free(&cert_);
+  mbedtls_ssl_config_free(&conf_);
+}
+
+TlsServerFiles::Loaded TlsServerFiles::load(const TlsOptions& options) {
+  std::shared_ptr<TlsServerFiles> files(new TlsServerFiles());
+  if (std::string error = files->build(options); !error.empty()) {
+    return {nullptr, std::move(error)};
+  }
+  return {std::move(files), {}};
+}
+
+std::string TlsServerFiles::build(const TlsOptions& o) {
+  int rc = mbedtls_ssl_config_defaults(&conf_, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                       MBEDTLS_SSL_PRESET_DEFAULT);
+  if (rc != 0) {
+    return "TLS configuration: " + tls_error_text(rc);
+  }
+  tls_conf_common(conf_);
+  if (std::string e = tls_load_identity(cert_, key_, o.certfile, o.keyfile); !e.empty()) {
+    return e;
+  }
+  if ((rc = mbedtls_ssl_conf_own_cert(&conf_, &cert_, &key_)) != 0) {
+    return "certfile: " + tls_error_text(rc);
+  }
+  if (std::string e = load_trust(o); !e.empty()) {
+    return e;
+  }
+  // As mosquitto: a client certificate is asked for only when required.
+  mbedtls_ssl_conf_authmode(&conf_, o.require_certificate ? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_NONE);
+  if (std::string e = set_ciphers(o.ciphers); !e.empty()) {
+    return e;
+  }
+  if (std::string e = set_alpn(o.alpn); !e.empty()) {
+    return e;
+  }
+  mbedtls_ssl_conf_sni(&conf_, &TlsStream::on_sni, nullptr);
+  // New ticket keys and an empty cache per load: a session resumed skips the
+  // certificate checks, so one from before a reload (a CRL that now lists
+  // its client) must not be resumed.
+  if ((rc = mbedtls_ssl_ticket_setup(&ticket_, tls_random, nullptr, MBEDTLS_CIPHER_AES_256_GCM,
+                                     ticket_lifetime_s)) != 0) {
+    return "TLS session tickets: " + tls_error_text(rc);
+  }
+  mbedtls_ssl_conf_session_tickets_cb(&conf_, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, &ticket_);
+  mbedtls_ssl_cache_set_max_entries(&cache_, cache_entries);
+  mbedtls_ssl_conf_session_cache(&conf_, &cache_, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
+  return {};
+}
+
+std::string TlsServerFiles::load_trust(const TlsOptions& o) {
+  if (!o.cafile.empty()) {
+    if (std::string e = tls_load_cafile(ca_, o.cafile); !e.empty()) {
+      return e;
+    }
+  }
+  if (!o.capath.empty()) {
+    if (std::string e = tls_load_capath(ca_, o.capath); !e.empty()) {
+      return e;
+    }
+  }
+  if (!o.crlfile.empty()) {
+    if (std::string e = tls_load_crlfile(crl_, o.crlfile); !e.empty()) {
+      return e;
+    }
+  }
+  if (!o.cafile.empty() || !o.capath.empty()) {
+    mbedtls_ssl_conf_ca_chain(&conf_, &ca_, o.crlfile.empty() ? nullptr : &crl_);
+  }
+  return {};
+}
+
+std::string TlsServerFiles::set_ciphers(const std::string& list) {
+  std::size_t at = 0;
+  while (at < list.size()) {
+    std::size_t end = list.find_first_of(":,", at);
+    if (end == std::string::npos) {
+      end = list.size();
+    }
+    std::string name = list.substr(at, end - at);
+    at = end + 1;
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    if (name.empty()) {
+      continue;
+    }
+    for (char& ch : name) {
+      ch = ch == '_' ? '-' : ch;  // IANA spelling to mbedTLS's
+    }
+    int id = mbedtls_ssl_get_ciphersuite_id(name.c_str());
+    if (id == 0) {
+      return "ciphers: unknown cipher suite " + name;
+    }
+    suites_.push_back(id);
+  }
+  if (!suites_.empty()) {
+    suites_.push_back(0);
+    mbedtls_ssl_conf_ciphersuites(&conf_, suites_.data());
+  }
+  return {};
+}
+
+std::string TlsServerFiles::set_alpn(const std::vector<std::string>& protocols) {
+  if (protocols.empty()) {
+    return {};
+  }
+  alpn_names_ = protocols;
+  for (const std::string& name : alpn_names_) {
+    alpn_.push_back(name.c_str());
+  }
+  alpn_.push_back(nullptr);
+  int rc = mbedtls_ssl_conf_alpn_protocols(&conf_, alpn_.data());
+  return rc == 0 ? std::string() : "ALPN: " + tls_error_text(rc);
+}
+
+}  // namespace actormq::net
