@@ -1,6 +1,7 @@
 #include "core/http/api.hpp"
 
 #include "core/auth/security.hpp"
+#include "core/http/api_bridges.hpp"
 #include "core/http/api_clients.hpp"
 #include "core/http/api_node.hpp"
 #include "core/http/api_retained.hpp"
@@ -28,6 +29,8 @@ enum class Resource {
   publish,
   retained,
   retained_topic,
+  bridges,
+  bridge,
 };
 
 Resource resource_of(const std::vector<std::string>& s) {
@@ -56,6 +59,12 @@ Resource resource_of(const std::vector<std::string>& s) {
     if (s[0] == "retained") {
       return Resource::retained;
     }
+    if (s[0] == "bridges") {
+      return Resource::bridges;
+    }
+  }
+  if (s.size() == 2 && s[0] == "bridges" && !s[1].empty()) {
+    return Resource::bridge;
   }
   if (s.size() == 2 && s[0] == "retained" && !s[1].empty()) {
     return Resource::retained_topic;  // the topic's '/' percent-encoded, as one segment
@@ -80,6 +89,8 @@ std::string_view allowed(Resource res) {
       return "GET, DELETE";
     case Resource::publish:
       return "POST";
+    case Resource::bridge:
+      return "GET, POST";
     default:
       return "GET";
   }
@@ -148,6 +159,10 @@ ApiPlan route(Resource res, const std::vector<std::string>& s, const net::HttpRe
       return list_retained(query, env);
     case Resource::retained_topic:
       return r.method == "DELETE" ? delete_retained(s[1], env) : get_retained(s[1], env);
+    case Resource::bridges:
+      return list_bridges(env);
+    case Resource::bridge:
+      return r.method == "POST" ? set_bridge(s[1], r.body, env) : get_bridge(s[1], env);
     case Resource::none:
       break;
   }
