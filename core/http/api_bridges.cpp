@@ -26,7 +26,8 @@ Json bridge_json(const BridgeView& v, const std::string& node) {
               {"remote", v.remote},
               {"enabled", v.enabled},
               {"state", v.state},
-              {"messages", {{"received", v.messages_received}, {"sent", v.messages_sent}, {"dropped", v.messages_dropped}}},
+              {"messages",
+               {{"received", v.messages_received}, {"sent", v.messages_sent}, {"dropped", v.messages_dropped}}},
               {"buffered", {{"messages", v.buffered_messages}, {"bytes", v.buffered_bytes}}}};
 }
 

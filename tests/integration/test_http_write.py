@@ -24,8 +24,8 @@ class HttpWrite(unittest.TestCase, RawAsserts):
 
     def publish(self, body, headers=OPS):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        status, _, out = self.api.request("POST", "/api/v1/publish", dict(headers, **{"Content-Type": "application/json"}),
-                                          body=data)
+        headers = dict(headers, **{"Content-Type": "application/json"})
+        status, _, out = self.api.request("POST", "/api/v1/publish", headers, body=data)
         return status, (json.loads(out) if out else None)
 
     def subscriber(self, client_id, topic, qos=1):
