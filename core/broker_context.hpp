@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/bridge_control.hpp"
 #include "core/faults.hpp"
 #include "core/limits.hpp"
 #include "core/metrics.hpp"
@@ -53,6 +54,8 @@ struct BrokerContext {
   std::shared_ptr<AckSink> ack_sink;
   /// $SYS topics of the services (bridges), published with the broker's own.
   SysSources sys_sources;
+  /// The bridges, as the HTTP API lists and switches them.
+  BridgeControls bridges;
   /// The cluster's cookie (cluster.cookie or cluster.cookie_file), read
   /// once at start, for the node link; empty: a single node.
   std::string cluster_cookie;

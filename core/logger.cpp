@@ -4,6 +4,8 @@
 #include <cstring>
 #include <ctime>
 
+#include <nlohmann/json.hpp>
+
 namespace actormq::core {
 
 std::optional<LogLevel> parse_log_level(std::string_view name) noexcept {
@@ -15,7 +17,10 @@ std::optional<LogLevel> parse_log_level(std::string_view name) noexcept {
   return std::nullopt;
 }
 
-std::string format_log_line(std::chrono::system_clock::time_point when, LogLevel level, std::string_view message) {
+namespace {
+
+// "2026-11-22T09:03:20.123Z" (UTC, milliseconds).
+std::string timestamp(std::chrono::system_clock::time_point when) {
   using namespace std::chrono;
   const auto since_epoch = when.time_since_epoch();
   const std::time_t seconds = static_cast<std::time_t>(floor<std::chrono::seconds>(since_epoch).count());
@@ -23,15 +28,30 @@ std::string format_log_line(std::chrono::system_clock::time_point when, LogLevel
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char stamp[40];
-  const int n = std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", utc.tm_year + 1900,
+  const int n = std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
                               utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
                               static_cast<int>(millis));
-  std::string line;
-  line.reserve(static_cast<std::size_t>(n) + 10 + message.size());
-  line.append(stamp, static_cast<std::size_t>(n));
+  return std::string(stamp, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+std::string format_log_line(std::chrono::system_clock::time_point when, LogLevel level, std::string_view message) {
+  std::string line = timestamp(when);
+  line.reserve(line.size() + 12 + message.size());
+  line.push_back(' ');
   line.append(to_string(level));
   line.append(": ");
   line.append(message);
+  line.push_back('\n');
+  return line;
+}
+
+std::string format_log_json(std::chrono::system_clock::time_point when, LogLevel level, std::string_view message) {
+  nlohmann::ordered_json j{{"time", timestamp(when)}, {"level", to_string(level)}, {"message", message}};
+  // Messages carry client ids and topics as the clients sent them: invalid
+  // UTF-8 is replaced rather than thrown on.
+  std::string line = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   line.push_back('\n');
   return line;
 }
@@ -86,7 +106,10 @@ void Logger::write(LogLevel level, std::string_view message) {
     return;
   }
   // Format outside the lock; only the write itself is serialized.
-  const std::string line = format_log_line(std::chrono::system_clock::now(), level, message);
+  const auto now = std::chrono::system_clock::now();
+  const std::string line = format_.load(std::memory_order_relaxed) == LogFormat::json
+                               ? format_log_json(now, level, message)
+                               : format_log_line(now, level, message);
   std::lock_guard lock(mutex_);
   if (sink_) {
     sink_(line);

@@ -29,11 +29,20 @@ inline constexpr std::array<std::string_view, 5> log_level_names{"error", "warni
   return log_level_names[static_cast<std::size_t>(level)];
 }
 
+/// How a line is written: text ("<time> <level>: <message>") or one JSON
+/// object per line ({"time", "level", "message"}) for log collectors.
+enum class LogFormat : std::uint8_t { text, json };
+inline constexpr std::array<std::string_view, 2> log_format_names{"text", "json"};
+
 /// The level named `name` (one of log_level_names), or nothing.
 [[nodiscard]] std::optional<LogLevel> parse_log_level(std::string_view name) noexcept;
 
 /// One log line: "2026-11-22T09:03:20.123Z info: message\n" (UTC, milliseconds).
 [[nodiscard]] std::string format_log_line(std::chrono::system_clock::time_point when, LogLevel level,
+                                          std::string_view message);
+/// One JSON log line: {"time":"2026-11-22T09:03:20.123Z","level":"info","message":"..."}
+/// and a newline; bytes of the message that are not UTF-8 become U+FFFD.
+[[nodiscard]] std::string format_log_json(std::chrono::system_clock::time_point when, LogLevel level,
                                           std::string_view message);
 
 /// Writes leveled, timestamped lines to stderr, a file, or a caller's sink.
@@ -56,6 +65,7 @@ class Logger {
   }
   [[nodiscard]] LogLevel level() const noexcept { return level_.load(std::memory_order_relaxed); }
   void set_level(LogLevel level) noexcept { level_.store(level, std::memory_order_relaxed); }
+  void set_format(LogFormat format) noexcept { format_.store(format, std::memory_order_relaxed); }
 
   /// Appends to the file at `path` from now on. On failure returns the
   /// reason and keeps the current destination.
@@ -75,6 +85,7 @@ class Logger {
   void close_file_locked() noexcept;
 
   std::atomic<LogLevel> level_{LogLevel::info};
+  std::atomic<LogFormat> format_{LogFormat::text};
   std::mutex mutex_;
   std::FILE* file_ = nullptr;  // null: stderr
   std::string path_;

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   Config config = std::move(*cli.config);
   Logger& log = Logger::global();
   log.set_level(config.log_level);
+  log.set_format(config.log_format);
   if (!config.log_file.empty()) {
     if (auto opened = log.open_file(config.log_file); !opened) {
       std::fprintf(stderr, "actormq: %s\n", opened.error().text().c_str());

@@ -163,14 +163,27 @@ struct RetainObserve {
   sched::Pid observer;
 };
 /// Answered with RetainedDump, once the stored ones are loaded: every
-/// retained message but $SYS's.
+/// retained message that matches `filter` ("#": every one but $SYS's).
 struct RetainDump {
   sched::Pid reply_to;
   std::uint64_t tag = 0;  ///< the asker's, returned
+  std::string filter = "#";
 };
 struct RetainedDump {
   std::uint64_t tag = 0;
   std::vector<AppMessagePtr> messages;
+};
+/// An operator deletes the retained message of `topic` (the HTTP API):
+/// answered with RetainErased, once the stored ones are loaded. Observers
+/// are told, as of a client's delete.
+struct RetainErase {
+  sched::Pid reply_to;
+  std::uint64_t tag = 0;
+  std::string topic;
+};
+struct RetainErased {
+  std::uint64_t tag = 0;
+  bool found = false;  ///< the topic had a retained message
 };
 /// Send `session` the retained messages matching `filter` as Deliver messages.
 struct RetainQuery {

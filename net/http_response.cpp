@@ -53,7 +53,9 @@ std::string serialize(const HttpResponse& r) {
   if (!r.content_type.empty()) {
     out += "Content-Type: " + r.content_type + "\r\n";
   }
-  out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  if (r.status != 204) {  // RFC 9110 8.6: a 204 has no Content-Length (and no body)
+    out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  }
   if (r.close) {
     out += "Connection: close\r\n";
   }

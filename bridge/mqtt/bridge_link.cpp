@@ -101,6 +101,8 @@ void BridgeLink::on_message(sched::Message& msg) {
     if (state_ == State::waiting) {
       dial();
     }
+  } else if (auto* e = msg.as<BridgeEnable>()) {
+    set_enabled(e->enabled);
   }
 }
 
@@ -245,9 +247,32 @@ void BridgeLink::count(const Actions& a) {
   c.buffered_bytes.store(client_.outbox().bytes(), std::memory_order_relaxed);
 }
 
+void BridgeLink::set_enabled(bool enabled) {
+  if (!enabled && state_ != State::disabled) {
+    if (state_ == State::up) {
+      write(client_.goodbye());  // as when the broker stops: the remote's "0", then DISCONNECT
+      flush();
+    }
+    close_socket();
+    client_.lost();
+    ++generation_;  // its timers are void; a pending Redial finds us disabled
+    ACTORMQ_LOG_NOTICE(who() << ": disabled");
+    notify_local(false);
+    set_state(State::disabled);
+  } else if (enabled && state_ == State::disabled) {
+    ACTORMQ_LOG_NOTICE(who() << ": enabled");
+    endpoint_ = 0;
+    backoff_.reset();
+    dial();
+  }
+}
+
 void BridgeLink::set_state(State s) {
   state_ = s;
-  BridgeState shown = s == State::up ? BridgeState::up : s == State::waiting ? BridgeState::down : BridgeState::connecting;
+  BridgeState shown = s == State::up          ? BridgeState::up
+                      : s == State::waiting   ? BridgeState::down
+                      : s == State::disabled  ? BridgeState::disabled
+                                              : BridgeState::connecting;
   setup_->counters->state.store(shown, std::memory_order_relaxed);
 }
 

@@ -46,6 +46,12 @@ struct BridgeSetup {
   std::shared_ptr<BridgeCounters> counters;  ///< the process writes them; anyone reads
 };
 
+/// To a BridgeLink: stop (the connection ends with its last words, no more
+/// dialling; messages for the remote wait as while it is down) or start again.
+struct BridgeEnable {
+  bool enabled = true;
+};
+
 class BridgeLink final : public sched::Process {
  public:
   BridgeLink(core::BrokerContext& ctx, std::shared_ptr<const BridgeSetup> setup);
@@ -60,7 +66,7 @@ class BridgeLink final : public sched::Process {
   void on_exit(const sched::ExitReason& reason) override;
 
  private:
-  enum class State { waiting, connecting, handshaking, up };
+  enum class State { waiting, connecting, handshaking, up, disabled };
   struct Tick {
     std::uint32_t generation;
   };
@@ -76,6 +82,7 @@ class BridgeLink final : public sched::Process {
   void execute(Actions a);
   void on_up();
   void lost(const std::string& why);
+  void set_enabled(bool enabled);
   void notify_local(bool up);
   void set_local_routes(bool add);
   void on_tick(std::uint32_t generation);

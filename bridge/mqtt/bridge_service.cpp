@@ -56,6 +56,41 @@ core::SysSources::Topics bridge_sys_topics(const BridgeStats& stats) {
   };
 }
 
+std::vector<core::BridgeView> BridgeService::bridge_views() const {
+  std::vector<core::BridgeView> out;
+  for (std::size_t i = 0; i < bridges_.size(); ++i) {
+    const BridgeCounters& c = *counters_[i];
+    auto n = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+    core::BridgeView v;
+    v.name = bridges_[i].name;
+    v.type = "mqtt";
+    std::vector<std::string> endpoints = bridges_[i].endpoints();
+    v.remote = endpoints.empty() ? std::string() : endpoints.front();
+    v.enabled = c.enabled.load(std::memory_order_relaxed);
+    v.state = std::string(c.state_name());
+    v.messages_received = n(c.messages_in);
+    v.messages_sent = n(c.messages_out);
+    v.messages_dropped = n(c.dropped);
+    v.buffered_messages = n(c.buffered);
+    v.buffered_bytes = n(c.buffered_bytes);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+bool BridgeService::set_bridge_enabled(std::string_view name, bool enabled) {
+  for (std::size_t i = 0; i < bridges_.size(); ++i) {
+    if (bridges_[i].name == name) {
+      counters_[i]->enabled.store(enabled, std::memory_order_relaxed);
+      // Called with the controls' lock held, which stop() takes first: the
+      // runtime and links_ are still ours.
+      runtime_->send<BridgeEnable>(links_[i], BridgeEnable{enabled});
+      return true;
+    }
+  }
+  return false;
+}
+
 BridgeService::BridgeService(std::vector<core::BridgeConfig> bridges) : bridges_(std::move(bridges)) {
   for (const core::BridgeConfig& b : bridges_) {
     counters_.push_back(std::make_shared<BridgeCounters>());
@@ -98,6 +133,7 @@ core::Status BridgeService::start(core::BrokerContext& ctx, sched::Runtime& runt
     o.start = true;
     links_.push_back(runtime.spawn(std::make_unique<BridgeLink>(ctx, std::move(setup)), o));
   }
+  control_id_ = ctx.bridges.add(this);
   return mqtt::Ok{};
 }
 
@@ -105,6 +141,7 @@ void BridgeService::stop() {
   if (runtime_ == nullptr) {
     return;
   }
+  ctx_->bridges.remove(control_id_);  // before links_ changes: the API no longer switches them
   for (sched::Pid pid : links_) {
     runtime_->exit(pid, sched::ExitReason::kill());
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bridge/mqtt/bridge_link.hpp"
+#include "core/bridge_control.hpp"
 #include "core/config/bridges.hpp"
 #include "core/result.hpp"
 #include "core/service.hpp"
@@ -36,7 +37,7 @@ struct BridgeStats {
 /// messages/{received,sent,dropped}, buffered/{messages,bytes} and state.
 [[nodiscard]] core::SysSources::Topics bridge_sys_topics(const BridgeStats& stats);
 
-class BridgeService final : public core::Service {
+class BridgeService final : public core::Service, public core::BridgeControl {
  public:
   explicit BridgeService(std::vector<core::BridgeConfig> bridges);
   ~BridgeService() override;
@@ -49,12 +50,17 @@ class BridgeService final : public core::Service {
   /// construction on; they stay at zero until start()).
   [[nodiscard]] const std::vector<BridgeStats>& stats() const noexcept { return stats_; }
 
+  /// core::BridgeControl, registered while started.
+  [[nodiscard]] std::vector<core::BridgeView> bridge_views() const override;
+  bool set_bridge_enabled(std::string_view name, bool enabled) override;
+
  private:
   std::vector<core::BridgeConfig> bridges_;
   std::vector<BridgeStats> stats_;
   std::vector<std::shared_ptr<BridgeCounters>> counters_;  ///< the same, writable
   core::BrokerContext* ctx_ = nullptr;
   std::uint64_t sys_source_ = 0;
+  std::uint64_t control_id_ = 0;
   sched::Runtime* runtime_ = nullptr;
   std::vector<sched::Pid> links_;
 };

@@ -241,6 +241,9 @@ std::span<const KeySpec<Config>> config_table() {
        integer(&C::sys_interval, 0, 86400)},
       {"log_level", "\"info\"", "", "Most verbose level written (-v sets debug).",
        EnumRule<C>{log_level_names, [](C& c, std::size_t i) { c.log_level = static_cast<LogLevel>(i); }}},
+      {"log_format", "\"text\"", "",
+       "text: \"<time> <level>: <message>\" lines; json: one JSON object per line with time, level and message.",
+       EnumRule<C>{log_format_names, [](C& c, std::size_t i) { c.log_format = static_cast<LogFormat>(i); }}},
       {"log_file", "\"\"", "", "File the log is appended to; empty: stderr.", string(&C::log_file)},
       {"cluster", "null", "",
        "This node in a cluster of brokers; see the cluster keys. null: a single node. Parsed and checked; the "

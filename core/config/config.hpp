@@ -161,6 +161,7 @@ struct Config {
   // Operations.
   std::int64_t sys_interval = 0;  ///< seconds; 0: no $SYS topics
   LogLevel log_level = LogLevel::info;
+  LogFormat log_format = LogFormat::text;
   std::string log_file;  ///< empty: stderr
 
   // Distribution.

@@ -1,8 +1,11 @@
 #include "core/http/api.hpp"
 
 #include "core/auth/security.hpp"
+#include "core/http/api_bridges.hpp"
 #include "core/http/api_clients.hpp"
 #include "core/http/api_node.hpp"
+#include "core/http/api_retained.hpp"
+#include "core/http/api_write.hpp"
 #include "core/http/prometheus.hpp"
 
 namespace actormq::core {
@@ -23,6 +26,11 @@ enum class Resource {
   client,
   client_subscriptions,
   subscriptions,
+  publish,
+  retained,
+  retained_topic,
+  bridges,
+  bridge,
 };
 
 Resource resource_of(const std::vector<std::string>& s) {
@@ -45,6 +53,21 @@ Resource resource_of(const std::vector<std::string>& s) {
     if (s[0] == "subscriptions") {
       return Resource::subscriptions;
     }
+    if (s[0] == "publish") {
+      return Resource::publish;
+    }
+    if (s[0] == "retained") {
+      return Resource::retained;
+    }
+    if (s[0] == "bridges") {
+      return Resource::bridges;
+    }
+  }
+  if (s.size() == 2 && s[0] == "bridges" && !s[1].empty()) {
+    return Resource::bridge;
+  }
+  if (s.size() == 2 && s[0] == "retained" && !s[1].empty()) {
+    return Resource::retained_topic;  // the topic's '/' percent-encoded, as one segment
   }
   if (s.size() == 2 && s[0] == "nodes" && !s[1].empty()) {
     return Resource::node;
@@ -56,6 +79,32 @@ Resource resource_of(const std::vector<std::string>& s) {
     return Resource::client_subscriptions;
   }
   return Resource::none;
+}
+
+// The methods a resource answers, as an Allow header lists them.
+std::string_view allowed(Resource res) {
+  switch (res) {
+    case Resource::client:
+    case Resource::retained_topic:
+      return "GET, DELETE";
+    case Resource::publish:
+      return "POST";
+    case Resource::bridge:
+      return "GET, POST";
+    default:
+      return "GET";
+  }
+}
+
+bool allows(std::string_view allow, std::string_view method) {
+  while (!allow.empty()) {
+    std::size_t comma = allow.find(", ");
+    if (allow.substr(0, comma) == method) {
+      return true;
+    }
+    allow = comma == std::string_view::npos ? std::string_view{} : allow.substr(comma + 2);
+  }
+  return false;
 }
 
 net::HttpResponse method_not_allowed(const net::HttpRequest& r, std::string_view allow) {
@@ -80,7 +129,8 @@ ApiPlan metrics(const net::HttpRequest& r, const ApiEnv& env) {
   return resp;
 }
 
-ApiPlan route(Resource res, const std::vector<std::string>& s, const Query& query, const ApiEnv& env) {
+ApiPlan route(Resource res, const std::vector<std::string>& s, const net::HttpRequest& r, const Query& query,
+              const ApiEnv& env) {
   switch (res) {
     case Resource::status:
       return json_response(status_json(env));
@@ -98,11 +148,21 @@ ApiPlan route(Resource res, const std::vector<std::string>& s, const Query& quer
     case Resource::clients:
       return list_clients(query, env);
     case Resource::client:
-      return get_client(s[1], env);
+      return r.method == "DELETE" ? kick_client(s[1], env) : get_client(s[1], env);
     case Resource::client_subscriptions:
       return get_client_subscriptions(s[1], env);
     case Resource::subscriptions:
       return list_subscriptions(query, env);
+    case Resource::publish:
+      return publish(r.body, env);
+    case Resource::retained:
+      return list_retained(query, env);
+    case Resource::retained_topic:
+      return r.method == "DELETE" ? delete_retained(s[1], env) : get_retained(s[1], env);
+    case Resource::bridges:
+      return list_bridges(env);
+    case Resource::bridge:
+      return r.method == "POST" ? set_bridge(s[1], r.body, env) : get_bridge(s[1], env);
     case Resource::none:
       break;
   }
@@ -155,12 +215,11 @@ ApiPlan plan_request(const net::HttpRequest& r, const std::optional<Principal>& 
   if (res == Resource::none) {
     return api_error(404, "no such resource: " + r.path);
   }
-  if (r.method != "GET") {
-    // Only reading so far; what writes will also check the role.
-    if (principal && !principal->admin) {
-      return api_error(403, "user " + principal->user + " may only read (not in admin_users)");
-    }
-    return method_not_allowed(r, "GET");
+  if (!allows(allowed(res), r.method)) {
+    return method_not_allowed(r, allowed(res));
+  }
+  if (r.method != "GET" && principal && !principal->admin) {
+    return api_error(403, "user " + principal->user + " may only read (not in admin_users)");
   }
   auto query = net::parse_query(r.query);
   if (!query) {
@@ -170,7 +229,7 @@ ApiPlan plan_request(const net::HttpRequest& r, const std::optional<Principal>& 
   for (auto& [name, value] : *query) {
     params.emplace(std::move(name), std::move(value));
   }
-  return route(res, *segments, params, env);
+  return route(res, *segments, r, params, env);
 }
 
 }  // namespace actormq::core

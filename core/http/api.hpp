@@ -4,12 +4,15 @@
 // thread-safe state (counters, the registry's entries), or after asking
 // sessions what only they know: then the plan is a Gather, which the
 // connection's process carries out by message (core/client_info.hpp) and
-// finishes with the answers that came. Nothing here blocks a scheduler or
+// finishes with the answers that came; or after asking one process (the
+// retainer) a question (an Ask); or, for what changes things, once the
+// messages that do it are sent (a Tell). Nothing here blocks a scheduler or
 // reads another process's state.
 
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -20,6 +23,7 @@
 #include "core/http/http_site.hpp"
 #include "net/http_request.hpp"
 #include "net/http_response.hpp"
+#include "sched/message.hpp"
 #include "sched/pid.hpp"
 
 namespace actormq::core {
@@ -33,7 +37,23 @@ struct Gather {
   std::function<net::HttpResponse(std::vector<ClientInfo>)> finish;
 };
 
-using ApiPlan = std::variant<net::HttpResponse, Gather>;
+/// Send `messages` (no answer awaited), then respond with `response`.
+struct Tell {
+  std::vector<std::pair<sched::Pid, sched::MessagePtr>> messages;
+  net::HttpResponse response;
+};
+
+/// Send `to` the message `question` makes (it carries the connection's pid
+/// and a tag for the answer), then build the response from the answer:
+/// a message whose tag the connection recognises (HttpConnection::on_message).
+/// No answer within the gather timeout: 503.
+struct Ask {
+  sched::Pid to;
+  std::function<sched::MessagePtr(sched::Pid reply_to, std::uint64_t tag)> question;
+  std::function<net::HttpResponse(sched::Message& answer)> finish;
+};
+
+using ApiPlan = std::variant<net::HttpResponse, Gather, Tell, Ask>;
 
 /// What a request may use of the broker.
 struct ApiEnv {

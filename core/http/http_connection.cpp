@@ -57,6 +57,10 @@ void HttpConnection::on_start() {
 void HttpConnection::on_message(sched::Message& msg) {
   if (auto* reply = msg.as<ClientInfoReply>()) {
     on_reply(*reply);
+  } else if (auto* dump = msg.as<RetainedDump>()) {
+    on_answer(dump->tag, msg);
+  } else if (auto* erased = msg.as<RetainErased>()) {
+    on_answer(erased->tag, msg);
   } else if (auto* ready = msg.as<net::SocketReady>()) {
     if (stream_ != nullptr && ready->writable) {
       flush();
@@ -69,7 +73,11 @@ void HttpConnection::on_message(sched::Message& msg) {
       on_timeout();
     }
   } else if (auto* g = msg.as<GatherTimeout>()) {
-    if (pending_ && pending_->tag == g->tag) {
+    if (pending_ && pending_->tag == g->tag && pending_->answer) {
+      pending_.reset();
+      respond(api_error(503, "no answer within " + std::to_string(site_->gather_timeout_ms) + " ms"));
+      pump();
+    } else if (pending_ && pending_->tag == g->tag) {
       finish_gather();  // with the answers that came: a session may have ended meanwhile
     }
   }
@@ -167,8 +175,14 @@ void HttpConnection::handle(net::HttpRequest request) {
   ACTORMQ_LOG_DEBUG("http " << peer_ << ": " << request.method << " " << request.target);
   if (auto* response = std::get_if<net::HttpResponse>(&plan)) {
     respond(std::move(*response));
+  } else if (auto* gather = std::get_if<Gather>(&plan)) {
+    start_gather(std::move(*gather));
+  } else if (auto* t = std::get_if<Tell>(&plan)) {
+    ACTORMQ_LOG_NOTICE("http " << peer_ << ": " << request.method << " " << request.path << " by "
+                               << (principal ? principal->user : "?"));
+    tell(std::move(*t));
   } else {
-    start_gather(std::move(std::get<Gather>(plan)));
+    start_ask(std::move(std::get<Ask>(plan)));
   }
 }
 
@@ -192,8 +206,36 @@ void HttpConnection::start_gather(Gather gather) {
   send_after(self(), sched::make_message<GatherTimeout>(GatherTimeout{pending_->tag}), site_->gather_timeout_ms);
 }
 
+void HttpConnection::tell(Tell t) {
+  for (auto& [to, message] : t.messages) {
+    send(to, std::move(message));
+  }
+  respond(std::move(t.response));
+}
+
+void HttpConnection::start_ask(Ask ask) {
+  auto p = std::make_unique<Pending>();
+  p->tag = ++next_tag_;
+  p->answer = std::move(ask.finish);
+  if (!send(ask.to, ask.question(self(), p->tag))) {
+    respond(api_error(503, "the process to ask is not running"));
+    return;
+  }
+  pending_ = std::move(p);
+  send_after(self(), sched::make_message<GatherTimeout>(GatherTimeout{pending_->tag}), site_->gather_timeout_ms);
+}
+
+void HttpConnection::on_answer(std::uint64_t tag, sched::Message& answer) {
+  if (!pending_ || !pending_->answer || pending_->tag != tag) {
+    return;  // for a request answered at its timeout
+  }
+  std::unique_ptr<Pending> p = std::move(pending_);
+  respond(p->answer(answer));
+  pump();
+}
+
 void HttpConnection::on_reply(ClientInfoReply& reply) {
-  if (!pending_ || reply.tag != pending_->tag) {
+  if (!pending_ || pending_->answer || reply.tag != pending_->tag) {
     return;  // for a request answered at its timeout
   }
   pending_->infos.push_back(std::move(reply.info));

@@ -43,6 +43,8 @@ class HttpConnection : public sched::Process {
  private:
   struct Pending {
     Gather gather;
+    /// An Ask's: builds the response from the answer (else a Gather's).
+    std::function<net::HttpResponse(sched::Message&)> answer;
     std::vector<ClientInfo> infos;
     std::size_t expected = 0;
     std::uint64_t tag = 0;
@@ -55,6 +57,10 @@ class HttpConnection : public sched::Process {
   std::optional<net::HttpRequest> take_request();
   void handle(net::HttpRequest request);
   void start_gather(Gather gather);
+  void tell(Tell tell);
+  void start_ask(Ask ask);
+  /// The answer to an Ask, with its tag.
+  void on_answer(std::uint64_t tag, sched::Message& answer);
   void on_reply(ClientInfoReply& reply);
   void finish_gather();
   void respond(net::HttpResponse response);

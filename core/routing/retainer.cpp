@@ -77,6 +77,12 @@ void Retainer::on_message(sched::Message& msg) {
     } else {
       dump(*d);
     }
+  } else if (auto* e = msg.as<RetainErase>()) {
+    if (loading_) {
+      held_erases_.push_back(std::move(*e));
+    } else {
+      erase_asked(*e);
+    }
   } else if (auto* s = msg.as<SweepExpired>()) {
     sweep(s->due);
   } else if (auto* q = msg.as<RetainQuery>()) {
@@ -141,13 +147,29 @@ void Retainer::replicated(const AppMessagePtr& msg) {
 void Retainer::dump(const RetainDump& d) {
   RetainedDump out{d.tag, {}};
   std::uint64_t now = wall_ms();
-  index_.match("#", [&](std::string_view, const AppMessagePtr& m) {
+  index_.match(d.filter, [&](std::string_view, const AppMessagePtr& m) {
     if (!expired(*m, now)) {
       out.messages.push_back(m);
     }
   });
   consume(static_cast<std::uint32_t>(out.messages.size() / 64));
   send<RetainedDump>(d.reply_to, std::move(out));
+}
+
+void Retainer::erase_asked(const RetainErase& e) {
+  const AppMessagePtr* current = index_.find(e.topic);
+  bool found = current != nullptr && !expired(**current, wall_ms());
+  if (current != nullptr) {
+    // As a client's empty retained publish: stored, and told to observers.
+    auto deletion = std::make_shared<AppMessage>();
+    deletion->topic = e.topic;
+    deletion->retain = true;
+    deletion->received_ms = wall_ms();
+    AppMessagePtr msg = std::move(deletion);
+    store(msg, {});
+    tell_observers(msg);
+  }
+  send<RetainErased>(e.reply_to, RetainErased{e.tag, found});
 }
 
 void Retainer::erase(const std::string& topic) {
@@ -181,6 +203,9 @@ void Retainer::take_loaded(RetainedLoaded& done) {
   }
   for (const RetainDump& d : std::exchange(held_dumps_, {})) {
     dump(d);
+  }
+  for (const RetainErase& e : std::exchange(held_erases_, {})) {
+    erase_asked(e);
   }
 }
 

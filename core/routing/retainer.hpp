@@ -39,6 +39,7 @@ class Retainer : public sched::Process {
   void replicated(const AppMessagePtr& msg);
   void tell_observers(const AppMessagePtr& msg);
   void dump(const RetainDump& d);
+  void erase_asked(const RetainErase& e);
   void erase(const std::string& topic);
   void query(const RetainQuery& q);
   /// The load is over: what it read joins the index (under what was stored
@@ -71,6 +72,7 @@ class Retainer : public sched::Process {
   /// While loading: lookups, answered in order when the load is over.
   std::vector<RetainQuery> held_;
   std::vector<RetainDump> held_dumps_;
+  std::vector<RetainErase> held_erases_;
   std::vector<sched::Pid> observers_;  ///< RetainObserve
 };
 

@@ -83,6 +83,9 @@ class Channel {
   /// A subscriber asks us to pause reading (`on`) or to go on.
   void on_throttle(ChannelHost& host, sched::Pid by, bool on);
   void handle_takeover(ChannelHost& host, const Takeover& takeover);
+  /// An operator ends the client (core/client_info.hpp Kick): its
+  /// connection, with DISCONNECT 0x98 for v5, and its session.
+  void kick(ChannelHost& host);
   /// The previous session's state arrived (awaiting_handover).
   void on_handover(ChannelHost& host, SessionState state);
   void on_route_synced(ChannelHost& host);

@@ -98,6 +98,28 @@ void Channel::handle_takeover(ChannelHost& host, const Takeover& t) {
   }
 }
 
+void Channel::kick(ChannelHost& host) {
+  if (state_ == State::handing_over || state_ == State::awaiting_handover) {
+    // The session is moving between processes; the registry names its new
+    // one, which a repeated kick reaches.
+    return;
+  }
+  ACTORMQ_LOG_NOTICE("client " << client_id_ << ": kicked by an operator");
+  if (state_ == State::connected) {
+    if (v5()) {
+      mqtt::Disconnect d;
+      d.reason_code = ReasonCode::administrative_action;
+      send_packet(host, d);
+    }
+    // MQTT 3.1.2.5: the server closes the connection without a DISCONNECT
+    // from the client, so the will goes out; the session ends with it, so a
+    // will delay does not apply.
+    publish_will(host);
+  }
+  close_socket(host);
+  host.end();  // an offline session's delayed will goes out as it ends (on_exit)
+}
+
 void Channel::hand_over(ChannelHost& host) {
   // Sent before we end, so it reaches the new session ahead of our DOWN.
   host.send_handover(rare().successor, std::move(session_));

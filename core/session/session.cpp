@@ -103,6 +103,8 @@ void Session::on_message(sched::Message& msg) {
     channel_.on_session_expired(*this, e->generation);
   } else if (auto* q = msg.as<ClientInfoQuery>()) {
     answer_query(*q);
+  } else if (msg.is<Kick>()) {
+    channel_.kick(*this);
   } else if (msg.is<TlsReloaded>()) {
     end_if_revoked();
   }

@@ -46,6 +46,30 @@ TEST_CASE("logger: line format is UTC ISO-8601 with milliseconds") {
         "2023-11-14T22:13:20.042Z notice: hello\n");
 }
 
+TEST_CASE("logger: a JSON line is one object with time, level and message, escaped") {
+  using namespace std::chrono;
+  const system_clock::time_point when{seconds{1'700'000'000} + milliseconds{42}};
+  CHECK(actormq::core::format_log_json(when, LogLevel::info, "client \"a\"\n\x01 b\\") ==
+        "{\"time\":\"2023-11-14T22:13:20.042Z\",\"level\":\"info\",\"message\":\"client \\\"a\\\"\\n\\u0001 b\\\\\"}\n");
+  // A client id that is not UTF-8 does not break the line.
+  CHECK(actormq::core::format_log_json(when, LogLevel::error, "id \xff\xfe") ==
+        "{\"time\":\"2023-11-14T22:13:20.042Z\",\"level\":\"error\",\"message\":\"id \xEF\xBF\xBD\xEF\xBF\xBD\"}\n");
+}
+
+TEST_CASE("logger: the json format writes JSON lines") {
+  Logger logger;
+  Captured out;
+  capture(logger, out);
+  logger.set_format(actormq::core::LogFormat::json);
+  logger.write(LogLevel::notice, "started");
+  REQUIRE(out.lines.size() == 1);
+  CHECK(out.lines[0].starts_with("{\"time\":\""));
+  CHECK(out.lines[0].ends_with("\",\"level\":\"notice\",\"message\":\"started\"}\n"));
+  logger.set_format(actormq::core::LogFormat::text);
+  logger.write(LogLevel::notice, "plain");
+  CHECK(out.lines[1].ends_with(" notice: plain\n"));
+}
+
 TEST_CASE("logger: lines below the level are neither formatted nor written") {
   Logger logger;
   Captured out;

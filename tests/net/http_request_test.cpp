@@ -109,3 +109,9 @@ TEST_CASE("http response: status line, length, close, no header injection") {
   CHECK(text == "HTTP/1.1 404 Not Found\r\nAllow: GET\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
                 "Connection: close\r\n\r\n{}");
 }
+
+TEST_CASE("http response: a 204 has no Content-Length (RFC 9110 8.6)") {
+  HttpResponse r;
+  r.status = 204;
+  CHECK(serialize(r) == "HTTP/1.1 204 No Content\r\n\r\n");
+}
