@@ -161,6 +161,25 @@ class ClusterRoutes(unittest.TestCase):
         self.assertEqual(len(got), total)
         self.assertEqual([int(m.payload.split(b" ")[0]) for m in got], list(range(total)))
 
+    def test_a_will_reaches_subscribers_on_other_nodes_also_when_delayed(self):
+        n1, n2, n3 = self.start_cluster()
+        s3 = self.client(n3, "s3")
+        s3.subscribe("will/#", qos=1)
+        p = self.client(n1, "p")
+        self.assertTrue(routes_ready(p, [s3], ["will/probe"]))
+        for cid, delay in (("w0", 0), ("w1", 1)):
+            w = mqtt.Client(client_id=cid, protocol=mqtt.MQTTv5)
+            will_props = props(PacketTypes.WILLMESSAGE, WillDelayInterval=delay)
+            w.will_set("will/" + cid, b"gone " + cid.encode(), qos=1, properties=will_props)
+            w.connect("127.0.0.1", n1.port, clean_start=True,
+                      properties=props(PacketTypes.CONNECT, SessionExpiryInterval=60))
+            w.loop_start()
+            time.sleep(0.3)
+            w.loop_stop()
+            w.socket().close()  # gone without DISCONNECT: the will is due
+        got = s3.wait_msgs(2, timeout=10)
+        self.assertEqual(sorted(m.payload for m in got), [b"gone w0", b"gone w1"])
+
     def retained_on(self, broker, filter_, want, timeout=10):
         """True once a new subscription to `filter_` on `broker` gets
         exactly the retained payloads `want` (a sorted list)."""
