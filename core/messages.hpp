@@ -79,6 +79,13 @@ struct RoutePublish {
   /// other node itself: routes to processes of other nodes are skipped.
   bool from_node = false;
 };
+/// A message another node of a cluster routed to one of its shared groups
+/// members here: the router gives it to one member of the group on this node. `group_key` is the router's key of the
+/// group (group, a zero byte, filter), the same on every node.
+struct RouteSharedPublish {
+  AppMessagePtr msg;
+  std::string group_key;
+};
 /// Add or replace the route (filter, session). `group` is set for a shared
 /// subscription ($share/group/filter, with `filter` stripped of the prefix).
 struct RouteAdd {

@@ -51,6 +51,10 @@ void ClusterAgent::on_message(sched::Message& msg) {
     local_remove(*remove);
   } else if (auto* d = msg.as<core::Deliver>()) {
     forwarded(*d);
+  } else if (auto* sd = msg.as<ClusterSharedDeliver>()) {
+    forwarded_shared(*sd);
+  } else if (auto* sr = msg.as<ClusterSharedRoutes>()) {
+    remote_shared(*sr);
   } else if (auto* r = msg.as<ClusterRoutes>()) {
     remote_routes(*r);
   } else if (auto* up = msg.as<dist::NodeUp>()) {
@@ -71,34 +75,54 @@ void ClusterAgent::on_message(sched::Message& msg) {
 // ---- local rows ----
 
 void ClusterAgent::local_add(const core::RouteAdd& add) {
-  if (!add.group.empty()) {
-    return;  // shared groups stay on their node (cluster_agent.hpp)
-  }
+  const bool shared = !add.group.empty();
+  // A shared group's rows are keyed as the routers key the group.
+  std::string key = shared ? shared_key(add.group, add.filter) : add.filter;
+  auto& rows = shared ? local_shared_ : local_;
   if (add.replaces) {
-    auto it = local_.find(add.filter);
-    if (it != local_.end()) {
-      it->second.erase(add.replaces);  // a takeover: the filter keeps its subscriber count
+    auto it = rows.find(key);
+    if (it != rows.end()) {
+      it->second.erase(add.replaces);  // a takeover: the row keeps its subscriber count
     }
   }
-  auto& subscribers = local_[add.filter];
+  auto& subscribers = rows[key];
   bool first = subscribers.size() == 0;
   subscribers.insert_or_assign(add.session, 0);
-  if (first) {
+  if (!first) {
+    return;
+  }
+  if (shared) {
+    announce_shared(ClusterRoutes::Op::add, add.group, add.filter);
+  } else {
     announce(ClusterRoutes::Op::add, add.filter);
   }
 }
 
 void ClusterAgent::local_remove(const core::RouteRemove& remove) {
-  if (!remove.group.empty()) {
+  const bool shared = !remove.group.empty();
+  std::string key = shared ? shared_key(remove.group, remove.filter) : remove.filter;
+  auto& rows = shared ? local_shared_ : local_;
+  auto it = rows.find(key);
+  if (it == rows.end() || !it->second.erase(remove.session)) {
     return;
   }
-  auto it = local_.find(remove.filter);
-  if (it == local_.end() || !it->second.erase(remove.session)) {
+  if (it->second.size() != 0) {
     return;
   }
-  if (it->second.size() == 0) {
-    local_.erase(it);
+  rows.erase(it);
+  if (shared) {
+    announce_shared(ClusterRoutes::Op::remove, remove.group, remove.filter);
+  } else {
     announce(ClusterRoutes::Op::remove, remove.filter);
+  }
+}
+
+void ClusterAgent::announce_shared(ClusterRoutes::Op op, const std::string& group, const std::string& filter) {
+  for (const auto& [id, peer] : peers_) {
+    if (peer.agent.valid()) {
+      send<ClusterSharedRoutes>(peer.agent, ClusterSharedRoutes{op, self(), {{group, filter}}});
+      counters_.routes_out.fetch_add(1, std::memory_order_relaxed);
+    }
   }
 }
 
@@ -152,6 +176,14 @@ void ClusterAgent::found_agent(Peer& peer, sched::Pid agent) {
   }
   counters_.routes_out.fetch_add(all.filters.size(), std::memory_order_relaxed);
   send<ClusterRoutes>(agent, std::move(all));
+  ClusterSharedRoutes groups{ClusterRoutes::Op::reset, self(), {}};
+  for (const auto& [key, members] : local_shared_) {
+    if (auto gf = split_shared_key(key)) {
+      groups.groups.push_back(std::move(*gf));
+    }
+  }
+  counters_.routes_out.fetch_add(groups.groups.size(), std::memory_order_relaxed);
+  send<ClusterSharedRoutes>(agent, std::move(groups));
   // And every retained message here (it keeps those newer than its own).
   send<core::RetainDump>(ctx_.retainer, core::RetainDump{self(), peer_tag(peer.info)});
   ACTORMQ_LOG_INFO("cluster: node " << peer.info.name << "'s agent is " << agent.to_string() << "; "
@@ -242,7 +274,57 @@ void ClusterAgent::remove_remote(sched::Pid agent, sched::Pid forwarder, const s
   }
 }
 
+void ClusterAgent::remote_shared(const ClusterSharedRoutes& r) {
+  auto it = peers_.find(r.agent.node());
+  if (r.agent.node() == runtime().node() || it == peers_.end()) {
+    return;
+  }
+  Peer& peer = it->second;
+  if (!peer.agent.valid()) {
+    found_agent(peer, r.agent);
+  } else if (peer.agent != r.agent) {
+    return;
+  }
+  counters_.routes_in.fetch_add(r.groups.size(), std::memory_order_relaxed);
+  if (r.op == ClusterRoutes::Op::reset) {
+    drop_shared(r.agent, peer.forwarder);
+  }
+  auto& held = remote_shared_[r.agent];
+  for (const auto& [group, filter] : r.groups) {
+    std::string key = shared_key(group, filter);
+    bool add = r.op != ClusterRoutes::Op::remove;
+    if (add ? !held.insert(key).second : held.erase(key) == 0) {
+      continue;
+    }
+    // The peer's forwarder is one member of the group here, standing for
+    // all of the group's members there.
+    for (sched::Pid router : ctx_.routers.routers) {
+      if (add) {
+        send<core::RouteAdd>(router, core::RouteAdd{filter, group, peer.forwarder, {}, node_route, {}, {}});
+      } else {
+        send<core::RouteRemove>(router, core::RouteRemove{filter, group, peer.forwarder});
+      }
+    }
+  }
+}
+
+void ClusterAgent::drop_shared(sched::Pid agent, sched::Pid forwarder) {
+  auto it = remote_shared_.find(agent);
+  if (it == remote_shared_.end()) {
+    return;
+  }
+  for (const std::string& key : it->second) {
+    if (auto gf = split_shared_key(key)) {
+      for (sched::Pid router : ctx_.routers.routers) {
+        send<core::RouteRemove>(router, core::RouteRemove{gf->second, gf->first, forwarder});
+      }
+    }
+  }
+  remote_shared_.erase(it);
+}
+
 void ClusterAgent::drop_agent(sched::Pid agent, sched::Pid forwarder) {
+  drop_shared(agent, forwarder);
   auto it = remote_.find(agent);
   if (it == remote_.end()) {
     return;
@@ -268,6 +350,17 @@ void ClusterAgent::forwarded(const core::Deliver& d) {
     throttle(d.msg->publisher_pid);
   }
   send<core::RoutePublish>(ctx_.routers.local(), core::RoutePublish{d.msg, {}, true});
+}
+
+void ClusterAgent::forwarded_shared(const ClusterSharedDeliver& d) {
+  if (d.msg == nullptr) {
+    return;
+  }
+  counters_.forwarded_in.fetch_add(1, std::memory_order_relaxed);
+  if (mailbox_backlog() >= throttle_above) {
+    throttle(d.msg->publisher_pid);
+  }
+  send<core::RouteSharedPublish>(ctx_.routers.local(), core::RouteSharedPublish{d.msg, shared_key(d.group, d.filter)});
 }
 
 void ClusterAgent::throttle(sched::Pid publisher) {

@@ -6,8 +6,17 @@
 // remove (RouterPool::observers) and keeps, per filter, who subscribes to it
 // here; when a filter gains its first local subscriber it tells every peer's
 // agent (ClusterRoutes add), when it loses its last one, remove. A peer's
-// agent that is new hears all of them at once (reset). Shared subscriptions
-// stay local to their node for now.
+// agent that is new hears all of them at once (reset).
+//
+// Shared subscriptions span nodes. A node tells its peers of the groups its
+// sessions are members of (ClusterSharedRoutes); in a peer's routers that
+// node's forwarder becomes one member of the group, standing for all of the
+// group's members there. A publish picks one member of each group where it
+// arrives: a local session, or a node, whose router then picks one of its
+// own members (ClusterSharedDeliver, RouteSharedPublish). A member that
+// leaves with messages unacknowledged hands them to its router, which may
+// pick another node. Picking is fair between members as the routers see
+// them: a node counts as one member however many it has.
 //
 // Routes of peers. A peer's rows become routes in this node's routers whose
 // subscriber is the peer's forwarder (node_forwarder.hpp): a publish here
@@ -91,6 +100,7 @@ class ClusterAgent final : public sched::Process {
   void local_add(const core::RouteAdd& add);
   void local_remove(const core::RouteRemove& remove);
   void announce(ClusterRoutes::Op op, const std::string& filter);
+  void announce_shared(ClusterRoutes::Op op, const std::string& group, const std::string& filter);
   // Peers.
   void node_up(const dist::NodeInfo& peer);
   void node_down(const dist::NodeInfo& peer);
@@ -104,8 +114,11 @@ class ClusterAgent final : public sched::Process {
   void add_remote(sched::Pid agent, sched::Pid forwarder, const std::string& filter);
   void remove_remote(sched::Pid agent, sched::Pid forwarder, const std::string& filter);
   void drop_agent(sched::Pid agent, sched::Pid forwarder);
+  void remote_shared(const ClusterSharedRoutes& r);
+  void drop_shared(sched::Pid agent, sched::Pid forwarder);
   // Forwarded publishes.
   void forwarded(const core::Deliver& d);
+  void forwarded_shared(const ClusterSharedDeliver& d);
   /// Our mailbox is deep: `publisher` (another node's session) stops reading.
   void throttle(sched::Pid publisher);
   // Retained messages: this node's go to every peer, a new peer gets all.
@@ -119,8 +132,11 @@ class ClusterAgent final : public sched::Process {
   ClusterCounters& counters_;
   /// Local subscribers per filter (not shared groups).
   std::unordered_map<std::string, core::RouteSet<sched::Pid, char>> local_;
+  /// Local members per shared group (shared_key).
+  std::unordered_map<std::string, core::RouteSet<sched::Pid, char>> local_shared_;
   std::unordered_map<std::uint16_t, Peer> peers_;  ///< by node id, while linked
   std::unordered_map<sched::Pid, std::unordered_set<std::string>> remote_;  ///< by peer agent
+  std::unordered_map<sched::Pid, std::unordered_set<std::string>> remote_shared_;  ///< shared keys, by peer agent
   std::unordered_set<sched::Pid> throttled_;  ///< publishers we slowed down
   std::uint64_t throttle_sent_ms_ = 0;
 };

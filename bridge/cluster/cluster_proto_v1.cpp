@@ -95,6 +95,69 @@ void put_retain(Encoder& out, const ClusterRetain& r) {
 
 ClusterRetain get_retain(Decoder& in, std::uint8_t) { return ClusterRetain{get_message(in)}; }
 
+// A shared subscription's group name: non-empty, no '/', '+' or '#' (MQTT 5 4.8.2).
+bool valid_group(std::string_view g) { return !g.empty() && g.find_first_of("/+#") == std::string_view::npos; }
+
+void put_shared_routes(Encoder& out, const ClusterSharedRoutes& r) {
+  out.u8(static_cast<std::uint8_t>(r.op));
+  out.pid(r.agent);
+  out.u32(static_cast<std::uint32_t>(r.groups.size()));
+  for (const auto& [group, filter] : r.groups) {
+    out.str(group, max_topic);
+    out.str(filter, max_topic);
+  }
+}
+
+ClusterSharedRoutes get_shared_routes(Decoder& in, std::uint8_t) {
+  ClusterSharedRoutes r;
+  std::uint8_t op = in.u8();
+  if (op > static_cast<std::uint8_t>(ClusterRoutes::Op::remove)) {
+    in.fail(WireError::bad_value);
+  }
+  r.op = static_cast<ClusterRoutes::Op>(op);
+  r.agent = in.pid();
+  std::uint32_t n = in.u32();
+  if (n > max_route_batch) {
+    in.fail(WireError::bad_value);
+  } else if (in.fits(n, 10)) {
+    r.groups.reserve(n);
+  }
+  for (std::uint32_t i = 0; i < n && in.ok(); ++i) {
+    std::string group(in.str(max_topic));
+    std::string filter(in.str(max_topic));
+    if (in.ok() && (!valid_group(group) || !mqtt::is_valid_topic_filter(filter))) {
+      in.fail(WireError::bad_value);
+    }
+    r.groups.emplace_back(std::move(group), std::move(filter));
+  }
+  if (in.ok() && !r.agent.valid()) {
+    in.fail(WireError::bad_value);
+  }
+  return r;
+}
+
+void put_shared_deliver(Encoder& out, const ClusterSharedDeliver& d) {
+  if (d.msg == nullptr) {
+    out.fail(WireError::bad_value);
+    return;
+  }
+  put_message(out, *d.msg);
+  out.str(d.group, max_topic);
+  out.str(d.filter, max_topic);
+}
+
+ClusterSharedDeliver get_shared_deliver(Decoder& in, std::uint8_t) {
+  ClusterSharedDeliver d;
+  d.msg = get_message(in);
+  d.group = std::string(in.str(max_topic));
+  d.filter = std::string(in.str(max_topic));
+  if (in.ok() && (!valid_group(d.group) || !mqtt::is_valid_topic_filter(d.filter) ||
+                  !mqtt::topic_matches(d.filter, d.msg->topic))) {
+    in.fail(WireError::bad_value);
+  }
+  return d;
+}
+
 void put_routes(Encoder& out, const ClusterRoutes& r) {
   out.u8(static_cast<std::uint8_t>(r.op));
   out.pid(r.agent);
@@ -134,6 +197,21 @@ ClusterRoutes get_routes(Decoder& in, std::uint8_t) {
 
 }  // namespace
 
+std::string shared_key(const std::string& group, const std::string& filter) {
+  std::string key = group;
+  key.push_back('\0');
+  key += filter;
+  return key;
+}
+
+std::optional<std::pair<std::string, std::string>> split_shared_key(std::string_view key) {
+  std::size_t zero = key.find('\0');
+  if (zero == std::string_view::npos) {
+    return std::nullopt;
+  }
+  return std::pair<std::string, std::string>{std::string(key.substr(0, zero)), std::string(key.substr(zero + 1))};
+}
+
 void add_cluster_types_v1(dist::Registry& registry) {
   registry.add<core::Deliver>({.id = type_id::deliver, .name = "cluster.deliver"}, put_deliver, get_deliver);
   registry.add<ClusterRoutes>({.id = type_id::routes, .name = "cluster.routes"}, put_routes, get_routes);
@@ -145,6 +223,10 @@ void add_cluster_types_v1(dist::Registry& registry) {
       {.id = type_id::unthrottle, .name = "cluster.unthrottle"},
       [](Encoder& out, const core::Unthrottle& t) { out.pid(t.by); },
       [](Decoder& in, std::uint8_t) { return core::Unthrottle{in.pid()}; });
+  registry.add<ClusterSharedRoutes>({.id = type_id::shared_routes, .name = "cluster.shared_routes"},
+                                    put_shared_routes, get_shared_routes);
+  registry.add<ClusterSharedDeliver>({.id = type_id::shared_deliver, .name = "cluster.shared_deliver"},
+                                     put_shared_deliver, get_shared_deliver);
 }
 
 }  // namespace actormq::cluster

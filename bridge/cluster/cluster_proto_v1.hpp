@@ -19,6 +19,11 @@
 //       nodes: a subscriber that falls behind slows the publishing sessions
 //       that feed it, wherever they are (core/messages.hpp).
 //       u64 pid of the subscriber's session
+//   ClusterSharedRoutes (0x0105)  a node's shared subscription groups (those
+//       its sessions are members of), as ClusterRoutes: reset, add, remove.
+//       u8 op  u64 agent pid  u32 count  count x (str group  str filter)
+//   ClusterSharedDeliver (0x0106)  a publish for one member of a group on
+//       the receiving node: the message, then str group  str filter.
 //
 // Every field is checked as a packet's would be (valid topic names and
 // filters, QoS 0..2, properties as a PUBLISH's): what does not hold is
@@ -26,7 +31,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bridge/dist/registry.hpp"
@@ -41,6 +49,8 @@ inline constexpr std::uint16_t routes = 0x0101;
 inline constexpr std::uint16_t retain = 0x0102;
 inline constexpr std::uint16_t throttle = 0x0103;
 inline constexpr std::uint16_t unthrottle = 0x0104;
+inline constexpr std::uint16_t shared_routes = 0x0105;
+inline constexpr std::uint16_t shared_deliver = 0x0106;
 }  // namespace type_id
 
 inline constexpr std::uint32_t max_topic = 65535;
@@ -59,6 +69,26 @@ struct ClusterRoutes {
 struct ClusterRetain {
   std::shared_ptr<const core::AppMessage> msg;
 };
+
+/// A node's shared groups, to a peer's agent.
+struct ClusterSharedRoutes {
+  ClusterRoutes::Op op = ClusterRoutes::Op::reset;
+  sched::Pid agent;
+  std::vector<std::pair<std::string, std::string>> groups;  ///< (group, filter)
+};
+
+/// A publish the sending node's router gave to the receiving node's members
+/// of (group, filter): one of them gets it.
+struct ClusterSharedDeliver {
+  std::shared_ptr<const core::AppMessage> msg;
+  std::string group;
+  std::string filter;
+};
+
+/// The routers' key of a group (core/routing/router.cpp): group, a zero byte, filter.
+[[nodiscard]] std::string shared_key(const std::string& group, const std::string& filter);
+/// (group, filter) of a key; nothing if it is not one.
+[[nodiscard]] std::optional<std::pair<std::string, std::string>> split_shared_key(std::string_view key);
 
 /// Registers the types above.
 void add_cluster_types_v1(dist::Registry& registry);

@@ -60,6 +60,13 @@ void NodeForwarder::send_one(core::Deliver d) {
   // (we look at busy() ourselves); what crosses is the message and the QoS
   // and RETAIN of the delivery, not the publisher's durability hold.
   counters_.forwarded_out.fetch_add(1, std::memory_order_relaxed);
+  if (!d.shared_group.empty()) {
+    // For one member of a shared group there: the group goes along.
+    if (auto key = split_shared_key(d.shared_group)) {
+      (void)runtime().send<ClusterSharedDeliver>(agent_, ClusterSharedDeliver{std::move(d.msg), key->first, key->second});
+    }
+    return;
+  }
   (void)runtime().send<core::Deliver>(agent_, core::Deliver{std::move(d.msg), d.qos, d.retain, {}, {}, 0, {}});
 }
 

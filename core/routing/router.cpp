@@ -58,6 +58,8 @@ void Router::on_message(sched::Message& msg) {
     send<RouteSynced>(s->reply_to);
   } else if (auto* rs = msg.as<RedeliverShared>()) {
     redeliver(*rs);
+  } else if (auto* sp = msg.as<RouteSharedPublish>()) {
+    publish_shared(*sp);
   }
 }
 
@@ -125,16 +127,35 @@ void Router::redeliver(RedeliverShared& r) {
   }
 }
 
-std::optional<std::size_t> Router::choose(Group& g, const AppMessage& msg, sched::Pid except) {
+std::optional<std::size_t> Router::choose(Group& g, const AppMessage& msg, sched::Pid except, bool local_only) {
   const std::size_t n = g.members.size();
   const std::size_t first = pick(g, msg);
   for (std::size_t k = 0; k < n; ++k) {
     std::size_t i = (first + k) % n;
-    if (g.members[i].first != except && may_read(g, i, msg.topic)) {
+    if (g.members[i].first != except && !(local_only && g.members[i].second.to_node) && may_read(g, i, msg.topic)) {
       return i;
     }
   }
   return std::nullopt;
+}
+
+void Router::publish_shared(const RouteSharedPublish& p) {
+  auto it = groups_.find(p.group_key);
+  if (it == groups_.end()) {
+    return;  // its members here left meanwhile
+  }
+  if (auto i = choose(it->second, *p.msg, {}, true)) {
+    auto& [pid, info] = it->second.members[*i];
+    Deliver d;
+    d.msg = p.msg;
+    d.qos = min_qos(p.msg->qos, info.max_qos);
+    d.retain = info.retain_as_published && p.msg->retain;
+    d.shared_group = p.group_key;
+    if (info.subscription_id != 0) {
+      d.subscription_ids.push_back(info.subscription_id);
+    }
+    send<Deliver>(pid, std::move(d));
+  }
 }
 
 bool Router::may_read(const Group& g, std::size_t member, std::string_view topic) const {
@@ -175,7 +196,9 @@ void Router::publish(const AppMessagePtr& msg, const persist::HoldPtr& hold, boo
     }
     scratch_.push_back(Target{pid, info, nullptr});
   });
-  if (!groups_.empty()) {
+  // A message another node forwarded went to one member of each group already
+  // (a member on that node, or this node's through RouteSharedPublish).
+  if (!groups_.empty() && !from_node) {
     shared_routes_.match(msg->topic, [&](std::string_view, const std::string& key, const char&) {
       auto it = groups_.find(key);
       if (it == groups_.end() || it->second.members.empty()) {

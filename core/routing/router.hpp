@@ -88,7 +88,10 @@ class Router : public sched::Process {
   std::size_t pick(Group& g, const AppMessage& msg);
   /// The strategy's pick if that member may read `msg` and is not `except`,
   /// else the next member after it that may and is not; none: nullopt.
-  std::optional<std::size_t> choose(Group& g, const AppMessage& msg, sched::Pid except = {});
+  /// `local_only`: not a member that stands for another node (SubInfo::to_node).
+  std::optional<std::size_t> choose(Group& g, const AppMessage& msg, sched::Pid except = {}, bool local_only = false);
+  /// Another node chose this node's members of a group for `p.msg`: one of them gets it.
+  void publish_shared(const RouteSharedPublish& p);
   bool may_read(const Group& g, std::size_t member, std::string_view topic) const;
   void deliver_merged(const AppMessagePtr& msg, const persist::HoldPtr& hold);
   void redeliver(RedeliverShared& r);

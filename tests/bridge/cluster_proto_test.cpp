@@ -124,3 +124,29 @@ TEST_CASE("cluster proto: a shared group's or subscription's share of a message 
   type->encode(out, *sched::make_message<core::Deliver>(d));
   CHECK_FALSE(out.ok());
 }
+
+TEST_CASE("cluster proto: shared groups and a publish for one member round-trip, what no group could be is refused") {
+  Registry registry = cluster_registry();
+  ClusterSharedRoutes r{ClusterRoutes::Op::add, sched::Pid(3, 9), {{"g", "a/+"}, {"w", "#"}}};
+  auto back = round_trip(registry, *sched::make_message<ClusterSharedRoutes>(r));
+  REQUIRE(back->as<ClusterSharedRoutes>());
+  CHECK(back->as<ClusterSharedRoutes>()->groups == r.groups);
+  CHECK(back->as<ClusterSharedRoutes>()->agent == sched::Pid(3, 9));
+  ClusterSharedDeliver d{test::sample_deliver().msg, "g", "sensors/#"};
+  auto got = round_trip(registry, *sched::make_message<ClusterSharedDeliver>(d));
+  REQUIRE(got->as<ClusterSharedDeliver>());
+  CHECK(got->as<ClusterSharedDeliver>()->group == "g");
+  CHECK(got->as<ClusterSharedDeliver>()->msg->topic == "sensors/7/temp");
+  auto refused = [&](const sched::Message& m) {
+    auto p = payload_of(registry, m);
+    return !registry.decode(p.id, p.version, p.bytes, p.bodies).ok();
+  };
+  CHECK(refused(*sched::make_message<ClusterSharedRoutes>(
+      ClusterSharedRoutes{ClusterRoutes::Op::add, sched::Pid(3, 9), {{"a/b", "x"}}})));  // '/' in a group
+  CHECK(refused(*sched::make_message<ClusterSharedRoutes>(
+      ClusterSharedRoutes{ClusterRoutes::Op::add, sched::Pid(3, 9), {{"", "x"}}})));
+  CHECK(refused(*sched::make_message<ClusterSharedDeliver>(
+      ClusterSharedDeliver{test::sample_deliver().msg, "g", "other/#"})));  // its filter does not match the topic
+  CHECK(split_shared_key(shared_key("g", "a/#")) == std::pair<std::string, std::string>{"g", "a/#"});
+  CHECK_FALSE(split_shared_key("no zero byte"));
+}

@@ -43,6 +43,10 @@ inline std::vector<sched::MessagePtr> sample_cluster_messages() {
   out.push_back(sched::make_message<ClusterRetain>(ClusterRetain{sample_deliver().msg}));
   out.push_back(sched::make_message<core::Throttle>(core::Throttle{sched::Pid(2, 6)}));
   out.push_back(sched::make_message<core::Unthrottle>(core::Unthrottle{sched::Pid(2, 6)}));
+  ClusterSharedRoutes groups{ClusterRoutes::Op::add, sched::Pid(2, 5), {{"g1", "a/+"}, {"workers", "jobs/#"}}};
+  out.push_back(sched::make_message<ClusterSharedRoutes>(groups));
+  ClusterSharedDeliver one{sample_deliver().msg, "g1", "sensors/+/temp"};
+  out.push_back(sched::make_message<ClusterSharedDeliver>(one));
   return out;
 }
 

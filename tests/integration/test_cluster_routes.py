@@ -180,6 +180,36 @@ class ClusterRoutes(unittest.TestCase):
         got = s3.wait_msgs(2, timeout=10)
         self.assertEqual(sorted(m.payload for m in got), [b"gone w0", b"gone w1"])
 
+    def test_a_shared_group_spans_nodes_and_each_message_goes_to_one_member(self):
+        n1, n2, n3 = self.start_cluster()
+        members = [self.client(b, "m%d" % i) for i, b in enumerate((n1, n2, n3, n3))]
+        for m in members:
+            m.subscribe("$share/g/s/#", qos=1)
+        elsewhere = self.client(n2, "only-n2")
+        elsewhere.subscribe("$share/h/s/#", qos=1)  # a group whose members are all on n2
+        p = self.client(n1, "p")
+        # Routes ready: probes until the n2 group and every node's member got one.
+        end = time.time() + 10
+        while time.time() < end:
+            p.publish("s/probe", b"probe", qos=0)
+            time.sleep(0.05)
+            if elsewhere.quiet(0) and all(m.quiet(0) for m in (members[1], members[2])):
+                break
+        time.sleep(0.3)
+        for c in members + [elsewhere]:
+            with c.cond:
+                c.msgs.clear()
+        n = 300
+        for i in range(n):
+            p.publish("s/x", str(i).encode(), qos=1)
+        time.sleep(1.0)
+        got = [[m.payload.decode() for m in c.quiet(0) if m.topic == "s/x"] for c in members]
+        everyone = sorted(int(x) for g in got for x in g)
+        self.assertEqual(everyone, list(range(n)))  # each message once in the group
+        self.assertTrue(all(got[i] for i in range(3)), [len(g) for g in got])  # every node's members had some
+        h = [m.payload.decode() for m in elsewhere.quiet(0) if m.topic == "s/x"]
+        self.assertEqual(sorted(int(x) for x in h), list(range(n)))
+
     def retained_on(self, broker, filter_, want, timeout=10):
         """True once a new subscription to `filter_` on `broker` gets
         exactly the retained payloads `want` (a sorted list)."""
