@@ -88,7 +88,9 @@ cleanup() {
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
-  echo "bench_beam_dist: stopped pids ${pids[*]}" >&2
+  # On a line of its own: a node stopped while it starts may have written
+  # half a line ("register/listen error: ") to the same stderr.
+  printf '\nbench_beam_dist: stopped pids %s\n' "${pids[*]}" >&2
   exit "$rc"
 }
 trap cleanup EXIT
