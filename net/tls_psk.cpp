@@ -2,6 +2,7 @@
 
 #include <mbedtls/platform_util.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_ciphersuites.h>
 
 #include <cerrno>
 #include <cstring>
@@ -32,13 +33,9 @@ std::string_view trimmed(std::string_view line) {
   return line.substr(begin, line.find_last_not_of(" \t\r") - begin + 1);
 }
 
-// The bytes of a hexadecimal key, or why it is not one.
-struct Key {
-  std::vector<std::uint8_t> bytes;
-  std::string error;
-};
+}  // namespace
 
-Key decode_key(std::string_view hex) {
+PskKey psk_key_from_hex(std::string_view hex) {
   if (hex.empty()) {
     return {{}, "empty key"};
   }
@@ -50,7 +47,7 @@ Key decode_key(std::string_view hex) {
     return {{}, "key longer than " + std::to_string(MBEDTLS_PSK_MAX_LEN) + " bytes (" +
                     std::to_string(2 * MBEDTLS_PSK_MAX_LEN) + " hexadecimal digits)"};
   }
-  Key key;
+  PskKey key;
   for (std::size_t i = 0; i < hex.size(); i += 2) {
     int high = hex_value(hex[i]);
     int low = hex_value(hex[i + 1]);
@@ -62,7 +59,23 @@ Key decode_key(std::string_view hex) {
   }
   return key;
 }
-}  // namespace
+
+std::vector<int> tls_psk_suites(bool rsa_psk) {
+  std::vector<mbedtls_key_exchange_type_t> order = {MBEDTLS_KEY_EXCHANGE_ECDHE_PSK, MBEDTLS_KEY_EXCHANGE_PSK,
+                                                    MBEDTLS_KEY_EXCHANGE_DHE_PSK};
+  if (rsa_psk) {
+    order.push_back(MBEDTLS_KEY_EXCHANGE_RSA_PSK);
+  }
+  std::vector<int> suites;
+  for (mbedtls_key_exchange_type_t kind : order) {
+    for (const int* id = mbedtls_ssl_list_ciphersuites(); *id != 0; ++id) {
+      if (mbedtls_ssl_ciphersuite_from_id(*id)->key_exchange == kind) {
+        suites.push_back(*id);
+      }
+    }
+  }
+  return suites;
+}
 
 PskKeys::~PskKeys() {
   for (auto& [identity, key] : keys_) {
@@ -93,7 +106,7 @@ PskKeys::Parsed PskKeys::parse(std::string_view text, const std::string& path) {
     if (identity.empty()) {
       return fail("empty identity");
     }
-    Key key = decode_key(trimmed(line.substr(colon + 1)));
+    PskKey key = psk_key_from_hex(trimmed(line.substr(colon + 1)));
     if (!key.error.empty()) {
       return fail(key.error + " for identity " + identity);
     }

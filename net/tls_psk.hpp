@@ -45,4 +45,18 @@ struct PskKeys::Parsed {
   std::string error;  ///< empty on success
 };
 
+/// A pre-shared key written in hexadecimal (1..32 bytes, mbedTLS 2.28's
+/// limit), or why it is not one ("key is not hexadecimal").
+struct PskKey {
+  std::vector<std::uint8_t> bytes;
+  std::string error;
+};
+[[nodiscard]] PskKey psk_key_from_hex(std::string_view hex);
+
+/// mbedTLS's cipher suites that use a pre-shared key, in the order actormq
+/// prefers them: ECDHE-PSK (forward secrecy), then plain PSK (cheapest for a
+/// sensor), DHE-PSK, and with `rsa_psk` RSA-PSK (which also needs the
+/// server's certificate); each kind in mbedTLS's order. Not zero-terminated.
+[[nodiscard]] std::vector<int> tls_psk_suites(bool rsa_psk);
+
 }  // namespace actormq::net

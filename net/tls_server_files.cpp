@@ -3,7 +3,6 @@
 #include <mbedtls/ssl_ciphersuites.h>
 
 #include <algorithm>
-#include <iterator>
 
 #include "net/tls_context.hpp"
 #include "net/tls_stream.hpp"
@@ -154,22 +153,10 @@ void TlsServerFiles::prefer_psk_suites() {
   // PSK client (mosquitto_pub --psk) offers the certificate suites as well:
   // with mbedTLS's order it got ECDHE-ECDSA, never proved its key and had
   // no identity. A client offers PSK suites only if it holds a key, so they
-  // go first (ECDHE-PSK for forward secrecy, then plain PSK, cheapest for a
-  // sensor), then the rest in mbedTLS's order.
-  static constexpr mbedtls_key_exchange_type_t order[] = {
-      MBEDTLS_KEY_EXCHANGE_ECDHE_PSK, MBEDTLS_KEY_EXCHANGE_PSK, MBEDTLS_KEY_EXCHANGE_DHE_PSK,
-      MBEDTLS_KEY_EXCHANGE_RSA_PSK};
-  const int* defaults = mbedtls_ssl_list_ciphersuites();
-  auto exchange = [](int id) { return mbedtls_ssl_ciphersuite_from_id(id)->key_exchange; };
-  for (mbedtls_key_exchange_type_t kind : order) {
-    for (const int* id = defaults; *id != 0; ++id) {
-      if (exchange(*id) == kind) {
-        suites_.push_back(*id);
-      }
-    }
-  }
-  for (const int* id = defaults; *id != 0; ++id) {
-    if (std::find(std::begin(order), std::end(order), exchange(*id)) == std::end(order)) {
+  // go first, then the rest in mbedTLS's order.
+  suites_ = tls_psk_suites(true);
+  for (const int* id = mbedtls_ssl_list_ciphersuites(); *id != 0; ++id) {
+    if (std::find(suites_.begin(), suites_.end(), *id) == suites_.end()) {
       suites_.push_back(*id);
     }
   }

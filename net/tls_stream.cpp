@@ -371,6 +371,9 @@ std::string TlsStream::describe(int error) const {
       (error == MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO || error == MBEDTLS_ERR_SSL_INVALID_RECORD)) {
     text += " (not a TLS server?)";
   }
+  if (!established_ && client_ && error == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && ssl_.conf->psk_identity_len > 0) {
+    text += " (the remote refused the psk or psk_identity?)";
+  }
   return text;
 }
 
