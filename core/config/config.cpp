@@ -112,7 +112,8 @@ std::span<const KeySpec<ListenerConfig>> listener_table() {
        "disconnected.",
        string(&L::crlfile)},
       {"require_certificate", "false", "",
-       "tls/wss only: refuse clients without a valid certificate (needs cafile or capath).",
+       "tls/wss only: refuse clients without a valid certificate (needs cafile or capath); with psk_hint, a PSK "
+       "client's key stands for it (PSK suites ask for no certificate).",
        boolean(&L::require_certificate)},
       {"use_identity_as_username", "false", "",
        "tls/wss only: the client certificate's Common Name, or the PSK identity of a PSK client, becomes the "

@@ -114,6 +114,25 @@ class Psk(unittest.TestCase):
             self.assertEqual(sub.lines(), ["own/sensor-1/t 21.5"])
             self.assertTrue(b.alive())
 
+    def test_require_certificate_takes_a_certificate_or_a_key(self):
+        # PSK suites ask for no certificate (mbedTLS, as OpenSSL): with
+        # require_certificate a client proves itself by either, and
+        # use_identity_as_username takes the CN or the identity.
+        pki = PKI["ec"]
+        tp = free_port()
+        listener = psk_listener(tp, psk_file(GOOD), certificates=True, cafile=pki.path("ca.crt"),
+                                require_certificate=True, use_identity_as_username=True)
+        with tls_broker({"listeners": [listener]}, tp, args=["-v"]) as b:
+            r = psk_pub(tp, "w/1", "x", "sensor-1", KEY1)
+            self.assertEqual(r.returncode, 0, r.stderr + b.output())
+            r = run(["mosquitto_pub", "-p", str(tp), "-t", "w/1", "-m", "x"] + pki.client_args("client"))
+            self.assertEqual(r.returncode, 0, r.stderr + b.output())
+            r = run(["mosquitto_pub", "-p", str(tp), "-t", "w/1", "-m", "x"] + pki.client_args())
+            self.assertNotEqual(r.returncode, 0)
+            self.assertTrue(wait_for(lambda: "(user sensor-1," in b.output() and "(user device-7," in b.output()),
+                            b.output())
+            self.assertIn("no client certificate (require_certificate)", b.output())
+
     def test_psk_sessions_are_not_resumed(self):
         # mbedTLS keeps no PSK identity in a session: a resumed one had no
         # username and was refused. Each PSK connection is a full handshake.
