@@ -8,10 +8,12 @@
 
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "net/socket.hpp"
 #include "net/stream.hpp"
@@ -22,6 +24,14 @@ struct TlsClientOptions {
   std::string cafile;    ///< PEM CAs the server's certificate must chain to; required unless insecure
   std::string certfile;  ///< PEM client certificate chain, leaf first; with keyfile, or neither
   std::string keyfile;   ///< PEM private key of certfile's leaf
+  /// PEM CRLs of the CAs of cafile: a server certificate they list is
+  /// refused. Empty: none.
+  std::string crlfile;
+  /// A pre-shared key in hexadecimal, with psk_identity: only the PSK
+  /// suites are offered, and the key authenticates both ends (no cafile,
+  /// no certificate). Empty: certificates.
+  std::string psk;
+  std::string psk_identity;
   /// No verification of the server at all (any certificate, any name): only
   /// when the operator asks, and the caller logs that it does.
   bool insecure = false;
@@ -56,11 +66,14 @@ class TlsClientContext {
  private:
   TlsClientContext();
   std::string load(const TlsClientOptions& options);
+  std::string load_psk(const TlsClientOptions& options);
 
   mbedtls_ssl_config conf_;
   mbedtls_x509_crt cert_;
   mbedtls_x509_crt ca_;
+  mbedtls_x509_crl crl_;
   mbedtls_pk_context key_;
+  std::vector<int> suites_;  // zero-terminated, as mbedtls_ssl_conf_ciphersuites keeps a pointer
   bool insecure_ = false;
 };
 

@@ -3,6 +3,7 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
+#include <mbedtls/pkcs5.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -66,12 +67,27 @@ void tls_conf_common(mbedtls_ssl_config& conf) {
 }
 
 std::string tls_load_identity(mbedtls_x509_crt& cert, mbedtls_pk_context& key, const std::string& certfile,
-                              const std::string& keyfile) {
+                              const std::string& keyfile, const std::string& password) {
   int rc = 0;
   if ((rc = mbedtls_x509_crt_parse_file(&cert, certfile.c_str())) != 0) {
     return file_error("certfile", certfile, rc);
   }
-  if ((rc = mbedtls_pk_parse_keyfile(&key, keyfile.c_str(), nullptr)) != 0) {
+  rc = mbedtls_pk_parse_keyfile(&key, keyfile.c_str(), password.empty() ? nullptr : password.c_str());
+  if (rc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
+    return "keyfile " + keyfile + ": encrypted, and no keyfile_password (nor ACTORMQ_KEYFILE_PASSWORD) given";
+  }
+  if (rc == MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
+    return "keyfile " + keyfile + ": wrong keyfile_password";
+  }
+  if (rc == MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE) {
+    // OpenSSL 3 encrypts PKCS#8 keys with AES and PBKDF2-HMAC-SHA256 by
+    // default; mbedTLS 2.28's PKCS#5 knows neither (DES and HMAC-SHA1 only).
+    // Its PEM decryption (DEK-Info) does AES.
+    return "keyfile " + keyfile +
+           ": encrypted with a scheme mbedTLS 2.28 cannot read (PKCS#8 with AES, OpenSSL 3's default); write it "
+           "as a traditional PEM key: openssl pkey -traditional -aes256 -in key.pem -out key-encrypted.pem";
+  }
+  if (rc != 0) {
     return file_error("keyfile", keyfile, rc);
   }
   if (mbedtls_pk_check_pair(&cert.pk, &key) != 0) {

@@ -24,8 +24,10 @@
 namespace actormq::net {
 
 struct TlsOptions {
-  std::string certfile;  ///< PEM certificate chain, leaf first
+  std::string certfile;  ///< PEM certificate chain, leaf first; empty: a PSK-only listener
   std::string keyfile;   ///< PEM private key of the leaf
+  /// The password of an encrypted keyfile; empty: the key is not encrypted.
+  std::string keyfile_password;
   std::string cafile;    ///< PEM CAs client certificates must chain to; empty: none
   /// A directory of PEM CA certificates, as mosquitto's capath: every file
   /// in it holding a certificate (c_rehash's links included); with or
@@ -43,6 +45,11 @@ struct TlsOptions {
   /// of preference; a client that offers none of them is refused. Empty:
   /// no ALPN (a client's offer is ignored).
   std::vector<std::string> alpn;
+  /// Set: the listener also serves the PSK cipher suites (RFC 4279), with
+  /// the keys of psk_file, first for clients that offer them. mbedTLS 2.28
+  /// sends clients an empty hint, so only whether it is set matters.
+  std::string psk_hint;
+  std::string psk_file;  ///< identity:hexkey lines (net/tls_psk.hpp)
 };
 
 class TlsServerFiles;
@@ -100,10 +107,13 @@ int tls_random(void* unused, unsigned char* out, std::size_t length);
 /// minimum, tls_random, and the elliptic curves in order of preference.
 void tls_conf_common(mbedtls_ssl_config& conf);
 
-/// Loads a certificate chain and its private key into (freshly initialised)
-/// `cert` and `key`, checking they are a pair; the error names the file.
+/// Loads a certificate chain and its private key (decrypted with
+/// `password` if it is encrypted) into (freshly initialised) `cert` and
+/// `key`, checking they are a pair; the error names the file, never the
+/// password.
 [[nodiscard]] std::string tls_load_identity(mbedtls_x509_crt& cert, mbedtls_pk_context& key,
-                                            const std::string& certfile, const std::string& keyfile);
+                                            const std::string& certfile, const std::string& keyfile,
+                                            const std::string& password = {});
 /// Loads the PEM CAs of `cafile` into `ca`; the error names the file.
 [[nodiscard]] std::string tls_load_cafile(mbedtls_x509_crt& ca, const std::string& cafile);
 /// Adds the CA certificates of every file of the directory `capath` to

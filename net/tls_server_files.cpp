@@ -1,5 +1,9 @@
 #include "net/tls_server_files.hpp"
 
+#include <mbedtls/ssl_ciphersuites.h>
+
+#include <algorithm>
+
 #include "net/tls_context.hpp"
 #include "net/tls_stream.hpp"
 
@@ -47,13 +51,13 @@ std::string TlsServerFiles::build(const TlsOptions& o) {
     return "TLS configuration: " + tls_error_text(rc);
   }
   tls_conf_common(conf_);
-  if (std::string e = tls_load_identity(cert_, key_, o.certfile, o.keyfile); !e.empty()) {
+  if (std::string e = load_identity(o); !e.empty()) {
     return e;
   }
-  if ((rc = mbedtls_ssl_conf_own_cert(&conf_, &cert_, &key_)) != 0) {
-    return "certfile: " + tls_error_text(rc);
-  }
   if (std::string e = load_trust(o); !e.empty()) {
+    return e;
+  }
+  if (std::string e = load_psk(o); !e.empty()) {
     return e;
   }
   // As mosquitto: a client certificate is asked for only when required.
@@ -72,10 +76,92 @@ std::string TlsServerFiles::build(const TlsOptions& o) {
                                      ticket_lifetime_s)) != 0) {
     return "TLS session tickets: " + tls_error_text(rc);
   }
-  mbedtls_ssl_conf_session_tickets_cb(&conf_, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, &ticket_);
+  mbedtls_ssl_conf_session_tickets_cb(&conf_, &on_ticket_write, &on_ticket_parse, this);
   mbedtls_ssl_cache_set_max_entries(&cache_, cache_entries);
-  mbedtls_ssl_conf_session_cache(&conf_, &cache_, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
+  mbedtls_ssl_conf_session_cache(&conf_, this, &on_cache_get, &on_cache_set);
   return {};
+}
+
+namespace {
+// mbedTLS 2.28 keeps no PSK identity in a session, so a PSK session resumed
+// would have none (use_identity_as_username refused it): PSK sessions are
+// neither cached nor given a ticket, and a PSK client proves its key in a
+// full handshake each time, against the psk_file in force. A PSK handshake
+// costs little (no certificate, no signature).
+bool resumable(const mbedtls_ssl_session& session) {
+  const mbedtls_ssl_ciphersuite_t* suite = mbedtls_ssl_ciphersuite_from_id(session.ciphersuite);
+  return suite != nullptr && mbedtls_ssl_ciphersuite_uses_psk(suite) == 0;
+}
+}  // namespace
+
+int TlsServerFiles::on_cache_get(void* self, mbedtls_ssl_session* session) {
+  return mbedtls_ssl_cache_get(&static_cast<TlsServerFiles*>(self)->cache_, session);
+}
+
+int TlsServerFiles::on_cache_set(void* self, const mbedtls_ssl_session* session) {
+  if (!resumable(*session)) {
+    return MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE;  // not cached; the handshake goes on
+  }
+  return mbedtls_ssl_cache_set(&static_cast<TlsServerFiles*>(self)->cache_, session);
+}
+
+int TlsServerFiles::on_ticket_write(void* self, const mbedtls_ssl_session* session, unsigned char* start,
+                                    const unsigned char* end, std::size_t* length, std::uint32_t* lifetime) {
+  if (!resumable(*session)) {
+    return MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE;  // mbedTLS then sends an empty ticket
+  }
+  return mbedtls_ssl_ticket_write(&static_cast<TlsServerFiles*>(self)->ticket_, session, start, end, length,
+                                  lifetime);
+}
+
+int TlsServerFiles::on_ticket_parse(void* self, mbedtls_ssl_session* session, unsigned char* buffer,
+                                    std::size_t length) {
+  return mbedtls_ssl_ticket_parse(&static_cast<TlsServerFiles*>(self)->ticket_, session, buffer, length);
+}
+
+std::string TlsServerFiles::load_identity(const TlsOptions& o) {
+  if (o.certfile.empty()) {
+    return {};  // a PSK-only listener: mbedTLS then picks no certificate suite
+  }
+  if (std::string e = tls_load_identity(cert_, key_, o.certfile, o.keyfile, o.keyfile_password); !e.empty()) {
+    return e;
+  }
+  int rc = mbedtls_ssl_conf_own_cert(&conf_, &cert_, &key_);
+  return rc == 0 ? std::string() : "certfile: " + tls_error_text(rc);
+}
+
+std::string TlsServerFiles::load_psk(const TlsOptions& o) {
+  if (o.psk_hint.empty()) {
+    return {};
+  }
+  PskKeys::Parsed parsed = PskKeys::load(o.psk_file);
+  if (!parsed.error.empty()) {
+    return parsed.error;
+  }
+  psk_ = std::move(parsed.keys);
+  // A PSK callback rather than mbedtls_ssl_conf_psk: one key per identity.
+  // With it mbedTLS selects the PSK suites of its list too.
+  mbedtls_ssl_conf_psk_cb(&conf_, &TlsStream::on_psk, this);
+  if (suites_.empty()) {
+    prefer_psk_suites();
+  }
+  return {};
+}
+
+void TlsServerFiles::prefer_psk_suites() {
+  // mbedTLS picks the first suite of its own list the client offers, and a
+  // PSK client (mosquitto_pub --psk) offers the certificate suites as well:
+  // with mbedTLS's order it got ECDHE-ECDSA, never proved its key and had
+  // no identity. A client offers PSK suites only if it holds a key, so they
+  // go first, then the rest in mbedTLS's order.
+  suites_ = tls_psk_suites(true);
+  for (const int* id = mbedtls_ssl_list_ciphersuites(); *id != 0; ++id) {
+    if (std::find(suites_.begin(), suites_.end(), *id) == suites_.end()) {
+      suites_.push_back(*id);
+    }
+  }
+  suites_.push_back(0);
+  mbedtls_ssl_conf_ciphersuites(&conf_, suites_.data());
 }
 
 std::string TlsServerFiles::load_trust(const TlsOptions& o) {

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "net/tls_psk.hpp"
+
 namespace actormq::net {
 
 struct TlsOptions;
@@ -35,11 +37,23 @@ class TlsServerFiles {
   const mbedtls_ssl_config& config() const { return conf_; }
   /// The CRLs loaded (an empty chain without crlfile).
   const mbedtls_x509_crl& crl() const { return crl_; }
+  /// The pre-shared keys of psk_file (none without psk_hint).
+  const PskKeys& psk() const { return psk_; }
 
  private:
   TlsServerFiles();
   std::string build(const TlsOptions& options);
+  std::string load_identity(const TlsOptions& options);
   std::string load_trust(const TlsOptions& options);
+  std::string load_psk(const TlsOptions& options);
+  void prefer_psk_suites();
+  // The session cache's and the tickets' callbacks (`self` is this), which
+  // store no PSK session.
+  static int on_cache_get(void* self, mbedtls_ssl_session* session);
+  static int on_cache_set(void* self, const mbedtls_ssl_session* session);
+  static int on_ticket_write(void* self, const mbedtls_ssl_session* session, unsigned char* start,
+                             const unsigned char* end, std::size_t* length, std::uint32_t* lifetime);
+  static int on_ticket_parse(void* self, mbedtls_ssl_session* session, unsigned char* buffer, std::size_t length);
   std::string set_ciphers(const std::string& list);
   std::string set_alpn(const std::vector<std::string>& protocols);
 
@@ -50,6 +64,7 @@ class TlsServerFiles {
   mbedtls_pk_context key_;
   mbedtls_ssl_ticket_context ticket_;
   mbedtls_ssl_cache_context cache_;
+  PskKeys psk_;
   std::vector<int> suites_;  // zero-terminated, as mbedtls_ssl_conf_ciphersuites keeps a pointer
   // mbedtls_ssl_conf_alpn_protocols keeps the null-terminated array of pointers.
   std::vector<std::string> alpn_names_;

@@ -21,6 +21,16 @@ std::span<std::uint8_t> record_buffer() {
   thread_local std::array<std::uint8_t, MBEDTLS_SSL_OUT_CONTENT_LEN> buffer;
   return buffer;
 }
+
+// A client-chosen name for the log: quoted, at most 64 bytes, anything but
+// printable ASCII as '?'.
+std::string printable(const std::string& name) {
+  std::string text = "\"";
+  for (std::size_t i = 0; i < name.size() && i < 64; ++i) {
+    text += name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
+  }
+  return text + (name.size() > 64 ? "...\"" : "\"");
+}
 }  // namespace
 
 TlsStream::TlsStream(Socket* socket, const mbedtls_ssl_config& config, const std::string& server_name)
@@ -58,6 +68,17 @@ int TlsStream::on_sni(void*, mbedtls_ssl_context* ssl, const unsigned char* name
   return 0;
 }
 
+int TlsStream::on_psk(void* files, mbedtls_ssl_context* ssl, const unsigned char* identity, std::size_t length) {
+  auto* self = static_cast<TlsStream*>(ssl->p_bio);  // as on_sni
+  self->psk_identity_.assign(reinterpret_cast<const char*>(identity), length);
+  const std::vector<std::uint8_t>* key = static_cast<const TlsServerFiles*>(files)->psk().find(self->psk_identity_);
+  if (key == nullptr) {
+    self->psk_unknown_ = true;
+    return -1;
+  }
+  return mbedtls_ssl_set_hs_psk(ssl, key->data(), key->size());
+}
+
 bool TlsStream::still_accepted() {
   std::uint64_t generation = context_->generation();
   if (generation == checked_generation_) {
@@ -86,6 +107,9 @@ std::string TlsStream::summary() const {
   }
   if (!server_name_.empty()) {
     text += ", SNI " + server_name_;
+  }
+  if (!psk_identity_.empty()) {
+    text += ", PSK identity " + printable(psk_identity_);
   }
   return text;
 }
@@ -268,6 +292,9 @@ void TlsStream::close() {
 }
 
 std::string TlsStream::peer_identity() const {
+  if (established_ && !psk_identity_.empty()) {
+    return psk_identity_;  // the key proved it (mosquitto's use_identity_as_username with PSK)
+  }
   const mbedtls_x509_crt* cert = mbedtls_ssl_get_peer_cert(&ssl_);
   // With VERIFY_NONE (an insecure client) mbedTLS reports 0 for a chain it
   // never checked.
@@ -319,6 +346,13 @@ std::string TlsStream::describe(int error) const {
   if (error == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
     return describe_verify_failure();
   }
+  if (psk_unknown_) {
+    return "TLS handshake failed: unknown PSK identity " + printable(psk_identity_);
+  }
+  if (!psk_identity_.empty() && !established_ &&
+      (error == MBEDTLS_ERR_SSL_INVALID_MAC || error == MBEDTLS_ERR_SSL_BAD_HS_FINISHED)) {
+    return "TLS handshake failed: wrong key for PSK identity " + printable(psk_identity_);
+  }
   if (error == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE) {
     return "TLS handshake failed: no client certificate (require_certificate)";
   }
@@ -336,6 +370,9 @@ std::string TlsStream::describe(int error) const {
   if (!established_ && client_ &&
       (error == MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO || error == MBEDTLS_ERR_SSL_INVALID_RECORD)) {
     text += " (not a TLS server?)";
+  }
+  if (!established_ && client_ && error == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && ssl_.conf->psk_identity_len > 0) {
+    text += " (the remote refused the psk or psk_identity?)";
   }
   return text;
 }

@@ -50,6 +50,11 @@ class TlsStream final : public Stream {
   /// mbedTLS's SNI callback (mbedtls_ssl_conf_sni) of server configurations:
   /// notes the name the client asked for, for summary().
   static int on_sni(void* unused, mbedtls_ssl_context* ssl, const unsigned char* name, std::size_t length);
+  /// mbedTLS's PSK callback (mbedtls_ssl_conf_psk_cb) of server
+  /// configurations with a psk_file, `files` their TlsServerFiles: sets the
+  /// key of the identity the client sent, which then is its peer_identity();
+  /// an unknown identity fails the handshake (alert unknown_psk_identity).
+  static int on_psk(void* files, mbedtls_ssl_context* ssl, const unsigned char* identity, std::size_t length);
   bool established() const override { return established_; }
   std::string describe(int error) const override;
   const char* kind() const override { return "tls"; }
@@ -87,6 +92,8 @@ class TlsStream final : public Stream {
   std::shared_ptr<const TlsServerFiles> files_;
   std::uint64_t checked_generation_ = 0;
   std::string server_name_;  // SNI, as the client sent it
+  std::string psk_identity_;  // the PSK identity the client sent (PSK suites only)
+  bool psk_unknown_ = false;  // psk_identity_ is in no line of the psk_file
   std::string revoked_;  // why the client's certificate is refused (a CRL lists it)
   int setup_error_ = 0;
   int socket_errno_ = 0;           // the errno behind MBEDTLS_ERR_NET_*_FAILED

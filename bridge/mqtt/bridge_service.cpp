@@ -32,6 +32,9 @@ core::Result<std::shared_ptr<const BridgeSetup>> bridge_setup(const core::Bridge
     o.cafile = config.tls->cafile;
     o.certfile = config.tls->certfile;
     o.keyfile = config.tls->keyfile;
+    o.crlfile = config.tls->crlfile;
+    o.psk = config.tls->psk;
+    o.psk_identity = config.tls->psk_identity;
     o.insecure = config.tls->insecure;
     auto made = net::TlsClientContext::create(o);
     if (!made.context) {

@@ -33,9 +33,9 @@ class ListenerSecurity {
         scram_path_(std::move(scram_path)) {}
 
   const bool allow_anonymous;
-  /// tls/wss: the username is the client certificate's CN, as the
-  /// connection's net::Stream::peer_identity() reports it at CONNECT; the
-  /// CONNECT's username and password are ignored.
+  /// tls/wss: the username is the client certificate's CN or the PSK
+  /// identity, as the connection's net::Stream::peer_identity() reports it
+  /// at CONNECT; the CONNECT's username and password are ignored.
   const bool use_identity_as_username;
 
   [[nodiscard]] bool checks_passwords() const noexcept { return !password_path_.empty(); }

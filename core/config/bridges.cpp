@@ -44,6 +44,17 @@ std::span<const KeySpec<BridgeTlsConfig>> tls_table() {
       {"certfile", "\"\"", "", "PEM client certificate presented to the remote (with keyfile); empty: none.",
        string(&T::certfile)},
       {"keyfile", "\"\"", "", "PEM private key of certfile.", string(&T::keyfile)},
+      {"crlfile", "\"\"", "",
+       "PEM certificate revocation lists of cafile's CAs: a remote certificate they list is refused at the "
+       "handshake (needs cafile).",
+       string(&T::crlfile)},
+      {"psk", "\"\"", "",
+       "Pre-shared key in hexadecimal (1..32 bytes), with psk_identity, as mosquitto's bridge_psk: only the PSK "
+       "cipher suites are offered and the key authenticates both ends; not with cafile, certfile, crlfile or "
+       "insecure.",
+       string(&T::psk)},
+      {"psk_identity", "\"\"", "", "The identity sent with psk (mosquitto's bridge_identity).",
+       string(&T::psk_identity)},
       {"insecure", "false", "", "Accept any certificate and name from the remote (logged as a warning).",
        boolean(&T::insecure)},
   };
@@ -176,8 +187,22 @@ Errors check_topic(const BridgeTopicConfig& t, const std::string& p) {
 
 Errors check_tls(const BridgeTlsConfig& tls, const std::string& p) {
   Errors errors;
+  const bool psk = !tls.psk.empty() || !tls.psk_identity.empty();
+  if (psk) {
+    if (tls.psk.empty() || tls.psk_identity.empty()) {
+      errors.push_back(p + (tls.psk.empty() ? "psk: required with psk_identity" : "psk_identity: required with psk"));
+    }
+    if (!tls.cafile.empty() || !tls.certfile.empty() || !tls.crlfile.empty() || tls.insecure) {
+      // As mosquitto's bridge_psk: the key authenticates the remote.
+      errors.push_back(p + "psk: not with cafile, certfile, crlfile or insecure (the key authenticates both ends)");
+    }
+    return errors;
+  }
   if (tls.cafile.empty() && !tls.insecure) {
     errors.push_back(p + "cafile: required (or insecure true, which verifies nothing)");
+  }
+  if (!tls.crlfile.empty() && tls.cafile.empty()) {
+    errors.push_back(p + "crlfile: needs cafile (the CAs whose revocations it lists)");
   }
   if (tls.certfile.empty() != tls.keyfile.empty()) {
     errors.push_back(p + (tls.certfile.empty() ? "certfile" : "keyfile") + ": set both certfile and keyfile, or neither");

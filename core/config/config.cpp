@@ -90,8 +90,16 @@ std::span<const KeySpec<ListenerConfig>> listener_table() {
       {"port", "", "1883 (tcp), 8883 (tls), 8083 (ws), 8084 (wss), 8081 (http), 8444 (https)", "TCP port.",
        integer(&L::port, 1, 65535)},
       {"path", "", "\"/mqtt\" (ws, wss)", "ws/wss only: HTTP path of the WebSocket upgrade.", string(&L::path)},
-      {"certfile", "\"\"", "", "tls/wss/https only, required: PEM server certificate chain.", string(&L::certfile)},
-      {"keyfile", "\"\"", "", "tls/wss/https only, required: PEM private key of certfile.", string(&L::keyfile)},
+      {"certfile", "\"\"", "",
+       "tls/wss/https only, required (tls/wss: unless psk_hint, for a PSK-only listener): PEM server certificate "
+       "chain.",
+       string(&L::certfile)},
+      {"keyfile", "\"\"", "", "tls/wss/https only, required with certfile: PEM private key of certfile.",
+       string(&L::keyfile)},
+      {"keyfile_password", "\"\"", "",
+       "tls/wss/https only: password of an encrypted keyfile (PEM, as openssl writes it with -aes256); \"\": the "
+       "environment variable ACTORMQ_KEYFILE_PASSWORD if set. Never logged.",
+       string(&L::keyfile_password)},
       {"cafile", "\"\"", "", "tls/wss only: PEM CA certificates that client certificates must chain to.",
        string(&L::cafile)},
       {"capath", "\"\"", "",
@@ -104,11 +112,22 @@ std::span<const KeySpec<ListenerConfig>> listener_table() {
        "disconnected.",
        string(&L::crlfile)},
       {"require_certificate", "false", "",
-       "tls/wss only: refuse clients without a valid certificate (needs cafile or capath).",
+       "tls/wss only: refuse clients without a valid certificate (needs cafile or capath); with psk_hint, a PSK "
+       "client's key stands for it (PSK suites ask for no certificate).",
        boolean(&L::require_certificate)},
       {"use_identity_as_username", "false", "",
-       "tls/wss only: the client certificate's Common Name becomes the username (needs require_certificate).",
+       "tls/wss only: the client certificate's Common Name, or the PSK identity of a PSK client, becomes the "
+       "username (needs require_certificate or psk_hint).",
        boolean(&L::use_identity_as_username)},
+      {"psk_hint", "\"\"", "",
+       "tls/wss only: set, the listener also serves the PSK cipher suites (e.g. TLS-PSK-WITH-AES-128-GCM-SHA256, "
+       "TLS-ECDHE-PSK-WITH-AES-128-CBC-SHA256) with the keys of psk_file, alongside certfile's or, without "
+       "certfile, instead of them. mbedTLS 2.28 sends clients an empty hint.",
+       string(&L::psk_hint)},
+      {"psk_file", "\"\"", "",
+       "tls/wss only, required with psk_hint: the pre-shared keys, as mosquitto's: one identity:hexkey per line "
+       "(keys of 1..32 bytes), blank lines and # comments allowed. Reloaded on SIGHUP.",
+       string(&L::psk_file)},
       {"ciphers", "\"\"", "",
        "tls/wss only: cipher suites allowed, mbedTLS or IANA names separated by ':' "
        "(e.g. TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256); empty: mbedTLS's defaults. TLS 1.2 is the minimum version.",
@@ -296,11 +315,23 @@ Errors check_listener(const ListenerConfig& l, const std::string& p) {
   Errors errors = check_ranges(l, listener_table(), p);
   const std::string type(listener_type_names[static_cast<std::size_t>(l.type)]);
   if (l.is_tls()) {
-    if (l.certfile.empty()) {
+    // As mosquitto, a listener with psk_hint needs no certificate.
+    const bool psk_only =
+        l.type != ListenerType::https && !l.psk_hint.empty() && l.certfile.empty() && l.keyfile.empty();
+    if (l.certfile.empty() && !psk_only) {
       errors.push_back(p + "certfile: required for a " + type + " listener");
     }
-    if (l.keyfile.empty()) {
+    if (l.keyfile.empty() && !psk_only) {
       errors.push_back(p + "keyfile: required for a " + type + " listener");
+    }
+    if (psk_only && l.require_certificate) {
+      errors.push_back(p + "require_certificate: needs certfile (PSK suites ask for no client certificate)");
+    }
+    if (!l.psk_hint.empty() && l.psk_file.empty()) {
+      errors.push_back(p + "psk_file: required with psk_hint");
+    }
+    if (l.psk_hint.empty() && !l.psk_file.empty()) {
+      errors.push_back(p + "psk_hint: required with psk_file (it enables PSK on the listener)");
     }
     if (l.require_certificate && l.cafile.empty() && l.capath.empty()) {
       errors.push_back(p + "cafile: required (or capath) when require_certificate is true");
@@ -316,8 +347,8 @@ Errors check_listener(const ListenerConfig& l, const std::string& p) {
     } else if (!l.tls_version.empty() && l.tls_version != "tlsv1.2") {
       errors.push_back(p + "tls_version: must be \"tlsv1.2\" (got \"" + l.tls_version + "\")");
     }
-    if (l.use_identity_as_username && !l.require_certificate) {
-      errors.push_back(p + "use_identity_as_username: needs require_certificate true");
+    if (l.use_identity_as_username && !l.require_certificate && l.psk_hint.empty()) {
+      errors.push_back(p + "use_identity_as_username: needs require_certificate true or psk_hint");
     }
     if (l.use_identity_as_username && l.scram_file && !l.scram_file->empty()) {
       // The certificate names the user; a SCRAM exchange would name another.
@@ -326,6 +357,7 @@ Errors check_listener(const ListenerConfig& l, const std::string& p) {
   } else {
     const std::pair<const char*, bool> tls_only[] = {{"certfile", !l.certfile.empty()},
                                                      {"keyfile", !l.keyfile.empty()},
+                                                     {"keyfile_password", !l.keyfile_password.empty()},
                                                      {"cafile", !l.cafile.empty()},
                                                      {"require_certificate", l.require_certificate},
                                                      {"use_identity_as_username", l.use_identity_as_username},
@@ -338,7 +370,8 @@ Errors check_listener(const ListenerConfig& l, const std::string& p) {
   }
   if (l.type != ListenerType::tls && l.type != ListenerType::wss) {
     const std::pair<const char*, bool> tls_mqtt_only[] = {
-        {"capath", !l.capath.empty()}, {"crlfile", !l.crlfile.empty()}, {"tls_version", !l.tls_version.empty()}};
+        {"capath", !l.capath.empty()},     {"crlfile", !l.crlfile.empty()},   {"tls_version", !l.tls_version.empty()},
+        {"psk_hint", !l.psk_hint.empty()}, {"psk_file", !l.psk_file.empty()}};
     for (const auto& [key, set] : tls_mqtt_only) {
       if (set) {
         errors.push_back(p + key + ": only for tls and wss listeners");

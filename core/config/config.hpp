@@ -51,13 +51,16 @@ struct ListenerConfig {
   std::string path;                    ///< ws/wss: HTTP path of the upgrade request
   std::string certfile;                ///< tls/wss: PEM certificate chain
   std::string keyfile;                 ///< tls/wss: PEM private key
+  std::string keyfile_password;        ///< tls/wss/https: password of an encrypted keyfile
   std::string cafile;                  ///< tls/wss: CAs for client certificates
   std::string capath;                  ///< tls/wss: directory of CA certificates, as cafile
   std::string crlfile;                 ///< tls/wss: PEM CRLs of those CAs
   std::string tls_version;             ///< tls/wss: minimum TLS version; "" or "tlsv1.2"
   bool require_certificate = false;    ///< tls/wss: clients must present a certificate
-  bool use_identity_as_username = false;  ///< tls/wss: certificate CN becomes the username
+  bool use_identity_as_username = false;  ///< tls/wss: certificate CN or PSK identity becomes the username
   std::string ciphers;                 ///< tls/wss: cipher suites, ':'-separated; empty: mbedTLS defaults
+  std::string psk_hint;                ///< tls/wss: set: PSK cipher suites served, with psk_file's keys
+  std::string psk_file;                ///< tls/wss: identity:hexkey lines
   std::optional<bool> allow_anonymous;    ///< unset: the top-level value
   std::optional<std::string> password_file;  ///< unset: the top-level value
   std::optional<std::string> acl_file;       ///< unset: the top-level value

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 
 #include "core/logger.hpp"
 #include "net/tls_context.hpp"
@@ -21,11 +22,20 @@ ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t m
     net::TlsOptions tls;
     tls.certfile = config.certfile;
     tls.keyfile = config.keyfile;
+    tls.keyfile_password = config.keyfile_password;
+    if (tls.keyfile_password.empty()) {
+      // Out of the config file, for operators who keep secrets in the environment.
+      if (const char* password = std::getenv("ACTORMQ_KEYFILE_PASSWORD")) {
+        tls.keyfile_password = password;
+      }
+    }
     tls.cafile = config.cafile;
     tls.capath = config.capath;
     tls.crlfile = config.crlfile;
     tls.require_certificate = config.require_certificate;
     tls.ciphers = config.ciphers;
+    tls.psk_hint = config.psk_hint;
+    tls.psk_file = config.psk_file;
     if (config.type == ListenerType::tls) {
       // "mqtt" is MQTT's ALPN name (IANA); AWS IoT's clients on port 443
       // ask for "x-amzn-mqtt-ca" for the same protocol.

@@ -8,6 +8,7 @@
 #include "core/logger.hpp"
 #include "core/session/channel.hpp"
 #include "mqtt/topic.hpp"
+#include "mqtt/utf8.hpp"
 
 namespace actormq::core {
 
@@ -107,10 +108,11 @@ void Channel::handle_connect(ChannelHost& host, mqtt::Connect& c) {
 std::optional<ReasonCode> Channel::check_credentials(ChannelHost& host, const mqtt::Connect& c) {
   const ListenerSecurity& security = *this->security(host);
   if (security.use_identity_as_username) {
-    // mosquitto: the client certificate's Common Name is the username; the
-    // CONNECT's credentials are ignored. No identity: refused.
+    // mosquitto: the client certificate's Common Name, or the PSK identity,
+    // is the username; the CONNECT's credentials are ignored. No identity,
+    // or one that is no MQTT UTF-8 string (MQTT-1.5.4-1): refused.
     std::string identity = host.peer_identity();
-    if (identity.empty()) {
+    if (identity.empty() || !mqtt::is_valid_mqtt_utf8(identity)) {
       return ReasonCode::bad_user_name_or_password;
     }
     username_ = std::make_unique<std::string>(std::move(identity));

@@ -167,6 +167,17 @@ TEST_CASE("bridge config: tls and restart_timeout_ms") {
   CHECK(errors_of(with_bridge(minimal + R"(, "tls": {"cafile": "ca", "ciphers": "x"})")) ==
         "bridges[0].tls.ciphers: unknown key");
   CHECK(errors_of(with_bridge(minimal + R"(, "tls": "ca.crt")")) == "bridges[0].tls: must be an object or null");
+  // crlfile with cafile; psk with psk_identity and nothing of certificates (mosquitto's bridge_psk).
+  CHECK(parse_config(with_bridge(minimal + R"(, "tls": {"cafile": "ca", "crlfile": "crl"})")).ok());
+  CHECK(errors_of(with_bridge(minimal + R"(, "tls": {"insecure": true, "crlfile": "crl"})")) ==
+        "bridges[0].tls.crlfile: needs cafile (the CAs whose revocations it lists)");
+  CHECK(parse_config(with_bridge(minimal + R"(, "tls": {"psk": "00ff", "psk_identity": "bridge-1"})")).ok());
+  CHECK(errors_of(with_bridge(minimal + R"(, "tls": {"psk": "00ff"})")) ==
+        "bridges[0].tls.psk_identity: required with psk");
+  CHECK(errors_of(with_bridge(minimal + R"(, "tls": {"psk_identity": "b"})")) ==
+        "bridges[0].tls.psk: required with psk_identity");
+  CHECK(errors_of(with_bridge(minimal + R"(, "tls": {"psk": "00ff", "psk_identity": "b", "cafile": "ca"})")) ==
+        "bridges[0].tls.psk: not with cafile, certfile, crlfile or insecure (the key authenticates both ends)");
   CHECK(errors_of(with_bridge(minimal + R"(, "restart_timeout_ms": 500)")) ==
         "bridges[0].restart_timeout_ms: must be an object of base and cap");
   CHECK(errors_of(with_bridge(minimal + R"(, "restart_timeout_ms": {"base": 0})")) ==
@@ -215,6 +226,6 @@ TEST_CASE("bridge config: the key tables document every key") {
   }
   CHECK(topic_names ==
         std::set<std::string_view>{"pattern", "direction", "qos", "local_prefix", "remote_prefix"});
-  CHECK(bridge_tls_key_docs().size() == 4);
+  CHECK(bridge_tls_key_docs().size() == 7);
   CHECK(bridge_restart_key_docs().size() == 2);
 }

@@ -241,7 +241,7 @@ TEST_CASE("config: TLS and WebSocket rules") {
         "listeners[0].cafile: required (or capath) when require_certificate is true");
   CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k",
                                     "use_identity_as_username": true})")) ==
-        "listeners[0].use_identity_as_username: needs require_certificate true");
+        "listeners[0].use_identity_as_username: needs require_certificate true or psk_hint");
   CHECK(errors_of(with_listener(R"({"type": "tcp", "certfile": "c"})")) ==
         "listeners[0].certfile: only for tls, wss and https listeners");
   CHECK(errors_of(with_listener(R"({"type": "ws", "require_certificate": true})")) ==
@@ -353,8 +353,8 @@ TEST_CASE("config: the key table documents every key and its defaults parse back
     listener_names.insert(doc.name);
     CHECK_FALSE(doc.description.empty());
   }
-  for (const char* key : {"type", "bind", "port", "path", "certfile", "keyfile", "cafile", "capath", "crlfile",
-                          "tls_version", "require_certificate",
+  for (const char* key : {"type", "bind", "port", "path", "certfile", "keyfile", "keyfile_password", "cafile",
+                          "capath", "crlfile", "tls_version", "psk_hint", "psk_file", "require_certificate",
                           "use_identity_as_username", "ciphers", "allow_anonymous", "password_file", "acl_file",
                           "scram_file", "max_connections", "max_connection_rate", "allowed_origins"}) {
     CAPTURE(key);

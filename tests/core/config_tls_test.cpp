@@ -6,7 +6,8 @@
 #include "core/config/config.hpp"
 
 // The TLS keys of tls and wss listeners beyond the files (config_test.cpp
-// has those): capath, crlfile, tls_version.
+// has those): capath, crlfile, tls_version, psk_hint, psk_file,
+// keyfile_password.
 
 using namespace actormq::core;
 
@@ -42,4 +43,43 @@ TEST_CASE("config: capath, crlfile and tls_version belong to tls and wss listene
         "listeners[0].tls_version: tlsv1.1 is not offered: TLS 1.2 is the oldest version accepted");
   CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k", "tls_version": "1.2"})")) ==
         "listeners[0].tls_version: must be \"tlsv1.2\" (got \"1.2\")");
+}
+
+TEST_CASE("config: psk_hint and psk_file, with or without certificates") {
+  Result<Config> ok = parse_config(with_listener(R"({"type": "tls", "psk_hint": "h", "psk_file": "p",
+                                                     "use_identity_as_username": true})"));
+  REQUIRE_MESSAGE(ok.ok(), ok.error().text());
+  CHECK(ok.value().listeners[0].psk_hint == "h");
+  CHECK(ok.value().listeners[0].psk_file == "p");
+  CHECK(ok.value().listeners[0].certfile.empty());
+  CHECK(parse_config(with_listener(R"({"type": "wss", "certfile": "c", "keyfile": "k", "psk_hint": "h",
+                                      "psk_file": "p"})"))
+            .ok());
+  CHECK(errors_of(with_listener(R"({"type": "tls", "psk_hint": "h"})")) ==
+        "listeners[0].psk_file: required with psk_hint");
+  CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k", "psk_file": "p"})")) ==
+        "listeners[0].psk_hint: required with psk_file (it enables PSK on the listener)");
+  CHECK(errors_of(with_listener(R"({"type": "tls", "psk_file": "p"})")).find(
+            "listeners[0].certfile: required for a tls listener") != std::string::npos);
+  CHECK(errors_of(with_listener(R"({"type": "tls", "psk_hint": "h", "psk_file": "p", "certfile": "c"})")) ==
+        "listeners[0].keyfile: required for a tls listener");
+  CHECK(errors_of(with_listener(R"({"type": "tls", "psk_hint": "h", "psk_file": "p", "cafile": "a",
+                                   "require_certificate": true})")) ==
+        "listeners[0].require_certificate: needs certfile (PSK suites ask for no client certificate)");
+  CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k",
+                                   "use_identity_as_username": true})")) ==
+        "listeners[0].use_identity_as_username: needs require_certificate true or psk_hint");
+  CHECK(errors_of(with_listener(R"({"type": "tcp", "psk_hint": "h", "psk_file": "p"})")) ==
+        "listeners[0].psk_hint: only for tls and wss listeners\nlisteners[0].psk_file: only for tls and wss listeners");
+  CHECK(errors_of(with_listener(R"({"type": "https", "psk_hint": "h", "psk_file": "p"})")).find(
+            "listeners[0].certfile: required for a https listener") != std::string::npos);
+}
+
+TEST_CASE("config: keyfile_password belongs to listeners with a keyfile") {
+  Result<Config> ok = parse_config(with_listener(R"({"type": "https", "certfile": "c", "keyfile": "k",
+                                                     "keyfile_password": "s3cret"})"));
+  REQUIRE_MESSAGE(ok.ok(), ok.error().text());
+  CHECK(ok.value().listeners[0].keyfile_password == "s3cret");
+  CHECK(errors_of(with_listener(R"({"type": "ws", "keyfile_password": "s3cret"})")) ==
+        "listeners[0].keyfile_password: only for tls, wss and https listeners");
 }

@@ -2,8 +2,11 @@
 remote's certificate (CN=localhost, SAN IP:127.0.0.1) verifies for the IP
 address dialled and messages cross; with another CA as cafile the
 handshake is refused, logged, retried, and the broker goes on serving its
-own clients."""
+own clients; a crlfile that lists the remote's certificate refuses it. And a
+bridge with a pre-shared key (psk, psk_identity) to a mosquitto PSK
+listener, a wrong key refused."""
 
+import os
 import unittest
 
 from bridge_util import Mosquitto, bridge, client, messages, payloads, state_is, topic
@@ -33,9 +36,21 @@ class BridgeTls(unittest.TestCase):
         self.remote.close()
         self.assertEqual(code, 0, self.broker.output())
 
-    def start(self, cafile):
+    def start(self, cafile, **tls):
+        tls["cafile"] = self.pki.path(cafile)
         self.broker = Broker({"data_dir": "none", "bridges": [
-            bridge("tb", self.remote.port, [topic("t/#", "out", 1)], tls={"cafile": self.pki.path(cafile)})]})
+            bridge("tb", self.remote.port, [topic("t/#", "out", 1)], tls=tls)]})
+
+    def test_crlfile_listing_the_remote_refuses_it(self):
+        self.start("ca.crt", crlfile=self.pki.crl(["server"], out="crl-server.pem"))
+        self.assertTrue(wait_for(lambda: "The certificate has been revoked (is on a CRL)" in self.broker.output(), 10),
+                        self.broker.output())
+        self.assertIn("TLS handshake failed: server certificate not accepted", self.broker.output())
+        self.assertTrue(state_is(self.broker.port, "tb", "0"))
+
+    def test_crlfile_not_listing_the_remote(self):
+        self.start("ca.crt", crlfile=self.pki.crl([], out="crl-empty.pem"))
+        self.assertTrue(state_is(self.broker.port, "tb", "1"), self.broker.output())
 
     def test_verified_remote_carries_messages(self):
         self.start("ca.crt")
@@ -64,6 +79,54 @@ class BridgeTls(unittest.TestCase):
         self.clients.append(pub)
         pub.publish("local/x", b"still here", qos=1)
         self.assertEqual(payloads(messages(sub, 1)), [("local/x", "still here", 1)])
+
+
+class BridgePsk(unittest.TestCase):
+    KEY = "00112233445566778899aabbccddeeff"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pki = Pki()
+
+    @classmethod
+    def tearDownClass(cls):
+        cleanup()
+
+    def setUp(self):
+        psk_file = os.path.join(self.pki.dir, "remote.psk")
+        with open(psk_file, "w") as f:
+            f.write("bridge-1:%s\n" % self.KEY)
+        self.remote = Mosquitto(tls={"psk_hint": "remote", "psk_file": psk_file})
+        self.broker = None
+
+    def tearDown(self):
+        code = self.broker.stop() if self.broker else 0
+        self.remote.close()
+        self.assertEqual(code, 0, self.broker.output() if self.broker else "")
+
+    def start(self, key):
+        self.broker = Broker({"data_dir": "none", "bridges": [
+            bridge("tb", self.remote.port, [topic("t/#", "out", 1)],
+                   tls={"psk": key, "psk_identity": "bridge-1"})]})
+
+    def test_psk_bridge_carries_messages(self):
+        self.start(self.KEY)
+        self.assertTrue(state_is(self.broker.port, "tb", "1"), self.broker.output() + self.remote.output())
+        local = client(self.broker.port)
+        try:
+            local.publish("t/psk", b"p", qos=1)
+            self.assertTrue(wait_for(lambda: "Received PUBLISH from tb" in self.remote.output()
+                                     and "'t/psk'" in self.remote.output(), 5), self.remote.output())
+        finally:
+            local.close()
+
+    def test_wrong_psk_is_refused(self):
+        self.start("ffeeddccbbaa99887766554433221100")
+        self.assertTrue(wait_for(lambda: self.broker.output().count("bridge tb (127.0.0.1:%d): " % self.remote.port)
+                                 >= 2, 10), self.broker.output())
+        self.assertIn("TLS handshake failed: SSL - A fatal alert message was received from our peer (the remote "
+                      "refused the psk or psk_identity?)", self.broker.output())
+        self.assertTrue(state_is(self.broker.port, "tb", "0"))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 // The client side of TLS against the server side, both over real loopback
 // TCP sockets driven from one thread (every step non-blocking): server
-// certificate verification by CA, DNS name and IP address, insecure mode, and
-// mutual TLS with net::TlsContext requiring a client certificate.
+// certificate verification by CA, DNS name and IP address, insecure mode,
+// mutual TLS with net::TlsContext requiring a client certificate, and
+// pre-shared keys on both sides.
 #include "net/tls_client_context.hpp"
 
 #include <netinet/in.h>
@@ -12,6 +13,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -341,6 +344,89 @@ TEST_CASE("tls client: options that cannot work are refused when the context is 
   mismatched.keyfile = pki().key("server");
   CHECK(error(mismatched).find("not the private key of certfile") != std::string::npos);
   CHECK(error(client_options("ca", "client")).empty());
+}
+
+// A psk_file for the server side, removed with this.
+struct PskFile {
+  std::string path;
+  explicit PskFile(const std::string& text)
+      : path((std::filesystem::temp_directory_path() / ("actormq-psk-" + std::to_string(::getpid()) + ".psk"))
+                 .string()) {
+    std::ofstream(path) << text;
+  }
+  ~PskFile() { std::filesystem::remove(path); }
+  PskFile(const PskFile&) = delete;
+  PskFile& operator=(const PskFile&) = delete;
+};
+
+TlsOptions psk_server(const PskFile& file, bool certificate = false) {
+  TlsOptions o = certificate ? server_options("server") : TlsOptions{};
+  o.psk_hint = "fleet";
+  o.psk_file = file.path;
+  return o;
+}
+
+TlsClientOptions psk_client(const std::string& identity, const std::string& key) {
+  TlsClientOptions o;
+  o.psk = key;
+  o.psk_identity = identity;
+  return o;
+}
+
+constexpr const char* bridge_key = "00112233445566778899aabbccddeeff";
+
+TEST_CASE("tls client: a pre-shared key authenticates both ends") {
+  PskFile file(std::string("bridge-1:") + bridge_key + "\n");
+  for (bool certificate : {false, true}) {
+    CAPTURE(certificate);
+    Link link(psk_server(file, certificate), psk_client("bridge-1", bridge_key), "localhost");
+    check_established(link.handshake());
+    CHECK(link.server->peer_identity() == "bridge-1");
+    CHECK(link.server->summary().find("-PSK-WITH-") != std::string::npos);
+    link.send(*link.client, "over psk");
+    CHECK(link.receive(*link.server, 8) == "over psk");
+  }
+}
+
+TEST_CASE("tls client: a wrong key or an unknown identity is refused by the server") {
+  PskFile file(std::string("bridge-1:") + bridge_key + "\n");
+  Link wrong(psk_server(file), psk_client("bridge-1", "ffeeddccbbaa99887766554433221100"), "localhost");
+  Link::Handshake h = wrong.handshake();
+  CHECK_FALSE(h.client.established);
+  REQUIRE(h.server.failed);
+  CHECK(h.server.error == "TLS handshake failed: wrong key for PSK identity \"bridge-1\"");
+  Link unknown(psk_server(file), psk_client("bridge-9", bridge_key), "localhost");
+  h = unknown.handshake();
+  CHECK_FALSE(h.client.established);
+  REQUIRE(h.server.failed);
+  CHECK(h.server.error == "TLS handshake failed: unknown PSK identity \"bridge-9\"");
+}
+
+TEST_CASE("tls client: with a key, a server without PSK is not accepted unverified") {
+  // The client offers only PSK suites: a certificate suite would let any
+  // server in, as nothing verifies a certificate then.
+  Link link(server_options("server"), psk_client("bridge-1", bridge_key), "localhost");
+  Link::Handshake h = link.handshake();
+  CHECK_FALSE(h.client.established);
+  CHECK_FALSE(h.server.established);
+}
+
+TEST_CASE("tls client: psk options that cannot work are refused") {
+  auto error = [](const TlsClientOptions& o) { return TlsClientContext::create(o).error; };
+  CHECK(error(psk_client("", bridge_key)) == "psk_identity: required with psk");
+  CHECK(error(psk_client("b", "")) == "psk: required with psk_identity");
+  CHECK(error(psk_client("b", "0g")) == "psk: key is not hexadecimal");
+  CHECK(error(psk_client("b", std::string(66, 'a'))) == "psk: key longer than 32 bytes (64 hexadecimal digits)");
+  TlsClientOptions with_ca = psk_client("b", bridge_key);
+  with_ca.cafile = pki().crt("ca");
+  CHECK(error(with_ca) == "psk: not with cafile, certfile, crlfile or insecure (the key authenticates both ends)");
+  TlsClientOptions crl_alone;
+  crl_alone.insecure = true;
+  crl_alone.crlfile = "crl.pem";
+  CHECK(error(crl_alone) == "crlfile: needs cafile (the CAs whose revocations it lists)");
+  TlsClientOptions missing_crl = client_options();
+  missing_crl.crlfile = "/nonexistent/crl.pem";
+  CHECK(error(missing_crl).find("crlfile /nonexistent/crl.pem: ") == 0);
 }
 
 }  // namespace actormq::net
