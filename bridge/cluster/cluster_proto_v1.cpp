@@ -95,13 +95,45 @@ void put_retain(Encoder& out, const ClusterRetain& r) {
 
 ClusterRetain get_retain(Decoder& in, std::uint8_t) { return ClusterRetain{get_message(in)}; }
 
+// The head both kinds of route rows share: op, the sending agent, a count
+// of rows (checked against what the input can still hold, `min_row` bytes
+// each, so no count makes the decoder loop or reserve beyond it).
+void put_rows_head(Encoder& out, ClusterRoutes::Op op, sched::Pid agent, std::size_t rows) {
+  out.u8(static_cast<std::uint8_t>(op));
+  out.pid(agent);
+  out.u32(static_cast<std::uint32_t>(rows));
+}
+
+struct RowsHead {
+  ClusterRoutes::Op op = ClusterRoutes::Op::reset;
+  sched::Pid agent;
+  std::uint32_t rows = 0;
+};
+
+RowsHead get_rows_head(Decoder& in, std::size_t min_row) {
+  RowsHead h;
+  std::uint8_t op = in.u8();
+  if (op > static_cast<std::uint8_t>(ClusterRoutes::Op::remove)) {
+    in.fail(WireError::bad_value);
+  }
+  h.op = static_cast<ClusterRoutes::Op>(op);
+  h.agent = in.pid();
+  h.rows = in.u32();
+  if (in.ok() && !h.agent.valid()) {
+    in.fail(WireError::bad_value);
+  }
+  if (h.rows > max_route_batch || !in.fits(h.rows, min_row)) {
+    in.fail(WireError::bad_value);
+    h.rows = 0;
+  }
+  return h;
+}
+
 // A shared subscription's group name: non-empty, no '/', '+' or '#' (MQTT 5 4.8.2).
 bool valid_group(std::string_view g) { return !g.empty() && g.find_first_of("/+#") == std::string_view::npos; }
 
 void put_shared_routes(Encoder& out, const ClusterSharedRoutes& r) {
-  out.u8(static_cast<std::uint8_t>(r.op));
-  out.pid(r.agent);
-  out.u32(static_cast<std::uint32_t>(r.groups.size()));
+  put_rows_head(out, r.op, r.agent, r.groups.size());
   for (const auto& [group, filter] : r.groups) {
     out.str(group, max_topic);
     out.str(filter, max_topic);
@@ -109,29 +141,16 @@ void put_shared_routes(Encoder& out, const ClusterSharedRoutes& r) {
 }
 
 ClusterSharedRoutes get_shared_routes(Decoder& in, std::uint8_t) {
-  ClusterSharedRoutes r;
-  std::uint8_t op = in.u8();
-  if (op > static_cast<std::uint8_t>(ClusterRoutes::Op::remove)) {
-    in.fail(WireError::bad_value);
-  }
-  r.op = static_cast<ClusterRoutes::Op>(op);
-  r.agent = in.pid();
-  std::uint32_t n = in.u32();
-  if (n > max_route_batch) {
-    in.fail(WireError::bad_value);
-  } else if (in.fits(n, 10)) {
-    r.groups.reserve(n);
-  }
-  for (std::uint32_t i = 0; i < n && in.ok(); ++i) {
+  RowsHead h = get_rows_head(in, 10);  // two strings of a 4-byte length and a byte at least
+  ClusterSharedRoutes r{h.op, h.agent, {}};
+  r.groups.reserve(h.rows);
+  for (std::uint32_t i = 0; i < h.rows && in.ok(); ++i) {
     std::string group(in.str(max_topic));
     std::string filter(in.str(max_topic));
     if (in.ok() && (!valid_group(group) || !mqtt::is_valid_topic_filter(filter))) {
       in.fail(WireError::bad_value);
     }
     r.groups.emplace_back(std::move(group), std::move(filter));
-  }
-  if (in.ok() && !r.agent.valid()) {
-    in.fail(WireError::bad_value);
   }
   return r;
 }
@@ -159,38 +178,22 @@ ClusterSharedDeliver get_shared_deliver(Decoder& in, std::uint8_t) {
 }
 
 void put_routes(Encoder& out, const ClusterRoutes& r) {
-  out.u8(static_cast<std::uint8_t>(r.op));
-  out.pid(r.agent);
-  out.u32(static_cast<std::uint32_t>(r.filters.size()));
+  put_rows_head(out, r.op, r.agent, r.filters.size());
   for (const std::string& f : r.filters) {
     out.str(f, max_topic);
   }
 }
 
 ClusterRoutes get_routes(Decoder& in, std::uint8_t) {
-  ClusterRoutes r;
-  std::uint8_t op = in.u8();
-  if (op > static_cast<std::uint8_t>(ClusterRoutes::Op::remove)) {
-    in.fail(WireError::bad_value);
-  }
-  r.op = static_cast<ClusterRoutes::Op>(op);
-  r.agent = in.pid();
-  std::uint32_t n = in.u32();
-  // A filter takes at least its 4-byte length and one byte.
-  if (n > max_route_batch) {
-    in.fail(WireError::bad_value);
-  } else if (in.fits(n, 5)) {
-    r.filters.reserve(n);
-  }
-  for (std::uint32_t i = 0; i < n && in.ok(); ++i) {
+  RowsHead h = get_rows_head(in, 5);  // a filter: its 4-byte length and a byte at least
+  ClusterRoutes r{h.op, h.agent, {}};
+  r.filters.reserve(h.rows);
+  for (std::uint32_t i = 0; i < h.rows && in.ok(); ++i) {
     std::string_view f = in.str(max_topic);
     if (in.ok() && !mqtt::is_valid_topic_filter(f)) {
       in.fail(WireError::bad_value);
     }
     r.filters.emplace_back(f);
-  }
-  if (in.ok() && !r.agent.valid()) {
-    in.fail(WireError::bad_value);
   }
   return r;
 }
