@@ -170,16 +170,25 @@ SubscriptionId HostHub::subscribe(std::string filter, Callback callback, mqtt::Q
 }
 
 void HostHub::unsubscribe(SubscriptionId id) {
-  std::shared_lock attach(attach_mu_);
-  std::lock_guard subs(subs_mu_);
-  auto it = subs_.find(id);
-  if (it == subs_.end()) {
-    return;
+  {
+    std::shared_lock attach(attach_mu_);
+    std::lock_guard subs(subs_mu_);
+    auto it = subs_.find(id);
+    if (it == subs_.end()) {
+      return;
+    }
+    if (runtime_) {
+      runtime_->exit(it->second.pid, sched::ExitReason::kill());
+    }
+    subs_.erase(it);
   }
-  if (runtime_) {
-    runtime_->exit(it->second.pid, sched::ExitReason::kill());
+  // A call of it under way ends first, so what it uses may go once we
+  // return; from a callback itself (that call, or another) nothing waits.
+  // Without attach_mu_: the callback may stop the broker meanwhile.
+  if (std::this_thread::get_id() != thread_.get_id()) {
+    std::unique_lock subs(subs_mu_);
+    calling_done_.wait(subs, [&] { return calling_ != id; });
   }
-  subs_.erase(it);
 }
 
 HostCounters HostHub::counters() const {
@@ -214,6 +223,7 @@ void HostHub::run_callbacks() {
       std::lock_guard subs(subs_mu_);
       if (auto it = subs_.find(id); it != subs_.end()) {
         callback = it->second.callback;
+        calling_ = id;
       }
     }
     if (callback) {
@@ -224,6 +234,12 @@ void HostHub::run_callbacks() {
         ACTORMQ_LOG_ERROR("subscription callback on " << m.topic << " threw: " << e.what());
       }
       delivered_.fetch_add(1, std::memory_order_relaxed);
+      callback.reset();  // its captures go before unsubscribe() returns
+      {
+        std::lock_guard subs(subs_mu_);
+        calling_ = 0;
+      }
+      calling_done_.notify_all();
     }
     lock.lock();
   }

@@ -86,6 +86,8 @@ class HostHub {
   mutable std::mutex subs_mu_;
   std::map<SubscriptionId, Subscription> subs_;
   SubscriptionId next_id_ = 1;
+  SubscriptionId calling_ = 0;  // whose callback runs now; 0: none
+  std::condition_variable_any calling_done_;  // with subs_mu_
 
   const std::size_t queue_limit_;
   std::mutex queue_mu_;

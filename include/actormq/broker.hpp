@@ -138,8 +138,10 @@ class Broker {
   /// place, so a publish made after it, by any thread, reaches it. Throws
   /// Error for an invalid filter.
   SubscriptionId subscribe(std::string_view filter, Callback callback, QoS qos = QoS::at_most_once);
-  /// Ends a subscription: once it returns, no call for it starts (one
-  /// running on the callback thread may finish). Unknown ids: nothing.
+  /// Ends a subscription: once it returns, its callback is not running and
+  /// is not called again, so what it uses may be destroyed (called from a
+  /// callback, it does not wait for that call). Unknown ids: nothing. What
+  /// a callback uses must otherwise outlive the Broker.
   void unsubscribe(SubscriptionId id);
 
   Counters counters() const;

@@ -163,10 +163,10 @@ TEST_CASE("embed: a configuration that does not parse throws with the messages t
 TEST_CASE("embed: two brokers in one process, each with its own port, config and subscribers") {
   std::uint16_t pa = free_port();
   std::uint16_t pb = free_port();
+  Inbox in_a;  // before the brokers: their callbacks end first
+  Inbox in_b;
   actormq::Broker a = actormq::Broker::from_json(config_on(pa));
   actormq::Broker b = actormq::Broker::from_json(config_on(pb, R"(, "max_topic_levels": 2)"));
-  Inbox in_a;
-  Inbox in_b;
   a.subscribe("t/#", in_a.callback());
   b.subscribe("t/#", in_b.callback());
   REQUIRE(a.start().ok());
@@ -196,12 +196,12 @@ TEST_CASE("embed: two brokers in one process, each with its own port, config and
 }
 
 TEST_CASE("embed: publishes from several host threads all arrive, each thread's in order") {
-  actormq::Broker broker = actormq::Broker::from_json(config_on(free_port()));
-  REQUIRE(broker.start().ok());
   constexpr int threads = 4;
   constexpr int per_thread = 2000;
   std::mutex mu;
   std::map<std::string, std::vector<int>> seen;  // topic -> sequence numbers
+  actormq::Broker broker = actormq::Broker::from_json(config_on(free_port()));
+  REQUIRE(broker.start().ok());
   broker.subscribe("load/+", [&](const actormq::Message& m) {
     std::lock_guard lock(mu);
     seen[m.topic].push_back(std::stoi(m.payload));
@@ -240,14 +240,14 @@ TEST_CASE("embed: publishes from several host threads all arrive, each thread's 
 }
 
 TEST_CASE("embed: callback subscriptions match by MQTT wildcards, get retained messages and end on unsubscribe") {
-  actormq::Broker broker = actormq::Broker::from_json(config_on(free_port()));
-  REQUIRE(broker.start().ok());
-  REQUIRE(broker.publish("r/kept", "old", actormq::QoS::at_most_once, true).ok());
   Inbox plus;
   Inbox hash;
   Inbox all;
   Inbox exact;
   Inbox retained;
+  actormq::Broker broker = actormq::Broker::from_json(config_on(free_port()));
+  REQUIRE(broker.start().ok());
+  REQUIRE(broker.publish("r/kept", "old", actormq::QoS::at_most_once, true).ok());
   auto plus_id = broker.subscribe("a/+/c", plus.callback());
   broker.subscribe("a/#", hash.callback());
   broker.subscribe("#", all.callback());
@@ -283,11 +283,11 @@ TEST_CASE("embed: callback subscriptions match by MQTT wildcards, get retained m
 }
 
 TEST_CASE("embed: a callback that blocks holds up neither the broker nor other clients, and drops beyond the queue are counted") {
-  actormq::Broker broker = actormq::Broker::from_json(config_on(free_port()));
-  REQUIRE(broker.start().ok());
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> calls{0};
+  actormq::Broker broker = actormq::Broker::from_json(config_on(free_port()));
+  REQUIRE(broker.start().ok());
   broker.subscribe("slow/#", [&](const actormq::Message&) {
     calls.fetch_add(1);
     released.wait();
@@ -308,8 +308,8 @@ TEST_CASE("embed: a callback that blocks holds up neither the broker nor other c
 
 TEST_CASE("embed: stop with clients connected closes them, and a restart serves again with the same subscriptions") {
   std::uint16_t port = free_port();
-  actormq::Broker broker = actormq::Broker::from_json(config_on(port));
   Inbox inbox;
+  actormq::Broker broker = actormq::Broker::from_json(config_on(port));
   broker.subscribe("s/#", inbox.callback());
   CHECK_FALSE(broker.publish("s/1", "not running").ok());
   REQUIRE(broker.start().ok());
@@ -340,4 +340,35 @@ TEST_CASE("embed: stop with clients connected closes them, and a restart serves 
   REQUIRE(wait_until([&] { return inbox.size() == 2; }));
   CHECK(inbox.topics() == std::multiset<std::string>{"s/1", "s/3"});
   CHECK(broker.counters().host_published == 2);
+}
+
+TEST_CASE("embed: unsubscribe waits for the call of its callback under way, and a callback may unsubscribe itself") {
+  std::atomic<bool> inside{false};
+  std::atomic<int> calls{0};
+  actormq::Broker broker = actormq::Broker::from_json(config_on(free_port()));
+  REQUIRE(broker.start().ok());
+  auto slow = broker.subscribe("u/slow", [&](const actormq::Message&) {
+    inside.store(true);
+    std::this_thread::sleep_for(300ms);
+    inside.store(false);
+  });
+  REQUIRE(broker.publish("u/slow", "x").ok());
+  REQUIRE(wait_until([&] { return inside.load(); }));
+  broker.unsubscribe(slow);
+  CHECK_FALSE(inside.load());
+
+  actormq::SubscriptionId self = 0;
+  std::atomic<bool> subscribed{false};
+  self = broker.subscribe("u/once", [&](const actormq::Message&) {
+    calls.fetch_add(1);
+    REQUIRE(wait_until([&] { return subscribed.load(); }));
+    broker.unsubscribe(self);  // from its own call: returns at once
+  });
+  subscribed.store(true);
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(broker.publish("u/once", "x").ok());
+  }
+  REQUIRE(wait_until([&] { return broker.counters().host_delivered >= 2; }));
+  std::this_thread::sleep_for(100ms);
+  CHECK(calls.load() == 1);
 }
