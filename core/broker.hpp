@@ -1,5 +1,6 @@
 #pragma once
-// actormq::Broker: the broker as a library, for embedding in a gateway.
+// actormq::core::Broker: one run of the broker. The library API,
+// actormq::Broker (include/actormq/broker.hpp, embed/), builds one per start().
 //
 //     actormq::core::Broker broker(config);
 //     broker.add_service(std::make_unique<MyService>(...));  // optional

@@ -1,7 +1,7 @@
 #pragma once
 // A service: what a broker runs beside its sessions and listeners (the
 // cluster in bridge/cluster, MQTT bridges in bridge/mqtt, the HTTP API).
-// The composition root (core/main.cpp, or an embedding program) builds them
+// The composition root (embed/broker.cpp, or an embedding program) builds them
 // and hands them to Broker::add_service, so core's library never includes
 // them: dependencies point from the service to core, never back.
 //

@@ -1,0 +1,213 @@
+// actormq::Broker (include/actormq/broker.hpp): the composition root. Each
+// start() builds a core::Broker and the services the configuration asks
+// for (cluster, MQTT bridges) beside the host's own (embed/host_hub.hpp),
+// so a restart begins from nothing but the configuration and the
+// subscriptions.
+#include "actormq/broker.hpp"
+
+#include <mutex>
+
+#include "bridge/cluster/cluster_service.hpp"
+#include "bridge/dist/node_service.hpp"
+#include "bridge/mqtt/bridge_service.hpp"
+#include "core/broker.hpp"
+#include "core/broker_context.hpp"
+#include "core/logger.hpp"
+#include "embed/access.hpp"
+#include "embed/host_hub.hpp"
+#include "mqtt/topic.hpp"
+
+namespace actormq {
+
+namespace {
+
+Status status_of(const core::Failure& f) { return Status(f.messages()); }
+
+}  // namespace
+
+std::string Status::text() const {
+  std::string out;
+  for (std::size_t i = 0; i < messages_.size(); ++i) {
+    out += (i ? "\n" : "") + messages_[i];
+  }
+  return out;
+}
+
+struct Broker::Impl {
+  explicit Impl(core::Config c) : config(std::move(c)), hub(callback_queue_limit) {}
+
+  Status start();
+  void stop();
+  Status reload();
+  /// Applies the configuration's log settings to the process-wide logger.
+  core::Status configure_logger() const;
+
+  const core::Config config;
+  embed::HostHub hub;
+  // Guards `broker` and `on_failure`: start, stop and reload do not overlap.
+  mutable std::mutex mu;
+  std::unique_ptr<core::Broker> broker;  // of the current run; null: stopped
+  std::function<void(const std::string&)> on_failure;
+};
+
+core::Status Broker::Impl::configure_logger() const {
+  core::Logger& log = core::Logger::global();
+  log.set_level(config.log_level);
+  log.set_format(config.log_format);
+  if (!config.log_file.empty()) {
+    return log.open_file(config.log_file);
+  }
+  return mqtt::Ok{};
+}
+
+Status Broker::Impl::start() {
+  std::lock_guard lock(mu);
+  if (broker) {
+    return {};
+  }
+  if (auto logging = configure_logger(); !logging) {
+    return status_of(logging.error());
+  }
+  auto b = std::make_unique<core::Broker>(config);
+  if (const auto& cluster = b->config().cluster) {
+    auto node = std::make_unique<dist::NodeService>(*cluster);
+    auto routes = std::make_unique<cluster::ClusterService>(*node);
+    b->add_service(std::move(node));  // started first, stopped last
+    b->add_service(std::move(routes));
+  }
+  if (!b->config().bridges.empty()) {
+    b->add_service(std::make_unique<bridge::BridgeService>(b->config().bridges));
+  }
+  b->add_service(std::make_unique<embed::HostService>(hub));
+  b->on_failure(on_failure);
+  if (auto started = b->start(); !started) {
+    return status_of(started.error());
+  }
+  broker = std::move(b);
+  return {};
+}
+
+void Broker::Impl::stop() {
+  std::lock_guard lock(mu);
+  if (broker) {
+    broker->stop();
+    broker.reset();
+  }
+}
+
+Status Broker::Impl::reload() {
+  std::lock_guard lock(mu);
+  if (!broker) {
+    return Status({"reload: the broker is not running"});
+  }
+  std::vector<std::string> errors;
+  if (auto reloaded = broker->reload_security(); !reloaded) {
+    ACTORMQ_LOG_ERROR("reload failed, the previous rules stay in force: " << reloaded.error().text());
+    errors.insert(errors.end(), reloaded.error().messages().begin(), reloaded.error().messages().end());
+  } else {
+    ACTORMQ_LOG_NOTICE("password, ACL and SCRAM files reloaded");
+  }
+  if (auto reloaded = broker->reload_tls(); !reloaded) {
+    for (const std::string& err : reloaded.error().messages()) {
+      ACTORMQ_LOG_ERROR("TLS reload failed, the listener keeps its previous files: " << err);
+      errors.push_back(err);
+    }
+  } else {
+    for (const std::string& name : *reloaded) {
+      ACTORMQ_LOG_NOTICE("listener " << name << ": TLS files reloaded");
+    }
+  }
+  if (auto reloaded = broker->reload_services(); !reloaded) {
+    for (const std::string& err : reloaded.error().messages()) {
+      ACTORMQ_LOG_ERROR("reload failed, the service keeps its previous settings: " << err);
+      errors.push_back(err);
+    }
+  }
+  return Status(std::move(errors));
+}
+
+Broker BrokerAccess::from_config(core::Config config) {
+  return Broker(std::make_unique<Broker::Impl>(std::move(config)));
+}
+
+Broker::Broker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Broker::Broker(Broker&&) noexcept = default;
+Broker& Broker::operator=(Broker&&) noexcept = default;
+
+Broker::~Broker() {
+  if (impl_) {
+    impl_->stop();
+  }
+}
+
+Broker Broker::from_json(std::string_view json) {
+  core::Result<core::Config> config = core::parse_config(json);
+  if (!config) {
+    throw Error(status_of(config.error()));
+  }
+  return BrokerAccess::from_config(std::move(config).value());
+}
+
+Broker Broker::from_file(const std::string& path) {
+  core::Result<core::Config> config = core::load_config(path);
+  if (!config) {
+    throw Error(status_of(config.error()));
+  }
+  return BrokerAccess::from_config(std::move(config).value());
+}
+
+Status Broker::start() { return impl_->start(); }
+void Broker::stop() { impl_->stop(); }
+Status Broker::reload() { return impl_->reload(); }
+
+bool Broker::running() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->broker != nullptr;
+}
+
+std::vector<std::uint16_t> Broker::ports() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->broker ? impl_->broker->ports() : std::vector<std::uint16_t>{};
+}
+
+void Broker::on_failure(std::function<void(const std::string&)> f) {
+  std::lock_guard lock(impl_->mu);
+  impl_->on_failure = std::move(f);
+}
+
+Status Broker::publish(std::string_view topic, std::string_view payload, QoS qos, bool retain) {
+  if (auto published = impl_->hub.publish(topic, payload, static_cast<mqtt::QoS>(qos), retain); !published) {
+    return status_of(published.error());
+  }
+  return {};
+}
+
+SubscriptionId Broker::subscribe(std::string_view filter, Callback callback, QoS qos) {
+  if (!mqtt::is_valid_topic_filter(filter) || filter.starts_with("$share/")) {
+    throw Error(Status({"subscribe: \"" + std::string(filter) + "\" is not a valid topic filter (or is a shared one)"}));
+  }
+  return impl_->hub.subscribe(std::string(filter), std::move(callback), static_cast<mqtt::QoS>(qos));
+}
+
+void Broker::unsubscribe(SubscriptionId id) { impl_->hub.unsubscribe(id); }
+
+Counters Broker::counters() const {
+  Counters c;
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->broker) {
+      core::BrokerContext& ctx = impl_->broker->context();
+      c.connections = ctx.connections.load(std::memory_order_relaxed);
+      c.clients_connected = ctx.metrics.get(core::Counter::clients_connected);
+      c.messages_received = ctx.metrics.get(core::Counter::messages_received);
+      c.messages_sent = ctx.metrics.get(core::Counter::messages_sent);
+    }
+  }
+  embed::HostCounters host = impl_->hub.counters();
+  c.host_published = host.published;
+  c.host_delivered = host.delivered;
+  c.host_dropped = host.dropped;
+  return c;
+}
+
+}  // namespace actormq
