@@ -11,6 +11,7 @@
 #include "core/bridge_control.hpp"
 #include "core/faults.hpp"
 #include "core/limits.hpp"
+#include "core/metric_sources.hpp"
 #include "core/metrics.hpp"
 #include "core/routing/router.hpp"
 #include "core/session_registry.hpp"
@@ -54,6 +55,8 @@ struct BrokerContext {
   std::shared_ptr<AckSink> ack_sink;
   /// $SYS topics of the services (bridges), published with the broker's own.
   SysSources sys_sources;
+  /// /metrics families of the services (the cluster), after the broker's own.
+  MetricSources metric_sources;
   /// The bridges, as the HTTP API lists and switches them.
   BridgeControls bridges;
   /// The cluster's cookie (cluster.cookie or cluster.cookie_file), read

@@ -41,6 +41,45 @@ core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const Cluste
   };
 }
 
+std::vector<core::MetricFamily> cluster_metrics(const dist::Node& node, const ClusterCounters& counters) {
+  auto get = [](const std::atomic<std::uint64_t>& a) { return static_cast<std::int64_t>(a.load(std::memory_order_relaxed)); };
+  auto one = [](std::string name, std::string type, std::string help, std::int64_t value) {
+    return core::MetricFamily{std::move(name), std::move(type), std::move(help), {{"", value}}};
+  };
+  core::MetricFamily up{"actormq_cluster_node_up", "gauge", "1 for each node this node has a link to, and itself.",
+                        {{core::metric_label("node", node.config().self.name), 1}}};
+  for (const dist::NodeInfo& peer : node.peers()) {
+    up.samples.emplace_back(core::metric_label("node", peer.name), 1);
+  }
+  auto nodes = static_cast<std::int64_t>(up.samples.size());
+  dist::NodeStats s = node.stats();
+  auto n = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
+  return {
+      one("actormq_cluster_nodes", "gauge", "Nodes of the cluster this node sees running, itself included.", nodes),
+      std::move(up),
+      one("actormq_cluster_links_up_total", "counter", "Node links established.", n(s.links_up)),
+      one("actormq_cluster_links_down_total", "counter", "Node links lost or closed.", n(s.links_down)),
+      one("actormq_cluster_messages_sent_total", "counter", "Process messages sent over node links.", n(s.messages_out)),
+      one("actormq_cluster_messages_received_total", "counter", "Process messages received over node links.",
+          n(s.messages_in)),
+      one("actormq_cluster_bytes_sent_total", "counter", "Bytes written to node links.", n(s.bytes_out)),
+      one("actormq_cluster_bytes_received_total", "counter", "Bytes read from node links.", n(s.bytes_in)),
+      one("actormq_cluster_forwarded_sent_total", "counter", "Publishes forwarded to other nodes.",
+          get(counters.forwarded_out)),
+      one("actormq_cluster_forwarded_received_total", "counter", "Publishes other nodes forwarded here.",
+          get(counters.forwarded_in)),
+      one("actormq_cluster_forwarded_dropped_total", "counter",
+          "Publishes for another node dropped because its link took nothing.", get(counters.forward_dropped)),
+      one("actormq_cluster_routes_remote", "gauge", "Route rows of other nodes held here.", get(counters.remote_routes)),
+      one("actormq_cluster_retained_sent_total", "counter", "Retained messages passed to other nodes.",
+          get(counters.retained_out)),
+      one("actormq_cluster_retained_received_total", "counter", "Retained messages other nodes passed here.",
+          get(counters.retained_in)),
+      one("actormq_cluster_throttles_total", "counter", "Publishers on other nodes slowed down by this one.",
+          get(counters.throttles)),
+  };
+}
+
 ClusterService::ClusterService(dist::NodeService& node) : node_(node) {
   add_cluster_types_v1(node_.registry());
 }
@@ -63,12 +102,14 @@ core::Status ClusterService::start(core::BrokerContext& ctx, sched::Runtime& run
   ctx.routers.observers.push_back(agent_);
   ctx_ = &ctx;
   sys_source_ = ctx.sys_sources.add([node, &counters = counters_] { return cluster_sys_topics(*node, counters); });
+  metric_source_ = ctx.metric_sources.add([node, &counters = counters_] { return cluster_metrics(*node, counters); });
   return mqtt::Ok{};
 }
 
 void ClusterService::stop() {
   if (ctx_ != nullptr) {
     ctx_->sys_sources.remove(sys_source_);  // before the node goes
+    ctx_->metric_sources.remove(metric_source_);
     ctx_ = nullptr;
   }
   if (runtime_ != nullptr && agent_.valid()) {

@@ -7,9 +7,11 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "bridge/cluster/cluster_agent.hpp"
 #include "bridge/dist/node_service.hpp"
+#include "core/metric_sources.hpp"
 #include "core/service.hpp"
 #include "core/sys_sources.hpp"
 
@@ -18,6 +20,8 @@ namespace actormq::cluster {
 /// The cluster's $SYS topics (under $SYS/broker/cluster/): the nodes, the
 /// links, what crossed them, the routes and retained messages exchanged.
 [[nodiscard]] core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const ClusterCounters& counters);
+/// The same as /metrics families (actormq_cluster_*).
+[[nodiscard]] std::vector<core::MetricFamily> cluster_metrics(const dist::Node& node, const ClusterCounters& counters);
 
 class ClusterService final : public core::Service {
  public:
@@ -36,6 +40,7 @@ class ClusterService final : public core::Service {
   core::BrokerContext* ctx_ = nullptr;
   sched::Pid agent_;
   std::uint64_t sys_source_ = 0;
+  std::uint64_t metric_source_ = 0;
   ClusterCounters counters_;
 };
 

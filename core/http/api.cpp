@@ -171,28 +171,6 @@ ApiPlan route(Resource res, const std::vector<std::string>& s, const net::HttpRe
 
 }  // namespace
 
-std::optional<std::vector<std::string>> api_segments(std::string_view target, std::string_view prefix) {
-  std::string_view path = target.substr(0, target.find('?'));
-  if (!path.starts_with(prefix)) {
-    return std::nullopt;
-  }
-  path.remove_prefix(prefix.size());
-  std::vector<std::string> out;
-  while (true) {
-    std::size_t slash = path.find('/');
-    auto segment = net::percent_decode(path.substr(0, slash), false);
-    if (!segment) {
-      return std::nullopt;
-    }
-    out.push_back(std::move(*segment));
-    if (slash == std::string_view::npos) {
-      break;
-    }
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
-
 bool needs_user(const net::HttpRequest& r, const HttpSite& site) {
   if (r.path == "/metrics") {
     return site.metrics_auth;
@@ -221,15 +199,11 @@ ApiPlan plan_request(const net::HttpRequest& r, const std::optional<Principal>& 
   if (r.method != "GET" && principal && !principal->admin) {
     return api_error(403, "user " + principal->user + " may only read (not in admin_users)");
   }
-  auto query = net::parse_query(r.query);
+  auto query = query_of(r.query);
   if (!query) {
     return api_error(400, "malformed query string");
   }
-  Query params;
-  for (auto& [name, value] : *query) {
-    params.emplace(std::move(name), std::move(value));
-  }
-  return route(res, *segments, r, params, env);
+  return route(res, *segments, r, *query, env);
 }
 
 }  // namespace actormq::core

@@ -69,9 +69,4 @@ struct ApiEnv {
 [[nodiscard]] ApiPlan plan_request(const net::HttpRequest& request, const std::optional<Principal>& principal,
                                    const ApiEnv& env);
 
-/// The path's segments after `prefix` ("/api/v1/"), each percent-decoded
-/// (so an escaped '/' stays inside its segment); nullopt if the path does
-/// not start with it or an escape is malformed.
-[[nodiscard]] std::optional<std::vector<std::string>> api_segments(std::string_view target, std::string_view prefix);
-
 }  // namespace actormq::core

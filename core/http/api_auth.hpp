@@ -19,10 +19,6 @@ struct Principal {
   bool admin = false;
 };
 
-/// The user and password of an Authorization header "Basic <base64>";
-/// nullopt when it is not one.
-[[nodiscard]] std::optional<std::pair<std::string, std::string>> parse_basic(std::string_view authorization);
-
 /// Owner-only: one per connection. Remembers the last header it accepted
 /// (for that password file), so a kept-alive client is not hashed again on
 /// every request; a reload of the file, or another header, checks again.

@@ -48,20 +48,11 @@ ApiPlan get_bridge(const std::string& name, const ApiEnv& env) {
 }
 
 ApiPlan set_bridge(const std::string& name, const std::string& body, const ApiEnv& env) {
-  Json j = Json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return api_error(400, "body: must be a JSON object");
+  auto enabled = bridge_enabled_of(body);
+  if (!enabled) {
+    return api_error(400, enabled.error().text());
   }
-  auto it = j.find("enabled");
-  if (it == j.end() || !it->is_boolean()) {
-    return api_error(400, "enabled: required, true or false");
-  }
-  for (const auto& [key, value] : j.items()) {
-    if (key != "enabled") {
-      return api_error(400, key + ": not a field of a bridge that may change at run time");
-    }
-  }
-  if (!env.ctx.bridges.set_enabled(name, it->get<bool>())) {
+  if (!env.ctx.bridges.set_enabled(name, *enabled)) {
     return not_found(name);
   }
   return get_bridge(name, env);  // enabled as asked; the state follows as the bridge's process acts

@@ -7,11 +7,6 @@ namespace actormq::core {
 
 namespace {
 
-std::optional<std::string> param(const Query& query, const std::string& name) {
-  auto it = query.find(name);
-  return it == query.end() ? std::nullopt : std::optional<std::string>(it->second);
-}
-
 void sort_by_client(std::vector<ClientInfo>& infos) {
   std::sort(infos.begin(), infos.end(),
             [](const ClientInfo& a, const ClientInfo& b) { return a.client_id < b.client_id; });
@@ -97,7 +92,7 @@ ApiPlan list_clients(const Query& query, const ApiEnv& env) {
   if (!paging) {
     return api_error(400, paging.error().text());
   }
-  ClientFilter filter{param(query, "clientid"), param(query, "username")};
+  ClientFilter filter = client_filter_of(query);
   auto entries = sessions_of(env, filter.client_id);  // sorted by client id
   Gather g;
   std::string node = env.site.node;
@@ -160,13 +155,11 @@ ApiPlan list_subscriptions(const Query& query, const ApiEnv& env) {
   if (!paging) {
     return api_error(400, paging.error().text());
   }
-  SubscriptionFilter filter{param(query, "clientid"), param(query, "topic"), std::nullopt};
-  if (auto qos = param(query, "qos")) {
-    if (*qos != "0" && *qos != "1" && *qos != "2") {
-      return api_error(400, "qos: must be 0, 1 or 2");
-    }
-    filter.qos = (*qos)[0] - '0';
+  auto parsed = subscription_filter_of(query);
+  if (!parsed) {
+    return api_error(400, parsed.error().text());
   }
+  SubscriptionFilter filter = *parsed;
   auto entries = sessions_of(env, filter.client_id);
   Gather g;
   g.targets = pids_of(entries, 0, entries.size());

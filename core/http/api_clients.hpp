@@ -10,19 +10,6 @@
 
 namespace actormq::core {
 
-/// Filters of GET clients: exact client id and username.
-struct ClientFilter {
-  std::optional<std::string> client_id;
-  std::optional<std::string> username;
-};
-
-/// Filters of GET subscriptions: exact client id, topic (as subscribed) and QoS.
-struct SubscriptionFilter {
-  std::optional<std::string> client_id;
-  std::optional<std::string> topic;
-  std::optional<int> qos;
-};
-
 [[nodiscard]] ApiPlan list_clients(const Query& query, const ApiEnv& env);
 [[nodiscard]] ApiPlan get_client(const std::string& client_id, const ApiEnv& env);
 [[nodiscard]] ApiPlan get_client_subscriptions(const std::string& client_id, const ApiEnv& env);

@@ -7,21 +7,6 @@ namespace actormq::core {
 
 namespace {
 
-// A positive integer parameter within 1..max; why not, naming it.
-Result<std::size_t> positive(const Query& query, const std::string& name, std::size_t fallback, std::size_t max) {
-  auto it = query.find(name);
-  if (it == query.end()) {
-    return fallback;
-  }
-  const std::string& text = it->second;
-  std::size_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < 1 || value > max) {
-    return Failure{name + ": must be an integer 1.." + std::to_string(max)};
-  }
-  return value;
-}
-
 // "address:port" (IPv6 in brackets) into its two parts.
 std::pair<std::string, int> split_peer(const std::string& peer) {
   std::size_t colon = peer.rfind(':');
@@ -40,13 +25,6 @@ std::pair<std::string, int> split_peer(const std::string& peer) {
 std::string_view proto_name(std::uint8_t version) { return version == 3 ? "MQIsdp" : "MQTT"; }
 
 }  // namespace
-
-Result<Paging> paging_of(const Query& query) {
-  Paging p;
-  ACTORMQ_TRY(p.page, positive(query, "page", 1, static_cast<std::size_t>(1) << 32));
-  ACTORMQ_TRY(p.limit, positive(query, "limit", 100, max_page_limit));
-  return p;
-}
 
 Json paged(std::vector<Json> all, const Paging& paging) {
   Json data = Json::array();

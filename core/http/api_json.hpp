@@ -13,24 +13,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/client_info.hpp"
+#include "core/http/api_input.hpp"
 #include "core/result.hpp"
 #include "net/http_response.hpp"
 
 namespace actormq::core {
 
 using Json = nlohmann::json;
-
-/// The query parameters of a request; the first of repeated names wins.
-using Query = std::map<std::string, std::string>;
-
-struct Paging {
-  std::size_t page = 1;    ///< 1-based
-  std::size_t limit = 100; ///< entries per page, 1..max_page_limit
-};
-inline constexpr std::size_t max_page_limit = 10000;
-
-/// `page` and `limit` of a query (defaults 1 and 100); why not, when malformed.
-[[nodiscard]] Result<Paging> paging_of(const Query& query);
 
 /// The entries of page `paging` of `all`, with the count of all of them.
 [[nodiscard]] Json paged(std::vector<Json> all, const Paging& paging);

@@ -92,6 +92,40 @@ bool flows(PacketFlow flow, std::uint8_t type) {
   return t != T::connect && t != T::subscribe && t != T::unsubscribe && t != T::pingreq;
 }
 
+// One family per bridge counter, a series per bridge (none without bridges:
+// a family with no samples says nothing).
+void write_bridges(Writer& w, const std::vector<BridgeView>& bridges) {
+  if (bridges.empty()) {
+    return;
+  }
+  struct Family {
+    std::string_view name, type, help;
+    std::int64_t (*value)(const BridgeView&);
+  };
+  static constexpr Family families[] = {
+      {"actormq_bridge_up", "gauge", "1 while the bridge's connection to its remote is up, else 0.",
+       [](const BridgeView& b) -> std::int64_t { return b.state == "up" ? 1 : 0; }},
+      {"actormq_bridge_enabled", "gauge", "0 while an operator has disabled the bridge.",
+       [](const BridgeView& b) -> std::int64_t { return b.enabled ? 1 : 0; }},
+      {"actormq_bridge_messages_received_total", "counter", "Messages the bridge received from its remote.",
+       [](const BridgeView& b) { return static_cast<std::int64_t>(b.messages_received); }},
+      {"actormq_bridge_messages_sent_total", "counter", "Messages the bridge's remote took.",
+       [](const BridgeView& b) { return static_cast<std::int64_t>(b.messages_sent); }},
+      {"actormq_bridge_messages_dropped_total", "counter", "Messages for the remote the bridge gave up.",
+       [](const BridgeView& b) { return static_cast<std::int64_t>(b.messages_dropped); }},
+      {"actormq_bridge_buffered_messages", "gauge", "Messages owed to the remote now.",
+       [](const BridgeView& b) { return static_cast<std::int64_t>(b.buffered_messages); }},
+      {"actormq_bridge_buffered_bytes", "gauge", "Bytes of the messages owed to the remote now.",
+       [](const BridgeView& b) { return static_cast<std::int64_t>(b.buffered_bytes); }},
+  };
+  for (const Family& f : families) {
+    w.family(f.name, f.type, f.help);
+    for (const BridgeView& b : bridges) {
+      w.sample(f.name, f.value(b), metric_label("bridge", b.name));
+    }
+  }
+}
+
 }  // namespace
 
 MetricsSnapshot snapshot_metrics(BrokerContext& ctx, std::uint64_t started_ms) {
@@ -109,6 +143,8 @@ MetricsSnapshot snapshot_metrics(BrokerContext& ctx, std::uint64_t started_ms) {
   m.schedulers = static_cast<std::int64_t>(ctx.runtime.scheduler_count());
   std::uint64_t now = wall_ms();
   m.uptime_s = now > started_ms ? static_cast<std::int64_t>((now - started_ms) / 1000) : 0;
+  m.bridges = ctx.bridges.views();
+  m.services = ctx.metric_sources.collect();
   return m;
 }
 
@@ -139,6 +175,13 @@ std::string prometheus_text(const MetricsSnapshot& m) {
            m.processes);
   w.single("actormq_schedulers_count", "gauge", "Scheduler threads.", m.schedulers);
   w.single("actormq_uptime_seconds", "gauge", "Seconds since the broker started.", m.uptime_s);
+  write_bridges(w, m.bridges);
+  for (const MetricFamily& f : m.services) {
+    w.family(f.name, f.type, f.help);
+    for (const auto& [labels, value] : f.samples) {
+      w.sample(f.name, value, labels);
+    }
+  }
   return w.take();
 }
 

@@ -2,13 +2,15 @@
 // /metrics in the Prometheus text format (0.0.4): one # HELP and # TYPE per
 // family, names after EMQX's with the actormq_ prefix, counters ending in
 // _total. Values come from thread-safe counters (core/metrics.hpp, the
-// registry's size, the runtime's process count): reading them asks no
-// process and blocks no scheduler.
+// registry's size, the runtime's process count, the bridges' views, the
+// services' metric sources): reading them asks no process and blocks no
+// scheduler.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/broker_context.hpp"
 #include "core/metrics.hpp"
@@ -23,6 +25,8 @@ struct MetricsSnapshot {
   std::int64_t processes = 0;    ///< live processes of the runtime
   std::int64_t schedulers = 0;
   std::int64_t uptime_s = 0;
+  std::vector<BridgeView> bridges;     ///< one series per bridge and family
+  std::vector<MetricFamily> services;  ///< the services' own (core/metric_sources.hpp)
 
   std::int64_t get(Counter c) const { return counters[static_cast<std::size_t>(c)]; }
 };

@@ -7,6 +7,7 @@
 #include "core/http/api.hpp"
 #include "core/http/api_auth.hpp"
 #include "core/http/api_clients.hpp"
+#include "core/http/api_input.hpp"
 #include "core/http/api_json.hpp"
 #include "core/http/prometheus.hpp"
 
@@ -147,13 +148,55 @@ TEST_CASE("http api: path segments are decoded one by one") {
   CHECK_FALSE(api_segments("/api/v1/clients/%zz", "/api/v1/"));
 }
 
-TEST_CASE("http api: /metrics has HELP and TYPE once per family and no duplicate series") {
-  MetricsSnapshot m;
-  m.counters[static_cast<std::size_t>(Counter::clients_connected)] = 3;
-  m.counters[static_cast<std::size_t>(Counter::messages_received)] = 42;
-  m.packets[static_cast<std::size_t>(PacketFlow::received)][3] = 40;
-  m.sessions = 4;
-  std::string text = prometheus_text(m);
+TEST_CASE("http api: a query decodes whole or not at all, the first of a repeated name wins") {
+  auto q = query_of("clientid=a%2Fb&qos=1&qos=2&empty=");
+  REQUIRE(q);
+  CHECK(q->at("clientid") == "a/b");
+  CHECK(q->at("qos") == "1");
+  CHECK(q->at("empty").empty());
+  CHECK_FALSE(query_of("a=%zz"));
+  CHECK_FALSE(query_of("a=%4"));
+  auto none = query_of("");
+  REQUIRE(none);
+  CHECK(none->empty());
+}
+
+TEST_CASE("http api: list filters, a subscription filter's qos only 0, 1 or 2") {
+  ClientFilter c = client_filter_of({{"username", "u"}});
+  CHECK_FALSE(c.client_id);
+  CHECK(c.username == "u");
+  auto s = subscription_filter_of({{"clientid", "x"}, {"topic", "a/#"}, {"qos", "2"}});
+  REQUIRE(s);
+  CHECK(s->client_id == "x");
+  CHECK(s->topic == "a/#");
+  CHECK(s->qos == 2);
+  for (const char* bad : {"3", "-1", "", "01", "1x"}) {
+    auto f = subscription_filter_of({{"qos", bad}});
+    REQUIRE_FALSE(f);
+    CHECK(f.error().text() == "qos: must be 0, 1 or 2");
+  }
+}
+
+TEST_CASE("http api: a bridge change body is {enabled: bool} and nothing else") {
+  auto on = bridge_enabled_of(R"({"enabled": true})");
+  REQUIRE(on);
+  CHECK(*on);
+  auto off = bridge_enabled_of(R"({"enabled": false})");
+  REQUIRE(off);
+  CHECK_FALSE(*off);
+  auto text_of = [](const std::string& body) { return bridge_enabled_of(body).error().text(); };
+  CHECK(text_of("") == "body: must be a JSON object");
+  CHECK(text_of("[true]") == "body: must be a JSON object");
+  CHECK(text_of(R"({"enabled": "yes"})") == "enabled: required, true or false");
+  CHECK(text_of(R"({})") == "enabled: required, true or false");
+  CHECK(text_of(R"({"enabled": true, "address": "x"})") == "address: not a field of a bridge that may change at run time");
+}
+
+namespace {
+
+// The text format's rules: HELP then TYPE once per family, every series of a
+// known family, none twice.
+void check_exposition(const std::string& text) {
   std::istringstream lines(text);
   std::string line;
   std::set<std::string> helps;
@@ -173,6 +216,19 @@ TEST_CASE("http api: /metrics has HELP and TYPE once per family and no duplicate
       CHECK(types.contains(key.substr(0, key.find('{'))));
     }
   }
+}
+
+}  // namespace
+
+TEST_CASE("http api: /metrics has HELP and TYPE once per family and no duplicate series") {
+  MetricsSnapshot m;
+  m.counters[static_cast<std::size_t>(Counter::clients_connected)] = 3;
+  m.counters[static_cast<std::size_t>(Counter::messages_received)] = 42;
+  m.packets[static_cast<std::size_t>(PacketFlow::received)][3] = 40;
+  m.sessions = 4;
+  std::string text = prometheus_text(m);
+  check_exposition(text);
+  CHECK(text.find("actormq_bridge_") == std::string::npos);  // no bridges, no bridge families
   CHECK(text.find("\nactormq_connections_count 3\n") != std::string::npos);
   CHECK(text.find("\nactormq_sessions_count 4\n") != std::string::npos);
   CHECK(text.find("\nactormq_messages_received_total 42\n") != std::string::npos);
@@ -183,4 +239,32 @@ TEST_CASE("http api: /metrics has HELP and TYPE once per family and no duplicate
   CHECK(text.find("actormq_packets_sent_total{type=\"connect\"}") == std::string::npos);
   CHECK(text.find("# TYPE actormq_client_auth_success_total counter\n") != std::string::npos);
   CHECK(text.find("# TYPE actormq_client_auth_failure_total counter\n") != std::string::npos);
+}
+
+TEST_CASE("http api: /metrics has a series per bridge and the services' families, labels escaped") {
+  MetricsSnapshot m;
+  BridgeView up;
+  up.name = "site-1";
+  up.state = "up";
+  up.messages_sent = 7;
+  up.buffered_messages = 2;
+  BridgeView off;
+  off.name = "b2";
+  off.enabled = false;
+  off.state = "disabled";
+  off.messages_dropped = 3;
+  m.bridges = {up, off};
+  m.services.push_back(MetricFamily{"actormq_cluster_node_up", "gauge", "Nodes.",
+                                    {{metric_label("node", "n\"1\\"), 1}, {metric_label("node", "n2"), 1}}});
+  std::string text = prometheus_text(m);
+  check_exposition(text);
+  CHECK(text.find("\nactormq_bridge_up{bridge=\"site-1\"} 1\n") != std::string::npos);
+  CHECK(text.find("\nactormq_bridge_up{bridge=\"b2\"} 0\n") != std::string::npos);
+  CHECK(text.find("\nactormq_bridge_enabled{bridge=\"b2\"} 0\n") != std::string::npos);
+  CHECK(text.find("\nactormq_bridge_messages_sent_total{bridge=\"site-1\"} 7\n") != std::string::npos);
+  CHECK(text.find("\nactormq_bridge_messages_dropped_total{bridge=\"b2\"} 3\n") != std::string::npos);
+  CHECK(text.find("\nactormq_bridge_buffered_messages{bridge=\"site-1\"} 2\n") != std::string::npos);
+  CHECK(text.find("# TYPE actormq_bridge_messages_sent_total counter\n") != std::string::npos);
+  CHECK(text.find("\nactormq_cluster_node_up{node=\"n\\\"1\\\\\"} 1\n") != std::string::npos);
+  CHECK(text.find("\nactormq_cluster_node_up{node=\"n2\"} 1\n") != std::string::npos);
 }

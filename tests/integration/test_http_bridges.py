@@ -13,6 +13,7 @@ import unittest
 from bridge_util import Mosquitto, STATE, bridge, client, messages, payloads, state_is, topic
 from harness import main, wait_for
 from http_util import OPS, VIEWER, ApiBroker
+from test_http_metrics import parse_metrics
 
 
 class HttpBridges(unittest.TestCase):
@@ -40,6 +41,11 @@ class HttpBridges(unittest.TestCase):
         status, _, out = self.api.request("POST", "/api/v1/bridges/" + name, headers, body=data)
         return status, json.loads(out) if out else None
 
+    def metrics(self):
+        status, _, out = self.api.request("GET", "/metrics")
+        self.assertEqual(status, 200)
+        return parse_metrics(out.decode())
+
     def connections(self):
         return len(re.findall(r"New connection from", self.remote.output()))
 
@@ -62,6 +68,14 @@ class HttpBridges(unittest.TestCase):
         self.assertEqual(b["messages"], {"received": 0, "sent": before + 1, "dropped": 0})
         self.assertEqual(b["buffered"], {"messages": 0, "bytes": 0})
         self.assertIn("node", b)
+        # /metrics has the same figures, one series per bridge.
+        m = self.metrics()
+        self.assertEqual(m['actormq_bridge_up{bridge="b1"}'], 1)
+        self.assertEqual(m['actormq_bridge_enabled{bridge="b1"}'], 1)
+        self.assertEqual(m['actormq_bridge_messages_sent_total{bridge="b1"}'], before + 1)
+        self.assertEqual(m['actormq_bridge_messages_received_total{bridge="b1"}'], 0)
+        self.assertEqual(m['actormq_bridge_messages_dropped_total{bridge="b1"}'], 0)
+        self.assertEqual(m['actormq_bridge_buffered_messages{bridge="b1"}'], 0)
 
     def test_disable_then_enable(self):
         remote = self.client(self.remote.port)
@@ -82,6 +96,9 @@ class HttpBridges(unittest.TestCase):
         time.sleep(1.5)  # past the backoff cap (1 s): a dialling bridge would have connected again
         self.assertEqual(self.connections(), dialled)
         self.assertGreaterEqual(self.api.get_json("/api/v1/bridges/b1")["buffered"]["messages"], 1)
+        m = self.metrics()
+        self.assertEqual((m['actormq_bridge_up{bridge="b1"}'], m['actormq_bridge_enabled{bridge="b1"}']), (0, 0))
+        self.assertGreaterEqual(m['actormq_bridge_buffered_messages{bridge="b1"}'], 1)
         status, b = self.post("b1", {"enabled": True})
         self.assertEqual(status, 200)
         self.assertTrue(b["enabled"])
@@ -115,6 +132,9 @@ class NoBridges(unittest.TestCase):
         try:
             self.assertEqual(api.get_json("/api/v1/bridges"), [])
             self.assertEqual(api.request("GET", "/api/v1/bridges/b1", OPS)[0], 404)
+            status, _, out = api.request("GET", "/metrics")
+            self.assertEqual(status, 200)
+            self.assertNotIn("actormq_bridge_", out.decode())
         finally:
             self.assertEqual(api.stop(), 0)
 

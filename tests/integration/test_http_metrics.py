@@ -12,7 +12,7 @@ from harness import RawClient, connect_packet, main, publish_packet, subscribe_p
 from http_util import OPS, VIEWER, ApiBroker
 import tls_util
 
-SAMPLE = re.compile(r'^([a-z_]+)(\{[a-z_]+="[a-z]+"\})? (-?[0-9]+)$')
+SAMPLE = re.compile(r'^([a-z_]+)(\{[a-z_]+="[^"\\]*"\})? (-?[0-9]+)$')
 
 
 def parse_metrics(text):
