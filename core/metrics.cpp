@@ -10,6 +10,7 @@ std::string_view counter_name(Counter c) {
       "publish_dropped",   "connects",          "malformed",        "auth_failures",
       "clients_connected", "clients_maximum",   "subscriptions",    "session_crashes",   "retained_messages",
       "acl_denied",        "publish_rate_limited", "store_failures", "auth_successes",
+      "acl_allowed",       "dropped_expired",   "dropped_queue_full", "dropped_qos0_offline", "dropped_too_large",
   };
   static_assert(std::size(names) == static_cast<std::size_t>(Counter::count_));
   return names[static_cast<std::size_t>(c)];

@@ -14,7 +14,7 @@ enum class Counter : std::uint8_t {
   messages_sent,      ///< PUBLISH packets to clients
   bytes_received,
   bytes_sent,
-  publish_dropped,    ///< deliveries dropped: queue full, expired, or offline QoS 0
+  publish_dropped,    ///< deliveries dropped, for any of the reasons below
   connects,           ///< CONNECT packets accepted
   malformed,          ///< connections closed for a malformed packet or protocol error
   auth_failures,      ///< CONNECTs refused for their credentials or authentication
@@ -27,6 +27,11 @@ enum class Counter : std::uint8_t {
   publish_rate_limited,  ///< publishes over a client's rate limit (v5 refused, 3.1.1 slowed)
   store_failures,     ///< connections closed because a write they waited on (durability sync) failed
   auth_successes,     ///< CONNECTs whose credentials (or enhanced authentication) were accepted
+  acl_allowed,        ///< publishes and subscriptions the ACL allowed
+  dropped_expired,    ///< deliveries dropped: their message expiry interval passed
+  dropped_queue_full, ///< deliveries dropped: the session's queue or backlog was full
+  dropped_qos0_offline,  ///< QoS 0 deliveries for a session whose client is away (queue_qos0 off)
+  dropped_too_large,  ///< deliveries larger than the client's Maximum Packet Size
   count_
 };
 

@@ -248,6 +248,7 @@ Writer::Applied Writer::apply(const std::vector<Pending>& batch) {
 }
 
 int Writer::commit(std::vector<Pending>& batch) {
+  const Clock::time_point started = Clock::now();
   Applied a = apply(batch);
   for (;;) {
     if (a.rc == MDB_MAP_FULL) {
@@ -282,6 +283,9 @@ int Writer::commit(std::vector<Pending>& batch) {
     mdb_env_sync(env_.handle(), 1);
     last_sync_ = Clock::now();
   }
+  commit_micros_.fetch_add(
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count()),
+      std::memory_order_relaxed);
   return 0;
 }
 

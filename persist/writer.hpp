@@ -110,6 +110,11 @@ class Writer {
   /// Thread-safe. Commits and operations so far (metrics, tests).
   [[nodiscard]] std::uint64_t commits() const noexcept { return commits_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::uint64_t ops_applied() const noexcept { return ops_applied_.load(std::memory_order_relaxed); }
+  /// Thread-safe. Time the successful commits took, added up (with their
+  /// flush to disk): over commits(), the mean commit latency.
+  [[nodiscard]] std::uint64_t commit_micros() const noexcept {
+    return commit_micros_.load(std::memory_order_relaxed);
+  }
   /// Thread-safe. Commits that failed (each retry counts).
   [[nodiscard]] std::uint64_t failed_commits() const noexcept {
     return failed_commits_.load(std::memory_order_relaxed);
@@ -166,6 +171,7 @@ class Writer {
   std::atomic<bool> keep_bodies_{false};
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> ops_applied_{0};
+  std::atomic<std::uint64_t> commit_micros_{0};
   std::atomic<std::uint64_t> failed_commits_{0};
   std::atomic<std::uint64_t> rejected_ops_{0};
   std::thread thread_;

@@ -64,6 +64,7 @@ constexpr CounterFamily counter_families[] = {
      "CONNECTs whose credentials or enhanced authentication were accepted."},
     {"actormq_client_auth_failure_total", Counter::auth_failures,
      "CONNECTs refused for their credentials or authentication."},
+    {"actormq_authorization_allow_total", Counter::acl_allowed, "Publishes and subscriptions the ACL allowed."},
     {"actormq_authorization_deny_total", Counter::acl_denied,
      "Publishes, subscriptions and deliveries refused by the ACL."},
     {"actormq_client_malformed_total", Counter::malformed,
@@ -71,6 +72,15 @@ constexpr CounterFamily counter_families[] = {
     {"actormq_session_crashes_total", Counter::session_crashes, "Session processes that ended by an exception."},
     {"actormq_store_failures_total", Counter::store_failures,
      "Connections closed because a store write they waited on failed."},
+};
+
+// Why deliveries were dropped (their sum, with a failed write, is
+// actormq_messages_dropped_total).
+constexpr std::pair<Counter, std::string_view> drop_reasons[] = {
+    {Counter::dropped_expired, "expired"},
+    {Counter::dropped_queue_full, "queue_full"},
+    {Counter::dropped_qos0_offline, "qos0_offline"},
+    {Counter::dropped_too_large, "too_large"},
 };
 
 std::string packet_label(std::uint8_t type) {
@@ -143,6 +153,14 @@ MetricsSnapshot snapshot_metrics(BrokerContext& ctx, std::uint64_t started_ms) {
   m.schedulers = static_cast<std::int64_t>(ctx.runtime.scheduler_count());
   std::uint64_t now = wall_ms();
   m.uptime_s = now > started_ms ? static_cast<std::int64_t>((now - started_ms) / 1000) : 0;
+  for (std::size_t i = 0; i < ctx.runtime.scheduler_count(); ++i) {
+    m.run_queues.push_back(ctx.runtime.scheduler(i).queue_length());
+  }
+  if (ctx.store != nullptr) {
+    auto n = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
+    m.store = StoreStats{n(ctx.store->commits()), n(ctx.store->ops_applied()), n(ctx.store->failed_commits()),
+                         n(ctx.store->commit_micros())};
+  }
   m.bridges = ctx.bridges.views();
   m.services = ctx.metric_sources.collect();
   return m;
@@ -170,6 +188,23 @@ std::string prometheus_text(const MetricsSnapshot& m) {
         w.sample(name, m.packets[static_cast<std::size_t>(flow)][t], packet_label(t));
       }
     }
+  }
+  w.family("actormq_delivery_dropped_total", "counter", "Deliveries dropped, by reason.");
+  for (const auto& [counter, reason] : drop_reasons) {
+    w.sample("actormq_delivery_dropped_total", m.get(counter), metric_label("reason", reason));
+  }
+  w.family("actormq_scheduler_run_queue", "gauge", "Runnable processes waiting for their scheduler.");
+  for (std::size_t i = 0; i < m.run_queues.size(); ++i) {
+    w.sample("actormq_scheduler_run_queue", m.run_queues[i], metric_label("scheduler", std::to_string(i)));
+  }
+  if (m.store) {
+    w.single("actormq_store_commits_total", "counter", "Store transactions committed.", m.store->commits);
+    w.single("actormq_store_writes_total", "counter", "Writes the committed transactions held.", m.store->writes);
+    w.single("actormq_store_commit_failures_total", "counter", "Store commits that failed (each retry counts).",
+             m.store->failed_commits);
+    w.single("actormq_store_commit_microseconds_total", "counter",
+             "Time the committed transactions took, with their flush to disk; over commits, the mean latency.",
+             m.store->commit_micros);
   }
   w.single("actormq_processes_count", "gauge", "Live processes of the runtime (sessions, routers, listeners, ...).",
            m.processes);

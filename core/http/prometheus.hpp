@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,14 @@
 #include "core/metrics.hpp"
 
 namespace actormq::core {
+
+/// What the store's writer counted (persist/writer.hpp).
+struct StoreStats {
+  std::int64_t commits = 0;
+  std::int64_t writes = 0;
+  std::int64_t failed_commits = 0;
+  std::int64_t commit_micros = 0;  ///< the successful commits' time, added up
+};
 
 /// The values /metrics reports, read at one moment.
 struct MetricsSnapshot {
@@ -25,6 +34,8 @@ struct MetricsSnapshot {
   std::int64_t processes = 0;    ///< live processes of the runtime
   std::int64_t schedulers = 0;
   std::int64_t uptime_s = 0;
+  std::vector<std::int64_t> run_queues;  ///< runnable processes waiting, per scheduler
+  std::optional<StoreStats> store;       ///< none without a store (data_dir none)
   std::vector<BridgeView> bridges;     ///< one series per bridge and family
   std::vector<MetricFamily> services;  ///< the services' own (core/metric_sources.hpp)
 

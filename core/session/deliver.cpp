@@ -45,6 +45,12 @@ constexpr std::uint32_t mailbox_high = 1024;
 std::size_t high_watermark(std::uint32_t max_queued) {
   return max_queued == 0 ? throttle_high : std::min<std::size_t>(throttle_high, max_queued / 2 + 1);
 }
+
+// A dropped delivery counts in the total and under its reason.
+void count_drop(ChannelHost& host, Counter reason) {
+  host.metrics().add(Counter::publish_dropped);
+  host.metrics().add(reason);
+}
 }  // namespace
 
 std::size_t Channel::send_window(const ChannelHost& host) const {
@@ -67,7 +73,7 @@ std::uint16_t Channel::next_packet_id() {
 
 void Channel::handle_deliver(ChannelHost& host, Deliver& d) {
   if (expired(*d.msg, d.msg->received_ms == 0 ? 0 : wall_ms())) {
-    host.metrics().add(Counter::publish_dropped);
+    count_drop(host, Counter::dropped_expired);
     return;
   }
   if (state_ == State::handing_over) {
@@ -92,7 +98,7 @@ void Channel::handle_deliver(ChannelHost& host, Deliver& d) {
       return;
     }
     if (d.qos == QoS::at_most_once && !host.limits().queue_qos0) {
-      host.metrics().add(Counter::publish_dropped);
+      count_drop(host, Counter::dropped_qos0_offline);
       return;
     }
     enqueue(host, std::move(d));
@@ -103,7 +109,7 @@ void Channel::handle_deliver(ChannelHost& host, Deliver& d) {
   }
   if (d.qos == QoS::at_most_once) {
     if (backlog_full(host)) {
-      host.metrics().add(Counter::publish_dropped);
+      count_drop(host, Counter::dropped_queue_full);
       return;
     }
     send_publish(host, d, 0, false);
@@ -133,7 +139,7 @@ void Channel::enqueue(ChannelHost& host, Deliver d) {
     // Full: drop the oldest QoS 0 message if there is one, else the new one.
     auto qos0 = std::find_if(q.begin(), q.end(),
                              [](const Deliver& x) { return x.qos == QoS::at_most_once; });
-    host.metrics().add(Counter::publish_dropped);
+    count_drop(host, Counter::dropped_queue_full);
     ACTORMQ_LOG_DEBUG("client " << client_id_ << ": queue full, dropping a message");
     if (qos0 == q.end()) {
       return;
@@ -229,7 +235,7 @@ void Channel::drain_queue(ChannelHost& host) {
     std::vector<persist::Op> unstore;
     unstore_queued(next, unstore);
     if (expired(*next.msg, next.msg->received_ms == 0 ? 0 : wall_ms())) {
-      host.metrics().add(Counter::publish_dropped);
+      count_drop(host, Counter::dropped_expired);
       store(host, std::move(unstore));
       continue;
     }
@@ -345,7 +351,7 @@ bool Channel::send_publish(ChannelHost& host, const Deliver& d, std::uint16_t pa
   if (!layout || layout->total_size > client_max_packet_) {
     // MQTT 5 3.1.2.25: never send more than the client's Maximum Packet Size;
     // such a message is dropped as if delivered.
-    host.metrics().add(Counter::publish_dropped);
+    count_drop(host, Counter::dropped_too_large);
     return false;
   }
   if (!host.write_publish(h, m.payload, version_)) {

@@ -93,8 +93,9 @@ void Channel::handle_publish(ChannelHost& host, mqtt::Publish& p) {
   // the acknowledgement; 3.1.1 cannot refuse: the message is acknowledged as
   // usual and dropped (mosquitto does the same for ACL denials).
   std::optional<ReasonCode> refused;
-  if (!acl_allows(host, p.topic, AclAccess::write)) {
-    host.metrics().add(Counter::acl_denied);
+  const bool allowed = acl_allows(host, p.topic, AclAccess::write);
+  host.metrics().add(allowed ? Counter::acl_allowed : Counter::acl_denied);
+  if (!allowed) {
     ACTORMQ_LOG_DEBUG("client " << client_id_ << ": publish to " << p.topic << " denied by the ACL");
     refused = ReasonCode::not_authorized;
   } else if (!admit_publish(host, p)) {

@@ -49,6 +49,8 @@ void Channel::handle_subscribe(ChannelHost& host, mqtt::Subscribe& s) {
       // 0x87 (3.1.1: 0x80). See core/auth/acl.hpp for when a filter is refused.
       host.metrics().add(Counter::acl_denied);
       code = ReasonCode::not_authorized;
+    } else {
+      host.metrics().add(Counter::acl_allowed);
     }
     if (static_cast<std::uint8_t>(code) >= 0x80) {
       ack.reason_codes.push_back(code);

@@ -268,3 +268,27 @@ TEST_CASE("http api: /metrics has a series per bridge and the services' families
   CHECK(text.find("\nactormq_cluster_node_up{node=\"n\\\"1\\\\\"} 1\n") != std::string::npos);
   CHECK(text.find("\nactormq_cluster_node_up{node=\"n2\"} 1\n") != std::string::npos);
 }
+
+TEST_CASE("http api: /metrics has drops by reason, a run queue per scheduler and the store only with one") {
+  MetricsSnapshot m;
+  m.counters[static_cast<std::size_t>(Counter::dropped_expired)] = 2;
+  m.counters[static_cast<std::size_t>(Counter::dropped_too_large)] = 1;
+  m.counters[static_cast<std::size_t>(Counter::acl_allowed)] = 9;
+  m.run_queues = {4, 0};
+  std::string text = prometheus_text(m);
+  check_exposition(text);
+  CHECK(text.find("\nactormq_delivery_dropped_total{reason=\"expired\"} 2\n") != std::string::npos);
+  CHECK(text.find("\nactormq_delivery_dropped_total{reason=\"too_large\"} 1\n") != std::string::npos);
+  CHECK(text.find("\nactormq_delivery_dropped_total{reason=\"queue_full\"} 0\n") != std::string::npos);
+  CHECK(text.find("\nactormq_authorization_allow_total 9\n") != std::string::npos);
+  CHECK(text.find("\nactormq_scheduler_run_queue{scheduler=\"0\"} 4\n") != std::string::npos);
+  CHECK(text.find("\nactormq_scheduler_run_queue{scheduler=\"1\"} 0\n") != std::string::npos);
+  CHECK(text.find("actormq_store_commit") == std::string::npos);
+  m.store = StoreStats{3, 30, 1, 1500};
+  text = prometheus_text(m);
+  check_exposition(text);
+  CHECK(text.find("\nactormq_store_commits_total 3\n") != std::string::npos);
+  CHECK(text.find("\nactormq_store_writes_total 30\n") != std::string::npos);
+  CHECK(text.find("\nactormq_store_commit_failures_total 1\n") != std::string::npos);
+  CHECK(text.find("\nactormq_store_commit_microseconds_total 1500\n") != std::string::npos);
+}

@@ -6,10 +6,14 @@ auth successes and failures); metrics_auth; the API over https."""
 import http.client
 import json
 import re
+import shutil
+import tempfile
+import time
 import unittest
 
 from harness import RawClient, connect_packet, main, publish_packet, subscribe_packet, wait_for
 from http_util import OPS, VIEWER, ApiBroker
+from paho_util import PacketTypes, V5Client, props, session_expiry
 import tls_util
 
 SAMPLE = re.compile(r'^([a-z_]+)(\{[a-z_]+="[^"\\]*"\})? (-?[0-9]+)$')
@@ -87,6 +91,8 @@ class Metrics(unittest.TestCase):
                 'actormq_packets_sent_total{type="connack"}': 3,
                 'actormq_packets_sent_total{type="suback"}': 1,
                 'actormq_packets_sent_total{type="publish"}': 5,
+                "actormq_authorization_allow_total": 6,  # the publishes and the subscription
+                "actormq_authorization_deny_total": 0,
             }
             for key, value in expected.items():
                 self.assertEqual(m.get(key), value, key)
@@ -101,6 +107,64 @@ class Metrics(unittest.TestCase):
             pub.close()
         finally:
             self.assertEqual(api.stop(), 0)
+
+    def test_drops_by_reason_run_queues_and_the_store(self):
+        api = ApiBroker(top={"data_dir": self.data_dir()})
+        clients = []
+        try:
+            # too_large: a v5 subscriber whose Maximum Packet Size a message exceeds.
+            small = V5Client(api.port, "small", connect_props=props(PacketTypes.CONNECT, MaximumPacketSize=64))
+            clients.append(small)
+            small.subscribe("d/big", qos=1)
+            # qos0_offline and expired: a persistent session away while messages come.
+            away = V5Client(api.port, "away", clean_start=False, connect_props=session_expiry(60))
+            away.subscribe("d/away", qos=1)
+            away.close()
+            pub = V5Client(api.port, "pub")
+            clients.append(pub)
+            pub.publish("d/big", b"x" * 200, qos=1)
+            for _ in range(3):
+                pub.publish("d/away", b"q0", qos=0)
+            pub.publish("d/away", b"short-lived", qos=1,
+                        properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=1))
+            time.sleep(1.5)
+            back = V5Client(api.port, "away", clean_start=False, connect_props=session_expiry(60))
+            clients.append(back)
+            self.assertTrue(wait_for(lambda: self.metrics(api)['actormq_delivery_dropped_total{reason="expired"}'] == 1))
+            m = self.metrics(api)
+            self.assertEqual(m['actormq_delivery_dropped_total{reason="too_large"}'], 1)
+            self.assertEqual(m['actormq_delivery_dropped_total{reason="qos0_offline"}'], 3)
+            self.assertEqual(m['actormq_delivery_dropped_total{reason="queue_full"}'], 0)
+            self.assertEqual(m["actormq_messages_dropped_total"], 5)
+            queues = [k for k in m if k.startswith("actormq_scheduler_run_queue{")]
+            self.assertEqual(len(queues), m["actormq_schedulers_count"])
+            # The persistent session and the queued message were stored.
+            self.assertTrue(wait_for(lambda: self.metrics(api)["actormq_store_commits_total"] >= 1))
+            m = self.metrics(api)
+            self.assertGreaterEqual(m["actormq_store_writes_total"], m["actormq_store_commits_total"])
+            self.assertEqual(m["actormq_store_commit_failures_total"], 0)
+            self.assertGreater(m["actormq_store_commit_microseconds_total"], 0)
+        finally:
+            for c in clients:
+                c.close()
+            self.assertEqual(api.stop(), 0)
+
+    def test_no_store_no_store_families(self):
+        api = ApiBroker(top={"data_dir": "none"})
+        try:
+            self.assertNotIn("actormq_store_commits_total", self.metrics(api))
+        finally:
+            self.assertEqual(api.stop(), 0)
+
+    def data_dir(self):
+        d = tempfile.mkdtemp(prefix="actormq-metrics-")
+        self.addCleanup(shutil.rmtree, d, True)
+        return d
+
+    def metrics(self, api):
+        status, _, body = api.request("GET", "/metrics")
+        self.assertEqual(status, 200)
+        return parse_metrics(body.decode())
 
     def test_metrics_auth(self):
         api = ApiBroker(extra={"metrics_auth": True})
