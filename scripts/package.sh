@@ -38,7 +38,7 @@ if [ "$no_build" = 0 ]; then
   fi
 fi
 if [ "$static" = 1 ]; then
-  bash "$ROOT/tests/package/check_static.sh" "$build_dir/core/actormq" >&2
+  (cd "$build_dir" && ctest -R '^package_static_binary$' --output-on-failure) >&2
 fi
 mkdir -p "$output"
 cpack --config "$build_dir/CPackConfig.cmake" -B "$output" >&2
