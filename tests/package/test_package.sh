@@ -5,8 +5,9 @@
 # installed config; the port overridden to an ephemeral one, never 1883, and
 # no systemctl), publish and subscribe with mosquitto_pub/sub, SIGHUP and
 # SIGTERM it, then dpkg -r and dpkg -P and check that nothing is left.
-# Exit 77 (a CTest skip) without root or the tools, or when the machine
-# already has an actormq package, user or directory this test would remove.
+# Exit 77 (a CTest skip) without root or the tools, where systemd runs (the
+# package would start its service), or when the machine already has an
+# actormq package, user or directory this test would remove.
 # Usage: test_package.sh BUILD_DIR
 set -uo pipefail
 build_dir="$1"
@@ -18,7 +19,11 @@ for tool in dpkg dpkg-deb dpkg-query systemd-analyze cpack mosquitto_pub mosquit
   command -v "$tool" >/dev/null || skip "$tool is not installed"
 done
 
+# Where systemd runs, dpkg -i would start the service on port 1883.
+[ -d /run/systemd/system ] && skip "systemd is running here: installing would start actormq.service on port 1883"
+
 # One run at a time on the machine, whichever build directory it comes from.
+mkdir -p /run/lock
 exec 9>/run/lock/actormq-package-test.lock
 flock -w 50 9 || { echo "FAIL: another package test holds the lock"; exit 1; }
 
