@@ -7,7 +7,9 @@
 
 #include "core/logger.hpp"
 #include "net/tls_context.hpp"
+#ifndef ACTORMQ_NO_WEBSOCKET
 #include "net/ws_stream.hpp"
+#endif
 #include "sched/dynamic_supervisor.hpp"
 #include "sched/runtime.hpp"
 
@@ -49,12 +51,17 @@ ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t m
     shared->transport = std::move(made.context);
   }
   if (config.is_websocket()) {
+#ifdef ACTORMQ_NO_WEBSOCKET
+    static_cast<void>(max_packet_size);  // the WebSocket frames' limit
+    return Failure{shared->name + ": this actormq binary was built without WebSocket support (a static build without libwslay.a)"};
+#else
     net::WsOptions ws;
     ws.path = config.path;
     ws.subprotocols = {"mqtt", "mqttv3.1"};  // MQTT 6.0: 3.1.1 and 5.0, and 3.1's name
     ws.allowed_origins = config.allowed_origins;
     ws.max_frame_bytes = max_packet_size;
     shared->transport = std::make_shared<net::WsTransport>(std::move(ws), std::move(shared->transport));
+#endif
   }
   return shared;
 }
