@@ -21,6 +21,11 @@ import paho.mqtt.client as mqtt
 from harness import Broker, _started, main
 
 MQTTBENCH = os.environ.get("MQTTBENCH_BIN", "")
+# What is acknowledged must arrive, however long a starved machine takes to
+# deliver it: on a loaded machine the subscriber was still reading 300,000
+# queued messages when the default 3 s drain ended, and they counted as lost.
+# The drain ends as soon as everything has arrived.
+DRAIN_S = 30
 
 
 def run_bench(broker, *args):
@@ -58,7 +63,7 @@ class FanInFlowControl(unittest.TestCase):
     def test_qos1_saturating_publishers_lose_nothing(self):
         with Broker({"data_dir": "none"}) as broker:
             r = run_bench(broker, "fanin", "-P", "8", "-S", "1", "-Q", "1", "-s", "64", "-d", "3",
-                          "--inflight", "100")
+                          "--inflight", "100", "--drain", str(DRAIN_S))
             self.check_all_arrived(r, broker)
 
 
@@ -115,7 +120,7 @@ class FanInAcrossNodes(unittest.TestCase):
         with Broker(cluster("n1", p1)) as n1, Broker(cluster("n2", p2, seeds=[p1])) as n2:
             self.assertTrue(wait_for(lambda: ": up (" in n1.output() and ": up (" in n2.output(), timeout=10))
             cmd = [MQTTBENCH, "fanin", "-P", "8", "-S", "1", "-Q", "1", "-s", "64", "-d", "3", "--inflight", "100",
-                   "-p", str(n1.port), "--sub-ports", str(n2.port), "--settle", "1", "-q"]
+                   "--drain", str(DRAIN_S), "-p", str(n1.port), "--sub-ports", str(n2.port), "--settle", "1", "-q"]
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             _started.append(proc)
             out, err = proc.communicate(timeout=120)
@@ -123,8 +128,10 @@ class FanInAcrossNodes(unittest.TestCase):
             self.assertEqual(len(lines), 1, out + err)
             r = dict(kv.split("=", 1) for kv in lines[0].split()[1:])
             self.assertGreater(int(r["sent"]), 10000, r)
-            self.assertEqual(int(r["lost"]), 0, r)
-            self.assertEqual(int(r["duplicates"]), 0, r)
+            # On a failure, what each node logged says where messages went.
+            logs = "\nn1:\n" + n1.output()[-3000:] + "\nn2:\n" + n2.output()[-3000:]
+            self.assertEqual(int(r["lost"]), 0, str(r) + logs)
+            self.assertEqual(int(r["duplicates"]), 0, str(r) + logs)
             self.assertTrue(n1.alive() and n2.alive())
 
 
