@@ -205,6 +205,7 @@ Status Broker::start() {
   // The password, ACL and SCRAM files first: a malformed one stops the start
   // with its path and line, before any port opens.
   ACTORMQ_TRY(security_, Security::load(config_));
+  security_->set_host_auth(host_auth_.get());
   // So is a cluster cookie that is missing or open to others.
   std::string cluster_cookie;
   if (config_.cluster) {

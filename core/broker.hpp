@@ -77,6 +77,10 @@ class Broker {
   /// could not be read (the text names data_dir). The embedder should stop
   /// the broker. Set before start().
   void on_failure(std::function<void(const std::string&)> f) { on_failure_ = std::move(f); }
+  /// The embedding program's authentication and authorisation hooks
+  /// (core/auth/host_auth.hpp), asked before the configuration's rules. Set
+  /// before start().
+  void set_host_auth(std::shared_ptr<const HostAuth> host) { host_auth_ = std::move(host); }
 
   /// Bound port of each listener, in config order (after start()).
   const std::vector<std::uint16_t>& ports() const { return ports_; }
@@ -105,6 +109,7 @@ class Broker {
   std::unique_ptr<BrokerContext> ctx_;
   std::unique_ptr<RetainedLoader> loader_;  // ends before the runtime and the store
   std::function<void(const std::string&)> on_failure_;
+  std::shared_ptr<const HostAuth> host_auth_;
   std::vector<std::unique_ptr<Service>> services_;
   std::size_t services_started_ = 0;  // a prefix of services_
   std::vector<sched::Pid> listeners_;

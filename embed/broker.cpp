@@ -23,6 +23,45 @@ namespace {
 
 Status status_of(const core::Failure& f) { return Status(f.messages()); }
 
+core::HostDecision decision_of(Decision d) {
+  switch (d) {
+    case Decision::allow:
+      return core::HostDecision::allow;
+    case Decision::deny:
+      return core::HostDecision::deny;
+    case Decision::defer:
+      break;
+  }
+  return core::HostDecision::defer;
+}
+
+Access access_of(const core::HostAccess& a) {
+  if (a.filter) {
+    return Access::subscribe;
+  }
+  return a.access == core::AclAccess::write ? Access::publish : Access::receive;
+}
+
+// The host's hooks in core's terms (core/auth/host_auth.hpp).
+std::shared_ptr<const core::HostAuth> host_auth_of(const AuthenticateHook& authenticate,
+                                                   const AuthorizeHook& authorize) {
+  if (!authenticate && !authorize) {
+    return nullptr;
+  }
+  auto host = std::make_shared<core::HostAuth>();
+  if (authenticate) {
+    host->authenticate = [authenticate](const core::HostConnect& c) {
+      return decision_of(authenticate(ConnectRequest{c.client_id, c.username, c.password, c.identity}));
+    };
+  }
+  if (authorize) {
+    host->authorize = [authorize](const core::HostAccess& a) {
+      return decision_of(authorize(AccessRequest{a.client.client_id, a.client.username, a.topic, access_of(a)}));
+    };
+  }
+  return host;
+}
+
 }  // namespace
 
 std::string Status::text() const {
@@ -44,10 +83,12 @@ struct Broker::Impl {
 
   const core::Config config;
   embed::HostHub hub;
-  // Guards `broker` and `on_failure`: start, stop and reload do not overlap.
+  // Guards `broker`, `on_failure` and the hooks: start, stop and reload do not overlap.
   mutable std::mutex mu;
   std::unique_ptr<core::Broker> broker;  // of the current run; null: stopped
   std::function<void(const std::string&)> on_failure;
+  AuthenticateHook authenticate;
+  AuthorizeHook authorize;
 };
 
 core::Status Broker::Impl::configure_logger() const {
@@ -80,6 +121,7 @@ Status Broker::Impl::start() {
   }
   b->add_service(std::make_unique<embed::HostService>(hub));
   b->on_failure(on_failure);
+  b->set_host_auth(host_auth_of(authenticate, authorize));
   if (auto started = b->start(); !started) {
     return status_of(started.error());
   }
@@ -168,6 +210,16 @@ bool Broker::running() const {
 std::vector<std::uint16_t> Broker::ports() const {
   std::lock_guard lock(impl_->mu);
   return impl_->broker ? impl_->broker->ports() : std::vector<std::uint16_t>{};
+}
+
+void Broker::on_authenticate(AuthenticateHook hook) {
+  std::lock_guard lock(impl_->mu);
+  impl_->authenticate = std::move(hook);
+}
+
+void Broker::on_authorize(AuthorizeHook hook) {
+  std::lock_guard lock(impl_->mu);
+  impl_->authorize = std::move(hook);
 }
 
 void Broker::on_failure(std::function<void(const std::string&)> f) {

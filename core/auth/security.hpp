@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/auth/acl.hpp"
+#include "core/auth/host_auth.hpp"
 #include "core/auth/password_file.hpp"
 #include "core/auth/scram.hpp"
 #include "core/config/config.hpp"
@@ -57,6 +58,14 @@ class ListenerSecurity {
     scram_.store(std::move(s));
   }
 
+  /// The embedding program's hooks (core/auth/host_auth.hpp); null: none.
+  [[nodiscard]] const HostAuth* host_auth() const noexcept { return host_; }
+  void set_host_auth(const HostAuth* host) noexcept { host_ = host; }
+  /// What the host's authorize hook says of an access; defer without one.
+  [[nodiscard]] HostDecision host_decides(const HostAccess& access) const {
+    return host_ != nullptr && host_->authorize ? host_->authorize(access) : HostDecision::defer;
+  }
+
  private:
   std::string password_path_;
   std::string acl_path_;
@@ -64,6 +73,7 @@ class ListenerSecurity {
   std::atomic<std::shared_ptr<const PasswordFile>> passwords_;
   std::atomic<std::shared_ptr<const Acl>> acl_;
   std::atomic<std::shared_ptr<const ScramFile>> scram_;
+  const HostAuth* host_ = nullptr;  // set before any connection, then only read
 };
 
 class Security {
@@ -79,6 +89,13 @@ class Security {
   /// Reads every file again and swaps the rules in; on an error, nothing
   /// changes and the error is returned. Thread-safe (one reload at a time).
   [[nodiscard]] Status reload();
+  /// The embedding program's hooks, for every listener; `host` outlives
+  /// this. Before the listeners open.
+  void set_host_auth(const HostAuth* host) {
+    for (auto& l : listeners_) {
+      l->set_host_auth(host);
+    }
+  }
 
  private:
   std::vector<std::unique_ptr<ListenerSecurity>> listeners_;

@@ -164,6 +164,13 @@ bool Router::may_read(const Group& g, std::size_t member, std::string_view topic
   // must not take the group's one copy (QoS 1/2 were acknowledged to the
   // publisher). Same rules object, so reloads apply here too.
   const Reader& r = g.readers[member];
+  if (r.rules != nullptr) {
+    AclClient client{g.client_ids[member], r.username.get()};
+    HostDecision d = r.rules->host_decides(HostAccess{client, topic, AclAccess::read, false});
+    if (d != HostDecision::defer) {
+      return d == HostDecision::allow;
+    }
+  }
   if (r.rules == nullptr || !r.rules->has_acl()) {
     return true;
   }

@@ -107,6 +107,21 @@ void Channel::handle_connect(ChannelHost& host, mqtt::Connect& c) {
 
 std::optional<ReasonCode> Channel::check_credentials(ChannelHost& host, const mqtt::Connect& c) {
   const ListenerSecurity& security = *this->security(host);
+  if (const HostAuth* hooks = security.host_auth(); hooks != nullptr && hooks->authenticate) {
+    // The embedding program decides first (core/auth/host_auth.hpp); defer: the rules below.
+    std::string identity = host.peer_identity();
+    HostDecision d = hooks->authenticate(HostConnect{c.client_id, c.username ? &*c.username : nullptr,
+                                                     c.password ? &*c.password : nullptr, identity});
+    if (d == HostDecision::deny) {
+      return ReasonCode::bad_user_name_or_password;
+    }
+    if (d == HostDecision::allow) {
+      if (security.use_identity_as_username && !identity.empty() && mqtt::is_valid_mqtt_utf8(identity)) {
+        username_ = std::make_unique<std::string>(std::move(identity));
+      }
+      return std::nullopt;
+    }
+  }
   if (security.use_identity_as_username) {
     // mosquitto: the client certificate's Common Name, or the PSK identity,
     // is the username; the CONNECT's credentials are ignored. No identity,

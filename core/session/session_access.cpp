@@ -21,6 +21,13 @@ bool Channel::bridge_state_topic(std::string_view topic) const {
 
 bool Channel::acl_allows(const ChannelHost& host, std::string_view topic, AclAccess access) const {
   const ListenerSecurity* rules = security(host);
+  if (rules != nullptr) {
+    // The embedding program first (core/auth/host_auth.hpp); it may open '$' topics too.
+    HostDecision d = rules->host_decides(HostAccess{AclClient{client_id_, username_.get()}, topic, access, false});
+    if (d != HostDecision::defer) {
+      return d == HostDecision::allow;
+    }
+  }
   // MQTT 4.7.2: topics beginning with '$' are the server's. A client may
   // write there only where an ACL rule names the topic (a wildcard at the
   // first level never matches it, core/auth/acl.hpp); without an ACL, nowhere.
@@ -34,6 +41,13 @@ bool Channel::acl_allows(const ChannelHost& host, std::string_view topic, AclAcc
 
 bool Channel::acl_allows_subscribe(const ChannelHost& host, std::string_view filter) const {
   const ListenerSecurity* rules = security(host);
+  if (rules != nullptr) {
+    HostDecision d =
+        rules->host_decides(HostAccess{AclClient{client_id_, username_.get()}, filter, AclAccess::read, true});
+    if (d != HostDecision::defer) {
+      return d == HostDecision::allow;
+    }
+  }
   if (rules == nullptr || !rules->has_acl()) {
     return true;
   }

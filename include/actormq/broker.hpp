@@ -80,6 +80,35 @@ struct Counters {
 using SubscriptionId = std::uint64_t;
 using Callback = std::function<void(const Message&)>;
 
+/// What a hook decides; `defer` leaves it to the configuration's rules
+/// (allow_anonymous, password_file, acl_file), as if there were no hook.
+enum class Decision : std::uint8_t { defer, allow, deny };
+
+/// A client's CONNECT, as the authentication hook sees it (valid during the call).
+struct ConnectRequest {
+  std::string_view client_id;             ///< as sent; empty: the broker assigns one
+  const std::string* username = nullptr;  ///< null: none sent
+  const std::string* password = nullptr;  ///< null: none sent (binary data)
+  std::string_view identity;              ///< TLS client certificate CN or PSK identity; empty: none
+};
+
+enum class Access : std::uint8_t {
+  publish,    ///< a client's PUBLISH (and its will, when sent)
+  subscribe,  ///< a filter of a client's SUBSCRIBE
+  receive,    ///< a message about to be delivered to a client
+};
+
+/// An access, as the authorisation hook sees it (valid during the call).
+struct AccessRequest {
+  std::string_view client_id;
+  const std::string* username = nullptr;  ///< null: anonymous
+  std::string_view topic;  ///< the topic name; for subscribe the filter (without $share/<group>/)
+  Access access = Access::publish;
+};
+
+using AuthenticateHook = std::function<Decision(const ConnectRequest&)>;
+using AuthorizeHook = std::function<Decision(const AccessRequest&)>;
+
 struct BrokerAccess;  // the binary's way in (embed/), not part of the API
 
 class Broker {
@@ -122,6 +151,19 @@ class Broker {
   /// after start() succeeded (its store could not be read); the host should
   /// stop() it (from another thread). Set before start().
   void on_failure(std::function<void(const std::string&)> f);
+  /// The host decides which clients may connect (deny: CONNACK 0x86, 3.1.1
+  /// return code 4), before the configuration's rules (defer). Not asked
+  /// for a CONNECT with enhanced authentication (SCRAM). Called on the
+  /// broker's scheduler threads, concurrently, once per CONNECT: keep it
+  /// fast, thread-safe and never blocking. Set before start(); takes
+  /// effect at the next start(). An empty function: no hook.
+  void on_authenticate(AuthenticateHook hook);
+  /// The host decides what clients may publish, subscribe to and receive
+  /// (deny: as an ACL denial: v5 0x87 on the acknowledgement, a refused
+  /// subscription, a delivery dropped), before the configuration's ACL
+  /// (defer). Called as on_authenticate's hook is, for every publish,
+  /// subscription and delivery: it is on the message path.
+  void on_authorize(AuthorizeHook hook);
 
   /// Publishes as a client would, without ACL checks (the host is trusted).
   /// Fails for a topic that is not a valid topic name or has too many

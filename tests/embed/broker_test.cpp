@@ -106,6 +106,52 @@ class RawClient {
     std::string connack = read(4, 5000);
     return connack == std::string("\x20\x02\x00\x00", 4);
   }
+  /// Sends a 3.1.1 CONNECT with these credentials (none when empty); the
+  /// CONNACK's return code, or -1 without one.
+  int connect_code(const std::string& client_id, const std::string& username, const std::string& password) {
+    std::uint8_t flags = 0x02;
+    std::string payload = field(client_id);
+    if (!username.empty()) {
+      flags |= 0x80;
+      payload += field(username);
+    }
+    if (!password.empty()) {
+      flags |= 0x40;
+      payload += field(password);
+    }
+    std::string body = std::string("\x00\x04MQTT\x04", 7);
+    body.push_back(static_cast<char>(flags));
+    body += std::string("\x00\x3c", 2) + payload;
+    if (!send_packet('\x10', body)) {
+      return -1;
+    }
+    std::string connack = read(4, 5000);
+    return connack.size() == 4 && connack[0] == '\x20' ? static_cast<unsigned char>(connack[3]) : -1;
+  }
+  /// SUBSCRIBE to one filter at QoS 0; the SUBACK's return code, or -1.
+  int subscribe_code(const std::string& filter) {
+    if (!send_packet('\x82', std::string("\x00\x01", 2) + field(filter) + std::string(1, '\x00'))) {
+      return -1;
+    }
+    std::string suback = read(5, 5000);
+    return suback.size() == 5 && suback[0] == '\x90' ? static_cast<unsigned char>(suback[4]) : -1;
+  }
+  bool publish(const std::string& topic, const std::string& payload) {
+    return send_packet('\x30', field(topic) + payload);
+  }
+  /// The topics of the QoS 0 PUBLISHes (short ones) read within `ms`.
+  std::vector<std::string> topics_within(int ms) {
+    std::vector<std::string> topics;
+    std::string in = read(4096, ms);
+    std::size_t at = 0;
+    while (at + 4 <= in.size() && (static_cast<unsigned char>(in[at]) & 0xF0) == 0x30) {
+      std::size_t len = static_cast<unsigned char>(in[at + 1]);
+      std::size_t tlen = (static_cast<unsigned char>(in[at + 2]) << 8) | static_cast<unsigned char>(in[at + 3]);
+      topics.push_back(in.substr(at + 4, tlen));
+      at += 2 + len;
+    }
+    return topics;
+  }
   /// True once the broker closes the connection (EOF or reset) within `ms`.
   bool closed_within(int ms) {
     auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
@@ -122,6 +168,19 @@ class RawClient {
   }
 
  private:
+  static std::string field(const std::string& text) {
+    std::string out;
+    out.push_back(static_cast<char>(text.size() >> 8));
+    out.push_back(static_cast<char>(text.size() & 0xff));
+    return out + text;
+  }
+  // Packets here stay under 128 bytes: a one-byte remaining length.
+  bool send_packet(char type, const std::string& body) {
+    std::string packet(1, type);
+    packet.push_back(static_cast<char>(body.size()));
+    packet.append(body);
+    return connected_ && ::send(fd_, packet.data(), packet.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(packet.size());
+  }
   std::string read(std::size_t n, int ms) {
     std::string out;
     auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
@@ -371,4 +430,51 @@ TEST_CASE("embed: unsubscribe waits for the call of its callback under way, and 
   REQUIRE(wait_until([&] { return broker.counters().host_delivered >= 2; }));
   std::this_thread::sleep_for(100ms);
   CHECK(calls.load() == 1);
+}
+
+TEST_CASE("embed: the host's hooks decide connects, publishes, subscriptions and deliveries before the rules") {
+  std::uint16_t port = free_port();
+  Inbox seen;
+  actormq::Broker broker = actormq::Broker::from_json(config_on(port, R"(, "allow_anonymous": false)"));
+  std::atomic<int> asked{0};
+  broker.on_authenticate([&](const actormq::ConnectRequest& r) {
+    ++asked;
+    if (r.client_id == "blocked") {
+      return actormq::Decision::deny;
+    }
+    if (r.username != nullptr && *r.username == "dev" && r.password != nullptr && *r.password == "pw") {
+      return actormq::Decision::allow;
+    }
+    return actormq::Decision::defer;
+  });
+  broker.on_authorize([](const actormq::AccessRequest& a) {
+    if (a.topic.starts_with("secret")) {
+      return actormq::Decision::deny;
+    }
+    if (a.access == actormq::Access::receive && a.topic == "open/hidden") {
+      return actormq::Decision::deny;
+    }
+    return actormq::Decision::defer;
+  });
+  broker.subscribe("#", seen.callback());
+  REQUIRE(broker.start().ok());
+
+  CHECK(RawClient(port).connect_code("anon", "", "") == 5);  // deferred: allow_anonymous false
+  CHECK(RawClient(port).connect_code("blocked", "dev", "pw") == 4);  // denied first
+  RawClient dev(port);
+  REQUIRE(dev.connect_code("d1", "dev", "pw") == 0);
+  CHECK(asked.load() == 3);
+  CHECK(dev.subscribe_code("secret/#") == 0x80);
+  CHECK(dev.subscribe_code("open/#") == 0x00);
+  // A denied publish is dropped (3.1.1 cannot refuse it); the others are routed.
+  REQUIRE(dev.publish("secret/x", "s"));
+  REQUIRE(dev.publish("open/x", "o"));
+  REQUIRE(wait_until([&] { return seen.size() == 1; }));
+  CHECK(seen.topics() == std::multiset<std::string>{"open/x"});
+  // A delivery the hook denies does not reach the client; the host's own does.
+  CHECK(broker.publish("open/hidden", "h").ok());
+  CHECK(broker.publish("open/y", "y").ok());
+  std::vector<std::string> got = dev.topics_within(500);
+  CHECK(got == std::vector<std::string>{"open/x", "open/y"});
+  broker.stop();
 }
