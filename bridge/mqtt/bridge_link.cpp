@@ -22,7 +22,7 @@ constexpr std::size_t max_unsent_qos0 = 8u << 20;
 
 mqtt::SharedBytes text(std::string_view s) { return mqtt::SharedBytes::copy_of(s); }
 
-ClientOptions client_options(const BridgeSetup& s, std::size_t max_inflight) {
+ClientOptions client_options(const BridgeSetup& s) {
   const core::BridgeConfig& c = s.config;
   ClientOptions o;
   o.version = c.protocol_version == core::BridgeProtocol::mqttv5 ? mqtt::ProtocolVersion::v5
@@ -40,7 +40,7 @@ ClientOptions client_options(const BridgeSetup& s, std::size_t max_inflight) {
     o.on_connect = OutMessage{c.state_topic(), text("1"), mqtt::QoS::at_least_once, true, nullptr};
   }
   o.subscriptions = s.topics.remote_filters();
-  o.max_inflight = max_inflight;
+  o.max_inflight = static_cast<std::size_t>(c.max_inflight);
   o.max_buffered_bytes = static_cast<std::size_t>(c.max_buffered_bytes);
   return o;
 }
@@ -64,7 +64,7 @@ std::optional<mqtt::Properties> carried(const mqtt::Properties& in, std::uint64_
 }  // namespace
 
 BridgeLink::BridgeLink(core::BrokerContext& ctx, std::shared_ptr<const BridgeSetup> setup)
-    : ctx_(ctx), setup_(std::move(setup)), client_(client_options(*setup_, ctx.limits.max_inflight)),
+    : ctx_(ctx), setup_(std::move(setup)), client_(client_options(*setup_)),
       store_(ctx.store, ctx.env, setup_->config.name),
       backoff_(static_cast<std::uint64_t>(setup_->config.restart_timeout_ms.base),
                static_cast<std::uint64_t>(setup_->config.restart_timeout_ms.cap), std::random_device{}()) {}
@@ -90,6 +90,7 @@ void BridgeLink::on_message(sched::Message& msg) {
   } else if (auto* ready = msg.as<net::SocketReady>()) {
     on_socket(*ready);
   } else if (msg.is<ReadMore>()) {
+    read_more_sent_ = false;
     read();
   } else if (auto* tick = msg.as<Tick>()) {
     on_tick(tick->generation);
@@ -106,7 +107,15 @@ void BridgeLink::on_message(sched::Message& msg) {
   }
 }
 
-void BridgeLink::after_run() { flush(); }
+void BridgeLink::after_run() {
+  // The remote's acknowledgements are read at the end of every run too, not
+  // only when their SocketReady comes up in a mailbox that a flood of local
+  // deliveries fills: the window moves at the pace of the remote.
+  if (state_ == State::up) {
+    read();
+  }
+  flush();
+}
 
 void BridgeLink::on_exit(const sched::ExitReason&) {
   if (state_ == State::up) {

@@ -1,5 +1,7 @@
 #include "bridge/mqtt/out_store.hpp"
 
+#include <utility>
+
 #include "mqtt/topic.hpp"
 #include "persist/fields.hpp"
 #include "persist/record.hpp"
@@ -84,6 +86,7 @@ OutStore::Loaded OutStore::load() {
       1000);
   loaded.malformed = bad.size();
   erase(bad);
+  flush();
   return loaded;
 }
 
@@ -93,28 +96,34 @@ void OutStore::put(OutMessage& msg, persist::HoldPtr hold) {
     return;
   }
   msg.stored = true;
-  writer_->submit(persist::Op::put(persist::Db::bridge_out, persist::session_key(bridge_, msg.seq),
-                                   encode_out_record(msg)),
-                  std::move(hold));
+  gathered_.push_back(persist::Op::put(persist::Db::bridge_out, persist::session_key(bridge_, msg.seq),
+                                       encode_out_record(msg)));
+  if (hold) {
+    // The hold rides on the last write: it is released with the commit of them all.
+    writer_->submit(std::exchange(gathered_, {}), std::move(hold));
+  }
 }
 
 void OutStore::released(const OutMessage& msg) {
   if (enabled() && msg.stored) {
-    writer_->submit(persist::Op::put(persist::Db::bridge_out, persist::session_key(bridge_, msg.seq),
-                                     encode_out_record(msg)));
+    gathered_.push_back(persist::Op::put(persist::Db::bridge_out, persist::session_key(bridge_, msg.seq),
+                                         encode_out_record(msg)));
   }
 }
 
 void OutStore::erase(const std::vector<std::uint64_t>& seqs) {
-  if (!enabled() || seqs.empty()) {
+  if (!enabled()) {
     return;
   }
-  std::vector<persist::Op> ops;
-  ops.reserve(seqs.size());
   for (std::uint64_t seq : seqs) {
-    ops.push_back(persist::Op::erase(persist::Db::bridge_out, persist::session_key(bridge_, seq)));
+    gathered_.push_back(persist::Op::erase(persist::Db::bridge_out, persist::session_key(bridge_, seq)));
   }
-  writer_->submit(std::move(ops));
+}
+
+void OutStore::flush() {
+  if (!gathered_.empty()) {
+    writer_->submit(std::exchange(gathered_, {}));
+  }
 }
 
 }  // namespace actormq::bridge

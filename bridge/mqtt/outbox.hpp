@@ -89,6 +89,7 @@ class Outbox {
   std::size_t bytes_ = 0;  ///< of the waiting and in-flight messages
   std::deque<OutMessage> queue_;
   std::deque<InFlight> window_msgs_;
+  std::vector<bool> id_used_ = std::vector<bool>(65536);  ///< packet ids of window_msgs_: in_use() without a scan
   std::uint16_t last_id_ = 0;
 };
 

@@ -83,6 +83,7 @@ struct BridgeConfig {
   std::optional<BridgeTlsConfig> tls;  ///< unset: plain TCP
   BridgeRestartConfig restart_timeout_ms;
   std::int64_t max_buffered_bytes = 0;  ///< messages held for the remote, bytes
+  std::int64_t max_inflight = 0;        ///< QoS 1/2 messages sent and not yet acknowledged, at most
 
   /// address, then the fallbacks: the order they are dialled in.
   [[nodiscard]] std::vector<std::string> endpoints() const;
