@@ -187,9 +187,12 @@ void BridgeLink::route_in(mqtt::Publish& p) {
   msg->retain = p.retain;
   if (client_.version() == mqtt::ProtocolVersion::v5) {
     auto props = carried(p.properties, 0);
-    msg->received_ms = props->message_expiry_interval ? core::wall_ms() : 0;
     msg->set_properties(std::move(*props));
   }
+  // As a client's publish (handle_publish): a retained message is stamped
+  // too, since the cluster keeps the newer of two by received_ms (0: older
+  // than any) and its expiry counts from it.
+  msg->received_ms = msg->properties().message_expiry_interval || msg->retain ? core::wall_ms() : 0;
   msg->publisher = setup_->config.remote_client_id();
   msg->publisher_pid = self();  // our own local routes skip it (No Local)
   setup_->counters->messages_in.fetch_add(1, std::memory_order_relaxed);
