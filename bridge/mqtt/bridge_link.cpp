@@ -46,18 +46,12 @@ ClientOptions client_options(const BridgeSetup& s) {
 }
 
 // The properties a message keeps across the bridge: not those of one hop
-// (topic alias, subscription identifiers); message expiry counts down.
-std::optional<mqtt::Properties> carried(const mqtt::Properties& in, std::uint64_t received_ms) {
+// (topic alias, subscription identifiers). Its expiry counts down from its
+// received_ms until it leaves (Client::publish).
+mqtt::Properties carried(const mqtt::Properties& in) {
   mqtt::Properties p = in;
   p.topic_alias.reset();
   p.subscription_identifiers.clear();
-  if (p.message_expiry_interval && received_ms != 0) {
-    const std::uint64_t elapsed_s = (core::wall_ms() - std::min(received_ms, core::wall_ms())) / 1000;
-    if (elapsed_s >= *p.message_expiry_interval) {
-      return std::nullopt;  // expired on the way (MQTT 5 3.3.2.3.3)
-    }
-    *p.message_expiry_interval -= static_cast<std::uint32_t>(elapsed_s);
-  }
   return p;
 }
 
@@ -152,16 +146,16 @@ void BridgeLink::on_deliver(const core::Deliver& d) {
     return;
   }
   OutMessage m{std::move(mapped->topic), d.msg->payload, std::min(d.qos, mapped->qos), d.retain, nullptr};
+  const bool expired_on_the_way =
+      d.msg->received_ms != 0 && core::expired(*d.msg, core::wall_ms());  // MQTT 5 3.3.2.3.3
   if (client_.version() == mqtt::ProtocolVersion::v5) {
-    auto props = carried(d.msg->properties(), d.msg->received_ms);
-    if (!props) {
-      return;
+    mqtt::Properties props = carried(d.msg->properties());
+    if (!props.empty()) {
+      m.properties = std::make_shared<const mqtt::Properties>(std::move(props));
     }
-    if (!props->empty()) {
-      m.properties = std::make_shared<const mqtt::Properties>(std::move(*props));
-    }
+    m.received_ms = d.msg->received_ms;
   }
-  if (m.qos == mqtt::QoS::at_most_once && unsent() > max_unsent_qos0) {
+  if (expired_on_the_way || (m.qos == mqtt::QoS::at_most_once && unsent() > max_unsent_qos0)) {
     Actions dropped;
     dropped.dropped = 1;
     execute(std::move(dropped));
@@ -186,8 +180,7 @@ void BridgeLink::route_in(mqtt::Publish& p) {
   msg->qos = p.qos;
   msg->retain = p.retain;
   if (client_.version() == mqtt::ProtocolVersion::v5) {
-    auto props = carried(p.properties, 0);
-    msg->set_properties(std::move(*props));
+    msg->set_properties(carried(p.properties));
   }
   // As a client's publish (handle_publish): a retained message is stamped
   // too, since the cluster keeps the newer of two by received_ms (0: older

@@ -20,6 +20,7 @@ std::string encode_out_record(const OutMessage& msg) {
   m.payload = msg.payload;
   m.qos = msg.qos;
   m.retain = msg.retain;
+  m.received_ms = msg.received_ms;
   if (msg.properties) {
     m.properties = *msg.properties;
   }
@@ -48,6 +49,7 @@ std::optional<OutMessage> decode_out_record(std::string_view bytes) {
   }
   msg.released = released;
   msg.stored = true;
+  msg.received_ms = m.received_ms;
   return msg;
 }
 
@@ -80,6 +82,7 @@ OutStore::Loaded OutStore::load() {
           return true;
         }
         msg->seq = parsed->n;
+        msg->from_store = true;
         loaded.messages.push_back(std::move(*msg));
         return true;
       },

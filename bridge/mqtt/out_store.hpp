@@ -10,7 +10,8 @@
 // Key: persist::session_key(bridge name, seq) (names are short and hold no
 // 0 byte, so one bridge's records are adjacent and in order). Value: a
 // format byte, the released flag, then persist/fields.hpp's message fields
-// (the topic already mapped to the remote's).
+// (the topic already mapped to the remote's; received_ms, whence a message
+// expiry counts, also across a restart; 0 in records of before it was kept).
 //
 // Owner-only: used by the bridge's process alone.
 

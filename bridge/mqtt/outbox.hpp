@@ -36,6 +36,8 @@ struct OutMessage {
   std::uint64_t seq = 0;  ///< the bridge's number for it, in order of arrival; 0: none
   bool stored = false;    ///< it has a record in the store under `seq`
   bool released = false;  ///< QoS 2: PUBREC came (maybe before a restart), PUBREL owed
+  bool from_store = false;  ///< read back at start: it may have gone to the remote before
+  std::uint64_t received_ms = 0;  ///< wall-clock ms it arrived here, whence its expiry counts; 0: unknown
 
   /// Bytes it holds, as counted against the bound.
   [[nodiscard]] std::size_t size() const noexcept { return topic.size() + payload.size() + 64; }
