@@ -117,6 +117,7 @@ void BridgeLink::on_exit(const sched::ExitReason&) {
     flush();
     ACTORMQ_LOG_NOTICE(who() << ": stopped");
   }
+  store_.flush();  // what the last run gathered: no after_run follows it
   close_socket();
   set_local_routes(false);
   notify_local(false);
