@@ -233,3 +233,23 @@ TEST_CASE("bridge config: the key tables document every key") {
   CHECK(bridge_tls_key_docs().size() == 7);
   CHECK(bridge_restart_key_docs().size() == 2);
 }
+
+TEST_CASE("bridge config: equal settings compare equal, any change tells (a reload keeps or restarts by it)") {
+  Result<Config> a = parse_config(with_bridge(minimal));
+  Result<Config> b = parse_config(with_bridge(minimal));
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->bridges == b->bridges);
+  BridgeConfig changed = a->bridges[0];
+  changed.topics[0].remote_prefix = "elsewhere/";
+  CHECK_FALSE(changed == a->bridges[0]);
+  changed = a->bridges[0];
+  changed.restart_timeout_ms.cap += 1;
+  CHECK_FALSE(changed == a->bridges[0]);
+  changed = a->bridges[0];
+  changed.tls = BridgeTlsConfig{};
+  CHECK_FALSE(changed == a->bridges[0]);
+  changed = a->bridges[0];
+  changed.max_inflight = 7;
+  CHECK_FALSE(changed == a->bridges[0]);
+}
