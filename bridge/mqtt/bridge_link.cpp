@@ -154,8 +154,13 @@ void BridgeLink::on_deliver(const core::Deliver& d) {
     if (!props.empty()) {
       m.properties = std::make_shared<const mqtt::Properties>(std::move(props));
     }
-    m.received_ms = d.msg->received_ms;
+  } else if (d.msg->properties().message_expiry_interval) {
+    // Not sent to a 3.1.1 remote, but a message that expires while it waits is dropped all the same.
+    mqtt::Properties expiry;
+    expiry.message_expiry_interval = d.msg->properties().message_expiry_interval;
+    m.properties = std::make_shared<const mqtt::Properties>(std::move(expiry));
   }
+  m.received_ms = d.msg->received_ms;
   if (expired_on_the_way || (m.qos == mqtt::QoS::at_most_once && unsent() > max_unsent_qos0)) {
     Actions dropped;
     dropped.dropped = 1;

@@ -71,22 +71,26 @@ Client::Published Client::publish(const InFlight& f, bool dup, Actions& a) {
   p.retain = f.msg.retain;
   p.dup = dup;
   p.packet_id = f.packet_id;
-  if (f.msg.properties && options_.version == mqtt::ProtocolVersion::v5) {
-    p.properties = *f.msg.properties;
-    if (std::optional<std::uint32_t>& expiry = p.properties.message_expiry_interval;
-        expiry && f.msg.received_ms != 0) {
+  if (f.msg.properties) {
+    std::optional<std::uint32_t> expiry = f.msg.properties->message_expiry_interval;
+    if (expiry && f.msg.received_ms != 0) {
       // MQTT 5 3.3.2.3.3: the interval goes on minus the time the message
       // waited here, and a copy not yet on its way when it runs out is
-      // deleted. One that may be on its way (sent before a reconnect, or a
-      // QoS 2 one stored before a restart, whose packet id the remote may
-      // hold) goes on, with the least interval there is.
+      // deleted (for a 3.1.1 remote too, which is not told the interval).
+      // One that may be on its way (sent before a reconnect, or a QoS 2
+      // one stored before a restart, whose packet id the remote may hold)
+      // goes on, with the least interval there is.
       const std::uint64_t now = options_.wall_clock();
       const std::uint64_t waited_s = (now - std::min(f.msg.received_ms, now)) / 1000;
       const bool begun = dup || (f.msg.from_store && f.msg.qos == QoS::exactly_once);
       if (waited_s >= *expiry && !begun) {
         return Published::expired;
       }
-      *expiry = waited_s >= *expiry ? 1 : *expiry - static_cast<std::uint32_t>(waited_s);
+      expiry = waited_s >= *expiry ? 1 : *expiry - static_cast<std::uint32_t>(waited_s);
+    }
+    if (options_.version == mqtt::ProtocolVersion::v5) {
+      p.properties = *f.msg.properties;
+      p.properties.message_expiry_interval = expiry;
     }
   }
   if (max_packet_size_ == 0) {

@@ -32,7 +32,7 @@ struct OutMessage {
   mqtt::SharedBytes payload;
   mqtt::QoS qos = mqtt::QoS::at_most_once;
   bool retain = false;
-  std::shared_ptr<const mqtt::Properties> properties;  ///< v5 links only; null: none
+  std::shared_ptr<const mqtt::Properties> properties;  ///< v5 links; 3.1.1 ones keep only the expiry; null: none
   std::uint64_t seq = 0;  ///< the bridge's number for it, in order of arrival; 0: none
   bool stored = false;    ///< it has a record in the store under `seq`
   bool released = false;  ///< QoS 2: PUBREC came (maybe before a restart), PUBREL owed

@@ -449,3 +449,28 @@ TEST_CASE("bridge client: a stored QoS 2 message read back at start is not dropp
   CHECK(std::get<mqtt::Publish>(packets[0]).qos == QoS::exactly_once);
   CHECK(std::get<mqtt::Publish>(packets[0]).properties.message_expiry_interval == 1u);
 }
+
+TEST_CASE("bridge client: a 3.1.1 remote is not told the expiry, but what expired while waiting is dropped") {
+  Remote remote(mqtt::ProtocolVersion::v3_1_1);
+  ClientOptions o = options();
+  o.on_connect.reset();
+  o.subscriptions.clear();
+  std::uint64_t wall = 1'000'000;
+  o.wall_clock = [&wall] { return wall; };
+  Client c(o);
+  for (std::uint32_t seconds : {2u, 60u}) {
+    OutMessage m = message("t/" + std::to_string(seconds), QoS::at_least_once);
+    mqtt::Properties p;
+    p.message_expiry_interval = seconds;
+    m.properties = std::make_shared<const mqtt::Properties>(p);
+    m.received_ms = wall;
+    CHECK(c.send(m, 0).write.empty());
+  }
+  wall += 3000;
+  (void)remote.read(c.start(0));
+  Actions a = c.on_bytes(bytes(connack()), 0);
+  CHECK(a.dropped == 1);
+  auto packets = remote.read(a);
+  REQUIRE(packets.size() == 1);
+  CHECK(std::get<mqtt::Publish>(packets[0]).topic == "t/60");
+}
