@@ -2,7 +2,7 @@
 // (the library's actormq::Broker, include/actormq/broker.hpp), and its
 // signals: SIGINT/SIGTERM stop it (v5 clients get DISCONNECT 0x8B); SIGHUP
 // reloads the password, ACL and SCRAM files, the TLS listeners' files (and
-// what services read).
+// what services read: the bridges of the --config file).
 #include <signal.h>
 #include <unistd.h>
 
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  actormq::Broker broker = actormq::BrokerAccess::from_config(std::move(*cli.config));
+  actormq::Broker broker = actormq::BrokerAccess::from_config(std::move(*cli.config), cli.config_file);
   // A failure after the start (a store that turns out unreadable while its
   // retained messages load) stops the broker as SIGTERM would, exit code 1.
   std::atomic<bool> failed{false};

@@ -73,7 +73,8 @@ std::string Status::text() const {
 }
 
 struct Broker::Impl {
-  explicit Impl(core::Config c) : config(std::move(c)), hub(callback_queue_limit) {}
+  Impl(core::Config c, std::string file)
+      : config(std::move(c)), config_file(std::move(file)), hub(callback_queue_limit) {}
 
   Status start();
   void stop();
@@ -82,6 +83,7 @@ struct Broker::Impl {
   core::Status configure_logger() const;
 
   const core::Config config;
+  const std::string config_file;  ///< where config came from, if a file: its bridges are read again on reload()
   embed::HostHub hub;
   // Guards `broker`, `on_failure` and the hooks: start, stop and reload do not overlap.
   mutable std::mutex mu;
@@ -116,8 +118,9 @@ Status Broker::Impl::start() {
     b->add_service(std::move(node));  // started first, stopped last
     b->add_service(std::move(routes));
   }
-  if (!b->config().bridges.empty()) {
-    b->add_service(std::make_unique<bridge::BridgeService>(b->config().bridges));
+  if (!b->config().bridges.empty() || !config_file.empty()) {
+    // With a file, even without bridges: a reload may add some.
+    b->add_service(std::make_unique<bridge::BridgeService>(b->config().bridges, config_file));
   }
   b->add_service(std::make_unique<embed::HostService>(hub));
   b->on_failure(on_failure);
@@ -168,8 +171,8 @@ Status Broker::Impl::reload() {
   return Status(std::move(errors));
 }
 
-Broker BrokerAccess::from_config(core::Config config) {
-  return Broker(std::make_unique<Broker::Impl>(std::move(config)));
+Broker BrokerAccess::from_config(core::Config config, std::string config_file) {
+  return Broker(std::make_unique<Broker::Impl>(std::move(config), std::move(config_file)));
 }
 
 Broker::Broker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -195,7 +198,7 @@ Broker Broker::from_file(const std::string& path) {
   if (!config) {
     throw Error(status_of(config.error()));
   }
-  return BrokerAccess::from_config(std::move(config).value());
+  return BrokerAccess::from_config(std::move(config).value(), path);
 }
 
 Status Broker::start() { return impl_->start(); }

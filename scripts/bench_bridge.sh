@@ -11,7 +11,7 @@
 #     acknowledged messages a persistent subscriber on the remote never got
 #     (scripts/bench_bridge_outage.py).
 # Both local brokers keep their defaults (mosquitto: 20 in flight, a bridge
-# queue of 1000 messages in memory; actormq: 20 in flight, durability batch,
+# queue of 1000 messages in memory; actormq: max_inflight 100, durability batch,
 # the store in a temporary data_dir). Ends with one RESULT line.
 #
 #   scripts/bench_bridge.sh [--duration S] [--outage S] [--build-dir DIR]

@@ -22,7 +22,7 @@ constexpr std::size_t max_unsent_qos0 = 8u << 20;
 
 mqtt::SharedBytes text(std::string_view s) { return mqtt::SharedBytes::copy_of(s); }
 
-ClientOptions client_options(const BridgeSetup& s, std::size_t max_inflight) {
+ClientOptions client_options(const BridgeSetup& s) {
   const core::BridgeConfig& c = s.config;
   ClientOptions o;
   o.version = c.protocol_version == core::BridgeProtocol::mqttv5 ? mqtt::ProtocolVersion::v5
@@ -40,31 +40,25 @@ ClientOptions client_options(const BridgeSetup& s, std::size_t max_inflight) {
     o.on_connect = OutMessage{c.state_topic(), text("1"), mqtt::QoS::at_least_once, true, nullptr};
   }
   o.subscriptions = s.topics.remote_filters();
-  o.max_inflight = max_inflight;
+  o.max_inflight = static_cast<std::size_t>(c.max_inflight);
   o.max_buffered_bytes = static_cast<std::size_t>(c.max_buffered_bytes);
   return o;
 }
 
 // The properties a message keeps across the bridge: not those of one hop
-// (topic alias, subscription identifiers); message expiry counts down.
-std::optional<mqtt::Properties> carried(const mqtt::Properties& in, std::uint64_t received_ms) {
+// (topic alias, subscription identifiers). Its expiry counts down from its
+// received_ms until it leaves (Client::publish).
+mqtt::Properties carried(const mqtt::Properties& in) {
   mqtt::Properties p = in;
   p.topic_alias.reset();
   p.subscription_identifiers.clear();
-  if (p.message_expiry_interval && received_ms != 0) {
-    const std::uint64_t elapsed_s = (core::wall_ms() - std::min(received_ms, core::wall_ms())) / 1000;
-    if (elapsed_s >= *p.message_expiry_interval) {
-      return std::nullopt;  // expired on the way (MQTT 5 3.3.2.3.3)
-    }
-    *p.message_expiry_interval -= static_cast<std::uint32_t>(elapsed_s);
-  }
   return p;
 }
 
 }  // namespace
 
 BridgeLink::BridgeLink(core::BrokerContext& ctx, std::shared_ptr<const BridgeSetup> setup)
-    : ctx_(ctx), setup_(std::move(setup)), client_(client_options(*setup_, ctx.limits.max_inflight)),
+    : ctx_(ctx), setup_(std::move(setup)), client_(client_options(*setup_)),
       store_(ctx.store, ctx.env, setup_->config.name),
       backoff_(static_cast<std::uint64_t>(setup_->config.restart_timeout_ms.base),
                static_cast<std::uint64_t>(setup_->config.restart_timeout_ms.cap), std::random_device{}()) {}
@@ -90,6 +84,7 @@ void BridgeLink::on_message(sched::Message& msg) {
   } else if (auto* ready = msg.as<net::SocketReady>()) {
     on_socket(*ready);
   } else if (msg.is<ReadMore>()) {
+    read_more_sent_ = false;
     read();
   } else if (auto* tick = msg.as<Tick>()) {
     on_tick(tick->generation);
@@ -106,7 +101,15 @@ void BridgeLink::on_message(sched::Message& msg) {
   }
 }
 
-void BridgeLink::after_run() { flush(); }
+void BridgeLink::after_run() {
+  // The remote's acknowledgements are read at the end of every run too, not
+  // only when their SocketReady comes up in a mailbox that a flood of local
+  // deliveries fills: the window moves at the pace of the remote.
+  if (state_ == State::up) {
+    read();
+  }
+  flush();
+}
 
 void BridgeLink::on_exit(const sched::ExitReason&) {
   if (state_ == State::up) {
@@ -114,6 +117,7 @@ void BridgeLink::on_exit(const sched::ExitReason&) {
     flush();
     ACTORMQ_LOG_NOTICE(who() << ": stopped");
   }
+  store_.flush();  // what the last run gathered: no after_run follows it
   close_socket();
   set_local_routes(false);
   notify_local(false);
@@ -143,16 +147,21 @@ void BridgeLink::on_deliver(const core::Deliver& d) {
     return;
   }
   OutMessage m{std::move(mapped->topic), d.msg->payload, std::min(d.qos, mapped->qos), d.retain, nullptr};
+  const bool expired_on_the_way =
+      d.msg->received_ms != 0 && core::expired(*d.msg, core::wall_ms());  // MQTT 5 3.3.2.3.3
   if (client_.version() == mqtt::ProtocolVersion::v5) {
-    auto props = carried(d.msg->properties(), d.msg->received_ms);
-    if (!props) {
-      return;
+    mqtt::Properties props = carried(d.msg->properties());
+    if (!props.empty()) {
+      m.properties = std::make_shared<const mqtt::Properties>(std::move(props));
     }
-    if (!props->empty()) {
-      m.properties = std::make_shared<const mqtt::Properties>(std::move(*props));
-    }
+  } else if (d.msg->properties().message_expiry_interval) {
+    // Not sent to a 3.1.1 remote, but a message that expires while it waits is dropped all the same.
+    mqtt::Properties expiry;
+    expiry.message_expiry_interval = d.msg->properties().message_expiry_interval;
+    m.properties = std::make_shared<const mqtt::Properties>(std::move(expiry));
   }
-  if (m.qos == mqtt::QoS::at_most_once && unsent() > max_unsent_qos0) {
+  m.received_ms = d.msg->received_ms;
+  if (expired_on_the_way || (m.qos == mqtt::QoS::at_most_once && unsent() > max_unsent_qos0)) {
     Actions dropped;
     dropped.dropped = 1;
     execute(std::move(dropped));
@@ -177,10 +186,12 @@ void BridgeLink::route_in(mqtt::Publish& p) {
   msg->qos = p.qos;
   msg->retain = p.retain;
   if (client_.version() == mqtt::ProtocolVersion::v5) {
-    auto props = carried(p.properties, 0);
-    msg->received_ms = props->message_expiry_interval ? core::wall_ms() : 0;
-    msg->set_properties(std::move(*props));
+    msg->set_properties(carried(p.properties));
   }
+  // As a client's publish (handle_publish): a retained message is stamped
+  // too, since the cluster keeps the newer of two by received_ms (0: older
+  // than any) and its expiry counts from it.
+  msg->received_ms = msg->properties().message_expiry_interval || msg->retain ? core::wall_ms() : 0;
   msg->publisher = setup_->config.remote_client_id();
   msg->publisher_pid = self();  // our own local routes skip it (No Local)
   setup_->counters->messages_in.fetch_add(1, std::memory_order_relaxed);

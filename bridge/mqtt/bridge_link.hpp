@@ -115,6 +115,7 @@ class BridgeLink final : public sched::Process {
   std::size_t out_pos_ = 0;
   std::optional<bool> published_state_;  ///< the last local notification
   std::uint64_t dropped_ = 0;            ///< messages dropped for the remote, all told
+  bool read_more_sent_ = false;          ///< a ReadMore is on its way: no second one
 };
 
 }  // namespace actormq::bridge

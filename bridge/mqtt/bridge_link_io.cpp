@@ -103,7 +103,8 @@ void BridgeLink::read() {
       return;
     }
   }
-  if (stream_ != nullptr) {
+  if (stream_ != nullptr && !read_more_sent_) {
+    read_more_sent_ = true;
     send(self(), sched::make_message<ReadMore>());  // more may wait: after the others' turn
   }
 }
@@ -121,6 +122,7 @@ void BridgeLink::write(std::vector<std::uint8_t> bytes) {
 }
 
 void BridgeLink::flush() {
+  store_.flush();  // the records of what goes out are submitted first
   while (stream_ != nullptr && unsent() != 0) {
     iovec v{out_.data() + out_pos_, unsent()};
     net::IoResult r = stream_->writev(&v, 1);

@@ -2,9 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "core/broker_context.hpp"
 #include "core/config/cluster.hpp"
+#include "core/config/config.hpp"
 #include "core/logger.hpp"
+#include "persist/writer.hpp"
 #include "sched/runtime.hpp"
 
 namespace actormq::bridge {
@@ -60,6 +65,7 @@ core::SysSources::Topics bridge_sys_topics(const BridgeStats& stats) {
 }
 
 std::vector<core::BridgeView> BridgeService::bridge_views() const {
+  std::lock_guard lock(mu_);
   std::vector<core::BridgeView> out;
   for (std::size_t i = 0; i < bridges_.size(); ++i) {
     const BridgeCounters& c = *counters_[i];
@@ -82,6 +88,7 @@ std::vector<core::BridgeView> BridgeService::bridge_views() const {
 }
 
 bool BridgeService::set_bridge_enabled(std::string_view name, bool enabled) {
+  std::lock_guard lock(mu_);
   for (std::size_t i = 0; i < bridges_.size(); ++i) {
     if (bridges_[i].name == name) {
       counters_[i]->enabled.store(enabled, std::memory_order_relaxed);
@@ -94,7 +101,13 @@ bool BridgeService::set_bridge_enabled(std::string_view name, bool enabled) {
   return false;
 }
 
-BridgeService::BridgeService(std::vector<core::BridgeConfig> bridges) : bridges_(std::move(bridges)) {
+std::vector<BridgeStats> BridgeService::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+BridgeService::BridgeService(std::vector<core::BridgeConfig> bridges, std::string config_file)
+    : config_file_(std::move(config_file)), bridges_(std::move(bridges)) {
   for (const core::BridgeConfig& b : bridges_) {
     counters_.push_back(std::make_shared<BridgeCounters>());
     stats_.push_back(BridgeStats{b.name, counters_.back()});
@@ -115,7 +128,33 @@ core::Status BridgeService::start(core::BrokerContext& ctx, sched::Runtime& runt
   }
   runtime_ = &runtime;
   ctx_ = &ctx;
-  sys_source_ = ctx.sys_sources.add([stats = stats_] {
+  watch_stats();
+  for (auto& setup : setups) {
+    links_.push_back(start_link(std::move(setup)));
+  }
+  control_id_ = ctx.bridges.add(this);
+  return mqtt::Ok{};
+}
+
+sched::Pid BridgeService::start_link(std::shared_ptr<const BridgeSetup> setup) {
+  const core::BridgeConfig& c = setup->config;
+  if (setup->tls && setup->tls->insecure()) {
+    ACTORMQ_LOG_WARNING("bridge " << c.name << ": tls.insecure is set: the remote's certificate is not verified");
+  }
+  ACTORMQ_LOG_NOTICE("bridge " << c.name << ": to " << c.endpoints().front()
+                               << (c.endpoints().size() > 1 ? " (and fallbacks)" : "") << (setup->tls ? " over TLS" : "")
+                               << ", " << c.topics.size() << " topic(s)");
+  sched::SpawnOptions o;
+  o.pinned = true;
+  o.start = true;
+  return runtime_->spawn(std::make_unique<BridgeLink>(*ctx_, std::move(setup)), o);
+}
+
+void BridgeService::watch_stats() {
+  if (sys_source_ != 0) {
+    ctx_->sys_sources.remove(sys_source_);
+  }
+  sys_source_ = ctx_->sys_sources.add([stats = stats()] {
     core::SysSources::Topics all;
     for (const BridgeStats& s : stats) {
       core::SysSources::Topics some = bridge_sys_topics(s);
@@ -123,36 +162,97 @@ core::Status BridgeService::start(core::BrokerContext& ctx, sched::Runtime& runt
     }
     return all;
   });
-  for (auto& setup : setups) {
-    const core::BridgeConfig& c = setup->config;
-    if (setup->tls && setup->tls->insecure()) {
-      ACTORMQ_LOG_WARNING("bridge " << c.name << ": tls.insecure is set: the remote's certificate is not verified");
-    }
-    ACTORMQ_LOG_NOTICE("bridge " << c.name << ": to " << c.endpoints().front()
-                                 << (c.endpoints().size() > 1 ? " (and fallbacks)" : "") << (setup->tls ? " over TLS" : "")
-                                 << ", " << c.topics.size() << " topic(s)");
-    sched::SpawnOptions o;
-    o.pinned = true;
-    o.start = true;
-    links_.push_back(runtime.spawn(std::make_unique<BridgeLink>(ctx, std::move(setup)), o));
+}
+
+core::Status BridgeService::reload() {
+  if (config_file_.empty() || runtime_ == nullptr) {
+    return mqtt::Ok{};
   }
-  control_id_ = ctx.bridges.add(this);
+  core::Result<core::Config> fresh = core::load_config(config_file_);
+  if (!fresh) {
+    return std::move(fresh).error();
+  }
+  return apply(std::move(fresh->bridges));
+}
+
+core::Status BridgeService::apply(std::vector<core::BridgeConfig> bridges) {
+  auto old_index = [this](const std::string& name) -> std::optional<std::size_t> {
+    for (std::size_t j = 0; j < bridges_.size(); ++j) {
+      if (bridges_[j].name == name) {
+        return j;
+      }
+    }
+    return std::nullopt;
+  };
+  // The setups of the new and changed bridges first: a bad file changes nothing.
+  std::vector<std::optional<std::size_t>> kept(bridges.size());
+  std::vector<std::shared_ptr<const BridgeSetup>> setups(bridges.size());
+  std::vector<bool> staying(bridges_.size(), false);
+  for (std::size_t i = 0; i < bridges.size(); ++i) {
+    std::optional<std::size_t> j = old_index(bridges[i].name);
+    if (j && bridges_[*j] == bridges[i]) {
+      kept[i] = j;
+      staying[*j] = true;
+      continue;
+    }
+    // A changed bridge keeps its counters (its totals go on); it is enabled
+    // again, as at a restart: the configuration decides.
+    auto setup = bridge_setup(bridges[i], i, j ? counters_[*j] : nullptr);
+    if (!setup) {
+      return std::move(setup).error();
+    }
+    setups[i] = std::move(*setup);
+  }
+  std::vector<sched::Pid> ending;
+  for (std::size_t j = 0; j < bridges_.size(); ++j) {
+    if (!staying[j]) {
+      const bool changed = std::any_of(bridges.begin(), bridges.end(),
+                                       [&](const core::BridgeConfig& b) { return b.name == bridges_[j].name; });
+      ACTORMQ_LOG_NOTICE("bridge " << bridges_[j].name << ": "
+                                   << (changed ? "changed in the configuration; starting again"
+                                               : "removed from the configuration; stopping"));
+      ending.push_back(links_[j]);
+    }
+  }
+  end_links(ending);
+  if (!ending.empty() && ctx_->store != nullptr) {
+    // Their last records are committed before a successor of the same name reads them.
+    ctx_->store->flush();
+  }
+  std::vector<std::shared_ptr<BridgeCounters>> counters;
+  std::vector<BridgeStats> stats;
+  std::vector<sched::Pid> links;
+  for (std::size_t i = 0; i < bridges.size(); ++i) {
+    if (kept[i]) {
+      counters.push_back(counters_[*kept[i]]);
+      links.push_back(links_[*kept[i]]);
+    } else {
+      counters.push_back(setups[i]->counters);
+      counters.back()->enabled.store(true, std::memory_order_relaxed);
+      links.push_back(start_link(std::move(setups[i])));
+    }
+    stats.push_back(BridgeStats{bridges[i].name, counters.back()});
+  }
+  {
+    std::lock_guard lock(mu_);
+    bridges_ = std::move(bridges);
+    counters_ = std::move(counters);
+    stats_ = std::move(stats);
+    links_ = std::move(links);
+  }
+  watch_stats();
   return mqtt::Ok{};
 }
 
-void BridgeService::stop() {
-  if (runtime_ == nullptr) {
-    return;
-  }
-  ctx_->bridges.remove(control_id_);  // before links_ changes: the API no longer switches them
-  for (sched::Pid pid : links_) {
+void BridgeService::end_links(const std::vector<sched::Pid>& pids) {
+  for (sched::Pid pid : pids) {
     runtime_->exit(pid, sched::ExitReason::kill());
   }
   // Each ends on its scheduler (its last words to the remote, its routes
-  // removed): wait, so that none refers to the broker once stop() returns.
+  // removed): wait, so that none refers to the broker once we return.
   for (int i = 0; i < 5000; ++i) {
     bool any = false;
-    for (sched::Pid pid : links_) {
+    for (sched::Pid pid : pids) {
       any = any || runtime_->alive(pid);
     }
     if (!any) {
@@ -160,8 +260,20 @@ void BridgeService::stop() {
     }
     usleep(1000);
   }
-  links_.clear();
+}
+
+void BridgeService::stop() {
+  if (runtime_ == nullptr) {
+    return;
+  }
+  ctx_->bridges.remove(control_id_);  // before links_ changes: the API no longer switches them
+  end_links(links_);
+  {
+    std::lock_guard lock(mu_);
+    links_.clear();
+  }
   ctx_->sys_sources.remove(sys_source_);
+  sys_source_ = 0;
   ctx_ = nullptr;
   runtime_ = nullptr;
 }

@@ -5,9 +5,13 @@
 // start, naming the bridge's key) and starts one BridgeLink process per
 // bridge; they stop with the broker. Each bridge's counters (messages in,
 // out, buffered, dropped, its state) are kept from construction on, read by
-// $SYS/broker/bridge/<name>/... and by whoever holds the service.
+// $SYS/broker/bridge/<name>/... and by whoever holds the service. On reload
+// (SIGHUP) it reads the bridges of the configuration file again: a bridge
+// added starts, one removed stops, one changed starts again with its new
+// settings, and one unchanged keeps its process and its connection.
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,22 +43,43 @@ struct BridgeStats {
 
 class BridgeService final : public core::Service, public core::BridgeControl {
  public:
-  explicit BridgeService(std::vector<core::BridgeConfig> bridges);
+  /// `config_file`: where `bridges` came from, read again by reload(); "":
+  /// none (reload() changes nothing).
+  explicit BridgeService(std::vector<core::BridgeConfig> bridges, std::string config_file = {});
   ~BridgeService() override;
 
   std::string_view name() const override { return "bridges"; }
   [[nodiscard]] core::Status start(core::BrokerContext& ctx, sched::Runtime& runtime) override;
   void stop() override;
+  /// The bridges of the configuration file, read again, are applied. A file
+  /// that does not load changes nothing.
+  [[nodiscard]] core::Status reload() override;
+
+  /// While started, on the broker's thread: the bridges become `bridges`
+  /// (already checked, as load_config does), matched by name: one whose
+  /// settings are equal keeps its process and connection; the others stop
+  /// (messages stored for a removed one stay in the store, and go if it
+  /// comes back) and start anew. On an error (a bridge's TLS files) nothing
+  /// changes.
+  [[nodiscard]] core::Status apply(std::vector<core::BridgeConfig> bridges);
 
   /// Thread-safe. Every bridge's counters, in configuration order (from
   /// construction on; they stay at zero until start()).
-  [[nodiscard]] const std::vector<BridgeStats>& stats() const noexcept { return stats_; }
+  [[nodiscard]] std::vector<BridgeStats> stats() const;
 
   /// core::BridgeControl, registered while started.
   [[nodiscard]] std::vector<core::BridgeView> bridge_views() const override;
   bool set_bridge_enabled(std::string_view name, bool enabled) override;
 
  private:
+  sched::Pid start_link(std::shared_ptr<const BridgeSetup> setup);
+  /// Ends these processes and waits until they have.
+  void end_links(const std::vector<sched::Pid>& pids);
+  /// (Again) registers the $SYS source of the bridges' counters.
+  void watch_stats();
+
+  const std::string config_file_;
+  mutable std::mutex mu_;  ///< the vectors below: the HTTP API reads them while reload() changes them
   std::vector<core::BridgeConfig> bridges_;
   std::vector<BridgeStats> stats_;
   std::vector<std::shared_ptr<BridgeCounters>> counters_;  ///< the same, writable

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "core/clock.hpp"
 #include "mqtt/encode.hpp"
 
 namespace actormq::bridge {
@@ -26,6 +27,9 @@ std::string reason_text(ReasonCode code) {
 
 Client::Client(ClientOptions options)
     : options_(std::move(options)), outbox_(options_.max_buffered_bytes) {
+  if (!options_.wall_clock) {
+    options_.wall_clock = core::wall_ms;
+  }
   outbox_.set_window(options_.max_inflight);
 }
 

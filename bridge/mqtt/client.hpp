@@ -7,6 +7,7 @@
 // before the PUBACK or PUBREC that answers it is written.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -32,6 +33,9 @@ struct ClientOptions {
   std::vector<FilterQos> subscriptions;    ///< remote filters of the in and both topics
   std::size_t max_inflight = 20;
   std::size_t max_buffered_bytes = 1 << 30;
+  /// Wall-clock milliseconds, against OutMessage::received_ms: a message's
+  /// expiry keeps counting while it waits here, across restarts too.
+  std::function<std::uint64_t()> wall_clock;
 };
 
 /// What a step asks of the process.
@@ -84,8 +88,10 @@ class Client {
   void on_suback(const mqtt::Suback& s, Actions& a);
   void on_ack(std::uint16_t packet_id, mqtt::ReasonCode code, mqtt::PacketType type, Actions& a);
   void pump(Actions& a);
-  /// False (and nothing written) if the packet exceeds the remote's Maximum Packet Size.
-  bool publish(const InFlight& f, bool dup, Actions& a);
+  enum class Published : std::uint8_t { written, too_large, expired };
+  /// Writes the PUBLISH of `f`, unless it exceeds the remote's Maximum
+  /// Packet Size or, not yet begun on its way, its expiry has passed.
+  Published publish(const InFlight& f, bool dup, Actions& a);
   void send_in_flight(const InFlight& f, bool dup, Actions& a);
   void dropped(std::vector<OutMessage> msgs, Actions& a);
   void emit(const mqtt::Packet& packet, Actions& a);

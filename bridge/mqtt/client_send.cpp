@@ -36,9 +36,12 @@ void Client::send_in_flight(const InFlight& f, bool dup, Actions& a) {
     emit(rel, a);
     return;
   }
-  if (!publish(f, dup, a)) {
+  const Published done = publish(f, dup, a);
+  if (done == Published::too_large) {
     a.warnings.push_back("a message on " + f.msg.topic + " is larger than the remote's Maximum Packet Size (" +
                          std::to_string(max_packet_size_) + " bytes); dropped");
+  }
+  if (done != Published::written) {
     dropped({*outbox_.complete(f.packet_id, f.msg.qos)}, a);
   }
 }
@@ -60,7 +63,7 @@ Actions Client::restore(std::vector<OutMessage> msgs) {
   return a;
 }
 
-bool Client::publish(const InFlight& f, bool dup, Actions& a) {
+Client::Published Client::publish(const InFlight& f, bool dup, Actions& a) {
   mqtt::Publish p;
   p.topic = f.msg.topic;
   p.payload = f.msg.payload;
@@ -68,20 +71,39 @@ bool Client::publish(const InFlight& f, bool dup, Actions& a) {
   p.retain = f.msg.retain;
   p.dup = dup;
   p.packet_id = f.packet_id;
-  if (f.msg.properties && options_.version == mqtt::ProtocolVersion::v5) {
-    p.properties = *f.msg.properties;
+  if (f.msg.properties) {
+    std::optional<std::uint32_t> expiry = f.msg.properties->message_expiry_interval;
+    if (expiry && f.msg.received_ms != 0) {
+      // MQTT 5 3.3.2.3.3: the interval goes on minus the time the message
+      // waited here, and a copy not yet on its way when it runs out is
+      // deleted (for a 3.1.1 remote too, which is not told the interval).
+      // One that may be on its way (sent before a reconnect, or a QoS 2
+      // one stored before a restart, whose packet id the remote may hold)
+      // goes on, with the least interval there is.
+      const std::uint64_t now = options_.wall_clock();
+      const std::uint64_t waited_s = (now - std::min(f.msg.received_ms, now)) / 1000;
+      const bool begun = dup || (f.msg.from_store && f.msg.qos == QoS::exactly_once);
+      if (waited_s >= *expiry && !begun) {
+        return Published::expired;
+      }
+      expiry = waited_s >= *expiry ? 1 : *expiry - static_cast<std::uint32_t>(waited_s);
+    }
+    if (options_.version == mqtt::ProtocolVersion::v5) {
+      p.properties = *f.msg.properties;
+      p.properties.message_expiry_interval = expiry;
+    }
   }
   if (max_packet_size_ == 0) {
     emit(p, a);
-    return true;
+    return Published::written;
   }
   const std::size_t before = a.write.size();
   emit(p, a);
   if (a.write.size() - before > max_packet_size_) {
     a.write.resize(before);
-    return false;
+    return Published::too_large;
   }
-  return true;
+  return Published::written;
 }
 
 Actions Client::send(OutMessage msg, std::uint64_t now_ms) {
@@ -93,10 +115,10 @@ Actions Client::send(OutMessage msg, std::uint64_t now_ms) {
     }
     InFlight f;
     f.msg = std::move(msg);
-    if (publish(f, false, a)) {
+    if (publish(f, false, a) == Published::written) {
       a.sent = 1;
     } else {
-      a.dropped = 1;  // larger than the remote takes (MQTT 5 3.1.2.25)
+      a.dropped = 1;  // larger than the remote takes (MQTT 5 3.1.2.25), or expired
     }
   } else {
     dropped(outbox_.push(std::move(msg)), a);

@@ -1,5 +1,7 @@
 #include "bridge/mqtt/out_store.hpp"
 
+#include <utility>
+
 #include "mqtt/topic.hpp"
 #include "persist/fields.hpp"
 #include "persist/record.hpp"
@@ -18,6 +20,7 @@ std::string encode_out_record(const OutMessage& msg) {
   m.payload = msg.payload;
   m.qos = msg.qos;
   m.retain = msg.retain;
+  m.received_ms = msg.received_ms;
   if (msg.properties) {
     m.properties = *msg.properties;
   }
@@ -46,6 +49,7 @@ std::optional<OutMessage> decode_out_record(std::string_view bytes) {
   }
   msg.released = released;
   msg.stored = true;
+  msg.received_ms = m.received_ms;
   return msg;
 }
 
@@ -78,12 +82,14 @@ OutStore::Loaded OutStore::load() {
           return true;
         }
         msg->seq = parsed->n;
+        msg->from_store = true;
         loaded.messages.push_back(std::move(*msg));
         return true;
       },
       1000);
   loaded.malformed = bad.size();
   erase(bad);
+  flush();
   return loaded;
 }
 
@@ -93,28 +99,34 @@ void OutStore::put(OutMessage& msg, persist::HoldPtr hold) {
     return;
   }
   msg.stored = true;
-  writer_->submit(persist::Op::put(persist::Db::bridge_out, persist::session_key(bridge_, msg.seq),
-                                   encode_out_record(msg)),
-                  std::move(hold));
+  gathered_.push_back(persist::Op::put(persist::Db::bridge_out, persist::session_key(bridge_, msg.seq),
+                                       encode_out_record(msg)));
+  if (hold) {
+    // The hold rides on the last write: it is released with the commit of them all.
+    writer_->submit(std::exchange(gathered_, {}), std::move(hold));
+  }
 }
 
 void OutStore::released(const OutMessage& msg) {
   if (enabled() && msg.stored) {
-    writer_->submit(persist::Op::put(persist::Db::bridge_out, persist::session_key(bridge_, msg.seq),
-                                     encode_out_record(msg)));
+    gathered_.push_back(persist::Op::put(persist::Db::bridge_out, persist::session_key(bridge_, msg.seq),
+                                         encode_out_record(msg)));
   }
 }
 
 void OutStore::erase(const std::vector<std::uint64_t>& seqs) {
-  if (!enabled() || seqs.empty()) {
+  if (!enabled()) {
     return;
   }
-  std::vector<persist::Op> ops;
-  ops.reserve(seqs.size());
   for (std::uint64_t seq : seqs) {
-    ops.push_back(persist::Op::erase(persist::Db::bridge_out, persist::session_key(bridge_, seq)));
+    gathered_.push_back(persist::Op::erase(persist::Db::bridge_out, persist::session_key(bridge_, seq)));
   }
-  writer_->submit(std::move(ops));
+}
+
+void OutStore::flush() {
+  if (!gathered_.empty()) {
+    writer_->submit(std::exchange(gathered_, {}));
+  }
 }
 
 }  // namespace actormq::bridge

@@ -10,7 +10,8 @@
 // Key: persist::session_key(bridge name, seq) (names are short and hold no
 // 0 byte, so one bridge's records are adjacent and in order). Value: a
 // format byte, the released flag, then persist/fields.hpp's message fields
-// (the topic already mapped to the remote's).
+// (the topic already mapped to the remote's; received_ms, whence a message
+// expiry counts, also across a restart; 0 in records of before it was kept).
 //
 // Owner-only: used by the bridge's process alone.
 
@@ -46,19 +47,27 @@ class OutStore {
   /// The bridge's records; new messages are numbered after the last.
   [[nodiscard]] Loaded load();
 
+  // The writes below are gathered and go to the writer in one submit (one
+  // lock of its queue for a whole run of messages) at flush(), which the
+  // bridge calls before it writes to the socket: no message reaches the
+  // remote before its record is on its way to the store.
+
   /// Numbers `msg`; a QoS 1/2 one is written (`hold` released once it is
-  /// committed) and marked stored.
+  /// committed: then what was gathered is submitted at once) and marked stored.
   void put(OutMessage& msg, persist::HoldPtr hold);
   /// A stored QoS 2 message is released: its record says so.
   void released(const OutMessage& msg);
   /// Erases the records of these seqs.
   void erase(const std::vector<std::uint64_t>& seqs);
+  /// Submits what was gathered, in order, in one transaction.
+  void flush();
 
  private:
   persist::Writer* writer_;
   const persist::Env* env_;
   std::string bridge_;
   std::uint64_t next_seq_ = 1;
+  std::vector<persist::Op> gathered_;
 };
 
 }  // namespace actormq::bridge

@@ -40,6 +40,7 @@ std::vector<const InFlight*> Outbox::fill() {
     }
     f.msg = std::move(queue_.front());
     queue_.pop_front();
+    id_used_[f.packet_id] = true;
     window_msgs_.push_back(std::move(f));
     moved.push_back(&window_msgs_.back());
   }
@@ -53,6 +54,7 @@ std::optional<OutMessage> Outbox::complete(std::uint16_t packet_id, mqtt::QoS qo
     return std::nullopt;
   }
   bytes_ -= it->msg.size();
+  id_used_[packet_id] = false;
   OutMessage done = std::move(it->msg);
   window_msgs_.erase(it);
   return done;
@@ -68,9 +70,7 @@ const OutMessage* Outbox::release(std::uint16_t packet_id) {
   return nullptr;
 }
 
-bool Outbox::in_use(std::uint16_t id) const {
-  return std::any_of(window_msgs_.begin(), window_msgs_.end(), [id](const InFlight& f) { return f.packet_id == id; });
-}
+bool Outbox::in_use(std::uint16_t id) const { return id_used_[id]; }
 
 std::uint16_t Outbox::next_packet_id() {
   // The window holds at most 65535 ids, so a free one exists.

@@ -32,10 +32,12 @@ struct OutMessage {
   mqtt::SharedBytes payload;
   mqtt::QoS qos = mqtt::QoS::at_most_once;
   bool retain = false;
-  std::shared_ptr<const mqtt::Properties> properties;  ///< v5 links only; null: none
+  std::shared_ptr<const mqtt::Properties> properties;  ///< v5 links; 3.1.1 ones keep only the expiry; null: none
   std::uint64_t seq = 0;  ///< the bridge's number for it, in order of arrival; 0: none
   bool stored = false;    ///< it has a record in the store under `seq`
   bool released = false;  ///< QoS 2: PUBREC came (maybe before a restart), PUBREL owed
+  bool from_store = false;  ///< read back at start: it may have gone to the remote before
+  std::uint64_t received_ms = 0;  ///< wall-clock ms it arrived here, whence its expiry counts; 0: unknown
 
   /// Bytes it holds, as counted against the bound.
   [[nodiscard]] std::size_t size() const noexcept { return topic.size() + payload.size() + 64; }
@@ -89,6 +91,7 @@ class Outbox {
   std::size_t bytes_ = 0;  ///< of the waiting and in-flight messages
   std::deque<OutMessage> queue_;
   std::deque<InFlight> window_msgs_;
+  std::vector<bool> id_used_ = std::vector<bool>(65536);  ///< packet ids of window_msgs_: in_use() without a scan
   std::uint16_t last_id_ = 0;
 };
 

@@ -148,6 +148,10 @@ std::span<const KeySpec<BridgeConfig>> bridge_table() {
        "Bytes of messages held for the remote (queued while it is away, or in flight); over it the oldest "
        "are dropped, counted and logged.",
        integer(&B::max_buffered_bytes, 1024, std::int64_t{1} << 50)},
+      {"max_inflight", "100", "",
+       "QoS 1/2 messages sent to the remote and not yet acknowledged, at most (mosquitto's "
+       "max_inflight_messages for its bridges); capped by the remote's Receive Maximum (MQTT 5).",
+       integer(&B::max_inflight, 1, 65535)},
   };
   return table;
 }

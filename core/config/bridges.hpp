@@ -41,6 +41,7 @@ struct BridgeTopicConfig {
   [[nodiscard]] std::string remote_filter() const { return remote_prefix + pattern; }
   [[nodiscard]] bool outward() const noexcept { return direction != BridgeDirection::in; }
   [[nodiscard]] bool inward() const noexcept { return direction != BridgeDirection::out; }
+  friend bool operator==(const BridgeTopicConfig&, const BridgeTopicConfig&) = default;
 };
 
 /// TLS to the remote broker (the bridge is the TLS client).
@@ -54,6 +55,7 @@ struct BridgeTlsConfig {
   std::string psk;        ///< pre-shared key, hexadecimal; with psk_identity instead of certificates
   std::string psk_identity;
   bool insecure = false;  ///< no verification of the remote at all
+  friend bool operator==(const BridgeTlsConfig&, const BridgeTlsConfig&) = default;
 };
 
 /// Reconnect backoff: base doubled per failed attempt up to cap, jittered.
@@ -62,6 +64,7 @@ struct BridgeRestartConfig {
 
   std::int64_t base = 0;  ///< milliseconds
   std::int64_t cap = 0;   ///< milliseconds; at least base
+  friend bool operator==(const BridgeRestartConfig&, const BridgeRestartConfig&) = default;
 };
 
 /// One bridge. Constructed with the defaults of the bridge key table.
@@ -83,6 +86,7 @@ struct BridgeConfig {
   std::optional<BridgeTlsConfig> tls;  ///< unset: plain TCP
   BridgeRestartConfig restart_timeout_ms;
   std::int64_t max_buffered_bytes = 0;  ///< messages held for the remote, bytes
+  std::int64_t max_inflight = 0;        ///< QoS 1/2 messages sent and not yet acknowledged, at most
 
   /// address, then the fallbacks: the order they are dialled in.
   [[nodiscard]] std::vector<std::string> endpoints() const;
@@ -90,6 +94,8 @@ struct BridgeConfig {
   [[nodiscard]] const std::string& remote_client_id() const noexcept { return client_id.empty() ? name : client_id; }
   /// The topic of the state notifications, on both sides.
   [[nodiscard]] std::string state_topic() const { return "$SYS/broker/connection/" + name + "/state"; }
+  /// Every setting equal (a reload keeps such a bridge as it runs).
+  friend bool operator==(const BridgeConfig&, const BridgeConfig&) = default;
 };
 
 /// Applies the `bridges` array at `path` to `bridges` (replacing it); the

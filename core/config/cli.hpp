@@ -45,6 +45,7 @@ struct CliOverrides {
 struct CliOutcome {
   std::optional<Config> config;  ///< set: start the broker with this
   int exit_code = 0;             ///< when config is unset: exit with this
+  std::string config_file;       ///< --config, read again on SIGHUP (bridges); "": none
 };
 
 /// Parses the command line, loads the configuration and applies the

@@ -143,9 +143,11 @@ class Broker {
   std::vector<std::uint16_t> ports() const;
 
   /// What SIGHUP does to the binary: reads the password, ACL and SCRAM
-  /// files, the TLS listeners' files and the services' files again. Parts
-  /// that fail keep their previous settings; their errors are returned
-  /// (and logged).
+  /// files, the TLS listeners' files and the services' files again, and,
+  /// for a broker from_file(), the bridges of that file (added ones start,
+  /// removed ones stop, changed ones start again, unchanged ones keep their
+  /// connection). Parts that fail keep their previous settings; their
+  /// errors are returned (and logged).
   Status reload();
   /// `f` is called, on a thread of the broker, when the broker cannot go on
   /// after start() succeeded (its store could not be read); the host should

@@ -356,3 +356,121 @@ TEST_CASE("bridge client: nothing larger than the remote's v5 Maximum Packet Siz
   REQUIRE(small.size() == 1);
   CHECK(std::get<mqtt::Publish>(small[0]).topic == "small");
 }
+
+TEST_CASE("bridge client: a message's expiry counts while it waits, and expired before it goes it is dropped") {
+  Remote remote(mqtt::ProtocolVersion::v5);
+  ClientOptions o = options(mqtt::ProtocolVersion::v5);
+  o.on_connect.reset();
+  o.subscriptions.clear();
+  std::uint64_t wall = 1'000'000;
+  o.wall_clock = [&wall] { return wall; };
+  Client c(o);
+  auto expiring = [&](std::string topic, std::uint32_t seconds, std::uint64_t seq) {
+    OutMessage m = message(std::move(topic), QoS::at_least_once);
+    mqtt::Properties p;
+    p.message_expiry_interval = seconds;
+    m.properties = std::make_shared<const mqtt::Properties>(p);
+    m.received_ms = wall;
+    m.seq = seq;
+    m.stored = true;
+    return m;
+  };
+  // The remote is away: both wait, 3.5 s go by.
+  CHECK(c.send(expiring("short", 2, 1), 0).write.empty());
+  CHECK(c.send(expiring("long", 60, 2), 0).write.empty());
+  wall += 3500;
+  (void)remote.read(c.start(0));
+  Actions a = c.on_bytes(bytes(connack(), mqtt::ProtocolVersion::v5), 0);
+  REQUIRE(a.connected);
+  CHECK(a.dropped == 1);
+  CHECK(a.forget == std::vector<std::uint64_t>{1});  // its record goes
+  auto packets = remote.read(a);
+  REQUIRE(packets.size() == 1);
+  const auto& sent = std::get<mqtt::Publish>(packets[0]);
+  CHECK(sent.topic == "long");
+  CHECK(sent.properties.message_expiry_interval == 57u);  // 60 less the 3 whole seconds it waited
+
+  // In flight when the connection goes, resent past its expiry: it is on
+  // its way already, so it goes again, with the least interval.
+  c.lost();
+  wall += 60'000;
+  Remote next(mqtt::ProtocolVersion::v5);
+  (void)next.read(c.start(0));
+  Actions again = c.on_bytes(bytes(connack(ReasonCode::success, true), mqtt::ProtocolVersion::v5), 0);
+  CHECK(again.dropped == 0);
+  auto resent = next.read(again);
+  REQUIRE(resent.size() == 1);
+  CHECK(std::get<mqtt::Publish>(resent[0]).dup);
+  CHECK(std::get<mqtt::Publish>(resent[0]).properties.message_expiry_interval == 1u);
+
+  // Without a known arrival time (a record of before it was kept), nothing is taken off.
+  OutMessage old = expiring("old", 5, 3);
+  old.received_ms = 0;
+  auto as_is = next.read(c.send(old, 0));
+  REQUIRE(as_is.size() == 1);
+  CHECK(std::get<mqtt::Publish>(as_is[0]).properties.message_expiry_interval == 5u);
+
+  // QoS 0 goes at once, expiry counted as well.
+  OutMessage q0 = expiring("q0", 1, 0);
+  q0.qos = QoS::at_most_once;
+  q0.stored = false;
+  q0.received_ms = wall - 1000;
+  Actions late = c.send(q0, 0);
+  CHECK(late.write.empty());
+  CHECK(late.dropped == 1);
+}
+
+TEST_CASE("bridge client: a stored QoS 2 message read back at start is not dropped for its expiry") {
+  // It may have gone to the remote before the restart, which may hold its packet id.
+  Remote remote(mqtt::ProtocolVersion::v5);
+  ClientOptions o = options(mqtt::ProtocolVersion::v5);
+  o.on_connect.reset();
+  o.subscriptions.clear();
+  o.wall_clock = [] { return std::uint64_t{100'000}; };
+  Client c(o);
+  OutMessage m = message("q2", QoS::exactly_once);
+  mqtt::Properties p;
+  p.message_expiry_interval = 10;
+  m.properties = std::make_shared<const mqtt::Properties>(p);
+  m.received_ms = 50'000;
+  m.seq = 1;
+  m.stored = true;
+  m.from_store = true;
+  OutMessage q1 = m;
+  q1.qos = QoS::at_least_once;
+  q1.seq = 2;
+  (void)c.restore({m, q1});
+  (void)remote.read(c.start(0));
+  Actions a = c.on_bytes(bytes(connack(), mqtt::ProtocolVersion::v5), 0);
+  CHECK(a.dropped == 1);  // the QoS 1 one: no packet id of it is held
+  CHECK(a.forget == std::vector<std::uint64_t>{2});
+  auto packets = remote.read(a);
+  REQUIRE(packets.size() == 1);
+  CHECK(std::get<mqtt::Publish>(packets[0]).qos == QoS::exactly_once);
+  CHECK(std::get<mqtt::Publish>(packets[0]).properties.message_expiry_interval == 1u);
+}
+
+TEST_CASE("bridge client: a 3.1.1 remote is not told the expiry, but what expired while waiting is dropped") {
+  Remote remote(mqtt::ProtocolVersion::v3_1_1);
+  ClientOptions o = options();
+  o.on_connect.reset();
+  o.subscriptions.clear();
+  std::uint64_t wall = 1'000'000;
+  o.wall_clock = [&wall] { return wall; };
+  Client c(o);
+  for (std::uint32_t seconds : {2u, 60u}) {
+    OutMessage m = message("t/" + std::to_string(seconds), QoS::at_least_once);
+    mqtt::Properties p;
+    p.message_expiry_interval = seconds;
+    m.properties = std::make_shared<const mqtt::Properties>(p);
+    m.received_ms = wall;
+    CHECK(c.send(m, 0).write.empty());
+  }
+  wall += 3000;
+  (void)remote.read(c.start(0));
+  Actions a = c.on_bytes(bytes(connack()), 0);
+  CHECK(a.dropped == 1);
+  auto packets = remote.read(a);
+  REQUIRE(packets.size() == 1);
+  CHECK(std::get<mqtt::Publish>(packets[0]).topic == "t/60");
+}

@@ -115,6 +115,8 @@ TEST_CASE("bridge out store: QoS 1/2 messages are kept until erased, read back i
     store.erase({msgs[0].seq, msgs[3].seq});
     msgs[1].released = true;
     store.released(msgs[1]);
+    store.flush();
+    other.flush();
     s.writer->flush();
     CHECK(released == 6);  // every hold let go, once its write was committed
   }
@@ -132,6 +134,33 @@ TEST_CASE("bridge out store: QoS 1/2 messages are kept until erased, read back i
   OutMessage next = message("t/5", QoS::at_least_once);
   store.put(next, nullptr);
   CHECK(next.seq == 6);  // after the last stored one (the QoS 0 message's 6 was never stored)
+}
+
+TEST_CASE("bridge out store: writes are gathered until flush, or until a put with a hold takes them along") {
+  Store s;
+  s.open();
+  OutStore store(s.writer.get(), s.env.get(), "b1");
+  auto stored = [&] {
+    s.writer->flush();
+    return OutStore(s.writer.get(), s.env.get(), "b1").load().messages.size();
+  };
+  OutMessage a = message("t/a", QoS::at_least_once);
+  store.put(a, nullptr);
+  CHECK(stored() == 0);
+  store.flush();
+  CHECK(stored() == 1);
+  OutMessage b = message("t/b", QoS::at_least_once);
+  store.put(b, nullptr);
+  store.erase({a.seq});
+  int released = 0;
+  OutMessage c = message("t/c", QoS::exactly_once);
+  store.put(c, std::make_shared<CountingHold>(released));  // under durability sync: submitted at once, with the rest
+  s.writer->flush();
+  CHECK(released == 1);
+  auto back = OutStore(s.writer.get(), s.env.get(), "b1").load().messages;
+  REQUIRE(back.size() == 2);
+  CHECK(back[0].topic == "t/b");
+  CHECK(back[1].topic == "t/c");
 }
 
 TEST_CASE("bridge out store: a malformed record is reported and erased, the others load") {

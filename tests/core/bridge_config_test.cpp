@@ -50,7 +50,7 @@ TEST_CASE("bridge config: the documented bridge parses, with every key") {
                 "local_prefix": "", "remote_prefix": "site1/"}],
     "tls": {"cafile": "ca.crt", "certfile": "", "keyfile": "", "insecure": false},
     "restart_timeout_ms": {"base": 500, "cap": 30000},
-    "max_buffered_bytes": 1073741824
+    "max_buffered_bytes": 1073741824, "max_inflight": 100
   }]})");
   REQUIRE_MESSAGE(r.ok(), r.error().text());
   REQUIRE(r->bridges.size() == 1);
@@ -71,6 +71,7 @@ TEST_CASE("bridge config: the documented bridge parses, with every key") {
   CHECK(b.restart_timeout_ms.base == 500);
   CHECK(b.restart_timeout_ms.cap == 30000);
   CHECK(b.max_buffered_bytes == 1073741824);
+  CHECK(b.max_inflight == 100);
   CHECK(b.state_topic() == "$SYS/broker/connection/site1/state");
 }
 
@@ -85,6 +86,7 @@ TEST_CASE("bridge config: defaults of a minimal bridge") {
   CHECK(b.notifications);
   CHECK_FALSE(b.clean_start);
   CHECK(b.keepalive == 60);
+  CHECK(b.max_inflight == 100);
   CHECK_FALSE(b.tls);
   CHECK(b.restart_timeout_ms.base == 500);
   CHECK(b.restart_timeout_ms.cap == 30000);
@@ -129,6 +131,8 @@ TEST_CASE("bridge config: malformed entries name the key") {
         "bridges[0].topics: must be an array of topic objects");
   CHECK(errors_of(with_bridge(minimal + R"(, "max_buffered_bytes": 10)")) ==
         "bridges[0].max_buffered_bytes: must be 1024..1125899906842624");
+  CHECK(errors_of(with_bridge(minimal + R"(, "max_inflight": 0)")) == "bridges[0].max_inflight: must be 1..65535");
+  CHECK(parse_config(with_bridge(minimal + R"(, "max_inflight": 65535)")).ok());
   CHECK(errors_of(with_bridges({minimal, minimal})) ==
         "bridges[1].name: \"site1\" is already the name of another bridge");
 }
@@ -219,7 +223,7 @@ TEST_CASE("bridge config: the key tables document every key") {
   CHECK(names == std::set<std::string_view>{"name", "address", "addresses", "protocol_version", "client_id",
                                             "username", "password", "clean_start", "keepalive", "try_private",
                                             "notifications", "topics", "tls", "restart_timeout_ms",
-                                            "max_buffered_bytes"});
+                                            "max_buffered_bytes", "max_inflight"});
   std::set<std::string_view> topic_names;
   for (const auto& doc : bridge_topic_key_docs()) {
     topic_names.insert(doc.name);
@@ -228,4 +232,24 @@ TEST_CASE("bridge config: the key tables document every key") {
         std::set<std::string_view>{"pattern", "direction", "qos", "local_prefix", "remote_prefix"});
   CHECK(bridge_tls_key_docs().size() == 7);
   CHECK(bridge_restart_key_docs().size() == 2);
+}
+
+TEST_CASE("bridge config: equal settings compare equal, any change tells (a reload keeps or restarts by it)") {
+  Result<Config> a = parse_config(with_bridge(minimal));
+  Result<Config> b = parse_config(with_bridge(minimal));
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->bridges == b->bridges);
+  BridgeConfig changed = a->bridges[0];
+  changed.topics[0].remote_prefix = "elsewhere/";
+  CHECK_FALSE(changed == a->bridges[0]);
+  changed = a->bridges[0];
+  changed.restart_timeout_ms.cap += 1;
+  CHECK_FALSE(changed == a->bridges[0]);
+  changed = a->bridges[0];
+  changed.tls = BridgeTlsConfig{};
+  CHECK_FALSE(changed == a->bridges[0]);
+  changed = a->bridges[0];
+  changed.max_inflight = 7;
+  CHECK_FALSE(changed == a->bridges[0]);
 }

@@ -49,6 +49,7 @@ TEST_CASE("cli: no arguments start the default broker") {
   Run r = run({});
   REQUIRE(r.outcome.config);
   CHECK(r.outcome.exit_code == 0);
+  CHECK(r.outcome.config_file.empty());
   CHECK(r.out.empty());
   CHECK(r.err.empty());
   REQUIRE(r.outcome.config->listeners.size() == 1);
@@ -93,6 +94,7 @@ TEST_CASE("cli: options override the file, and --port changes the first tcp list
   REQUIRE_MESSAGE(plain.outcome.config, plain.err);
   CHECK(plain.outcome.config->durability == Durability::none);
   CHECK(plain.outcome.config->log_level == LogLevel::error);
+  CHECK(plain.outcome.config_file == file.path());  // read again on SIGHUP (the bridges)
 
   Run r = run({"-c", file.path(), "--port", "2883", "--durability", "batch", "--verbose"});
   REQUIRE_MESSAGE(r.outcome.config, r.err);

@@ -15,6 +15,7 @@ import unittest
 
 from bridge_util import Mosquitto, bridge, client, state_is, topic
 from harness import Broker, wait_for
+from paho_util import PacketTypes, V5Client, props, session_expiry
 
 
 def first_occurrences(msgs):
@@ -191,6 +192,37 @@ class Bound(StoreTestCase):
         self.broker = Broker(self.config(max_buffered_bytes=2000), port=port)
         self.assertTrue(state_is(self.broker.port, "b1", "1"), self.logs())
         self.assertEqual(first_occurrences(self.collect(kept)), list(range(100 - kept, 100)), self.logs())
+
+
+class ExpiryWhileStored(StoreTestCase):
+    def test_a_message_expiry_counts_while_it_waits_for_the_remote(self):
+        # MQTT 5 3.3.2.3.3: the interval goes on minus the time waited here;
+        # a message that expired while the remote was away is dropped, counted.
+        self.broker.stop()
+        self.start_broker(protocol_version="mqttv5")
+        sub = V5Client(self.remote.port, cid="rsub5", clean_start=False, connect_props=session_expiry(3600))
+        sub.subscribe("r/#", qos=1)
+        sub.close()
+        self.remote.stop()
+        self.assertTrue(state_is(self.broker.port, "b1", "0"), self.logs())
+        local = self.client(self.broker.port, cid="pub")
+        local.subscribe("$SYS/broker/bridge/b1/#", qos=0)
+        local.publish("o/short", b"s", qos=1, properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=2))
+        local.publish("o/long", b"l", qos=1, properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=60))
+        time.sleep(3)
+        self.remote.start()
+        sub = V5Client(self.remote.port, cid="rsub5", clean_start=False, connect_props=session_expiry(3600))
+        self.clients.append(sub)
+        self.assertTrue(state_is(self.broker.port, "b1", "1"), self.logs())
+        sub.wait_msgs(1, timeout=10)
+        got = sub.quiet(1.5)
+        self.assertEqual([m.topic for m in got], ["r/o/long"], self.logs())
+        expiry = got[0].properties.MessageExpiryInterval
+        self.assertTrue(0 < expiry <= 57, expiry)
+        self.assertTrue(wait_for(lambda: RemoteOutage.sys(local).get("messages/dropped") == "1", 5),
+                        RemoteOutage.sys(local))
+        self.assertTrue(wait_for(lambda: RemoteOutage.sys(local).get("buffered/messages") == "0", 5),
+                        RemoteOutage.sys(local))
 
 
 if __name__ == "__main__":
