@@ -1,9 +1,10 @@
 #pragma once
 // The dashboard of an http/https listener: one page (`/`, `/index.html`),
-// its script (`/dashboard.js`) and its style (`/dashboard.css`), compiled
-// into the binary. The page needs no user: it holds no data. Its script
-// asks the API for everything, with the credentials of its own login form,
-// so every answer it shows is still behind Basic auth and roles.
+// its script (`/dashboard.js`), its style (`/dashboard.css`) and its icon
+// (`/favicon.svg`), compiled into the binary. The page needs no user: it
+// holds no data. Its script asks the API for everything, with the
+// credentials of its own login form, so every answer it shows is still
+// behind Basic auth and roles.
 
 #include <optional>
 #include <string_view>

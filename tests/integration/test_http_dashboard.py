@@ -1,6 +1,6 @@
 """The dashboard on the real binary at the HTTP level: `/` and
 `/index.html` are the page (no user needed), `/dashboard.js` and
-`/dashboard.css` its script and style with their types, all behind a
+`/dashboard.css` its script and style with their types (and its icon), all behind a
 Content-Security-Policy of the page's own origin; other methods get 405;
 the API the script calls still needs a user. The browser side is
 test_http_dashboard_browser.py."""
@@ -64,6 +64,10 @@ class HttpDashboard(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(headers["content-type"], "text/css; charset=utf-8")
         self.assertIn(b"#chart", body)
+        status, headers, body = self.api.request("GET", "/favicon.svg")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "image/svg+xml")
+        self.assertTrue(body.startswith(b"<svg "))
 
     def test_other_methods_not_allowed(self):
         for method in ("HEAD", "POST", "PUT", "DELETE"):
