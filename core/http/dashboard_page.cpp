@@ -42,7 +42,7 @@ constexpr std::string_view page = R"page(
     <div class="tile"><span class="label">Connections</span><span class="value" id="tile-connections">-</span></div>
     <div class="tile"><span class="label">Sessions</span><span class="value" id="tile-sessions">-</span></div>
     <div class="tile"><span class="label">Subscriptions</span><span class="value" id="tile-subscriptions">-</span></div>
-    <div class="tile"><span class="label">Retained</span><span class="value" id="tile-retained">-</span></div>
+    <div class="tile"><span class="label">Retained, $SYS too</span><span class="value" id="tile-retained">-</span></div>
     <div class="tile"><span class="label">Messages in/s</span><span class="value" id="tile-in">-</span></div>
     <div class="tile"><span class="label">Messages out/s</span><span class="value" id="tile-out">-</span></div>
   </section>
@@ -140,6 +140,7 @@ const HISTORY = 100; // polls the chart keeps: 5 minutes at POLL_MS
 const AUTH_KEY = "actormq.authorization";
 const USER_KEY = "actormq.user";
 const SVG = "http://www.w3.org/2000/svg";
+const PROTOCOLS = { 3: "3.1", 4: "3.1.1", 5: "5.0" }; // by protocol level
 
 const $ = (id) => document.getElementById(id);
 const samples = []; // the message counters at each poll: {t, received, sent}
@@ -291,7 +292,7 @@ function render(nodes, stats, clients, subscriptions, retained, bridges) {
   fill("nodes", nodes, [(n) => n.node, (n) => n.node_status, (n) => n.version, (n) => duration(n.uptime),
     (n) => n.connections, (n) => n.sessions, (n) => n.process_count, (n) => megabytes(n.memory_rss)]);
   fill("clients", clients.data, [(c) => c.clientid, (c) => c.username, (c) => (c.connected ? "connected" : "offline"),
-    (c) => (c.connected ? c.ip_address + ":" + c.port : ""), (c) => c.proto_name + " " + c.proto_ver,
+    (c) => (c.connected ? c.ip_address + ":" + c.port : ""), (c) => "MQTT " + (PROTOCOLS[c.proto_ver] || c.proto_ver),
     (c) => c.subscriptions_cnt, (c) => c.mqueue_len, kickButton], clients.meta);
   fill("subscriptions", subscriptions.data, [(s) => s.clientid, (s) => s.topic, (s) => s.qos], subscriptions.meta);
   fill("retained", retained.data, [(m) => m.topic, (m) => m.qos, (m) => m.payload_bytes, (m) => m.from_clientid,
