@@ -8,7 +8,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEPS=(cmake g++ ninja-build pkg-config libuv1-dev libmbedtls-dev nlohmann-json3-dev
       liblmdb-dev doctest-dev libcli11-dev libwslay-dev
       mosquitto mosquitto-clients python3-paho-mqtt erlang-base procps iproute2 openssl
-      systemd)  # systemd-analyze, for the package test's unit check
+      systemd    # systemd-analyze, for the package test's unit check
+      chromium)  # headless, for the dashboard's browser test
 
 ensure_deps() {
   local missing=()

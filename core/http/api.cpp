@@ -6,6 +6,7 @@
 #include "core/http/api_node.hpp"
 #include "core/http/api_retained.hpp"
 #include "core/http/api_write.hpp"
+#include "core/http/dashboard_page.hpp"
 #include "core/http/prometheus.hpp"
 
 namespace actormq::core {
@@ -181,6 +182,9 @@ bool needs_user(const net::HttpRequest& r, const HttpSite& site) {
 ApiPlan plan_request(const net::HttpRequest& r, const std::optional<Principal>& principal, const ApiEnv& env) {
   if (needs_user(r, env.site) && !principal) {
     return unauthorized();
+  }
+  if (auto file = dashboard_file(r.path)) {
+    return r.method == "GET" ? std::move(*file) : method_not_allowed(r, "GET");
   }
   if (r.path == "/metrics") {
     return metrics(r, env);

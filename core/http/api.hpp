@@ -1,5 +1,6 @@
 #pragma once
-// The routes of the HTTP API: `/api/v1/...` and `/metrics`, authentication
+// The routes of the HTTP API: `/api/v1/...`, `/metrics` and the dashboard
+// (core/http/dashboard_page.hpp), authentication
 // and roles first, then the resource. A request is answered at once from
 // thread-safe state (counters, the registry's entries), or after asking
 // sessions what only they know: then the plan is a Gather, which the

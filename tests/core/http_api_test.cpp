@@ -9,6 +9,7 @@
 #include "core/http/api_clients.hpp"
 #include "core/http/api_input.hpp"
 #include "core/http/api_json.hpp"
+#include "core/http/dashboard_page.hpp"
 #include "core/http/prometheus.hpp"
 
 using namespace actormq::core;
@@ -291,4 +292,36 @@ TEST_CASE("http api: /metrics has drops by reason, a run queue per scheduler and
   CHECK(text.find("\nactormq_store_writes_total 30\n") != std::string::npos);
   CHECK(text.find("\nactormq_store_commit_failures_total 1\n") != std::string::npos);
   CHECK(text.find("\nactormq_store_commit_microseconds_total 1500\n") != std::string::npos);
+}
+
+TEST_CASE("http api: the dashboard's files, each with its type, and every file the page names is served") {
+  auto page = dashboard_file("/");
+  REQUIRE(page);
+  CHECK(page->content_type == "text/html; charset=utf-8");
+  CHECK(page->body.starts_with("<!DOCTYPE html>"));
+  CHECK(dashboard_file("/index.html")->body == page->body);
+  CHECK(dashboard_file("/dashboard.js")->content_type == "text/javascript; charset=utf-8");
+  CHECK(dashboard_file("/dashboard.css")->content_type == "text/css; charset=utf-8");
+  CHECK(dashboard_file("/favicon.svg")->content_type == "image/svg+xml");
+  for (const char* other : {"", "/index.htm", "/dashboard.js/", "/favicon.ico", "/api/v1/", "/DASHBOARD.JS"}) {
+    CAPTURE(other);
+    CHECK_FALSE(dashboard_file(other));
+  }
+  int named = 0;
+  for (std::string_view attr : {"src=\"", "href=\""}) {
+    for (std::size_t at = page->body.find(attr); at != std::string::npos; at = page->body.find(attr, at + 1)) {
+      std::size_t begin = at + attr.size();
+      std::string path = page->body.substr(begin, page->body.find('"', begin) - begin);
+      CAPTURE(path);
+      CHECK(dashboard_file(path));
+      ++named;
+    }
+  }
+  CHECK(named == 3);  // the script, the style and the icon
+  for (const auto& [name, value] : page->headers) {
+    if (name == "Content-Security-Policy") {
+      CHECK(value.find("script-src 'self';") != std::string::npos);
+      CHECK(value.find("unsafe") == std::string::npos);
+    }
+  }
 }

@@ -65,7 +65,7 @@ class HttpApi(unittest.TestCase):
         self.assertEqual(json.loads(body)["code"], "METHOD_NOT_ALLOWED")
 
     def test_not_found(self):
-        for path in ("/api/v1/nothing", "/api/v2/clients", "/", "/api/v1/clients/alpha/other"):
+        for path in ("/api/v1/nothing", "/api/v2/clients", "/index.htm", "/api/v1/clients/alpha/other"):
             status, _, body = self.api.request("GET", path, OPS)
             self.assertEqual(status, 404, path)
             self.assertEqual(json.loads(body)["code"], "NOT_FOUND")
