@@ -3,6 +3,7 @@ binary at its own path, hands it the listening sockets, drains its clients
 into the store and exits 0 once the new process serves; if the new binary
 fails, the old process serves on. Every test stops both processes."""
 
+import json
 import os
 import shutil
 import signal
@@ -252,6 +253,38 @@ class UpgradeTest(unittest.TestCase):
         client.close()
         self.assertEqual(b.stop(), 0)
         self.assertIsNone(read_pid(self.pid_file))  # removed at the stop
+
+    def test_new_process_failing_after_the_store_was_released_rolls_back(self):
+        # The new process reads a config with a second listener on a port
+        # someone else holds: it fails after the old one released the
+        # store, which then starts again on its own sockets.
+        b = self.start()
+        client = RawClient(b.port)
+        self.assertEqual(client.connect(b"back", clean=False), (0x20, b"\x00\x00"))
+        holder = socket.socket()
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        taken = holder.getsockname()[1]
+        path = os.path.join(b.dir, "config.json")
+        with open(path) as f:
+            config = json.load(f)
+        config["listeners"] = [{"type": "tcp", "bind": "127.0.0.1", "port": b.port},
+                               {"type": "tcp", "bind": "127.0.0.1", "port": taken}]
+        with open(path, "w") as f:
+            json.dump(config, f)
+        try:
+            b.proc.send_signal(signal.SIGUSR2)
+            self.assertTrue(wait_for(lambda: "this process serves again" in b.output(), 15), b.output())
+        finally:
+            holder.close()
+        self.assertIn("upgrade failed after the hand-over", b.output())
+        self.assertTrue(b.alive())
+        self.assertEqual(read_pid(self.pid_file), b.proc.pid)
+        client.close()
+        again = RawClient(b.port)
+        self.assertEqual(again.connect(b"back", clean=False), (0x20, b"\x01\x00"))  # session present
+        again.close()
+        self.assertEqual(b.stop(), 0)
 
     def test_drain_rate_spaces_the_disconnects(self):
         b = self.start(upgrade_drain_rate=25)
