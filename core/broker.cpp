@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
+#include <utility>
 #include <thread>
 
 #include "core/auth/security.hpp"
@@ -304,9 +306,13 @@ Status Broker::start() {
       return std::move(setup).error().prefixed("listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type +
                                                 "): ");
     }
-    if (auto taken = net::TcpListener::check_free(lc.bind, port)) {
-      stop();
-      return Failure{"cannot listen on " + *taken + " (is another broker running?)"};
+    std::vector<int> adopted = take_inherited(lc);
+    // An inherited socket holds the port already: that is the point.
+    if (adopted.empty()) {
+      if (auto taken = net::TcpListener::check_free(lc.bind, port)) {
+        stop();
+        return Failure{"cannot listen on " + *taken + " (is another broker running?)"};
+      }
     }
     std::shared_ptr<ListenerShared> shared = std::move(setup).value();
     shared->security_index = static_cast<std::uint16_t>(li);
@@ -323,29 +329,48 @@ Status Broker::start() {
         return std::make_unique<HttpConnection>(*ctx, site, fd, std::move(slot));
       };
     }
-    // One socket per scheduler on the same port; the first one fixes an ephemeral port.
-    for (std::size_t s = 0; s < runtime_->scheduler_count(); ++s) {
-      std::promise<Result<std::uint16_t>> bound;
+    // One socket per scheduler on the same port; the first one fixes an
+    // ephemeral port. Every inherited socket is kept, even beyond the
+    // scheduler count: closing one would reset the connections waiting in
+    // its backlog (SO_REUSEPORT gives each socket its own).
+    const std::size_t schedulers = runtime_->scheduler_count();
+    for (std::size_t i = 0; i < std::max(schedulers, adopted.size()); ++i) {
+      std::size_t s = i % schedulers;
+      std::promise<Result<ListenerBound>> bound;
       auto result = bound.get_future();
       sched::SpawnOptions o;
       o.scheduler = static_cast<int>(s);
       o.pinned = true;
       o.start = true;
+      int inherited = i < adopted.size() ? std::exchange(adopted[i], -1) : -1;
       listeners_.push_back(runtime_->spawn(
           std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections, shared, make,
-                                    session_sups[s], std::move(bound)),
+                                    session_sups[s], std::move(bound), inherited),
           o));
-      Result<std::uint16_t> bound_port = result.get();
-      if (!bound_port) {
+      Result<ListenerBound> bound_socket = result.get();
+      if (!bound_socket) {
+        for (int fd : adopted) {
+          if (fd >= 0) {
+            ::close(fd);
+          }
+        }
         stop();
-        return std::move(bound_port).error().prefixed("cannot listen on ");
+        return std::move(bound_socket).error().prefixed("cannot listen on ");
       }
-      port = *bound_port;
+      port = bound_socket->port;
+      sockets_.push_back(ListenerSocket{lc.type, lc.bind, static_cast<std::uint16_t>(lc.port), bound_socket->fd});
     }
     ports_.push_back(port);
     views.push_back(ListenerView{type, lc.bind, port, lc.max_connections, shared});
     ACTORMQ_LOG_NOTICE("listening on " << lc.bind << ":" << port << " (" << type << ")");
   }
+  for (const ListenerSocket& gone : inherited_) {
+    ACTORMQ_LOG_NOTICE("inherited listener " << listener_type_names[static_cast<std::size_t>(gone.type)] << " "
+                                             << gone.bind << ":" << gone.configured_port
+                                             << " is not in the configuration: closed");
+    ::close(gone.fd);
+  }
+  inherited_.clear();
   // Before any HTTP connection is accepted (StartAccepting below), so its
   // connections read the list without a lock.
   for (const std::shared_ptr<HttpSite>& site : http_sites) {
@@ -388,11 +413,28 @@ Status Broker::reload_security() {
   return security_->reload();
 }
 
-void Broker::stop() {
+void Broker::inherit(std::vector<ListenerSocket> sockets) {
+  for (ListenerSocket& socket : sockets) {
+    inherited_.push_back(std::move(socket));
+  }
+}
+
+std::vector<int> Broker::take_inherited(const ListenerConfig& lc) {
+  std::vector<int> fds;
+  std::erase_if(inherited_, [&](const ListenerSocket& s) {
+    if (s.type != lc.type || s.bind != lc.bind || s.configured_port != lc.port) {
+      return false;
+    }
+    fds.push_back(s.fd);
+    return true;
+  });
+  return fds;
+}
+
+void Broker::stop_accepting() {
   if (!runtime_) {
     return;
   }
-  // Stop accepting first, so no session starts while the others end.
   for (sched::Pid l : listeners_) {
     runtime_->exit(l, sched::ExitReason::kill());
   }
@@ -403,6 +445,64 @@ void Broker::stop() {
     }
   }
   listeners_.clear();
+  sockets_.clear();
+}
+
+DrainReport Broker::drain(std::uint32_t per_second) {
+  DrainReport report;
+  if (!runtime_) {
+    return report;
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto tally = std::make_shared<DrainTally>();
+  std::vector<std::pair<std::string, sched::Pid>> sessions = ctx_->registry.snapshot();
+  // A session that ended meanwhile never answers: each wait is bounded.
+  auto wait_answers = [&tally](std::size_t n, std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (tally->answered.load() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  };
+  std::size_t sent = 0;
+  if (per_second == 0) {
+    for (const auto& [client_id, pid] : sessions) {
+      sent += runtime_->send<Drain>(pid, Drain{tally}) ? 1 : 0;
+    }
+    wait_answers(sent, std::chrono::seconds(5));
+  } else {
+    // The next connection ends no earlier than one interval after the last,
+    // so that the clients come back to the new process as a stream, not a
+    // storm; offline sessions cost no interval.
+    const auto interval = std::chrono::microseconds(1000000 / per_second);
+    auto next = started;
+    for (const auto& [client_id, pid] : sessions) {
+      std::this_thread::sleep_until(next);
+      std::size_t before = tally->disconnected.load();
+      auto now = std::chrono::steady_clock::now();
+      if (!runtime_->send<Drain>(pid, Drain{tally})) {
+        continue;
+      }
+      wait_answers(++sent, std::chrono::seconds(1));
+      if (tally->disconnected.load() != before) {
+        next = now + interval;
+      }
+    }
+  }
+  report.clients = tally->disconnected.load();
+  report.ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+void Broker::stop() {
+  for (const ListenerSocket& unused : inherited_) {
+    ::close(unused.fd);  // never started, or a start that failed before it reached them
+  }
+  inherited_.clear();
+  if (!runtime_) {
+    return;
+  }
+  // Stop accepting first, so no session starts while the others end.
+  stop_accepting();
   tls_listeners_.clear();
   stop_services();  // while the runtime runs, before the sessions end and the store closes
   loader_.reset();  // before the runtime, store and writer it uses

@@ -23,6 +23,7 @@
 #include "core/auth/security.hpp"
 #include "core/broker_context.hpp"
 #include "core/config/config.hpp"
+#include "core/listen/listener.hpp"
 #include "core/routing/retained_load.hpp"
 #include "core/service.hpp"
 #include "core/session/restore.hpp"
@@ -33,6 +34,12 @@
 namespace actormq::core {
 
 struct ListenerShared;
+
+/// What Broker::drain did.
+struct DrainReport {
+  std::size_t clients = 0;  ///< connections ended
+  std::int64_t ms = 0;      ///< how long it took
+};
 
 class Broker {
  public:
@@ -55,6 +62,26 @@ class Broker {
   /// every client (v5: DISCONNECT 0x8B), ends every process, closes the
   /// store. Idempotent.
   void stop();
+
+  /// Listening sockets handed over by the process before an upgrade
+  /// (core/upgrade/): start() listens on them instead of binding afresh, for
+  /// the listeners of the configuration they match (type, bind, configured
+  /// port), and closes the others. Owned from now on. Call before start();
+  /// not thread-safe.
+  void inherit(std::vector<ListenerSocket> sockets);
+  /// Every listening socket, one per listener process, with its listener's
+  /// identity; the descriptors stay the listeners' (dup them to keep them).
+  /// Empty unless running. Not thread-safe.
+  std::vector<ListenerSocket> listening_sockets() const { return sockets_; }
+  /// The first half of stop(): the listeners close their sockets (a socket
+  /// another process also holds goes on listening there). Not thread-safe.
+  void stop_accepting();
+  /// Upgrade: ends every client connection as stop() would (v5: DISCONNECT
+  /// 0x8B), at most `per_second` a second
+  /// (0: all at once), but a persistent session stays, offline, queueing
+  /// what arrives for its client until stop(). Call after stop_accepting().
+  /// Blocks the caller for the duration. Not thread-safe.
+  DrainReport drain(std::uint32_t per_second);
 
   /// Reads the password, ACL and SCRAM files again (SIGHUP). Connections
   /// stay; what they do next is checked against the new rules. On an error
@@ -94,6 +121,8 @@ class Broker {
   /// The retained messages load in the background (core/routing/retained_load.hpp).
   void start_retained_loader();
   void spawn_restored_sessions();
+  /// The inherited sockets of listener `lc`, taken out of inherited_.
+  std::vector<int> take_inherited(const ListenerConfig& lc);
   /// Starts the services in order until one fails (its error, named).
   Status start_services();
   /// Stops the started services, last started first.
@@ -113,6 +142,8 @@ class Broker {
   std::vector<std::unique_ptr<Service>> services_;
   std::size_t services_started_ = 0;  // a prefix of services_
   std::vector<sched::Pid> listeners_;
+  std::vector<ListenerSocket> inherited_;  // not yet adopted (owned)
+  std::vector<ListenerSocket> sockets_;    // the listeners' own (borrowed)
   std::vector<std::shared_ptr<ListenerShared>> tls_listeners_;  // those with a TLS context, for reload_tls
   std::vector<std::uint16_t> ports_;
   bool running_ = false;

@@ -4,13 +4,24 @@
 // command line's options, and the file it came from (read again on
 // reload() for the bridges). Not installed.
 
+#include <cstdint>
+#include <vector>
+
 #include "actormq/broker.hpp"
+#include "core/broker.hpp"
 #include "core/config/config.hpp"
 
 namespace actormq {
 
 struct BrokerAccess {
   static Broker from_config(core::Config config, std::string config_file = {});
+  /// Upgrade (core/upgrade/): the next start() listens on `sockets`
+  /// (core::Broker::inherit).
+  static void inherit(Broker& broker, std::vector<core::ListenerSocket> sockets);
+  /// core::Broker::listening_sockets of the running broker.
+  static std::vector<core::ListenerSocket> listening_sockets(Broker& broker);
+  /// Stops accepting and drains the clients (core::Broker::drain).
+  static core::DrainReport drain(Broker& broker, std::uint32_t per_second);
 };
 
 }  // namespace actormq

@@ -6,6 +6,7 @@
 #include "actormq/broker.hpp"
 
 #include <mutex>
+#include <utility>
 
 #include "bridge/cluster/cluster_service.hpp"
 #include "bridge/dist/node_service.hpp"
@@ -91,6 +92,7 @@ struct Broker::Impl {
   std::function<void(const std::string&)> on_failure;
   AuthenticateHook authenticate;
   AuthorizeHook authorize;
+  std::vector<core::ListenerSocket> inherited;  // for the next start (BrokerAccess::inherit)
 };
 
 core::Status Broker::Impl::configure_logger() const {
@@ -125,6 +127,7 @@ Status Broker::Impl::start() {
   b->add_service(std::make_unique<embed::HostService>(hub));
   b->on_failure(on_failure);
   b->set_host_auth(host_auth_of(authenticate, authorize));
+  b->inherit(std::exchange(inherited, {}));
   if (auto started = b->start(); !started) {
     return status_of(started.error());
   }
@@ -173,6 +176,27 @@ Status Broker::Impl::reload() {
 
 Broker BrokerAccess::from_config(core::Config config, std::string config_file) {
   return Broker(std::make_unique<Broker::Impl>(std::move(config), std::move(config_file)));
+}
+
+void BrokerAccess::inherit(Broker& broker, std::vector<core::ListenerSocket> sockets) {
+  std::lock_guard lock(broker.impl_->mu);
+  for (core::ListenerSocket& s : sockets) {
+    broker.impl_->inherited.push_back(std::move(s));
+  }
+}
+
+std::vector<core::ListenerSocket> BrokerAccess::listening_sockets(Broker& broker) {
+  std::lock_guard lock(broker.impl_->mu);
+  return broker.impl_->broker ? broker.impl_->broker->listening_sockets() : std::vector<core::ListenerSocket>{};
+}
+
+core::DrainReport BrokerAccess::drain(Broker& broker, std::uint32_t per_second) {
+  std::lock_guard lock(broker.impl_->mu);
+  if (!broker.impl_->broker) {
+    return {};
+  }
+  broker.impl_->broker->stop_accepting();
+  return broker.impl_->broker->drain(per_second);
 }
 
 Broker::Broker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -96,9 +97,26 @@ TcpListener::Opened TcpListener::open(uv_loop_t* loop, const std::string& bind, 
     ::close(fd);
     return {nullptr, describe(bind, port, "listen", err)};
   }
+  return adopt(loop, fd, std::move(on_accept));
+}
+
+TcpListener::Opened TcpListener::adopt(uv_loop_t* loop, int fd, OnAccept on_accept) {
+  // An inherited descriptor carries the flags of the process that made it.
+  if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) != 0 || ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+    int err = errno;
+    ::close(fd);
+    return {nullptr, std::string("inherited socket: fcntl: ") + std::strerror(err)};
+  }
+  int listening = 0;
+  socklen_t listening_len = sizeof listening;
   sockaddr_storage bound{};
   socklen_t bound_len = sizeof bound;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+  if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &listening_len) != 0 || listening == 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len) != 0 ||
+      (bound.ss_family != AF_INET && bound.ss_family != AF_INET6)) {
+    ::close(fd);
+    return {nullptr, "inherited socket: not a listening IPv4 or IPv6 TCP socket"};
+  }
   std::uint16_t bound_port = bound.ss_family == AF_INET
                                  ? ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port)
                                  : ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);

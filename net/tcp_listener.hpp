@@ -29,6 +29,9 @@ class TcpListener {
   /// listener, which frees itself after close().
   [[nodiscard]] static Opened open(uv_loop_t* loop, const std::string& bind, std::uint16_t port,
                                    OnAccept on_accept);
+  /// Takes `fd`, a socket already bound and listening (handed over by the
+  /// process before an upgrade), and accepts on it; on failure `fd` is closed.
+  [[nodiscard]] static Opened adopt(uv_loop_t* loop, int fd, OnAccept on_accept);
 
   /// Why bind:port is taken by another socket (e.g. another broker: the
   /// listeners' SO_REUSEPORT would otherwise share the port with it), or
@@ -37,6 +40,8 @@ class TcpListener {
 
   /// The bound port (useful after binding port 0).
   std::uint16_t port() const { return port_; }
+  /// The listening socket, for an upgrade to hand over (a dup of it).
+  int fd() const { return fd_; }
   /// Stops accepting; the socket is closed and this freed asynchronously.
   void close();
   /// Stops or resumes accepting (e.g. at the connection limit).

@@ -264,6 +264,14 @@ std::span<const KeySpec<Config>> config_table() {
        "text: \"<time> <level>: <message>\" lines; json: one JSON object per line with time, level and message.",
        EnumRule<C>{log_format_names, [](C& c, std::size_t i) { c.log_format = static_cast<LogFormat>(i); }}},
       {"log_file", "\"\"", "", "File the log is appended to; empty: stderr.", string(&C::log_file)},
+      {"pid_file", "\"\"", "",
+       "File holding the serving process's id, written at start (to a temporary file renamed over it) and "
+       "by the new process of an upgrade once it serves; removed at a stop. Empty: none.",
+       string(&C::pid_file)},
+      {"upgrade_drain_rate", "0", "",
+       "Upgrade (SIGUSR2): clients disconnected a second by the old process, so that they come back to the "
+       "new one as a stream; 0: all at once.",
+       integer(&C::upgrade_drain_rate, 0, 1000000)},
       {"cluster", "null", "",
        "This node in a cluster of brokers; see the cluster keys. null: a single node. Parsed and checked; the "
        "node link that uses it is being built.",

@@ -166,6 +166,8 @@ struct Config {
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::text;
   std::string log_file;  ///< empty: stderr
+  std::string pid_file;  ///< the serving process's id, kept through upgrades; empty: none
+  std::int64_t upgrade_drain_rate = 0;  ///< clients disconnected a second by an upgrade; 0: all at once
 
   // Distribution.
   std::optional<ClusterConfig> cluster;  ///< unset: a single node

@@ -69,12 +69,15 @@ ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t m
 Listener::Listener(BrokerContext& ctx, std::string bind, std::uint16_t port,
                    std::int64_t max_connections, std::shared_ptr<ListenerShared> shared,
                    ConnectionFactory make, sched::Pid supervisor,
-                   std::promise<Result<std::uint16_t>> bound)
+                   std::promise<Result<ListenerBound>> bound, int inherited_fd)
     : ctx_(ctx), bind_(std::move(bind)), port_(port), max_connections_(max_connections),
-      shared_(std::move(shared)), make_(std::move(make)), supervisor_(supervisor), bound_(std::move(bound)) {}
+      shared_(std::move(shared)), make_(std::move(make)), supervisor_(supervisor), bound_(std::move(bound)),
+      inherited_fd_(inherited_fd) {}
 
 void Listener::on_start() {
-  auto opened = net::TcpListener::open(scheduler().loop(), bind_, port_, [this](int fd) { accept(fd); });
+  auto on_accept = [this](int fd) { accept(fd); };
+  auto opened = inherited_fd_ >= 0 ? net::TcpListener::adopt(scheduler().loop(), inherited_fd_, on_accept)
+                                   : net::TcpListener::open(scheduler().loop(), bind_, port_, on_accept);
   if (opened.listener == nullptr) {
     bound_.set_value(Failure{opened.error});
     exit(sched::ExitReason::error(opened.error));
@@ -85,7 +88,7 @@ void Listener::on_start() {
   // descriptors before the next scheduler's socket is opened, and the broker
   // would fail to start ("cannot listen: Too many open files").
   socket_->pause(true);
-  bound_.set_value(socket_->port());
+  bound_.set_value(ListenerBound{socket_->port(), socket_->fd()});
 }
 
 void Listener::on_message(sched::Message& msg) {

@@ -35,6 +35,23 @@ using ListenerSetup = Result<std::shared_ptr<ListenerShared>>;
 /// connection closes.
 using ConnectionFactory = std::function<std::unique_ptr<sched::Process>(int fd, ConnectionSlot slot)>;
 
+/// A listening socket of one listener config, as an upgrade hands it from
+/// the old process to the new one (core/upgrade/): the new process adopts it
+/// for the listener of its own config with the same type, bind and port
+/// (the configured one: 0 for an ephemeral port).
+struct ListenerSocket {
+  ListenerType type = ListenerType::tcp;
+  std::string bind;
+  std::uint16_t configured_port = 0;
+  int fd = -1;
+};
+
+/// What a listener process reports once it listens.
+struct ListenerBound {
+  std::uint16_t port = 0;
+  int fd = -1;  ///< its socket, owned by the listener (valid while it runs)
+};
+
 /// Sent to every listener once all of them are listening: until then they
 /// accept nothing (see Listener::on_start).
 struct StartAccepting {};
@@ -45,9 +62,11 @@ class Listener : public sched::Process {
   /// is what this listener config's processes on all schedulers and their
   /// connections share; `supervisor` (on the same scheduler) starts and
   /// watches the processes `make` makes of the connections.
+  /// `inherited_fd` >= 0: a listening socket to take (ListenerSocket)
+  /// instead of binding bind:port.
   Listener(BrokerContext& ctx, std::string bind, std::uint16_t port, std::int64_t max_connections,
            std::shared_ptr<ListenerShared> shared, ConnectionFactory make, sched::Pid supervisor,
-           std::promise<Result<std::uint16_t>> bound);
+           std::promise<Result<ListenerBound>> bound, int inherited_fd = -1);
 
  protected:
   void on_start() override;
@@ -64,7 +83,8 @@ class Listener : public sched::Process {
   std::shared_ptr<ListenerShared> shared_;
   ConnectionFactory make_;
   sched::Pid supervisor_;
-  std::promise<Result<std::uint16_t>> bound_;
+  std::promise<Result<ListenerBound>> bound_;
+  int inherited_fd_;
   net::TcpListener* socket_ = nullptr;
 };
 

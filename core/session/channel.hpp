@@ -86,6 +86,12 @@ class Channel {
   /// An operator ends the client (core/client_info.hpp Kick): its
   /// connection, with DISCONNECT 0x98 for v5, and its session.
   void kick(ChannelHost& host);
+  /// Upgrade (Broker::drain): the connection ends as at a shutdown (v5:
+  /// DISCONNECT 0x8B) but the session goes
+  /// on: a persistent one offline, its client expected back at the new
+  /// process. Its will is dropped as at a DISCONNECT: the client is coming
+  /// back, and sets it again. False if there was no client connected.
+  bool drain(ChannelHost& host);
   /// The previous session's state arrived (awaiting_handover).
   void on_handover(ChannelHost& host, SessionState state);
   void on_route_synced(ChannelHost& host);

@@ -120,6 +120,19 @@ void Channel::kick(ChannelHost& host) {
   host.end();  // an offline session's delayed will goes out as it ends (on_exit)
 }
 
+bool Channel::drain(ChannelHost& host) {
+  if (state_ != State::connected) {
+    return false;
+  }
+  if (v5()) {
+    mqtt::Disconnect d;
+    d.reason_code = ReasonCode::server_shutting_down;
+    send_packet(host, d);
+  }
+  connection_lost(host, false);
+  return true;
+}
+
 void Channel::hand_over(ChannelHost& host) {
   // Sent before we end, so it reaches the new session ahead of our DOWN.
   host.send_handover(rare().successor, std::move(session_));

@@ -107,7 +107,18 @@ void Session::on_message(sched::Message& msg) {
     channel_.kick(*this);
   } else if (msg.is<TlsReloaded>()) {
     end_if_revoked();
+  } else if (auto* dr = msg.as<Drain>()) {
+    drain(*dr);
   }
+}
+
+void Session::drain(const Drain& d) {
+  std::string client_id = channel_.client_id();
+  if (channel_.drain(*this)) {
+    ACTORMQ_LOG_INFO("upgrade: client " << client_id << " disconnected");
+    d.tally->disconnected.fetch_add(1);
+  }
+  d.tally->answered.fetch_add(1);  // after the count Broker::drain reads once all have answered
 }
 
 void Session::end_if_revoked() {

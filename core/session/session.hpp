@@ -7,6 +7,7 @@
 // reports to the channel. A persistent session outlives its connection and
 // waits, offline, for the client to come back or for its expiry.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -23,6 +24,17 @@
 #include "sched/process.hpp"
 
 namespace actormq::core {
+
+/// How many sessions answered Broker::drain, and how many of them had a
+/// client connected (whose connection they ended). Thread-safe.
+struct DrainTally {
+  std::atomic<std::size_t> answered{0};
+  std::atomic<std::size_t> disconnected{0};
+};
+/// Upgrade: end the client's connection, keep the session (Channel::drain).
+struct Drain {
+  std::shared_ptr<DrainTally> tally;
+};
 
 class Session : public ConnectionOwner, private ChannelHost {
  public:
@@ -48,6 +60,7 @@ class Session : public ConnectionOwner, private ChannelHost {
   void answer_query(const ClientInfoQuery& query);
   /// TlsReloaded: ends the connection if a reloaded CRL lists the client's certificate.
   void end_if_revoked();
+  void drain(const Drain& d);
   void on_packet(mqtt::Packet& packet) override {
     ctx_.metrics.add_packet(PacketFlow::received, static_cast<std::uint8_t>(mqtt::packet_type(packet)));
     channel_.handle_in(*this, packet);
