@@ -1,7 +1,9 @@
 #include "bridge/cluster/cluster_agent.hpp"
 
 #include "bridge/cluster/node_forwarder.hpp"
+#include "core/clock.hpp"
 #include "core/logger.hpp"
+#include "core/store/persistence.hpp"
 #include "sched/scheduler.hpp"
 #include "sched/runtime.hpp"
 
@@ -349,7 +351,10 @@ void ClusterAgent::forwarded(const core::Deliver& d) {
   if (mailbox_backlog() >= throttle_above) {
     throttle(d.msg->publisher_pid);
   }
-  send<core::RoutePublish>(ctx_.routers.local(), core::RoutePublish{d.msg, {}, true});
+  // An offline persistent session here stores what it queues: the body
+  // needs this node's store.
+  send<core::RoutePublish>(ctx_.routers.local(),
+                           core::RoutePublish{core::attach_to_store(d.msg, ctx_.store), {}, true});
 }
 
 void ClusterAgent::forwarded_shared(const ClusterSharedDeliver& d) {
@@ -360,7 +365,8 @@ void ClusterAgent::forwarded_shared(const ClusterSharedDeliver& d) {
   if (mailbox_backlog() >= throttle_above) {
     throttle(d.msg->publisher_pid);
   }
-  send<core::RouteSharedPublish>(ctx_.routers.local(), core::RouteSharedPublish{d.msg, shared_key(d.group, d.filter)});
+  send<core::RouteSharedPublish>(ctx_.routers.local(), core::RouteSharedPublish{core::attach_to_store(d.msg, ctx_.store),
+                                                                              shared_key(d.group, d.filter)});
 }
 
 void ClusterAgent::throttle(sched::Pid publisher) {
