@@ -1,7 +1,6 @@
 #include "bridge/cluster/cluster_agent.hpp"
 
 #include "bridge/cluster/node_forwarder.hpp"
-#include "core/clock.hpp"
 #include "core/logger.hpp"
 #include "core/store/persistence.hpp"
 #include "sched/scheduler.hpp"
@@ -33,11 +32,15 @@ constexpr core::SubInfo node_route{mqtt::QoS::exactly_once, false, true, true, 0
 
 std::string agent_name(const std::string& node_name) { return "actormq.cluster." + node_name; }
 
-ClusterAgent::ClusterAgent(dist::Node& node, core::BrokerContext& ctx, ClusterCounters& counters)
-    : node_(node), ctx_(ctx), counters_(counters) {}
+ClusterAgent::ClusterAgent(dist::Node& node, core::BrokerContext& ctx, ClusterDirectory& directory,
+                           ClusterCounters& counters)
+    : node_(node), ctx_(ctx), directory_(directory), counters_(counters) {}
 
 void ClusterAgent::on_start() {
   send<core::RetainObserve>(ctx_.retainer, core::RetainObserve{self()});
+  for (const auto& [client_id, pid] : ctx_.registry.snapshot()) {
+    local_clients_.insert_or_assign(client_id, ClientRow{client_id, pid, 0});  // claimed before we watched: restored
+  }
   node_.monitor_nodes(self());
   for (const dist::NodeInfo& peer : node_.peers()) {
     node_up(peer);  // linked before we watched
@@ -71,6 +74,8 @@ void ClusterAgent::on_message(sched::Message& msg) {
     retained_there(*r);
   } else if (auto* dump = msg.as<core::RetainedDump>()) {
     ship_retained(*dump);
+  } else {
+    (void)client_message(msg);
   }
 }
 
@@ -188,6 +193,7 @@ void ClusterAgent::found_agent(Peer& peer, sched::Pid agent) {
   send<ClusterSharedRoutes>(agent, std::move(groups));
   // And every retained message here (it keeps those newer than its own).
   send<core::RetainDump>(ctx_.retainer, core::RetainDump{self(), peer_tag(peer.info)});
+  send_all_clients(agent);
   ACTORMQ_LOG_INFO("cluster: node " << peer.info.name << "'s agent is " << agent.to_string() << "; "
                                     << local_.size() << " filter(s) of ours sent");
 }
@@ -205,6 +211,9 @@ void ClusterAgent::node_down(const dist::NodeInfo& peer) {
   }
   sched::Pid forwarder = it->second.forwarder;
   peers_.erase(it);
+  directory_.drop_node(peer.id);
+  counters_.remote_clients.store(directory_.size(), std::memory_order_relaxed);
+  peer_gone_from_releases(peer.id);
   // Its agent's routes (and those of any earlier run of it) go.
   std::vector<sched::Pid> agents;
   for (const auto& [agent, filters] : remote_) {

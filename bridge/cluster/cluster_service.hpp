@@ -35,6 +35,7 @@ class ClusterService final : public core::Service {
   sched::Runtime* runtime_ = nullptr;
   core::BrokerContext* ctx_ = nullptr;
   sched::Pid agent_;
+  std::unique_ptr<ClusterDirectory> directory_;
   std::uint64_t sys_source_ = 0;
   ClusterCounters counters_;
 };

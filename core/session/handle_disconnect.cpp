@@ -74,11 +74,19 @@ void Channel::handle_takeover(ChannelHost& host, const Takeover& t) {
     session_.will.reset();
     close_socket(host);
   }
+  const bool remote = t.by.node() != host.pid().node();
   if (discard) {
+    if (remote && host.store() != nullptr) {
+      store_reset(host);  // the new session's node keeps its own store
+    }
     host.end();
     return;
   }
   session_.will.reset();  // the client is back before its delayed will was due (MQTT 5 3.1.3.2.2)
+  if (remote) {
+    hand_over_remote(host, t.by);
+    return;
+  }
   // Our routes become the new session's in one step at each router. What a
   // router sent us before that step joins our queue, and the state goes over
   // only once every router has confirmed the step: were it forwarded after
@@ -122,8 +130,80 @@ void Channel::kick(ChannelHost& host) {
 
 void Channel::hand_over(ChannelHost& host) {
   // Sent before we end, so it reaches the new session ahead of our DOWN.
-  host.send_handover(rare().successor, std::move(session_));
+  host.send_handover(rare().successor, std::move(session_), rare().remote_successor);
   session_ = SessionState{};
+  host.end();
+}
+
+void Channel::hand_over_remote(ChannelHost& host, sched::Pid by) {
+  // A session on another node took us over. Our routes lead here, not there
+  // (its node's routes replace them only once every node has them): the
+  // state goes now, in parts, and what the routes bring meanwhile is queued
+  // and follows as a tail once the new session releases us. A message may
+  // then reach the client twice (QoS 1 allows it), never not at all.
+  state_ = State::handing_over;
+  Rare& r = rare();
+  r.successor = by;
+  r.remote_successor = true;
+  host.monitor(by);
+  if (host.store() != nullptr) {
+    store_reset(host);  // the new node stores the session; ours would come back after a restart
+  }
+  SessionState moving = std::move(session_);
+  session_ = SessionState{};
+  session_.subscriptions = moving.subscriptions;  // ours until the release removes the routes
+  session_.last_packet_id = moving.last_packet_id;
+  ACTORMQ_LOG_INFO("client " << client_id_ << ": taken over by " << by.to_string() << " on node " << by.node()
+                             << "; " << moving.queue.size() << " queued, " << moving.inflight.size()
+                             << " in flight go there");
+  host.send_handover(by, std::move(moving));
+}
+
+void Channel::on_handover_release(ChannelHost& host, sched::Pid by) {
+  if (state_ != State::handing_over || !rare_ || !rare_->remote_successor || rare_->successor != by ||
+      rare_->successor_released) {
+    return;
+  }
+  rare_->successor_released = true;
+  // What a router sends us before it takes the route out is queued; the
+  // tail goes once every router confirmed (on_route_synced).
+  remove_all_routes(host);
+  rare_->syncs_pending = host.sync_routes();
+  if (rare_->syncs_pending == 0) {
+    hand_over(host);
+  }
+}
+
+void Channel::on_handover_tail(ChannelHost& host, SessionState tail) {
+  for (Deliver& d : tail.queue) {
+    handle_deliver(host, d);
+  }
+}
+
+void Channel::on_handover_lost(ChannelHost& host) {
+  if (state_ == State::awaiting_handover) {
+    ACTORMQ_LOG_WARNING("client " << client_id_ << ": the previous session's state could not be read; starting afresh");
+    adopt(host, SessionState{}, false);
+  }
+}
+
+void Channel::supersede(ChannelHost& host) {
+  if (state_ != State::connected && state_ != State::offline) {
+    return;  // moving between processes: the move decides
+  }
+  ACTORMQ_LOG_NOTICE("client " << client_id_ << ": a later connection on another node keeps the client id");
+  if (state_ == State::connected) {
+    if (v5()) {
+      mqtt::Disconnect d;
+      d.reason_code = ReasonCode::session_taken_over;
+      send_packet(host, d);
+    }
+    publish_will(host);  // ended without a DISCONNECT from its client (3.1.2.5)
+  }
+  close_socket(host);
+  if (host.store() != nullptr) {
+    store_reset(host);
+  }
   host.end();
 }
 
@@ -151,7 +231,7 @@ void Channel::on_handover_delay_elapsed(ChannelHost& host) {
 }
 
 void Channel::on_route_synced(ChannelHost& host) {
-  if (state_ == State::handing_over && --rare().syncs_pending == 0) {
+  if (state_ == State::handing_over && rare().syncs_pending != 0 && --rare().syncs_pending == 0) {
     hand_over(host);
   }
 }

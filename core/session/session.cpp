@@ -4,6 +4,7 @@
 
 #include "core/logger.hpp"
 #include "core/routing/retainer.hpp"
+#include "core/store/persistence.hpp"
 #include "sched/coarse_timers.hpp"
 #include "sched/runtime.hpp"
 #include "sched/scheduler.hpp"
@@ -81,6 +82,12 @@ void Session::on_message(sched::Message& msg) {
     channel_.handle_takeover(*this, *t);
   } else if (auto* h = msg.as<Handover>()) {
     channel_.on_handover(*this, std::move(h->state));
+  } else if (auto* part = msg.as<HandoverPart>()) {
+    on_handover_part(*part);
+  } else if (auto* release = msg.as<HandoverRelease>()) {
+    channel_.on_handover_release(*this, release->by);
+  } else if (msg.is<Supersede>()) {
+    channel_.supersede(*this);
   } else if (msg.is<HandoverDelayElapsed>()) {
     channel_.on_handover_delay_elapsed(*this);
   } else if (auto* k = msg.as<KeepaliveCheck>()) {
@@ -197,7 +204,7 @@ void Session::on_exit(const sched::ExitReason& reason) {
     o.start = true;
     std::string client_id = channel_.client_id();
     sched::Pid heir = runtime().spawn(std::make_unique<Session>(ctx_, channel_.hand_to_heir(*this)), o);
-    ctx_.registry.claim(client_id, heir);
+    ctx_.registry.claim(client_id, heir, false);
     ACTORMQ_LOG_NOTICE("session of client " << client_id << " kept after the crash");
     return;
   }
@@ -248,7 +255,64 @@ std::optional<sched::Pid> Session::claim_client_id(const std::string& client_id)
 
 bool Session::send_takeover(sched::Pid to, Takeover takeover) { return send<Takeover>(to, std::move(takeover)); }
 
-void Session::send_handover(sched::Pid to, SessionState state) { send<Handover>(to, Handover{std::move(state)}); }
+void Session::send_handover(sched::Pid to, SessionState state, bool tail) {
+  if (to.node() == self().node()) {
+    send<Handover>(to, Handover{std::move(state)});
+    return;
+  }
+  // To another node: as bytes, in parts that interleave with other traffic
+  // on the link (session_state_codec.hpp); the link keeps their order.
+  std::vector<std::string> parts = encode_session_state(state);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    consume(static_cast<std::uint32_t>(parts[i].size() / 4096));
+    send<HandoverPart>(to, HandoverPart{mqtt::SharedBytes::copy_of(std::string_view(parts[i])),
+                                        i + 1 == parts.size(), tail});
+  }
+}
+
+void Session::on_handover_part(HandoverPart& part) {
+  if (!incoming_) {
+    incoming_ = std::make_unique<SessionStateDecoder>();
+  }
+  consume(static_cast<std::uint32_t>(part.bytes.size() / 4096));
+  incoming_->add(part.bytes.view());
+  if (!part.last) {
+    return;
+  }
+  Result<SessionState> state = std::move(*incoming_).finish();
+  incoming_.reset();
+  if (!state) {
+    ACTORMQ_LOG_ERROR("client " << channel_.client_id() << ": a session state from another node is unreadable ("
+                                << state.error().text() << ")");
+    if (!part.tail) {
+      channel_.on_handover_lost(*this);
+    }
+    return;
+  }
+  // Its messages come from another node's store: they are stored in ours.
+  for (Deliver& d : state->queue) {
+    d.msg = attach_to_store(std::move(d.msg), ctx_.store);
+  }
+  for (auto& [id, f] : state->inflight) {
+    f.delivery.msg = attach_to_store(std::move(f.delivery.msg), ctx_.store);
+  }
+  if (part.tail) {
+    channel_.on_handover_tail(*this, std::move(*state));
+  } else {
+    channel_.on_handover(*this, std::move(*state));
+  }
+}
+
+std::optional<sched::Pid> Session::find_remote_session(const std::string& client_id) {
+  ClientDirectory* d = ctx_.registry.directory();
+  return d != nullptr ? d->find_remote(client_id) : std::nullopt;
+}
+
+void Session::release_previous(sched::Pid previous) {
+  if (ClientDirectory* d = ctx_.registry.directory()) {
+    send<HandoverRelease>(d->releaser(), HandoverRelease{previous, self()});
+  }
+}
 
 void Session::send_throttle(sched::Pid to, bool on) {
   if (on) {

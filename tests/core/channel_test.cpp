@@ -100,7 +100,9 @@ class FakeHost : public ChannelHost {
   std::optional<sched::Pid> previous;
   std::optional<sched::Pid> claim_client_id(const std::string&) override { return previous; }
   bool send_takeover(sched::Pid, Takeover) override { return previous.has_value(); }
-  void send_handover(sched::Pid, SessionState) override {}
+  void send_handover(sched::Pid, SessionState, bool) override {}
+  std::optional<sched::Pid> find_remote_session(const std::string&) override { return std::nullopt; }
+  void release_previous(sched::Pid) override {}
   void send_throttle(sched::Pid, bool) override {}
   void monitor(sched::Pid) override {}
   bool durable_acks() const override { return false; }
