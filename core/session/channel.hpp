@@ -29,6 +29,7 @@
 #include "core/rate_limit.hpp"
 #include "core/session/channel_host.hpp"
 #include "core/session/session_state.hpp"
+#include "core/session/session_state_codec.hpp"
 #include "mqtt/error.hpp"
 #include "mqtt/packets.hpp"
 
@@ -92,6 +93,8 @@ class Channel {
   /// A session on another node took us over and every node routes to it
   /// (HandoverRelease): our routes go, then what we queued meanwhile.
   void on_handover_release(ChannelHost& host, sched::Pid by);
+  /// A part of a state from another node: the previous session's, or its tail.
+  void on_handover_part(ChannelHost& host, const HandoverPart& part);
   /// What the previous session on another node queued after its state left.
   void on_handover_tail(ChannelHost& host, SessionState tail);
   /// The previous session's state could not be read: we start afresh.
@@ -337,6 +340,8 @@ class Channel {
     bool remote_successor = false;
     bool successor_released = false;
     std::unique_ptr<SessionState> delayed_handover;  ///< test only: FaultInjection::handover_delay_ms
+    /// A state arriving from another node, part by part (on_handover_part).
+    std::unique_ptr<SessionStateDecoder> incoming;
     /// Durability sync: acknowledgements waiting for their commit, in the
     /// order the packets they answer arrived (MQTT 4.6).
     std::vector<PendingAck> pending_acks;

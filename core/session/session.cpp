@@ -4,7 +4,6 @@
 
 #include "core/logger.hpp"
 #include "core/routing/retainer.hpp"
-#include "core/store/persistence.hpp"
 #include "sched/coarse_timers.hpp"
 #include "sched/runtime.hpp"
 #include "sched/scheduler.hpp"
@@ -83,7 +82,7 @@ void Session::on_message(sched::Message& msg) {
   } else if (auto* h = msg.as<Handover>()) {
     channel_.on_handover(*this, std::move(h->state));
   } else if (auto* part = msg.as<HandoverPart>()) {
-    on_handover_part(*part);
+    channel_.on_handover_part(*this, *part);
   } else if (auto* release = msg.as<HandoverRelease>()) {
     channel_.on_handover_release(*this, release->by);
   } else if (msg.is<Supersede>()) {
@@ -267,39 +266,6 @@ void Session::send_handover(sched::Pid to, SessionState state, bool tail) {
     consume(static_cast<std::uint32_t>(parts[i].size() / 4096));
     send<HandoverPart>(to, HandoverPart{mqtt::SharedBytes::copy_of(std::string_view(parts[i])),
                                         i + 1 == parts.size(), tail});
-  }
-}
-
-void Session::on_handover_part(HandoverPart& part) {
-  if (!incoming_) {
-    incoming_ = std::make_unique<SessionStateDecoder>();
-  }
-  consume(static_cast<std::uint32_t>(part.bytes.size() / 4096));
-  incoming_->add(part.bytes.view());
-  if (!part.last) {
-    return;
-  }
-  Result<SessionState> state = std::move(*incoming_).finish();
-  incoming_.reset();
-  if (!state) {
-    ACTORMQ_LOG_ERROR("client " << channel_.client_id() << ": a session state from another node is unreadable ("
-                                << state.error().text() << ")");
-    if (!part.tail) {
-      channel_.on_handover_lost(*this);
-    }
-    return;
-  }
-  // Its messages come from another node's store: they are stored in ours.
-  for (Deliver& d : state->queue) {
-    d.msg = attach_to_store(std::move(d.msg), ctx_.store);
-  }
-  for (auto& [id, f] : state->inflight) {
-    f.delivery.msg = attach_to_store(std::move(f.delivery.msg), ctx_.store);
-  }
-  if (part.tail) {
-    channel_.on_handover_tail(*this, std::move(*state));
-  } else {
-    channel_.on_handover(*this, std::move(*state));
   }
 }
 

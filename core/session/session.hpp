@@ -18,7 +18,6 @@
 #include "core/session/channel_host.hpp"
 #include "core/session/connection.hpp"
 #include "core/session/session_state.hpp"
-#include "core/session/session_state_codec.hpp"
 #include "mqtt/packets.hpp"
 #include "net/socket.hpp"
 #include "sched/process.hpp"
@@ -104,8 +103,6 @@ class Session : public ConnectionOwner, private ChannelHost {
   void send_handover(sched::Pid to, SessionState state, bool tail) override;
   std::optional<sched::Pid> find_remote_session(const std::string& client_id) override;
   void release_previous(sched::Pid previous) override;
-  /// A part of a state from another node (HandoverPart).
-  void on_handover_part(HandoverPart& part);
   void send_throttle(sched::Pid to, bool on) override;
   void monitor(sched::Pid pid) override { Process::monitor(pid); }
   bool durable_acks() const override { return ctx_.durable_acks && ctx_.ack_sink != nullptr; }
@@ -119,8 +116,6 @@ class Session : public ConnectionOwner, private ChannelHost {
   Connection conn_;  ///< the client's; closed while offline
   sched::TimerRef connect_timer_;  // cancelled on CONNECT: its entry would outlive the need
   Channel channel_;
-  /// A state arriving from another node, part by part; null otherwise.
-  std::unique_ptr<SessionStateDecoder> incoming_;
 };
 
 /// The publish rate limit's pause is over (3.1.1 clients; see admit_publish).
