@@ -4,10 +4,13 @@
 
 namespace actormq::core {
 
-std::optional<sched::Pid> SessionRegistry::claim(const std::string& client_id, sched::Pid pid) {
+std::optional<sched::Pid> SessionRegistry::claim(const std::string& client_id, sched::Pid pid, bool connected) {
   Shard& s = shard(client_id);
   std::lock_guard lock(s.mutex);
   auto [it, inserted] = s.sessions.try_emplace(client_id, pid);
+  if (ClientDirectory* d = directory_.load(std::memory_order_acquire)) {
+    d->claimed(client_id, pid, connected);
+  }
   if (inserted) {
     return std::nullopt;
   }
@@ -24,6 +27,9 @@ bool SessionRegistry::release(const std::string& client_id, sched::Pid pid) {
     return false;
   }
   s.sessions.erase(it);
+  if (ClientDirectory* d = directory_.load(std::memory_order_acquire)) {
+    d->released(client_id, pid);
+  }
   return true;
 }
 

@@ -3,6 +3,7 @@
 // client id) and for counting clients. Read on every CONNECT only.
 
 #include <array>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/client_directory.hpp"
 #include "sched/pid.hpp"
 
 namespace actormq::core {
@@ -20,7 +22,8 @@ namespace actormq::core {
 class SessionRegistry {
  public:
   /// Makes `pid` the session of `client_id`; returns the session it replaces.
-  std::optional<sched::Pid> claim(const std::string& client_id, sched::Pid pid);
+  /// `connected`: for a CONNECT (not an offline session carried over).
+  std::optional<sched::Pid> claim(const std::string& client_id, sched::Pid pid, bool connected = true);
   /// Removes the entry if it still names `pid` (a newer session may own it).
   bool release(const std::string& client_id, sched::Pid pid);
   std::optional<sched::Pid> find(std::string_view client_id) const;
@@ -29,6 +32,10 @@ class SessionRegistry {
   /// each shard is locked in turn, so entries that change meanwhile may be
   /// missed or seen in their old state.
   std::vector<std::pair<std::string, sched::Pid>> snapshot() const;
+  /// Every later claim and release is told to `directory` (the cluster's;
+  /// null: none), in the order they take effect per client id.
+  void set_directory(ClientDirectory* directory) { directory_.store(directory, std::memory_order_release); }
+  [[nodiscard]] ClientDirectory* directory() const { return directory_.load(std::memory_order_acquire); }
 
  private:
   struct Hash {
@@ -44,6 +51,7 @@ class SessionRegistry {
     return shards_[Hash{}(client_id) % shard_count];
   }
   mutable std::array<Shard, shard_count> shards_;
+  std::atomic<ClientDirectory*> directory_{nullptr};
 };
 
 }  // namespace actormq::core

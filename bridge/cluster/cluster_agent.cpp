@@ -2,6 +2,7 @@
 
 #include "bridge/cluster/node_forwarder.hpp"
 #include "core/logger.hpp"
+#include "core/store/persistence.hpp"
 #include "sched/scheduler.hpp"
 #include "sched/runtime.hpp"
 
@@ -31,11 +32,15 @@ constexpr core::SubInfo node_route{mqtt::QoS::exactly_once, false, true, true, 0
 
 std::string agent_name(const std::string& node_name) { return "actormq.cluster." + node_name; }
 
-ClusterAgent::ClusterAgent(dist::Node& node, core::BrokerContext& ctx, ClusterCounters& counters)
-    : node_(node), ctx_(ctx), counters_(counters) {}
+ClusterAgent::ClusterAgent(dist::Node& node, core::BrokerContext& ctx, ClusterDirectory& directory,
+                           ClusterCounters& counters)
+    : node_(node), ctx_(ctx), directory_(directory), counters_(counters) {}
 
 void ClusterAgent::on_start() {
   send<core::RetainObserve>(ctx_.retainer, core::RetainObserve{self()});
+  for (const auto& [client_id, pid] : ctx_.registry.snapshot()) {
+    local_clients_.insert_or_assign(client_id, ClientRow{client_id, pid, 0});  // claimed before we watched: restored
+  }
   node_.monitor_nodes(self());
   for (const dist::NodeInfo& peer : node_.peers()) {
     node_up(peer);  // linked before we watched
@@ -69,6 +74,8 @@ void ClusterAgent::on_message(sched::Message& msg) {
     retained_there(*r);
   } else if (auto* dump = msg.as<core::RetainedDump>()) {
     ship_retained(*dump);
+  } else {
+    (void)client_message(msg);
   }
 }
 
@@ -186,6 +193,7 @@ void ClusterAgent::found_agent(Peer& peer, sched::Pid agent) {
   send<ClusterSharedRoutes>(agent, std::move(groups));
   // And every retained message here (it keeps those newer than its own).
   send<core::RetainDump>(ctx_.retainer, core::RetainDump{self(), peer_tag(peer.info)});
+  send_all_clients(agent);
   ACTORMQ_LOG_INFO("cluster: node " << peer.info.name << "'s agent is " << agent.to_string() << "; "
                                     << local_.size() << " filter(s) of ours sent");
 }
@@ -203,6 +211,9 @@ void ClusterAgent::node_down(const dist::NodeInfo& peer) {
   }
   sched::Pid forwarder = it->second.forwarder;
   peers_.erase(it);
+  directory_.drop_node(peer.id);
+  counters_.remote_clients.store(directory_.size(), std::memory_order_relaxed);
+  peer_gone_from_releases(peer.id);
   // Its agent's routes (and those of any earlier run of it) go.
   std::vector<sched::Pid> agents;
   for (const auto& [agent, filters] : remote_) {
@@ -349,7 +360,10 @@ void ClusterAgent::forwarded(const core::Deliver& d) {
   if (mailbox_backlog() >= throttle_above) {
     throttle(d.msg->publisher_pid);
   }
-  send<core::RoutePublish>(ctx_.routers.local(), core::RoutePublish{d.msg, {}, true});
+  // An offline persistent session here stores what it queues: the body
+  // needs this node's store.
+  send<core::RoutePublish>(ctx_.routers.local(),
+                           core::RoutePublish{core::attach_to_store(d.msg, ctx_.store), {}, true});
 }
 
 void ClusterAgent::forwarded_shared(const ClusterSharedDeliver& d) {
@@ -360,7 +374,8 @@ void ClusterAgent::forwarded_shared(const ClusterSharedDeliver& d) {
   if (mailbox_backlog() >= throttle_above) {
     throttle(d.msg->publisher_pid);
   }
-  send<core::RouteSharedPublish>(ctx_.routers.local(), core::RouteSharedPublish{d.msg, shared_key(d.group, d.filter)});
+  send<core::RouteSharedPublish>(ctx_.routers.local(), core::RouteSharedPublish{core::attach_to_store(d.msg, ctx_.store),
+                                                                              shared_key(d.group, d.filter)});
 }
 
 void ClusterAgent::throttle(sched::Pid publisher) {

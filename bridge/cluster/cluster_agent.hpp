@@ -39,6 +39,19 @@
 // does the agent when forwarded publishes pile up in its mailbox, so that a
 // node routing faster than another republishes does not fill its memory.
 //
+// Client ids. The agent keeps the client ids this node's registry holds
+// (ClusterDirectory passes each claim and release on) and tells every peer's
+// agent (ClusterClients: all at once when it finds the peer, then each
+// change); the rows of peers fill this node's directory, where a CONNECT
+// for a client id no local session holds finds the session to take over on
+// another node. When such a session has moved here, the new session asks
+// the agent to release the old one: the agent first makes a round trip to
+// every peer's agent (ClusterPing), so that every node routes to the new
+// session before the old one's routes go, then passes the release on. A
+// peer that is new and holds a client id this node holds too (a partition
+// healed) keeps it if its claim is the later one: the local session is
+// superseded (ends, v5 DISCONNECT 0x8E); every node applies the same rule.
+//
 // Peers come and go with their node links (Node::monitor_nodes): a peer that
 // goes down takes its routes with it; one that comes back sends them again.
 // Agents find each other by global name ("actormq.cluster.<node name>").
@@ -49,10 +62,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "bridge/cluster/cluster_directory.hpp"
 #include "bridge/cluster/cluster_proto_v1.hpp"
+#include "bridge/cluster/session_move_proto_v1.hpp"
 #include "bridge/dist/node.hpp"
 #include "core/broker_context.hpp"
 #include "core/routing/route_table.hpp"
+#include "core/session/channel_host.hpp"
 #include "sched/process.hpp"
 
 namespace actormq::cluster {
@@ -72,12 +88,14 @@ struct ClusterCounters {
   std::atomic<std::uint64_t> throttles{0};      ///< publishers on other nodes slowed down
   std::atomic<std::uint64_t> forwarded_out{0};  ///< publishes forwarded to other nodes
   std::atomic<std::uint64_t> forward_dropped{0};  ///< dropped for a node whose link took nothing
+  std::atomic<std::uint64_t> remote_clients{0};   ///< client ids other nodes hold now
+  std::atomic<std::uint64_t> superseded{0};       ///< local sessions a later connection elsewhere ended
 };
 
 class ClusterAgent final : public sched::Process {
  public:
-  /// `node`, `ctx` and `counters` outlive the agent.
-  ClusterAgent(dist::Node& node, core::BrokerContext& ctx, ClusterCounters& counters);
+  /// `node`, `ctx`, `directory` and `counters` outlive the agent.
+  ClusterAgent(dist::Node& node, core::BrokerContext& ctx, ClusterDirectory& directory, ClusterCounters& counters);
 
  protected:
   void on_start() override;
@@ -127,8 +145,29 @@ class ClusterAgent final : public sched::Process {
   void retained_there(const ClusterRetain& r);
   void ship_retained(const core::RetainedDump& dump);
 
+  // Client ids (cluster_agent_clients.cpp).
+  bool client_message(sched::Message& msg);
+  void client_claimed(const ClientRow& row);
+  void client_released(const ClientReleased& r);
+  void announce_clients(ClusterRoutes::Op op, const ClientRow& row);
+  void send_all_clients(sched::Pid agent);
+  void remote_clients(const ClusterClients& c);
+  /// A new session here took over `release.previous` on another node.
+  void release_after_peers(const core::HandoverRelease& release);
+  void pong(const ClusterPong& p);
+  void peer_gone_from_releases(std::uint16_t node);
+
+  struct PendingRelease {
+    core::HandoverRelease release;
+    std::unordered_set<std::uint16_t> waiting;  ///< peers whose pong is due
+  };
+
   dist::Node& node_;
   core::BrokerContext& ctx_;
+  ClusterDirectory& directory_;
+  std::unordered_map<std::string, ClientRow> local_clients_;  ///< this node's registry, by client id
+  std::unordered_map<std::uint64_t, PendingRelease> releases_;  ///< by ping tag
+  std::uint64_t next_tag_ = 1;
   ClusterCounters& counters_;
   /// Local subscribers per filter (not shared groups).
   std::unordered_map<std::string, core::RouteSet<sched::Pid, char>> local_;

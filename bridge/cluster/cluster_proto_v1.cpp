@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "bridge/cluster/session_move_proto_v1.hpp"
+
 #include "core/messages.hpp"
 #include "mqtt/properties.hpp"
 #include "mqtt/topic.hpp"
@@ -230,6 +232,7 @@ void add_cluster_types_v1(dist::Registry& registry) {
                                     put_shared_routes, get_shared_routes);
   registry.add<ClusterSharedDeliver>({.id = type_id::shared_deliver, .name = "cluster.shared_deliver"},
                                      put_shared_deliver, get_shared_deliver);
+  add_session_move_types_v1(registry);
 }
 
 }  // namespace actormq::cluster

@@ -90,7 +90,7 @@ struct ClusterSharedDeliver {
 /// (group, filter) of a key; nothing if it is not one.
 [[nodiscard]] std::optional<std::pair<std::string, std::string>> split_shared_key(std::string_view key);
 
-/// Registers the types above.
+/// Registers the types above, and the session moves' (session_move_proto_v1.hpp).
 void add_cluster_types_v1(dist::Registry& registry);
 
 }  // namespace actormq::cluster

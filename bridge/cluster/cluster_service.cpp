@@ -38,6 +38,8 @@ core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const Cluste
       {at + "throttles", get(counters.throttles)},
       {at + "messages/forwarded/sent", get(counters.forwarded_out)},
       {at + "messages/forwarded/dropped", get(counters.forward_dropped)},
+      {at + "clients/remote", get(counters.remote_clients)},
+      {at + "clients/superseded", get(counters.superseded)},
   };
 }
 
@@ -92,7 +94,9 @@ core::Status ClusterService::start(core::BrokerContext& ctx, sched::Runtime& run
   sched::SpawnOptions o;
   o.pinned = true;  // its timers, and one router for what it forwards
   o.start = true;
-  agent_ = runtime.spawn(std::make_unique<ClusterAgent>(*node, ctx, counters_), o);
+  directory_ = std::make_unique<ClusterDirectory>(runtime);
+  agent_ = runtime.spawn(std::make_unique<ClusterAgent>(*node, ctx, *directory_, counters_), o);
+  directory_->set_agent(agent_);
   runtime_ = &runtime;
   if (!node->register_global(agent_name(node->config().self.name), agent_)) {
     stop();
@@ -100,6 +104,7 @@ core::Status ClusterService::start(core::BrokerContext& ctx, sched::Runtime& run
                          " (a second node with this name?)"};
   }
   ctx.routers.observers.push_back(agent_);
+  ctx.registry.set_directory(directory_.get());  // before the first session (Broker::start)
   ctx_ = &ctx;
   sys_source_ = ctx.sys_sources.add([node, &counters = counters_] { return cluster_sys_topics(*node, counters); });
   metric_source_ = ctx.metric_sources.add([node, &counters = counters_] { return cluster_metrics(*node, counters); });
@@ -110,6 +115,7 @@ void ClusterService::stop() {
   if (ctx_ != nullptr) {
     ctx_->sys_sources.remove(sys_source_);  // before the node goes
     ctx_->metric_sources.remove(metric_source_);
+    ctx_->registry.set_directory(nullptr);  // the directory stays until we go: a session may still read it
     ctx_ = nullptr;
   }
   if (runtime_ != nullptr && agent_.valid()) {

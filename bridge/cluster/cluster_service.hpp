@@ -39,6 +39,7 @@ class ClusterService final : public core::Service {
   sched::Runtime* runtime_ = nullptr;
   core::BrokerContext* ctx_ = nullptr;
   sched::Pid agent_;
+  std::unique_ptr<ClusterDirectory> directory_;
   std::uint64_t sys_source_ = 0;
   std::uint64_t metric_source_ = 0;
   ClusterCounters counters_;

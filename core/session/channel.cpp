@@ -273,6 +273,8 @@ bool Channel::connect_pending(std::uint32_t generation) const {
 
 void Channel::on_connect_timeout(ChannelHost& host) {
   if (state_ == State::awaiting_handover) {
+    ACTORMQ_LOG_NOTICE("client " << client_id_ << ": its previous session " << rare().previous.to_string()
+                                 << " did not hand over in time; starting afresh");
     adopt(host, SessionState{}, false);  // the old session never answered: start afresh
   } else {
     close_socket(host);
@@ -281,7 +283,19 @@ void Channel::on_connect_timeout(ChannelHost& host) {
 }
 
 void Channel::on_down(ChannelHost& host, sched::Pid pid) {
+  if (state_ == State::handing_over && rare_ && rare_->remote_successor && pid == rare_->successor) {
+    // The session that took us over (or its node) is gone before it released
+    // us: nothing routes to it any more, so our routes go as they would have.
+    ACTORMQ_LOG_WARNING("client " << client_id_ << ": the session that took it over on node " << pid.node()
+                                  << " is gone; what was queued for it meanwhile is dropped");
+    on_handover_release(host, pid);
+    return;
+  }
   if (state_ == State::awaiting_handover && rare_ && pid == rare_->previous && !rare_->delayed_handover) {
+    if (pid.node() != host.pid().node()) {
+      ACTORMQ_LOG_NOTICE("client " << client_id_ << ": its session on node " << pid.node()
+                                   << " ended or is unreachable before handing over; starting afresh");
+    }
     adopt(host, SessionState{}, false);  // the previous session ended without handing over
   }
 }

@@ -29,6 +29,7 @@
 #include "core/rate_limit.hpp"
 #include "core/session/channel_host.hpp"
 #include "core/session/session_state.hpp"
+#include "core/session/session_state_codec.hpp"
 #include "mqtt/error.hpp"
 #include "mqtt/packets.hpp"
 
@@ -95,6 +96,17 @@ class Channel {
   /// The previous session's state arrived (awaiting_handover).
   void on_handover(ChannelHost& host, SessionState state);
   void on_route_synced(ChannelHost& host);
+  /// A session on another node took us over and every node routes to it
+  /// (HandoverRelease): our routes go, then what we queued meanwhile.
+  void on_handover_release(ChannelHost& host, sched::Pid by);
+  /// A part of a state from another node: the previous session's, or its tail.
+  void on_handover_part(ChannelHost& host, const HandoverPart& part);
+  /// What the previous session on another node queued after its state left.
+  void on_handover_tail(ChannelHost& host, SessionState tail);
+  /// The previous session's state could not be read: we start afresh.
+  void on_handover_lost(ChannelHost& host);
+  /// A later connection with our client id on another node wins (Supersede).
+  void supersede(ChannelHost& host);
   /// A process we monitor ended.
   void on_down(ChannelHost& host, sched::Pid pid);
 
@@ -212,6 +224,9 @@ class Channel {
   bool taken_by_stranger(const Takeover& takeover) const;
   /// handing_over, every router answered: the state goes to the successor.
   void hand_over(ChannelHost& host);
+  /// Taken over by `by` on another node: our state goes now, our routes stay
+  /// (what they bring is queued) until `by` releases us.
+  void hand_over_remote(ChannelHost& host, sched::Pid by);
   /// Takes over a previous session's state (or none) and completes CONNECT.
   void adopt(ChannelHost& host, SessionState state, bool present);
 
@@ -326,7 +341,13 @@ class Channel {
     /// arrived; it gets that state when it does.
     std::unique_ptr<Takeover> superseded_by;
     std::size_t syncs_pending = 0;         ///< handing_over: routers yet to answer RouteSync
+    /// handing_over to a session on another node (hand_over_remote); once
+    /// released, `successor_released`.
+    bool remote_successor = false;
+    bool successor_released = false;
     std::unique_ptr<SessionState> delayed_handover;  ///< test only: FaultInjection::handover_delay_ms
+    /// A state arriving from another node, part by part (on_handover_part).
+    std::unique_ptr<SessionStateDecoder> incoming;
     /// Durability sync: acknowledgements waiting for their commit, in the
     /// order the packets they answer arrived (MQTT 4.6).
     std::vector<PendingAck> pending_acks;

@@ -43,6 +43,28 @@ struct Takeover {
   std::shared_ptr<const std::string> username;
 };
 
+/// A session's state on its way to another node (session_state_codec.hpp):
+/// one part of it, in order; the last part completes it. `tail`: what the
+/// previous session queued after its state left, until it stopped being
+/// routed to (Channel::on_handover_release).
+struct HandoverPart {
+  mqtt::SharedBytes bytes;
+  bool last = false;
+  bool tail = false;
+};
+
+/// The session `by` took `previous` (on another node) over and every node
+/// routes to it now: `previous` removes its routes and sends its tail.
+/// From `by` to its node's ClientDirectory::releaser, which passes it on.
+struct HandoverRelease {
+  sched::Pid previous;
+  sched::Pid by;
+};
+
+/// A later connection of this client id on another node won (a partition
+/// healed): the session ends, v5 clients get DISCONNECT 0x8E.
+struct Supersede {};
+
 /// The timers a channel arms; each comes back to it, through the host, with
 /// the generation it was armed with (a timer of an earlier connection finds
 /// another generation and does nothing).
@@ -116,7 +138,13 @@ class ChannelHost {
   virtual std::optional<sched::Pid> claim_client_id(const std::string& client_id) = 0;
   /// False if `to` is gone.
   virtual bool send_takeover(sched::Pid to, Takeover takeover) = 0;
-  virtual void send_handover(sched::Pid to, SessionState state) = 0;
+  /// `to` on another node gets the state as HandoverParts (`tail`: see there).
+  virtual void send_handover(sched::Pid to, SessionState state, bool tail = false) = 0;
+  /// The session of `client_id` on another node of the cluster, if any.
+  virtual std::optional<sched::Pid> find_remote_session(const std::string& client_id) = 0;
+  /// Tells `previous` (on another node) that we took it over, once every
+  /// node routes to us (HandoverRelease).
+  virtual void release_previous(sched::Pid previous) = 0;
   /// Asks a publisher to pause (`on`) or resume reading.
   virtual void send_throttle(sched::Pid to, bool on) = 0;
   /// A DOWN follows when `pid` ends (Channel::on_down).

@@ -193,6 +193,11 @@ void Channel::accept_connect(ChannelHost& host, mqtt::Connect& c) {
   session_expiry_s_ = std::min(session_expiry_s_, host.limits().session_expiry_max);
 
   std::optional<sched::Pid> old = host.claim_client_id(client_id_);
+  if (!old) {
+    // One client id, one session, cluster-wide: a session of it on another
+    // node is taken over as a local one is (its node ends it for a clean start).
+    old = host.find_remote_session(client_id_);
+  }
   if (old && *old != host.pid()) {
     auto user = username_ ? std::make_shared<const std::string>(*username_) : nullptr;
     bool asked = host.send_takeover(*old, Takeover{host.pid(), clean_start_, std::move(user)});
@@ -280,6 +285,7 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
   if (state_ != State::awaiting_handover) {
     return;
   }
+  sched::Pid previous = rare().previous;
   rare().previous = sched::Pid{};
   // What reached us while we waited came through the routes the old session
   // moved to us, and it handed over only once every router had moved them:
@@ -301,10 +307,25 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
     // neither its own state nor a session it did not get (another user's).
     store_reset(host);
   }
+  const bool from_node = present && previous.valid() && previous.node() != host.pid().node();
   for (const auto& [full, sub] : session_.subscriptions) {
     add_route(host, sub);
   }
+  if (from_node) {
+    // Counted on its node until now; its in-flight window is stored here as
+    // its queue is (store_handover_queue), its node's copy is gone.
+    host.metrics().add(Counter::subscriptions, static_cast<std::int64_t>(session_.subscriptions.size()));
+  }
   finish_connect(host, present);
+  if (from_node) {
+    if (stored_) {
+      for (auto& [id, f] : session_.inflight) {
+        store_inflight(host, id, f);
+      }
+    }
+    // Its routes go only once every node has ours: nothing is routed to neither.
+    host.release_previous(previous);
+  }
   if (!host.connection_open()) {
     connection_lost(host, true);  // the client left while we waited
     return;

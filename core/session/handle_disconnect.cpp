@@ -74,11 +74,19 @@ void Channel::handle_takeover(ChannelHost& host, const Takeover& t) {
     session_.will.reset();
     close_socket(host);
   }
+  const bool remote = t.by.node() != host.pid().node();
   if (discard) {
+    if (remote && host.store() != nullptr) {
+      store_reset(host);  // the new session's node keeps its own store
+    }
     host.end();
     return;
   }
   session_.will.reset();  // the client is back before its delayed will was due (MQTT 5 3.1.3.2.2)
+  if (remote) {
+    hand_over_remote(host, t.by);
+    return;
+  }
   // Our routes become the new session's in one step at each router. What a
   // router sent us before that step joins our queue, and the state goes over
   // only once every router has confirmed the step: were it forwarded after
@@ -135,7 +143,7 @@ bool Channel::drain(ChannelHost& host) {
 
 void Channel::hand_over(ChannelHost& host) {
   // Sent before we end, so it reaches the new session ahead of our DOWN.
-  host.send_handover(rare().successor, std::move(session_));
+  host.send_handover(rare().successor, std::move(session_), rare().remote_successor);
   session_ = SessionState{};
   host.end();
 }
@@ -164,7 +172,7 @@ void Channel::on_handover_delay_elapsed(ChannelHost& host) {
 }
 
 void Channel::on_route_synced(ChannelHost& host) {
-  if (state_ == State::handing_over && --rare().syncs_pending == 0) {
+  if (state_ == State::handing_over && rare().syncs_pending != 0 && --rare().syncs_pending == 0) {
     hand_over(host);
   }
 }

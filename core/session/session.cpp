@@ -81,6 +81,12 @@ void Session::on_message(sched::Message& msg) {
     channel_.handle_takeover(*this, *t);
   } else if (auto* h = msg.as<Handover>()) {
     channel_.on_handover(*this, std::move(h->state));
+  } else if (auto* part = msg.as<HandoverPart>()) {
+    channel_.on_handover_part(*this, *part);
+  } else if (auto* release = msg.as<HandoverRelease>()) {
+    channel_.on_handover_release(*this, release->by);
+  } else if (msg.is<Supersede>()) {
+    channel_.supersede(*this);
   } else if (msg.is<HandoverDelayElapsed>()) {
     channel_.on_handover_delay_elapsed(*this);
   } else if (auto* k = msg.as<KeepaliveCheck>()) {
@@ -208,7 +214,7 @@ void Session::on_exit(const sched::ExitReason& reason) {
     o.start = true;
     std::string client_id = channel_.client_id();
     sched::Pid heir = runtime().spawn(std::make_unique<Session>(ctx_, channel_.hand_to_heir(*this)), o);
-    ctx_.registry.claim(client_id, heir);
+    ctx_.registry.claim(client_id, heir, false);
     ACTORMQ_LOG_NOTICE("session of client " << client_id << " kept after the crash");
     return;
   }
@@ -259,7 +265,31 @@ std::optional<sched::Pid> Session::claim_client_id(const std::string& client_id)
 
 bool Session::send_takeover(sched::Pid to, Takeover takeover) { return send<Takeover>(to, std::move(takeover)); }
 
-void Session::send_handover(sched::Pid to, SessionState state) { send<Handover>(to, Handover{std::move(state)}); }
+void Session::send_handover(sched::Pid to, SessionState state, bool tail) {
+  if (to.node() == self().node()) {
+    send<Handover>(to, Handover{std::move(state)});
+    return;
+  }
+  // To another node: as bytes, in parts that interleave with other traffic
+  // on the link (session_state_codec.hpp); the link keeps their order.
+  std::vector<std::string> parts = encode_session_state(state);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    consume(static_cast<std::uint32_t>(parts[i].size() / 4096));
+    send<HandoverPart>(to, HandoverPart{mqtt::SharedBytes::copy_of(std::string_view(parts[i])),
+                                        i + 1 == parts.size(), tail});
+  }
+}
+
+std::optional<sched::Pid> Session::find_remote_session(const std::string& client_id) {
+  ClientDirectory* d = ctx_.registry.directory();
+  return d != nullptr ? d->find_remote(client_id) : std::nullopt;
+}
+
+void Session::release_previous(sched::Pid previous) {
+  if (ClientDirectory* d = ctx_.registry.directory()) {
+    send<HandoverRelease>(d->releaser(), HandoverRelease{previous, self()});
+  }
+}
 
 void Session::send_throttle(sched::Pid to, bool on) {
   if (on) {

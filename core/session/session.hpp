@@ -113,7 +113,9 @@ class Session : public ConnectionOwner, private ChannelHost {
   void query_retained(const std::string& filter, const SubInfo& info) override;
   std::optional<sched::Pid> claim_client_id(const std::string& client_id) override;
   bool send_takeover(sched::Pid to, Takeover takeover) override;
-  void send_handover(sched::Pid to, SessionState state) override;
+  void send_handover(sched::Pid to, SessionState state, bool tail) override;
+  std::optional<sched::Pid> find_remote_session(const std::string& client_id) override;
+  void release_previous(sched::Pid previous) override;
   void send_throttle(sched::Pid to, bool on) override;
   void monitor(sched::Pid pid) override { Process::monitor(pid); }
   bool durable_acks() const override { return ctx_.durable_acks && ctx_.ack_sink != nullptr; }

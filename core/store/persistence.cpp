@@ -70,6 +70,29 @@ mqtt::Will from_stored(persist::StoredWill&& stored) {
   return w;
 }
 
+AppMessagePtr attach_to_store(AppMessagePtr msg, persist::Writer* writer) {
+  if (msg == nullptr || writer == nullptr || msg->body.writer() != nullptr) {
+    return msg;
+  }
+  if (msg.use_count() == 1) {
+    // Made non-const by its decoder and held by no one else: attaching is
+    // the owner's, before the message is shared (BodyRef::attach).
+    const_cast<AppMessage&>(*msg).body.attach(writer);
+    return msg;
+  }
+  auto copy = std::make_shared<AppMessage>();
+  copy->topic = msg->topic;
+  copy->payload = msg->payload;  // shared, not copied
+  copy->qos = msg->qos;
+  copy->retain = msg->retain;
+  copy->set_properties(msg->properties());
+  copy->publisher = msg->publisher;
+  copy->publisher_pid = msg->publisher_pid;
+  copy->received_ms = msg->received_ms;
+  copy->body.attach(writer);
+  return copy;
+}
+
 std::vector<Op> store_delivery_ops(Db db, std::string key, const Deliver& d, std::uint64_t seq, bool released) {
   std::vector<Op> ops;
   persist::BodyRef::Claim claim = d.msg->body.claim();

@@ -25,6 +25,12 @@ namespace actormq::core {
 [[nodiscard]] persist::StoredWill to_stored(const mqtt::Will& will, std::string publisher);
 [[nodiscard]] mqtt::Will from_stored(persist::StoredWill&& stored);
 
+/// `msg` tied to `writer`, for a message that did not come from a client of
+/// this broker (another node's, read from a node link or a session state
+/// that moved here): its body can then be stored, as store_delivery_ops
+/// needs. Before the message is shared: one held by others is copied.
+[[nodiscard]] AppMessagePtr attach_to_store(AppMessagePtr msg, persist::Writer* writer);
+
 /// The writes that store `d` under `key` in `db`: its body first if no
 /// session stored it yet, then the entry referring to it.
 [[nodiscard]] std::vector<persist::Op> store_delivery_ops(persist::Db db, std::string key, const Deliver& d,

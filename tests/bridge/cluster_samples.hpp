@@ -6,6 +6,9 @@
 #include <vector>
 
 #include "bridge/cluster/cluster_proto_v1.hpp"
+#include "bridge/cluster/session_move_proto_v1.hpp"
+#include "core/session/channel_host.hpp"
+#include "core/session/session_state_codec.hpp"
 #include "core/messages.hpp"
 #include "sched/message.hpp"
 
@@ -33,6 +36,38 @@ inline core::Deliver sample_deliver() {
   return d;
 }
 
+/// A session's state with a subscription, one message in flight and one queued.
+inline core::SessionState sample_session_state() {
+  core::SessionState s;
+  s.subscriptions.insert_or_assign(
+      "sensors/#", core::Subscription{"sensors/#", "", core::SubInfo{mqtt::QoS::at_least_once, false, false, false, 3}});
+  core::Deliver d = sample_deliver();
+  d.retain = false;
+  s.inflight.emplace(7, core::Inflight{1, d, false});
+  s.inflight_seq = 1;
+  s.queue.push_back(d);
+  s.last_packet_id = 7;
+  return s;
+}
+
+/// Every type of session_move_proto_v1.
+inline std::vector<sched::MessagePtr> sample_session_move_messages() {
+  std::vector<sched::MessagePtr> out;
+  out.push_back(sched::make_message<core::Takeover>(
+      core::Takeover{sched::Pid(2, 40), false, std::make_shared<const std::string>("alice")}));
+  out.push_back(sched::make_message<core::Takeover>(core::Takeover{sched::Pid(2, 41), true, nullptr}));
+  std::vector<std::string> parts = core::encode_session_state(sample_session_state());
+  out.push_back(sched::make_message<core::HandoverPart>(
+      core::HandoverPart{mqtt::SharedBytes::copy_of(std::string_view(parts.front())), parts.size() == 1, false}));
+  out.push_back(sched::make_message<core::HandoverRelease>(core::HandoverRelease{sched::Pid(1, 9), sched::Pid(2, 40)}));
+  ClusterClients clients{ClusterRoutes::Op::reset, sched::Pid(2, 5),
+                         {{"dev-1", sched::Pid(2, 40), 1733490000000}, {"dev-2", sched::Pid(2, 41), 1733490000123}}};
+  out.push_back(sched::make_message<ClusterClients>(clients));
+  out.push_back(sched::make_message<ClusterPing>(ClusterPing{sched::Pid(2, 5), 17}));
+  out.push_back(sched::make_message<ClusterPong>(ClusterPong{sched::Pid(3, 5), 17}));
+  return out;
+}
+
 inline std::vector<sched::MessagePtr> sample_cluster_messages() {
   std::vector<sched::MessagePtr> out;
   out.push_back(sched::make_message<core::Deliver>(sample_deliver()));
@@ -47,6 +82,9 @@ inline std::vector<sched::MessagePtr> sample_cluster_messages() {
   out.push_back(sched::make_message<ClusterSharedRoutes>(groups));
   ClusterSharedDeliver one{sample_deliver().msg, "g1", "sensors/+/temp"};
   out.push_back(sched::make_message<ClusterSharedDeliver>(one));
+  for (sched::MessagePtr& m : sample_session_move_messages()) {
+    out.push_back(std::move(m));
+  }
   return out;
 }
 

@@ -99,8 +99,19 @@ class FakeHost : public ChannelHost {
   /// The session that holds the client id already, if any: it is asked to hand over.
   std::optional<sched::Pid> previous;
   std::optional<sched::Pid> claim_client_id(const std::string&) override { return previous; }
-  bool send_takeover(sched::Pid, Takeover) override { return previous.has_value(); }
-  void send_handover(sched::Pid, SessionState) override {}
+  bool send_takeover(sched::Pid, Takeover) override { return previous.has_value() || remote.has_value(); }
+  /// States sent to other sessions: (to, tail) and the state.
+  std::vector<std::pair<sched::Pid, bool>> handovers;
+  std::vector<SessionState> handed;
+  void send_handover(sched::Pid to, SessionState state, bool tail) override {
+    handovers.emplace_back(to, tail);
+    handed.push_back(std::move(state));
+  }
+  /// The session of the client id on another node, if any.
+  std::optional<sched::Pid> remote;
+  std::vector<sched::Pid> released;
+  std::optional<sched::Pid> find_remote_session(const std::string&) override { return remote; }
+  void release_previous(sched::Pid previous) override { released.push_back(previous); }
   void send_throttle(sched::Pid, bool) override {}
   void monitor(sched::Pid) override {}
   bool durable_acks() const override { return false; }
@@ -433,4 +444,114 @@ TEST_CASE("channel: a taken-over session's state comes with its subscriptions, a
   ch.on_connection_lost(host);
   REQUIRE(host.routed.size() == 1);
   CHECK(host.routed[0]->topic == "will/new");
+}
+
+namespace {
+/// A v5 channel with a session expiry, subscribed to "a/#" at QoS 1.
+void connected_with_subscription(Channel& ch, FakeHost& host) {
+  mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "mover");
+  c.clean_start = false;
+  c.properties.session_expiry_interval = 300;
+  connect_ok(ch, host, std::move(c));
+  mqtt::Subscribe s;
+  s.packet_id = 1;
+  s.subscriptions.push_back(mqtt::Subscription{"a/#", {QoS::at_least_once}});
+  in(ch, host, s);
+  host.packets.clear();
+}
+}  // namespace
+
+TEST_CASE("channel: taken over from another node: 0x8E, the state leaves at once, the routes stay until released, then the tail") {
+  FakeHost host;
+  host.self_ = sched::Pid(1, 2);
+  Channel ch(0);
+  connected_with_subscription(ch, host);
+  Deliver first = delivery("a/1", QoS::at_least_once);
+  ch.handle_deliver(host, first);  // in flight
+  const sched::Pid by(2, 9);
+  ch.handle_takeover(host, Takeover{by, false, nullptr});
+  CHECK(host.last<mqtt::Disconnect>().reason_code == ReasonCode::session_taken_over);
+  CHECK_FALSE(host.open);
+  CHECK_FALSE(host.ended);
+  REQUIRE(host.handovers.size() == 1);
+  CHECK(host.handovers[0] == std::pair<sched::Pid, bool>{by, false});
+  CHECK(host.handed[0].subscriptions.contains("a/#"));
+  CHECK(host.handed[0].inflight.size() == 1);
+  CHECK(host.route_removes.empty());  // no route re-keyed to another node's pid, none removed yet
+  CHECK(host.route_adds.size() == 1);
+
+  // What the routes bring meanwhile is kept for the new session.
+  Deliver second = delivery("a/2", QoS::at_least_once);
+  ch.handle_deliver(host, second);
+  ch.on_handover_release(host, sched::Pid(2, 10));  // not the session that took us over
+  CHECK(host.route_removes.empty());
+  ch.on_handover_release(host, by);
+  REQUIRE(host.route_removes.size() == 1);
+  CHECK(host.route_removes[0].filter == "a/#");
+  REQUIRE(host.handovers.size() == 2);  // no router to wait for here
+  CHECK(host.handovers[1] == std::pair<sched::Pid, bool>{by, true});
+  REQUIRE(host.handed[1].queue.size() == 1);
+  CHECK(host.handed[1].queue.front().msg->topic == "a/2");
+  CHECK(host.ended);
+}
+
+TEST_CASE("channel: a CONNECT for a client id held on another node adopts its state, then releases it") {
+  FakeHost host;
+  host.self_ = sched::Pid(1, 2);
+  host.remote = sched::Pid(2, 9);
+  Channel ch(0);
+  mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "mover");
+  c.clean_start = false;
+  c.properties.session_expiry_interval = 300;
+  in(ch, host, c);
+  CHECK(host.packets.empty());  // CONNACK waits for the state
+  SessionState old;
+  old.subscriptions.emplace("a/#", Subscription{"a/#", "", SubInfo{QoS::at_least_once}});
+  old.queue.push_back(delivery("a/q", QoS::at_least_once));
+  std::vector<std::string> parts = encode_session_state(old, 16);  // as it crosses: in parts
+  REQUIRE(parts.size() > 1);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    CHECK_FALSE(ch.connected());
+    ch.on_handover_part(host, HandoverPart{mqtt::SharedBytes::copy_of(std::string_view(parts[i])),
+                                           i + 1 == parts.size(), false});
+  }
+  REQUIRE(ch.connected());
+  CHECK(host.last<mqtt::Connack>().session_present);
+  REQUIRE(host.publishes.size() == 1);
+  CHECK(host.publishes[0].topic == "a/q");
+  CHECK(host.route_adds.size() == 1);
+  CHECK(host.released == std::vector<sched::Pid>{sched::Pid(2, 9)});
+  // Its tail joins what we send.
+  SessionState tail;
+  tail.queue.push_back(delivery("a/t", QoS::at_least_once));
+  ch.on_handover_tail(host, std::move(tail));
+  REQUIRE(host.publishes.size() == 2);
+  CHECK(host.publishes[1].topic == "a/t");
+}
+
+TEST_CASE("channel: a state from another node that cannot be read leaves a fresh session, nothing released") {
+  FakeHost host;
+  host.self_ = sched::Pid(1, 2);
+  host.remote = sched::Pid(2, 9);
+  Channel ch(0);
+  mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "mover");
+  c.clean_start = false;
+  in(ch, host, c);
+  ch.on_handover_part(host, HandoverPart{mqtt::SharedBytes::copy_of(std::string_view("not a state")), true, false});
+  REQUIRE(ch.connected());
+  CHECK_FALSE(host.last<mqtt::Connack>().session_present);
+  CHECK(host.released.empty());
+}
+
+TEST_CASE("channel: superseded by a later connection on another node: 0x8E, the will, the end") {
+  FakeHost host;
+  Channel ch(0);
+  mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "twice");
+  c.will = mqtt::Will{"will/t", mqtt::SharedBytes::copy_of(std::string_view("gone")), QoS::at_most_once, false, {}};
+  connect_ok(ch, host, std::move(c));
+  ch.supersede(host);
+  CHECK(host.last<mqtt::Disconnect>().reason_code == ReasonCode::session_taken_over);
+  REQUIRE(host.routed.size() == 1);
+  CHECK(host.routed[0]->topic == "will/t");
+  CHECK(host.ended);
 }

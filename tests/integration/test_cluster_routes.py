@@ -275,6 +275,35 @@ class ClusterRoutes(unittest.TestCase):
                              "messages/forwarded/received": lambda v: int(v) >= 10,
                              "bytes/received": lambda v: int(v) > 0})
 
+    def test_a_node_with_a_store_queues_forwarded_publishes_for_an_offline_session(self):
+        # The message comes from a node link, not from a client of the node
+        # that stores it: its body is stored all the same (a null store
+        # writer ended the node here before).
+        p1, p2 = free_port(), free_port()
+        c1 = cluster("n1", p1)
+        c1["data_dir"] = "data"
+        n1 = Broker(c1)
+        self.addCleanup(n1.stop)
+        n2 = Broker(cluster("n2", p2, seeds=[p1]))
+        self.addCleanup(n2.stop)
+        s = V5Client(n1.port, cid="away", clean_start=False,
+                     connect_props=props(PacketTypes.CONNECT, SessionExpiryInterval=300))
+        self.addCleanup(s.close)
+        s.subscribe("away/t", qos=1)
+        p = self.client(n2, "p")
+        self.assertTrue(routes_ready(p, [s], ["away/t"]))
+        s.c.disconnect()
+        self.assertTrue(wait_for(lambda: s.disconnects, timeout=5))
+        for i in range(3):
+            p.publish("away/t", b"q%d" % i, qos=1)
+        time.sleep(0.5)
+        self.assertTrue(n1.alive(), n1.output())
+        back = V5Client(n1.port, cid="away", clean_start=False,
+                        connect_props=props(PacketTypes.CONNECT, SessionExpiryInterval=300))
+        self.addCleanup(back.close)
+        self.assertTrue(back.session_present)
+        self.assertEqual([m.payload for m in back.wait_msgs(3)], [b"q0", b"q1", b"q2"])
+
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,147 @@
+// The cluster agent's client ids (cluster_agent.hpp, "Client ids"): this
+// node's, announced to peers; peers', kept in the directory; releases of
+// sessions taken over from other nodes; the later connection after a
+// partition.
+#include "bridge/cluster/cluster_agent.hpp"
+
+#include "core/logger.hpp"
+#include "sched/runtime.hpp"
+
+namespace actormq::cluster {
+
+bool ClusterAgent::client_message(sched::Message& msg) {
+  if (auto* claimed = msg.as<ClientClaimed>()) {
+    client_claimed(claimed->row);
+  } else if (auto* released = msg.as<ClientReleased>()) {
+    client_released(*released);
+  } else if (auto* c = msg.as<ClusterClients>()) {
+    remote_clients(*c);
+  } else if (auto* r = msg.as<core::HandoverRelease>()) {
+    release_after_peers(*r);
+  } else if (auto* ping = msg.as<ClusterPing>()) {
+    // After everything the pinging agent sent before it: its routes are ours.
+    send<ClusterPong>(ping->agent, ClusterPong{self(), ping->tag});
+  } else if (auto* p = msg.as<ClusterPong>()) {
+    pong(*p);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void ClusterAgent::client_claimed(const ClientRow& row) {
+  local_clients_.insert_or_assign(row.client_id, row);
+  announce_clients(ClusterRoutes::Op::add, row);
+}
+
+void ClusterAgent::client_released(const ClientReleased& r) {
+  auto it = local_clients_.find(r.client_id);
+  if (it == local_clients_.end() || it->second.session != r.session) {
+    return;  // a newer session holds it
+  }
+  ClientRow row = std::move(it->second);
+  local_clients_.erase(it);
+  announce_clients(ClusterRoutes::Op::remove, row);
+}
+
+void ClusterAgent::announce_clients(ClusterRoutes::Op op, const ClientRow& row) {
+  for (const auto& [id, peer] : peers_) {
+    if (peer.agent.valid()) {
+      send<ClusterClients>(peer.agent, ClusterClients{op, self(), {row}});
+    }
+  }
+}
+
+void ClusterAgent::send_all_clients(sched::Pid agent) {
+  ClusterClients all{ClusterRoutes::Op::reset, self(), {}};
+  all.rows.reserve(local_clients_.size());
+  for (const auto& [client_id, row] : local_clients_) {
+    all.rows.push_back(row);
+  }
+  send<ClusterClients>(agent, std::move(all));
+}
+
+void ClusterAgent::remote_clients(const ClusterClients& c) {
+  auto it = peers_.find(c.agent.node());
+  if (c.agent.node() == runtime().node() || it == peers_.end()) {
+    return;  // not a peer we are linked to (any more)
+  }
+  Peer& peer = it->second;
+  if (!peer.agent.valid()) {
+    found_agent(peer, c.agent);  // it found us first
+  } else if (peer.agent != c.agent) {
+    return;  // an earlier run's agent
+  }
+  const std::uint16_t node = c.agent.node();
+  switch (c.op) {
+    case ClusterRoutes::Op::reset:
+      directory_.reset_node(node, c.rows);
+      // All of a peer's client ids at once: a link that is new, or back
+      // after a partition. A client id both sides hold goes to the later
+      // claim; the peer, told ours, ends its own session if ours is later.
+      for (const ClientRow& row : c.rows) {
+        auto local = local_clients_.find(row.client_id);
+        if (local != local_clients_.end() && earlier(local->second, row)) {
+          ACTORMQ_LOG_NOTICE("cluster: client " << row.client_id << " is connected on node " << peer.info.name
+                                                << " too, later; ending its session here");
+          counters_.superseded.fetch_add(1, std::memory_order_relaxed);
+          send<core::Supersede>(local->second.session, core::Supersede{});
+        }
+      }
+      break;
+    case ClusterRoutes::Op::add:
+      for (const ClientRow& row : c.rows) {
+        directory_.add(node, row);
+      }
+      break;
+    case ClusterRoutes::Op::remove:
+      for (const ClientRow& row : c.rows) {
+        directory_.remove(node, row);
+      }
+      break;
+  }
+  counters_.remote_clients.store(directory_.size(), std::memory_order_relaxed);
+}
+
+void ClusterAgent::release_after_peers(const core::HandoverRelease& release) {
+  // The new session's routes went to us (its RouteAdds) before this
+  // message; we told every peer of them before this ping. A pong therefore
+  // means that peer's routers route to the new session: the old one's
+  // routes may go without a message routed to neither.
+  PendingRelease pending{release, {}};
+  std::uint64_t tag = next_tag_++;
+  for (const auto& [id, peer] : peers_) {
+    if (peer.agent.valid()) {
+      pending.waiting.insert(id);
+      send<ClusterPing>(peer.agent, ClusterPing{self(), tag});
+    }
+  }
+  if (pending.waiting.empty()) {
+    send<core::HandoverRelease>(release.previous, release);
+    return;
+  }
+  releases_.emplace(tag, std::move(pending));
+}
+
+void ClusterAgent::pong(const ClusterPong& p) {
+  auto it = releases_.find(p.tag);
+  if (it == releases_.end() || it->second.waiting.erase(p.agent.node()) == 0 || !it->second.waiting.empty()) {
+    return;
+  }
+  send<core::HandoverRelease>(it->second.release.previous, it->second.release);
+  releases_.erase(it);
+}
+
+void ClusterAgent::peer_gone_from_releases(std::uint16_t node) {
+  for (auto it = releases_.begin(); it != releases_.end();) {
+    it->second.waiting.erase(node);
+    if (it->second.waiting.empty()) {
+      send<core::HandoverRelease>(it->second.release.previous, it->second.release);
+      it = releases_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace actormq::cluster

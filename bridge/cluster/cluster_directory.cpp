@@ -1,0 +1,85 @@
+#include "bridge/cluster/cluster_directory.hpp"
+
+#include <algorithm>
+
+#include "core/clock.hpp"
+#include "sched/runtime.hpp"
+
+namespace actormq::cluster {
+
+bool earlier(const ClientRow& a, const ClientRow& b) {
+  if (a.claimed_ms != b.claimed_ms) {
+    return a.claimed_ms < b.claimed_ms;
+  }
+  return a.session.node() < b.session.node();  // the same millisecond: the node id decides, alike everywhere
+}
+
+void ClusterDirectory::claimed(const std::string& client_id, sched::Pid pid, bool connected) {
+  // An offline session claims at time 0: the later connection is any connection.
+  runtime_.send<ClientClaimed>(agent_, ClientClaimed{ClientRow{client_id, pid, connected ? core::wall_ms() : 0}});
+}
+
+void ClusterDirectory::released(const std::string& client_id, sched::Pid pid) {
+  runtime_.send<ClientReleased>(agent_, ClientReleased{client_id, pid});
+}
+
+std::optional<sched::Pid> ClusterDirectory::find_remote(std::string_view client_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = remote_.find(client_id);
+  if (it == remote_.end() || it->second.empty()) {
+    return std::nullopt;
+  }
+  auto latest = std::max_element(it->second.begin(), it->second.end(),
+                                 [](const Held& a, const Held& b) { return earlier(a.row, b.row); });
+  return latest->row.session;
+}
+
+void ClusterDirectory::remove_locked(std::uint16_t node, const std::string& client_id) {
+  auto it = remote_.find(client_id);
+  if (it == remote_.end()) {
+    return;
+  }
+  std::erase_if(it->second, [node](const Held& h) { return h.node == node; });
+  if (it->second.empty()) {
+    remote_.erase(it);
+  }
+}
+
+void ClusterDirectory::reset_node(std::uint16_t node, const std::vector<ClientRow>& rows) {
+  std::lock_guard lock(mutex_);
+  for (auto it = remote_.begin(); it != remote_.end();) {
+    std::erase_if(it->second, [node](const Held& h) { return h.node == node; });
+    it = it->second.empty() ? remote_.erase(it) : std::next(it);
+  }
+  for (const ClientRow& row : rows) {
+    remote_[row.client_id].push_back(Held{node, row});
+  }
+}
+
+void ClusterDirectory::add(std::uint16_t node, const ClientRow& row) {
+  std::lock_guard lock(mutex_);
+  remove_locked(node, row.client_id);  // a node holds a client id once
+  remote_[row.client_id].push_back(Held{node, row});
+}
+
+void ClusterDirectory::remove(std::uint16_t node, const ClientRow& row) {
+  std::lock_guard lock(mutex_);
+  auto it = remote_.find(row.client_id);
+  if (it == remote_.end()) {
+    return;
+  }
+  // Only the session that let it go: a newer one of that node keeps it.
+  std::erase_if(it->second, [&](const Held& h) { return h.node == node && h.row.session == row.session; });
+  if (it->second.empty()) {
+    remote_.erase(it);
+  }
+}
+
+void ClusterDirectory::drop_node(std::uint16_t node) { reset_node(node, {}); }
+
+std::size_t ClusterDirectory::size() const {
+  std::lock_guard lock(mutex_);
+  return remote_.size();
+}
+
+}  // namespace actormq::cluster

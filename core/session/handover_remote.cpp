@@ -1,0 +1,123 @@
+// A session's move between the nodes of a cluster (DESIGN.md "The cluster
+// broker": one client id, one session, cluster-wide). The old session, taken
+// over by a session on another node, sends its state at once in parts and
+// keeps its routes until the new one releases it (every node routes to the
+// new one by then), then sends what it queued meanwhile; the new one reads
+// the parts and adopts the state as a local takeover does. And the end of a
+// session whose client id a later connection on another node holds (a
+// partition healed).
+#include "core/logger.hpp"
+#include "core/session/channel.hpp"
+#include "core/store/persistence.hpp"
+
+namespace actormq::core {
+
+using mqtt::ReasonCode;
+
+void Channel::hand_over_remote(ChannelHost& host, sched::Pid by) {
+  // A session on another node took us over. Our routes lead here, not there
+  // (its node's routes replace them only once every node has them): the
+  // state goes now, in parts, and what the routes bring meanwhile is queued
+  // and follows as a tail once the new session releases us. A message may
+  // then reach the client twice (QoS 1 allows it), never not at all.
+  state_ = State::handing_over;
+  Rare& r = rare();
+  r.successor = by;
+  r.remote_successor = true;
+  host.monitor(by);
+  if (host.store() != nullptr) {
+    store_reset(host);  // the new node stores the session; ours would come back after a restart
+  }
+  SessionState moving = std::move(session_);
+  session_ = SessionState{};
+  session_.subscriptions = moving.subscriptions;  // ours until the release removes the routes
+  session_.last_packet_id = moving.last_packet_id;
+  ACTORMQ_LOG_INFO("client " << client_id_ << ": taken over by " << by.to_string() << " on node " << by.node()
+                             << "; " << moving.queue.size() << " queued, " << moving.inflight.size()
+                             << " in flight go there");
+  host.send_handover(by, std::move(moving));
+}
+
+void Channel::on_handover_release(ChannelHost& host, sched::Pid by) {
+  if (state_ != State::handing_over || !rare_ || !rare_->remote_successor || rare_->successor != by ||
+      rare_->successor_released) {
+    return;
+  }
+  rare_->successor_released = true;
+  // What a router sends us before it takes the route out is queued; the
+  // tail goes once every router confirmed (on_route_synced).
+  remove_all_routes(host);
+  rare_->syncs_pending = host.sync_routes();
+  if (rare_->syncs_pending == 0) {
+    hand_over(host);
+  }
+}
+
+void Channel::on_handover_tail(ChannelHost& host, SessionState tail) {
+  for (Deliver& d : tail.queue) {
+    handle_deliver(host, d);
+  }
+}
+
+void Channel::on_handover_lost(ChannelHost& host) {
+  if (state_ == State::awaiting_handover) {
+    ACTORMQ_LOG_WARNING("client " << client_id_ << ": the previous session's state could not be read; starting afresh");
+    adopt(host, SessionState{}, false);
+  }
+}
+
+void Channel::supersede(ChannelHost& host) {
+  if (state_ != State::connected && state_ != State::offline) {
+    return;  // moving between processes: the move decides
+  }
+  ACTORMQ_LOG_NOTICE("client " << client_id_ << ": a later connection on another node keeps the client id");
+  if (state_ == State::connected) {
+    if (v5()) {
+      mqtt::Disconnect d;
+      d.reason_code = ReasonCode::session_taken_over;
+      send_packet(host, d);
+    }
+    publish_will(host);  // ended without a DISCONNECT from its client (3.1.2.5)
+  }
+  close_socket(host);
+  if (host.store() != nullptr) {
+    store_reset(host);
+  }
+  host.end();
+}
+
+void Channel::on_handover_part(ChannelHost& host, const HandoverPart& part) {
+  Rare& r = rare();
+  if (!r.incoming) {
+    r.incoming = std::make_unique<SessionStateDecoder>();
+  }
+  host.charge(static_cast<std::uint32_t>(part.bytes.size() / 4096));
+  r.incoming->add(part.bytes.view());
+  if (!part.last) {
+    return;
+  }
+  Result<SessionState> state = std::move(*r.incoming).finish();
+  r.incoming.reset();
+  if (!state) {
+    ACTORMQ_LOG_ERROR("client " << client_id_ << ": a session state from another node is unreadable ("
+                                << state.error().text() << ")");
+    if (!part.tail) {
+      on_handover_lost(host);
+    }
+    return;
+  }
+  // Its messages come from another node's store: ours stores them.
+  for (Deliver& d : state->queue) {
+    d.msg = attach_to_store(std::move(d.msg), host.store());
+  }
+  for (auto& [id, f] : state->inflight) {
+    f.delivery.msg = attach_to_store(std::move(f.delivery.msg), host.store());
+  }
+  if (part.tail) {
+    on_handover_tail(host, std::move(*state));
+  } else {
+    on_handover(host, std::move(*state));
+  }
+}
+
+}  // namespace actormq::core

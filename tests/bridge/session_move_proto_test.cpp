@@ -1,0 +1,190 @@
+// How a session moves between nodes (bridge/cluster/session_move_proto_v1.cpp)
+// and the cluster's client directory (bridge/cluster/cluster_directory.cpp).
+#include "bridge/cluster/session_move_proto_v1.hpp"
+
+#include <doctest/doctest.h>
+
+#include "bridge/cluster/cluster_directory.hpp"
+#include "bridge/dist/wire.hpp"
+#include "core/session/channel_host.hpp"
+#include "core/session/session_state_codec.hpp"
+#include "sched/runtime.hpp"
+#include "tests/bridge/cluster_samples.hpp"
+#include "tests/bridge/wire_payload.hpp"
+
+using namespace actormq;
+using namespace actormq::cluster;
+using dist::Registry;
+using dist::WireError;
+using dist::test::payload_of;
+
+namespace {
+
+Registry move_registry() {
+  Registry r;
+  add_session_move_types_v1(r);
+  return r;
+}
+
+sched::MessagePtr round_trip(const Registry& registry, const sched::Message& msg) {
+  auto p = payload_of(registry, msg);
+  auto back = registry.decode(p.id, p.version, p.bytes, p.bodies);
+  REQUIRE(back.ok());
+  return std::move(*back);
+}
+
+std::optional<WireError> decode_error(const Registry& registry, const sched::Message& msg) {
+  auto p = payload_of(registry, msg);
+  auto back = registry.decode(p.id, p.version, p.bytes, p.bodies);
+  return back.ok() ? std::nullopt : std::optional<WireError>(back.error());
+}
+
+}  // namespace
+
+TEST_CASE("session move proto: a takeover keeps its session, clean flag and user") {
+  Registry registry = move_registry();
+  core::Takeover t{sched::Pid(2, 40), false, std::make_shared<const std::string>("alice")};
+  auto back = round_trip(registry, *sched::make_message<core::Takeover>(t));
+  auto* got = back->as<core::Takeover>();
+  REQUIRE(got);
+  CHECK(got->by == sched::Pid(2, 40));
+  CHECK_FALSE(got->clean);
+  REQUIRE(got->username);
+  CHECK(*got->username == "alice");
+  auto anon = round_trip(registry, *sched::make_message<core::Takeover>(core::Takeover{sched::Pid(2, 1), true, nullptr}));
+  CHECK(anon->as<core::Takeover>()->clean);
+  CHECK(anon->as<core::Takeover>()->username == nullptr);
+}
+
+TEST_CASE("session move proto: a state crosses in parts, each a body of its frame, and reads back whole") {
+  Registry registry = move_registry();
+  core::SessionState state = test::sample_session_state();
+  std::vector<std::string> parts = core::encode_session_state(state, 64);  // small parts: several
+  REQUIRE(parts.size() > 1);
+  core::SessionStateDecoder decoder;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    core::HandoverPart part{mqtt::SharedBytes::copy_of(std::string_view(parts[i])), i + 1 == parts.size(), true};
+    auto p = payload_of(registry, *sched::make_message<core::HandoverPart>(part));
+    REQUIRE(p.bodies.size() == 1);
+    auto back = registry.decode(p.id, p.version, p.bytes, p.bodies);
+    REQUIRE(back.ok());
+    auto* got = (*back)->as<core::HandoverPart>();
+    REQUIRE(got);
+    CHECK(got->last == (i + 1 == parts.size()));
+    CHECK(got->tail);
+    CHECK(decoder.add(got->bytes.view()));
+  }
+  auto read = std::move(decoder).finish();
+  REQUIRE(read);
+  CHECK(read->subscriptions.size() == 1);
+  CHECK(read->inflight.size() == 1);
+  REQUIRE(read->queue.size() == 1);
+  CHECK(read->queue.front().msg->topic == "sensors/7/temp");
+  CHECK(read->last_packet_id == 7);
+}
+
+TEST_CASE("session move proto: releases, client rows, pings and pongs round-trip") {
+  Registry registry = move_registry();
+  auto r = round_trip(registry, *sched::make_message<core::HandoverRelease>(
+                                    core::HandoverRelease{sched::Pid(1, 9), sched::Pid(2, 40)}));
+  CHECK(r->as<core::HandoverRelease>()->previous == sched::Pid(1, 9));
+  CHECK(r->as<core::HandoverRelease>()->by == sched::Pid(2, 40));
+  ClusterClients c{ClusterRoutes::Op::remove, sched::Pid(2, 5), {{"dev-1", sched::Pid(2, 40), 1733490000000}}};
+  auto back = round_trip(registry, *sched::make_message<ClusterClients>(c));
+  REQUIRE(back->as<ClusterClients>());
+  CHECK(back->as<ClusterClients>()->op == ClusterRoutes::Op::remove);
+  CHECK(back->as<ClusterClients>()->agent == sched::Pid(2, 5));
+  CHECK(back->as<ClusterClients>()->rows == c.rows);
+  auto ping = round_trip(registry, *sched::make_message<ClusterPing>(ClusterPing{sched::Pid(2, 5), 99}));
+  CHECK(ping->as<ClusterPing>()->tag == 99);
+  auto pong = round_trip(registry, *sched::make_message<ClusterPong>(ClusterPong{sched::Pid(3, 5), 99}));
+  CHECK(pong->as<ClusterPong>()->agent == sched::Pid(3, 5));
+}
+
+TEST_CASE("session move proto: every cut and a trailing byte are refused") {
+  Registry registry = move_registry();
+  for (const sched::MessagePtr& msg : test::sample_session_move_messages()) {
+    auto p = payload_of(registry, *msg);
+    CAPTURE(p.id);
+    for (std::size_t cut = 0; cut < p.bytes.size(); ++cut) {
+      CAPTURE(cut);
+      CHECK_FALSE(registry.decode(p.id, p.version, std::string_view(p.bytes).substr(0, cut), p.bodies).ok());
+    }
+    std::string longer = p.bytes;
+    longer.push_back('\0');
+    CHECK(registry.decode(p.id, p.version, longer, p.bodies).error() == WireError::trailing_bytes);
+  }
+}
+
+TEST_CASE("session move proto: what no session could be is refused") {
+  Registry registry = move_registry();
+  // No session, no agent.
+  CHECK(decode_error(registry, *sched::make_message<core::Takeover>(core::Takeover{sched::Pid{}, false, nullptr})) ==
+        WireError::bad_value);
+  CHECK(decode_error(registry, *sched::make_message<core::HandoverRelease>(
+                                   core::HandoverRelease{sched::Pid(1, 9), sched::Pid{}})) == WireError::bad_value);
+  CHECK(decode_error(registry, *sched::make_message<ClusterPing>(ClusterPing{sched::Pid{}, 1})) == WireError::bad_value);
+  // A user name that is no MQTT UTF-8 string (MQTT-1.5.4-2: no U+0000).
+  CHECK(decode_error(registry, *sched::make_message<core::Takeover>(core::Takeover{
+                                   sched::Pid(2, 1), false, std::make_shared<const std::string>(std::string("a\0b", 3))})) ==
+        WireError::bad_value);
+  // Client ids: empty, not UTF-8, a null session.
+  auto rows = [&](ClientRow row) {
+    return decode_error(registry, *sched::make_message<ClusterClients>(
+                                      ClusterClients{ClusterRoutes::Op::add, sched::Pid(2, 5), {std::move(row)}}));
+  };
+  CHECK_FALSE(rows({"dev", sched::Pid(2, 40), 1}));
+  CHECK(rows({"", sched::Pid(2, 40), 1}) == WireError::bad_value);
+  CHECK(rows({"\xff\xfe", sched::Pid(2, 40), 1}) == WireError::bad_value);
+  CHECK(rows({"dev", sched::Pid{}, 1}) == WireError::bad_value);
+  // No such op; a flag that is neither 0 nor 1; a count beyond the input.
+  auto p = payload_of(registry, *sched::make_message<ClusterClients>(ClusterClients{ClusterRoutes::Op::add, sched::Pid(2, 5), {}}));
+  std::string bad_op = p.bytes;
+  bad_op[0] = 3;
+  CHECK(registry.decode(p.id, p.version, bad_op, p.bodies).error() == WireError::bad_value);
+  std::string many = p.bytes;
+  many[many.size() - 1] = 9;  // nine rows, none there
+  CHECK_FALSE(registry.decode(p.id, p.version, many, p.bodies).ok());
+  auto t = payload_of(registry, *sched::make_message<core::Takeover>(core::Takeover{sched::Pid(2, 1), false, nullptr}));
+  t.bytes[8] = 2;  // clean: neither 0 nor 1
+  CHECK_FALSE(registry.decode(t.id, t.version, t.bytes, t.bodies).ok());
+  // A part that refers to no body of its frame.
+  auto part = payload_of(registry, *sched::make_message<core::HandoverPart>(
+                                       core::HandoverPart{mqtt::SharedBytes::copy_of(std::string_view("x")), true, false}));
+  CHECK(registry.decode(part.id, part.version, part.bytes, {}).error() == WireError::bad_body_ref);
+}
+
+TEST_CASE("session move: a malformed or cut state is never adopted") {
+  std::vector<std::string> parts = core::encode_session_state(test::sample_session_state(), 64);
+  REQUIRE(parts.size() > 1);
+  std::vector<std::string> missing(parts.begin(), parts.end() - 1);
+  CHECK_FALSE(core::decode_session_state(missing));
+  std::vector<std::string> garbled = parts;
+  garbled[0][0] = static_cast<char>(garbled[0][0] ^ 0x5A);
+  CHECK_FALSE(core::decode_session_state(garbled));
+  CHECK(core::decode_session_state(parts));
+}
+
+TEST_CASE("cluster directory: a client id is found on the node of its latest claim, rows go with their node") {
+  sched::Runtime runtime;
+  ClusterDirectory d(runtime);
+  CHECK_FALSE(d.find_remote("dev"));
+  d.add(2, ClientRow{"dev", sched::Pid(2, 40), 100});
+  d.add(3, ClientRow{"dev", sched::Pid(3, 41), 200});
+  CHECK(d.find_remote("dev") == sched::Pid(3, 41));
+  d.remove(3, ClientRow{"dev", sched::Pid(3, 99), 0});  // another session of node 3 let it go: not this one
+  CHECK(d.find_remote("dev") == sched::Pid(3, 41));
+  d.remove(3, ClientRow{"dev", sched::Pid(3, 41), 0});
+  CHECK(d.find_remote("dev") == sched::Pid(2, 40));
+  d.add(2, ClientRow{"dev", sched::Pid(2, 50), 300});  // a node holds a client id once
+  CHECK(d.find_remote("dev") == sched::Pid(2, 50));
+  d.reset_node(2, {ClientRow{"other", sched::Pid(2, 60), 1}});
+  CHECK_FALSE(d.find_remote("dev"));
+  CHECK(d.find_remote("other") == sched::Pid(2, 60));
+  d.drop_node(2);
+  CHECK(d.size() == 0);
+  // The later claim wins; in the same millisecond, the higher node id, alike everywhere.
+  CHECK(earlier(ClientRow{"x", sched::Pid(3, 1), 5}, ClientRow{"x", sched::Pid(2, 1), 6}));
+  CHECK(earlier(ClientRow{"x", sched::Pid(2, 1), 5}, ClientRow{"x", sched::Pid(3, 1), 5}));
+  CHECK_FALSE(earlier(ClientRow{"x", sched::Pid(3, 1), 5}, ClientRow{"x", sched::Pid(2, 1), 5}));
+}
