@@ -154,14 +154,15 @@ class UpgradeTest(unittest.TestCase):
     def test_no_connection_refused_and_sessions_carried_over(self):
         b = self.start()
         subs = [Subscriber(b.port, "sub311", False), Subscriber(b.port, "sub5", True)]
-        acked = set()
+        acked_mids = set()
         sent = {}
         lock = threading.Lock()
 
+        # Only the mid here: paho calls this holding its own locks, which
+        # publish() takes too, so it must not wait for the publishing thread.
         def on_publish(client, userdata, mid):
             with lock:
-                if mid in sent:
-                    acked.add(sent[mid])
+                acked_mids.add(mid)
 
         pub = mqtt.Client(client_id="publisher", protocol=mqtt.MQTTv311)
         pub.reconnect_delay_set(min_delay=1, max_delay=1)
@@ -175,9 +176,9 @@ class UpgradeTest(unittest.TestCase):
         def publish_loop():
             n = 0
             while not stop_publishing.is_set() and n < 2000:
+                info = pub.publish("up/seq", str(n), qos=1)
                 with lock:
-                    info = pub.publish("up/seq", str(n), qos=1)
-                    sent[info.mid] = n
+                    sent[info.mid] = n  # mids do not wrap: at most 2,000 here
                 n += 1
                 time.sleep(0.005)
 
@@ -198,7 +199,7 @@ class UpgradeTest(unittest.TestCase):
             prober.stop_flag.set()
             prober.join(15)
         with lock:
-            acked_now = set(acked)
+            acked_now = {sent[mid] for mid in acked_mids if mid in sent}
         self.assertGreater(len(acked_now), 100)
         try:
             for s in subs:
