@@ -3,6 +3,9 @@
 # CTest. --sanitize builds and runs the same tests under ASan+UBSan; --tsan
 # builds under ThreadSanitizer and runs the unit tests (the runtime's threads
 # meet there; the integration tests drive the same code from outside).
+# --aarch64 cross-builds everything for 64-bit ARM (Debian's cross compiler,
+# the arm64 multiarch libraries) and runs the MQTT codec's unit tests under
+# qemu-user.
 source "$(dirname "$0")/lib.sh"
 dir="$ROOT/build"
 args=(-DCMAKE_BUILD_TYPE=Release)
@@ -12,7 +15,21 @@ for a in "$@"; do
     --sanitize) dir="$ROOT/build-asan"; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DACTORMQ_SANITIZE=ON) ;;
     --tsan) dir="$ROOT/build-tsan"; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DACTORMQ_TSAN=ON)
             select=(-E '^integration_|bench_smoke') ;;
-    *) echo "usage: $0 [--sanitize | --tsan]" >&2; exit 2 ;;
+    --aarch64) dir="$ROOT/build-aarch64"
+               args=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/aarch64-linux-gnu.cmake")
+               # Under qemu-user 7.2 (Debian 12) a dynamically linked aarch64
+               # program hangs in its first pthread_create (five lines show it;
+               # a static one runs), so only the MQTT codec's unit tests run,
+               # the one that starts threads left out; the rest is cross-built.
+               select=(-R '^actormq_mqtt_tests:' -E 'across threads')
+               DEPS+=(g++-aarch64-linux-gnu qemu-user libc6-dev:arm64 libuv1-dev:arm64 libmbedtls-dev:arm64
+                      liblmdb-dev:arm64 libwslay1:arm64)
+               if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+                 sudo=""
+                 [ "$(id -u)" -eq 0 ] || sudo="sudo"
+                 $sudo dpkg --add-architecture arm64  # ensure_deps then updates the package lists
+               fi ;;
+    *) echo "usage: $0 [--sanitize | --tsan | --aarch64]" >&2; exit 2 ;;
   esac
 done
 ensure_deps
