@@ -68,7 +68,7 @@ std::string TlsClientContext::load(const TlsClientOptions& o) {
   }
   mbedtls_ssl_conf_authmode(&conf_, o.insecure ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
   if (!o.certfile.empty()) {
-    if (std::string e = tls_load_identity(cert_, key_, o.certfile, o.keyfile); !e.empty()) {
+    if (std::string e = tls_load_identity(cert_, key_, o.certfile, o.keyfile, o.keyfile_password); !e.empty()) {
       return e;
     }
     if ((rc = mbedtls_ssl_conf_own_cert(&conf_, &cert_, &key_)) != 0) {

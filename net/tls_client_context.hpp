@@ -24,6 +24,7 @@ struct TlsClientOptions {
   std::string cafile;    ///< PEM CAs the server's certificate must chain to; required unless insecure
   std::string certfile;  ///< PEM client certificate chain, leaf first; with keyfile, or neither
   std::string keyfile;   ///< PEM private key of certfile's leaf
+  std::string keyfile_password;  ///< of an encrypted keyfile; empty: none
   /// PEM CRLs of the CAs of cafile: a server certificate they list is
   /// refused. Empty: none.
   std::string crlfile;

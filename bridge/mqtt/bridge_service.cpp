@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 
 #include "core/broker_context.hpp"
@@ -37,6 +38,13 @@ core::Result<std::shared_ptr<const BridgeSetup>> bridge_setup(const core::Bridge
     o.cafile = config.tls->cafile;
     o.certfile = config.tls->certfile;
     o.keyfile = config.tls->keyfile;
+    o.keyfile_password = config.tls->keyfile_password;
+    if (o.keyfile_password.empty()) {
+      // As for listeners (core/listen/listener.cpp): secrets may stay out of the file.
+      if (const char* password = std::getenv("ACTORMQ_KEYFILE_PASSWORD")) {
+        o.keyfile_password = password;
+      }
+    }
     o.crlfile = config.tls->crlfile;
     o.psk = config.tls->psk;
     o.psk_identity = config.tls->psk_identity;

@@ -44,6 +44,10 @@ std::span<const KeySpec<BridgeTlsConfig>> tls_table() {
       {"certfile", "\"\"", "", "PEM client certificate presented to the remote (with keyfile); empty: none.",
        string(&T::certfile)},
       {"keyfile", "\"\"", "", "PEM private key of certfile.", string(&T::keyfile)},
+      {"keyfile_password", "\"\"", "",
+       "Password of an encrypted keyfile (traditional PEM encryption); empty: the environment variable "
+       "ACTORMQ_KEYFILE_PASSWORD if set, as for listeners. Never logged.",
+       string(&T::keyfile_password)},
       {"crlfile", "\"\"", "",
        "PEM certificate revocation lists of cafile's CAs: a remote certificate they list is refused at the "
        "handshake (needs cafile).",
@@ -210,6 +214,9 @@ Errors check_tls(const BridgeTlsConfig& tls, const std::string& p) {
   }
   if (tls.certfile.empty() != tls.keyfile.empty()) {
     errors.push_back(p + (tls.certfile.empty() ? "certfile" : "keyfile") + ": set both certfile and keyfile, or neither");
+  }
+  if (!tls.keyfile_password.empty() && tls.keyfile.empty()) {
+    errors.push_back(p + "keyfile_password: needs keyfile");
   }
   return errors;
 }

@@ -51,6 +51,7 @@ struct BridgeTlsConfig {
   std::string cafile;    ///< CAs the remote's certificate must chain to; required unless insecure
   std::string certfile;  ///< client certificate, with keyfile, or neither
   std::string keyfile;
+  std::string keyfile_password;  ///< of an encrypted keyfile; empty: ACTORMQ_KEYFILE_PASSWORD if set
   std::string crlfile;    ///< PEM CRLs of cafile's CAs: a remote certificate they list is refused
   std::string psk;        ///< pre-shared key, hexadecimal; with psk_identity instead of certificates
   std::string psk_identity;

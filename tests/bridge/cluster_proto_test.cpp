@@ -13,6 +13,7 @@ using namespace actormq::cluster;
 using dist::Registry;
 using dist::WireError;
 using dist::test::payload_of;
+using dist::test::round_trip;
 
 namespace {
 
@@ -22,12 +23,6 @@ Registry cluster_registry() {
   return r;
 }
 
-sched::MessagePtr round_trip(const Registry& registry, const sched::Message& msg) {
-  auto p = payload_of(registry, msg);
-  auto back = registry.decode(p.id, p.version, p.bytes, p.bodies);
-  REQUIRE(back.ok());
-  return std::move(*back);
-}
 
 }  // namespace
 

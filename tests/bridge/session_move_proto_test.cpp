@@ -17,6 +17,7 @@ using namespace actormq::cluster;
 using dist::Registry;
 using dist::WireError;
 using dist::test::payload_of;
+using dist::test::round_trip;
 
 namespace {
 
@@ -26,12 +27,6 @@ Registry move_registry() {
   return r;
 }
 
-sched::MessagePtr round_trip(const Registry& registry, const sched::Message& msg) {
-  auto p = payload_of(registry, msg);
-  auto back = registry.decode(p.id, p.version, p.bytes, p.bodies);
-  REQUIRE(back.ok());
-  return std::move(*back);
-}
 
 std::optional<WireError> decode_error(const Registry& registry, const sched::Message& msg) {
   auto p = payload_of(registry, msg);

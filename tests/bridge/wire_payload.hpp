@@ -1,6 +1,6 @@
 #pragma once
 // One message's payload as a node link writes it (its type's layout and the
-// bodies it refers to), for the layout tests.
+// bodies it refers to), and its round trip, for the layout tests.
 
 #include <doctest/doctest.h>
 
@@ -28,6 +28,14 @@ inline Payload payload_of(const Registry& registry, const sched::Message& msg) {
   type->encode(out, msg);
   REQUIRE(out.ok());
   return Payload{type->info.id, type->info.version, out.take(), table.bodies()};
+}
+
+/// `msg` encoded as a node link writes it and decoded as the peer reads it.
+inline sched::MessagePtr round_trip(const Registry& registry, const sched::Message& msg) {
+  Payload p = payload_of(registry, msg);
+  auto back = registry.decode(p.id, p.version, p.bytes, p.bodies);
+  REQUIRE(back.ok());
+  return std::move(*back);
 }
 
 }  // namespace actormq::dist::test

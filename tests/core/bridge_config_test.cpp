@@ -168,6 +168,11 @@ TEST_CASE("bridge config: tls and restart_timeout_ms") {
   CHECK(parse_config(with_bridge(minimal + R"(, "tls": null)")).ok());
   CHECK(errors_of(with_bridge(minimal + R"(, "tls": {"cafile": "ca", "certfile": "c"})")) ==
         "bridges[0].tls.keyfile: set both certfile and keyfile, or neither");
+  CHECK(parse_config(
+            with_bridge(minimal + R"(, "tls": {"cafile": "ca", "certfile": "c", "keyfile": "k", "keyfile_password": "p"})"))
+            .ok());
+  CHECK(errors_of(with_bridge(minimal + R"(, "tls": {"cafile": "ca", "keyfile_password": "p"})")) ==
+        "bridges[0].tls.keyfile_password: needs keyfile");
   CHECK(errors_of(with_bridge(minimal + R"(, "tls": {"cafile": "ca", "ciphers": "x"})")) ==
         "bridges[0].tls.ciphers: unknown key");
   CHECK(errors_of(with_bridge(minimal + R"(, "tls": "ca.crt")")) == "bridges[0].tls: must be an object or null");
@@ -230,7 +235,7 @@ TEST_CASE("bridge config: the key tables document every key") {
   }
   CHECK(topic_names ==
         std::set<std::string_view>{"pattern", "direction", "qos", "local_prefix", "remote_prefix"});
-  CHECK(bridge_tls_key_docs().size() == 7);
+  CHECK(bridge_tls_key_docs().size() == 8);
   CHECK(bridge_restart_key_docs().size() == 2);
 }
 

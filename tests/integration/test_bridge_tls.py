@@ -2,16 +2,31 @@
 remote's certificate (CN=localhost, SAN IP:127.0.0.1) verifies for the IP
 address dialled and messages cross; with another CA as cafile the
 handshake is refused, logged, retried, and the broker goes on serving its
-own clients; a crlfile that lists the remote's certificate refuses it. And a
+own clients; a crlfile that lists the remote's certificate refuses it; a
+client key encrypted, opened by keyfile_password or ACTORMQ_KEYFILE_PASSWORD. And a
 bridge with a pre-shared key (psk, psk_identity) to a mosquitto PSK
 listener, a wrong key refused."""
 
+import json
 import os
+import subprocess
+import tempfile
 import unittest
 
 from bridge_util import Mosquitto, bridge, client, messages, payloads, state_is, topic
-from harness import Broker, wait_for
+from harness import ACTORMQ, Broker, free_port, run, wait_for
 from tls_util import Pki, cleanup
+
+
+def refused_start(config):
+    """The broker's output when it refuses to start with `config`."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "config.json")
+        with open(path, "w") as f:
+            json.dump(config, f)
+        r = run([ACTORMQ, "--config", path, "--port", str(free_port()), "--bind", "127.0.0.1"], timeout=30)
+    assert r.returncode != 0, "the broker started"
+    return r.stdout + r.stderr
 
 
 class BridgeTls(unittest.TestCase):
@@ -61,6 +76,33 @@ class BridgeTls(unittest.TestCase):
         # The remote's own clients need TLS too: check its retained state and log.
         self.assertTrue(wait_for(lambda: "Received PUBLISH from tb" in self.remote.output()
                                  and "'t/secure'" in self.remote.output(), 5), self.remote.output())
+
+    def test_encrypted_client_key_with_keyfile_password(self):
+        # The bridge's client certificate with its key encrypted (traditional
+        # PEM, AES-256): keyfile_password, or ACTORMQ_KEYFILE_PASSWORD, opens it.
+        secret = "bridge key secret"
+        key = self.pki.path("client-encrypted.key")
+        subprocess.run(["openssl", "pkey", "-traditional", "-aes256", "-in", self.pki.path("client.key"),
+                        "-passout", "pass:" + secret, "-out", key], check=True, capture_output=True)
+        cert = self.pki.path("client.crt")
+        self.start("ca.crt", certfile=cert, keyfile=key, keyfile_password=secret)
+        self.assertTrue(state_is(self.broker.port, "tb", "1"), self.broker.output())
+        self.assertNotIn(secret, self.broker.output())
+        self.assertEqual(self.broker.stop(), 0)
+        # Out of the environment, the file naming no password.
+        self.broker = Broker({"data_dir": "none", "bridges": [
+            bridge("tb", self.remote.port, [topic("t/#", "out", 1)],
+                   tls={"cafile": self.pki.path("ca.crt"), "certfile": cert, "keyfile": key})]},
+            env={"ACTORMQ_KEYFILE_PASSWORD": secret})
+        self.assertTrue(state_is(self.broker.port, "tb", "1"), self.broker.output())
+        self.assertEqual(self.broker.stop(), 0)
+        # Neither: the start is refused, naming the key.
+        out = refused_start({"data_dir": "none", "bridges": [
+            bridge("tb", self.remote.port, [topic("t/#", "out", 1)],
+                   tls={"cafile": self.pki.path("ca.crt"), "certfile": cert, "keyfile": key})]})
+        self.assertIn("keyfile " + key + ": encrypted, and no keyfile_password (nor ACTORMQ_KEYFILE_PASSWORD) given",
+                      out)
+        self.broker = Broker({"data_dir": "none"})  # for tearDown
 
     def test_wrong_ca_is_refused_and_the_broker_serves_on(self):
         self.start("other.crt")
