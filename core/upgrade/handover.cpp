@@ -13,6 +13,9 @@ template <class... F>
 struct Overload : F... {
   using F::operator()...;
 };
+// Spelled out for compilers without aggregate deduction (clang 14, the fuzz build).
+template <class... F>
+Overload(F...) -> Overload<F...>;
 
 std::vector<std::string_view> words(std::string_view line) {
   std::vector<std::string_view> out;

@@ -63,17 +63,7 @@ TEST_CASE("cluster proto: route rows round-trip") {
 
 TEST_CASE("cluster proto: every cut and a trailing byte are refused") {
   Registry registry = cluster_registry();
-  for (const sched::MessagePtr& msg : test::sample_cluster_messages()) {
-    auto p = payload_of(registry, *msg);
-    CAPTURE(p.id);
-    for (std::size_t cut = 0; cut < p.bytes.size(); ++cut) {
-      CAPTURE(cut);
-      CHECK_FALSE(registry.decode(p.id, p.version, std::string_view(p.bytes).substr(0, cut), p.bodies).ok());
-    }
-    std::string longer = p.bytes;
-    longer.push_back('\0');
-    CHECK(registry.decode(p.id, p.version, longer, p.bodies).error() == WireError::trailing_bytes);
-  }
+  dist::test::check_cuts_and_trailing(registry, test::sample_cluster_messages());
 }
 
 TEST_CASE("cluster proto: what no packet could carry is refused") {

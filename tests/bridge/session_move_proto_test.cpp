@@ -98,17 +98,7 @@ TEST_CASE("session move proto: releases, client rows, pings and pongs round-trip
 
 TEST_CASE("session move proto: every cut and a trailing byte are refused") {
   Registry registry = move_registry();
-  for (const sched::MessagePtr& msg : test::sample_session_move_messages()) {
-    auto p = payload_of(registry, *msg);
-    CAPTURE(p.id);
-    for (std::size_t cut = 0; cut < p.bytes.size(); ++cut) {
-      CAPTURE(cut);
-      CHECK_FALSE(registry.decode(p.id, p.version, std::string_view(p.bytes).substr(0, cut), p.bodies).ok());
-    }
-    std::string longer = p.bytes;
-    longer.push_back('\0');
-    CHECK(registry.decode(p.id, p.version, longer, p.bodies).error() == WireError::trailing_bytes);
-  }
+  dist::test::check_cuts_and_trailing(registry, test::sample_session_move_messages());
 }
 
 TEST_CASE("session move proto: what no session could be is refused") {
