@@ -179,7 +179,8 @@ class Bound(StoreTestCase):
         self.assertTrue(wait_for(lambda: int(RemoteOutage.sys(local).get("messages/dropped", 0)) > 0, 10),
                         self.logs())
         counters = RemoteOutage.sys(local)
-        self.assertEqual(counters["state"], "down")
+        # The remote is away: the bridge is down, or dialling it again (backoff).
+        self.assertIn(counters["state"], ("down", "connecting"))
         kept = int(counters["buffered/messages"])
         self.assertGreater(kept, 0)
         self.assertLessEqual(int(counters["buffered/bytes"]), 2000)
