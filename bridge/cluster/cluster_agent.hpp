@@ -37,7 +37,8 @@
 // Flow control. A subscriber that falls behind throttles the publishing
 // sessions that feed it wherever they are (Throttle crosses node links); so
 // does the agent when forwarded publishes pile up in its mailbox, so that a
-// node routing faster than another republishes does not fill its memory.
+// node routing faster than another republishes does not fill its memory,
+// and so does a peer's forwarder when its link cannot carry them.
 //
 // Client ids. The agent keeps the client ids this node's registry holds
 // (ClusterDirectory passes each claim and release on) and tells every peer's

@@ -1,5 +1,7 @@
 #include "bridge/cluster/node_forwarder.hpp"
 
+#include <algorithm>
+
 #include "core/logger.hpp"
 #include "sched/runtime.hpp"
 
@@ -8,6 +10,9 @@ namespace actormq::cluster {
 namespace {
 // How often a forwarder with a backlog looks whether its link drained.
 constexpr std::uint64_t drain_every_ms = 5;
+// A throttled session reads again after 1 s on its own (core/session):
+// renewed before that while the backlog stays long and the link drains.
+constexpr std::uint64_t throttle_renew_ms = 400;
 }  // namespace
 
 NodeForwarder::NodeForwarder(dist::Node& node, sched::Pid peer_agent, ClusterCounters& counters)
@@ -35,7 +40,11 @@ void NodeForwarder::forward(core::Deliver& d) {
                                                    << max_backlog << " publishes wait for it, the oldest are dropped");
     }
   }
+  if (backlog_.empty()) {
+    last_progress_ms_ = now_ms();  // the stall, if any, starts now
+  }
   backlog_.push_back(std::move(d));
+  pace(&backlog_.back());
   if (!drain_armed_) {
     drain_armed_ = true;
     send_after(self(), sched::make_message<Drain>(), drain_every_ms);
@@ -43,10 +52,16 @@ void NodeForwarder::forward(core::Deliver& d) {
 }
 
 void NodeForwarder::drain() {
+  bool moved = false;
   while (!backlog_.empty() && !node_.busy(agent_)) {
     send_one(std::move(backlog_.front()));
     backlog_.pop_front();
+    moved = true;
   }
+  if (moved) {
+    last_progress_ms_ = now_ms();
+  }
+  pace(nullptr);
   if (backlog_.empty()) {
     dropped_since_log_ = 0;
   } else if (!drain_armed_) {
@@ -68,6 +83,40 @@ void NodeForwarder::send_one(core::Deliver d) {
     return;
   }
   (void)runtime().send<core::Deliver>(agent_, core::Deliver{std::move(d.msg), d.qos, d.retain, {}, {}, 0, {}});
+}
+
+}  // namespace actormq::cluster
+
+namespace actormq::cluster {
+
+std::uint64_t NodeForwarder::now_ms() const { return uv_now(scheduler().loop()); }
+
+void NodeForwarder::pace(const core::Deliver* queued) {
+  if (backlog_.size() < release_below) {
+    for (sched::Pid p : throttled_) {
+      (void)runtime().send<core::Unthrottle>(p, core::Unthrottle{self()});
+    }
+    throttled_.clear();
+    return;
+  }
+  const std::uint64_t now = now_ms();
+  if (queued != nullptr && backlog_.size() >= throttle_above) {
+    sched::Pid p = queued->msg->publisher_pid;
+    if (p.valid() && std::find(throttled_.begin(), throttled_.end(), p) == throttled_.end()) {
+      if (throttled_.empty()) {
+        throttle_sent_ms_ = now;
+      }
+      throttled_.push_back(p);
+      (void)runtime().send<core::Throttle>(p, core::Throttle{self()});
+    }
+  }
+  if (!throttled_.empty() && now - throttle_sent_ms_ >= throttle_renew_ms &&
+      now - last_progress_ms_ < stalled_after_ms) {
+    throttle_sent_ms_ = now;
+    for (sched::Pid p : throttled_) {
+      (void)runtime().send<core::Throttle>(p, core::Throttle{self()});
+    }
+  }
 }
 
 }  // namespace actormq::cluster

@@ -7,9 +7,19 @@
 // the oldest are dropped and counted), and sends on as the link drains.
 // The routers' sends to it are local and cheap, so a node that hangs until
 // it is declared down (node_down_after_ms) holds up no publisher.
+//
+// A slow node is not a hung one: while the link drains, however slowly, a
+// backlog of throttle_above throttles the sessions that publish into it
+// (core::Throttle, as a subscriber that falls behind does), so that what
+// they are acknowledged does not pile up beyond what the peer's subscribers
+// can queue; below release_below they read again. A link that took nothing
+// for stalled_after_ms looks hung: the throttles are no longer renewed and
+// lapse (a session reads again 1 s after its last one), and the backlog's
+// bound applies until the node is declared down.
 
 #include <cstdint>
 #include <deque>
+#include <vector>
 
 #include "bridge/cluster/cluster_agent.hpp"
 #include "core/messages.hpp"
@@ -20,6 +30,9 @@ namespace actormq::cluster {
 class NodeForwarder final : public sched::Process {
  public:
   static constexpr std::size_t max_backlog = 65536;
+  static constexpr std::size_t throttle_above = 1024;
+  static constexpr std::size_t release_below = 128;
+  static constexpr std::uint64_t stalled_after_ms = 2000;
 
   /// `node` and `counters` outlive the forwarder.
   NodeForwarder(dist::Node& node, sched::Pid peer_agent, ClusterCounters& counters);
@@ -32,6 +45,10 @@ class NodeForwarder final : public sched::Process {
   void forward(core::Deliver& d);
   void drain();
   void send_one(core::Deliver d);
+  /// Throttles the publisher of what just joined a long backlog, renews the
+  /// throttles while the link drains, releases them once it is short.
+  void pace(const core::Deliver* queued);
+  std::uint64_t now_ms() const;
 
   dist::Node& node_;
   sched::Pid agent_;
@@ -39,6 +56,9 @@ class NodeForwarder final : public sched::Process {
   std::deque<core::Deliver> backlog_;
   bool drain_armed_ = false;
   std::uint64_t dropped_since_log_ = 0;
+  std::vector<sched::Pid> throttled_;  ///< publishers we asked to pause
+  std::uint64_t throttle_sent_ms_ = 0;
+  std::uint64_t last_progress_ms_ = 0;  ///< the link last took something of the backlog
 };
 
 }  // namespace actormq::cluster

@@ -351,6 +351,11 @@ class Channel {
     /// Durability sync: acknowledgements waiting for their commit, in the
     /// order the packets they answer arrived (MQTT 4.6).
     std::vector<PendingAck> pending_acks;
+    /// A full queue was searched for a QoS 0 message to drop and held none,
+    /// and none was queued since: the next message that finds the queue full
+    /// is dropped without searching it again (a queue of 65,000 searched per
+    /// message once kept a node from reading its sockets for seconds).
+    bool queue_without_qos0 = false;
   };
   Rare& rare();
   /// A subscriber asked us to pause reading.

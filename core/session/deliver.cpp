@@ -137,11 +137,14 @@ void Channel::enqueue(ChannelHost& host, Deliver d) {
   }
   if (limit != 0 && q.size() >= limit) {
     // Full: drop the oldest QoS 0 message if there is one, else the new one.
-    auto qos0 = std::find_if(q.begin(), q.end(),
-                             [](const Deliver& x) { return x.qos == QoS::at_most_once; });
+    Rare& r = rare();
+    auto qos0 = r.queue_without_qos0 ? q.end() : std::find_if(q.begin(), q.end(), [](const Deliver& x) {
+      return x.qos == QoS::at_most_once;
+    });
     count_drop(host, Counter::dropped_queue_full);
     ACTORMQ_LOG_DEBUG("client " << client_id_ << ": queue full, dropping a message");
     if (qos0 == q.end()) {
+      r.queue_without_qos0 = true;  // and stays so: the new one goes too
       return;
     }
     std::vector<persist::Op> ops;
@@ -153,6 +156,9 @@ void Channel::enqueue(ChannelHost& host, Deliver d) {
   }
   if (state_ == State::connected && q.size() >= high_watermark(host.limits().max_queued)) {
     throttle_publisher(host, *d.msg);
+  }
+  if (d.qos == QoS::at_most_once && rare_) {
+    rare_->queue_without_qos0 = false;
   }
   store_queued(host, d);
   q.push_back(std::move(d));

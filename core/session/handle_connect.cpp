@@ -294,6 +294,7 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
   std::unique_ptr<mqtt::Will> will = std::move(session_.will);  // our CONNECT's, not the old connection's
   session_ = std::move(state);
   session_.queue.splice(session_.queue.end(), early);
+  rare_->queue_without_qos0 = false;  // a queue of another session's
   session_.will = std::move(will);
   if (std::unique_ptr<Takeover> newer = std::move(rare_->superseded_by)) {
     // Taken over while we waited: the state goes on, as an offline session's
