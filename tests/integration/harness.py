@@ -69,11 +69,12 @@ class Broker:
     """The actormq binary on 127.0.0.1:<free port>. `config` (a dict) is
     written to a JSON file; the port is set on its first listener."""
 
-    def __init__(self, config=None, args=(), port=None, env=None):
+    def __init__(self, config=None, args=(), port=None, env=None, host="127.0.0.1", prefix=()):
         self.port = port or free_port()
+        self.host = host  # elsewhere than loopback: in a network namespace (prefix enters it)
         self.dir = tempfile.mkdtemp(prefix="actormq-test-")
         self.log_path = os.path.join(self.dir, "broker.log")
-        cmd = [ACTORMQ, "--port", str(self.port), "--bind", "127.0.0.1"]
+        cmd = [*prefix, ACTORMQ, "--port", str(self.port), "--bind", host]
         if config is not None:
             path = os.path.join(self.dir, "config.json")
             with open(path, "w") as f:
@@ -107,7 +108,7 @@ class Broker:
             if self.proc.poll() is not None:
                 return False
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                with socket.create_connection((self.host, self.port), timeout=0.2):
                     break
             except OSError:
                 time.sleep(0.02)
@@ -210,8 +211,8 @@ def pub(port, topic, message, *extra, version="311"):
 class RawClient:
     """A raw TCP connection for sending hand-made (or malformed) bytes."""
 
-    def __init__(self, port, timeout=5):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, timeout=5, host="127.0.0.1"):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
 
     def send(self, data):
         self.sock.sendall(data)
@@ -293,8 +294,8 @@ class RawV5(RawClient):
     acknowledges nothing unless told: for flow control, where PUBACKs must be
     withheld, and for hand-made packets after a good CONNECT."""
 
-    def __init__(self, port, client_id, connect_props=b"", clean=True):
-        super().__init__(port)
+    def __init__(self, port, client_id, connect_props=b"", clean=True, host="127.0.0.1"):
+        super().__init__(port, host=host)
         self.send(connect_packet(client_id, version=5, clean=clean, props=connect_props))
         ack = self.recv_packet(3)
         assert ack is not None and ack[0] == 0x20 and ack[1][1] == 0, ack

@@ -48,7 +48,7 @@ class V5Client:
     """One paho MQTT 5 client on its own network thread."""
 
     def __init__(self, port, cid="", clean_start=True, connect_props=None,
-                 keepalive=60, version=mqtt.MQTTv5, timeout=5, expect_ok=True):
+                 keepalive=60, version=mqtt.MQTTv5, timeout=5, expect_ok=True, host="127.0.0.1"):
         self.port = port
         self.version = version
         self.msgs = []
@@ -64,10 +64,10 @@ class V5Client:
         self.c.on_disconnect = self._on_disconnect
         self.c.on_subscribe = self._on_subscribe
         if version == mqtt.MQTTv5:
-            self.c.connect("127.0.0.1", port, keepalive=keepalive, clean_start=clean_start,
+            self.c.connect(host, port, keepalive=keepalive, clean_start=clean_start,
                            properties=connect_props)
         else:
-            self.c.connect("127.0.0.1", port, keepalive=keepalive)
+            self.c.connect(host, port, keepalive=keepalive)
         self.c.loop_start()
         if not self._wait(lambda: self.connack is not None or self.disconnects, timeout):
             self.close()
