@@ -141,6 +141,7 @@ core::Status HostHub::publish(std::string_view topic, std::string_view payload, 
   msg->retain = retain;
   msg->publisher = std::string(host_client_id);
   msg->received_ms = core::wall_ms();
+  msg->body.attach(ctx_->store);  // before it is shared: stored once, whoever queues it
   if (retain) {
     runtime_->send<core::RetainStore>(ctx_->retainer, core::RetainStore{msg, {}});
   }

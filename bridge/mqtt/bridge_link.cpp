@@ -9,6 +9,8 @@
 #include "core/broker_context.hpp"
 #include "core/clock.hpp"
 #include "core/logger.hpp"
+#include "core/store/ack_gate.hpp"
+#include "persist/env.hpp"
 #include "mqtt/topic.hpp"
 #include "sched/scheduler.hpp"
 
@@ -22,9 +24,10 @@ constexpr std::size_t max_unsent_qos0 = 8u << 20;
 
 mqtt::SharedBytes text(std::string_view s) { return mqtt::SharedBytes::copy_of(s); }
 
-ClientOptions client_options(const BridgeSetup& s) {
+ClientOptions client_options(const BridgeSetup& s, bool durable_acks) {
   const core::BridgeConfig& c = s.config;
   ClientOptions o;
+  o.hold_acks = durable_acks;
   o.version = c.protocol_version == core::BridgeProtocol::mqttv5 ? mqtt::ProtocolVersion::v5
                                                                  : mqtt::ProtocolVersion::v3_1_1;
   o.client_id = c.remote_client_id();
@@ -58,7 +61,7 @@ mqtt::Properties carried(const mqtt::Properties& in) {
 }  // namespace
 
 BridgeLink::BridgeLink(core::BrokerContext& ctx, std::shared_ptr<const BridgeSetup> setup)
-    : ctx_(ctx), setup_(std::move(setup)), client_(client_options(*setup_)),
+    : ctx_(ctx), setup_(std::move(setup)), client_(client_options(*setup_, ctx.durable_acks)),
       store_(ctx.store, ctx.env, setup_->config.name),
       backoff_(static_cast<std::uint64_t>(setup_->config.restart_timeout_ms.base),
                static_cast<std::uint64_t>(setup_->config.restart_timeout_ms.cap), std::random_device{}()) {}
@@ -98,6 +101,8 @@ void BridgeLink::on_message(sched::Message& msg) {
     }
   } else if (auto* e = msg.as<BridgeEnable>()) {
     set_enabled(e->enabled);
+  } else if (auto* r = msg.as<core::AckReady>()) {
+    on_ack_ready(r->token, r->store_error);
   }
 }
 
@@ -173,7 +178,7 @@ void BridgeLink::on_deliver(const core::Deliver& d) {
   execute(client_.send(std::move(m), now_ms()));
 }
 
-void BridgeLink::route_in(mqtt::Publish& p) {
+void BridgeLink::route_in(mqtt::Publish& p, persist::HoldPtr hold) {
   auto mapped = setup_->topics.inward(p.topic);
   if (!mapped || !mqtt::is_valid_topic_name(mapped->topic) ||
       mqtt::exceeds_max_levels(mapped->topic, ctx_.limits.max_topic_levels)) {
@@ -194,20 +199,24 @@ void BridgeLink::route_in(mqtt::Publish& p) {
   msg->received_ms = msg->properties().message_expiry_interval || msg->retain ? core::wall_ms() : 0;
   msg->publisher = setup_->config.remote_client_id();
   msg->publisher_pid = self();  // our own local routes skip it (No Local)
+  msg->body.attach(ctx_.store);  // before it is shared: stored once, whoever queues it
   setup_->counters->messages_in.fetch_add(1, std::memory_order_relaxed);
   if (msg->retain) {
-    send<core::RetainStore>(ctx_.retainer, core::RetainStore{msg, {}});
+    send<core::RetainStore>(ctx_.retainer, core::RetainStore{msg, hold});
   }
-  send<core::RoutePublish>(ctx_.routers.local(), core::RoutePublish{std::move(msg), {}});
+  send<core::RoutePublish>(ctx_.routers.local(), core::RoutePublish{std::move(msg), std::move(hold)});
   consume(2);
 }
 
 void BridgeLink::execute(Actions a) {
   // Routed before the acknowledgements in `write` go out: the remote
-  // forgets a message only once it is in the routers' hands.
-  for (mqtt::Publish& p : a.route) {
-    route_in(p);
+  // forgets a message only once it is in the routers' hands (under
+  // durability sync, once stored: the held ones).
+  std::vector<persist::HoldPtr> holds = gate_acks(a);
+  for (std::size_t i = 0; i < a.route.size(); ++i) {
+    route_in(a.route[i], i < holds.size() ? std::move(holds[i]) : nullptr);
   }
+  holds.clear();  // ours: what is left of a gate is in the writes it waits for
   for (const std::string& w : a.warnings) {
     ACTORMQ_LOG_WARNING(who() << ": " << w);
   }
@@ -228,11 +237,61 @@ void BridgeLink::execute(Actions a) {
   if (!a.write.empty()) {
     write(std::move(a.write));
   }
+  write_ready_acks();  // resent QoS 2 messages, answered behind those before them
   if (a.connected) {
     on_up();
   }
   if (a.close) {
     lost(*a.close);
+  }
+}
+
+std::vector<persist::HoldPtr> BridgeLink::gate_acks(const Actions& a) {
+  std::vector<persist::HoldPtr> holds;
+  if (a.held.empty()) {
+    return holds;
+  }
+  holds.resize(a.route.size());
+  for (const HeldAck& h : a.held) {
+    const std::uint64_t token = next_ack_token_++;
+    pending_acks_.push_back(PendingAck{token, h.packet, !h.route.has_value()});
+    if (h.route) {
+      holds[*h.route] = std::make_shared<core::AckGate>(ctx_.ack_sink, self(), token);
+    }
+  }
+  return holds;
+}
+
+void BridgeLink::on_ack_ready(std::uint64_t token, int store_error) {
+  auto it = std::find_if(pending_acks_.begin(), pending_acks_.end(),
+                         [&](const PendingAck& p) { return p.token == token; });
+  if (it == pending_acks_.end()) {
+    return;  // its connection is gone: the remote sends the message again
+  }
+  if (store_error != 0) {
+    // As for a client (core/session/session_store.cpp): no acknowledgement
+    // for what is not on disk, and none may overtake it (MQTT 4.6), so the
+    // connection ends and the remote sends them all again; this QoS 2
+    // message is routed again then.
+    if (const auto* rec = std::get_if<mqtt::Pubrec>(&it->packet)) {
+      client_.unroute(rec->packet_id);
+    }
+    ACTORMQ_LOG_ERROR(who() << ": a message from the remote was not stored (" << persist::lmdb_error(store_error)
+                            << "); closing the connection unacknowledged");
+    lost("a message from the remote was not stored");
+    return;
+  }
+  it->ready = true;
+  write_ready_acks();
+}
+
+void BridgeLink::write_ready_acks() {
+  while (!pending_acks_.empty() && pending_acks_.front().ready) {
+    Actions a = client_.acknowledge(pending_acks_.front().packet);
+    pending_acks_.pop_front();
+    if (!a.write.empty()) {
+      write(std::move(a.write));
+    }
   }
 }
 
@@ -266,6 +325,7 @@ void BridgeLink::set_enabled(bool enabled) {
     }
     close_socket();
     client_.lost();
+    pending_acks_.clear();
     ++generation_;  // its timers are void; a pending Redial finds us disabled
     ACTORMQ_LOG_NOTICE(who() << ": disabled");
     notify_local(false);
@@ -323,6 +383,7 @@ void BridgeLink::lost(const std::string& why) {
   const bool was_up = state_ == State::up;
   close_socket();
   client_.lost();
+  pending_acks_.clear();
   ++generation_;
   if (was_up) {
     ACTORMQ_LOG_NOTICE(who() << ": down (" << why << ")");

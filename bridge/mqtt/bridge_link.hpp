@@ -14,6 +14,7 @@
 // until the remote acknowledges them, and read back when it starts.
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,8 +79,12 @@ class BridgeLink final : public sched::Process {
 
   // bridge_link.cpp: the local side, states and their notifications.
   void on_deliver(const core::Deliver& d);
-  void route_in(mqtt::Publish& p);
+  void route_in(mqtt::Publish& p, persist::HoldPtr hold);
   void execute(Actions a);
+  /// Durability sync: holds for the held acknowledgements of `a`, by index in a.route.
+  std::vector<persist::HoldPtr> gate_acks(const Actions& a);
+  void on_ack_ready(std::uint64_t token, int store_error);
+  void write_ready_acks();
   void on_up();
   void lost(const std::string& why);
   void set_enabled(bool enabled);
@@ -116,6 +121,17 @@ class BridgeLink final : public sched::Process {
   std::optional<bool> published_state_;  ///< the last local notification
   std::uint64_t dropped_ = 0;            ///< messages dropped for the remote, all told
   bool read_more_sent_ = false;          ///< a ReadMore is on its way: no second one
+  /// Durability sync: a remote message's PUBACK or PUBREC waits until what
+  /// it caused is stored (core/store/ack_gate.hpp), and goes out in the
+  /// order the messages came (MQTT 4.6). Those of a lost connection go: the
+  /// remote sends their messages again.
+  struct PendingAck {
+    std::uint64_t token;
+    mqtt::Packet packet;
+    bool ready;
+  };
+  std::deque<PendingAck> pending_acks_;
+  std::uint64_t next_ack_token_ = 1;
 };
 
 }  // namespace actormq::bridge

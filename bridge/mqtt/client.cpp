@@ -200,22 +200,43 @@ void Client::on_publish(mqtt::Publish& p, Actions& a) {
     a.route.push_back(std::move(p));
     return;
   }
+  mqtt::Packet ack;
+  bool fresh = true;
   if (p.qos == QoS::at_least_once) {
-    mqtt::Puback ack;
-    ack.packet_id = p.packet_id;
+    mqtt::Puback puback;
+    puback.packet_id = p.packet_id;
+    ack = std::move(puback);
+  } else {
+    mqtt::Pubrec pubrec;
+    pubrec.packet_id = p.packet_id;
+    ack = std::move(pubrec);
+    // MQTT 4.3.3: a QoS 2 message is routed once; a resent one only answered.
+    fresh = std::find(awaiting_rel_.begin(), awaiting_rel_.end(), p.packet_id) == awaiting_rel_.end();
+    if (fresh) {
+      awaiting_rel_.push_back(p.packet_id);
+    }
+  }
+  std::optional<std::size_t> index;
+  if (fresh) {
+    index = a.route.size();
     a.route.push_back(std::move(p));
+  }
+  if (options_.hold_acks) {
+    a.held.push_back(HeldAck{std::move(ack), index});
+  } else {
     emit(ack, a);
-    return;
   }
-  mqtt::Pubrec rec;
-  rec.packet_id = p.packet_id;
-  // MQTT 4.3.3: a QoS 2 message is routed once; a resent one only answered.
-  if (std::find(awaiting_rel_.begin(), awaiting_rel_.end(), p.packet_id) == awaiting_rel_.end()) {
-    awaiting_rel_.push_back(p.packet_id);
-    a.route.push_back(std::move(p));
-  }
-  emit(rec, a);
 }
+
+Actions Client::acknowledge(const mqtt::Packet& ack) {
+  Actions a;
+  if (state_ == State::connected) {
+    emit(ack, a);
+  }
+  return a;
+}
+
+void Client::unroute(std::uint16_t packet_id) { std::erase(awaiting_rel_, packet_id); }
 
 void Client::on_pubrel(std::uint16_t packet_id, Actions& a) {
   mqtt::Pubcomp comp;

@@ -36,6 +36,18 @@ struct ClientOptions {
   /// Wall-clock milliseconds, against OutMessage::received_ms: a message's
   /// expiry keeps counting while it waits here, across restarts too.
   std::function<std::uint64_t()> wall_clock;
+  /// Durability sync: the PUBACK or PUBREC of a remote QoS 1/2 message is
+  /// not written but handed over (Actions::held), for the process to write
+  /// (acknowledge) once what the message caused is stored.
+  bool hold_acks = false;
+};
+
+/// hold_acks: the acknowledgement owed for a remote QoS 1/2 message.
+struct HeldAck {
+  mqtt::Packet packet;  ///< PUBACK or PUBREC
+  /// Index in Actions::route of the message it answers; none: a resent
+  /// QoS 2 message, routed when it first came.
+  std::optional<std::size_t> route;
 };
 
 /// What a step asks of the process.
@@ -49,6 +61,7 @@ struct Actions {
   std::size_t sent = 0;                 ///< messages the remote took (QoS 0 written, QoS 1/2 acknowledged)
   std::vector<std::uint64_t> forget;    ///< seqs of stored messages that left the outbox: erase their records
   std::vector<OutMessage> released;     ///< stored QoS 2 messages the remote has (PUBREC): mark their records
+  std::vector<HeldAck> held;            ///< hold_acks: owed acknowledgements, in the order their messages came
 };
 
 class Client {
@@ -73,6 +86,12 @@ class Client {
   [[nodiscard]] std::vector<std::uint8_t> goodbye();
   /// The connection is gone: in-flight messages wait for the next one.
   void lost() noexcept;
+  /// hold_acks: writes a held acknowledgement (nothing once the connection
+  /// it belongs to is gone: the remote sends the message again).
+  [[nodiscard]] Actions acknowledge(const mqtt::Packet& ack);
+  /// hold_acks: the remote QoS 2 message `packet_id` was not stored after
+  /// all; when the remote sends it again it is routed again.
+  void unroute(std::uint16_t packet_id);
 
   [[nodiscard]] bool connected() const noexcept { return state_ == State::connected; }
   [[nodiscard]] const Outbox& outbox() const noexcept { return outbox_; }

@@ -1,5 +1,6 @@
 #include "core/http/api_write.hpp"
 
+#include "core/store/persistence.hpp"
 
 namespace actormq::core {
 
@@ -15,19 +16,21 @@ ApiPlan kick_client(const std::string& client_id, const ApiEnv& env) {
 }
 
 ApiPlan publish(const std::string& body, const ApiEnv& env) {
-  auto msg = publish_message(body, env.ctx.limits);
-  if (!msg) {
-    return api_error(400, msg.error().text());
+  auto decoded = publish_message(body, env.ctx.limits);
+  if (!decoded) {
+    return api_error(400, decoded.error().text());
   }
+  // Tied to the store before it is shared: stored once, whoever queues it.
+  AppMessagePtr msg = attach_to_store(std::move(*decoded), env.ctx.store);
   Tell t;
-  if ((*msg)->retain) {
-    t.messages.emplace_back(env.ctx.retainer, sched::make_message<RetainStore>(RetainStore{*msg, {}}));
+  if (msg->retain) {
+    t.messages.emplace_back(env.ctx.retainer, sched::make_message<RetainStore>(RetainStore{msg, {}}));
   }
-  t.response = json_response(Json{{"topic", (*msg)->topic},
-                                  {"qos", static_cast<int>((*msg)->qos)},
-                                  {"retain", (*msg)->retain},
-                                  {"payload_bytes", (*msg)->payload.size()}});
-  t.messages.emplace_back(env.ctx.routers.local(), sched::make_message<RoutePublish>(RoutePublish{*msg, {}}));
+  t.response = json_response(Json{{"topic", msg->topic},
+                                  {"qos", static_cast<int>(msg->qos)},
+                                  {"retain", msg->retain},
+                                  {"payload_bytes", msg->payload.size()}});
+  t.messages.emplace_back(env.ctx.routers.local(), sched::make_message<RoutePublish>(RoutePublish{msg, {}}));
   return t;
 }
 

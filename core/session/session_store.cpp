@@ -15,6 +15,19 @@ namespace actormq::core {
 using persist::Db;
 using persist::Op;
 
+namespace {
+// The writes that store `d`. A message that no client of this broker
+// published (a bridge's, the HTTP API's, the host program's, $SYS) may not
+// be tied to the store: it is tied here, or storing its body would follow a
+// null writer (a bridged message for an offline persistent session crashed
+// the broker so).
+std::vector<Op> delivery_ops(persist::Writer* writer, Db db, std::string key, Deliver& d, std::uint64_t seq,
+                             bool released) {
+  d.msg = attach_to_store(std::move(d.msg), writer);
+  return store_delivery_ops(db, std::move(key), d, seq, released);
+}
+}  // namespace
+
 bool Channel::persistent(const ChannelHost& host) const {
   return host.store() != nullptr && session_expiry_s_ != 0 && !client_id_.empty();
 }
@@ -124,7 +137,8 @@ void Channel::store_queued(ChannelHost& host, Deliver& d) {
   if (!d.shared_group.empty()) {
     return;
   }
-  store(host, store_delivery_ops(Db::queue, persist::session_key(client_id_, d.store_seq), d, 0, false), std::move(hold));
+  store(host, delivery_ops(host.store(), Db::queue, persist::session_key(client_id_, d.store_seq), d, 0, false),
+        std::move(hold));
 }
 
 void Channel::store_handover_queue(ChannelHost& host) {
@@ -139,7 +153,7 @@ void Channel::store_handover_queue(ChannelHost& host) {
     if (stored_ && d.store_seq == 0) {
       d.store_seq = seq + 1;
       if (d.shared_group.empty()) {
-        store(host, store_delivery_ops(Db::queue, persist::session_key(client_id_, d.store_seq), d, 0, false),
+        store(host, delivery_ops(host.store(), Db::queue, persist::session_key(client_id_, d.store_seq), d, 0, false),
               std::move(hold));
       }
     }
@@ -156,8 +170,8 @@ void Channel::unstore_queued(const Deliver& d, std::vector<Op>& ops) {
 void Channel::store_inflight(ChannelHost& host, std::uint16_t id, Inflight& f, std::vector<Op> ops) {
   persist::HoldPtr hold = std::move(f.delivery.hold);
   if (stored_ && f.delivery.shared_group.empty() && f.delivery.msg) {
-    std::vector<Op> put = store_delivery_ops(Db::inflight, persist::session_key(client_id_, id), f.delivery,
-                                             f.seq, f.released);
+    std::vector<Op> put = delivery_ops(host.store(), Db::inflight, persist::session_key(client_id_, id), f.delivery,
+                                       f.seq, f.released);
     ops.insert(ops.begin(), std::make_move_iterator(put.begin()), std::make_move_iterator(put.end()));
   }
   if (!ops.empty()) {

@@ -210,6 +210,51 @@ TEST_CASE("bridge client: QoS 2 in is routed once and acknowledged in order") {
   CHECK(std::get<mqtt::Puback>(remote.read(q1).at(0)).packet_id == 8);
 }
 
+TEST_CASE("bridge client: under durability sync the acknowledgements of remote messages are held") {
+  Remote remote(mqtt::ProtocolVersion::v3_1_1);
+  ClientOptions o = options();
+  o.hold_acks = true;
+  Client c = connected(remote, o);
+  mqtt::Publish in;
+  in.topic = "r/t";
+  in.payload = mqtt::SharedBytes::copy_of("x");
+  in.qos = QoS::at_least_once;
+  in.packet_id = 5;
+  Actions q1 = c.on_bytes(bytes(in), 0);
+  REQUIRE(q1.route.size() == 1);
+  CHECK(q1.write.empty());  // nothing acknowledged yet
+  REQUIRE(q1.held.size() == 1);
+  CHECK(q1.held[0].route == std::optional<std::size_t>(0));
+  CHECK(std::get<mqtt::Puback>(remote.read(c.acknowledge(q1.held[0].packet)).at(0)).packet_id == 5);
+
+  // QoS 0 routes without a held acknowledgement; QoS 2 holds its PUBREC,
+  // and a resent one, not routed again, holds one that answers no route.
+  in.qos = QoS::at_most_once;
+  Actions q0 = c.on_bytes(bytes(in), 0);
+  CHECK(q0.route.size() == 1);
+  CHECK(q0.held.empty());
+  in.qos = QoS::exactly_once;
+  in.packet_id = 6;
+  Actions q2 = c.on_bytes(bytes(in), 0);
+  REQUIRE(q2.held.size() == 1);
+  CHECK(q2.held[0].route == std::optional<std::size_t>(0));
+  in.dup = true;
+  Actions again = c.on_bytes(bytes(in), 0);
+  CHECK(again.route.empty());
+  REQUIRE(again.held.size() == 1);
+  CHECK_FALSE(again.held[0].route.has_value());
+  CHECK(std::get<mqtt::Pubrec>(remote.read(c.acknowledge(again.held[0].packet)).at(0)).packet_id == 6);
+
+  // Not stored after all: sent again, it is routed again.
+  c.unroute(6);
+  Actions third = c.on_bytes(bytes(in), 0);
+  CHECK(third.route.size() == 1);
+
+  // A held acknowledgement of a connection that is gone is not written.
+  c.lost();
+  CHECK(c.acknowledge(third.held.at(0).packet).write.empty());
+}
+
 TEST_CASE("bridge client: the bound drops the oldest waiting message") {
   Remote remote(mqtt::ProtocolVersion::v3_1_1);
   ClientOptions o = options();

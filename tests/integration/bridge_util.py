@@ -23,7 +23,7 @@ class Mosquitto:
     (TLS with `tls`: a dict of cafile, certfile, keyfile), anonymous
     clients allowed, persistence in its own directory when asked."""
 
-    def __init__(self, port=None, tls=None, persistence=False):
+    def __init__(self, port=None, tls=None, persistence=False, extra=()):
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="actormq-mosq-")
         self.conf = os.path.join(self.dir, "mosquitto.conf")
@@ -38,6 +38,7 @@ class Mosquitto:
             lines += ["%s %s" % (k, v) for k, v in tls.items()]
         if persistence:
             lines += ["persistence true", "persistence_location %s/" % self.dir, "autosave_interval 1"]
+        lines += list(extra)
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.proc = None

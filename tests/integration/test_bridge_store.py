@@ -4,8 +4,11 @@ acknowledges them. The remote stopped mid-stream while publishing goes on,
 then started again: every message acknowledged here arrives, in order.
 actormq killed with SIGKILL under durability sync while the remote is
 away, then started again: every acknowledged message arrives. The bound
-drops the oldest, counted in $SYS/broker/bridge/<name>/."""
+drops the oldest, counted in $SYS/broker/bridge/<name>/. Under durability
+sync a message from the remote is acknowledged to it only once stored:
+actormq killed while the remote streams to it loses none."""
 
+import random
 import shutil
 import signal
 import tempfile
@@ -224,6 +227,78 @@ class ExpiryWhileStored(StoreTestCase):
                         RemoteOutage.sys(local))
         self.assertTrue(wait_for(lambda: RemoteOutage.sys(local).get("buffered/messages") == "0", 5),
                         RemoteOutage.sys(local))
+
+
+class IncomingStored(unittest.TestCase):
+    def test_a_remote_message_for_an_offline_persistent_session_is_stored(self):
+        # The bridge's messages were not tied to the store: queueing one for
+        # an offline persistent session followed a null writer and the
+        # broker died (SIGSEGV).
+        remote = Mosquitto()
+        self.addCleanup(remote.close)
+        data = tempfile.mkdtemp(prefix="actormq-bridge-in-store-")
+        self.addCleanup(shutil.rmtree, data, True)
+        config = {"data_dir": data, "bridges": [bridge("b1", remote.port, [topic("i/#", "in", 1)])]}
+        broker = Broker(config)
+        self.addCleanup(lambda: broker.stop())
+        self.assertTrue(state_is(broker.port, "b1", "1"), broker.output())
+        sub = client(broker.port, cid="lsub", version=4, clean=False)
+        sub.subscribe("i/#", qos=1)
+        sub.close()
+        pub = client(remote.port, cid="rpub", version=4)
+        self.addCleanup(pub.close)
+        for i in range(3):
+            pub.publish("i/s", b"%d" % i, qos=1)
+        time.sleep(0.5)
+        self.assertTrue(broker.alive(), broker.output())
+        # Stored: still there after a restart.
+        port = broker.port
+        self.assertEqual(broker.stop(), 0, broker.output())
+        broker = Broker(config, port=port)
+        sub = client(broker.port, cid="lsub", version=4, clean=False)
+        self.addCleanup(sub.close)
+        self.assertEqual([m.payload for m in sub.wait_msgs(3)], [b"0", b"1", b"2"], broker.output())
+
+
+class SyncIncoming(unittest.TestCase):
+    TOTAL = 5000
+
+    def test_sigkill_while_the_remote_streams_in_loses_no_message(self):
+        # mosquitto keeps what the bridge has not acknowledged (its session
+        # persists, unbounded queue) and sends it again when the bridge is
+        # back; what the bridge acknowledged must be in actormq's store, here
+        # in the queue of an offline persistent subscriber. Before: the
+        # PUBACK went out as soon as the message was routed, and a kill
+        # lost those not yet committed.
+        remote = Mosquitto(extra=["max_queued_messages 0"])
+        self.addCleanup(remote.close)
+        data = tempfile.mkdtemp(prefix="actormq-bridge-sync-in-")
+        self.addCleanup(shutil.rmtree, data, True)
+        config = {"data_dir": data, "durability": "sync", "max_queued_messages": 2 * self.TOTAL,
+                  "bridges": [bridge("b1", remote.port, [topic("i/#", "in", 1)])]}
+        broker = Broker(config)
+        self.addCleanup(lambda: broker.stop())
+        self.assertTrue(state_is(broker.port, "b1", "1"), broker.output())
+        sub = client(broker.port, cid="lsub", version=4, clean=False)
+        sub.subscribe("i/#", qos=1)
+        sub.close()
+        pub = client(remote.port, cid="rpub", version=4)
+        self.addCleanup(pub.close)
+        pub.c.max_inflight_messages_set(100)
+        infos = [pub.c.publish("i/s", b"%d" % i, qos=1) for i in range(self.TOTAL)]
+        time.sleep(random.uniform(0.2, 0.5))
+        port = broker.port
+        broker.stop(sig=signal.SIGKILL)
+        for info in infos:
+            info.wait_for_publish(30)  # all with the remote
+        broker = Broker(config, port=port)
+        self.assertTrue(state_is(broker.port, "b1", "1"), broker.output())
+        sub = client(broker.port, cid="lsub", version=4, clean=False)
+        self.addCleanup(sub.close)
+        wait_for(lambda: len(set(m.payload for m in sub.msgs)) >= self.TOTAL, 30)
+        got = set(int(m.payload) for m in sub.quiet(0.5))
+        missing = sorted(set(range(self.TOTAL)) - got)
+        self.assertEqual(missing, [], broker.output()[-3000:])
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ naming the field, 401, 403, 404, 405)."""
 
 import base64
 import json
+import shutil
+import tempfile
 import unittest
 
 from harness import (RawAsserts, RawClient, RawV5, connect_packet, main, publish_packet, publishes,
@@ -184,6 +186,34 @@ class HttpWriteLimits(unittest.TestCase):
             self.assertTrue(json.loads(body)["message"].startswith("payload:"))
         finally:
             self.assertEqual(api.stop(), 0)
+
+
+class HttpPublishStored(unittest.TestCase):
+    def test_publish_for_an_offline_persistent_session_is_stored(self):
+        # The API's message was not tied to the store: queueing it for an
+        # offline persistent session followed a null writer and the broker
+        # died (SIGSEGV).
+        data = tempfile.mkdtemp(prefix="actormq-api-store-")
+        self.addCleanup(shutil.rmtree, data, True)
+        api = ApiBroker(top={"data_dir": data})
+        self.addCleanup(api.stop)
+        s = RawClient(api.port)
+        s.send(connect_packet(b"away", 4, clean=False))
+        self.assertEqual(s.recv_packet()[0], 0x20)
+        s.send(subscribe_packet([(b"st/#", 1)]))
+        self.assertEqual(s.recv_packet()[0], 0x90)
+        s.close()
+        status, _, out = api.request("POST", "/api/v1/publish", dict(OPS, **{"Content-Type": "application/json"}),
+                                     body=json.dumps({"topic": "st/1", "payload": "kept", "qos": 1}).encode())
+        self.assertEqual(status, 200, out)
+        back = RawClient(api.port)
+        self.addCleanup(back.close)
+        back.send(connect_packet(b"away", 4, clean=False))
+        connack = back.recv_packet()
+        self.assertIsNotNone(connack, api.broker.output())  # None: the broker is gone
+        self.assertEqual(connack[0], 0x20)
+        self.assertEqual(publishes(back.recv_for(2)), [("st/1", b"kept")], api.broker.output())
+        self.assertTrue(api.broker.alive())
 
 
 if __name__ == "__main__":
