@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   upgrade_options.signal_fd = signal_fd;
   const std::string pid_file = cli.config->pid_file;
 
-  actormq::Broker broker = actormq::BrokerAccess::from_config(std::move(*cli.config), cli.config_file);
+  actormq::Broker broker = actormq::BrokerAccess::from_config(std::move(*cli.config), cli.config_file, cli.overrides);
   // Started by an upgrade: the old process's sockets, then its store.
   std::optional<upgrade::UpgradeJoin> join = upgrade::UpgradeJoin::from_environment();
   if (join) {

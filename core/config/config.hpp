@@ -41,6 +41,7 @@ struct ClusterTlsConfig {
   std::string certfile;  ///< PEM certificate chain this node presents
   std::string keyfile;   ///< PEM private key of certfile
   std::string cafile;    ///< PEM CAs a peer node's certificate must chain to
+  friend bool operator==(const ClusterTlsConfig&, const ClusterTlsConfig&) = default;
 };
 
 /// This node in a cluster (the `cluster` object). Constructed with the
@@ -62,6 +63,7 @@ struct ClusterConfig {
 
   /// node_id, or derived_node_id(node_name) when it is unset.
   [[nodiscard]] std::uint16_t resolved_node_id() const noexcept;
+  friend bool operator==(const ClusterConfig&, const ClusterConfig&) = default;
 };
 
 /// The whole configuration. A default-constructed Config holds the defaults

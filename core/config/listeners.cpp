@@ -265,6 +265,10 @@ ListenerConfig::ListenerConfig(ListenerType listener_type) {
   path = is_websocket() ? "/mqtt" : "";
 }
 
+std::string ListenerConfig::name() const {
+  return std::string(listener_type_names[static_cast<std::size_t>(type)]) + " " + bind + ":" + std::to_string(port);
+}
+
 std::vector<ConfigKeyDoc> listener_key_docs() { return docs_of(listener_table()); }
 
 }  // namespace actormq::core

@@ -60,6 +60,9 @@ struct ListenerConfig {
   }
   [[nodiscard]] bool is_websocket() const noexcept { return type == ListenerType::ws || type == ListenerType::wss; }
   [[nodiscard]] bool is_http() const noexcept { return type == ListenerType::http || type == ListenerType::https; }
+  /// "tcp 127.0.0.1:1883", for logs and reload reports.
+  [[nodiscard]] std::string name() const;
+  friend bool operator==(const ListenerConfig&, const ListenerConfig&) = default;
 };
 
 /// Applies the `listeners` array at `path` to `listeners` (replacing it);

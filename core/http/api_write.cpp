@@ -15,7 +15,7 @@ ApiPlan kick_client(const std::string& client_id, const ApiEnv& env) {
 }
 
 ApiPlan publish(const std::string& body, const ApiEnv& env) {
-  auto msg = publish_message(body, env.ctx.limits);
+  auto msg = publish_message(body, env.ctx.limits.get());
   if (!msg) {
     return api_error(400, msg.error().text());
   }
