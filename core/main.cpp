@@ -1,8 +1,9 @@
 // The actormq binary: configuration from file and command line, the broker
 // (the library's actormq::Broker, include/actormq/broker.hpp), and its
 // signals: SIGINT/SIGTERM stop it (v5 clients get DISCONNECT 0x8B); SIGHUP
-// reloads the password, ACL and SCRAM files, the TLS listeners' files (and
-// what services read: the bridges of the --config file); SIGUSR2 upgrades
+// reads the --config file again (listeners, limits, log level, the
+// authentication keys and files, bridges: core::Broker::reconfigure) and
+// the TLS listeners' files; SIGUSR2 upgrades
 // it without downtime (core/upgrade/upgrade.hpp): the binary now at its path
 // takes over.
 #include <signal.h>
