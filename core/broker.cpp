@@ -466,7 +466,8 @@ ReloadReport Broker::reconfigure(Config next) {
   if (!slots) {
     // No rules for them: the listeners and the authentication keys stay.
     for (const std::string& e : slots.error().messages()) {
-      report.errors.push_back(e + " (the listeners and authentication rules stay as they were)");
+      report.errors.push_back("reload failed, the previous rules stay in force: " + e +
+                              "; the listeners stay as they were");
     }
     plan.next.listeners = config_.listeners;
     plan.next.allow_anonymous = config_.allow_anonymous;

@@ -238,7 +238,7 @@ core::ReloadReport Broker::Impl::reload_report() {
       ACTORMQ_LOG_WARNING("reload: " << key << " changed in the file and needs a restart; the running value stays");
     }
     for (const std::string& err : report.errors) {
-      ACTORMQ_LOG_ERROR("reload: " << err);
+      ACTORMQ_LOG_ERROR(err);
     }
   }
   if (auto reloaded = broker->reload_tls(); !reloaded) {

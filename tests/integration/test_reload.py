@@ -92,6 +92,18 @@ class Reload(RawAsserts, unittest.TestCase):
         self.assertIn((None, b"through the new listener"), keeper.publishes(2))
         self.assertEqual(self.broker.stop(), 0, self.broker.output())
 
+    def test_a_changed_listener_closes_and_opens_again_on_its_port(self):
+        changed = free_port()
+        self.start({"data_dir": "none", "listeners": [self.tcp(1883), self.tcp(changed)]})
+        old = RawV5(changed, b"old")
+        self.addCleanup(old.close)
+        self.sighup({"data_dir": "none", "listeners": [self.tcp(1883), dict(self.tcp(changed), max_connections=5)]},
+                    "listener tcp 127.0.0.1:%d: opened" % changed)
+        self.assertIn("listener tcp 127.0.0.1:%d: closed" % changed, self.broker.output())
+        self.assert_disconnected(old, 0x8B)
+        RawV5(changed, b"new").close()
+        self.assertNotIn("error:", self.broker.output())
+
     def test_log_level_changes_at_once(self):
         self.start({"data_dir": "none", "log_level": "info", "listeners": [self.tcp(1883), self.http]})
         self.assertEqual(self.post_reload()[0], 200)  # at info: the request is not logged at debug
@@ -142,6 +154,11 @@ class Reload(RawAsserts, unittest.TestCase):
         self.assertEqual(body["errors"], [])
         self.assertIn("data_dir changed in the file and needs a restart", self.broker.output())
         RawV5(added, b"on-added").close()
+        c = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=5)
+        self.addCleanup(c.close)
+        c.request("GET", "/api/v1/listeners", headers=OPS)
+        ports = [l["port"] for l in json.loads(c.getresponse().read())]
+        self.assertEqual(ports, [self.main_port, self.http_port, added])
         # The running data_dir stays: nothing was created at the new path.
         self.assertFalse(os.path.exists(os.path.join(self.broker.dir, "elsewhere")))
 
