@@ -58,12 +58,11 @@ namespace {
 
 // What the connections of http/https listener `index` share; its list of
 // listeners is filled once all are bound.
-std::shared_ptr<HttpSite> make_http_site(const Config& config, std::size_t index) {
-  const ListenerConfig& lc = config.listeners[index];
+std::shared_ptr<HttpSite> make_http_site(const Config& config, const ListenerConfig& lc, std::uint16_t index) {
   auto site = std::make_shared<HttpSite>();
   site->admin_users.insert(lc.admin_users.begin(), lc.admin_users.end());
   site->metrics_auth = lc.metrics_auth;
-  site->security_index = static_cast<std::uint16_t>(index);
+  site->security_index = index;
   site->started_ms = wall_ms();
   if (config.cluster) {
     site->node = config.cluster->node_name;
@@ -230,7 +229,8 @@ Status Broker::start() {
   rc.on_warning = [](const std::string& line) { ACTORMQ_LOG_WARNING(line); };
   runtime_ = std::make_unique<sched::Runtime>(rc);
   ctx_ = std::make_unique<BrokerContext>(*runtime_);
-  ctx_->limits = limits_from(config_);
+  ctx_->limits.set(limits_from(config_));
+  ctx_->reload = reload_hook_;
   ctx_->cluster_cookie = std::move(cluster_cookie);
   ctx_->security = security_.get();
   ctx_->faults = FaultInjection::from_environment();
@@ -271,13 +271,13 @@ Status Broker::start() {
   }
   // One session supervisor per scheduler: sessions are temporary children
   // (a crashed session is cleaned up and logged, never restarted).
-  std::vector<sched::Pid> session_sups;
+  session_sups_.clear();
   for (std::size_t s = 0; s < runtime_->scheduler_count(); ++s) {
     sched::SpawnOptions o;
     o.scheduler = static_cast<int>(s);
     o.pinned = true;
     o.start = true;
-    session_sups.push_back(runtime_->spawn(std::make_unique<sched::DynamicSupervisor>(), o));
+    session_sups_.push_back(runtime_->spawn(std::make_unique<sched::DynamicSupervisor>(), o));
   }
   // Before the first session: a route observer a service registers sees
   // every route, the restored sessions' included.
@@ -292,77 +292,13 @@ Status Broker::start() {
     runtime_->spawn(std::make_unique<SysTopics>(*ctx_, static_cast<std::uint32_t>(config_.sys_interval)), o);
   }
 
-  std::vector<std::shared_ptr<HttpSite>> http_sites;
-  std::vector<ListenerView> views;
   for (std::size_t li = 0; li < config_.listeners.size(); ++li) {
-    const ListenerConfig& lc = config_.listeners[li];
-    auto port = static_cast<std::uint16_t>(lc.port);
-    const std::string type(listener_type_names[static_cast<std::size_t>(lc.type)]);
-    // HTTP connections are not clients: they have their own count.
-    ListenerSetup setup = make_listener_shared(lc, ctx_->limits.max_packet_size,
-                                               lc.is_http() ? ctx_->http_connections : ctx_->connections);
-    if (!setup) {
+    Result<RunningListener> opened = open_listener(config_.listeners[li], static_cast<std::uint16_t>(li));
+    if (!opened) {
       stop();
-      return std::move(setup).error().prefixed("listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type +
-                                                "): ");
+      return std::move(opened).error();
     }
-    std::vector<int> adopted = take_inherited(lc);
-    // An inherited socket holds the port already: that is the point.
-    if (adopted.empty()) {
-      if (auto taken = net::TcpListener::check_free(lc.bind, port)) {
-        stop();
-        return Failure{"cannot listen on " + *taken + " (is another broker running?)"};
-      }
-    }
-    std::shared_ptr<ListenerShared> shared = std::move(setup).value();
-    shared->security_index = static_cast<std::uint16_t>(li);
-    if (shared->tls) {
-      tls_listeners_.push_back(shared);
-    }
-    ConnectionFactory make = [ctx = ctx_.get()](int fd, ConnectionSlot slot) {
-      return std::make_unique<Session>(*ctx, fd, std::move(slot));
-    };
-    if (lc.is_http()) {
-      std::shared_ptr<HttpSite> site = make_http_site(config_, li);
-      http_sites.push_back(site);
-      make = [ctx = ctx_.get(), site](int fd, ConnectionSlot slot) {
-        return std::make_unique<HttpConnection>(*ctx, site, fd, std::move(slot));
-      };
-    }
-    // One socket per scheduler on the same port; the first one fixes an
-    // ephemeral port. Every inherited socket is kept, even beyond the
-    // scheduler count: closing one would reset the connections waiting in
-    // its backlog (SO_REUSEPORT gives each socket its own).
-    const std::size_t schedulers = runtime_->scheduler_count();
-    for (std::size_t i = 0; i < std::max(schedulers, adopted.size()); ++i) {
-      std::size_t s = i % schedulers;
-      std::promise<Result<ListenerBound>> bound;
-      auto result = bound.get_future();
-      sched::SpawnOptions o;
-      o.scheduler = static_cast<int>(s);
-      o.pinned = true;
-      o.start = true;
-      int inherited = i < adopted.size() ? std::exchange(adopted[i], -1) : -1;
-      listeners_.push_back(runtime_->spawn(
-          std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections, shared, make,
-                                    session_sups[s], std::move(bound), inherited),
-          o));
-      Result<ListenerBound> bound_socket = result.get();
-      if (!bound_socket) {
-        for (int fd : adopted) {
-          if (fd >= 0) {
-            ::close(fd);
-          }
-        }
-        stop();
-        return std::move(bound_socket).error().prefixed("cannot listen on ");
-      }
-      port = bound_socket->port;
-      sockets_.push_back(ListenerSocket{lc.type, lc.bind, static_cast<std::uint16_t>(lc.port), bound_socket->fd});
-    }
-    ports_.push_back(port);
-    views.push_back(ListenerView{type, lc.bind, port, lc.max_connections, shared});
-    ACTORMQ_LOG_NOTICE("listening on " << lc.bind << ":" << port << " (" << type << ")");
+    listeners_.push_back(std::move(opened).value());
   }
   for (const ListenerSocket& gone : inherited_) {
     ACTORMQ_LOG_NOTICE("inherited listener " << listener_type_names[static_cast<std::size_t>(gone.type)] << " "
@@ -372,21 +308,121 @@ Status Broker::start() {
   }
   inherited_.clear();
   // Before any HTTP connection is accepted (StartAccepting below), so its
-  // connections read the list without a lock.
-  for (const std::shared_ptr<HttpSite>& site : http_sites) {
-    site->listeners = views;
-  }
-  for (sched::Pid l : listeners_) {
-    runtime_->send<StartAccepting>(l);
+  // connections find the list.
+  index_listeners();
+  for (const RunningListener& l : listeners_) {
+    for (sched::Pid p : l.processes) {
+      runtime_->send<StartAccepting>(p);
+    }
   }
   running_ = true;
   return mqtt::Ok{};
 }
 
+Result<Broker::RunningListener> Broker::open_listener(const ListenerConfig& lc, std::uint16_t security_index) {
+  RunningListener running;
+  running.config = lc;
+  auto port = static_cast<std::uint16_t>(lc.port);
+  const std::string type(listener_type_names[static_cast<std::size_t>(lc.type)]);
+  // HTTP connections are not clients: they have their own count.
+  ListenerSetup setup = make_listener_shared(lc, ctx_->limits.get().max_packet_size,
+                                             lc.is_http() ? ctx_->http_connections : ctx_->connections);
+  if (!setup) {
+    return std::move(setup).error().prefixed("listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type +
+                                              "): ");
+  }
+  std::vector<int> adopted = take_inherited(lc);
+  // An inherited socket holds the port already: that is the point.
+  if (adopted.empty()) {
+    if (auto taken = net::TcpListener::check_free(lc.bind, port)) {
+      return Failure{"cannot listen on " + *taken + " (is another broker running?)"};
+    }
+  }
+  running.shared = std::move(setup).value();
+  running.shared->security_index = security_index;
+  ConnectionFactory make = [ctx = ctx_.get()](int fd, ConnectionSlot slot) {
+    return std::make_unique<Session>(*ctx, fd, std::move(slot));
+  };
+  if (lc.is_http()) {
+    running.site = make_http_site(config_, lc, security_index);
+    make = [ctx = ctx_.get(), site = running.site](int fd, ConnectionSlot slot) {
+      return std::make_unique<HttpConnection>(*ctx, site, fd, std::move(slot));
+    };
+  }
+  // One socket per scheduler on the same port; the first one fixes an
+  // ephemeral port. Every inherited socket is kept, even beyond the
+  // scheduler count: closing one would reset the connections waiting in
+  // its backlog (SO_REUSEPORT gives each socket its own).
+  const std::size_t schedulers = runtime_->scheduler_count();
+  for (std::size_t i = 0; i < std::max(schedulers, adopted.size()); ++i) {
+    std::size_t s = i % schedulers;
+    std::promise<Result<ListenerBound>> bound;
+    auto result = bound.get_future();
+    sched::SpawnOptions o;
+    o.scheduler = static_cast<int>(s);
+    o.pinned = true;
+    o.start = true;
+    int inherited = i < adopted.size() ? std::exchange(adopted[i], -1) : -1;
+    running.processes.push_back(runtime_->spawn(std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections,
+                                                                          running.shared, make, session_sups_[s],
+                                                                          std::move(bound), inherited),
+                                                o));
+    Result<ListenerBound> bound_socket = result.get();
+    if (!bound_socket) {
+      for (int fd : adopted) {
+        if (fd >= 0) {
+          ::close(fd);
+        }
+      }
+      end_listener_processes(running.processes);
+      return std::move(bound_socket).error().prefixed("cannot listen on ");
+    }
+    port = bound_socket->port;
+    running.sockets.push_back(ListenerSocket{lc.type, lc.bind, static_cast<std::uint16_t>(lc.port), bound_socket->fd});
+  }
+  running.port = port;
+  ACTORMQ_LOG_NOTICE("listening on " << lc.bind << ":" << port << " (" << type << ")");
+  return running;
+}
+
+void Broker::index_listeners() {
+  ports_.clear();
+  sockets_.clear();
+  auto views = std::make_shared<std::vector<ListenerView>>();
+  for (const RunningListener& l : listeners_) {
+    ports_.push_back(l.port);
+    sockets_.insert(sockets_.end(), l.sockets.begin(), l.sockets.end());
+    views->push_back(ListenerView{std::string(listener_type_names[static_cast<std::size_t>(l.config.type)]),
+                                  l.config.bind, l.port, l.config.max_connections, l.shared});
+  }
+  std::shared_ptr<const std::vector<ListenerView>> shared_views = std::move(views);
+  for (const RunningListener& l : listeners_) {
+    if (l.site) {
+      l.site->listeners.store(shared_views);
+    }
+  }
+}
+
+void Broker::end_listener_processes(const std::vector<sched::Pid>& processes) {
+  for (sched::Pid p : processes) {
+    runtime_->exit(p, sched::ExitReason::kill());
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (sched::Pid p : processes) {
+    while (runtime_->alive(p) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+}
+
 Result<std::vector<std::string>> Broker::reload_tls() {
   std::vector<std::string> errors;
   std::vector<std::string> reloaded;
-  for (const std::shared_ptr<ListenerShared>& listener : tls_listeners_) {
+  for (const RunningListener& running : listeners_) {
+    const std::shared_ptr<ListenerShared>& listener = running.shared;
+    if (!listener->tls) {
+      continue;
+    }
     if (std::string error = listener->tls->reload(); !error.empty()) {
       errors.push_back("listener " + listener->name + ": " + error);
     } else {
@@ -413,6 +449,93 @@ Status Broker::reload_security() {
   return security_->reload();
 }
 
+ReloadReport Broker::reconfigure(Config next) {
+  ReloadReport report;
+  if (!running_) {
+    report.errors.push_back("reload: the broker is not running");
+    return report;
+  }
+  ReloadPlan plan = plan_reload(config_, std::move(next));
+  report.needs_restart = plan.needs_restart;
+  // The rules slot each listener of the file takes: a running listener's own.
+  std::vector<std::optional<std::uint16_t>> reuse;
+  for (const std::optional<std::size_t>& kept : plan.kept) {
+    reuse.push_back(kept ? std::optional<std::uint16_t>(listeners_[*kept].shared->security_index) : std::nullopt);
+  }
+  Result<std::vector<std::uint16_t>> slots = security_->reconfigure(plan.next, reuse);
+  if (!slots) {
+    // No rules for them: the listeners and the authentication keys stay.
+    for (const std::string& e : slots.error().messages()) {
+      report.errors.push_back("reload failed, the previous rules stay in force: " + e +
+                              "; the listeners stay as they were");
+    }
+    plan.next.listeners = config_.listeners;
+    plan.next.allow_anonymous = config_.allow_anonymous;
+    plan.next.password_file = config_.password_file;
+    plan.next.acl_file = config_.acl_file;
+    plan.next.scram_file = config_.scram_file;
+    std::erase_if(plan.changed, [](const std::string& key) {
+      return key == "allow_anonymous" || key == "password_file" || key == "acl_file" || key == "scram_file";
+    });
+  } else {
+    report.changed.push_back("password, ACL and SCRAM files reloaded");
+    reconfigure_listeners(plan, *slots, report);
+  }
+  report.changed.insert(report.changed.end(), plan.changed.begin(), plan.changed.end());
+  if (plan.limits_changed) {
+    ctx_->limits.set(limits_from(plan.next));
+  }
+  config_ = std::move(plan.next);
+  config_.listeners.clear();
+  for (const RunningListener& l : listeners_) {
+    config_.listeners.push_back(l.config);  // what runs: a reload diffs against it
+  }
+  return report;
+}
+
+void Broker::reconfigure_listeners(const ReloadPlan& plan, const std::vector<std::uint16_t>& slots,
+                                   ReloadReport& report) {
+  // Closed first: a changed listener opens again on the port it held.
+  std::vector<sched::Pid> ending;
+  for (std::size_t i : plan.closed) {
+    ending.insert(ending.end(), listeners_[i].processes.begin(), listeners_[i].processes.end());
+    listeners_[i].shared->closed.store(true, std::memory_order_release);
+    report.changed.push_back("listener " + listeners_[i].config.name() + ": closed");
+  }
+  end_listener_processes(ending);
+  if (!plan.closed.empty()) {
+    for (const auto& [client_id, pid] : ctx_->registry.snapshot()) {
+      runtime_->send<ListenerClosed>(pid);  // those of other listeners find nothing to do
+    }
+  }
+  std::vector<RunningListener> now;
+  std::vector<sched::Pid> opened;
+  for (std::size_t j = 0; j < plan.next.listeners.size(); ++j) {
+    const ListenerConfig& lc = plan.next.listeners[j];
+    if (plan.kept[j]) {
+      RunningListener& kept = listeners_[*plan.kept[j]];
+      kept.config = lc;  // its authentication keys, changed in place (Security::reconfigure)
+      now.push_back(std::move(kept));
+      continue;
+    }
+    Result<RunningListener> made = open_listener(lc, slots[j]);
+    if (!made) {
+      for (const std::string& e : made.error().messages()) {
+        report.errors.push_back("listener " + lc.name() + ": " + e);
+      }
+      continue;
+    }
+    report.changed.push_back("listener " + lc.name() + ": opened");
+    opened.insert(opened.end(), made->processes.begin(), made->processes.end());
+    now.push_back(std::move(made).value());
+  }
+  listeners_ = std::move(now);
+  index_listeners();
+  for (sched::Pid p : opened) {
+    runtime_->send<StartAccepting>(p);
+  }
+}
+
 void Broker::inherit(std::vector<ListenerSocket> sockets) {
   for (ListenerSocket& socket : sockets) {
     inherited_.push_back(std::move(socket));
@@ -435,15 +558,11 @@ void Broker::stop_accepting() {
   if (!runtime_) {
     return;
   }
-  for (sched::Pid l : listeners_) {
-    runtime_->exit(l, sched::ExitReason::kill());
+  std::vector<sched::Pid> processes;
+  for (const RunningListener& l : listeners_) {
+    processes.insert(processes.end(), l.processes.begin(), l.processes.end());
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  for (sched::Pid l : listeners_) {
-    while (runtime_->alive(l) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
+  end_listener_processes(processes);
   listeners_.clear();
   sockets_.clear();
 }
@@ -503,7 +622,6 @@ void Broker::stop() {
   }
   // Stop accepting first, so no session starts while the others end.
   stop_accepting();
-  tls_listeners_.clear();
   stop_services();  // while the runtime runs, before the sessions end and the store closes
   loader_.reset();  // before the runtime, store and writer it uses
   if (writer_) {
@@ -519,6 +637,7 @@ void Broker::stop() {
   restored_.clear();
   writer_.reset();  // commits what the sessions wrote last, then flushes to disk
   env_.reset();
+  session_sups_.clear();
   running_ = false;
 }
 

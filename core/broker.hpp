@@ -23,7 +23,9 @@
 #include "core/auth/security.hpp"
 #include "core/broker_context.hpp"
 #include "core/config/config.hpp"
+#include "core/config/reload_plan.hpp"
 #include "core/listen/listener.hpp"
+#include "core/reload_report.hpp"
 #include "core/routing/retained_load.hpp"
 #include "core/service.hpp"
 #include "core/session/restore.hpp"
@@ -34,6 +36,7 @@
 namespace actormq::core {
 
 struct ListenerShared;
+struct HttpSite;
 
 /// What Broker::drain did.
 struct DrainReport {
@@ -98,6 +101,20 @@ class Broker {
   /// ones; one message per such listener, naming it and the file. Returns
   /// the names of the listeners reloaded. Not thread-safe.
   [[nodiscard]] Result<std::vector<std::string>> reload_tls();
+  /// Puts `next` (a configuration read again from the file, valid) in force
+  /// as far as a running broker can (core/config/reload_plan.hpp): listeners
+  /// gone or changed close (their clients are disconnected, v5 with
+  /// DISCONNECT 0x8B), new or changed ones open, unchanged ones keep their
+  /// sockets and clients; the authentication keys and files apply to what
+  /// clients do next; the limits apply to connections accepted from now on;
+  /// keys that need a restart keep their running value and are named. A
+  /// listener that cannot open is reported and not running; authentication
+  /// files that do not load leave the listeners and the rules as they were.
+  /// The log settings are the caller's (the logger is process-wide). Not
+  /// thread-safe; not from a scheduler thread (it waits for listeners).
+  [[nodiscard]] ReloadReport reconfigure(Config next);
+  /// What POST /api/v1/reload runs (BrokerContext::reload); set before start().
+  void set_reload_hook(ReloadHook hook) { reload_hook_ = std::move(hook); }
 
   /// `f` is called, on another thread, if the broker cannot go on after
   /// start() succeeded: the retained messages, read in the background,
@@ -123,6 +140,24 @@ class Broker {
   void spawn_restored_sessions();
   /// The inherited sockets of listener `lc`, taken out of inherited_.
   std::vector<int> take_inherited(const ListenerConfig& lc);
+  /// One listener config as it runs.
+  struct RunningListener {
+    ListenerConfig config;
+    std::vector<sched::Pid> processes;  ///< one per scheduler (or inherited socket)
+    std::shared_ptr<ListenerShared> shared;
+    std::vector<ListenerSocket> sockets;  ///< the processes' (borrowed)
+    std::uint16_t port = 0;               ///< bound
+    std::shared_ptr<HttpSite> site;       ///< http/https
+  };
+  /// Opens listener `lc` with rules slot `security_index`, paused until
+  /// StartAccepting; an error names the address.
+  Result<RunningListener> open_listener(const ListenerConfig& lc, std::uint16_t security_index);
+  /// Ends listener processes and waits (2 s at most) until they are gone.
+  void end_listener_processes(const std::vector<sched::Pid>& processes);
+  /// ports_, sockets_ and every http site's listener list, from listeners_.
+  void index_listeners();
+  /// The listener part of reconfigure.
+  void reconfigure_listeners(const ReloadPlan& plan, const std::vector<std::uint16_t>& slots, ReloadReport& report);
   /// Starts the services in order until one fails (its error, named).
   Status start_services();
   /// Stops the started services, last started first.
@@ -141,11 +176,12 @@ class Broker {
   std::shared_ptr<const HostAuth> host_auth_;
   std::vector<std::unique_ptr<Service>> services_;
   std::size_t services_started_ = 0;  // a prefix of services_
-  std::vector<sched::Pid> listeners_;
+  std::vector<sched::Pid> session_sups_;  // one per scheduler
+  std::vector<RunningListener> listeners_;  // in config order
   std::vector<ListenerSocket> inherited_;  // not yet adopted (owned)
   std::vector<ListenerSocket> sockets_;    // the listeners' own (borrowed)
-  std::vector<std::shared_ptr<ListenerShared>> tls_listeners_;  // those with a TLS context, for reload_tls
   std::vector<std::uint16_t> ports_;
+  ReloadHook reload_hook_;
   bool running_ = false;
 };
 

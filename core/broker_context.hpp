@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "core/bridge_control.hpp"
@@ -13,6 +14,7 @@
 #include "core/limits.hpp"
 #include "core/metric_sources.hpp"
 #include "core/metrics.hpp"
+#include "core/reload_report.hpp"
 #include "core/routing/router.hpp"
 #include "core/session_registry.hpp"
 #include "core/sys_sources.hpp"
@@ -29,13 +31,20 @@ namespace actormq::core {
 
 class Security;
 
+/// Starts a reload of the configuration file on a thread of its own (never
+/// a scheduler's: a reload waits for listener processes) and calls `done`
+/// there with the outcome. False, and `done` is not called: a reload is
+/// already running.
+using ReloadHook = std::function<bool(std::function<void(ReloadReport)> done)>;
+
 struct BrokerContext {
   explicit BrokerContext(sched::Runtime& rt) : runtime(rt) {}
   BrokerContext(const BrokerContext&) = delete;
   BrokerContext& operator=(const BrokerContext&) = delete;
 
   sched::Runtime& runtime;
-  Limits limits;
+  /// The limits in force (limits.get()); a reload replaces them.
+  LimitsInForce limits;
   RouterPool routers;
   sched::Pid retainer;
   SessionRegistry registry;
@@ -62,6 +71,9 @@ struct BrokerContext {
   /// The cluster's cookie (cluster.cookie or cluster.cookie_file), read
   /// once at start, for the node link; empty: a single node.
   std::string cluster_cookie;
+  /// POST /api/v1/reload runs it (set by the composition root); empty: this
+  /// broker has no file to reload.
+  ReloadHook reload;
   /// Test-only fault injection (core/faults.hpp), read once by the Broker at
   /// start; all off unless an ACTORMQ_TEST_* variable is set.
   FaultInjection faults;

@@ -4,9 +4,12 @@
 // broker_context.hpp so that the channel (core/session/channel.hpp) reads
 // them without the processes the context names.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "core/rate_limit.hpp"
 
@@ -36,6 +39,30 @@ struct Limits {
   std::string response_information;                ///< v5: for clients that request it; %c: client id
   std::uint32_t connect_timeout_ms = 10000;        ///< CONNECT must arrive within this
   RateLimits publish_rate;                         ///< per client; 0: unlimited
+};
+
+/// The limits in force. A reload replaces them as a whole (set); a
+/// connection reads them once, when it is accepted, and keeps that
+/// reference: a client's negotiated maximums never change under it. Every
+/// version stays alive as long as this does (reloads are rare, a version is
+/// small).
+class LimitsInForce {
+ public:
+  LimitsInForce() { set(Limits{}); }
+  LimitsInForce(const LimitsInForce&) = delete;
+  LimitsInForce& operator=(const LimitsInForce&) = delete;
+
+  /// Thread-safe.
+  [[nodiscard]] const Limits& get() const noexcept { return *current_.load(std::memory_order_acquire); }
+  /// Owner-only (the Broker, at start and reload).
+  void set(Limits limits) {
+    versions_.push_back(std::make_unique<const Limits>(std::move(limits)));
+    current_.store(versions_.back().get(), std::memory_order_release);
+  }
+
+ private:
+  std::vector<std::unique_ptr<const Limits>> versions_;
+  std::atomic<const Limits*> current_{nullptr};
 };
 
 }  // namespace actormq::core

@@ -1,8 +1,9 @@
 // The actormq binary: configuration from file and command line, the broker
 // (the library's actormq::Broker, include/actormq/broker.hpp), and its
 // signals: SIGINT/SIGTERM stop it (v5 clients get DISCONNECT 0x8B); SIGHUP
-// reloads the password, ACL and SCRAM files, the TLS listeners' files (and
-// what services read: the bridges of the --config file); SIGUSR2 upgrades
+// reads the --config file again (listeners, limits, log level, the
+// authentication keys and files, bridges: core::Broker::reconfigure) and
+// the TLS listeners' files; SIGUSR2 upgrades
 // it without downtime (core/upgrade/upgrade.hpp): the binary now at its path
 // takes over.
 #include <signal.h>
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
   upgrade_options.signal_fd = signal_fd;
   const std::string pid_file = cli.config->pid_file;
 
-  actormq::Broker broker = actormq::BrokerAccess::from_config(std::move(*cli.config), cli.config_file);
+  actormq::Broker broker = actormq::BrokerAccess::from_config(std::move(*cli.config), cli.config_file, cli.overrides);
   // Started by an upgrade: the old process's sockets, then its store.
   std::optional<upgrade::UpgradeJoin> join = upgrade::UpgradeJoin::from_environment();
   if (join) {

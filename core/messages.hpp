@@ -204,5 +204,8 @@ struct RetainQuery {
 /// The TLS listeners' files were read again (SIGHUP): a session whose
 /// client's certificate a reloaded CRL now lists ends its connection.
 struct TlsReloaded {};
+/// A reload closed listeners (ListenerShared::closed): a session whose
+/// connection came through one of them ends it (v5: DISCONNECT 0x8B).
+struct ListenerClosed {};
 
 }  // namespace actormq::core

@@ -9,6 +9,8 @@ set(ACTORMQ_CORE_PURE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/logger.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clock.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config/config.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/config/listeners.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/config/reload_plan.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config/rules.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config/cluster.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config/node_creation.cpp

@@ -5,7 +5,9 @@
 // subscriptions.
 #include "actormq/broker.hpp"
 
+#include <atomic>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include "bridge/cluster/cluster_service.hpp"
@@ -74,17 +76,25 @@ std::string Status::text() const {
 }
 
 struct Broker::Impl {
-  Impl(core::Config c, std::string file)
-      : config(std::move(c)), config_file(std::move(file)), hub(callback_queue_limit) {}
+  Impl(core::Config c, std::string file, core::CliOverrides o)
+      : config(std::move(c)), config_file(std::move(file)), overrides(std::move(o)), hub(callback_queue_limit) {}
 
   Status start();
   void stop();
   Status reload();
+  /// Reads the file again and puts it in force (core::Broker::reconfigure),
+  /// then the TLS files and the services; logs each outcome.
+  core::ReloadReport reload_report();
+  /// The reload as the HTTP API asks for it (core::ReloadHook): on the
+  /// worker thread, one at a time.
+  bool start_reload_worker(std::function<void(core::ReloadReport)> done);
+  void join_reload_worker();
   /// Applies the configuration's log settings to the process-wide logger.
   core::Status configure_logger() const;
 
-  const core::Config config;
-  const std::string config_file;  ///< where config came from, if a file: its bridges are read again on reload()
+  core::Config config;  ///< guarded by mu; a reload puts what it applied here, for the next start
+  const std::string config_file;  ///< where config came from, if a file: read again on reload()
+  const core::CliOverrides overrides;  ///< the binary's command line, applied to what reload() reads
   embed::HostHub hub;
   // Guards `broker`, `on_failure` and the hooks: start, stop and reload do not overlap.
   mutable std::mutex mu;
@@ -93,6 +103,11 @@ struct Broker::Impl {
   AuthenticateHook authenticate;
   AuthorizeHook authorize;
   std::vector<core::ListenerSocket> inherited;  // for the next start (BrokerAccess::inherit)
+  // The HTTP API's reloads run here, not on a scheduler (the reload waits
+  // for listener processes); joined before a stop takes `mu`.
+  std::mutex worker_mu;
+  std::thread worker;
+  std::atomic<bool> worker_busy{false};
 };
 
 core::Status Broker::Impl::configure_logger() const {
@@ -128,6 +143,11 @@ Status Broker::Impl::start() {
   b->on_failure(on_failure);
   b->set_host_auth(host_auth_of(authenticate, authorize));
   b->inherit(std::exchange(inherited, {}));
+  if (!config_file.empty()) {
+    b->set_reload_hook([this](std::function<void(core::ReloadReport)> done) {
+      return start_reload_worker(std::move(done));
+    });
+  }
   if (auto started = b->start(); !started) {
     return status_of(started.error());
   }
@@ -136,6 +156,7 @@ Status Broker::Impl::start() {
 }
 
 void Broker::Impl::stop() {
+  join_reload_worker();
   std::lock_guard lock(mu);
   if (broker) {
     broker->stop();
@@ -143,22 +164,87 @@ void Broker::Impl::stop() {
   }
 }
 
-Status Broker::Impl::reload() {
-  std::lock_guard lock(mu);
-  if (!broker) {
-    return Status({"reload: the broker is not running"});
+bool Broker::Impl::start_reload_worker(std::function<void(core::ReloadReport)> done) {
+  std::lock_guard lock(worker_mu);
+  if (worker_busy.load()) {
+    return false;
   }
-  std::vector<std::string> errors;
-  if (auto reloaded = broker->reload_security(); !reloaded) {
-    ACTORMQ_LOG_ERROR("reload failed, the previous rules stay in force: " << reloaded.error().text());
-    errors.insert(errors.end(), reloaded.error().messages().begin(), reloaded.error().messages().end());
+  if (worker.joinable()) {
+    worker.join();  // the previous one, done
+  }
+  worker_busy.store(true);
+  worker = std::thread([this, done = std::move(done)] {
+    ACTORMQ_LOG_NOTICE("reload requested through the HTTP API");
+    done(reload_report());
+    worker_busy.store(false);
+  });
+  return true;
+}
+
+void Broker::Impl::join_reload_worker() {
+  std::lock_guard lock(worker_mu);
+  if (worker.joinable()) {
+    worker.join();
+  }
+}
+
+Status Broker::Impl::reload() {
+  core::ReloadReport report = reload_report();
+  return Status(std::move(report.errors));
+}
+
+core::ReloadReport Broker::Impl::reload_report() {
+  std::lock_guard lock(mu);
+  core::ReloadReport report;
+  if (!broker) {
+    report.errors.push_back("reload: the broker is not running");
+    return report;
+  }
+  if (config_file.empty()) {
+    // Built from JSON in code: no file to read again, only the files it names.
+    if (auto reloaded = broker->reload_security(); !reloaded) {
+      ACTORMQ_LOG_ERROR("reload failed, the previous rules stay in force: " << reloaded.error().text());
+      report.errors = reloaded.error().messages();
+    } else {
+      ACTORMQ_LOG_NOTICE("password, ACL and SCRAM files reloaded");
+      report.changed.push_back("password, ACL and SCRAM files reloaded");
+    }
   } else {
-    ACTORMQ_LOG_NOTICE("password, ACL and SCRAM files reloaded");
+    core::Result<core::Config> read = core::load_config(config_file);
+    if (read) {
+      // As at start: the command line's options over the file, and its rules checked again.
+      read = core::apply_overrides(std::move(read).value(), overrides);
+      if (auto valid = core::validate_config(*read); !valid) {
+        read = std::move(valid).error().prefixed("command line: ");
+      }
+    }
+    if (!read) {
+      for (const std::string& err : read.error().messages()) {
+        ACTORMQ_LOG_ERROR("reload: " << err);
+      }
+      ACTORMQ_LOG_ERROR("reload: " << config_file << " not applied; the running configuration stays");
+      report.file_ok = false;
+      report.errors = read.error().messages();
+      return report;
+    }
+    report = broker->reconfigure(std::move(read).value());
+    config = broker->config();
+    core::Logger::global().set_level(config.log_level);
+    core::Logger::global().set_format(config.log_format);
+    for (const std::string& what : report.changed) {
+      ACTORMQ_LOG_NOTICE("reload: " << what);
+    }
+    for (const std::string& key : report.needs_restart) {
+      ACTORMQ_LOG_WARNING("reload: " << key << " changed in the file and needs a restart; the running value stays");
+    }
+    for (const std::string& err : report.errors) {
+      ACTORMQ_LOG_ERROR(err);
+    }
   }
   if (auto reloaded = broker->reload_tls(); !reloaded) {
     for (const std::string& err : reloaded.error().messages()) {
       ACTORMQ_LOG_ERROR("TLS reload failed, the listener keeps its previous files: " << err);
-      errors.push_back(err);
+      report.errors.push_back(err);
     }
   } else {
     for (const std::string& name : *reloaded) {
@@ -168,14 +254,15 @@ Status Broker::Impl::reload() {
   if (auto reloaded = broker->reload_services(); !reloaded) {
     for (const std::string& err : reloaded.error().messages()) {
       ACTORMQ_LOG_ERROR("reload failed, the service keeps its previous settings: " << err);
-      errors.push_back(err);
+      report.errors.push_back(err);
     }
   }
-  return Status(std::move(errors));
+  return report;
 }
 
-Broker BrokerAccess::from_config(core::Config config, std::string config_file) {
-  return Broker(std::make_unique<Broker::Impl>(std::move(config), std::move(config_file)));
+Broker BrokerAccess::from_config(core::Config config, std::string config_file, core::CliOverrides overrides) {
+  return Broker(
+      std::make_unique<Broker::Impl>(std::move(config), std::move(config_file), std::move(overrides)));
 }
 
 void BrokerAccess::inherit(Broker& broker, std::vector<core::ListenerSocket> sockets) {

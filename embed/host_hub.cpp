@@ -131,7 +131,7 @@ core::Status HostHub::publish(std::string_view topic, std::string_view payload, 
   if (!ctx_) {
     return core::Failure{"publish: the broker is not running"};
   }
-  if (!mqtt::is_valid_topic_name(topic) || mqtt::exceeds_max_levels(topic, ctx_->limits.max_topic_levels)) {
+  if (!mqtt::is_valid_topic_name(topic) || mqtt::exceeds_max_levels(topic, ctx_->limits.get().max_topic_levels)) {
     return core::Failure{"publish: \"" + std::string(topic) + "\" is not a valid topic name (or has too many levels)"};
   }
   auto msg = std::make_shared<core::AppMessage>();

@@ -181,7 +181,7 @@ void BridgeLink::on_deliver(const core::Deliver& d) {
 void BridgeLink::route_in(mqtt::Publish& p, persist::HoldPtr hold) {
   auto mapped = setup_->topics.inward(p.topic);
   if (!mapped || !mqtt::is_valid_topic_name(mapped->topic) ||
-      mqtt::exceeds_max_levels(mapped->topic, ctx_.limits.max_topic_levels)) {
+      mqtt::exceeds_max_levels(mapped->topic, ctx_.limits.get().max_topic_levels)) {
     ACTORMQ_LOG_DEBUG(who() << ": a message on " << p.topic << " that no in topic carries here; dropped");
     return;
   }

@@ -118,13 +118,13 @@ CliOutcome parse_command_line(int argc, const char* const* argv, std::ostream& o
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e, out, err);
-    return CliOutcome{std::nullopt, code == 0 ? 0 : exit_usage, {}};
+    return CliOutcome{std::nullopt, code == 0 ? 0 : exit_usage, {}, {}};
   }
 
   Result<Config> loaded = config_file.empty() ? Result<Config>(Config{}) : load_config(config_file);
   if (!loaded.ok()) {
     err << loaded.error().text() << '\n';
-    return CliOutcome{std::nullopt, exit_bad_config, {}};
+    return CliOutcome{std::nullopt, exit_bad_config, {}, {}};
   }
 
   CliOverrides overrides;
@@ -164,9 +164,9 @@ CliOutcome parse_command_line(int argc, const char* const* argv, std::ostream& o
     for (const auto& e : valid.error().messages()) {
       err << "command line: " << e << '\n';
     }
-    return CliOutcome{std::nullopt, exit_bad_config, {}};
+    return CliOutcome{std::nullopt, exit_bad_config, {}, {}};
   }
-  return CliOutcome{std::move(config), 0, config_file};
+  return CliOutcome{std::move(config), 0, config_file, std::move(overrides)};
 }
 
 }  // namespace actormq::core

@@ -45,7 +45,8 @@ struct CliOverrides {
 struct CliOutcome {
   std::optional<Config> config;  ///< set: start the broker with this
   int exit_code = 0;             ///< when config is unset: exit with this
-  std::string config_file;       ///< --config, read again on SIGHUP (bridges); "": none
+  std::string config_file;       ///< --config, read again on SIGHUP; "": none
+  CliOverrides overrides;        ///< applied again to the file a reload reads
 };
 
 /// Parses the command line, loads the configuration and applies the

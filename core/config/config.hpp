@@ -1,6 +1,7 @@
 #pragma once
 // The broker configuration: one JSON file (every key in the table in
-// core/config/config.cpp, which is also where each default lives), with
+// core/config/config.cpp, which is also where each default lives; the
+// listeners' in core/config/listeners.cpp), with
 // command-line overrides applied on top (core/config/cli.hpp). Parsing never
 // throws: a bad file yields errors that name the key, e.g.
 // "listeners[1].port: must be 1..65535".
@@ -14,15 +15,11 @@
 #include <vector>
 
 #include "core/config/bridges.hpp"
+#include "core/config/listeners.hpp"
 #include "core/logger.hpp"
 #include "core/result.hpp"
 
 namespace actormq::core {
-
-/// MQTT over TCP, TLS, WebSocket and WebSocket over TLS; the HTTP API
-/// (core/http/) over TCP and TLS.
-enum class ListenerType : std::uint8_t { tcp, tls, ws, wss, http, https };
-inline constexpr std::array<std::string_view, 6> listener_type_names{"tcp", "tls", "ws", "wss", "http", "https"};
 
 /// When an acknowledged message is on disk (see DESIGN.md, persistence).
 enum class Durability : std::uint8_t {
@@ -38,52 +35,13 @@ enum class SharedSubscriptionStrategy : std::uint8_t { round_robin, random, hash
 inline constexpr std::array<std::string_view, 3> shared_subscription_strategy_names{"round_robin", "random",
                                                                                    "hash_clientid"};
 
-/// Default port of each listener type: 1883, 8883, 8083, 8084, 8081, 8444.
-[[nodiscard]] std::int64_t default_port(ListenerType type) noexcept;
-
-/// One listener. Constructed with the defaults of its type.
-struct ListenerConfig {
-  explicit ListenerConfig(ListenerType listener_type = ListenerType::tcp);
-
-  ListenerType type = ListenerType::tcp;
-  std::string bind;                    ///< address to bind
-  std::int64_t port = 0;               ///< 1..65535
-  std::string path;                    ///< ws/wss: HTTP path of the upgrade request
-  std::string certfile;                ///< tls/wss: PEM certificate chain
-  std::string keyfile;                 ///< tls/wss: PEM private key
-  std::string keyfile_password;        ///< tls/wss/https: password of an encrypted keyfile
-  std::string cafile;                  ///< tls/wss: CAs for client certificates
-  std::string capath;                  ///< tls/wss: directory of CA certificates, as cafile
-  std::string crlfile;                 ///< tls/wss: PEM CRLs of those CAs
-  std::string tls_version;             ///< tls/wss: minimum TLS version; "" or "tlsv1.2"
-  bool require_certificate = false;    ///< tls/wss: clients must present a certificate
-  bool use_identity_as_username = false;  ///< tls/wss: certificate CN or PSK identity becomes the username
-  std::string ciphers;                 ///< tls/wss: cipher suites, ':'-separated; empty: mbedTLS defaults
-  std::string psk_hint;                ///< tls/wss: set: PSK cipher suites served, with psk_file's keys
-  std::string psk_file;                ///< tls/wss: identity:hexkey lines
-  std::optional<bool> allow_anonymous;    ///< unset: the top-level value
-  std::optional<std::string> password_file;  ///< unset: the top-level value
-  std::optional<std::string> acl_file;       ///< unset: the top-level value
-  std::optional<std::string> scram_file;     ///< unset: see Config::scram_file_for
-  std::int64_t max_connections = -1;         ///< -1: only the broker-wide limit
-  std::int64_t max_connection_rate = 0;      ///< new connections accepted per second; 0: no limit
-  std::vector<std::string> allowed_origins;  ///< ws/wss: Origin values accepted; empty: any
-  std::vector<std::string> admin_users;      ///< http/https: users of password_file who may change things
-  bool metrics_auth = false;                 ///< http/https: /metrics needs a user too
-
-  [[nodiscard]] bool is_tls() const noexcept {
-    return type == ListenerType::tls || type == ListenerType::wss || type == ListenerType::https;
-  }
-  [[nodiscard]] bool is_websocket() const noexcept { return type == ListenerType::ws || type == ListenerType::wss; }
-  [[nodiscard]] bool is_http() const noexcept { return type == ListenerType::http || type == ListenerType::https; }
-};
-
 /// TLS of the node links (cluster.tls). A node link authenticates both
 /// ends, so all three files are required.
 struct ClusterTlsConfig {
   std::string certfile;  ///< PEM certificate chain this node presents
   std::string keyfile;   ///< PEM private key of certfile
   std::string cafile;    ///< PEM CAs a peer node's certificate must chain to
+  friend bool operator==(const ClusterTlsConfig&, const ClusterTlsConfig&) = default;
 };
 
 /// This node in a cluster (the `cluster` object). Constructed with the
@@ -105,6 +63,7 @@ struct ClusterConfig {
 
   /// node_id, or derived_node_id(node_name) when it is unset.
   [[nodiscard]] std::uint16_t resolved_node_id() const noexcept;
+  friend bool operator==(const ClusterConfig&, const ClusterConfig&) = default;
 };
 
 /// The whole configuration. A default-constructed Config holds the defaults
@@ -209,8 +168,6 @@ struct ConfigKeyDoc {
 
 /// Every top-level key, in table order.
 [[nodiscard]] std::vector<ConfigKeyDoc> config_key_docs();
-/// Every key of a listener object, in table order.
-[[nodiscard]] std::vector<ConfigKeyDoc> listener_key_docs();
 /// Every key of the cluster object, in table order.
 [[nodiscard]] std::vector<ConfigKeyDoc> cluster_key_docs();
 /// Every key of the cluster's tls object, in table order.

@@ -4,6 +4,7 @@
 #include "core/http/api_bridges.hpp"
 #include "core/http/api_clients.hpp"
 #include "core/http/api_node.hpp"
+#include "core/http/api_reload.hpp"
 #include "core/http/api_retained.hpp"
 #include "core/http/api_write.hpp"
 #include "core/http/dashboard_page.hpp"
@@ -32,6 +33,7 @@ enum class Resource {
   retained_topic,
   bridges,
   bridge,
+  reload,
 };
 
 Resource resource_of(const std::vector<std::string>& s) {
@@ -63,6 +65,9 @@ Resource resource_of(const std::vector<std::string>& s) {
     if (s[0] == "bridges") {
       return Resource::bridges;
     }
+    if (s[0] == "reload") {
+      return Resource::reload;
+    }
   }
   if (s.size() == 2 && s[0] == "bridges" && !s[1].empty()) {
     return Resource::bridge;
@@ -89,6 +94,7 @@ std::string_view allowed(Resource res) {
     case Resource::retained_topic:
       return "GET, DELETE";
     case Resource::publish:
+    case Resource::reload:
       return "POST";
     case Resource::bridge:
       return "GET, POST";
@@ -164,6 +170,8 @@ ApiPlan route(Resource res, const std::vector<std::string>& s, const net::HttpRe
       return list_bridges(env);
     case Resource::bridge:
       return r.method == "POST" ? set_bridge(s[1], r.body, env) : get_bridge(s[1], env);
+    case Resource::reload:
+      return reload(env);
     case Resource::none:
       break;
   }

@@ -7,7 +7,8 @@
 // connection's process carries out by message (core/client_info.hpp) and
 // finishes with the answers that came; or after asking one process (the
 // retainer) a question (an Ask); or, for what changes things, once the
-// messages that do it are sent (a Tell). Nothing here blocks a scheduler or
+// messages that do it are sent (a Tell); or once a thread of the broker
+// did what may not run on a scheduler (a Run). Nothing here blocks a scheduler or
 // reads another process's state.
 
 #include <functional>
@@ -54,7 +55,19 @@ struct Ask {
   std::function<net::HttpResponse(sched::Message& answer)> finish;
 };
 
-using ApiPlan = std::variant<net::HttpResponse, Gather, Tell, Ask>;
+/// Work that must not run on a scheduler (a reload waits for listener
+/// processes): `start` hands it to a thread of the broker, which sends the
+/// connection (`reply_to`) a message with `tag` when it is done; then
+/// respond with `finish` of that message. `start` false (the work is
+/// already running for another request): respond with `busy`. No answer
+/// within run_timeout_ms: 503.
+struct Run {
+  std::function<bool(sched::Pid reply_to, std::uint64_t tag)> start;
+  std::function<net::HttpResponse(sched::Message& answer)> finish;
+  net::HttpResponse busy;
+};
+
+using ApiPlan = std::variant<net::HttpResponse, Gather, Tell, Ask, Run>;
 
 /// What a request may use of the broker.
 struct ApiEnv {

@@ -59,6 +59,8 @@ std::string_view error_code(int status) {
       return "METHOD_NOT_ALLOWED";
     case 408:
       return "REQUEST_TIMEOUT";
+    case 409:
+      return "CONFLICT";
     case 413:
       return "PAYLOAD_TOO_LARGE";
     case 431:

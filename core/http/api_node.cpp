@@ -66,7 +66,11 @@ Json stats_json(const ApiEnv& env) {
 
 Json listeners_json(const ApiEnv& env) {
   Json list = Json::array();
-  for (const ListenerView& l : env.site.listeners) {
+  std::shared_ptr<const std::vector<ListenerView>> views = env.site.listeners.load();
+  if (!views) {
+    return list;
+  }
+  for (const ListenerView& l : *views) {
     list.push_back(Json{{"node", env.site.node},
                         {"id", l.type + ":" + l.bind + ":" + std::to_string(l.port)},
                         {"type", l.type},

@@ -16,7 +16,7 @@ ApiPlan kick_client(const std::string& client_id, const ApiEnv& env) {
 }
 
 ApiPlan publish(const std::string& body, const ApiEnv& env) {
-  auto decoded = publish_message(body, env.ctx.limits);
+  auto decoded = publish_message(body, env.ctx.limits.get());
   if (!decoded) {
     return api_error(400, decoded.error().text());
   }

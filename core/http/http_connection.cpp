@@ -6,6 +6,7 @@
 #include <span>
 
 #include "core/auth/security.hpp"
+#include "core/http/api_reload.hpp"
 #include "core/logger.hpp"
 #include "net/socket.hpp"
 #include "sched/runtime.hpp"
@@ -61,6 +62,8 @@ void HttpConnection::on_message(sched::Message& msg) {
     on_answer(dump->tag, msg);
   } else if (auto* erased = msg.as<RetainErased>()) {
     on_answer(erased->tag, msg);
+  } else if (auto* reloaded = msg.as<ReloadDone>()) {
+    on_answer(reloaded->tag, msg);
   } else if (auto* ready = msg.as<net::SocketReady>()) {
     if (stream_ != nullptr && ready->writable) {
       flush();
@@ -75,7 +78,7 @@ void HttpConnection::on_message(sched::Message& msg) {
   } else if (auto* g = msg.as<GatherTimeout>()) {
     if (pending_ && pending_->tag == g->tag && pending_->answer) {
       pending_.reset();
-      respond(api_error(503, "no answer within " + std::to_string(site_->gather_timeout_ms) + " ms"));
+      respond(api_error(503, "no answer in time"));
       pump();
     } else if (pending_ && pending_->tag == g->tag) {
       finish_gather();  // with the answers that came: a session may have ended meanwhile
@@ -165,6 +168,10 @@ std::optional<net::HttpRequest> HttpConnection::take_request() {
 
 void HttpConnection::handle(net::HttpRequest request) {
   cancel_timer();  // complete in time: its timer no longer applies
+  if (const ListenerShared* listener = slot_.listener(); listener && listener->closed.load(std::memory_order_acquire)) {
+    close_now();  // a reload closed the listener: a kept-alive connection ends at its next request
+    return;
+  }
   keep_alive_ = request.keep_alive();
   std::optional<Principal> principal;
   if (needs_user(request, *site_) && ctx_.security != nullptr) {
@@ -181,6 +188,10 @@ void HttpConnection::handle(net::HttpRequest request) {
     ACTORMQ_LOG_NOTICE("http " << peer_ << ": " << request.method << " " << request.path << " by "
                                << (principal ? principal->user : "?"));
     tell(std::move(*t));
+  } else if (auto* run = std::get_if<Run>(&plan)) {
+    ACTORMQ_LOG_NOTICE("http " << peer_ << ": " << request.method << " " << request.path << " by "
+                               << (principal ? principal->user : "?"));
+    start_run(std::move(*run));
   } else {
     start_ask(std::move(std::get<Ask>(plan)));
   }
@@ -223,6 +234,18 @@ void HttpConnection::start_ask(Ask ask) {
   }
   pending_ = std::move(p);
   send_after(self(), sched::make_message<GatherTimeout>(GatherTimeout{pending_->tag}), site_->gather_timeout_ms);
+}
+
+void HttpConnection::start_run(Run run) {
+  auto p = std::make_unique<Pending>();
+  p->tag = ++next_tag_;
+  p->answer = std::move(run.finish);
+  if (!run.start(self(), p->tag)) {
+    respond(std::move(run.busy));
+    return;
+  }
+  pending_ = std::move(p);
+  send_after(self(), sched::make_message<GatherTimeout>(GatherTimeout{pending_->tag}), site_->run_timeout_ms);
 }
 
 void HttpConnection::on_answer(std::uint64_t tag, sched::Message& answer) {

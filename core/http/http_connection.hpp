@@ -59,6 +59,7 @@ class HttpConnection : public sched::Process {
   void start_gather(Gather gather);
   void tell(Tell tell);
   void start_ask(Ask ask);
+  void start_run(Run run);
   /// The answer to an Ask, with its tag.
   void on_answer(std::uint64_t tag, sched::Message& answer);
   void on_reply(ClientInfoReply& reply);

@@ -2,9 +2,11 @@
 // What the connections of one http/https listener share: the users who may
 // change things, whether /metrics needs a user, the node's name, and every
 // listener of the broker for the `listeners` resource. Thread-safe: built by
-// the Broker before the listeners accept (the listeners list is filled once
-// all are bound, before StartAccepting is sent), read-only afterwards.
+// the Broker before the listeners accept, read-only afterwards but for the
+// listeners list, which is filled once all are bound (before StartAccepting
+// is sent) and replaced whole by a reload that opens or closes listeners.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -35,7 +37,8 @@ struct HttpSite {
   std::uint32_t request_timeout_ms = 10000;  ///< a started request must be complete within this
   std::uint32_t idle_timeout_ms = 60000;     ///< a kept-alive connection may wait this long for the next
   std::uint32_t gather_timeout_ms = 2000;    ///< sessions that have not answered by then are left out
-  std::vector<ListenerView> listeners;
+  std::uint32_t run_timeout_ms = 30000;      ///< a Run (a reload) not done by then is answered 503
+  std::atomic<std::shared_ptr<const std::vector<ListenerView>>> listeners;
 };
 
 }  // namespace actormq::core

@@ -112,7 +112,8 @@ void Listener::accept(int fd) {
     return;
   }
   ConnectionSlot::Taken taken = ConnectionSlot::take(shared_);
-  bool over_broker = ctx_.limits.max_connections >= 0 && taken.broker_open > ctx_.limits.max_connections;
+  const Limits& limits = ctx_.limits.get();
+  bool over_broker = limits.max_connections >= 0 && taken.broker_open > limits.max_connections;
   bool over_listener = max_connections_ >= 0 && taken.listener_open > max_connections_;
   if (over_broker || over_listener) {
     taken.slot.release();

@@ -33,6 +33,9 @@ struct ListenerShared {
   /// Index of this listener's authentication and ACL rules in
   /// BrokerContext::security (sessions keep the index, not a pointer).
   std::uint16_t security_index = 0;
+  /// Set when a reload closes the listener: its connections end, and one
+  /// accepted just before is refused at CONNECT.
+  std::atomic<bool> closed{false};
 };
 
 }  // namespace actormq::core

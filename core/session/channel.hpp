@@ -93,6 +93,11 @@ class Channel {
   /// process. Its will is dropped as at a DISCONNECT: the client is coming
   /// back, and sets it again. False if there was no client connected.
   bool drain(ChannelHost& host);
+  /// A reload closed the client's listener: the connection ends as at a
+  /// shutdown (v5: DISCONNECT 0x8B), as a network loss would end it (the
+  /// will is published; a persistent session goes offline). False if there
+  /// was no client connected.
+  bool listener_closed(ChannelHost& host);
   /// The previous session's state arrived (awaiting_handover).
   void on_handover(ChannelHost& host, SessionState state);
   void on_route_synced(ChannelHost& host);

@@ -141,6 +141,19 @@ bool Channel::drain(ChannelHost& host) {
   return true;
 }
 
+bool Channel::listener_closed(ChannelHost& host) {
+  if (state_ != State::connected) {
+    return false;
+  }
+  if (v5()) {
+    mqtt::Disconnect d;
+    d.reason_code = ReasonCode::server_shutting_down;
+    send_packet(host, d);
+  }
+  connection_lost(host, true);
+  return true;
+}
+
 void Channel::hand_over(ChannelHost& host) {
   // Sent before we end, so it reaches the new session ahead of our DOWN.
   host.send_handover(rare().successor, std::move(session_), rare().remote_successor);

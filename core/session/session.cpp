@@ -40,11 +40,11 @@ mqtt::ParserOptions client_stream(const Limits& limits) {
 }  // namespace
 
 Session::Session(BrokerContext& ctx, int fd, ConnectionSlot slot)
-    : ctx_(ctx), conn_(fd, std::move(slot), client_stream(ctx.limits)),
+    : ctx_(ctx), limits_(ctx.limits.get()), conn_(fd, std::move(slot), client_stream(limits_)),
       channel_(conn_.slot().listener()->security_index) {}
 
 Session::Session(BrokerContext& ctx, Restored restored)
-    : ctx_(ctx), channel_(std::move(restored), ctx.store != nullptr) {}
+    : ctx_(ctx), limits_(ctx.limits.get()), channel_(std::move(restored), ctx.store != nullptr) {}
 
 void Session::on_start() {
   if (channel_.offline()) {
@@ -53,7 +53,7 @@ void Session::on_start() {
   }
   conn_.open(*this, conn_.slot().transport());
   connect_timer_ = send_after(self(), sched::make_message<ConnectTimeout>(channel_.generation()),
-                              ctx_.limits.connect_timeout_ms);
+                              limits_.connect_timeout_ms);
 }
 
 void Session::on_message(sched::Message& msg) {
@@ -115,6 +115,8 @@ void Session::on_message(sched::Message& msg) {
     end_if_revoked();
   } else if (auto* dr = msg.as<Drain>()) {
     drain(*dr);
+  } else if (msg.is<ListenerClosed>()) {
+    end_if_listener_closed();
   }
 }
 
@@ -125,6 +127,18 @@ void Session::drain(const Drain& d) {
     d.tally->disconnected.fetch_add(1);
   }
   d.tally->answered.fetch_add(1);  // after the count Broker::drain reads once all have answered
+}
+
+void Session::end_if_listener_closed() {
+  if (!conn_.is_open() || !listener_closed()) {
+    return;
+  }
+  ACTORMQ_LOG_INFO("client " << channel_.client_id() << " (" << conn_.peer() << "): listener "
+                             << conn_.slot().listener()->name << " closed by a reload; disconnecting");
+  if (!channel_.listener_closed(*this)) {
+    on_connection_lost(ConnectionLoss::error);  // before CONNECT: the connection ends, and so does the process
+    conn_.close(*this);
+  }
 }
 
 void Session::end_if_revoked() {

@@ -61,7 +61,18 @@ class Session : public ConnectionOwner, private ChannelHost {
   /// TlsReloaded: ends the connection if a reloaded CRL lists the client's certificate.
   void end_if_revoked();
   void drain(const Drain& d);
+  /// ListenerClosed: ends the connection if its listener was closed.
+  void end_if_listener_closed();
+  /// Whether the listener that accepted the connection is closed.
+  bool listener_closed() const {
+    const ListenerShared* l = conn_.slot().listener();
+    return l != nullptr && l->closed.load(std::memory_order_acquire);
+  }
   void on_packet(mqtt::Packet& packet) override {
+    if (std::holds_alternative<mqtt::Connect>(packet) && listener_closed()) {
+      end_if_listener_closed();  // accepted before its listener closed: no session begins
+      return;
+    }
     ctx_.metrics.add_packet(PacketFlow::received, static_cast<std::uint8_t>(mqtt::packet_type(packet)));
     channel_.handle_in(*this, packet);
   }
@@ -74,7 +85,7 @@ class Session : public ConnectionOwner, private ChannelHost {
   void flush_output() { conn_.flush(*this); }
 
   // ---- ChannelHost (session.cpp) ----
-  const Limits& limits() const override { return ctx_.limits; }
+  const Limits& limits() const override { return limits_; }
   Metrics& metrics() override { return ctx_.metrics; }
   const ListenerSecurity* security(std::uint16_t index) const override;
   persist::Writer* store() const override { return ctx_.store; }
@@ -126,6 +137,7 @@ class Session : public ConnectionOwner, private ChannelHost {
   void end() override { exit(sched::ExitReason::normal()); }
 
   BrokerContext& ctx_;
+  const Limits& limits_;  ///< those in force when it started (LimitsInForce)
   Connection conn_;  ///< the client's; closed while offline
   sched::TimerRef connect_timer_;  // cancelled on CONNECT: its entry would outlive the need
   Channel channel_;

@@ -142,12 +142,17 @@ class Broker {
   /// Bound port of each listener, in config order (empty when stopped).
   std::vector<std::uint16_t> ports() const;
 
-  /// What SIGHUP does to the binary: reads the password, ACL and SCRAM
-  /// files, the TLS listeners' files and the services' files again, and,
-  /// for a broker from_file(), the bridges of that file (added ones start,
-  /// removed ones stop, changed ones start again, unchanged ones keep their
-  /// connection). Parts that fail keep their previous settings; their
-  /// errors are returned (and logged).
+  /// What SIGHUP does to the binary: for a broker from_file(), reads that
+  /// file again and puts it in force: listeners added open, removed or
+  /// changed ones close (their clients are disconnected), unchanged ones
+  /// keep their clients; limits apply to new connections; log_level,
+  /// log_format and the authentication keys at once; bridges added start,
+  /// removed ones stop, changed ones start again; keys that need a restart
+  /// (data_dir, schedulers, cluster, ...) keep their running value and are
+  /// logged. A file that does not parse changes nothing. Then, for every
+  /// broker, reads the password, ACL and SCRAM files, the TLS listeners'
+  /// files and the services' files again. Parts that fail keep their
+  /// previous settings; their errors are returned (and logged).
   Status reload();
   /// `f` is called, on a thread of the broker, when the broker cannot go on
   /// after start() succeeded (its store could not be read); the host should

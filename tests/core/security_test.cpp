@@ -122,3 +122,49 @@ TEST_CASE("security: reload swaps every file, or none when one is bad") {
   CHECK(s.listener(0).acl()->allows(anon, "b", AclAccess::read));
   CHECK_FALSE(s.listener(0).acl()->allows(anon, "c", AclAccess::read));
 }
+
+TEST_CASE("security: reconfigure keeps a listener's slot, adds new ones, and changes nothing on a bad file") {
+  TempFile pw(alice);
+  Config c = two_listeners(pw.path, "");
+  auto loaded = Security::load(c);
+  REQUIRE(loaded.ok());
+  Security& s = **loaded;
+  REQUIRE(s.size() == 2);
+  ListenerSecurity* first = &s.listener(0);
+  ListenerSecurity* second = &s.listener(1);
+
+  // Listener 1 goes, listener 0 stays with the same settings, a new one
+  // comes; then listener 0's settings change (a new object in its slot).
+  Config next = c;
+  next.listeners.erase(next.listeners.begin() + 1);
+  ListenerConfig added(ListenerType::tcp);
+  added.port = 1890;
+  next.listeners.push_back(added);
+  auto slots = s.reconfigure(next, {std::optional<std::uint16_t>(0), std::nullopt});
+  REQUIRE_MESSAGE(slots.ok(), slots.error().text());
+  CHECK(*slots == std::vector<std::uint16_t>{0, 2});
+  CHECK(s.size() == 3);
+  CHECK(&s.listener(0) == first);   // unchanged settings: the same rules, files read again
+  CHECK(&s.listener(1) == second);  // a removed listener's rules stay for its offline sessions
+  CHECK_FALSE(s.listener(2).allow_anonymous);
+  CHECK(s.listener(2).passwords()->check("alice", "secret") == PasswordCheck::ok);
+
+  next.listeners[0].allow_anonymous = true;
+  slots = s.reconfigure(next, {std::optional<std::uint16_t>(0), std::optional<std::uint16_t>(2)});
+  REQUIRE(slots.ok());
+  CHECK(*slots == std::vector<std::uint16_t>{0, 2});
+  CHECK(&s.listener(0) != first);
+  CHECK(s.listener(0).allow_anonymous);
+  CHECK_FALSE(first->allow_anonymous);  // whoever holds the old object still may use it
+
+  TempFile bad("alice\n");
+  next.listeners[1].password_file = bad.path;
+  ListenerConfig more(ListenerType::tcp);
+  more.port = 1891;
+  next.listeners.push_back(more);
+  slots = s.reconfigure(next, {std::optional<std::uint16_t>(0), std::optional<std::uint16_t>(2), std::nullopt});
+  REQUIRE_FALSE(slots.ok());
+  CHECK(slots.error().text().starts_with("password_file " + bad.path + ":1:"));
+  CHECK(s.size() == 3);
+  CHECK(s.listener(2).password_path() == pw.path);
+}
