@@ -17,25 +17,29 @@
 #   RESULT conns=N nodes=K held=N delivered=D expected=E bytes_per_conn=B join_routes_s=S ...
 # Exit status 0 only when every connection was held and every publish arrived.
 #
+# --routers R sets the nodes' router_pool_size (0: theirs, one per scheduler;
+# each router holds every route row).
+#
 #   scripts/bench_cluster_scale.sh [--conns N] [--nodes K] [--publish M]
-#                                  [--sources S] [--build-dir DIR]
+#                                  [--sources S] [--routers R] [--build-dir DIR]
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/bench_lib.sh"
 
-conns=100000 nodes=6 publish=1000 sources=0 build_dir="$ROOT/build"
+conns=100000 nodes=6 publish=1000 sources=0 routers=0 build_dir="$ROOT/build"
 while [ $# -gt 0 ]; do
   case "$1" in
     --conns) conns="$2"; shift ;;
     --nodes) nodes="$2"; shift ;;
     --publish) publish="$2"; shift ;;
     --sources) sources="$2"; shift ;;
+    --routers) routers="$2"; shift ;;
     --build-dir) build_dir="$2"; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--conns N] [--nodes K] [--publish M] [--sources S] [--build-dir DIR]" >&2; exit 2 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--conns N] [--nodes K] [--publish M] [--sources S] [--routers R] [--build-dir DIR]" >&2; exit 2 ;;
   esac
   shift
 done
-for v in "$conns" "$nodes" "$publish" "$sources"; do
+for v in "$conns" "$nodes" "$publish" "$sources" "$routers"; do
   [[ "$v" =~ ^[0-9]+$ ]] || { echo "bench_cluster_scale: options want integers" >&2; exit 2; }
 done
 [ "$nodes" -ge 2 ] && [ "$conns" -ge "$nodes" ] || { echo "bench_cluster_scale: at least 2 nodes and a connection each" >&2; exit 2; }
@@ -77,6 +81,7 @@ start_node() {
 {"listeners": [{"type": "tcp", "bind": "127.0.0.1", "port": $mport},
                {"type": "http", "bind": "127.0.0.1", "port": $hport}],
  "allow_anonymous": true, "durability": "none", "data_dir": "none", "log_level": "notice",
+ "router_pool_size": $routers,
  "cluster": {"node_name": "n$i", "bind": "127.0.0.1", "port": $lport, "cookie": "scale", "seeds": [$seed]}}
 CONF
   "$ACTORMQ" --config "$work/n$i.json" >"$work/n$i.log" 2>&1 &
@@ -192,13 +197,19 @@ done
 bytes_per_conn="$(awk -v g="$grow_total" -v n="$conns" 'BEGIN {printf "%d", 1024 * g / n}')"
 join_bytes_per_route="$(awk -v a="$join_rss0" -v b="$join_rss1" -v n="$conns" 'BEGIN {printf "%d", 1024 * (b - a) / n}')"
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
+# Where it goes: a peer's copy of one connection (route row and client id) as
+# the joined node holds it, (K-1) of them; the rest of a node's growth is its
+# own sessions.
+split="$(awk -v g="$grow_total" -v n="$conns" -v k="$nodes" -v r="$join_bytes_per_route" \
+  'BEGIN {s = 1024 * g / n - (k - 1) * r; printf "own session and its subscription ~%d bytes + %d peers x %d bytes (route row and client id on each other node) = %d%% replication", s, k - 1, r, 100 * (k - 1) * r / (1024 * g / n)}')"
 cat <<EOF
 connections held: ${held:-0} of $conns (set up in ${connect_s:-?} s; every node held the others' route rows ${spread_s} s after the start)
 delivered: $(field delivered)/$(field expected) QoS 1 publishes from n1 to random connections' topics (acked $(field pub_acked), duplicates $(field duplicates), misdelivered $(field misdelivered))
 resident memory: $bytes_per_conn bytes per connection over the cluster (the $nodes nodes' RSS growth, $((grow_total / 1024)) MiB, over $conns connections)
   per node, its RSS growth over its own connections (bytes): $per_node
 join: n$join_node linked in ${join_link_s:-?} s, held all $conns route rows in ${join_routes_s:-not in time} s, all client ids in ${join_clients_s:-not in time} s; its RSS $(( (join_rss1 - join_rss0) / 1024 )) MiB above an idle node's ($join_bytes_per_route bytes per route row and client id)
+  split: $split
 load average: $load
-RESULT conns=$conns nodes=$nodes held=${held:-0} delivered=$(field delivered) expected=$(field expected) bytes_per_conn=$bytes_per_conn join_routes_s=${join_routes_s:--1} join_clients_s=${join_clients_s:--1} join_bytes_per_route=$join_bytes_per_route connect_s=${connect_s:-0} spread_s=$spread_s
+RESULT conns=$conns nodes=$nodes routers=$routers held=${held:-0} delivered=$(field delivered) expected=$(field expected) bytes_per_conn=$bytes_per_conn join_routes_s=${join_routes_s:--1} join_clients_s=${join_clients_s:--1} join_bytes_per_route=$join_bytes_per_route connect_s=${connect_s:-0} spread_s=$spread_s
 EOF
 [ "$bench_rc" -eq 0 ] && [ "${held:-0}" = "$conns" ] && [ "$(field delivered)" = "$(field expected)" ] && [ -n "$join_routes_s" ]
