@@ -73,6 +73,8 @@ std::vector<core::MetricFamily> cluster_metrics(const dist::Node& node, const Cl
       one("actormq_cluster_forwarded_dropped_total", "counter",
           "Publishes for another node dropped because its link took nothing.", get(counters.forward_dropped)),
       one("actormq_cluster_routes_remote", "gauge", "Route rows of other nodes held here.", get(counters.remote_routes)),
+      one("actormq_cluster_clients_remote", "gauge", "Client ids other nodes hold, as this node knows them.",
+          get(counters.remote_clients)),
       one("actormq_cluster_retained_sent_total", "counter", "Retained messages passed to other nodes.",
           get(counters.retained_out)),
       one("actormq_cluster_retained_received_total", "counter", "Retained messages other nodes passed here.",

@@ -78,6 +78,9 @@ expect received 600; expect gaps 0; expect duplicates 0
 run retained -n 2000 && { expect received 2000; expect lost 0; expect cleaned 1; }
 run retained -V 5 -Q 0 -n 1000 && { expect received 1000; expect lost 0; }
 run conn -n 300 --per-worker 100 --sources 3 --hold 1 && { expect connected 300; expect workers 3; expect failed 0; expect dropped 0; }
+# Each connection on its own topic (over a ports list), then 50 random ones reached by one publisher.
+run conn -n 300 --per-worker 100 --ports "$port,$port" --subscribe 'smoke/conn/%r/%i' --publish 50 --seed 3 --hold 0.5 &&
+  { expect subscribed 300; expect pub_acked 50; expect delivered 50; expect duplicates 0; expect misdelivered 0; }
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"

@@ -10,6 +10,8 @@
 #include "tests/bench/client.hpp"
 #include "tests/bench/connector.hpp"
 #include "tests/bench/histogram.hpp"
+#include "tests/bench/payload.hpp"
+#include "tests/bench/scenarios.hpp"
 #include "tests/bench/sysstat.hpp"
 
 namespace mqttbench {
@@ -64,9 +66,24 @@ public:
         pacer_.resolved();
         ++connected_;
         connect_ns_.record(loop_.now() - c.connect_started_ns());
+        if (!task_.filter.empty()) {
+            c.subscribe(topic_of(c), task_.sub_qos);
+        }
     }
-    void on_subscribed(Client&, const SubackView&) override {}
-    void on_message(Client&, const PublishView&, uint64_t) override {}
+    void on_subscribed(Client&, const SubackView& ack) override {
+        ++(ack.first_code >= 0x80 ? sub_failed_ : subscribed_);
+    }
+    void on_message(Client& c, const PublishView& msg, uint64_t) override {
+        // Counted once per connection: the parent sends each connection at most one.
+        auto stamp = read_stamp(msg.payload);
+        if (!stamp || stamp->seq != task_.first_index + c.index() || msg.topic != topic_of(c)) {
+            ++misdelivered_;
+        } else if (got_[c.index()]++ == 0) {
+            ++received_;
+        } else {
+            ++duplicates_;
+        }
+    }
     void on_acked(Client&, uint16_t, uint8_t) override {}
     void on_closed(Client& c, CloseReason why) override {
         if (why == CloseReason::local) {
@@ -82,6 +99,13 @@ public:
 
 private:
     void keepalive(uint64_t now);
+    [[nodiscard]] std::string topic_of(const Client& c) const {
+        return expand_pattern(task_.filter, task_.first_index + c.index());
+    }
+    [[nodiscard]] std::string counts() const {
+        return "received=" + std::to_string(received_) + " duplicates=" + std::to_string(duplicates_) +
+               " misdelivered=" + std::to_string(misdelivered_);
+    }
 
     CommonOptions common_;
     ConnWorkerTask task_;
@@ -92,6 +116,12 @@ private:
     uint64_t connected_ = 0;
     uint64_t failed_ = 0;
     uint64_t dropped_ = 0;
+    uint64_t subscribed_ = 0;
+    uint64_t sub_failed_ = 0;
+    std::vector<uint8_t> got_;  // messages per connection
+    uint64_t received_ = 0;
+    uint64_t duplicates_ = 0;
+    uint64_t misdelivered_ = 0;
 };
 
 void ConnWorker::keepalive(uint64_t now) {
@@ -106,8 +136,15 @@ void ConnWorker::keepalive(uint64_t now) {
 }
 
 int ConnWorker::run() {
-    auto dest = make_address(common_.host, common_.port);
-    if (!dest || !loop_.ok()) {
+    std::vector<sockaddr_in> dests;
+    for (uint16_t port : task_.ports.empty() ? std::vector<uint16_t>{common_.port} : task_.ports) {
+        auto dest = make_address(common_.host, port);
+        if (!dest) {
+            return 2;
+        }
+        dests.push_back(*dest);
+    }
+    if (!loop_.ok()) {
         return 2;
     }
     fcntl(task_.control_fd, F_SETFL, O_NONBLOCK);
@@ -116,6 +153,7 @@ int ConnWorker::run() {
         return 2;
     }
     clients_.reserve(task_.count);
+    got_.assign(task_.count, 0);
     for (uint64_t i = 0; i < task_.count; ++i) {
         clients_.push_back(std::make_unique<Client>(loop_, *this, static_cast<uint32_t>(i), common_.version()));
     }
@@ -125,22 +163,32 @@ int ConnWorker::run() {
     auto start_one = [&](uint64_t i) {
         uint64_t global = task_.first_index + i;
         sockaddr_in src = source_address(global, common_.sources);
-        (void)clients_[i]->start(*dest, common_.sources > 1 ? &src : nullptr,
+        (void)clients_[i]->start(dests[global % dests.size()], common_.sources > 1 ? &src : nullptr,
                                  client_id(common_.client_prefix, global), common_.keepalive_s);
     };
     uint64_t deadline = task_.start_ns + static_cast<uint64_t>(common_.setup_timeout_s * 1e9);
-    while (connected_ + failed_ < task_.count && now_ns() < deadline && !stop.stopped()) {
+    // With a filter a connection is set up once its SUBACK is in (or it was lost).
+    auto settled = [&] {
+        return failed_ + (task_.filter.empty() ? connected_ : subscribed_ + sub_failed_ + dropped_);
+    };
+    while (settled() < task_.count && now_ns() < deadline && !stop.stopped()) {
         pacer_.pump(now_ns(), start_one);
         loop_.run_once(1);
     }
     uint64_t done_ns = now_ns();
     write_line(task_.report_fd, "READY connected=" + std::to_string(connected_) + " failed=" +
-                                    std::to_string(task_.count - connected_) + " done_ns=" + std::to_string(done_ns) +
+                                    std::to_string(task_.count - connected_) + " subscribed=" +
+                                    std::to_string(subscribed_) + " done_ns=" + std::to_string(done_ns) +
                                     " cpu_s=" + std::to_string(self_cpu_seconds()) + " hist=" +
                                     connect_ns_.serialize() + "\n");
     uint64_t next_keepalive = now_ns() + second_ns;
+    uint64_t reported = 0;
     while (!stop.stopped()) {
         loop_.run_once(100);
+        if (uint64_t heard = received_ + duplicates_ + misdelivered_; heard != reported) {
+            reported = heard;
+            write_line(task_.report_fd, "RECV " + counts() + "\n");
+        }
         if (loop_.now() >= next_keepalive) {
             keepalive(loop_.now());
             next_keepalive = loop_.now() + second_ns;
@@ -161,7 +209,7 @@ int ConnWorker::run() {
     while (open() && now_ns() < close_deadline) {
         loop_.run_once(10);
     }
-    write_line(task_.report_fd, "DONE dropped=" + std::to_string(dropped_) + " cpu_s=" +
+    write_line(task_.report_fd, "DONE dropped=" + std::to_string(dropped_) + " " + counts() + " cpu_s=" +
                                     std::to_string(self_cpu_seconds()) + "\n");
     return 0;
 }

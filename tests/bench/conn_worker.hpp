@@ -1,12 +1,17 @@
 #pragma once
 // One forked worker of the conn scenario: opens its share of the connections, holds
-// them idle (PINGREQ per keepalive) until told to stop, then disconnects. It talks
-// to the parent through two pipes, one line per message:
-//   worker -> parent  "READY connected=N failed=N done_ns=T cpu_s=S hist=H"
-//                     "DONE dropped=N cpu_s=S"
+// them idle (PINGREQ per keepalive) until told to stop, then disconnects. With a
+// filter each connection subscribes to its own topic and counts the messages that
+// reach it (the stamp's sequence number names the connection it is meant for). It
+// talks to the parent through two pipes, one line per message:
+//   worker -> parent  "READY connected=N failed=N subscribed=N done_ns=T cpu_s=S hist=H"
+//                     "RECV received=N duplicates=N misdelivered=N" (as they change)
+//                     "DONE dropped=N received=N duplicates=N misdelivered=N cpu_s=S"
 //   parent -> worker  any byte, or EOF: disconnect and finish.
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "tests/bench/options.hpp"
 
@@ -19,6 +24,9 @@ struct ConnWorkerTask {
     uint64_t start_ns = 0;      // common start time, CLOCK_MONOTONIC
     int control_fd = -1;        // read end, from the parent
     int report_fd = -1;         // write end, to the parent
+    std::vector<uint16_t> ports;  // connection i goes to ports[i % size]; empty: common.port
+    std::string filter;         // each connection subscribes to it (%i: global index); empty: none
+    uint8_t sub_qos = 1;
 };
 
 /// Runs in the child process; returns its exit status.

@@ -100,10 +100,22 @@ int main(int argc, char** argv) {
     auto* c = app.add_subcommand("conn", "N idle connections: connect rate, failures, broker memory per connection");
     add_common(c, common);
     c->add_option("-n,--connections", conn.connections, "connections")->capture_default_str();
-    c->add_option("--hold", conn.hold_s, "seconds to keep them idle once all are connected")->capture_default_str();
+    c->add_option("--hold", conn.hold_s, "seconds to keep them idle once all are connected (SIGUSR1 ends it sooner)")
+        ->capture_default_str();
     c->add_option("--per-worker", conn.per_worker, "connections per forked worker process")
         ->check(CLI::Range(1, 19000))->capture_default_str();
     c->add_option("--workers", conn.workers, "worker processes (0: per --per-worker, at least one per CPU)")
+        ->capture_default_str();
+    c->add_option("--ports", conn.ports, "connections go to these ports in turn (a cluster's nodes)")
+        ->delimiter(',');
+    c->add_option("--subscribe", conn.filter, "each connection subscribes to this topic; %i: its index, %r: run id");
+    c->add_option("--sub-qos", conn.sub_qos, "subscription QoS")->check(CLI::Range(0, 2))->capture_default_str();
+    c->add_option("--publish", conn.publish,
+                  "after the hold, QoS 1 messages to this many distinct random connections' topics (needs --subscribe)")
+        ->capture_default_str();
+    c->add_option("--pub-port", conn.pub_port, "the publishing client connects here (0: --port)")->capture_default_str();
+    c->add_option("--seed", conn.seed, "seed of the random choice (0: from the clock)")->capture_default_str();
+    c->add_option("--drain", conn.drain_s, "seconds without progress before giving up on deliveries")
         ->capture_default_str();
     c->callback([&] { tls(); status = run_conn(common, conn); });
 

@@ -64,6 +64,16 @@ struct ConnOptions {
     double hold_s = 5;              // idle time once all are connected
     uint32_t per_worker = 15000;    // sockets per worker process (20,000 open files per process)
     uint32_t workers = 0;           // 0: enough for per_worker, and at least one per CPU
+    std::vector<uint16_t> ports;    // connection i goes to ports[i % size] (a cluster's
+                                    // nodes); empty: --port
+    std::string filter;             // each connection subscribes to its own topic (%i:
+                                    // its index, %r: run id); empty: no subscriptions
+    int sub_qos = 1;
+    uint64_t publish = 0;           // after the hold: QoS 1 messages to this many distinct
+                                    // random connections' topics, from one more client
+    uint16_t pub_port = 0;          // where that client connects; 0: --port
+    uint64_t seed = 0;              // of the random choice; 0: from the clock
+    double drain_s = 10;            // wait this long without progress for the deliveries
 };
 
 /// retained: N retained messages, then one wildcard subscriber.

@@ -1,8 +1,11 @@
 // conn: N idle connections spread over worker processes (each under the per-process
 // open-file cap) and source addresses; connect rate, time to all connected, failures,
-// and the broker's resident memory per connection.
+// and the broker's resident memory per connection. Optionally each connection
+// subscribes to its own topic and, after the hold, one more client publishes to a
+// random set of them: delivered against expected.
 
 #include <fcntl.h>
+#include <signal.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,7 +17,9 @@
 #include <thread>
 #include <vector>
 
+#include "tests/bench/conn_publish.hpp"
 #include "tests/bench/conn_worker.hpp"
+#include "tests/bench/connector.hpp"
 #include "tests/bench/histogram.hpp"
 #include "tests/bench/result.hpp"
 #include "tests/bench/scenarios.hpp"
@@ -23,6 +28,12 @@
 namespace mqttbench {
 
 namespace {
+
+// Set by SIGUSR1: a script that did its measurements while the connections were
+// held ends the hold.
+volatile sig_atomic_t hold_over = 0;
+
+void end_hold(int) { hold_over = 1; }
 
 struct Worker {
     pid_t pid = -1;
@@ -37,6 +48,10 @@ struct Worker {
     double ready_cpu_s = 0;
     double done_cpu_s = 0;
     uint64_t dropped = 0;
+    uint64_t subscribed = 0;
+    uint64_t received = 0;
+    uint64_t duplicates = 0;
+    uint64_t misdelivered = 0;
 };
 
 // Value of "key=" in a space-separated line, or empty.
@@ -67,8 +82,15 @@ double as_double(std::string_view s) {
     return std::strtod(std::string(s).c_str(), nullptr);
 }
 
+void on_counts(Worker& w, std::string_view line) {
+    w.received = as_u64(field(line, "received"));
+    w.duplicates = as_u64(field(line, "duplicates"));
+    w.misdelivered = as_u64(field(line, "misdelivered"));
+}
+
 void on_line(Worker& w, std::string_view line, Histogram& hist) {
     if (line.rfind("READY", 0) == 0) {
+        w.subscribed = as_u64(field(line, "subscribed"));
         w.ready = true;
         w.connected = as_u64(field(line, "connected"));
         w.failed = as_u64(field(line, "failed"));
@@ -79,6 +101,38 @@ void on_line(Worker& w, std::string_view line, Histogram& hist) {
         w.done = true;
         w.dropped = as_u64(field(line, "dropped"));
         w.done_cpu_s = as_double(field(line, "cpu_s"));
+        on_counts(w, line);
+    } else if (line.rfind("RECV", 0) == 0) {
+        on_counts(w, line);
+    }
+}
+
+// Reads the reports that arrive within timeout_ms.
+void read_reports(std::vector<Worker>& workers, Histogram& hist, int timeout_ms) {
+    std::vector<pollfd> fds;
+    for (Worker& w : workers) {
+        fds.push_back({w.report_fd, POLLIN, 0});
+    }
+    if (poll(fds.data(), fds.size(), timeout_ms) <= 0) {
+        return;
+    }
+    for (size_t i = 0; i < workers.size(); ++i) {
+        if ((fds[i].revents & (POLLIN | POLLHUP)) == 0) {
+            continue;
+        }
+        char buf[65536];
+        ssize_t n = ::read(workers[i].report_fd, buf, sizeof buf);
+        if (n <= 0) {
+            // The worker exited: treat it as done so the run still ends.
+            workers[i].ready = workers[i].done = true;
+            continue;
+        }
+        workers[i].buffer.append(buf, static_cast<size_t>(n));
+        size_t nl;
+        while ((nl = workers[i].buffer.find('\n')) != std::string::npos) {
+            on_line(workers[i], std::string_view(workers[i].buffer).substr(0, nl), hist);
+            workers[i].buffer.erase(0, nl + 1);
+        }
     }
 }
 
@@ -89,31 +143,7 @@ bool collect(std::vector<Worker>& workers, Histogram& hist, uint64_t deadline, P
         if (now_ns() > deadline) {
             return false;
         }
-        std::vector<pollfd> fds;
-        for (Worker& w : workers) {
-            fds.push_back({w.report_fd, POLLIN, 0});
-        }
-        if (poll(fds.data(), fds.size(), 100) <= 0) {
-            continue;
-        }
-        for (size_t i = 0; i < workers.size(); ++i) {
-            if ((fds[i].revents & (POLLIN | POLLHUP)) == 0) {
-                continue;
-            }
-            char buf[65536];
-            ssize_t n = ::read(workers[i].report_fd, buf, sizeof buf);
-            if (n <= 0) {
-                // The worker exited: treat it as done so the run still ends.
-                workers[i].ready = workers[i].done = true;
-                continue;
-            }
-            workers[i].buffer.append(buf, static_cast<size_t>(n));
-            size_t nl;
-            while ((nl = workers[i].buffer.find('\n')) != std::string::npos) {
-                on_line(workers[i], std::string_view(workers[i].buffer).substr(0, nl), hist);
-                workers[i].buffer.erase(0, nl + 1);
-            }
-        }
+        read_reports(workers, hist, 100);
     }
     return true;
 }
@@ -144,6 +174,75 @@ bool spawn(const CommonOptions& common, ConnWorkerTask task, Worker& w) {
     return true;
 }
 
+// The pattern with %r taken now, in the parent, so that the workers' topics and
+// the publisher's agree.
+std::string with_run_id(std::string_view pattern) {
+    std::string out;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == '%' && i + 1 < pattern.size() && pattern[i + 1] == 'r') {
+            out += std::to_string(getpid());
+            ++i;
+        } else {
+            out += pattern[i];
+        }
+    }
+    return out;
+}
+
+struct Delivery {
+    PublishOutcome publish;
+    uint64_t expected = 0;
+    uint64_t received = 0;
+    uint64_t duplicates = 0;
+    uint64_t misdelivered = 0;
+    double deliver_s = 0;  // first publish until the last delivery the workers reported
+};
+
+// Publishes to opts.publish random connections' topics and waits until the workers
+// have them all, or none came for opts.drain_s.
+Delivery check_delivery(const CommonOptions& common, const ConnOptions& opts, const std::string& pattern,
+                        std::vector<Worker>& workers, Histogram& hist) {
+    Delivery d;
+    auto dest = make_address(common.host, opts.pub_port != 0 ? opts.pub_port : common.port);
+    if (!dest) {
+        return d;
+    }
+    uint64_t seed = opts.seed != 0 ? opts.seed : now_ns();
+    std::vector<uint64_t> targets = pick_distinct(opts.connections, opts.publish, seed);
+    d.expected = targets.size();
+    uint64_t start = now_ns();
+    uint64_t bound = start + static_cast<uint64_t>((common.setup_timeout_s + opts.drain_s) * 1e9);
+    d.publish = publish_to_targets(common, *dest, pattern, targets, 100, bound);
+    auto sum = [&] {
+        uint64_t heard = 0;
+        d.received = d.duplicates = d.misdelivered = 0;
+        for (const Worker& w : workers) {
+            d.received += w.received;
+            d.duplicates += w.duplicates;
+            d.misdelivered += w.misdelivered;
+        }
+        heard = d.received + d.duplicates + d.misdelivered;
+        return heard;
+    };
+    uint64_t heard = sum();
+    uint64_t last_progress = now_ns();
+    uint64_t last_delivery = heard > 0 ? now_ns() : start;
+    const auto drain_ns = static_cast<uint64_t>(opts.drain_s * 1e9);
+    while (d.received < d.expected && now_ns() - last_progress < drain_ns && now_ns() < bound) {
+        read_reports(workers, hist, 50);
+        if (uint64_t now_heard = sum(); now_heard != heard) {
+            heard = now_heard;
+            last_progress = last_delivery = now_ns();
+        }
+    }
+    // Late duplicates or strays show up in the DONE lines.
+    d.deliver_s = static_cast<double>(last_delivery - start) / 1e9;
+    progress(common.quiet, "conn: published %llu (acked %llu), delivered %llu/%llu in %.2f s",
+             static_cast<unsigned long long>(d.publish.sent), static_cast<unsigned long long>(d.publish.acked),
+             static_cast<unsigned long long>(d.received), static_cast<unsigned long long>(d.expected), d.deliver_s);
+    return d;
+}
+
 }  // namespace
 
 int run_conn(const CommonOptions& common, const ConnOptions& opts) {
@@ -157,6 +256,10 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
         nworkers = std::max<uint64_t>(nworkers, std::thread::hardware_concurrency());
     }
     nworkers = std::min<uint64_t>(nworkers, std::max<uint64_t>(1, n));
+    struct sigaction sa {};
+    sa.sa_handler = end_hold;
+    sigaction(SIGUSR1, &sa, nullptr);
+    const std::string pattern = with_run_id(opts.filter);
     CommonOptions worker_common = common;
     worker_common.max_pending = std::max<uint32_t>(1, common.max_pending / static_cast<uint32_t>(nworkers));
     const pid_t broker = common.broker_pid;
@@ -172,6 +275,9 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
         task.count = (i + 1) * n / nworkers - task.first_index;
         task.rate = common.connect_rate / static_cast<double>(nworkers);
         task.start_ns = start_ns;
+        task.ports = opts.ports;
+        task.filter = pattern;
+        task.sub_qos = static_cast<uint8_t>(opts.sub_qos);
         if (!spawn(worker_common, task, workers[i])) {
             std::perror("fork");
             return 2;
@@ -187,10 +293,12 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
     uint64_t last_done = start_ns;
     uint64_t connected = 0;
     uint64_t failed = 0;
+    uint64_t subscribed = 0;
     double worker_cpu = 0;
     for (const Worker& w : workers) {
         last_done = std::max(last_done, w.done_ns);
         connected += w.connected;
+        subscribed += w.subscribed;
         failed += w.failed;
         worker_cpu += w.ready_cpu_s;
     }
@@ -205,19 +313,28 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
     uint64_t hold_end = now_ns() + static_cast<uint64_t>(opts.hold_s * 1e9);
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(1000, static_cast<int64_t>(opts.hold_s * 500))));
     uint64_t rss_connected = broker > 0 ? proc_rss_kb(broker).value_or(0) : 0;
-    while (now_ns() < hold_end) {
+    while (now_ns() < hold_end && hold_over == 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     uint64_t rss_hold = broker > 0 ? proc_rss_kb(broker).value_or(0) : 0;
+    const bool publishing = opts.publish > 0 && !pattern.empty();
+    Delivery delivery;
+    if (publishing) {
+        delivery = check_delivery(common, opts, pattern, workers, connect_ns);
+    }
     for (Worker& w : workers) {
         char stop = 'x';
         (void)!::write(w.control_fd, &stop, 1);
     }
     collect(workers, connect_ns, now_ns() + 10000000000ull, [](const Worker& w) { return w.done; });
     uint64_t dropped = 0;
+    uint64_t duplicates = 0;
+    uint64_t misdelivered = 0;
     int worst = 0;
     for (Worker& w : workers) {
         dropped += w.dropped;
+        duplicates += w.duplicates;
+        misdelivered += w.misdelivered;
         ::close(w.control_fd);
         ::close(w.report_fd);
         int status = 0;
@@ -229,6 +346,14 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
     r.add("protocol", common.protocol).add("connections", n).add("workers", nworkers)
         .add("sources", static_cast<uint64_t>(common.sources));
     r.add("connected", connected).add("failed", failed).add("dropped", dropped);
+    if (!pattern.empty()) {
+        r.add("subscribed", subscribed);
+    }
+    if (publishing) {
+        r.add("published", delivery.publish.sent).add("pub_acked", delivery.publish.acked)
+            .add("expected", delivery.expected).add("delivered", delivery.received)
+            .add("duplicates", duplicates).add("misdelivered", misdelivered).add("deliver_s", delivery.deliver_s);
+    }
     r.add("connect_s", connect_s).add("connects_per_s", connect_s > 0 ? static_cast<double>(connected) / connect_s : 0.0);
     r.add_latency("connack_", connect_ns);
     r.add_cpu(cpu);
@@ -245,6 +370,8 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
     }
     r.print();
     bool ok = all_ready && worst == 0 && failed + dropped <= common.max_errors;
+    ok = ok && (pattern.empty() || subscribed == connected);
+    ok = ok && (!publishing || (delivery.received == delivery.expected && misdelivered == 0));
     return ok ? 0 : 1;
 }
 

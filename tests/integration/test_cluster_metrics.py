@@ -49,6 +49,8 @@ class ClusterMetrics(unittest.TestCase):
         self.assertEqual(ma["actormq_cluster_forwarded_sent_total"], before + 20)
         self.assertEqual(ma["actormq_cluster_forwarded_dropped_total"], 0)
         self.assertEqual(ma["actormq_cluster_routes_remote"], 1)
+        # "sub" is on the other node ("pub" is this one's).
+        self.assertTrue(wait_for(lambda: self.metrics(a)["actormq_cluster_clients_remote"] == 1))
         self.assertGreater(ma["actormq_cluster_bytes_sent_total"], 0)
         self.assertTrue(wait_for(lambda: self.metrics(b)["actormq_cluster_forwarded_received_total"] >= 20))
         # The other node stops: this one sees one node, and no route of it.
@@ -58,6 +60,7 @@ class ClusterMetrics(unittest.TestCase):
         self.assertNotIn('actormq_cluster_node_up{node="m2"}', ma)
         self.assertGreaterEqual(ma["actormq_cluster_links_down_total"], 1)
         self.assertTrue(wait_for(lambda: self.metrics(a)["actormq_cluster_routes_remote"] == 0))
+        self.assertTrue(wait_for(lambda: self.metrics(a)["actormq_cluster_clients_remote"] == 0))
 
     def test_a_single_node_has_no_cluster_families(self):
         api = ApiBroker()
