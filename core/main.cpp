@@ -21,6 +21,7 @@
 #include "core/config/cli.hpp"
 #include "core/logger.hpp"
 #include "core/upgrade/pid_file.hpp"
+#include "core/upgrade/systemd_notify.hpp"
 #include "core/upgrade/upgrade.hpp"
 #include "embed/access.hpp"
 
@@ -115,6 +116,10 @@ int main(int argc, char** argv) {
       ACTORMQ_LOG_ERROR(written.error().text());
     }
   }
+  // Before the old process of an upgrade hears that we serve (and exits):
+  // systemd then follows the service here.
+  const upgrade::SystemdNotifier systemd = upgrade::SystemdNotifier::from_environment();
+  systemd.ready(::getpid());
   if (join) {
     join->serving();
     join.reset();
@@ -129,7 +134,9 @@ int main(int argc, char** argv) {
     sig = static_cast<int>(info.ssi_signo);
     if (sig == SIGHUP) {
       ACTORMQ_LOG_NOTICE("received SIGHUP; reloading");
+      systemd.reloading();
       (void)broker.reload();  // what failed is logged, and keeps its previous settings
+      systemd.reloaded();
       continue;
     }
     if (sig == SIGUSR2 && !failed.load()) {
@@ -152,6 +159,7 @@ int main(int argc, char** argv) {
       break;
     }
   }
+  systemd.stopping();
   if (!pid_file.empty()) {
     upgrade::remove_pid_file(pid_file, ::getpid());
   }
