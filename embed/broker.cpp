@@ -18,6 +18,7 @@
 #include "core/logger.hpp"
 #include "embed/access.hpp"
 #include "embed/host_hub.hpp"
+#include "embed/host_properties.hpp"
 #include "mqtt/topic.hpp"
 
 namespace actormq {
@@ -343,6 +344,19 @@ void Broker::on_failure(std::function<void(const std::string&)> f) {
 
 Status Broker::publish(std::string_view topic, std::string_view payload, QoS qos, bool retain) {
   if (auto published = impl_->hub.publish(topic, payload, static_cast<mqtt::QoS>(qos), retain); !published) {
+    return status_of(published.error());
+  }
+  return {};
+}
+
+Status Broker::publish(std::string_view topic, std::string_view payload, QoS qos, bool retain,
+                       const Properties& properties) {
+  auto props = embed::publish_properties(properties);
+  if (!props) {
+    return status_of(props.error());
+  }
+  if (auto published = impl_->hub.publish(topic, payload, static_cast<mqtt::QoS>(qos), retain, std::move(*props));
+      !published) {
     return status_of(published.error());
   }
   return {};

@@ -8,6 +8,7 @@
 #include "core/clock.hpp"
 #include "core/logger.hpp"
 #include "core/messages.hpp"
+#include "embed/host_properties.hpp"
 #include "mqtt/topic.hpp"
 #include "sched/runtime.hpp"
 
@@ -41,8 +42,8 @@ class HostSubscription final : public sched::Process {
 
   void on_message(sched::Message& msg) override {
     if (auto* d = msg.as<core::Deliver>()) {
-      hub_.deliver(id_, Message{d->msg->topic, std::string(d->msg->payload.view()),
-                                static_cast<QoS>(d->qos), d->retain});
+      hub_.deliver(id_, Message{d->msg->topic, std::string(d->msg->payload.view()), static_cast<QoS>(d->qos),
+                                d->retain, host_properties(*d->msg, core::wall_ms())});
     } else if (msg.is<core::RouteSynced>()) {
       --unsynced_;
       signal_ready();
@@ -126,7 +127,8 @@ std::future<void> HostHub::spawn(SubscriptionId id, Subscription& s) {
   return done;
 }
 
-core::Status HostHub::publish(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain) {
+core::Status HostHub::publish(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain,
+                              mqtt::Properties properties) {
   std::shared_lock attach(attach_mu_);
   if (!ctx_) {
     return core::Failure{"publish: the broker is not running"};
@@ -141,6 +143,9 @@ core::Status HostHub::publish(std::string_view topic, std::string_view payload, 
   msg->retain = retain;
   msg->publisher = std::string(host_client_id);
   msg->received_ms = core::wall_ms();
+  if (!properties.empty()) {
+    msg->set_properties(std::move(properties));
+  }
   msg->body.attach(ctx_->store);  // before it is shared: stored once, whoever queues it
   if (retain) {
     runtime_->send<core::RetainStore>(ctx_->retainer, core::RetainStore{msg, {}});

@@ -25,6 +25,7 @@
 #include "core/result.hpp"
 #include "core/service.hpp"
 #include "mqtt/constants.hpp"
+#include "mqtt/properties.hpp"
 #include "sched/pid.hpp"
 
 namespace actormq::core {
@@ -55,7 +56,8 @@ class HostHub {
   /// The run stops (its runtime still runs): ends those processes.
   void detach();
 
-  [[nodiscard]] core::Status publish(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain);
+  [[nodiscard]] core::Status publish(std::string_view topic, std::string_view payload, mqtt::QoS qos, bool retain,
+                                     mqtt::Properties properties = {});
   /// `filter` is a valid filter, not a shared one (the caller checks).
   /// Attached: returns once every router holds the route.
   SubscriptionId subscribe(std::string filter, Callback callback, mqtt::QoS qos);

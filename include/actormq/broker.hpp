@@ -19,9 +19,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace actormq {
@@ -57,12 +59,27 @@ class Error : public std::runtime_error {
 
 enum class QoS : std::uint8_t { at_most_once = 0, at_least_once = 1, exactly_once = 2 };
 
+/// The MQTT 5 properties of a message (PUBLISH, MQTT 5 3.3.2.3): MQTT 5
+/// clients receive them, 3.1.1 clients the message alone (its expiry still
+/// applies to them). Strings are UTF-8 (without U+0000), each at most
+/// 65,535 bytes, as the protocol carries them.
+struct Properties {
+  std::optional<bool> payload_utf8;                      ///< Payload Format Indicator: true, UTF-8 text
+  std::optional<std::uint32_t> message_expiry_interval;  ///< seconds
+  std::optional<std::string> content_type;
+  std::optional<std::string> response_topic;    ///< a topic name (no wildcards)
+  std::optional<std::string> correlation_data;  ///< binary
+  std::vector<std::pair<std::string, std::string>> user_properties;  ///< in order; a key may repeat
+};
+
 /// A message as a subscription's callback receives it.
 struct Message {
   std::string topic;
   std::string payload;
   QoS qos = QoS::at_most_once;  ///< min(published QoS, subscription's QoS)
   bool retain = false;          ///< a retained message sent because the subscription is new
+  /// As published; a message expiry interval is what is left of it.
+  Properties properties;
 };
 
 /// Counters of the current run (since the last start(); zero when stopped),
@@ -178,6 +195,10 @@ class Broker {
   /// publishes keep their order.
   Status publish(std::string_view topic, std::string_view payload, QoS qos = QoS::at_most_once,
                  bool retain = false);
+  /// The same, with MQTT 5 properties; also fails for properties the
+  /// protocol cannot carry (see Properties), naming the property.
+  Status publish(std::string_view topic, std::string_view payload, QoS qos, bool retain,
+                 const Properties& properties);
   /// Calls `callback` for every message matching `filter` (MQTT wildcards;
   /// shared subscriptions are not supported), retained ones first, at most
   /// at `qos`. Callbacks of all subscriptions run one at a time, in order,

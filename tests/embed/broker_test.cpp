@@ -478,3 +478,55 @@ TEST_CASE("embed: the host's hooks decide connects, publishes, subscriptions and
   CHECK(got == std::vector<std::string>{"open/x", "open/y"});
   broker.stop();
 }
+
+TEST_CASE("embed: a publish carries MQTT 5 properties to callbacks, and properties MQTT cannot carry are refused") {
+  Inbox inbox;
+  actormq::Broker broker = actormq::Broker::from_json(config_on(free_port()));
+  REQUIRE(broker.start().ok());
+  broker.subscribe("p/#", inbox.callback());
+  actormq::Properties props;
+  props.payload_utf8 = true;
+  props.message_expiry_interval = 600;
+  props.content_type = "text/plain";
+  props.response_topic = "p/reply";
+  props.correlation_data = std::string("\x00\x01\xff", 3);
+  props.user_properties = {{"k", "v1"}, {"k", "v2"}, {"unit", "°C"}};
+  REQUIRE(broker.publish("p/1", "21.5", actormq::QoS::at_least_once, false, props).ok());
+  REQUIRE(broker.publish("p/2", "plain").ok());
+  REQUIRE(wait_until([&] { return inbox.size() == 2; }));
+  {
+    std::lock_guard lock(inbox.mu);
+    const actormq::Properties& got = inbox.messages[0].properties;
+    CHECK(got.payload_utf8 == std::optional<bool>(true));
+    REQUIRE(got.message_expiry_interval.has_value());
+    CHECK(*got.message_expiry_interval <= 600);  // what is left of it
+    CHECK(*got.message_expiry_interval >= 599);
+    CHECK(got.content_type == std::optional<std::string>("text/plain"));
+    CHECK(got.response_topic == std::optional<std::string>("p/reply"));
+    CHECK(got.correlation_data == std::optional<std::string>(std::string("\x00\x01\xff", 3)));
+    CHECK(got.user_properties == props.user_properties);
+    const actormq::Properties& none = inbox.messages[1].properties;
+    CHECK_FALSE(none.payload_utf8.has_value());
+    CHECK_FALSE(none.message_expiry_interval.has_value());
+    CHECK_FALSE(none.content_type.has_value());
+    CHECK(none.user_properties.empty());
+  }
+
+  actormq::Properties bad;
+  bad.response_topic = "p/+";  // a filter, not a topic name
+  actormq::Status refused = broker.publish("p/3", "x", actormq::QoS::at_most_once, false, bad);
+  CHECK_FALSE(refused.ok());
+  CHECK(refused.text().find("response_topic") != std::string::npos);
+  bad = {};
+  bad.content_type = std::string("a\0b", 3);  // U+0000 is not MQTT UTF-8
+  CHECK(broker.publish("p/3", "x", actormq::QoS::at_most_once, false, bad).text().find("content_type") !=
+        std::string::npos);
+  bad = {};
+  bad.user_properties = {{"k", "\xff\xfe"}};  // not UTF-8
+  CHECK_FALSE(broker.publish("p/3", "x", actormq::QoS::at_most_once, false, bad).ok());
+  bad = {};
+  bad.correlation_data = std::string(70000, 'x');
+  CHECK(broker.publish("p/3", "x", actormq::QoS::at_most_once, false, bad).text().find("65535") != std::string::npos);
+  std::this_thread::sleep_for(50ms);
+  CHECK(inbox.size() == 2);  // nothing refused was published
+}
