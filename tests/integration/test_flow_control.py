@@ -101,8 +101,19 @@ class SlowSubscriber(unittest.TestCase):
             self.assertEqual(got, list(range(total)))  # all, once, in order
 
 
+def sys_counters(broker, timeout=3):
+    """The node's dropped-message counters ($SYS, published every second):
+    where messages went when a cluster test loses some."""
+    r = subprocess.run(["mosquitto_sub", "-p", str(broker.port), "-v", "-W", str(timeout), "-C", "3",
+                        "-t", "$SYS/broker/publish/messages/dropped",
+                        "-t", "$SYS/broker/cluster/messages/forwarded/dropped",
+                        "-t", "$SYS/broker/cluster/messages/forwarded/received"],
+                       capture_output=True, text=True, timeout=timeout + 5)
+    return r.stdout.strip()
+
+
 def cluster(name, port, seeds=(), **extra):
-    c = {"data_dir": "none", "max_queued_messages": 200, "max_inflight_messages": 20,
+    c = {"data_dir": "none", "max_queued_messages": 200, "max_inflight_messages": 20, "sys_interval": 1,
          "cluster": {"node_name": name, "bind": "127.0.0.1", "port": port, "cookie": "flow-cookie",
                      "seeds": ["127.0.0.1:%d" % p for p in seeds], "heartbeat_ms": 100}}
     c.update(extra)
@@ -151,8 +162,11 @@ class FanInAcrossNodes(unittest.TestCase):
             self.assertEqual(len(lines), 1, out + err)
             r = dict(kv.split("=", 1) for kv in lines[0].split()[1:])
             self.assertGreater(int(r["sent"]), 10000, r)
-            # On a failure, what each node logged says where messages went.
-            logs = "\nn1:\n" + n1.output()[-3000:] + "\nn2:\n" + n2.output()[-3000:]
+            # On a failure, each node's counters and log say where messages went.
+            logs = ""
+            if int(r["lost"]) or int(r["duplicates"]):
+                logs = "".join("\n%s: %s\n%s" % (name, sys_counters(b), b.output()[-3000:])
+                               for name, b in (("n1", n1), ("n2", n2)))
             self.assertEqual(int(r["lost"]), 0, str(r) + logs)
             self.assertEqual(int(r["duplicates"]), 0, str(r) + logs)
             self.assertTrue(n1.alive() and n2.alive())
