@@ -136,6 +136,7 @@ core::Status BridgeService::start(core::BrokerContext& ctx, sched::Runtime& runt
   }
   runtime_ = &runtime;
   ctx_ = &ctx;
+  report_unconfigured();
   watch_stats();
   for (auto& setup : setups) {
     links_.push_back(start_link(std::move(setup)));
@@ -218,7 +219,9 @@ core::Status BridgeService::apply(std::vector<core::BridgeConfig> bridges) {
                                        [&](const core::BridgeConfig& b) { return b.name == bridges_[j].name; });
       ACTORMQ_LOG_NOTICE("bridge " << bridges_[j].name << ": "
                                    << (changed ? "changed in the configuration; starting again"
-                                               : "removed from the configuration; stopping"));
+                                               : "removed from the configuration; stopping (the messages it "
+                                                 "holds for its remote stay in the store, for a bridge of "
+                                                 "that name)"));
       ending.push_back(links_[j]);
     }
   }
@@ -250,6 +253,26 @@ core::Status BridgeService::apply(std::vector<core::BridgeConfig> bridges) {
   }
   watch_stats();
   return mqtt::Ok{};
+}
+
+void BridgeService::report_unconfigured() const {
+  if (ctx_->env == nullptr) {
+    return;
+  }
+  auto counts = count_out_records(*ctx_->env);
+  if (!counts) {
+    return;  // each bridge reports the store's error as it loads its own
+  }
+  for (const auto& [name, n] : *counts) {
+    bool configured = std::any_of(bridges_.begin(), bridges_.end(),
+                                  [&name = name](const core::BridgeConfig& b) { return b.name == name; });
+    if (!configured) {
+      // Kept, not dropped: they were acknowledged to their publishers, and
+      // a bridge of that name (back in the file) sends them.
+      ACTORMQ_LOG_WARNING("bridge " << name << " is not in the configuration, but the store holds " << n
+                                    << " message(s) of it for its remote: kept until a bridge of that name sends them");
+    }
+  }
 }
 
 void BridgeService::end_links(const std::vector<sched::Pid>& pids) {

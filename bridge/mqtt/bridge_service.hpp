@@ -77,6 +77,8 @@ class BridgeService final : public core::Service, public core::BridgeControl {
   void end_links(const std::vector<sched::Pid>& pids);
   /// (Again) registers the $SYS source of the bridges' counters.
   void watch_stats();
+  /// Logs the stored messages of bridges the configuration no longer has.
+  void report_unconfigured() const;
 
   const std::string config_file_;
   mutable std::mutex mu_;  ///< the vectors below: the HTTP API reads them while reload() changes them

@@ -53,6 +53,23 @@ std::optional<OutMessage> decode_out_record(std::string_view bytes) {
   return msg;
 }
 
+std::optional<std::map<std::string, std::size_t>> count_out_records(const persist::Env& env) {
+  std::map<std::string, std::size_t> counts;
+  auto error = env.for_each(
+      persist::Db::bridge_out,
+      [&](std::string_view key, std::string_view) {
+        if (auto parsed = persist::parse_session_key(key)) {
+          ++counts[parsed->client_id];
+        }
+        return true;
+      },
+      1000);
+  if (error) {
+    return std::nullopt;
+  }
+  return counts;
+}
+
 OutStore::OutStore(persist::Writer* writer, const persist::Env* env, std::string bridge)
     : writer_(env != nullptr ? writer : nullptr), env_(writer != nullptr ? env : nullptr), bridge_(std::move(bridge)) {}
 

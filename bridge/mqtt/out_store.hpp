@@ -16,6 +16,7 @@
 // Owner-only: used by the bridge's process alone.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,10 @@ namespace actormq::bridge {
 /// The record of `msg`, and back (nullopt: malformed).
 [[nodiscard]] std::string encode_out_record(const OutMessage& msg);
 [[nodiscard]] std::optional<OutMessage> decode_out_record(std::string_view bytes);
+
+/// The number of stored records of each bridge name (including names no
+/// bridge has any more: they keep their records); nullopt: unreadable.
+[[nodiscard]] std::optional<std::map<std::string, std::size_t>> count_out_records(const persist::Env& env);
 
 class OutStore {
  public:

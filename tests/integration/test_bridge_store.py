@@ -229,6 +229,29 @@ class ExpiryWhileStored(StoreTestCase):
                         RemoteOutage.sys(local))
 
 
+class Unconfigured(StoreTestCase):
+    def test_a_bridge_taken_out_of_the_configuration_keeps_its_messages(self):
+        # They were acknowledged to their publishers: kept and reported while
+        # no bridge of the name exists, sent when one does again.
+        self.remote.stop()
+        self.assertTrue(state_is(self.broker.port, "b1", "0"), self.logs())
+        local = self.client(self.broker.port, cid="pub")
+        for i in range(3):
+            local.publish("o/s", b"%d" % i, qos=1)
+        local.close()
+        port = self.broker.port
+        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+        without = self.config()
+        without["bridges"] = []
+        self.broker = Broker(without, port=port)
+        self.assertTrue(wait_for(lambda: "bridge b1 is not in the configuration, but the store holds 3 message(s)"
+                                 in self.broker.output(), 5), self.broker.output())
+        self.assertEqual(self.broker.stop(), 0, self.broker.output())
+        self.remote.start()
+        self.start_broker(port=port)
+        self.assertEqual(first_occurrences(self.collect(3)), [0, 1, 2], self.logs())
+
+
 class IncomingStored(unittest.TestCase):
     def test_a_remote_message_for_an_offline_persistent_session_is_stored(self):
         # The bridge's messages were not tied to the store: queueing one for
