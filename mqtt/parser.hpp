@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -97,16 +98,18 @@ class Parser {
   void set_max_packet_size(std::size_t size) noexcept { options_.max_packet_size = size; }
   void set_connect_first(bool on) noexcept { options_.connect_first = on; }
   /// Bytes of a partial packet currently held.
-  [[nodiscard]] std::size_t buffered() const noexcept { return partial_.size(); }
+  [[nodiscard]] std::size_t buffered() const noexcept { return partial_ ? partial_->size() : 0; }
   /// Drops any partial packet.
-  void reset() noexcept { partial_ = {}; }
+  void reset() noexcept { partial_.reset(); }
 
  private:
   Parsed finish(Parsed result);
   Parsed resume(std::span<const std::uint8_t> input);
 
   ParserOptions options_;
-  std::vector<std::uint8_t> partial_;
+  /// Null between packets: an idle connection pays one pointer, not an
+  /// empty vector (memory per idle connection is a target; BENCHMARKS.md).
+  std::unique_ptr<std::vector<std::uint8_t>> partial_;
 };
 
 }  // namespace actormq::mqtt

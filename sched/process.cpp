@@ -7,6 +7,10 @@
 
 namespace actormq::sched {
 
+// Every idle process pays this (BENCHMARKS.md: bytes_per_idle_process, and
+// memory per idle connection, where a session is one process).
+static_assert(sizeof(Process) <= 112, "an idle process stays within 112 bytes");
+
 namespace {
 /// Why a link or monitor to `pid` failed at once (Erlang): no such process
 /// here (noproc), or its node cannot be reached (noconnection).

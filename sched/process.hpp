@@ -174,10 +174,13 @@ class Process {
   std::unique_ptr<Relations> relations_;
   ExitReason* exit_reason_ = nullptr;  // set once exit() is requested
   std::uint32_t reductions_ = 0;
-  bool pinned_ = false;
-  bool high_priority_ = false;
-  bool trap_exit_ = false;
-  bool deferred_ = false;  // a Deferred message is on its way
+  // Bits, so that with park_ they fit beside reductions_ (sizeof(Process)
+  // 112, not 120: every idle process and session carries them). Written
+  // only on the home scheduler, or before the process is published.
+  bool pinned_ : 1 = false;
+  bool high_priority_ : 1 = false;
+  bool trap_exit_ : 1 = false;
+  bool deferred_ : 1 = false;  // a Deferred message is on its way
   // Suspension on a busy remote delivery: running, suspend_requested (owner,
   // in a handler), parked (scheduler), resumed (a resume came before the park).
   enum Park : std::uint8_t { running, suspend_requested, parked, resumed };

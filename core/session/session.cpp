@@ -10,6 +10,10 @@
 
 namespace actormq::core {
 
+// One per connection, idle or not: 368 bytes is a 384-byte malloc chunk
+// (memory per idle connection is a target; BENCHMARKS.md).
+static_assert(sizeof(Session) <= 368, "an idle session stays within 368 bytes");
+
 namespace {
 struct ConnectTimeout {
   std::uint32_t generation;
