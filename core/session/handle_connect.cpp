@@ -290,10 +290,10 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
   // What reached us while we waited came through the routes the old session
   // moved to us, and it handed over only once every router had moved them:
   // it is newer than everything in the state, and goes after its queue.
-  std::list<Deliver> early = std::move(session_.queue);
+  LazyList<Deliver> early = std::move(session_.queue);
   std::unique_ptr<mqtt::Will> will = std::move(session_.will);  // our CONNECT's, not the old connection's
   session_ = std::move(state);
-  session_.queue.splice(session_.queue.end(), early);
+  session_.queue.append(std::move(early));
   session_.will = std::move(will);
   if (std::unique_ptr<Takeover> newer = std::move(rare_->superseded_by)) {
     // Taken over while we waited: the state goes on, as an offline session's
