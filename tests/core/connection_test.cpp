@@ -498,8 +498,8 @@ TEST_CASE("connection: the slot goes back exactly once, however the connection e
   }
 }
 
-TEST_CASE("connection: an idle connection costs at most 80 bytes (memory per idle session)") {
-  CHECK(sizeof(Connection) <= 80);
+TEST_CASE("connection: an idle connection costs at most 72 bytes (memory per idle session)") {
+  CHECK(sizeof(Connection) <= 72);
 }
 
 }  // namespace actormq::core
