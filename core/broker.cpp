@@ -161,7 +161,7 @@ void Broker::spawn_restored_sessions() {
         std::make_unique<Session>(*ctx_, Session::Restored{std::move(r.client_id), r.version, r.session_expiry_s,
                                                            std::move(r.state), rules, std::move(user)}),
         o);
-    ctx_->registry.claim(id, pid, false);
+    ctx_->registry.claim(ClientId(id), pid, false);
   }
   restored_.clear();
 }

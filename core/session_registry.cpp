@@ -4,31 +4,32 @@
 
 namespace actormq::core {
 
-std::optional<sched::Pid> SessionRegistry::claim(const std::string& client_id, sched::Pid pid, bool connected) {
-  Shard& s = shard(client_id);
+std::optional<sched::Pid> SessionRegistry::claim(const ClientId& client_id, sched::Pid pid, bool connected) {
+  Shard& s = shard(client_id.view());
   std::lock_guard lock(s.mutex);
-  auto [it, inserted] = s.sessions.try_emplace(client_id, pid);
+  auto [it, inserted] = s.sessions.insert(Entry{client_id, pid});
   if (ClientDirectory* d = directory_.load(std::memory_order_acquire)) {
-    d->claimed(client_id, pid, connected);
+    d->claimed(client_id.str(), pid, connected);
   }
   if (inserted) {
     return std::nullopt;
   }
-  sched::Pid old = it->second;
-  it->second = pid;
+  sched::Pid old = it->pid;
+  it->pid = pid;
+  it->id = client_id;
   return old;
 }
 
-bool SessionRegistry::release(const std::string& client_id, sched::Pid pid) {
+bool SessionRegistry::release(std::string_view client_id, sched::Pid pid) {
   Shard& s = shard(client_id);
   std::lock_guard lock(s.mutex);
   auto it = s.sessions.find(client_id);
-  if (it == s.sessions.end() || it->second != pid) {
+  if (it == s.sessions.end() || it->pid != pid) {
     return false;
   }
   s.sessions.erase(it);
   if (ClientDirectory* d = directory_.load(std::memory_order_acquire)) {
-    d->released(client_id, pid);
+    d->released(std::string(client_id), pid);
   }
   return true;
 }
@@ -40,7 +41,7 @@ std::optional<sched::Pid> SessionRegistry::find(std::string_view client_id) cons
   if (it == s.sessions.end()) {
     return std::nullopt;
   }
-  return it->second;
+  return it->pid;
 }
 
 std::size_t SessionRegistry::size() const {
@@ -56,7 +57,9 @@ std::vector<std::pair<std::string, sched::Pid>> SessionRegistry::snapshot() cons
   std::vector<std::pair<std::string, sched::Pid>> out;
   for (Shard& s : shards_) {
     std::lock_guard lock(s.mutex);
-    out.insert(out.end(), s.sessions.begin(), s.sessions.end());
+    for (const Entry& e : s.sessions) {
+      out.emplace_back(e.id.str(), e.pid);
+    }
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;

@@ -91,26 +91,28 @@ Parsed parse_frame(std::span<const std::uint8_t> input, const ParserOptions& opt
 }
 
 Parsed Parser::parse(std::span<const std::uint8_t> input) {
-  if (!partial_.empty()) {
+  if (partial_) {
     return resume(input);
   }
   Parsed r = parse_frame(input, options_);
   if (r.status == ParseStatus::need_more && !input.empty()) {
-    partial_.reserve(std::max(std::min(r.frame_size, max_eager_reserve), input.size()));
-    partial_.assign(input.begin(), input.end());
+    partial_ = std::make_unique<std::vector<std::uint8_t>>();
+    partial_->reserve(std::max(std::min(r.frame_size, max_eager_reserve), input.size()));
+    partial_->assign(input.begin(), input.end());
     r.consumed = input.size();
   }
   return finish(std::move(r));
 }
 
 Parsed Parser::resume(std::span<const std::uint8_t> input) {
+  std::vector<std::uint8_t>& partial = *partial_;
   std::size_t used = 0;
   // The fixed header is at most 5 bytes but the packet may be shorter, so it
   // is completed one byte at a time to never take bytes of the next packet.
-  HeaderParse h = parse_fixed_header(partial_, options_.max_packet_size);
+  HeaderParse h = parse_fixed_header(partial, options_.max_packet_size);
   while (h.status == ParseStatus::need_more && used < input.size()) {
-    partial_.push_back(input[used++]);
-    h = parse_fixed_header(partial_, options_.max_packet_size);
+    partial.push_back(input[used++]);
+    h = parse_fixed_header(partial, options_.max_packet_size);
   }
   Parsed out;
   out.version = options_.version;
@@ -123,17 +125,17 @@ Parsed Parser::resume(std::span<const std::uint8_t> input) {
   }
   const std::size_t total = h.header.total_size();
   out.frame_size = total;
-  const std::size_t take = std::min(total - partial_.size(), input.size() - used);
-  partial_.reserve(std::min(total, partial_.size() + std::max(take, max_eager_reserve)));
-  partial_.insert(partial_.end(), input.begin() + static_cast<std::ptrdiff_t>(used),
+  const std::size_t take = std::min(total - partial.size(), input.size() - used);
+  partial.reserve(std::min(total, partial.size() + std::max(take, max_eager_reserve)));
+  partial.insert(partial.end(), input.begin() + static_cast<std::ptrdiff_t>(used),
                   input.begin() + static_cast<std::ptrdiff_t>(used + take));
   used += take;
   out.consumed = used;
-  if (partial_.size() < total) {
+  if (partial.size() < total) {
     return out;
   }
-  std::vector<std::uint8_t> frame = std::move(partial_);
-  partial_ = {};
+  std::vector<std::uint8_t> frame = std::move(partial);
+  partial_.reset();
   Parsed r = parse_frame(frame, options_);
   r.consumed = used;
   return finish(std::move(r));

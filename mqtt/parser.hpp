@@ -9,8 +9,10 @@
 // Both reject an over-size packet as soon as its remaining length is known,
 // before any of its body is buffered.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -21,8 +23,9 @@ namespace actormq::mqtt {
 /// Limits and context for parsing one connection's byte stream.
 struct ParserOptions {
   /// Largest accepted packet, fixed header included (MQTT 5.0 Maximum Packet
-  /// Size semantics). Capped at the protocol limit of 268435460 bytes.
-  std::size_t max_packet_size = max_packet_size_limit;
+  /// Size semantics). Capped at the protocol limit of 268435460 bytes, so 32
+  /// bits hold it (a parser is in every connection: 8 bytes, not 16).
+  std::uint32_t max_packet_size = max_packet_size_limit;
   /// Version of every packet but CONNECT; the Parser updates it from CONNECT.
   ProtocolVersion version = ProtocolVersion::v3_1_1;
   /// A server reading a client's stream: its first byte must be 0x10, CONNECT
@@ -31,6 +34,7 @@ struct ParserOptions {
   /// "GE" reads as a PUBACK of 69 bytes). The Parser clears it after CONNECT.
   bool connect_first = false;
 };
+static_assert(max_packet_size_limit <= UINT32_MAX);
 
 /// Outcome of one parse step.
 enum class ParseStatus : std::uint8_t {
@@ -94,19 +98,23 @@ class Parser {
   [[nodiscard]] ProtocolVersion version() const noexcept { return options_.version; }
   void set_version(ProtocolVersion version) noexcept { options_.version = version; }
   [[nodiscard]] std::size_t max_packet_size() const noexcept { return options_.max_packet_size; }
-  void set_max_packet_size(std::size_t size) noexcept { options_.max_packet_size = size; }
+  void set_max_packet_size(std::size_t size) noexcept {
+    options_.max_packet_size = static_cast<std::uint32_t>(std::min(size, max_packet_size_limit));
+  }
   void set_connect_first(bool on) noexcept { options_.connect_first = on; }
   /// Bytes of a partial packet currently held.
-  [[nodiscard]] std::size_t buffered() const noexcept { return partial_.size(); }
+  [[nodiscard]] std::size_t buffered() const noexcept { return partial_ ? partial_->size() : 0; }
   /// Drops any partial packet.
-  void reset() noexcept { partial_ = {}; }
+  void reset() noexcept { partial_.reset(); }
 
  private:
   Parsed finish(Parsed result);
   Parsed resume(std::span<const std::uint8_t> input);
 
   ParserOptions options_;
-  std::vector<std::uint8_t> partial_;
+  /// Null between packets: an idle connection pays one pointer, not an
+  /// empty vector (memory per idle connection is a target; BENCHMARKS.md).
+  std::unique_ptr<std::vector<std::uint8_t>> partial_;
 };
 
 }  // namespace actormq::mqtt

@@ -21,9 +21,11 @@ Pid DynamicSupervisor::start(ChildSpec spec) {
   SpawnOptions options = spec.options;
   options.start = true;
   Pid pid = spawn_link(std::move(p), options);
-  children_.emplace(pid, spec.restart == Restart::temporary
-                             ? nullptr
-                             : std::make_unique<ChildSpec>(std::move(spec)));
+  if (spec.restart == Restart::temporary) {
+    temporary_.insert(pid);
+  } else {
+    restartable_.emplace(pid, std::make_unique<ChildSpec>(std::move(spec)));
+  }
   return pid;
 }
 
@@ -35,15 +37,18 @@ void DynamicSupervisor::on_message(Message& msg) {
       send<ChildStarted>(sc->reply_to, ChildStarted{std::move(id), pid});
     }
   } else if (auto* e = msg.as<ExitMsg>()) {
-    auto it = children_.find(e->from);
-    if (it == children_.end()) {
-      if (!e->reason.is_normal()) {
-        exit(e->reason);  // our parent ended: so do we
+    std::unique_ptr<ChildSpec> spec;
+    if (!temporary_.erase(e->from)) {
+      auto it = restartable_.find(e->from);
+      if (it == restartable_.end()) {
+        if (!e->reason.is_normal()) {
+          exit(e->reason);  // our parent ended: so do we
+        }
+        return;
       }
-      return;
+      spec = std::move(it->second);
+      restartable_.erase(it);
     }
-    std::unique_ptr<ChildSpec> spec = std::move(it->second);
-    children_.erase(it);
     if (e->reason.kind == ExitReason::Kind::exception) {
       ++crashes_;
     }
@@ -64,16 +69,18 @@ void DynamicSupervisor::on_message(Message& msg) {
     start(std::move(*spec));
   } else if (auto* wc = msg.as<WhichChildren>()) {
     Children reply;
-    for (const auto& [pid, spec] : children_) {
-      reply.children.emplace_back(spec ? spec->id : std::string("temporary"), pid);
+    temporary_.for_each([&](Pid pid) { reply.children.emplace_back("temporary", pid); });
+    for (const auto& [pid, spec] : restartable_) {
+      reply.children.emplace_back(spec->id, pid);
     }
     send<Children>(wc->reply_to, std::move(reply));
   }
 }
 
 void DynamicSupervisor::on_exit(const ExitReason& /*reason*/) {
-  for (const auto& [pid, spec] : children_) {
-    exit(pid, spec && spec->shutdown_ms == 0 ? ExitReason::kill() : ExitReason::shutdown());
+  temporary_.for_each([&](Pid pid) { exit(pid, ExitReason::shutdown()); });
+  for (const auto& [pid, spec] : restartable_) {
+    exit(pid, spec->shutdown_ms == 0 ? ExitReason::kill() : ExitReason::shutdown());
   }
 }
 

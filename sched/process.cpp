@@ -7,6 +7,10 @@
 
 namespace actormq::sched {
 
+// Every idle process pays this (BENCHMARKS.md: bytes_per_idle_process, and
+// memory per idle connection, where a session is one process).
+static_assert(sizeof(Process) <= 104, "an idle process stays within 104 bytes");
+
 namespace {
 /// Why a link or monitor to `pid` failed at once (Erlang): no such process
 /// here (noproc), or its node cannot be reached (noconnection).
@@ -15,7 +19,7 @@ ExitReason unreachable(Pid pid, std::uint16_t local_node) {
 }
 }  // namespace
 
-Process::~Process() { delete exit_reason_; }
+Process::~Process() = default;
 
 Runtime& Process::runtime() const { return scheduler().runtime(); }
 
@@ -119,8 +123,9 @@ Pid Process::spawn_link(std::unique_ptr<Process> p, SpawnOptions options) {
 }
 
 void Process::exit(ExitReason reason) {
-  if (exit_reason_ == nullptr) {
-    exit_reason_ = new ExitReason(std::move(reason));
+  if (!exiting_) {
+    relations().exit_reason = std::make_unique<ExitReason>(std::move(reason));
+    exiting_ = true;
   }
 }
 
@@ -210,7 +215,7 @@ Process::Outcome Process::run(std::int32_t budget) {
     Message* raw = mailbox_.pop();
     if (raw == nullptr) {
       guarded([&] { after_run(); });
-      if (exit_reason_ != nullptr) {
+      if (exiting_) {
         terminate();
         return Outcome::ended;
       }
@@ -224,13 +229,13 @@ Process::Outcome Process::run(std::int32_t budget) {
     reductions_ = 1;
     dispatch(*msg);
     budget -= static_cast<std::int32_t>(reductions_);
-    if (exit_reason_ != nullptr) {
+    if (exiting_) {
       terminate();
       return Outcome::ended;
     }
     if (park_.load(std::memory_order_relaxed) != running) [[unlikely]] {
       guarded([&] { after_run(); });
-      if (exit_reason_ != nullptr) {
+      if (exiting_) {
         terminate();
         return Outcome::ended;
       }
@@ -238,7 +243,7 @@ Process::Outcome Process::run(std::int32_t budget) {
     }
     if (budget <= 0) {
       guarded([&] { after_run(); });
-      if (exit_reason_ != nullptr) {
+      if (exiting_) {
         terminate();
         return Outcome::ended;
       }
@@ -308,7 +313,7 @@ void Process::handle_exit_signal(const signal::Exit& sig) {
 }
 
 void Process::terminate() {
-  const ExitReason reason = *exit_reason_;
+  const ExitReason reason = *relations_->exit_reason;
   try {
     on_exit(reason);
   } catch (...) {

@@ -129,9 +129,9 @@ class Process {
   friend class Scheduler;
   friend class ProcessTable;
 
-  /// Monitors, names and links beyond the first: allocated on first use, so
-  /// an idle process with one link (a session to its supervisor) pays two
-  /// words and no allocation.
+  /// Monitors, names, links beyond the first and the exit reason: allocated
+  /// on first use, so an idle process with one link (a session to its
+  /// supervisor) pays two words and no allocation.
   struct Relations {
     // Besides first_link_. A set: a supervisor links to each of thousands of
     // sessions, and a vector made every link and unlink a scan (O(n^2) connects).
@@ -139,6 +139,7 @@ class Process {
     std::vector<std::pair<MonitorRef, Pid>> watchers;   // who monitors us
     std::vector<std::pair<MonitorRef, Pid>> watching;   // whom we monitor
     bool registered = false;
+    std::unique_ptr<ExitReason> exit_reason;  // set once exit() is requested
   };
   Relations& relations();
   bool has_link(Pid other) const;
@@ -172,12 +173,16 @@ class Process {
   Process* run_next_ = nullptr;  // intrusive link for run queues
   Pid first_link_;  // the null pid: none
   std::unique_ptr<Relations> relations_;
-  ExitReason* exit_reason_ = nullptr;  // set once exit() is requested
   std::uint32_t reductions_ = 0;
-  bool pinned_ = false;
-  bool high_priority_ = false;
-  bool trap_exit_ = false;
-  bool deferred_ = false;  // a Deferred message is on its way
+  // Bits, so that with park_ they fit beside reductions_ (sizeof(Process)
+  // 104: an idle process is a 112-byte malloc chunk; every session carries
+  // them too). Written only on the home scheduler, or before the process is
+  // published.
+  bool exiting_ : 1 = false;  // exit() was requested: the reason is in relations_
+  bool pinned_ : 1 = false;
+  bool high_priority_ : 1 = false;
+  bool trap_exit_ : 1 = false;
+  bool deferred_ : 1 = false;  // a Deferred message is on its way
   // Suspension on a busy remote delivery: running, suspend_requested (owner,
   // in a handler), parked (scheduler), resumed (a resume came before the park).
   enum Park : std::uint8_t { running, suspend_requested, parked, resumed };

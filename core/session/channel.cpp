@@ -33,7 +33,7 @@ void fit_reason_string(P& packet, mqtt::ProtocolVersion version, std::uint32_t m
 
 Channel::Channel(Restored restored, bool stored)
     : state_(State::offline), version_(restored.version), stored_(stored), clean_start_(false),
-      session_expiry_s_(restored.session_expiry_s), client_id_(std::move(restored.client_id)),
+      session_expiry_s_(restored.session_expiry_s), client_id_(restored.client_id),
       username_(std::move(restored.username)),
       session_(std::move(restored.state)), listener_index_(restored.listener_index) {}
 
@@ -115,7 +115,7 @@ void Channel::on_parse_error(ChannelHost& host, const mqtt::Error& error, mqtt::
   if (state_ == State::awaiting_connect) {
     version_ = version;
   }
-  ACTORMQ_LOG_NOTICE("client " << (client_id_.empty() ? "<unknown>" : client_id_)
+  ACTORMQ_LOG_NOTICE("client " << (client_id_.empty() ? "<unknown>" : client_id_.view())
                                << ": " << error.reason << "; disconnecting");
   reject(host, mqtt::to_reason_code(error.code), error.reason);
 }
@@ -361,7 +361,7 @@ Channel::Restored Channel::hand_to_heir(ChannelHost& host) {
     remove_route(host, sub);
   }
   // Its will, if any, went out in on_exit: the heir's state has none.
-  Restored heir{client_id_, version_, session_expiry_s_, std::move(session_), listener_index_, std::move(username_)};
+  Restored heir{client_id_.str(), version_, session_expiry_s_, std::move(session_), listener_index_, std::move(username_)};
   session_ = SessionState{};
   return heir;
 }

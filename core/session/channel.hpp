@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/auth/scram.hpp"
+#include "core/client_id.hpp"
 #include "core/client_info.hpp"
 #include "core/auth/security.hpp"
 #include "core/rate_limit.hpp"
@@ -165,7 +166,7 @@ class Channel {
   /// leaves nothing stored.
   void forget(ChannelHost& host, Exit how);
 
-  const std::string& client_id() const { return client_id_; }
+  const ClientId& client_id() const { return client_id_; }
   mqtt::ProtocolVersion version() const { return version_; }
   bool connected() const { return state_ == State::connected; }
   /// A persistent session without a connection.
@@ -320,7 +321,7 @@ class Channel {
   std::uint16_t keepalive_s_ = 0;
   std::uint32_t client_max_packet_ = 268435460;       ///< bytes we may send (v5)
   std::uint32_t session_expiry_s_ = 0;  ///< 0: ends with the connection; max: never
-  std::string client_id_;
+  ClientId client_id_;  ///< shared with the session registry
   std::unique_ptr<std::string> username_;  ///< on the heap: anonymous clients pay 8 bytes, not 40
 
   /// What few connections need: made on first use, so an idle session pays

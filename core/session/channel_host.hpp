@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/client_id.hpp"
 #include "core/limits.hpp"
 #include "core/messages.hpp"
 #include "core/metrics.hpp"
@@ -135,7 +136,7 @@ class ChannelHost {
   /// The retained messages matching `filter` come back as deliveries.
   virtual void query_retained(const std::string& filter, const SubInfo& info) = 0;
   /// Claims the client id; the session that held it, if any.
-  virtual std::optional<sched::Pid> claim_client_id(const std::string& client_id) = 0;
+  virtual std::optional<sched::Pid> claim_client_id(const ClientId& client_id) = 0;
   /// False if `to` is gone.
   virtual bool send_takeover(sched::Pid to, Takeover takeover) = 0;
   /// `to` on another node gets the state as HandoverParts (`tail`: see there).

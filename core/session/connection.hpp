@@ -158,8 +158,7 @@ class Connection {
   net::Stream* stream_ = nullptr;  ///< null before open() and after close()
   ConnectionSlot slot_;
   mqtt::Parser parser_;  ///< the partial packet between reads, no more
-  /// Its tail padding holds the descriptor fields below.
-  [[no_unique_address]] OutQueue out_;
+  OutQueue out_;  ///< one null pointer while idle
   std::uint32_t fd_ : 31 = 0;  ///< descriptors are below INT_MAX
   bool owns_fd_ : 1 = false;   ///< not adopted by open() yet: close() closes it
   std::uint64_t last_read_ms_ = 0;

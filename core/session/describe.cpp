@@ -8,7 +8,7 @@ namespace actormq::core {
 
 ClientInfo Channel::describe(bool with_subscriptions) const {
   ClientInfo info;
-  info.client_id = client_id_;
+  info.client_id = client_id_.str();
   if (username_) {
     info.username = *username_;
     info.has_username = true;

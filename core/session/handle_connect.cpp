@@ -164,7 +164,7 @@ void Channel::refuse_auth(ChannelHost& host, ReasonCode code, std::string_view r
 
 void Channel::accept_connect(ChannelHost& host, mqtt::Connect& c) {
   const mqtt::Properties& props = c.properties;
-  client_id_ = std::move(c.client_id);
+  client_id_ = ClientId(c.client_id);
   if (!security(host)->use_identity_as_username && auth() == nullptr) {
     username_ = c.username ? std::make_unique<std::string>(std::move(*c.username)) : nullptr;
   }
@@ -196,7 +196,7 @@ void Channel::accept_connect(ChannelHost& host, mqtt::Connect& c) {
   if (!old) {
     // One client id, one session, cluster-wide: a session of it on another
     // node is taken over as a local one is (its node ends it for a clean start).
-    old = host.find_remote_session(client_id_);
+    old = host.find_remote_session(client_id_.str());
   }
   if (old && *old != host.pid()) {
     auto user = username_ ? std::make_shared<const std::string>(*username_) : nullptr;
@@ -228,7 +228,7 @@ void Channel::finish_connect(ChannelHost& host, bool session_present) {
       rare_->auth.reset();
     }
     if (assigned_id_) {
-      p.assigned_client_identifier = client_id_;
+      p.assigned_client_identifier = client_id_.str();
     }
     if (request_response_info_ && !host.limits().response_information.empty()) {
       // MQTT 5 3.2.2.3.15: sent only when asked for; what it means is ours to say.
@@ -290,10 +290,10 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
   // What reached us while we waited came through the routes the old session
   // moved to us, and it handed over only once every router had moved them:
   // it is newer than everything in the state, and goes after its queue.
-  std::list<Deliver> early = std::move(session_.queue);
+  LazyList<Deliver> early = std::move(session_.queue);
   std::unique_ptr<mqtt::Will> will = std::move(session_.will);  // our CONNECT's, not the old connection's
   session_ = std::move(state);
-  session_.queue.splice(session_.queue.end(), early);
+  session_.queue.append(std::move(early));
   rare_->queue_without_qos0 = false;  // a queue of another session's
   session_.will = std::move(will);
   if (std::unique_ptr<Takeover> newer = std::move(rare_->superseded_by)) {

@@ -119,7 +119,7 @@ void Channel::handle_unsubscribe(ChannelHost& host, mqtt::Unsubscribe& u) {
 }
 
 void Channel::add_route(ChannelHost& host, const Subscription& sub) {
-  host.add_route(RouteAdd{sub.filter, sub.group, host.pid(), client_id_, sub.info, sched::Pid{}, reader(host, sub)});
+  host.add_route(RouteAdd{sub.filter, sub.group, host.pid(), client_id_.str(), sub.info, sched::Pid{}, reader(host, sub)});
 }
 
 Reader Channel::reader(const ChannelHost& host, const Subscription& sub) const {

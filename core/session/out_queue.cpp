@@ -27,8 +27,8 @@ constexpr std::uint32_t compact_after = 8;
 // takes them: a busy scheduler allocates no write buffer per flush (fan-out
 // flushes thousands a second), and an idle connection still holds none.
 struct OutQueue::Spares {
-  std::vector<Block> blocks;              // empty, with their capacity
-  std::vector<std::vector<Block>> lists;  // empty block lists, with their capacity
+  std::vector<Block> blocks;                  // empty, with their capacity
+  std::vector<std::unique_ptr<State>> states;  // empty, their block lists with their capacity
 };
 
 OutQueue::Spares& OutQueue::spares() {
@@ -48,29 +48,34 @@ void OutQueue::recycle(Block&& block) {
 }
 
 OutQueue::Block& OutQueue::tail() {
-  if (blocks_.size() > head_block_) {
-    Block& last = blocks_.back();
+  Spares& s = spares();
+  if (!state_) {
+    if (!s.states.empty()) {
+      state_ = std::move(s.states.back());
+      s.states.pop_back();
+    } else {
+      state_ = std::make_unique<State>();
+    }
+  }
+  State& q = *state_;
+  if (q.blocks.size() > q.head_block) {
+    Block& last = q.blocks.back();
     // A PUBLISH adds up to two segments.
     if (last.bytes.size() < block_bytes && last.segments.size() + 2 <= block_segments) {
       return last;
     }
   }
-  Spares& s = spares();
-  if (blocks_.capacity() == 0 && !s.lists.empty()) {
-    blocks_ = std::move(s.lists.back());
-    s.lists.pop_back();
-  }
   if (!s.blocks.empty()) {
-    blocks_.push_back(std::move(s.blocks.back()));
+    q.blocks.push_back(std::move(s.blocks.back()));
     s.blocks.pop_back();
   } else {
-    blocks_.emplace_back();
+    q.blocks.emplace_back();
   }
-  return blocks_.back();
+  return q.blocks.back();
 }
 
 void OutQueue::add_own(Block& block, std::size_t offset, std::size_t length) {
-  pending_ += length;
+  state_->pending += length;
   // Extend the previous segment when the new bytes follow it in the block
   // (a block's last segment is never fully written: a written block goes).
   if (!block.segments.empty()) {
@@ -111,53 +116,56 @@ bool OutQueue::append_publish(const mqtt::PublishHeader& header, const mqtt::Sha
       add_own(b, at, payload.size());
     } else {
       b.segments.push_back(Segment{0, static_cast<std::uint32_t>(payload.size()), payload});
-      pending_ += payload.size();
+      state_->pending += payload.size();
     }
   }
   return true;
 }
 
 void OutQueue::release_head() {
-  recycle(std::move(blocks_[head_block_]));
-  ++head_block_;
-  head_ = 0;
-  head_written_ = 0;
-  if (head_block_ == blocks_.size()) {
-    blocks_.clear();  // all written; the list itself goes in clear()
-    head_block_ = 0;
-  } else if (head_block_ >= compact_after && std::size_t{head_block_} * 2 >= blocks_.size()) {
-    blocks_.erase(blocks_.begin(), blocks_.begin() + head_block_);
-    head_block_ = 0;
+  State& q = *state_;
+  recycle(std::move(q.blocks[q.head_block]));
+  ++q.head_block;
+  q.head = 0;
+  q.head_written = 0;
+  if (q.head_block == q.blocks.size()) {
+    q.blocks.clear();  // all written; the state itself goes in clear()
+    q.head_block = 0;
+  } else if (q.head_block >= compact_after && std::size_t{q.head_block} * 2 >= q.blocks.size()) {
+    q.blocks.erase(q.blocks.begin(), q.blocks.begin() + q.head_block);
+    q.head_block = 0;
   }
 }
 
 void OutQueue::advance(std::size_t written) {
-  pending_ -= written;
+  State& q = *state_;
+  q.pending -= written;
   while (written > 0) {
-    Block& b = blocks_[head_block_];
-    Segment& s = b.segments[head_];
-    std::size_t left = s.length - head_written_;
+    Block& b = q.blocks[q.head_block];
+    Segment& s = b.segments[q.head];
+    std::size_t left = s.length - q.head_written;
     if (written < left) {
-      head_written_ += static_cast<std::uint32_t>(written);
+      q.head_written += static_cast<std::uint32_t>(written);
       return;
     }
     written -= left;
     s.payload = {};  // a written payload goes now, not with its block
-    head_written_ = 0;
-    if (++head_ == b.segments.size()) {
+    q.head_written = 0;
+    if (++q.head == b.segments.size()) {
       release_head();
     }
   }
 }
 
 OutQueue::Flushed OutQueue::flush(net::Stream& stream) {
-  for (int round = 0; round < writes_per_flush && pending_ > 0; ++round) {
+  for (int round = 0; round < writes_per_flush && pending_bytes() > 0; ++round) {
+    const State& q = *state_;
     iovec iov[max_iov];
     int n = 0;
-    std::size_t skip = head_written_;
-    for (std::size_t k = head_block_; k < blocks_.size() && n < max_iov; ++k) {
-      const Block& b = blocks_[k];
-      for (std::size_t i = k == head_block_ ? head_ : 0; i < b.segments.size() && n < max_iov; ++i, ++n) {
+    std::size_t skip = q.head_written;
+    for (std::size_t k = q.head_block; k < q.blocks.size() && n < max_iov; ++k) {
+      const Block& b = q.blocks[k];
+      for (std::size_t i = k == q.head_block ? q.head : 0; i < b.segments.size() && n < max_iov; ++i, ++n) {
         const Segment& s = b.segments[i];
         const std::uint8_t* base = s.payload.empty() ? b.bytes.data() + s.offset : s.payload.data();
         iov[n].iov_base = const_cast<std::uint8_t*>(base + skip);
@@ -174,12 +182,10 @@ OutQueue::Flushed OutQueue::flush(net::Stream& stream) {
     }
     advance(r.bytes);
   }
-  if (pending_ != 0) {
+  if (pending_bytes() != 0) {
     return Flushed::partial;
   }
-  if (blocks_.capacity() != 0) {
-    clear();
-  }
+  clear();
   net::IoResult r = stream.flush();
   if (r.status == net::IoResult::Status::would_block) {
     return Flushed::partial;
@@ -188,8 +194,11 @@ OutQueue::Flushed OutQueue::flush(net::Stream& stream) {
 }
 
 std::size_t OutQueue::buffer_bytes() const {
-  std::size_t n = blocks_.capacity() * sizeof(Block);
-  for (const Block& b : blocks_) {
+  if (!state_) {
+    return 0;
+  }
+  std::size_t n = sizeof(State) + state_->blocks.capacity() * sizeof(Block);
+  for (const Block& b : state_->blocks) {
     n += b.bytes.capacity() + b.segments.capacity() * sizeof(Segment);
   }
   return n;
@@ -199,19 +208,23 @@ void OutQueue::clear() {
   // An idle connection keeps no write buffer: a small one kept per connection
   // costs more over 10^5 idle clients than the allocation it saves. The
   // buffers go to the thread's spares instead, for the next queue.
-  for (std::size_t k = head_block_; k < blocks_.size(); ++k) {
-    recycle(std::move(blocks_[k]));
+  if (!state_) {
+    return;
   }
-  blocks_.clear();
+  State& q = *state_;
+  for (std::size_t k = q.head_block; k < q.blocks.size(); ++k) {
+    recycle(std::move(q.blocks[k]));
+  }
+  q.blocks.clear();
+  q.pending = 0;
+  q.head_block = 0;
+  q.head = 0;
+  q.head_written = 0;
   Spares& s = spares();
-  if (s.lists.size() < max_spares && blocks_.capacity() <= max_spare_list) {
-    s.lists.push_back(std::move(blocks_));
+  if (s.states.size() < max_spares && q.blocks.capacity() <= max_spare_list) {
+    s.states.push_back(std::move(state_));
   }
-  std::vector<Block>().swap(blocks_);
-  head_block_ = 0;
-  head_ = 0;
-  head_written_ = 0;
-  pending_ = 0;
+  state_.reset();
 }
 
 }  // namespace actormq::core

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "mqtt/bytes.hpp"
@@ -37,8 +38,8 @@ class OutQueue {
   /// then flushes what the stream itself holds: `all` only when both are empty.
   Flushed flush(net::Stream& stream);
   /// Bytes appended and not yet taken by the stream (payloads included).
-  std::size_t pending_bytes() const { return pending_; }
-  bool empty() const { return pending_ == 0; }
+  std::size_t pending_bytes() const { return state_ ? state_->pending : 0; }
+  bool empty() const { return pending_bytes() == 0; }
   /// Bytes of buffers this queue holds (encoded bytes and segment lists, by
   /// capacity; shared payloads not included), for tests and limits.
   std::size_t buffer_bytes() const;
@@ -57,6 +58,16 @@ class OutQueue {
     std::vector<std::uint8_t> bytes;
     std::vector<Segment> segments;
   };
+  /// What a queue holds while it has bytes to write; none once flushed.
+  struct State {
+    /// [head_block, size) hold what is not written yet; blocks before
+    /// head_block are released (empty) and erased now and then.
+    std::vector<Block> blocks;
+    std::size_t pending = 0;
+    std::uint32_t head_block = 0;
+    std::uint32_t head = 0;          // first segment of the head block not fully written
+    std::uint32_t head_written = 0;  // bytes of it already written
+  };
   /// The block new bytes go to: the last one, or a new one when it is full.
   Block& tail();
   void add_own(Block& block, std::size_t offset, std::size_t length);
@@ -69,13 +80,9 @@ class OutQueue {
   static Spares& spares();
   static void recycle(Block&& block);
 
-  /// [head_block_, size) hold what is not written yet; blocks before
-  /// head_block_ are released (empty) and erased now and then.
-  std::vector<Block> blocks_;
-  std::size_t pending_ = 0;
-  std::uint32_t head_block_ = 0;
-  std::uint32_t head_ = 0;          // first segment of the head block not fully written
-  std::uint32_t head_written_ = 0;  // bytes of it already written
+  /// Null while nothing is pending: an idle connection pays one pointer
+  /// (memory per idle connection is a target; BENCHMARKS.md).
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace actormq::core

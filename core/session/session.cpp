@@ -10,6 +10,10 @@
 
 namespace actormq::core {
 
+// One per connection, idle or not: 296 bytes is a 304-byte malloc chunk
+// (memory per idle connection is a target; BENCHMARKS.md).
+static_assert(sizeof(Session) <= 296, "an idle session stays within 296 bytes");
+
 namespace {
 struct ConnectTimeout {
   std::uint32_t generation;
@@ -121,7 +125,7 @@ void Session::on_message(sched::Message& msg) {
 }
 
 void Session::drain(const Drain& d) {
-  std::string client_id = channel_.client_id();
+  ClientId client_id = channel_.client_id();
   if (channel_.drain(*this)) {
     ACTORMQ_LOG_INFO("upgrade: client " << client_id << " disconnected");
     d.tally->disconnected.fetch_add(1);
@@ -214,8 +218,8 @@ void Session::on_exit(const sched::ExitReason& reason) {
                                                       : Channel::Exit::other;
   if (how == Channel::Exit::crashed) {
     ctx_.metrics.add(Counter::session_crashes);
-    const std::string& id = channel_.client_id();
-    ACTORMQ_LOG_ERROR("session of client " << (id.empty() ? "<unknown>" : id) << " crashed: "
+    const ClientId& id = channel_.client_id();
+    ACTORMQ_LOG_ERROR("session of client " << (id.empty() ? "<unknown>" : id.view()) << " crashed: "
                                            << reason.to_string());
   }
   channel_.on_exit(*this, how);
@@ -226,7 +230,7 @@ void Session::on_exit(const sched::ExitReason& reason) {
     o.scheduler = static_cast<int>(scheduler().id());
     o.pinned = true;
     o.start = true;
-    std::string client_id = channel_.client_id();
+    ClientId client_id = channel_.client_id();
     sched::Pid heir = runtime().spawn(std::make_unique<Session>(ctx_, channel_.hand_to_heir(*this)), o);
     ctx_.registry.claim(client_id, heir, false);
     ACTORMQ_LOG_NOTICE("session of client " << client_id << " kept after the crash");
@@ -273,7 +277,7 @@ void Session::query_retained(const std::string& filter, const SubInfo& info) {
   send<RetainQuery>(ctx_.retainer, RetainQuery{filter, self(), info});
 }
 
-std::optional<sched::Pid> Session::claim_client_id(const std::string& client_id) {
+std::optional<sched::Pid> Session::claim_client_id(const ClientId& client_id) {
   return ctx_.registry.claim(client_id, self());
 }
 

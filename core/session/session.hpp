@@ -122,7 +122,7 @@ class Session : public ConnectionOwner, private ChannelHost {
   std::size_t sync_routes() override;
   void redeliver_shared(Deliver d) override;
   void query_retained(const std::string& filter, const SubInfo& info) override;
-  std::optional<sched::Pid> claim_client_id(const std::string& client_id) override;
+  std::optional<sched::Pid> claim_client_id(const ClientId& client_id) override;
   bool send_takeover(sched::Pid to, Takeover takeover) override;
   void send_handover(sched::Pid to, SessionState state, bool tail) override;
   std::optional<sched::Pid> find_remote_session(const std::string& client_id) override;

@@ -13,7 +13,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/lazy_list.hpp"
 #include "core/lazy_map.hpp"
+#include "core/lazy_vector.hpp"
 #include "core/messages.hpp"
 #include "mqtt/packets.hpp"
 
@@ -34,7 +36,8 @@ struct Inflight {
   bool released = false;  ///< QoS 2: PUBREC received, PUBREL sent, awaiting PUBCOMP
 };
 
-/// The maps cost a pointer each until used (core/lazy_map.hpp).
+/// The maps, the queue and awaiting_rel cost a pointer each until used
+/// (core/lazy_map.hpp, core/lazy_list.hpp, core/lazy_vector.hpp).
 struct SessionState {
   LazyMap<std::string, Subscription> subscriptions;
   /// Keyed by packet id: acknowledgements find theirs in O(1) even with a
@@ -42,9 +45,10 @@ struct SessionState {
   LazyMap<std::uint16_t, Inflight> inflight;
   std::uint64_t inflight_seq = 0;
   /// Waiting for the window or the client. A list: an idle session's empty
-  /// queue allocates nothing (a deque would allocate ~600 bytes up front).
-  std::list<Deliver> queue;
-  std::vector<std::uint16_t> awaiting_rel;   ///< incoming QoS 2 ids: PUBREC sent, no PUBREL yet
+  /// queue allocates nothing (a deque would allocate ~600 bytes up front),
+  /// and costs a pointer (core/lazy_list.hpp).
+  LazyList<Deliver> queue;
+  LazyVector<std::uint16_t> awaiting_rel;   ///< incoming QoS 2 ids: PUBREC sent, no PUBREL yet
   /// On the heap: most clients have none. A takeover does not move it: the
   /// old connection's will is published or dropped before its state goes.
   std::unique_ptr<mqtt::Will> will;

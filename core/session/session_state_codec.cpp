@@ -227,7 +227,7 @@ Result<SessionState> SessionStateDecoder::finish() && {
     fail("the last part is missing");
   }
   if (error_.empty()) {
-    std::vector<std::uint16_t> ids = state_.awaiting_rel;
+    std::vector<std::uint16_t> ids(state_.awaiting_rel.begin(), state_.awaiting_rel.end());
     std::sort(ids.begin(), ids.end());
     if (std::adjacent_find(ids.begin(), ids.end()) != ids.end()) {
       fail("a packet id awaiting PUBREL twice");

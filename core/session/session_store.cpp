@@ -55,16 +55,16 @@ void Channel::store_record(ChannelHost& host, std::uint64_t disconnected_ms, per
                                                           sub.info.subscription_id});
   }
   if (session_.will) {
-    r.will = to_stored(*session_.will, client_id_);
+    r.will = to_stored(*session_.will, client_id_.str());
   }
   std::vector<Op> ops;
-  ops.push_back(Op::put(Db::sessions, client_id_, persist::encode(r)));
+  ops.push_back(Op::put(Db::sessions, client_id_.str(), persist::encode(r)));
   store(host, std::move(ops), std::move(hold));
   stored_ = true;
 }
 
 void Channel::store_reset(ChannelHost& host) {
-  store(host, {Op::erase(Db::sessions, client_id_), Op::erase_prefix(Db::queue, persist::session_prefix(client_id_)),
+  store(host, {Op::erase(Db::sessions, client_id_.str()), Op::erase_prefix(Db::queue, persist::session_prefix(client_id_)),
          Op::erase_prefix(Db::inflight, persist::session_prefix(client_id_))});
   stored_ = false;
 }

@@ -98,7 +98,7 @@ class FakeHost : public ChannelHost {
   void query_retained(const std::string& filter, const SubInfo&) override { retained_queries.push_back(filter); }
   /// The session that holds the client id already, if any: it is asked to hand over.
   std::optional<sched::Pid> previous;
-  std::optional<sched::Pid> claim_client_id(const std::string&) override { return previous; }
+  std::optional<sched::Pid> claim_client_id(const ClientId&) override { return previous; }
   bool send_takeover(sched::Pid, Takeover) override { return previous.has_value() || remote.has_value(); }
   /// States sent to other sessions: (to, tail) and the state.
   std::vector<std::pair<sched::Pid, bool>> handovers;
@@ -205,7 +205,7 @@ TEST_CASE("channel: CONNECT 5.0 with an empty client id is assigned one, told in
   CHECK(ack.reason_code == ReasonCode::success);
   REQUIRE(ack.properties.assigned_client_identifier);
   CHECK(*ack.properties.assigned_client_identifier == ch.client_id());
-  CHECK(ch.client_id().starts_with("actormq-"));
+  CHECK(ch.client_id().view().starts_with("actormq-"));
   CHECK(ack.properties.receive_maximum == host.limits_.receive_maximum);
 }
 

@@ -498,8 +498,8 @@ TEST_CASE("connection: the slot goes back exactly once, however the connection e
   }
 }
 
-TEST_CASE("connection: an idle connection costs at most 128 bytes (memory per idle session)") {
-  CHECK(sizeof(Connection) <= 128);
+TEST_CASE("connection: an idle connection costs at most 72 bytes (memory per idle session)") {
+  CHECK(sizeof(Connection) <= 72);
 }
 
 }  // namespace actormq::core

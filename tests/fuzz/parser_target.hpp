@@ -23,8 +23,8 @@ struct ParserStep {
 
 /// High flag bits pick the maximum packet size, so over-size packets are
 /// refused often enough to matter.
-inline std::size_t max_packet_size_of(std::uint8_t flags) noexcept {
-  constexpr std::size_t sizes[] = {mqtt::max_packet_size_limit, 16, 200, 4096};
+inline std::uint32_t max_packet_size_of(std::uint8_t flags) noexcept {
+  constexpr std::uint32_t sizes[] = {mqtt::max_packet_size_limit, 16, 200, 4096};
   return sizes[flags & 3];
 }
 

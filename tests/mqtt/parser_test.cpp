@@ -210,3 +210,16 @@ TEST_CASE("a server's parser refuses a first byte other than CONNECT's at once")
   // Without the option (a client's view, tests) the first packet is any packet.
   CHECK(parse_one(publish_311, ProtocolVersion::v3_1_1).status == ParseStatus::packet);
 }
+
+namespace actormq::mqtt {
+
+TEST_CASE("parser: a packet size limit past the protocol's is the protocol's, and costs 8 bytes of options") {
+  static_assert(sizeof(ParserOptions) == 8);
+  Parser parser;
+  parser.set_max_packet_size(std::size_t{1} << 40);
+  CHECK(parser.max_packet_size() == max_packet_size_limit);
+  parser.set_max_packet_size(100);
+  CHECK(parser.max_packet_size() == 100);
+}
+
+}  // namespace actormq::mqtt

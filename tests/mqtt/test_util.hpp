@@ -41,7 +41,7 @@ inline Bytes hex(std::string_view text) {
 
 /// Parses exactly one packet from `bytes` in `version` with the stateless API.
 inline Parsed parse_one(const Bytes& bytes, ProtocolVersion version = ProtocolVersion::v5,
-                        std::size_t max_packet_size = max_packet_size_limit) {
+                        std::uint32_t max_packet_size = max_packet_size_limit) {
   return parse_frame(bytes, ParserOptions{max_packet_size, version});
 }
 
