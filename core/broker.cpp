@@ -229,7 +229,7 @@ Status Broker::start() {
   rc.on_warning = [](const std::string& line) { ACTORMQ_LOG_WARNING(line); };
   runtime_ = std::make_unique<sched::Runtime>(rc);
   ctx_ = std::make_unique<BrokerContext>(*runtime_);
-  ctx_->limits.set(limits_from(config_));
+  (void)ctx_->limits.set(limits_from(config_));  // the first of max_versions
   ctx_->reload = reload_hook_;
   ctx_->cluster_cookie = std::move(cluster_cookie);
   ctx_->security = security_.get();
@@ -482,8 +482,9 @@ ReloadReport Broker::reconfigure(Config next) {
     reconfigure_listeners(plan, *slots, report);
   }
   report.changed.insert(report.changed.end(), plan.changed.begin(), plan.changed.end());
-  if (plan.limits_changed) {
-    ctx_->limits.set(limits_from(plan.next));
+  if (plan.limits_changed && !ctx_->limits.set(limits_from(plan.next))) {
+    report.errors.push_back("the limits were changed " + std::to_string(LimitsInForce::max_versions) +
+                            " times since the start: the new ones need a restart");
   }
   config_ = std::move(plan.next);
   config_.listeners.clear();

@@ -42,27 +42,42 @@ struct Limits {
 };
 
 /// The limits in force. A reload replaces them as a whole (set); a
-/// connection reads them once, when it is accepted, and keeps that
-/// reference: a client's negotiated maximums never change under it. Every
-/// version stays alive as long as this does (reloads are rare, a version is
-/// small).
+/// connection reads them once, when it is accepted, and keeps the number of
+/// that version (2 bytes in a session, where a reference would take 8): a
+/// client's negotiated maximums never change under it. Every version stays
+/// alive as long as this does (reloads are rare, a version is small), up to
+/// max_versions.
 class LimitsInForce {
  public:
-  LimitsInForce() { set(Limits{}); }
+  static constexpr std::size_t max_versions = 4096;
+
+  LimitsInForce() : table_(std::make_unique<std::atomic<const Limits*>[]>(max_versions)) { (void)set(Limits{}); }
   LimitsInForce(const LimitsInForce&) = delete;
   LimitsInForce& operator=(const LimitsInForce&) = delete;
 
   /// Thread-safe.
-  [[nodiscard]] const Limits& get() const noexcept { return *current_.load(std::memory_order_acquire); }
-  /// Owner-only (the Broker, at start and reload).
-  void set(Limits limits) {
+  [[nodiscard]] const Limits& get() const noexcept { return at(current()); }
+  /// Thread-safe: the version in force.
+  [[nodiscard]] std::uint16_t current() const noexcept { return current_.load(std::memory_order_acquire); }
+  /// Thread-safe: version `v`, as current() named it.
+  [[nodiscard]] const Limits& at(std::uint16_t v) const noexcept { return *table_[v].load(std::memory_order_acquire); }
+  /// Owner-only (the Broker, at start and reload). False, nothing changed:
+  /// max_versions were set since the start.
+  [[nodiscard]] bool set(Limits limits) {
+    if (versions_.size() == max_versions) {
+      return false;
+    }
     versions_.push_back(std::make_unique<const Limits>(std::move(limits)));
-    current_.store(versions_.back().get(), std::memory_order_release);
+    const auto v = static_cast<std::uint16_t>(versions_.size() - 1);
+    table_[v].store(versions_.back().get(), std::memory_order_release);
+    current_.store(v, std::memory_order_release);
+    return true;
   }
 
  private:
-  std::vector<std::unique_ptr<const Limits>> versions_;
-  std::atomic<const Limits*> current_{nullptr};
+  std::vector<std::unique_ptr<const Limits>> versions_;      // the owner's
+  std::unique_ptr<std::atomic<const Limits*>[]> table_;      // readers', never reallocated
+  std::atomic<std::uint16_t> current_{0};
 };
 
 }  // namespace actormq::core

@@ -148,6 +148,10 @@ class Connection {
   /// reloaded since its handshake); empty while it is, or once closed.
   std::string revoked() const { return stream_ != nullptr ? stream_->revoked() : std::string{}; }
   const ConnectionSlot& slot() const { return slot_; }
+  /// The version of the limits it was accepted under (LimitsInForce): its
+  /// owner's limits for its whole life, across reloads.
+  std::uint16_t limits_version() const { return limits_version_; }
+  void set_limits_version(std::uint16_t v) { limits_version_ = v; }
 
  private:
   /// Decodes `bytes`; false once the connection closed (or failed to parse).
@@ -161,6 +165,7 @@ class Connection {
   OutQueue out_;  ///< one null pointer while idle
   std::uint32_t fd_ : 31 = 0;  ///< descriptors are below INT_MAX
   bool owns_fd_ : 1 = false;   ///< not adopted by open() yet: close() closes it
+  std::uint16_t limits_version_ = 0;  ///< in the hole before last_read_ms_: no bytes more
   std::uint64_t last_read_ms_ = 0;
   /// Read while input had to wait (ConnectionOwner::input_waits): rare, so
   /// on the heap.

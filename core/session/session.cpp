@@ -43,12 +43,20 @@ mqtt::ParserOptions client_stream(const Limits& limits) {
 }
 }  // namespace
 
+// The limits in force when it starts stay its limits (LimitsInForce).
 Session::Session(BrokerContext& ctx, int fd, ConnectionSlot slot)
-    : ctx_(ctx), limits_(ctx.limits.get()), conn_(fd, std::move(slot), client_stream(limits_)),
-      channel_(conn_.slot().listener()->security_index) {}
+    : Session(ctx, fd, std::move(slot), ctx.limits.current()) {}
+
+Session::Session(BrokerContext& ctx, int fd, ConnectionSlot slot, std::uint16_t limits_version)
+    : ctx_(ctx), conn_(fd, std::move(slot), client_stream(ctx.limits.at(limits_version))),
+      channel_(conn_.slot().listener()->security_index) {
+  conn_.set_limits_version(limits_version);
+}
 
 Session::Session(BrokerContext& ctx, Restored restored)
-    : ctx_(ctx), limits_(ctx.limits.get()), channel_(std::move(restored), ctx.store != nullptr) {}
+    : ctx_(ctx), channel_(std::move(restored), ctx.store != nullptr) {
+  conn_.set_limits_version(ctx.limits.current());
+}
 
 void Session::on_start() {
   if (channel_.offline()) {
@@ -57,7 +65,7 @@ void Session::on_start() {
   }
   conn_.open(*this, conn_.slot().transport());
   connect_timer_ = send_after(self(), sched::make_message<ConnectTimeout>(channel_.generation()),
-                              limits_.connect_timeout_ms);
+                              limits().connect_timeout_ms);
 }
 
 void Session::on_message(sched::Message& msg) {

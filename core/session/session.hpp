@@ -85,7 +85,7 @@ class Session : public ConnectionOwner, private ChannelHost {
   void flush_output() { conn_.flush(*this); }
 
   // ---- ChannelHost (session.cpp) ----
-  const Limits& limits() const override { return limits_; }
+  const Limits& limits() const override { return ctx_.limits.at(conn_.limits_version()); }
   Metrics& metrics() override { return ctx_.metrics; }
   const ListenerSecurity* security(std::uint16_t index) const override;
   persist::Writer* store() const override { return ctx_.store; }
@@ -136,8 +136,9 @@ class Session : public ConnectionOwner, private ChannelHost {
   void charge(std::uint32_t reductions) override { consume(reductions); }
   void end() override { exit(sched::ExitReason::normal()); }
 
+  Session(BrokerContext& ctx, int fd, ConnectionSlot slot, std::uint16_t limits_version);
+
   BrokerContext& ctx_;
-  const Limits& limits_;  ///< those in force when it started (LimitsInForce)
   Connection conn_;  ///< the client's; closed while offline
   sched::TimerRef connect_timer_;  // cancelled on CONNECT: its entry would outlive the need
   Channel channel_;
