@@ -26,11 +26,15 @@ namespace {
 constexpr std::size_t throttle_high = 1000;
 // A throttle takes effect only after what is already on its way: our own
 // mailbox (up to mailbox_high and more before we see each publisher's next
-// message) and each publisher's last read (a budget's worth). QoS 1/2
-// messages get this much room beyond max_queued_messages while publishers
-// are throttled, so what was acknowledged is not dropped; 4,096 was too
-// little for eight saturating publishers (tests/integration/test_flow_control.py).
-constexpr std::size_t throttle_overshoot = 65536;
+// message), each publisher's last read (a budget's worth) and, from
+// publishers on another node, what the node link and the sockets between
+// the nodes hold (megabytes at full speed). QoS 1/2 messages get this much
+// room beyond max_queued_messages while publishers are throttled, so what
+// was acknowledged is not dropped: 4,096 was too little for eight saturating
+// publishers, and 65,536 for them on another node after the subscriber's
+// node stalled for a second (3,204 dropped in a CI run of
+// tests/integration/test_flow_control.py).
+constexpr std::size_t throttle_overshoot = 262144;
 // A throttled publisher reads again after 1 s on its own (session.cpp); while
 // our queue stays high we renew the throttle before that, or the publisher,
 // still on our list, would never be asked again and our queue would overflow.
