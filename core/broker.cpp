@@ -260,7 +260,13 @@ Status Broker::start() {
     stop();
     return started;
   }
+  const std::size_t restored = restored_.size();
   spawn_restored_sessions();
+  // Nothing is routed from outside before the restored sessions' routes are
+  // on their way to the routers (core/restore_latch.hpp).
+  if (!ctx_->restored.wait(restored, std::chrono::seconds(30))) {
+    ACTORMQ_LOG_WARNING("the restored sessions did not all take their routes back within 30 s; serving anyway");
+  }
   if (config_.sys_interval > 0) {
     sched::SpawnOptions o;
     o.start = true;
@@ -291,6 +297,9 @@ Status Broker::start() {
     }
   }
   running_ = true;
+  for (std::size_t i = 0; i < services_started_; ++i) {
+    services_[i]->serving();
+  }
   return mqtt::Ok{};
 }
 

@@ -13,6 +13,7 @@
 #include "core/faults.hpp"
 #include "core/limits.hpp"
 #include "core/metric_sources.hpp"
+#include "core/restore_latch.hpp"
 #include "core/metrics.hpp"
 #include "core/reload_report.hpp"
 #include "core/routing/router.hpp"
@@ -43,6 +44,8 @@ struct BrokerContext {
   BrokerContext& operator=(const BrokerContext&) = delete;
 
   sched::Runtime& runtime;
+  /// Restored sessions whose routes are sent (restore_latch.hpp).
+  RestoreLatch restored;
   /// The limits in force (limits.get()); a reload replaces them.
   LimitsInForce limits;
   RouterPool routers;

@@ -45,6 +45,11 @@ class Service {
   /// SIGHUP: read again what the service reads from files. On an error
   /// returns it, and the service keeps its previous settings.
   [[nodiscard]] virtual Status reload() { return mqtt::Ok{}; }
+  /// The broker serves: the restored sessions' routes are in place and the
+  /// listeners accept. A service that brings messages in from outside (a
+  /// bridge) starts here, not in start(), or what it routes first could miss
+  /// a restored session (core/restore_latch.hpp).
+  virtual void serving() {}
 };
 
 }  // namespace actormq::core

@@ -78,7 +78,8 @@ void BridgeLink::on_start() {
   restore();  // before any new message: the old ones go first
   set_local_routes(true);
   notify_local(false);
-  dial();
+  // Dials once the broker serves (BridgeServe): what the remote sends at
+  // once must find the restored sessions' routes.
 }
 
 void BridgeLink::on_message(sched::Message& msg) {
@@ -97,6 +98,11 @@ void BridgeLink::on_message(sched::Message& msg) {
     }
   } else if (msg.is<Redial>()) {
     if (state_ == State::waiting) {
+      dial();
+    }
+  } else if (msg.is<BridgeServe>()) {
+    if (state_ == State::waiting && !served_) {
+      served_ = true;
       dial();
     }
   } else if (auto* e = msg.as<BridgeEnable>()) {

@@ -49,6 +49,10 @@ struct BridgeSetup {
 
 /// To a BridgeLink: stop (the connection ends with its last words, no more
 /// dialling; messages for the remote wait as while it is down) or start again.
+/// To a BridgeLink: the broker serves (core::Service::serving), dial. Until
+/// then a link holds its local routes but brings nothing in.
+struct BridgeServe {};
+
 struct BridgeEnable {
   bool enabled = true;
 };
@@ -121,6 +125,7 @@ class BridgeLink final : public sched::Process {
   std::optional<bool> published_state_;  ///< the last local notification
   std::uint64_t dropped_ = 0;            ///< messages dropped for the remote, all told
   bool read_more_sent_ = false;          ///< a ReadMore is on its way: no second one
+  bool served_ = false;                  ///< BridgeServe came: the first dial is done
   /// Durability sync: a remote message's PUBACK or PUBREC waits until what
   /// it caused is stored (core/store/ack_gate.hpp), and goes out in the
   /// order the messages came (MQTT 4.6). Those of a lost connection go: the

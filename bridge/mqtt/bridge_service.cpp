@@ -156,7 +156,19 @@ sched::Pid BridgeService::start_link(std::shared_ptr<const BridgeSetup> setup) {
   sched::SpawnOptions o;
   o.pinned = true;
   o.start = true;
-  return runtime_->spawn(std::make_unique<BridgeLink>(*ctx_, std::move(setup)), o);
+  sched::Pid pid = runtime_->spawn(std::make_unique<BridgeLink>(*ctx_, std::move(setup)), o);
+  if (serving_.load()) {
+    (void)runtime_->send<BridgeServe>(pid);  // added by a reload: the broker serves already
+  }
+  return pid;
+}
+
+void BridgeService::serving() {
+  serving_.store(true);
+  std::lock_guard lock(mu_);
+  for (sched::Pid pid : links_) {
+    (void)runtime_->send<BridgeServe>(pid);
+  }
 }
 
 void BridgeService::watch_stats() {

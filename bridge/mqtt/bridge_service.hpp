@@ -54,6 +54,8 @@ class BridgeService final : public core::Service, public core::BridgeControl {
   /// The bridges of the configuration file, read again, are applied. A file
   /// that does not load changes nothing.
   [[nodiscard]] core::Status reload() override;
+  /// The links dial their remotes from now on (core::Service::serving).
+  void serving() override;
 
   /// While started, on the broker's thread: the bridges become `bridges`
   /// (already checked, as load_config does), matched by name: one whose
@@ -90,6 +92,7 @@ class BridgeService final : public core::Service, public core::BridgeControl {
   std::uint64_t control_id_ = 0;
   sched::Runtime* runtime_ = nullptr;
   std::vector<sched::Pid> links_;
+  std::atomic<bool> serving_{false};  ///< links started from now on dial at once
 };
 
 }  // namespace actormq::bridge

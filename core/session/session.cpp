@@ -61,6 +61,7 @@ Session::Session(BrokerContext& ctx, Restored restored)
 void Session::on_start() {
   if (channel_.offline()) {
     channel_.start_offline(*this);  // restored: take the routes back and wait for the client
+    ctx_.restored.arrive();         // they are on their way to the routers
     return;
   }
   conn_.open(*this, conn_.slot().transport());

@@ -283,6 +283,40 @@ class IncomingStored(unittest.TestCase):
         self.assertEqual([m.payload for m in sub.wait_msgs(3)], [b"0", b"1", b"2"], broker.output())
 
 
+class RestartWithQueuedRemote(unittest.TestCase):
+    def test_what_the_remote_queued_meanwhile_reaches_a_restored_session(self):
+        # actormq restarts while the remote holds 2,000 messages for the
+        # bridge: the remote sends them the moment the bridge connects. The
+        # bridge once connected before the restored sessions had taken their
+        # routes back, and the first of them, acknowledged, reached no one.
+        remote = Mosquitto(extra=["max_queued_messages 0"])
+        self.addCleanup(remote.close)
+        data = tempfile.mkdtemp(prefix="actormq-bridge-restart-")
+        self.addCleanup(shutil.rmtree, data, True)
+        config = {"data_dir": data, "bridges": [bridge("b1", remote.port, [topic("i/#", "in", 1)])]}
+        broker = Broker(config)
+        self.addCleanup(lambda: broker.stop())
+        self.assertTrue(state_is(broker.port, "b1", "1"), broker.output())
+        sub = client(broker.port, cid="lsub", version=4, clean=False)
+        sub.subscribe("i/#", qos=1)
+        sub.close()
+        port = broker.port
+        self.assertEqual(broker.stop(), 0, broker.output())
+        pub = client(remote.port, cid="rpub", version=4)
+        self.addCleanup(pub.close)
+        pub.c.max_inflight_messages_set(100)
+        infos = [pub.c.publish("i/s", b"%d" % i, qos=1) for i in range(2000)]
+        for info in infos:
+            info.wait_for_publish(30)  # all queued at the remote for the bridge
+        broker = Broker(config, port=port)
+        self.assertTrue(state_is(broker.port, "b1", "1"), broker.output())
+        sub = client(broker.port, cid="lsub", version=4, clean=False)
+        self.addCleanup(sub.close)
+        wait_for(lambda: len(set(m.payload for m in sub.msgs)) >= 2000, 30)
+        got = set(int(m.payload) for m in sub.quiet(0.5))
+        self.assertEqual(sorted(set(range(2000)) - got), [], broker.output()[-3000:])
+
+
 class SyncIncoming(unittest.TestCase):
     TOTAL = 5000
 
