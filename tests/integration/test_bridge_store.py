@@ -285,11 +285,13 @@ class IncomingStored(unittest.TestCase):
 
 class RestartWithQueuedRemote(unittest.TestCase):
     def test_what_the_remote_queued_meanwhile_reaches_a_restored_session(self):
-        # actormq restarts while the remote holds 2,000 messages for the
-        # bridge: the remote sends them the moment the bridge connects. The
-        # bridge once connected before the restored sessions had taken their
-        # routes back, and the first of them, acknowledged, reached no one.
-        remote = Mosquitto(extra=["max_queued_messages 0"])
+        # actormq restarts while the remote holds 500 messages for the
+        # bridge (under mosquitto's default queue of 1,000: beyond it, seen
+        # in a run, mosquitto drops them): the remote sends them the moment
+        # the bridge connects. The bridge once connected before the restored
+        # sessions had taken their routes back, and the first of them,
+        # acknowledged, reached no one.
+        remote = Mosquitto()
         self.addCleanup(remote.close)
         data = tempfile.mkdtemp(prefix="actormq-bridge-restart-")
         self.addCleanup(shutil.rmtree, data, True)
@@ -305,16 +307,16 @@ class RestartWithQueuedRemote(unittest.TestCase):
         pub = client(remote.port, cid="rpub", version=4)
         self.addCleanup(pub.close)
         pub.c.max_inflight_messages_set(100)
-        infos = [pub.c.publish("i/s", b"%d" % i, qos=1) for i in range(2000)]
+        infos = [pub.c.publish("i/s", b"%d" % i, qos=1) for i in range(500)]
         for info in infos:
             info.wait_for_publish(30)  # all queued at the remote for the bridge
         broker = Broker(config, port=port)
         self.assertTrue(state_is(broker.port, "b1", "1"), broker.output())
         sub = client(broker.port, cid="lsub", version=4, clean=False)
         self.addCleanup(sub.close)
-        wait_for(lambda: len(set(m.payload for m in sub.msgs)) >= 2000, 30)
+        wait_for(lambda: len(set(m.payload for m in sub.msgs)) >= 500, 30)
         got = set(int(m.payload) for m in sub.quiet(0.5))
-        self.assertEqual(sorted(set(range(2000)) - got), [], broker.output()[-3000:])
+        self.assertEqual(sorted(set(range(500)) - got), [], broker.output()[-3000:])
 
 
 class SyncIncoming(unittest.TestCase):
