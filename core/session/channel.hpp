@@ -196,6 +196,8 @@ class Channel {
   void reject(ChannelHost& host, mqtt::ReasonCode code, std::string_view reason);
   /// The connection is gone (client DISCONNECT, error, takeover, keepalive).
   void connection_lost(ChannelHost& host, bool publish_will);
+  /// Connected: v5 DISCONNECT 0x8B, then the connection goes (drain, listener_closed).
+  bool shut_down(ChannelHost& host, bool publish_will);
   void close_socket(ChannelHost& host);
   void arm_keepalive(ChannelHost& host);
   void resume_after_rate_pause(ChannelHost& host);

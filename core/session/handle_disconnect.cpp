@@ -128,20 +128,11 @@ void Channel::kick(ChannelHost& host) {
   host.end();  // an offline session's delayed will goes out as it ends (on_exit)
 }
 
-bool Channel::drain(ChannelHost& host) {
-  if (state_ != State::connected) {
-    return false;
-  }
-  if (v5()) {
-    mqtt::Disconnect d;
-    d.reason_code = ReasonCode::server_shutting_down;
-    send_packet(host, d);
-  }
-  connection_lost(host, false);
-  return true;
-}
+bool Channel::drain(ChannelHost& host) { return shut_down(host, false); }
 
-bool Channel::listener_closed(ChannelHost& host) {
+bool Channel::listener_closed(ChannelHost& host) { return shut_down(host, true); }
+
+bool Channel::shut_down(ChannelHost& host, bool will) {
   if (state_ != State::connected) {
     return false;
   }
@@ -150,7 +141,7 @@ bool Channel::listener_closed(ChannelHost& host) {
     d.reason_code = ReasonCode::server_shutting_down;
     send_packet(host, d);
   }
-  connection_lost(host, true);
+  connection_lost(host, will);
   return true;
 }
 
