@@ -17,6 +17,7 @@
 #include "core/metrics.hpp"
 #include "core/reload_report.hpp"
 #include "core/routing/router.hpp"
+#include "core/evacuation.hpp"
 #include "core/session_registry.hpp"
 #include "core/sys_sources.hpp"
 #include "core/store/ack_gate.hpp"
@@ -51,6 +52,8 @@ struct BrokerContext {
   RouterPool routers;
   sched::Pid retainer;
   SessionRegistry registry;
+  /// Node evacuation (POST /api/v1/evacuate): refuses CONNECTs while on.
+  Evacuation evacuation;
   Metrics metrics;
   /// Authentication and ACL rules, per listener (owned by the Broker).
   Security* security = nullptr;

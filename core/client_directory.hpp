@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sched/pid.hpp"
 
@@ -29,6 +30,9 @@ class ClientDirectory {
   /// The process a session asks to release its previous session on another
   /// node (core::HandoverRelease) once every node routes to it.
   [[nodiscard]] virtual sched::Pid releaser() const = 0;
+  /// Where an evacuated session may move (core/evacuation.hpp): the agents
+  /// of the peer nodes that take sessions (AdoptRequest); none: nowhere.
+  [[nodiscard]] virtual std::vector<sched::Pid> adopters() const = 0;
 
  protected:
   ~ClientDirectory() = default;

@@ -176,6 +176,7 @@ void ClusterAgent::found_agent(Peer& peer, sched::Pid agent) {
   o.start = true;
   peer.forwarder = spawn(std::make_unique<NodeForwarder>(node_, agent, counters_), o);
   counters_.peers.fetch_add(1, std::memory_order_relaxed);
+  update_adopters();
   ClusterRoutes all{ClusterRoutes::Op::reset, self(), {}};
   all.filters.reserve(local_.size());
   for (const auto& [filter, subscribers] : local_) {
@@ -211,6 +212,7 @@ void ClusterAgent::node_down(const dist::NodeInfo& peer) {
   }
   sched::Pid forwarder = it->second.forwarder;
   peers_.erase(it);
+  update_adopters();
   directory_.drop_node(peer.id);
   counters_.remote_clients.store(directory_.size(), std::memory_order_relaxed);
   peer_gone_from_releases(peer.id);

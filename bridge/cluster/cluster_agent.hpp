@@ -91,6 +91,7 @@ struct ClusterCounters {
   std::atomic<std::uint64_t> forward_dropped{0};  ///< dropped for a node whose link took nothing
   std::atomic<std::uint64_t> remote_clients{0};   ///< client ids other nodes hold now
   std::atomic<std::uint64_t> superseded{0};       ///< local sessions a later connection elsewhere ended
+  std::atomic<std::uint64_t> adopted{0};          ///< sessions an evacuated node asked to move here
 };
 
 class ClusterAgent final : public sched::Process {
@@ -156,6 +157,10 @@ class ClusterAgent final : public sched::Process {
   /// A new session here took over `release.previous` on another node.
   void release_after_peers(const core::HandoverRelease& release);
   void pong(const ClusterPong& p);
+  /// An evacuated peer's offline session asks to move here (core/evacuation.hpp).
+  void adopt(core::AdoptRequest& request);
+  /// The directory's adopters: every peer whose agent is known.
+  void update_adopters();
   void peer_gone_from_releases(std::uint16_t node);
 
   struct PendingRelease {

@@ -5,6 +5,7 @@
 #include "bridge/cluster/cluster_agent.hpp"
 
 #include "core/logger.hpp"
+#include "core/session/session.hpp"
 #include "sched/runtime.hpp"
 
 namespace actormq::cluster {
@@ -23,6 +24,8 @@ bool ClusterAgent::client_message(sched::Message& msg) {
     send<ClusterPong>(ping->agent, ClusterPong{self(), ping->tag});
   } else if (auto* p = msg.as<ClusterPong>()) {
     pong(*p);
+  } else if (auto* a = msg.as<core::AdoptRequest>()) {
+    adopt(*a);
   } else {
     return false;
   }
@@ -130,6 +133,27 @@ void ClusterAgent::pong(const ClusterPong& p) {
   }
   send<core::HandoverRelease>(it->second.release.previous, it->second.release);
   releases_.erase(it);
+}
+
+void ClusterAgent::adopt(core::AdoptRequest& request) {
+  auto it = peers_.find(request.session.node());
+  if (request.session.node() == runtime().node() || it == peers_.end() || !it->second.agent.valid()) {
+    return;  // not from a peer we are linked to (any more): its session stays there
+  }
+  counters_.adopted.fetch_add(1, std::memory_order_relaxed);
+  ACTORMQ_LOG_DEBUG("cluster: node " << it->second.info.name << " moves the session of client " << request.client_id
+                                     << " here");
+  (void)core::spawn_adopter(ctx_, std::move(request));
+}
+
+void ClusterAgent::update_adopters() {
+  std::vector<sched::Pid> agents;
+  for (const auto& [id, peer] : peers_) {
+    if (peer.agent.valid()) {
+      agents.push_back(peer.agent);
+    }
+  }
+  directory_.set_adopters(std::move(agents));
 }
 
 void ClusterAgent::peer_gone_from_releases(std::uint16_t node) {

@@ -82,4 +82,14 @@ std::size_t ClusterDirectory::size() const {
   return remote_.size();
 }
 
+std::vector<sched::Pid> ClusterDirectory::adopters() const {
+  std::lock_guard lock(mutex_);
+  return adopters_;
+}
+
+void ClusterDirectory::set_adopters(std::vector<sched::Pid> agents) {
+  std::lock_guard lock(mutex_);
+  adopters_ = std::move(agents);
+}
+
 }  // namespace actormq::cluster

@@ -40,6 +40,7 @@ core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const Cluste
       {at + "messages/forwarded/dropped", get(counters.forward_dropped)},
       {at + "clients/remote", get(counters.remote_clients)},
       {at + "clients/superseded", get(counters.superseded)},
+      {at + "clients/adopted", get(counters.adopted)},
   };
 }
 

@@ -109,6 +109,52 @@ ClusterClients get_clients(Decoder& in, std::uint8_t) {
   return c;
 }
 
+std::string get_client_id(Decoder& in) {
+  std::string_view id = in.str(max_client_id);
+  if (in.ok() && (id.empty() || !mqtt::is_valid_mqtt_utf8(id))) {
+    in.fail(WireError::bad_value);
+  }
+  return std::string(id);
+}
+
+void put_adopt_request(Encoder& out, const core::AdoptRequest& r) {
+  out.pid(r.session);
+  out.str(r.client_id, max_client_id);
+  out.u8(static_cast<std::uint8_t>(r.version));
+  out.u32(r.session_expiry_s);
+  out.flag(r.username.has_value());
+  if (r.username) {
+    out.str(*r.username, max_client_id);
+  }
+  out.u16(r.listener_index);
+}
+
+core::AdoptRequest get_adopt_request(Decoder& in, std::uint8_t) {
+  core::AdoptRequest r;
+  r.session = get_valid_pid(in);
+  r.client_id = get_client_id(in);
+  std::uint8_t version = in.u8();
+  if (in.ok() && (version < static_cast<std::uint8_t>(mqtt::ProtocolVersion::v3_1) ||
+                  version > static_cast<std::uint8_t>(mqtt::ProtocolVersion::v5))) {
+    in.fail(WireError::bad_value);
+  }
+  r.version = static_cast<mqtt::ProtocolVersion>(version);
+  r.session_expiry_s = in.u32();
+  // Only a persistent session moves: one that ends with its connection has nothing to move.
+  if (in.ok() && r.session_expiry_s == 0) {
+    in.fail(WireError::bad_value);
+  }
+  if (in.flag() && in.ok()) {
+    std::string_view user = in.str(max_client_id);
+    if (in.ok() && !mqtt::is_valid_mqtt_utf8(user)) {
+      in.fail(WireError::bad_value);
+    }
+    r.username = std::string(user);
+  }
+  r.listener_index = in.u16();
+  return r;
+}
+
 }  // namespace
 
 void add_session_move_types_v1(dist::Registry& registry) {
@@ -118,6 +164,11 @@ void add_session_move_types_v1(dist::Registry& registry) {
   registry.add<core::HandoverRelease>({.id = type_id::handover_release, .name = "cluster.handover_release"},
                                       put_release, get_release);
   registry.add<ClusterClients>({.id = type_id::clients, .name = "cluster.clients"}, put_clients, get_clients);
+  registry.add<core::AdoptRequest>({.id = type_id::adopt_request, .name = "cluster.adopt_request"},
+                                   put_adopt_request, get_adopt_request);
+  registry.add<core::Adopt>(
+      {.id = type_id::adopt, .name = "cluster.adopt"}, [](Encoder& out, const core::Adopt& a) { out.pid(a.by); },
+      [](Decoder& in, std::uint8_t) { return core::Adopt{get_valid_pid(in)}; });
   registry.add<ClusterPing>(
       {.id = type_id::ping, .name = "cluster.ping"},
       [](Encoder& out, const ClusterPing& p) {

@@ -20,6 +20,12 @@
 //   ClusterPing (0x0204), ClusterPong (0x0205)  a round trip between agents:
 //       the pong leaves after everything the pinging agent sent before its
 //       ping was handled there.  u64 agent pid  u64 tag
+//   core::AdoptRequest (0x0206)  an evacuated node's offline session asks
+//       the agent here to spawn a session that takes it over (evacuation).
+//       u64 session pid  str client id  u8 protocol level (3..5)
+//       u32 session expiry (s, not 0)  u8 has user  [str user]  u16 listener
+//   core::Adopt (0x0207)  that session asks the evacuated one for its state
+//       (a Takeover that never ends a connection).  u64 pid of the new session
 //
 // Checked as the cluster's other layouts are (cluster_proto_v1.hpp): client
 // ids are MQTT UTF-8 strings, pids are not null, flags are 0 or 1.
@@ -41,6 +47,8 @@ inline constexpr std::uint16_t handover_release = 0x0202;
 inline constexpr std::uint16_t clients = 0x0203;
 inline constexpr std::uint16_t ping = 0x0204;
 inline constexpr std::uint16_t pong = 0x0205;
+inline constexpr std::uint16_t adopt_request = 0x0206;
+inline constexpr std::uint16_t adopt = 0x0207;
 }  // namespace type_id
 
 /// One client id held on the sending node.

@@ -3,6 +3,7 @@
 #include "core/auth/security.hpp"
 #include "core/http/api_bridges.hpp"
 #include "core/http/api_clients.hpp"
+#include "core/http/api_evacuate.hpp"
 #include "core/http/api_node.hpp"
 #include "core/http/api_reload.hpp"
 #include "core/http/api_retained.hpp"
@@ -34,6 +35,7 @@ enum class Resource {
   bridges,
   bridge,
   reload,
+  evacuate,
 };
 
 Resource resource_of(const std::vector<std::string>& s) {
@@ -68,6 +70,9 @@ Resource resource_of(const std::vector<std::string>& s) {
     if (s[0] == "reload") {
       return Resource::reload;
     }
+    if (s[0] == "evacuate") {
+      return Resource::evacuate;
+    }
   }
   if (s.size() == 2 && s[0] == "bridges" && !s[1].empty()) {
     return Resource::bridge;
@@ -98,6 +103,8 @@ std::string_view allowed(Resource res) {
       return "POST";
     case Resource::bridge:
       return "GET, POST";
+    case Resource::evacuate:
+      return "GET, POST, DELETE";
     default:
       return "GET";
   }
@@ -172,6 +179,11 @@ ApiPlan route(Resource res, const std::vector<std::string>& s, const net::HttpRe
       return r.method == "POST" ? set_bridge(s[1], r.body, env) : get_bridge(s[1], env);
     case Resource::reload:
       return reload(env);
+    case Resource::evacuate:
+      if (r.method == "POST") {
+        return start_evacuation(r.body, env);
+      }
+      return r.method == "DELETE" ? cancel_evacuation(env) : evacuation_status(env);
     case Resource::none:
       break;
   }

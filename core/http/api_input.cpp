@@ -9,6 +9,7 @@
 #include "core/auth/crypto.hpp"
 #include "core/clock.hpp"
 #include "mqtt/topic.hpp"
+#include "mqtt/utf8.hpp"
 #include "net/http_request.hpp"
 
 namespace actormq::core {
@@ -284,6 +285,47 @@ Result<bool> bridge_enabled_of(const std::string& body) {
     }
   }
   return it->get<bool>();
+}
+
+Result<EvacuationOrder> evacuation_order_of(const std::string& body) {
+  EvacuationOrder order;
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return order;
+  }
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Failure{"body: must be a JSON object"};
+  }
+  for (const auto& [key, value] : j.items()) {
+    if (key != "redirect_to" && key != "connection_rate" && key != "session_rate" && key != "wait_takeover_s") {
+      return Failure{key + ": not a field of an evacuation (redirect_to, connection_rate, session_rate, "
+                           "wait_takeover_s)"};
+    }
+  }
+  ACTORMQ_TRY(std::optional<std::string> redirect, optional_string(j, "redirect_to"));
+  if (redirect) {
+    // Sent as the v5 Server Reference property: a UTF-8 string (MQTT 5 3.14.2.2.5).
+    if (redirect->size() > 65535 || !mqtt::is_valid_mqtt_utf8(*redirect)) {
+      return Failure{"redirect_to: must be a UTF-8 string of at most 65,535 bytes, such as \"host:port\""};
+    }
+    order.server_reference = std::move(*redirect);
+  }
+  constexpr std::uint32_t max_rate = 1000000;
+  for (auto [name, field] : {std::pair{"connection_rate", &EvacuationOrder::connection_rate},
+                             std::pair{"session_rate", &EvacuationOrder::session_rate}}) {
+    ACTORMQ_TRY(std::optional<std::uint32_t> rate, optional_uint(j, name, max_rate));
+    if (rate && *rate == 0) {
+      return Failure{std::string(name) + ": must be an integer 1.." + std::to_string(max_rate)};
+    }
+    if (rate) {
+      order.*field = *rate;
+    }
+  }
+  ACTORMQ_TRY(std::optional<std::uint32_t> wait, optional_uint(j, "wait_takeover_s", 3600));
+  if (wait) {
+    order.wait_takeover_ms = *wait * 1000;
+  }
+  return order;
 }
 
 }  // namespace actormq::core

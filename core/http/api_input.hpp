@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/evacuation.hpp"
 #include "core/limits.hpp"
 #include "core/messages.hpp"
 #include "core/result.hpp"
@@ -73,5 +74,11 @@ inline constexpr std::string_view api_publisher = "http_api";
 /// The `enabled` of a bridge change body {"enabled": true|false}, the only
 /// field that may change at run time; why not, naming the field.
 [[nodiscard]] Result<bool> bridge_enabled_of(const std::string& body);
+
+/// The order of an evacuation body (POST /api/v1/evacuate), every field
+/// optional: {"redirect_to": "host:port", "connection_rate": n,
+/// "session_rate": n (per second, 1..1,000,000), "wait_takeover_s": s
+/// (0..3600)}; an empty body takes the defaults. Why not, naming the field.
+[[nodiscard]] Result<EvacuationOrder> evacuation_order_of(const std::string& body);
 
 }  // namespace actormq::core

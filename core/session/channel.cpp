@@ -272,7 +272,9 @@ bool Channel::connect_pending(std::uint32_t generation) const {
 }
 
 void Channel::on_connect_timeout(ChannelHost& host) {
-  if (state_ == State::awaiting_handover) {
+  if (adopting()) {
+    give_up_adopting(host, "it did not hand over in time");
+  } else if (state_ == State::awaiting_handover) {
     ACTORMQ_LOG_NOTICE("client " << client_id_ << ": its previous session " << rare().previous.to_string()
                                  << " did not hand over in time; starting afresh");
     adopt(host, SessionState{}, false);  // the old session never answered: start afresh
@@ -292,6 +294,10 @@ void Channel::on_down(ChannelHost& host, sched::Pid pid) {
     return;
   }
   if (state_ == State::awaiting_handover && rare_ && pid == rare_->previous && !rare_->delayed_handover) {
+    if (rare_->adopting) {
+      give_up_adopting(host, "it ended first");
+      return;
+    }
     if (pid.node() != host.pid().node()) {
       ACTORMQ_LOG_NOTICE("client " << client_id_ << ": its session on node " << pid.node()
                                    << " ended or is unreachable before handing over; starting afresh");

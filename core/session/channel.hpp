@@ -60,6 +60,10 @@ class Channel {
   };
   /// Offline, holding `restored`, waiting for its client.
   Channel(Restored restored, bool stored);
+  /// Evacuation (evacuate.cpp): takes over the offline session `from` on
+  /// another node, whose identity `restored` carries (its state is empty),
+  /// and keeps it offline here.
+  Channel(Restored restored, bool stored, sched::Pid from);
 
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
@@ -115,6 +119,16 @@ class Channel {
   void supersede(ChannelHost& host);
   /// A process we monitor ended.
   void on_down(ChannelHost& host, sched::Pid pid);
+
+  // ---- evacuation (evacuate.cpp; core/evacuation.hpp) ----
+  /// The connection ends (v5: DISCONNECT 0x9C), or an offline persistent
+  /// session asks a peer to adopt it. True if it did (what the rates count).
+  bool evacuate(ChannelHost& host, const Evacuate& e);
+  /// A session spawned on another node for our AdoptRequest asks for our state.
+  void handle_adopt(ChannelHost& host, sched::Pid by);
+  /// Spawned to adopt a session from another node: asks it for its state.
+  void start_adopting(ChannelHost& host);
+  bool adopting() const { return rare_ && rare_->adopting; }
 
   // ---- timers (ChannelTimer), with the generation they were armed with ----
   void on_keepalive_check(ChannelHost& host, std::uint32_t generation);
@@ -237,6 +251,10 @@ class Channel {
   void hand_over_remote(ChannelHost& host, sched::Pid by);
   /// Takes over a previous session's state (or none) and completes CONNECT.
   void adopt(ChannelHost& host, SessionState state, bool present);
+  /// Adopting (evacuate.cpp): the state is here; it stays offline with it.
+  void settle_adopted(ChannelHost& host, sched::Pid previous);
+  /// Adopting: the previous session did not hand over; nothing was claimed.
+  void give_up_adopting(ChannelHost& host, std::string_view why);
 
   // ---- outgoing messages (deliver.cpp) ----
   bool send_publish(ChannelHost& host, const Deliver& d, std::uint16_t packet_id, bool dup);
@@ -364,6 +382,10 @@ class Channel {
     /// is dropped without searching it again (a queue of 65,000 searched per
     /// message once kept a node from reading its sockets for seconds).
     bool queue_without_qos0 = false;
+    /// Spawned for an evacuated session on another node (evacuate.cpp):
+    /// awaiting_handover without a connection; stored once it settles.
+    bool adopting = false;
+    bool adopt_stored = false;
   };
   Rare& rare();
   /// A subscriber asked us to pause reading.

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/client_id.hpp"
+#include "core/evacuation.hpp"
 #include "core/limits.hpp"
 #include "core/messages.hpp"
 #include "core/metrics.hpp"
@@ -65,6 +66,24 @@ struct HandoverRelease {
 /// A later connection of this client id on another node won (a partition
 /// healed): the session ends, v5 clients get DISCONNECT 0x8E.
 struct Supersede {};
+
+/// From an evacuated offline session to a peer's cluster agent: spawn a
+/// session that takes it over (Adopt) and keeps it offline there.
+struct AdoptRequest {
+  sched::Pid session;
+  std::string client_id;
+  mqtt::ProtocolVersion version = mqtt::ProtocolVersion::v3_1_1;
+  std::uint32_t session_expiry_s = 0;
+  std::optional<std::string> username;  ///< none: anonymous
+  std::uint16_t listener_index = 0;     ///< whose rules apply (the same on every node of a cluster)
+};
+
+/// From the session spawned for an AdoptRequest to the session it takes
+/// over: hand over, as to a CONNECT of the same user, if still offline.
+/// Unlike a Takeover it never ends or moves a session with a connection.
+struct Adopt {
+  sched::Pid by;
+};
 
 /// The timers a channel arms; each comes back to it, through the host, with
 /// the generation it was armed with (a timer of an earlier connection finds
@@ -135,8 +154,9 @@ class ChannelHost {
   virtual void redeliver_shared(Deliver d) = 0;
   /// The retained messages matching `filter` come back as deliveries.
   virtual void query_retained(const std::string& filter, const SubInfo& info) = 0;
-  /// Claims the client id; the session that held it, if any.
-  virtual std::optional<sched::Pid> claim_client_id(const ClientId& client_id) = 0;
+  /// Claims the client id; the session that held it, if any. `connected`:
+  /// for a CONNECT, not an offline session carried over.
+  virtual std::optional<sched::Pid> claim_client_id(const ClientId& client_id, bool connected) = 0;
   /// False if `to` is gone.
   virtual bool send_takeover(sched::Pid to, Takeover takeover) = 0;
   /// `to` on another node gets the state as HandoverParts (`tail`: see there).
@@ -146,6 +166,13 @@ class ChannelHost {
   /// Tells `previous` (on another node) that we took it over, once every
   /// node routes to us (HandoverRelease).
   virtual void release_previous(sched::Pid previous) = 0;
+  /// Evacuation: asks `to` (a session on another node) to hand over to us (Adopt).
+  virtual void send_adopt(sched::Pid to) = 0;
+  /// Evacuation: asks `agent` (a peer's cluster agent) to take this offline session.
+  virtual void request_adoption(sched::Pid agent, AdoptRequest request) = 0;
+  /// The node is being evacuated: new CONNECTs are refused, v5 with this
+  /// Server Reference (empty: none). Nullopt: it is not.
+  [[nodiscard]] virtual std::optional<std::string> evacuating() const = 0;
   /// Asks a publisher to pause (`on`) or resume reading.
   virtual void send_throttle(sched::Pid to, bool on) = 0;
   /// A DOWN follows when `pid` ends (Channel::on_down).

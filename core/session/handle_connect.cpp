@@ -83,6 +83,21 @@ void Channel::handle_connect(ChannelHost& host, mqtt::Connect& c) {
     c.client_id = assigned_client_id();
     assigned_id_ = c.version == mqtt::ProtocolVersion::v5;
   }
+  if (std::optional<std::string> elsewhere = host.evacuating()) {
+    // The node is being evacuated (core/evacuation.hpp): nobody new stays.
+    if (v5()) {
+      mqtt::Connack ack;
+      ack.reason_code = ReasonCode::use_another_server;
+      if (!elsewhere->empty()) {
+        ack.properties.server_reference = std::move(*elsewhere);
+      }
+      send_packet(host, ack);
+      connection_lost(host, false);
+    } else {
+      reject(host, ReasonCode::server_unavailable, "the node is being evacuated");  // 3.1.1: return code 3
+    }
+    return;
+  }
   if (!host.limits().server_reference.empty() && v5()) {
     // Redirection (MQTT 5 4.11): this server sends clients elsewhere.
     mqtt::Connack ack;
@@ -192,7 +207,7 @@ void Channel::accept_connect(ChannelHost& host, mqtt::Connect& c) {
   }
   session_expiry_s_ = std::min(session_expiry_s_, host.limits().session_expiry_max);
 
-  std::optional<sched::Pid> old = host.claim_client_id(client_id_);
+  std::optional<sched::Pid> old = host.claim_client_id(client_id_, true);
   if (!old) {
     // One client id, one session, cluster-wide: a session of it on another
     // node is taken over as a local one is (its node ends it for a clean start).
@@ -301,6 +316,10 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
     // would (its routes lead here now; the newer session moves them on).
     state_ = State::offline;
     handle_takeover(host, *newer);
+    return;
+  }
+  if (rare_->adopting) {
+    settle_adopted(host, previous);  // no connection: it stays offline here
     return;
   }
   if (host.store() != nullptr && !persistent(host)) {

@@ -60,7 +60,9 @@ void Channel::on_handover_tail(ChannelHost& host, SessionState tail) {
 }
 
 void Channel::on_handover_lost(ChannelHost& host) {
-  if (state_ == State::awaiting_handover) {
+  if (adopting()) {
+    give_up_adopting(host, "its state could not be read");
+  } else if (state_ == State::awaiting_handover) {
     ACTORMQ_LOG_WARNING("client " << client_id_ << ": the previous session's state could not be read; starting afresh");
     adopt(host, SessionState{}, false);
   }

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/auth/security.hpp"
 #include "core/logger.hpp"
 #include "core/routing/retainer.hpp"
 #include "sched/coarse_timers.hpp"
@@ -58,7 +59,43 @@ Session::Session(BrokerContext& ctx, Restored restored)
   conn_.set_limits_version(ctx.limits.current());
 }
 
+Session::Session(BrokerContext& ctx, Restored identity, sched::Pid from)
+    : ctx_(ctx), channel_(std::move(identity), ctx.store != nullptr, from) {
+  conn_.set_limits_version(ctx.limits.current());
+}
+
+sched::Pid spawn_adopter(BrokerContext& ctx, AdoptRequest request) {
+  // The rules of the listener it was accepted on, as at a restore
+  // (Broker::spawn_restored_sessions): the nodes of a cluster share a
+  // configuration; a listener this node lacks leaves it anonymous on the first.
+  std::uint16_t rules = 0;
+  std::unique_ptr<std::string> user;
+  if (ctx.security != nullptr && request.listener_index < ctx.security->size()) {
+    rules = request.listener_index;
+    if (request.username) {
+      user = std::make_unique<std::string>(std::move(*request.username));
+    }
+  }
+  sched::SpawnOptions o;
+  o.pinned = true;  // its timers
+  o.start = true;
+  return ctx.runtime.spawn(std::make_unique<Session>(ctx,
+                                                     Session::Restored{std::move(request.client_id), request.version,
+                                                                       request.session_expiry_s, SessionState{}, rules,
+                                                                       std::move(user)},
+                                                     request.session),
+                           o);
+}
+
+// Long enough for a large session's state to cross a busy link.
+constexpr std::uint64_t adopt_timeout_ms = 30000;
+
 void Session::on_start() {
+  if (channel_.adopting()) {
+    channel_.start_adopting(*this);
+    connect_timer_ = send_after(self(), sched::make_message<ConnectTimeout>(channel_.generation()), adopt_timeout_ms);
+    return;
+  }
   if (channel_.offline()) {
     channel_.start_offline(*this);  // restored: take the routes back and wait for the client
     ctx_.restored.arrive();         // they are on their way to the routers
@@ -130,6 +167,10 @@ void Session::on_message(sched::Message& msg) {
     drain(*dr);
   } else if (msg.is<ListenerClosed>()) {
     end_if_listener_closed();
+  } else if (auto* ev = msg.as<Evacuate>()) {
+    send<EvacuateAnswer>(ev->from, EvacuateAnswer{channel_.evacuate(*this, *ev)});
+  } else if (auto* adopt = msg.as<Adopt>()) {
+    channel_.handle_adopt(*this, adopt->by);
   }
 }
 
@@ -286,9 +327,13 @@ void Session::query_retained(const std::string& filter, const SubInfo& info) {
   send<RetainQuery>(ctx_.retainer, RetainQuery{filter, self(), info});
 }
 
-std::optional<sched::Pid> Session::claim_client_id(const ClientId& client_id) {
-  return ctx_.registry.claim(client_id, self());
+std::optional<sched::Pid> Session::claim_client_id(const ClientId& client_id, bool connected) {
+  return ctx_.registry.claim(client_id, self(), connected);
 }
+
+void Session::send_adopt(sched::Pid to) { send<Adopt>(to, Adopt{self()}); }
+
+void Session::request_adoption(sched::Pid agent, AdoptRequest request) { send<AdoptRequest>(agent, std::move(request)); }
 
 bool Session::send_takeover(sched::Pid to, Takeover takeover) { return send<Takeover>(to, std::move(takeover)); }
 

@@ -36,6 +36,10 @@ struct Drain {
   std::shared_ptr<DrainTally> tally;
 };
 
+/// Evacuation, on the node a session moves to (called by its cluster
+/// agent): spawns the session that takes `request`'s session over.
+sched::Pid spawn_adopter(BrokerContext& ctx, AdoptRequest request);
+
 class Session : public ConnectionOwner, private ChannelHost {
  public:
   /// `slot` is the connection's place in the open-connection counts, and
@@ -46,6 +50,9 @@ class Session : public ConnectionOwner, private ChannelHost {
   using Restored = Channel::Restored;
   /// Starts offline, holding `restored`, waiting for its client.
   Session(BrokerContext& ctx, Restored restored);
+  /// Evacuation: takes over the offline session `from` on another node
+  /// (Channel::start_adopting) and keeps it offline here.
+  Session(BrokerContext& ctx, Restored identity, sched::Pid from);
 
  protected:
   void on_start() override;
@@ -122,7 +129,10 @@ class Session : public ConnectionOwner, private ChannelHost {
   std::size_t sync_routes() override;
   void redeliver_shared(Deliver d) override;
   void query_retained(const std::string& filter, const SubInfo& info) override;
-  std::optional<sched::Pid> claim_client_id(const ClientId& client_id) override;
+  std::optional<sched::Pid> claim_client_id(const ClientId& client_id, bool connected) override;
+  void send_adopt(sched::Pid to) override;
+  void request_adoption(sched::Pid agent, AdoptRequest request) override;
+  std::optional<std::string> evacuating() const override { return ctx_.evacuation.refusal(); }
   bool send_takeover(sched::Pid to, Takeover takeover) override;
   void send_handover(sched::Pid to, SessionState state, bool tail) override;
   std::optional<sched::Pid> find_remote_session(const std::string& client_id) override;

@@ -65,6 +65,11 @@ inline std::vector<sched::MessagePtr> sample_session_move_messages() {
   out.push_back(sched::make_message<ClusterClients>(clients));
   out.push_back(sched::make_message<ClusterPing>(ClusterPing{sched::Pid(2, 5), 17}));
   out.push_back(sched::make_message<ClusterPong>(ClusterPong{sched::Pid(3, 5), 17}));
+  out.push_back(sched::make_message<core::AdoptRequest>(
+      core::AdoptRequest{sched::Pid(1, 40), "dev-1", mqtt::ProtocolVersion::v5, 3600, "alice", 1}));
+  out.push_back(sched::make_message<core::AdoptRequest>(
+      core::AdoptRequest{sched::Pid(1, 41), "dev-2", mqtt::ProtocolVersion::v3_1_1, 0xFFFFFFFFu, std::nullopt, 0}));
+  out.push_back(sched::make_message<core::Adopt>(core::Adopt{sched::Pid(2, 77)}));
   return out;
 }
 

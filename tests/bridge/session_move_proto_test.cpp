@@ -101,6 +101,44 @@ TEST_CASE("session move proto: every cut and a trailing byte are refused") {
   dist::test::check_cuts_and_trailing(registry, test::sample_session_move_messages());
 }
 
+TEST_CASE("session move proto: an adoption request keeps the session's identity") {
+  Registry registry = move_registry();
+  core::AdoptRequest r{sched::Pid(1, 40), "dev-1", mqtt::ProtocolVersion::v5, 3600, "alice", 2};
+  auto back = round_trip(registry, *sched::make_message<core::AdoptRequest>(r));
+  auto* got = back->as<core::AdoptRequest>();
+  REQUIRE(got != nullptr);
+  CHECK(got->session == sched::Pid(1, 40));
+  CHECK(got->client_id == "dev-1");
+  CHECK(got->version == mqtt::ProtocolVersion::v5);
+  CHECK(got->session_expiry_s == 3600);
+  CHECK(got->username == std::optional<std::string>("alice"));
+  CHECK(got->listener_index == 2);
+  auto anon = round_trip(registry, *sched::make_message<core::AdoptRequest>(core::AdoptRequest{
+                                       sched::Pid(1, 41), "d", mqtt::ProtocolVersion::v3_1, 10, std::nullopt, 0}));
+  CHECK_FALSE(anon->as<core::AdoptRequest>()->username);
+  auto adopt = round_trip(registry, *sched::make_message<core::Adopt>(core::Adopt{sched::Pid(2, 77)}));
+  CHECK(adopt->as<core::Adopt>()->by == sched::Pid(2, 77));
+}
+
+TEST_CASE("session move proto: an adoption request for no session, or no persistent one, is refused") {
+  Registry registry = move_registry();
+  auto refused = [&](core::AdoptRequest r) {
+    return decode_error(registry, *sched::make_message<core::AdoptRequest>(std::move(r)));
+  };
+  const auto v5 = mqtt::ProtocolVersion::v5;
+  CHECK_FALSE(refused({sched::Pid(1, 40), "dev", v5, 60, std::nullopt, 0}));
+  CHECK(refused({sched::Pid{}, "dev", v5, 60, std::nullopt, 0}) == WireError::bad_value);
+  CHECK(refused({sched::Pid(1, 40), "", v5, 60, std::nullopt, 0}) == WireError::bad_value);
+  CHECK(refused({sched::Pid(1, 40), "\xff", v5, 60, std::nullopt, 0}) == WireError::bad_value);
+  CHECK(refused({sched::Pid(1, 40), "dev", v5, 0, std::nullopt, 0}) == WireError::bad_value);  // ends with its connection
+  CHECK(refused({sched::Pid(1, 40), "dev", v5, 60, std::string("a\0b", 3), 0}) == WireError::bad_value);
+  CHECK(refused({sched::Pid(1, 40), "dev", static_cast<mqtt::ProtocolVersion>(6), 60, std::nullopt, 0}) ==
+        WireError::bad_value);
+  CHECK(refused({sched::Pid(1, 40), "dev", static_cast<mqtt::ProtocolVersion>(2), 60, std::nullopt, 0}) ==
+        WireError::bad_value);
+  CHECK(decode_error(registry, *sched::make_message<core::Adopt>(core::Adopt{sched::Pid{}})) == WireError::bad_value);
+}
+
 TEST_CASE("session move proto: what no session could be is refused") {
   Registry registry = move_registry();
   // No session, no agent.

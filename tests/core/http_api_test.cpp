@@ -193,6 +193,31 @@ TEST_CASE("http api: a bridge change body is {enabled: bool} and nothing else") 
   CHECK(text_of(R"({"enabled": true, "address": "x"})") == "address: not a field of a bridge that may change at run time");
 }
 
+TEST_CASE("http api: an evacuation body takes defaults, and names the field it refuses") {
+  auto defaults = evacuation_order_of("");
+  REQUIRE(defaults);
+  CHECK(defaults->server_reference.empty());
+  CHECK(defaults->connection_rate == 500);
+  CHECK(defaults->wait_takeover_ms == 10000);
+  auto order = evacuation_order_of(
+      R"({"redirect_to": "10.0.0.2:1883", "connection_rate": 50, "session_rate": 7, "wait_takeover_s": 0})");
+  REQUIRE(order);
+  CHECK(order->server_reference == "10.0.0.2:1883");
+  CHECK(order->connection_rate == 50);
+  CHECK(order->session_rate == 7);
+  CHECK(order->wait_takeover_ms == 0);
+  auto text_of = [](const std::string& body) { return evacuation_order_of(body).error().text(); };
+  CHECK(text_of("[1]") == "body: must be a JSON object");
+  CHECK(text_of("{") == "body: must be a JSON object");
+  CHECK(text_of(R"({"redirect_to": 5})") == "redirect_to: must be a string");
+  CHECK(text_of(R"({"redirect_to": "a\u0000b"})").starts_with("redirect_to: must be a UTF-8 string"));
+  CHECK(text_of(R"({"connection_rate": 0})") == "connection_rate: must be an integer 1..1000000");
+  CHECK(text_of(R"({"session_rate": -1})") == "session_rate: must be an integer 0..1000000");
+  CHECK(text_of(R"({"session_rate": 1.5})") == "session_rate: must be an integer 0..1000000");
+  CHECK(text_of(R"({"wait_takeover_s": 3601})") == "wait_takeover_s: must be an integer 0..3600");
+  CHECK(text_of(R"({"rate": 5})").starts_with("rate: not a field of an evacuation"));
+}
+
 namespace {
 
 // The text format's rules: HELP then TYPE once per family, every series of a

@@ -93,7 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   std::string_view input = actormq::fuzz::as_text(data + 1, size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
     case 0:
       check_query(input);
       break;
@@ -106,9 +106,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 3:
       check_publish(static_cast<std::uint8_t>(data[0] / 5), input);
       break;
-    default: {
+    case 4: {
       auto enabled = bridge_enabled_of(std::string(input));
       FUZZ_CHECK(enabled || !enabled.error().text().empty());
+      break;
+    }
+    default: {
+      auto order = evacuation_order_of(std::string(input));
+      FUZZ_CHECK(!order || (order->connection_rate >= 1 && order->session_rate >= 1 &&
+                            order->wait_takeover_ms <= 3600000 && order->server_reference.size() <= 65535));
+      FUZZ_CHECK(order || !order.error().text().empty());
       break;
     }
   }

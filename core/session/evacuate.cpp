@@ -1,0 +1,113 @@
+// A node's evacuation, on the session's side (core/evacuation.hpp; EMQX's
+// node evacuation): a connected client is sent away (v5: DISCONNECT 0x9C
+// with the Server Reference), and a persistent session left offline moves
+// to a peer node. The move is the cross-node takeover of handover_remote.cpp,
+// asked for by a session the peer spawns without a connection (Adopt
+// instead of a CONNECT's Takeover); it settles there offline, stored,
+// routed to, waiting for its client.
+#include "core/clock.hpp"
+#include "core/logger.hpp"
+#include "core/session/channel.hpp"
+
+namespace actormq::core {
+
+using mqtt::ReasonCode;
+
+Channel::Channel(Restored restored, bool stored, sched::Pid from) : Channel(std::move(restored), false) {
+  // Not stored (nor forgotten from the store) until the state is here: a
+  // move that fails leaves this node's store as it was.
+  state_ = State::awaiting_handover;
+  Rare& r = rare();
+  r.adopting = true;
+  r.adopt_stored = stored;
+  r.previous = from;
+}
+
+bool Channel::evacuate(ChannelHost& host, const Evacuate& e) {
+  if (e.connection) {
+    if (state_ != State::connected) {
+      return false;
+    }
+    if (v5()) {
+      // MQTT 5 4.11: use another server, for now; the reference says which.
+      mqtt::Disconnect d;
+      d.reason_code = ReasonCode::use_another_server;
+      if (e.server_reference && !e.server_reference->empty()) {
+        d.properties.server_reference = *e.server_reference;
+      }
+      send_packet(host, d);
+    }
+    ACTORMQ_LOG_INFO("client " << client_id_ << ": disconnected, the node is evacuated");
+    // As at an upgrade's drain: the client is coming back (elsewhere) and
+    // sets its will again; a persistent session goes offline.
+    connection_lost(host, false);
+    return true;
+  }
+  if (state_ != State::offline || !e.adopter.valid() || client_id_.empty()) {
+    return false;
+  }
+  AdoptRequest request{host.pid(), client_id_.str(), version_, session_expiry_s_, std::nullopt, listener_index_};
+  if (username_) {
+    request.username = *username_;
+  }
+  host.request_adoption(e.adopter, std::move(request));
+  return true;
+}
+
+void Channel::handle_adopt(ChannelHost& host, sched::Pid by) {
+  if (state_ != State::offline) {
+    // Its client came back first (or another move is under way): the
+    // adopter, which holds nothing yet, gives up when we end or time out.
+    ACTORMQ_LOG_INFO("client " << client_id_ << ": not moved to node " << by.node() << ": it is no longer offline");
+    return;
+  }
+  // A delayed will is not carried: its client is away, so it goes now.
+  publish_will(host);
+  auto user = username_ ? std::make_shared<const std::string>(*username_) : nullptr;
+  handle_takeover(host, Takeover{by, false, std::move(user)});  // as its own user's CONNECT would
+}
+
+void Channel::start_adopting(ChannelHost& host) {
+  host.monitor(rare().previous);
+  host.send_adopt(rare().previous);
+}
+
+void Channel::settle_adopted(ChannelHost& host, sched::Pid previous) {
+  Rare& r = rare();
+  r.adopting = false;
+  if (auto other = host.claim_client_id(client_id_, false); other && *other != host.pid()) {
+    ACTORMQ_LOG_WARNING("client " << client_id_ << ": session " << other->to_string()
+                                  << " held its client id here while it moved in; this one replaces it");
+  }
+  for (const auto& [full, sub] : session_.subscriptions) {
+    add_route(host, sub);
+  }
+  host.metrics().add(Counter::subscriptions, static_cast<std::int64_t>(session_.subscriptions.size()));
+  state_ = State::offline;
+  ++generation_;
+  if (r.adopt_stored && persistent(host)) {
+    store_reset(host);  // nothing of an earlier session of this id may come back with it
+    store_record(host, wall_ms());
+    store_handover_queue(host);
+    for (auto& [id, f] : session_.inflight) {
+      store_inflight(host, id, f);
+    }
+  }
+  if (session_expiry_s_ != 0xFFFFFFFFu) {
+    // Its expiry starts again here: the move is its last sign of life.
+    host.arm_timer(ChannelTimer::session_expiry, generation_, std::uint64_t{session_expiry_s_} * 1000);
+  }
+  ACTORMQ_LOG_INFO("client " << client_id_ << ": session moved here from node " << previous.node() << " ("
+                             << session_.queue.size() << " queued, " << session_.inflight.size() << " in flight)");
+  // Its routes there go once every node routes here: nothing is routed to neither.
+  host.release_previous(previous);
+}
+
+void Channel::give_up_adopting(ChannelHost& host, std::string_view why) {
+  ACTORMQ_LOG_NOTICE("client " << client_id_ << ": its session on node " << rare().previous.node()
+                               << " was not moved here: " << why);
+  rare().adopting = false;
+  host.end();  // nothing claimed, routed or stored here
+}
+
+}  // namespace actormq::core
