@@ -24,10 +24,10 @@ class ApiBroker:
     (self.http_port); `extra` updates the http listener object, `mqtt` the
     MQTT one; with `mqtt_users` the MQTT listener checks the same users."""
 
-    def __init__(self, extra=None, top=None, listeners=(), mqtt=None, mqtt_users=False):
+    def __init__(self, extra=None, top=None, listeners=(), mqtt=None, mqtt_users=False, port=None, http_port=None):
         self.files = Files()
         pw = self.files.passwd("api_passwd", [("ops", "secret"), ("viewer", "look")])
-        self.http_port = free_port()
+        self.http_port = http_port or free_port()
         http_listener = {"type": "http", "bind": "127.0.0.1", "port": self.http_port, "password_file": pw,
                          "admin_users": ["ops"]}
         http_listener.update(extra or {})
@@ -39,7 +39,7 @@ class ApiBroker:
         config = {"listeners": [mqtt_listener, http_listener] + list(listeners),
                   "allow_anonymous": True}
         config.update(top or {})
-        self.broker = Broker(config)
+        self.broker = Broker(config, port=port)
         self.port = self.broker.port
 
     def conn(self, timeout=5):
