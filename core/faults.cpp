@@ -48,6 +48,9 @@ std::string FaultInjection::describe() const {
   if (retained_load_hold.count() != 0) {
     add("the retained load held " + std::to_string(retained_load_hold.count()) + " ms");
   }
+  if (no_adoption) {
+    add("evacuated sessions are not taken");
+  }
   return s;
 }
 
@@ -61,6 +64,9 @@ FaultInjection FaultInjection::read(const std::function<const char*(const char*)
   }
   if (const char* ms = lookup("ACTORMQ_TEST_RETAINED_LOAD_HOLD_MS")) {
     f.retained_load_hold = std::chrono::milliseconds(std::strtoul(ms, nullptr, 10));
+  }
+  if (const char* on = lookup("ACTORMQ_TEST_NO_ADOPTION")) {
+    f.no_adoption = std::strtoul(on, nullptr, 10) != 0;
   }
   return f;
 }

@@ -17,6 +17,10 @@
 //   ACTORMQ_TEST_RETAINED_LOAD_HOLD_MS=<ms>
 //       The background load of the retained messages at start takes this
 //       much longer: lets tests publish and subscribe while it runs.
+//   ACTORMQ_TEST_NO_ADOPTION=1
+//       The node's cluster agent ignores the sessions an evacuated peer asks
+//       it to take (core/evacuation.hpp), as a node of an earlier version
+//       that does not know the request refuses it.
 
 #include <chrono>
 #include <cstdint>
@@ -40,10 +44,12 @@ struct FaultInjection {
   std::uint32_t handover_delay_ms = 0;
   /// ACTORMQ_TEST_RETAINED_LOAD_HOLD_MS; 0: off.
   std::chrono::milliseconds retained_load_hold{0};
+  /// ACTORMQ_TEST_NO_ADOPTION; false: off.
+  bool no_adoption = false;
 
   /// Some fault is on.
   [[nodiscard]] bool any() const {
-    return !crash_topic.empty() || handover_delay_ms != 0 || retained_load_hold.count() != 0;
+    return !crash_topic.empty() || handover_delay_ms != 0 || retained_load_hold.count() != 0 || no_adoption;
   }
   /// One line for the log naming every fault that is on.
   [[nodiscard]] std::string describe() const;

@@ -140,6 +140,9 @@ void ClusterAgent::adopt(core::AdoptRequest& request) {
   if (request.session.node() == runtime().node() || it == peers_.end() || !it->second.agent.valid()) {
     return;  // not from a peer we are linked to (any more): its session stays there
   }
+  if (ctx_.faults.no_adoption) {
+    return;  // test only: as a node that does not know the request
+  }
   counters_.adopted.fetch_add(1, std::memory_order_relaxed);
   ACTORMQ_LOG_DEBUG("cluster: node " << it->second.info.name << " moves the session of client " << request.client_id
                                      << " here");

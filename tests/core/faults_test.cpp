@@ -50,6 +50,11 @@ TEST_CASE("every fault is off unless its variable is set") {
   CHECK(all.retained_load_hold == std::chrono::milliseconds(2000));
   CHECK(all.describe().find("crash/me") != std::string::npos);
   CHECK(read_from({{"ACTORMQ_TEST_RETAINED_LOAD_HOLD_MS", "5"}}).any());
+  FaultInjection no_adoption = read_from({{"ACTORMQ_TEST_NO_ADOPTION", "1"}});
+  CHECK(no_adoption.no_adoption);
+  CHECK(no_adoption.any());
+  CHECK(no_adoption.describe() == "evacuated sessions are not taken");
+  CHECK_FALSE(read_from({{"ACTORMQ_TEST_NO_ADOPTION", "0"}}).any());
 }
 
 TEST_CASE("the crash topic's route ends the process that published there, and only that one") {

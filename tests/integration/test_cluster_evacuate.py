@@ -56,7 +56,7 @@ def numbers(*clients):
 
 
 class ClusterEvacuate(unittest.TestCase):
-    def start_cluster(self):
+    def start_cluster(self, n3_env=None):
         p1, p2, p3 = free_port(), free_port(), free_port()
         self.n1_data = tempfile.mkdtemp(prefix="actormq-evacuate-")
         self.addCleanup(shutil.rmtree, self.n1_data, True)
@@ -65,10 +65,10 @@ class ClusterEvacuate(unittest.TestCase):
         self.api = ApiBroker(top=top)
         self.addCleanup(self.api.stop)
         nodes = [self.api.broker]
-        for name, port in (("n2", p2), ("n3", p3)):
+        for name, port, env in (("n2", p2, None), ("n3", p3, n3_env)):
             config = routes.cluster(name, port, seeds=[p1])
             config.update({"data_dir": "data", "log_level": "info"})
-            b = Broker(config)
+            b = Broker(config, env=env)
             self.addCleanup(b.stop)
             nodes.append(b)
         n1, n2, n3 = nodes
@@ -161,6 +161,31 @@ class ClusterEvacuate(unittest.TestCase):
         alone = Broker({"data_dir": self.n1_data})
         self.addCleanup(alone.stop)
         self.assertIn("restored 0 sessions", alone.output())
+
+    def test_sessions_go_to_the_peer_that_takes_them(self):
+        # n3 takes no session, as a node of an earlier version that does not
+        # know the request: every offline session of n1 ends up on n2.
+        n1, n2, n3 = self.start_cluster(n3_env={"ACTORMQ_TEST_NO_ADOPTION": "1"})
+        logs = lambda: n1.output()[-4000:] + n2.output()[-3000:] + n3.output()[-3000:]
+        sleepers = ["ev-offline-%d" % i for i in range(4)]
+        for cid in sleepers:
+            c = self.client(n1, cid, clean_start=False, expiry=300)
+            c.subscribe("ev/off/" + cid, qos=1)
+            c.disconnect()
+        p = self.client(n2, "ev-pub")
+        time.sleep(0.5)  # the routes reach n2
+        for cid in sleepers:
+            p.publish("ev/off/" + cid, b"for " + cid.encode(), qos=1)
+        status, _, body = self.api.request("POST", "/api/v1/evacuate", OPS, b'{"wait_takeover_s": 0}')
+        self.assertEqual(status, 202, body)
+        self.assertTrue(wait_for(lambda: self.evacuation()["phase"] == "done", timeout=30),
+                        "%s\n%s" % (self.evacuation(), logs()))
+        self.assertEqual(n2.output().count("session moved here from node"), len(sleepers), logs())
+        self.assertNotIn("session moved here", n3.output())
+        for cid in sleepers:
+            back = self.client(n3, cid, clean_start=False, expiry=300)
+            self.assertTrue(back.session_present, logs())
+            self.assertEqual([m.payload for m in back.wait_msgs(1)], [b"for " + cid.encode()])
 
     def test_a_lone_node_reports_the_sessions_it_cannot_move_and_cancel_lets_clients_in(self):
         api = ApiBroker(top={"data_dir": "none", "log_level": "info"})
