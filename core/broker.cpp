@@ -310,6 +310,9 @@ DrainReport Broker::drain(std::uint32_t per_second) {
   }
   auto started = std::chrono::steady_clock::now();
   auto tally = std::make_shared<DrainTally>();
+  auto reference = config_.upgrade_server_reference.empty()
+                       ? nullptr
+                       : std::make_shared<const std::string>(config_.upgrade_server_reference);
   std::vector<std::pair<std::string, sched::Pid>> sessions = ctx_->registry.snapshot();
   // A session that ended meanwhile never answers: each wait is bounded.
   auto wait_answers = [&tally](std::size_t n, std::chrono::milliseconds limit) {
@@ -321,7 +324,7 @@ DrainReport Broker::drain(std::uint32_t per_second) {
   std::size_t sent = 0;
   if (per_second == 0) {
     for (const auto& [client_id, pid] : sessions) {
-      sent += runtime_->send<Drain>(pid, Drain{tally}) ? 1 : 0;
+      sent += runtime_->send<Drain>(pid, Drain{tally, reference}) ? 1 : 0;
     }
     wait_answers(sent, std::chrono::seconds(5));
   } else {
@@ -334,7 +337,7 @@ DrainReport Broker::drain(std::uint32_t per_second) {
       std::this_thread::sleep_until(next);
       std::size_t before = tally->disconnected.load();
       auto now = std::chrono::steady_clock::now();
-      if (!runtime_->send<Drain>(pid, Drain{tally})) {
+      if (!runtime_->send<Drain>(pid, Drain{tally, reference})) {
         continue;
       }
       wait_answers(++sent, std::chrono::seconds(1));

@@ -181,9 +181,13 @@ std::span<const KeySpec<Config>> config_table() {
        "Upgrade (SIGUSR2): clients disconnected a second by the old process, so that they come back to the "
        "new one as a stream; 0: all at once.",
        integer(&C::upgrade_drain_rate, 0, 1000000)},
+      {"upgrade_server_reference", "\"\"", "",
+       "Upgrade (SIGUSR2): MQTT 5 clients the old process disconnects get DISCONNECT 0x9C (use another server) "
+       "with this Server Reference, such as \"host:port\" of a standby, instead of 0x8B. Empty: 0x8B.",
+       string(&C::upgrade_server_reference)},
       {"cluster", "null", "",
-       "This node in a cluster of brokers; see the cluster keys. null: a single node. Parsed and checked; the "
-       "node link that uses it is being built.",
+       "This node in a cluster of brokers (one MQTT service over many nodes); see the cluster keys. null: a "
+       "single node.",
        CustomRule<C>{"object or null", apply_optional_object<C, ClusterConfig, &C::cluster, cluster_table>}},
       {"bridges", "[]", "", "MQTT bridges to other brokers; see the bridge keys.",
        CustomRule<C>{"array of bridges",

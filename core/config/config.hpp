@@ -45,8 +45,8 @@ struct ClusterTlsConfig {
 };
 
 /// This node in a cluster (the `cluster` object). Constructed with the
-/// defaults of the cluster key table. Parsed and checked; the node link that
-/// uses it is being built (bridge/dist/).
+/// defaults of the cluster key table; the node link (bridge/dist/) and the
+/// cluster broker (bridge/cluster/) run on it.
 struct ClusterConfig {
   ClusterConfig();
 
@@ -127,6 +127,7 @@ struct Config {
   std::string log_file;  ///< empty: stderr
   std::string pid_file;  ///< the serving process's id, kept through upgrades; empty: none
   std::int64_t upgrade_drain_rate = 0;  ///< clients disconnected a second by an upgrade; 0: all at once
+  std::string upgrade_server_reference;  ///< v5 clients drained by an upgrade go there (0x9C); empty: 0x8B
 
   // Distribution.
   std::optional<ClusterConfig> cluster;  ///< unset: a single node

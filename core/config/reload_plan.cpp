@@ -86,6 +86,7 @@ constexpr KeyRule key_rules[] = {
     restart<&C::log_file>("log_file"),
     restart<&C::pid_file>("pid_file"),
     restart<&C::upgrade_drain_rate>("upgrade_drain_rate"),
+    restart<&C::upgrade_server_reference>("upgrade_server_reference"),
     restart<&C::cluster>("cluster"),
     {"bridges", ReloadClass::bridges, nullptr, nullptr},
 };

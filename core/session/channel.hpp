@@ -97,7 +97,8 @@ class Channel {
   /// on: a persistent one offline, its client expected back at the new
   /// process. Its will is dropped as at a DISCONNECT: the client is coming
   /// back, and sets it again. False if there was no client connected.
-  bool drain(ChannelHost& host);
+  /// With a `server_reference`, v5 clients get 0x9C with it instead.
+  bool drain(ChannelHost& host, const std::string* server_reference);
   /// A reload closed the client's listener: the connection ends as at a
   /// shutdown (v5: DISCONNECT 0x8B), as a network loss would end it (the
   /// will is published; a persistent session goes offline). False if there
@@ -210,8 +211,9 @@ class Channel {
   void reject(ChannelHost& host, mqtt::ReasonCode code, std::string_view reason);
   /// The connection is gone (client DISCONNECT, error, takeover, keepalive).
   void connection_lost(ChannelHost& host, bool publish_will);
-  /// Connected: v5 DISCONNECT 0x8B, then the connection goes (drain, listener_closed).
-  bool shut_down(ChannelHost& host, bool publish_will);
+  /// Connected: v5 DISCONNECT 0x8B (0x9C with a Server Reference), then the
+  /// connection goes (drain, listener_closed).
+  bool shut_down(ChannelHost& host, bool publish_will, const std::string* server_reference);
   void close_socket(ChannelHost& host);
   void arm_keepalive(ChannelHost& host);
   void resume_after_rate_pause(ChannelHost& host);

@@ -128,17 +128,24 @@ void Channel::kick(ChannelHost& host) {
   host.end();  // an offline session's delayed will goes out as it ends (on_exit)
 }
 
-bool Channel::drain(ChannelHost& host) { return shut_down(host, false); }
+bool Channel::drain(ChannelHost& host, const std::string* server_reference) {
+  return shut_down(host, false, server_reference);
+}
 
-bool Channel::listener_closed(ChannelHost& host) { return shut_down(host, true); }
+bool Channel::listener_closed(ChannelHost& host) { return shut_down(host, true, nullptr); }
 
-bool Channel::shut_down(ChannelHost& host, bool will) {
+bool Channel::shut_down(ChannelHost& host, bool will, const std::string* server_reference) {
   if (state_ != State::connected) {
     return false;
   }
   if (v5()) {
     mqtt::Disconnect d;
     d.reason_code = ReasonCode::server_shutting_down;
+    if (server_reference != nullptr && !server_reference->empty()) {
+      // MQTT 5 4.11: elsewhere for now (an upgrade's standby), not shutting down for good.
+      d.reason_code = ReasonCode::use_another_server;
+      d.properties.server_reference = *server_reference;
+    }
     send_packet(host, d);
   }
   connection_lost(host, will);

@@ -176,7 +176,7 @@ void Session::on_message(sched::Message& msg) {
 
 void Session::drain(const Drain& d) {
   ClientId client_id = channel_.client_id();
-  if (channel_.drain(*this)) {
+  if (channel_.drain(*this, d.server_reference.get())) {
     ACTORMQ_LOG_INFO("upgrade: client " << client_id << " disconnected");
     d.tally->disconnected.fetch_add(1);
   }

@@ -34,6 +34,8 @@ struct DrainTally {
 /// Upgrade: end the client's connection, keep the session (Channel::drain).
 struct Drain {
   std::shared_ptr<DrainTally> tally;
+  /// upgrade_server_reference: v5 clients get 0x9C with it; null: 0x8B.
+  std::shared_ptr<const std::string> server_reference;
 };
 
 /// Evacuation, on the node a session moves to (called by its cluster

@@ -336,6 +336,25 @@ class UpgradeTest(unittest.TestCase):
         self.assertEqual(out.count("upgrade: client c"), 50)
         self.assertIn("restored 50 sessions", out)
 
+    def test_upgrade_server_reference_sends_v5_clients_there(self):
+        b = self.start(upgrade_server_reference="standby.example:1883")
+        v5 = RawClient(b.port)
+        self.assertEqual(v5.connect(b"ref5", version=5, props=harness.session_expiry_prop(300))[0], 0x20)
+        v3 = RawClient(b.port)
+        self.assertEqual(v3.connect(b"ref3", clean=False)[0], 0x20)
+        new_pid = self.upgrade(b)
+        self.assertTrue(new_pid)
+        data5, data3 = v5.recv_all(10), v3.recv_all(10)
+        v5.close()
+        v3.close()
+        # DISCONNECT 0x9C (use another server) with the Server Reference (0x1C); 3.1.1: closed.
+        reference = b"standby.example:1883"
+        props = b"\x1c" + len(reference).to_bytes(2, "big") + reference
+        body = b"\x9c" + bytes([len(props)]) + props
+        self.assertEqual(data5, (b"\xe0" + bytes([len(body)]) + body, True))
+        self.assertEqual(data3, (b"", True))
+        self.assertEqual(b.proc.wait(10), 0)
+
 
 if __name__ == "__main__":
     unittest.main()
