@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iomanip>
 #include <ostream>
+#include <sstream>
 #include <thread>
 
 #include "core/ctl/ctl.hpp"
