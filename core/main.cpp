@@ -5,7 +5,8 @@
 // authentication keys and files, bridges: core::Broker::reconfigure) and
 // the TLS listeners' files; SIGUSR2 upgrades
 // it without downtime (core/upgrade/upgrade.hpp): the binary now at its path
-// takes over.
+// takes over. `actormq ctl ...` is the operator's command instead
+// (core/ctl/ctl.hpp).
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -16,9 +17,11 @@
 #include <cstdio>
 #include <iostream>
 #include <pthread.h>
+#include <string_view>
 
 #include "actormq/broker.hpp"
 #include "core/config/cli.hpp"
+#include "core/ctl/ctl.hpp"
 #include "core/logger.hpp"
 #include "core/upgrade/pid_file.hpp"
 #include "core/upgrade/systemd_notify.hpp"
@@ -60,6 +63,9 @@ std::string own_executable() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "ctl") {
+    return ctl::run_ctl(argc - 1, argv + 1, std::cout, std::cerr);
+  }
   CliOutcome cli = parse_command_line(argc, argv, std::cout, std::cerr);
   if (!cli.config) {
     return cli.exit_code;
@@ -151,6 +157,13 @@ int main(int argc, char** argv) {
         return 1;
       }
       if (outcome == upgrade::UpgradeOutcome::rolled_back) {
+        // A new file naming this process again: how `actormq ctl upgrade`
+        // tells a roll back from an upgrade still under way.
+        if (!pid_file.empty()) {
+          if (auto written = upgrade::write_pid_file(pid_file, ::getpid()); !written) {
+            ACTORMQ_LOG_ERROR(written.error().text());
+          }
+        }
         continue;
       }
       sig = SIGTERM;  // a stop signal came during the upgrade

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
+#include <string>
 
 namespace actormq::core::upgrade {
 
@@ -24,6 +26,19 @@ Status write_pid_file(const std::string& path, pid_t pid) {
     return Failure{"pid_file " + path + ": cannot rename " + temp + " over it: " + std::strerror(err)};
   }
   return mqtt::Ok{};
+}
+
+Result<pid_t> read_pid_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return Failure{"pid_file " + path + ": " + std::strerror(errno)};
+  }
+  long pid = 0;
+  std::string rest;
+  if (!(in >> pid) || pid <= 0 || pid > std::numeric_limits<pid_t>::max() || (in >> rest)) {
+    return Failure{"pid_file " + path + " does not hold a process id"};
+  }
+  return static_cast<pid_t>(pid);
 }
 
 void remove_pid_file(const std::string& path, pid_t pid) {

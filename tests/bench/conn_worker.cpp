@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <memory>
+#include <queue>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,16 @@ public:
     int run();
 
     void on_connected(Client& c, const ConnackView&) override {
+        ++live_;
+        if (reconnecting_) {
+            reconnect_pending_ -= reconnect_pending_ > 0 ? 1 : 0;
+            ++reconnects_;
+            back_ns_ = loop_.now();
+            if (!task_.filter.empty()) {
+                c.subscribe(topic_of(c), task_.sub_qos);
+            }
+            return;
+        }
         pacer_.resolved();
         ++connected_;
         connect_ns_.record(loop_.now() - c.connect_started_ns());
@@ -86,7 +98,20 @@ public:
     }
     void on_acked(Client&, uint16_t, uint8_t) override {}
     void on_closed(Client& c, CloseReason why) override {
+        if (c.was_accepted()) {
+            --live_;
+        }
         if (why == CloseReason::local) {
+            return;
+        }
+        if (reconnecting_) {
+            if (!c.was_accepted()) {
+                // The broker is not back yet: try again later.
+                reconnect_pending_ -= reconnect_pending_ > 0 ? 1 : 0;
+            } else {
+                ++dropped_;
+            }
+            schedule_reconnect(c.index());
             return;
         }
         if (!c.was_accepted()) {
@@ -99,6 +124,29 @@ public:
 
 private:
     void keepalive(uint64_t now);
+    void schedule_reconnect(uint32_t i) {
+        std::uniform_real_distribution<double> jitter(0.0, task_.reconnect_s);
+        auto delay = static_cast<uint64_t>((task_.reconnect_s + jitter(random_)) * 1e9);
+        reconnects_due_.push({loop_.now() + delay + 1000000ull, i});  // never due at once
+    }
+    // Starts the reconnections now due, at most max_pending awaiting their CONNACK.
+    // A new Client each time: the closed one keeps its parser's and ids' state.
+    template <typename Start>
+    void pump_reconnects(uint64_t now, Start&& start_one) {
+        while (!reconnects_due_.empty() && reconnects_due_.top().first <= now &&
+               reconnect_pending_ < common_.max_pending) {
+            uint32_t i = reconnects_due_.top().second;
+            reconnects_due_.pop();
+            clients_[i] = std::make_unique<Client>(loop_, *this, i, common_.version());
+            ++reconnect_pending_;
+            start_one(i);
+        }
+    }
+    [[nodiscard]] std::string live_line() const {
+        return "LIVE live=" + std::to_string(live_) + " drops=" + std::to_string(dropped_) +
+               " reconnects=" + std::to_string(reconnects_) + " back_ns=" + std::to_string(back_ns_) +
+               " at_ns=" + std::to_string(now_ns()) + "\n";
+    }
     [[nodiscard]] std::string topic_of(const Client& c) const {
         return expand_pattern(task_.filter, task_.first_index + c.index());
     }
@@ -122,6 +170,15 @@ private:
     uint64_t received_ = 0;
     uint64_t duplicates_ = 0;
     uint64_t misdelivered_ = 0;
+    // Reconnection (task_.reconnect_s >= 0), once everyone is set up.
+    bool reconnecting_ = false;
+    uint64_t live_ = 0;
+    uint64_t reconnects_ = 0;
+    uint64_t back_ns_ = 0;
+    uint32_t reconnect_pending_ = 0;
+    using Due = std::pair<uint64_t, uint32_t>;  // (time, connection)
+    std::priority_queue<Due, std::vector<Due>, std::greater<>> reconnects_due_;
+    std::mt19937_64 random_{static_cast<uint64_t>(::getpid())};
 };
 
 void ConnWorker::keepalive(uint64_t now) {
@@ -183,8 +240,18 @@ int ConnWorker::run() {
                                     connect_ns_.serialize() + "\n");
     uint64_t next_keepalive = now_ns() + second_ns;
     uint64_t reported = 0;
+    const bool reconnect = task_.reconnect_s >= 0;
+    reconnecting_ = reconnect;
+    uint64_t next_live = 0;
     while (!stop.stopped()) {
-        loop_.run_once(100);
+        loop_.run_once(reconnect ? 5 : 100);
+        if (reconnect) {
+            pump_reconnects(loop_.now(), start_one);
+            if (loop_.now() >= next_live) {
+                write_line(task_.report_fd, live_line());
+                next_live = loop_.now() + 50000000ull;
+            }
+        }
         if (uint64_t heard = received_ + duplicates_ + misdelivered_; heard != reported) {
             reported = heard;
             write_line(task_.report_fd, "RECV " + counts() + "\n");

@@ -7,6 +7,9 @@
 //   worker -> parent  "READY connected=N failed=N subscribed=N done_ns=T cpu_s=S hist=H"
 //                     "RECV received=N duplicates=N misdelivered=N" (as they change)
 //                     "DONE dropped=N received=N duplicates=N misdelivered=N cpu_s=S"
+//                     "LIVE live=N drops=N reconnects=N back_ns=T at_ns=T" (with reconnect,
+//                     every 50 ms: connected now, drops and reconnections so far, the
+//                     last reconnection's CONNACK, the time of the count)
 //   parent -> worker  any byte, or EOF: disconnect and finish.
 
 #include <cstdint>
@@ -27,6 +30,8 @@ struct ConnWorkerTask {
     std::vector<uint16_t> ports;  // connection i goes to ports[i % size]; empty: common.port
     std::string filter;         // each connection subscribes to it (%i: global index); empty: none
     uint8_t sub_qos = 1;
+    double reconnect_s = -1;    // >= 0: a dropped connection reconnects after this
+                                // (plus as much again at random), as clients do
 };
 
 /// Runs in the child process; returns its exit status.

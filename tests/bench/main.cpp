@@ -117,7 +117,19 @@ int main(int argc, char** argv) {
     c->add_option("--seed", conn.seed, "seed of the random choice (0: from the clock)")->capture_default_str();
     c->add_option("--drain", conn.drain_s, "seconds without progress before giving up on deliveries")
         ->capture_default_str();
-    c->callback([&] { tls(); status = run_conn(common, conn); });
+    c->add_option("--reconnect", conn.reconnect_s,
+                  "a dropped connection reconnects after this many seconds plus as much again at random")
+        ->check(CLI::Range(0.0, 3600.0));
+    c->add_option("--disrupt", conn.disrupt,
+                  "once all are connected, run this shell command and time until every connection is back "
+                  "(needs --reconnect); the hold follows");
+    c->callback([&] {
+        if (!conn.disrupt.empty() && conn.reconnect_s < 0) {
+            throw CLI::ValidationError("--disrupt", "needs --reconnect");
+        }
+        tls();
+        status = run_conn(common, conn);
+    });
 
     auto* pub = app.add_subcommand("pub", "publishers only");
     add_common(pub, common);

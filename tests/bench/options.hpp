@@ -74,6 +74,11 @@ struct ConnOptions {
     uint16_t pub_port = 0;          // where that client connects; 0: --port
     uint64_t seed = 0;              // of the random choice; 0: from the clock
     double drain_s = 10;            // wait this long without progress for the deliveries
+    double reconnect_s = -1;        // >= 0: a dropped connection reconnects after this
+                                    // many seconds plus as much again at random
+    std::string disrupt;            // once all are connected: run this shell command (a
+                                    // broker upgrade or restart) and time until every
+                                    // connection is back (needs reconnect_s)
 };
 
 /// retained: N retained messages, then one wildcard subscriber.

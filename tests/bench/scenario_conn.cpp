@@ -52,6 +52,12 @@ struct Worker {
     uint64_t received = 0;
     uint64_t duplicates = 0;
     uint64_t misdelivered = 0;
+    // LIVE lines (reconnect mode).
+    uint64_t live = 0;
+    uint64_t drops = 0;
+    uint64_t reconnects = 0;
+    uint64_t back_ns = 0;
+    uint64_t at_ns = 0;
 };
 
 // Value of "key=" in a space-separated line, or empty.
@@ -104,6 +110,12 @@ void on_line(Worker& w, std::string_view line, Histogram& hist) {
         on_counts(w, line);
     } else if (line.rfind("RECV", 0) == 0) {
         on_counts(w, line);
+    } else if (line.rfind("LIVE", 0) == 0) {
+        w.live = as_u64(field(line, "live"));
+        w.drops = as_u64(field(line, "drops"));
+        w.reconnects = as_u64(field(line, "reconnects"));
+        w.back_ns = as_u64(field(line, "back_ns"));
+        w.at_ns = as_u64(field(line, "at_ns"));
     }
 }
 
@@ -243,6 +255,80 @@ Delivery check_delivery(const CommonOptions& common, const ConnOptions& opts, co
     return d;
 }
 
+struct Disruption {
+    int status = -1;        // the command's exit status
+    double cmd_s = 0;       // its run time
+    uint64_t drops = 0;     // connections the broker closed meanwhile
+    uint64_t reconnects = 0;
+    double back_s = 0;      // command start until the last connection was back
+    bool all_back = false;  // within the setup timeout after the command
+    uint64_t start_ns = 0;  // CLOCK_MONOTONIC, for a stream measured alongside
+    uint64_t back_ns = 0;
+};
+
+// Runs `command` through /bin/sh and waits until it has exited and every
+// worker, in a report made at least 200 ms later, has all its connections up.
+Disruption disrupt(const CommonOptions& common, const std::string& command, uint64_t connected,
+                   std::vector<Worker>& workers, Histogram& hist) {
+    Disruption d;
+    uint64_t drops_before = 0;
+    uint64_t reconnects_before = 0;
+    for (const Worker& w : workers) {
+        drops_before += w.drops;
+        reconnects_before += w.reconnects;
+    }
+    std::fflush(nullptr);
+    const uint64_t start = now_ns();
+    d.start_ns = start;
+    pid_t pid = fork();
+    if (pid == 0) {
+        ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    if (pid < 0) {
+        return d;
+    }
+    uint64_t exited_ns = 0;
+    uint64_t deadline = UINT64_MAX;
+    for (;;) {
+        read_reports(workers, hist, 20);
+        int status = 0;
+        if (exited_ns == 0 && waitpid(pid, &status, WNOHANG) == pid) {
+            exited_ns = now_ns();
+            d.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            d.cmd_s = static_cast<double>(exited_ns - start) / 1e9;
+            deadline = exited_ns + static_cast<uint64_t>(common.setup_timeout_s * 1e9);
+        }
+        uint64_t live = 0;
+        bool fresh = exited_ns != 0;
+        d.drops = d.reconnects = 0;
+        uint64_t last_back = 0;
+        for (const Worker& w : workers) {
+            live += w.live;
+            d.drops += w.drops;
+            d.reconnects += w.reconnects;
+            last_back = std::max(last_back, w.back_ns);
+            fresh = fresh && w.at_ns >= exited_ns + 200000000ull;
+        }
+        d.drops -= drops_before;
+        d.reconnects -= reconnects_before;
+        if (fresh && live >= connected) {
+            d.all_back = true;
+            d.back_s = d.reconnects > 0 && last_back > start ? static_cast<double>(last_back - start) / 1e9 : d.cmd_s;
+            d.back_ns = start + static_cast<uint64_t>(d.back_s * 1e9);
+            break;
+        }
+        if (now_ns() > deadline) {
+            d.back_s = static_cast<double>(now_ns() - start) / 1e9;
+            break;
+        }
+    }
+    progress(common.quiet, "conn: disruption: command exit %d after %.2f s; %llu dropped, %llu reconnected, "
+             "all back after %.2f s%s", d.status, d.cmd_s, static_cast<unsigned long long>(d.drops),
+             static_cast<unsigned long long>(d.reconnects), d.back_s, d.all_back ? "" : " (NOT all back)");
+    return d;
+}
+
 }  // namespace
 
 int run_conn(const CommonOptions& common, const ConnOptions& opts) {
@@ -278,6 +364,7 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
         task.ports = opts.ports;
         task.filter = pattern;
         task.sub_qos = static_cast<uint8_t>(opts.sub_qos);
+        task.reconnect_s = opts.reconnect_s;
         if (!spawn(worker_common, task, workers[i])) {
             std::perror("fork");
             return 2;
@@ -309,12 +396,16 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
              static_cast<unsigned long long>(connected), static_cast<unsigned long long>(failed), connect_s,
              opts.hold_s);
 
+    Disruption disruption;
+    if (!opts.disrupt.empty()) {
+        disruption = disrupt(common, opts.disrupt, connected, workers, connect_ns);
+    }
     // Let the broker settle its per-connection allocations before reading memory.
     uint64_t hold_end = now_ns() + static_cast<uint64_t>(opts.hold_s * 1e9);
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(1000, static_cast<int64_t>(opts.hold_s * 500))));
     uint64_t rss_connected = broker > 0 ? proc_rss_kb(broker).value_or(0) : 0;
     while (now_ns() < hold_end && hold_over == 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        read_reports(workers, connect_ns, 50);  // LIVE lines must not fill the pipes
     }
     uint64_t rss_hold = broker > 0 ? proc_rss_kb(broker).value_or(0) : 0;
     const bool publishing = opts.publish > 0 && !pattern.empty();
@@ -364,12 +455,21 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
         r.add("broker_rss_before_kb", rss_before).add("broker_rss_connected_kb", rss_connected)
             .add("broker_rss_hold_kb", rss_hold).add("broker_bytes_per_conn", per_conn);
     }
+    if (!opts.disrupt.empty()) {
+        r.add("disrupt_status", disruption.status).add("disrupt_cmd_s", disruption.cmd_s)
+            .add("disrupt_drops", disruption.drops).add("disrupt_reconnects", disruption.reconnects)
+            .add("all_back_s", disruption.back_s).add("all_back", disruption.all_back ? 1 : 0)
+            .add("disrupt_start_ns", disruption.start_ns).add("all_back_ns", disruption.back_ns);
+    }
     r.add("hold_s", opts.hold_s);
     if (!all_ready) {
         r.add("error", std::string_view("workers_timed_out"));
     }
     r.print();
-    bool ok = all_ready && worst == 0 && failed + dropped <= common.max_errors;
+    // Reconnecting clients come back from a drop: then only the disruption's outcome counts.
+    const uint64_t lost = opts.reconnect_s >= 0 ? 0 : dropped;
+    bool ok = all_ready && worst == 0 && failed + lost <= common.max_errors;
+    ok = ok && (opts.disrupt.empty() || disruption.all_back);
     ok = ok && (pattern.empty() || subscribed == connected);
     ok = ok && (!publishing || (delivery.received == delivery.expected && misdelivered == 0));
     return ok ? 0 : 1;

@@ -18,13 +18,26 @@ ACTORMQ = os.environ.get(
     os.path.join(os.path.dirname(__file__), "..", "..", "build", "core", "actormq"))
 
 _started = []
+_brokers = []  # every Broker: an upgraded one runs as a process the pid_file names
 
 
 def _cleanup():
+    for b in _brokers:
+        b.stop_upgraded(signal.SIGKILL)
     for p in _started:
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def process_running(pid):
+    """True while `pid` exists and is not a zombie (a process that is not our
+    child, such as the new process of an upgrade, is reaped elsewhere)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 atexit.register(_cleanup)
@@ -81,6 +94,8 @@ class Broker:
                 json.dump(config, f)
             cmd += ["--config", path]
         cmd += list(args)
+        pid_file = (config or {}).get("pid_file")
+        self.pid_file = os.path.join(self.dir, pid_file) if pid_file else None
         self.log = open(self.log_path, "w")
         self.final_output = None  # the log, kept once the broker is stopped and its files removed
         full_env = None
@@ -90,6 +105,7 @@ class Broker:
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir,
                                      env=full_env)
         _started.append(self.proc)
+        _brokers.append(self)
         # Every listener of the config, not only the first one the port probe
         # reaches: the first one completes TCP handshakes as soon as it
         # listens, before the later ones are bound.
@@ -132,8 +148,38 @@ class Broker:
     def alive(self):
         return self.proc.poll() is None
 
+    def upgraded_pid(self):
+        """The process the pid_file names if it is not the one started here
+        (an upgrade's new process), else None."""
+        if not self.pid_file:
+            return None
+        try:
+            with open(self.pid_file) as f:
+                pid = int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if pid != self.proc.pid and process_running(pid) else None
+
+    def stop_upgraded(self, sig=signal.SIGTERM, timeout=10):
+        """Stops the process an upgrade left serving, so that it does not
+        outlive the test."""
+        pid = self.upgraded_pid()
+        if pid is None:
+            return
+        try:
+            os.kill(pid, sig)
+            end = time.time() + timeout
+            while process_running(pid) and time.time() < end:
+                time.sleep(0.02)
+            if process_running(pid):
+                os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
     def stop(self, sig=signal.SIGTERM, timeout=10):
-        """Stops the broker; returns its exit code."""
+        """Stops the broker (and the process an upgrade of it left serving);
+        returns the exit code of the one started here."""
+        self.stop_upgraded(sig, timeout)
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
