@@ -74,6 +74,8 @@ int run_ctl(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       return ctl_status(*target, out, err);
     case Command::upgrade:
       return ctl_upgrade(*target, o.timeout_s, out, err);
+    case Command::evacuate:
+      return ctl_evacuate(*target, o.evacuate, o.timeout_s, out, err);
   }
   return ctl_usage;
 }

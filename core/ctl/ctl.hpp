@@ -33,6 +33,11 @@ struct Target {
 /// `ctl upgrade`: SIGUSR2 to the pid_file's process, then the outcome.
 [[nodiscard]] int ctl_upgrade(const Target& t, double timeout_s, std::ostream& out, std::ostream& err);
 
+/// `ctl evacuate`: POST /api/v1/evacuate, then its progress until the node
+/// is empty (or DELETE with --cancel).
+[[nodiscard]] int ctl_evacuate(const Target& t, const EvacuateOptions& e, double timeout_s, std::ostream& out,
+                               std::ostream& err);
+
 /// `actormq ctl ...`, argv[0] being "ctl": the process's exit code.
 [[nodiscard]] int run_ctl(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 

@@ -2,7 +2,9 @@
 // The command line of `actormq ctl`, the operator's command:
 //   actormq ctl [--config FILE] [--api URL] [--pid-file FILE]
 //               [--user U [--password P]] <command>
-// commands: status, upgrade [--timeout S]. The broker is found through the
+// commands: status, upgrade [--timeout S], evacuate [NODE] [--redirect-to
+// HOST:PORT] [--rate N] [--session-rate N] [--wait-takeover S] [--no-wait |
+// --timeout S] | evacuate --cancel. The broker is found through the
 // config file (its pid_file, its first http listener) unless the options
 // name it. The password may come from $ACTORMQ_CTL_PASSWORD instead, out of
 // sight of ps.
@@ -16,7 +18,18 @@
 
 namespace actormq::core::ctl {
 
-enum class Command : std::uint8_t { status, upgrade };
+enum class Command : std::uint8_t { status, upgrade, evacuate };
+
+/// `ctl evacuate`'s order (POST /api/v1/evacuate; unset: the broker's defaults).
+struct EvacuateOptions {
+  std::string node;  ///< "": any; else the node's name must be this (a guard against the wrong --api)
+  std::string redirect_to;
+  std::optional<std::uint32_t> rate;          ///< connections ended a second
+  std::optional<std::uint32_t> session_rate;  ///< sessions moved a second
+  std::optional<std::uint32_t> wait_takeover_s;
+  bool wait = true;     ///< until the node is empty (or timeout_s)
+  bool cancel = false;  ///< DELETE instead: clients are accepted again
+};
 
 struct CtlOptions {
   Command command = Command::status;
@@ -25,7 +38,8 @@ struct CtlOptions {
   std::optional<std::string> pid_file;  ///< replaces the config's pid_file
   std::string user;                     ///< "": no Authorization header
   std::string password;
-  double timeout_s = 60;  ///< upgrade: how long to wait for the outcome; status: 5 s per request
+  double timeout_s = 60;  ///< upgrade, evacuate: how long to wait for the outcome; status: 5 s per request
+  EvacuateOptions evacuate;
 };
 
 /// Exit codes of `actormq ctl`.

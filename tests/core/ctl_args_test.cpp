@@ -123,3 +123,46 @@ TEST_CASE("ctl: a malformed --api is a bad command line") {
   check_usage_error(run({"--api", "http://[]:80", "status"}), "malformed IPv6");
   check_usage_error(run({"--api", "http://[::1]8081", "status"}), "expected :PORT");
 }
+
+TEST_CASE("ctl: evacuate takes its order, waits by default, or cancels") {
+  Run plain = run({"evacuate"});
+  REQUIRE(plain.parse.options);
+  CHECK(plain.parse.options->command == Command::evacuate);
+  const EvacuateOptions& d = plain.parse.options->evacuate;
+  CHECK(d.wait);
+  CHECK_FALSE(d.cancel);
+  CHECK(d.node.empty());
+  CHECK_FALSE(d.rate);
+  CHECK(plain.parse.options->timeout_s == 600);
+
+  Run full = run({"evacuate", "n1", "--redirect-to", "10.0.0.2:1883", "--rate", "50", "--session-rate", "7",
+                  "--wait-takeover", "0", "--timeout", "30", "--user", "ops"});
+  REQUIRE(full.parse.options);
+  const EvacuateOptions& e = full.parse.options->evacuate;
+  CHECK(e.node == "n1");
+  CHECK(e.redirect_to == "10.0.0.2:1883");
+  CHECK(e.rate == std::optional<std::uint32_t>(50));
+  CHECK(e.session_rate == std::optional<std::uint32_t>(7));
+  CHECK(e.wait_takeover_s == std::optional<std::uint32_t>(0));
+  CHECK(full.parse.options->timeout_s == 30);
+  CHECK(full.parse.options->user == "ops");
+
+  Run quick = run({"evacuate", "--no-wait"});
+  REQUIRE(quick.parse.options);
+  CHECK_FALSE(quick.parse.options->evacuate.wait);
+  Run cancel = run({"evacuate", "--cancel"});
+  REQUIRE(cancel.parse.options);
+  CHECK(cancel.parse.options->evacuate.cancel);
+}
+
+TEST_CASE("ctl: a malformed evacuate is a bad command line") {
+  check_usage_error(run({"evacuate", "--rate", "0"}), "--rate");
+  check_usage_error(run({"evacuate", "--rate", "many"}), "--rate");
+  check_usage_error(run({"evacuate", "--session-rate", "-3"}), "--session-rate");
+  check_usage_error(run({"evacuate", "--wait-takeover", "3601"}), "--wait-takeover");
+  check_usage_error(run({"evacuate", "--timeout", "0"}), "--timeout");
+  check_usage_error(run({"evacuate", "--cancel", "--rate", "5"}), "--cancel takes no other option");
+  check_usage_error(run({"evacuate", "--no-wait", "--timeout", "5"}), "exclude each other");
+  check_usage_error(run({"evacuate", "n1", "n2"}), "n2");
+  check_usage_error(run({"evacuate", "--redirect"}), "--redirect");
+}

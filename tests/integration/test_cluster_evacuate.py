@@ -8,13 +8,14 @@ reports "done" when no session is left; nothing acknowledged is lost."""
 
 import json
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
 import unittest
 
 import test_cluster_routes as routes
-from harness import Broker, RawV5, free_port, main, parse_packets, session_expiry_prop, wait_for
+from harness import ACTORMQ, Broker, RawV5, free_port, main, parse_packets, session_expiry_prop, wait_for
 from http_util import OPS, ApiBroker
 from paho_util import V5Client, mqtt, session_expiry
 
@@ -45,6 +46,13 @@ class Stream:
         self.thread.join(30)
         assert not self.thread.is_alive()
         return list(self.acked)
+
+
+def ctl(api, *args, timeout=60):
+    """`actormq ctl` against `api`'s HTTP API as its admin user: (exit code, stdout, stderr)."""
+    r = subprocess.run([ACTORMQ, "ctl", "--api", "http://127.0.0.1:%d" % api.http_port, "--user", "ops",
+                        "--password", "secret", *args], capture_output=True, text=True, timeout=timeout)
+    return r.returncode, r.stdout, r.stderr
 
 
 def numbers(*clients):
@@ -176,10 +184,15 @@ class ClusterEvacuate(unittest.TestCase):
         time.sleep(0.5)  # the routes reach n2
         for cid in sleepers:
             p.publish("ev/off/" + cid, b"for " + cid.encode(), qos=1)
-        status, _, body = self.api.request("POST", "/api/v1/evacuate", OPS, b'{"wait_takeover_s": 0}')
-        self.assertEqual(status, 202, body)
-        self.assertTrue(wait_for(lambda: self.evacuation()["phase"] == "done", timeout=30),
-                        "%s\n%s" % (self.evacuation(), logs()))
+        # With actormq ctl, which waits until the node is empty; a wrong node name does nothing.
+        code, out, err = ctl(self.api, "evacuate", "n2")
+        self.assertEqual(code, 1)
+        self.assertIn("is node n1, not n2", err)
+        self.assertEqual(self.evacuation()["phase"], "idle")
+        code, out, err = ctl(self.api, "evacuate", "n1", "--wait-takeover", "0", "--timeout", "30")
+        self.assertEqual(code, 0, out + err + logs())
+        self.assertIn("n1 is empty after", out)
+        self.assertEqual(self.evacuation()["phase"], "done")
         self.assertEqual(n2.output().count("session moved here from node"), len(sleepers), logs())
         self.assertNotIn("session moved here", n3.output())
         for cid in sleepers:
@@ -213,9 +226,14 @@ class ClusterEvacuate(unittest.TestCase):
         status, _, body = api.request("POST", "/api/v1/evacuate", OPS, b'{"connection_rate": 0}')
         self.assertEqual(status, 400)
         self.assertIn(b"connection_rate", body)
-        status, _, body = api.request("DELETE", "/api/v1/evacuate", OPS)
-        self.assertEqual(status, 200, body)
-        self.assertEqual(json.loads(body)["phase"], "idle")
+        # ctl waits in vain (no peer), then cancels.
+        code, out, err = ctl(api, "evacuate", "--wait-takeover", "0", "--timeout", "1")
+        self.assertEqual(code, 1, out + err)
+        self.assertIn("no peer node takes its sessions", err)
+        code, out, err = ctl(api, "evacuate", "--cancel")
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("evacuation cancelled", out)
+        self.assertEqual(api.get_json("/api/v1/evacuate")["phase"], "idle")
         back = V5Client(api.port, cid="keeper", clean_start=False, connect_props=session_expiry(300))
         self.addCleanup(back.close)
         self.assertTrue(back.session_present)
