@@ -5,6 +5,7 @@ fails, the old process serves on. Every test stops both processes."""
 
 import json
 import os
+import selectors
 import shutil
 import signal
 import socket
@@ -18,7 +19,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 import harness
-from harness import Broker, RawClient, connect_packet, wait_for
+from harness import Broker, RawClient, connect_packet, parse_packets, publishes, read_varint, subscribe_packet, wait_for
 
 
 def read_pid(path):
@@ -136,11 +137,11 @@ class UpgradeTest(unittest.TestCase):
             b.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def start(self, **extra):
+    def start(self, port=None, **extra):
         config = {"data_dir": os.path.join(self.dir, "data"), "pid_file": self.pid_file, "sys_interval": 0}
         config.update(extra)
         os.makedirs(config["data_dir"], exist_ok=True)
-        b = Broker(config)
+        b = Broker(config, port=port)
         self.brokers.append(b)
         self.assertEqual(read_pid(self.pid_file), b.proc.pid)
         return b
@@ -354,6 +355,103 @@ class UpgradeTest(unittest.TestCase):
         self.assertEqual(data5, (b"\xe0" + bytes([len(body)]) + body, True))
         self.assertEqual(data3, (b"", True))
         self.assertEqual(b.proc.wait(10), 0)
+
+    def test_a_thousand_persistent_clients_resume_after_the_upgrade(self):
+        # Half MQTT 5 (sent to the Server Reference, the broker's own address
+        # as a load balancer's would be), half 3.1.1 (reconnecting where they were).
+        port = harness.free_port()
+        reference = "127.0.0.1:%d" % port
+        b = self.start(port=port, upgrade_server_reference=reference)
+        n = 1000
+        clients = []
+        for i in range(n):
+            version = 5 if i % 2 else 4
+            c = RawClient(port)
+            ack = c.connect(b"fleet%04d" % i, version=version, clean=False,
+                            props=harness.session_expiry_prop(600) if version == 5 else b"")
+            self.assertEqual(ack[0], 0x20)
+            c.send(subscribe_packet([("fleet/%d" % i, 1)], version=version))
+            self.assertEqual(c.recv_packet()[0], 0x90)
+            clients.append((c, version))
+        acked = set()
+        lock = threading.Lock()
+
+        def on_publish(client, userdata, mid):
+            with lock:
+                acked.add(mid)
+
+        pub = mqtt.Client(client_id="fleet-publisher", protocol=mqtt.MQTTv311)
+        pub.reconnect_delay_set(min_delay=1, max_delay=1)
+        pub.on_publish = on_publish
+        pub.connect("127.0.0.1", port)
+        pub.loop_start()
+        prober = Prober(port)
+        prober.start()
+        mids = {}
+        try:
+            b.proc.send_signal(signal.SIGUSR2)
+            # One message for each client while the upgrade runs.
+            for i in range(n):
+                mids[pub.publish("fleet/%d" % i, b"during %d" % i, qos=1).mid] = i
+                time.sleep(0.002)
+            self.assertTrue(wait_for(lambda: read_pid(self.pid_file) not in (None, b.proc.pid), 15), b.output())
+            self.assertEqual(b.proc.wait(10), 0)
+            received = [set() for _ in range(n)]
+            present = []
+            for i, (c, version) in enumerate(clients):
+                data, closed = c.recv_all(10)
+                self.assertTrue(closed, "fleet%04d not drained" % i)
+                packets = parse_packets(data)
+                received[i].update(p for _, p in publishes(packets, version))
+                if version == 5:
+                    first, body = packets[-1]
+                    self.assertEqual((first, body[0]), (0xE0, 0x9C))  # use another server
+                    length, j = read_varint(body, 1)
+                    self.assertEqual(body[j], 0x1C)  # Server Reference
+                    size = int.from_bytes(body[j + 1:j + 3], "big")
+                    to = body[j + 3:j + 3 + size].decode()
+                    self.assertEqual(to, reference)
+                c.close()
+                c2 = RawClient(int(to.rsplit(":", 1)[1]) if version == 5 else port)
+                ack = c2.connect(b"fleet%04d" % i, version=version, clean=False,
+                                 props=harness.session_expiry_prop(600) if version == 5 else b"")
+                self.assertEqual(ack[0], 0x20)
+                present.append(ack[1][0] & 1)
+                clients[i] = (c2, version)
+            self.assertEqual(present, [1] * n)
+            # Every message the broker acknowledged reaches its client.
+            self.assertTrue(wait_for(lambda: len(acked) >= n, 20), "%d of %d acknowledged" % (len(acked), n))
+            with lock:
+                expected = {mids[m] for m in acked if m in mids}
+            sel = selectors.DefaultSelector()
+            buffers = {}
+            for i, (c, version) in enumerate(clients):
+                c.sock.setblocking(False)
+                sel.register(c.sock, selectors.EVENT_READ, i)
+                buffers[i] = getattr(c, "_buf", b"")
+                received[i].update(p for _, p in publishes(parse_packets(buffers[i]), version))
+            missing = lambda: [i for i in expected if b"during %d" % i not in received[i]]
+            end = time.time() + 30
+            while missing() and time.time() < end:
+                for key, _ in sel.select(0.2):
+                    i = key.data
+                    try:
+                        chunk = key.fileobj.recv(65536)
+                    except BlockingIOError:
+                        continue
+                    buffers[i] += chunk
+                    received[i].update(p for _, p in publishes(parse_packets(buffers[i]), clients[i][1]))
+            sel.close()
+            self.assertEqual(missing(), [])
+            self.assertEqual(len(expected), n)
+        finally:
+            pub.loop_stop()
+            prober.stop_flag.set()
+            prober.join(15)
+            for c, _ in clients:
+                c.close()
+        self.assertEqual(prober.failures, [])
+        self.assertIn("restored %d sessions" % n, b.output())
 
 
 if __name__ == "__main__":
