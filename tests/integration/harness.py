@@ -82,12 +82,12 @@ class Broker:
     """The actormq binary on 127.0.0.1:<free port>. `config` (a dict) is
     written to a JSON file; the port is set on its first listener."""
 
-    def __init__(self, config=None, args=(), port=None, env=None, host="127.0.0.1", prefix=()):
+    def __init__(self, config=None, args=(), port=None, env=None, host="127.0.0.1", prefix=(), binary=None):
         self.port = port or free_port()
         self.host = host  # elsewhere than loopback: in a network namespace (prefix enters it)
         self.dir = tempfile.mkdtemp(prefix="actormq-test-")
         self.log_path = os.path.join(self.dir, "broker.log")
-        cmd = [*prefix, ACTORMQ, "--port", str(self.port), "--bind", host]
+        cmd = [*prefix, binary or ACTORMQ, "--port", str(self.port), "--bind", host]
         if config is not None:
             path = os.path.join(self.dir, "config.json")
             with open(path, "w") as f:
