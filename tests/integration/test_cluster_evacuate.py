@@ -200,6 +200,51 @@ class ClusterEvacuate(unittest.TestCase):
             self.assertTrue(back.session_present, logs())
             self.assertEqual([m.payload for m in back.wait_msgs(1)], [b"for " + cid.encode()])
 
+    def test_clients_coming_back_while_their_sessions_move_lose_nothing(self):
+        # No wait for takeovers: the sessions move while their clients come
+        # back on other nodes, each racing its own move.
+        n1, n2, n3 = self.start_cluster()
+        logs = lambda: n1.output()[-5000:] + n2.output()[-3000:] + n3.output()[-3000:]
+        cids = ["ev-race-%02d" % i for i in range(20)]
+        for cid in cids:
+            c = self.client(n1, cid, clean_start=False, expiry=300)
+            c.subscribe("ev/race/" + cid, qos=1)
+            c.disconnect()
+        p = self.client(n3, "ev-pub")
+        time.sleep(0.5)  # the routes reach n3
+        for cid in cids:
+            for k in range(5):
+                p.publish("ev/race/" + cid, b"%d" % k, qos=1)
+        status, _, body = self.api.request(
+            "POST", "/api/v1/evacuate", OPS, json.dumps({"wait_takeover_s": 0, "session_rate": 1000}))
+        self.assertEqual(status, 202, body)
+        back = {}
+        threads = []
+
+        def come_back(cid, node):
+            back[cid] = V5Client(node.port, cid=cid, clean_start=False, connect_props=session_expiry(300))
+
+        for i, cid in enumerate(cids):
+            t = threading.Thread(target=come_back, args=(cid, (n2, n3)[i % 2]))
+            t.start()
+            threads.append(t)
+            time.sleep(0.01)
+        for t in threads:
+            t.join(15)
+        for c in back.values():
+            self.addCleanup(c.close)
+        self.assertEqual(sorted(back), cids, logs())
+        for cid in cids:
+            c = back[cid]
+            self.assertTrue(c.session_present, "%s: no session\n%s" % (cid, logs()))
+            got = sorted(set(m.payload for m in c.wait_msgs(5, timeout=10)))
+            self.assertEqual(got, [b"%d" % k for k in range(5)], "%s\n%s" % (cid, logs()))
+        self.assertTrue(wait_for(lambda: self.evacuation()["phase"] == "done", timeout=30), logs())
+        all_logs = n1.output() + n2.output() + n3.output()
+        print("race: %d of %d sessions moved by the evacuation (the others taken by their returning clients "
+              "first), %d move(s) given up" % (all_logs.count("session moved here from node"), len(cids),
+                                                all_logs.count("was not moved here")))
+
     def test_a_lone_node_reports_the_sessions_it_cannot_move_and_cancel_lets_clients_in(self):
         api = ApiBroker(top={"data_dir": "none", "log_level": "info"})
         self.addCleanup(api.stop)
