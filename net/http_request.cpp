@@ -13,16 +13,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // RFC 9110 5.6.2: tchar.
 bool is_token_char(unsigned char c) {
   return std::isalnum(c) != 0 || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
@@ -125,6 +115,28 @@ std::string parse_request_line(std::string_view line, HttpRequest& r) {
 
 }  // namespace
 
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string HttpRequest::header(const std::string& name) const {
   auto it = headers.find(name);
   return it == headers.end() ? std::string{} : it->second;
@@ -177,7 +189,7 @@ ParsedHead parse_head(std::string_view text, const HttpLimits& limits) {
     if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) {
       return refuse(400, "malformed header field");
     }
-    std::string_view value = trim(line.substr(colon + 1));
+    std::string_view value = trim_ows(line.substr(colon + 1));
     if (!is_field_value(value)) {
       return refuse(400, "control character in a header value");
     }
@@ -208,7 +220,7 @@ std::vector<std::string> header_tokens(std::string_view value) {
   std::vector<std::string> out;
   while (!value.empty()) {
     std::size_t comma = value.find(',');
-    std::string_view item = trim(value.substr(0, comma));
+    std::string_view item = trim_ows(value.substr(0, comma));
     if (!item.empty()) {
       out.emplace_back(item);
     }

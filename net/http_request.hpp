@@ -61,6 +61,10 @@ struct ParsedHead {
 [[nodiscard]] std::vector<std::string> header_tokens(std::string_view value);
 /// True if the header value lists `token` (compared case-insensitively).
 [[nodiscard]] bool has_token(std::string_view value, std::string_view token);
+/// `s` without the optional white space (spaces, tabs) around a header value (RFC 9110 5.6.3).
+[[nodiscard]] std::string_view trim_ows(std::string_view s);
+/// ASCII case-insensitive equality, as header names compare.
+[[nodiscard]] bool iequals(std::string_view a, std::string_view b);
 
 /// %XX decoded (and '+' as a space when `plus_is_space`); nullopt for a
 /// malformed escape.

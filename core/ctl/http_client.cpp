@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "core/auth/crypto.hpp"
+#include "net/http_request.hpp"
 
 namespace actormq::core::ctl {
 
@@ -116,28 +117,6 @@ std::string request_text(const HttpEndpoint& e, const HttpRequest& r) {
   return out + "\r\n" + r.body;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 }  // namespace
 
 std::string HttpEndpoint::url() const {
@@ -224,11 +203,11 @@ Result<HttpReply> parse_http_reply(std::string_view raw) {
       return Failure{"malformed header line \"" + std::string(line.substr(0, 80)) + "\""};
     }
     std::string_view name = line.substr(0, colon);
-    std::string_view value = trim(line.substr(colon + 1));
-    if (iequals(name, "Transfer-Encoding")) {
+    std::string_view value = net::trim_ows(line.substr(colon + 1));
+    if (net::iequals(name, "Transfer-Encoding")) {
       return Failure{"unsupported Transfer-Encoding \"" + std::string(value) + "\""};
     }
-    if (iequals(name, "Content-Length")) {
+    if (net::iequals(name, "Content-Length")) {
       std::size_t n = 0;
       auto [p, e] = std::from_chars(value.data(), value.data() + value.size(), n);
       if (value.empty() || e != std::errc() || p != value.data() + value.size() || (length && *length != n)) {
