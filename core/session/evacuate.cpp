@@ -5,6 +5,8 @@
 // asked for by a session the peer spawns without a connection (Adopt
 // instead of a CONNECT's Takeover); it settles there offline, stored,
 // routed to, waiting for its client.
+#include <algorithm>
+
 #include "core/clock.hpp"
 #include "core/logger.hpp"
 #include "core/session/channel.hpp"
@@ -61,10 +63,11 @@ void Channel::handle_adopt(ChannelHost& host, sched::Pid by) {
     ACTORMQ_LOG_INFO("client " << client_id_ << ": not moved to node " << by.node() << ": it is no longer offline");
     return;
   }
-  // A delayed will is not carried: its client is away, so it goes now.
-  publish_will(host);
-  auto user = username_ ? std::make_shared<const std::string>(*username_) : nullptr;
-  handle_takeover(host, Takeover{by, false, std::move(user)});  // as its own user's CONNECT would
+  // As a takeover by its own user's CONNECT on that node, but its client is
+  // still away: a delayed will pending here goes with the state (the codec
+  // carries it) and waits there.
+  stored_ = false;  // the adopter's node stores it now
+  hand_over_remote(host, by);
 }
 
 void Channel::start_adopting(ChannelHost& host) {
@@ -96,6 +99,11 @@ void Channel::settle_adopted(ChannelHost& host, sched::Pid previous) {
   if (session_expiry_s_ != 0xFFFFFFFFu) {
     // Its expiry starts again here: the move is its last sign of life.
     host.arm_timer(ChannelTimer::session_expiry, generation_, std::uint64_t{session_expiry_s_} * 1000);
+  }
+  if (session_.will) {
+    // A delayed will that was pending there: its delay starts again here.
+    std::uint32_t delay = std::min(session_.will->properties.will_delay_interval.value_or(0), session_expiry_s_);
+    host.arm_timer(ChannelTimer::will_delay, generation_, std::uint64_t{delay} * 1000);
   }
   ACTORMQ_LOG_INFO("client " << client_id_ << ": session moved here from node " << previous.node() << " ("
                              << session_.queue.size() << " queued, " << session_.inflight.size() << " in flight)");

@@ -310,7 +310,9 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
   session_ = std::move(state);
   session_.queue.append(std::move(early));
   rare_->queue_without_qos0 = false;  // a queue of another session's
-  session_.will = std::move(will);
+  if (!rare_->adopting) {
+    session_.will = std::move(will);  // an adopted session keeps its own (evacuate.cpp)
+  }
   if (std::unique_ptr<Takeover> newer = std::move(rare_->superseded_by)) {
     // Taken over while we waited: the state goes on, as an offline session's
     // would (its routes lead here now; the newer session moves them on).

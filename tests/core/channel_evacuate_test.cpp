@@ -79,12 +79,20 @@ TEST_CASE("evacuation: Adopt hands an offline session over to the adopter, a con
   FakeHost host;
   host.self_ = sched::Pid(1, 40);
   Channel ch(0);
-  connect_ok(ch, host, persistent(mqtt::ProtocolVersion::v5, "dev"));
+  mqtt::Connect c = persistent(mqtt::ProtocolVersion::v5, "dev");
+  c.will = mqtt::Will{"will/t", mqtt::SharedBytes::copy_of(std::string_view("gone")), QoS::at_most_once, false, {}};
+  c.will->properties.will_delay_interval = 600;
+  connect_ok(ch, host, std::move(c));
   ch.handle_adopt(host, sched::Pid(2, 77));  // its client is here: never moved away from it
   CHECK(ch.connected());
   CHECK(host.handovers.empty());
-  REQUIRE(ch.evacuate(host, connections()));
+  ch.on_connection_lost(host);  // its delayed will waits
+  REQUIRE(ch.offline());
   ch.handle_adopt(host, sched::Pid(2, 77));
+  CHECK(host.routed.empty());  // the will is not published: it goes with the state
+  REQUIRE(host.handed.size() == 1);
+  REQUIRE(host.handed[0].will != nullptr);
+  CHECK(host.handed[0].will->topic == "will/t");
   REQUIRE(host.handovers.size() == 1);
   CHECK(host.handovers[0].first == sched::Pid(2, 77));
   CHECK_FALSE(host.handovers[0].second);  // the state, not a tail
@@ -101,6 +109,9 @@ TEST_CASE("evacuation: the adopter asks for the state, settles offline with it a
   ch.start_adopting(host);
   CHECK(host.adopts == std::vector<sched::Pid>{sched::Pid(1, 40)});
   SessionState state;
+  state.will = std::make_unique<mqtt::Will>(
+      mqtt::Will{"will/t", mqtt::SharedBytes::copy_of(std::string_view("gone")), QoS::at_most_once, false, {}});
+  state.will->properties.will_delay_interval = 60;
   state.subscriptions.insert_or_assign(
       "a/#", Subscription{"a/#", "", SubInfo{QoS::at_least_once, false, false, false, 0}});
   state.queue.push_back(delivery("a/1", QoS::at_least_once));
@@ -113,6 +124,9 @@ TEST_CASE("evacuation: the adopter asks for the state, settles offline with it a
   CHECK(host.released == std::vector<sched::Pid>{sched::Pid(1, 40)});
   CHECK(host.packets.empty());  // no CONNACK: nobody is connected
   CHECK(host.last_timer(ChannelTimer::session_expiry) != nullptr);
+  REQUIRE(ch.state().will != nullptr);  // the delayed will moved with it and waits here
+  REQUIRE(host.last_timer(ChannelTimer::will_delay) != nullptr);
+  CHECK(host.last_timer(ChannelTimer::will_delay)->ms == 60000);
   CHECK(ch.state().queue.size() == 1);
   CHECK_FALSE(host.ended);
 }
