@@ -26,7 +26,10 @@ Channel::Channel(Restored restored, bool stored, sched::Pid from) : Channel(std:
 }
 
 bool Channel::evacuate(ChannelHost& host, const Evacuate& e) {
-  if (e.connection) {
+  // Connected in the sessions pass too: a CONNECT accepted before the
+  // evacuation began (an authentication under way) ends then, and moves on
+  // the next pass.
+  if (e.connection || state_ == State::connected) {
     if (state_ != State::connected) {
       return false;
     }
