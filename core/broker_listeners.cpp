@@ -97,8 +97,7 @@ Result<Broker::RunningListener> Broker::open_listener(const ListenerConfig& lc, 
     o.pinned = true;
     o.start = true;
     int inherited = i < adopted.size() ? std::exchange(adopted[i], -1) : -1;
-    running.processes.push_back(runtime_->spawn(std::make_unique<Listener>(*ctx_, lc.bind, port, lc.max_connections,
-                                                                          running.shared, make, session_sups_[s],
+    running.processes.push_back(runtime_->spawn(std::make_unique<Listener>(*ctx_, lc.bind, port, running.shared, make, session_sups_[s],
                                                                           std::move(bound), inherited),
                                                 o));
     Result<ListenerBound> bound_socket = result.get();
@@ -249,7 +248,12 @@ void Broker::reconfigure_listeners(const ReloadPlan& plan, const std::vector<std
     const ListenerConfig& lc = plan.next.listeners[j];
     if (plan.kept[j]) {
       RunningListener& kept = listeners_[*plan.kept[j]];
-      kept.config = lc;  // its authentication keys, changed in place (Security::reconfigure)
+      if (kept.config.max_connections != lc.max_connections) {
+        kept.shared->max_connections.store(lc.max_connections, std::memory_order_relaxed);
+        report.changed.push_back("listener " + lc.name() + ": max_connections " + std::to_string(lc.max_connections) +
+                                 " (in place; its open connections stay)");
+      }
+      kept.config = lc;  // its authentication keys and max_connections, changed in place
       now.push_back(std::move(kept));
       continue;
     }

@@ -92,9 +92,11 @@ constexpr KeyRule key_rules[] = {
 };
 
 // The same listener but for the keys that change in place (the
-// authentication rules: core/auth/security.hpp swaps them).
+// authentication rules: core/auth/security.hpp swaps them; max_connections:
+// ListenerShared holds it).
 bool same_listener(ListenerConfig a, ListenerConfig b) {
   for (ListenerConfig* l : {&a, &b}) {
+    l->max_connections = -1;
     l->allow_anonymous.reset();
     l->password_file.reset();
     l->acl_file.reset();

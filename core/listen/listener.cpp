@@ -18,6 +18,7 @@ namespace actormq::core {
 ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size,
                                    std::atomic<std::int64_t>& broker_open) {
   auto shared = std::make_shared<ListenerShared>(broker_open, static_cast<std::uint32_t>(config.max_connection_rate));
+  shared->max_connections.store(config.max_connections, std::memory_order_relaxed);
   shared->name = std::string(listener_type_names[static_cast<std::size_t>(config.type)]) + " " + config.bind + ":" +
                  std::to_string(config.port);
   if (config.is_tls()) {
@@ -67,10 +68,10 @@ ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t m
 }
 
 Listener::Listener(BrokerContext& ctx, std::string bind, std::uint16_t port,
-                   std::int64_t max_connections, std::shared_ptr<ListenerShared> shared,
+                   std::shared_ptr<ListenerShared> shared,
                    ConnectionFactory make, sched::Pid supervisor,
                    std::promise<Result<ListenerBound>> bound, int inherited_fd)
-    : ctx_(ctx), bind_(std::move(bind)), port_(port), max_connections_(max_connections),
+    : ctx_(ctx), bind_(std::move(bind)), port_(port),
       shared_(std::move(shared)), make_(std::move(make)), supervisor_(supervisor), bound_(std::move(bound)),
       inherited_fd_(inherited_fd) {}
 
@@ -114,7 +115,8 @@ void Listener::accept(int fd) {
   ConnectionSlot::Taken taken = ConnectionSlot::take(shared_);
   const Limits& limits = ctx_.limits.get();
   bool over_broker = limits.max_connections >= 0 && taken.broker_open > limits.max_connections;
-  bool over_listener = max_connections_ >= 0 && taken.listener_open > max_connections_;
+  const std::int64_t max_connections = shared_->max_connections.load(std::memory_order_relaxed);
+  bool over_listener = max_connections >= 0 && taken.listener_open > max_connections;
   if (over_broker || over_listener) {
     taken.slot.release();
     ::close(fd);

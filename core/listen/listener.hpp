@@ -64,8 +64,7 @@ class Listener : public sched::Process {
   /// watches the processes `make` makes of the connections.
   /// `inherited_fd` >= 0: a listening socket to take (ListenerSocket)
   /// instead of binding bind:port.
-  Listener(BrokerContext& ctx, std::string bind, std::uint16_t port, std::int64_t max_connections,
-           std::shared_ptr<ListenerShared> shared, ConnectionFactory make, sched::Pid supervisor,
+  Listener(BrokerContext& ctx, std::string bind, std::uint16_t port, std::shared_ptr<ListenerShared> shared, ConnectionFactory make, sched::Pid supervisor,
            std::promise<Result<ListenerBound>> bound, int inherited_fd = -1);
 
  protected:
@@ -79,7 +78,6 @@ class Listener : public sched::Process {
   BrokerContext& ctx_;
   std::string bind_;
   std::uint16_t port_;
-  std::int64_t max_connections_;
   std::shared_ptr<ListenerShared> shared_;
   ConnectionFactory make_;
   sched::Pid supervisor_;

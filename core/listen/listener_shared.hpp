@@ -24,6 +24,9 @@ struct ListenerShared {
 
   std::atomic<std::int64_t>& broker_open;  ///< connections open on all listeners
   std::atomic<std::int64_t> open{0};       ///< connections open on this listener
+  /// The listener's max_connections (-1: only the broker-wide limit); a
+  /// reload changes it in place, the connections open stay.
+  std::atomic<std::int64_t> max_connections{-1};
   ConnectionRate rate;                ///< max_connection_rate
   std::string name;                   ///< "tls 127.0.0.1:8883", for logs
   /// Wraps accepted sockets (TLS, WebSocket); nullptr: plain TCP.

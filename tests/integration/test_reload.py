@@ -15,7 +15,7 @@ import time
 import unittest
 
 from auth_util import Files
-from harness import Broker, RawAsserts, RawV5, free_port, main, publish_packet, wait_for
+from harness import Broker, RawAsserts, RawClient, RawV5, free_port, main, publish_packet, wait_for
 from http_util import OPS, VIEWER
 
 
@@ -97,12 +97,33 @@ class Reload(RawAsserts, unittest.TestCase):
         self.start({"data_dir": "none", "listeners": [self.tcp(1883), self.tcp(changed)]})
         old = RawV5(changed, b"old")
         self.addCleanup(old.close)
-        self.sighup({"data_dir": "none", "listeners": [self.tcp(1883), dict(self.tcp(changed), max_connections=5)]},
+        self.sighup({"data_dir": "none",
+                     "listeners": [self.tcp(1883), dict(self.tcp(changed), max_connection_rate=50)]},
                     "listener tcp 127.0.0.1:%d: opened" % changed)
         self.assertIn("listener tcp 127.0.0.1:%d: closed" % changed, self.broker.output())
         self.assert_disconnected(old, 0x8B)
         RawV5(changed, b"new").close()
         self.assertNotIn("error:", self.broker.output())
+
+    def test_max_connections_changes_in_place_and_the_clients_stay(self):
+        port = free_port()
+        self.start({"data_dir": "none", "listeners": [self.tcp(1883), self.tcp(port)]})
+        first = RawV5(port, b"first")
+        self.addCleanup(first.close)
+        first.subscribe("in/place", qos=0)
+        second = RawV5(port, b"second")
+        self.addCleanup(second.close)
+        self.sighup({"data_dir": "none", "listeners": [self.tcp(1883), dict(self.tcp(port), max_connections=2)]},
+                    "listener tcp 127.0.0.1:%d: max_connections 2 (in place" % port)
+        self.assertNotIn("listener tcp 127.0.0.1:%d: closed" % port, self.broker.output())
+        # Its clients stay: one still receives what another publishes.
+        second.send(publish_packet("in/place", b"still here", version=5))
+        self.assertIn((None, b"still here"), first.publishes(2))
+        # And the new limit holds: a third connection is refused at once.
+        third = RawClient(port)
+        self.addCleanup(third.close)
+        self.assertEqual(third.recv_all(5), (b"", True))
+        self.assertIn("connection refused: max_connections reached", self.broker.output())
 
     def test_log_level_changes_at_once(self):
         self.start({"data_dir": "none", "log_level": "info", "listeners": [self.tcp(1883), self.http]})
