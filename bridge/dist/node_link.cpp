@@ -157,7 +157,11 @@ void NodeLink::on_handshake_step(Step step) {
     std::string line = who() + ": handshake refused " + (refused->by_peer ? "by the peer" : "here") + " (" +
                        std::string(to_string(refused->reason)) + (refused->detail.empty() ? "" : ": ") +
                        refused->detail + ")";
-    if (expected) {
+    if (refused->reason == RefuseReason::duplicate) {
+      // Every few seconds for ever where nodes list each other as seeds: the
+      // link that is up says all an operator needs.
+      ACTORMQ_LOG_DEBUG(line);
+    } else if (expected) {
       ACTORMQ_LOG_INFO(line);
     } else {
       ACTORMQ_LOG_WARNING(line);
