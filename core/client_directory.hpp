@@ -14,6 +14,12 @@
 
 namespace actormq::core {
 
+/// A peer node that takes evacuated sessions (AdoptRequest): its name and its agent.
+struct Adopter {
+  std::string node;
+  sched::Pid agent;
+};
+
 /// Thread-safe: called by sessions on every scheduler, under the registry's
 /// shard lock for claimed/released (so they arrive in the registry's order).
 class ClientDirectory {
@@ -32,7 +38,7 @@ class ClientDirectory {
   [[nodiscard]] virtual sched::Pid releaser() const = 0;
   /// Where an evacuated session may move (core/evacuation.hpp): the agents
   /// of the peer nodes that take sessions (AdoptRequest); none: nowhere.
-  [[nodiscard]] virtual std::vector<sched::Pid> adopters() const = 0;
+  [[nodiscard]] virtual std::vector<Adopter> adopters() const = 0;
 
  protected:
   ~ClientDirectory() = default;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/client_directory.hpp"
 #include "core/clock.hpp"
 #include "core/logger.hpp"
 #include "core/session_registry.hpp"
@@ -97,7 +98,13 @@ class Evacuator : public sched::Process {
     tokens_ = 1;
     if (phase == EvacuationPhase::sessions) {
       ClientDirectory* d = registry_.directory();
-      adopters_ = d != nullptr ? d->adopters() : std::vector<sched::Pid>{};
+      adopters_.clear();
+      for (Adopter& a : d != nullptr ? d->adopters() : std::vector<Adopter>{}) {
+        const auto& only = order_.migrate_to;
+        if (only.empty() || std::find(only.begin(), only.end(), a.node) != only.end()) {
+          adopters_.push_back(a.agent);
+        }
+      }
       evacuation_.set_peers(adopters_.size());
       if (adopters_.empty()) {
         targets_.clear();  // nowhere to go: the pass ends at once, and is tried again

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sched/pid.hpp"
 
@@ -33,6 +34,7 @@ struct EvacuationOrder {
   std::uint32_t connection_rate = 500;  ///< connections ended per second
   std::uint32_t session_rate = 500;     ///< offline sessions moved per second
   std::uint32_t wait_takeover_ms = 10000;  ///< for clients to take their sessions elsewhere first
+  std::vector<std::string> migrate_to;     ///< the peers sessions may move to, by node name; empty: all
 };
 
 enum class EvacuationPhase : std::uint8_t {

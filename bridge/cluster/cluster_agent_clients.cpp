@@ -150,10 +150,10 @@ void ClusterAgent::adopt(core::AdoptRequest& request) {
 }
 
 void ClusterAgent::update_adopters() {
-  std::vector<sched::Pid> agents;
+  std::vector<core::Adopter> agents;
   for (const auto& [id, peer] : peers_) {
     if (peer.agent.valid()) {
-      agents.push_back(peer.agent);
+      agents.push_back(core::Adopter{peer.info.name, peer.agent});
     }
   }
   directory_.set_adopters(std::move(agents));

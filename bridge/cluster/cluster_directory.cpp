@@ -82,12 +82,12 @@ std::size_t ClusterDirectory::size() const {
   return remote_.size();
 }
 
-std::vector<sched::Pid> ClusterDirectory::adopters() const {
+std::vector<core::Adopter> ClusterDirectory::adopters() const {
   std::lock_guard lock(mutex_);
   return adopters_;
 }
 
-void ClusterDirectory::set_adopters(std::vector<sched::Pid> agents) {
+void ClusterDirectory::set_adopters(std::vector<core::Adopter> agents) {
   std::lock_guard lock(mutex_);
   adopters_ = std::move(agents);
 }

@@ -45,9 +45,9 @@ class ClusterDirectory final : public core::ClientDirectory {
   void released(const std::string& client_id, sched::Pid pid) override;
   [[nodiscard]] std::optional<sched::Pid> find_remote(std::string_view client_id) const override;
   [[nodiscard]] sched::Pid releaser() const override { return agent_; }
-  [[nodiscard]] std::vector<sched::Pid> adopters() const override;
+  [[nodiscard]] std::vector<core::Adopter> adopters() const override;
   /// The agent's: the peers' agents, where evacuated sessions may move.
-  void set_adopters(std::vector<sched::Pid> agents);
+  void set_adopters(std::vector<core::Adopter> agents);
 
   // ---- the agent's side: the rows of node `node` ----
   void reset_node(std::uint16_t node, const std::vector<ClientRow>& rows);
@@ -73,7 +73,7 @@ class ClusterDirectory final : public core::ClientDirectory {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, std::vector<Held>, Hash, std::equal_to<>> remote_;
-  std::vector<sched::Pid> adopters_;
+  std::vector<core::Adopter> adopters_;
 };
 
 /// (claimed_ms, node) of `a` is before that of `b`: the rule every node

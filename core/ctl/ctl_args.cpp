@@ -15,7 +15,7 @@ constexpr const char* usage =
     "  upgrade [--timeout S]    upgrade without downtime (SIGUSR2 to the pid_file's process) and wait\n"
     "                           until the new process serves and the old one has exited (default 60 s)\n"
     "  evacuate [NODE] [--redirect-to HOST:PORT] [--rate N] [--session-rate N] [--wait-takeover S]\n"
-    "           [--no-wait | --timeout S]\n"
+    "           [--migrate-to NODE,...] [--no-wait | --timeout S]\n"
     "                           empty a cluster node: refuse new clients, send its clients away (MQTT 5 to\n"
     "                           HOST:PORT), move its sessions to its peers; wait until it is empty\n"
     "                           (default 600 s)\n"
@@ -64,6 +64,9 @@ CtlParse parse_ctl_args(int argc, const char* const* argv, std::ostream& out, st
                        "Seconds for clients to take their sessions elsewhere first (default 10)")
       ->type_name("S")
       ->check(CLI::Range(0, 3600));
+  evacuate->add_option("--migrate-to", e.migrate_to, "The peers sessions may move to (default: all)")
+      ->type_name("NODE,...")
+      ->delimiter(',');
   bool no_wait_flag = false;
   bool cancel_flag = false;
   evacuate->add_flag("--no-wait", no_wait_flag, "Start it and return");
@@ -97,7 +100,8 @@ CtlParse parse_ctl_args(int argc, const char* const* argv, std::ostream& out, st
     e.wait = !no_wait_flag;
     e.cancel = cancel_flag;
     o.timeout_s = evacuate_timeout;
-    const bool order = !e.redirect_to.empty() || e.rate || e.session_rate || e.wait_takeover_s;
+    const bool order =
+        !e.redirect_to.empty() || e.rate || e.session_rate || e.wait_takeover_s || !e.migrate_to.empty();
     if (e.cancel && (order || no_wait_flag || *evacuate_timeout_opt)) {
       err << "actormq ctl: evacuate --cancel takes no other option\n" << usage;
       return CtlParse{std::nullopt, ctl_usage};

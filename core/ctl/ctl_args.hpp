@@ -3,7 +3,8 @@
 //   actormq ctl [--config FILE] [--api URL] [--pid-file FILE]
 //               [--user U [--password P]] <command>
 // commands: status, upgrade [--timeout S], evacuate [NODE] [--redirect-to
-// HOST:PORT] [--rate N] [--session-rate N] [--wait-takeover S] [--no-wait |
+// HOST:PORT] [--rate N] [--session-rate N] [--wait-takeover S]
+// [--migrate-to NODE,...] [--no-wait |
 // --timeout S] | evacuate --cancel. The broker is found through the
 // config file (its pid_file, its first http listener) unless the options
 // name it. The password may come from $ACTORMQ_CTL_PASSWORD instead, out of
@@ -13,6 +14,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/ctl/http_client.hpp"
 
@@ -27,6 +29,7 @@ struct EvacuateOptions {
   std::optional<std::uint32_t> rate;          ///< connections ended a second
   std::optional<std::uint32_t> session_rate;  ///< sessions moved a second
   std::optional<std::uint32_t> wait_takeover_s;
+  std::vector<std::string> migrate_to;  ///< the peers sessions may move to; empty: all
   bool wait = true;     ///< until the node is empty (or timeout_s)
   bool cancel = false;  ///< DELETE instead: clients are accepted again
 };

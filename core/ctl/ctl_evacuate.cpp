@@ -68,6 +68,9 @@ std::string order_body(const EvacuateOptions& e) {
   if (e.wait_takeover_s) {
     order["wait_takeover_s"] = *e.wait_takeover_s;
   }
+  if (!e.migrate_to.empty()) {
+    order["migrate_to"] = e.migrate_to;
+  }
   return order.dump();
 }
 

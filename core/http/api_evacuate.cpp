@@ -22,6 +22,7 @@ Json status_json(const ApiEnv& env) {
     j["connection_rate"] = s.order.connection_rate;
     j["session_rate"] = s.order.session_rate;
     j["wait_takeover_s"] = s.order.wait_takeover_ms / 1000;
+    j["migrate_to"] = s.order.migrate_to;
   }
   return j;
 }

@@ -8,6 +8,7 @@
 
 #include "core/auth/crypto.hpp"
 #include "core/clock.hpp"
+#include "core/config/cluster.hpp"
 #include "mqtt/topic.hpp"
 #include "mqtt/utf8.hpp"
 #include "net/http_request.hpp"
@@ -297,9 +298,10 @@ Result<EvacuationOrder> evacuation_order_of(const std::string& body) {
     return Failure{"body: must be a JSON object"};
   }
   for (const auto& [key, value] : j.items()) {
-    if (key != "redirect_to" && key != "connection_rate" && key != "session_rate" && key != "wait_takeover_s") {
+    if (key != "redirect_to" && key != "connection_rate" && key != "session_rate" && key != "wait_takeover_s" &&
+        key != "migrate_to") {
       return Failure{key + ": not a field of an evacuation (redirect_to, connection_rate, session_rate, "
-                           "wait_takeover_s)"};
+                           "wait_takeover_s, migrate_to)"};
     }
   }
   ACTORMQ_TRY(std::optional<std::string> redirect, optional_string(j, "redirect_to"));
@@ -324,6 +326,18 @@ Result<EvacuationOrder> evacuation_order_of(const std::string& body) {
   ACTORMQ_TRY(std::optional<std::uint32_t> wait, optional_uint(j, "wait_takeover_s", 3600));
   if (wait) {
     order.wait_takeover_ms = *wait * 1000;
+  }
+  if (auto it = j.find("migrate_to"); it != j.end() && !it->is_null()) {
+    constexpr std::size_t max_nodes = 1024;
+    if (!it->is_array() || it->size() > max_nodes) {
+      return Failure{"migrate_to: must be an array of node names (at most 1,024)"};
+    }
+    for (const Json& name : *it) {
+      if (!name.is_string() || !valid_node_name(name.get_ref<const std::string&>())) {
+        return Failure{"migrate_to: every entry must be a node name (as cluster.node_name)"};
+      }
+      order.migrate_to.push_back(name.get<std::string>());
+    }
   }
   return order;
 }

@@ -78,7 +78,7 @@ inline constexpr std::string_view api_publisher = "http_api";
 /// The order of an evacuation body (POST /api/v1/evacuate), every field
 /// optional: {"redirect_to": "host:port", "connection_rate": n,
 /// "session_rate": n (per second, 1..1,000,000), "wait_takeover_s": s
-/// (0..3600)}; an empty body takes the defaults. Why not, naming the field.
+/// (0..3600), "migrate_to": [node names]}; an empty body takes the defaults. Why not, naming the field.
 [[nodiscard]] Result<EvacuationOrder> evacuation_order_of(const std::string& body);
 
 }  // namespace actormq::core

@@ -147,6 +147,10 @@ TEST_CASE("ctl: evacuate takes its order, waits by default, or cancels") {
   CHECK(full.parse.options->timeout_s == 30);
   CHECK(full.parse.options->user == "ops");
 
+  Run to = run({"evacuate", "--migrate-to", "n2,n3"});
+  REQUIRE(to.parse.options);
+  CHECK(to.parse.options->evacuate.migrate_to == std::vector<std::string>{"n2", "n3"});
+
   Run quick = run({"evacuate", "--no-wait"});
   REQUIRE(quick.parse.options);
   CHECK_FALSE(quick.parse.options->evacuate.wait);

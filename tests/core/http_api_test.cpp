@@ -216,6 +216,13 @@ TEST_CASE("http api: an evacuation body takes defaults, and names the field it r
   CHECK(text_of(R"({"session_rate": 1.5})") == "session_rate: must be an integer 0..1000000");
   CHECK(text_of(R"({"wait_takeover_s": 3601})") == "wait_takeover_s: must be an integer 0..3600");
   CHECK(text_of(R"({"rate": 5})").starts_with("rate: not a field of an evacuation"));
+  auto only = evacuation_order_of(R"({"migrate_to": ["n2", "n3"]})");
+  REQUIRE(only);
+  CHECK(only->migrate_to == std::vector<std::string>{"n2", "n3"});
+  CHECK(text_of(R"({"migrate_to": "n2"})").starts_with("migrate_to: must be an array"));
+  CHECK(text_of(R"({"migrate_to": [""]})").starts_with("migrate_to: every entry must be a node name"));
+  CHECK(text_of(R"({"migrate_to": [2]})").starts_with("migrate_to: every entry must be a node name"));
+  CHECK(text_of(R"({"migrate_to": ["a b"]})").starts_with("migrate_to: every entry must be a node name"));
 }
 
 namespace {

@@ -7,8 +7,10 @@
 // a client could have published under those limits; a bridge change is a
 // boolean or a reason.
 
+#include <algorithm>
 #include <string>
 
+#include "core/config/cluster.hpp"
 #include "core/http/api_input.hpp"
 #include "fuzz_util.hpp"
 #include "mqtt/topic.hpp"
@@ -114,7 +116,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     default: {
       auto order = evacuation_order_of(std::string(input));
       FUZZ_CHECK(!order || (order->connection_rate >= 1 && order->session_rate >= 1 &&
-                            order->wait_takeover_ms <= 3600000 && order->server_reference.size() <= 65535));
+                            order->wait_takeover_ms <= 3600000 && order->server_reference.size() <= 65535 &&
+                            std::all_of(order->migrate_to.begin(), order->migrate_to.end(),
+                                        [](const std::string& n) { return valid_node_name(n); })));
       FUZZ_CHECK(order || !order.error().text().empty());
       break;
     }

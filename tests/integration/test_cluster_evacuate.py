@@ -207,6 +207,22 @@ class ClusterEvacuate(unittest.TestCase):
             self.assertTrue(back.session_present, logs())
             self.assertEqual([m.payload for m in back.wait_msgs(1)], [b"0"])
 
+    def test_migrate_to_names_the_peers_sessions_go_to(self):
+        n1, n2, n3 = self.start_cluster()
+        logs = lambda: n1.output()[-4000:] + n2.output()[-3000:] + n3.output()[-3000:]
+        cids = ["ev-only-%d" % i for i in range(4)]
+        self.offline_sessions(n1, cids, "ev/only/", n2, 1)
+        code, out, err = ctl(self.api, "evacuate", "--wait-takeover", "0", "--migrate-to", "n3", "--timeout", "30")
+        self.assertEqual(code, 0, out + err + logs())
+        self.assertEqual(self.evacuation()["migrate_to"], ["n3"])
+        self.assertEqual(self.evacuation()["peers"], 1)
+        self.assertEqual(n3.output().count("session moved here from node"), len(cids), logs())
+        self.assertNotIn("session moved here", n2.output())
+        for cid in cids:
+            back = self.client(n2, cid, clean_start=False, expiry=300)
+            self.assertTrue(back.session_present, logs())
+            self.assertEqual([m.payload for m in back.wait_msgs(1)], [b"0"])
+
     def test_clients_coming_back_while_their_sessions_move_lose_nothing(self):
         # No wait for takeovers: the sessions move while their clients come
         # back on other nodes, each racing its own move.
