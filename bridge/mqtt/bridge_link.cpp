@@ -13,6 +13,7 @@
 #include "persist/env.hpp"
 #include "mqtt/topic.hpp"
 #include "sched/scheduler.hpp"
+#include "sched/signals.hpp"
 
 namespace actormq::bridge {
 
@@ -60,11 +61,12 @@ mqtt::Properties carried(const mqtt::Properties& in) {
 
 }  // namespace
 
-BridgeLink::BridgeLink(core::BrokerContext& ctx, std::shared_ptr<const BridgeSetup> setup)
+BridgeLink::BridgeLink(core::BrokerContext& ctx, std::shared_ptr<const BridgeSetup> setup, sched::Pid predecessor)
     : ctx_(ctx), setup_(std::move(setup)), client_(client_options(*setup_, ctx.durable_acks)),
       store_(ctx.store, ctx.env, setup_->config.name),
       backoff_(static_cast<std::uint64_t>(setup_->config.restart_timeout_ms.base),
-               static_cast<std::uint64_t>(setup_->config.restart_timeout_ms.cap), std::random_device{}()) {}
+               static_cast<std::uint64_t>(setup_->config.restart_timeout_ms.cap), std::random_device{}()),
+      predecessor_(predecessor) {}
 
 std::uint64_t BridgeLink::now_ms() const { return uv_now(scheduler().loop()); }
 
@@ -75,8 +77,16 @@ std::string BridgeLink::who() const {
 
 void BridgeLink::on_start() {
   pin();
-  restore();  // before any new message: the old ones go first
-  set_local_routes(true);
+  if (predecessor_) {
+    // It moves its routes here and, once its records are committed, says
+    // so (took_over): then the stored messages are read, ahead of those
+    // the routes bring meanwhile. Its DOWN: it ended without handing over.
+    predecessor_monitor_ = monitor(predecessor_);
+    send<BridgeHandOver>(predecessor_, BridgeHandOver{self(), setup_});
+  } else {
+    restore();  // before any new message: the old ones go first
+    set_local_routes(true);
+  }
   notify_local(false);
   // Dials once the broker serves (BridgeServe): what the remote sends at
   // once must find the restored sessions' routes.
@@ -84,7 +94,11 @@ void BridgeLink::on_start() {
 
 void BridgeLink::on_message(sched::Message& msg) {
   if (auto* d = msg.as<core::Deliver>()) {
-    on_deliver(*d);
+    if (predecessor_) {
+      taken_.push_back(std::move(*d));  // after the predecessor's messages
+    } else {
+      on_deliver(*d);
+    }
   } else if (auto* ready = msg.as<net::SocketReady>()) {
     on_socket(*ready);
   } else if (msg.is<ReadMore>()) {
@@ -103,12 +117,28 @@ void BridgeLink::on_message(sched::Message& msg) {
   } else if (msg.is<BridgeServe>()) {
     if (state_ == State::waiting && !served_) {
       served_ = true;
-      dial();
+      if (!predecessor_) {
+        dial();  // else once it has handed over: one connection to the remote at a time
+      }
     }
   } else if (auto* e = msg.as<BridgeEnable>()) {
     set_enabled(e->enabled);
   } else if (auto* r = msg.as<core::AckReady>()) {
-    on_ack_ready(r->token, r->store_error);
+    if (r->token == hand_over_token) {
+      on_hand_over_committed(r->store_error);
+    } else {
+      on_ack_ready(r->token, r->store_error);
+    }
+  } else if (auto* h = msg.as<BridgeHandOver>()) {
+    hand_over(std::move(*h));
+  } else if (msg.is<core::RouteSynced>()) {
+    on_route_synced();
+  } else if (auto* done = msg.as<BridgeHandedOver>()) {
+    took_over(std::move(done->owed));
+  } else if (auto* down = msg.as<sched::DownMsg>()) {
+    if (down->pid == predecessor_) {
+      predecessor_ended();
+    }
   }
 }
 
@@ -123,6 +153,13 @@ void BridgeLink::after_run() {
 }
 
 void BridgeLink::on_exit(const sched::ExitReason&) {
+  if (state_ == State::handing_over) {
+    // Its routes, its counters and its messages are its successor's now
+    // (or on their way there).
+    store_.flush();
+    return;
+  }
+  drop_taken();
   if (state_ == State::up) {
     write(client_.goodbye());  // the remote's "0", then DISCONNECT
     flush();
@@ -135,17 +172,21 @@ void BridgeLink::on_exit(const sched::ExitReason&) {
   setup_->counters->state.store(BridgeState::down, std::memory_order_relaxed);
 }
 
+core::RouteAdd BridgeLink::local_route(const FilterQos& f, sched::Pid link, const core::BridgeConfig& config) {
+  core::RouteAdd r;
+  r.filter = f.filter;
+  r.session = link;
+  r.client_id = config.remote_client_id();
+  // No Local: what this bridge brought in does not go back out; the
+  // retain flag goes as it was published (mosquitto's bridge does both).
+  r.info = core::SubInfo{f.qos, true, true, false, 0};
+  return r;
+}
+
 void BridgeLink::set_local_routes(bool add) {
   for (const FilterQos& f : setup_->topics.local_filters()) {
     if (add) {
-      core::RouteAdd r;
-      r.filter = f.filter;
-      r.session = self();
-      r.client_id = setup_->config.remote_client_id();
-      // No Local: what this bridge brought in does not go back out; the
-      // retain flag goes as it was published (mosquitto's bridge does both).
-      r.info = core::SubInfo{f.qos, true, true, false, 0};
-      ctx_.routers.add_route(runtime(), r);
+      ctx_.routers.add_route(runtime(), local_route(f, self(), setup_->config));
     } else {
       ctx_.routers.remove_route(runtime(), core::RouteRemove{f.filter, {}, self()});
     }
@@ -301,7 +342,7 @@ void BridgeLink::write_ready_acks() {
   }
 }
 
-void BridgeLink::restore() {
+void BridgeLink::restore(std::vector<OutMessage> owed) {
   OutStore::Loaded loaded = store_.load();
   if (loaded.error) {
     ACTORMQ_LOG_ERROR(who() << ": cannot read its stored messages: " << *loaded.error);
@@ -311,6 +352,10 @@ void BridgeLink::restore() {
   }
   if (!loaded.messages.empty()) {
     ACTORMQ_LOG_NOTICE(who() << ": " << loaded.messages.size() << " stored message(s) for the remote");
+  }
+  for (OutMessage& m : owed) {
+    store_.number_after(m.seq);  // memory only: their packet ids stay theirs
+    loaded.messages.push_back(std::move(m));
   }
   execute(client_.restore(std::move(loaded.messages)));
 }
@@ -324,6 +369,9 @@ void BridgeLink::count(const Actions& a) {
 }
 
 void BridgeLink::set_enabled(bool enabled) {
+  if (state_ == State::handing_over) {
+    return;  // the successor has the bridge now
+  }
   if (!enabled && state_ != State::disabled) {
     if (state_ == State::up) {
       write(client_.goodbye());  // as when the broker stops: the remote's "0", then DISCONNECT
@@ -349,7 +397,7 @@ void BridgeLink::set_state(State s) {
   BridgeState shown = s == State::up          ? BridgeState::up
                       : s == State::waiting   ? BridgeState::down
                       : s == State::disabled  ? BridgeState::disabled
-                                              : BridgeState::connecting;
+                                              : BridgeState::connecting;  // handing over too: one follows
   setup_->counters->state.store(shown, std::memory_order_relaxed);
 }
 

@@ -12,6 +12,16 @@
 // $SYS/broker/connection/<name>/state: "1" while connected, "0" otherwise.
 // QoS 1/2 messages for the remote are kept in the store (out_store.hpp)
 // until the remote acknowledges them, and read back when it starts.
+//
+// A bridge changed by a reload gets a new process, which takes the old
+// one's place as a session takeover does (core/session/handle_disconnect.cpp):
+// the old one ends its connection and moves the routes of the local filters
+// both have to the new one (RouteAdd replacing its own: each router switches
+// in one step, so no publish finds neither), drops those the new one lacks,
+// and once every router has switched (RouteSync) and its records are
+// committed, tells the new one (BridgeHandedOver) and ends. Meanwhile the
+// new one holds what its routes bring, then reads the store back, sends
+// that and then what it held, in order, and only then dials.
 
 #include <cstdint>
 #include <deque>
@@ -57,9 +67,25 @@ struct BridgeEnable {
   bool enabled = true;
 };
 
+/// To the process of a bridge changed by a reload, from the one that
+/// replaces it: hand over to `successor` (see the top of this file).
+struct BridgeHandOver {
+  sched::Pid successor;
+  std::shared_ptr<const BridgeSetup> setup;  ///< the successor's
+};
+
+/// To the successor: every router routes to it now, and what the
+/// predecessor owed the remote is committed to the store, or, when the
+/// broker keeps none, in `owed` (in flight first, then waiting).
+struct BridgeHandedOver {
+  std::vector<OutMessage> owed;
+};
+
 class BridgeLink final : public sched::Process {
  public:
-  BridgeLink(core::BrokerContext& ctx, std::shared_ptr<const BridgeSetup> setup);
+  /// `predecessor`: the running process of this bridge, which hands over
+  /// to this one (a reload); none: a bridge's first process.
+  BridgeLink(core::BrokerContext& ctx, std::shared_ptr<const BridgeSetup> setup, sched::Pid predecessor = {});
 
   /// From dialling to CONNACK, at most.
   static constexpr std::uint64_t connect_timeout_ms = 10000;
@@ -71,7 +97,7 @@ class BridgeLink final : public sched::Process {
   void on_exit(const sched::ExitReason& reason) override;
 
  private:
-  enum class State { waiting, connecting, handshaking, up, disabled };
+  enum class State { waiting, connecting, handshaking, up, disabled, handing_over };
   struct Tick {
     std::uint32_t generation;
   };
@@ -94,12 +120,24 @@ class BridgeLink final : public sched::Process {
   void set_enabled(bool enabled);
   void notify_local(bool up);
   void set_local_routes(bool add);
+  /// The local route of `f` for the bridge of `config`, to `link`.
+  [[nodiscard]] static core::RouteAdd local_route(const FilterQos& f, sched::Pid link,
+                                                  const core::BridgeConfig& config);
   void on_tick(std::uint32_t generation);
-  void restore();
+  /// The stored messages, then `owed` (a predecessor's, memory only), ahead of any new one.
+  void restore(std::vector<OutMessage> owed = {});
   void set_state(State s);
   void count(const Actions& a);
   [[nodiscard]] std::string who() const;
   [[nodiscard]] std::uint64_t now_ms() const;
+  // bridge_link_handover.cpp: a reload's change of process.
+  void hand_over(BridgeHandOver h);
+  void on_route_synced();
+  void on_hand_over_committed(int store_error);
+  void took_over(std::vector<OutMessage> owed);
+  void predecessor_ended();
+  /// Ending before the predecessor has handed over: what our routes brought is not stored.
+  void drop_taken();
   // bridge_link_io.cpp: dial, read, write.
   void dial();
   void on_socket(const net::SocketReady& ready);
@@ -137,6 +175,18 @@ class BridgeLink final : public sched::Process {
   };
   std::deque<PendingAck> pending_acks_;
   std::uint64_t next_ack_token_ = 1;
+  /// AckReady's token for the commit a hand-over waits for (never a PendingAck's).
+  static constexpr std::uint64_t hand_over_token = 0;
+
+  // A reload's change of process. As the successor:
+  sched::Pid predecessor_;           ///< until it has handed over: deliveries wait in taken_
+  sched::MonitorRef predecessor_monitor_ = 0;
+  bool predecessor_gone_ = false;    ///< it ended without handing over: its commit is awaited
+  std::vector<core::Deliver> taken_;  ///< what our routes brought meanwhile, in order
+  std::optional<BridgeHandOver> next_hand_over_;  ///< a newer reload's, once we have taken over
+  // As the predecessor:
+  sched::Pid successor_;
+  std::size_t syncs_pending_ = 0;  ///< routers yet to confirm the switch
 };
 
 }  // namespace actormq::bridge

@@ -145,7 +145,7 @@ core::Status BridgeService::start(core::BrokerContext& ctx, sched::Runtime& runt
   return mqtt::Ok{};
 }
 
-sched::Pid BridgeService::start_link(std::shared_ptr<const BridgeSetup> setup) {
+sched::Pid BridgeService::start_link(std::shared_ptr<const BridgeSetup> setup, sched::Pid predecessor) {
   const core::BridgeConfig& c = setup->config;
   if (setup->tls && setup->tls->insecure()) {
     ACTORMQ_LOG_WARNING("bridge " << c.name << ": tls.insecure is set: the remote's certificate is not verified");
@@ -156,7 +156,7 @@ sched::Pid BridgeService::start_link(std::shared_ptr<const BridgeSetup> setup) {
   sched::SpawnOptions o;
   o.pinned = true;
   o.start = true;
-  sched::Pid pid = runtime_->spawn(std::make_unique<BridgeLink>(*ctx_, std::move(setup)), o);
+  sched::Pid pid = runtime_->spawn(std::make_unique<BridgeLink>(*ctx_, std::move(setup), predecessor), o);
   if (serving_.load()) {
     (void)runtime_->send<BridgeServe>(pid);  // added by a reload: the broker serves already
   }
@@ -207,15 +207,19 @@ core::Status BridgeService::apply(std::vector<core::BridgeConfig> bridges) {
   };
   // The setups of the new and changed bridges first: a bad file changes nothing.
   std::vector<std::optional<std::size_t>> kept(bridges.size());
+  std::vector<std::optional<std::size_t>> replaced(bridges.size());  // a changed bridge's old index
   std::vector<std::shared_ptr<const BridgeSetup>> setups(bridges.size());
   std::vector<bool> staying(bridges_.size(), false);
   for (std::size_t i = 0; i < bridges.size(); ++i) {
     std::optional<std::size_t> j = old_index(bridges[i].name);
+    if (j) {
+      staying[*j] = true;
+    }
     if (j && bridges_[*j] == bridges[i]) {
       kept[i] = j;
-      staying[*j] = true;
       continue;
     }
+    replaced[i] = j;
     // A changed bridge keeps its counters (its totals go on); it is enabled
     // again, as at a restart: the configuration decides.
     auto setup = bridge_setup(bridges[i], i, j ? counters_[*j] : nullptr);
@@ -227,13 +231,9 @@ core::Status BridgeService::apply(std::vector<core::BridgeConfig> bridges) {
   std::vector<sched::Pid> ending;
   for (std::size_t j = 0; j < bridges_.size(); ++j) {
     if (!staying[j]) {
-      const bool changed = std::any_of(bridges.begin(), bridges.end(),
-                                       [&](const core::BridgeConfig& b) { return b.name == bridges_[j].name; });
-      ACTORMQ_LOG_NOTICE("bridge " << bridges_[j].name << ": "
-                                   << (changed ? "changed in the configuration; starting again"
-                                               : "removed from the configuration; stopping (the messages it "
-                                                 "holds for its remote stay in the store, for a bridge of "
-                                                 "that name)"));
+      ACTORMQ_LOG_NOTICE("bridge " << bridges_[j].name
+                                   << ": removed from the configuration; stopping (the messages it holds for its "
+                                      "remote stay in the store, for a bridge of that name)");
       ending.push_back(links_[j]);
     }
   }
@@ -245,6 +245,7 @@ core::Status BridgeService::apply(std::vector<core::BridgeConfig> bridges) {
   std::vector<std::shared_ptr<BridgeCounters>> counters;
   std::vector<BridgeStats> stats;
   std::vector<sched::Pid> links;
+  std::vector<sched::Pid> handing_over;
   for (std::size_t i = 0; i < bridges.size(); ++i) {
     if (kept[i]) {
       counters.push_back(counters_[*kept[i]]);
@@ -252,7 +253,17 @@ core::Status BridgeService::apply(std::vector<core::BridgeConfig> bridges) {
     } else {
       counters.push_back(setups[i]->counters);
       counters.back()->enabled.store(true, std::memory_order_relaxed);
-      links.push_back(start_link(std::move(setups[i])));
+      sched::Pid predecessor;
+      if (replaced[i]) {
+        // Its new process takes the old one's place (bridge_link.hpp): no
+        // instant without a route for its out topics, no message lost.
+        ACTORMQ_LOG_NOTICE("bridge " << bridges[i].name
+                                     << ": changed in the configuration; a new process takes over its routes and "
+                                        "its messages for the remote");
+        predecessor = links_[*replaced[i]];
+        handing_over.push_back(predecessor);
+      }
+      links.push_back(start_link(std::move(setups[i]), predecessor));
     }
     stats.push_back(BridgeStats{bridges[i].name, counters.back()});
   }
@@ -264,6 +275,13 @@ core::Status BridgeService::apply(std::vector<core::BridgeConfig> bridges) {
     links_ = std::move(links);
   }
   watch_stats();
+  // As end_links: none of them refers to the broker once we return. One
+  // that does not end in time is ended; its successor then takes its place
+  // without it (BridgeLink::predecessor_ended).
+  if (!wait_ended(handing_over, 5000)) {
+    ACTORMQ_LOG_WARNING("bridges: a changed bridge's previous process did not hand over within 5 s; ended");
+    end_links(handing_over);
+  }
   return mqtt::Ok{};
 }
 
@@ -293,16 +311,17 @@ void BridgeService::end_links(const std::vector<sched::Pid>& pids) {
   }
   // Each ends on its scheduler (its last words to the remote, its routes
   // removed): wait, so that none refers to the broker once we return.
-  for (int i = 0; i < 5000; ++i) {
-    bool any = false;
-    for (sched::Pid pid : pids) {
-      any = any || runtime_->alive(pid);
-    }
-    if (!any) {
-      break;
+  (void)wait_ended(pids, 5000);
+}
+
+bool BridgeService::wait_ended(const std::vector<sched::Pid>& pids, int ms) const {
+  for (int i = 0; i < ms; ++i) {
+    if (std::none_of(pids.begin(), pids.end(), [this](sched::Pid pid) { return runtime_->alive(pid); })) {
+      return true;
     }
     usleep(1000);
   }
+  return false;
 }
 
 void BridgeService::stop() {

@@ -7,8 +7,10 @@
 // out, buffered, dropped, its state) are kept from construction on, read by
 // $SYS/broker/bridge/<name>/... and by whoever holds the service. On reload
 // (SIGHUP) it reads the bridges of the configuration file again: a bridge
-// added starts, one removed stops, one changed starts again with its new
-// settings, and one unchanged keeps its process and its connection.
+// added starts, one removed stops, one changed gets a new process with its
+// new settings, which takes the old one's routes and messages over
+// (bridge_link.hpp: nothing published meanwhile is lost), and one unchanged
+// keeps its process and its connection.
 
 #include <memory>
 #include <mutex>
@@ -59,10 +61,10 @@ class BridgeService final : public core::Service, public core::BridgeControl {
 
   /// While started, on the broker's thread: the bridges become `bridges`
   /// (already checked, as load_config does), matched by name: one whose
-  /// settings are equal keeps its process and connection; the others stop
-  /// (messages stored for a removed one stay in the store, and go if it
-  /// comes back) and start anew. On an error (a bridge's TLS files) nothing
-  /// changes.
+  /// settings are equal keeps its process and connection; a changed one's
+  /// process hands over to a new one (returns once it has); a removed one
+  /// stops (its messages stay in the store, and go if it comes back). On an
+  /// error (a bridge's TLS files) nothing changes.
   [[nodiscard]] core::Status apply(std::vector<core::BridgeConfig> bridges);
 
   /// Thread-safe. Every bridge's counters, in configuration order (from
@@ -74,9 +76,12 @@ class BridgeService final : public core::Service, public core::BridgeControl {
   bool set_bridge_enabled(std::string_view name, bool enabled) override;
 
  private:
-  sched::Pid start_link(std::shared_ptr<const BridgeSetup> setup);
+  /// `predecessor`: the process it replaces, which hands over to it.
+  sched::Pid start_link(std::shared_ptr<const BridgeSetup> setup, sched::Pid predecessor = {});
   /// Ends these processes and waits until they have.
   void end_links(const std::vector<sched::Pid>& pids);
+  /// Waits up to `ms` milliseconds until none of these processes runs; false: some still do.
+  [[nodiscard]] bool wait_ended(const std::vector<sched::Pid>& pids, int ms) const;
   /// (Again) registers the $SYS source of the bridges' counters.
   void watch_stats();
   /// Logs the stored messages of bridges the configuration no longer has.

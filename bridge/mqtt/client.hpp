@@ -86,6 +86,8 @@ class Client {
   [[nodiscard]] std::vector<std::uint8_t> goodbye();
   /// The connection is gone: in-flight messages wait for the next one.
   void lost() noexcept;
+  /// Every message owed to the remote, taken out (Outbox::take_all).
+  [[nodiscard]] std::vector<OutMessage> take_owed() { return outbox_.take_all(); }
   /// hold_acks: writes a held acknowledgement (nothing once the connection
   /// it belongs to is gone: the remote sends the message again).
   [[nodiscard]] Actions acknowledge(const mqtt::Packet& ack);

@@ -146,4 +146,14 @@ void OutStore::flush() {
   }
 }
 
+void OutStore::commit(persist::HoldPtr hold) {
+  if (!enabled()) {
+    return;  // the hold goes with the last copy: now
+  }
+  // A write that changes nothing (seq 0 is never a message's) for the hold
+  // to ride on: the writer releases it with the commit of all before it.
+  gathered_.push_back(persist::Op::erase(persist::Db::bridge_out, persist::session_key(bridge_, 0)));
+  writer_->submit(std::exchange(gathered_, {}), std::move(hold));
+}
+
 }  // namespace actormq::bridge

@@ -15,6 +15,7 @@
 //
 // Owner-only: used by the bridge's process alone.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -66,6 +67,13 @@ class OutStore {
   void erase(const std::vector<std::uint64_t>& seqs);
   /// Submits what was gathered, in order, in one transaction.
   void flush();
+  /// As flush(), and `hold` is released once everything this store (any
+  /// OutStore of the writer, whose commits keep the order of submits)
+  /// submitted before is committed. Without a store it is released at once.
+  void commit(persist::HoldPtr hold);
+  /// New messages are numbered after `seq` (messages owed by a predecessor
+  /// that kept no store: their packet ids stay theirs).
+  void number_after(std::uint64_t seq) noexcept { next_seq_ = std::max(next_seq_, seq + 1); }
 
  private:
   persist::Writer* writer_;

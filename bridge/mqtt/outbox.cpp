@@ -70,6 +70,23 @@ const OutMessage* Outbox::release(std::uint16_t packet_id) {
   return nullptr;
 }
 
+std::vector<OutMessage> Outbox::take_all() {
+  std::vector<OutMessage> all;
+  all.reserve(size());
+  for (InFlight& f : window_msgs_) {
+    id_used_[f.packet_id] = false;
+    f.msg.from_store = true;  // as one read back at a start: it may have reached the remote
+    all.push_back(std::move(f.msg));
+  }
+  for (OutMessage& m : queue_) {
+    all.push_back(std::move(m));
+  }
+  window_msgs_.clear();
+  queue_.clear();
+  bytes_ = 0;
+  return all;
+}
+
 bool Outbox::in_use(std::uint16_t id) const { return id_used_[id]; }
 
 std::uint16_t Outbox::next_packet_id() {

@@ -74,6 +74,11 @@ class Outbox {
   /// null if no such message.
   const OutMessage* release(std::uint16_t packet_id);
 
+  /// Takes every message out, in flight first then waiting, each in order:
+  /// what a process of the bridge that keeps no store hands its successor.
+  /// Those in flight are marked from_store: they may have reached the remote.
+  [[nodiscard]] std::vector<OutMessage> take_all();
+
   /// A packet id free for a new packet (PUBLISH or SUBSCRIBE), never 0.
   [[nodiscard]] std::uint16_t next_packet_id();
 

@@ -48,4 +48,24 @@ std::optional<Mapped> TopicMap::outward(std::string_view topic) const { return m
 
 std::optional<Mapped> TopicMap::inward(std::string_view topic) const { return map(in_, topic); }
 
+RouteHandOver route_hand_over(const TopicMap& from, const TopicMap& to) {
+  RouteHandOver plan;
+  auto named = [](const std::vector<FilterQos>& filters, const std::string& filter) {
+    return std::find_if(filters.begin(), filters.end(), [&](const FilterQos& f) { return f.filter == filter; });
+  };
+  for (const FilterQos& f : to.local_filters()) {
+    if (named(from.local_filters(), f.filter) != from.local_filters().end()) {
+      plan.moved.push_back(f);
+    } else {
+      plan.added.push_back(f);
+    }
+  }
+  for (const FilterQos& f : from.local_filters()) {
+    if (named(to.local_filters(), f.filter) == to.local_filters().end()) {
+      plan.removed.push_back(f.filter);
+    }
+  }
+  return plan;
+}
+
 }  // namespace actormq::bridge

@@ -33,6 +33,19 @@ struct FilterQos {
   friend bool operator==(const FilterQos&, const FilterQos&) = default;
 };
 
+class TopicMap;
+
+/// How a changed bridge's local routes pass from its old process to its new
+/// one (BridgeHandOver, bridge_link.hpp): the filters both maps have move to
+/// the new process, with the new map's QoS; the old map's others go; the new
+/// map's others are added.
+struct RouteHandOver {
+  std::vector<FilterQos> moved;
+  std::vector<std::string> removed;
+  std::vector<FilterQos> added;
+};
+[[nodiscard]] RouteHandOver route_hand_over(const TopicMap& from, const TopicMap& to);
+
 class TopicMap {
  public:
   explicit TopicMap(const std::vector<core::BridgeTopicConfig>& topics);

@@ -215,3 +215,63 @@ TEST_CASE("bridge outbox: a numbered message's packet id follows its seq, and wa
   CHECK(moved[0]->packet_id == 1);
   CHECK(moved[1]->packet_id == 2);
 }
+
+TEST_CASE("bridge outbox: take_all hands over in-flight then waiting messages, in order, and frees their ids") {
+  Outbox box(1 << 20);
+  box.set_window(2);
+  for (std::uint64_t seq = 1; seq <= 4; ++seq) {
+    OutMessage m = message("t/" + std::to_string(seq), QoS::at_least_once);
+    m.seq = seq;
+    (void)box.push(std::move(m));
+  }
+  REQUIRE(box.fill().size() == 2);
+  std::vector<OutMessage> all = box.take_all();
+  REQUIRE(all.size() == 4);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    CHECK(all[i].seq == i + 1);
+    CHECK(all[i].from_store == (i < 2));  // those in flight may have reached the remote
+  }
+  CHECK(box.size() == 0);
+  CHECK(box.bytes() == 0);
+  CHECK(box.take_all().empty());
+  // A successor's outbox takes them back; their ids are free again here too.
+  (void)box.push(std::move(all[0]));
+  auto moved = box.fill();
+  REQUIRE(moved.size() == 1);
+  CHECK(moved[0]->packet_id == 1);
+}
+
+TEST_CASE("bridge out store: commit releases its hold once everything submitted before is committed") {
+  Store s;
+  s.open();
+  OutStore store(s.writer.get(), s.env.get(), "b1");
+  CHECK(store.load().messages.empty());
+  OutMessage a = message("t/a", QoS::at_least_once);
+  store.put(a, nullptr);  // gathered, not yet submitted
+  OutStore other(s.writer.get(), s.env.get(), "b1");
+  int released = 0;
+  store.commit(std::make_shared<CountingHold>(released));
+  s.writer->flush();
+  CHECK(released == 1);
+  auto back = other.load();  // what a successor reads once the hold is released
+  REQUIRE(back.messages.size() == 1);
+  CHECK(back.messages[0].topic == "t/a");
+  CHECK(back.malformed == 0);  // the write the hold rode on left no record
+  // With nothing gathered the hold still waits for a commit, and nothing changes.
+  store.commit(std::make_shared<CountingHold>(released));
+  s.writer->flush();
+  CHECK(released == 2);
+  CHECK(OutStore(s.writer.get(), s.env.get(), "b1").load().messages.size() == 1);
+}
+
+TEST_CASE("bridge out store: commit without a store releases at once, number_after continues the numbers") {
+  OutStore store(nullptr, nullptr, "b1");
+  int released = 0;
+  store.commit(std::make_shared<CountingHold>(released));
+  CHECK(released == 1);
+  store.number_after(41);
+  store.number_after(7);  // never backwards
+  OutMessage m = message("a", QoS::at_least_once);
+  store.put(m, nullptr);
+  CHECK(m.seq == 42);
+}

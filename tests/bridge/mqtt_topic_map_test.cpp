@@ -85,3 +85,20 @@ TEST_CASE("bridge backoff: doubles from base to cap, jittered down by at most ha
   }
   CHECK(b.ceiling() == 1000);  // no overflow past the cap
 }
+
+TEST_CASE("bridge topic map: a changed bridge's routes move where the filter stays, go or are added") {
+  TopicMap from({entry("a/#", BridgeDirection::out, 1), entry("b/#", BridgeDirection::both, 0),
+                 entry("in/#", BridgeDirection::in, 1), entry("p/#", BridgeDirection::out, 1, "old/")});
+  TopicMap to({entry("c/#", BridgeDirection::out, 1), entry("a/#", BridgeDirection::out, 2),
+               entry("in/#", BridgeDirection::out, 0), entry("p/#", BridgeDirection::out, 1, "new/")});
+  RouteHandOver plan = route_hand_over(from, to);
+  // The new map's QoS; an in entry had no local route; a new local prefix is another filter.
+  CHECK(plan.moved == std::vector<FilterQos>{{"a/#", QoS::exactly_once}});
+  CHECK(plan.added == std::vector<FilterQos>{{"c/#", QoS::at_least_once}, {"in/#", QoS::at_most_once},
+                                             {"new/p/#", QoS::at_least_once}});
+  CHECK(plan.removed == std::vector<std::string>{"b/#", "old/p/#"});
+  RouteHandOver same = route_hand_over(from, from);
+  CHECK(same.moved == from.local_filters());
+  CHECK(same.added.empty());
+  CHECK(same.removed.empty());
+}
