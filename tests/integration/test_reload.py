@@ -123,7 +123,8 @@ class Reload(RawAsserts, unittest.TestCase):
         third = RawClient(port)
         self.addCleanup(third.close)
         self.assertEqual(third.recv_all(5), (b"", True))
-        self.assertIn("connection refused: max_connections reached", self.broker.output())
+        self.assertTrue(wait_for(lambda: "connection refused: max_connections reached" in self.broker.output(), 5),
+                        self.broker.output())
 
     def test_log_level_changes_at_once(self):
         self.start({"data_dir": "none", "log_level": "info", "listeners": [self.tcp(1883), self.http]})
