@@ -164,6 +164,14 @@ Result<HttpEndpoint> parse_http_url(std::string_view url) {
   if (e.host.empty()) {
     return Failure{quoted + "no host"};
   }
+  // A name or an IPv4 address; in brackets an IPv6 address (with a %zone).
+  const bool v6 = e.host.find(':') != std::string::npos;
+  for (char c : e.host) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!(std::isalnum(u) != 0 || c == '.' || c == '-' || c == '_' || (v6 && (c == ':' || c == '%')))) {
+      return Failure{quoted + "the host may hold letters, digits, '.', '-' and '_' (an IPv6 address in brackets)"};
+    }
+  }
   auto port = parse_port(port_text);
   if (!port) {
     return Failure{quoted + "the port must be a number from 1 to 65535"};

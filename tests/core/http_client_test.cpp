@@ -13,6 +13,8 @@ TEST_CASE("http client: API URLs") {
   CHECK(parse_http_url("http://broker").value() == HttpEndpoint{"broker", 80});
   CHECK(parse_http_url("http://[::1]:8081").value() == HttpEndpoint{"::1", 8081});
   CHECK(parse_http_url("[fe80::1]").value() == HttpEndpoint{"fe80::1", 80});
+  CHECK(parse_http_url("[fe80::1%eth0]:1").value() == HttpEndpoint{"fe80::1%eth0", 1});
+  CHECK(parse_http_url("my-broker_1.example:8081").value() == HttpEndpoint{"my-broker_1.example", 8081});
   CHECK(HttpEndpoint{"::1", 8081}.url() == "http://[::1]:8081");
   CHECK(HttpEndpoint{"127.0.0.1", 1}.url() == "http://127.0.0.1:1");
 }
@@ -20,7 +22,8 @@ TEST_CASE("http client: API URLs") {
 TEST_CASE("http client: malformed API URLs are refused with a reason") {
   for (const char* bad : {"", "http://", "http://:80", "http://h:", "http://h:0", "http://h:65536", "http://h:-1",
                           "http://h:8o", "http://h:99999999999999999999", "http://h:1/x", "https://h:1", "ws://h:1",
-                          "a:b:c", "[::1", "[]", "[::1]x", "http://[::1]:"}) {
+                          "a:b:c", "[::1", "[]", "[::1]x", "http://[::1]:", "a b:80", "[[x]", "h]:80",
+                          "[::1;x]:80", "b\x01:80"}) {
     auto r = parse_http_url(bad);
     CHECK_MESSAGE(!r, bad);
     if (!r) {
