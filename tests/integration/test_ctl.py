@@ -51,6 +51,9 @@ class CtlTest(unittest.TestCase):
             harness.ACTORMQ = saved
         self.brokers.append(b)
         self.config = os.path.join(b.dir, "config.json")
+        # The pid_file is written once the broker serves, which may be just after its listeners log.
+        self.assertTrue(wait_for(lambda: os.path.exists(self.pid_file) and self.read_pid() == b.proc.pid, 10),
+                        b.output())
         return b
 
     def read_pid(self):

@@ -143,7 +143,8 @@ class UpgradeTest(unittest.TestCase):
         os.makedirs(config["data_dir"], exist_ok=True)
         b = Broker(config, port=port)
         self.brokers.append(b)
-        self.assertEqual(read_pid(self.pid_file), b.proc.pid)
+        # Written once the broker serves, which may be just after its listeners log that they listen.
+        self.assertTrue(wait_for(lambda: read_pid(self.pid_file) == b.proc.pid, 10), b.output())
         return b
 
     def upgrade(self, b):
@@ -245,7 +246,7 @@ class UpgradeTest(unittest.TestCase):
         self.assertTrue(wait_for(lambda: "this process serves on" in b.output(), 15), b.output())
         self.assertIn("exited with status 1", b.output())
         self.assertTrue(b.alive())
-        self.assertEqual(read_pid(self.pid_file), b.proc.pid)
+        self.assertTrue(wait_for(lambda: read_pid(self.pid_file) == b.proc.pid, 10), b.output())
         # The client is still connected (PINGREQ answered), and new ones come in.
         client.send(b"\xc0\x00")
         self.assertEqual(client.recv_packet(), (0xD0, b""))
@@ -281,7 +282,7 @@ class UpgradeTest(unittest.TestCase):
             holder.close()
         self.assertIn("upgrade failed after the hand-over", b.output())
         self.assertTrue(b.alive())
-        self.assertEqual(read_pid(self.pid_file), b.proc.pid)
+        self.assertTrue(wait_for(lambda: read_pid(self.pid_file) == b.proc.pid, 10), b.output())
         client.close()
         again = RawClient(b.port)
         self.assertEqual(again.connect(b"back", clean=False), (0x20, b"\x01\x00"))  # session present
