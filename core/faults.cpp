@@ -51,6 +51,9 @@ std::string FaultInjection::describe() const {
   if (no_adoption) {
     add("evacuated sessions are not taken");
   }
+  if (forward_delay_ms != 0) {
+    add("what peers forward held " + std::to_string(forward_delay_ms) + " ms");
+  }
   return s;
 }
 
@@ -67,6 +70,9 @@ FaultInjection FaultInjection::read(const std::function<const char*(const char*)
   }
   if (const char* on = lookup("ACTORMQ_TEST_NO_ADOPTION")) {
     f.no_adoption = std::strtoul(on, nullptr, 10) != 0;
+  }
+  if (const char* ms = lookup("ACTORMQ_TEST_FORWARD_DELAY_MS")) {
+    f.forward_delay_ms = static_cast<std::uint32_t>(std::strtoul(ms, nullptr, 10));
   }
   return f;
 }

@@ -17,6 +17,11 @@
 //   ACTORMQ_TEST_RETAINED_LOAD_HOLD_MS=<ms>
 //       The background load of the retained messages at start takes this
 //       much longer: lets tests publish and subscribe while it runs.
+//   ACTORMQ_TEST_FORWARD_DELAY_MS=<ms>
+//       The node's cluster agent holds what peers forward to it (publishes,
+//       and the pongs that come behind them) this long, in order, as a slow
+//       inbound link would: messages a peer routed here may then arrive after
+//       what other peers sent later (a takeover's release).
 //   ACTORMQ_TEST_NO_ADOPTION=1
 //       The node's cluster agent ignores the sessions an evacuated peer asks
 //       it to take (core/evacuation.hpp), as a node of an earlier version
@@ -46,10 +51,13 @@ struct FaultInjection {
   std::chrono::milliseconds retained_load_hold{0};
   /// ACTORMQ_TEST_NO_ADOPTION; false: off.
   bool no_adoption = false;
+  /// ACTORMQ_TEST_FORWARD_DELAY_MS; 0: off.
+  std::uint32_t forward_delay_ms = 0;
 
   /// Some fault is on.
   [[nodiscard]] bool any() const {
-    return !crash_topic.empty() || handover_delay_ms != 0 || retained_load_hold.count() != 0 || no_adoption;
+    return !crash_topic.empty() || handover_delay_ms != 0 || retained_load_hold.count() != 0 || no_adoption ||
+           forward_delay_ms != 0;
   }
   /// One line for the log naming every fault that is on.
   [[nodiscard]] std::string describe() const;

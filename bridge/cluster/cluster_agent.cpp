@@ -50,7 +50,12 @@ void ClusterAgent::on_start() {
 void ClusterAgent::on_exit(const sched::ExitReason&) { node_.monitor_nodes(self(), false); }
 
 void ClusterAgent::on_message(sched::Message& msg) {
-  if (auto* add = msg.as<core::RouteAdd>()) {
+  if (hold_inbound(msg)) {
+    return;
+  }
+  if (msg.is<ReleaseHeld>()) {
+    release_held();
+  } else if (auto* add = msg.as<core::RouteAdd>()) {
     local_add(*add);
   } else if (auto* remove = msg.as<core::RouteRemove>()) {
     local_remove(*remove);
@@ -215,7 +220,7 @@ void ClusterAgent::node_down(const dist::NodeInfo& peer) {
   update_adopters();
   directory_.drop_node(peer.id);
   counters_.remote_clients.store(directory_.size(), std::memory_order_relaxed);
-  peer_gone_from_releases(peer.id);
+  peer_gone_from_rounds(peer.id);
   // Its agent's routes (and those of any earlier run of it) go.
   std::vector<sched::Pid> agents;
   for (const auto& [agent, filters] : remote_) {

@@ -59,9 +59,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <variant>
+#include <vector>
 
 #include "bridge/cluster/cluster_directory.hpp"
 #include "bridge/cluster/cluster_proto_v1.hpp"
@@ -106,6 +109,7 @@ class ClusterAgent final : public sched::Process {
   void after_run() override;
 
  private:
+  struct ReleaseHeld {};
   struct FindAgent {
     std::uint16_t node_id;
     std::uint32_t incarnation;
@@ -156,23 +160,47 @@ class ClusterAgent final : public sched::Process {
   void remote_clients(const ClusterClients& c);
   /// A new session here took over `release.previous` on another node.
   void release_after_peers(const core::HandoverRelease& release);
+  /// A session here released by its successor on another node asks to hear
+  /// once every peer's forwards reached this node (core::PeersDrain).
+  void drain_peers(sched::Pid reply_to);
+  struct PendingRound {
+    core::HandoverRelease release;  ///< passed on when the round ends (release_after_peers)
+    sched::Pid drained_to;          ///< or: told PeersDrained (drain_peers)
+    std::unordered_set<std::uint16_t> waiting;  ///< peers whose pong is due
+  };
+  /// Pings every peer; the round ends when each answered or is gone.
+  void ping_peers(PendingRound round);
+  void round_done(const PendingRound& round);
   void pong(const ClusterPong& p);
+  /// A peer's ping: answered once our routers handled what they had,
+  /// through the peer's forwarder (after what it holds for that node).
+  void answer_ping(const ClusterPing& ping);
+  void sync_routers_for_pings();
+  void ping_routers_synced();
   /// An evacuated peer's offline session asks to move here (core/evacuation.hpp).
   void adopt(core::AdoptRequest& request);
   /// The directory's adopters: every peer whose agent is known.
   void update_adopters();
-  void peer_gone_from_releases(std::uint16_t node);
-
-  struct PendingRelease {
-    core::HandoverRelease release;
-    std::unordered_set<std::uint16_t> waiting;  ///< peers whose pong is due
+  void peer_gone_from_rounds(std::uint16_t node);
+  // Test only (cluster_agent_delay.cpp): a slow inbound link.
+  using Inbound = std::variant<core::Deliver, ClusterSharedDeliver, ClusterPong>;
+  struct Held {
+    std::uint64_t due_ms;
+    Inbound what;
   };
+  /// FaultInjection::forward_delay_ms set and `msg` came from a peer: held.
+  bool hold_inbound(sched::Message& msg);
+  void release_held();
+  std::deque<Held> held_;
 
   dist::Node& node_;
   core::BrokerContext& ctx_;
   ClusterDirectory& directory_;
   std::unordered_map<std::string, ClientRow> local_clients_;  ///< this node's registry, by client id
-  std::unordered_map<std::uint64_t, PendingRelease> releases_;  ///< by ping tag
+  std::unordered_map<std::uint64_t, PendingRound> rounds_;  ///< by ping tag
+  std::vector<ClusterPing> pings_waiting_;  ///< peers' pings for the next router sync
+  std::vector<ClusterPing> pings_syncing_;  ///< answered when the routers have synced
+  std::size_t router_syncs_left_ = 0;
   std::uint64_t next_tag_ = 1;
   ClusterCounters& counters_;
   /// Local subscribers per filter (not shared groups).

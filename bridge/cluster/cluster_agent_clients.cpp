@@ -4,6 +4,8 @@
 // partition.
 #include "bridge/cluster/cluster_agent.hpp"
 
+#include "bridge/cluster/node_forwarder.hpp"
+
 #include "core/logger.hpp"
 #include "core/session/session.hpp"
 #include "sched/runtime.hpp"
@@ -19,9 +21,12 @@ bool ClusterAgent::client_message(sched::Message& msg) {
     remote_clients(*c);
   } else if (auto* r = msg.as<core::HandoverRelease>()) {
     release_after_peers(*r);
+  } else if (auto* drain = msg.as<core::PeersDrain>()) {
+    drain_peers(drain->reply_to);
   } else if (auto* ping = msg.as<ClusterPing>()) {
-    // After everything the pinging agent sent before it: its routes are ours.
-    send<ClusterPong>(ping->agent, ClusterPong{self(), ping->tag});
+    answer_ping(*ping);
+  } else if (msg.is<core::RouteSynced>()) {
+    ping_routers_synced();
   } else if (auto* p = msg.as<ClusterPong>()) {
     pong(*p);
   } else if (auto* a = msg.as<core::AdoptRequest>()) {
@@ -111,28 +116,90 @@ void ClusterAgent::release_after_peers(const core::HandoverRelease& release) {
   // message; we told every peer of them before this ping. A pong therefore
   // means that peer's routers route to the new session: the old one's
   // routes may go without a message routed to neither.
-  PendingRelease pending{release, {}};
+  ping_peers(PendingRound{release, {}, {}});
+}
+
+void ClusterAgent::drain_peers(sched::Pid reply_to) {
+  // A pong comes behind everything its node forwarded here before (same
+  // link, our mailbox in order), and we pass each forwarded publish to a
+  // router before we read the next message: once the last pong is here,
+  // what the peers routed to this node is in our routers' mailboxes, ahead
+  // of whatever `reply_to` sends them next.
+  ping_peers(PendingRound{{}, reply_to, {}});
+}
+
+void ClusterAgent::ping_peers(PendingRound round) {
   std::uint64_t tag = next_tag_++;
   for (const auto& [id, peer] : peers_) {
     if (peer.agent.valid()) {
-      pending.waiting.insert(id);
+      round.waiting.insert(id);
       send<ClusterPing>(peer.agent, ClusterPing{self(), tag});
     }
   }
-  if (pending.waiting.empty()) {
-    send<core::HandoverRelease>(release.previous, release);
+  if (round.waiting.empty()) {
+    round_done(round);
     return;
   }
-  releases_.emplace(tag, std::move(pending));
+  rounds_.emplace(tag, std::move(round));
+}
+
+void ClusterAgent::round_done(const PendingRound& round) {
+  if (round.drained_to.valid()) {
+    send<core::PeersDrained>(round.drained_to, core::PeersDrained{});
+  } else {
+    send<core::HandoverRelease>(round.release.previous, round.release);
+  }
 }
 
 void ClusterAgent::pong(const ClusterPong& p) {
-  auto it = releases_.find(p.tag);
-  if (it == releases_.end() || it->second.waiting.erase(p.agent.node()) == 0 || !it->second.waiting.empty()) {
+  auto it = rounds_.find(p.tag);
+  if (it == rounds_.end() || it->second.waiting.erase(p.agent.node()) == 0 || !it->second.waiting.empty()) {
     return;
   }
-  send<core::HandoverRelease>(it->second.release.previous, it->second.release);
-  releases_.erase(it);
+  round_done(it->second);
+  rounds_.erase(it);
+}
+
+void ClusterAgent::answer_ping(const ClusterPing& ping) {
+  // The pong leaves after everything the pinging agent sent before it (its
+  // route changes are in our routers' mailboxes), and behind every publish
+  // our routers matched for its node before: the routers confirm they
+  // handled what they had (RouteSync), then the pong goes through that
+  // node's forwarder, after its backlog. Pings that come while the routers
+  // are asked wait for the next round.
+  pings_waiting_.push_back(ping);
+  if (pings_syncing_.empty()) {
+    sync_routers_for_pings();
+  }
+}
+
+void ClusterAgent::sync_routers_for_pings() {
+  pings_syncing_ = std::move(pings_waiting_);
+  pings_waiting_.clear();
+  router_syncs_left_ = ctx_.routers.sync(runtime(), self());
+  if (router_syncs_left_ == 0) {
+    ping_routers_synced();
+  }
+}
+
+void ClusterAgent::ping_routers_synced() {
+  if (router_syncs_left_ > 1) {
+    --router_syncs_left_;
+    return;
+  }
+  router_syncs_left_ = 0;
+  for (const ClusterPing& ping : pings_syncing_) {
+    auto it = peers_.find(ping.agent.node());
+    if (it != peers_.end() && it->second.agent == ping.agent && it->second.forwarder.valid()) {
+      send<PongAfterBacklog>(it->second.forwarder, PongAfterBacklog{ClusterPong{self(), ping.tag}});
+    } else {
+      send<ClusterPong>(ping.agent, ClusterPong{self(), ping.tag});  // nothing of ours goes there
+    }
+  }
+  pings_syncing_.clear();
+  if (!pings_waiting_.empty()) {
+    sync_routers_for_pings();
+  }
 }
 
 void ClusterAgent::adopt(core::AdoptRequest& request) {
@@ -159,12 +226,12 @@ void ClusterAgent::update_adopters() {
   directory_.set_adopters(std::move(agents));
 }
 
-void ClusterAgent::peer_gone_from_releases(std::uint16_t node) {
-  for (auto it = releases_.begin(); it != releases_.end();) {
+void ClusterAgent::peer_gone_from_rounds(std::uint16_t node) {
+  for (auto it = rounds_.begin(); it != rounds_.end();) {
     it->second.waiting.erase(node);
     if (it->second.waiting.empty()) {
-      send<core::HandoverRelease>(it->second.release.previous, it->second.release);
-      it = releases_.erase(it);
+      round_done(it->second);
+      it = rounds_.erase(it);
     } else {
       ++it;
     }

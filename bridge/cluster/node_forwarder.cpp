@@ -21,6 +21,9 @@ NodeForwarder::NodeForwarder(dist::Node& node, sched::Pid peer_agent, ClusterCou
 void NodeForwarder::on_message(sched::Message& msg) {
   if (auto* d = msg.as<core::Deliver>()) {
     forward(*d);
+  } else if (auto* p = msg.as<PongAfterBacklog>()) {
+    pongs_.push_back(Pong{consumed_ + backlog_.size(), p->pong});
+    send_due_pongs();
   } else if (msg.is<Drain>()) {
     drain_armed_ = false;
     drain();
@@ -34,6 +37,7 @@ void NodeForwarder::forward(core::Deliver& d) {
   }
   if (backlog_.size() >= max_backlog) {
     backlog_.pop_front();  // the oldest: what comes later matters more to its subscribers
+    consumed_one();
     counters_.forward_dropped.fetch_add(1, std::memory_order_relaxed);
     if (dropped_since_log_++ == 0) {
       ACTORMQ_LOG_WARNING("cluster: the link to " << agent_.to_string() << "'s node takes nothing; "
@@ -56,6 +60,7 @@ void NodeForwarder::drain() {
   while (!backlog_.empty() && !node_.busy(agent_)) {
     send_one(std::move(backlog_.front()));
     backlog_.pop_front();
+    consumed_one();
     moved = true;
   }
   if (moved) {
@@ -67,6 +72,18 @@ void NodeForwarder::drain() {
   } else if (!drain_armed_) {
     drain_armed_ = true;
     send_after(self(), sched::make_message<Drain>(), drain_every_ms);
+  }
+}
+
+void NodeForwarder::consumed_one() {
+  ++consumed_;
+  send_due_pongs();
+}
+
+void NodeForwarder::send_due_pongs() {
+  while (!pongs_.empty() && pongs_.front().after <= consumed_) {
+    (void)runtime().send<ClusterPong>(agent_, pongs_.front().pong);
+    pongs_.pop_front();
   }
 }
 

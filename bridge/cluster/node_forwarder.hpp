@@ -27,6 +27,12 @@
 
 namespace actormq::cluster {
 
+/// From this node's agent: send `pong` to the peer's agent once everything
+/// queued before it went (the answer to the peer's ClusterPing).
+struct PongAfterBacklog {
+  ClusterPong pong;
+};
+
 class NodeForwarder final : public sched::Process {
  public:
   static constexpr std::size_t max_backlog = 65536;
@@ -48,12 +54,23 @@ class NodeForwarder final : public sched::Process {
   /// Throttles the publisher of what just joined a long backlog, renews the
   /// throttles while the link drains, releases them once it is short.
   void pace(const core::Deliver* queued);
+  /// The backlog's front left (sent or dropped): pongs due go.
+  void consumed_one();
+  void send_due_pongs();
   std::uint64_t now_ms() const;
 
   dist::Node& node_;
   sched::Pid agent_;
   ClusterCounters& counters_;
   std::deque<core::Deliver> backlog_;
+  /// Pongs waiting for the backlog ahead of them: each goes once
+  /// `consumed_` (backlog entries sent or dropped) reaches its `after`.
+  struct Pong {
+    std::uint64_t after;
+    ClusterPong pong;
+  };
+  std::deque<Pong> pongs_;
+  std::uint64_t consumed_ = 0;
   bool drain_armed_ = false;
   std::uint64_t dropped_since_log_ = 0;
   std::vector<sched::Pid> throttled_;  ///< publishers we asked to pause

@@ -19,7 +19,9 @@
 //       pid  u64 claimed_ms)
 //   ClusterPing (0x0204), ClusterPong (0x0205)  a round trip between agents:
 //       the pong leaves after everything the pinging agent sent before its
-//       ping was handled there.  u64 agent pid  u64 tag
+//       ping was handled there, and behind every publish the answering
+//       node routed to the pinging node before (a node of an earlier build
+//       answers at once: only the first holds then).  u64 agent pid  u64 tag
 //   core::AdoptRequest (0x0206)  an evacuated node's offline session asks
 //       the agent here to spawn a session that takes it over (evacuation).
 //       u64 session pid  str client id  u8 protocol level (3..5)

@@ -110,6 +110,8 @@ class Channel {
   /// A session on another node took us over and every node routes to it
   /// (HandoverRelease): our routes go, then what we queued meanwhile.
   void on_handover_release(ChannelHost& host, sched::Pid by);
+  /// Released, every peer's forwards have reached us (PeersDrain): our routes go.
+  void on_peers_drained(ChannelHost& host);
   /// A part of a state from another node: the previous session's, or its tail.
   void on_handover_part(ChannelHost& host, const HandoverPart& part);
   /// What the previous session on another node queued after its state left.
@@ -248,6 +250,8 @@ class Channel {
   bool taken_by_stranger(const Takeover& takeover) const;
   /// handing_over, every router answered: the state goes to the successor.
   void hand_over(ChannelHost& host);
+  /// A remote successor released us: our routes go, then the tail follows.
+  void remove_routes_for_tail(ChannelHost& host);
   /// Taken over by `by` on another node: our state goes now, our routes stay
   /// (what they bring is queued) until `by` releases us.
   void hand_over_remote(ChannelHost& host, sched::Pid by);
@@ -373,6 +377,7 @@ class Channel {
     /// released, `successor_released`.
     bool remote_successor = false;
     bool successor_released = false;
+    bool draining_peers = false;  ///< released, waiting for PeersDrained
     std::unique_ptr<SessionState> delayed_handover;  ///< test only: FaultInjection::handover_delay_ms
     /// A state arriving from another node, part by part (on_handover_part).
     std::unique_ptr<SessionStateDecoder> incoming;

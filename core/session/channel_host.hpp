@@ -63,6 +63,16 @@ struct HandoverRelease {
   sched::Pid by;
 };
 
+/// Released, `previous` asks its node's ClientDirectory::releaser for a
+/// round trip to every peer before its routes go: what a peer routed here
+/// before it routed to the new session travels on another link than the
+/// release and may still be on its way. The answer, PeersDrained, comes once
+/// each peer's pong arrived behind everything that peer forwarded here.
+struct PeersDrain {
+  sched::Pid reply_to;
+};
+struct PeersDrained {};
+
 /// A later connection of this client id on another node won (a partition
 /// healed): the session ends, v5 clients get DISCONNECT 0x8E.
 struct Supersede {};
@@ -166,6 +176,9 @@ class ChannelHost {
   /// Tells `previous` (on another node) that we took it over, once every
   /// node routes to us (HandoverRelease).
   virtual void release_previous(sched::Pid previous) = 0;
+  /// Asks this node's releaser for PeersDrained (PeersDrain); false outside
+  /// a cluster (nothing to wait for).
+  virtual bool drain_peers() = 0;
   /// Evacuation: asks `to` (a session on another node) to hand over to us (Adopt).
   virtual void send_adopt(sched::Pid to) = 0;
   /// Evacuation: asks `agent` (a peer's cluster agent) to take this offline session.

@@ -44,6 +44,26 @@ void Channel::on_handover_release(ChannelHost& host, sched::Pid by) {
     return;
   }
   rare_->successor_released = true;
+  // A peer may have routed a message here just before it routed to the new
+  // session: it can still be on its way (on another link than the release,
+  // or in our agent's mailbox). Our routes stay until every peer's forwards
+  // reached us.
+  if (host.drain_peers()) {
+    rare_->draining_peers = true;
+    return;
+  }
+  remove_routes_for_tail(host);
+}
+
+void Channel::on_peers_drained(ChannelHost& host) {
+  if (state_ != State::handing_over || !rare_ || !rare_->draining_peers) {
+    return;
+  }
+  rare_->draining_peers = false;
+  remove_routes_for_tail(host);
+}
+
+void Channel::remove_routes_for_tail(ChannelHost& host) {
   // What a router sends us before it takes the route out is queued; the
   // tail goes once every router confirmed (on_route_synced).
   remove_all_routes(host);

@@ -135,6 +135,8 @@ void Session::on_message(sched::Message& msg) {
     channel_.on_handover_part(*this, *part);
   } else if (auto* release = msg.as<HandoverRelease>()) {
     channel_.on_handover_release(*this, release->by);
+  } else if (msg.is<PeersDrained>()) {
+    channel_.on_peers_drained(*this);
   } else if (msg.is<Supersede>()) {
     channel_.supersede(*this);
   } else if (msg.is<HandoverDelayElapsed>()) {
@@ -361,6 +363,15 @@ void Session::release_previous(sched::Pid previous) {
   if (ClientDirectory* d = ctx_.registry.directory()) {
     send<HandoverRelease>(d->releaser(), HandoverRelease{previous, self()});
   }
+}
+
+bool Session::drain_peers() {
+  ClientDirectory* d = ctx_.registry.directory();
+  if (d == nullptr) {
+    return false;
+  }
+  send<PeersDrain>(d->releaser(), PeersDrain{self()});
+  return true;
 }
 
 void Session::send_throttle(sched::Pid to, bool on) {

@@ -139,6 +139,7 @@ class Session : public ConnectionOwner, private ChannelHost {
   void send_handover(sched::Pid to, SessionState state, bool tail) override;
   std::optional<sched::Pid> find_remote_session(const std::string& client_id) override;
   void release_previous(sched::Pid previous) override;
+  bool drain_peers() override;
   void send_throttle(sched::Pid to, bool on) override;
   void monitor(sched::Pid pid) override { Process::monitor(pid); }
   bool durable_acks() const override { return ctx_.durable_acks && ctx_.ack_sink != nullptr; }

@@ -333,6 +333,38 @@ TEST_CASE("channel: taken over from another node: 0x8E, the state leaves at once
   CHECK(host.ended);
 }
 
+TEST_CASE("channel: released in a cluster, the routes stay until every peer's forwards arrived (PeersDrained)") {
+  FakeHost host;
+  host.self_ = sched::Pid(1, 2);
+  host.cluster_drain = true;
+  Channel ch(0);
+  connected_with_subscription(ch, host);
+  const sched::Pid by(2, 9);
+  ch.handle_takeover(host, Takeover{by, false, nullptr});
+  REQUIRE(host.handovers.size() == 1);
+  ch.on_peers_drained(host);  // not released yet: nothing to do
+  CHECK(host.route_removes.empty());
+  ch.on_handover_release(host, by);
+  CHECK(host.drains_asked == 1);
+  CHECK(host.route_removes.empty());  // a peer may still be forwarding to us
+  CHECK(host.handovers.size() == 1);
+  // A message a peer routed here before it routed to the new session,
+  // arriving after the release: still ours, it joins the tail.
+  Deliver late = delivery("a/late", QoS::at_least_once);
+  ch.handle_deliver(host, late);
+  ch.on_handover_release(host, by);  // a second release asks nothing more
+  CHECK(host.drains_asked == 1);
+  ch.on_peers_drained(host);
+  REQUIRE(host.route_removes.size() == 1);
+  REQUIRE(host.handovers.size() == 2);
+  CHECK(host.handovers[1] == std::pair<sched::Pid, bool>{by, true});
+  REQUIRE(host.handed[1].queue.size() == 1);
+  CHECK(host.handed[1].queue.front().msg->topic == "a/late");
+  CHECK(host.ended);
+  ch.on_peers_drained(host);  // late and twice: nothing more
+  CHECK(host.handovers.size() == 2);
+}
+
 TEST_CASE("channel: a CONNECT for a client id held on another node adopts its state, then releases it") {
   FakeHost host;
   host.self_ = sched::Pid(1, 2);

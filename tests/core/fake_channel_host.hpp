@@ -123,8 +123,15 @@ class FakeHost : public ChannelHost {
   /// The session of the client id on another node, if any.
   std::optional<sched::Pid> remote;
   std::vector<sched::Pid> released;
+  /// drain_peers(): in a cluster (the answer, PeersDrained, is the test's to give).
+  bool cluster_drain = false;
+  int drains_asked = 0;
   std::optional<sched::Pid> find_remote_session(const std::string&) override { return remote; }
   void release_previous(sched::Pid previous) override { released.push_back(previous); }
+  bool drain_peers() override {
+    ++drains_asked;
+    return cluster_drain;
+  }
   void send_throttle(sched::Pid, bool) override {}
   void monitor(sched::Pid) override {}
   bool durable_acks() const override { return false; }

@@ -55,6 +55,11 @@ TEST_CASE("every fault is off unless its variable is set") {
   CHECK(no_adoption.any());
   CHECK(no_adoption.describe() == "evacuated sessions are not taken");
   CHECK_FALSE(read_from({{"ACTORMQ_TEST_NO_ADOPTION", "0"}}).any());
+
+  FaultInjection slow = read_from({{"ACTORMQ_TEST_FORWARD_DELAY_MS", "300"}});
+  CHECK(slow.forward_delay_ms == 300);
+  CHECK(slow.any());
+  CHECK(slow.describe() == "what peers forward held 300 ms");
 }
 
 TEST_CASE("the crash topic's route ends the process that published there, and only that one") {

@@ -20,15 +20,16 @@ SESSION_TAKEN_OVER = 0x8E
 
 
 class ClusterTakeover(unittest.TestCase):
-    def start_cluster(self, data_dirs=("none", "none", "none")):
+    def start_cluster(self, data_dirs=("none", "none", "none"), envs=(None, None, None)):
         p1, p2, p3 = free_port(), free_port(), free_port()
         self.ports = (p1, p2, p3)
         nodes = []
-        for (name, port, seeds), data_dir in zip((("n1", p1, []), ("n2", p2, [p1]), ("n3", p3, [p1])), data_dirs):
+        for (name, port, seeds), data_dir, env in zip((("n1", p1, []), ("n2", p2, [p1]), ("n3", p3, [p1])),
+                                                      data_dirs, envs):
             config = routes.cluster(name, port, seeds=seeds)
             config["data_dir"] = data_dir
             config["log_level"] = "info"
-            b = Broker(config)
+            b = Broker(config, env=env)
             self.addCleanup(b.stop)
             nodes.append(b)
         n1, n2, n3 = nodes
@@ -101,13 +102,25 @@ class ClusterTakeover(unittest.TestCase):
         self.assertTrue(routes.routes_ready(p, [b], ["o/t"]))
 
     def test_takeover_while_messages_stream_loses_nothing(self):
-        n1, n2, n3 = self.start_cluster()
+        self.stream_through_takeover(*self.start_cluster(), n=600)
+
+    def test_a_slow_link_into_the_old_node_loses_nothing_at_the_release(self):
+        # n1 reads what peers forward 300 ms late: what n3 routed to n1 just
+        # before it routed to n2 reaches n1 after n2 released n1's session.
+        # The old session keeps its routes until every peer's forwards are in.
+        slow = {"ACTORMQ_TEST_FORWARD_DELAY_MS": "300"}
+        n1, n2, n3 = self.start_cluster(envs=(slow, None, None))
+        self.assertIn("what peers forward held 300 ms", n1.output())
+        self.stream_through_takeover(n1, n2, n3, n=400)
+
+    def stream_through_takeover(self, n1, n2, n3, n):
+        """A QoS 1 stream from n3 to a session on n1, taken over from n2 a
+        third of the way: every acknowledged message arrives, at most twice."""
         a = self.client(n1, "streamer", clean_start=False, expiry=300)
         a.subscribe("st/x", qos=1)
         p = self.client(n3, "p")
         self.assertTrue(routes.routes_ready(p, [a], ["st/x"]))
         time.sleep(0.5)
-        n = 600
         published = []
 
         def stream():
