@@ -293,6 +293,11 @@ void Channel::on_down(ChannelHost& host, sched::Pid pid) {
     on_handover_release(host, pid);
     return;
   }
+  if (state_ == State::offline && rare_ && rare_->tail_from.valid() && pid == rare_->tail_from) {
+    // Ended (or its node is gone) without a tail reaching us: go on without it.
+    hand_on_after_tail(host);
+    return;
+  }
   if (state_ == State::awaiting_handover && rare_ && pid == rare_->previous && !rare_->delayed_handover) {
     if (rare_->adopting) {
       give_up_adopting(host, "it ended first");

@@ -252,6 +252,9 @@ class Channel {
   void hand_over(ChannelHost& host);
   /// A remote successor released us: our routes go, then the tail follows.
   void remove_routes_for_tail(ChannelHost& host);
+  /// The tail we waited for (Rare::tail_from) is here, or its sender gone:
+  /// the session goes on to the connection that superseded ours.
+  void hand_on_after_tail(ChannelHost& host);
   /// Taken over by `by` on another node: our state goes now, our routes stay
   /// (what they bring is queued) until `by` releases us.
   void hand_over_remote(ChannelHost& host, sched::Pid by);
@@ -372,6 +375,9 @@ class Channel {
     /// awaiting_handover: a newer connection took us over before our state
     /// arrived; it gets that state when it does.
     std::unique_ptr<Takeover> superseded_by;
+    /// Superseded after our state came from another node: that session,
+    /// released, sends us its tail; superseded_by gets all once it is here.
+    sched::Pid tail_from;
     std::size_t syncs_pending = 0;         ///< handing_over: routers yet to answer RouteSync
     /// handing_over to a session on another node (hand_over_remote); once
     /// released, `successor_released`.

@@ -317,6 +317,19 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
     // Taken over while we waited: the state goes on, as an offline session's
     // would (its routes lead here now; the newer session moves them on).
     state_ = State::offline;
+    if (present && previous.valid() && previous.node() != host.pid().node()) {
+      // From another node, whose session keeps its routes and queues what
+      // they bring until it is released: we take the routes and release
+      // it, and hand on once its tail is here (on_handover_tail, or its end).
+      for (const auto& [full, sub] : session_.subscriptions) {
+        add_route(host, sub);
+      }
+      host.metrics().add(Counter::subscriptions, static_cast<std::int64_t>(session_.subscriptions.size()));
+      rare_->superseded_by = std::move(newer);
+      rare_->tail_from = previous;
+      host.release_previous(previous);
+      return;
+    }
     handle_takeover(host, *newer);
     return;
   }

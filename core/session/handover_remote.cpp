@@ -77,6 +77,16 @@ void Channel::on_handover_tail(ChannelHost& host, SessionState tail) {
   for (Deliver& d : tail.queue) {
     handle_deliver(host, d);
   }
+  if (rare_ && rare_->tail_from.valid()) {
+    hand_on_after_tail(host);
+  }
+}
+
+void Channel::hand_on_after_tail(ChannelHost& host) {
+  rare_->tail_from = sched::Pid{};
+  if (std::unique_ptr<Takeover> newer = std::move(rare_->superseded_by)) {
+    handle_takeover(host, *newer);
+  }
 }
 
 void Channel::on_handover_lost(ChannelHost& host) {

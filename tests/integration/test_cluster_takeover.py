@@ -13,7 +13,8 @@ import time
 import unittest
 
 import test_cluster_routes as routes
-from harness import Broker, RawV5, free_port, main, parse_packets, session_expiry_prop, wait_for
+from harness import (Broker, RawClient, RawV5, connect_packet, free_port, main, parse_packets, session_expiry_prop,
+                     wait_for)
 from paho_util import V5Client, mqtt, session_expiry
 
 SESSION_TAKEN_OVER = 0x8E
@@ -113,9 +114,27 @@ class ClusterTakeover(unittest.TestCase):
         self.assertIn("what peers forward held 300 ms", n1.output())
         self.stream_through_takeover(n1, n2, n3, n=400)
 
-    def stream_through_takeover(self, n1, n2, n3, n):
+    def test_a_second_connect_during_a_move_gets_all_of_it(self):
+        # n2 holds each state it receives 400 ms: a second CONNECT on n2
+        # comes while the first waits for n1's. The newest connection ends
+        # with the whole session, including what n1 queued until released.
+        held = {"ACTORMQ_TEST_HANDOVER_DELAY_MS": "400"}
+        n1, n2, n3 = self.start_cluster(envs=(None, held, None))
+
+        def connect_twice():
+            first = RawClient(n2.port)
+            self.addCleanup(first.close)
+            first.send(connect_packet(b"streamer", version=5, clean=False, props=session_expiry_prop(300)))
+            time.sleep(0.15)  # its takeover is under way, the state held on n2
+            return self.client(n2, "streamer", clean_start=False, expiry=300)
+
+        self.stream_through_takeover(n1, n2, n3, n=400, take=connect_twice)
+        self.assertIn("taken over by", n1.output())
+
+    def stream_through_takeover(self, n1, n2, n3, n, take=None):
         """A QoS 1 stream from n3 to a session on n1, taken over from n2 a
-        third of the way: every acknowledged message arrives, at most twice."""
+        third of the way (by `take`, which returns the client that ends up
+        with the session): every acknowledged message arrives, at most twice."""
         a = self.client(n1, "streamer", clean_start=False, expiry=300)
         a.subscribe("st/x", qos=1)
         p = self.client(n3, "p")
@@ -131,7 +150,7 @@ class ClusterTakeover(unittest.TestCase):
         t = threading.Thread(target=stream)
         t.start()
         self.assertTrue(wait_for(lambda: len(published) >= n // 3, timeout=20))
-        b = self.client(n2, "streamer", clean_start=False, expiry=300)
+        b = take() if take is not None else self.client(n2, "streamer", clean_start=False, expiry=300)
         t.join(60)
         self.assertFalse(t.is_alive())
         self.assertTrue(b.session_present)
