@@ -213,9 +213,10 @@ class Channel {
   void reject(ChannelHost& host, mqtt::ReasonCode code, std::string_view reason);
   /// The connection is gone (client DISCONNECT, error, takeover, keepalive).
   void connection_lost(ChannelHost& host, bool publish_will);
-  /// Connected: v5 DISCONNECT 0x8B (0x9C with a Server Reference), then the
-  /// connection goes (drain, listener_closed).
-  bool shut_down(ChannelHost& host, bool publish_will, const std::string* server_reference);
+  /// Connected: v5 DISCONNECT `reason` (with the Server Reference if one is
+  /// given), then the connection goes (drain, listener_closed, evacuate).
+  bool shut_down(ChannelHost& host, bool publish_will, mqtt::ReasonCode reason,
+                 const std::string* server_reference);
   void close_socket(ChannelHost& host);
   void arm_keepalive(ChannelHost& host);
   void resume_after_rate_pause(ChannelHost& host);

@@ -33,20 +33,12 @@ bool Channel::evacuate(ChannelHost& host, const Evacuate& e) {
     if (state_ != State::connected) {
       return false;
     }
-    if (v5()) {
-      // MQTT 5 4.11: use another server, for now; the reference says which.
-      mqtt::Disconnect d;
-      d.reason_code = ReasonCode::use_another_server;
-      if (e.server_reference && !e.server_reference->empty()) {
-        d.properties.server_reference = *e.server_reference;
-      }
-      send_packet(host, d);
-    }
     ACTORMQ_LOG_INFO("client " << client_id_ << ": disconnected, the node is evacuated");
-    // As at an upgrade's drain: the client is coming back (elsewhere) and
-    // sets its will again; a persistent session goes offline.
-    connection_lost(host, false);
-    return true;
+    // MQTT 5 4.11: use another server, for now; the reference says which. As
+    // at an upgrade's drain, no will: the client is coming back (elsewhere)
+    // and sets it again; a persistent session goes offline.
+    return shut_down(host, false, ReasonCode::use_another_server,
+                     e.server_reference.get());
   }
   if (state_ != State::offline || !e.adopter.valid() || client_id_.empty()) {
     return false;

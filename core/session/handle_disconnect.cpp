@@ -129,21 +129,25 @@ void Channel::kick(ChannelHost& host) {
 }
 
 bool Channel::drain(ChannelHost& host, const std::string* server_reference) {
-  return shut_down(host, false, server_reference);
+  // MQTT 5 4.11: with a reference, elsewhere for now (an upgrade's standby),
+  // not shutting down for good.
+  const bool elsewhere = server_reference != nullptr && !server_reference->empty();
+  return shut_down(host, false, elsewhere ? ReasonCode::use_another_server : ReasonCode::server_shutting_down,
+                   server_reference);
 }
 
-bool Channel::listener_closed(ChannelHost& host) { return shut_down(host, true, nullptr); }
+bool Channel::listener_closed(ChannelHost& host) {
+  return shut_down(host, true, ReasonCode::server_shutting_down, nullptr);
+}
 
-bool Channel::shut_down(ChannelHost& host, bool will, const std::string* server_reference) {
+bool Channel::shut_down(ChannelHost& host, bool will, ReasonCode reason, const std::string* server_reference) {
   if (state_ != State::connected) {
     return false;
   }
   if (v5()) {
     mqtt::Disconnect d;
-    d.reason_code = ReasonCode::server_shutting_down;
+    d.reason_code = reason;
     if (server_reference != nullptr && !server_reference->empty()) {
-      // MQTT 5 4.11: elsewhere for now (an upgrade's standby), not shutting down for good.
-      d.reason_code = ReasonCode::use_another_server;
       d.properties.server_reference = *server_reference;
     }
     send_packet(host, d);

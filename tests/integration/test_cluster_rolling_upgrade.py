@@ -34,7 +34,22 @@ class Node:
         self.logs = ""
 
     def start(self):
-        self.api = ApiBroker(top=self.top, port=self.port, http_port=self.http_port)
+        # Started again on its ports, a port may meanwhile be another test's
+        # client's source port (ctest runs tests side by side): the HTTP and
+        # MQTT ports, which no peer knows, then move; the node link's stays.
+        for attempt in range(3):
+            try:
+                self.api = ApiBroker(top=self.top, port=self.port, http_port=self.http_port)
+                return
+            except RuntimeError as e:
+                if attempt == 2 or "Address already in use" not in str(e):
+                    raise
+                if ":%d: bind" % self.http_port in str(e):
+                    self.http_port = free_port()
+                elif ":%d: bind" % self.port in str(e):
+                    self.port = free_port()
+                else:
+                    raise
 
     def stop(self):
         if self.api is not None:
