@@ -8,7 +8,8 @@
 #include <array>
 #include <cstring>
 
-#include "net/tls_context.hpp"
+#include "net/tls_mbedtls.hpp"
+#include "net/tls_mbedtls_context.hpp"
 #include "net/tls_server_files.hpp"
 
 namespace actormq::net {
@@ -43,7 +44,7 @@ TlsStream::TlsStream(Socket* socket, const mbedtls_ssl_config& config, const std
   }
 }
 
-TlsStream::TlsStream(Socket* socket, const TlsContext& context) : socket_(socket), context_(&context) {
+TlsStream::TlsStream(Socket* socket, const MbedtlsTlsContext& context) : socket_(socket), context_(&context) {
   // The generation before the files: files newer than it only cause one
   // check too many, never one too few.
   checked_generation_ = context.generation();

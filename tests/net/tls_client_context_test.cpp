@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "net/tls_context.hpp"
+#include "net/tls_mbedtls.hpp"
 #include "tests/net/loopback_pair.hpp"
 #include "tests/net/tls_pki.hpp"
 #include "tests/sched/test_process.hpp"
