@@ -11,9 +11,19 @@ namespace actormq::net {
 #ifdef ACTORMQ_TLS_OPENSSL
 TlsContext::Made TlsContext::create(const TlsOptions& options) { return OpensslTlsContext::create(options); }
 const char* TlsContext::backend() { return "openssl"; }
+bool TlsContext::has_tls13() { return true; }
 #else
 TlsContext::Made TlsContext::create(const TlsOptions& options) { return MbedtlsTlsContext::create(options); }
 const char* TlsContext::backend() { return "mbedtls"; }
+bool TlsContext::has_tls13() { return false; }
 #endif
+
+std::string tls_quoted_name(const std::string& name) {
+  std::string text = "\"";
+  for (std::size_t i = 0; i < name.size() && i < 64; ++i) {
+    text += name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
+  }
+  return text + (name.size() > 64 ? "...\"" : "\"");
+}
 
 }  // namespace actormq::net

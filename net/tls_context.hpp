@@ -34,6 +34,9 @@ struct TlsOptions {
   /// at the handshake. Empty: none.
   std::string crlfile;
   bool require_certificate = false;  ///< refuse clients without a valid certificate
+  /// TLS 1.3 is the lowest version accepted (tls_version "tlsv1.3"); else
+  /// TLS 1.2. Only where has_tls13().
+  bool tls13_only = false;
   /// mbedTLS (TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256) or IANA
   /// (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256) names, separated by ':' or
   /// ','; empty: the backend's defaults.
@@ -62,6 +65,8 @@ class TlsContext : public Transport {
   [[nodiscard]] static Made create(const TlsOptions& options);
   /// "mbedtls" or "openssl": the backend create() uses.
   static const char* backend();
+  /// True if that backend serves TLS 1.3 (OpenSSL; mbedTLS 2.28 has none).
+  static bool has_tls13();
 
   ~TlsContext() override = default;
   TlsContext(const TlsContext&) = delete;
@@ -79,5 +84,9 @@ class TlsContext : public Transport {
  protected:
   TlsContext() = default;
 };
+
+/// A name a client chose (an SNI, a PSK identity) for a log line: quoted, at
+/// most 64 bytes, anything but printable ASCII as '?'.
+[[nodiscard]] std::string tls_quoted_name(const std::string& name);
 
 }  // namespace actormq::net
