@@ -59,8 +59,8 @@ PemCertificates read_certificates(const std::string& path) {
   ERR_clear_error();
   Bio bio = open_file(path);
   if (!bio) {
-    ERR_clear_error();
     read.error = std::strerror(errno);
+    ERR_clear_error();
     return read;
   }
   while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
@@ -69,10 +69,9 @@ PemCertificates read_certificates(const std::string& path) {
   // The loop ends at the end of the file (PEM_R_NO_START_LINE) or at a
   // certificate that does not parse.
   unsigned long last = ERR_peek_last_error();
-  if (read.certs.empty() || (last != 0 && ERR_GET_REASON(last) != PEM_R_NO_START_LINE)) {
-    read.error = read.certs.empty() && (last == 0 || ERR_GET_REASON(last) == PEM_R_NO_START_LINE)
-                     ? "no PEM certificate in it"
-                     : openssl_error_text(last);
+  bool at_end = last == 0 || ERR_GET_REASON(last) == PEM_R_NO_START_LINE;
+  if (read.certs.empty() || !at_end) {
+    read.error = read.certs.empty() && at_end ? "no PEM certificate in it" : openssl_error_text(last);
     for (X509* cert : read.certs) {
       X509_free(cert);
     }
@@ -94,6 +93,38 @@ std::string add_cas(X509_STORE* store, const char* key, const std::string& path)
   }
   ERR_clear_error();
   return {};
+}
+
+// As the mbedTLS backend (and mosquitto's capath): the certificates of
+// every file of the directory that holds one, c_rehash's links included; a
+// directory with none is an error.
+std::string add_capath(X509_STORE* store, const std::string& capath) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(capath, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename().string().starts_with(".") || !it->is_regular_file(ec)) {
+      continue;
+    }
+    files.push_back(it->path());
+  }
+  if (ec) {
+    return "capath " + capath + ": " + ec.message();
+  }
+  std::sort(files.begin(), files.end());  // a stable order, for the error that names a file
+  std::size_t loaded = 0;
+  for (const fs::path& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      continue;  // not a certificate (a README, a CRL)
+    }
+    if (std::string e = add_cas(store, "capath", file.string()); !e.empty()) {
+      return e;
+    }
+    ++loaded;
+  }
+  return loaded == 0 ? "capath " + capath + ": no PEM CA certificate in it" : std::string();
 }
 
 struct Password {
@@ -220,8 +251,9 @@ std::string OpensslServerFiles::load_identity(const TlsOptions& o) {
   }
   Bio bio = open_file(o.keyfile);
   if (!bio) {
+    std::string why = std::strerror(errno);
     ERR_clear_error();
-    return file_error("keyfile", o.keyfile, std::strerror(errno));
+    return file_error("keyfile", o.keyfile, why);
   }
   Password password{&o.keyfile_password};
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, &on_password, &password);
@@ -253,55 +285,29 @@ std::string OpensslServerFiles::load_trust(const TlsOptions& o) {
     }
   }
   if (!o.capath.empty()) {
-    // As the mbedTLS backend (and mosquitto's capath): every file of the
-    // directory holding a certificate, c_rehash's links included.
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    std::vector<fs::path> files;
-    for (fs::directory_iterator it(o.capath, ec), end; !ec && it != end; it.increment(ec)) {
-      if (it->path().filename().string().starts_with(".") || !it->is_regular_file(ec)) {
-        continue;
-      }
-      files.push_back(it->path());
-    }
-    if (ec) {
-      return "capath " + o.capath + ": " + ec.message();
-    }
-    std::sort(files.begin(), files.end());
-    std::size_t loaded = 0;
-    for (const fs::path& file : files) {
-      std::ifstream in(file, std::ios::binary);
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
-        continue;  // not a certificate (a README, a CRL)
-      }
-      if (std::string e = add_cas(store, "capath", file.string()); !e.empty()) {
-        return e;
-      }
-      ++loaded;
-    }
-    if (loaded == 0) {
-      return "capath " + o.capath + ": no PEM CA certificate in it";
+    if (std::string e = add_capath(store, o.capath); !e.empty()) {
+      return e;
     }
   }
-  if (o.crlfile.empty()) {
-    return {};
-  }
+  return o.crlfile.empty() ? std::string() : load_crls(store, o.crlfile);
+}
+
+std::string OpensslServerFiles::load_crls(X509_STORE* store, const std::string& crlfile) {
   ERR_clear_error();
-  Bio bio = open_file(o.crlfile);
+  Bio bio = open_file(crlfile);
   if (!bio) {
+    std::string why = std::strerror(errno);
     ERR_clear_error();
-    return file_error("crlfile", o.crlfile, std::strerror(errno));
+    return file_error("crlfile", crlfile, why);
   }
   while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
     crls_.push_back(crl);
     X509_STORE_add_crl(store, crl);
   }
   unsigned long last = ERR_peek_last_error();
-  if (crls_.empty() || (last != 0 && ERR_GET_REASON(last) != PEM_R_NO_START_LINE)) {
-    return file_error("crlfile", o.crlfile, crls_.empty() && (last == 0 || ERR_GET_REASON(last) == PEM_R_NO_START_LINE)
-                                                 ? "no PEM CRL in it"
-                                                 : take_error());
+  bool at_end = last == 0 || ERR_GET_REASON(last) == PEM_R_NO_START_LINE;
+  if (crls_.empty() || !at_end) {
+    return file_error("crlfile", crlfile, crls_.empty() && at_end ? "no PEM CRL in it" : take_error());
   }
   ERR_clear_error();
   // Every certificate of the chain is checked against the CRLs of its

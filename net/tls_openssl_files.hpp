@@ -43,6 +43,7 @@ class OpensslServerFiles {
   std::string build(const TlsOptions& options);
   std::string load_identity(const TlsOptions& options);
   std::string load_trust(const TlsOptions& options);
+  std::string load_crls(X509_STORE* store, const std::string& crlfile);
   std::string load_psk(const TlsOptions& options);
   std::string set_ciphers(const TlsOptions& options);
   std::string set_alpn(const std::vector<std::string>& protocols);
