@@ -1,6 +1,7 @@
 #pragma once
 // A byte stream to one peer, as its owning process sees it: plain TCP
-// (net::Socket), TLS over a socket (net/tls_stream.hpp) or WebSocket over
+// (net::Socket), TLS over a socket (net/tls_stream.hpp; a listener built on
+// OpenSSL: net/tls_openssl_stream.hpp) or WebSocket over
 // either (net/ws_stream.hpp). Every implementation is non-blocking and does
 // its work only when the owner calls it, so TLS records, handshakes and
 // WebSocket frames are charged to the owner's reduction budget like any

@@ -2,7 +2,7 @@
 
 #include <mbedtls/platform_util.h>
 
-#include "net/tls_context.hpp"
+#include "net/tls_mbedtls.hpp"
 #include "net/tls_psk.hpp"
 #include "net/tls_stream.hpp"
 

@@ -1,194 +1,29 @@
 #include "net/tls_context.hpp"
 
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
-#include <mbedtls/error.h>
-#include <mbedtls/pkcs5.h>
-
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <stdexcept>
-#include <system_error>
-
-#include "net/tls_server_files.hpp"
-#include "net/tls_stream.hpp"
+#ifdef ACTORMQ_TLS_OPENSSL
+#include "net/tls_openssl_context.hpp"
+#else
+#include "net/tls_mbedtls_context.hpp"
+#endif
 
 namespace actormq::net {
 
-namespace {
-struct ThreadRandom {
-  mbedtls_entropy_context entropy;
-  mbedtls_ctr_drbg_context drbg;
-  ThreadRandom() {
-    mbedtls_entropy_init(&entropy);
-    mbedtls_ctr_drbg_init(&drbg);
-    static constexpr unsigned char personal[] = "actormq tls";
-    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, personal, sizeof personal - 1) != 0) {
-      throw std::runtime_error("TLS: cannot seed the random generator");
-    }
-  }
-  ~ThreadRandom() {
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&entropy);
-  }
-  ThreadRandom(const ThreadRandom&) = delete;
-  ThreadRandom& operator=(const ThreadRandom&) = delete;
-};
+#ifdef ACTORMQ_TLS_OPENSSL
+TlsContext::Made TlsContext::create(const TlsOptions& options) { return OpensslTlsContext::create(options); }
+const char* TlsContext::backend() { return "openssl"; }
+bool TlsContext::has_tls13() { return true; }
+#else
+TlsContext::Made TlsContext::create(const TlsOptions& options) { return MbedtlsTlsContext::create(options); }
+const char* TlsContext::backend() { return "mbedtls"; }
+bool TlsContext::has_tls13() { return false; }
+#endif
 
-std::string file_error(const char* key, const std::string& path, int code) {
-  return std::string(key) + " " + path + ": " + tls_error_text(code);
+std::string tls_quoted_name(const std::string& name) {
+  std::string text = "\"";
+  for (std::size_t i = 0; i < name.size() && i < 64; ++i) {
+    text += name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
+  }
+  return text + (name.size() > 64 ? "...\"" : "\"");
 }
-}  // namespace
-
-std::string tls_error_text(int code) {
-  char text[160];
-  mbedtls_strerror(code, text, sizeof text);
-  return text;
-}
-
-int tls_random(void*, unsigned char* out, std::size_t length) {
-  thread_local ThreadRandom random;
-  return mbedtls_ctr_drbg_random(&random.drbg, out, length);
-}
-
-void tls_conf_common(mbedtls_ssl_config& conf) {
-  // TLS 1.2 is the oldest version offered (mbedTLS 2.28 has no TLS 1.3).
-  mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-  mbedtls_ssl_conf_rng(&conf, tls_random, nullptr);
-  // mbedTLS 2.28 prefers the largest curve by default, so ECDHE ran on
-  // secp521r1: 3.9-4.6 ms of broker CPU per ECDSA handshake, 2.2-2.4 ms with
-  // X25519 first (2.6-2.8 with P-256 first). OpenSSL and mbedTLS 3 order them so.
-  static const mbedtls_ecp_group_id curves[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
-                                                MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_SECP521R1,
-                                                MBEDTLS_ECP_DP_NONE};
-  mbedtls_ssl_conf_curves(&conf, curves);
-}
-
-std::string tls_load_identity(mbedtls_x509_crt& cert, mbedtls_pk_context& key, const std::string& certfile,
-                              const std::string& keyfile, const std::string& password) {
-  int rc = 0;
-  if ((rc = mbedtls_x509_crt_parse_file(&cert, certfile.c_str())) != 0) {
-    return file_error("certfile", certfile, rc);
-  }
-  rc = mbedtls_pk_parse_keyfile(&key, keyfile.c_str(), password.empty() ? nullptr : password.c_str());
-  if (rc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
-    return "keyfile " + keyfile + ": encrypted, and no keyfile_password (nor ACTORMQ_KEYFILE_PASSWORD) given";
-  }
-  if (rc == MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
-    return "keyfile " + keyfile + ": wrong keyfile_password";
-  }
-  if (rc == MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE) {
-    // OpenSSL 3 encrypts PKCS#8 keys with AES and PBKDF2-HMAC-SHA256 by
-    // default; mbedTLS 2.28's PKCS#5 knows neither (DES and HMAC-SHA1 only).
-    // Its PEM decryption (DEK-Info) does AES.
-    return "keyfile " + keyfile +
-           ": encrypted with a scheme mbedTLS 2.28 cannot read (PKCS#8 with AES, OpenSSL 3's default); write it "
-           "as a traditional PEM key: openssl pkey -traditional -aes256 -in key.pem -out key-encrypted.pem";
-  }
-  if (rc != 0) {
-    return file_error("keyfile", keyfile, rc);
-  }
-  if (mbedtls_pk_check_pair(&cert.pk, &key) != 0) {
-    return "keyfile " + keyfile + ": not the private key of certfile " + certfile;
-  }
-  return {};
-}
-
-std::string tls_load_cafile(mbedtls_x509_crt& ca, const std::string& cafile) {
-  int rc = mbedtls_x509_crt_parse_file(&ca, cafile.c_str());
-  return rc == 0 ? std::string() : file_error("cafile", cafile, rc);
-}
-
-std::string tls_load_capath(mbedtls_x509_crt& ca, const std::string& capath) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  std::vector<fs::path> files;
-  for (fs::directory_iterator it(capath, ec), end; !ec && it != end; it.increment(ec)) {
-    // Regular files and links to them (c_rehash's <hash>.0), hidden ones aside.
-    if (it->path().filename().string().starts_with(".") || !it->is_regular_file(ec)) {
-      continue;
-    }
-    files.push_back(it->path());
-  }
-  if (ec) {
-    return "capath " + capath + ": " + ec.message();
-  }
-  std::sort(files.begin(), files.end());  // a stable order, for the error that names a file
-  std::size_t loaded = 0;
-  for (const fs::path& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
-      continue;  // not a certificate (a README, a CRL): as OpenSSL's lookup, never read
-    }
-    if (int rc = mbedtls_x509_crt_parse_file(&ca, file.c_str()); rc != 0) {
-      return file_error("capath", file.string(), rc);
-    }
-    ++loaded;
-  }
-  if (loaded == 0) {
-    return "capath " + capath + ": no PEM CA certificate in it";
-  }
-  return {};
-}
-
-std::string tls_load_crlfile(mbedtls_x509_crl& crl, const std::string& crlfile) {
-  int rc = mbedtls_x509_crl_parse_file(&crl, crlfile.c_str());
-  return rc == 0 ? std::string() : file_error("crlfile", crlfile, rc);
-}
-
-std::string tls_serial_text(const mbedtls_x509_crt& cert) {
-  char text[MBEDTLS_X509_RFC5280_MAX_SERIAL_LEN * 3 + 1] = "";
-  mbedtls_x509_serial_gets(text, sizeof text, &cert.serial);
-  return text;
-}
-
-std::string tls_revoked_serial(const mbedtls_x509_crt& cert, const mbedtls_x509_crl& crls) {
-  // mbedtls_x509_crt_is_revoked compares serials only: the CRL must be the
-  // one of the certificate's issuer (RFC 5280 6.3.3 (b)).
-  for (const mbedtls_x509_crl* crl = &crls; crl != nullptr && crl->version != 0; crl = crl->next) {
-    if (crl->issuer_raw.len == cert.issuer_raw.len &&
-        std::equal(crl->issuer_raw.p, crl->issuer_raw.p + crl->issuer_raw.len, cert.issuer_raw.p) &&
-        mbedtls_x509_crt_is_revoked(&cert, crl) != 0) {
-      return tls_serial_text(cert);
-    }
-  }
-  return {};
-}
-
-TlsContext::~TlsContext() = default;
-
-TlsContext::Made TlsContext::create(const TlsOptions& options) {
-  std::shared_ptr<TlsContext> context(new TlsContext(options));
-  if (std::string error = context->reload(); !error.empty()) {
-    return {nullptr, std::move(error)};
-  }
-  return {std::move(context), {}};
-}
-
-std::string TlsContext::reload() {
-  TlsServerFiles::Loaded loaded = TlsServerFiles::load(options_);
-  if (!loaded.files) {
-    return loaded.error;
-  }
-  std::lock_guard lock(mutex_);
-  files_ = std::move(loaded.files);
-  generation_.fetch_add(1, std::memory_order_acq_rel);
-  return {};
-}
-
-std::shared_ptr<const TlsServerFiles> TlsContext::current() const {
-  std::lock_guard lock(mutex_);
-  return files_;
-}
-
-std::string TlsContext::revoked(const mbedtls_x509_crt& peer) const {
-  std::string serial = tls_revoked_serial(peer, current()->crl());
-  return serial.empty() ? serial : "client certificate serial " + serial + " revoked";
-}
-
-Stream* TlsContext::wrap(Socket* socket) const { return new TlsStream(socket, *this); }
 
 }  // namespace actormq::net

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "net/tls_context.hpp"
+#include "net/tls_mbedtls.hpp"
 #include "net/tls_stream.hpp"
 
 namespace actormq::net {

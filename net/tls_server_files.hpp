@@ -1,5 +1,5 @@
 #pragma once
-// One load of a TLS listener's files (net/tls_context.hpp) and the mbedTLS
+// One load of a TLS listener's files (net/tls_mbedtls_context.hpp) and the mbedTLS
 // server configuration built on them. Never changed once loaded: a reload
 // builds another, and each connection keeps the one its handshake began
 // with, so certificates can be rotated under established connections.

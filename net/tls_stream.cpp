@@ -9,6 +9,8 @@
 #include <cstring>
 
 #include "net/tls_context.hpp"
+#include "net/tls_mbedtls.hpp"
+#include "net/tls_mbedtls_context.hpp"
 #include "net/tls_server_files.hpp"
 
 namespace actormq::net {
@@ -20,16 +22,6 @@ using Status = IoResult::Status;
 std::span<std::uint8_t> record_buffer() {
   thread_local std::array<std::uint8_t, MBEDTLS_SSL_OUT_CONTENT_LEN> buffer;
   return buffer;
-}
-
-// A client-chosen name for the log: quoted, at most 64 bytes, anything but
-// printable ASCII as '?'.
-std::string printable(const std::string& name) {
-  std::string text = "\"";
-  for (std::size_t i = 0; i < name.size() && i < 64; ++i) {
-    text += name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
-  }
-  return text + (name.size() > 64 ? "...\"" : "\"");
 }
 }  // namespace
 
@@ -43,7 +35,7 @@ TlsStream::TlsStream(Socket* socket, const mbedtls_ssl_config& config, const std
   }
 }
 
-TlsStream::TlsStream(Socket* socket, const TlsContext& context) : socket_(socket), context_(&context) {
+TlsStream::TlsStream(Socket* socket, const MbedtlsTlsContext& context) : socket_(socket), context_(&context) {
   // The generation before the files: files newer than it only cause one
   // check too many, never one too few.
   checked_generation_ = context.generation();
@@ -109,7 +101,7 @@ std::string TlsStream::summary() const {
     text += ", SNI " + server_name_;
   }
   if (!psk_identity_.empty()) {
-    text += ", PSK identity " + printable(psk_identity_);
+    text += ", PSK identity " + tls_quoted_name(psk_identity_);
   }
   return text;
 }
@@ -347,11 +339,11 @@ std::string TlsStream::describe(int error) const {
     return describe_verify_failure();
   }
   if (psk_unknown_) {
-    return "TLS handshake failed: unknown PSK identity " + printable(psk_identity_);
+    return "TLS handshake failed: unknown PSK identity " + tls_quoted_name(psk_identity_);
   }
   if (!psk_identity_.empty() && !established_ &&
       (error == MBEDTLS_ERR_SSL_INVALID_MAC || error == MBEDTLS_ERR_SSL_BAD_HS_FINISHED)) {
-    return "TLS handshake failed: wrong key for PSK identity " + printable(psk_identity_);
+    return "TLS handshake failed: wrong key for PSK identity " + tls_quoted_name(psk_identity_);
   }
   if (error == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE) {
     return "TLS handshake failed: no client certificate (require_certificate)";

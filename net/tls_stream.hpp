@@ -5,7 +5,7 @@
 // answered with `again`, so the owner yields between steps when its budget
 // is spent. Exists only for TLS connections: a plain one pays nothing for it.
 // The role (server or client) is the configuration's: a listener's
-// TlsContext makes server streams, a TlsClientContext client streams, which
+// MbedtlsTlsContext makes server streams, a TlsClientContext client streams, which
 // verify that the server's certificate names the host they dialled.
 
 #include <mbedtls/ssl.h>
@@ -20,7 +20,7 @@
 
 namespace actormq::net {
 
-class TlsContext;
+class MbedtlsTlsContext;
 class TlsServerFiles;
 
 /// Owner-only, like the socket under it.
@@ -34,7 +34,7 @@ class TlsStream final : public Stream {
   TlsStream(Socket* socket, const mbedtls_ssl_config& config, const std::string& server_name = {});
   /// A server stream of `context`'s listener, on the files it uses now;
   /// `context` must outlive this stream (net/transport.hpp).
-  TlsStream(Socket* socket, const TlsContext& context);
+  TlsStream(Socket* socket, const MbedtlsTlsContext& context);
 
   IoResult read(std::span<std::uint8_t> buffer) override;
   IoResult writev(const iovec* segments, int count) override;
@@ -88,7 +88,7 @@ class TlsStream final : public Stream {
   std::unique_ptr<Expected> expected_;  // client streams only: a server stream pays one pointer
   // Server streams only: the listener, the files this handshake uses (kept
   // alive across reloads) and the listener's generation last checked.
-  const TlsContext* context_ = nullptr;
+  const MbedtlsTlsContext* context_ = nullptr;
   std::shared_ptr<const TlsServerFiles> files_;
   std::uint64_t checked_generation_ = 0;
   std::string server_name_;  // SNI, as the client sent it

@@ -6,6 +6,9 @@
 # second, and QoS 0 fan-in throughput over TLS. Medians over --reps runs, brokers
 # alternating; the table goes into BENCHMARKS.md between marker comments.
 #
+# actormq's listeners use the TLS backend of --build-dir (README: TLS
+# backends): e.g. --build-dir build-openssl for the OpenSSL one.
+#
 #   scripts/bench_tls.sh [--quick] [--reps N] [--build-dir DIR] [--no-write]
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/bench_lib.sh"
@@ -20,7 +23,7 @@ while [ $# -gt 0 ]; do
     --reps) reps="$2"; shift ;;
     --build-dir) build_dir="$2"; shift ;;
     --no-write) write=0 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "usage: $0 [--quick] [--reps N] [--build-dir DIR] [--no-write]" >&2; exit 2 ;;
   esac
   shift
@@ -30,6 +33,7 @@ done
 ensure_deps
 bench_build "$build_dir" mqttbench actormq
 BENCH="$build_dir/tests/bench/mqttbench"
+tls_backend="$(sed -n 's/^ACTORMQ_TLS:[A-Z]*=//p' "$build_dir/CMakeCache.txt")"
 ACTORMQ="$build_dir/core/actormq"
 
 if [ "$quick" -eq 1 ]; then
@@ -118,6 +122,7 @@ mosq_version="$("$MOSQUITTO" -h 2>&1 | sed -n 's/^mosquitto version \([^ ]*\).*/
 mode=$([ "$quick" -eq 1 ] && echo quick || echo full)
 scenario_spec="$(printf '%s\n' "${SCENARIOS[@]}")"
 table="$(SCENARIO_SPEC="$scenario_spec" RESULTS="$results" MACHINE="$machine" MOSQ="$mosq_version" \
+  TLS_BACKEND="${tls_backend:-mbedtls}" \
   MODE="$mode" REPS="$reps" ELAPSED="$elapsed" PYTHONPATH="$ROOT/scripts" /usr/bin/python3 - <<'PY'
 import os, datetime
 from bench_results import Runs, fmt
@@ -130,7 +135,7 @@ out = [f"Mode: **{os.environ['MODE']}**, {os.environ['REPS']} repetition(s), bro
        f"run {now} in {os.environ['ELAPSED']} s.  ",
        f"Machine: {os.environ['MACHINE']}.  ",
        f"mosquitto {os.environ['MOSQ'] or '?'} (Debian, OpenSSL) with `tls_version tlsv1.2` and the bench.sh settings; "
-       "actormq with one `tls` listener; the same certificate and key for both. mqttbench connects with mbedTLS, "
+       f"actormq (TLS backend: {os.environ['TLS_BACKEND']}) with one `tls` listener; the same certificate and key for both. mqttbench connects with mbedTLS, "
        "TLS 1.2, verifying the server against the throwaway CA. `handshakes`: full handshakes (no resumption) "
        "each followed by MQTT CONNECT/CONNACK; `connects_per_s` counts completed CONNACKs. CPU is % of one core: "
        "broker / load generator (the generator's client-side handshakes cost about as much as the broker's).",

@@ -5,7 +5,9 @@
 # meet there; the integration tests drive the same code from outside).
 # --aarch64 cross-builds the broker and its unit tests for 64-bit ARM
 # (Debian's cross compiler, the arm64 multiarch libraries), linked
-# statically, and runs the unit tests under qemu-user.
+# statically, and runs the unit tests under qemu-user. --openssl builds the
+# listeners' TLS on OpenSSL 3 (-DACTORMQ_TLS=openssl, README: TLS backends)
+# and runs every test against it.
 source "$(dirname "$0")/lib.sh"
 dir="$ROOT/build"
 args=(-DCMAKE_BUILD_TYPE=Release)
@@ -15,6 +17,8 @@ for a in "$@"; do
     --sanitize) dir="$ROOT/build-asan"; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DACTORMQ_SANITIZE=ON) ;;
     --tsan) dir="$ROOT/build-tsan"; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DACTORMQ_TSAN=ON)
             select=(-E '^integration_|bench_smoke') ;;
+    --openssl) dir="$ROOT/build-openssl"; args=(-DCMAKE_BUILD_TYPE=Release -DACTORMQ_TLS=openssl)
+               DEPS+=(libssl-dev) ;;
     --aarch64) dir="$ROOT/build-aarch64"
                # Under qemu-user 7.2 (Debian 12) a dynamically linked aarch64
                # program hangs in its first pthread_create (five lines show it;
@@ -31,7 +35,7 @@ for a in "$@"; do
                  [ "$(id -u)" -eq 0 ] || sudo="sudo"
                  $sudo dpkg --add-architecture arm64  # ensure_deps then updates the package lists
                fi ;;
-    *) echo "usage: $0 [--sanitize | --tsan | --aarch64]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--sanitize | --tsan | --aarch64 | --openssl]" >&2; exit 2 ;;
   esac
 done
 ensure_deps

@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "net/tls_context.hpp"
+
 #ifndef ACTORMQ_VERSION
 #define ACTORMQ_VERSION "0.1.0"
 #endif
@@ -52,7 +54,10 @@ std::vector<std::string> durability_choices() { return {durability_names.begin()
 
 }  // namespace
 
-std::string version_text() { return std::string("actormq ") + ACTORMQ_VERSION; }
+// With the TLS backend: the same version is built two ways (README: TLS backends).
+std::string version_text() {
+  return std::string("actormq ") + ACTORMQ_VERSION + " (TLS listeners: " + net::TlsContext::backend() + ")";
+}
 
 Config apply_overrides(Config config, const CliOverrides& overrides) {
   if (overrides.bind || overrides.port) {

@@ -55,7 +55,7 @@ struct CliOutcome {
 /// Never throws for bad input.
 [[nodiscard]] CliOutcome parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
-/// "actormq <version>", as printed by --version.
+/// "actormq <version> (TLS listeners: mbedtls)" (or openssl), as printed by --version.
 [[nodiscard]] std::string version_text();
 
 }  // namespace actormq::core

@@ -5,6 +5,7 @@
 
 #include "core/config/config.hpp"
 #include "core/config/rules.hpp"
+#include "net/tls_context.hpp"
 
 namespace actormq::core {
 namespace {
@@ -167,13 +168,16 @@ Errors check_listener(const ListenerConfig& l, const std::string& p) {
     if (!l.crlfile.empty() && l.cafile.empty() && l.capath.empty()) {
       errors.push_back(p + "crlfile: needs cafile or capath (the CAs whose revocations it lists)");
     }
-    if (l.tls_version == "tlsv1.3") {
+    if (l.tls_version == "tlsv1.3" && !net::TlsContext::has_tls13()) {
       errors.push_back(p + "tls_version: tlsv1.3 is not available: mbedTLS 2.28 has no TLS 1.3 server; "
                            "use \"tlsv1.2\" (which TLS 1.3 clients also speak)");
+    } else if (l.tls_version == "tlsv1.3") {
+      // OpenSSL's listeners: TLS 1.3 only.
     } else if (l.tls_version == "tlsv1.1" || l.tls_version == "tlsv1") {
       errors.push_back(p + "tls_version: " + l.tls_version + " is not offered: TLS 1.2 is the oldest version accepted");
     } else if (!l.tls_version.empty() && l.tls_version != "tlsv1.2") {
-      errors.push_back(p + "tls_version: must be \"tlsv1.2\" (got \"" + l.tls_version + "\")");
+      errors.push_back(p + "tls_version: must be \"tlsv1.2\"" + (net::TlsContext::has_tls13() ? " or \"tlsv1.3\"" : "") +
+                       " (got \"" + l.tls_version + "\")");
     }
     if (l.use_identity_as_username && !l.require_certificate && l.psk_hint.empty()) {
       errors.push_back(p + "use_identity_as_username: needs require_certificate true or psk_hint");

@@ -39,7 +39,7 @@ struct ListenerConfig {
   std::string cafile;                  ///< tls/wss: CAs for client certificates
   std::string capath;                  ///< tls/wss: directory of CA certificates, as cafile
   std::string crlfile;                 ///< tls/wss: PEM CRLs of those CAs
-  std::string tls_version;             ///< tls/wss: minimum TLS version; "" or "tlsv1.2"
+  std::string tls_version;             ///< tls/wss: minimum TLS version; "", "tlsv1.2" or (OpenSSL backend) "tlsv1.3"
   bool require_certificate = false;    ///< tls/wss: clients must present a certificate
   bool use_identity_as_username = false;  ///< tls/wss: certificate CN or PSK identity becomes the username
   std::string ciphers;                 ///< tls/wss: cipher suites, ':'-separated; empty: mbedTLS defaults

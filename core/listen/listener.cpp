@@ -36,6 +36,7 @@ ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t m
     tls.capath = config.capath;
     tls.crlfile = config.crlfile;
     tls.require_certificate = config.require_certificate;
+    tls.tls13_only = config.tls_version == "tlsv1.3";
     tls.ciphers = config.ciphers;
     tls.psk_hint = config.psk_hint;
     tls.psk_file = config.psk_file;

@@ -72,6 +72,11 @@ TEST_CASE("cli: --help and --version print and exit 0") {
   CHECK(version.outcome.exit_code == 0);
   CHECK(version.out == version_text() + "\n");
   CHECK(version.out.rfind("actormq ", 0) == 0);
+#ifdef ACTORMQ_TLS_OPENSSL
+  CHECK(version.out.find(" (TLS listeners: openssl)") != std::string::npos);
+#else
+  CHECK(version.out.find(" (TLS listeners: mbedtls)") != std::string::npos);
+#endif
 }
 
 TEST_CASE("cli: options override the defaults") {

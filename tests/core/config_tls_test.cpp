@@ -36,13 +36,28 @@ TEST_CASE("config: capath, crlfile and tls_version belong to tls and wss listene
         "listeners[0].capath: only for tls and wss listeners");
   CHECK(errors_of(with_listener(R"({"type": "https", "certfile": "c", "keyfile": "k", "crlfile": "r"})")).find(
             "listeners[0].crlfile: only for tls and wss listeners") != std::string::npos);
-  CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k", "tls_version": "tlsv1.3"})")) ==
-        "listeners[0].tls_version: tlsv1.3 is not available: mbedTLS 2.28 has no TLS 1.3 server; use \"tlsv1.2\" "
-        "(which TLS 1.3 clients also speak)");
   CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k", "tls_version": "tlsv1.1"})")) ==
         "listeners[0].tls_version: tlsv1.1 is not offered: TLS 1.2 is the oldest version accepted");
+#ifdef ACTORMQ_TLS_OPENSSL
+  CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k", "tls_version": "1.2"})")) ==
+        "listeners[0].tls_version: must be \"tlsv1.2\" or \"tlsv1.3\" (got \"1.2\")");
+#else
   CHECK(errors_of(with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k", "tls_version": "1.2"})")) ==
         "listeners[0].tls_version: must be \"tlsv1.2\" (got \"1.2\")");
+#endif
+}
+
+TEST_CASE("config: tls_version tlsv1.3 is for a TLS backend that serves TLS 1.3") {
+  std::string tls13 = with_listener(R"({"type": "tls", "certfile": "c", "keyfile": "k", "tls_version": "tlsv1.3"})");
+#ifdef ACTORMQ_TLS_OPENSSL
+  Result<Config> ok = parse_config(tls13);
+  REQUIRE_MESSAGE(ok.ok(), ok.error().text());
+  CHECK(ok.value().listeners[0].tls_version == "tlsv1.3");
+#else
+  CHECK(errors_of(tls13) ==
+        "listeners[0].tls_version: tlsv1.3 is not available: mbedTLS 2.28 has no TLS 1.3 server; use \"tlsv1.2\" "
+        "(which TLS 1.3 clients also speak)");
+#endif
 }
 
 TEST_CASE("config: psk_hint and psk_file, with or without certificates") {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "net/tls_context.hpp"
+#include "net/tls_mbedtls.hpp"
 #include "tests/net/loopback_pair.hpp"
 #include "tests/net/tls_pki.hpp"
 #include "tests/sched/test_process.hpp"
@@ -189,6 +190,21 @@ TEST_CASE("tls client: a server certificate from the CA, dialled as localhost, v
   CHECK(link.receive(*link.server, 20) == "ping from the client");
   link.send(*link.server, "pong from the server");
   CHECK(link.receive(*link.client, 20) == "pong from the server");
+}
+
+TEST_CASE("tls server: the handshake yields: the read that takes the ClientHello answers again, sending nothing yet") {
+  // The server's answer (its signature) is the costly step: it comes in a
+  // later read(), after the owner could yield (either backend).
+  Link link(server_options("server"), client_options(), "localhost");
+  std::uint8_t none[1];
+  IoResult c{Status::again, 0, 0};
+  for (int i = 0; i < 10 && c.status == Status::again; ++i) {
+    c = link.client->read(none);  // until the ClientHello is out and the client waits
+  }
+  REQUIRE(c.status == Status::would_block);
+  CHECK(link.server->read(none).status == Status::again);
+  CHECK(link.client->read(none).status == Status::would_block);  // no ServerHello yet
+  check_established(link.handshake());
 }
 
 TEST_CASE("tls client: a server certificate from another CA is refused, the reason described") {
