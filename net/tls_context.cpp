@@ -11,11 +11,9 @@ namespace actormq::net {
 #ifdef ACTORMQ_TLS_OPENSSL
 TlsContext::Made TlsContext::create(const TlsOptions& options) { return OpensslTlsContext::create(options); }
 const char* TlsContext::backend() { return "openssl"; }
-bool TlsContext::has_tls13() { return true; }
 #else
 TlsContext::Made TlsContext::create(const TlsOptions& options) { return MbedtlsTlsContext::create(options); }
 const char* TlsContext::backend() { return "mbedtls"; }
-bool TlsContext::has_tls13() { return false; }
 #endif
 
 std::string tls_quoted_name(const std::string& name) {

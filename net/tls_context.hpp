@@ -66,7 +66,14 @@ class TlsContext : public Transport {
   /// "mbedtls" or "openssl": the backend create() uses.
   static const char* backend();
   /// True if that backend serves TLS 1.3 (OpenSSL; mbedTLS 2.28 has none).
-  static bool has_tls13();
+  /// Inline: the config checks (core/config) ask it without linking net/.
+  static constexpr bool has_tls13() {
+#ifdef ACTORMQ_TLS_OPENSSL
+    return true;
+#else
+    return false;
+#endif
+  }
 
   ~TlsContext() override = default;
   TlsContext(const TlsContext&) = delete;
