@@ -92,6 +92,11 @@ class TlsContext : public Transport {
   TlsContext() = default;
 };
 
+/// The names of a `ciphers` list (TlsOptions::ciphers), in order: split at
+/// ':' and ',', spaces around each trimmed, empty ones dropped. Neither
+/// checked nor respelled: each backend looks them up in its own library.
+[[nodiscard]] std::vector<std::string> tls_cipher_names(const std::string& list);
+
 /// A name a client chose (an SNI, a PSK identity) for a log line: quoted, at
 /// most 64 bytes, anything but printable ASCII as '?'.
 [[nodiscard]] std::string tls_quoted_name(const std::string& name);

@@ -6,13 +6,9 @@
 #include <mbedtls/pkcs5.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
-#include <system_error>
-#include <vector>
 
+#include "net/tls_capath.hpp"
 
 namespace actormq::net {
 
@@ -101,34 +97,14 @@ std::string tls_load_cafile(mbedtls_x509_crt& ca, const std::string& cafile) {
 }
 
 std::string tls_load_capath(mbedtls_x509_crt& ca, const std::string& capath) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  std::vector<fs::path> files;
-  for (fs::directory_iterator it(capath, ec), end; !ec && it != end; it.increment(ec)) {
-    // Regular files and links to them (c_rehash's <hash>.0), hidden ones aside.
-    if (it->path().filename().string().starts_with(".") || !it->is_regular_file(ec)) {
-      continue;
-    }
-    files.push_back(it->path());
+  CapathFiles listed = tls_capath_files(capath);
+  if (!listed.error.empty()) {
+    return listed.error;
   }
-  if (ec) {
-    return "capath " + capath + ": " + ec.message();
-  }
-  std::sort(files.begin(), files.end());  // a stable order, for the error that names a file
-  std::size_t loaded = 0;
-  for (const fs::path& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
-      continue;  // not a certificate (a README, a CRL): as OpenSSL's lookup, never read
-    }
+  for (const std::string& file : listed.files) {
     if (int rc = mbedtls_x509_crt_parse_file(&ca, file.c_str()); rc != 0) {
-      return file_error("capath", file.string(), rc);
+      return file_error("capath", file, rc);
     }
-    ++loaded;
-  }
-  if (loaded == 0) {
-    return "capath " + capath + ": no PEM CA certificate in it";
   }
   return {};
 }

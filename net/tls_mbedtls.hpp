@@ -35,7 +35,7 @@ void tls_conf_common(mbedtls_ssl_config& conf);
 /// Loads the PEM CAs of `cafile` into `ca`; the error names the file.
 [[nodiscard]] std::string tls_load_cafile(mbedtls_x509_crt& ca, const std::string& cafile);
 /// Adds the CA certificates of every file of the directory `capath` to
-/// `ca`: a file holding a PEM certificate that does not parse is an error
+/// `ca` (tls_capath_files, net/tls_capath.hpp): a file holding a PEM certificate that does not parse is an error
 /// naming it, a file holding none is skipped, and a directory with none at
 /// all is an error.
 [[nodiscard]] std::string tls_load_capath(mbedtls_x509_crt& ca, const std::string& capath);

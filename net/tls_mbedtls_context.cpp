@@ -1,35 +1,12 @@
 #include "net/tls_mbedtls_context.hpp"
 
 #include "net/tls_mbedtls.hpp"
-#include "net/tls_server_files.hpp"
 #include "net/tls_stream.hpp"
 
 namespace actormq::net {
 
-MbedtlsTlsContext::~MbedtlsTlsContext() = default;
-
 MbedtlsTlsContext::Made MbedtlsTlsContext::create(const TlsOptions& options) {
-  std::shared_ptr<MbedtlsTlsContext> context(new MbedtlsTlsContext(options));
-  if (std::string error = context->reload(); !error.empty()) {
-    return {nullptr, std::move(error)};
-  }
-  return {std::move(context), {}};
-}
-
-std::string MbedtlsTlsContext::reload() {
-  TlsServerFiles::Loaded loaded = TlsServerFiles::load(options_);
-  if (!loaded.files) {
-    return loaded.error;
-  }
-  std::lock_guard lock(mutex_);
-  files_ = std::move(loaded.files);
-  generation_.fetch_add(1, std::memory_order_acq_rel);
-  return {};
-}
-
-std::shared_ptr<const TlsServerFiles> MbedtlsTlsContext::current() const {
-  std::lock_guard lock(mutex_);
-  return files_;
+  return loaded(std::shared_ptr<MbedtlsTlsContext>(new MbedtlsTlsContext(options)));
 }
 
 std::string MbedtlsTlsContext::revoked(const mbedtls_x509_crt& peer) const {

@@ -5,6 +5,8 @@
 #include <map>
 #include <string_view>
 
+#include "net/tls_context.hpp"
+
 namespace actormq::net {
 
 namespace {
@@ -43,19 +45,7 @@ void append(std::string& list, const std::string& name) {
 
 OpensslCiphers openssl_ciphers(const std::string& list) {
   OpensslCiphers out;
-  std::size_t at = 0;
-  while (at < list.size()) {
-    std::size_t end = list.find_first_of(":,", at);
-    if (end == std::string::npos) {
-      end = list.size();
-    }
-    std::string name = list.substr(at, end - at);
-    at = end + 1;
-    name.erase(0, name.find_first_not_of(' '));
-    name.erase(name.find_last_not_of(' ') + 1);
-    if (name.empty()) {
-      continue;
-    }
+  for (std::string& name : tls_cipher_names(list)) {
     std::string iana = name;
     for (char& ch : iana) {
       ch = ch == '-' ? '_' : ch;  // mbedTLS's spelling to IANA's

@@ -15,7 +15,8 @@ struct OpensslCiphers {
   std::string error;  ///< "unknown cipher suite TLS-NO-SUCH-SUITE"; empty on success
 };
 
-/// `list`: names separated by ':' or ',', spaces around them ignored.
+/// `list`: names separated by ':' or ',', spaces around them ignored
+/// (tls_cipher_names).
 [[nodiscard]] OpensslCiphers openssl_ciphers(const std::string& list);
 
 }  // namespace actormq::net

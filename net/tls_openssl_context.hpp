@@ -5,44 +5,30 @@
 
 #include <openssl/ssl.h>
 
-#include <atomic>
-#include <cstdint>
-#include <memory>
-#include <mutex>
 #include <string>
+#include <utility>
 
-#include "net/tls_context.hpp"
+#include "net/tls_files_context.hpp"
+#include "net/tls_openssl_files.hpp"
 
 namespace actormq::net {
 
-class OpensslServerFiles;
-
 /// Thread-safe once created: wrap(), reload() and revoked() may be called
 /// from any thread (OpenSSL locks each SSL_CTX's shared state itself).
-class OpensslTlsContext final : public TlsContext {
+class OpensslTlsContext final : public TlsFilesContext<OpensslServerFiles> {
  public:
   [[nodiscard]] static Made create(const TlsOptions& options);
-  ~OpensslTlsContext() override;
 
-  [[nodiscard]] std::string reload() override;
-  std::uint64_t generation() const override { return generation_.load(std::memory_order_acquire); }
   /// Why the CRLs now in force refuse the client of `leaf` and its verified
   /// `chain` ("client certificate serial 0A:1B revoked"); empty if they do
   /// not list it.
   [[nodiscard]] std::string revoked(STACK_OF(X509) * chain, X509* leaf) const;
-  /// The files new handshakes use.
-  [[nodiscard]] std::shared_ptr<const OpensslServerFiles> current() const;
 
   /// An OpensslTlsStream over `socket`, its handshake not yet started.
   [[nodiscard]] Stream* wrap(Socket* socket) const override;
 
  private:
-  explicit OpensslTlsContext(TlsOptions options) : options_(std::move(options)) {}
-
-  const TlsOptions options_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<const OpensslServerFiles> files_;  // guarded by mutex_
-  std::atomic<std::uint64_t> generation_{0};
+  explicit OpensslTlsContext(TlsOptions options) : TlsFilesContext(std::move(options)) {}
 };
 
 }  // namespace actormq::net

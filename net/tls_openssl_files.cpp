@@ -5,15 +5,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <system_error>
 
+#include "net/tls_capath.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_openssl_ciphers.hpp"
 #include "net/tls_openssl_stream.hpp"
@@ -95,36 +91,19 @@ std::string add_cas(X509_STORE* store, const char* key, const std::string& path)
   return {};
 }
 
-// As the mbedTLS backend (and mosquitto's capath): the certificates of
-// every file of the directory that holds one, c_rehash's links included; a
-// directory with none is an error.
+// The certificates of every file of the directory that holds one
+// (net/tls_capath.hpp); a directory with none is an error.
 std::string add_capath(X509_STORE* store, const std::string& capath) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  std::vector<fs::path> files;
-  for (fs::directory_iterator it(capath, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().filename().string().starts_with(".") || !it->is_regular_file(ec)) {
-      continue;
-    }
-    files.push_back(it->path());
+  CapathFiles listed = tls_capath_files(capath);
+  if (!listed.error.empty()) {
+    return listed.error;
   }
-  if (ec) {
-    return "capath " + capath + ": " + ec.message();
-  }
-  std::sort(files.begin(), files.end());  // a stable order, for the error that names a file
-  std::size_t loaded = 0;
-  for (const fs::path& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
-      continue;  // not a certificate (a README, a CRL)
-    }
-    if (std::string e = add_cas(store, "capath", file.string()); !e.empty()) {
+  for (const std::string& file : listed.files) {
+    if (std::string e = add_cas(store, "capath", file); !e.empty()) {
       return e;
     }
-    ++loaded;
   }
-  return loaded == 0 ? "capath " + capath + ": no PEM CA certificate in it" : std::string();
+  return {};
 }
 
 struct Password {

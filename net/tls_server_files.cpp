@@ -188,19 +188,7 @@ std::string TlsServerFiles::load_trust(const TlsOptions& o) {
 }
 
 std::string TlsServerFiles::set_ciphers(const std::string& list) {
-  std::size_t at = 0;
-  while (at < list.size()) {
-    std::size_t end = list.find_first_of(":,", at);
-    if (end == std::string::npos) {
-      end = list.size();
-    }
-    std::string name = list.substr(at, end - at);
-    at = end + 1;
-    name.erase(0, name.find_first_not_of(' '));
-    name.erase(name.find_last_not_of(' ') + 1);
-    if (name.empty()) {
-      continue;
-    }
+  for (std::string& name : tls_cipher_names(list)) {
     for (char& ch : name) {
       ch = ch == '_' ? '-' : ch;  // IANA spelling to mbedTLS's
     }
