@@ -284,8 +284,15 @@ void Channel::on_connect_timeout(ChannelHost& host) {
   }
 }
 
-void Channel::on_down(ChannelHost& host, sched::Pid pid) {
+void Channel::on_down(ChannelHost& host, sched::Pid pid, const sched::ExitReason& why) {
   if (state_ == State::handing_over && rare_ && rare_->remote_successor && pid == rare_->successor) {
+    // Not released yet: unless a connection's session ended of itself (it
+    // settled, and its client ended the session), the state may have gone
+    // with it. An adopter that ends gave up; it never settles unreleased.
+    if (rare_->moved && !rare_->successor_released && (!why.is_normal() || rare_->moved_to_adopter)) {
+      keep_after_lost_successor(host, why);
+      return;
+    }
     // The session that took us over (or its node) is gone before it released
     // us: nothing routes to it any more, so our routes go as they would have.
     ACTORMQ_LOG_WARNING("client " << client_id_ << ": the session that took it over on node " << pid.node()

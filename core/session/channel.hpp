@@ -33,6 +33,7 @@
 #include "core/session/session_state_codec.hpp"
 #include "mqtt/error.hpp"
 #include "mqtt/packets.hpp"
+#include "sched/exit_reason.hpp"
 
 namespace actormq::core {
 
@@ -120,8 +121,8 @@ class Channel {
   void on_handover_lost(ChannelHost& host);
   /// A later connection with our client id on another node wins (Supersede).
   void supersede(ChannelHost& host);
-  /// A process we monitor ended.
-  void on_down(ChannelHost& host, sched::Pid pid);
+  /// A process we monitor ended, for `why`.
+  void on_down(ChannelHost& host, sched::Pid pid, const sched::ExitReason& why);
 
   // ---- evacuation (evacuate.cpp; core/evacuation.hpp) ----
   /// The connection ends (v5: DISCONNECT 0x9C), or an offline persistent
@@ -259,6 +260,13 @@ class Channel {
   /// Taken over by `by` on another node: our state goes now, our routes stay
   /// (what they bring is queued) until `by` releases us.
   void hand_over_remote(ChannelHost& host, sched::Pid by);
+  /// The session on another node we handed over to is gone before it
+  /// released us: the state that went comes back, and the session stays
+  /// here offline (or goes on to the takeover we passed on meanwhile).
+  void keep_after_lost_successor(ChannelHost& host, const sched::ExitReason& why);
+  /// Offline after a move: its expiry, and a pending delayed will's delay,
+  /// start again here.
+  void arm_offline_timers(ChannelHost& host);
   /// Takes over a previous session's state (or none) and completes CONNECT.
   void adopt(ChannelHost& host, SessionState state, bool present);
   /// Adopting (evacuate.cpp): the state is here; it stays offline with it.
@@ -287,6 +295,9 @@ class Channel {
   std::size_t send_window(const ChannelHost& host) const;
 
   // ---- the stored copy of a persistent session (session_store.cpp) ----
+  /// Writes the whole session afresh (record, queue, in-flight): it settles
+  /// here after a move.
+  void store_whole(ChannelHost& host);
   /// The session outlives its connection and the broker keeps a store.
   bool persistent(const ChannelHost& host) const;
   void store(ChannelHost& host, std::vector<persist::Op> ops, persist::HoldPtr hold = {});
@@ -385,6 +396,14 @@ class Channel {
     bool remote_successor = false;
     bool successor_released = false;
     bool draining_peers = false;  ///< released, waiting for PeersDrained
+    /// Handing over to another node, until released: a copy of the state
+    /// that went. A successor lost before it released us (its node down,
+    /// an adopter that gave up) leaves the session here, not nowhere.
+    std::unique_ptr<SessionState> moved;
+    bool moved_to_adopter = false;  ///< `successor` is an adopter (evacuate.cpp)
+    /// Handing over to another node: the newest takeover we passed on to
+    /// the successor; ours to serve if the successor is lost first.
+    std::unique_ptr<Takeover> passed_on;
     std::unique_ptr<SessionState> delayed_handover;  ///< test only: FaultInjection::handover_delay_ms
     /// A state arriving from another node, part by part (on_handover_part).
     std::unique_ptr<SessionStateDecoder> incoming;

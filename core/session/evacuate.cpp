@@ -63,6 +63,7 @@ void Channel::handle_adopt(ChannelHost& host, sched::Pid by) {
   // carries it) and waits there.
   stored_ = false;  // the adopter's node stores it now
   hand_over_remote(host, by);
+  rare().moved_to_adopter = true;
 }
 
 void Channel::start_adopting(ChannelHost& host) {
@@ -84,13 +85,16 @@ void Channel::settle_adopted(ChannelHost& host, sched::Pid previous) {
   state_ = State::offline;
   ++generation_;
   if (r.adopt_stored && persistent(host)) {
-    store_reset(host);  // nothing of an earlier session of this id may come back with it
-    store_record(host, wall_ms());
-    store_handover_queue(host);
-    for (auto& [id, f] : session_.inflight) {
-      store_inflight(host, id, f);
-    }
+    store_whole(host);
   }
+  arm_offline_timers(host);
+  ACTORMQ_LOG_INFO("client " << client_id_ << ": session moved here from node " << previous.node() << " ("
+                             << session_.queue.size() << " queued, " << session_.inflight.size() << " in flight)");
+  // Its routes there go once every node routes here: nothing is routed to neither.
+  host.release_previous(previous);
+}
+
+void Channel::arm_offline_timers(ChannelHost& host) {
   if (session_expiry_s_ != 0xFFFFFFFFu) {
     // Its expiry starts again here: the move is its last sign of life.
     host.arm_timer(ChannelTimer::session_expiry, generation_, std::uint64_t{session_expiry_s_} * 1000);
@@ -100,10 +104,6 @@ void Channel::settle_adopted(ChannelHost& host, sched::Pid previous) {
     std::uint32_t delay = std::min(session_.will->properties.will_delay_interval.value_or(0), session_expiry_s_);
     host.arm_timer(ChannelTimer::will_delay, generation_, std::uint64_t{delay} * 1000);
   }
-  ACTORMQ_LOG_INFO("client " << client_id_ << ": session moved here from node " << previous.node() << " ("
-                             << session_.queue.size() << " queued, " << session_.inflight.size() << " in flight)");
-  // Its routes there go once every node routes here: nothing is routed to neither.
-  host.release_previous(previous);
 }
 
 void Channel::give_up_adopting(ChannelHost& host, std::string_view why) {

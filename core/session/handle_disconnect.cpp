@@ -37,6 +37,9 @@ void Channel::handle_takeover(ChannelHost& host, const Takeover& t) {
     // Our state is on its way to the session that took us over: a newer
     // connection takes the session over from there.
     host.send_takeover(rare().successor, t);
+    if (rare().remote_successor && !rare().successor_released) {
+      rare().passed_on = std::make_unique<Takeover>(t);
+    }
     return;
   }
   if (state_ == State::awaiting_handover) {

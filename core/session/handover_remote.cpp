@@ -14,6 +14,33 @@ namespace actormq::core {
 
 using mqtt::ReasonCode;
 
+namespace {
+// What stays behind while a state is on its way to another node. Its queue
+// is renumbered when it is written again (store_whole); the holds stay with
+// the state that went, whose node answers for them.
+SessionState copy_for_keeping(const SessionState& s) {
+  SessionState c;
+  c.subscriptions = s.subscriptions;
+  c.inflight = s.inflight;
+  for (auto& [id, f] : c.inflight) {
+    f.delivery.hold.reset();
+  }
+  c.inflight_seq = s.inflight_seq;
+  for (const Deliver& d : s.queue) {
+    Deliver k = d;
+    k.hold.reset();
+    k.store_seq = 0;
+    c.queue.push_back(std::move(k));
+  }
+  c.awaiting_rel = s.awaiting_rel;
+  if (s.will) {
+    c.will = std::make_unique<mqtt::Will>(*s.will);
+  }
+  c.last_packet_id = s.last_packet_id;
+  return c;
+}
+}  // namespace
+
 void Channel::hand_over_remote(ChannelHost& host, sched::Pid by) {
   // A session on another node took us over. Our routes lead here, not there
   // (its node's routes replace them only once every node has them): the
@@ -29,6 +56,7 @@ void Channel::hand_over_remote(ChannelHost& host, sched::Pid by) {
     store_reset(host);  // the new node stores the session; ours would come back after a restart
   }
   SessionState moving = std::move(session_);
+  r.moved = std::make_unique<SessionState>(copy_for_keeping(moving));
   session_ = SessionState{};
   session_.subscriptions = moving.subscriptions;  // ours until the release removes the routes
   session_.last_packet_id = moving.last_packet_id;
@@ -44,6 +72,8 @@ void Channel::on_handover_release(ChannelHost& host, sched::Pid by) {
     return;
   }
   rare_->successor_released = true;
+  rare_->moved.reset();  // the state is the new session's now
+  rare_->passed_on.reset();
   // A peer may have routed a message here just before it routed to the new
   // session: it can still be on its way (on another link than the release,
   // or in our agent's mailbox). Our routes stay until every peer's forwards
@@ -71,6 +101,37 @@ void Channel::remove_routes_for_tail(ChannelHost& host) {
   if (rare_->syncs_pending == 0) {
     hand_over(host);
   }
+}
+
+void Channel::keep_after_lost_successor(ChannelHost& host, const sched::ExitReason& why) {
+  Rare& r = *rare_;
+  ACTORMQ_LOG_WARNING("client " << client_id_ << ": the session that took it over on node " << r.successor.node()
+                                << " is gone (" << why.to_string() << ") before the state settled there; the session"
+                                << " stays here");
+  // Ours again: the state that went, then what the routes brought since.
+  LazyList<Deliver> meanwhile = std::move(session_.queue);
+  session_ = std::move(*r.moved);
+  r.moved.reset();
+  session_.queue.append(std::move(meanwhile));
+  r.successor = sched::Pid{};
+  r.remote_successor = false;
+  r.moved_to_adopter = false;
+  state_ = State::offline;
+  ++generation_;
+  if (persistent(host)) {
+    store_whole(host);  // the handover erased our copy
+  }
+  if (std::unique_ptr<Takeover> newer = std::move(r.passed_on)) {
+    handle_takeover(host, *newer);  // a later connection asked for it meanwhile: it goes on from here
+    return;
+  }
+  if (session_expiry_s_ == 0) {
+    host.end();  // not persistent: it ended with its connection
+    return;
+  }
+  // The successor's claim went with it: the client id is ours again, cluster-wide.
+  host.claim_client_id(client_id_, false);
+  arm_offline_timers(host);
 }
 
 void Channel::on_handover_tail(ChannelHost& host, SessionState tail) {

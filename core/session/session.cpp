@@ -154,7 +154,7 @@ void Session::on_message(sched::Message& msg) {
       channel_.on_connect_timeout(*this);
     }
   } else if (auto* down = msg.as<sched::DownMsg>()) {
-    channel_.on_down(*this, down->pid);
+    channel_.on_down(*this, down->pid, down->reason);
   } else if (auto* w = msg.as<WillDelayElapsed>()) {
     channel_.on_will_delay_elapsed(*this, w->generation);
   } else if (auto* e = msg.as<SessionExpired>()) {

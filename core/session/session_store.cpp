@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 
+#include "core/clock.hpp"
 #include "core/logger.hpp"
 #include "core/session/channel.hpp"
 #include "core/store/persistence.hpp"
@@ -67,6 +68,15 @@ void Channel::store_reset(ChannelHost& host) {
   store(host, {Op::erase(Db::sessions, client_id_.str()), Op::erase_prefix(Db::queue, persist::session_prefix(client_id_)),
          Op::erase_prefix(Db::inflight, persist::session_prefix(client_id_))});
   stored_ = false;
+}
+
+void Channel::store_whole(ChannelHost& host) {
+  store_reset(host);  // nothing of an earlier session of this id may come back with it
+  store_record(host, wall_ms());
+  store_handover_queue(host);
+  for (auto& [id, f] : session_.inflight) {
+    store_inflight(host, id, f);
+  }
 }
 
 namespace {

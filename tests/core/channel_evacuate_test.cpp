@@ -141,7 +141,7 @@ TEST_CASE("evacuation: an adopter whose session ends or never answers gives up, 
                sched::Pid(1, 40));
     ch.start_adopting(host);
     if (how == 0) {
-      ch.on_down(host, sched::Pid(1, 40));
+      ch.on_down(host, sched::Pid(1, 40), sched::ExitReason::normal());
     } else if (how == 1) {
       ch.on_connect_timeout(host);
     } else {

@@ -365,6 +365,75 @@ TEST_CASE("channel: released in a cluster, the routes stay until every peer's fo
   CHECK(host.handovers.size() == 2);
 }
 
+TEST_CASE("channel: a successor on another node lost before it released us leaves the session here") {
+  for (int how = 0; how < 3; ++how) {
+    CAPTURE(how);
+    FakeHost host;
+    host.self_ = sched::Pid(1, 2);
+    Channel ch(0);
+    connected_with_subscription(ch, host);
+    const sched::Pid by(2, 9);
+    Deliver first = delivery("a/1", QoS::at_least_once);
+    ch.handle_deliver(host, first);  // in flight when taken over
+    ch.handle_takeover(host, Takeover{by, false, nullptr});
+    REQUIRE(host.handovers.size() == 1);
+    Deliver meanwhile = delivery("a/2", QoS::at_least_once);
+    ch.handle_deliver(host, meanwhile);  // our routes still bring it: queued
+    const sched::Pid newer(1, 7);
+    if (how == 2) {
+      // A later connection here asked for the session meanwhile: passed on.
+      ch.handle_takeover(host, Takeover{newer, false, nullptr});
+    }
+    if (how == 0) {
+      // Its session ended of itself before the release: it had settled and
+      // its client ended it; nothing comes back (as before).
+      ch.on_down(host, by, sched::ExitReason::normal());
+      CHECK(host.ended);
+      continue;
+    }
+    const std::size_t claims = host.claims.size();
+    ch.on_down(host, by, sched::ExitReason::noconnection());
+    CHECK(host.ended == (how == 2));    // offline here, or handed on at once
+    CHECK(host.route_removes.empty());  // the routes never left
+    if (how == 2) {
+      // The passed-on takeover is served from here: the whole state goes to it.
+      REQUIRE(host.handovers.size() == 2);
+      CHECK(host.handovers[1].first == newer);
+    } else {
+      CHECK(host.claims.size() == claims + 1);  // the client id is ours again cluster-wide
+      CHECK_FALSE(host.claims.back());          // as an offline session
+      // Offline: the next connection (here, on this node) gets all of it.
+      ch.handle_takeover(host, Takeover{newer, false, nullptr});
+      REQUIRE(host.handovers.size() == 2);
+    }
+    const SessionState& back = host.handed.back();
+    CHECK(back.subscriptions.size() == 1);
+    REQUIRE(back.inflight.size() == 1);
+    CHECK(back.inflight.begin()->second.delivery.msg->topic == "a/1");
+    REQUIRE(back.queue.size() == 1);
+    CHECK(back.queue.front().msg->topic == "a/2");
+    CHECK(host.ended);
+  }
+}
+
+TEST_CASE("channel: an adopter that gives up before it released us leaves the session here") {
+  FakeHost host;
+  host.self_ = sched::Pid(1, 2);
+  Channel ch(0);
+  connected_with_subscription(ch, host);
+  ch.on_connection_lost(host);  // offline, persistent
+  REQUIRE_FALSE(host.ended);
+  const sched::Pid adopter(2, 9);
+  ch.handle_adopt(host, adopter);
+  REQUIRE(host.handovers.size() == 1);
+  ch.on_down(host, adopter, sched::ExitReason::normal());  // it gave up: nothing settled there
+  CHECK_FALSE(host.ended);
+  // The next pass can offer it again: it is offline, with its subscription.
+  ch.handle_adopt(host, adopter);
+  REQUIRE(host.handovers.size() == 2);
+  CHECK(host.handed[1].subscriptions.size() == 1);
+}
+
 TEST_CASE("channel: a CONNECT for a client id held on another node adopts its state, then releases it") {
   FakeHost host;
   host.self_ = sched::Pid(1, 2);

@@ -201,6 +201,46 @@ class ClusterTakeover(unittest.TestCase):
         self.addCleanup(alone.stop)
         self.assertIn("restored 0 sessions", alone.output())
 
+    def test_a_move_to_a_node_that_dies_leaves_the_session_where_it_was(self):
+        # n2 holds each state it receives 3 s before it adopts it: killed
+        # meanwhile, it takes the only copy with it unless n1 keeps one until
+        # the release. n1 keeps its routes, so what is published meanwhile
+        # queues there too; its store gets the whole session back.
+        n1_data = tempfile.mkdtemp(prefix="actormq-takeover-")
+        self.addCleanup(shutil.rmtree, n1_data, True)
+        held = {"ACTORMQ_TEST_HANDOVER_DELAY_MS": "3000"}
+        n1, n2, n3 = self.start_cluster(data_dirs=(n1_data, "none", "none"), envs=(None, held, None))
+        a = self.client(n1, "sleeper", clean_start=False, expiry=300)
+        a.subscribe("lost/t", qos=1)
+        p = self.client(n3, "p")
+        self.assertTrue(routes.routes_ready(p, [a], ["lost/t"]))
+        a.c.disconnect()
+        self.assertTrue(wait_for(lambda: a.disconnects, timeout=5))
+        time.sleep(0.3)
+        expected = [b"before %d" % i for i in range(5)] + [b"during %d" % i for i in range(5)]
+        for m in expected[:5]:
+            p.publish("lost/t", m, qos=1)
+        time.sleep(0.5)  # forwarded to n1 and queued there
+        mover = RawClient(n2.port)
+        self.addCleanup(mover.close)
+        mover.send(connect_packet(b"sleeper", version=5, clean=False, props=session_expiry_prop(300)))
+        self.assertTrue(wait_for(lambda: "taken over by" in n1.output(), timeout=5), n1.output())
+        for m in expected[5:]:
+            p.publish("lost/t", m, qos=1)  # routed to n1 still: n2 has not adopted
+        time.sleep(0.3)
+        n2.stop(sig=signal.SIGKILL)
+        self.assertTrue(wait_for(lambda: "stays here" in n1.output(), timeout=10), n1.output()[-3000:])
+        # n1's store holds all of it again: killed and started alone, n1 has it.
+        time.sleep(0.5)
+        n1.stop(sig=signal.SIGKILL)
+        alone = Broker({"data_dir": n1_data})
+        self.addCleanup(alone.stop)
+        self.assertIn("restored 1 sessions", alone.output())
+        b = self.client(alone, "sleeper", clean_start=False, expiry=300)
+        self.assertTrue(b.session_present, alone.output())
+        self.assertEqual([m.payload for m in b.wait_msgs(10)], expected, alone.output())
+        self.assertEqual(len(b.quiet(0.5)), 10)
+
     def test_a_clean_start_on_another_node_ends_the_old_session(self):
         n1, n2, n3 = self.start_cluster()
         p = self.client(n3, "p")
