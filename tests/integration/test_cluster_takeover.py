@@ -173,20 +173,27 @@ class ClusterTakeover(unittest.TestCase):
         # A duplicate is a message in flight or in the overlap; never more than once again.
         self.assertLessEqual(max(got.count(i) for i in set(got)), 2)
 
-    def test_an_offline_session_moves_with_its_queue(self):
+    def offline_on_n1(self, topic, queued, data_dirs=("data", "data"), envs=(None, None)):
+        """A cluster whose n1 (its store in a directory of its own) holds the
+        offline session "sleeper", subscribed to `topic`, with the QoS 1
+        messages `queued` published from n3 and queued there."""
         n1_data = tempfile.mkdtemp(prefix="actormq-takeover-")
         self.addCleanup(shutil.rmtree, n1_data, True)
-        n1, n2, n3 = self.start_cluster(data_dirs=(n1_data, "data", "data"))
+        n1, n2, n3 = self.start_cluster(data_dirs=(n1_data,) + tuple(data_dirs), envs=(None,) + tuple(envs))
         a = self.client(n1, "sleeper", clean_start=False, expiry=300)
-        a.subscribe("off/t", qos=1)
+        a.subscribe(topic, qos=1)
         p = self.client(n3, "p")
-        self.assertTrue(routes.routes_ready(p, [a], ["off/t"]))
+        self.assertTrue(routes.routes_ready(p, [a], [topic]))
         a.c.disconnect()
         self.assertTrue(wait_for(lambda: a.disconnects, timeout=5))
         time.sleep(0.3)
-        for i in range(5):
-            p.publish("off/t", b"queued %d" % i, qos=1)
+        for m in queued:
+            p.publish(topic, m, qos=1)
         time.sleep(0.5)  # forwarded to n1 and queued there
+        return n1_data, n1, n2, n3, p
+
+    def test_an_offline_session_moves_with_its_queue(self):
+        n1_data, n1, n2, n3, p = self.offline_on_n1("off/t", [b"queued %d" % i for i in range(5)])
         b = self.client(n2, "sleeper", clean_start=False, expiry=300)
         self.assertTrue(b.session_present, n1.output() + n2.output())
         got = [m.payload for m in b.wait_msgs(5)]
@@ -206,21 +213,10 @@ class ClusterTakeover(unittest.TestCase):
         # meanwhile, it takes the only copy with it unless n1 keeps one until
         # the release. n1 keeps its routes, so what is published meanwhile
         # queues there too; its store gets the whole session back.
-        n1_data = tempfile.mkdtemp(prefix="actormq-takeover-")
-        self.addCleanup(shutil.rmtree, n1_data, True)
         held = {"ACTORMQ_TEST_HANDOVER_DELAY_MS": "3000"}
-        n1, n2, n3 = self.start_cluster(data_dirs=(n1_data, "none", "none"), envs=(None, held, None))
-        a = self.client(n1, "sleeper", clean_start=False, expiry=300)
-        a.subscribe("lost/t", qos=1)
-        p = self.client(n3, "p")
-        self.assertTrue(routes.routes_ready(p, [a], ["lost/t"]))
-        a.c.disconnect()
-        self.assertTrue(wait_for(lambda: a.disconnects, timeout=5))
-        time.sleep(0.3)
         expected = [b"before %d" % i for i in range(5)] + [b"during %d" % i for i in range(5)]
-        for m in expected[:5]:
-            p.publish("lost/t", m, qos=1)
-        time.sleep(0.5)  # forwarded to n1 and queued there
+        n1_data, n1, n2, n3, p = self.offline_on_n1("lost/t", expected[:5], data_dirs=("none", "none"),
+                                                    envs=(held, None))
         mover = RawClient(n2.port)
         self.addCleanup(mover.close)
         mover.send(connect_packet(b"sleeper", version=5, clean=False, props=session_expiry_prop(300)))
