@@ -56,10 +56,11 @@ class FanInFlowControl(unittest.TestCase):
         # when the run ended, held in the subscriber's mailbox (gigabytes).
         # Some may go: QoS 0 is dropped once 8 MB wait for a subscriber's
         # socket, which happens when the machine starves the reading client
-        # (seen once under ASan in a loaded full run: a few percent).
+        # (under ASan in loaded full runs: a few percent, once 10.6%). A
+        # quarter still tells that defect from starvation.
         with Broker({"data_dir": "none"}) as broker:
             r = run_bench(broker, "fanin", "-P", "8", "-S", "1", "-Q", "0", "-s", "64", "-d", "3")
-            self.check_all_arrived(r, broker, may_lose_pct=10.0)
+            self.check_all_arrived(r, broker, may_lose_pct=25.0)
 
     def test_qos1_saturating_publishers_lose_nothing(self):
         with Broker({"data_dir": "none"}) as broker:
