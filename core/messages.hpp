@@ -110,6 +110,13 @@ struct RouteRemove {
   std::string group;
   sched::Pid session;
 };
+/// Remove every route of `session` whatever its filter (its shared-group
+/// memberships aside), in one message however many it has: a cluster
+/// peer's rows, whose forwarder here is their subscriber, when the peer
+/// goes or sends them anew.
+struct RoutePurge {
+  sched::Pid session;
+};
 
 // ---- router / retainer -> session ----
 

@@ -215,22 +215,13 @@ void ClusterAgent::node_down(const dist::NodeInfo& peer) {
   if (it->second.forwarder.valid()) {
     exit(it->second.forwarder, sched::ExitReason::kill());  // what it holds goes with the node
   }
-  sched::Pid forwarder = it->second.forwarder;
+  // Its agent's routes go (an earlier run's went when this one came up).
+  drop_agent(it->second);
   peers_.erase(it);
   update_adopters();
   directory_.drop_node(peer.id);
   counters_.remote_clients.store(directory_.size(), std::memory_order_relaxed);
   peer_gone_from_rounds(peer.id);
-  // Its agent's routes (and those of any earlier run of it) go.
-  std::vector<sched::Pid> agents;
-  for (const auto& [agent, filters] : remote_) {
-    if (agent.node() == peer.id) {
-      agents.push_back(agent);
-    }
-  }
-  for (sched::Pid agent : agents) {
-    drop_agent(agent, forwarder);
-  }
 }
 
 // ---- peers' rows ----
@@ -249,46 +240,51 @@ void ClusterAgent::remote_routes(const ClusterRoutes& r) {
   counters_.routes_in.fetch_add(r.filters.size(), std::memory_order_relaxed);
   switch (r.op) {
     case ClusterRoutes::Op::reset:
-      drop_agent(r.agent, peer.forwarder);
+      drop_agent(peer);
       for (const std::string& f : r.filters) {
-        add_remote(r.agent, peer.forwarder, f);
+        add_remote(peer, f);
       }
       break;
     case ClusterRoutes::Op::add:
       for (const std::string& f : r.filters) {
-        add_remote(r.agent, peer.forwarder, f);
+        add_remote(peer, f);
       }
       break;
     case ClusterRoutes::Op::remove:
       for (const std::string& f : r.filters) {
-        remove_remote(r.agent, peer.forwarder, f);
+        remove_remote(peer, f);
       }
       break;
   }
 }
 
-void ClusterAgent::add_remote(sched::Pid agent, sched::Pid forwarder, const std::string& filter) {
-  if (!remote_[agent].insert(filter).second) {
-    return;
-  }
-  counters_.remote_routes.fetch_add(1, std::memory_order_relaxed);
+// The routers' table is the one copy of a peer's rows: a repeated add
+// replaces the row, a remove of a row they lack does nothing, and they count
+// the rows (BrokerContext::node_routes).
+void ClusterAgent::add_remote(Peer& peer, const std::string& filter) {
+  peer.rows = true;
   // Straight to the routers: observers (we among them) watch local routes only.
   for (sched::Pid router : ctx_.routers.routers) {
-    send<core::RouteAdd>(router, core::RouteAdd{filter, {}, forwarder, {}, node_route, {}, {}});
+    send<core::RouteAdd>(router, core::RouteAdd{filter, {}, peer.forwarder, {}, node_route, {}, {}});
   }
 }
 
-void ClusterAgent::remove_remote(sched::Pid agent, sched::Pid forwarder, const std::string& filter) {
-  auto it = remote_.find(agent);
-  if (it == remote_.end() || it->second.erase(filter) == 0) {
+void ClusterAgent::remove_remote(const Peer& peer, const std::string& filter) {
+  if (!peer.rows) {
     return;
   }
-  counters_.remote_routes.fetch_sub(1, std::memory_order_relaxed);
   for (sched::Pid router : ctx_.routers.routers) {
-    send<core::RouteRemove>(router, core::RouteRemove{filter, {}, forwarder});
+    send<core::RouteRemove>(router, core::RouteRemove{filter, {}, peer.forwarder});
   }
-  if (it->second.empty()) {
-    remote_.erase(it);
+}
+
+void ClusterAgent::drop_rows(Peer& peer) {
+  if (!peer.rows) {
+    return;  // none sent to the routers: nothing to walk their tables for
+  }
+  peer.rows = false;
+  for (sched::Pid router : ctx_.routers.routers) {
+    send<core::RoutePurge>(router, core::RoutePurge{peer.forwarder});
   }
 }
 
@@ -341,20 +337,11 @@ void ClusterAgent::drop_shared(sched::Pid agent, sched::Pid forwarder) {
   remote_shared_.erase(it);
 }
 
-void ClusterAgent::drop_agent(sched::Pid agent, sched::Pid forwarder) {
-  drop_shared(agent, forwarder);
-  auto it = remote_.find(agent);
-  if (it == remote_.end()) {
-    return;
+void ClusterAgent::drop_agent(Peer& peer) {
+  if (peer.agent.valid()) {
+    drop_shared(peer.agent, peer.forwarder);
   }
-  std::unordered_set<std::string> filters = std::move(it->second);
-  remote_.erase(it);
-  counters_.remote_routes.fetch_sub(filters.size(), std::memory_order_relaxed);
-  for (const std::string& filter : filters) {
-    for (sched::Pid router : ctx_.routers.routers) {
-      send<core::RouteRemove>(router, core::RouteRemove{filter, {}, forwarder});
-    }
-  }
+  drop_rows(peer);
 }
 
 // ---- forwarded publishes ----
