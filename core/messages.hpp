@@ -117,6 +117,15 @@ struct RouteRemove {
 struct RoutePurge {
   sched::Pid session;
 };
+/// Add (or remove) the route (filter, session) with `info` for each of
+/// `filters`, in one message however many: a cluster peer's rows as its
+/// agent sent them, the same list for every router, no copy of it each.
+struct RouteRows {
+  bool add = true;
+  sched::Pid session;
+  SubInfo info;
+  std::shared_ptr<const std::vector<std::string>> filters;
+};
 
 // ---- router / retainer -> session ----
 

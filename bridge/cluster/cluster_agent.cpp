@@ -1,5 +1,9 @@
 #include "bridge/cluster/cluster_agent.hpp"
 
+#include <algorithm>
+#include <iterator>
+#include <memory>
+
 #include "bridge/cluster/node_forwarder.hpp"
 #include "core/logger.hpp"
 #include "core/store/persistence.hpp"
@@ -27,6 +31,11 @@ constexpr std::uint64_t throttle_renew_ms = 400;
 // What a peer's route asks of our routers: everything the publish has; the
 // peer's routers apply each subscription's own options.
 constexpr core::SubInfo node_route{mqtt::QoS::exactly_once, false, true, true, 0};
+
+// A peer's rows go to the routers in messages of at most this many filters,
+// each message's list shared by every router: a reset of a large node is a
+// few messages, not one per row and router, and holds no router long.
+constexpr std::size_t rows_per_message = 1024;
 
 }  // namespace
 
@@ -226,7 +235,7 @@ void ClusterAgent::node_down(const dist::NodeInfo& peer) {
 
 // ---- peers' rows ----
 
-void ClusterAgent::remote_routes(const ClusterRoutes& r) {
+void ClusterAgent::remote_routes(ClusterRoutes& r) {
   auto it = peers_.find(r.agent.node());
   if (r.agent.node() == runtime().node() || it == peers_.end()) {
     return;  // not a peer we are linked to (any more)
@@ -241,19 +250,13 @@ void ClusterAgent::remote_routes(const ClusterRoutes& r) {
   switch (r.op) {
     case ClusterRoutes::Op::reset:
       drop_agent(peer);
-      for (const std::string& f : r.filters) {
-        add_remote(peer, f);
-      }
+      pass_rows(peer, true, std::move(r.filters));
       break;
     case ClusterRoutes::Op::add:
-      for (const std::string& f : r.filters) {
-        add_remote(peer, f);
-      }
+      pass_rows(peer, true, std::move(r.filters));
       break;
     case ClusterRoutes::Op::remove:
-      for (const std::string& f : r.filters) {
-        remove_remote(peer, f);
-      }
+      pass_rows(peer, false, std::move(r.filters));
       break;
   }
 }
@@ -261,20 +264,26 @@ void ClusterAgent::remote_routes(const ClusterRoutes& r) {
 // The routers' table is the one copy of a peer's rows: a repeated add
 // replaces the row, a remove of a row they lack does nothing, and they count
 // the rows (BrokerContext::node_routes).
-void ClusterAgent::add_remote(Peer& peer, const std::string& filter) {
-  peer.rows = true;
-  // Straight to the routers: observers (we among them) watch local routes only.
-  for (sched::Pid router : ctx_.routers.routers) {
-    send<core::RouteAdd>(router, core::RouteAdd{filter, {}, peer.forwarder, {}, node_route, {}, {}});
-  }
-}
-
-void ClusterAgent::remove_remote(const Peer& peer, const std::string& filter) {
-  if (!peer.rows) {
+void ClusterAgent::pass_rows(Peer& peer, bool add, std::vector<std::string>&& filters) {
+  if (filters.empty() || (!add && !peer.rows)) {
     return;
   }
-  for (sched::Pid router : ctx_.routers.routers) {
-    send<core::RouteRemove>(router, core::RouteRemove{filter, {}, peer.forwarder});
+  peer.rows = peer.rows || add;
+  // Straight to the routers: observers (we among them) watch local routes only.
+  auto to_routers = [&](std::shared_ptr<const std::vector<std::string>> part) {
+    for (sched::Pid router : ctx_.routers.routers) {
+      send<core::RouteRows>(router, core::RouteRows{add, peer.forwarder, node_route, part});
+    }
+  };
+  if (filters.size() <= rows_per_message) {
+    to_routers(std::make_shared<const std::vector<std::string>>(std::move(filters)));
+    return;
+  }
+  for (std::size_t at = 0; at < filters.size(); at += rows_per_message) {
+    auto first = filters.begin() + static_cast<std::ptrdiff_t>(at);
+    auto last = filters.begin() + static_cast<std::ptrdiff_t>(std::min(at + rows_per_message, filters.size()));
+    to_routers(std::make_shared<const std::vector<std::string>>(std::make_move_iterator(first),
+                                                                std::make_move_iterator(last)));
   }
 }
 

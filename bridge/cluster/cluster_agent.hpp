@@ -137,11 +137,11 @@ class ClusterAgent final : public sched::Process {
   /// routes and retained messages go to it, its forwarder starts.
   void found_agent(Peer& peer, sched::Pid agent);
   // Peers' rows.
-  void remote_routes(const ClusterRoutes& r);
+  /// Takes the filters out of `r`: they go on to the routers.
+  void remote_routes(ClusterRoutes& r);
   // A peer agent's rows, routed here to its forwarder. Only the routers
   // keep them (one copy each), not the agent.
-  void add_remote(Peer& peer, const std::string& filter);
-  void remove_remote(const Peer& peer, const std::string& filter);
+  void pass_rows(Peer& peer, bool add, std::vector<std::string>&& filters);
   /// The routers forget every row of the peer (RoutePurge), shared ones aside.
   void drop_rows(Peer& peer);
   /// All of the peer's rows go, shared ones too.

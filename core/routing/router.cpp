@@ -57,6 +57,8 @@ void Router::on_message(sched::Message& msg) {
     remove(*r);
   } else if (auto* pg = msg.as<RoutePurge>()) {
     purge(pg->session);
+  } else if (auto* rows_msg = msg.as<RouteRows>()) {
+    rows(*rows_msg);
   } else if (auto* s = msg.as<RouteSync>()) {
     send<RouteSynced>(s->reply_to);
   } else if (auto* rs = msg.as<RedeliverShared>()) {
@@ -71,10 +73,7 @@ void Router::add(RouteAdd& r) {
     remove(RouteRemove{r.filter, r.group, r.replaces});
   }
   if (r.group.empty()) {
-    // A repeated (filter, session) replaces the route's options: still one route.
-    if (routes_.insert(r.filter, r.session, r.info)) {
-      count_node_route(r.info, 1);
-    }
+    insert_route(r.filter, r.session, r.info);
     return;
   }
   std::string key = group_key(r.group, r.filter);
@@ -95,12 +94,7 @@ void Router::add(RouteAdd& r) {
 
 void Router::remove(const RouteRemove& r) {
   if (r.group.empty()) {
-    const SubInfo* info = routes_.find(r.filter, r.session);
-    if (info != nullptr) {
-      SubInfo gone = *info;
-      routes_.erase(r.filter, r.session);
-      count_node_route(gone, -1);
-    }
+    erase_route(r.filter, r.session);
     return;
   }
   std::string key = group_key(r.group, r.filter);
@@ -122,6 +116,37 @@ void Router::remove(const RouteRemove& r) {
     groups_.erase(it);
     shared_routes_.erase(r.filter, key);
   }
+}
+
+void Router::insert_route(std::string_view filter, sched::Pid session, const SubInfo& info) {
+  // A repeated (filter, session) replaces the route's options: still one route.
+  if (routes_.insert(filter, session, info)) {
+    count_node_route(info, 1);
+  }
+}
+
+void Router::erase_route(std::string_view filter, sched::Pid session) {
+  const SubInfo* info = routes_.find(filter, session);
+  if (info == nullptr) {
+    return;
+  }
+  SubInfo gone = *info;
+  routes_.erase(filter, session);
+  count_node_route(gone, -1);
+}
+
+void Router::rows(const RouteRows& r) {
+  if (r.filters == nullptr) {
+    return;
+  }
+  for (const std::string& filter : *r.filters) {
+    if (r.add) {
+      insert_route(filter, r.session, r.info);
+    } else {
+      erase_route(filter, r.session);
+    }
+  }
+  consume(static_cast<std::uint32_t>(r.filters->size()));
 }
 
 void Router::purge(sched::Pid session) {

@@ -91,6 +91,9 @@ class Router : public sched::Process {
   void add(RouteAdd& r);
   void remove(const RouteRemove& r);
   void purge(sched::Pid session);
+  void rows(const RouteRows& r);
+  void insert_route(std::string_view filter, sched::Pid session, const SubInfo& info);
+  void erase_route(std::string_view filter, sched::Pid session);
   /// A route to another node came (+1) or went (-1).
   void count_node_route(const SubInfo& info, int delta);
   std::size_t pick(Group& g, const AppMessage& msg);

@@ -295,4 +295,25 @@ TEST_CASE("router: a peer that sends its rows anew (purge, then adds) holds just
   CHECK(f.deliveries({"old/x", "both/1", "new"}) == Got{{"fwd1", {"both/1", "new"}}, {"fwd2", {"old/x"}}});
 }
 
+TEST_CASE("router: a peer's rows in one message, added and removed, are each one row however often listed") {
+  Fixture f;
+  f.session("fwd");
+  f.session("other");
+  SubInfo to_node{QoS::exactly_once, false, true, true, 0};
+  auto rows = [&](bool add, const std::string& who, std::vector<std::string> filters) {
+    auto list = std::make_shared<const std::vector<std::string>>(std::move(filters));
+    f.rt.send<RouteRows>(f.router, RouteRows{add, f.pids.at(who), to_node, list});
+  };
+  rows(true, "fwd", {"a/b", "a/+", "a/b", "c/#"});
+  rows(true, "other", {"a/b"});
+  f.rt.run_until_idle();
+  CHECK(f.node_routes.load() == 4);
+  using Got = std::map<std::string, std::vector<std::string>>;
+  CHECK(f.deliveries({"a/b", "c"}) == Got{{"fwd", {"a/b", "c"}}, {"other", {"a/b"}}});
+  rows(false, "fwd", {"a/b", "never/added", "a/b", "c/#"});
+  f.rt.run_until_idle();
+  CHECK(f.node_routes.load() == 2);
+  CHECK(f.deliveries({"a/b", "a/x", "c"}) == Got{{"fwd", {"a/b", "a/x"}}, {"other", {"a/b"}}});  // by a/+
+}
+
 }  // namespace actormq::core
