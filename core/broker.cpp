@@ -225,7 +225,8 @@ Status Broker::start() {
     // by hundreds of thousands of messages under fan-in (seconds of delay,
     // gigabytes held); ahead of them, publishers read only what it has routed.
     o.high_priority = true;
-    ctx_->routers.routers.push_back(runtime_->spawn(std::make_unique<Router>(strategy), o));
+    std::atomic<std::int64_t>* node_routes = i == 0 ? &ctx_->node_routes : nullptr;
+    ctx_->routers.routers.push_back(runtime_->spawn(std::make_unique<Router>(strategy, node_routes), o));
   }
   if (!ctx_->faults.crash_topic.empty()) {
     install_crash_topic(*runtime_, ctx_->faults.crash_topic, ctx_->routers.routers);

@@ -59,6 +59,9 @@ struct BrokerContext {
   Security* security = nullptr;
   std::atomic<std::int64_t> connections{0};  ///< open client sockets
   std::atomic<std::int64_t> http_connections{0};  ///< open connections of http/https listeners
+  /// Route rows to other nodes of a cluster the routers hold (each holds
+  /// them all; the first one keeps this): the cluster's remote-routes gauge.
+  std::atomic<std::int64_t> node_routes{0};
   /// The persistence process; nullptr: memory only (durability none).
   persist::Writer* store = nullptr;
   /// The store the Writer writes, for reading back at start (bridge/mqtt);

@@ -1,5 +1,9 @@
 #include "bridge/cluster/cluster_agent.hpp"
 
+#include <algorithm>
+#include <iterator>
+#include <memory>
+
 #include "bridge/cluster/node_forwarder.hpp"
 #include "core/logger.hpp"
 #include "core/store/persistence.hpp"
@@ -27,6 +31,11 @@ constexpr std::uint64_t throttle_renew_ms = 400;
 // What a peer's route asks of our routers: everything the publish has; the
 // peer's routers apply each subscription's own options.
 constexpr core::SubInfo node_route{mqtt::QoS::exactly_once, false, true, true, 0};
+
+// A peer's rows go to the routers in messages of at most this many filters,
+// each message's list shared by every router: a reset of a large node is a
+// few messages, not one per row and router, and holds no router long.
+constexpr std::size_t rows_per_message = 1024;
 
 }  // namespace
 
@@ -215,27 +224,18 @@ void ClusterAgent::node_down(const dist::NodeInfo& peer) {
   if (it->second.forwarder.valid()) {
     exit(it->second.forwarder, sched::ExitReason::kill());  // what it holds goes with the node
   }
-  sched::Pid forwarder = it->second.forwarder;
+  // Its agent's routes go (an earlier run's went when this one came up).
+  drop_agent(it->second);
   peers_.erase(it);
   update_adopters();
   directory_.drop_node(peer.id);
   counters_.remote_clients.store(directory_.size(), std::memory_order_relaxed);
   peer_gone_from_rounds(peer.id);
-  // Its agent's routes (and those of any earlier run of it) go.
-  std::vector<sched::Pid> agents;
-  for (const auto& [agent, filters] : remote_) {
-    if (agent.node() == peer.id) {
-      agents.push_back(agent);
-    }
-  }
-  for (sched::Pid agent : agents) {
-    drop_agent(agent, forwarder);
-  }
 }
 
 // ---- peers' rows ----
 
-void ClusterAgent::remote_routes(const ClusterRoutes& r) {
+void ClusterAgent::remote_routes(ClusterRoutes& r) {
   auto it = peers_.find(r.agent.node());
   if (r.agent.node() == runtime().node() || it == peers_.end()) {
     return;  // not a peer we are linked to (any more)
@@ -249,46 +249,51 @@ void ClusterAgent::remote_routes(const ClusterRoutes& r) {
   counters_.routes_in.fetch_add(r.filters.size(), std::memory_order_relaxed);
   switch (r.op) {
     case ClusterRoutes::Op::reset:
-      drop_agent(r.agent, peer.forwarder);
-      for (const std::string& f : r.filters) {
-        add_remote(r.agent, peer.forwarder, f);
-      }
+      drop_agent(peer);
+      pass_rows(peer, true, std::move(r.filters));
       break;
     case ClusterRoutes::Op::add:
-      for (const std::string& f : r.filters) {
-        add_remote(r.agent, peer.forwarder, f);
-      }
+      pass_rows(peer, true, std::move(r.filters));
       break;
     case ClusterRoutes::Op::remove:
-      for (const std::string& f : r.filters) {
-        remove_remote(r.agent, peer.forwarder, f);
-      }
+      pass_rows(peer, false, std::move(r.filters));
       break;
   }
 }
 
-void ClusterAgent::add_remote(sched::Pid agent, sched::Pid forwarder, const std::string& filter) {
-  if (!remote_[agent].insert(filter).second) {
+// The routers' table is the one copy of a peer's rows: a repeated add
+// replaces the row, a remove of a row they lack does nothing, and they count
+// the rows (BrokerContext::node_routes).
+void ClusterAgent::pass_rows(Peer& peer, bool add, std::vector<std::string>&& filters) {
+  if (filters.empty() || (!add && !peer.rows)) {
     return;
   }
-  counters_.remote_routes.fetch_add(1, std::memory_order_relaxed);
+  peer.rows = peer.rows || add;
   // Straight to the routers: observers (we among them) watch local routes only.
-  for (sched::Pid router : ctx_.routers.routers) {
-    send<core::RouteAdd>(router, core::RouteAdd{filter, {}, forwarder, {}, node_route, {}, {}});
+  auto to_routers = [&](std::shared_ptr<const std::vector<std::string>> part) {
+    for (sched::Pid router : ctx_.routers.routers) {
+      send<core::RouteRows>(router, core::RouteRows{add, peer.forwarder, node_route, part});
+    }
+  };
+  if (filters.size() <= rows_per_message) {
+    to_routers(std::make_shared<const std::vector<std::string>>(std::move(filters)));
+    return;
+  }
+  for (std::size_t at = 0; at < filters.size(); at += rows_per_message) {
+    auto first = filters.begin() + static_cast<std::ptrdiff_t>(at);
+    auto last = filters.begin() + static_cast<std::ptrdiff_t>(std::min(at + rows_per_message, filters.size()));
+    to_routers(std::make_shared<const std::vector<std::string>>(std::make_move_iterator(first),
+                                                                std::make_move_iterator(last)));
   }
 }
 
-void ClusterAgent::remove_remote(sched::Pid agent, sched::Pid forwarder, const std::string& filter) {
-  auto it = remote_.find(agent);
-  if (it == remote_.end() || it->second.erase(filter) == 0) {
-    return;
+void ClusterAgent::drop_rows(Peer& peer) {
+  if (!peer.rows) {
+    return;  // none sent to the routers: nothing to walk their tables for
   }
-  counters_.remote_routes.fetch_sub(1, std::memory_order_relaxed);
+  peer.rows = false;
   for (sched::Pid router : ctx_.routers.routers) {
-    send<core::RouteRemove>(router, core::RouteRemove{filter, {}, forwarder});
-  }
-  if (it->second.empty()) {
-    remote_.erase(it);
+    send<core::RoutePurge>(router, core::RoutePurge{peer.forwarder});
   }
 }
 
@@ -341,20 +346,11 @@ void ClusterAgent::drop_shared(sched::Pid agent, sched::Pid forwarder) {
   remote_shared_.erase(it);
 }
 
-void ClusterAgent::drop_agent(sched::Pid agent, sched::Pid forwarder) {
-  drop_shared(agent, forwarder);
-  auto it = remote_.find(agent);
-  if (it == remote_.end()) {
-    return;
+void ClusterAgent::drop_agent(Peer& peer) {
+  if (peer.agent.valid()) {
+    drop_shared(peer.agent, peer.forwarder);
   }
-  std::unordered_set<std::string> filters = std::move(it->second);
-  remote_.erase(it);
-  counters_.remote_routes.fetch_sub(filters.size(), std::memory_order_relaxed);
-  for (const std::string& filter : filters) {
-    for (sched::Pid router : ctx_.routers.routers) {
-      send<core::RouteRemove>(router, core::RouteRemove{filter, {}, forwarder});
-    }
-  }
+  drop_rows(peer);
 }
 
 // ---- forwarded publishes ----

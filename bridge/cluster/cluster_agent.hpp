@@ -25,7 +25,11 @@
 // the node link (cluster_proto_v1), at the publish's QoS and with its RETAIN
 // flag, without ever holding up the routers. The agent republishes what it receives to its own node's
 // routers, marked as forwarded so that they skip other nodes' agents: a
-// message crosses one link at most.
+// message crosses one link at most. The agent keeps no copy of a peer's
+// rows (a cluster holds one per peer per connection: memory counts): the
+// routers' tables are the copy, idempotent by themselves (a row added again
+// is still one row), and they drop all of a peer's at once (RoutePurge)
+// when it goes or sends them anew; they count them (BrokerContext::node_routes).
 //
 // Retained messages. Every retained message a client of this node stores
 // or deletes (the retainer tells the agent: RetainObserve) goes to every
@@ -85,7 +89,6 @@ struct ClusterCounters {
   std::atomic<std::uint64_t> forwarded_in{0};   ///< publishes other nodes forwarded here
   std::atomic<std::uint64_t> routes_out{0};     ///< route rows sent to peers
   std::atomic<std::uint64_t> routes_in{0};      ///< route rows received from peers
-  std::atomic<std::uint64_t> remote_routes{0};  ///< peers' rows held now
   std::atomic<std::uint64_t> peers{0};          ///< peers' agents known now
   std::atomic<std::uint64_t> retained_out{0};   ///< retained messages passed to peers
   std::atomic<std::uint64_t> retained_in{0};    ///< retained messages peers passed here
@@ -118,6 +121,7 @@ class ClusterAgent final : public sched::Process {
     dist::NodeInfo info;
     sched::Pid agent;      ///< null until found
     sched::Pid forwarder;  ///< its routes' subscriber here (node_forwarder.hpp), once found
+    bool rows = false;     ///< rows of it sent to our routers since it was found or last purged
   };
 
   // Local rows.
@@ -133,11 +137,15 @@ class ClusterAgent final : public sched::Process {
   /// routes and retained messages go to it, its forwarder starts.
   void found_agent(Peer& peer, sched::Pid agent);
   // Peers' rows.
-  void remote_routes(const ClusterRoutes& r);
-  // A peer agent's rows, routed here to its forwarder.
-  void add_remote(sched::Pid agent, sched::Pid forwarder, const std::string& filter);
-  void remove_remote(sched::Pid agent, sched::Pid forwarder, const std::string& filter);
-  void drop_agent(sched::Pid agent, sched::Pid forwarder);
+  /// Takes the filters out of `r`: they go on to the routers.
+  void remote_routes(ClusterRoutes& r);
+  // A peer agent's rows, routed here to its forwarder. Only the routers
+  // keep them (one copy each), not the agent.
+  void pass_rows(Peer& peer, bool add, std::vector<std::string>&& filters);
+  /// The routers forget every row of the peer (RoutePurge), shared ones aside.
+  void drop_rows(Peer& peer);
+  /// All of the peer's rows go, shared ones too.
+  void drop_agent(Peer& peer);
   void remote_shared(const ClusterSharedRoutes& r);
   void drop_shared(sched::Pid agent, sched::Pid forwarder);
   // Forwarded publishes.
@@ -208,7 +216,6 @@ class ClusterAgent final : public sched::Process {
   /// Local members per shared group (shared_key).
   std::unordered_map<std::string, core::RouteSet<sched::Pid, char>> local_shared_;
   std::unordered_map<std::uint16_t, Peer> peers_;  ///< by node id, while linked
-  std::unordered_map<sched::Pid, std::unordered_set<std::string>> remote_;  ///< by peer agent
   std::unordered_map<sched::Pid, std::unordered_set<std::string>> remote_shared_;  ///< shared keys, by peer agent
   std::unordered_set<sched::Pid> throttled_;  ///< publishers we slowed down
   std::uint64_t throttle_sent_ms_ = 0;

@@ -29,9 +29,10 @@ std::optional<sched::Pid> ClusterDirectory::find_remote(std::string_view client_
   if (it == remote_.end() || it->second.empty()) {
     return std::nullopt;
   }
-  auto latest = std::max_element(it->second.begin(), it->second.end(),
-                                 [](const Held& a, const Held& b) { return earlier(a.row, b.row); });
-  return latest->row.session;
+  auto latest = std::max_element(it->second.begin(), it->second.end(), [&](const Held& a, const Held& b) {
+    return earlier(ClientRow{{}, a.session, a.claimed_ms}, ClientRow{{}, b.session, b.claimed_ms});
+  });
+  return latest->session;
 }
 
 void ClusterDirectory::remove_locked(std::uint16_t node, const std::string& client_id) {
@@ -52,14 +53,14 @@ void ClusterDirectory::reset_node(std::uint16_t node, const std::vector<ClientRo
     it = it->second.empty() ? remote_.erase(it) : std::next(it);
   }
   for (const ClientRow& row : rows) {
-    remote_[row.client_id].push_back(Held{node, row});
+    remote_[row.client_id].push_back(held(node, row));
   }
 }
 
 void ClusterDirectory::add(std::uint16_t node, const ClientRow& row) {
   std::lock_guard lock(mutex_);
   remove_locked(node, row.client_id);  // a node holds a client id once
-  remote_[row.client_id].push_back(Held{node, row});
+  remote_[row.client_id].push_back(held(node, row));
 }
 
 void ClusterDirectory::remove(std::uint16_t node, const ClientRow& row) {
@@ -69,7 +70,7 @@ void ClusterDirectory::remove(std::uint16_t node, const ClientRow& row) {
     return;
   }
   // Only the session that let it go: a newer one of that node keeps it.
-  std::erase_if(it->second, [&](const Held& h) { return h.node == node && h.row.session == row.session; });
+  std::erase_if(it->second, [&](const Held& h) { return h.node == node && h.session == row.session; });
   if (it->second.empty()) {
     remote_.erase(it);
   }

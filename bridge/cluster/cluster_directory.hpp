@@ -57,10 +57,14 @@ class ClusterDirectory final : public core::ClientDirectory {
   [[nodiscard]] std::size_t size() const;
 
  private:
+  /// One node's claim of a client id; the id itself is the map's key, held
+  /// once (a cluster holds a row per peer per connection: memory counts).
   struct Held {
+    sched::Pid session;
+    std::uint64_t claimed_ms;
     std::uint16_t node;
-    ClientRow row;
   };
+  static Held held(std::uint16_t node, const ClientRow& row) { return Held{row.session, row.claimed_ms, node}; }
   void remove_locked(std::uint16_t node, const std::string& client_id);
 
   sched::Runtime& runtime_;

@@ -6,7 +6,8 @@
 
 namespace actormq::cluster {
 
-core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const ClusterCounters& counters) {
+core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const ClusterCounters& counters,
+                                            std::int64_t remote_routes) {
   auto get = [](const std::atomic<std::uint64_t>& a) { return std::to_string(a.load(std::memory_order_relaxed)); };
   std::vector<std::string> names{node.config().self.name};
   for (const dist::NodeInfo& peer : node.peers()) {
@@ -30,7 +31,7 @@ core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const Cluste
       {at + "messages/forwarded/received", get(counters.forwarded_in)},
       {at + "bytes/sent", std::to_string(s.bytes_out)},
       {at + "bytes/received", std::to_string(s.bytes_in)},
-      {at + "routes/remote", get(counters.remote_routes)},
+      {at + "routes/remote", std::to_string(remote_routes)},
       {at + "routes/sent", get(counters.routes_out)},
       {at + "routes/received", get(counters.routes_in)},
       {at + "retained/sent", get(counters.retained_out)},
@@ -44,7 +45,8 @@ core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const Cluste
   };
 }
 
-std::vector<core::MetricFamily> cluster_metrics(const dist::Node& node, const ClusterCounters& counters) {
+std::vector<core::MetricFamily> cluster_metrics(const dist::Node& node, const ClusterCounters& counters,
+                                                std::int64_t remote_routes) {
   auto get = [](const std::atomic<std::uint64_t>& a) { return static_cast<std::int64_t>(a.load(std::memory_order_relaxed)); };
   auto one = [](std::string name, std::string type, std::string help, std::int64_t value) {
     return core::MetricFamily{std::move(name), std::move(type), std::move(help), {{"", value}}};
@@ -73,7 +75,7 @@ std::vector<core::MetricFamily> cluster_metrics(const dist::Node& node, const Cl
           get(counters.forwarded_in)),
       one("actormq_cluster_forwarded_dropped_total", "counter",
           "Publishes for another node dropped because its link took nothing.", get(counters.forward_dropped)),
-      one("actormq_cluster_routes_remote", "gauge", "Route rows of other nodes held here.", get(counters.remote_routes)),
+      one("actormq_cluster_routes_remote", "gauge", "Route rows of other nodes held here.", remote_routes),
       one("actormq_cluster_clients_remote", "gauge", "Client ids other nodes hold, as this node knows them.",
           get(counters.remote_clients)),
       one("actormq_cluster_retained_sent_total", "counter", "Retained messages passed to other nodes.",
@@ -109,8 +111,13 @@ core::Status ClusterService::start(core::BrokerContext& ctx, sched::Runtime& run
   ctx.routers.observers.push_back(agent_);
   ctx.registry.set_directory(directory_.get());  // before the first session (Broker::start)
   ctx_ = &ctx;
-  sys_source_ = ctx.sys_sources.add([node, &counters = counters_] { return cluster_sys_topics(*node, counters); });
-  metric_source_ = ctx.metric_sources.add([node, &counters = counters_] { return cluster_metrics(*node, counters); });
+  const std::atomic<std::int64_t>& rows = ctx.node_routes;
+  sys_source_ = ctx.sys_sources.add([node, &counters = counters_, &rows] {
+    return cluster_sys_topics(*node, counters, rows.load(std::memory_order_relaxed));
+  });
+  metric_source_ = ctx.metric_sources.add([node, &counters = counters_, &rows] {
+    return cluster_metrics(*node, counters, rows.load(std::memory_order_relaxed));
+  });
   return mqtt::Ok{};
 }
 

@@ -19,9 +19,12 @@ namespace actormq::cluster {
 
 /// The cluster's $SYS topics (under $SYS/broker/cluster/): the nodes, the
 /// links, what crossed them, the routes and retained messages exchanged.
-[[nodiscard]] core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const ClusterCounters& counters);
+/// `remote_routes`: the peers' rows the routers hold (BrokerContext::node_routes).
+[[nodiscard]] core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const ClusterCounters& counters,
+                                                          std::int64_t remote_routes);
 /// The same as /metrics families (actormq_cluster_*).
-[[nodiscard]] std::vector<core::MetricFamily> cluster_metrics(const dist::Node& node, const ClusterCounters& counters);
+[[nodiscard]] std::vector<core::MetricFamily> cluster_metrics(const dist::Node& node, const ClusterCounters& counters,
+                                                              std::int64_t remote_routes);
 
 class ClusterService final : public core::Service {
  public:

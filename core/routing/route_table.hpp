@@ -158,6 +158,40 @@ class RouteTable {
     return true;
   }
 
+  /// Removes every route of `key`, whatever its filter, calling
+  /// on_erase(const Value&) for each just before it goes; filters left
+  /// without routes go too. Returns how many went. Walks the whole table:
+  /// for rare purges (a subscriber gone with all its routes), not per route.
+  template <class F>
+  std::size_t erase_key(const Key& key, F&& on_erase) {
+    std::size_t erased = 0;
+    for (auto it = exact_.begin(); it != exact_.end();) {
+      const Value* value = it->second.find(key);
+      if (value == nullptr) {
+        ++it;
+        continue;
+      }
+      on_erase(*value);
+      it->second.erase(key);
+      --route_count_;
+      ++erased;
+      it = it->second.empty() ? exact_.erase(it) : std::next(it);
+    }
+    // The trie cannot change while it is walked: its filters first.
+    std::vector<std::string> wildcards;
+    trie_.for_each([&](const auto& terminal) {
+      if (terminal.payload.find(key) != nullptr) {
+        wildcards.push_back(terminal.filter);
+      }
+    });
+    for (const std::string& filter : wildcards) {
+      on_erase(*find(filter, key));
+      erase(filter, key);
+      ++erased;
+    }
+    return erased;
+  }
+
   /// The value of route (filter, key), or null.
   [[nodiscard]] const Value* find(std::string_view filter, const Key& key) const {
     const Routes* set = routes(filter);

@@ -5,6 +5,7 @@
 // crosses no thread, and one publisher's messages (a pinned session) always
 // take the same router: per-publisher, per-topic order is kept (MQTT 4.6).
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -59,10 +60,14 @@ struct RouterPool {
 
 class Router : public sched::Process {
  public:
-  explicit Router(SharedStrategy strategy);
+  /// `node_routes`, when set, outlives the router and is kept equal to
+  /// node_route_count() (one router of a pool keeps it: each holds every row).
+  explicit Router(SharedStrategy strategy, std::atomic<std::int64_t>* node_routes = nullptr);
 
   /// For tests: routes held (normal + shared members).
   std::size_t route_count() const { return routes_.route_count() + shared_members_; }
+  /// Routes to other nodes held (SubInfo::to_node, shared groups aside).
+  std::size_t node_route_count() const { return node_routes_; }
 
  protected:
   void on_message(sched::Message& msg) override;
@@ -85,6 +90,12 @@ class Router : public sched::Process {
   void publish(const AppMessagePtr& msg, const persist::HoldPtr& hold, bool from_node);
   void add(RouteAdd& r);
   void remove(const RouteRemove& r);
+  void purge(sched::Pid session);
+  void rows(const RouteRows& r);
+  void insert_route(std::string_view filter, sched::Pid session, const SubInfo& info);
+  void erase_route(std::string_view filter, sched::Pid session);
+  /// A route to another node came (+1) or went (-1).
+  void count_node_route(const SubInfo& info, int delta);
   std::size_t pick(Group& g, const AppMessage& msg);
   /// The strategy's pick if that member may read `msg` and is not `except`,
   /// else the next member after it that may and is not; none: nullopt.
@@ -102,6 +113,8 @@ class Router : public sched::Process {
   RouteTable<std::string, char> shared_routes_;
   std::unordered_map<std::string, Group> groups_;  // key: group + '\0' + filter
   std::size_t shared_members_ = 0;
+  std::size_t node_routes_ = 0;
+  std::atomic<std::int64_t>* node_routes_gauge_;
   std::vector<Target> scratch_;
   std::minstd_rand rng_{12345};
 };

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,13 +27,14 @@ struct Inbox {
 };
 
 struct Fixture {
+  std::atomic<std::int64_t> node_routes{-1};  ///< the router's gauge; before rt, which outlives the router
   sched::Runtime rt{sched::testing::stepped()};
   Pid router;
   std::map<std::string, Inbox> inboxes;
   std::map<std::string, Pid> pids;
 
   explicit Fixture(SharedStrategy strategy = SharedStrategy::round_robin) {
-    router = rt.spawn(std::make_unique<Router>(strategy));
+    router = rt.spawn(std::make_unique<Router>(strategy, &node_routes));
   }
   Pid session(const std::string& name) {
     Inbox& in = inboxes[name];
@@ -55,6 +57,15 @@ struct Fixture {
     info.subscription_id = sub_id;
     rt.send<RouteAdd>(router, RouteAdd{std::move(filter), std::move(group), pids.at(name), name, info, Pid{}, {}});
   }
+  /// A route as a cluster agent adds a peer's row: to that peer's forwarder.
+  void add_node_route(const std::string& forwarder, std::string filter) {
+    SubInfo info{QoS::exactly_once, false, true, true, 0};
+    rt.send<RouteAdd>(router, RouteAdd{std::move(filter), {}, pids.at(forwarder), {}, info, Pid{}, {}});
+  }
+  void remove(const std::string& name, std::string filter) {
+    rt.send<RouteRemove>(router, RouteRemove{std::move(filter), {}, pids.at(name)});
+  }
+  void purge(const std::string& name) { rt.send<RoutePurge>(router, RoutePurge{pids.at(name)}); }
   void publish(std::string topic, QoS qos, Pid publisher = {}) {
     auto msg = std::make_shared<AppMessage>();
     msg->topic = std::move(topic);
@@ -65,6 +76,23 @@ struct Fixture {
     rt.send<RoutePublish>(router, RoutePublish{std::move(msg), {}});
   }
   std::size_t count(const std::string& name) { return inboxes[name].delivered.size(); }
+  /// Publishes each topic and runs; who got which topics since the last call.
+  std::map<std::string, std::vector<std::string>> deliveries(const std::vector<std::string>& topics) {
+    for (auto& [name, in] : inboxes) {
+      in.delivered.clear();
+    }
+    for (const std::string& t : topics) {
+      publish(t, QoS::at_least_once);
+    }
+    rt.run_until_idle();
+    std::map<std::string, std::vector<std::string>> got;
+    for (auto& [name, in] : inboxes) {
+      for (const Deliver& d : in.delivered) {
+        got[name].push_back(d.msg->topic + (d.shared_group.empty() ? "" : " (shared)"));
+      }
+    }
+    return got;
+  }
 };
 }  // namespace
 
@@ -187,6 +215,105 @@ TEST_CASE("router: RouteSync is answered after everything sent before it") {
   CHECK(f.count("s") == 1);
   CHECK(f.inboxes["s"].synced == 1);
   CHECK(f.inboxes["s"].delivered_before_sync == 1);
+}
+
+TEST_CASE("router: a peer's row added twice is one row, and a remove of a row never added changes nothing") {
+  Fixture f;
+  f.session("fwd");
+  f.session("s");
+  f.rt.run_until_idle();
+  CHECK(f.node_routes.load() == -1);  // not touched before a route to a node comes
+  f.add_node_route("fwd", "a/b");
+  f.add_node_route("fwd", "a/b");
+  f.add_node_route("fwd", "x/#");
+  f.add_node_route("fwd", "x/#");
+  f.add("s", "a/b", QoS::at_least_once);  // a session's route: not a node's
+  f.rt.run_until_idle();
+  CHECK(f.node_routes.load() == 2);
+  using Got = std::map<std::string, std::vector<std::string>>;
+  CHECK(f.deliveries({"a/b", "x/1"}) == Got{{"fwd", {"a/b", "x/1"}}, {"s", {"a/b"}}});
+  f.remove("fwd", "never/added");
+  f.remove("fwd", "x/+");
+  f.remove("s", "x/#");  // another subscriber's filter
+  f.rt.run_until_idle();
+  CHECK(f.node_routes.load() == 2);
+  CHECK(f.deliveries({"a/b", "x/1"}) == Got{{"fwd", {"a/b", "x/1"}}, {"s", {"a/b"}}});
+  // One remove takes the row however often it was added; a second does nothing.
+  f.remove("fwd", "a/b");
+  f.remove("fwd", "a/b");
+  f.rt.run_until_idle();
+  CHECK(f.node_routes.load() == 1);
+  CHECK(f.deliveries({"a/b", "x/1"}) == Got{{"fwd", {"x/1"}}, {"s", {"a/b"}}});
+  f.remove("s", "a/b");  // a session's route going leaves the count alone
+  f.remove("fwd", "x/#");
+  f.rt.run_until_idle();
+  CHECK(f.node_routes.load() == 0);
+  CHECK(f.deliveries({"a/b", "x/1"}).empty());
+}
+
+TEST_CASE("router: a purge takes every row of one subscriber (a peer gone) and keeps everyone else's") {
+  Fixture f;
+  f.session("fwd1");
+  f.session("fwd2");
+  f.session("s");
+  for (const char* filter : {"a/b", "a/+", "#", "c/d/e"}) {
+    f.add_node_route("fwd1", filter);
+  }
+  f.add_node_route("fwd2", "a/b");
+  f.add_node_route("fwd2", "c/#");
+  f.add("s", "a/+", QoS::at_least_once);
+  f.add("fwd1", "a/b", QoS::at_least_once, "g");  // a shared group's member: not purged
+  f.rt.run_until_idle();
+  CHECK(f.node_routes.load() == 6);
+  f.purge("fwd1");
+  f.purge("fwd1");  // again: nothing left to take
+  f.rt.run_until_idle();
+  CHECK(f.node_routes.load() == 2);
+  using Got = std::map<std::string, std::vector<std::string>>;
+  CHECK(f.deliveries({"a/b", "c/d/e", "z"}) ==
+        Got{{"fwd1", {"a/b (shared)"}}, {"fwd2", {"a/b", "c/d/e"}}, {"s", {"a/b"}}});
+  f.purge("s");  // a session's routes can go the same way; the count holds nodes' rows only
+  f.rt.run_until_idle();
+  CHECK(f.node_routes.load() == 2);
+  CHECK(f.deliveries({"a/b", "a/c"}) == Got{{"fwd1", {"a/b (shared)"}}, {"fwd2", {"a/b"}}});
+}
+
+TEST_CASE("router: a peer that sends its rows anew (purge, then adds) holds just the new ones") {
+  Fixture f;
+  f.session("fwd1");
+  f.session("fwd2");
+  f.add_node_route("fwd1", "old/x");
+  f.add_node_route("fwd1", "both/+");
+  f.add_node_route("fwd2", "old/x");
+  // The reset, as the agent passes it on: purge, then every row it sent.
+  f.purge("fwd1");
+  f.add_node_route("fwd1", "both/+");
+  f.add_node_route("fwd1", "new/#");
+  f.rt.run_until_idle();
+  CHECK(f.node_routes.load() == 3);
+  using Got = std::map<std::string, std::vector<std::string>>;
+  CHECK(f.deliveries({"old/x", "both/1", "new"}) == Got{{"fwd1", {"both/1", "new"}}, {"fwd2", {"old/x"}}});
+}
+
+TEST_CASE("router: a peer's rows in one message, added and removed, are each one row however often listed") {
+  Fixture f;
+  f.session("fwd");
+  f.session("other");
+  SubInfo to_node{QoS::exactly_once, false, true, true, 0};
+  auto rows = [&](bool add, const std::string& who, std::vector<std::string> filters) {
+    auto list = std::make_shared<const std::vector<std::string>>(std::move(filters));
+    f.rt.send<RouteRows>(f.router, RouteRows{add, f.pids.at(who), to_node, list});
+  };
+  rows(true, "fwd", {"a/b", "a/+", "a/b", "c/#"});
+  rows(true, "other", {"a/b"});
+  f.rt.run_until_idle();
+  CHECK(f.node_routes.load() == 4);
+  using Got = std::map<std::string, std::vector<std::string>>;
+  CHECK(f.deliveries({"a/b", "c"}) == Got{{"fwd", {"a/b", "c"}}, {"other", {"a/b"}}});
+  rows(false, "fwd", {"a/b", "never/added", "a/b", "c/#"});
+  f.rt.run_until_idle();
+  CHECK(f.node_routes.load() == 2);
+  CHECK(f.deliveries({"a/b", "a/x", "c"}) == Got{{"fwd", {"a/b", "a/x"}}, {"other", {"a/b"}}});  // by a/+
 }
 
 }  // namespace actormq::core

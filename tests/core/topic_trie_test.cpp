@@ -173,6 +173,37 @@ TEST_CASE("topic_trie: erasing an absent route changes nothing") {
   CHECK(t.route_count() == 1);
 }
 
+TEST_CASE("topic_trie: erase_key takes every route of one key, exact and wildcard, and prunes what it empties") {
+  Table t;
+  constexpr std::uint64_t n = 40;  // one filter past the route set's index threshold
+  for (std::uint64_t k = 1; k <= n; ++k) {
+    t.insert("many/+", k, SubOpts{1});
+  }
+  t.insert("a/b", 7, SubOpts{2});
+  t.insert("a/b", 100, {});
+  t.insert("a/+/c", 7, SubOpts{2});
+  t.insert("x/y/z/#", 7, SubOpts{2});
+  t.insert("only/7", 7, SubOpts{2});
+  const std::size_t nodes_before_7 = t.trie_node_count();
+  std::vector<int> values;
+  CHECK(t.erase_key(7, [&](const SubOpts& v) { values.push_back(v.qos); }) == 5);
+  std::sort(values.begin(), values.end());
+  CHECK(values == std::vector<int>{1, 2, 2, 2, 2});  // each route's value, once
+  CHECK(t.route_count() == n - 1 + 1);
+  CHECK(t.find("a/b", 100) != nullptr);
+  CHECK(t.routes("only/7") == nullptr);
+  CHECK(t.routes("a/+/c") == nullptr);
+  CHECK(t.routes("many/+")->size() == n - 1);
+  CHECK(t.filter_count() == 2);
+  CHECK(t.trie_node_count() == nodes_before_7 - 7);  // a/+/c and x/y/z/# pruned, many/+ kept
+  CHECK(hits(t, "a/x/c").empty());
+  CHECK(hits(t, "x/y/z").empty());
+  CHECK(hits(t, "many/7").size() == n - 1);
+  CHECK(t.erase_key(7, [](const SubOpts&) {}) == 0);
+  CHECK(t.erase_key(100, [](const SubOpts&) {}) == 1);
+  CHECK(t.routes("a/b") == nullptr);
+}
+
 TEST_CASE("topic_trie: $SYS topics and leading wildcards") {
   Table t;
   t.insert("#", 1, {});

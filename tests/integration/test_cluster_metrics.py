@@ -62,6 +62,41 @@ class ClusterMetrics(unittest.TestCase):
         self.assertTrue(wait_for(lambda: self.metrics(a)["actormq_cluster_routes_remote"] == 0))
         self.assertTrue(wait_for(lambda: self.metrics(a)["actormq_cluster_clients_remote"] == 0))
 
+    def test_remote_rows_are_counted_once_and_go_with_their_node_only(self):
+        """The routers hold the one copy of each peer's rows: a filter two
+        sessions of a node share is one row, an unsubscribe takes it, a node
+        that goes takes all of its rows and no other node's, and one that
+        comes back sends its rows anew."""
+        p1, p2, p3 = free_port(), free_port(), free_port()
+        a = self.node("m1", p1)
+        b = self.node("m2", p2, seeds=[p1])
+        c = self.node("m3", p3, seeds=[p1])
+        self.assertTrue(wait_for(lambda: self.metrics(a)["actormq_cluster_nodes"] == 3, timeout=10))
+        remote = lambda: self.metrics(a)["actormq_cluster_routes_remote"]
+        b1, b2 = self.client(b, "b1"), self.client(b, "b2")
+        for f in ("r/b/1", "r/b/+", "r/shared"):
+            b1.subscribe(f, qos=1)
+        b2.subscribe("r/shared", qos=1)  # the same filter on the same node: one row
+        c1 = self.client(c, "c1")
+        c1.subscribe("r/c/#", qos=1)
+        c1.subscribe("r/shared", qos=1)
+        self.assertTrue(wait_for(lambda: remote() == 5, timeout=10), remote())
+        b1.c.unsubscribe("r/b/1")
+        self.assertTrue(wait_for(lambda: remote() == 4, timeout=10), remote())
+        # m2 stops: its 2 rows go, m3's 2 stay and still route.
+        self.assertEqual(b.stop(), 0)
+        self.assertTrue(wait_for(lambda: self.metrics(a)["actormq_cluster_nodes"] == 2, timeout=10))
+        self.assertTrue(wait_for(lambda: remote() == 2, timeout=10), remote())
+        pub = self.client(a, "pub")
+        pub.publish("r/c/x", b"1", qos=1)
+        pub.publish("r/shared", b"2", qos=1)
+        self.assertEqual(sorted(m.payload for m in c1.wait_msgs(2)), [b"1", b"2"])
+        # m2 comes back with one subscription: its new rows, in one reset.
+        b = self.node("m2", p2, seeds=[p1])
+        self.client(b, "b3").subscribe("r/b/again", qos=1)
+        self.assertTrue(wait_for(lambda: remote() == 3, timeout=10), remote())
+        self.assertTrue(wait_for(lambda: self.metrics(c)["actormq_cluster_routes_remote"] == 1, timeout=10))
+
     def test_a_single_node_has_no_cluster_families(self):
         api = ApiBroker()
         try:
