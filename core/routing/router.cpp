@@ -157,9 +157,9 @@ void Router::count_node_route(const SubInfo& info, int delta) {
   if (!info.to_node) {
     return;
   }
-  node_routes_ = delta > 0 ? node_routes_ + 1 : node_routes_ - 1;
+  node_routes_ += delta;
   if (node_routes_gauge_ != nullptr) {
-    node_routes_gauge_->store(static_cast<std::int64_t>(node_routes_), std::memory_order_relaxed);
+    node_routes_gauge_->store(node_routes_, std::memory_order_relaxed);
   }
 }
 

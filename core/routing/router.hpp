@@ -67,7 +67,7 @@ class Router : public sched::Process {
   /// For tests: routes held (normal + shared members).
   std::size_t route_count() const { return routes_.route_count() + shared_members_; }
   /// Routes to other nodes held (SubInfo::to_node, shared groups aside).
-  std::size_t node_route_count() const { return node_routes_; }
+  std::size_t node_route_count() const { return static_cast<std::size_t>(node_routes_); }
 
  protected:
   void on_message(sched::Message& msg) override;
@@ -113,7 +113,7 @@ class Router : public sched::Process {
   RouteTable<std::string, char> shared_routes_;
   std::unordered_map<std::string, Group> groups_;  // key: group + '\0' + filter
   std::size_t shared_members_ = 0;
-  std::size_t node_routes_ = 0;
+  std::int64_t node_routes_ = 0;
   std::atomic<std::int64_t>* node_routes_gauge_;
   std::vector<Target> scratch_;
   std::minstd_rand rng_{12345};
