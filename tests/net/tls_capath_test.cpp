@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
@@ -63,15 +64,31 @@ TEST_CASE("capath files: a missing directory, or a file in its place, is an erro
 }
 
 TEST_CASE("capath files: a directory that cannot be read is an error naming it") {
-  if (::geteuid() == 0) {
-    return;  // root reads it all the same: nothing to refuse
-  }
   TempDir dir;
   dir.write("ca.pem", fake_pem);
   REQUIRE(::chmod(dir.path.c_str(), 0) == 0);
-  CapathFiles listed = tls_capath_files(dir.path);
-  CHECK(listed.files.empty());
-  CHECK(listed.error == "capath " + dir.path + ": " + std::make_error_code(std::errc::permission_denied).message());
+  const std::string expected =
+      "capath " + dir.path + ": " + std::make_error_code(std::errc::permission_denied).message();
+  if (::geteuid() != 0) {
+    CapathFiles listed = tls_capath_files(dir.path);
+    CHECK(listed.files.empty());
+    CHECK(listed.error == expected);
+    return;
+  }
+  // Root reads any directory: the listing is tried as nobody, in a child.
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
+      ::_exit(2);
+    }
+    CapathFiles listed = tls_capath_files(dir.path);
+    ::_exit(listed.files.empty() && listed.error == expected ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("capath files: a directory with no PEM certificate is an error") {
