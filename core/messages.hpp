@@ -162,6 +162,12 @@ struct RedeliverShared {
 struct Throttle {
   sched::Pid by;
 };
+/// A throttled publisher reads again after this long even if no Unthrottle
+/// came (a consumer that stopped reading must not stall its publishers for
+/// ever; its queue then drops as configured)...
+inline constexpr std::uint64_t throttle_timeout_ms = 1000;
+/// ...so whoever keeps a publisher throttled renews the Throttle this often.
+inline constexpr std::uint64_t throttle_renew_ms = 400;
 struct Unthrottle {
   sched::Pid by;
 };

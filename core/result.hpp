@@ -58,6 +58,9 @@ class Failure {
   std::vector<std::string> messages_;
 };
 
+/// A Failure of one message, for `return fail("...");`.
+inline Failure fail(std::string message) { return Failure{std::move(message)}; }
+
 template <class T>
 using Result = mqtt::Result<T, Failure>;
 /// Success without a value: `return mqtt::Ok{};`.

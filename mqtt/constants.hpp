@@ -14,6 +14,8 @@ enum class ProtocolVersion : std::uint8_t {
   v5 = 5,      ///< MQTT 5.0, protocol name "MQTT"
 };
 
+[[nodiscard]] constexpr bool is_v5(ProtocolVersion v) noexcept { return v == ProtocolVersion::v5; }
+
 /// True for protocol levels 3, 4 and 5.
 [[nodiscard]] constexpr bool is_known_version(std::uint8_t level) noexcept {
   return level >= 3 && level <= 5;

@@ -9,8 +9,6 @@ namespace {
 
 using detail::plain_topic_name;
 
-bool is_v5(ProtocolVersion v) noexcept { return v == ProtocolVersion::v5; }
-
 Result<std::uint16_t> read_packet_id(Reader& in) noexcept {
   MQTT_TRY(std::uint16_t id, in.u16());
   // [MQTT-2.2.1-3]

@@ -8,8 +8,6 @@ namespace actormq::mqtt {
 
 namespace {
 
-bool is_v5(ProtocolVersion v) noexcept { return v == ProtocolVersion::v5; }
-
 // Every packet is emitted by one function template run twice: first with a
 // Counter (sizes and validation), then with an Emitter (bytes). Keeping a
 // single emitter per packet means size and bytes cannot disagree.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "net/hex.hpp"
+
 namespace actormq::net {
 
 namespace {
@@ -44,19 +46,6 @@ ParsedHead refuse(int status, std::string reason) {
   out.error_status = status;
   out.reason = std::move(reason);
   return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
 }
 
 // "HTTP/1.0" or "HTTP/1.1": the minor version; -1 otherwise.

@@ -21,6 +21,11 @@
 
 namespace actormq::net {
 
+/// Reductions an owner charges its scheduler for one handshake step
+/// (IoResult::again): a signature or key exchange costs about as much as
+/// parsing a few hundred kilobytes.
+inline constexpr std::uint32_t handshake_step_cost = 400;
+
 /// What a read or write did.
 struct IoResult {
   enum class Status : std::uint8_t {

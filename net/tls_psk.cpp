@@ -9,22 +9,11 @@
 #include <fstream>
 #include <iterator>
 
+#include "net/hex.hpp"
+
 namespace actormq::net {
 
 namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 std::string_view trimmed(std::string_view line) {
   std::size_t begin = line.find_first_not_of(" \t\r");
   if (begin == std::string_view::npos) {

@@ -10,7 +10,7 @@ namespace actormq::net {
 
 namespace {
 
-UpgradeResult refuse(int status, std::string reason, std::string_view extra_headers = {}) {
+UpgradeResult refuse_upgrade(int status, std::string reason, std::string_view extra_headers = {}) {
   return {status, http_error(status, extra_headers), std::move(reason), {}};
 }
 
@@ -42,7 +42,7 @@ UpgradeResult answer_upgrade(std::string_view text, const WsOptions& options) {
   limits.max_header_bytes = options.max_header_bytes;
   ParsedHead head = parse_head(text, limits);
   if (head.error_status != 0) {
-    return refuse(head.error_status, (head.error_status == 400 ? "malformed HTTP request: " : "HTTP request: ") +
+    return refuse_upgrade(head.error_status, (head.error_status == 400 ? "malformed HTTP request: " : "HTTP request: ") +
                                          head.reason);
   }
   const HttpRequest& r = head.request;
@@ -50,25 +50,25 @@ UpgradeResult answer_upgrade(std::string_view text, const WsOptions& options) {
   // RFC 6455 4.2.1: a GET with Upgrade: websocket and Connection: Upgrade.
   if (r.method != "GET" || !has_token(header("upgrade"), "websocket") ||
       !has_token(header("connection"), "upgrade")) {
-    return refuse(400, "HTTP " + r.method + " request is not a WebSocket upgrade");
+    return refuse_upgrade(400, "HTTP " + r.method + " request is not a WebSocket upgrade");
   }
   const std::string& path = r.path;
   if (path != options.path) {
-    return refuse(404, "WebSocket upgrade for " + path + ", not the listener's path " + options.path);
+    return refuse_upgrade(404, "WebSocket upgrade for " + path + ", not the listener's path " + options.path);
   }
   if (header("sec-websocket-version") != "13") {
-    return refuse(426, "unsupported Sec-WebSocket-Version '" + header("sec-websocket-version") + "'",
+    return refuse_upgrade(426, "unsupported Sec-WebSocket-Version '" + header("sec-websocket-version") + "'",
                   "Sec-WebSocket-Version: 13\r\n");
   }
   std::string key = header("sec-websocket-key");
   if (!valid_key(key)) {
-    return refuse(400, "missing or malformed Sec-WebSocket-Key");
+    return refuse_upgrade(400, "missing or malformed Sec-WebSocket-Key");
   }
   std::string origin = header("origin");
   if (!options.allowed_origins.empty() && !origin.empty() &&
       std::find(options.allowed_origins.begin(), options.allowed_origins.end(), origin) ==
           options.allowed_origins.end()) {
-    return refuse(403, "Origin " + origin + " not in allowed_origins");
+    return refuse_upgrade(403, "Origin " + origin + " not in allowed_origins");
   }
   std::vector<std::string> offered = header_tokens(header("sec-websocket-protocol"));
   std::string chosen;
@@ -83,7 +83,7 @@ UpgradeResult answer_upgrade(std::string_view text, const WsOptions& options) {
     for (const std::string& p : options.subprotocols) {
       list += (list.empty() ? "" : ", ") + p;
     }
-    return refuse(400, "no supported WebSocket subprotocol offered (" + list + ")");
+    return refuse_upgrade(400, "no supported WebSocket subprotocol offered (" + list + ")");
   }
   std::string response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                          "Sec-WebSocket-Accept: " + websocket_accept(key) + "\r\n";

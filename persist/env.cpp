@@ -145,8 +145,6 @@ class Cursor {
   int rc_ = 0;
 };
 
-std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
-
 }  // namespace
 
 std::optional<std::string> Env::for_each(Db db, const std::function<bool(std::string_view, std::string_view)>& f,
@@ -168,22 +166,22 @@ std::optional<std::string> Env::for_each(Db db, const std::function<bool(std::st
     if (resume_after) {
       key = MDB_val{resume_after->size(), resume_after->data()};
       rc = cursor.get(key, value, MDB_SET_RANGE);
-      if (rc == 0 && view(key) == *resume_after) {
+      if (rc == 0 && mdb_view(key) == *resume_after) {
         rc = cursor.get(key, value, MDB_NEXT);
       }
     } else {
       rc = cursor.get(key, value, MDB_FIRST);
     }
     for (std::size_t n = 1; rc == 0; ++n) {
-      if (is_digest_key(db, view(key))) {
-        auto whole = unwrap(view(value));
+      if (is_digest_key(db, mdb_view(key))) {
+        auto whole = unwrap(mdb_view(value));
         if (!whole) {
           return "malformed record under a digest key (persist/key.hpp)";
         }
         if (!f(whole->key, whole->value)) {
           return std::nullopt;
         }
-      } else if (!f(view(key), view(value))) {
+      } else if (!f(mdb_view(key), mdb_view(value))) {
         return std::nullopt;
       }
       if (n == per_transaction) {
@@ -197,7 +195,7 @@ std::optional<std::string> Env::for_each(Db db, const std::function<bool(std::st
     if (rc != 0) {
       return lmdb_error(rc);
     }
-    resume_after = std::string(view(key));
+    resume_after = std::string(mdb_view(key));
   }
 }
 

@@ -97,4 +97,9 @@ class Env {
 /// LMDB's text for an error code, with the code.
 std::string lmdb_error(int rc);
 
+/// An LMDB value's bytes, valid while its transaction lives.
+inline std::string_view mdb_view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+/// `s` as an LMDB value (LMDB only reads a key or a value it is given).
+inline MDB_val mdb_val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+
 }  // namespace actormq::persist

@@ -8,10 +8,6 @@ namespace actormq::persist {
 
 namespace {
 
-MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-
-std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
-
 // Whose record is under digest key `stored` (persist/key.hpp): its whole
 // key, none, or an LMDB error. A malformed envelope reads as another key's.
 struct Owner {
@@ -19,13 +15,13 @@ struct Owner {
   std::optional<std::string> key;
 };
 Owner owner_of(MDB_txn* txn, MDB_dbi dbi, std::string_view stored) {
-  MDB_val key = val(stored);
+  MDB_val key = mdb_val(stored);
   MDB_val data{};
   int rc = mdb_get(txn, dbi, &key, &data);
   if (rc != 0) {
     return Owner{rc == MDB_NOTFOUND ? 0 : rc, std::nullopt};
   }
-  auto whole = unwrap(view(data));
+  auto whole = unwrap(mdb_view(data));
   return Owner{0, whole ? std::string(whole->key) : std::string()};
 }
 
@@ -37,11 +33,11 @@ int erase_prefix(MDB_txn* txn, MDB_dbi dbi, std::string_view stored_prefix, std:
   if (int rc = mdb_cursor_open(txn, dbi, &cursor); rc != 0) {
     return rc;
   }
-  MDB_val key = val(stored_prefix);
+  MDB_val key = mdb_val(stored_prefix);
   MDB_val data{};
   int rc = mdb_cursor_get(cursor, &key, &data, MDB_SET_RANGE);
-  while (rc == 0 && view(key).starts_with(stored_prefix)) {
-    auto whole = digest ? unwrap(view(data)) : std::nullopt;
+  while (rc == 0 && mdb_view(key).starts_with(stored_prefix)) {
+    auto whole = digest ? unwrap(mdb_view(data)) : std::nullopt;
     if (digest && !(whole && whole->key.starts_with(prefix))) {
       rc = mdb_cursor_get(cursor, &key, &data, MDB_NEXT);
       continue;
@@ -60,9 +56,9 @@ int erase_prefix(MDB_txn* txn, MDB_dbi dbi, std::string_view stored_prefix, std:
 int put(MDB_txn* txn, const Env& env, const Op& op) {
   MDB_dbi dbi = env.dbi(op.db);
   KeyScheme::Stored stored = env.keys().stored_key(op.db, op.key);
-  MDB_val key = val(stored.key);
+  MDB_val key = mdb_val(stored.key);
   if (!stored.digest) {
-    MDB_val data = val(op.value);
+    MDB_val data = mdb_val(op.value);
     return mdb_put(txn, dbi, &key, &data, 0);
   }
   Owner owner = owner_of(txn, dbi, stored.key);
@@ -73,7 +69,7 @@ int put(MDB_txn* txn, const Env& env, const Op& op) {
     return key_collision;  // the record of another key: it stays
   }
   std::string envelope = wrap(op.key, op.value);
-  MDB_val data = val(envelope);
+  MDB_val data = mdb_val(envelope);
   return mdb_put(txn, dbi, &key, &data, 0);
 }
 
@@ -86,7 +82,7 @@ int erase(MDB_txn* txn, const Env& env, const Op& op) {
       return owner.rc;  // absent, or another key's record: nothing to do
     }
   }
-  MDB_val key = val(stored.key);
+  MDB_val key = mdb_val(stored.key);
   int rc = mdb_del(txn, dbi, &key, nullptr);
   return rc == MDB_NOTFOUND ? 0 : rc;
 }

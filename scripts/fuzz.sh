@@ -26,7 +26,7 @@ done
 DEPS+=(clang libclang-rt-14-dev)
 ensure_deps
 dir="$ROOT/build-fuzz"
-build "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACTORMQ_FUZZ=ON \
+build "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACTORMQ_FUZZ=ON -DACTORMQ_UNITY=ON \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang
 
 targets=()

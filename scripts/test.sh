@@ -39,7 +39,8 @@ for a in "$@"; do
   esac
 done
 ensure_deps
-build "$dir" "${args[@]}"
+# A build from scratch compiles the libraries in unity batches (CMakeLists.txt: ACTORMQ_UNITY).
+build "$dir" "${args[@]}" -DACTORMQ_UNITY=ON
 cd "$dir"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$ROOT/tests/tsan.supp"

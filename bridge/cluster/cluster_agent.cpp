@@ -24,9 +24,6 @@ constexpr std::uint64_t find_agent_every_ms = 10;
 // republishes would otherwise pile its messages up here without bound.
 constexpr std::uint32_t throttle_above = 4096;
 constexpr std::uint32_t release_below = 512;
-// A throttled session reads again after 1 s on its own (core/session):
-// renewed while we stay above the mark.
-constexpr std::uint64_t throttle_renew_ms = 400;
 
 // What a peer's route asks of our routers: everything the publish has; the
 // peer's routers apply each subscription's own options.
@@ -392,7 +389,7 @@ void ClusterAgent::throttle(sched::Pid publisher) {
     if (throttled_.size() == 1) {
       throttle_sent_ms_ = now;
     }
-  } else if (now - throttle_sent_ms_ >= throttle_renew_ms) {
+  } else if (now - throttle_sent_ms_ >= core::throttle_renew_ms) {
     throttle_sent_ms_ = now;
     for (sched::Pid p : throttled_) {
       send<core::Throttle>(p, core::Throttle{self()});

@@ -10,9 +10,6 @@ namespace actormq::cluster {
 namespace {
 // How often a forwarder with a backlog looks whether its link drained.
 constexpr std::uint64_t drain_every_ms = 5;
-// A throttled session reads again after 1 s on its own (core/session):
-// renewed before that while the backlog stays long and the link drains.
-constexpr std::uint64_t throttle_renew_ms = 400;
 }  // namespace
 
 NodeForwarder::NodeForwarder(dist::Node& node, sched::Pid peer_agent, ClusterCounters& counters)
@@ -127,7 +124,7 @@ void NodeForwarder::pace(const core::Deliver* queued) {
       (void)runtime().send<core::Throttle>(p, core::Throttle{self()});
     }
   }
-  if (!throttled_.empty() && now - throttle_sent_ms_ >= throttle_renew_ms &&
+  if (!throttled_.empty() && now - throttle_sent_ms_ >= core::throttle_renew_ms &&
       now - last_progress_ms_ < stalled_after_ms) {
     throttle_sent_ms_ = now;
     for (sched::Pid p : throttled_) {

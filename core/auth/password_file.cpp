@@ -30,8 +30,6 @@ std::vector<std::string_view> split_dollar(std::string_view s) {
   }
 }
 
-Failure fail(std::string message) { return Failure{std::move(message)}; }
-
 // Beyond this a SHA-512-crypt check takes more than about a second.
 constexpr std::uint32_t max_crypt_rounds = 1'000'000;
 

@@ -10,11 +10,9 @@ namespace actormq::core {
 namespace {
 
 constexpr std::uint32_t min_iterations = 4096;  // RFC 7677 section 4
-constexpr std::uint32_t max_iterations = 10'000'000;
+constexpr std::uint32_t max_scram_iterations = 10'000'000;
 constexpr std::size_t nonce_bytes = 18;
 constexpr std::size_t max_message = 4096;  // client messages; far above any real one
-
-Failure fail(std::string message) { return Failure{std::move(message)}; }
 
 // "a=1,b=2" -> its attributes in order; nullopt if one is not "x=...".
 std::optional<std::vector<std::pair<char, std::string_view>>> attributes(std::string_view text) {
@@ -101,9 +99,9 @@ Result<ScramCredential> parse_scram_credential(std::string_view text) {
   std::string_view iter = first.substr(0, c1);
   auto [ptr, ec] = std::from_chars(iter.data(), iter.data() + iter.size(), c.iterations);
   if (ec != std::errc{} || ptr != iter.data() + iter.size() || c.iterations < min_iterations ||
-      c.iterations > max_iterations) {
+      c.iterations > max_scram_iterations) {
     return fail("bad iteration count \"" + std::string(iter) + "\" (" + std::to_string(min_iterations) + ".." +
-                std::to_string(max_iterations) + ")");
+                std::to_string(max_scram_iterations) + ")");
   }
   auto salt = crypto::base64_decode(first.substr(c1 + 1));
   auto stored = crypto::base64_decode(second.substr(0, c2));

@@ -22,9 +22,6 @@ using namespace config_rules;
 
 // ---- The key tables: the one place each key, default and meaning is written. ----
 
-constexpr std::int64_t int32_max = std::numeric_limits<std::int32_t>::max();
-constexpr std::int64_t uint32_max = std::numeric_limits<std::uint32_t>::max();
-
 std::span<const KeySpec<ClusterTlsConfig>> cluster_tls_table() {
   using T = ClusterTlsConfig;
   static const std::vector<KeySpec<T>> table = {

@@ -12,8 +12,6 @@ namespace {
 
 using namespace config_rules;
 
-constexpr std::int64_t int32_max = std::numeric_limits<std::int32_t>::max();
-
 // ---- The key table ----
 
 std::span<const KeySpec<ListenerConfig>> listener_table() {

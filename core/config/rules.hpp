@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -23,6 +24,10 @@ namespace actormq::core::config_rules {
 
 using Json = nlohmann::json;
 using Errors = std::vector<std::string>;
+
+/// The usual upper bounds of an integer key.
+inline constexpr std::int64_t int32_max = std::numeric_limits<std::int32_t>::max();
+inline constexpr std::int64_t uint32_max = std::numeric_limits<std::uint32_t>::max();
 
 template <class T>
 struct IntRule {

@@ -15,7 +15,7 @@ std::optional<BridgeView> find(const ApiEnv& env, const std::string& name) {
   return std::nullopt;
 }
 
-net::HttpResponse not_found(const std::string& name) { return api_error(404, "bridge " + name + " not found"); }
+net::HttpResponse bridge_not_found(const std::string& name) { return api_error(404, "bridge " + name + " not found"); }
 
 }  // namespace
 
@@ -42,7 +42,7 @@ ApiPlan list_bridges(const ApiEnv& env) {
 ApiPlan get_bridge(const std::string& name, const ApiEnv& env) {
   auto view = find(env, name);
   if (!view) {
-    return not_found(name);
+    return bridge_not_found(name);
   }
   return json_response(bridge_json(*view, env.site.node));
 }
@@ -53,7 +53,7 @@ ApiPlan set_bridge(const std::string& name, const std::string& body, const ApiEn
     return api_error(400, enabled.error().text());
   }
   if (!env.ctx.bridges.set_enabled(name, *enabled)) {
-    return not_found(name);
+    return bridge_not_found(name);
   }
   return get_bridge(name, env);  // enabled as asked; the state follows as the bridge's process acts
 }

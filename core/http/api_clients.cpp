@@ -23,7 +23,7 @@ bool passes(const ClientSubscription& sub, const SubscriptionFilter& f) {
   return (!f.topic || sub.topic == *f.topic) && (!f.qos || sub.qos == *f.qos);
 }
 
-net::HttpResponse not_found(const std::string& client_id) {
+net::HttpResponse client_not_found(const std::string& client_id) {
   return api_error(404, "client " + client_id + " not found");
 }
 
@@ -116,13 +116,13 @@ ApiPlan list_clients(const Query& query, const ApiEnv& env) {
 ApiPlan get_client(const std::string& client_id, const ApiEnv& env) {
   auto pid = env.ctx.registry.find(client_id);
   if (!pid) {
-    return not_found(client_id);
+    return client_not_found(client_id);
   }
   Gather g;
   g.targets = {*pid};
   g.finish = [client_id, node = env.site.node](std::vector<ClientInfo> infos) {
     if (infos.empty()) {
-      return not_found(client_id);
+      return client_not_found(client_id);
     }
     return json_response(client_json(infos.front(), node));
   };
@@ -132,14 +132,14 @@ ApiPlan get_client(const std::string& client_id, const ApiEnv& env) {
 ApiPlan get_client_subscriptions(const std::string& client_id, const ApiEnv& env) {
   auto pid = env.ctx.registry.find(client_id);
   if (!pid) {
-    return not_found(client_id);
+    return client_not_found(client_id);
   }
   Gather g;
   g.targets = {*pid};
   g.with_subscriptions = true;
   g.finish = [client_id, node = env.site.node](std::vector<ClientInfo> infos) {
     if (infos.empty()) {
-      return not_found(client_id);
+      return client_not_found(client_id);
     }
     Json list = Json::array();
     for (const ClientSubscription& sub : infos.front().subscriptions) {

@@ -6,7 +6,7 @@ namespace actormq::core {
 
 namespace {
 
-Json status_json(const ApiEnv& env) {
+Json evacuation_json(const ApiEnv& env) {
   EvacuationStatus s = env.ctx.evacuation.status(env.ctx.registry);
   Json j{{"node", env.site.node},
          {"phase", std::string(phase_name(s.phase))},
@@ -35,14 +35,14 @@ ApiPlan start_evacuation(const std::string& body, const ApiEnv& env) {
     return api_error(400, order.error().text());
   }
   env.ctx.evacuation.start(env.ctx.runtime, env.ctx.registry, std::move(*order));
-  return json_response(status_json(env), 202);
+  return json_response(evacuation_json(env), 202);
 }
 
-ApiPlan evacuation_status(const ApiEnv& env) { return json_response(status_json(env)); }
+ApiPlan evacuation_status(const ApiEnv& env) { return json_response(evacuation_json(env)); }
 
 ApiPlan cancel_evacuation(const ApiEnv& env) {
   env.ctx.evacuation.cancel(env.ctx.runtime);
-  return json_response(status_json(env));
+  return json_response(evacuation_json(env));
 }
 
 }  // namespace actormq::core

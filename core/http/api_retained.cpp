@@ -9,7 +9,7 @@ namespace actormq::core {
 
 namespace {
 
-net::HttpResponse not_found(const std::string& topic) {
+net::HttpResponse retained_not_found(const std::string& topic) {
   return api_error(404, "no retained message on topic " + topic);
 }
 
@@ -102,7 +102,7 @@ ApiPlan get_retained(const std::string& topic, const ApiEnv& env) {
   }
   return dump(env, topic, [topic, node = env.site.node](std::vector<AppMessagePtr> messages) {
     if (messages.empty()) {
-      return not_found(topic);
+      return retained_not_found(topic);
     }
     return json_response(retained_json(*messages.front(), node, true));
   });
@@ -119,7 +119,7 @@ ApiPlan delete_retained(const std::string& topic, const ApiEnv& env) {
   };
   a.finish = [topic](sched::Message& answer) {
     if (!answer.as<RetainErased>()->found) {
-      return not_found(topic);
+      return retained_not_found(topic);
     }
     net::HttpResponse r;
     r.status = 204;

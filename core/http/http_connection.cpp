@@ -26,10 +26,7 @@ struct GatherTimeout {
 
 // Steps (reads or requests) per wake-up, as libuv bounds reads per stream.
 constexpr int steps_per_wake = 32;
-// Reductions for a TLS handshake step, as a session charges it.
-constexpr std::uint32_t transport_step_cost = 400;
-
-std::span<std::uint8_t> read_buffer() {
+std::span<std::uint8_t> http_read_buffer() {
   thread_local std::array<std::uint8_t, 16 * 1024> buffer;
   return buffer;
 }
@@ -107,13 +104,13 @@ void HttpConnection::pump() {
     if (should_yield()) {
       break;
     }
-    net::IoResult r = stream_->read(read_buffer());
+    net::IoResult r = stream_->read(http_read_buffer());
     switch (r.status) {
       case net::IoResult::Status::would_block:
         stream_->want_read(true);
         return;
       case net::IoResult::Status::again:
-        consume(transport_step_cost);
+        consume(net::handshake_step_cost);
         continue;
       case net::IoResult::Status::closed:
         close_now();
@@ -129,7 +126,7 @@ void HttpConnection::pump() {
     if (in_.empty() && !head_) {
       arm_timer(site_->request_timeout_ms);  // a request has begun: it must be complete in time
     }
-    in_.append(reinterpret_cast<const char*>(read_buffer().data()), r.bytes);
+    in_.append(reinterpret_cast<const char*>(http_read_buffer().data()), r.bytes);
     consume(static_cast<std::uint32_t>(r.bytes / 256));
   }
   send<HttpReadMore>(self());  // more may wait: after the other processes had their turn

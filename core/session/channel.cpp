@@ -15,11 +15,6 @@ namespace actormq::core {
 using mqtt::ReasonCode;
 
 namespace {
-// A throttled publisher reads again after this long even if its subscriber
-// never drains (a consumer that stopped reading must not stall its publishers
-// for ever; its queue then drops as configured).
-constexpr std::uint64_t throttle_timeout_ms = 1000;
-
 // MQTT 5 3.2.2.3.7 / 3.14.2.2.3: a Reason String is left out when it would
 // take the packet past the client's Maximum Packet Size.
 template <class P>

@@ -16,9 +16,6 @@ namespace {
 // Reads per wake-up, as libuv's stream.c bounds them: a busy client cannot
 // hold its scheduler.
 constexpr int reads_per_wake = 32;
-// Reductions charged for one TLS/WebSocket handshake step (a signature or key
-// exchange costs about as much as parsing a few hundred kilobytes).
-constexpr std::uint32_t transport_step_cost = 400;
 // A client that does not read: first its messages stop at max_queued_bytes
 // (QoS 0 dropped, deliver.cpp); should its backlog grow on (acknowledgements
 // of its own publishes, in-flight messages resent), it is disconnected
@@ -75,7 +72,7 @@ void Connection::read(ConnectionOwner& owner) {
         }
       }
       // A transport handshake step: costly crypto, charged like a large read.
-      owner.charge(transport_step_cost);
+      owner.charge(net::handshake_step_cost);
       if (owner.out_of_budget()) {
         break;
       }

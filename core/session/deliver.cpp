@@ -35,10 +35,6 @@ constexpr std::size_t throttle_high = 1000;
 // node stalled for a second (3,204 dropped in a CI run of
 // tests/integration/test_flow_control.py).
 constexpr std::size_t throttle_overshoot = 262144;
-// A throttled publisher reads again after 1 s on its own (session.cpp); while
-// our queue stays high we renew the throttle before that, or the publisher,
-// still on our list, would never be asked again and our queue would overflow.
-constexpr std::uint64_t throttle_renew_ms = 400;
 // Deliveries waiting in our mailbox at which a connected subscriber throttles
 // the publishers that send them: when eight publishers outrun one subscriber,
 // QoS 0 messages pile up in the mailbox before any queue sees them, and only
@@ -176,6 +172,9 @@ void Channel::throttle_publisher(ChannelHost& host, const AppMessage& msg) {
   Rare& r = rare();
   if (std::ranges::find(r.throttled, p) != r.throttled.end()) {
     std::uint64_t now = host.now_ms();
+    // It reads again after throttle_timeout_ms on its own: renewed before
+    // that, or the publisher, still on our list, would never be asked again
+    // and our queue would overflow.
     if (now - r.throttle_sent_ms >= throttle_renew_ms) {
       r.throttle_sent_ms = now;
       for (sched::Pid q : r.throttled) {

@@ -14,11 +14,6 @@ namespace actormq::core {
 using mqtt::QoS;
 using mqtt::ReasonCode;
 
-namespace {
-// Reductions charged per routed message (see route(host)).
-constexpr std::uint32_t publish_cost = 2;
-}  // namespace
-
 void Channel::handle_publish(ChannelHost& host, mqtt::Publish& p) {
   if (state_ != State::connected) {
     return;
