@@ -216,6 +216,7 @@ Status Broker::start() {
   std::size_t routers = config_.router_pool_size > 0 ? static_cast<std::size_t>(config_.router_pool_size)
                                                      : runtime_->scheduler_count();
   auto strategy = static_cast<SharedStrategy>(config_.shared_subscription_strategy);
+  ctx_->routers.node_rows = std::make_shared<NodeRoutes>(routers, &ctx_->node_routes);
   for (std::size_t i = 0; i < routers; ++i) {
     sched::SpawnOptions o;
     o.scheduler = static_cast<int>(i % runtime_->scheduler_count());
@@ -225,8 +226,8 @@ Status Broker::start() {
     // by hundreds of thousands of messages under fan-in (seconds of delay,
     // gigabytes held); ahead of them, publishers read only what it has routed.
     o.high_priority = true;
-    std::atomic<std::int64_t>* node_routes = i == 0 ? &ctx_->node_routes : nullptr;
-    ctx_->routers.routers.push_back(runtime_->spawn(std::make_unique<Router>(strategy, node_routes), o));
+    ctx_->routers.routers.push_back(
+        runtime_->spawn(std::make_unique<Router>(strategy, ctx_->routers.node_rows, i), o));
   }
   if (!ctx_->faults.crash_topic.empty()) {
     install_crash_topic(*runtime_, ctx_->faults.crash_topic, ctx_->routers.routers);

@@ -110,23 +110,6 @@ struct RouteRemove {
   std::string group;
   sched::Pid session;
 };
-/// Remove every route of `session` whatever its filter (its shared-group
-/// memberships aside), in one message however many it has: a cluster
-/// peer's rows, whose forwarder here is their subscriber, when the peer
-/// goes or sends them anew.
-struct RoutePurge {
-  sched::Pid session;
-};
-/// Add (or remove) the route (filter, session) with `info` for each of
-/// `filters`, in one message however many: a cluster peer's rows as its
-/// agent sent them, the same list for every router, no copy of it each.
-struct RouteRows {
-  bool add = true;
-  sched::Pid session;
-  SubInfo info;
-  std::shared_ptr<const std::vector<std::string>> filters;
-};
-
 // ---- router / retainer -> session ----
 
 /// One message for one session: the highest granted QoS of all its matching

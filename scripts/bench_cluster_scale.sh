@@ -18,7 +18,7 @@
 # Exit status 0 only when every connection was held and every publish arrived.
 #
 # --routers R sets the nodes' router_pool_size (0: theirs, one per scheduler;
-# each router holds every route row).
+# each router holds every route of its own node; the rows to other nodes are one table).
 #
 #   scripts/bench_cluster_scale.sh [--conns N] [--nodes K] [--publish M]
 #                                  [--sources S] [--routers R] [--build-dir DIR]

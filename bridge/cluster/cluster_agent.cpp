@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <memory>
+#include <span>
 
 #include "bridge/cluster/node_forwarder.hpp"
 #include "core/logger.hpp"
@@ -29,10 +30,9 @@ constexpr std::uint32_t release_below = 512;
 // peer's routers apply each subscription's own options.
 constexpr core::SubInfo node_route{mqtt::QoS::exactly_once, false, true, true, 0};
 
-// A peer's rows go to the routers in messages of at most this many filters,
-// each message's list shared by every router: a reset of a large node is a
-// few messages, not one per row and router, and holds no router long.
-constexpr std::size_t rows_per_message = 1024;
+// A peer's rows go into the routers' table of rows to other nodes at most
+// this many at a time: a reset of a large node holds no router long.
+constexpr std::size_t rows_per_batch = 1024;
 
 }  // namespace
 
@@ -258,40 +258,29 @@ void ClusterAgent::remote_routes(ClusterRoutes& r) {
   }
 }
 
-// The routers' table is the one copy of a peer's rows: a repeated add
-// replaces the row, a remove of a row they lack does nothing, and they count
-// the rows (BrokerContext::node_routes).
+// The routers' table of rows to other nodes (core::NodeRoutes) is the one
+// copy of a peer's rows: a repeated add replaces the row, a remove of a row
+// it lacks does nothing, and it counts the rows (BrokerContext::node_routes).
+// Observers (we among them) watch local routes only: the rows go straight in.
 void ClusterAgent::pass_rows(Peer& peer, bool add, std::vector<std::string>&& filters) {
   if (filters.empty() || (!add && !peer.rows)) {
     return;
   }
   peer.rows = peer.rows || add;
-  // Straight to the routers: observers (we among them) watch local routes only.
-  auto to_routers = [&](std::shared_ptr<const std::vector<std::string>> part) {
-    for (sched::Pid router : ctx_.routers.routers) {
-      send<core::RouteRows>(router, core::RouteRows{add, peer.forwarder, node_route, part});
-    }
-  };
-  if (filters.size() <= rows_per_message) {
-    to_routers(std::make_shared<const std::vector<std::string>>(std::move(filters)));
-    return;
-  }
-  for (std::size_t at = 0; at < filters.size(); at += rows_per_message) {
-    auto first = filters.begin() + static_cast<std::ptrdiff_t>(at);
-    auto last = filters.begin() + static_cast<std::ptrdiff_t>(std::min(at + rows_per_message, filters.size()));
-    to_routers(std::make_shared<const std::vector<std::string>>(std::make_move_iterator(first),
-                                                                std::make_move_iterator(last)));
+  core::NodeRoutes& table = *ctx_.routers.node_rows;
+  for (std::size_t at = 0; at < filters.size(); at += rows_per_batch) {
+    std::span<const std::string> part(filters.data() + at, std::min(rows_per_batch, filters.size() - at));
+    table.apply(add, peer.forwarder, node_route, part);
+    consume(static_cast<std::uint32_t>(part.size()));
   }
 }
 
 void ClusterAgent::drop_rows(Peer& peer) {
   if (!peer.rows) {
-    return;  // none sent to the routers: nothing to walk their tables for
+    return;  // none added: nothing to walk the table for
   }
   peer.rows = false;
-  for (sched::Pid router : ctx_.routers.routers) {
-    send<core::RoutePurge>(router, core::RoutePurge{peer.forwarder});
-  }
+  consume(static_cast<std::uint32_t>(ctx_.routers.node_rows->purge(peer.forwarder)));
 }
 
 void ClusterAgent::remote_shared(const ClusterSharedRoutes& r) {

@@ -27,9 +27,10 @@
 // routers, marked as forwarded so that they skip other nodes' agents: a
 // message crosses one link at most. The agent keeps no copy of a peer's
 // rows (a cluster holds one per peer per connection: memory counts): the
-// routers' tables are the copy, idempotent by themselves (a row added again
-// is still one row), and they drop all of a peer's at once (RoutePurge)
-// when it goes or sends them anew; they count them (BrokerContext::node_routes).
+// routers' one table of rows to other nodes (core::NodeRoutes, which the
+// agent writes) is the copy, idempotent by itself (a row added again is
+// still one row); it drops all of a peer's at once when the peer goes or
+// sends them anew, and counts them (BrokerContext::node_routes).
 //
 // Retained messages. Every retained message a client of this node stores
 // or deletes (the retainer tells the agent: RetainObserve) goes to every
@@ -142,7 +143,7 @@ class ClusterAgent final : public sched::Process {
   // A peer agent's rows, routed here to its forwarder. Only the routers
   // keep them (one copy each), not the agent.
   void pass_rows(Peer& peer, bool add, std::vector<std::string>&& filters);
-  /// The routers forget every row of the peer (RoutePurge), shared ones aside.
+  /// The routers' table forgets every row of the peer, shared ones aside.
   void drop_rows(Peer& peer);
   /// All of the peer's rows go, shared ones too.
   void drop_agent(Peer& peer);

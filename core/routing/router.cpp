@@ -45,8 +45,8 @@ std::size_t RouterPool::sync(sched::Runtime& runtime, sched::Pid reply_to) const
   return routers.size();
 }
 
-Router::Router(SharedStrategy strategy, std::atomic<std::int64_t>* node_routes)
-    : strategy_(strategy), node_routes_gauge_(node_routes) {}
+Router::Router(SharedStrategy strategy, std::shared_ptr<const NodeRoutes> node_rows, std::size_t reader)
+    : strategy_(strategy), node_rows_(std::move(node_rows)), reader_(reader) {}
 
 void Router::on_message(sched::Message& msg) {
   if (auto* p = msg.as<RoutePublish>()) {
@@ -55,10 +55,6 @@ void Router::on_message(sched::Message& msg) {
     add(*a);
   } else if (auto* r = msg.as<RouteRemove>()) {
     remove(*r);
-  } else if (auto* pg = msg.as<RoutePurge>()) {
-    purge(pg->session);
-  } else if (auto* rows_msg = msg.as<RouteRows>()) {
-    rows(*rows_msg);
   } else if (auto* s = msg.as<RouteSync>()) {
     send<RouteSynced>(s->reply_to);
   } else if (auto* rs = msg.as<RedeliverShared>()) {
@@ -73,7 +69,8 @@ void Router::add(RouteAdd& r) {
     remove(RouteRemove{r.filter, r.group, r.replaces});
   }
   if (r.group.empty()) {
-    insert_route(r.filter, r.session, r.info);
+    // A repeated (filter, session) replaces the route's options: still one route.
+    routes_.insert(r.filter, r.session, r.info);
     return;
   }
   std::string key = group_key(r.group, r.filter);
@@ -94,7 +91,7 @@ void Router::add(RouteAdd& r) {
 
 void Router::remove(const RouteRemove& r) {
   if (r.group.empty()) {
-    erase_route(r.filter, r.session);
+    routes_.erase(r.filter, r.session);
     return;
   }
   std::string key = group_key(r.group, r.filter);
@@ -115,51 +112,6 @@ void Router::remove(const RouteRemove& r) {
   if (g.members.empty()) {
     groups_.erase(it);
     shared_routes_.erase(r.filter, key);
-  }
-}
-
-void Router::insert_route(std::string_view filter, sched::Pid session, const SubInfo& info) {
-  // A repeated (filter, session) replaces the route's options: still one route.
-  if (routes_.insert(filter, session, info)) {
-    count_node_route(info, 1);
-  }
-}
-
-void Router::erase_route(std::string_view filter, sched::Pid session) {
-  const SubInfo* info = routes_.find(filter, session);
-  if (info == nullptr) {
-    return;
-  }
-  SubInfo gone = *info;
-  routes_.erase(filter, session);
-  count_node_route(gone, -1);
-}
-
-void Router::rows(const RouteRows& r) {
-  if (r.filters == nullptr) {
-    return;
-  }
-  for (const std::string& filter : *r.filters) {
-    if (r.add) {
-      insert_route(filter, r.session, r.info);
-    } else {
-      erase_route(filter, r.session);
-    }
-  }
-  consume(static_cast<std::uint32_t>(r.filters->size()));
-}
-
-void Router::purge(sched::Pid session) {
-  routes_.erase_key(session, [&](const SubInfo& info) { count_node_route(info, -1); });
-}
-
-void Router::count_node_route(const SubInfo& info, int delta) {
-  if (!info.to_node) {
-    return;
-  }
-  node_routes_ += delta;
-  if (node_routes_gauge_ != nullptr) {
-    node_routes_gauge_->store(node_routes_, std::memory_order_relaxed);
   }
 }
 
@@ -246,13 +198,14 @@ void Router::publish(const AppMessagePtr& msg, const persist::HoldPtr& hold, boo
     if (info.no_local && pid == msg->publisher_pid) {
       return;
     }
-    // A message another node forwarded went to every node with a match
-    // already: routes to nodes are skipped.
-    if (from_node && info.to_node) {
-      return;
-    }
     scratch_.push_back(Target{pid, info, nullptr});
   });
+  // A message another node forwarded went to every node with a match
+  // already: the rows to other nodes are for this node's own publishes.
+  if (node_rows_ != nullptr && !from_node) {
+    node_rows_->match(reader_, msg->topic,
+                      [&](const sched::Pid& forwarder, const SubInfo& info) { scratch_.push_back(Target{forwarder, info, nullptr}); });
+  }
   // A message another node forwarded went to one member of each group already
   // (a member on that node, or this node's through RouteSharedPublish).
   if (!groups_.empty() && !from_node) {

@@ -1,12 +1,14 @@
 #pragma once
 // A router process: one of a pool, each owning a route table (EMQX
-// emqx_router/emqx_broker). Every router holds every route; a session
+// emqx_router/emqx_broker). Every router holds every route of this node's
+// sessions, and reads the rows to other nodes from one table they share
+// (node_routes.hpp); a session
 // publishes through the router of its own scheduler, so the common path
 // crosses no thread, and one publisher's messages (a pinned session) always
 // take the same router: per-publisher, per-topic order is kept (MQTT 4.6).
 
-#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "core/messages.hpp"
+#include "core/routing/node_routes.hpp"
 #include "core/routing/route_table.hpp"
 #include "sched/process.hpp"
 #include "sched/scheduler.hpp"
@@ -38,6 +41,9 @@ struct RouterPool {
   /// session's in the order it made them. They route nothing, so sync()
   /// does not wait for them.
   std::vector<sched::Pid> observers;
+  /// The rows to other nodes of a cluster, one table every router reads,
+  /// written by the cluster agent (empty on a single node).
+  std::shared_ptr<NodeRoutes> node_rows;
 
   /// The router for publishes from the calling scheduler's processes.
   sched::Pid local() const {
@@ -60,14 +66,13 @@ struct RouterPool {
 
 class Router : public sched::Process {
  public:
-  /// `node_routes`, when set, outlives the router and is kept equal to
-  /// node_route_count() (one router of a pool keeps it: each holds every row).
-  explicit Router(SharedStrategy strategy, std::atomic<std::int64_t>* node_routes = nullptr);
+  /// `node_rows`, when set (a cluster node), holds the rows to other nodes;
+  /// this router reads it as reader `reader` (NodeRoutes).
+  explicit Router(SharedStrategy strategy, std::shared_ptr<const NodeRoutes> node_rows = nullptr,
+                  std::size_t reader = 0);
 
-  /// For tests: routes held (normal + shared members).
+  /// For tests: routes held (normal + shared members), the rows to other nodes aside.
   std::size_t route_count() const { return routes_.route_count() + shared_members_; }
-  /// Routes to other nodes held (SubInfo::to_node, shared groups aside).
-  std::size_t node_route_count() const { return static_cast<std::size_t>(node_routes_); }
 
  protected:
   void on_message(sched::Message& msg) override;
@@ -90,12 +95,6 @@ class Router : public sched::Process {
   void publish(const AppMessagePtr& msg, const persist::HoldPtr& hold, bool from_node);
   void add(RouteAdd& r);
   void remove(const RouteRemove& r);
-  void purge(sched::Pid session);
-  void rows(const RouteRows& r);
-  void insert_route(std::string_view filter, sched::Pid session, const SubInfo& info);
-  void erase_route(std::string_view filter, sched::Pid session);
-  /// A route to another node came (+1) or went (-1).
-  void count_node_route(const SubInfo& info, int delta);
   std::size_t pick(Group& g, const AppMessage& msg);
   /// The strategy's pick if that member may read `msg` and is not `except`,
   /// else the next member after it that may and is not; none: nullopt.
@@ -113,8 +112,8 @@ class Router : public sched::Process {
   RouteTable<std::string, char> shared_routes_;
   std::unordered_map<std::string, Group> groups_;  // key: group + '\0' + filter
   std::size_t shared_members_ = 0;
-  std::int64_t node_routes_ = 0;
-  std::atomic<std::int64_t>* node_routes_gauge_;
+  std::shared_ptr<const NodeRoutes> node_rows_;
+  std::size_t reader_;
   std::vector<Target> scratch_;
   std::minstd_rand rng_{12345};
 };

@@ -27,14 +27,16 @@ struct Inbox {
 };
 
 struct Fixture {
-  std::atomic<std::int64_t> node_routes{-1};  ///< the router's gauge; before rt, which outlives the router
+  std::atomic<std::int64_t> node_routes{-1};  ///< the rows' gauge; before rt, which outlives the router
+  /// The rows to other nodes, as the cluster agent writes them.
+  std::shared_ptr<NodeRoutes> node_rows = std::make_shared<NodeRoutes>(1, &node_routes);
   sched::Runtime rt{sched::testing::stepped()};
   Pid router;
   std::map<std::string, Inbox> inboxes;
   std::map<std::string, Pid> pids;
 
   explicit Fixture(SharedStrategy strategy = SharedStrategy::round_robin) {
-    router = rt.spawn(std::make_unique<Router>(strategy, &node_routes));
+    router = rt.spawn(std::make_unique<Router>(strategy, node_rows, 0));
   }
   Pid session(const std::string& name) {
     Inbox& in = inboxes[name];
@@ -57,23 +59,26 @@ struct Fixture {
     info.subscription_id = sub_id;
     rt.send<RouteAdd>(router, RouteAdd{std::move(filter), std::move(group), pids.at(name), name, info, Pid{}, {}});
   }
-  /// A route as a cluster agent adds a peer's row: to that peer's forwarder.
+  /// A row as a cluster agent adds a peer's: to that peer's forwarder.
   void add_node_route(const std::string& forwarder, std::string filter) {
-    SubInfo info{QoS::exactly_once, false, true, true, 0};
-    rt.send<RouteAdd>(router, RouteAdd{std::move(filter), {}, pids.at(forwarder), {}, info, Pid{}, {}});
+    node_rows->apply(true, pids.at(forwarder), to_node, std::vector<std::string>{std::move(filter)});
   }
+  void remove_node_route(const std::string& forwarder, std::string filter) {
+    node_rows->apply(false, pids.at(forwarder), to_node, std::vector<std::string>{std::move(filter)});
+  }
+  static constexpr SubInfo to_node{QoS::exactly_once, false, true, true, 0};
   void remove(const std::string& name, std::string filter) {
     rt.send<RouteRemove>(router, RouteRemove{std::move(filter), {}, pids.at(name)});
   }
-  void purge(const std::string& name) { rt.send<RoutePurge>(router, RoutePurge{pids.at(name)}); }
-  void publish(std::string topic, QoS qos, Pid publisher = {}) {
+  void purge(const std::string& name) { node_rows->purge(pids.at(name)); }
+  void publish(std::string topic, QoS qos, Pid publisher = {}, bool from_node = false) {
     auto msg = std::make_shared<AppMessage>();
     msg->topic = std::move(topic);
     msg->payload = mqtt::SharedBytes::copy_of(std::string_view("x"));
     msg->qos = qos;
     msg->publisher = "pub";
     msg->publisher_pid = publisher;
-    rt.send<RoutePublish>(router, RoutePublish{std::move(msg), {}});
+    rt.send<RoutePublish>(router, RoutePublish{std::move(msg), {}, from_node});
   }
   std::size_t count(const std::string& name) { return inboxes[name].delivered.size(); }
   /// Publishes each topic and runs; who got which topics since the last call.
@@ -232,20 +237,20 @@ TEST_CASE("router: a peer's row added twice is one row, and a remove of a row ne
   CHECK(f.node_routes.load() == 2);
   using Got = std::map<std::string, std::vector<std::string>>;
   CHECK(f.deliveries({"a/b", "x/1"}) == Got{{"fwd", {"a/b", "x/1"}}, {"s", {"a/b"}}});
-  f.remove("fwd", "never/added");
-  f.remove("fwd", "x/+");
-  f.remove("s", "x/#");  // another subscriber's filter
+  f.remove_node_route("fwd", "never/added");
+  f.remove_node_route("fwd", "x/+");
+  f.remove_node_route("s", "x/#");  // another subscriber's filter
   f.rt.run_until_idle();
   CHECK(f.node_routes.load() == 2);
   CHECK(f.deliveries({"a/b", "x/1"}) == Got{{"fwd", {"a/b", "x/1"}}, {"s", {"a/b"}}});
   // One remove takes the row however often it was added; a second does nothing.
-  f.remove("fwd", "a/b");
-  f.remove("fwd", "a/b");
+  f.remove_node_route("fwd", "a/b");
+  f.remove_node_route("fwd", "a/b");
   f.rt.run_until_idle();
   CHECK(f.node_routes.load() == 1);
   CHECK(f.deliveries({"a/b", "x/1"}) == Got{{"fwd", {"x/1"}}, {"s", {"a/b"}}});
   f.remove("s", "a/b");  // a session's route going leaves the count alone
-  f.remove("fwd", "x/#");
+  f.remove_node_route("fwd", "x/#");
   f.rt.run_until_idle();
   CHECK(f.node_routes.load() == 0);
   CHECK(f.deliveries({"a/b", "x/1"}).empty());
@@ -272,10 +277,6 @@ TEST_CASE("router: a purge takes every row of one subscriber (a peer gone) and k
   using Got = std::map<std::string, std::vector<std::string>>;
   CHECK(f.deliveries({"a/b", "c/d/e", "z"}) ==
         Got{{"fwd1", {"a/b (shared)"}}, {"fwd2", {"a/b", "c/d/e"}}, {"s", {"a/b"}}});
-  f.purge("s");  // a session's routes can go the same way; the count holds nodes' rows only
-  f.rt.run_until_idle();
-  CHECK(f.node_routes.load() == 2);
-  CHECK(f.deliveries({"a/b", "a/c"}) == Got{{"fwd1", {"a/b (shared)"}}, {"fwd2", {"a/b"}}});
 }
 
 TEST_CASE("router: a peer that sends its rows anew (purge, then adds) holds just the new ones") {
@@ -295,25 +296,67 @@ TEST_CASE("router: a peer that sends its rows anew (purge, then adds) holds just
   CHECK(f.deliveries({"old/x", "both/1", "new"}) == Got{{"fwd1", {"both/1", "new"}}, {"fwd2", {"old/x"}}});
 }
 
-TEST_CASE("router: a peer's rows in one message, added and removed, are each one row however often listed") {
+TEST_CASE("router: a peer's rows in one batch, added and removed, are each one row however often listed") {
   Fixture f;
   f.session("fwd");
   f.session("other");
-  SubInfo to_node{QoS::exactly_once, false, true, true, 0};
   auto rows = [&](bool add, const std::string& who, std::vector<std::string> filters) {
-    auto list = std::make_shared<const std::vector<std::string>>(std::move(filters));
-    f.rt.send<RouteRows>(f.router, RouteRows{add, f.pids.at(who), to_node, list});
+    return f.node_rows->apply(add, f.pids.at(who), Fixture::to_node, filters);
   };
-  rows(true, "fwd", {"a/b", "a/+", "a/b", "c/#"});
-  rows(true, "other", {"a/b"});
-  f.rt.run_until_idle();
+  CHECK(rows(true, "fwd", {"a/b", "a/+", "a/b", "c/#"}) == 3);
+  CHECK(rows(true, "other", {"a/b"}) == 1);
   CHECK(f.node_routes.load() == 4);
+  CHECK(f.node_rows->size() == 4);
   using Got = std::map<std::string, std::vector<std::string>>;
   CHECK(f.deliveries({"a/b", "c"}) == Got{{"fwd", {"a/b", "c"}}, {"other", {"a/b"}}});
-  rows(false, "fwd", {"a/b", "never/added", "a/b", "c/#"});
-  f.rt.run_until_idle();
+  CHECK(rows(false, "fwd", {"a/b", "never/added", "a/b", "c/#"}) == 2);
   CHECK(f.node_routes.load() == 2);
   CHECK(f.deliveries({"a/b", "a/x", "c"}) == Got{{"fwd", {"a/b", "a/x"}}, {"other", {"a/b"}}});  // by a/+
+}
+
+TEST_CASE("router: a message another node forwarded skips the rows to nodes, not this node's sessions") {
+  Fixture f;
+  f.session("fwd");
+  f.session("s");
+  f.add_node_route("fwd", "a/#");
+  f.add("s", "a/b", QoS::at_least_once);
+  f.rt.run_until_idle();
+  f.publish("a/b", QoS::at_least_once, {}, true);
+  f.rt.run_until_idle();
+  CHECK(f.count("fwd") == 0);
+  CHECK(f.count("s") == 1);
+  f.publish("a/b", QoS::at_least_once);
+  f.rt.run_until_idle();
+  CHECK(f.count("fwd") == 1);
+  CHECK(f.count("s") == 2);
+}
+
+TEST_CASE("router: every router of a pool reads the one table of rows to other nodes") {
+  std::atomic<std::int64_t> gauge{0};
+  auto node_rows = std::make_shared<NodeRoutes>(2, &gauge);
+  sched::Runtime rt{sched::testing::stepped()};
+  std::vector<std::string> got;
+  Pid fwd = rt.spawn(std::make_unique<Fn>([&](Fn&, sched::Message& m) {
+    if (auto* d = m.as<Deliver>()) {
+      got.push_back(d->msg->topic);
+    }
+  }));
+  Pid r0 = rt.spawn(std::make_unique<Router>(SharedStrategy::round_robin, node_rows, 0));
+  Pid r1 = rt.spawn(std::make_unique<Router>(SharedStrategy::round_robin, node_rows, 1));
+  node_rows->apply(true, fwd, Fixture::to_node, std::vector<std::string>{"t/0", "t/1"});
+  CHECK(gauge.load() == 2);
+  for (auto [router, topic] : {std::pair{r0, "t/0"}, std::pair{r1, "t/1"}}) {
+    auto msg = std::make_shared<AppMessage>();
+    msg->topic = topic;
+    msg->payload = mqtt::SharedBytes::copy_of(std::string_view("x"));
+    msg->qos = QoS::at_least_once;
+    rt.send<RoutePublish>(router, RoutePublish{std::move(msg), {}});
+  }
+  rt.run_until_idle();
+  std::sort(got.begin(), got.end());
+  CHECK(got == std::vector<std::string>{"t/0", "t/1"});
+  CHECK(node_rows->purge(fwd) == 2);
+  CHECK(gauge.load() == 0);
 }
 
 }  // namespace actormq::core

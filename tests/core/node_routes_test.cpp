@@ -1,0 +1,87 @@
+#include "core/routing/node_routes.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace actormq::core {
+namespace {
+
+constexpr SubInfo to_node{mqtt::QoS::exactly_once, false, true, true, 0};
+
+std::vector<sched::Pid> matches(const NodeRoutes& rows, std::string_view topic, std::size_t reader = 0) {
+  std::vector<sched::Pid> out;
+  rows.match(reader, topic, [&](const sched::Pid& pid, const SubInfo& info) {
+    CHECK(info.to_node);
+    out.push_back(pid);
+  });
+  return out;
+}
+
+TEST_CASE("node routes: rows per forwarder, wildcards matched, a purge takes one forwarder's rows only") {
+  std::atomic<std::int64_t> gauge{-1};
+  NodeRoutes rows(2, &gauge);
+  CHECK(rows.readers() == 2);
+  sched::Pid a(1, 10);
+  sched::Pid b(2, 20);
+  CHECK(matches(rows, "x").empty());
+  CHECK(gauge.load() == -1);  // untouched until a row comes
+  CHECK(rows.apply(true, a, to_node, std::vector<std::string>{"s/1", "s/+", "#"}) == 3);
+  CHECK(rows.apply(true, b, to_node, std::vector<std::string>{"s/1"}) == 1);
+  CHECK(rows.size() == 4);
+  CHECK(gauge.load() == 4);
+  CHECK(matches(rows, "s/1", 1).size() == 4);  // a by three filters (the router merges them), b by one
+  CHECK(matches(rows, "t") == std::vector<sched::Pid>{a});
+  CHECK(rows.purge(a) == 3);
+  CHECK(rows.purge(a) == 0);
+  CHECK(matches(rows, "s/1") == std::vector<sched::Pid>{b});
+  CHECK(matches(rows, "t").empty());
+  CHECK(gauge.load() == 1);
+}
+
+TEST_CASE("node routes: a reader count of zero still has one reader") {
+  NodeRoutes rows(0);
+  CHECK(rows.readers() == 1);
+  rows.apply(true, sched::Pid(1, 1), to_node, std::vector<std::string>{"a"});
+  CHECK(matches(rows, "a").size() == 1);
+}
+
+// Routers read while the cluster agent writes, on other threads (the case
+// ThreadSanitizer checks): every match sees a whole batch or none of it.
+TEST_CASE("node routes: readers on their own threads while a writer adds and purges batches") {
+  NodeRoutes rows(2);
+  sched::Pid fwd(3, 30);
+  std::vector<std::string> batch;
+  for (int i = 0; i < 64; ++i) {
+    batch.push_back("dev/" + std::to_string(i));
+  }
+  batch.push_back("dev/#");
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0};
+  auto reader = [&](std::size_t index) {
+    while (!done.load()) {
+      std::size_t n = 0;
+      rows.match(index, "dev/7", [&](const sched::Pid&, const SubInfo&) { ++n; });
+      if (n != 0 && n != 2) {
+        torn.fetch_add(1);
+      }
+    }
+  };
+  std::thread r0(reader, 0);
+  std::thread r1(reader, 1);
+  for (int round = 0; round < 200; ++round) {
+    CHECK(rows.apply(true, fwd, to_node, batch) == batch.size());
+    CHECK(rows.purge(fwd) == batch.size());
+  }
+  done.store(true);
+  r0.join();
+  r1.join();
+  CHECK(torn.load() == 0);
+  CHECK(rows.size() == 0);
+}
+
+}  // namespace
+}  // namespace actormq::core
