@@ -205,6 +205,8 @@ private:
     // The storm: connections dropped at its start and not yet back (1 each).
     StormTally storm_;
     std::vector<uint8_t> storm_out_;
+    double storm_cpu0_s_ = 0;    // this process's CPU at the drop
+    uint64_t storm_cpu_us_ = 0;  // since the drop, until all were back
 };
 
 // Every live connection loses its link at once (a reset, as a NAT or radio link
@@ -219,6 +221,8 @@ void ConnWorker::storm() {
         }
     }
     storm_.begin(dropped);
+    storm_cpu0_s_ = self_cpu_seconds();
+    storm_cpu_us_ = 0;
     for (auto& c : clients_) {
         if (storm_out_[c->index()] != 0) {
             c->abort();
@@ -226,7 +230,7 @@ void ConnWorker::storm() {
             schedule_reconnect(c->index());
         }
     }
-    write_line(task_.report_fd, storm_.line());
+    write_line(task_.report_fd, storm_.line(0));
 }
 
 void ConnWorker::keepalive(uint64_t now) {
@@ -306,7 +310,10 @@ int ConnWorker::run() {
             if (loop_.now() >= next_live || back_now) {
                 write_line(task_.report_fd, live_line());
                 if (storm_.active()) {
-                    write_line(task_.report_fd, storm_.line());
+                    if (!storm_reported_back) {
+                        storm_cpu_us_ = static_cast<uint64_t>((self_cpu_seconds() - storm_cpu0_s_) * 1e6);
+                    }
+                    write_line(task_.report_fd, storm_.line(storm_cpu_us_));
                     storm_reported_back = storm_.all_back();
                 }
                 next_live = loop_.now() + 50000000ull;

@@ -543,6 +543,9 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
             .add("storm_back_s", s.back_s)
             .add("storm_connects_per_s", s.back_s > 0 ? static_cast<double>(s.sum.back) / s.back_s : 0.0)
             .add("storm_start_ns", s.start_ns).add("storm_back_ns", s.back_ns);
+        if (s.back_s > 0) {
+            r.add("storm_gen_cpu_pct", 100.0 * static_cast<double>(s.sum.cpu_us) / 1e6 / s.back_s);
+        }
         if (s.cpu.broker_pct() >= 0) {
             r.add("storm_broker_cpu_pct", s.cpu.broker_pct());
         }

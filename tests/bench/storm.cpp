@@ -28,9 +28,10 @@ std::optional<uint64_t> field_u64(std::string_view line, std::string_view key) {
 
 }  // namespace
 
-std::string StormTally::line() const {
+std::string StormTally::line(uint64_t cpu_us) const {
     return "STORM dropped=" + std::to_string(dropped_) + " back=" + std::to_string(back_) +
-           " failures=" + std::to_string(failures_) + " back_ns=" + std::to_string(all_back() ? back_ns_ : 0) + "\n";
+           " failures=" + std::to_string(failures_) + " back_ns=" + std::to_string(all_back() ? back_ns_ : 0) +
+           " cpu_us=" + std::to_string(cpu_us) + "\n";
 }
 
 std::optional<StormReport> StormReport::parse(std::string_view line) {
@@ -44,13 +45,15 @@ std::optional<StormReport> StormReport::parse(std::string_view line) {
     auto back = field_u64(line, "back");
     auto failures = field_u64(line, "failures");
     auto back_ns = field_u64(line, "back_ns");
-    if (!dropped || !back || !failures || !back_ns || *back > *dropped) {
+    auto cpu_us = field_u64(line, "cpu_us");
+    if (!dropped || !back || !failures || !back_ns || !cpu_us || *back > *dropped) {
         return std::nullopt;
     }
     StormReport r;
     r.dropped = *dropped;
     r.back = *back;
     r.failures = *failures;
+    r.cpu_us = *cpu_us;
     r.all_back = *back == *dropped && (*back_ns != 0 || *dropped == 0);
     r.back_ns = r.all_back ? *back_ns : 0;
     return r;
@@ -61,6 +64,7 @@ void StormReport::merge(const StormReport& other) {
     dropped += other.dropped;
     back += other.back;
     failures += other.failures;
+    cpu_us += other.cpu_us;
     back_ns = all_back ? std::max(back_ns, other.back_ns) : 0;
 }
 

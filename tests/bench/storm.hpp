@@ -2,9 +2,10 @@
 // The reconnect storm of the conn scenario (--storm): every connection is dropped
 // at one instant and reconnects. A worker keeps a StormTally of its own
 // connections and reports it as one line; the parent merges the workers' lines.
-//   worker -> parent  "STORM dropped=N back=N failures=N back_ns=T"
+//   worker -> parent  "STORM dropped=N back=N failures=N back_ns=T cpu_us=U"
 // back_ns is CLOCK_MONOTONIC at the CONNACK that brought the last dropped
-// connection back, 0 while any is still out.
+// connection back, 0 while any is still out; cpu_us the worker's CPU since the
+// drop (to the last report, or to back_ns once all are back).
 
 #include <cstdint>
 #include <optional>
@@ -48,7 +49,8 @@ public:
 
     [[nodiscard]] bool active() const { return active_; }
     [[nodiscard]] bool all_back() const { return active_ && back_ == dropped_; }
-    [[nodiscard]] std::string line() const;
+    /// The report; cpu_us: the worker's CPU since the drop.
+    [[nodiscard]] std::string line(uint64_t cpu_us) const;
 
 private:
     bool active_ = false;
@@ -64,6 +66,7 @@ struct StormReport {
     uint64_t back = 0;
     uint64_t failures = 0;
     uint64_t back_ns = 0;  // the latest of the workers'; 0 if any is still out
+    uint64_t cpu_us = 0;
     bool all_back = true;  // vacuously, for an empty sum
 
     /// Parses a worker's STORM line; nullopt when it is not one or a field is missing.
