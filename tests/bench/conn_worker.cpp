@@ -81,9 +81,9 @@ public:
             reconnect_pending_ -= reconnect_pending_ > 0 ? 1 : 0;
             ++reconnects_;
             back_ns_ = loop_.now();
-            if (storm_out_[c.index()] != 0) {
-                storm_out_[c.index()] = 0;
-                storm_.on_back(back_ns_);
+            if (storm_[c.index()] == StormState::out) {
+                storm_[c.index()] = StormState::back;
+                storm_tally_.on_back(back_ns_);
             }
             if (!task_.filter.empty()) {
                 c.subscribe(topic_of(c), task_.sub_qos);
@@ -123,14 +123,14 @@ public:
             if (!c.was_accepted()) {
                 // The broker is not back yet: try again later.
                 reconnect_pending_ -= reconnect_pending_ > 0 ? 1 : 0;
-                if (storm_out_[c.index()] != 0) {
-                    storm_.on_failed_attempt();
+                if (storm_[c.index()] == StormState::out) {
+                    storm_tally_.on_failed_attempt();
                 }
             } else {
                 ++dropped_;
-                if (storm_.active() && storm_out_[c.index()] == 0) {
-                    storm_out_[c.index()] = 1;
-                    storm_.on_lost_again();
+                if (storm_[c.index()] == StormState::back) {
+                    storm_[c.index()] = StormState::out;
+                    storm_tally_.on_lost_again();
                 }
             }
             schedule_reconnect(c.index());
@@ -202,9 +202,10 @@ private:
     using Due = std::pair<uint64_t, uint32_t>;  // (time, connection)
     std::priority_queue<Due, std::vector<Due>, std::greater<>> reconnects_due_;
     std::mt19937_64 random_{static_cast<uint64_t>(::getpid())};
-    // The storm: connections dropped at its start and not yet back (1 each).
-    StormTally storm_;
-    std::vector<uint8_t> storm_out_;
+    // The storm: which connections it reset, and whether each is back.
+    enum class StormState : uint8_t { none, out, back };
+    StormTally storm_tally_;
+    std::vector<StormState> storm_;
     double storm_cpu0_s_ = 0;    // this process's CPU at the drop
     uint64_t storm_cpu_us_ = 0;  // since the drop, until all were back
 };
@@ -215,22 +216,21 @@ private:
 void ConnWorker::storm() {
     uint64_t dropped = 0;
     for (auto& c : clients_) {
-        if (c->state() == Client::State::connected) {
-            storm_out_[c->index()] = 1;
-            ++dropped;
-        }
+        bool live = c->state() == Client::State::connected;
+        storm_[c->index()] = live ? StormState::out : StormState::none;
+        dropped += live ? 1 : 0;
     }
-    storm_.begin(dropped);
+    storm_tally_.begin(dropped);
     storm_cpu0_s_ = self_cpu_seconds();
     storm_cpu_us_ = 0;
     for (auto& c : clients_) {
-        if (storm_out_[c->index()] != 0) {
+        if (storm_[c->index()] == StormState::out) {
             c->abort();
             ++dropped_;
             schedule_reconnect(c->index());
         }
     }
-    write_line(task_.report_fd, storm_.line(0));
+    write_line(task_.report_fd, storm_tally_.line(0));
 }
 
 void ConnWorker::keepalive(uint64_t now) {
@@ -263,7 +263,7 @@ int ConnWorker::run() {
     }
     clients_.reserve(task_.count);
     got_.assign(task_.count, 0);
-    storm_out_.assign(task_.count, 0);
+    storm_.assign(task_.count, StormState::none);
     for (uint64_t i = 0; i < task_.count; ++i) {
         clients_.push_back(std::make_unique<Client>(loop_, *this, static_cast<uint32_t>(i), common_.version()));
     }
@@ -306,15 +306,15 @@ int ConnWorker::run() {
             }
             pump_reconnects(loop_.now(), start_one);
             // Every 50 ms, and at once when the storm's last connection is back.
-            bool back_now = storm_.all_back() && !storm_reported_back;
+            bool back_now = storm_tally_.all_back() && !storm_reported_back;
             if (loop_.now() >= next_live || back_now) {
                 write_line(task_.report_fd, live_line());
-                if (storm_.active()) {
+                if (storm_tally_.active()) {
                     if (!storm_reported_back) {
                         storm_cpu_us_ = static_cast<uint64_t>((self_cpu_seconds() - storm_cpu0_s_) * 1e6);
                     }
-                    write_line(task_.report_fd, storm_.line(storm_cpu_us_));
-                    storm_reported_back = storm_.all_back();
+                    write_line(task_.report_fd, storm_tally_.line(storm_cpu_us_));
+                    storm_reported_back = storm_tally_.all_back();
                 }
                 next_live = loop_.now() + 50000000ull;
             }
