@@ -9,7 +9,17 @@
 # actormq's listeners use the TLS backend of --build-dir (README: TLS
 # backends): e.g. --build-dir build-openssl for the OpenSSL one.
 #
+# --storm runs the reconnect storm instead: --clients TLS clients (mqttbench
+# conn) connect, --established more (mqttbench pairs, TLS too, on the same
+# listener) exchange QoS 1 messages at --rate msg/s each; --quiet s later every
+# storm client's link is reset at once (RST, no DISCONNECT) and all reconnect
+# (full handshakes, at most --max-pending awaiting CONNACK). Figures: time from
+# the reset until all are back, failed attempts, and the established clients'
+# latency over the quiet window before the storm and over the storm.
+#
 #   scripts/bench_tls.sh [--quick] [--reps N] [--build-dir DIR] [--no-write]
+#   scripts/bench_tls.sh --storm [--reps N] [--clients N] [--established M] [--rate R]
+#                        [--quiet S] [--max-pending W] [--algos "ec rsa"] [--build-dir DIR] [--no-write]
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/bench_lib.sh"
 
@@ -17,14 +27,28 @@ quick=0
 reps=""
 build_dir="$ROOT/build"
 write=1
+storm=0
+clients=10000
+established=1000
+rate=1
+quiet=5
+max_pending=64
+algos="ec"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --reps) reps="$2"; shift ;;
     --build-dir) build_dir="$2"; shift ;;
     --no-write) write=0 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--quick] [--reps N] [--build-dir DIR] [--no-write]" >&2; exit 2 ;;
+    --storm) storm=1 ;;
+    --clients) clients="$2"; shift ;;
+    --established) established="$2"; shift ;;
+    --rate) rate="$2"; shift ;;
+    --quiet) quiet="$2"; shift ;;
+    --max-pending) max_pending="$2"; shift ;;
+    --algos) algos="$2"; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--quick] [--storm ...] [--reps N] [--build-dir DIR] [--no-write] (--help)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -50,7 +74,9 @@ fi
 
 work="$(mktemp -d)"
 broker_pid=""
+pairs_pid=""
 cleanup() {
+  [ -z "$pairs_pid" ] || { kill "$pairs_pid" 2>/dev/null; wait "$pairs_pid" 2>/dev/null; }
   stop_broker
   rm -rf "$work"
 }
@@ -88,6 +114,10 @@ make_pki ec
 make_pki rsa
 # mosquitto drops to its own user before it reads the certificate and key.
 chmod -R a+rX "$work"
+if [ "$storm" -eq 1 ]; then
+  source "$ROOT/scripts/bench_tls_storm.sh"
+  exit 0
+fi
 results="$work/results.txt"
 : >"$results"
 started=$(date +%s)

@@ -81,6 +81,26 @@ run conn -n 300 --per-worker 100 --sources 3 --hold 1 && { expect connected 300;
 # Each connection on its own topic (over a ports list), then 50 random ones reached by one publisher.
 run conn -n 300 --per-worker 100 --ports "$port,$port" --subscribe 'smoke/conn/%r/%i' --publish 50 --seed 3 --hold 0.5 &&
   { expect subscribed 300; expect pub_acked 50; expect delivered 50; expect duplicates 0; expect misdelivered 0; }
+# Reconnect storm: every connection reset at once and all back, beside pairs whose
+# latency log is read back over the quiet window and the whole run.
+"$BENCH" pairs -p "$port" -n 10 -r 20 -Q 1 -d 20 --latency-log "$dir/latency.txt" -q >"$dir/pairs.out" &
+pairs=$!
+pids+=("$pairs")
+sleep 0.5
+run conn -n 200 --reconnect 0 --storm 0.3 --hold 0.2 &&
+  { expect storm_dropped 200; expect storm_back 200; expect storm_all_back 1; expect storm_max_pending 64; }
+storm_start="$(get storm_start_ns)"
+kill -USR1 "$pairs"
+wait "$pairs"
+last="$(grep '^RESULT ' "$dir/pairs.out")"
+echo "$last"
+expect lost 0
+received="$(get received)"
+last="$(timeout 10 "$BENCH" window "$dir/latency.txt" --span "quiet:$((storm_start - 300000000)):$storm_start" \
+        --span "all:0:$((storm_start + 10**15))" | grep '^RESULT ')"
+echo "$last"
+expect malformed 0; expect all_n "$received"
+[ "$(get quiet_n)" -gt 0 ] || fail "no messages in the quiet window"
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"

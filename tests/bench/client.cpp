@@ -136,6 +136,15 @@ void Client::close(CloseReason why) {
     events_.on_closed(*this, why);
 }
 
+void Client::abort() {
+    if (fd_ >= 0) {
+        // Linger 0: close() sends RST and leaves no TIME_WAIT behind.
+        linger off{1, 0};
+        (void)::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+    }
+    close(CloseReason::local);
+}
+
 uint16_t Client::take_packet_id() {
     if (!ids_in_use_) {
         ids_in_use_ = std::make_unique<uint64_t[]>(id_words);

@@ -61,6 +61,9 @@ public:
     /// Sends DISCONNECT and closes after it is written.
     void disconnect();
     void close(CloseReason why);
+    /// Closes at once as a lost link shows to the broker: a TCP reset, no DISCONNECT
+    /// and no TLS close_notify. Reported as CloseReason::local.
+    void abort();
 
     [[nodiscard]] State state() const { return state_; }
     /// True once a CONNACK accepted this connection, even after it closed.

@@ -7,6 +7,7 @@
 #include <queue>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/bench/client.hpp"
@@ -14,6 +15,7 @@
 #include "tests/bench/histogram.hpp"
 #include "tests/bench/payload.hpp"
 #include "tests/bench/scenarios.hpp"
+#include "tests/bench/storm.hpp"
 #include "tests/bench/sysstat.hpp"
 
 namespace mqttbench {
@@ -39,22 +41,31 @@ bool write_line(int fd, const std::string& line) {
     return true;
 }
 
-// Readable control pipe: the parent says stop (a byte, or EOF if it went away).
+// Readable control pipe: the parent says storm ('S') or stop (any other byte,
+// or EOF if it went away).
 class StopSignal final : public Pollable {
 public:
     explicit StopSignal(int fd) : fd_(fd) {}
     void on_events(uint32_t) override {
         char buf[16];
-        ssize_t n = ::read(fd_, buf, sizeof buf);
-        if (n >= 0 || errno != EAGAIN) {
+        ssize_t n;
+        while ((n = ::read(fd_, buf, sizeof buf)) > 0) {
+            for (ssize_t i = 0; i < n; ++i) {
+                (buf[i] == 'S' ? storm_ : stopped_) = true;
+            }
+        }
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
             stopped_ = true;
         }
     }
     [[nodiscard]] bool stopped() const { return stopped_; }
+    /// True once per storm request.
+    [[nodiscard]] bool take_storm() { return std::exchange(storm_, false); }
 
 private:
     int fd_;
     bool stopped_ = false;
+    bool storm_ = false;
 };
 
 class ConnWorker final : public ClientEvents {
@@ -70,6 +81,10 @@ public:
             reconnect_pending_ -= reconnect_pending_ > 0 ? 1 : 0;
             ++reconnects_;
             back_ns_ = loop_.now();
+            if (storm_[c.index()] == StormState::out) {
+                storm_[c.index()] = StormState::back;
+                storm_tally_.on_back(back_ns_);
+            }
             if (!task_.filter.empty()) {
                 c.subscribe(topic_of(c), task_.sub_qos);
             }
@@ -108,8 +123,15 @@ public:
             if (!c.was_accepted()) {
                 // The broker is not back yet: try again later.
                 reconnect_pending_ -= reconnect_pending_ > 0 ? 1 : 0;
+                if (storm_[c.index()] == StormState::out) {
+                    storm_tally_.on_failed_attempt();
+                }
             } else {
                 ++dropped_;
+                if (storm_[c.index()] == StormState::back) {
+                    storm_[c.index()] = StormState::out;
+                    storm_tally_.on_lost_again();
+                }
             }
             schedule_reconnect(c.index());
             return;
@@ -124,6 +146,7 @@ public:
 
 private:
     void keepalive(uint64_t now);
+    void storm();
     void schedule_reconnect(uint32_t i) {
         std::uniform_real_distribution<double> jitter(0.0, task_.reconnect_s);
         auto delay = static_cast<uint64_t>((task_.reconnect_s + jitter(random_)) * 1e9);
@@ -179,7 +202,36 @@ private:
     using Due = std::pair<uint64_t, uint32_t>;  // (time, connection)
     std::priority_queue<Due, std::vector<Due>, std::greater<>> reconnects_due_;
     std::mt19937_64 random_{static_cast<uint64_t>(::getpid())};
+    // The storm: which connections it reset, and whether each is back.
+    enum class StormState : uint8_t { none, out, back };
+    StormTally storm_tally_;
+    std::vector<StormState> storm_;
+    double storm_cpu0_s_ = 0;    // this process's CPU at the drop
+    uint64_t storm_cpu_us_ = 0;  // since the drop, until all were back
 };
+
+// Every live connection loses its link at once (a reset, as a NAT or radio link
+// lost shows to the broker) and reconnects as after any drop: --reconnect's
+// delay, at most max_pending awaiting their CONNACK, full handshakes.
+void ConnWorker::storm() {
+    uint64_t dropped = 0;
+    for (auto& c : clients_) {
+        bool live = c->state() == Client::State::connected;
+        storm_[c->index()] = live ? StormState::out : StormState::none;
+        dropped += live ? 1 : 0;
+    }
+    storm_tally_.begin(dropped);
+    storm_cpu0_s_ = self_cpu_seconds();
+    storm_cpu_us_ = 0;
+    for (auto& c : clients_) {
+        if (storm_[c->index()] == StormState::out) {
+            c->abort();
+            ++dropped_;
+            schedule_reconnect(c->index());
+        }
+    }
+    write_line(task_.report_fd, storm_tally_.line(0));
+}
 
 void ConnWorker::keepalive(uint64_t now) {
     // PINGREQ at half the keepalive so the broker never sees 1.5 x keepalive of
@@ -211,6 +263,7 @@ int ConnWorker::run() {
     }
     clients_.reserve(task_.count);
     got_.assign(task_.count, 0);
+    storm_.assign(task_.count, StormState::none);
     for (uint64_t i = 0; i < task_.count; ++i) {
         clients_.push_back(std::make_unique<Client>(loop_, *this, static_cast<uint32_t>(i), common_.version()));
     }
@@ -243,12 +296,26 @@ int ConnWorker::run() {
     const bool reconnect = task_.reconnect_s >= 0;
     reconnecting_ = reconnect;
     uint64_t next_live = 0;
+    bool storm_reported_back = false;
     while (!stop.stopped()) {
         loop_.run_once(reconnect ? 5 : 100);
         if (reconnect) {
+            if (stop.take_storm()) {
+                storm();
+                storm_reported_back = false;
+            }
             pump_reconnects(loop_.now(), start_one);
-            if (loop_.now() >= next_live) {
+            // Every 50 ms, and at once when the storm's last connection is back.
+            bool back_now = storm_tally_.all_back() && !storm_reported_back;
+            if (loop_.now() >= next_live || back_now) {
                 write_line(task_.report_fd, live_line());
+                if (storm_tally_.active()) {
+                    if (!storm_reported_back) {
+                        storm_cpu_us_ = static_cast<uint64_t>((self_cpu_seconds() - storm_cpu0_s_) * 1e6);
+                    }
+                    write_line(task_.report_fd, storm_tally_.line(storm_cpu_us_));
+                    storm_reported_back = storm_tally_.all_back();
+                }
                 next_live = loop_.now() + 50000000ull;
             }
         }

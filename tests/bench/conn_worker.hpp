@@ -10,7 +10,9 @@
 //                     "LIVE live=N drops=N reconnects=N back_ns=T at_ns=T" (with reconnect,
 //                     every 50 ms: connected now, drops and reconnections so far, the
 //                     last reconnection's CONNACK, the time of the count)
-//   parent -> worker  any byte, or EOF: disconnect and finish.
+//                     "STORM ..." (after a storm, with each LIVE line: storm.hpp)
+//   parent -> worker  'S' (with reconnect): a reconnect storm, every live connection
+//                     reset at once; any other byte, or EOF: disconnect and finish.
 
 #include <cstdint>
 #include <string>

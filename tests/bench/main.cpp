@@ -68,6 +68,8 @@ void add_traffic(CLI::App* app, TrafficOptions& t, bool pubs, bool subs) {
         ->capture_default_str();
     app->add_option("--drain", t.drain_s, "seconds without progress before giving up on late messages")
         ->capture_default_str();
+    app->add_option("--latency-log", t.latency_log,
+                    "write each delivery's send time and latency (ns) to this file; SIGUSR1 ends publishing");
 }
 
 }  // namespace
@@ -123,9 +125,16 @@ int main(int argc, char** argv) {
     c->add_option("--disrupt", conn.disrupt,
                   "once all are connected, run this shell command and time until every connection is back "
                   "(needs --reconnect); the hold follows");
+    c->add_option("--storm", conn.storm_after_s,
+                  "reconnect storm: this many seconds after all are connected, reset every connection at once "
+                  "(no DISCONNECT) and time until all are back (needs --reconnect, e.g. 0); the hold follows")
+        ->check(CLI::Range(0.0, 3600.0));
     c->callback([&] {
         if (!conn.disrupt.empty() && conn.reconnect_s < 0) {
             throw CLI::ValidationError("--disrupt", "needs --reconnect");
+        }
+        if (conn.storm_after_s >= 0 && (conn.reconnect_s < 0 || !conn.disrupt.empty())) {
+            throw CLI::ValidationError("--storm", "needs --reconnect and excludes --disrupt");
         }
         tls();
         status = run_conn(common, conn);
@@ -169,6 +178,14 @@ int main(int argc, char** argv) {
     ret->add_flag("--keep", retained.keep, "leave the messages on the broker");
     ret->add_option("--timeout", retained.timeout_s, "seconds for each phase")->capture_default_str();
     ret->callback([&] { tls(); status = run_retained(common, retained); });
+
+    auto* win = app.add_subcommand("window", "latency percentiles of a --latency-log file over spans of send times");
+    std::string log_path;
+    std::vector<std::string> spans;
+    win->add_option("log", log_path, "a file written by --latency-log")->required();
+    win->add_option("--span", spans, "NAME:FROM_NS:TO_NS (CLOCK_MONOTONIC send times, half-open); repeatable")
+        ->required();
+    win->callback([&] { status = run_window(log_path, spans); });
 
     CLI11_PARSE(app, argc, argv);
     return status;

@@ -56,6 +56,8 @@ struct TrafficOptions {
                                       // cluster); empty: to --port, as publishers do
     double settle_s = 0;            // wait after the subscriptions before publishing
                                     // (a cluster's routes reach the other nodes)
+    std::string latency_log;        // each delivery's send time and latency, one line
+                                    // each (latency_log.hpp); empty: none
 };
 
 /// conn: many idle connections.
@@ -79,6 +81,10 @@ struct ConnOptions {
     std::string disrupt;            // once all are connected: run this shell command (a
                                     // broker upgrade or restart) and time until every
                                     // connection is back (needs reconnect_s)
+    double storm_after_s = -1;      // >= 0: once all are connected and this many seconds
+                                    // more have passed, every connection is reset at once
+                                    // and reconnects (needs reconnect_s); time until all
+                                    // are back
 };
 
 /// retained: N retained messages, then one wildcard subscriber.

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -23,6 +24,7 @@
 #include "tests/bench/histogram.hpp"
 #include "tests/bench/result.hpp"
 #include "tests/bench/scenarios.hpp"
+#include "tests/bench/storm.hpp"
 #include "tests/bench/sysstat.hpp"
 
 namespace mqttbench {
@@ -58,6 +60,7 @@ struct Worker {
     uint64_t reconnects = 0;
     uint64_t back_ns = 0;
     uint64_t at_ns = 0;
+    std::optional<StormReport> storm;  // the latest STORM line
 };
 
 // Value of "key=" in a space-separated line, or empty.
@@ -116,6 +119,10 @@ void on_line(Worker& w, std::string_view line, Histogram& hist) {
         w.reconnects = as_u64(field(line, "reconnects"));
         w.back_ns = as_u64(field(line, "back_ns"));
         w.at_ns = as_u64(field(line, "at_ns"));
+    } else if (line.rfind("STORM", 0) == 0) {
+        if (auto r = StormReport::parse(line)) {
+            w.storm = r;
+        }
     }
 }
 
@@ -329,6 +336,67 @@ Disruption disrupt(const CommonOptions& common, const std::string& command, uint
     return d;
 }
 
+struct StormOutcome {
+    StormReport sum;        // over the workers
+    bool all_back = false;  // within the setup timeout
+    uint64_t start_ns = 0;  // the drop, CLOCK_MONOTONIC
+    uint64_t back_ns = 0;   // the last CONNACK back; the give-up time if not all back
+    double back_s = 0;
+    CpuWindow cpu;          // broker and machine over the storm
+
+    explicit StormOutcome(pid_t broker) : cpu(broker) {}
+};
+
+// Waits `after_s` (the quiet window), resets every connection in every worker at
+// once, and waits until all of them are back or the setup timeout has passed.
+StormOutcome storm(const CommonOptions& common, double after_s, std::vector<Worker>& workers, Histogram& hist) {
+    StormOutcome s(common.broker_pid);
+    for (uint64_t quiet_end = now_ns() + static_cast<uint64_t>(after_s * 1e9); now_ns() < quiet_end;) {
+        read_reports(workers, hist, 20);
+    }
+    s.start_ns = now_ns();
+    s.cpu.start();
+    for (Worker& w : workers) {
+        w.storm.reset();
+        (void)!::write(w.control_fd, "S", 1);
+    }
+    const uint64_t deadline = s.start_ns + static_cast<uint64_t>(common.setup_timeout_s * 1e9);
+    uint64_t next_progress = s.start_ns + 1000000000ull;
+    for (;;) {
+        read_reports(workers, hist, 20);
+        bool heard_all = true;
+        s.sum = StormReport{};
+        for (const Worker& w : workers) {
+            heard_all = heard_all && w.storm.has_value();
+            if (w.storm) {
+                s.sum.merge(*w.storm);
+            }
+        }
+        if (heard_all && s.sum.all_back) {
+            s.all_back = true;
+            s.back_ns = s.sum.back_ns;
+            break;
+        }
+        uint64_t now = now_ns();
+        if (now > deadline) {
+            s.back_ns = now;
+            break;
+        }
+        if (now >= next_progress) {
+            progress(common.quiet, "conn: storm: %llu/%llu back, %llu failed attempts",
+                     static_cast<unsigned long long>(s.sum.back), static_cast<unsigned long long>(s.sum.dropped),
+                     static_cast<unsigned long long>(s.sum.failures));
+            next_progress = now + 1000000000ull;
+        }
+    }
+    s.cpu.stop();
+    s.back_s = s.back_ns > s.start_ns ? static_cast<double>(s.back_ns - s.start_ns) / 1e9 : 0.0;
+    progress(common.quiet, "conn: storm: %llu dropped, %llu back after %.2f s%s, %llu failed attempts",
+             static_cast<unsigned long long>(s.sum.dropped), static_cast<unsigned long long>(s.sum.back), s.back_s,
+             s.all_back ? "" : " (NOT all back)", static_cast<unsigned long long>(s.sum.failures));
+    return s;
+}
+
 }  // namespace
 
 int run_conn(const CommonOptions& common, const ConnOptions& opts) {
@@ -400,6 +468,11 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
     if (!opts.disrupt.empty()) {
         disruption = disrupt(common, opts.disrupt, connected, workers, connect_ns);
     }
+    const bool storming = opts.storm_after_s >= 0;
+    std::optional<StormOutcome> storm_outcome;
+    if (storming) {
+        storm_outcome = storm(common, opts.storm_after_s, workers, connect_ns);
+    }
     // Let the broker settle its per-connection allocations before reading memory.
     uint64_t hold_end = now_ns() + static_cast<uint64_t>(opts.hold_s * 1e9);
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(1000, static_cast<int64_t>(opts.hold_s * 500))));
@@ -461,6 +534,25 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
             .add("all_back_s", disruption.back_s).add("all_back", disruption.all_back ? 1 : 0)
             .add("disrupt_start_ns", disruption.start_ns).add("all_back_ns", disruption.back_ns);
     }
+    if (storm_outcome) {
+        const StormOutcome& s = *storm_outcome;
+        r.add("storm_after_s", opts.storm_after_s).add("storm_max_pending", static_cast<uint64_t>(
+                                                            worker_common.max_pending * nworkers))
+            .add("storm_dropped", s.sum.dropped).add("storm_back", s.sum.back)
+            .add("storm_failures", s.sum.failures).add("storm_all_back", s.all_back ? 1 : 0)
+            .add("storm_back_s", s.back_s)
+            .add("storm_connects_per_s", s.back_s > 0 ? static_cast<double>(s.sum.back) / s.back_s : 0.0)
+            .add("storm_start_ns", s.start_ns).add("storm_back_ns", s.back_ns);
+        if (s.back_s > 0) {
+            r.add("storm_gen_cpu_pct", 100.0 * static_cast<double>(s.sum.cpu_us) / 1e6 / s.back_s);
+        }
+        if (s.cpu.broker_pct() >= 0) {
+            r.add("storm_broker_cpu_pct", s.cpu.broker_pct());
+        }
+        if (s.cpu.machine_pct() >= 0) {
+            r.add("storm_machine_cpu_pct", s.cpu.machine_pct());
+        }
+    }
     r.add("hold_s", opts.hold_s);
     if (!all_ready) {
         r.add("error", std::string_view("workers_timed_out"));
@@ -470,6 +562,7 @@ int run_conn(const CommonOptions& common, const ConnOptions& opts) {
     const uint64_t lost = opts.reconnect_s >= 0 ? 0 : dropped;
     bool ok = all_ready && worst == 0 && failed + lost <= common.max_errors;
     ok = ok && (opts.disrupt.empty() || disruption.all_back);
+    ok = ok && (!storm_outcome || storm_outcome->all_back);
     ok = ok && (pattern.empty() || subscribed == connected);
     ok = ok && (!publishing || (delivery.received == delivery.expected && misdelivered == 0));
     return ok ? 0 : 1;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tests/bench/options.hpp"
 
@@ -18,6 +19,9 @@ namespace mqttbench {
 [[nodiscard]] int run_pairs(const CommonOptions& common, TrafficOptions opts, uint32_t clients);
 [[nodiscard]] int run_retained(const CommonOptions& common, const RetainedOptions& opts);
 [[nodiscard]] int run_conn(const CommonOptions& common, const ConnOptions& opts);
+/// Not a load: latency percentiles of a --latency-log file over "NAME:FROM_NS:TO_NS"
+/// spans of send times, as RESULT window NAME_n=... NAME_p50_us=...
+[[nodiscard]] int run_window(const std::string& log_path, const std::vector<std::string>& spans);
 
 /// Replaces every "%i" in pattern with index and every "%r" with this run's id (the pid).
 [[nodiscard]] std::string expand_pattern(std::string_view pattern, uint64_t index);

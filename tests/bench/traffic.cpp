@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 
+#include "tests/bench/latency_log.hpp"
 #include "tests/bench/payload.hpp"
 #include "tests/bench/result.hpp"
 
@@ -14,6 +16,12 @@ constexpr uint64_t second_ns = 1000000000ull;
 uint64_t seconds_ns(double s) {
     return static_cast<uint64_t>(s * 1e9);
 }
+
+// Set by SIGUSR1: a script whose measurement beside this run is over ends the
+// publishing phase (the drain and the RESULT line follow).
+volatile sig_atomic_t publishing_over = 0;
+
+void end_publishing(int) { publishing_over = 1; }
 }  // namespace
 
 Traffic::Traffic(const CommonOptions& common, const TrafficOptions& opts, TrafficPlan plan)
@@ -78,7 +86,11 @@ void Traffic::on_message(Client& c, const PublishView& msg, uint64_t recv_ns) {
     if (first_recv_ns_ == 0) {
         first_recv_ns_ = recv_ns;
     }
-    latency_ns_.record(recv_ns > stamp->sent_ns ? recv_ns - stamp->sent_ns : 0);
+    const uint64_t latency = recv_ns > stamp->sent_ns ? recv_ns - stamp->sent_ns : 0;
+    latency_ns_.record(latency);
+    if (latency_log_) {
+        std::fputs(latency_sample_line(stamp->sent_ns, latency).c_str(), latency_log_.get());
+    }
     uint64_t key = (static_cast<uint64_t>(c.index()) << 32) | stamp->publisher;
     auto [it, fresh] = next_seq_.try_emplace(key, 0);
     uint32_t& next = it->second;
@@ -201,7 +213,7 @@ bool Traffic::publishing_done(uint64_t now) const {
         return now >= pub_start_ns_ + seconds_ns(opts_.duration_s) ||
                (opts_.count > 0 && received_ >= opts_.count) || silent;
     }
-    if (now >= pub_start_ns_ + seconds_ns(opts_.duration_s)) {
+    if (now >= pub_start_ns_ + seconds_ns(opts_.duration_s) || publishing_over != 0) {
         return true;
     }
     if (opts_.count == 0) {
@@ -271,6 +283,17 @@ void Traffic::close_all() {
 }
 
 int Traffic::run() {
+    struct sigaction sa {};
+    sa.sa_handler = end_publishing;
+    sigaction(SIGUSR1, &sa, nullptr);
+    if (!opts_.latency_log.empty()) {
+        latency_log_.reset(std::fopen(opts_.latency_log.c_str(), "w"));
+        if (!latency_log_) {
+            progress(false, "cannot write %s", opts_.latency_log.c_str());
+            return 2;
+        }
+        std::setvbuf(latency_log_.get(), nullptr, _IOFBF, 1 << 20);
+    }
     if (!setup()) {
         close_all();
         ResultLine(plan_.scenario).add("error", std::string_view("setup_failed"))
@@ -327,6 +350,7 @@ int Traffic::finish() {
     // Capture before closing: a disconnect loses nothing that was counted.
     uint64_t exp = expected();
     close_all();
+    latency_log_.reset();  // flushed before the RESULT line tells a script it is complete
 
     double pub_s = static_cast<double>(pub_end_ns_ - pub_start_ns_) / 1e9;
     uint64_t recv_end = last_recv_ns_ != 0 ? last_recv_ns_ : pub_end_ns_;

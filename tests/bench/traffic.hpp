@@ -4,6 +4,7 @@
 // account for every message (sent, acknowledged, delivered, lost, duplicated, latency).
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -98,6 +99,7 @@ private:
     uint64_t foreign_ = 0;             // messages without a valid stamp, or retained
     std::unordered_map<uint64_t, uint32_t> next_seq_;  // (subscriber << 32 | publisher) -> seq
     Histogram latency_ns_;
+    std::unique_ptr<FILE, int (*)(FILE*)> latency_log_{nullptr, &std::fclose};
     CpuWindow cpu_;
 
     // progress
