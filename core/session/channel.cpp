@@ -306,11 +306,43 @@ void Channel::on_down(ChannelHost& host, sched::Pid pid, const sched::ExitReason
       return;
     }
     if (pid.node() != host.pid().node()) {
+      if (why.kind == sched::ExitReason::Kind::noproc && retarget_takeover(host, pid)) {
+        return;
+      }
       ACTORMQ_LOG_NOTICE("client " << client_id_ << ": its session on node " << pid.node()
                                    << " ended or is unreachable before handing over; starting afresh");
     }
     adopt(host, SessionState{}, false);  // the previous session ended without handing over
   }
+}
+
+// The session our Takeover went to had already moved on: taken over on a
+// third node (an evacuation's move, another client's CONNECT) and released,
+// before our Takeover reached it; the two came over different node links.
+// Its successor's claim reached this node before the release could happen
+// (the release waits for every peer to answer after the claim), so the
+// directory names the successor now: ask it instead, a few times at most.
+bool Channel::retarget_takeover(ChannelHost& host, sched::Pid gone) {
+  constexpr std::uint8_t max_retargets = 3;
+  Rare& r = rare();
+  if (r.takeover_retargets >= max_retargets) {
+    return false;
+  }
+  std::optional<sched::Pid> next = host.find_remote_session(client_id_.str());
+  if (!next || *next == gone || *next == host.pid()) {
+    return false;
+  }
+  auto user = username_ ? std::make_shared<const std::string>(*username_) : nullptr;
+  if (!host.send_takeover(*next, Takeover{host.pid(), clean_start_, std::move(user)})) {
+    return false;
+  }
+  ++r.takeover_retargets;
+  ACTORMQ_LOG_INFO("client " << client_id_ << ": its session on node " << gone.node()
+                             << " had moved on before our takeover reached it; asking its successor on node "
+                             << next->node());
+  r.previous = *next;
+  host.monitor(*next);
+  return true;
 }
 
 void Channel::on_will_delay_elapsed(ChannelHost& host, std::uint32_t generation) {

@@ -267,6 +267,9 @@ class Channel {
   /// Offline after a move: its expiry, and a pending delayed will's delay,
   /// start again here.
   void arm_offline_timers(ChannelHost& host);
+  /// The previous session on another node ended before our Takeover came:
+  /// sends it to the successor the directory names now; false if none.
+  bool retarget_takeover(ChannelHost& host, sched::Pid gone);
   /// Takes over a previous session's state (or none) and completes CONNECT.
   void adopt(ChannelHost& host, SessionState state, bool present);
   /// Adopting (evacuate.cpp): the state is here; it stays offline with it.
@@ -419,6 +422,9 @@ class Channel {
     /// awaiting_handover without a connection; stored once it settles.
     bool adopting = false;
     bool adopt_stored = false;
+    /// Takeovers sent again to the successor of a previous session on
+    /// another node that had moved on (channel.cpp, on_down).
+    std::uint8_t takeover_retargets = 0;
   };
   Rare& rare();
   /// A subscriber asked us to pause reading.

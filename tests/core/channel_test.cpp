@@ -468,6 +468,59 @@ TEST_CASE("channel: a CONNECT for a client id held on another node adopts its st
   CHECK(host.publishes[1].topic == "a/t");
 }
 
+TEST_CASE("channel: a session on another node that moved on before our takeover came: its successor is asked") {
+  FakeHost host;
+  host.self_ = sched::Pid(1, 2);
+  host.remote = sched::Pid(2, 9);
+  Channel ch(0);
+  mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "mover");
+  c.clean_start = false;
+  c.properties.session_expiry_interval = 300;
+  in(ch, host, c);
+  REQUIRE(host.takeovers == std::vector<sched::Pid>{sched::Pid(2, 9)});
+  // It was taken over on node 3 and released before our Takeover reached it;
+  // the directory here has node 3's claim by now.
+  host.remote = sched::Pid(3, 7);
+  ch.on_down(host, sched::Pid(2, 9), sched::ExitReason::noproc());
+  CHECK_FALSE(ch.connected());
+  CHECK(host.takeovers == std::vector<sched::Pid>{sched::Pid(2, 9), sched::Pid(3, 7)});
+  // A DOWN of the first one again changes nothing: we wait on the successor.
+  ch.on_down(host, sched::Pid(2, 9), sched::ExitReason::noproc());
+  CHECK_FALSE(ch.connected());
+  SessionState old;
+  old.subscriptions.emplace("a/#", Subscription{"a/#", "", SubInfo{QoS::at_least_once}});
+  old.queue.push_back(delivery("a/q", QoS::at_least_once));
+  for (const std::string& part : encode_session_state(old, 1 << 16)) {
+    ch.on_handover_part(host, HandoverPart{mqtt::SharedBytes::copy_of(std::string_view(part)), true, false});
+  }
+  REQUIRE(ch.connected());
+  CHECK(host.last<mqtt::Connack>().session_present);
+  REQUIRE(host.publishes.size() == 1);
+  CHECK(host.publishes[0].topic == "a/q");
+  CHECK(host.released == std::vector<sched::Pid>{sched::Pid(3, 7)});
+}
+
+TEST_CASE("channel: a session on another node gone with no successor known, or unreachable: a fresh session") {
+  for (bool unreachable : {false, true}) {
+    CAPTURE(unreachable);
+    FakeHost host;
+    host.self_ = sched::Pid(1, 2);
+    host.remote = sched::Pid(2, 9);
+    Channel ch(0);
+    mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "mover");
+    c.clean_start = false;
+    in(ch, host, c);
+    if (unreachable) {
+      host.remote = sched::Pid(3, 7);  // a successor named, but the node of the one we asked is down
+    }
+    ch.on_down(host, sched::Pid(2, 9),
+               unreachable ? sched::ExitReason::noconnection() : sched::ExitReason::noproc());
+    REQUIRE(ch.connected());
+    CHECK_FALSE(host.last<mqtt::Connack>().session_present);
+    CHECK(host.takeovers == std::vector<sched::Pid>{sched::Pid(2, 9)});
+  }
+}
+
 TEST_CASE("channel: a state from another node that cannot be read leaves a fresh session, nothing released") {
   FakeHost host;
   host.self_ = sched::Pid(1, 2);

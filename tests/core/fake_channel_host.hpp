@@ -112,7 +112,11 @@ class FakeHost : public ChannelHost {
   std::optional<std::string> evacuating() const override {
     return evacuated ? std::optional<std::string>(evacuation_reference) : std::nullopt;
   }
-  bool send_takeover(sched::Pid, Takeover) override { return previous.has_value() || remote.has_value(); }
+  bool send_takeover(sched::Pid to, Takeover) override {
+    takeovers.push_back(to);
+    return previous.has_value() || remote.has_value();
+  }
+  std::vector<sched::Pid> takeovers;  ///< whom send_takeover asked, in order
   /// States sent to other sessions: (to, tail) and the state.
   std::vector<std::pair<sched::Pid, bool>> handovers;
   std::vector<SessionState> handed;
