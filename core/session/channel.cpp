@@ -306,7 +306,11 @@ void Channel::on_down(ChannelHost& host, sched::Pid pid, const sched::ExitReason
       return;
     }
     if (pid.node() != host.pid().node()) {
-      if (why.kind == sched::ExitReason::Kind::noproc && retarget_takeover(host, pid)) {
+      // noproc: it was gone before our Takeover came, which must go to its
+      // successor; normal: it was handing over to its successor and passed
+      // our Takeover on (handle_takeover), so the state comes from there.
+      const bool gone_first = why.kind == sched::ExitReason::Kind::noproc;
+      if ((gone_first || why.is_normal()) && retarget_takeover(host, pid, gone_first)) {
         return;
       }
       ACTORMQ_LOG_NOTICE("client " << client_id_ << ": its session on node " << pid.node()
@@ -316,13 +320,16 @@ void Channel::on_down(ChannelHost& host, sched::Pid pid, const sched::ExitReason
   }
 }
 
-// The session our Takeover went to had already moved on: taken over on a
-// third node (an evacuation's move, another client's CONNECT) and released,
-// before our Takeover reached it; the two came over different node links.
-// Its successor's claim reached this node before the release could happen
-// (the release waits for every peer to answer after the claim), so the
-// directory names the successor now: ask it instead, a few times at most.
-bool Channel::retarget_takeover(ChannelHost& host, sched::Pid gone) {
+// The session our Takeover went to had moved on: taken over on a third node
+// (an evacuation's move, another client's CONNECT) and released since. Its
+// successor's claim reached this node before that release could happen (the
+// release waits for every peer to answer after the claim), so the directory
+// names the successor now. If our Takeover reached the old session while it
+// was handing over, it passed it on and the successor's state comes to us:
+// we wait on the successor instead (`ask` false). If it came after the old
+// one had ended (it and the release crossed different node links), the
+// successor is asked (`ask`). A few times at most.
+bool Channel::retarget_takeover(ChannelHost& host, sched::Pid gone, bool ask) {
   constexpr std::uint8_t max_retargets = 3;
   Rare& r = rare();
   if (r.takeover_retargets >= max_retargets) {
@@ -332,13 +339,15 @@ bool Channel::retarget_takeover(ChannelHost& host, sched::Pid gone) {
   if (!next || *next == gone || *next == host.pid()) {
     return false;
   }
-  auto user = username_ ? std::make_shared<const std::string>(*username_) : nullptr;
-  if (!host.send_takeover(*next, Takeover{host.pid(), clean_start_, std::move(user)})) {
-    return false;
+  if (ask) {
+    auto user = username_ ? std::make_shared<const std::string>(*username_) : nullptr;
+    if (!host.send_takeover(*next, Takeover{host.pid(), clean_start_, std::move(user)})) {
+      return false;
+    }
   }
   ++r.takeover_retargets;
-  ACTORMQ_LOG_INFO("client " << client_id_ << ": its session on node " << gone.node()
-                             << " had moved on before our takeover reached it; asking its successor on node "
+  ACTORMQ_LOG_INFO("client " << client_id_ << ": its session on node " << gone.node() << " had moved on; "
+                             << (ask ? "asking" : "awaiting the state from") << " its successor on node "
                              << next->node());
   r.previous = *next;
   host.monitor(*next);

@@ -267,9 +267,10 @@ class Channel {
   /// Offline after a move: its expiry, and a pending delayed will's delay,
   /// start again here.
   void arm_offline_timers(ChannelHost& host);
-  /// The previous session on another node ended before our Takeover came:
-  /// sends it to the successor the directory names now; false if none.
-  bool retarget_takeover(ChannelHost& host, sched::Pid gone);
+  /// The previous session on another node had moved on: waits on the
+  /// successor the directory names now, asking it first if `ask`; false if
+  /// there is none.
+  bool retarget_takeover(ChannelHost& host, sched::Pid gone, bool ask);
   /// Takes over a previous session's state (or none) and completes CONNECT.
   void adopt(ChannelHost& host, SessionState state, bool present);
   /// Adopting (evacuate.cpp): the state is here; it stays offline with it.

@@ -500,6 +500,32 @@ TEST_CASE("channel: a session on another node that moved on before our takeover 
   CHECK(host.released == std::vector<sched::Pid>{sched::Pid(3, 7)});
 }
 
+TEST_CASE("channel: a session on another node that passed our takeover on to its successor: its state is awaited") {
+  FakeHost host;
+  host.self_ = sched::Pid(1, 2);
+  host.remote = sched::Pid(2, 9);
+  Channel ch(0);
+  mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "mover");
+  c.clean_start = false;
+  c.properties.session_expiry_interval = 300;
+  in(ch, host, c);
+  // It was handing over to node 3, passed our Takeover on, was released and
+  // ended (normal) before node 3's state reached us.
+  host.remote = sched::Pid(3, 7);
+  ch.on_down(host, sched::Pid(2, 9), sched::ExitReason::normal());
+  CHECK_FALSE(ch.connected());
+  CHECK(host.takeovers == std::vector<sched::Pid>{sched::Pid(2, 9)});  // node 3 has it already
+  SessionState old;
+  old.queue.push_back(delivery("a/q", QoS::at_least_once));
+  for (const std::string& part : encode_session_state(old, 1 << 16)) {
+    ch.on_handover_part(host, HandoverPart{mqtt::SharedBytes::copy_of(std::string_view(part)), true, false});
+  }
+  REQUIRE(ch.connected());
+  CHECK(host.last<mqtt::Connack>().session_present);
+  REQUIRE(host.publishes.size() == 1);
+  CHECK(host.released == std::vector<sched::Pid>{sched::Pid(3, 7)});
+}
+
 TEST_CASE("channel: a session on another node gone with no successor known, or unreachable: a fresh session") {
   for (bool unreachable : {false, true}) {
     CAPTURE(unreachable);
