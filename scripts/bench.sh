@@ -134,8 +134,8 @@ for rep in $(seq "$reps"); do
 done
 elapsed=$(( $(date +%s) - started ))
 
-machine="$(uname -srm); $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)); $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2/1048576}' /proc/meminfo); open files per process: $(ulimit -n)"
-mosq_version="$("$MOSQUITTO" -h 2>&1 | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p' | head -1 || true)"
+bench_context
+machine="$machine; $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2/1048576}' /proc/meminfo); open files per process: $(ulimit -n)"
 mode=$([ "$quick" -eq 1 ] && echo quick || echo full)
 
 scenario_spec="$(printf '%s\n' "${SCENARIOS[@]}")"

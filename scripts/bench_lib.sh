@@ -15,6 +15,13 @@ bench_build() {
   cmake --build "$dir" --target "$@" >&2
 }
 
+# bench_context: sets $machine ("kernel arch; N cores (CPU model)") and
+# $mosq_version (of $MOSQUITTO, or empty) for a table's header.
+bench_context() {
+  machine="$(uname -srm); $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1))"
+  mosq_version="$("$MOSQUITTO" -h 2>&1 | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p' | head -1 || true)"
+}
+
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

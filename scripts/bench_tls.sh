@@ -147,8 +147,7 @@ for rep in $(seq "$reps"); do
 done
 elapsed=$(( $(date +%s) - started ))
 
-machine="$(uname -srm); $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1))"
-mosq_version="$("$MOSQUITTO" -h 2>&1 | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p' | head -1 || true)"
+bench_context
 mode=$([ "$quick" -eq 1 ] && echo quick || echo full)
 scenario_spec="$(printf '%s\n' "${SCENARIOS[@]}")"
 table="$(SCENARIO_SPEC="$scenario_spec" RESULTS="$results" MACHINE="$machine" MOSQ="$mosq_version" \

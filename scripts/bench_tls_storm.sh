@@ -78,8 +78,7 @@ for rep in $(seq "$reps"); do
 done
 elapsed=$(( $(date +%s) - started ))
 
-machine="$(uname -srm); $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1))"
-mosq_version="$("$MOSQUITTO" -h 2>&1 | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p' | head -1 || true)"
+bench_context
 command="scripts/bench_tls.sh --storm --reps $reps --clients $clients --established $established --rate $rate --quiet $quiet --max-pending $max_pending --algos \"$algos\" --build-dir $(basename "$build_dir")"
 table="$(RESULTS="$results" MACHINE="$machine" MOSQ="$mosq_version" BACKEND="$backend" ALGOS="$algos" REPS="$reps" \
   ELAPSED="$elapsed" COMMAND="$command" CLIENTS="$clients" ESTABLISHED="$established" RATE="$rate" QUIET="$quiet" \

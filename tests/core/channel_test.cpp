@@ -434,15 +434,28 @@ TEST_CASE("channel: an adopter that gives up before it released us leaves the se
   CHECK(host.handed[1].subscriptions.size() == 1);
 }
 
-TEST_CASE("channel: a CONNECT for a client id held on another node adopts its state, then releases it") {
-  FakeHost host;
+// We are <1.2>; the directory finds client "mover" held by <2.9> on another
+// node, and a v5 CONNECT without clean start comes for it.
+void connect_held_elsewhere(Channel& ch, FakeHost& host, std::optional<std::uint32_t> expiry = std::nullopt) {
   host.self_ = sched::Pid(1, 2);
   host.remote = sched::Pid(2, 9);
-  Channel ch(0);
   mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "mover");
   c.clean_start = false;
-  c.properties.session_expiry_interval = 300;
+  c.properties.session_expiry_interval = expiry;
   in(ch, host, c);
+}
+
+// `state` from another node, in one part.
+void hand_over_whole(Channel& ch, FakeHost& host, const SessionState& state) {
+  std::vector<std::string> parts = encode_session_state(state, 1 << 16);
+  REQUIRE(parts.size() == 1);
+  ch.on_handover_part(host, HandoverPart{mqtt::SharedBytes::copy_of(std::string_view(parts[0])), true, false});
+}
+
+TEST_CASE("channel: a CONNECT for a client id held on another node adopts its state, then releases it") {
+  FakeHost host;
+  Channel ch(0);
+  connect_held_elsewhere(ch, host, 300);
   CHECK(host.packets.empty());  // CONNACK waits for the state
   SessionState old;
   old.subscriptions.emplace("a/#", Subscription{"a/#", "", SubInfo{QoS::at_least_once}});
@@ -470,13 +483,8 @@ TEST_CASE("channel: a CONNECT for a client id held on another node adopts its st
 
 TEST_CASE("channel: a session on another node that moved on before our takeover came: its successor is asked") {
   FakeHost host;
-  host.self_ = sched::Pid(1, 2);
-  host.remote = sched::Pid(2, 9);
   Channel ch(0);
-  mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "mover");
-  c.clean_start = false;
-  c.properties.session_expiry_interval = 300;
-  in(ch, host, c);
+  connect_held_elsewhere(ch, host, 300);
   REQUIRE(host.takeovers == std::vector<sched::Pid>{sched::Pid(2, 9)});
   // It was taken over on node 3 and released before our Takeover reached it;
   // the directory here has node 3's claim by now.
@@ -490,9 +498,7 @@ TEST_CASE("channel: a session on another node that moved on before our takeover 
   SessionState old;
   old.subscriptions.emplace("a/#", Subscription{"a/#", "", SubInfo{QoS::at_least_once}});
   old.queue.push_back(delivery("a/q", QoS::at_least_once));
-  for (const std::string& part : encode_session_state(old, 1 << 16)) {
-    ch.on_handover_part(host, HandoverPart{mqtt::SharedBytes::copy_of(std::string_view(part)), true, false});
-  }
+  hand_over_whole(ch, host, old);
   REQUIRE(ch.connected());
   CHECK(host.last<mqtt::Connack>().session_present);
   REQUIRE(host.publishes.size() == 1);
@@ -502,13 +508,8 @@ TEST_CASE("channel: a session on another node that moved on before our takeover 
 
 TEST_CASE("channel: a session on another node that passed our takeover on to its successor: its state is awaited") {
   FakeHost host;
-  host.self_ = sched::Pid(1, 2);
-  host.remote = sched::Pid(2, 9);
   Channel ch(0);
-  mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "mover");
-  c.clean_start = false;
-  c.properties.session_expiry_interval = 300;
-  in(ch, host, c);
+  connect_held_elsewhere(ch, host, 300);
   // It was handing over to node 3, passed our Takeover on, was released and
   // ended (normal) before node 3's state reached us.
   host.remote = sched::Pid(3, 7);
@@ -517,9 +518,7 @@ TEST_CASE("channel: a session on another node that passed our takeover on to its
   CHECK(host.takeovers == std::vector<sched::Pid>{sched::Pid(2, 9)});  // node 3 has it already
   SessionState old;
   old.queue.push_back(delivery("a/q", QoS::at_least_once));
-  for (const std::string& part : encode_session_state(old, 1 << 16)) {
-    ch.on_handover_part(host, HandoverPart{mqtt::SharedBytes::copy_of(std::string_view(part)), true, false});
-  }
+  hand_over_whole(ch, host, old);
   REQUIRE(ch.connected());
   CHECK(host.last<mqtt::Connack>().session_present);
   REQUIRE(host.publishes.size() == 1);
@@ -530,12 +529,8 @@ TEST_CASE("channel: a session on another node gone with no successor known, or u
   for (bool unreachable : {false, true}) {
     CAPTURE(unreachable);
     FakeHost host;
-    host.self_ = sched::Pid(1, 2);
-    host.remote = sched::Pid(2, 9);
     Channel ch(0);
-    mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "mover");
-    c.clean_start = false;
-    in(ch, host, c);
+    connect_held_elsewhere(ch, host);
     if (unreachable) {
       host.remote = sched::Pid(3, 7);  // a successor named, but the node of the one we asked is down
     }
@@ -549,12 +544,8 @@ TEST_CASE("channel: a session on another node gone with no successor known, or u
 
 TEST_CASE("channel: a state from another node that cannot be read leaves a fresh session, nothing released") {
   FakeHost host;
-  host.self_ = sched::Pid(1, 2);
-  host.remote = sched::Pid(2, 9);
   Channel ch(0);
-  mqtt::Connect c = connect(mqtt::ProtocolVersion::v5, "mover");
-  c.clean_start = false;
-  in(ch, host, c);
+  connect_held_elsewhere(ch, host);
   ch.on_handover_part(host, HandoverPart{mqtt::SharedBytes::copy_of(std::string_view("not a state")), true, false});
   REQUIRE(ch.connected());
   CHECK_FALSE(host.last<mqtt::Connack>().session_present);
