@@ -216,7 +216,7 @@ Status Broker::start() {
   std::size_t routers = config_.router_pool_size > 0 ? static_cast<std::size_t>(config_.router_pool_size)
                                                      : runtime_->scheduler_count();
   auto strategy = static_cast<SharedStrategy>(config_.shared_subscription_strategy);
-  ctx_->routers.node_rows = std::make_shared<NodeRoutes>(routers, &ctx_->node_routes);
+  ctx_->routers.node_rows = std::make_shared<NodeRoutes>(routers);
   for (std::size_t i = 0; i < routers; ++i) {
     sched::SpawnOptions o;
     o.scheduler = static_cast<int>(i % runtime_->scheduler_count());

@@ -59,9 +59,6 @@ struct BrokerContext {
   Security* security = nullptr;
   std::atomic<std::int64_t> connections{0};  ///< open client sockets
   std::atomic<std::int64_t> http_connections{0};  ///< open connections of http/https listeners
-  /// Route rows to other nodes of a cluster (RouterPool::node_rows keeps
-  /// it): the cluster's remote-routes gauge.
-  std::atomic<std::int64_t> node_routes{0};
   /// The persistence process; nullptr: memory only (durability none).
   persist::Writer* store = nullptr;
   /// The store the Writer writes, for reading back at start (bridge/mqtt);

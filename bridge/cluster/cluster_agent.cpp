@@ -260,7 +260,7 @@ void ClusterAgent::remote_routes(ClusterRoutes& r) {
 
 // The routers' table of rows to other nodes (core::NodeRoutes) is the one
 // copy of a peer's rows: a repeated add replaces the row, a remove of a row
-// it lacks does nothing, and it counts the rows (BrokerContext::node_routes).
+// it lacks does nothing, and it counts the rows (actormq_cluster_routes_remote).
 // Observers (we among them) watch local routes only: the rows go straight in.
 void ClusterAgent::pass_rows(Peer& peer, bool add, std::vector<std::string>&& filters) {
   if (filters.empty() || (!add && !peer.rows)) {

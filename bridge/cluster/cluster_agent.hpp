@@ -30,7 +30,7 @@
 // routers' one table of rows to other nodes (core::NodeRoutes, which the
 // agent writes) is the copy, idempotent by itself (a row added again is
 // still one row); it drops all of a peer's at once when the peer goes or
-// sends them anew, and counts them (BrokerContext::node_routes).
+// sends them anew, and counts them (actormq_cluster_routes_remote).
 //
 // Retained messages. Every retained message a client of this node stores
 // or deletes (the retainer tells the agent: RetainObserve) goes to every

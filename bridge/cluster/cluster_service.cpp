@@ -111,12 +111,14 @@ core::Status ClusterService::start(core::BrokerContext& ctx, sched::Runtime& run
   ctx.routers.observers.push_back(agent_);
   ctx.registry.set_directory(directory_.get());  // before the first session (Broker::start)
   ctx_ = &ctx;
-  const std::atomic<std::int64_t>& rows = ctx.node_routes;
-  sys_source_ = ctx.sys_sources.add([node, &counters = counters_, &rows] {
-    return cluster_sys_topics(*node, counters, rows.load(std::memory_order_relaxed));
+  // The routers' table of rows to other nodes is made with the routers, after this.
+  const core::RouterPool& routers = ctx.routers;
+  auto rows = [&routers] { return routers.node_rows != nullptr ? routers.node_rows->size() : 0; };
+  sys_source_ = ctx.sys_sources.add([node, &counters = counters_, rows] {
+    return cluster_sys_topics(*node, counters, rows());
   });
-  metric_source_ = ctx.metric_sources.add([node, &counters = counters_, &rows] {
-    return cluster_metrics(*node, counters, rows.load(std::memory_order_relaxed));
+  metric_source_ = ctx.metric_sources.add([node, &counters = counters_, rows] {
+    return cluster_metrics(*node, counters, rows());
   });
   return mqtt::Ok{};
 }

@@ -19,7 +19,7 @@ namespace actormq::cluster {
 
 /// The cluster's $SYS topics (under $SYS/broker/cluster/): the nodes, the
 /// links, what crossed them, the routes and retained messages exchanged.
-/// `remote_routes`: the peers' rows the routers hold (BrokerContext::node_routes).
+/// `remote_routes`: the peers' rows the routers hold (RouterPool::node_rows).
 [[nodiscard]] core::SysSources::Topics cluster_sys_topics(const dist::Node& node, const ClusterCounters& counters,
                                                           std::int64_t remote_routes);
 /// The same as /metrics families (actormq_cluster_*).

@@ -2,8 +2,8 @@
 
 namespace actormq::core {
 
-NodeRoutes::NodeRoutes(std::size_t readers, std::atomic<std::int64_t>* gauge)
-    : readers_(readers == 0 ? 1 : readers), locks_(std::make_unique<ReaderLock[]>(readers_)), gauge_(gauge) {}
+NodeRoutes::NodeRoutes(std::size_t readers)
+    : readers_(readers == 0 ? 1 : readers), locks_(std::make_unique<ReaderLock[]>(readers_)) {}
 
 std::vector<std::unique_lock<std::mutex>> NodeRoutes::lock_all() const {
   std::vector<std::unique_lock<std::mutex>> held;
@@ -23,7 +23,8 @@ std::size_t NodeRoutes::apply(bool add, sched::Pid forwarder, const SubInfo& inf
       changed += add ? table_.insert(filter, forwarder, info) : table_.erase(filter, forwarder);
     }
   }
-  count(add ? static_cast<std::int64_t>(changed) : -static_cast<std::int64_t>(changed));
+  rows_.fetch_add(add ? static_cast<std::int64_t>(changed) : -static_cast<std::int64_t>(changed),
+                  std::memory_order_relaxed);
   return changed;
 }
 
@@ -33,18 +34,8 @@ std::size_t NodeRoutes::purge(sched::Pid forwarder) {
     auto held = lock_all();
     erased = table_.erase_key(forwarder, [](const SubInfo&) {});
   }
-  count(-static_cast<std::int64_t>(erased));
+  rows_.fetch_sub(static_cast<std::int64_t>(erased), std::memory_order_relaxed);
   return erased;
-}
-
-void NodeRoutes::count(std::int64_t delta) {
-  if (delta == 0) {
-    return;
-  }
-  std::int64_t now = rows_.fetch_add(delta, std::memory_order_relaxed) + delta;
-  if (gauge_ != nullptr) {
-    gauge_->store(now, std::memory_order_relaxed);
-  }
 }
 
 }  // namespace actormq::core

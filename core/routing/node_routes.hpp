@@ -28,9 +28,7 @@ namespace actormq::core {
 class NodeRoutes {
  public:
   /// `readers`: how many routers match against it (reader 0 .. readers-1).
-  /// `gauge`, when set, outlives the table and is kept equal to size()
-  /// (BrokerContext::node_routes).
-  explicit NodeRoutes(std::size_t readers, std::atomic<std::int64_t>* gauge = nullptr);
+  explicit NodeRoutes(std::size_t readers);
 
   /// Adds (or, with `add` false, removes) the row (filter, forwarder) with
   /// `info` for each filter. A repeated add replaces the row's options; the
@@ -52,7 +50,7 @@ class NodeRoutes {
     table_.match(topic, [&](std::string_view, const sched::Pid& pid, const SubInfo& info) { f(pid, info); });
   }
 
-  /// The rows held.
+  /// The rows held (actormq_cluster_routes_remote).
   [[nodiscard]] std::int64_t size() const noexcept { return rows_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::size_t readers() const noexcept { return readers_; }
 
@@ -62,13 +60,11 @@ class NodeRoutes {
   };
   /// Every reader's lock, in order (readers take one each: no deadlock).
   std::vector<std::unique_lock<std::mutex>> lock_all() const;
-  void count(std::int64_t delta);
 
   std::size_t readers_;
   std::unique_ptr<ReaderLock[]> locks_;
   RouteTable<sched::Pid, SubInfo> table_;
   std::atomic<std::int64_t> rows_{0};
-  std::atomic<std::int64_t>* gauge_;
 };
 
 }  // namespace actormq::core

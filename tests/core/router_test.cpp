@@ -27,9 +27,8 @@ struct Inbox {
 };
 
 struct Fixture {
-  std::atomic<std::int64_t> node_routes{-1};  ///< the rows' gauge; before rt, which outlives the router
   /// The rows to other nodes, as the cluster agent writes them.
-  std::shared_ptr<NodeRoutes> node_rows = std::make_shared<NodeRoutes>(1, &node_routes);
+  std::shared_ptr<NodeRoutes> node_rows = std::make_shared<NodeRoutes>(1);
   sched::Runtime rt{sched::testing::stepped()};
   Pid router;
   std::map<std::string, Inbox> inboxes;
@@ -227,32 +226,32 @@ TEST_CASE("router: a peer's row added twice is one row, and a remove of a row ne
   f.session("fwd");
   f.session("s");
   f.rt.run_until_idle();
-  CHECK(f.node_routes.load() == -1);  // not touched before a route to a node comes
+  CHECK(f.node_rows->size() == 0);
   f.add_node_route("fwd", "a/b");
   f.add_node_route("fwd", "a/b");
   f.add_node_route("fwd", "x/#");
   f.add_node_route("fwd", "x/#");
   f.add("s", "a/b", QoS::at_least_once);  // a session's route: not a node's
   f.rt.run_until_idle();
-  CHECK(f.node_routes.load() == 2);
+  CHECK(f.node_rows->size() == 2);
   using Got = std::map<std::string, std::vector<std::string>>;
   CHECK(f.deliveries({"a/b", "x/1"}) == Got{{"fwd", {"a/b", "x/1"}}, {"s", {"a/b"}}});
   f.remove_node_route("fwd", "never/added");
   f.remove_node_route("fwd", "x/+");
   f.remove_node_route("s", "x/#");  // another subscriber's filter
   f.rt.run_until_idle();
-  CHECK(f.node_routes.load() == 2);
+  CHECK(f.node_rows->size() == 2);
   CHECK(f.deliveries({"a/b", "x/1"}) == Got{{"fwd", {"a/b", "x/1"}}, {"s", {"a/b"}}});
   // One remove takes the row however often it was added; a second does nothing.
   f.remove_node_route("fwd", "a/b");
   f.remove_node_route("fwd", "a/b");
   f.rt.run_until_idle();
-  CHECK(f.node_routes.load() == 1);
+  CHECK(f.node_rows->size() == 1);
   CHECK(f.deliveries({"a/b", "x/1"}) == Got{{"fwd", {"x/1"}}, {"s", {"a/b"}}});
   f.remove("s", "a/b");  // a session's route going leaves the count alone
   f.remove_node_route("fwd", "x/#");
   f.rt.run_until_idle();
-  CHECK(f.node_routes.load() == 0);
+  CHECK(f.node_rows->size() == 0);
   CHECK(f.deliveries({"a/b", "x/1"}).empty());
 }
 
@@ -269,11 +268,11 @@ TEST_CASE("router: a purge takes every row of one subscriber (a peer gone) and k
   f.add("s", "a/+", QoS::at_least_once);
   f.add("fwd1", "a/b", QoS::at_least_once, "g");  // a shared group's member: not purged
   f.rt.run_until_idle();
-  CHECK(f.node_routes.load() == 6);
+  CHECK(f.node_rows->size() == 6);
   f.purge("fwd1");
   f.purge("fwd1");  // again: nothing left to take
   f.rt.run_until_idle();
-  CHECK(f.node_routes.load() == 2);
+  CHECK(f.node_rows->size() == 2);
   using Got = std::map<std::string, std::vector<std::string>>;
   CHECK(f.deliveries({"a/b", "c/d/e", "z"}) ==
         Got{{"fwd1", {"a/b (shared)"}}, {"fwd2", {"a/b", "c/d/e"}}, {"s", {"a/b"}}});
@@ -291,7 +290,7 @@ TEST_CASE("router: a peer that sends its rows anew (purge, then adds) holds just
   f.add_node_route("fwd1", "both/+");
   f.add_node_route("fwd1", "new/#");
   f.rt.run_until_idle();
-  CHECK(f.node_routes.load() == 3);
+  CHECK(f.node_rows->size() == 3);
   using Got = std::map<std::string, std::vector<std::string>>;
   CHECK(f.deliveries({"old/x", "both/1", "new"}) == Got{{"fwd1", {"both/1", "new"}}, {"fwd2", {"old/x"}}});
 }
@@ -305,12 +304,11 @@ TEST_CASE("router: a peer's rows in one batch, added and removed, are each one r
   };
   CHECK(rows(true, "fwd", {"a/b", "a/+", "a/b", "c/#"}) == 3);
   CHECK(rows(true, "other", {"a/b"}) == 1);
-  CHECK(f.node_routes.load() == 4);
   CHECK(f.node_rows->size() == 4);
   using Got = std::map<std::string, std::vector<std::string>>;
   CHECK(f.deliveries({"a/b", "c"}) == Got{{"fwd", {"a/b", "c"}}, {"other", {"a/b"}}});
   CHECK(rows(false, "fwd", {"a/b", "never/added", "a/b", "c/#"}) == 2);
-  CHECK(f.node_routes.load() == 2);
+  CHECK(f.node_rows->size() == 2);
   CHECK(f.deliveries({"a/b", "a/x", "c"}) == Got{{"fwd", {"a/b", "a/x"}}, {"other", {"a/b"}}});  // by a/+
 }
 
@@ -332,8 +330,7 @@ TEST_CASE("router: a message another node forwarded skips the rows to nodes, not
 }
 
 TEST_CASE("router: every router of a pool reads the one table of rows to other nodes") {
-  std::atomic<std::int64_t> gauge{0};
-  auto node_rows = std::make_shared<NodeRoutes>(2, &gauge);
+  auto node_rows = std::make_shared<NodeRoutes>(2);
   sched::Runtime rt{sched::testing::stepped()};
   std::vector<std::string> got;
   Pid fwd = rt.spawn(std::make_unique<Fn>([&](Fn&, sched::Message& m) {
@@ -344,7 +341,7 @@ TEST_CASE("router: every router of a pool reads the one table of rows to other n
   Pid r0 = rt.spawn(std::make_unique<Router>(SharedStrategy::round_robin, node_rows, 0));
   Pid r1 = rt.spawn(std::make_unique<Router>(SharedStrategy::round_robin, node_rows, 1));
   node_rows->apply(true, fwd, Fixture::to_node, std::vector<std::string>{"t/0", "t/1"});
-  CHECK(gauge.load() == 2);
+  CHECK(node_rows->size() == 2);
   for (auto [router, topic] : {std::pair{r0, "t/0"}, std::pair{r1, "t/1"}}) {
     auto msg = std::make_shared<AppMessage>();
     msg->topic = topic;
@@ -356,7 +353,7 @@ TEST_CASE("router: every router of a pool reads the one table of rows to other n
   std::sort(got.begin(), got.end());
   CHECK(got == std::vector<std::string>{"t/0", "t/1"});
   CHECK(node_rows->purge(fwd) == 2);
-  CHECK(gauge.load() == 0);
+  CHECK(node_rows->size() == 0);
 }
 
 }  // namespace actormq::core
