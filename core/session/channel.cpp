@@ -354,6 +354,21 @@ bool Channel::retarget_takeover(ChannelHost& host, sched::Pid gone, bool ask) {
   return true;
 }
 
+// The state may have come from another session than the one we asked:
+// ours passed our Takeover on to its successor (retarget_takeover), whose
+// state can reach us before the first one's DOWN does. That successor waits
+// for our release, handing over with its routes kept, and only the
+// directory names it: it gets the release too. A release reaches only the
+// session that handed over to us (on_handover_release checks), so one to a
+// session that did not is ignored.
+void Channel::release_remote_previous(ChannelHost& host, sched::Pid previous) {
+  host.release_previous(previous);
+  std::optional<sched::Pid> holder = host.find_remote_session(client_id_.str());
+  if (holder && *holder != previous && *holder != host.pid()) {
+    host.release_previous(*holder);
+  }
+}
+
 void Channel::on_will_delay_elapsed(ChannelHost& host, std::uint32_t generation) {
   if (generation == generation_ && state_ == State::offline) {
     publish_will(host);

@@ -271,6 +271,9 @@ class Channel {
   /// successor the directory names now, asking it first if `ask`; false if
   /// there is none.
   bool retarget_takeover(ChannelHost& host, sched::Pid gone, bool ask);
+  /// Adopted a state from another node: releases `previous`, and the
+  /// session the directory names now if that is another (see there).
+  void release_remote_previous(ChannelHost& host, sched::Pid previous);
   /// Takes over a previous session's state (or none) and completes CONNECT.
   void adopt(ChannelHost& host, SessionState state, bool present);
   /// Adopting (evacuate.cpp): the state is here; it stays offline with it.

@@ -327,7 +327,7 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
       host.metrics().add(Counter::subscriptions, static_cast<std::int64_t>(session_.subscriptions.size()));
       rare_->superseded_by = std::move(newer);
       rare_->tail_from = previous;
-      host.release_previous(previous);
+      release_remote_previous(host, previous);
       return;
     }
     handle_takeover(host, *newer);
@@ -359,7 +359,7 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
       }
     }
     // Its routes go only once every node has ours: nothing is routed to neither.
-    host.release_previous(previous);
+    release_remote_previous(host, previous);
   }
   if (!host.connection_open()) {
     connection_lost(host, true);  // the client left while we waited

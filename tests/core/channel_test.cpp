@@ -525,6 +525,26 @@ TEST_CASE("channel: a session on another node that passed our takeover on to its
   CHECK(host.released == std::vector<sched::Pid>{sched::Pid(3, 7)});
 }
 
+TEST_CASE("channel: a state from the successor of the session we asked, ahead of that one's DOWN: both released") {
+  FakeHost host;
+  Channel ch(0);
+  connect_held_elsewhere(ch, host, 300);
+  // <2.9> was handing over to <3.7> and passed our Takeover on; <3.7>'s
+  // state reaches us before <2.9>'s DOWN (two node links). <3.7> keeps its
+  // routes until released, and only the directory names it.
+  host.remote = sched::Pid(3, 7);
+  SessionState old;
+  old.queue.push_back(delivery("a/q", QoS::at_least_once));
+  hand_over_whole(ch, host, old);
+  REQUIRE(ch.connected());
+  CHECK(host.last<mqtt::Connack>().session_present);
+  CHECK(host.released == std::vector<sched::Pid>{sched::Pid(2, 9), sched::Pid(3, 7)});
+  ch.on_down(host, sched::Pid(2, 9), sched::ExitReason::normal());  // late: nothing changes
+  CHECK(ch.connected());
+  CHECK(host.takeovers == std::vector<sched::Pid>{sched::Pid(2, 9)});
+  CHECK(host.released.size() == 2);
+}
+
 TEST_CASE("channel: a session on another node gone with no successor known, or unreachable: a fresh session") {
   for (bool unreachable : {false, true}) {
     CAPTURE(unreachable);

@@ -5,6 +5,7 @@ test starts is stopped when the test ends (and at interpreter exit)."""
 import atexit
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -51,10 +52,28 @@ def sanitized():
     return "libasan" in r.stdout
 
 
+# Ports handed out by free_port in this process: a test often takes several
+# before any broker binds them.
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port free now, below the kernel's ephemeral range
+    (32768-60999 by default): a port the kernel picked for us could be any
+    client connection's source port by the time the broker binds it, and
+    tests run in parallel make many connections."""
+    for _ in range(1000):
+        port = random.randint(10000, 32767)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free loopback port found in 10000-32767")
 
 
 def wait_for(pred, timeout=5.0):
