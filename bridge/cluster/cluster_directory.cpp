@@ -40,7 +40,7 @@ void ClusterDirectory::remove_locked(std::uint16_t node, const std::string& clie
   if (it == remote_.end()) {
     return;
   }
-  std::erase_if(it->second, [node](const Held& h) { return h.node == node; });
+  it->second.erase_if([node](const Held& h) { return h.node == node; });
   if (it->second.empty()) {
     remote_.erase(it);
   }
@@ -49,7 +49,7 @@ void ClusterDirectory::remove_locked(std::uint16_t node, const std::string& clie
 void ClusterDirectory::reset_node(std::uint16_t node, const std::vector<ClientRow>& rows) {
   std::lock_guard lock(mutex_);
   for (auto it = remote_.begin(); it != remote_.end();) {
-    std::erase_if(it->second, [node](const Held& h) { return h.node == node; });
+    it->second.erase_if([node](const Held& h) { return h.node == node; });
     it = it->second.empty() ? remote_.erase(it) : std::next(it);
   }
   for (const ClientRow& row : rows) {
@@ -70,7 +70,7 @@ void ClusterDirectory::remove(std::uint16_t node, const ClientRow& row) {
     return;
   }
   // Only the session that let it go: a newer one of that node keeps it.
-  std::erase_if(it->second, [&](const Held& h) { return h.node == node && h.session == row.session; });
+  it->second.erase_if([&](const Held& h) { return h.node == node && h.session == row.session; });
   if (it->second.empty()) {
     remote_.erase(it);
   }

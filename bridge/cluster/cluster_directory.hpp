@@ -15,6 +15,7 @@
 
 #include "bridge/cluster/session_move_proto_v1.hpp"
 #include "core/client_directory.hpp"
+#include "core/small_vector.hpp"
 #include "sched/pid.hpp"
 
 namespace actormq::sched {
@@ -71,12 +72,13 @@ class ClusterDirectory final : public core::ClientDirectory {
   sched::Pid agent_;
   mutable std::mutex mutex_;
   /// By client id: the node(s) holding it (more than one only while a move
-  /// or a healed partition settles).
+  /// or a healed partition settles; the one is held inline).
   struct Hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    // noexcept: the node then caches no hash (8 bytes); rehashing recomputes it.
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, std::vector<Held>, Hash, std::equal_to<>> remote_;
+  std::unordered_map<std::string, core::SmallVector<Held>, Hash, std::equal_to<>> remote_;
   std::vector<core::Adopter> adopters_;
 };
 

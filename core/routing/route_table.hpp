@@ -16,11 +16,14 @@
 #include <vector>
 
 #include "core/routing/topic_trie.hpp"
+#include "core/small_vector.hpp"
 
 namespace actormq::core {
 
 /// The routes of one filter: subscriber key -> value, in a dense vector so
-/// fan-out iterates contiguous memory. Once a filter has more than
+/// fan-out iterates contiguous memory; a filter's only route (the common
+/// case: one subscriber of a topic, one node with it) is held inline
+/// (core/small_vector.hpp). Once a filter has more than
 /// index_threshold subscribers a hash index keeps insert and erase O(1).
 /// Owner-only: not thread-safe.
 template <class Key, class Value, class KeyHash = std::hash<Key>, class KeyEqual = std::equal_to<Key>>
@@ -105,7 +108,7 @@ class RouteSet {
     }
   }
 
-  std::vector<Entry> entries_;
+  SmallVector<Entry> entries_;
   std::unique_ptr<std::unordered_map<Key, std::size_t, KeyHash, KeyEqual>> index_;
 };
 
