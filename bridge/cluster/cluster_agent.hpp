@@ -205,7 +205,13 @@ class ClusterAgent final : public sched::Process {
   dist::Node& node_;
   core::BrokerContext& ctx_;
   ClusterDirectory& directory_;
-  std::unordered_map<std::string, ClientRow> local_clients_;  ///< this node's registry, by client id
+  /// A client id this node holds: a ClientRow without a second copy of the id.
+  struct LocalClaim {
+    sched::Pid session;
+    std::uint64_t claimed_ms;
+  };
+  /// This node's registry, by client id (a row per connection: memory counts).
+  std::unordered_map<std::string, LocalClaim, core::StringHash, std::equal_to<>> local_clients_;
   std::unordered_map<std::uint64_t, PendingRound> rounds_;  ///< by ping tag
   std::vector<ClusterPing> pings_waiting_;  ///< peers' pings for the next router sync
   std::vector<ClusterPing> pings_syncing_;  ///< answered when the routers have synced
@@ -213,9 +219,9 @@ class ClusterAgent final : public sched::Process {
   std::uint64_t next_tag_ = 1;
   ClusterCounters& counters_;
   /// Local subscribers per filter (not shared groups).
-  std::unordered_map<std::string, core::RouteSet<sched::Pid, char>> local_;
+  std::unordered_map<std::string, core::RouteSet<sched::Pid, char>, core::StringHash, std::equal_to<>> local_;
   /// Local members per shared group (shared_key).
-  std::unordered_map<std::string, core::RouteSet<sched::Pid, char>> local_shared_;
+  std::unordered_map<std::string, core::RouteSet<sched::Pid, char>, core::StringHash, std::equal_to<>> local_shared_;
   std::unordered_map<std::uint16_t, Peer> peers_;  ///< by node id, while linked
   std::unordered_map<sched::Pid, std::unordered_set<std::string>> remote_shared_;  ///< shared keys, by peer agent
   std::unordered_set<sched::Pid> throttled_;  ///< publishers we slowed down

@@ -38,7 +38,7 @@ bool ClusterAgent::client_message(sched::Message& msg) {
 }
 
 void ClusterAgent::client_claimed(const ClientRow& row) {
-  local_clients_.insert_or_assign(row.client_id, row);
+  local_clients_.insert_or_assign(row.client_id, LocalClaim{row.session, row.claimed_ms});
   announce_clients(ClusterRoutes::Op::add, row);
 }
 
@@ -47,7 +47,7 @@ void ClusterAgent::client_released(const ClientReleased& r) {
   if (it == local_clients_.end() || it->second.session != r.session) {
     return;  // a newer session holds it
   }
-  ClientRow row = std::move(it->second);
+  ClientRow row{r.client_id, it->second.session, it->second.claimed_ms};
   local_clients_.erase(it);
   announce_clients(ClusterRoutes::Op::remove, row);
 }
@@ -63,8 +63,8 @@ void ClusterAgent::announce_clients(ClusterRoutes::Op op, const ClientRow& row) 
 void ClusterAgent::send_all_clients(sched::Pid agent) {
   ClusterClients all{ClusterRoutes::Op::reset, self(), {}};
   all.rows.reserve(local_clients_.size());
-  for (const auto& [client_id, row] : local_clients_) {
-    all.rows.push_back(row);
+  for (const auto& [client_id, claim] : local_clients_) {
+    all.rows.push_back(ClientRow{client_id, claim.session, claim.claimed_ms});
   }
   send<ClusterClients>(agent, std::move(all));
 }
@@ -89,7 +89,8 @@ void ClusterAgent::remote_clients(const ClusterClients& c) {
       // claim; the peer, told ours, ends its own session if ours is later.
       for (const ClientRow& row : c.rows) {
         auto local = local_clients_.find(row.client_id);
-        if (local != local_clients_.end() && earlier(local->second, row)) {
+        if (local != local_clients_.end() &&
+            earlier(ClientRow{{}, local->second.session, local->second.claimed_ms}, row)) {
           ACTORMQ_LOG_NOTICE("cluster: client " << row.client_id << " is connected on node " << peer.info.name
                                                 << " too, later; ending its session here");
           counters_.superseded.fetch_add(1, std::memory_order_relaxed);
