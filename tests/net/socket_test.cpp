@@ -56,7 +56,7 @@ struct Fixture {
         writable += r->writable ? 1 : 0;
       }
     }));
-    socket = Socket::adopt(s.loop(), pair.ours, owner, rt);
+    socket = Socket::adopt(s.loop(), pair.ours, owner);
   }
   ~Fixture() {
     socket->close();
