@@ -3,9 +3,7 @@
 #include <unistd.h>
 
 #include <array>
-#include <atomic>
 #include <cerrno>
-#include <stdexcept>
 
 #include "net/socket.hpp"
 
@@ -16,36 +14,15 @@ namespace {
 // reads; what is left stays ready and is taken on the next loop iteration.
 constexpr int max_rounds = 4;
 constexpr int batch = 256;
-
-// One poller per scheduler, of every runtime alive in the process (tests
-// make many, one after another: a slot is reused once its poller is gone).
-constexpr std::size_t max_pollers = 4096;
-std::array<std::atomic<Poller*>, max_pollers> live_pollers{};
-
-std::uint16_t take_slot(Poller* poller) {
-  for (std::size_t i = 0; i < max_pollers; ++i) {
-    Poller* none = nullptr;
-    if (live_pollers[i].compare_exchange_strong(none, poller, std::memory_order_acq_rel)) {
-      return static_cast<std::uint16_t>(i);
-    }
-  }
-  // A scheduler per core: thousands at once is a fault of the program.
-  throw std::length_error("more than 4096 schedulers' pollers alive at once");
-}
 }  // namespace
 
-Poller::Poller(uv_loop_t* loop) : loop_(loop), index_(take_slot(this)) { open(); }
+Poller::Poller(uv_loop_t* loop) : loop_(loop) { open(); }
 
 Poller::~Poller() {
-  live_pollers[index_].store(nullptr, std::memory_order_release);
   if (epfd_ >= 0) {
     ::close(epfd_);
   }
 }
-
-Poller* Poller::at(std::uint16_t index) { return live_pollers[index].load(std::memory_order_acquire); }
-
-sched::Runtime& Poller::runtime() const { return static_cast<sched::Scheduler*>(loop_->data)->runtime(); }
 
 bool Poller::open() {
   if (epfd_ >= 0) {

@@ -34,15 +34,6 @@ class Poller : public sched::Scheduler::Service {
   /// Stops watching `fd` (before it is closed).
   void remove(int fd);
 
-  /// This poller's place in the table of live pollers: a socket keeps it,
-  /// two bytes, instead of a pointer to its poller and one to its runtime
-  /// (a socket is a malloc chunk per connection).
-  [[nodiscard]] std::uint16_t index() const { return index_; }
-  /// The live poller at `index`, or nullptr once it is gone.
-  static Poller* at(std::uint16_t index);
-  /// The runtime of the scheduler it serves.
-  [[nodiscard]] sched::Runtime& runtime() const;
-
  private:
   static void on_ready(uv_poll_t* handle, int status, int events);
   void dispatch();
@@ -53,7 +44,6 @@ class Poller : public sched::Scheduler::Service {
 
   uv_loop_t* loop_;
   int epfd_ = -1;
-  std::uint16_t index_;
   uv_poll_t handle_{};
 };
 

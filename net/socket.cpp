@@ -21,13 +21,12 @@ constexpr std::uint8_t write_bit = 2;
 constexpr std::uint32_t watched_events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 }  // namespace
 
-static_assert(sizeof(Socket) <= 24, "a socket per connection: keep it in a 32-byte malloc chunk");
+Socket::Socket(int fd, sched::Pid owner, sched::Runtime& runtime, Poller& poller)
+    : poller_(poller), runtime_(runtime), owner_(owner), fd_(fd) {}
 
-Socket::Socket(int fd, sched::Pid owner, std::uint16_t poller) : owner_(owner), fd_(fd), poller_(poller) {}
-
-Socket* Socket::adopt(uv_loop_t* loop, int fd, sched::Pid owner) {
+Socket* Socket::adopt(uv_loop_t* loop, int fd, sched::Pid owner, sched::Runtime& runtime) {
   Poller& poller = Poller::of(loop);
-  auto* s = new Socket(fd, owner, poller.index());
+  auto* s = new Socket(fd, owner, runtime, poller);
   s->wanted_ = read_bit;
   if (poller.add(fd, watched_events, s) == 0) {
     s->registered_ = true;
@@ -113,9 +112,7 @@ void Socket::notify() {
     return;
   }
   wanted_ &= ~bits;
-  if (Poller* poller = Poller::at(poller_)) {  // gone only with its scheduler, at the runtime's end
-    poller->runtime().send<SocketReady>(owner_, SocketReady{(bits & read_bit) != 0, (bits & write_bit) != 0});
-  }
+  runtime_.send<SocketReady>(owner_, SocketReady{(bits & read_bit) != 0, (bits & write_bit) != 0});
 }
 
 void Socket::on_events(std::uint32_t events) {
@@ -133,8 +130,8 @@ void Socket::on_events(std::uint32_t events) {
 
 void Socket::close() {
   ::shutdown(fd_, SHUT_WR);  // what was written (e.g. a DISCONNECT) goes before the FIN
-  if (Poller* poller = Poller::at(poller_); registered_ && poller != nullptr) {
-    poller->remove(fd_);
+  if (registered_) {
+    poller_.remove(fd_);
   }
   ::close(fd_);
   delete this;

@@ -18,6 +18,10 @@
 #include "net/stream.hpp"
 #include "sched/pid.hpp"
 
+namespace actormq::sched {
+class Runtime;
+}
+
 namespace actormq::net {
 
 class Poller;
@@ -38,7 +42,7 @@ class Socket final : public Stream {
  public:
   /// Takes ownership of a connected, non-blocking fd and starts watching it
   /// for readability. The socket frees itself after close().
-  static Socket* adopt(uv_loop_t* loop, int fd, sched::Pid owner);
+  static Socket* adopt(uv_loop_t* loop, int fd, sched::Pid owner, sched::Runtime& runtime);
 
   /// One read(2) into `buffer`.
   IoResult read(std::span<std::uint8_t> buffer) override;
@@ -62,20 +66,19 @@ class Socket final : public Stream {
   void on_events(std::uint32_t events);
 
  private:
-  Socket(int fd, sched::Pid owner, std::uint16_t poller);
+  Socket(int fd, sched::Pid owner, sched::Runtime& runtime, Poller& poller);
   ~Socket() override = default;
   /// Sends the owner a SocketReady for what is both ready and wanted.
   void notify();
 
-  // 24 bytes with the vtable pointer, a 32-byte malloc chunk: one per
-  // connection. The poller (and through it the runtime) is found by index.
+  Poller& poller_;
+  sched::Runtime& runtime_;
   sched::Pid owner_;
   int fd_;
-  std::uint16_t poller_;          // Poller::index() of the scheduler's poller
-  std::uint8_t wanted_ : 2 = 0;   // read_bit | write_bit: a SocketReady is owed for these
-  std::uint8_t ready_ : 2 = 0;    // an edge fired and no short read / EAGAIN has found the kernel empty/full since
-  bool eof_ : 1 = false;          // FIN, hang-up or error seen: reads go on until they say so
-  bool registered_ : 1 = false;   // in the scheduler's epoll set
+  std::uint8_t wanted_ = 0;  // read_bit | write_bit: a SocketReady is owed for these
+  std::uint8_t ready_ = 0;   // an edge fired and no short read / EAGAIN has found the kernel empty/full since
+  bool eof_ = false;         // FIN, hang-up or error seen: reads go on until they say so
+  bool registered_ = false;  // in the scheduler's epoll set
 };
 
 }  // namespace actormq::net

@@ -59,7 +59,7 @@ void NodeLink::on_start() {
     dial();
     return;
   }
-  socket_ = net::Socket::adopt(scheduler().loop(), fd_, self());
+  socket_ = net::Socket::adopt(scheduler().loop(), fd_, self(), runtime());
   fd_ = -1;
   stream_ = node_.config().tls_server ? node_.config().tls_server->wrap(socket_) : socket_;
   state_ = State::handshaking;

@@ -46,7 +46,7 @@ void NodeLink::connect_to(const net::DialAddress& address) {
     lost(started.error);
     return;
   }
-  socket_ = net::Socket::adopt(scheduler().loop(), started.fd, self());
+  socket_ = net::Socket::adopt(scheduler().loop(), started.fd, self(), runtime());
   stream_ = socket_;
   socket_->want_write(true);  // writable: the connect is over, one way or the other
 }

@@ -27,7 +27,7 @@ void BridgeLink::dial() {
     lost(started.error);
     return;
   }
-  socket_ = net::Socket::adopt(scheduler().loop(), started.fd, self());
+  socket_ = net::Socket::adopt(scheduler().loop(), started.fd, self(), runtime());
   stream_ = socket_;
   socket_->want_write(true);  // writable: the connect is over, one way or the other
   send_after(self(), sched::make_message<ConnectDeadline>(generation_), connect_timeout_ms);

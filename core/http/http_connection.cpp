@@ -44,7 +44,7 @@ HttpConnection::~HttpConnection() {
 
 void HttpConnection::on_start() {
   owns_fd_ = false;
-  net::Socket* socket = net::Socket::adopt(scheduler().loop(), fd_, self());
+  net::Socket* socket = net::Socket::adopt(scheduler().loop(), fd_, self(), runtime());
   const net::Transport* transport = slot_.transport();
   stream_ = transport != nullptr ? transport->wrap(socket) : socket;
   peer_ = stream_->peer();

@@ -35,7 +35,7 @@ std::span<std::uint8_t> read_buffer() {
 
 std::uint64_t ConnectionOwner::loop_ms() const { return uv_now(scheduler().loop()); }
 
-net::Socket* ConnectionOwner::adopt(int fd) { return net::Socket::adopt(scheduler().loop(), fd, self()); }
+net::Socket* ConnectionOwner::adopt(int fd) { return net::Socket::adopt(scheduler().loop(), fd, self(), runtime()); }
 
 Connection::~Connection() {
   if (owns_fd_) {

@@ -56,7 +56,7 @@ struct Fixture {
         writable += r->writable ? 1 : 0;
       }
     }));
-    socket = Socket::adopt(s.loop(), pair.ours, owner);
+    socket = Socket::adopt(s.loop(), pair.ours, owner, rt);
   }
   ~Fixture() {
     socket->close();

@@ -92,8 +92,8 @@ struct Link {
     sched::Pid owner = rt.spawn(std::make_unique<sched::testing::Fn>([](sched::testing::Fn&, sched::Message&) {}));
     TcpFds fds;
     uv_loop_t* loop = rt.scheduler(0).loop();
-    server = server_context->wrap(Socket::adopt(loop, fds.server, owner));
-    client = client_context->connect(Socket::adopt(loop, fds.client, owner), target);
+    server = server_context->wrap(Socket::adopt(loop, fds.server, owner, rt));
+    client = client_context->connect(Socket::adopt(loop, fds.client, owner, rt), target);
   }
   ~Link() {
     if (client != nullptr) {
