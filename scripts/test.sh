@@ -7,7 +7,8 @@
 # (Debian's cross compiler, the arm64 multiarch libraries), linked
 # statically, and runs the unit tests under qemu-user. --openssl builds the
 # listeners' TLS on OpenSSL 3 (-DACTORMQ_TLS=openssl, README: TLS backends)
-# and runs every test against it.
+# and runs every test against it. --mimalloc links the broker with mimalloc
+# (-DACTORMQ_ALLOCATOR=mimalloc, README: Allocator) and runs every test.
 source "$(dirname "$0")/lib.sh"
 dir="$ROOT/build"
 args=(-DCMAKE_BUILD_TYPE=Release)
@@ -19,6 +20,8 @@ for a in "$@"; do
             select=(-E '^integration_|bench_smoke') ;;
     --openssl) dir="$ROOT/build-openssl"; args=(-DCMAKE_BUILD_TYPE=Release -DACTORMQ_TLS=openssl)
                DEPS+=(libssl-dev) ;;
+    --mimalloc) dir="$ROOT/build-mimalloc"; args=(-DCMAKE_BUILD_TYPE=Release -DACTORMQ_ALLOCATOR=mimalloc)
+                DEPS+=(libmimalloc-dev) ;;
     --aarch64) dir="$ROOT/build-aarch64"
                # Under qemu-user 7.2 (Debian 12) a dynamically linked aarch64
                # program hangs in its first pthread_create (five lines show it;
@@ -35,7 +38,7 @@ for a in "$@"; do
                  [ "$(id -u)" -eq 0 ] || sudo="sudo"
                  $sudo dpkg --add-architecture arm64  # ensure_deps then updates the package lists
                fi ;;
-    *) echo "usage: $0 [--sanitize | --tsan | --aarch64 | --openssl]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--sanitize | --tsan | --aarch64 | --openssl | --mimalloc]" >&2; exit 2 ;;
   esac
 done
 ensure_deps

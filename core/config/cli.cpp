@@ -1,6 +1,10 @@
 #include "core/config/cli.hpp"
 
+#include <dlfcn.h>
+
+#include <cstdlib>
 #include <ostream>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -54,9 +58,25 @@ std::vector<std::string> durability_choices() { return {durability_names.begin()
 
 }  // namespace
 
-// With the TLS backend: the same version is built two ways (README: TLS backends).
+namespace {
+// The file malloc comes from in this process (README: Allocator): the build
+// option links one, and this shows it is the one in use.
+std::string malloc_source() {
+  Dl_info info{};
+  void* (*f)(std::size_t) = &std::malloc;
+  if (dladdr(reinterpret_cast<void*>(f), &info) == 0 || info.dli_fname == nullptr) {
+    return "linked in";  // a static binary: no shared object to name
+  }
+  std::string_view file = info.dli_fname;
+  return std::string(file.substr(file.rfind('/') + 1));  // npos + 1 == 0: the whole name
+}
+}  // namespace
+
+// With the TLS backend and the allocator: the same version is built several
+// ways (README: TLS backends, Allocator).
 std::string version_text() {
-  return std::string("actormq ") + ACTORMQ_VERSION + " (TLS listeners: " + net::TlsContext::backend() + ")";
+  return std::string("actormq ") + ACTORMQ_VERSION + " (TLS listeners: " + net::TlsContext::backend() +
+         "; malloc: " + malloc_source() + ")";
 }
 
 Config apply_overrides(Config config, const CliOverrides& overrides) {

@@ -55,7 +55,8 @@ struct CliOutcome {
 /// Never throws for bad input.
 [[nodiscard]] CliOutcome parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
-/// "actormq <version> (TLS listeners: mbedtls)" (or openssl), as printed by --version.
+/// "actormq <version> (TLS listeners: mbedtls; malloc: libc.so.6)" (or openssl,
+/// libmimalloc.so.2: the file malloc comes from), as printed by --version.
 [[nodiscard]] std::string version_text();
 
 }  // namespace actormq::core

@@ -73,9 +73,9 @@ TEST_CASE("cli: --help and --version print and exit 0") {
   CHECK(version.out == version_text() + "\n");
   CHECK(version.out.rfind("actormq ", 0) == 0);
 #ifdef ACTORMQ_TLS_OPENSSL
-  CHECK(version.out.find(" (TLS listeners: openssl)") != std::string::npos);
+  CHECK(version.out.find(" (TLS listeners: openssl; malloc: ") != std::string::npos);
 #else
-  CHECK(version.out.find(" (TLS listeners: mbedtls)") != std::string::npos);
+  CHECK(version.out.find(" (TLS listeners: mbedtls; malloc: ") != std::string::npos);
 #endif
 }
 
