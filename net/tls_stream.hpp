@@ -4,6 +4,9 @@
 // handshake advances one mbedtls_ssl_handshake_step per read() call, each
 // answered with `again`, so the owner yields between steps when its budget
 // is spent. Exists only for TLS connections: a plain one pays nothing for it.
+// The role (server or client) is the configuration's: a listener's
+// MbedtlsTlsContext makes server streams, a TlsClientContext client streams, which
+// verify that the server's certificate names the host they dialled.
 //
 // A server stream of a listener with a CryptoPool (TlsOptions::crypto_pool)
 // runs its handshake's steps on the pool instead: the owner reads what the
@@ -14,9 +17,6 @@
 // the owner's; the mbedtls_ssl_context is touched by one thread at a time
 // (the pool's queue and an atomic hand-back order them). A stream closed
 // while a worker holds its handshake is freed by that worker when it is done.
-// The role (server or client) is the configuration's: a listener's
-// MbedtlsTlsContext makes server streams, a TlsClientContext client streams, which
-// verify that the server's certificate names the host they dialled.
 
 #include <mbedtls/ssl.h>
 
