@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <string_view>
 #include <utility>
 #include <thread>
 
@@ -20,6 +21,7 @@
 #include "core/routing/router.hpp"
 #include "core/session/session.hpp"
 #include "core/sys/sys_topics.hpp"
+#include "net/tls_context.hpp"
 #include "sched/dynamic_supervisor.hpp"
 
 namespace actormq::core {
@@ -203,6 +205,9 @@ Status Broker::start() {
   }
   rc.on_warning = [](const std::string& line) { ACTORMQ_LOG_WARNING(line); };
   runtime_ = std::make_unique<sched::Runtime>(rc);
+  if (std::string_view(net::TlsContext::backend()) == "mbedtls") {
+    crypto_pool_ = std::make_unique<net::CryptoPool>(static_cast<unsigned>(config_.tls_handshake_threads));
+  }
   ctx_ = std::make_unique<BrokerContext>(*runtime_);
   (void)ctx_->limits.set(limits_from(config_));  // the first of max_versions
   ctx_->reload = reload_hook_;
@@ -372,6 +377,7 @@ void Broker::stop() {
     ctx_->ack_sink->close();  // gates released from now on (by the writer) report to nobody
   }
   runtime_->shutdown(5000);
+  crypto_pool_.reset();  // every stream is closed: what the workers still hold they free
   runtime_.reset();
   ctx_.reset();
   security_.reset();  // after the sessions that pointed into it

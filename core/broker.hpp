@@ -29,6 +29,7 @@
 #include "core/routing/retained_load.hpp"
 #include "core/service.hpp"
 #include "core/session/restore.hpp"
+#include "net/crypto_pool.hpp"
 #include "persist/env.hpp"
 #include "persist/writer.hpp"
 #include "sched/runtime.hpp"
@@ -170,6 +171,9 @@ class Broker {
   std::unique_ptr<persist::Writer> writer_;
   std::vector<RestoredSession> restored_;  // handed to their processes at start
   std::unique_ptr<sched::Runtime> runtime_;
+  // The TLS listeners' handshake workers (mbedTLS builds): made after the
+  // runtime they wake sessions in, ended after its shutdown and before it.
+  std::unique_ptr<net::CryptoPool> crypto_pool_;
   std::unique_ptr<BrokerContext> ctx_;
   std::unique_ptr<RetainedLoader> loader_;  // ends before the runtime and the store
   std::function<void(const std::string&)> on_failure_;

@@ -60,7 +60,8 @@ Result<Broker::RunningListener> Broker::open_listener(const ListenerConfig& lc, 
   const std::string type(listener_type_names[static_cast<std::size_t>(lc.type)]);
   // HTTP connections are not clients: they have their own count.
   ListenerSetup setup = make_listener_shared(lc, ctx_->limits.get().max_packet_size,
-                                             lc.is_http() ? ctx_->http_connections : ctx_->connections);
+                                             lc.is_http() ? ctx_->http_connections : ctx_->connections,
+                                             crypto_pool_.get());
   if (!setup) {
     return std::move(setup).error().prefixed("listener " + lc.bind + ":" + std::to_string(lc.port) + " (" + type +
                                               "): ");

@@ -59,6 +59,11 @@ class Socket final : public Stream {
   void close() override;
 
   int fd() const { return fd_; }
+  /// The process SocketReady goes to, and the runtime it lives in: another
+  /// thread that does work for the owner wakes it the same way
+  /// (net/tls_stream.hpp, handshakes run on a CryptoPool).
+  sched::Pid owner() const { return owner_; }
+  sched::Runtime& runtime() const { return runtime_; }
   /// "address:port" of the peer, for logs.
   std::string peer() const override;
 

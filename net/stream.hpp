@@ -23,7 +23,9 @@ namespace actormq::net {
 
 /// Reductions an owner charges its scheduler for one handshake step
 /// (IoResult::again): a signature or key exchange costs about as much as
-/// parsing a few hundred kilobytes.
+/// parsing a few hundred kilobytes. A handshake whose steps run on a
+/// CryptoPool (net/tls_stream.hpp) answers `again` once, when it is over:
+/// its owner is charged for the hand-offs, not for the pool's work.
 inline constexpr std::uint32_t handshake_step_cost = 400;
 
 /// What a read or write did.

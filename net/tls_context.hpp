@@ -20,6 +20,8 @@
 
 namespace actormq::net {
 
+class CryptoPool;
+
 struct TlsOptions {
   std::string certfile;  ///< PEM certificate chain, leaf first; empty: a PSK-only listener
   std::string keyfile;   ///< PEM private key of the leaf
@@ -50,6 +52,11 @@ struct TlsOptions {
   /// sends clients an empty hint, so there only whether it is set matters.
   std::string psk_hint;
   std::string psk_file;  ///< identity:hexkey lines (net/tls_psk.hpp)
+  /// mbedTLS: where the handshakes' costly steps run (net/crypto_pool.hpp),
+  /// off the scheduler threads; nullptr: on the connection's own thread, a
+  /// step per read(). Must outlive every stream of the context. OpenSSL's
+  /// streams do not use it.
+  CryptoPool* crypto_pool = nullptr;
 };
 
 /// Thread-safe once created: wrap(), reload() and generation() may be called

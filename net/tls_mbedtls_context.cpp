@@ -14,6 +14,6 @@ std::string MbedtlsTlsContext::revoked(const mbedtls_x509_crt& peer) const {
   return serial.empty() ? serial : "client certificate serial " + serial + " revoked";
 }
 
-Stream* MbedtlsTlsContext::wrap(Socket* socket) const { return new TlsStream(socket, *this); }
+Stream* MbedtlsTlsContext::wrap(Socket* socket) const { return new TlsStream(socket, *this, pool_); }
 
 }  // namespace actormq::net

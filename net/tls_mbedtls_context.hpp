@@ -25,11 +25,14 @@ class MbedtlsTlsContext final : public TlsFilesContext<TlsServerFiles> {
   /// 0A:1B revoked"); empty if they do not list it.
   [[nodiscard]] std::string revoked(const mbedtls_x509_crt& peer) const;
 
-  /// A TlsStream over `socket`, its handshake not yet started.
+  /// A TlsStream over `socket`, its handshake not yet started (to run on
+  /// the options' crypto_pool, if any).
   [[nodiscard]] Stream* wrap(Socket* socket) const override;
 
  private:
-  explicit MbedtlsTlsContext(TlsOptions options) : TlsFilesContext(std::move(options)) {}
+  explicit MbedtlsTlsContext(TlsOptions options) : TlsFilesContext(options), pool_(options.crypto_pool) {}
+
+  CryptoPool* pool_;
 };
 
 }  // namespace actormq::net

@@ -8,10 +8,12 @@
 #include <array>
 #include <cstring>
 
+#include "net/crypto_pool.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_mbedtls.hpp"
 #include "net/tls_mbedtls_context.hpp"
 #include "net/tls_server_files.hpp"
+#include "sched/runtime.hpp"
 
 namespace actormq::net {
 
@@ -21,6 +23,13 @@ using Status = IoResult::Status;
 // Gathers a multi-segment write into one record's worth of bytes.
 std::span<std::uint8_t> record_buffer() {
   thread_local std::array<std::uint8_t, MBEDTLS_SSL_OUT_CONTENT_LEN> buffer;
+  return buffer;
+}
+
+// What an offloaded handshake reads from its socket at once: a ClientHello,
+// or a client's certificate chain, fits.
+std::span<std::uint8_t> handshake_read_buffer() {
+  thread_local std::array<std::uint8_t, 16 * 1024> buffer;
   return buffer;
 }
 }  // namespace
@@ -35,7 +44,11 @@ TlsStream::TlsStream(Socket* socket, const mbedtls_ssl_config& config, const std
   }
 }
 
-TlsStream::TlsStream(Socket* socket, const MbedtlsTlsContext& context) : socket_(socket), context_(&context) {
+TlsStream::TlsStream(Socket* socket, const MbedtlsTlsContext& context, CryptoPool* pool)
+    : socket_(socket), context_(&context) {
+  if (pool != nullptr) {
+    offload_ = std::make_unique<Offload>(*pool);
+  }
   // The generation before the files: files newer than it only cause one
   // check too many, never one too few.
   checked_generation_ = context.generation();
@@ -136,6 +149,10 @@ TlsStream::~TlsStream() { mbedtls_ssl_free(&ssl_); }
 
 int TlsStream::on_send(void* self, const unsigned char* data, std::size_t length) {
   auto* s = static_cast<TlsStream*>(self);
+  if (s->offload_ && !s->established_) {
+    s->offload_->out.insert(s->offload_->out.end(), data, data + length);  // read() sends it
+    return static_cast<int>(length);
+  }
   iovec segment{const_cast<unsigned char*>(data), length};
   IoResult r = s->socket_->writev(&segment, 1);
   switch (r.status) {
@@ -155,6 +172,19 @@ int TlsStream::on_send(void* self, const unsigned char* data, std::size_t length
 
 int TlsStream::on_recv(void* self, unsigned char* data, std::size_t length) {
   auto* s = static_cast<TlsStream*>(self);
+  if (s->offload_) {
+    std::vector<std::uint8_t>& in = s->offload_->in;
+    if (!in.empty()) {
+      std::size_t n = std::min(length, in.size());
+      std::memcpy(data, in.data(), n);
+      in.erase(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(n));
+      return static_cast<int>(n);
+    }
+    if (!s->established_) {
+      return MBEDTLS_ERR_SSL_WANT_READ;  // the owner reads the socket
+    }
+    s->offload_.reset();  // established, and what came with the handshake is taken
+  }
   IoResult r = s->socket_->read({data, length});
   switch (r.status) {
     case Status::ok:
@@ -196,7 +226,98 @@ IoResult TlsStream::handshake_step() {
   return {Status::again, 0, 0};
 }
 
+IoResult TlsStream::offloaded_handshake() {
+  if (setup_error_ != 0) {
+    return {Status::error, 0, setup_error_};
+  }
+  Offload& o = *offload_;
+  if (o.holder.load(std::memory_order_acquire) == Holder::worker) {
+    return {Status::would_block, 0, 0};  // the worker sends a SocketReady when it is done
+  }
+  o.unseen = false;
+  if (IoResult r = send_offloaded(); r.status != Status::ok) {
+    return r;
+  }
+  if (o.rc != 0 && o.rc != MBEDTLS_ERR_SSL_WANT_READ) {
+    return read_side(o.rc);  // the alert, if mbedTLS wrote one, went above
+  }
+  if (ssl_.state == MBEDTLS_SSL_HANDSHAKE_OVER) {
+    established_ = true;
+    if (o.in.empty()) {
+      offload_.reset();
+    }
+    return {Status::again, 0, 0};
+  }
+  // The handshake waits for the client (its first step needs the
+  // ClientHello): only new bytes let it go on.
+  std::span<std::uint8_t> buffer = handshake_read_buffer();
+  IoResult r = socket_->read(buffer);
+  if (r.status == Status::closed) {
+    return {Status::closed, 0, 0};
+  }
+  if (r.status == Status::error) {
+    socket_errno_ = r.error;
+    return {Status::error, 0, MBEDTLS_ERR_NET_RECV_FAILED};
+  }
+  if (r.status != Status::ok) {
+    return {Status::would_block, 0, 0};
+  }
+  o.in.insert(o.in.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(r.bytes));
+  // Whom to wake, read here: the worker never touches the socket.
+  sched::Runtime* runtime = &socket_->runtime();
+  sched::Pid owner = socket_->owner();
+  o.holder.store(Holder::worker, std::memory_order_release);
+  o.pool.submit([this, runtime, owner] { run_offloaded(*runtime, owner); });
+  return {Status::would_block, 0, 0};
+}
+
+void TlsStream::run_offloaded(sched::Runtime& runtime, sched::Pid owner) {
+  Offload& o = *offload_;
+  if (o.holder.load(std::memory_order_acquire) != Holder::closed) {
+    // WANT_WRITE cannot come (on_send takes everything); WANT_READ is the
+    // input running out.
+    int rc = 0;
+    do {
+      rc = mbedtls_ssl_handshake_step(&ssl_);
+    } while (rc == 0 && ssl_.state != MBEDTLS_SSL_HANDSHAKE_OVER);
+    o.rc = rc;
+    o.unseen = true;
+  }
+  // From here on `this` is the owner's again, or ours to free.
+  if (o.holder.exchange(Holder::owner, std::memory_order_acq_rel) == Holder::closed) {
+    delete this;
+    return;
+  }
+  runtime.send<SocketReady>(owner, SocketReady{true, false});
+}
+
+IoResult TlsStream::send_offloaded() {
+  std::vector<std::uint8_t>& out = offload_->out;
+  while (!out.empty()) {
+    iovec segment{out.data(), out.size()};
+    IoResult r = socket_->writev(&segment, 1);
+    if (r.status == Status::ok) {
+      out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(r.bytes));
+      continue;
+    }
+    if (r.status == Status::would_block) {
+      read_waits_write_ = true;  // want_read arms writability
+      return r;
+    }
+    if (r.status == Status::error) {
+      socket_errno_ = r.error;
+      return {Status::error, 0, MBEDTLS_ERR_NET_SEND_FAILED};
+    }
+    return {Status::closed, 0, 0};
+  }
+  read_waits_write_ = false;
+  return {Status::ok, 0, 0};
+}
+
 IoResult TlsStream::read(std::span<std::uint8_t> buffer) {
+  if (!established_ && offload_) {
+    return offloaded_handshake();
+  }
   if (!established_) {
     return handshake_step();
   }
@@ -214,6 +335,9 @@ IoResult TlsStream::read(std::span<std::uint8_t> buffer) {
 }
 
 IoResult TlsStream::flush() {
+  if (!established_ && offload_) {
+    return {Status::ok, 0, 0};  // the handshake's records are read()'s to send
+  }
   if (ssl_.out_left == 0) {
     return {Status::ok, 0, 0};
   }
@@ -266,6 +390,16 @@ IoResult TlsStream::writev(const iovec* segments, int count) {
 }
 
 void TlsStream::want_read(bool on) {
+  if (on && offload_ && !established_) {
+    if (offload_->holder.load(std::memory_order_acquire) == Holder::worker) {
+      return;  // the worker's SocketReady is owed: the socket's would only repeat read()'s would_block
+    }
+    if (offload_->unseen) {
+      // The worker's SocketReady came while the owner was not reading.
+      socket_->runtime().send<SocketReady>(socket_->owner(), SocketReady{true, false});
+      return;
+    }
+  }
   if (on && read_waits_write_) {
     socket_->want_write(true);
   } else {
@@ -280,6 +414,11 @@ void TlsStream::close() {
     mbedtls_ssl_close_notify(&ssl_);  // best effort: a full socket just loses it
   }
   socket_->close();
+  socket_ = nullptr;
+  // A worker holding the handshake frees this when it hands it back.
+  if (offload_ && offload_->holder.exchange(Holder::closed, std::memory_order_acq_rel) == Holder::worker) {
+    return;
+  }
   delete this;
 }
 

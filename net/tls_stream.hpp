@@ -7,12 +7,25 @@
 // The role (server or client) is the configuration's: a listener's
 // MbedtlsTlsContext makes server streams, a TlsClientContext client streams, which
 // verify that the server's certificate names the host they dialled.
+//
+// A server stream of a listener with a CryptoPool (TlsOptions::crypto_pool)
+// runs its handshake's steps on the pool instead: the owner reads what the
+// socket has into a buffer and hands the handshake to a worker, which steps
+// it until it needs more input or is over, its records going into another
+// buffer; the worker then sends the owner a SocketReady, and the owner's
+// next read() sends those records and carries on. Socket and readiness stay
+// the owner's; the mbedtls_ssl_context is touched by one thread at a time
+// (the pool's queue and an atomic hand-back order them). A stream closed
+// while a worker holds its handshake is freed by that worker when it is done.
 
 #include <mbedtls/ssl.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "net/socket.hpp"
 #include "net/stream.hpp"
@@ -20,6 +33,7 @@
 
 namespace actormq::net {
 
+class CryptoPool;
 class MbedtlsTlsContext;
 class TlsServerFiles;
 
@@ -33,8 +47,9 @@ class TlsStream final : public Stream {
   /// no `server_name` is refused: the handshake fails at once.
   TlsStream(Socket* socket, const mbedtls_ssl_config& config, const std::string& server_name = {});
   /// A server stream of `context`'s listener, on the files it uses now;
-  /// `context` must outlive this stream (net/transport.hpp).
-  TlsStream(Socket* socket, const MbedtlsTlsContext& context);
+  /// `context` must outlive this stream (net/transport.hpp), and `pool`,
+  /// where its handshake runs unless nullptr, too.
+  TlsStream(Socket* socket, const MbedtlsTlsContext& context, CryptoPool* pool = nullptr);
 
   IoResult read(std::span<std::uint8_t> buffer) override;
   IoResult writev(const iovec* segments, int count) override;
@@ -80,11 +95,38 @@ class TlsStream final : public Stream {
   /// reloaded since the last check and their CRLs now list the client.
   bool still_accepted();
   IoResult handshake_step();
+  /// The owner's side of a handshake on the pool: sends what the worker
+  /// wrote, reads what the socket has, hands the handshake over again.
+  IoResult offloaded_handshake();
+  /// Sends the handshake records the worker wrote: ok once all are sent.
+  IoResult send_offloaded();
+  /// On a worker: steps the handshake until it needs input or is over, then
+  /// hands it back (or frees this, closed meanwhile).
+  void run_offloaded(sched::Runtime& runtime, sched::Pid owner);
   /// Maps an mbedTLS result of a read-side operation to an IoResult.
   IoResult read_side(int rc);
 
+  /// Who holds an offloaded handshake.
+  enum class Holder : std::uint8_t {
+    owner,
+    worker,
+    closed,  ///< the owner closed the stream while a worker held it: the worker frees it
+  };
+  /// An offloaded handshake's state: made by the constructor, dropped once
+  /// established and drained, so an established stream pays one pointer.
+  struct Offload {
+    explicit Offload(CryptoPool& p) : pool(p) {}
+    CryptoPool& pool;
+    std::atomic<Holder> holder{Holder::owner};
+    std::vector<std::uint8_t> in;   ///< read from the socket, not yet taken by mbedTLS
+    std::vector<std::uint8_t> out;  ///< written by mbedTLS, not yet sent
+    int rc = 0;                     ///< the worker's last mbedtls_ssl_handshake_step result
+    bool unseen = false;            ///< the worker is done and the owner has not read() since
+  };
+
   Socket* socket_;
   mbedtls_ssl_context ssl_;
+  std::unique_ptr<Offload> offload_;
   std::unique_ptr<Expected> expected_;  // client streams only: a server stream pays one pointer
   // Server streams only: the listener, the files this handshake uses (kept
   // alive across reloads) and the listener's generation last checked.

@@ -162,6 +162,11 @@ std::span<const KeySpec<Config>> config_table() {
       {"reduction_budget", "2000", "", "Work a process may do before it yields its scheduler.",
        integer(&C::reduction_budget, 1, 1000000)},
       {"router_pool_size", "0", "", "Router processes; 0: one per scheduler.", integer(&C::router_pool_size, 0, 1024)},
+      {"tls_handshake_threads", "0", "",
+       "Threads that run the costly steps of TLS listeners' handshakes (ECDSA/RSA signature, key exchange), "
+       "so that a reconnect storm does not hold the scheduler threads; 0: one per CPU core. mbedTLS builds "
+       "only (the OpenSSL backend's handshakes are cheap enough to stay on the schedulers).",
+       integer(&C::tls_handshake_threads, 0, 1024)},
       {"sys_interval", "10", "", "Seconds between $SYS/broker/... updates; 0: no $SYS topics.",
        integer(&C::sys_interval, 0, 86400)},
       {"log_level", "\"info\"", "", "Most verbose level written (-v sets debug).",

@@ -119,6 +119,7 @@ struct Config {
   std::int64_t schedulers = 0;        ///< 0: one per core
   std::int64_t reduction_budget = 0;
   std::int64_t router_pool_size = 0;  ///< 0: one per scheduler
+  std::int64_t tls_handshake_threads = 0;  ///< mbedTLS listeners' handshake workers; 0: one per core
 
   // Operations.
   std::int64_t sys_interval = 0;  ///< seconds; 0: no $SYS topics

@@ -80,6 +80,7 @@ constexpr KeyRule key_rules[] = {
     restart<&C::schedulers>("schedulers"),
     restart<&C::reduction_budget>("reduction_budget"),
     restart<&C::router_pool_size>("router_pool_size"),
+    restart<&C::tls_handshake_threads>("tls_handshake_threads"),
     restart<&C::sys_interval>("sys_interval"),
     live<&C::log_level>("log_level"),
     live<&C::log_format>("log_format"),

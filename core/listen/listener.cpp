@@ -16,7 +16,7 @@
 namespace actormq::core {
 
 ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size,
-                                   std::atomic<std::int64_t>& broker_open) {
+                                   std::atomic<std::int64_t>& broker_open, net::CryptoPool* crypto_pool) {
   auto shared = std::make_shared<ListenerShared>(broker_open, static_cast<std::uint32_t>(config.max_connection_rate));
   shared->max_connections.store(config.max_connections, std::memory_order_relaxed);
   shared->name = std::string(listener_type_names[static_cast<std::size_t>(config.type)]) + " " + config.bind + ":" +
@@ -40,6 +40,7 @@ ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t m
     tls.ciphers = config.ciphers;
     tls.psk_hint = config.psk_hint;
     tls.psk_file = config.psk_file;
+    tls.crypto_pool = crypto_pool;
     if (config.type == ListenerType::tls) {
       // "mqtt" is MQTT's ALPN name (IANA); AWS IoT's clients on port 443
       // ask for "x-amzn-mqtt-ca" for the same protocol.

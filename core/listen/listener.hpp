@@ -16,6 +16,10 @@
 #include "core/config/config.hpp"
 #include "core/listen/connection_slot.hpp"
 #include "core/listen/listener_shared.hpp"
+
+namespace actormq::net {
+class CryptoPool;
+}
 #include "core/result.hpp"
 #include "net/tcp_listener.hpp"
 #include "sched/process.hpp"
@@ -26,9 +30,11 @@ namespace actormq::core {
 /// transport built (TLS files loaded and checked); or why it could not be.
 using ListenerSetup = Result<std::shared_ptr<ListenerShared>>;
 /// `max_packet_size` also bounds a WebSocket frame; `broker_open` counts the
-/// connections of every listener (BrokerContext::connections).
+/// connections of every listener (BrokerContext::connections); TLS
+/// handshakes run on `crypto_pool` if not nullptr (net::TlsOptions::crypto_pool).
 [[nodiscard]] ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size,
-                                                 std::atomic<std::int64_t>& broker_open);
+                                                 std::atomic<std::int64_t>& broker_open,
+                                                 net::CryptoPool* crypto_pool = nullptr);
 
 /// What an admitted connection becomes: the process that owns `fd` from now
 /// on, and its `slot` in the connection counts, which it gives back when the

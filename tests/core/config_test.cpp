@@ -161,7 +161,8 @@ TEST_CASE("config: every key and value kind is read") {
     "session_expiry_max": 3600, "message_expiry_max": 86400, "retain_available": false,
     "wildcard_subscription_available": false, "shared_subscription_available": false,
     "subscription_identifiers_available": false, "queue_qos0": true, "sys_interval": 0,
-    "server_reference": "other:1883", "commit_interval_ms": 5, "commit_max_ops": 10, "connect_timeout_ms": 3000
+    "server_reference": "other:1883", "commit_interval_ms": 5, "commit_max_ops": 10, "connect_timeout_ms": 3000,
+    "tls_handshake_threads": 3
   })");
   REQUIRE_MESSAGE(r.ok(), r.error().text());
   const Config& c = r.value();
@@ -172,6 +173,7 @@ TEST_CASE("config: every key and value kind is read") {
   CHECK(c.schedulers == 4);
   CHECK(c.reduction_budget == 500);
   CHECK(c.router_pool_size == 2);
+  CHECK(c.tls_handshake_threads == 3);
   CHECK(c.max_connections == 100000);
   CHECK(c.max_topic_levels == 16);
   CHECK(c.max_subscriptions_per_client == 50);
@@ -338,7 +340,7 @@ TEST_CASE("config: the key table documents every key and its defaults parse back
   CHECK(r.value().listeners[0].bind == "127.0.0.1");
   for (const char* key : {"listeners", "allow_anonymous", "password_file", "acl_file", "data_dir", "durability",
                           "max_packet_size", "max_inflight_messages", "max_queued_messages", "max_queued_bytes", "log_level", "schedulers",
-                          "reduction_budget", "router_pool_size", "max_connections", "max_topic_levels",
+                          "reduction_budget", "router_pool_size", "tls_handshake_threads", "max_connections", "max_topic_levels",
                           "max_subscriptions_per_client", "max_topic_alias", "receive_maximum", "max_keepalive",
                           "server_keep_alive", "session_expiry_max", "message_expiry_max", "retain_available",
                           "wildcard_subscription_available", "shared_subscription_available",

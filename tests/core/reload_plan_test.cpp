@@ -32,6 +32,7 @@ TEST_CASE("reload plan: every top-level key has a class, so none is silently ign
   }
   CHECK(reload_class("data_dir") == ReloadClass::restart);
   CHECK(reload_class("schedulers") == ReloadClass::restart);
+  CHECK(reload_class("tls_handshake_threads") == ReloadClass::restart);  // the pool is made at start
   CHECK(reload_class("cluster") == ReloadClass::restart);
   CHECK(reload_class("max_packet_size") == ReloadClass::limit);
   CHECK(reload_class("log_level") == ReloadClass::live);
