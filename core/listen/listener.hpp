@@ -16,13 +16,13 @@
 #include "core/config/config.hpp"
 #include "core/listen/connection_slot.hpp"
 #include "core/listen/listener_shared.hpp"
+#include "core/result.hpp"
+#include "net/tcp_listener.hpp"
+#include "sched/process.hpp"
 
 namespace actormq::net {
 class CryptoPool;
 }
-#include "core/result.hpp"
-#include "net/tcp_listener.hpp"
-#include "sched/process.hpp"
 
 namespace actormq::core {
 
