@@ -1,9 +1,19 @@
 #include "net/crypto_pool.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <utility>
 
 namespace actormq::net {
+
+namespace {
+// Below the schedulers: when both want a core, an established session's
+// message goes before a handshake's next step (Linux: a thread's own nice).
+constexpr int worker_nice = 10;
+}  // namespace
 
 CryptoPool::CryptoPool(unsigned threads) {
   if (threads == 0) {
@@ -45,6 +55,7 @@ std::size_t CryptoPool::queued() const {
 }
 
 void CryptoPool::work() {
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), worker_nice);  // best effort
   std::unique_lock lock(mutex_);
   for (;;) {
     ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
