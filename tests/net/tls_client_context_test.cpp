@@ -541,7 +541,6 @@ TEST_CASE("tls server on a crypto pool: closed while a worker holds its handshak
   link.server = nullptr;
   gate.set_value();
   link.pool.reset();  // runs what is queued: the handshake job frees the stream
-  CHECK(link.pool == nullptr);
   link.rt.run_until_idle();
   CHECK(link.woken == before);  // and wakes nobody
   // The client learns of it from the FIN.
