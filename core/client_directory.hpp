@@ -31,8 +31,9 @@ class ClientDirectory {
   /// `pid` holds it no more.
   virtual void released(const std::string& client_id, sched::Pid pid) = 0;
   /// The session that holds `client_id` on another node (the latest
-  /// connection if several do), if any is known.
-  [[nodiscard]] virtual std::optional<sched::Pid> find_remote(std::string_view client_id) const = 0;
+  /// connection if several do), other than `except`, if any is known.
+  [[nodiscard]] virtual std::optional<sched::Pid> find_remote(std::string_view client_id,
+                                                              sched::Pid except = {}) const = 0;
   /// The process a session asks to release its previous session on another
   /// node (core::HandoverRelease) once every node routes to it.
   [[nodiscard]] virtual sched::Pid releaser() const = 0;

@@ -23,16 +23,21 @@ void ClusterDirectory::released(const std::string& client_id, sched::Pid pid) {
   runtime_.send<ClientReleased>(agent_, ClientReleased{client_id, pid});
 }
 
-std::optional<sched::Pid> ClusterDirectory::find_remote(std::string_view client_id) const {
+std::optional<sched::Pid> ClusterDirectory::find_remote(std::string_view client_id, sched::Pid except) const {
   std::lock_guard lock(mutex_);
   auto it = remote_.find(client_id);
-  if (it == remote_.end() || it->second.empty()) {
+  if (it == remote_.end()) {
     return std::nullopt;
   }
-  auto latest = std::max_element(it->second.begin(), it->second.end(), [&](const Held& a, const Held& b) {
-    return earlier(ClientRow{{}, a.session, a.claimed_ms}, ClientRow{{}, b.session, b.claimed_ms});
-  });
-  return latest->session;
+  const Held* latest = nullptr;
+  for (const Held& h : it->second) {
+    if (h.session != except &&
+        (latest == nullptr || earlier(ClientRow{{}, latest->session, latest->claimed_ms},
+                                      ClientRow{{}, h.session, h.claimed_ms}))) {
+      latest = &h;
+    }
+  }
+  return latest != nullptr ? std::optional<sched::Pid>(latest->session) : std::nullopt;
 }
 
 void ClusterDirectory::remove_locked(std::uint16_t node, const std::string& client_id) {

@@ -44,7 +44,8 @@ class ClusterDirectory final : public core::ClientDirectory {
 
   void claimed(const std::string& client_id, sched::Pid pid, bool connected) override;
   void released(const std::string& client_id, sched::Pid pid) override;
-  [[nodiscard]] std::optional<sched::Pid> find_remote(std::string_view client_id) const override;
+  [[nodiscard]] std::optional<sched::Pid> find_remote(std::string_view client_id,
+                                                      sched::Pid except = {}) const override;
   [[nodiscard]] sched::Pid releaser() const override { return agent_; }
   [[nodiscard]] std::vector<core::Adopter> adopters() const override;
   /// The agent's: the peers' agents, where evacuated sessions may move.

@@ -295,9 +295,13 @@ void Channel::on_down(ChannelHost& host, sched::Pid pid, const sched::ExitReason
     on_handover_release(host, pid);
     return;
   }
-  if (state_ == State::offline && rare_ && rare_->tail_from.valid() && pid == rare_->tail_from) {
-    // Ended (or its node is gone) without a tail reaching us: go on without it.
-    hand_on_after_tail(host);
+  if (state_ == State::offline && rare_ && pid.valid() && (pid == rare_->tail_from || pid == rare_->tail_also)) {
+    // Ended (or its node is gone) without a tail reaching us: once neither
+    // may send it, go on without it.
+    (pid == rare_->tail_from ? rare_->tail_from : rare_->tail_also) = sched::Pid{};
+    if (!rare_->tail_from.valid() && !rare_->tail_also.valid()) {
+      hand_on_after_tail(host);
+    }
     return;
   }
   if (state_ == State::awaiting_handover && rare_ && pid == rare_->previous && !rare_->delayed_handover) {
@@ -361,12 +365,15 @@ bool Channel::retarget_takeover(ChannelHost& host, sched::Pid gone, bool ask) {
 // directory names it: it gets the release too. A release reaches only the
 // session that handed over to us (on_handover_release checks), so one to a
 // session that did not is ignored.
-void Channel::release_remote_previous(ChannelHost& host, sched::Pid previous) {
+std::optional<sched::Pid> Channel::release_remote_previous(ChannelHost& host, sched::Pid previous,
+                                                           sched::Pid except) {
   host.release_previous(previous);
-  std::optional<sched::Pid> holder = host.find_remote_session(client_id_.str());
-  if (holder && *holder != previous && *holder != host.pid()) {
-    host.release_previous(*holder);
+  std::optional<sched::Pid> holder = host.find_remote_session(client_id_.str(), except);
+  if (!holder || *holder == previous || *holder == host.pid()) {
+    return std::nullopt;
   }
+  host.release_previous(*holder);
+  return holder;
 }
 
 void Channel::on_will_delay_elapsed(ChannelHost& host, std::uint32_t generation) {

@@ -254,7 +254,7 @@ class Channel {
   void hand_over(ChannelHost& host);
   /// A remote successor released us: our routes go, then the tail follows.
   void remove_routes_for_tail(ChannelHost& host);
-  /// The tail we waited for (Rare::tail_from) is here, or its sender gone:
+  /// The tail we waited for (Rare::tail_from) is here, or its senders gone:
   /// the session goes on to the connection that superseded ours.
   void hand_on_after_tail(ChannelHost& host);
   /// Taken over by `by` on another node: our state goes now, our routes stay
@@ -272,8 +272,9 @@ class Channel {
   /// there is none.
   bool retarget_takeover(ChannelHost& host, sched::Pid gone, bool ask);
   /// Adopted a state from another node: releases `previous`, and the
-  /// session the directory names now if that is another (see there).
-  void release_remote_previous(ChannelHost& host, sched::Pid previous);
+  /// session the directory names now if that is another and not `except`
+  /// (see there); returns that other one.
+  std::optional<sched::Pid> release_remote_previous(ChannelHost& host, sched::Pid previous, sched::Pid except = {});
   /// Takes over a previous session's state (or none) and completes CONNECT.
   void adopt(ChannelHost& host, SessionState state, bool present);
   /// Adopting (evacuate.cpp): the state is here; it stays offline with it.
@@ -395,8 +396,12 @@ class Channel {
     /// arrived; it gets that state when it does.
     std::unique_ptr<Takeover> superseded_by;
     /// Superseded after our state came from another node: that session,
-    /// released, sends us its tail; superseded_by gets all once it is here.
+    /// released, sends us its tail; superseded_by gets all once it is here,
+    /// or once both are gone. The state came from the session we asked, or
+    /// from the successor it passed our Takeover on to (`tail_also`, named
+    /// by the directory): the first one's DOWN may come before the other's tail.
     sched::Pid tail_from;
+    sched::Pid tail_also;
     std::size_t syncs_pending = 0;         ///< handing_over: routers yet to answer RouteSync
     /// handing_over to a session on another node (hand_over_remote); once
     /// released, `successor_released`.

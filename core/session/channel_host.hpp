@@ -171,8 +171,9 @@ class ChannelHost {
   virtual bool send_takeover(sched::Pid to, Takeover takeover) = 0;
   /// `to` on another node gets the state as HandoverParts (`tail`: see there).
   virtual void send_handover(sched::Pid to, SessionState state, bool tail = false) = 0;
-  /// The session of `client_id` on another node of the cluster, if any.
-  virtual std::optional<sched::Pid> find_remote_session(const std::string& client_id) = 0;
+  /// The session of `client_id` on another node of the cluster (the latest
+  /// if several claim it) other than `except`, if any.
+  virtual std::optional<sched::Pid> find_remote_session(const std::string& client_id, sched::Pid except = {}) = 0;
   /// Tells `previous` (on another node) that we took it over, once every
   /// node routes to us (HandoverRelease).
   virtual void release_previous(sched::Pid previous) = 0;

@@ -321,13 +321,19 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
       // From another node, whose session keeps its routes and queues what
       // they bring until it is released: we take the routes and release
       // it, and hand on once its tail is here (on_handover_tail, or its end).
+      // The directory names the newer connection by now: the successor of
+      // the session we asked, if the state came from there, is the claim before.
       for (const auto& [full, sub] : session_.subscriptions) {
         add_route(host, sub);
       }
       host.metrics().add(Counter::subscriptions, static_cast<std::int64_t>(session_.subscriptions.size()));
+      const sched::Pid newer_by = newer->by;
       rare_->superseded_by = std::move(newer);
       rare_->tail_from = previous;
-      release_remote_previous(host, previous);
+      if (std::optional<sched::Pid> also = release_remote_previous(host, previous, newer_by)) {
+        rare_->tail_also = *also;
+        host.monitor(*also);
+      }
       return;
     }
     handle_takeover(host, *newer);

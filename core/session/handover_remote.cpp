@@ -138,13 +138,14 @@ void Channel::on_handover_tail(ChannelHost& host, SessionState tail) {
   for (Deliver& d : tail.queue) {
     handle_deliver(host, d);
   }
-  if (rare_ && rare_->tail_from.valid()) {
+  if (rare_ && (rare_->tail_from.valid() || rare_->tail_also.valid())) {
     hand_on_after_tail(host);
   }
 }
 
 void Channel::hand_on_after_tail(ChannelHost& host) {
   rare_->tail_from = sched::Pid{};
+  rare_->tail_also = sched::Pid{};
   if (std::unique_ptr<Takeover> newer = std::move(rare_->superseded_by)) {
     handle_takeover(host, *newer);
   }

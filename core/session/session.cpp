@@ -354,9 +354,9 @@ void Session::send_handover(sched::Pid to, SessionState state, bool tail) {
   }
 }
 
-std::optional<sched::Pid> Session::find_remote_session(const std::string& client_id) {
+std::optional<sched::Pid> Session::find_remote_session(const std::string& client_id, sched::Pid except) {
   ClientDirectory* d = ctx_.registry.directory();
-  return d != nullptr ? d->find_remote(client_id) : std::nullopt;
+  return d != nullptr ? d->find_remote(client_id, except) : std::nullopt;
 }
 
 void Session::release_previous(sched::Pid previous) {

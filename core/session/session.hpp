@@ -137,7 +137,7 @@ class Session : public ConnectionOwner, private ChannelHost {
   std::optional<std::string> evacuating() const override { return ctx_.evacuation.refusal(); }
   bool send_takeover(sched::Pid to, Takeover takeover) override;
   void send_handover(sched::Pid to, SessionState state, bool tail) override;
-  std::optional<sched::Pid> find_remote_session(const std::string& client_id) override;
+  std::optional<sched::Pid> find_remote_session(const std::string& client_id, sched::Pid except = {}) override;
   void release_previous(sched::Pid previous) override;
   bool drain_peers() override;
   void send_throttle(sched::Pid to, bool on) override;

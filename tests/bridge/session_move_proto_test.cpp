@@ -195,10 +195,13 @@ TEST_CASE("cluster directory: a client id is found on the node of its latest cla
   d.add(2, ClientRow{"dev", sched::Pid(2, 40), 100});
   d.add(3, ClientRow{"dev", sched::Pid(3, 41), 200});
   CHECK(d.find_remote("dev") == sched::Pid(3, 41));
+  CHECK(d.find_remote("dev", sched::Pid(3, 41)) == sched::Pid(2, 40));  // the latest but one
+  CHECK(d.find_remote("dev", sched::Pid(2, 40)) == sched::Pid(3, 41));
   d.remove(3, ClientRow{"dev", sched::Pid(3, 99), 0});  // another session of node 3 let it go: not this one
   CHECK(d.find_remote("dev") == sched::Pid(3, 41));
   d.remove(3, ClientRow{"dev", sched::Pid(3, 41), 0});
   CHECK(d.find_remote("dev") == sched::Pid(2, 40));
+  CHECK_FALSE(d.find_remote("dev", sched::Pid(2, 40)));
   d.add(2, ClientRow{"dev", sched::Pid(2, 50), 300});  // a node holds a client id once
   CHECK(d.find_remote("dev") == sched::Pid(2, 50));
   d.reset_node(2, {ClientRow{"other", sched::Pid(2, 60), 1}});

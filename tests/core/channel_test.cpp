@@ -545,6 +545,46 @@ TEST_CASE("channel: a state from the successor of the session we asked, ahead of
   CHECK(host.released.size() == 2);
 }
 
+TEST_CASE("channel: superseded while awaiting, the state from the successor of the session we asked: its tail is awaited") {
+  for (bool successor_dies : {false, true}) {
+    CAPTURE(successor_dies);
+    FakeHost host;
+    Channel ch(0);
+    connect_held_elsewhere(ch, host, 300);
+    // A later CONNECT on node 4 takes us over before our state is here; the
+    // directory names it now, and before it <3.7>, to which <2.9> was
+    // handing over when it passed our Takeover on.
+    const sched::Pid newer(4, 5);
+    ch.handle_takeover(host, Takeover{newer, false, nullptr});
+    host.remote = newer;
+    host.remote_before = sched::Pid(3, 7);
+    SessionState old;
+    old.subscriptions.emplace("a/#", Subscription{"a/#", "", SubInfo{QoS::at_least_once}});
+    old.queue.push_back(delivery("a/q", QoS::at_least_once));
+    hand_over_whole(ch, host, old);  // from <3.7>, ahead of <2.9>'s DOWN
+    CHECK(host.released == std::vector<sched::Pid>{sched::Pid(2, 9), sched::Pid(3, 7)});
+    ch.on_down(host, sched::Pid(2, 9), sched::ExitReason::normal());
+    CHECK(host.handovers.empty());  // <3.7>'s tail is not here yet
+    if (successor_dies) {
+      ch.on_down(host, sched::Pid(3, 7), sched::ExitReason::noconnection());
+    } else {
+      SessionState tail;
+      tail.queue.push_back(delivery("a/t", QoS::at_least_once));
+      std::vector<std::string> parts = encode_session_state(tail, 1 << 16);
+      REQUIRE(parts.size() == 1);
+      ch.on_handover_part(host, HandoverPart{mqtt::SharedBytes::copy_of(std::string_view(parts[0])), true, true});
+    }
+    REQUIRE(host.handovers.size() == 1);
+    CHECK(host.handovers[0].first == newer);
+    const LazyList<Deliver>& queue = host.handed[0].queue;
+    REQUIRE(queue.size() == (successor_dies ? 1u : 2u));
+    CHECK(queue.front().msg->topic == "a/q");
+    if (!successor_dies) {
+      CHECK(queue.back().msg->topic == "a/t");
+    }
+  }
+}
+
 TEST_CASE("channel: a session on another node gone with no successor known, or unreachable: a fresh session") {
   for (bool unreachable : {false, true}) {
     CAPTURE(unreachable);

@@ -124,13 +124,17 @@ class FakeHost : public ChannelHost {
     handovers.emplace_back(to, tail);
     handed.push_back(std::move(state));
   }
-  /// The session of the client id on another node, if any.
+  /// The session of the client id on another node, if any (the latest
+  /// claim), and the claim before it.
   std::optional<sched::Pid> remote;
+  std::optional<sched::Pid> remote_before;
   std::vector<sched::Pid> released;
   /// drain_peers(): in a cluster (the answer, PeersDrained, is the test's to give).
   bool cluster_drain = false;
   int drains_asked = 0;
-  std::optional<sched::Pid> find_remote_session(const std::string&) override { return remote; }
+  std::optional<sched::Pid> find_remote_session(const std::string&, sched::Pid except = {}) override {
+    return remote && *remote == except ? remote_before : remote;
+  }
   void release_previous(sched::Pid previous) override { released.push_back(previous); }
   bool drain_peers() override {
     ++drains_asked;
