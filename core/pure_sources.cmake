@@ -18,6 +18,7 @@ set(ACTORMQ_CORE_PURE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/config/cli.cpp
   ${CMAKE_CURRENT_LIST_DIR}/auth/text_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/auth/crypto.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/siphash.cpp
   ${CMAKE_CURRENT_LIST_DIR}/auth/password_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/auth/sha512_crypt.cpp
   ${CMAKE_CURRENT_LIST_DIR}/auth/acl.cpp

@@ -26,9 +26,6 @@ constexpr std::uint64_t find_agent_every_ms = 10;
 constexpr std::uint32_t throttle_above = 4096;
 constexpr std::uint32_t release_below = 512;
 
-// What a peer's route asks of our routers: everything the publish has; the
-// peer's routers apply each subscription's own options.
-constexpr core::SubInfo node_route{mqtt::QoS::exactly_once, false, true, true, 0};
 
 // A peer's rows go into the routers' table of rows to other nodes at most
 // this many at a time: a reset of a large node holds no router long.
@@ -270,7 +267,7 @@ void ClusterAgent::pass_rows(Peer& peer, bool add, std::vector<std::string>&& fi
   core::NodeRoutes& table = *ctx_.routers.node_rows;
   for (std::size_t at = 0; at < filters.size(); at += rows_per_batch) {
     std::span<const std::string> part(filters.data() + at, std::min(rows_per_batch, filters.size() - at));
-    table.apply(add, peer.forwarder, node_route, part);
+    table.apply(add, peer.forwarder, part);
     consume(static_cast<std::uint32_t>(part.size()));
   }
 }
@@ -309,7 +306,7 @@ void ClusterAgent::remote_shared(const ClusterSharedRoutes& r) {
     // all of the group's members there.
     for (sched::Pid router : ctx_.routers.routers) {
       if (add) {
-        send<core::RouteAdd>(router, core::RouteAdd{filter, group, peer.forwarder, {}, node_route, {}, {}});
+        send<core::RouteAdd>(router, core::RouteAdd{filter, group, peer.forwarder, {}, core::NodeRoutes::row_info, {}, {}});
       } else {
         send<core::RouteRemove>(router, core::RouteRemove{filter, group, peer.forwarder});
       }

@@ -23,69 +23,69 @@ void ClusterDirectory::released(const std::string& client_id, sched::Pid pid) {
   runtime_.send<ClientReleased>(agent_, ClientReleased{client_id, pid});
 }
 
-std::optional<sched::Pid> ClusterDirectory::find_remote(std::string_view client_id, sched::Pid except) const {
-  std::lock_guard lock(mutex_);
-  auto it = remote_.find(client_id);
-  if (it == remote_.end()) {
-    return std::nullopt;
-  }
-  const Held* latest = nullptr;
-  for (const Held& h : it->second) {
-    if (h.session != except &&
-        (latest == nullptr || earlier(ClientRow{{}, latest->session, latest->claimed_ms},
-                                      ClientRow{{}, h.session, h.claimed_ms}))) {
-      latest = &h;
-    }
-  }
-  return latest != nullptr ? std::optional<sched::Pid>(latest->session) : std::nullopt;
+ClusterDirectory::Held ClusterDirectory::held(std::uint16_t node, const ClientRow& row) {
+  constexpr std::uint64_t max_ms = (std::uint64_t{1} << 48) - 1;  // the year 10889
+  return Held{row.session, (std::min(row.claimed_ms, max_ms) << 16) | node};
 }
 
-void ClusterDirectory::remove_locked(std::uint16_t node, const std::string& client_id) {
-  auto it = remote_.find(client_id);
-  if (it == remote_.end()) {
+std::optional<sched::Pid> ClusterDirectory::find_remote(std::string_view client_id, sched::Pid except) const {
+  std::lock_guard lock(mutex_);
+  std::optional<Held> latest;
+  remote_.for_each(key(client_id), [&](const Held& h) {
+    if (h.session != except && (!latest || earlier(ClientRow{{}, latest->session, latest->claimed_ms()},
+                                                   ClientRow{{}, h.session, h.claimed_ms()}))) {
+      latest = h;
+    }
+  });
+  return latest ? std::optional<sched::Pid>(latest->session) : std::nullopt;
+}
+
+void ClusterDirectory::insert_locked(const core::Hash128& k, const Held& h) {
+  bool known = false;
+  remote_.for_each(k, [&](const Held&) { known = true; });
+  ids_ += known ? 0 : 1;
+  remote_.insert(k, h);
+}
+
+template <class P>
+void ClusterDirectory::erase_locked(const core::Hash128& k, P&& pred) {
+  if (remote_.erase_if(k, pred) == 0) {
     return;
   }
-  it->second.erase_if([node](const Held& h) { return h.node == node; });
-  if (it->second.empty()) {
-    remote_.erase(it);
-  }
+  bool left = false;
+  remote_.for_each(k, [&](const Held&) { left = true; });
+  ids_ -= left ? 0 : 1;
 }
 
 void ClusterDirectory::reset_node(std::uint16_t node, const std::vector<ClientRow>& rows) {
   std::lock_guard lock(mutex_);
-  for (auto it = remote_.begin(); it != remote_.end();) {
-    it->second.erase_if([node](const Held& h) { return h.node == node; });
-    it = it->second.empty() ? remote_.erase(it) : std::next(it);
-  }
+  remote_.erase_all_if([node](const core::Hash128&, const Held& h) { return h.node() == node; });
+  ids_ = remote_.distinct_keys();
   for (const ClientRow& row : rows) {
-    remote_[row.client_id].push_back(held(node, row));
+    const core::Hash128 k = key(row.client_id);
+    erase_locked(k, [node](const Held& h) { return h.node() == node; });  // a node holds a client id once
+    insert_locked(k, held(node, row));
   }
 }
 
 void ClusterDirectory::add(std::uint16_t node, const ClientRow& row) {
   std::lock_guard lock(mutex_);
-  remove_locked(node, row.client_id);  // a node holds a client id once
-  remote_[row.client_id].push_back(held(node, row));
+  const core::Hash128 k = key(row.client_id);
+  erase_locked(k, [node](const Held& h) { return h.node() == node; });  // a node holds a client id once
+  insert_locked(k, held(node, row));
 }
 
 void ClusterDirectory::remove(std::uint16_t node, const ClientRow& row) {
   std::lock_guard lock(mutex_);
-  auto it = remote_.find(row.client_id);
-  if (it == remote_.end()) {
-    return;
-  }
   // Only the session that let it go: a newer one of that node keeps it.
-  it->second.erase_if([&](const Held& h) { return h.node == node && h.session == row.session; });
-  if (it->second.empty()) {
-    remote_.erase(it);
-  }
+  erase_locked(key(row.client_id), [&](const Held& h) { return h.node() == node && h.session == row.session; });
 }
 
 void ClusterDirectory::drop_node(std::uint16_t node) { reset_node(node, {}); }
 
 std::size_t ClusterDirectory::size() const {
   std::lock_guard lock(mutex_);
-  return remote_.size();
+  return ids_;
 }
 
 std::vector<core::Adopter> ClusterDirectory::adopters() const {

@@ -10,12 +10,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "bridge/cluster/session_move_proto_v1.hpp"
 #include "core/client_directory.hpp"
-#include "core/small_vector.hpp"
+#include "core/flat_rows.hpp"
+#include "core/siphash.hpp"
 #include "sched/pid.hpp"
 
 namespace actormq::sched {
@@ -59,27 +59,33 @@ class ClusterDirectory final : public core::ClientDirectory {
   [[nodiscard]] std::size_t size() const;
 
  private:
-  /// One node's claim of a client id; the id itself is the map's key, held
-  /// once (a cluster holds a row per peer per connection: memory counts).
+  /// One node's claim of a client id, keyed by the id's hash (the id itself
+  /// is not kept: a cluster holds a row per peer per connection, and memory
+  /// counts). The claim time and node share a word.
   struct Held {
     sched::Pid session;
-    std::uint64_t claimed_ms;
-    std::uint16_t node;
+    std::uint64_t claimed_node = 0;  ///< claimed_ms << 16 | node
+    [[nodiscard]] std::uint16_t node() const noexcept { return static_cast<std::uint16_t>(claimed_node); }
+    [[nodiscard]] std::uint64_t claimed_ms() const noexcept { return claimed_node >> 16; }
   };
-  static Held held(std::uint16_t node, const ClientRow& row) { return Held{row.session, row.claimed_ms, node}; }
-  void remove_locked(std::uint16_t node, const std::string& client_id);
+  static Held held(std::uint16_t node, const ClientRow& row);
+  [[nodiscard]] core::Hash128 key(std::string_view client_id) const noexcept {
+    return core::siphash128(sip_key_, client_id);
+  }
+  /// Adds a row, counting its id if it is the id's first.
+  void insert_locked(const core::Hash128& key, const Held& h);
+  /// Removes the rows of `key` that `pred` picks, uncounting an id left with none.
+  template <class P>
+  void erase_locked(const core::Hash128& key, P&& pred);
 
   sched::Runtime& runtime_;
   sched::Pid agent_;
+  const core::SipKey sip_key_ = core::SipKey::random();
   mutable std::mutex mutex_;
-  /// By client id: the node(s) holding it (more than one only while a move
-  /// or a healed partition settles; the one is held inline).
-  struct Hash {
-    using is_transparent = void;
-    // noexcept: the node then caches no hash (8 bytes); rehashing recomputes it.
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, core::SmallVector<Held>, Hash, std::equal_to<>> remote_;
+  /// The node(s) holding each client id (more than one only while a move
+  /// or a healed partition settles), and how many ids.
+  core::FlatRows<Held> remote_;
+  std::size_t ids_ = 0;
   std::vector<core::Adopter> adopters_;
 };
 

@@ -5,6 +5,13 @@
 // peer's row, so a connection's cost on the other nodes grew with their
 // core count (EMQX keeps one route table per node too, in ETS).
 //
+// A row with an exact filter (no wildcard: one per connection in a fleet
+// where each device subscribes to its own topics) is kept as the filter's
+// keyed hash and the forwarder, 16 + 8 bytes in a flat table
+// (core/flat_rows.hpp), not as a map node holding the filter; rows with
+// wildcards stay in a route table. A publish's topic is hashed once to find
+// its exact rows.
+//
 // Routers only read it, each under its own lock (a reader never meets
 // another reader's cache line); the cluster agent, its only writer, takes
 // every reader's lock while it changes rows, a batch at a time. Rows change
@@ -20,21 +27,26 @@
 #include <string_view>
 #include <vector>
 
+#include "core/flat_rows.hpp"
 #include "core/messages.hpp"
 #include "core/routing/route_table.hpp"
+#include "core/siphash.hpp"
 
 namespace actormq::core {
 
 class NodeRoutes {
  public:
+  /// What every row gives the router: the forwarder takes any QoS, keeps
+  /// RETAIN as published, and a message another node forwarded skips it.
+  static constexpr SubInfo row_info{mqtt::QoS::exactly_once, false, true, true, 0};
+
   /// `readers`: how many routers match against it (reader 0 .. readers-1).
   explicit NodeRoutes(std::size_t readers);
 
-  /// Adds (or, with `add` false, removes) the row (filter, forwarder) with
-  /// `info` for each filter. A repeated add replaces the row's options; the
-  /// remove of a missing row does nothing. Returns how many rows it added or
-  /// removed.
-  std::size_t apply(bool add, sched::Pid forwarder, const SubInfo& info, std::span<const std::string> filters);
+  /// Adds (or, with `add` false, removes) the row (filter, forwarder) for
+  /// each filter. A repeated add or the remove of a missing row does
+  /// nothing. Returns how many rows it added or removed.
+  std::size_t apply(bool add, sched::Pid forwarder, std::span<const std::string> filters);
   /// Removes every row of `forwarder` (a peer that went, or sends its rows
   /// anew). Returns how many.
   std::size_t purge(sched::Pid forwarder);
@@ -47,7 +59,10 @@ class NodeRoutes {
       return;  // one node, or peers with no subscriber: no lock on the hot path
     }
     std::lock_guard lock(locks_[reader].mutex);
-    table_.match(topic, [&](std::string_view, const sched::Pid& pid, const SubInfo& info) { f(pid, info); });
+    if (exact_.size() != 0) {
+      exact_.for_each(siphash128(key_, topic), [&](const sched::Pid& pid) { f(pid, row_info); });
+    }
+    wildcards_.match(topic, [&](std::string_view, const sched::Pid& pid, const SubInfo& info) { f(pid, info); });
   }
 
   /// The rows held (actormq_cluster_routes_remote).
@@ -63,7 +78,9 @@ class NodeRoutes {
 
   std::size_t readers_;
   std::unique_ptr<ReaderLock[]> locks_;
-  RouteTable<sched::Pid, SubInfo> table_;
+  const SipKey key_ = SipKey::random();
+  FlatRows<sched::Pid> exact_;                  ///< by the filter's hash
+  RouteTable<sched::Pid, SubInfo> wildcards_;  ///< rows with + or #
   std::atomic<std::int64_t> rows_{0};
 };
 

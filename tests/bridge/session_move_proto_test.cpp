@@ -209,6 +209,26 @@ TEST_CASE("cluster directory: a client id is found on the node of its latest cla
   CHECK(d.find_remote("other") == sched::Pid(2, 60));
   d.drop_node(2);
   CHECK(d.size() == 0);
+  // Many ids (the table grows), a node's rows replaced, an id on two nodes counted once.
+  for (int i = 0; i < 3000; ++i) {
+    d.add(2, ClientRow{"id" + std::to_string(i), sched::Pid(2, 1000 + static_cast<std::uint64_t>(i)), 5});
+  }
+  d.add(4, ClientRow{"id7", sched::Pid(4, 7), 9});
+  CHECK(d.size() == 3000);
+  CHECK(d.find_remote("id7") == sched::Pid(4, 7));
+  CHECK(d.find_remote("id2999") == sched::Pid(2, 3999));
+  d.reset_node(2, {ClientRow{"id7", sched::Pid(2, 77), 10}, ClientRow{"x", sched::Pid(2, 78), 1},
+                   ClientRow{"x", sched::Pid(2, 79), 2}});  // a node holds an id once: the last row
+  CHECK(d.size() == 2);
+  CHECK(d.find_remote("id7") == sched::Pid(2, 77));
+  CHECK(d.find_remote("id7", sched::Pid(2, 77)) == sched::Pid(4, 7));
+  CHECK(d.find_remote("x") == sched::Pid(2, 79));
+  CHECK_FALSE(d.find_remote("id8"));
+  d.drop_node(4);
+  CHECK(d.size() == 2);
+  d.drop_node(2);
+  CHECK(d.size() == 0);
+  CHECK_FALSE(d.find_remote("id7"));
   // The later claim wins; in the same millisecond, the higher node id, alike everywhere.
   CHECK(earlier(ClientRow{"x", sched::Pid(3, 1), 5}, ClientRow{"x", sched::Pid(2, 1), 6}));
   CHECK(earlier(ClientRow{"x", sched::Pid(2, 1), 5}, ClientRow{"x", sched::Pid(3, 1), 5}));

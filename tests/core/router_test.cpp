@@ -60,10 +60,10 @@ struct Fixture {
   }
   /// A row as a cluster agent adds a peer's: to that peer's forwarder.
   void add_node_route(const std::string& forwarder, std::string filter) {
-    node_rows->apply(true, pids.at(forwarder), to_node, std::vector<std::string>{std::move(filter)});
+    node_rows->apply(true, pids.at(forwarder), std::vector<std::string>{std::move(filter)});
   }
   void remove_node_route(const std::string& forwarder, std::string filter) {
-    node_rows->apply(false, pids.at(forwarder), to_node, std::vector<std::string>{std::move(filter)});
+    node_rows->apply(false, pids.at(forwarder), std::vector<std::string>{std::move(filter)});
   }
   static constexpr SubInfo to_node{QoS::exactly_once, false, true, true, 0};
   void remove(const std::string& name, std::string filter) {
@@ -300,7 +300,7 @@ TEST_CASE("router: a peer's rows in one batch, added and removed, are each one r
   f.session("fwd");
   f.session("other");
   auto rows = [&](bool add, const std::string& who, std::vector<std::string> filters) {
-    return f.node_rows->apply(add, f.pids.at(who), Fixture::to_node, filters);
+    return f.node_rows->apply(add, f.pids.at(who), filters);
   };
   CHECK(rows(true, "fwd", {"a/b", "a/+", "a/b", "c/#"}) == 3);
   CHECK(rows(true, "other", {"a/b"}) == 1);
@@ -340,7 +340,7 @@ TEST_CASE("router: every router of a pool reads the one table of rows to other n
   }));
   Pid r0 = rt.spawn(std::make_unique<Router>(SharedStrategy::round_robin, node_rows, 0));
   Pid r1 = rt.spawn(std::make_unique<Router>(SharedStrategy::round_robin, node_rows, 1));
-  node_rows->apply(true, fwd, Fixture::to_node, std::vector<std::string>{"t/0", "t/1"});
+  node_rows->apply(true, fwd, std::vector<std::string>{"t/0", "t/1"});
   CHECK(node_rows->size() == 2);
   for (auto [router, topic] : {std::pair{r0, "t/0"}, std::pair{r1, "t/1"}}) {
     auto msg = std::make_shared<AppMessage>();

@@ -1,0 +1,133 @@
+#include "core/flat_rows.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/siphash.hpp"
+
+namespace actormq::core {
+namespace {
+
+std::vector<int> values_of(const FlatRows<int>& rows, const Hash128& key) {
+  std::vector<int> out;
+  rows.for_each(key, [&](const int& v) { out.push_back(v); });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_CASE("siphash: the reference vectors (key 00..0f, message 00..len-1)") {
+  const SipKey key{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
+  std::string message;
+  const std::uint64_t v64[] = {0x726fdb47dd0e0e31ULL, 0x74f839c593dc67fdULL, 0x0d6c8009d9a94f5aULL,
+                               0x85676696d7fb7e2dULL};
+  // vectors_sip128 rows 0..3, as little-endian words.
+  const Hash128 v128[] = {{0xe6a825ba047f81a3ULL, 0x930255c71472f66dULL},
+                          {0x44af996bd8c187daULL, 0x45fc229b11597634ULL},
+                          {0xc75da4a48d227781ULL, 0xe4ff0af6de8ba3fcULL},
+                          {0x4ea967520cb6709cULL, 0x51ed8529b0b6335fULL}};
+  for (std::size_t len = 0; len < 4; ++len) {
+    CAPTURE(len);
+    CHECK(siphash64(key, message) == v64[len]);
+    CHECK(siphash128(key, message) == v128[len]);
+    message.push_back(static_cast<char>(len));
+  }
+  // Past one 8-byte word, with the 64-bit vector of 15 bytes.
+  std::string fifteen;
+  for (int i = 0; i < 15; ++i) {
+    fifteen.push_back(static_cast<char>(i));
+  }
+  CHECK(siphash64(key, fifteen) == 0xa129ca6149be45e5ULL);
+  CHECK(SipKey::random().k0 != SipKey::random().k0);
+}
+
+TEST_CASE("flat rows: rows of one key, another key's apart, erased by value") {
+  FlatRows<int> rows;
+  const SipKey key = SipKey::random();
+  const Hash128 a = siphash128(key, "a");
+  const Hash128 b = siphash128(key, "b");
+  CHECK(values_of(rows, a).empty());
+  CHECK(rows.erase_if(a, [](int) { return true; }) == 0);
+  rows.insert(a, 1);
+  rows.insert(a, 2);
+  rows.insert(b, 3);
+  CHECK(rows.size() == 3);
+  CHECK(rows.distinct_keys() == 2);
+  CHECK(values_of(rows, a) == std::vector<int>{1, 2});
+  CHECK(rows.erase_if(a, [](int v) { return v == 2; }) == 1);
+  CHECK(values_of(rows, a) == std::vector<int>{1});
+  CHECK(values_of(rows, b) == std::vector<int>{3});
+  CHECK(rows.erase_all_if([](const Hash128&, int v) { return v != 3; }) == 1);
+  CHECK(values_of(rows, a).empty());
+  CHECK(rows.size() == 1);
+  CHECK(rows.distinct_keys() == 1);
+  CHECK(rows.erase_all_if([](const Hash128&, int) { return true; }) == 1);
+  CHECK(rows.size() == 0);
+  CHECK(rows.capacity() == 0);
+  rows.insert(b, 4);  // usable again after being emptied
+  CHECK(values_of(rows, b) == std::vector<int>{4});
+}
+
+// Keys that share a home slot make long runs that wrap around the end of
+// the array: what backward-shift deletion must keep reachable. Checked
+// against a std::multimap through random inserts and erases.
+TEST_CASE("flat rows: random inserts and erases agree with a multimap, with colliding homes and wrap-around") {
+  std::mt19937_64 rng(7);
+  FlatRows<int> rows;
+  std::multimap<std::pair<std::uint64_t, std::uint64_t>, int> model;
+  std::vector<Hash128> keys;
+  for (std::uint64_t i = 0; i < 64; ++i) {
+    // Low bits from a few values (homes collide; a quarter's home is the
+    // array's last slot, whatever its size), high word distinct.
+    keys.push_back(Hash128{i % 4 == 0 ? ~std::uint64_t{0} : (rng() & ~std::uint64_t{0xff}) | (i % 3), i + 1});
+  }
+  for (int step = 0; step < 20000; ++step) {
+    const Hash128& k = keys[rng() % keys.size()];
+    const int v = static_cast<int>(rng() % 4);
+    switch (rng() % 2) {
+      case 0:
+        rows.insert(k, v);
+        model.emplace(std::pair{k.lo, k.hi}, v);
+        break;
+      default: {
+        std::size_t expected = 0;
+        auto [from, to] = model.equal_range({k.lo, k.hi});
+        for (auto it = from; it != to;) {
+          if (it->second == v) {
+            it = model.erase(it);
+            ++expected;
+          } else {
+            ++it;
+          }
+        }
+        REQUIRE(rows.erase_if(k, [v](int x) { return x == v; }) == expected);
+        break;
+      }
+    }
+    if (step % 997 == 0) {
+      const int gone = static_cast<int>(rng() % 4);
+      std::erase_if(model, [gone](const auto& kv) { return kv.second == gone; });
+      rows.erase_all_if([gone](const Hash128&, int x) { return x == gone; });
+    }
+    REQUIRE(rows.size() == model.size());
+  }
+  std::size_t distinct = 0;
+  for (const Hash128& k : keys) {
+    auto [from, to] = model.equal_range({k.lo, k.hi});
+    std::vector<int> want;
+    for (auto it = from; it != to; ++it) {
+      want.push_back(it->second);
+    }
+    std::sort(want.begin(), want.end());
+    CHECK(values_of(rows, k) == want);
+    distinct += want.empty() ? 0 : 1;
+  }
+  CHECK(rows.distinct_keys() == distinct);
+}
+
+}  // namespace
+}  // namespace actormq::core
