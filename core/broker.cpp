@@ -222,6 +222,7 @@ Status Broker::start() {
                                                      : runtime_->scheduler_count();
   auto strategy = static_cast<SharedStrategy>(config_.shared_subscription_strategy);
   ctx_->routers.node_rows = std::make_shared<NodeRoutes>(routers);
+  ctx_->routers.local_rows = std::make_shared<LocalRoutes>(routers);
   for (std::size_t i = 0; i < routers; ++i) {
     sched::SpawnOptions o;
     o.scheduler = static_cast<int>(i % runtime_->scheduler_count());
@@ -232,7 +233,7 @@ Status Broker::start() {
     // gigabytes held); ahead of them, publishers read only what it has routed.
     o.high_priority = true;
     ctx_->routers.routers.push_back(
-        runtime_->spawn(std::make_unique<Router>(strategy, ctx_->routers.node_rows, i), o));
+        runtime_->spawn(std::make_unique<Router>(strategy, ctx_->routers.local_rows, ctx_->routers.node_rows, i), o));
   }
   if (!ctx_->faults.crash_topic.empty()) {
     install_crash_topic(*runtime_, ctx_->faults.crash_topic, ctx_->routers.routers);

@@ -2,22 +2,12 @@
 
 namespace actormq::core {
 
-NodeRoutes::NodeRoutes(std::size_t readers)
-    : readers_(readers == 0 ? 1 : readers), locks_(std::make_unique<ReaderLock[]>(readers_)) {}
-
-std::vector<std::unique_lock<std::mutex>> NodeRoutes::lock_all() const {
-  std::vector<std::unique_lock<std::mutex>> held;
-  held.reserve(readers_);
-  for (std::size_t i = 0; i < readers_; ++i) {
-    held.emplace_back(locks_[i].mutex);
-  }
-  return held;
-}
+NodeRoutes::NodeRoutes(std::size_t readers) : locks_(readers) {}
 
 std::size_t NodeRoutes::apply(bool add, sched::Pid forwarder, std::span<const std::string> filters) {
   std::size_t changed = 0;
   {
-    auto held = lock_all();
+    auto held = locks_.all();
     for (const std::string& filter : filters) {
       if (has_wildcard(filter)) {
         changed += add ? wildcards_.insert(filter, forwarder, row_info) : wildcards_.erase(filter, forwarder);
@@ -45,7 +35,7 @@ std::size_t NodeRoutes::apply(bool add, sched::Pid forwarder, std::span<const st
 std::size_t NodeRoutes::purge(sched::Pid forwarder) {
   std::size_t erased = 0;
   {
-    auto held = lock_all();
+    auto held = locks_.all();
     erased = wildcards_.erase_key(forwarder, [](const SubInfo&) {});
     erased += exact_.erase_all_if([forwarder](const Hash128&, const sched::Pid& pid) { return pid == forwarder; });
   }

@@ -29,6 +29,7 @@
 
 #include "core/flat_rows.hpp"
 #include "core/messages.hpp"
+#include "core/routing/reader_locks.hpp"
 #include "core/routing/route_table.hpp"
 #include "core/siphash.hpp"
 
@@ -58,7 +59,7 @@ class NodeRoutes {
     if (rows_.load(std::memory_order_relaxed) == 0) {
       return;  // one node, or peers with no subscriber: no lock on the hot path
     }
-    std::lock_guard lock(locks_[reader].mutex);
+    std::lock_guard lock(locks_.reader(reader));
     if (exact_.size() != 0) {
       exact_.for_each(siphash128(key_, topic), [&](const sched::Pid& pid) { f(pid, row_info); });
     }
@@ -67,17 +68,10 @@ class NodeRoutes {
 
   /// The rows held (actormq_cluster_routes_remote).
   [[nodiscard]] std::int64_t size() const noexcept { return rows_.load(std::memory_order_relaxed); }
-  [[nodiscard]] std::size_t readers() const noexcept { return readers_; }
+  [[nodiscard]] std::size_t readers() const noexcept { return locks_.readers(); }
 
  private:
-  struct alignas(64) ReaderLock {
-    mutable std::mutex mutex;
-  };
-  /// Every reader's lock, in order (readers take one each: no deadlock).
-  std::vector<std::unique_lock<std::mutex>> lock_all() const;
-
-  std::size_t readers_;
-  std::unique_ptr<ReaderLock[]> locks_;
+  ReaderLocks locks_;
   const SipKey key_ = SipKey::random();
   FlatRows<sched::Pid> exact_;                  ///< by the filter's hash
   RouteTable<sched::Pid, SubInfo> wildcards_;  ///< rows with + or #

@@ -21,8 +21,12 @@ QoS min_qos(QoS a, QoS b) { return a < b ? a : b; }
 }  // namespace
 
 void RouterPool::add_route(sched::Runtime& runtime, const RouteAdd& add) const {
-  for (sched::Pid r : routers) {
-    runtime.send<RouteAdd>(r, add);
+  if (local_rows && add.group.empty()) {
+    local_rows->add(add.filter, add.session, add.info, add.replaces);
+  } else {
+    for (sched::Pid r : routers) {
+      runtime.send<RouteAdd>(r, add);
+    }
   }
   for (sched::Pid o : observers) {
     runtime.send<RouteAdd>(o, add);
@@ -30,8 +34,12 @@ void RouterPool::add_route(sched::Runtime& runtime, const RouteAdd& add) const {
 }
 
 void RouterPool::remove_route(sched::Runtime& runtime, const RouteRemove& remove) const {
-  for (sched::Pid r : routers) {
-    runtime.send<RouteRemove>(r, remove);
+  if (local_rows && remove.group.empty()) {
+    local_rows->remove(remove.filter, remove.session);
+  } else {
+    for (sched::Pid r : routers) {
+      runtime.send<RouteRemove>(r, remove);
+    }
   }
   for (sched::Pid o : observers) {
     runtime.send<RouteRemove>(o, remove);
@@ -45,8 +53,12 @@ std::size_t RouterPool::sync(sched::Runtime& runtime, sched::Pid reply_to) const
   return routers.size();
 }
 
-Router::Router(SharedStrategy strategy, std::shared_ptr<const NodeRoutes> node_rows, std::size_t reader)
-    : strategy_(strategy), node_rows_(std::move(node_rows)), reader_(reader) {}
+Router::Router(SharedStrategy strategy, std::shared_ptr<LocalRoutes> local_rows,
+               std::shared_ptr<const NodeRoutes> node_rows, std::size_t reader)
+    : strategy_(strategy),
+      reader_(reader),
+      local_(local_rows ? std::move(local_rows) : std::make_shared<LocalRoutes>(reader + 1)),
+      node_rows_(std::move(node_rows)) {}
 
 void Router::on_message(sched::Message& msg) {
   if (auto* p = msg.as<RoutePublish>()) {
@@ -65,13 +77,13 @@ void Router::on_message(sched::Message& msg) {
 }
 
 void Router::add(RouteAdd& r) {
-  if (r.replaces) {
-    remove(RouteRemove{r.filter, r.group, r.replaces});
-  }
   if (r.group.empty()) {
     // A repeated (filter, session) replaces the route's options: still one route.
-    routes_.insert(r.filter, r.session, r.info);
+    local_->add(r.filter, r.session, r.info, r.replaces);
     return;
+  }
+  if (r.replaces) {
+    remove(RouteRemove{r.filter, r.group, r.replaces});
   }
   std::string key = group_key(r.group, r.filter);
   shared_routes_.insert(r.filter, key, 0);
@@ -91,7 +103,7 @@ void Router::add(RouteAdd& r) {
 
 void Router::remove(const RouteRemove& r) {
   if (r.group.empty()) {
-    routes_.erase(r.filter, r.session);
+    local_->remove(r.filter, r.session);
     return;
   }
   std::string key = group_key(r.group, r.filter);
@@ -193,7 +205,7 @@ std::size_t Router::pick(Group& g, const AppMessage& msg) {
 
 void Router::publish(const AppMessagePtr& msg, const persist::HoldPtr& hold, bool from_node) {
   scratch_.clear();
-  routes_.match(msg->topic, [&](std::string_view, const sched::Pid& pid, const SubInfo& info) {
+  local_->match(reader_, msg->topic, [&](const sched::Pid& pid, const SubInfo& info) {
     // MQTT 5 3.8.3.1: with No Local, a client gets none of its own messages.
     if (info.no_local && pid == msg->publisher_pid) {
       return;

@@ -1,11 +1,11 @@
 #pragma once
-// A router process: one of a pool, each owning a route table (EMQX
-// emqx_router/emqx_broker). Every router holds every route of this node's
-// sessions, and reads the rows to other nodes from one table they share
-// (node_routes.hpp); a session
-// publishes through the router of its own scheduler, so the common path
-// crosses no thread, and one publisher's messages (a pinned session) always
-// take the same router: per-publisher, per-topic order is kept (MQTT 4.6).
+// A router process: one of a pool (EMQX emqx_router/emqx_broker). The
+// routers read this node's routes from one table they share
+// (local_routes.hpp), and the rows to other nodes from another
+// (node_routes.hpp); each keeps the shared subscription groups itself. A
+// session publishes through the router of its own scheduler, so the common
+// path crosses no thread, and one publisher's messages (a pinned session)
+// always take the same router: per-publisher, per-topic order is kept (MQTT 4.6).
 
 #include <cstdint>
 #include <memory>
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/messages.hpp"
+#include "core/routing/local_routes.hpp"
 #include "core/routing/node_routes.hpp"
 #include "core/routing/route_table.hpp"
 #include "sched/process.hpp"
@@ -44,6 +45,10 @@ struct RouterPool {
   /// The rows to other nodes of a cluster, one table every router reads,
   /// written by the cluster agent (empty on a single node).
   std::shared_ptr<NodeRoutes> node_rows;
+  /// This node's routes, one table every router reads, written by the
+  /// sessions through add_route and remove_route. Null: each router holds a
+  /// table of its own, and gets every change (tests' routers).
+  std::shared_ptr<LocalRoutes> local_rows;
 
   /// The router for publishes from the calling scheduler's processes.
   sched::Pid local() const {
@@ -51,11 +56,12 @@ struct RouterPool {
     return routers[(s != nullptr ? s->id() : 0) % routers.size()];
   }
 
-  /// Thread-safe. Sends `add` to every router (any of them may see a
-  /// matching publish: each holds every route) and every observer. Called
-  /// by the session whose route it is, from its handler: the order of one
-  /// sender's messages to one process is kept, so every router and observer
-  /// sees that session's changes in the order it made them.
+  /// Thread-safe. Writes `add` into local_rows (any router may see a
+  /// matching publish from now on), or sends it to every router for a
+  /// shared group's route (each holds every group), and to every observer.
+  /// Called by the session whose route it is, from its handler: the order
+  /// of one sender's messages to one process is kept, so every router and
+  /// observer sees that session's changes in the order it made them.
   void add_route(sched::Runtime& runtime, const RouteAdd& add) const;
   /// Thread-safe. As add_route, for `remove`.
   void remove_route(sched::Runtime& runtime, const RouteRemove& remove) const;
@@ -66,13 +72,15 @@ struct RouterPool {
 
 class Router : public sched::Process {
  public:
-  /// `node_rows`, when set (a cluster node), holds the rows to other nodes;
-  /// this router reads it as reader `reader` (NodeRoutes).
-  explicit Router(SharedStrategy strategy, std::shared_ptr<const NodeRoutes> node_rows = nullptr,
-                  std::size_t reader = 0);
+  /// `local_rows` holds this node's routes (null: a table of the router's
+  /// own, written by the RouteAdd and RouteRemove it gets); `node_rows`,
+  /// when set (a cluster node), the rows to other nodes. This router reads
+  /// both as reader `reader`.
+  explicit Router(SharedStrategy strategy, std::shared_ptr<LocalRoutes> local_rows = nullptr,
+                  std::shared_ptr<const NodeRoutes> node_rows = nullptr, std::size_t reader = 0);
 
-  /// For tests: routes held (normal + shared members), the rows to other nodes aside.
-  std::size_t route_count() const { return routes_.route_count() + shared_members_; }
+  /// For tests: routes of this node (normal + this router's shared members).
+  std::size_t route_count() const { return local_->route_count() + shared_members_; }
 
  protected:
   void on_message(sched::Message& msg) override;
@@ -107,13 +115,13 @@ class Router : public sched::Process {
   void redeliver(RedeliverShared& r);
 
   SharedStrategy strategy_;
-  RouteTable<sched::Pid, SubInfo> routes_;
+  std::size_t reader_;
+  std::shared_ptr<LocalRoutes> local_;
   // Shared groups: the table routes a filter to group keys; groups_ holds members.
   RouteTable<std::string, char> shared_routes_;
   std::unordered_map<std::string, Group> groups_;  // key: group + '\0' + filter
   std::size_t shared_members_ = 0;
   std::shared_ptr<const NodeRoutes> node_rows_;
-  std::size_t reader_;
   std::vector<Target> scratch_;
   std::minstd_rand rng_{12345};
 };

@@ -1,6 +1,7 @@
 // RouterPool as the one owner of route changes (core/routing/router.hpp):
-// what a session adds and removes reaches every router and every observer,
-// in the session's order. On the stepped runtime (tests/sched/test_process.hpp).
+// what a session adds and removes is in the routers' one table at once, and
+// reaches every observer in the session's order; shared groups' routes
+// reach every router. On the stepped runtime (tests/sched/test_process.hpp).
 #include "core/routing/router.hpp"
 
 #include <doctest/doctest.h>
@@ -66,11 +67,13 @@ Fn::Handler doer(Observer& o) {
   };
 }
 
-/// One router per scheduler, as the Broker spawns them.
+/// One router per scheduler, reading one table of local routes, as the Broker spawns them.
 std::vector<Router*> spawn_routers(sched::Runtime& rt, RouterPool& pool) {
   std::vector<Router*> routers;
+  pool.local_rows = std::make_shared<LocalRoutes>(rt.scheduler_count());
   for (int s = 0; s < static_cast<int>(rt.scheduler_count()); ++s) {
-    auto router = std::make_unique<Router>(SharedStrategy::round_robin);
+    auto router = std::make_unique<Router>(SharedStrategy::round_robin, pool.local_rows, nullptr,
+                                           static_cast<std::size_t>(s));
     routers.push_back(router.get());
     sched::SpawnOptions o;
     o.scheduler = s;
@@ -89,7 +92,7 @@ Pid spawn_on(sched::Runtime& rt, Fn::Handler h, int scheduler) {
 
 }  // namespace
 
-TEST_CASE("every router and observer gets a session's route changes in its order, sync asks only the routers") {
+TEST_CASE("every observer gets a session's route changes in its order, sync asks only the routers") {
   sched::Runtime rt(sched::testing::stepped(2));
   RouterPool pool;
   std::vector<Router*> routers = spawn_routers(rt, pool);
@@ -115,12 +118,57 @@ TEST_CASE("every router and observer gets a session's route changes in its order
                                     "remove c/# " + s};
   CHECK(first.log == expected);
   CHECK(second.log == expected);
-  // The routers got the same changes: what is left is the shared route.
+  // The table holds no route left; each router holds the group's member.
+  CHECK(pool.local_rows->route_count() == 0);
   for (Router* r : routers) {
     CHECK(r->route_count() == 1);
   }
   CHECK(syncs == 2);
   CHECK(session_log.log == std::vector<std::string>{"synced", "synced"});
+  rt.shutdown(1000);
+}
+
+TEST_CASE("a route a session adds is in every router's table before its handler returns, a takeover's in one step") {
+  sched::Runtime rt(sched::testing::stepped(2));
+  RouterPool pool;
+  std::vector<Router*> routers = spawn_routers(rt, pool);
+  Observer old_log;
+  Observer new_log;
+  Pid old_session = spawn_on(rt, old_log.handler(), 0);
+  Pid new_session = spawn_on(rt, new_log.handler(), 1);
+  std::size_t delivered_old = 0;
+  std::size_t delivered_new = 0;
+  Pid counter_old = spawn_on(rt, [&](Fn&, sched::Message& m) { delivered_old += m.is<Deliver>() ? 1 : 0; }, 0);
+  Pid counter_new = spawn_on(rt, [&](Fn&, sched::Message& m) { delivered_new += m.is<Deliver>() ? 1 : 0; }, 1);
+  (void)old_session;
+  (void)new_session;
+  auto publish_via = [&](std::size_t router) {
+    auto msg = std::make_shared<AppMessage>();
+    msg->topic = "dev/1";
+    msg->payload = mqtt::SharedBytes::copy_of(std::string_view("x"));
+    msg->qos = mqtt::QoS::at_least_once;
+    rt.send<RoutePublish>(pool.routers[router], RoutePublish{std::move(msg), {}});
+  };
+  // No process ran between the add and the publishes: the table has it.
+  pool.add_route(rt, RouteAdd{"dev/1", "", counter_old, "c1", {}, {}, {}});
+  CHECK(pool.local_rows->route_count() == 1);
+  publish_via(0);
+  publish_via(1);
+  rt.run_until_idle();
+  CHECK(delivered_old == 2);
+  // Taken over: the route moves to the new session in one step.
+  pool.add_route(rt, RouteAdd{"dev/1", "", counter_new, "c1", {}, counter_old, {}});
+  CHECK(pool.local_rows->route_count() == 1);
+  publish_via(1);
+  rt.run_until_idle();
+  CHECK(delivered_old == 2);
+  CHECK(delivered_new == 1);
+  pool.remove_route(rt, RouteRemove{"dev/1", "", counter_new});
+  publish_via(0);
+  rt.run_until_idle();
+  CHECK(delivered_new == 1);
+  CHECK(pool.local_rows->route_count() == 0);
+  CHECK(routers.size() == 2);
   rt.shutdown(1000);
 }
 

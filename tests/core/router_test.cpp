@@ -35,7 +35,7 @@ struct Fixture {
   std::map<std::string, Pid> pids;
 
   explicit Fixture(SharedStrategy strategy = SharedStrategy::round_robin) {
-    router = rt.spawn(std::make_unique<Router>(strategy, node_rows, 0));
+    router = rt.spawn(std::make_unique<Router>(strategy, nullptr, node_rows, 0));
   }
   Pid session(const std::string& name) {
     Inbox& in = inboxes[name];
@@ -338,8 +338,8 @@ TEST_CASE("router: every router of a pool reads the one table of rows to other n
       got.push_back(d->msg->topic);
     }
   }));
-  Pid r0 = rt.spawn(std::make_unique<Router>(SharedStrategy::round_robin, node_rows, 0));
-  Pid r1 = rt.spawn(std::make_unique<Router>(SharedStrategy::round_robin, node_rows, 1));
+  Pid r0 = rt.spawn(std::make_unique<Router>(SharedStrategy::round_robin, nullptr, node_rows, 0));
+  Pid r1 = rt.spawn(std::make_unique<Router>(SharedStrategy::round_robin, nullptr, node_rows, 1));
   node_rows->apply(true, fwd, std::vector<std::string>{"t/0", "t/1"});
   CHECK(node_rows->size() == 2);
   for (auto [router, topic] : {std::pair{r0, "t/0"}, std::pair{r1, "t/1"}}) {
