@@ -55,14 +55,9 @@
 #include <utility>
 #include <vector>
 
-namespace actormq::core {
+#include "core/string_hash.hpp"
 
-/// Transparent string hash, so maps keyed by std::string accept
-/// std::string_view lookups without building a temporary string.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
+namespace actormq::core {
 
 /// Position meaning "no level left" in next_level().
 inline constexpr std::size_t no_more_levels = std::string_view::npos;

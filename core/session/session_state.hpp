@@ -17,6 +17,7 @@
 #include "core/lazy_map.hpp"
 #include "core/lazy_vector.hpp"
 #include "core/messages.hpp"
+#include "core/string_hash.hpp"
 #include "mqtt/packets.hpp"
 
 namespace actormq::core {
@@ -39,7 +40,7 @@ struct Inflight {
 /// The maps, the queue and awaiting_rel cost a pointer each until used
 /// (core/lazy_map.hpp, core/lazy_list.hpp, core/lazy_vector.hpp).
 struct SessionState {
-  LazyMap<std::string, Subscription> subscriptions;
+  LazyMap<std::string, Subscription, StringHash> subscriptions;
   /// Keyed by packet id: acknowledgements find theirs in O(1) even with a
   /// window of thousands.
   LazyMap<std::uint16_t, Inflight> inflight;
