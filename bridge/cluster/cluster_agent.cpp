@@ -89,11 +89,25 @@ void ClusterAgent::on_message(sched::Message& msg) {
 
 // ---- local rows ----
 
+// A filter is announced to the peers while some session here has a route of
+// it. The routes are in the routers' table (core::LocalRoutes) before we
+// hear of a change, so each change is checked against it: a filter added
+// and removed again before we look is neither announced nor withdrawn, and
+// what we announced is kept as the filter's keyed hash only (a row per
+// subscription on a fleet: memory counts).
 void ClusterAgent::local_add(const core::RouteAdd& add) {
   const bool shared = !add.group.empty();
+  if (!shared) {
+    const core::Hash128 k = core::siphash128(announced_key_, add.filter);
+    if (!is_announced(k) && ctx_.routers.local_rows->has_filter(add.filter)) {
+      announced_.insert(k, 1);
+      announce(ClusterRoutes::Op::add, add.filter);
+    }
+    return;
+  }
   // A shared group's rows are keyed as the routers key the group.
-  std::string key = shared ? shared_key(add.group, add.filter) : add.filter;
-  auto& rows = shared ? local_shared_ : local_;
+  std::string key = shared_key(add.group, add.filter);
+  auto& rows = local_shared_;
   if (add.replaces) {
     auto it = rows.find(key);
     if (it != rows.end()) {
@@ -103,20 +117,22 @@ void ClusterAgent::local_add(const core::RouteAdd& add) {
   auto& subscribers = rows[key];
   bool first = subscribers.size() == 0;
   subscribers.insert_or_assign(add.session, 0);
-  if (!first) {
-    return;
-  }
-  if (shared) {
+  if (first) {
     announce_shared(ClusterRoutes::Op::add, add.group, add.filter);
-  } else {
-    announce(ClusterRoutes::Op::add, add.filter);
   }
 }
 
 void ClusterAgent::local_remove(const core::RouteRemove& remove) {
-  const bool shared = !remove.group.empty();
-  std::string key = shared ? shared_key(remove.group, remove.filter) : remove.filter;
-  auto& rows = shared ? local_shared_ : local_;
+  if (remove.group.empty()) {
+    const core::Hash128 k = core::siphash128(announced_key_, remove.filter);
+    if (is_announced(k) && !ctx_.routers.local_rows->has_filter(remove.filter)) {
+      announced_.erase_if(k, [](char) { return true; });
+      announce(ClusterRoutes::Op::remove, remove.filter);
+    }
+    return;
+  }
+  std::string key = shared_key(remove.group, remove.filter);
+  auto& rows = local_shared_;
   auto it = rows.find(key);
   if (it == rows.end() || !it->second.erase(remove.session)) {
     return;
@@ -125,11 +141,13 @@ void ClusterAgent::local_remove(const core::RouteRemove& remove) {
     return;
   }
   rows.erase(it);
-  if (shared) {
-    announce_shared(ClusterRoutes::Op::remove, remove.group, remove.filter);
-  } else {
-    announce(ClusterRoutes::Op::remove, remove.filter);
-  }
+  announce_shared(ClusterRoutes::Op::remove, remove.group, remove.filter);
+}
+
+bool ClusterAgent::is_announced(const core::Hash128& key) const {
+  bool found = false;
+  announced_.for_each(key, [&](char) { found = true; });
+  return found;
 }
 
 void ClusterAgent::announce_shared(ClusterRoutes::Op op, const std::string& group, const std::string& filter) {
@@ -185,11 +203,10 @@ void ClusterAgent::found_agent(Peer& peer, sched::Pid agent) {
   peer.forwarder = spawn(std::make_unique<NodeForwarder>(node_, agent, counters_), o);
   counters_.peers.fetch_add(1, std::memory_order_relaxed);
   update_adopters();
-  ClusterRoutes all{ClusterRoutes::Op::reset, self(), {}};
-  all.filters.reserve(local_.size());
-  for (const auto& [filter, subscribers] : local_) {
-    all.filters.push_back(filter);
-  }
+  // What the routers' table holds now; a change not yet heard of here is
+  // announced to every peer (this one too) when it is (local_add, local_remove).
+  ClusterRoutes all{ClusterRoutes::Op::reset, self(), ctx_.routers.local_rows->filters()};
+  const std::size_t all_filters = all.filters.size();
   counters_.routes_out.fetch_add(all.filters.size(), std::memory_order_relaxed);
   send<ClusterRoutes>(agent, std::move(all));
   ClusterSharedRoutes groups{ClusterRoutes::Op::reset, self(), {}};
@@ -204,7 +221,7 @@ void ClusterAgent::found_agent(Peer& peer, sched::Pid agent) {
   send<core::RetainDump>(ctx_.retainer, core::RetainDump{self(), peer_tag(peer.info)});
   send_all_clients(agent);
   ACTORMQ_LOG_INFO("cluster: node " << peer.info.name << "'s agent is " << agent.to_string() << "; "
-                                    << local_.size() << " filter(s) of ours sent");
+                                    << all_filters << " filter(s) of ours sent");
 }
 
 void ClusterAgent::node_down(const dist::NodeInfo& peer) {

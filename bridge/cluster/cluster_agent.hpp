@@ -3,10 +3,10 @@
 // route across the cluster (EMQX's model, ../../DESIGN.md "The cluster broker").
 //
 // Route rows. The agent observes every route its node's sessions add and
-// remove (RouterPool::observers) and keeps, per filter, who subscribes to it
-// here; when a filter gains its first local subscriber it tells every peer's
-// agent (ClusterRoutes add), when it loses its last one, remove. A peer's
-// agent that is new hears all of them at once (reset).
+// remove (RouterPool::observers); when a filter has its first local
+// subscriber in the routers' table (core::LocalRoutes) it tells every
+// peer's agent (ClusterRoutes add), when it has none left, remove. A peer's
+// agent that is new hears all of the table's filters at once (reset).
 //
 // Shared subscriptions span nodes. A node tells its peers of the groups its
 // sessions are members of (ClusterSharedRoutes); in a peer's routers that
@@ -76,8 +76,10 @@
 #include "bridge/cluster/session_move_proto_v1.hpp"
 #include "bridge/dist/node.hpp"
 #include "core/broker_context.hpp"
+#include "core/flat_rows.hpp"
 #include "core/routing/route_table.hpp"
 #include "core/session/channel_host.hpp"
+#include "core/siphash.hpp"
 #include "sched/process.hpp"
 
 namespace actormq::cluster {
@@ -128,6 +130,7 @@ class ClusterAgent final : public sched::Process {
   // Local rows.
   void local_add(const core::RouteAdd& add);
   void local_remove(const core::RouteRemove& remove);
+  [[nodiscard]] bool is_announced(const core::Hash128& key) const;
   void announce(ClusterRoutes::Op op, const std::string& filter);
   void announce_shared(ClusterRoutes::Op op, const std::string& group, const std::string& filter);
   // Peers.
@@ -218,8 +221,9 @@ class ClusterAgent final : public sched::Process {
   std::size_t router_syncs_left_ = 0;
   std::uint64_t next_tag_ = 1;
   ClusterCounters& counters_;
-  /// Local subscribers per filter (not shared groups).
-  std::unordered_map<std::string, core::RouteSet<sched::Pid, char>, core::StringHash, std::equal_to<>> local_;
+  /// The filters announced to the peers (not shared groups), by keyed hash.
+  const core::SipKey announced_key_ = core::SipKey::random();
+  core::FlatRows<char> announced_;
   /// Local members per shared group (shared_key).
   std::unordered_map<std::string, core::RouteSet<sched::Pid, char>, core::StringHash, std::equal_to<>> local_shared_;
   std::unordered_map<std::uint16_t, Peer> peers_;  ///< by node id, while linked

@@ -17,4 +17,21 @@ void LocalRoutes::remove(std::string_view filter, sched::Pid session) {
   routes_.store(table_.route_count(), std::memory_order_relaxed);
 }
 
+bool LocalRoutes::has_filter(std::string_view filter) const {
+  auto held = locks_.all();
+  return table_.routes(filter) != nullptr;
+}
+
+std::vector<std::string> LocalRoutes::filters() const {
+  auto held = locks_.all();
+  std::vector<std::string> out;
+  out.reserve(table_.filter_count());
+  table_.for_each([&](std::string_view filter, const sched::Pid&, const SubInfo&) {
+    if (out.empty() || filter != out.back()) {  // a filter's routes come together
+      out.emplace_back(filter);
+    }
+  });
+  return out;
+}
+
 }  // namespace actormq::core

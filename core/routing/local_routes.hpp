@@ -16,7 +16,9 @@
 #include <atomic>
 #include <cstddef>
 #include <mutex>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/messages.hpp"
 #include "core/routing/reader_locks.hpp"
@@ -44,6 +46,12 @@ class LocalRoutes {
     std::lock_guard lock(locks_.reader(reader));
     table_.match(topic, [&](std::string_view, const sched::Pid& pid, const SubInfo& info) { f(pid, info); });
   }
+
+  /// Some session here has a route of `filter`. Not for routers: it takes
+  /// every lock, as a writer does (the cluster agent's question, per change).
+  [[nodiscard]] bool has_filter(std::string_view filter) const;
+  /// Every filter with a route here (the cluster agent's, for a new peer).
+  [[nodiscard]] std::vector<std::string> filters() const;
 
   [[nodiscard]] std::size_t route_count() const noexcept { return routes_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::size_t readers() const noexcept { return locks_.readers(); }

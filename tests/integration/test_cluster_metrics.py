@@ -7,7 +7,7 @@ import unittest
 
 from harness import free_port, main, wait_for
 from http_util import ApiBroker
-from paho_util import V5Client, mqtt
+from paho_util import SubscribeOptions, V5Client, mqtt
 from test_cluster_routes import cluster, routes_ready, ups
 from test_http_metrics import parse_metrics
 
@@ -96,6 +96,47 @@ class ClusterMetrics(unittest.TestCase):
         self.client(b, "b3").subscribe("r/b/again", qos=1)
         self.assertTrue(wait_for(lambda: remote() == 3, timeout=10), remote())
         self.assertTrue(wait_for(lambda: self.metrics(c)["actormq_cluster_routes_remote"] == 1, timeout=10))
+
+    def test_quick_subscribe_and_unsubscribe_leave_the_peers_the_filters_still_subscribed(self):
+        """A node announces a filter while its routers' table has a route of
+        it, checking each change as it hears of it: changes that follow each
+        other faster than it hears of them (here, sent without waiting for
+        their acknowledgements) end with the peer holding exactly the filters
+        some session still subscribes to."""
+        p1, p2 = free_port(), free_port()
+        a = self.node("q1", p1)
+        b = self.node("q2", p2, seeds=[p1])
+        self.assertTrue(wait_for(lambda: self.metrics(a)["actormq_cluster_nodes"] == 2, timeout=10))
+        remote = lambda: self.metrics(a)["actormq_cluster_routes_remote"]
+        clients = [self.client(b, "churn%d" % i) for i in range(4)]
+        kept = set()
+        for round_ in range(25):
+            for i, cl in enumerate(clients):
+                f = "churn/%d/%d" % (i, round_ % 5)
+                opts = SubscribeOptions(qos=1)
+                cl.c.subscribe(f, options=opts)
+                cl.c.unsubscribe(f)
+                if (round_ + i) % 3 == 0:
+                    cl.c.subscribe(f, options=opts)
+                    kept.add((i, f))
+                else:
+                    kept.discard((i, f))
+            # Two sessions on one filter: one of them leaves it.
+            clients[0].c.subscribe("churn/both", options=SubscribeOptions(qos=1))
+            clients[1].c.subscribe("churn/both", options=SubscribeOptions(qos=1))
+            clients[round_ % 2].c.unsubscribe("churn/both")
+        expected = len({f for _, f in kept}) + 1
+        self.assertTrue(wait_for(lambda: remote() == expected, timeout=10), (remote(), expected))
+        clients[0].quiet(1.0)
+        self.assertEqual(remote(), expected)
+        # And they route: one kept filter, and the one both shared.
+        pub = self.client(a, "churn-pub")
+        i, f = sorted(kept)[0]
+        pub.publish(f, b"k", qos=1)
+        pub.publish("churn/both", b"b", qos=1)
+        self.assertIn(b"k", [m.payload for m in clients[i].wait_msgs(1)])
+        got_both = clients[1].wait_msgs(1)  # round 24 left churn/both to clients[1]
+        self.assertIn(b"b", [m.payload for m in got_both])
 
     def test_a_single_node_has_no_cluster_families(self):
         api = ApiBroker()
