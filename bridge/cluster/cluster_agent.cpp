@@ -42,7 +42,7 @@ ClusterAgent::ClusterAgent(dist::Node& node, core::BrokerContext& ctx, ClusterDi
 void ClusterAgent::on_start() {
   send<core::RetainObserve>(ctx_.retainer, core::RetainObserve{self()});
   for (const auto& [client_id, pid] : ctx_.registry.snapshot()) {
-    local_clients_.insert_or_assign(client_id, LocalClaim{pid, 0});  // claimed before we watched: restored
+    set_local_claim(client_id, LocalClaim{pid, 0});  // claimed before we watched: restored
   }
   node_.monitor_nodes(self());
   for (const dist::NodeInfo& peer : node_.peers()) {

@@ -65,7 +65,9 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <variant>
@@ -213,8 +215,17 @@ class ClusterAgent final : public sched::Process {
     sched::Pid session;
     std::uint64_t claimed_ms;
   };
-  /// This node's registry, by client id (a row per connection: memory counts).
-  std::unordered_map<std::string, LocalClaim, core::StringHash, std::equal_to<>> local_clients_;
+  /// This node's claims as we heard of them, by the client id's keyed hash
+  /// (a row per connection: memory counts; the ids themselves are in the
+  /// node's registry, read for a new peer's reset). One per id.
+  const core::SipKey claims_key_ = core::SipKey::random();
+  core::FlatRows<LocalClaim> local_claims_;
+  [[nodiscard]] core::Hash128 claim_key(std::string_view client_id) const {
+    return core::siphash128(claims_key_, client_id);
+  }
+  /// Our claim of `client_id`, if we heard of one.
+  [[nodiscard]] std::optional<LocalClaim> local_claim(std::string_view client_id) const;
+  void set_local_claim(std::string_view client_id, const LocalClaim& claim);
   std::unordered_map<std::uint64_t, PendingRound> rounds_;  ///< by ping tag
   std::vector<ClusterPing> pings_waiting_;  ///< peers' pings for the next router sync
   std::vector<ClusterPing> pings_syncing_;  ///< answered when the routers have synced

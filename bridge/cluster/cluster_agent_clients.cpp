@@ -37,19 +37,30 @@ bool ClusterAgent::client_message(sched::Message& msg) {
   return true;
 }
 
+std::optional<ClusterAgent::LocalClaim> ClusterAgent::local_claim(std::string_view client_id) const {
+  std::optional<LocalClaim> found;
+  local_claims_.for_each(claim_key(client_id), [&](const LocalClaim& c) { found = c; });
+  return found;
+}
+
+void ClusterAgent::set_local_claim(std::string_view client_id, const LocalClaim& claim) {
+  const core::Hash128 k = claim_key(client_id);
+  local_claims_.erase_if(k, [](const LocalClaim&) { return true; });
+  local_claims_.insert(k, claim);
+}
+
 void ClusterAgent::client_claimed(const ClientRow& row) {
-  local_clients_.insert_or_assign(row.client_id, LocalClaim{row.session, row.claimed_ms});
+  set_local_claim(row.client_id, LocalClaim{row.session, row.claimed_ms});
   announce_clients(ClusterRoutes::Op::add, row);
 }
 
 void ClusterAgent::client_released(const ClientReleased& r) {
-  auto it = local_clients_.find(r.client_id);
-  if (it == local_clients_.end() || it->second.session != r.session) {
+  std::optional<LocalClaim> claim = local_claim(r.client_id);
+  if (!claim || claim->session != r.session) {
     return;  // a newer session holds it
   }
-  ClientRow row{r.client_id, it->second.session, it->second.claimed_ms};
-  local_clients_.erase(it);
-  announce_clients(ClusterRoutes::Op::remove, row);
+  local_claims_.erase_if(claim_key(r.client_id), [](const LocalClaim&) { return true; });
+  announce_clients(ClusterRoutes::Op::remove, ClientRow{r.client_id, claim->session, claim->claimed_ms});
 }
 
 void ClusterAgent::announce_clients(ClusterRoutes::Op op, const ClientRow& row) {
@@ -61,10 +72,16 @@ void ClusterAgent::announce_clients(ClusterRoutes::Op op, const ClientRow& row) 
 }
 
 void ClusterAgent::send_all_clients(sched::Pid agent) {
+  // The ids from the registry, each with the claim we heard of: an id
+  // claimed or released since, but not yet heard of here, is announced
+  // (add or remove) when it is, to this peer too.
   ClusterClients all{ClusterRoutes::Op::reset, self(), {}};
-  all.rows.reserve(local_clients_.size());
-  for (const auto& [client_id, claim] : local_clients_) {
-    all.rows.push_back(ClientRow{client_id, claim.session, claim.claimed_ms});
+  all.rows.reserve(local_claims_.size());
+  for (auto& [client_id, pid] : ctx_.registry.snapshot()) {
+    std::optional<LocalClaim> claim = local_claim(client_id);
+    if (claim && claim->session == pid) {
+      all.rows.push_back(ClientRow{std::move(client_id), claim->session, claim->claimed_ms});
+    }
   }
   send<ClusterClients>(agent, std::move(all));
 }
@@ -88,13 +105,12 @@ void ClusterAgent::remote_clients(const ClusterClients& c) {
       // after a partition. A client id both sides hold goes to the later
       // claim; the peer, told ours, ends its own session if ours is later.
       for (const ClientRow& row : c.rows) {
-        auto local = local_clients_.find(row.client_id);
-        if (local != local_clients_.end() &&
-            earlier(ClientRow{{}, local->second.session, local->second.claimed_ms}, row)) {
+        std::optional<LocalClaim> local = local_claim(row.client_id);
+        if (local && earlier(ClientRow{{}, local->session, local->claimed_ms}, row)) {
           ACTORMQ_LOG_NOTICE("cluster: client " << row.client_id << " is connected on node " << peer.info.name
                                                 << " too, later; ending its session here");
           counters_.superseded.fetch_add(1, std::memory_order_relaxed);
-          send<core::Supersede>(local->second.session, core::Supersede{});
+          send<core::Supersede>(local->session, core::Supersede{});
         }
       }
       break;
