@@ -201,7 +201,9 @@ load="$(cut -d' ' -f1-3 /proc/loadavg)"
 # the joined node holds it, (K-1) of them; the rest of a node's growth is its
 # own sessions.
 split="$(awk -v g="$grow_total" -v n="$conns" -v k="$nodes" -v r="$join_bytes_per_route" \
-  'BEGIN {s = 1024 * g / n - (k - 1) * r; printf "own session and its subscription ~%d bytes + %d peers x %d bytes (route row and client id on each other node) = %d%% replication", s, k - 1, r, 100 * (k - 1) * r / (1024 * g / n)}')"
+  'BEGIN {s = 1024 * g / n - (k - 1) * r;
+         if (s < 0) { print "not estimated: the joined node'"'"'s bytes per row (its tables at another fill, with what decoding the rows left in its heap) exceed what a peer'"'"'s copy can be here"; exit }
+         printf "own session and its subscription ~%d bytes + %d peers x %d bytes (route row and client id on each other node) = %d%% replication", s, k - 1, r, 100 * (k - 1) * r / (1024 * g / n)}')"
 cat <<EOF
 connections held: ${held:-0} of $conns (set up in ${connect_s:-?} s; every node held the others' route rows ${spread_s} s after the start)
 delivered: $(field delivered)/$(field expected) QoS 1 publishes from n1 to random connections' topics (acked $(field pub_acked), duplicates $(field duplicates), misdelivered $(field misdelivered))
