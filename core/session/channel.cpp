@@ -41,7 +41,7 @@ Channel::Rare& Channel::rare() {
 
 void Channel::start_offline(ChannelHost& host) {
   for (const auto& [full, sub] : session_.subscriptions) {
-    add_route(host, sub);
+    add_route(host, full, sub);
   }
   if (session_expiry_s_ != 0xFFFFFFFFu) {
     host.arm_timer(ChannelTimer::session_expiry, generation_, std::uint64_t{session_expiry_s_} * 1000);
@@ -434,7 +434,7 @@ bool Channel::survives_crash() const {
 
 Channel::Restored Channel::hand_to_heir(ChannelHost& host) {
   for (const auto& [full, sub] : session_.subscriptions) {
-    remove_route(host, sub);
+    remove_route(host, full, sub);
   }
   // Its will, if any, went out in on_exit: the heir's state has none.
   Restored heir{client_id_.str(), version_, session_expiry_s_, std::move(session_), listener_index_, std::move(username_)};

@@ -328,8 +328,9 @@ class Channel {
   void unstore_inflight(ChannelHost& host, std::uint16_t id);
 
   // ---- routes and will ----
-  void add_route(ChannelHost& host, const Subscription& sub);
-  void remove_route(ChannelHost& host, const Subscription& sub);
+  /// The route of subscription `sub`, keyed `full` in the session's map.
+  void add_route(ChannelHost& host, std::string_view full, const Subscription& sub);
+  void remove_route(ChannelHost& host, std::string_view full, const Subscription& sub);
   /// Who we are to a shared group's router (empty for other subscriptions).
   Reader reader(const ChannelHost& host, const Subscription& sub) const;
   void remove_all_routes(ChannelHost& host);

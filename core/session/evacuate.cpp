@@ -79,7 +79,7 @@ void Channel::settle_adopted(ChannelHost& host, sched::Pid previous) {
                                   << " held its client id here while it moved in; this one replaces it");
   }
   for (const auto& [full, sub] : session_.subscriptions) {
-    add_route(host, sub);
+    add_route(host, full, sub);
   }
   host.metrics().add(Counter::subscriptions, static_cast<std::int64_t>(session_.subscriptions.size()));
   state_ = State::offline;

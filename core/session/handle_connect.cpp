@@ -324,7 +324,7 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
       // The directory names the newer connection by now: the successor of
       // the session we asked, if the state came from there, is the claim before.
       for (const auto& [full, sub] : session_.subscriptions) {
-        add_route(host, sub);
+        add_route(host, full, sub);
       }
       host.metrics().add(Counter::subscriptions, static_cast<std::int64_t>(session_.subscriptions.size()));
       const sched::Pid newer_by = newer->by;
@@ -350,7 +350,7 @@ void Channel::adopt(ChannelHost& host, SessionState state, bool present) {
   }
   const bool from_node = present && previous.valid() && previous.node() != host.pid().node();
   for (const auto& [full, sub] : session_.subscriptions) {
-    add_route(host, sub);
+    add_route(host, full, sub);
   }
   if (from_node) {
     // Counted on its node until now; its in-flight window is stored here as

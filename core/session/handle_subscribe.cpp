@@ -56,9 +56,7 @@ void Channel::handle_subscribe(ChannelHost& host, mqtt::Subscribe& s) {
       ack.reason_codes.push_back(code);
       continue;
     }
-    Subscription sub;
-    sub.filter = std::string(parsed.filter);
-    sub.group = std::string(parsed.group);
+    Subscription sub = Subscription::of(req.filter, SubInfo{});
     sub.info.max_qos = req.options.max_qos;
     sub.info.no_local = req.options.no_local;
     sub.info.retain_as_published = req.options.retain_as_published;
@@ -74,12 +72,12 @@ void Channel::handle_subscribe(ChannelHost& host, mqtt::Subscribe& s) {
     if (is_new) {
       host.metrics().add(Counter::subscriptions, 1);
     }
-    add_route(host, it->second);
+    add_route(host, it->first, it->second);
     ack.reason_codes.push_back(code);
     // MQTT 3.8.4 / 5 3.3.1.3: retained messages on subscribe, per Retain Handling;
     // never for shared subscriptions (5 4.8.2).
     auto handling = req.options.retain_handling;
-    if (sub.group.empty() && (handling == mqtt::RetainHandling::send_on_subscribe ||
+    if (parsed.group.empty() && (handling == mqtt::RetainHandling::send_on_subscribe ||
                               (handling == mqtt::RetainHandling::send_if_new && is_new))) {
       retained_wanted.emplace_back(it->first, &it->second);
     }
@@ -90,7 +88,7 @@ void Channel::handle_subscribe(ChannelHost& host, mqtt::Subscribe& s) {
     send_packet(host, ack);
   }
   for (const auto& [full, sub] : retained_wanted) {
-    host.query_retained(sub->filter, sub->info);
+    host.query_retained(full, sub->info);  // not shared: the full filter is the filter
   }
 }
 
@@ -106,7 +104,7 @@ void Channel::handle_unsubscribe(ChannelHost& host, mqtt::Unsubscribe& u) {
       ack.reason_codes.push_back(ReasonCode::no_subscription_existed);
       continue;
     }
-    remove_route(host, it->second);
+    remove_route(host, it->first, it->second);
     session_.subscriptions.erase(it);
     host.metrics().add(Counter::subscriptions, -1);
     ack.reason_codes.push_back(ReasonCode::success);
@@ -118,24 +116,25 @@ void Channel::handle_unsubscribe(ChannelHost& host, mqtt::Unsubscribe& u) {
   }
 }
 
-void Channel::add_route(ChannelHost& host, const Subscription& sub) {
-  host.add_route(RouteAdd{sub.filter, sub.group, host.pid(), client_id_.str(), sub.info, sched::Pid{}, reader(host, sub)});
+void Channel::add_route(ChannelHost& host, std::string_view full, const Subscription& sub) {
+  host.add_route(RouteAdd{std::string(sub.filter(full)), std::string(sub.group(full)), host.pid(), client_id_.str(),
+                          sub.info, sched::Pid{}, reader(host, sub)});
 }
 
 Reader Channel::reader(const ChannelHost& host, const Subscription& sub) const {
-  if (sub.group.empty()) {
+  if (sub.filter_at == 0) {
     return {};  // only shared groups choose by read access
   }
   return Reader{security(host), username_ ? std::make_shared<const std::string>(*username_) : nullptr};
 }
 
-void Channel::remove_route(ChannelHost& host, const Subscription& sub) {
-  host.remove_route(RouteRemove{sub.filter, sub.group, host.pid()});
+void Channel::remove_route(ChannelHost& host, std::string_view full, const Subscription& sub) {
+  host.remove_route(RouteRemove{std::string(sub.filter(full)), std::string(sub.group(full)), host.pid()});
 }
 
 void Channel::remove_all_routes(ChannelHost& host) {
   for (const auto& [full, sub] : session_.subscriptions) {
-    remove_route(host, sub);
+    remove_route(host, full, sub);
   }
   host.metrics().add(Counter::subscriptions, -static_cast<std::int64_t>(session_.subscriptions.size()));
   session_.subscriptions.clear();

@@ -76,9 +76,9 @@ class Restorer {
       r.username = std::move(s->username);
       r.listener_index = s->listener_index;
       for (persist::StoredSubscription& sub : s->subscriptions) {
-        Subscription live{std::move(sub.filter), std::move(sub.group),
-                          SubInfo{sub.max_qos, sub.no_local, sub.retain_as_published, false, sub.subscription_id}};
-        r.state.subscriptions.insert_or_assign(std::move(sub.full_filter), std::move(live));
+        Subscription live = Subscription::of(
+            sub.full_filter, SubInfo{sub.max_qos, sub.no_local, sub.retain_as_published, false, sub.subscription_id});
+        r.state.subscriptions.insert_or_assign(std::move(sub.full_filter), live);
       }
       if (s->will) {
         r.state.will = std::make_unique<mqtt::Will>(from_stored(std::move(*s->will)));

@@ -10,6 +10,7 @@
 #include <list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -23,11 +24,33 @@
 namespace actormq::core {
 
 /// One subscription of a session, keyed by its full filter (with any
-/// "$share/group/" prefix) in SessionState::subscriptions.
+/// "$share/group/" prefix) in SessionState::subscriptions. The filter and
+/// the group are parts of that key, not copies of them (a subscription per
+/// device on a fleet: memory counts).
 struct Subscription {
-  std::string filter;  ///< without the $share prefix
-  std::string group;   ///< shared subscription group, or empty
   SubInfo info;
+  /// Where the filter starts in the full filter: 0, or just past "$share/{group}/".
+  std::uint16_t filter_at = 0;
+
+  /// The subscription to `full` (a filter SUBSCRIBE accepted: at most 65,535
+  /// bytes), shared if it is "$share/{group}/{filter}".
+  [[nodiscard]] static Subscription of(std::string_view full, const SubInfo& info) {
+    Subscription s{info, 0};
+    constexpr std::string_view share = "$share/";
+    if (full.starts_with(share)) {
+      const std::size_t slash = full.find('/', share.size());
+      if (slash != std::string_view::npos && slash + 1 <= 0xFFFF) {
+        s.filter_at = static_cast<std::uint16_t>(slash + 1);
+      }
+    }
+    return s;
+  }
+  /// The filter without the $share prefix, of the key `full`.
+  [[nodiscard]] std::string_view filter(std::string_view full) const { return full.substr(filter_at); }
+  /// The shared subscription group, or empty, of the key `full`.
+  [[nodiscard]] std::string_view group(std::string_view full) const {
+    return filter_at == 0 ? std::string_view{} : full.substr(7, filter_at - 8);
+  }
 };
 
 /// An outgoing QoS 1/2 PUBLISH awaiting its acknowledgement.

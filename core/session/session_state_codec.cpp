@@ -74,7 +74,8 @@ std::vector<std::string> encode_session_state(const SessionState& state, std::si
   h.u64(state.inflight_seq);
   for (const auto& [full, sub] : state.subscriptions) {
     persist::put_subscription(w.record(subscription),
-                              persist::StoredSubscription{full, sub.filter, sub.group, sub.info.max_qos,
+                              persist::StoredSubscription{full, std::string(sub.filter(full)),
+                                                          std::string(sub.group(full)), sub.info.max_qos,
                                                           sub.info.no_local, sub.info.retain_as_published,
                                                           sub.info.subscription_id});
   }
@@ -163,9 +164,12 @@ bool SessionStateDecoder::read_record(persist::FieldReader& in) {
       if (!persist::get_subscription(in, s) || s.full_filter.empty() || s.filter.empty()) {
         return false;
       }
-      Subscription live{std::move(s.filter), std::move(s.group),
-                        SubInfo{s.max_qos, s.no_local, s.retain_as_published, false, s.subscription_id}};
-      return state_.subscriptions.emplace(std::move(s.full_filter), std::move(live)).second;
+      Subscription live = Subscription::of(
+          s.full_filter, SubInfo{s.max_qos, s.no_local, s.retain_as_published, false, s.subscription_id});
+      if (live.filter(s.full_filter) != s.filter || live.group(s.full_filter) != s.group) {
+        return false;  // the parts must be the full filter's
+      }
+      return state_.subscriptions.emplace(std::move(s.full_filter), live).second;
     }
     case inflight: {
       std::uint16_t id = in.u16();

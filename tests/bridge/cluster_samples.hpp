@@ -40,7 +40,7 @@ inline core::Deliver sample_deliver() {
 inline core::SessionState sample_session_state() {
   core::SessionState s;
   s.subscriptions.insert_or_assign(
-      "sensors/#", core::Subscription{"sensors/#", "", core::SubInfo{mqtt::QoS::at_least_once, false, false, false, 3}});
+      "sensors/#", core::Subscription::of("sensors/#", core::SubInfo{mqtt::QoS::at_least_once, false, false, false, 3}));
   core::Deliver d = sample_deliver();
   d.retain = false;
   s.inflight.emplace(7, core::Inflight{1, d, false});

@@ -115,7 +115,7 @@ TEST_CASE("evacuation: the adopter asks for the state, settles offline with it a
       mqtt::Will{"will/t", mqtt::SharedBytes::copy_of(std::string_view("gone")), QoS::at_most_once, false, {}});
   state.will->properties.will_delay_interval = 60;
   state.subscriptions.insert_or_assign(
-      "a/#", Subscription{"a/#", "", SubInfo{QoS::at_least_once, false, false, false, 0}});
+      "a/#", Subscription::of("a/#", SubInfo{QoS::at_least_once, false, false, false, 0}));
   state.queue.push_back(delivery("a/1", QoS::at_least_once));
   ch.on_handover(host, std::move(state));
   CHECK_FALSE(ch.adopting());

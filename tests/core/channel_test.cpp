@@ -268,7 +268,7 @@ TEST_CASE("channel: a taken-over session's state comes with its subscriptions, a
   CHECK(host.packets.empty());  // CONNACK waits for the handover
 
   SessionState old;
-  old.subscriptions.emplace("a/#", Subscription{"a/#", "", SubInfo{QoS::at_least_once}});
+  old.subscriptions.emplace("a/#", Subscription::of("a/#", SubInfo{QoS::at_least_once}));
   // A state never carries a will on takeover (the old session sends or drops
   // it first); were one there, it is not this connection's.
   old.will = std::make_unique<mqtt::Will>(
@@ -458,7 +458,7 @@ TEST_CASE("channel: a CONNECT for a client id held on another node adopts its st
   connect_held_elsewhere(ch, host, 300);
   CHECK(host.packets.empty());  // CONNACK waits for the state
   SessionState old;
-  old.subscriptions.emplace("a/#", Subscription{"a/#", "", SubInfo{QoS::at_least_once}});
+  old.subscriptions.emplace("a/#", Subscription::of("a/#", SubInfo{QoS::at_least_once}));
   old.queue.push_back(delivery("a/q", QoS::at_least_once));
   std::vector<std::string> parts = encode_session_state(old, 16);  // as it crosses: in parts
   REQUIRE(parts.size() > 1);
@@ -496,7 +496,7 @@ TEST_CASE("channel: a session on another node that moved on before our takeover 
   ch.on_down(host, sched::Pid(2, 9), sched::ExitReason::noproc());
   CHECK_FALSE(ch.connected());
   SessionState old;
-  old.subscriptions.emplace("a/#", Subscription{"a/#", "", SubInfo{QoS::at_least_once}});
+  old.subscriptions.emplace("a/#", Subscription::of("a/#", SubInfo{QoS::at_least_once}));
   old.queue.push_back(delivery("a/q", QoS::at_least_once));
   hand_over_whole(ch, host, old);
   REQUIRE(ch.connected());
@@ -559,7 +559,7 @@ TEST_CASE("channel: superseded while awaiting, the state from the successor of t
     host.remote = newer;
     host.remote_before = sched::Pid(3, 7);
     SessionState old;
-    old.subscriptions.emplace("a/#", Subscription{"a/#", "", SubInfo{QoS::at_least_once}});
+    old.subscriptions.emplace("a/#", Subscription::of("a/#", SubInfo{QoS::at_least_once}));
     old.queue.push_back(delivery("a/q", QoS::at_least_once));
     hand_over_whole(ch, host, old);  // from <3.7>, ahead of <2.9>'s DOWN
     CHECK(host.released == std::vector<sched::Pid>{sched::Pid(2, 9), sched::Pid(3, 7)});

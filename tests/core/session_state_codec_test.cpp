@@ -61,8 +61,8 @@ SessionState full_state(std::size_t queued = 3) {
   SessionState s;
   s.last_packet_id = 65'000;
   s.inflight_seq = 41;
-  s.subscriptions.emplace("a/+/c", Subscription{"a/+/c", "", SubInfo{QoS::at_least_once, true, true, false, 7}});
-  s.subscriptions.emplace("$share/g/x/#", Subscription{"x/#", "g", SubInfo{QoS::exactly_once, false, false, false, 0}});
+  s.subscriptions.emplace("a/+/c", Subscription::of("a/+/c", SubInfo{QoS::at_least_once, true, true, false, 7}));
+  s.subscriptions.emplace("$share/g/x/#", Subscription::of("$share/g/x/#", SubInfo{QoS::exactly_once, false, false, false, 0}));
   s.inflight.emplace(std::uint16_t{12}, Inflight{40, deliver(message("f/1", "one", true), QoS::at_least_once, {7}), false});
   s.inflight.emplace(std::uint16_t{13}, Inflight{41, deliver(nullptr, QoS::exactly_once), true});
   for (std::size_t i = 0; i < queued; ++i) {
@@ -103,8 +103,9 @@ void check_same(const SessionState& a, const SessionState& b) {
   for (const auto& [full, sub] : a.subscriptions) {
     auto it = b.subscriptions.find(full);
     REQUIRE(it != b.subscriptions.end());
-    CHECK(it->second.filter == sub.filter);
-    CHECK(it->second.group == sub.group);
+    CHECK(it->second.filter_at == sub.filter_at);
+    CHECK(it->second.filter(full) == sub.filter(full));
+    CHECK(it->second.group(full) == sub.group(full));
     CHECK(it->second.info.max_qos == sub.info.max_qos);
     CHECK(it->second.info.no_local == sub.info.no_local);
     CHECK(it->second.info.retain_as_published == sub.info.retain_as_published);
@@ -244,6 +245,27 @@ TEST_CASE("session state codec: a malformed record is refused, never half adopte
   }
 }
 
+TEST_CASE("session state codec: a subscription whose filter or group is not its full filter's is refused") {
+  SessionState s;
+  s.subscriptions.emplace("$share/g/x/#", Subscription::of("$share/g/x/#", SubInfo{QoS::at_least_once}));
+  const std::string good = encode_session_state(s).front();
+  const std::size_t full_at = good.find("$share/g/x/#");
+  REQUIRE(full_at != std::string::npos);
+  const std::size_t filter_at = good.find("x/#", full_at + 12);  // the filter part, after the full filter
+  REQUIRE(filter_at != std::string::npos);
+  auto decoded = decode_session_state(one_part(good));
+  REQUIRE(decoded);
+  const auto& [full, sub] = *decoded->subscriptions.begin();
+  CHECK(sub.filter(full) == "x/#");
+  CHECK(sub.group(full) == "g");
+  std::string other_filter = good;
+  other_filter[filter_at] = 'y';
+  CHECK_FALSE(decode_session_state(one_part(other_filter)));
+  std::string other_group = good;
+  other_group[good.find('g', filter_at + 3)] = 'h';
+  CHECK_FALSE(decode_session_state(one_part(other_group)));
+}
+
 TEST_CASE("session state codec: entries that cannot be in a session are refused") {
   auto refuses = [](SessionState s) { return !decode_session_state(encode_session_state(s)); };
   SessionState zero_id;
@@ -268,6 +290,6 @@ TEST_CASE("session state codec: entries that cannot be in a session are refused"
   will_without_topic.will = std::make_unique<actormq::mqtt::Will>();
   CHECK_FALSE(refuses(std::move(will_without_topic)));  // a will's topic was checked at CONNECT, not here
   SessionState empty_filter;
-  empty_filter.subscriptions.emplace("", Subscription{"", "", SubInfo{}});
+  empty_filter.subscriptions.emplace("", Subscription::of("", SubInfo{}));
   CHECK(refuses(std::move(empty_filter)));
 }

@@ -134,8 +134,8 @@ void session_state_seeds() {
   core::SessionState st;
   st.last_packet_id = 3;
   st.inflight_seq = 2;
-  st.subscriptions.emplace("$share/g/a/+", core::Subscription{"a/+", "g", core::SubInfo{mqtt::QoS::at_least_once, false, false, false, 5}});
-  st.subscriptions.emplace("b/#", core::Subscription{"b/#", "", core::SubInfo{mqtt::QoS::exactly_once, true, true, false, 0}});
+  st.subscriptions.emplace("$share/g/a/+", core::Subscription::of("$share/g/a/+", core::SubInfo{mqtt::QoS::at_least_once, false, false, false, 5}));
+  st.subscriptions.emplace("b/#", core::Subscription::of("b/#", core::SubInfo{mqtt::QoS::exactly_once, true, true, false, 0}));
   core::Deliver d;
   d.msg = core::from_stored(message(), nullptr);
   d.qos = mqtt::QoS::at_least_once;
