@@ -51,14 +51,17 @@ class FlatRows {
     }
   }
 
-  /// f(const Hash128&, const Value&) for every row, in no order.
-  template <class F>
-  void for_all(F&& f) const {
-    for (const Row& r : slots_) {
-      if (!r.key.empty()) {
-        f(r.key, r.value);
+  /// The value of a row of `key` (the first on its way from its home), or null.
+  [[nodiscard]] const Value* find(const Hash128& key) const {
+    if (size_ == 0) {
+      return nullptr;
+    }
+    for (std::size_t i = home(key); !slots_[i].key.empty(); i = next(i)) {
+      if (slots_[i].key == key) {
+        return &slots_[i].value;
       }
     }
+    return nullptr;
   }
 
   /// How many keys have rows (a walk of the table).

@@ -51,13 +51,11 @@ struct State {
   }
 };
 
-// The state after every message word and the final one (length byte on top).
-State absorb(const SipKey& key, std::string_view data, bool wide) noexcept {
-  State s{key.k0 ^ 0x736f6d6570736575ULL, key.k1 ^ 0x646f72616e646f6dULL, key.k0 ^ 0x6c7967656e657261ULL,
+// The state after every message word and the final one (length byte on
+// top), for the 128-bit output.
+State absorb(const SipKey& key, std::string_view data) noexcept {
+  State s{key.k0 ^ 0x736f6d6570736575ULL, key.k1 ^ 0x646f72616e646f6dULL ^ 0xee, key.k0 ^ 0x6c7967656e657261ULL,
           key.k1 ^ 0x7465646279746573ULL};
-  if (wide) {
-    s.v1 ^= 0xee;
-  }
   const std::size_t whole = data.size() & ~std::size_t{7};
   for (std::size_t i = 0; i < whole; i += 8) {
     s.compress(load_le(data.data() + i, 8));
@@ -74,13 +72,8 @@ SipKey SipKey::random() {
   return SipKey{load_le(p, 8), load_le(p + 8, 8)};
 }
 
-std::uint64_t siphash64(const SipKey& key, std::string_view data) noexcept {
-  State s = absorb(key, data, false);
-  return s.finish(0xff);
-}
-
 Hash128 siphash128(const SipKey& key, std::string_view data) noexcept {
-  State s = absorb(key, data, true);
+  State s = absorb(key, data);
   Hash128 h;
   h.lo = s.finish(0xee);
   s.v1 ^= 0xdd;

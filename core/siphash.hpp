@@ -25,8 +25,6 @@ struct Hash128 {
   friend constexpr bool operator==(const Hash128&, const Hash128&) = default;
 };
 
-/// SipHash-2-4 with a 64-bit output, as the reference computes it.
-[[nodiscard]] std::uint64_t siphash64(const SipKey& key, std::string_view data) noexcept;
 /// SipHash-2-4 with a 128-bit output (the reference's 16 bytes, little-endian
 /// words: lo is bytes 0..7). An output of all zero bits (a chance of 2^-128)
 /// is given as lo = 1 so that it never reads as an empty slot.

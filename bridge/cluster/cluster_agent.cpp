@@ -96,8 +96,7 @@ void ClusterAgent::on_message(sched::Message& msg) {
 // what we announced is kept as the filter's keyed hash only (a row per
 // subscription on a fleet: memory counts).
 void ClusterAgent::local_add(const core::RouteAdd& add) {
-  const bool shared = !add.group.empty();
-  if (!shared) {
+  if (add.group.empty()) {
     const core::Hash128 k = core::siphash128(announced_key_, add.filter);
     if (!is_announced(k) && ctx_.routers.local_rows->has_filter(add.filter)) {
       announced_.insert(k, 1);
@@ -107,14 +106,13 @@ void ClusterAgent::local_add(const core::RouteAdd& add) {
   }
   // A shared group's rows are keyed as the routers key the group.
   std::string key = shared_key(add.group, add.filter);
-  auto& rows = local_shared_;
   if (add.replaces) {
-    auto it = rows.find(key);
-    if (it != rows.end()) {
+    auto it = local_shared_.find(key);
+    if (it != local_shared_.end()) {
       it->second.erase(add.replaces);  // a takeover: the row keeps its subscriber count
     }
   }
-  auto& subscribers = rows[key];
+  auto& subscribers = local_shared_[key];
   bool first = subscribers.size() == 0;
   subscribers.insert_or_assign(add.session, 0);
   if (first) {
@@ -131,24 +129,15 @@ void ClusterAgent::local_remove(const core::RouteRemove& remove) {
     }
     return;
   }
-  std::string key = shared_key(remove.group, remove.filter);
-  auto& rows = local_shared_;
-  auto it = rows.find(key);
-  if (it == rows.end() || !it->second.erase(remove.session)) {
+  auto it = local_shared_.find(shared_key(remove.group, remove.filter));
+  if (it == local_shared_.end() || !it->second.erase(remove.session) || it->second.size() != 0) {
     return;
   }
-  if (it->second.size() != 0) {
-    return;
-  }
-  rows.erase(it);
+  local_shared_.erase(it);
   announce_shared(ClusterRoutes::Op::remove, remove.group, remove.filter);
 }
 
-bool ClusterAgent::is_announced(const core::Hash128& key) const {
-  bool found = false;
-  announced_.for_each(key, [&](char) { found = true; });
-  return found;
-}
+bool ClusterAgent::is_announced(const core::Hash128& key) const { return announced_.find(key) != nullptr; }
 
 void ClusterAgent::announce_shared(ClusterRoutes::Op op, const std::string& group, const std::string& filter) {
   for (const auto& [id, peer] : peers_) {

@@ -38,9 +38,8 @@ bool ClusterAgent::client_message(sched::Message& msg) {
 }
 
 std::optional<ClusterAgent::LocalClaim> ClusterAgent::local_claim(std::string_view client_id) const {
-  std::optional<LocalClaim> found;
-  local_claims_.for_each(claim_key(client_id), [&](const LocalClaim& c) { found = c; });
-  return found;
+  const LocalClaim* found = local_claims_.find(claim_key(client_id));
+  return found != nullptr ? std::optional<LocalClaim>(*found) : std::nullopt;
 }
 
 void ClusterAgent::set_local_claim(std::string_view client_id, const LocalClaim& claim) {

@@ -41,9 +41,7 @@ std::optional<sched::Pid> ClusterDirectory::find_remote(std::string_view client_
 }
 
 void ClusterDirectory::insert_locked(const core::Hash128& k, const Held& h) {
-  bool known = false;
-  remote_.for_each(k, [&](const Held&) { known = true; });
-  ids_ += known ? 0 : 1;
+  ids_ += remote_.find(k) == nullptr ? 1 : 0;
   remote_.insert(k, h);
 }
 
@@ -52,9 +50,7 @@ void ClusterDirectory::erase_locked(const core::Hash128& k, P&& pred) {
   if (remote_.erase_if(k, pred) == 0) {
     return;
   }
-  bool left = false;
-  remote_.for_each(k, [&](const Held&) { left = true; });
-  ids_ -= left ? 0 : 1;
+  ids_ -= remote_.find(k) == nullptr ? 1 : 0;
 }
 
 void ClusterDirectory::reset_node(std::uint16_t node, const std::vector<ClientRow>& rows) {

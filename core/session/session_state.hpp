@@ -31,14 +31,14 @@ struct Subscription {
   SubInfo info;
   /// Where the filter starts in the full filter: 0, or just past "$share/{group}/".
   std::uint16_t filter_at = 0;
+  static constexpr std::string_view share_prefix = "$share/";
 
   /// The subscription to `full` (a filter SUBSCRIBE accepted: at most 65,535
   /// bytes), shared if it is "$share/{group}/{filter}".
   [[nodiscard]] static Subscription of(std::string_view full, const SubInfo& info) {
     Subscription s{info, 0};
-    constexpr std::string_view share = "$share/";
-    if (full.starts_with(share)) {
-      const std::size_t slash = full.find('/', share.size());
+    if (full.starts_with(share_prefix)) {
+      const std::size_t slash = full.find('/', share_prefix.size());
       if (slash != std::string_view::npos && slash + 1 <= 0xFFFF) {
         s.filter_at = static_cast<std::uint16_t>(slash + 1);
       }
@@ -49,7 +49,8 @@ struct Subscription {
   [[nodiscard]] std::string_view filter(std::string_view full) const { return full.substr(filter_at); }
   /// The shared subscription group, or empty, of the key `full`.
   [[nodiscard]] std::string_view group(std::string_view full) const {
-    return filter_at == 0 ? std::string_view{} : full.substr(7, filter_at - 8);
+    return filter_at == 0 ? std::string_view{}
+                          : full.substr(share_prefix.size(), filter_at - share_prefix.size() - 1);
   }
 };
 
