@@ -469,10 +469,11 @@ TEST_CASE("tls server on a crypto pool: the handshake runs on the pool's workers
   check_established(link.handshake());
   if (offloads()) {
     // A hand-over for the ClientHello (answered up to ServerHelloDone), and
-    // one or two for the client's key exchange and Finished (the test's
-    // client steps one record at a time), answered with ours.
+    // one to three for the client's key exchange, ChangeCipherSpec and
+    // Finished (the test's client steps one record at a time: on a loaded
+    // machine each may arrive alone), answered with ours.
     CHECK(link.pool->completed() >= 2);
-    CHECK(link.pool->completed() <= 3);
+    CHECK(link.pool->completed() <= 4);
     CHECK(link.server->summary().find("TLSv1.2 TLS-ECDHE-") == 0);
   }
   CHECK(link.client->peer_identity() == "localhost");
