@@ -26,7 +26,7 @@ void Channel::handle_subscribe(ChannelHost& host, mqtt::Subscribe& s) {
   }
   mqtt::Suback ack;
   ack.packet_id = s.packet_id;
-  std::vector<std::pair<std::string, const Subscription*>> retained_wanted;
+  std::vector<std::pair<std::string, SubInfo>> retained_wanted;  // copies: a later insertion may move the map's entries
   for (mqtt::Subscription& req : s.subscriptions) {
     mqtt::ParsedFilter parsed = mqtt::parse_subscription_filter(req.filter);
     ReasonCode code = granted(req.options.max_qos);
@@ -79,7 +79,7 @@ void Channel::handle_subscribe(ChannelHost& host, mqtt::Subscribe& s) {
     auto handling = req.options.retain_handling;
     if (parsed.group.empty() && (handling == mqtt::RetainHandling::send_on_subscribe ||
                               (handling == mqtt::RetainHandling::send_if_new && is_new))) {
-      retained_wanted.emplace_back(it->first, &it->second);
+      retained_wanted.emplace_back(it->first, it->second.info);
     }
   }
   if (stored_) {
@@ -88,7 +88,7 @@ void Channel::handle_subscribe(ChannelHost& host, mqtt::Subscribe& s) {
     send_packet(host, ack);
   }
   for (const auto& [full, sub] : retained_wanted) {
-    host.query_retained(full, sub->info);  // not shared: the full filter is the filter
+    host.query_retained(full, sub);  // not shared: the full filter is the filter
   }
 }
 

@@ -18,6 +18,7 @@
 #include "core/lazy_map.hpp"
 #include "core/lazy_vector.hpp"
 #include "core/messages.hpp"
+#include "core/small_map.hpp"
 #include "core/string_hash.hpp"
 #include "mqtt/packets.hpp"
 
@@ -62,9 +63,12 @@ struct Inflight {
 };
 
 /// The maps, the queue and awaiting_rel cost a pointer each until used
-/// (core/lazy_map.hpp, core/lazy_list.hpp, core/lazy_vector.hpp).
+/// (core/small_map.hpp, core/lazy_map.hpp, core/lazy_list.hpp,
+/// core/lazy_vector.hpp).
 struct SessionState {
-  LazyMap<std::string, Subscription, StringHash> subscriptions;
+  /// Full filter ("$share/g/f" for a shared one) -> subscription. Entries
+  /// move when one is added: hold keys or copies across insertions.
+  SmallMap<std::string, Subscription, StringHash> subscriptions;
   /// Keyed by packet id: acknowledgements find theirs in O(1) even with a
   /// window of thousands.
   LazyMap<std::uint16_t, Inflight> inflight;

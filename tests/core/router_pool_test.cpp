@@ -176,7 +176,7 @@ TEST_CASE("an observer sees a session's routes: restored, moved by a takeover, r
 
   auto restore = [&](const std::string& client_id, const std::string& filter) {
     SessionState state;
-    state.subscriptions[filter] = Subscription::of(filter, SubInfo{mqtt::QoS::at_least_once});
+    state.subscriptions.insert_or_assign(filter, Subscription::of(filter, SubInfo{mqtt::QoS::at_least_once}));
     sched::SpawnOptions o;
     o.pinned = true;
     o.start = true;

@@ -1,0 +1,271 @@
+#pragma once
+// A map for the few entries a session holds (its subscriptions), in one
+// allocation: one pointer while empty, then a header and the entries in a
+// dense array, found by a scan; past `index_threshold` entries a hash index
+// (hash -> position) is made beside them.
+//
+// A session with one subscription paid ~290 bytes for it in a LazyMap (the
+// unordered_map, 13 buckets, a node); here it is one 80-byte chunk and the
+// key's own heap (memory per connection is a target; see BENCHMARKS.md).
+//
+// Unlike std::unordered_map, an insertion may move the entries (pointers
+// and iterators into the map do not survive it), and erase() moves the last
+// entry into the hole: `it = erase(it)` visits every entry once.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+
+namespace actormq::core {
+
+template <class K, class V, class Hash = std::hash<K>>
+class SmallMap {
+ public:
+  using value_type = std::pair<K, V>;
+  using iterator = value_type*;
+  using const_iterator = const value_type*;
+  /// Above this many entries, lookups go through a hash index.
+  static constexpr std::uint32_t index_threshold = 16;
+
+  SmallMap() = default;
+  ~SmallMap() { release(); }
+  SmallMap(SmallMap&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+  SmallMap& operator=(SmallMap&& other) noexcept {
+    if (this != &other) {
+      release();
+      block_ = std::exchange(other.block_, nullptr);
+    }
+    return *this;
+  }
+  SmallMap(const SmallMap& other) { copy_from(other); }
+  SmallMap& operator=(const SmallMap& other) {
+    if (this != &other) {
+      release();
+      copy_from(other);
+    }
+    return *this;
+  }
+
+  iterator begin() { return block_ ? entries() : nullptr; }
+  iterator end() { return block_ ? entries() + block_->size : nullptr; }
+  const_iterator begin() const { return block_ ? entries() : nullptr; }
+  const_iterator end() const { return block_ ? entries() + block_->size : nullptr; }
+  [[nodiscard]] bool empty() const { return !block_ || block_->size == 0; }
+  [[nodiscard]] std::size_t size() const { return block_ ? block_->size : 0; }
+  [[nodiscard]] bool indexed() const { return block_ && block_->index; }
+
+  iterator find(const K& key) { return begin() + position(key); }
+  const_iterator find(const K& key) const { return begin() + position(key); }
+  [[nodiscard]] bool contains(const K& key) const { return position(key) != size(); }
+  [[nodiscard]] std::size_t count(const K& key) const { return contains(key) ? 1 : 0; }
+  /// Throws std::out_of_range when absent, as std::unordered_map::at.
+  const V& at(const K& key) const {
+    const std::size_t at = position(key);
+    if (at == size()) {
+      throw std::out_of_range("SmallMap::at");
+    }
+    return entries()[at].second;
+  }
+  V& at(const K& key) { return const_cast<V&>(std::as_const(*this).at(key)); }
+
+  /// Adds (key, value) unless the key is there; the entry and whether it was added.
+  template <class Key, class Value>
+  std::pair<iterator, bool> emplace(Key&& key, Value&& value) {
+    K k(std::forward<Key>(key));
+    const std::size_t at = position(k);
+    if (at != size()) {
+      return {begin() + at, false};
+    }
+    return {append(std::move(k), V(std::forward<Value>(value))), true};
+  }
+  /// Adds or replaces the value of `key`; the entry and whether it was added.
+  template <class M>
+  std::pair<iterator, bool> insert_or_assign(const K& key, M&& value) {
+    const std::size_t at = position(key);
+    if (at != size()) {
+      entries()[at].second = std::forward<M>(value);
+      return {begin() + at, false};
+    }
+    return {append(K(key), V(std::forward<M>(value))), true};
+  }
+  template <class M>
+  std::pair<iterator, bool> insert_or_assign(K&& key, M&& value) {
+    const std::size_t at = position(key);
+    if (at != size()) {
+      entries()[at].second = std::forward<M>(value);
+      return {begin() + at, false};
+    }
+    return {append(std::move(key), V(std::forward<M>(value))), true};
+  }
+
+  std::size_t erase(const K& key) {
+    const std::size_t at = position(key);
+    if (at == size()) {
+      return 0;
+    }
+    erase_at(at);
+    return 1;
+  }
+  /// Removes the entry; the last one moves into its place, which is returned.
+  iterator erase(const_iterator it) {
+    const std::size_t at = static_cast<std::size_t>(it - begin());
+    erase_at(at);
+    return block_ ? entries() + at : nullptr;
+  }
+  /// Frees the map: an emptied session is as small as a new one.
+  void clear() { release(); }
+
+ private:
+  using Index = std::unordered_multimap<std::size_t, std::uint32_t>;
+  struct alignas(value_type) Block {
+    std::uint32_t size = 0;
+    std::uint32_t capacity = 0;
+    Index* index = nullptr;
+  };
+  static_assert(sizeof(Block) % alignof(value_type) == 0);
+  static_assert(alignof(value_type) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+
+  value_type* entries() const { return reinterpret_cast<value_type*>(block_ + 1); }
+
+  std::size_t position(const K& key) const {
+    if (!block_) {
+      return 0;
+    }
+    if (block_->index) {
+      auto [lo, hi] = block_->index->equal_range(Hash{}(key));
+      for (auto it = lo; it != hi; ++it) {
+        if (entries()[it->second].first == key) {
+          return it->second;
+        }
+      }
+      return block_->size;
+    }
+    std::size_t i = 0;
+    while (i < block_->size && !(entries()[i].first == key)) {
+      ++i;
+    }
+    return i;
+  }
+
+  static Block* allocate(std::uint32_t capacity) {
+    void* p = ::operator new(sizeof(Block) + capacity * sizeof(value_type));
+    Block* b = new (p) Block;
+    b->capacity = capacity;
+    return b;
+  }
+
+  iterator append(K&& key, V&& value) {
+    if (!block_ || block_->size == block_->capacity) {
+      grow();
+    }
+    const std::uint32_t at = block_->size;
+    new (entries() + at) value_type(std::move(key), std::move(value));
+    ++block_->size;
+    if (block_->index) {
+      block_->index->emplace(Hash{}(entries()[at].first), at);
+    } else if (block_->size > index_threshold) {
+      build_index();
+    }
+    return entries() + at;
+  }
+
+  void grow() {
+    const std::uint32_t size = block_ ? block_->size : 0;
+    Block* b = allocate(size == 0 ? 1 : size * 2);
+    auto* to = reinterpret_cast<value_type*>(b + 1);
+    for (std::uint32_t i = 0; i < size; ++i) {
+      new (to + i) value_type(std::move(entries()[i]));
+      entries()[i].~value_type();
+    }
+    b->size = size;
+    if (block_) {
+      b->index = block_->index;
+      ::operator delete(block_);
+    }
+    block_ = b;
+  }
+
+  void build_index() {
+    block_->index = new Index;
+    block_->index->reserve(block_->size * 2);
+    for (std::uint32_t i = 0; i < block_->size; ++i) {
+      block_->index->emplace(Hash{}(entries()[i].first), i);
+    }
+  }
+
+  // Drops position `at` from the index entries of `hash`.
+  void unindex(std::size_t hash, std::uint32_t at) {
+    auto [lo, hi] = block_->index->equal_range(hash);
+    for (auto it = lo; it != hi; ++it) {
+      if (it->second == at) {
+        block_->index->erase(it);
+        return;
+      }
+    }
+  }
+
+  void erase_at(std::size_t at) {
+    const auto pos = static_cast<std::uint32_t>(at);
+    const std::uint32_t last = block_->size - 1;
+    if (block_->index) {
+      unindex(Hash{}(entries()[pos].first), pos);
+      if (pos != last) {
+        const std::size_t moved = Hash{}(entries()[last].first);
+        unindex(moved, last);
+        block_->index->emplace(moved, pos);
+      }
+    }
+    if (pos != last) {
+      entries()[pos] = std::move(entries()[last]);
+    }
+    entries()[last].~value_type();
+    block_->size = last;
+    if (last == 0) {
+      release();
+    } else if (block_->index && last < index_threshold / 2) {
+      // Hysteresis: a map hovering around the threshold keeps its index.
+      delete block_->index;
+      block_->index = nullptr;
+    }
+  }
+
+  void copy_from(const SmallMap& other) {
+    if (other.empty()) {
+      return;
+    }
+    block_ = allocate(other.block_->size);
+    try {
+      for (std::uint32_t i = 0; i < other.block_->size; ++i) {
+        new (entries() + i) value_type(other.entries()[i]);
+        block_->size = i + 1;
+      }
+      if (other.block_->index) {
+        build_index();
+      }
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+
+  void release() noexcept {
+    if (!block_) {
+      return;
+    }
+    for (std::uint32_t i = 0; i < block_->size; ++i) {
+      entries()[i].~value_type();
+    }
+    delete block_->index;
+    ::operator delete(block_);
+    block_ = nullptr;
+  }
+
+  Block* block_ = nullptr;
+};
+
+}  // namespace actormq::core
