@@ -1,14 +1,17 @@
 #pragma once
-// A multiset of small rows keyed by a 128-bit keyed hash of a string
-// (siphash.hpp), in one flat array: open addressing, linear probing,
-// deletion by backward shift (no tombstones). A cluster node keeps a row
-// per connection of every other node (their route rows and client ids),
-// and a map node per row with the string in it cost ~125 bytes; a row here
-// costs its size over the load factor (~32 bytes / 0.375..0.75).
+// A multiset of small rows keyed by a keyed hash of a string (siphash.hpp),
+// in one flat array: open addressing, linear probing, deletion by backward
+// shift (no tombstones). A cluster node keeps a row per connection of every
+// other node (their route rows and client ids), and a map node per row with
+// the string in it cost ~125 bytes; a row here costs its size over the load
+// factor (0.375..0.75).
 //
-// The string itself is not kept: two strings are taken as one when their
-// hashes are, which with a random key of the table's own happens with a
-// chance of about n^2 / 2^129 for n rows, and cannot be aimed at.
+// A row keeps 96 bits of the 128-bit hash, and a value of up to 4 bytes
+// (aligned to 4 at most) fits beside them: such a row is 16 bytes, others
+// 16 + the value rounded up to 8. The string itself is not kept: two
+// strings are taken as one when their 96 bits are, which with a random key
+// of the table's own happens with a chance of about n^2 / 2^97 for n rows
+// (1e-17 for ten million), and cannot be aimed at.
 // Several rows may share a key (as many as the caller adds).
 //
 // Not thread-safe: the owner locks.
@@ -27,8 +30,10 @@ template <class Value>
 class FlatRows {
  public:
   struct Row {
-    Hash128 key;
-    Value value;
+    std::uint64_t lo = 0;
+    std::uint32_t hi = 0;  // a key of all zero bits is an empty slot
+    Value value{};
+    [[nodiscard]] bool empty() const noexcept { return lo == 0 && hi == 0; }
   };
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
@@ -40,12 +45,13 @@ class FlatRows {
     if (size_ == 0) {
       return;
     }
-    for (std::size_t i = home(key);; i = next(i)) {
+    const Key k = key96(key);
+    for (std::size_t i = home(k.lo);; i = next(i)) {
       const Row& r = slots_[i];
-      if (r.key.empty()) {
+      if (r.empty()) {
         return;
       }
-      if (r.key == key) {
+      if (k.is(r)) {
         f(r.value);
       }
     }
@@ -56,8 +62,9 @@ class FlatRows {
     if (size_ == 0) {
       return nullptr;
     }
-    for (std::size_t i = home(key); !slots_[i].key.empty(); i = next(i)) {
-      if (slots_[i].key == key) {
+    const Key k = key96(key);
+    for (std::size_t i = home(k.lo); !slots_[i].empty(); i = next(i)) {
+      if (k.is(slots_[i])) {
         return &slots_[i].value;
       }
     }
@@ -68,13 +75,13 @@ class FlatRows {
   [[nodiscard]] std::size_t distinct_keys() const {
     std::size_t n = 0;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
-      const Hash128& k = slots_[i].key;
-      if (k.empty()) {
+      const Row& r = slots_[i];
+      if (r.empty()) {
         continue;
       }
       // Counted at its first row on the way from its home.
-      std::size_t j = home(k);
-      while (j != i && slots_[j].key != k) {
+      std::size_t j = home(r.lo);
+      while (j != i && !(slots_[j].lo == r.lo && slots_[j].hi == r.hi)) {
         j = next(j);
       }
       n += j == i ? 1 : 0;
@@ -87,7 +94,8 @@ class FlatRows {
     if ((size_ + 1) * 4 > slots_.size() * 3) {
       rehash(slots_.empty() ? min_slots : slots_.size() * 2);
     }
-    place(Row{key, value});
+    const Key k = key96(key);
+    place(Row{k.lo, k.hi, value});
     ++size_;
   }
 
@@ -97,9 +105,10 @@ class FlatRows {
     if (size_ == 0) {
       return 0;
     }
+    const Key k = key96(key);
     std::size_t erased = 0;
-    for (std::size_t i = home(key); !slots_[i].key.empty();) {
-      if (slots_[i].key == key && pred(std::as_const(slots_[i].value))) {
+    for (std::size_t i = home(k.lo); !slots_[i].empty();) {
+      if (k.is(slots_[i]) && pred(std::as_const(slots_[i].value))) {
         erase_at(i);  // a later row may have moved into i: look at it again
         ++erased;
       } else {
@@ -110,8 +119,8 @@ class FlatRows {
     return erased;
   }
 
-  /// Removes every row for which pred(const Hash128&, const Value&), which
-  /// is asked twice per row (it must answer alike); how many. The table
+  /// Removes every row for which pred(const Value&), which is asked twice
+  /// per row (it must answer alike); how many. The table
   /// shrinks if few rows are left.
   template <class P>
   std::size_t erase_all_if(P&& pred) {
@@ -121,7 +130,7 @@ class FlatRows {
     size_ = 0;
     std::size_t kept = 0;
     for (const Row& r : old) {
-      kept += !r.key.empty() && !pred(r.key, std::as_const(r.value)) ? 1 : 0;
+      kept += !r.empty() && !pred(std::as_const(r.value)) ? 1 : 0;
     }
     if (kept != 0) {
       std::size_t want = min_slots;
@@ -130,7 +139,7 @@ class FlatRows {
       }
       slots_.assign(std::min(want, old.size()), Row{});
       for (const Row& r : old) {
-        if (!r.key.empty() && !pred(r.key, std::as_const(r.value))) {
+        if (!r.empty() && !pred(std::as_const(r.value))) {
           place(r);
         }
       }
@@ -142,12 +151,23 @@ class FlatRows {
  private:
   static constexpr std::size_t min_slots = 16;
 
-  [[nodiscard]] std::size_t home(const Hash128& key) const noexcept { return key.lo & (slots_.size() - 1); }
+  // The 96 bits a row keeps of a hash; never all zero (an empty slot).
+  struct Key {
+    std::uint64_t lo;
+    std::uint32_t hi;
+    [[nodiscard]] bool is(const Row& r) const noexcept { return r.lo == lo && r.hi == hi; }
+  };
+  static Key key96(const Hash128& h) noexcept {
+    const auto hi = static_cast<std::uint32_t>(h.hi);
+    return Key{h.lo == 0 && hi == 0 ? 1 : h.lo, hi};
+  }
+
+  [[nodiscard]] std::size_t home(std::uint64_t lo) const noexcept { return lo & (slots_.size() - 1); }
   [[nodiscard]] std::size_t next(std::size_t i) const noexcept { return (i + 1) & (slots_.size() - 1); }
 
   void place(const Row& row) {
-    std::size_t i = home(row.key);
-    while (!slots_[i].key.empty()) {
+    std::size_t i = home(row.lo);
+    while (!slots_[i].empty()) {
       i = next(i);
     }
     slots_[i] = row;
@@ -157,7 +177,7 @@ class FlatRows {
     std::vector<Row> old(slots, Row{});
     old.swap(slots_);
     for (const Row& r : old) {
-      if (!r.key.empty()) {
+      if (!r.empty()) {
         place(r);
       }
     }
@@ -168,10 +188,10 @@ class FlatRows {
   // reachable from its home without a gap.
   void erase_at(std::size_t i) {
     for (std::size_t j = next(i);; j = next(j)) {
-      if (slots_[j].key.empty()) {
+      if (slots_[j].empty()) {
         break;
       }
-      const std::size_t k = home(slots_[j].key);
+      const std::size_t k = home(slots_[j].lo);
       const bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
       if (!stays) {
         slots_[i] = slots_[j];

@@ -55,7 +55,7 @@ void ClusterDirectory::erase_locked(const core::Hash128& k, P&& pred) {
 
 void ClusterDirectory::reset_node(std::uint16_t node, const std::vector<ClientRow>& rows) {
   std::lock_guard lock(mutex_);
-  remote_.erase_all_if([node](const core::Hash128&, const Held& h) { return h.node() == node; });
+  remote_.erase_all_if([node](const Held& h) { return h.node() == node; });
   ids_ = remote_.distinct_keys();
   for (const ClientRow& row : rows) {
     const core::Hash128 k = key(row.client_id);

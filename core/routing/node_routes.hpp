@@ -7,7 +7,7 @@
 //
 // A row with an exact filter (no wildcard: one per connection in a fleet
 // where each device subscribes to its own topics) is kept as the filter's
-// keyed hash and the forwarder, 16 + 8 bytes in a flat table
+// keyed hash and the forwarder's slot, 16 bytes in a flat table
 // (core/flat_rows.hpp), not as a map node holding the filter; rows with
 // wildcards stay in a route table. A publish's topic is hashed once to find
 // its exact rows.
@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -61,7 +62,7 @@ class NodeRoutes {
     }
     std::lock_guard lock(locks_.reader(reader));
     if (exact_.size() != 0) {
-      exact_.for_each(siphash128(key_, topic), [&](const sched::Pid& pid) { f(pid, row_info); });
+      exact_.for_each(siphash128(key_, topic), [&](std::uint16_t slot) { f(forwarders_[slot], row_info); });
     }
     wildcards_.match(topic, [&](std::string_view, const sched::Pid& pid, const SubInfo& info) { f(pid, info); });
   }
@@ -73,7 +74,12 @@ class NodeRoutes {
  private:
   ReaderLocks locks_;
   const SipKey key_ = SipKey::random();
-  FlatRows<sched::Pid> exact_;                  ///< by the filter's hash
+  // The slot of `forwarder` in forwarders_; one is taken for it if it has
+  // none and `take`.
+  std::optional<std::uint16_t> slot_of(sched::Pid forwarder, bool take);
+
+  std::vector<sched::Pid> forwarders_;          ///< by slot; a null pid: free
+  FlatRows<std::uint16_t> exact_;               ///< by the filter's hash: the forwarder's slot
   RouteTable<sched::Pid, SubInfo> wildcards_;  ///< rows with + or #
   std::atomic<std::int64_t> rows_{0};
 };

@@ -59,11 +59,11 @@ TEST_CASE("flat rows: rows of one key, another key's apart, erased by value") {
   CHECK(rows.erase_if(a, [](int v) { return v == 2; }) == 1);
   CHECK(values_of(rows, a) == std::vector<int>{1});
   CHECK(values_of(rows, b) == std::vector<int>{3});
-  CHECK(rows.erase_all_if([](const Hash128&, int v) { return v != 3; }) == 1);
+  CHECK(rows.erase_all_if([](int v) { return v != 3; }) == 1);
   CHECK(values_of(rows, a).empty());
   CHECK(rows.size() == 1);
   CHECK(rows.distinct_keys() == 1);
-  CHECK(rows.erase_all_if([](const Hash128&, int) { return true; }) == 1);
+  CHECK(rows.erase_all_if([](int) { return true; }) == 1);
   CHECK(rows.size() == 0);
   CHECK(rows.capacity() == 0);
   rows.insert(b, 4);  // usable again after being emptied
@@ -73,6 +73,30 @@ TEST_CASE("flat rows: rows of one key, another key's apart, erased by value") {
 // Keys that share a home slot make long runs that wrap around the end of
 // the array: what backward-shift deletion must keep reachable. Checked
 // against a std::multimap through random inserts and erases.
+TEST_CASE("flat rows: a row keeps 96 bits of the hash and packs a small value beside them") {
+  static_assert(sizeof(FlatRows<char>::Row) == 16);
+  static_assert(sizeof(FlatRows<std::uint16_t>::Row) == 16);
+  static_assert(sizeof(FlatRows<std::uint32_t>::Row) == 16);
+  static_assert(sizeof(FlatRows<std::uint64_t>::Row) == 24);
+  FlatRows<std::uint16_t> rows;
+  const Hash128 k{0x1234, 0x00000000'00000005ULL};
+  const Hash128 same96{0x1234, 0xFFFFFFFF'00000005ULL};  // differs in the 32 bits not kept
+  rows.insert(k, 1);
+  REQUIRE(rows.find(same96) != nullptr);
+  CHECK(*rows.find(same96) == 1);
+  CHECK(rows.find(Hash128{0x1234, 6}) == nullptr);
+  // A hash whose kept bits are all zero is not an empty slot.
+  const Hash128 zero96{0, 0xABCD'0000'0000ULL};
+  rows.insert(zero96, 2);
+  REQUIRE(rows.find(zero96) != nullptr);
+  CHECK(*rows.find(zero96) == 2);
+  CHECK(rows.size() == 2);
+  CHECK(rows.distinct_keys() == 2);
+  CHECK(rows.erase_if(zero96, [](std::uint16_t) { return true; }) == 1);
+  CHECK(rows.find(zero96) == nullptr);
+  CHECK(rows.find(k) != nullptr);
+}
+
 TEST_CASE("flat rows: random inserts and erases agree with a multimap, with colliding homes and wrap-around") {
   std::mt19937_64 rng(7);
   FlatRows<int> rows;
@@ -109,7 +133,7 @@ TEST_CASE("flat rows: random inserts and erases agree with a multimap, with coll
     if (step % 997 == 0) {
       const int gone = static_cast<int>(rng() % 4);
       std::erase_if(model, [gone](const auto& kv) { return kv.second == gone; });
-      rows.erase_all_if([gone](const Hash128&, int x) { return x == gone; });
+      rows.erase_all_if([gone](int x) { return x == gone; });
     }
     REQUIRE(rows.size() == model.size());
   }

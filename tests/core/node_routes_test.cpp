@@ -72,6 +72,27 @@ TEST_CASE("node routes: exact rows by their filter's hash: a repeated add or a m
   CHECK(rows.size() == 101);
 }
 
+TEST_CASE("node routes: a purged forwarder's slot goes to the next forwarder, whose rows are its own") {
+  NodeRoutes rows(1);
+  sched::Pid a(1, 10);
+  sched::Pid b(2, 20);
+  sched::Pid c(3, 30);
+  CHECK(rows.apply(false, a, std::vector<std::string>{"dev/1"}) == 0);  // takes no slot
+  CHECK(rows.apply(true, a, std::vector<std::string>{"dev/1", "dev/2"}) == 2);
+  CHECK(rows.apply(true, b, std::vector<std::string>{"dev/2"}) == 1);
+  CHECK(rows.purge(a) == 2);
+  CHECK(rows.apply(true, c, std::vector<std::string>{"dev/3"}) == 1);  // a's slot, free again
+  CHECK(matches(rows, "dev/1").empty());
+  CHECK(matches(rows, "dev/2") == std::vector<sched::Pid>{b});
+  CHECK(matches(rows, "dev/3") == std::vector<sched::Pid>{c});
+  CHECK(rows.apply(true, a, std::vector<std::string>{"dev/1"}) == 1);  // a back: a slot of its own
+  CHECK(matches(rows, "dev/1") == std::vector<sched::Pid>{a});
+  CHECK(rows.purge(c) == 1);
+  CHECK(matches(rows, "dev/3").empty());
+  CHECK(matches(rows, "dev/1") == std::vector<sched::Pid>{a});
+  CHECK(matches(rows, "dev/2") == std::vector<sched::Pid>{b});
+}
+
 TEST_CASE("node routes: a reader count of zero still has one reader") {
   NodeRoutes rows(0);
   CHECK(rows.readers() == 1);
