@@ -89,7 +89,7 @@ sched::Pid install_crash_topic(sched::Runtime& runtime, const std::string& topic
   sched::Pid injector = runtime.spawn(std::make_unique<CrashInjector>(topic));
   for (sched::Pid router : routers) {
     RouteAdd add;
-    add.filter = topic;
+    add.filter = SharedText(topic);
     add.session = injector;
     runtime.send<RouteAdd>(router, std::move(add));
   }

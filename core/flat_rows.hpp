@@ -4,7 +4,7 @@
 // shift (no tombstones). A cluster node keeps a row per connection of every
 // other node (their route rows and client ids), and a map node per row with
 // the string in it cost ~125 bytes; a row here costs its size over the load
-// factor (0.375..0.75).
+// factor (0.5..0.75: the table grows by half when three quarters full).
 //
 // A row keeps 96 bits of the 128-bit hash, and a value of up to 4 bytes
 // (aligned to 4 at most) fits beside them: such a row is 16 bytes, others
@@ -71,6 +71,18 @@ class FlatRows {
     return nullptr;
   }
 
+  /// f(const Hash128& key, const Value&) for every row. `key` has the bits
+  /// the row keeps (the others zero): it finds the row's key here and in
+  /// any other FlatRows.
+  template <class F>
+  void for_each_row(F&& f) const {
+    for (const Row& r : slots_) {
+      if (!r.empty()) {
+        f(Hash128{r.lo, r.hi}, r.value);
+      }
+    }
+  }
+
   /// How many keys have rows (a walk of the table).
   [[nodiscard]] std::size_t distinct_keys() const {
     std::size_t n = 0;
@@ -92,7 +104,7 @@ class FlatRows {
   /// Adds a row (another row of `key` may be there already: see the class).
   void insert(const Hash128& key, const Value& value) {
     if ((size_ + 1) * 4 > slots_.size() * 3) {
-      rehash(slots_.empty() ? min_slots : slots_.size() * 2);
+      rehash(slots_.empty() ? min_slots : slots_.size() + slots_.size() / 2);
     }
     const Key k = key96(key);
     place(Row{k.lo, k.hi, value});
@@ -133,10 +145,7 @@ class FlatRows {
       kept += !r.empty() && !pred(std::as_const(r.value)) ? 1 : 0;
     }
     if (kept != 0) {
-      std::size_t want = min_slots;
-      while (kept * 4 > want * 3) {
-        want *= 2;
-      }
+      const std::size_t want = std::max(min_slots, kept * 2);
       slots_.assign(std::min(want, old.size()), Row{});
       for (const Row& r : old) {
         if (!r.empty() && !pred(std::as_const(r.value))) {
@@ -162,8 +171,12 @@ class FlatRows {
     return Key{h.lo == 0 && hi == 0 ? 1 : h.lo, hi};
   }
 
-  [[nodiscard]] std::size_t home(std::uint64_t lo) const noexcept { return lo & (slots_.size() - 1); }
-  [[nodiscard]] std::size_t next(std::size_t i) const noexcept { return (i + 1) & (slots_.size() - 1); }
+  // Any table size: the home is the hash's fraction of it (Lemire's
+  // multiply-shift), so the table grows by half, not double.
+  [[nodiscard]] std::size_t home(std::uint64_t lo) const noexcept {
+    return static_cast<std::size_t>((static_cast<unsigned __int128>(lo) * slots_.size()) >> 64);
+  }
+  [[nodiscard]] std::size_t next(std::size_t i) const noexcept { return i + 1 == slots_.size() ? 0 : i + 1; }
 
   void place(const Row& row) {
     std::size_t i = home(row.lo);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/shared_text.hpp"
 #include "mqtt/bytes.hpp"
 #include "mqtt/constants.hpp"
 #include "mqtt/properties.hpp"
@@ -89,7 +90,9 @@ struct RouteSharedPublish {
 /// Add or replace the route (filter, session). `group` is set for a shared
 /// subscription ($share/group/filter, with `filter` stripped of the prefix).
 struct RouteAdd {
-  std::string filter;
+  /// Without the $share prefix; the session's own key when not shared (the
+  /// route table keeps it, one copy for both).
+  SharedText filter;
   std::string group;
   sched::Pid session;
   std::string client_id;  ///< shared groups: hash strategy input
@@ -98,6 +101,9 @@ struct RouteAdd {
   /// in one step, so no publish finds neither (nor both).
   sched::Pid replaces;
   Reader reader;  ///< shared groups only
+  /// To observers, for a route of this node's table: `filter` had no route
+  /// here before this one (a cluster announces the filter on such a change).
+  bool first_of_filter = false;
 };
 /// Answered with RouteSynced once the router has handled everything the
 /// sender sent it before: what it routed to the sender is then in its mailbox.
@@ -109,6 +115,9 @@ struct RouteRemove {
   std::string filter;
   std::string group;
   sched::Pid session;
+  /// To observers, for a route of this node's table: `filter` has no route
+  /// here since this one went.
+  bool last_of_filter = false;
 };
 // ---- router / retainer -> session ----
 

@@ -59,51 +59,60 @@ class SmallMap {
   [[nodiscard]] std::size_t size() const { return block_ ? block_->size : 0; }
   [[nodiscard]] bool indexed() const { return block_ && block_->index; }
 
-  iterator find(const K& key) { return begin() + position(key); }
-  const_iterator find(const K& key) const { return begin() + position(key); }
-  [[nodiscard]] bool contains(const K& key) const { return position(key) != size(); }
-  [[nodiscard]] std::size_t count(const K& key) const { return contains(key) ? 1 : 0; }
+  // Lookups take anything Hash hashes and K compares equal with (a
+  // std::string or a string_view for a SharedText key): no K is made.
+  template <class Q>
+  iterator find(const Q& key) {
+    return begin() + position(key);
+  }
+  template <class Q>
+  const_iterator find(const Q& key) const {
+    return begin() + position(key);
+  }
+  template <class Q>
+  [[nodiscard]] bool contains(const Q& key) const {
+    return position(key) != size();
+  }
+  template <class Q>
+  [[nodiscard]] std::size_t count(const Q& key) const {
+    return contains(key) ? 1 : 0;
+  }
   /// Throws std::out_of_range when absent, as std::unordered_map::at.
-  const V& at(const K& key) const {
+  template <class Q>
+  const V& at(const Q& key) const {
     const std::size_t at = position(key);
     if (at == size()) {
       throw std::out_of_range("SmallMap::at");
     }
     return entries()[at].second;
   }
-  V& at(const K& key) { return const_cast<V&>(std::as_const(*this).at(key)); }
+  template <class Q>
+  V& at(const Q& key) {
+    return const_cast<V&>(std::as_const(*this).at(key));
+  }
 
-  /// Adds (key, value) unless the key is there; the entry and whether it was added.
-  template <class Key, class Value>
-  std::pair<iterator, bool> emplace(Key&& key, Value&& value) {
-    K k(std::forward<Key>(key));
-    const std::size_t at = position(k);
+  /// Adds (K(key), value) unless the key is there; the entry and whether it was added.
+  template <class Q, class Value>
+  std::pair<iterator, bool> emplace(Q&& key, Value&& value) {
+    const std::size_t at = position(key);
     if (at != size()) {
       return {begin() + at, false};
     }
-    return {append(std::move(k), V(std::forward<Value>(value))), true};
+    return {append(K(std::forward<Q>(key)), V(std::forward<Value>(value))), true};
   }
   /// Adds or replaces the value of `key`; the entry and whether it was added.
-  template <class M>
-  std::pair<iterator, bool> insert_or_assign(const K& key, M&& value) {
+  template <class Q, class M>
+  std::pair<iterator, bool> insert_or_assign(Q&& key, M&& value) {
     const std::size_t at = position(key);
     if (at != size()) {
       entries()[at].second = std::forward<M>(value);
       return {begin() + at, false};
     }
-    return {append(K(key), V(std::forward<M>(value))), true};
-  }
-  template <class M>
-  std::pair<iterator, bool> insert_or_assign(K&& key, M&& value) {
-    const std::size_t at = position(key);
-    if (at != size()) {
-      entries()[at].second = std::forward<M>(value);
-      return {begin() + at, false};
-    }
-    return {append(std::move(key), V(std::forward<M>(value))), true};
+    return {append(K(std::forward<Q>(key)), V(std::forward<M>(value))), true};
   }
 
-  std::size_t erase(const K& key) {
+  template <class Q>
+  std::size_t erase(const Q& key) {
     const std::size_t at = position(key);
     if (at == size()) {
       return 0;
@@ -117,6 +126,7 @@ class SmallMap {
     erase_at(at);
     return block_ ? entries() + at : nullptr;
   }
+  iterator erase(iterator it) { return erase(const_iterator(it)); }
   /// Frees the map: an emptied session is as small as a new one.
   void clear() { release(); }
 
@@ -132,7 +142,8 @@ class SmallMap {
 
   value_type* entries() const { return reinterpret_cast<value_type*>(block_ + 1); }
 
-  std::size_t position(const K& key) const {
+  template <class Q>
+  std::size_t position(const Q& key) const {
     if (!block_) {
       return 0;
     }

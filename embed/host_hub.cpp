@@ -30,7 +30,7 @@ class HostSubscription final : public sched::Process {
 
   void on_start() override {
     core::RouteAdd r;
-    r.filter = filter_;
+    r.filter = core::SharedText(filter_);
     r.session = self();
     r.client_id = std::string(host_client_id);
     r.info = core::SubInfo{qos_, false, false, false, 0};

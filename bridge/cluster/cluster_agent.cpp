@@ -90,22 +90,23 @@ void ClusterAgent::on_message(sched::Message& msg) {
 // ---- local rows ----
 
 // A filter is announced to the peers while some session here has a route of
-// it. The routes are in the routers' table (core::LocalRoutes) before we
-// hear of a change, so each change is checked against it: a filter added
-// and removed again before we look is neither announced nor withdrawn, and
-// what we announced is kept as the filter's keyed hash only (a row per
-// subscription on a fleet: memory counts).
+// it. Only a change that gave a filter its first route or took its last
+// (RouteAdd::first_of_filter, RouteRemove::last_of_filter) is announced,
+// and then as the table (core::LocalRoutes) has it when we look, not as
+// the change said: changes of several sessions may reach us in another
+// order than they were made, but whatever we hear last is announced as
+// the table is after every change made so far. A peer takes a repeated add
+// or the remove of a missing row as nothing. Nothing is kept per filter
+// here (a row per subscription on a fleet: memory counts).
 void ClusterAgent::local_add(const core::RouteAdd& add) {
   if (add.group.empty()) {
-    const core::Hash128 k = core::siphash128(announced_key_, add.filter);
-    if (!is_announced(k) && ctx_.routers.local_rows->has_filter(add.filter)) {
-      announced_.insert(k, 1);
-      announce(ClusterRoutes::Op::add, add.filter);
+    if (add.first_of_filter) {
+      announce_as_held(add.filter);
     }
     return;
   }
   // A shared group's rows are keyed as the routers key the group.
-  std::string key = shared_key(add.group, add.filter);
+  std::string key = shared_key(add.group, add.filter.str());
   if (add.replaces) {
     auto it = local_shared_.find(key);
     if (it != local_shared_.end()) {
@@ -122,10 +123,8 @@ void ClusterAgent::local_add(const core::RouteAdd& add) {
 
 void ClusterAgent::local_remove(const core::RouteRemove& remove) {
   if (remove.group.empty()) {
-    const core::Hash128 k = core::siphash128(announced_key_, remove.filter);
-    if (is_announced(k) && !ctx_.routers.local_rows->has_filter(remove.filter)) {
-      announced_.erase_if(k, [](char) { return true; });
-      announce(ClusterRoutes::Op::remove, remove.filter);
+    if (remove.last_of_filter) {
+      announce_as_held(remove.filter);
     }
     return;
   }
@@ -137,21 +136,24 @@ void ClusterAgent::local_remove(const core::RouteRemove& remove) {
   announce_shared(ClusterRoutes::Op::remove, remove.group, remove.filter);
 }
 
-bool ClusterAgent::is_announced(const core::Hash128& key) const { return announced_.find(key) != nullptr; }
+void ClusterAgent::announce_as_held(std::string_view filter) {
+  const bool held = ctx_.routers.local_rows->has_filter(filter);
+  announce(held ? ClusterRoutes::Op::add : ClusterRoutes::Op::remove, filter);
+}
 
-void ClusterAgent::announce_shared(ClusterRoutes::Op op, const std::string& group, const std::string& filter) {
+void ClusterAgent::announce_shared(ClusterRoutes::Op op, const std::string& group, std::string_view filter) {
   for (const auto& [id, peer] : peers_) {
     if (peer.agent.valid()) {
-      send<ClusterSharedRoutes>(peer.agent, ClusterSharedRoutes{op, self(), {{group, filter}}});
+      send<ClusterSharedRoutes>(peer.agent, ClusterSharedRoutes{op, self(), {{group, std::string(filter)}}});
       counters_.routes_out.fetch_add(1, std::memory_order_relaxed);
     }
   }
 }
 
-void ClusterAgent::announce(ClusterRoutes::Op op, const std::string& filter) {
+void ClusterAgent::announce(ClusterRoutes::Op op, std::string_view filter) {
   for (const auto& [id, peer] : peers_) {
     if (peer.agent.valid()) {
-      send<ClusterRoutes>(peer.agent, ClusterRoutes{op, self(), {filter}});
+      send<ClusterRoutes>(peer.agent, ClusterRoutes{op, self(), {std::string(filter)}});
       counters_.routes_out.fetch_add(1, std::memory_order_relaxed);
     }
   }
@@ -312,7 +314,8 @@ void ClusterAgent::remote_shared(const ClusterSharedRoutes& r) {
     // all of the group's members there.
     for (sched::Pid router : ctx_.routers.routers) {
       if (add) {
-        send<core::RouteAdd>(router, core::RouteAdd{filter, group, peer.forwarder, {}, core::NodeRoutes::row_info, {}, {}});
+        send<core::RouteAdd>(router, core::RouteAdd{core::SharedText(filter), group, peer.forwarder, {},
+                                                    core::NodeRoutes::row_info, {}, {}});
       } else {
         send<core::RouteRemove>(router, core::RouteRemove{filter, group, peer.forwarder});
       }

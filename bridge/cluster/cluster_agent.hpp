@@ -75,6 +75,7 @@
 
 #include "bridge/cluster/cluster_directory.hpp"
 #include "bridge/cluster/cluster_proto_v1.hpp"
+#include "bridge/cluster/packed_claim.hpp"
 #include "bridge/cluster/session_move_proto_v1.hpp"
 #include "bridge/dist/node.hpp"
 #include "core/broker_context.hpp"
@@ -132,9 +133,10 @@ class ClusterAgent final : public sched::Process {
   // Local rows.
   void local_add(const core::RouteAdd& add);
   void local_remove(const core::RouteRemove& remove);
-  [[nodiscard]] bool is_announced(const core::Hash128& key) const;
-  void announce(ClusterRoutes::Op op, const std::string& filter);
-  void announce_shared(ClusterRoutes::Op op, const std::string& group, const std::string& filter);
+  /// Announces `filter` as this node's table has it now (add or remove).
+  void announce_as_held(std::string_view filter);
+  void announce(ClusterRoutes::Op op, std::string_view filter);
+  void announce_shared(ClusterRoutes::Op op, const std::string& group, std::string_view filter);
   // Peers.
   void node_up(const dist::NodeInfo& peer);
   void node_down(const dist::NodeInfo& peer);
@@ -219,7 +221,7 @@ class ClusterAgent final : public sched::Process {
   /// (a row per connection: memory counts; the ids themselves are in the
   /// node's registry, read for a new peer's reset). One per id.
   const core::SipKey claims_key_ = core::SipKey::random();
-  core::FlatRows<LocalClaim> local_claims_;
+  core::FlatRows<PackedClaim> local_claims_;
   [[nodiscard]] core::Hash128 claim_key(std::string_view client_id) const {
     return core::siphash128(claims_key_, client_id);
   }
@@ -232,9 +234,6 @@ class ClusterAgent final : public sched::Process {
   std::size_t router_syncs_left_ = 0;
   std::uint64_t next_tag_ = 1;
   ClusterCounters& counters_;
-  /// The filters announced to the peers (not shared groups), by keyed hash.
-  const core::SipKey announced_key_ = core::SipKey::random();
-  core::FlatRows<char> announced_;
   /// Local members per shared group (shared_key).
   std::unordered_map<std::string, core::RouteSet<sched::Pid, char>, core::StringHash, std::equal_to<>> local_shared_;
   std::unordered_map<std::uint16_t, Peer> peers_;  ///< by node id, while linked

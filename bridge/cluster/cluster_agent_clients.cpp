@@ -38,14 +38,17 @@ bool ClusterAgent::client_message(sched::Message& msg) {
 }
 
 std::optional<ClusterAgent::LocalClaim> ClusterAgent::local_claim(std::string_view client_id) const {
-  const LocalClaim* found = local_claims_.find(claim_key(client_id));
-  return found != nullptr ? std::optional<LocalClaim>(*found) : std::nullopt;
+  const PackedClaim* found = local_claims_.find(claim_key(client_id));
+  if (found == nullptr) {
+    return std::nullopt;
+  }
+  return LocalClaim{found->session(runtime().node()), found->claimed_ms()};
 }
 
 void ClusterAgent::set_local_claim(std::string_view client_id, const LocalClaim& claim) {
   const core::Hash128 k = claim_key(client_id);
-  local_claims_.erase_if(k, [](const LocalClaim&) { return true; });
-  local_claims_.insert(k, claim);
+  local_claims_.erase_if(k, [](const PackedClaim&) { return true; });
+  local_claims_.insert(k, PackedClaim(claim.session, claim.claimed_ms));
 }
 
 void ClusterAgent::client_claimed(const ClientRow& row) {
@@ -58,7 +61,7 @@ void ClusterAgent::client_released(const ClientReleased& r) {
   if (!claim || claim->session != r.session) {
     return;  // a newer session holds it
   }
-  local_claims_.erase_if(claim_key(r.client_id), [](const LocalClaim&) { return true; });
+  local_claims_.erase_if(claim_key(r.client_id), [](const PackedClaim&) { return true; });
   announce_clients(ClusterRoutes::Op::remove, ClientRow{r.client_id, claim->session, claim->claimed_ms});
 }
 

@@ -23,58 +23,81 @@ void ClusterDirectory::released(const std::string& client_id, sched::Pid pid) {
   runtime_.send<ClientReleased>(agent_, ClientReleased{client_id, pid});
 }
 
-ClusterDirectory::Held ClusterDirectory::held(std::uint16_t node, const ClientRow& row) {
-  constexpr std::uint64_t max_ms = (std::uint64_t{1} << 48) - 1;  // the year 10889
-  return Held{row.session, (std::min(row.claimed_ms, max_ms) << 16) | node};
-}
-
 std::optional<sched::Pid> ClusterDirectory::find_remote(std::string_view client_id, sched::Pid except) const {
+  const core::Hash128 k = key(client_id);
   std::lock_guard lock(mutex_);
-  std::optional<Held> latest;
-  remote_.for_each(key(client_id), [&](const Held& h) {
-    if (h.session != except && (!latest || earlier(ClientRow{{}, latest->session, latest->claimed_ms()},
-                                                   ClientRow{{}, h.session, h.claimed_ms()}))) {
-      latest = h;
-    }
-  });
+  std::optional<ClientRow> latest;
+  for (const NodeClaims& t : nodes_) {
+    t.rows.for_each(k, [&](const PackedClaim& c) {
+      ClientRow row{{}, c.session(t.node), c.claimed_ms()};
+      if (row.session != except && (!latest || earlier(*latest, row))) {
+        latest = std::move(row);
+      }
+    });
+  }
   return latest ? std::optional<sched::Pid>(latest->session) : std::nullopt;
 }
 
-void ClusterDirectory::insert_locked(const core::Hash128& k, const Held& h) {
-  ids_ += remote_.find(k) == nullptr ? 1 : 0;
-  remote_.insert(k, h);
+ClusterDirectory::NodeClaims& ClusterDirectory::table(std::uint16_t node) {
+  for (NodeClaims& t : nodes_) {
+    if (t.node == node) {
+      return t;
+    }
+  }
+  return nodes_.emplace_back(NodeClaims{node, {}});
+}
+
+bool ClusterDirectory::elsewhere(const core::Hash128& k, const NodeClaims* except) const {
+  return std::any_of(nodes_.begin(), nodes_.end(),
+                     [&](const NodeClaims& t) { return &t != except && t.rows.find(k) != nullptr; });
+}
+
+void ClusterDirectory::insert_locked(NodeClaims& t, const core::Hash128& k, const ClientRow& row) {
+  ids_ += t.rows.find(k) == nullptr && !elsewhere(k, &t) ? 1 : 0;
+  t.rows.insert(k, PackedClaim(row.session, row.claimed_ms));
 }
 
 template <class P>
-void ClusterDirectory::erase_locked(const core::Hash128& k, P&& pred) {
-  if (remote_.erase_if(k, pred) == 0) {
+void ClusterDirectory::erase_locked(NodeClaims& t, const core::Hash128& k, P&& pred) {
+  if (t.rows.erase_if(k, pred) == 0) {
     return;
   }
-  ids_ -= remote_.find(k) == nullptr ? 1 : 0;
+  ids_ -= t.rows.find(k) == nullptr && !elsewhere(k, &t) ? 1 : 0;
 }
 
 void ClusterDirectory::reset_node(std::uint16_t node, const std::vector<ClientRow>& rows) {
   std::lock_guard lock(mutex_);
-  remote_.erase_all_if([node](const Held& h) { return h.node() == node; });
-  ids_ = remote_.distinct_keys();
+  auto it = std::find_if(nodes_.begin(), nodes_.end(), [node](const NodeClaims& t) { return t.node == node; });
+  if (it != nodes_.end()) {
+    // Uncount the ids only this node held, then drop its table whole.
+    NodeClaims gone = std::move(*it);
+    nodes_.erase(it);
+    gone.rows.for_each_row([&](const core::Hash128& k, const PackedClaim&) { ids_ -= elsewhere(k, nullptr) ? 0 : 1; });
+  }
+  if (rows.empty()) {
+    return;
+  }
+  NodeClaims& t = table(node);
   for (const ClientRow& row : rows) {
     const core::Hash128 k = key(row.client_id);
-    erase_locked(k, [node](const Held& h) { return h.node() == node; });  // a node holds a client id once
-    insert_locked(k, held(node, row));
+    erase_locked(t, k, [](const PackedClaim&) { return true; });  // a node holds a client id once
+    insert_locked(t, k, row);
   }
 }
 
 void ClusterDirectory::add(std::uint16_t node, const ClientRow& row) {
   std::lock_guard lock(mutex_);
+  NodeClaims& t = table(node);
   const core::Hash128 k = key(row.client_id);
-  erase_locked(k, [node](const Held& h) { return h.node() == node; });  // a node holds a client id once
-  insert_locked(k, held(node, row));
+  erase_locked(t, k, [](const PackedClaim&) { return true; });  // a node holds a client id once
+  insert_locked(t, k, row);
 }
 
 void ClusterDirectory::remove(std::uint16_t node, const ClientRow& row) {
   std::lock_guard lock(mutex_);
   // Only the session that let it go: a newer one of that node keeps it.
-  erase_locked(key(row.client_id), [&](const Held& h) { return h.node() == node && h.session == row.session; });
+  NodeClaims& t = table(node);
+  erase_locked(t, key(row.client_id), [&](const PackedClaim& c) { return c.session(node) == row.session; });
 }
 
 void ClusterDirectory::drop_node(std::uint16_t node) { reset_node(node, {}); }

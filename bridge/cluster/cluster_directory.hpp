@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bridge/cluster/packed_claim.hpp"
 #include "bridge/cluster/session_move_proto_v1.hpp"
 #include "core/client_directory.hpp"
 #include "core/flat_rows.hpp"
@@ -59,24 +60,25 @@ class ClusterDirectory final : public core::ClientDirectory {
   [[nodiscard]] std::size_t size() const;
 
  private:
-  /// One node's claim of a client id, keyed by the id's hash (the id itself
+  /// One node's claims of client ids, keyed by the id's hash (the id itself
   /// is not kept: a cluster holds a row per peer per connection, and memory
-  /// counts). The claim time and node share a word.
-  struct Held {
-    sched::Pid session;
-    std::uint64_t claimed_node = 0;  ///< claimed_ms << 16 | node
-    [[nodiscard]] std::uint16_t node() const noexcept { return static_cast<std::uint16_t>(claimed_node); }
-    [[nodiscard]] std::uint64_t claimed_ms() const noexcept { return claimed_node >> 16; }
+  /// counts); a table per node, so that a claim leaves out the node.
+  struct NodeClaims {
+    std::uint16_t node = 0;
+    core::FlatRows<PackedClaim> rows;
   };
-  static Held held(std::uint16_t node, const ClientRow& row);
   [[nodiscard]] core::Hash128 key(std::string_view client_id) const noexcept {
     return core::siphash128(sip_key_, client_id);
   }
+  /// The table of `node`, made if it has none.
+  NodeClaims& table(std::uint16_t node);
+  /// Some node's table but `except`'s has a row of `key`.
+  [[nodiscard]] bool elsewhere(const core::Hash128& key, const NodeClaims* except) const;
   /// Adds a row, counting its id if it is the id's first.
-  void insert_locked(const core::Hash128& key, const Held& h);
+  void insert_locked(NodeClaims& t, const core::Hash128& key, const ClientRow& row);
   /// Removes the rows of `key` that `pred` picks, uncounting an id left with none.
   template <class P>
-  void erase_locked(const core::Hash128& key, P&& pred);
+  void erase_locked(NodeClaims& t, const core::Hash128& key, P&& pred);
 
   sched::Runtime& runtime_;
   sched::Pid agent_;
@@ -84,7 +86,7 @@ class ClusterDirectory final : public core::ClientDirectory {
   mutable std::mutex mutex_;
   /// The node(s) holding each client id (more than one only while a move
   /// or a healed partition settles), and how many ids.
-  core::FlatRows<Held> remote_;
+  std::vector<NodeClaims> nodes_;
   std::size_t ids_ = 0;
   std::vector<core::Adopter> adopters_;
 };

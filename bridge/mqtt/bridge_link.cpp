@@ -174,7 +174,7 @@ void BridgeLink::on_exit(const sched::ExitReason&) {
 
 core::RouteAdd BridgeLink::local_route(const FilterQos& f, sched::Pid link, const core::BridgeConfig& config) {
   core::RouteAdd r;
-  r.filter = f.filter;
+  r.filter = core::SharedText(f.filter);
   r.session = link;
   r.client_id = config.remote_client_id();
   // No Local: what this bridge brought in does not go back out; the

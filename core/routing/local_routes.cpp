@@ -2,19 +2,24 @@
 
 namespace actormq::core {
 
-void LocalRoutes::add(std::string_view filter, sched::Pid session, const SubInfo& info, sched::Pid replaces) {
+bool LocalRoutes::add(const SharedText& filter, sched::Pid session, const SubInfo& info, sched::Pid replaces) {
   auto held = locks_.all();
+  const bool had = table_.routes(filter.view()) != nullptr;
   if (replaces.valid()) {
-    table_.erase(filter, replaces);
+    table_.erase(filter.view(), replaces);
   }
   table_.insert(filter, session, info);
   routes_.store(table_.route_count(), std::memory_order_relaxed);
+  return !had;
 }
 
-void LocalRoutes::remove(std::string_view filter, sched::Pid session) {
+bool LocalRoutes::remove(std::string_view filter, sched::Pid session) {
   auto held = locks_.all();
-  table_.erase(filter, session);
+  if (!table_.erase(filter, session)) {
+    return false;
+  }
   routes_.store(table_.route_count(), std::memory_order_relaxed);
+  return table_.routes(filter) == nullptr;
 }
 
 bool LocalRoutes::has_filter(std::string_view filter) const {

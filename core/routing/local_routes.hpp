@@ -23,6 +23,7 @@
 #include "core/messages.hpp"
 #include "core/routing/reader_locks.hpp"
 #include "core/routing/route_table.hpp"
+#include "core/shared_text.hpp"
 #include "sched/pid.hpp"
 
 namespace actormq::core {
@@ -35,9 +36,12 @@ class LocalRoutes {
   /// Adds the route (filter, session) with `info`, or replaces the options
   /// of that route (a repeated SUBSCRIBE, 3.8.4); `replaces`, when valid,
   /// loses its route of `filter` in the same step (a session taken over).
-  void add(std::string_view filter, sched::Pid session, const SubInfo& info, sched::Pid replaces = {});
-  /// Removes the route (filter, session), if there is one.
-  void remove(std::string_view filter, sched::Pid session);
+  /// The table keeps `filter` itself (the session's key, shared). True when
+  /// `filter` had no route before.
+  bool add(const SharedText& filter, sched::Pid session, const SubInfo& info, sched::Pid replaces = {});
+  /// Removes the route (filter, session), if there is one. True when it was
+  /// the last route of `filter`.
+  bool remove(std::string_view filter, sched::Pid session);
 
   /// For reader `reader`: f(const sched::Pid& session, const SubInfo&) for
   /// every route whose filter matches `topic`.
@@ -58,7 +62,7 @@ class LocalRoutes {
 
  private:
   ReaderLocks locks_;
-  RouteTable<sched::Pid, SubInfo> table_;
+  RouteTable<sched::Pid, SubInfo, std::hash<sched::Pid>, std::equal_to<sched::Pid>, SharedText> table_;
   std::atomic<std::size_t> routes_{0};
 };
 

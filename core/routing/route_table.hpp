@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -120,16 +121,23 @@ class RouteSet {
 ///
 /// Owner-only: not thread-safe. Const members (match, find, counts) may run
 /// concurrently with each other while nobody mutates.
-template <class Key, class Value, class KeyHash = std::hash<Key>, class KeyEqual = std::equal_to<Key>>
+///
+/// Text is what keeps an exact filter: a std::string, or a SharedText that
+/// the subscriber's session keeps too (core/shared_text.hpp).
+template <class Key, class Value, class KeyHash = std::hash<Key>, class KeyEqual = std::equal_to<Key>,
+          class Text = std::string>
 class RouteTable {
  public:
   using Routes = RouteSet<Key, Value, KeyHash, KeyEqual>;
 
   /// Adds route (filter, key) with `value`, or replaces the value of an
   /// existing one (a repeated SUBSCRIBE replaces the subscription, 3.8.4).
-  /// Returns true when the route is new.
-  bool insert(std::string_view filter, const Key& key, Value value) {
-    Routes& routes = has_wildcard(filter) ? trie_.emplace(filter) : exact_routes(filter);
+  /// Returns true when the route is new. A new exact filter is kept as
+  /// Text(filter), or as `filter` itself when it is a Text.
+  template <class Filter>
+  bool insert(const Filter& filter, const Key& key, Value value) {
+    const std::string_view f(filter);
+    Routes& routes = has_wildcard(f) ? trie_.emplace(f) : exact_routes(filter);
     const bool added = routes.insert_or_assign(key, std::move(value));
     if (added) {
       ++route_count_;
@@ -259,10 +267,15 @@ class RouteTable {
   }
 
  private:
-  Routes& exact_routes(std::string_view filter) {
-    auto it = exact_.find(filter);
+  template <class Filter>
+  Routes& exact_routes(const Filter& filter) {
+    auto it = exact_.find(std::string_view(filter));
     if (it == exact_.end()) {
-      it = exact_.emplace(std::string(filter), Routes{}).first;
+      if constexpr (std::is_same_v<Filter, Text>) {
+        it = exact_.emplace(filter, Routes{}).first;
+      } else {
+        it = exact_.emplace(Text(std::string_view(filter)), Routes{}).first;
+      }
     }
     return it->second;
   }
@@ -274,7 +287,7 @@ class RouteTable {
     }
   }
 
-  std::unordered_map<std::string, Routes, StringHash, std::equal_to<>> exact_;
+  std::unordered_map<Text, Routes, StringHash, std::equal_to<>> exact_;
   FilterTrie<Routes> trie_;
   std::size_t route_count_ = 0;
 };

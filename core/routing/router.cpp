@@ -21,28 +21,34 @@ QoS min_qos(QoS a, QoS b) { return a < b ? a : b; }
 }  // namespace
 
 void RouterPool::add_route(sched::Runtime& runtime, const RouteAdd& add) const {
+  bool first = false;
   if (local_rows && add.group.empty()) {
-    local_rows->add(add.filter, add.session, add.info, add.replaces);
+    first = local_rows->add(add.filter, add.session, add.info, add.replaces);
   } else {
     for (sched::Pid r : routers) {
       runtime.send<RouteAdd>(r, add);
     }
   }
   for (sched::Pid o : observers) {
-    runtime.send<RouteAdd>(o, add);
+    RouteAdd seen = add;
+    seen.first_of_filter = first;
+    runtime.send<RouteAdd>(o, std::move(seen));
   }
 }
 
 void RouterPool::remove_route(sched::Runtime& runtime, const RouteRemove& remove) const {
+  bool last = false;
   if (local_rows && remove.group.empty()) {
-    local_rows->remove(remove.filter, remove.session);
+    last = local_rows->remove(remove.filter, remove.session);
   } else {
     for (sched::Pid r : routers) {
       runtime.send<RouteRemove>(r, remove);
     }
   }
   for (sched::Pid o : observers) {
-    runtime.send<RouteRemove>(o, remove);
+    RouteRemove seen = remove;
+    seen.last_of_filter = last;
+    runtime.send<RouteRemove>(o, std::move(seen));
   }
 }
 
@@ -83,7 +89,7 @@ void Router::add(RouteAdd& r) {
     return;
   }
   if (r.replaces) {
-    remove(RouteRemove{r.filter, r.group, r.replaces});
+    remove(RouteRemove{r.filter.str(), r.group, r.replaces});
   }
   std::string key = group_key(r.group, r.filter);
   shared_routes_.insert(r.filter, key, 0);

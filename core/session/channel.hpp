@@ -329,7 +329,7 @@ class Channel {
 
   // ---- routes and will ----
   /// The route of subscription `sub`, keyed `full` in the session's map.
-  void add_route(ChannelHost& host, std::string_view full, const Subscription& sub);
+  void add_route(ChannelHost& host, const SharedText& full, const Subscription& sub);
   void remove_route(ChannelHost& host, std::string_view full, const Subscription& sub);
   /// Who we are to a shared group's router (empty for other subscriptions).
   Reader reader(const ChannelHost& host, const Subscription& sub) const;

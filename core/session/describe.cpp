@@ -23,7 +23,7 @@ ClientInfo Channel::describe(bool with_subscriptions) const {
   info.mqueue_len = session_.queue.size();
   if (with_subscriptions) {
     for (const auto& [full_filter, sub] : session_.subscriptions) {
-      info.subscriptions.push_back(ClientSubscription{full_filter, static_cast<std::uint8_t>(sub.info.max_qos),
+      info.subscriptions.push_back(ClientSubscription{full_filter.str(), static_cast<std::uint8_t>(sub.info.max_qos),
                                                       sub.info.no_local, sub.info.retain_as_published,
                                                       sub.info.subscription_id});
     }

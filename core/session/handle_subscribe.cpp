@@ -116,8 +116,8 @@ void Channel::handle_unsubscribe(ChannelHost& host, mqtt::Unsubscribe& u) {
   }
 }
 
-void Channel::add_route(ChannelHost& host, std::string_view full, const Subscription& sub) {
-  host.add_route(RouteAdd{std::string(sub.filter(full)), std::string(sub.group(full)), host.pid(), client_id_.str(),
+void Channel::add_route(ChannelHost& host, const SharedText& full, const Subscription& sub) {
+  host.add_route(RouteAdd{sub.route_filter(full), std::string(sub.group(full)), host.pid(), client_id_.str(),
                           sub.info, sched::Pid{}, reader(host, sub)});
 }
 

@@ -18,6 +18,7 @@
 #include "core/lazy_map.hpp"
 #include "core/lazy_vector.hpp"
 #include "core/messages.hpp"
+#include "core/shared_text.hpp"
 #include "core/small_map.hpp"
 #include "core/string_hash.hpp"
 #include "mqtt/packets.hpp"
@@ -46,6 +47,11 @@ struct Subscription {
     }
     return s;
   }
+  /// The filter a route of the key `full` is on: `full` itself (one copy
+  /// for the session and the route table) unless shared.
+  [[nodiscard]] SharedText route_filter(const SharedText& full) const {
+    return filter_at == 0 ? full : SharedText(filter(full));
+  }
   /// The filter without the $share prefix, of the key `full`.
   [[nodiscard]] std::string_view filter(std::string_view full) const { return full.substr(filter_at); }
   /// The shared subscription group, or empty, of the key `full`.
@@ -68,7 +74,7 @@ struct Inflight {
 struct SessionState {
   /// Full filter ("$share/g/f" for a shared one) -> subscription. Entries
   /// move when one is added: hold keys or copies across insertions.
-  SmallMap<std::string, Subscription, StringHash> subscriptions;
+  SmallMap<SharedText, Subscription, StringHash> subscriptions;
   /// Keyed by packet id: acknowledgements find theirs in O(1) even with a
   /// window of thousands.
   LazyMap<std::uint16_t, Inflight> inflight;

@@ -74,7 +74,7 @@ std::vector<std::string> encode_session_state(const SessionState& state, std::si
   h.u64(state.inflight_seq);
   for (const auto& [full, sub] : state.subscriptions) {
     persist::put_subscription(w.record(subscription),
-                              persist::StoredSubscription{full, std::string(sub.filter(full)),
+                              persist::StoredSubscription{full.str(), std::string(sub.filter(full)),
                                                           std::string(sub.group(full)), sub.info.max_qos,
                                                           sub.info.no_local, sub.info.retain_as_published,
                                                           sub.info.subscription_id});

@@ -51,7 +51,7 @@ void Channel::store_record(ChannelHost& host, std::uint64_t disconnected_ms, per
   }
   r.listener_index = listener_index_;
   for (const auto& [full, sub] : session_.subscriptions) {
-    r.subscriptions.push_back(persist::StoredSubscription{full, std::string(sub.filter(full)),
+    r.subscriptions.push_back(persist::StoredSubscription{full.str(), std::string(sub.filter(full)),
                                                           std::string(sub.group(full)), sub.info.max_qos,
                                                           sub.info.no_local, sub.info.retain_as_published,
                                                           sub.info.subscription_id});

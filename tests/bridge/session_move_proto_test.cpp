@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "bridge/cluster/cluster_directory.hpp"
+#include "bridge/cluster/packed_claim.hpp"
 #include "bridge/dist/wire.hpp"
 #include "core/session/channel_host.hpp"
 #include "core/session/session_state_codec.hpp"
@@ -233,4 +234,19 @@ TEST_CASE("cluster directory: a client id is found on the node of its latest cla
   CHECK(earlier(ClientRow{"x", sched::Pid(3, 1), 5}, ClientRow{"x", sched::Pid(2, 1), 6}));
   CHECK(earlier(ClientRow{"x", sched::Pid(2, 1), 5}, ClientRow{"x", sched::Pid(3, 1), 5}));
   CHECK_FALSE(earlier(ClientRow{"x", sched::Pid(3, 1), 5}, ClientRow{"x", sched::Pid(2, 1), 5}));
+}
+
+TEST_CASE("packed claim: the session's serial and the claim time come back whole, the node from the table") {
+  const std::uint64_t serial = sched::Pid::make_serial(0xAB, 0xFFFF, 0xFFFFFF);  // every serial bit used
+  for (std::uint64_t ms : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1'796'000'000'123},
+                           (std::uint64_t{1} << 48) - 1}) {
+    CAPTURE(ms);
+    PackedClaim c(sched::Pid(7, serial), ms);
+    CHECK(c.session(7) == sched::Pid(7, serial));
+    CHECK(c.claimed_ms() == ms);
+    PackedClaim small(sched::Pid(7, 5), ms);
+    CHECK(small.session(9) == sched::Pid(9, 5));
+    CHECK(small.claimed_ms() == ms);
+  }
+  CHECK(PackedClaim(sched::Pid(1, 5), std::uint64_t{1} << 50).claimed_ms() == (std::uint64_t{1} << 48) - 1);  // capped
 }

@@ -103,9 +103,10 @@ TEST_CASE("flat rows: random inserts and erases agree with a multimap, with coll
   std::multimap<std::pair<std::uint64_t, std::uint64_t>, int> model;
   std::vector<Hash128> keys;
   for (std::uint64_t i = 0; i < 64; ++i) {
-    // Low bits from a few values (homes collide; a quarter's home is the
-    // array's last slot, whatever its size), high word distinct.
-    keys.push_back(Hash128{i % 4 == 0 ? ~std::uint64_t{0} : (rng() & ~std::uint64_t{0xff}) | (i % 3), i + 1});
+    // The top bits of the low word (which pick the home) from a few values,
+    // so homes collide; a quarter's home is the array's last slot, whatever
+    // its size; the high word distinct.
+    keys.push_back(Hash128{i % 4 == 0 ? ~std::uint64_t{0} : ((i % 3) << 61) | (rng() & 0xff), i + 1});
   }
   for (int step = 0; step < 20000; ++step) {
     const Hash128& k = keys[rng() % keys.size()];

@@ -30,16 +30,19 @@ struct Observer {
   Fn::Handler handler() {
     return [this](Fn&, sched::Message& m) {
       if (auto* a = m.as<RouteAdd>()) {
-        std::string line = "add " + a->filter + " " + name(a->session);
+        std::string line = "add " + a->filter.str() + " " + name(a->session);
         if (!a->group.empty()) {
           line += " group " + a->group;
         }
         if (a->replaces) {
           line += " replaces " + name(a->replaces);
         }
+        if (a->first_of_filter) {
+          line += " first";
+        }
         log.push_back(line);
       } else if (auto* r = m.as<RouteRemove>()) {
-        log.push_back("remove " + r->filter + " " + name(r->session));
+        log.push_back("remove " + r->filter + " " + name(r->session) + (r->last_of_filter ? " last" : ""));
       } else if (m.is<RouteSync>()) {
         log.push_back("sync");
       } else if (m.is<RouteSynced>()) {
@@ -92,7 +95,7 @@ Pid spawn_on(sched::Runtime& rt, Fn::Handler h, int scheduler) {
 
 }  // namespace
 
-TEST_CASE("every observer gets a session's route changes in its order, sync asks only the routers") {
+TEST_CASE("every observer gets a session's route changes in its order, a filter's first and last route marked, sync asks only the routers") {
   sched::Runtime rt(sched::testing::stepped(2));
   RouterPool pool;
   std::vector<Router*> routers = spawn_routers(rt, pool);
@@ -104,18 +107,19 @@ TEST_CASE("every observer gets a session's route changes in its order, sync asks
   Pid session = spawn_on(rt, doer(session_log), 0);
   std::size_t syncs = 0;
   rt.send<Do>(session, Do{[&] {
-                pool.add_route(rt, RouteAdd{"a/b", "", session, "c1", {}, {}, {}});
-                pool.add_route(rt, RouteAdd{"c/#", "", session, "c1", {}, {}, {}});
+                pool.add_route(rt, RouteAdd{SharedText("a/b"), "", session, "c1", {}, {}, {}});
+                pool.add_route(rt, RouteAdd{SharedText("c/#"), "", session, "c1", {}, {}, {}});
                 pool.remove_route(rt, RouteRemove{"a/b", "", session});
-                pool.add_route(rt, RouteAdd{"a/b", "g", session, "c1", {}, {}, {}});
+                pool.add_route(rt, RouteAdd{SharedText("a/b"), "g", session, "c1", {}, {}, {}});
                 pool.remove_route(rt, RouteRemove{"c/#", "", session});
                 syncs = pool.sync(rt, session);
               }});
   rt.run_until_idle();
 
   const std::string s = name(session);
-  std::vector<std::string> expected{"add a/b " + s, "add c/# " + s, "remove a/b " + s, "add a/b " + s + " group g",
-                                    "remove c/# " + s};
+  // A shared group's route is not in this node's table: never marked.
+  std::vector<std::string> expected{"add a/b " + s + " first", "add c/# " + s + " first", "remove a/b " + s + " last",
+                                    "add a/b " + s + " group g", "remove c/# " + s + " last"};
   CHECK(first.log == expected);
   CHECK(second.log == expected);
   // The table holds no route left; each router holds the group's member.
@@ -145,14 +149,14 @@ TEST_CASE("a route a session adds is in every router's table before its handler 
     rt.send<RoutePublish>(pool.routers[router], RoutePublish{std::move(msg), {}});
   };
   // No process ran between the add and the publishes: the table has it.
-  pool.add_route(rt, RouteAdd{"dev/1", "", counter_old, "c1", {}, {}, {}});
+  pool.add_route(rt, RouteAdd{SharedText("dev/1"), "", counter_old, "c1", {}, {}, {}});
   CHECK(pool.local_rows->route_count() == 1);
   publish_via(0);
   publish_via(1);
   rt.run_until_idle();
   CHECK(delivered_old == 2);
   // Taken over: the route moves to the new session in one step.
-  pool.add_route(rt, RouteAdd{"dev/1", "", counter_new, "c1", {}, counter_old, {}});
+  pool.add_route(rt, RouteAdd{SharedText("dev/1"), "", counter_new, "c1", {}, counter_old, {}});
   CHECK(pool.local_rows->route_count() == 1);
   publish_via(1);
   rt.run_until_idle();
@@ -203,9 +207,10 @@ TEST_CASE("an observer sees a session's routes: restored, moved by a takeover, r
   rt.run_until_idle();
   CHECK(!rt.alive(ended));
 
-  CHECK(observer.log == std::vector<std::string>{"add x/+ " + name(kept),
+  CHECK(observer.log == std::vector<std::string>{"add x/+ " + name(kept) + " first",
                                                  "add x/+ " + name(successor) + " replaces " + name(kept),
-                                                 "add y/# " + name(ended), "remove y/# " + name(ended)});
+                                                 "add y/# " + name(ended) + " first",
+                                                 "remove y/# " + name(ended) + " last"});
   for (Router* r : routers) {
     CHECK(r->route_count() == 1);  // x/+ to the successor
   }

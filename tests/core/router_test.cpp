@@ -56,7 +56,7 @@ struct Fixture {
     info.max_qos = qos;
     info.no_local = no_local;
     info.subscription_id = sub_id;
-    rt.send<RouteAdd>(router, RouteAdd{std::move(filter), std::move(group), pids.at(name), name, info, Pid{}, {}});
+    rt.send<RouteAdd>(router, RouteAdd{SharedText(filter), std::move(group), pids.at(name), name, info, Pid{}, {}});
   }
   /// A row as a cluster agent adds a peer's: to that peer's forwarder.
   void add_node_route(const std::string& forwarder, std::string filter) {
@@ -157,7 +157,7 @@ TEST_CASE("router: a removed route gets nothing, a replacing add moves the route
   f.publish("t/1", QoS::at_least_once);
   SubInfo info;
   info.max_qos = QoS::at_least_once;
-  f.rt.send<RouteAdd>(f.router, RouteAdd{"t/#", {}, f.pids["new"], "new", info, f.pids["old"], {}});
+  f.rt.send<RouteAdd>(f.router, RouteAdd{SharedText("t/#"), {}, f.pids["new"], "new", info, f.pids["old"], {}});
   f.publish("t/2", QoS::at_least_once);
   f.rt.send<RouteRemove>(f.router, RouteRemove{"t/#", {}, f.pids["new"]});
   f.publish("t/3", QoS::at_least_once);
