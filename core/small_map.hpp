@@ -5,8 +5,9 @@
 // (hash -> position) is made beside them.
 //
 // A session with one subscription paid ~290 bytes for it in a LazyMap (the
-// unordered_map, 13 buckets, a node); here it is one 80-byte chunk and the
-// key's own heap (memory per connection is a target; see BENCHMARKS.md).
+// unordered_map, 13 buckets, a node); here it is one 32-byte chunk (an
+// 8-byte header and a 16-byte entry) and the key's own heap (memory per
+// connection is a target; see BENCHMARKS.md).
 //
 // Unlike std::unordered_map, an insertion may move the entries (pointers
 // and iterators into the map do not survive it), and erase() moves the last
@@ -57,7 +58,7 @@ class SmallMap {
   const_iterator end() const { return block_ ? entries() + block_->size : nullptr; }
   [[nodiscard]] bool empty() const { return !block_ || block_->size == 0; }
   [[nodiscard]] std::size_t size() const { return block_ ? block_->size : 0; }
-  [[nodiscard]] bool indexed() const { return block_ && block_->index; }
+  [[nodiscard]] bool indexed() const { return block_ && index() != nullptr; }
 
   // Lookups take anything Hash hashes and K compares equal with (a
   // std::string or a string_view for a SharedText key): no K is made.
@@ -132,13 +133,23 @@ class SmallMap {
 
  private:
   using Index = std::unordered_multimap<std::size_t, std::uint32_t>;
+  // The header; the entries follow it, then, in a block of more than
+  // index_threshold entries, the index's pointer (null while there is none).
   struct alignas(value_type) Block {
     std::uint32_t size = 0;
     std::uint32_t capacity = 0;
-    Index* index = nullptr;
   };
-  static_assert(sizeof(Block) % alignof(value_type) == 0);
   static_assert(alignof(value_type) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+
+  static std::size_t index_offset(std::uint32_t capacity) {
+    const std::size_t end = sizeof(Block) + capacity * sizeof(value_type);
+    return (end + alignof(Index*) - 1) / alignof(Index*) * alignof(Index*);
+  }
+  static bool has_index_slot(std::uint32_t capacity) { return capacity > index_threshold; }
+  Index*& index_slot() const {
+    return *reinterpret_cast<Index**>(reinterpret_cast<char*>(block_) + index_offset(block_->capacity));
+  }
+  Index* index() const { return has_index_slot(block_->capacity) ? index_slot() : nullptr; }
 
   value_type* entries() const { return reinterpret_cast<value_type*>(block_ + 1); }
 
@@ -147,8 +158,8 @@ class SmallMap {
     if (!block_) {
       return 0;
     }
-    if (block_->index) {
-      auto [lo, hi] = block_->index->equal_range(Hash{}(key));
+    if (Index* ix = index()) {
+      auto [lo, hi] = ix->equal_range(Hash{}(key));
       for (auto it = lo; it != hi; ++it) {
         if (entries()[it->second].first == key) {
           return it->second;
@@ -164,9 +175,13 @@ class SmallMap {
   }
 
   static Block* allocate(std::uint32_t capacity) {
-    void* p = ::operator new(sizeof(Block) + capacity * sizeof(value_type));
-    Block* b = new (p) Block;
+    const std::size_t bytes = has_index_slot(capacity) ? index_offset(capacity) + sizeof(Index*)
+                                                       : sizeof(Block) + capacity * sizeof(value_type);
+    Block* b = new (::operator new(bytes)) Block;
     b->capacity = capacity;
+    if (has_index_slot(capacity)) {
+      new (reinterpret_cast<char*>(b) + index_offset(capacity)) Index*(nullptr);
+    }
     return b;
   }
 
@@ -177,8 +192,8 @@ class SmallMap {
     const std::uint32_t at = block_->size;
     new (entries() + at) value_type(std::move(key), std::move(value));
     ++block_->size;
-    if (block_->index) {
-      block_->index->emplace(Hash{}(entries()[at].first), at);
+    if (Index* ix = index()) {
+      ix->emplace(Hash{}(entries()[at].first), at);
     } else if (block_->size > index_threshold) {
       build_index();
     }
@@ -195,26 +210,32 @@ class SmallMap {
     }
     b->size = size;
     if (block_) {
-      b->index = block_->index;
+      Index* ix = index();  // a block with one has more than index_threshold slots, as b has
       ::operator delete(block_);
+      block_ = b;
+      if (ix != nullptr) {
+        index_slot() = ix;
+      }
+      return;
     }
     block_ = b;
   }
 
   void build_index() {
-    block_->index = new Index;
-    block_->index->reserve(block_->size * 2);
+    auto ix = std::make_unique<Index>();
+    ix->reserve(block_->size * 2);
     for (std::uint32_t i = 0; i < block_->size; ++i) {
-      block_->index->emplace(Hash{}(entries()[i].first), i);
+      ix->emplace(Hash{}(entries()[i].first), i);
     }
+    index_slot() = ix.release();
   }
 
   // Drops position `at` from the index entries of `hash`.
   void unindex(std::size_t hash, std::uint32_t at) {
-    auto [lo, hi] = block_->index->equal_range(hash);
+    auto [lo, hi] = index()->equal_range(hash);
     for (auto it = lo; it != hi; ++it) {
       if (it->second == at) {
-        block_->index->erase(it);
+        index()->erase(it);
         return;
       }
     }
@@ -223,12 +244,12 @@ class SmallMap {
   void erase_at(std::size_t at) {
     const auto pos = static_cast<std::uint32_t>(at);
     const std::uint32_t last = block_->size - 1;
-    if (block_->index) {
+    if (Index* ix = index()) {
       unindex(Hash{}(entries()[pos].first), pos);
       if (pos != last) {
         const std::size_t moved = Hash{}(entries()[last].first);
         unindex(moved, last);
-        block_->index->emplace(moved, pos);
+        ix->emplace(moved, pos);
       }
     }
     if (pos != last) {
@@ -238,10 +259,10 @@ class SmallMap {
     block_->size = last;
     if (last == 0) {
       release();
-    } else if (block_->index && last < index_threshold / 2) {
+    } else if (index() != nullptr && last < index_threshold / 2) {
       // Hysteresis: a map hovering around the threshold keeps its index.
-      delete block_->index;
-      block_->index = nullptr;
+      delete index();
+      index_slot() = nullptr;
     }
   }
 
@@ -255,8 +276,8 @@ class SmallMap {
         new (entries() + i) value_type(other.entries()[i]);
         block_->size = i + 1;
       }
-      if (other.block_->index) {
-        build_index();
+      if (has_index_slot(block_->capacity) && other.index() != nullptr) {
+        build_index();  // a copy of fewer entries than the threshold scans
       }
     } catch (...) {
       release();
@@ -271,7 +292,7 @@ class SmallMap {
     for (std::uint32_t i = 0; i < block_->size; ++i) {
       entries()[i].~value_type();
     }
-    delete block_->index;
+    delete index();
     ::operator delete(block_);
     block_ = nullptr;
   }

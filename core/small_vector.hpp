@@ -61,6 +61,20 @@ class SmallVector {
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
   [[nodiscard]] bool on_heap() const noexcept { return !inline_(); }
+
+  /// An element of two pointers or more leaves a word beside the heap
+  /// pointer once the elements are on the heap: the owner may keep one of
+  /// its own there (RouteSet keeps its index), rather than a member beside
+  /// the vector. Null when the elements first move to the heap; kept as
+  /// they grow and move; gone when they come back inline (the owner takes
+  /// it first).
+  static constexpr bool has_spare = sizeof(T) >= 2 * sizeof(void*);
+  [[nodiscard]] void* spare() const noexcept requires has_spare {
+    void* p;
+    std::memcpy(&p, bytes_ + sizeof(T*), sizeof p);
+    return p;
+  }
+  void set_spare(void* p) noexcept requires has_spare { std::memcpy(bytes_ + sizeof(T*), &p, sizeof p); }
   T& operator[](std::size_t i) noexcept { return data()[i]; }
   const T& operator[](std::size_t i) const noexcept { return data()[i]; }
   T& back() noexcept { return data()[size_ - 1]; }
@@ -110,10 +124,16 @@ class SmallVector {
     T* old = data();
     std::uninitialized_move(old, old + size_, fresh);
     std::destroy(old, old + size_);
-    if (!inline_()) {
+    const bool was_inline = inline_();
+    if (!was_inline) {
       std::allocator<T>{}.deallocate(old, capacity_);
     }
     set_heap(fresh);
+    if constexpr (has_spare) {
+      if (was_inline) {
+        set_spare(nullptr);
+      }
+    }
     capacity_ = static_cast<std::uint32_t>(n);
   }
 
@@ -154,7 +174,7 @@ class SmallVector {
         other[0].~T();
       }
     } else {
-      set_heap(other.heap());
+      std::memcpy(bytes_, other.bytes_, room);  // the heap pointer and the spare word
     }
     other.size_ = 0;
     other.capacity_ = 1;

@@ -34,8 +34,17 @@ class RouteSet {
   using Entry = std::pair<Key, Value>;
 
   RouteSet() = default;
-  RouteSet(RouteSet&&) noexcept = default;
-  RouteSet& operator=(RouteSet&&) noexcept = default;
+  ~RouteSet() { delete index(); }
+  RouteSet(RouteSet&& other) noexcept
+      : entries_(std::move(other.entries_)), own_index_(std::exchange(other.own_index_, {})) {}
+  RouteSet& operator=(RouteSet&& other) noexcept {
+    if (this != &other) {
+      delete index();
+      entries_ = std::move(other.entries_);
+      own_index_ = std::exchange(other.own_index_, {});
+    }
+    return *this;
+  }
 
   /// Adds the route or replaces its value; true when the key was new.
   bool insert_or_assign(const Key& key, Value value) {
@@ -44,8 +53,8 @@ class RouteSet {
       return false;
     }
     entries_.emplace_back(key, std::move(value));
-    if (index_) {
-      index_->emplace(key, entries_.size() - 1);
+    if (Index* ix = index()) {
+      ix->emplace(key, entries_.size() - 1);
     } else if (entries_.size() > index_threshold) {
       build_index();
     }
@@ -58,20 +67,22 @@ class RouteSet {
     if (!at) {
       return false;
     }
-    if (index_) {
-      index_->erase(key);
+    Index* ix = index();
+    if (ix != nullptr) {
+      ix->erase(key);
     }
     if (*at != entries_.size() - 1) {
       entries_[*at] = std::move(entries_.back());
-      if (index_) {
-        (*index_)[entries_[*at].first] = *at;
+      if (ix != nullptr) {
+        (*ix)[entries_[*at].first] = *at;
       }
     }
     entries_.pop_back();
     // Hysteresis: drop the index well below the threshold, not at it, so a
     // filter hovering around the threshold does not rebuild it every time.
-    if (index_ && entries_.size() < index_threshold / 2) {
-      index_.reset();
+    if (ix != nullptr && entries_.size() < index_threshold / 2) {
+      delete ix;
+      set_index(nullptr);
     }
     return true;
   }
@@ -83,15 +94,38 @@ class RouteSet {
 
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
   [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
-  [[nodiscard]] bool indexed() const noexcept { return static_cast<bool>(index_); }
+  [[nodiscard]] bool indexed() const noexcept { return index() != nullptr; }
   [[nodiscard]] auto begin() const noexcept { return entries_.begin(); }
   [[nodiscard]] auto end() const noexcept { return entries_.end(); }
 
  private:
+  using Index = std::unordered_map<Key, std::size_t, KeyHash, KeyEqual>;
+  // The index (past index_threshold routes, so the entries are on the heap)
+  // is kept in the vector's spare word when it has one: a route table holds
+  // a RouteSet per filter, and 8 bytes each count (a subscription per
+  // device on a fleet).
+  static constexpr bool spare_index = SmallVector<Entry>::has_spare;
+  struct NoIndex {};
+
+  [[nodiscard]] Index* index() const noexcept {
+    if constexpr (spare_index) {
+      return entries_.on_heap() ? static_cast<Index*>(entries_.spare()) : nullptr;
+    } else {
+      return own_index_;
+    }
+  }
+  void set_index(Index* ix) noexcept {
+    if constexpr (spare_index) {
+      entries_.set_spare(ix);
+    } else {
+      own_index_ = ix;
+    }
+  }
+
   std::optional<std::size_t> position(const Key& key) const {
-    if (index_) {
-      auto it = index_->find(key);
-      return it == index_->end() ? std::nullopt : std::optional<std::size_t>(it->second);
+    if (Index* ix = index()) {
+      auto it = ix->find(key);
+      return it == ix->end() ? std::nullopt : std::optional<std::size_t>(it->second);
     }
     for (std::size_t i = 0; i < entries_.size(); ++i) {
       if (KeyEqual{}(entries_[i].first, key)) {
@@ -102,15 +136,16 @@ class RouteSet {
   }
 
   void build_index() {
-    index_ = std::make_unique<std::unordered_map<Key, std::size_t, KeyHash, KeyEqual>>();
-    index_->reserve(entries_.size() * 2);
+    auto ix = std::make_unique<Index>();
+    ix->reserve(entries_.size() * 2);
     for (std::size_t i = 0; i < entries_.size(); ++i) {
-      index_->emplace(entries_[i].first, i);
+      ix->emplace(entries_[i].first, i);
     }
+    set_index(ix.release());
   }
 
   SmallVector<Entry> entries_;
-  std::unique_ptr<std::unordered_map<Key, std::size_t, KeyHash, KeyEqual>> index_;
+  [[no_unique_address]] std::conditional_t<spare_index, NoIndex, Index*> own_index_{};
 };
 
 /// Topic filter -> routes, where a route is (subscriber key, value). Key is

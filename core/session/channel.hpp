@@ -332,7 +332,7 @@ class Channel {
   void add_route(ChannelHost& host, const SharedText& full, const Subscription& sub);
   void remove_route(ChannelHost& host, std::string_view full, const Subscription& sub);
   /// Who we are to a shared group's router (empty for other subscriptions).
-  Reader reader(const ChannelHost& host, const Subscription& sub) const;
+  Reader reader(const ChannelHost& host, std::string_view full) const;
   void remove_all_routes(ChannelHost& host);
   void publish_will(ChannelHost& host);
   void route(ChannelHost& host, AppMessagePtr msg, persist::HoldPtr hold = {});

@@ -99,7 +99,7 @@ void Channel::handle_takeover(ChannelHost& host, const Takeover& t) {
     // Only our own user gets here (taken_by_stranger); adopt(host) adds the
     // routes again with the rules of the listener it connected on.
     host.add_route(RouteAdd{sub.route_filter(full), std::string(sub.group(full)), t.by, client_id_.str(),
-                            sub.info, host.pid(), reader(host, sub)});
+                            sub.info, host.pid(), reader(host, full)});
   }
   state_ = State::handing_over;
   Rare& r = rare();

@@ -118,11 +118,11 @@ void Channel::handle_unsubscribe(ChannelHost& host, mqtt::Unsubscribe& u) {
 
 void Channel::add_route(ChannelHost& host, const SharedText& full, const Subscription& sub) {
   host.add_route(RouteAdd{sub.route_filter(full), std::string(sub.group(full)), host.pid(), client_id_.str(),
-                          sub.info, sched::Pid{}, reader(host, sub)});
+                          sub.info, sched::Pid{}, reader(host, full)});
 }
 
-Reader Channel::reader(const ChannelHost& host, const Subscription& sub) const {
-  if (sub.filter_at == 0) {
+Reader Channel::reader(const ChannelHost& host, std::string_view full) const {
+  if (!Subscription::shared(full)) {
     return {};  // only shared groups choose by read access
   }
   return Reader{security(host), username_ ? std::make_shared<const std::string>(*username_) : nullptr};

@@ -27,37 +27,36 @@ namespace actormq::core {
 
 /// One subscription of a session, keyed by its full filter (with any
 /// "$share/group/" prefix) in SessionState::subscriptions. The filter and
-/// the group are parts of that key, not copies of them (a subscription per
-/// device on a fleet: memory counts).
+/// the group are parts of that key, found in it when asked, not copies or
+/// offsets kept beside it (a subscription per device on a fleet: an entry
+/// of the session's map is 16 bytes).
 struct Subscription {
   SubInfo info;
-  /// Where the filter starts in the full filter: 0, or just past "$share/{group}/".
-  std::uint16_t filter_at = 0;
   static constexpr std::string_view share_prefix = "$share/";
 
-  /// The subscription to `full` (a filter SUBSCRIBE accepted: at most 65,535
-  /// bytes), shared if it is "$share/{group}/{filter}".
-  [[nodiscard]] static Subscription of(std::string_view full, const SubInfo& info) {
-    Subscription s{info, 0};
-    if (full.starts_with(share_prefix)) {
-      const std::size_t slash = full.find('/', share_prefix.size());
-      if (slash != std::string_view::npos && slash + 1 <= 0xFFFF) {
-        s.filter_at = static_cast<std::uint16_t>(slash + 1);
-      }
+  /// The subscription to `full` (shared if it is "$share/{group}/{filter}").
+  [[nodiscard]] static Subscription of(std::string_view /*full*/, const SubInfo& info) { return Subscription{info}; }
+  /// Where the filter starts in the full filter: 0, or just past "$share/{group}/".
+  [[nodiscard]] static std::size_t filter_at(std::string_view full) {
+    if (!full.starts_with(share_prefix)) {
+      return 0;
     }
-    return s;
+    const std::size_t slash = full.find('/', share_prefix.size());
+    return slash == std::string_view::npos ? 0 : slash + 1;
   }
+  [[nodiscard]] static bool shared(std::string_view full) { return filter_at(full) != 0; }
   /// The filter a route of the key `full` is on: `full` itself (one copy
   /// for the session and the route table) unless shared.
   [[nodiscard]] SharedText route_filter(const SharedText& full) const {
-    return filter_at == 0 ? full : SharedText(filter(full));
+    const std::size_t at = filter_at(full);
+    return at == 0 ? full : SharedText(full.view().substr(at));
   }
   /// The filter without the $share prefix, of the key `full`.
-  [[nodiscard]] std::string_view filter(std::string_view full) const { return full.substr(filter_at); }
+  [[nodiscard]] std::string_view filter(std::string_view full) const { return full.substr(filter_at(full)); }
   /// The shared subscription group, or empty, of the key `full`.
   [[nodiscard]] std::string_view group(std::string_view full) const {
-    return filter_at == 0 ? std::string_view{}
-                          : full.substr(share_prefix.size(), filter_at - share_prefix.size() - 1);
+    const std::size_t at = filter_at(full);
+    return at == 0 ? std::string_view{} : full.substr(share_prefix.size(), at - share_prefix.size() - 1);
   }
 };
 

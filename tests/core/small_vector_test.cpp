@@ -74,3 +74,28 @@ TEST_CASE("small_vector: erase_if keeps the others in order, from inside and fro
 }
 
 }  // namespace actormq::core
+
+namespace actormq::core {
+
+TEST_CASE("small_vector: the spare word beside the heap pointer is null at first, then kept through growth and moves") {
+  static_assert(SmallVector<std::pair<std::uint64_t, std::uint64_t>>::has_spare);
+  static_assert(!SmallVector<std::uint64_t>::has_spare);  // one pointer of room: no word to spare
+  SmallVector<std::pair<std::uint64_t, std::uint64_t>> v;
+  v.emplace_back(1u, 1u);  // inside: the element fills the room
+  v.emplace_back(2u, 2u);
+  REQUIRE(v.on_heap());
+  CHECK(v.spare() == nullptr);
+  int mark = 0;
+  v.set_spare(&mark);
+  for (std::uint64_t i = 3; i <= 40; ++i) {
+    v.emplace_back(i, i);  // the elements move to bigger blocks
+  }
+  CHECK(v.spare() == &mark);
+  SmallVector<std::pair<std::uint64_t, std::uint64_t>> moved(std::move(v));
+  CHECK(moved.spare() == &mark);
+  CHECK(moved.size() == 40);
+  CHECK(moved[39].first == 40);
+  CHECK_FALSE(v.on_heap());  // NOLINT(bugprone-use-after-move): moved-from is empty, inside
+}
+
+}  // namespace actormq::core

@@ -480,3 +480,38 @@ TEST_CASE("topic_trie: filters of 65536 levels are added, matched, erased and de
   CHECK(nodes_after == std::vector<std::size_t>{65536 + 30000 + 1, 30000 + 1, 0});
   CHECK(table_hits == 2);
 }
+
+TEST_CASE("route set: the index (in the vector's spare word, or a member for small entries) moves with the set") {
+  auto fill = [](auto& set, int n) {
+    for (int k = 1; k <= n; ++k) {
+      set.insert_or_assign(static_cast<std::uint16_t>(k), static_cast<char>(k % 7));
+    }
+  };
+  actormq::core::RouteSet<std::uint64_t, std::uint64_t> wide;      // 16-byte entries: the spare word
+  actormq::core::RouteSet<std::uint16_t, char> narrow;             // 4-byte entries: a member
+  static_assert(sizeof(wide) == 24);
+  fill(wide, 40);
+  fill(narrow, 40);
+  CHECK(wide.indexed());
+  CHECK(narrow.indexed());
+  auto wide2 = std::move(wide);
+  auto narrow2 = std::move(narrow);
+  CHECK_FALSE(wide.indexed());    // NOLINT(bugprone-use-after-move): moved-from is empty
+  CHECK_FALSE(narrow.indexed());  // NOLINT(bugprone-use-after-move)
+  CHECK(wide2.indexed());
+  CHECK(narrow2.indexed());
+  REQUIRE(wide2.find(33) != nullptr);
+  CHECK(*wide2.find(33) == 33 % 7);
+  CHECK(*narrow2.find(33) == 33 % 7);
+  actormq::core::RouteSet<std::uint64_t, std::uint64_t> other;
+  fill(other, 20);
+  other = std::move(wide2);  // the index other had is freed (ASan checks), wide2's taken
+  CHECK(other.indexed());
+  CHECK(other.size() == 40);
+  for (std::uint64_t k = 1; k <= 35; ++k) {
+    CHECK(other.erase(k));
+  }
+  CHECK_FALSE(other.indexed());  // below half the threshold
+  CHECK(other.find(40) != nullptr);
+  CHECK(other.find(3) == nullptr);
+}

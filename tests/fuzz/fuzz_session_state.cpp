@@ -28,7 +28,7 @@ bool same(const SessionState& a, const SessionState& b) {
   }
   for (const auto& [full, sub] : a.subscriptions) {
     auto it = b.subscriptions.find(full);
-    if (it == b.subscriptions.end() || it->second.filter_at != sub.filter_at ||
+    if (it == b.subscriptions.end() ||
         it->second.info.max_qos != sub.info.max_qos || it->second.info.no_local != sub.info.no_local ||
         it->second.info.retain_as_published != sub.info.retain_as_published ||
         it->second.info.subscription_id != sub.info.subscription_id) {
