@@ -40,7 +40,8 @@ class Security;
 using ReloadHook = std::function<bool(std::function<void(ReloadReport)> done)>;
 
 struct BrokerContext {
-  explicit BrokerContext(sched::Runtime& rt) : runtime(rt) {}
+  /// The runtime's host (sched::Runtime::host): its sessions find it there.
+  explicit BrokerContext(sched::Runtime& rt) : runtime(rt) { rt.set_host(this); }
   BrokerContext(const BrokerContext&) = delete;
   BrokerContext& operator=(const BrokerContext&) = delete;
 

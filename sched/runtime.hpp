@@ -92,6 +92,12 @@ class Runtime {
   /// This run of the node (RuntimeConfig::creation).
   std::uint8_t creation() const { return config_.creation; }
 
+  /// What the program on this runtime keeps for all its processes (a
+  /// broker's context): one pointer here, so that each of a million
+  /// processes need not hold one. Set before they are spawned.
+  void set_host(void* host) noexcept { host_ = host; }
+  [[nodiscard]] void* host() const noexcept { return host_; }
+
   const RuntimeConfig& config() const { return config_; }
   std::size_t scheduler_count() const { return schedulers_.size(); }
   Scheduler& scheduler(std::size_t i) { return *schedulers_[i]; }
@@ -132,6 +138,7 @@ class Runtime {
   std::atomic<std::int64_t> live_{0};
   std::atomic<unsigned> next_placement_{0};
   std::atomic<MonitorRef> next_ref_;
+  void* host_ = nullptr;
   std::atomic<bool> shut_down_{false};
   std::atomic<std::uint64_t> idle_mask_{0};  // bit i: scheduler i has nothing to run
   std::atomic<RemoteDelivery*> remote_{nullptr};

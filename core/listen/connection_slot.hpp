@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include "core/listen/listener_shared.hpp"
 
@@ -21,13 +22,13 @@ class ConnectionSlot {
   /// No place: a connection the broker opened.
   ConnectionSlot() = default;
   /// Thread-safe. Counts one more connection on `listener` and broker-wide.
-  [[nodiscard]] static Taken take(std::shared_ptr<ListenerShared> listener);
+  [[nodiscard]] static Taken take(const std::shared_ptr<ListenerShared>& listener);
 
-  ConnectionSlot(ConnectionSlot&& other) noexcept = default;
+  ConnectionSlot(ConnectionSlot&& other) noexcept : listener_(std::exchange(other.listener_, nullptr)) {}
   ConnectionSlot& operator=(ConnectionSlot&& other) noexcept {
     if (this != &other) {
       release();
-      listener_ = std::move(other.listener_);
+      listener_ = std::exchange(other.listener_, nullptr);
     }
     return *this;
   }
@@ -36,21 +37,23 @@ class ConnectionSlot {
   /// Gives the place back, once: the slot holds none afterwards, nor anything
   /// of its listener (an offline session keeps no listener alive).
   void release() {
-    if (std::shared_ptr<ListenerShared> l = std::move(listener_)) {
+    if (ListenerShared* l = std::exchange(listener_, nullptr)) {
       l->broker_open.fetch_sub(1, std::memory_order_relaxed);
       l->open.fetch_sub(1, std::memory_order_relaxed);
+      l->drop();
     }
   }
   bool held() const { return listener_ != nullptr; }
   /// The listener that accepted the connection; null once released or for none.
-  const ListenerShared* listener() const { return listener_.get(); }
+  const ListenerShared* listener() const { return listener_; }
   /// What wraps the accepted socket (TLS, WebSocket); null for plain TCP or without a listener.
   const net::Transport* transport() const { return listener_ ? listener_->transport.get() : nullptr; }
 
  private:
-  explicit ConnectionSlot(std::shared_ptr<ListenerShared> listener) : listener_(std::move(listener)) {}
+  // Holds `listener` (ListenerShared::hold), which release() lets go.
+  explicit ConnectionSlot(ListenerShared* listener) : listener_(listener) { listener_->hold(); }
 
-  std::shared_ptr<ListenerShared> listener_;  ///< null: no place held
+  ListenerShared* listener_ = nullptr;  ///< null: no place held
 };
 
 /// A place just taken, and the counts it made (itself included), for the
@@ -61,10 +64,10 @@ struct ConnectionSlot::Taken {
   std::int64_t listener_open;
 };
 
-inline ConnectionSlot::Taken ConnectionSlot::take(std::shared_ptr<ListenerShared> listener) {
+inline ConnectionSlot::Taken ConnectionSlot::take(const std::shared_ptr<ListenerShared>& listener) {
   std::int64_t broker = listener->broker_open.fetch_add(1, std::memory_order_relaxed) + 1;
   std::int64_t here = listener->open.fetch_add(1, std::memory_order_relaxed) + 1;
-  return Taken{ConnectionSlot(std::move(listener)), broker, here};
+  return Taken{ConnectionSlot(listener.get()), broker, here};
 }
 
 }  // namespace actormq::core

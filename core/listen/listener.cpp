@@ -17,7 +17,7 @@ namespace actormq::core {
 
 ListenerSetup make_listener_shared(const ListenerConfig& config, std::uint32_t max_packet_size,
                                    std::atomic<std::int64_t>& broker_open, net::CryptoPool* crypto_pool) {
-  auto shared = std::make_shared<ListenerShared>(broker_open, static_cast<std::uint32_t>(config.max_connection_rate));
+  auto shared = ListenerShared::make(broker_open, static_cast<std::uint32_t>(config.max_connection_rate));
   shared->max_connections.store(config.max_connections, std::memory_order_relaxed);
   shared->name = std::string(listener_type_names[static_cast<std::size_t>(config.type)]) + " " + config.bind + ":" +
                  std::to_string(config.port);

@@ -18,9 +18,25 @@ namespace actormq::core {
 /// Thread-safe: built before the listener opens, then only the counters change.
 struct ListenerShared {
   /// `broker_open`: the count of connections open on every listener
-  /// (BrokerContext::connections), which outlives this.
-  explicit ListenerShared(std::atomic<std::int64_t>& broker_open, std::uint32_t connection_rate = 0)
-      : broker_open(broker_open), rate(connection_rate) {}
+  /// (BrokerContext::connections), which outlives this. The listener and
+  /// the broker hold it by the shared_ptr; each connection's slot by a
+  /// plain pointer and the count below (8 bytes a connection, not 16).
+  [[nodiscard]] static std::shared_ptr<ListenerShared> make(std::atomic<std::int64_t>& broker_open,
+                                                            std::uint32_t connection_rate = 0) {
+    return std::shared_ptr<ListenerShared>(new ListenerShared(broker_open, connection_rate),
+                                           [](ListenerShared* l) { l->drop(); });
+  }
+  ListenerShared(const ListenerShared&) = delete;
+  ListenerShared& operator=(const ListenerShared&) = delete;
+
+  /// One holder more (a ConnectionSlot); drop() lets it go.
+  void hold() noexcept { holders_.fetch_add(1, std::memory_order_relaxed); }
+  /// One holder less; the last one deletes it.
+  void drop() noexcept {
+    if (holders_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      delete this;
+    }
+  }
 
   std::atomic<std::int64_t>& broker_open;  ///< connections open on all listeners
   std::atomic<std::int64_t> open{0};       ///< connections open on this listener
@@ -39,6 +55,14 @@ struct ListenerShared {
   /// Set when a reload closes the listener: its connections end, and one
   /// accepted just before is refused at CONNECT.
   std::atomic<bool> closed{false};
+
+ private:
+  ListenerShared(std::atomic<std::int64_t>& broker_open, std::uint32_t connection_rate)
+      : broker_open(broker_open), rate(connection_rate) {}
+  ~ListenerShared() = default;
+
+  /// The shared_ptrs from make() (together, one) and the slots.
+  std::atomic<std::int64_t> holders_{1};
 };
 
 }  // namespace actormq::core

@@ -13,7 +13,7 @@ namespace actormq::core {
 
 // One per connection, idle or not: 296 bytes is a 304-byte malloc chunk
 // (memory per idle connection is a target; BENCHMARKS.md).
-static_assert(sizeof(Session) <= 296, "an idle session stays within 296 bytes");
+static_assert(sizeof(Session) <= 280, "an idle session stays within 280 bytes (a 288-byte malloc chunk)");
 
 namespace {
 struct ConnectTimeout {
@@ -49,18 +49,18 @@ Session::Session(BrokerContext& ctx, int fd, ConnectionSlot slot)
     : Session(ctx, fd, std::move(slot), ctx.limits.current()) {}
 
 Session::Session(BrokerContext& ctx, int fd, ConnectionSlot slot, std::uint16_t limits_version)
-    : ctx_(ctx), conn_(fd, std::move(slot), client_stream(ctx.limits.at(limits_version))),
+    : conn_(fd, std::move(slot), client_stream(ctx.limits.at(limits_version))),
       channel_(conn_.slot().listener()->security_index) {
   conn_.set_limits_version(limits_version);
 }
 
 Session::Session(BrokerContext& ctx, Restored restored)
-    : ctx_(ctx), channel_(std::move(restored), ctx.store != nullptr) {
+    : channel_(std::move(restored), ctx.store != nullptr) {
   conn_.set_limits_version(ctx.limits.current());
 }
 
 Session::Session(BrokerContext& ctx, Restored identity, sched::Pid from)
-    : ctx_(ctx), channel_(std::move(identity), ctx.store != nullptr, from) {
+    : channel_(std::move(identity), ctx.store != nullptr, from) {
   conn_.set_limits_version(ctx.limits.current());
 }
 
@@ -98,7 +98,7 @@ void Session::on_start() {
   }
   if (channel_.offline()) {
     channel_.start_offline(*this);  // restored: take the routes back and wait for the client
-    ctx_.restored.arrive();         // they are on their way to the routers
+    ctx().restored.arrive();         // they are on their way to the routers
     return;
   }
   conn_.open(*this, conn_.slot().transport());
@@ -269,7 +269,7 @@ void Session::on_exit(const sched::ExitReason& reason) {
                       : reason.kind == Kind::normal   ? Channel::Exit::normal
                                                       : Channel::Exit::other;
   if (how == Channel::Exit::crashed) {
-    ctx_.metrics.add(Counter::session_crashes);
+    ctx().metrics.add(Counter::session_crashes);
     const ClientId& id = channel_.client_id();
     ACTORMQ_LOG_ERROR("session of client " << (id.empty() ? "<unknown>" : id.view()) << " crashed: "
                                            << reason.to_string());
@@ -283,30 +283,30 @@ void Session::on_exit(const sched::ExitReason& reason) {
     o.pinned = true;
     o.start = true;
     ClientId client_id = channel_.client_id();
-    sched::Pid heir = runtime().spawn(std::make_unique<Session>(ctx_, channel_.hand_to_heir(*this)), o);
-    ctx_.registry.claim(client_id, heir, false);
+    sched::Pid heir = runtime().spawn(std::make_unique<Session>(ctx(), channel_.hand_to_heir(*this)), o);
+    ctx().registry.claim(client_id, heir, false);
     ACTORMQ_LOG_NOTICE("session of client " << client_id << " kept after the crash");
     return;
   }
   channel_.forget(*this, how);
   if (!channel_.client_id().empty()) {
-    ctx_.registry.release(channel_.client_id(), self());
+    ctx().registry.release(channel_.client_id(), self());
   }
 }
 
 // ---- ChannelHost ----
 
 const ListenerSecurity* Session::security(std::uint16_t index) const {
-  return ctx_.security != nullptr ? &ctx_.security->listener(index) : nullptr;
+  return ctx().security != nullptr ? &ctx().security->listener(index) : nullptr;
 }
 
 std::uint64_t Session::now_ms() { return uv_now(scheduler().loop()); }
 
 void Session::route(AppMessagePtr msg, persist::HoldPtr hold) {
   if (msg->retain) {
-    send<RetainStore>(ctx_.retainer, RetainStore{msg, hold});
+    send<RetainStore>(ctx().retainer, RetainStore{msg, hold});
   }
-  sched::Pid router = ctx_.routers.local();
+  sched::Pid router = ctx().routers.local();
   send<RoutePublish>(router, RoutePublish{std::move(msg), std::move(hold)});
   // A published message costs about what its delivery does (a message to a
   // session, an encode): charged by bytes read alone, a publisher read a
@@ -315,22 +315,22 @@ void Session::route(AppMessagePtr msg, persist::HoldPtr hold) {
   consume(publish_cost);
 }
 
-void Session::add_route(const RouteAdd& add) { ctx_.routers.add_route(runtime(), add); }
+void Session::add_route(const RouteAdd& add) { ctx().routers.add_route(runtime(), add); }
 
-void Session::remove_route(const RouteRemove& remove) { ctx_.routers.remove_route(runtime(), remove); }
+void Session::remove_route(const RouteRemove& remove) { ctx().routers.remove_route(runtime(), remove); }
 
-std::size_t Session::sync_routes() { return ctx_.routers.sync(runtime(), self()); }
+std::size_t Session::sync_routes() { return ctx().routers.sync(runtime(), self()); }
 
 void Session::redeliver_shared(Deliver d) {
-  send<RedeliverShared>(ctx_.routers.local(), RedeliverShared{std::move(d), self()});
+  send<RedeliverShared>(ctx().routers.local(), RedeliverShared{std::move(d), self()});
 }
 
 void Session::query_retained(const std::string& filter, const SubInfo& info) {
-  send<RetainQuery>(ctx_.retainer, RetainQuery{filter, self(), info});
+  send<RetainQuery>(ctx().retainer, RetainQuery{filter, self(), info});
 }
 
 std::optional<sched::Pid> Session::claim_client_id(const ClientId& client_id, bool connected) {
-  return ctx_.registry.claim(client_id, self(), connected);
+  return ctx().registry.claim(client_id, self(), connected);
 }
 
 void Session::send_adopt(sched::Pid to) { send<Adopt>(to, Adopt{self()}); }
@@ -355,18 +355,18 @@ void Session::send_handover(sched::Pid to, SessionState state, bool tail) {
 }
 
 std::optional<sched::Pid> Session::find_remote_session(const std::string& client_id, sched::Pid except) {
-  ClientDirectory* d = ctx_.registry.directory();
+  ClientDirectory* d = ctx().registry.directory();
   return d != nullptr ? d->find_remote(client_id, except) : std::nullopt;
 }
 
 void Session::release_previous(sched::Pid previous) {
-  if (ClientDirectory* d = ctx_.registry.directory()) {
+  if (ClientDirectory* d = ctx().registry.directory()) {
     send<HandoverRelease>(d->releaser(), HandoverRelease{previous, self()});
   }
 }
 
 bool Session::drain_peers() {
-  ClientDirectory* d = ctx_.registry.directory();
+  ClientDirectory* d = ctx().registry.directory();
   if (d == nullptr) {
     return false;
   }
@@ -383,7 +383,7 @@ void Session::send_throttle(sched::Pid to, bool on) {
 }
 
 persist::HoldPtr Session::ack_gate(std::uint64_t token) {
-  return std::make_shared<AckGate>(ctx_.ack_sink, self(), token);
+  return std::make_shared<AckGate>(ctx().ack_sink, self(), token);
 }
 
 void Session::arm_timer(ChannelTimer timer, std::uint32_t generation, std::uint64_t ms) {
