@@ -96,8 +96,10 @@ void ClusterDirectory::add(std::uint16_t node, const ClientRow& row) {
 void ClusterDirectory::remove(std::uint16_t node, const ClientRow& row) {
   std::lock_guard lock(mutex_);
   // Only the session that let it go: a newer one of that node keeps it.
-  NodeClaims& t = table(node);
-  erase_locked(t, key(row.client_id), [&](const PackedClaim& c) { return c.session(node) == row.session; });
+  auto it = std::find_if(nodes_.begin(), nodes_.end(), [node](const NodeClaims& t) { return t.node == node; });
+  if (it != nodes_.end()) {
+    erase_locked(*it, key(row.client_id), [&](const PackedClaim& c) { return c.session(node) == row.session; });
+  }
 }
 
 void ClusterDirectory::drop_node(std::uint16_t node) { reset_node(node, {}); }

@@ -193,6 +193,8 @@ TEST_CASE("cluster directory: a client id is found on the node of its latest cla
   sched::Runtime runtime;
   ClusterDirectory d(runtime);
   CHECK_FALSE(d.find_remote("dev"));
+  d.remove(9, ClientRow{"dev", sched::Pid(9, 1), 0});  // a node with no rows: nothing
+  CHECK(d.size() == 0);
   d.add(2, ClientRow{"dev", sched::Pid(2, 40), 100});
   d.add(3, ClientRow{"dev", sched::Pid(3, 41), 200});
   CHECK(d.find_remote("dev") == sched::Pid(3, 41));
