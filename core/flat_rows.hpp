@@ -83,24 +83,6 @@ class FlatRows {
     }
   }
 
-  /// How many keys have rows (a walk of the table).
-  [[nodiscard]] std::size_t distinct_keys() const {
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < slots_.size(); ++i) {
-      const Row& r = slots_[i];
-      if (r.empty()) {
-        continue;
-      }
-      // Counted at its first row on the way from its home.
-      std::size_t j = home(r.lo);
-      while (j != i && !(slots_[j].lo == r.lo && slots_[j].hi == r.hi)) {
-        j = next(j);
-      }
-      n += j == i ? 1 : 0;
-    }
-    return n;
-  }
-
   /// Adds a row (another row of `key` may be there already: see the class).
   void insert(const Hash128& key, const Value& value) {
     if ((size_ + 1) * 4 > slots_.size() * 3) {

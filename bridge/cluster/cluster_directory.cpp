@@ -38,13 +38,13 @@ std::optional<sched::Pid> ClusterDirectory::find_remote(std::string_view client_
   return latest ? std::optional<sched::Pid>(latest->session) : std::nullopt;
 }
 
+std::vector<ClusterDirectory::NodeClaims>::iterator ClusterDirectory::find_table(std::uint16_t node) {
+  return std::find_if(nodes_.begin(), nodes_.end(), [node](const NodeClaims& t) { return t.node == node; });
+}
+
 ClusterDirectory::NodeClaims& ClusterDirectory::table(std::uint16_t node) {
-  for (NodeClaims& t : nodes_) {
-    if (t.node == node) {
-      return t;
-    }
-  }
-  return nodes_.emplace_back(NodeClaims{node, {}});
+  auto it = find_table(node);
+  return it != nodes_.end() ? *it : nodes_.emplace_back(NodeClaims{node, {}});
 }
 
 bool ClusterDirectory::elsewhere(const core::Hash128& k, const NodeClaims* except) const {
@@ -67,7 +67,7 @@ void ClusterDirectory::erase_locked(NodeClaims& t, const core::Hash128& k, P&& p
 
 void ClusterDirectory::reset_node(std::uint16_t node, const std::vector<ClientRow>& rows) {
   std::lock_guard lock(mutex_);
-  auto it = std::find_if(nodes_.begin(), nodes_.end(), [node](const NodeClaims& t) { return t.node == node; });
+  auto it = find_table(node);
   if (it != nodes_.end()) {
     // Uncount the ids only this node held, then drop its table whole.
     NodeClaims gone = std::move(*it);
@@ -96,7 +96,7 @@ void ClusterDirectory::add(std::uint16_t node, const ClientRow& row) {
 void ClusterDirectory::remove(std::uint16_t node, const ClientRow& row) {
   std::lock_guard lock(mutex_);
   // Only the session that let it go: a newer one of that node keeps it.
-  auto it = std::find_if(nodes_.begin(), nodes_.end(), [node](const NodeClaims& t) { return t.node == node; });
+  auto it = find_table(node);
   if (it != nodes_.end()) {
     erase_locked(*it, key(row.client_id), [&](const PackedClaim& c) { return c.session(node) == row.session; });
   }

@@ -70,6 +70,8 @@ class ClusterDirectory final : public core::ClientDirectory {
   [[nodiscard]] core::Hash128 key(std::string_view client_id) const noexcept {
     return core::siphash128(sip_key_, client_id);
   }
+  /// The table of `node`, or end.
+  std::vector<NodeClaims>::iterator find_table(std::uint16_t node);
   /// The table of `node`, made if it has none.
   NodeClaims& table(std::uint16_t node);
   /// Some node's table but `except`'s has a row of `key`.
