@@ -160,6 +160,7 @@ void Channel::reject(ChannelHost& host, ReasonCode code, std::string_view reason
 void Channel::close_socket(ChannelHost& host) {
   if (rare_) {
     rare_->pending_acks.clear();  // unanswered: the client resends them on its next connection
+    rare_->pending_head = 0;
   }
   host.close_connection();  // its slot too: an offline session holds nothing of its listener
   if (rare_) {

@@ -421,8 +421,11 @@ class Channel {
     /// A state arriving from another node, part by part (on_handover_part).
     std::unique_ptr<SessionStateDecoder> incoming;
     /// Durability sync: acknowledgements waiting for their commit, in the
-    /// order the packets they answer arrived (MQTT 4.6).
+    /// order the packets they answer arrived (MQTT 4.6). Those before
+    /// pending_head are sent: the front is cut off in halves, not at every
+    /// commit (erasing the front moved every packet behind it, per ack).
     std::vector<PendingAck> pending_acks;
+    std::size_t pending_head = 0;
     /// A full queue was searched for a QoS 0 message to drop and held none,
     /// and none was queued since: the next message that finds the queue full
     /// is dropped without searching it again (a queue of 65,000 searched per

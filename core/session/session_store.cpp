@@ -99,7 +99,9 @@ void Channel::on_ack_ready(ChannelHost& host, std::uint64_t token, int store_err
     return;
   }
   auto& pending = rare_->pending_acks;
-  auto it = std::find_if(pending.begin(), pending.end(), [&](const PendingAck& p) { return p.token == token; });
+  auto& head = rare_->pending_head;
+  auto it = std::find_if(pending.begin() + static_cast<std::ptrdiff_t>(head), pending.end(),
+                         [&](const PendingAck& p) { return p.token == token; });
   if (it == pending.end()) {
     return;  // its connection is gone: the client resends what it has no answer for
   }
@@ -119,12 +121,19 @@ void Channel::on_ack_ready(ChannelHost& host, std::uint64_t token, int store_err
     return;
   }
   it->ready = true;
-  auto done = pending.begin();
+  auto done = pending.begin() + static_cast<std::ptrdiff_t>(head);
   while (done != pending.end() && done->ready) {
     send_packet(host, done->packet);
     ++done;
   }
-  pending.erase(pending.begin(), done);
+  head = static_cast<std::size_t>(done - pending.begin());
+  if (head == pending.size()) {
+    pending.clear();
+    head = 0;
+  } else if (head >= 32 && head * 2 >= pending.size()) {
+    pending.erase(pending.begin(), done);
+    head = 0;
+  }
 }
 
 void Channel::store_queued(ChannelHost& host, Deliver& d) {

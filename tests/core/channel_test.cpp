@@ -3,6 +3,7 @@
 // what it made happen.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,6 +119,49 @@ TEST_CASE("channel: PUBLISH QoS 0, 1 and 2 are routed, QoS 1 gets PUBACK, QoS 2 
   in(ch, host, rel);
   CHECK(host.last<mqtt::Pubcomp>().packet_id == 6);
   CHECK(ch.state().awaiting_rel.empty());
+}
+
+TEST_CASE("channel: durability sync: acknowledgements go in arrival order once each, whatever order their commits end") {
+  // A window of 300 publishes with commits ending out of order: each ack is
+  // sent once the ones before it are, across the pending list's trimming.
+  FakeHost host;
+  host.durable = true;
+  Channel ch(0);
+  connect_ok(ch, host, connect(mqtt::ProtocolVersion::v3_1_1, "c1"));
+  constexpr std::uint16_t n = 300;
+  for (std::uint16_t id = 1; id <= n; ++id) {
+    in(ch, host, publish("t", QoS::at_least_once, id));
+  }
+  REQUIRE(host.ack_tokens.size() == n);
+  CHECK(host.packets.empty());
+  // Commits end in runs of 7 taken back to front, then the first of each run.
+  std::vector<std::size_t> order;
+  for (std::size_t run = 0; run < n; run += 7) {
+    for (std::size_t i = std::min<std::size_t>(run + 6, n - 1); i > run; --i) {
+      order.push_back(i);
+    }
+  }
+  for (std::size_t run = 0; run < n; run += 7) {
+    order.push_back(run);
+  }
+  REQUIRE(order.size() == n);
+  std::size_t sent_before = 0;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    ch.on_ack_ready(host, host.ack_tokens[order[k]], 0);
+    ch.on_ack_ready(host, host.ack_tokens[order[k]], 0);  // a second answer sends nothing again
+    CHECK(host.packets.size() >= sent_before);
+    sent_before = host.packets.size();
+  }
+  REQUIRE(host.packets.size() == n);
+  for (std::uint16_t id = 1; id <= n; ++id) {
+    REQUIRE(std::holds_alternative<mqtt::Puback>(host.packets[id - 1]));
+    CHECK(std::get<mqtt::Puback>(host.packets[id - 1]).packet_id == id);
+  }
+  // After all were sent, the next one goes at its own commit.
+  in(ch, host, publish("t", QoS::at_least_once, 1));
+  ch.on_ack_ready(host, host.ack_tokens.back(), 0);
+  REQUIRE(host.packets.size() == n + 1u);
+  CHECK(std::get<mqtt::Puback>(host.packets.back()).packet_id == 1);
 }
 
 TEST_CASE("channel: topic alias from the client resolves to its topic") {

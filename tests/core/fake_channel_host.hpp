@@ -142,8 +142,15 @@ class FakeHost : public ChannelHost {
   }
   void send_throttle(sched::Pid, bool) override {}
   void monitor(sched::Pid) override {}
-  bool durable_acks() const override { return false; }
-  persist::HoldPtr ack_gate(std::uint64_t) override { return nullptr; }
+  /// Durability sync: acknowledgements wait for their commit; the tokens
+  /// of the gates asked for, in order (the test answers with on_ack_ready).
+  bool durable = false;
+  std::vector<std::uint64_t> ack_tokens;
+  bool durable_acks() const override { return durable; }
+  persist::HoldPtr ack_gate(std::uint64_t token) override {
+    ack_tokens.push_back(token);
+    return nullptr;
+  }
   void arm_timer(ChannelTimer kind, std::uint32_t generation, std::uint64_t ms) override {
     timers.push_back(Timer{kind, generation, ms});
   }
