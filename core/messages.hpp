@@ -12,6 +12,7 @@
 #include "mqtt/properties.hpp"
 #include "persist/body_ref.hpp"
 #include "persist/hold.hpp"
+#include "sched/home_heap.hpp"
 #include "sched/pid.hpp"
 
 namespace actormq::core {
@@ -49,6 +50,12 @@ struct AppMessage {
   std::unique_ptr<mqtt::Properties> props_;
 };
 using AppMessagePtr = std::shared_ptr<const AppMessage>;
+
+/// A new message, on the home heap: the scheduler that published it frees it
+/// (sched/home_heap.hpp), wherever its last delivery ends.
+inline std::shared_ptr<AppMessage> new_app_message() {
+  return std::allocate_shared<AppMessage>(sched::home_heap::Allocator<AppMessage>{});
+}
 
 /// What a subscription asks for, as the router needs it at fan-out.
 struct SubInfo {

@@ -236,7 +236,7 @@ Result<AppMessagePtr> publish_message(const std::string& body, const Limits& lim
   if (j.is_discarded() || !j.is_object()) {
     return Failure{"body: must be a JSON object"};
   }
-  auto msg = std::make_shared<AppMessage>();
+  auto msg = new_app_message();
   auto topic = optional_string(j, "topic");
   if (!topic) {
     return std::move(topic).error();

@@ -161,7 +161,7 @@ void Retainer::erase_asked(const RetainErase& e) {
   bool found = current != nullptr && !expired(**current, wall_ms());
   if (current != nullptr) {
     // As a client's empty retained publish: stored, and told to observers.
-    auto deletion = std::make_shared<AppMessage>();
+    auto deletion = new_app_message();
     deletion->topic = e.topic;
     deletion->retain = true;
     deletion->received_ms = wall_ms();

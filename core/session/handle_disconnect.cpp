@@ -211,7 +211,7 @@ void Channel::publish_will(ChannelHost& host) {
     ACTORMQ_LOG_INFO("client " << client_id_ << ": will on " << will.topic << " denied by the ACL");
     return;
   }
-  auto msg = std::make_shared<AppMessage>();
+  auto msg = new_app_message();
   msg->topic = std::move(will.topic);
   msg->payload = std::move(will.payload);
   msg->qos = will.qos;

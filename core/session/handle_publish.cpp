@@ -106,7 +106,7 @@ void Channel::handle_publish(ChannelHost& host, mqtt::Publish& p) {
     acknowledge_refused(host, p, *refused);
     return;
   }
-  auto msg = std::make_shared<AppMessage>();
+  auto msg = new_app_message();
   msg->topic = std::move(p.topic);
   msg->payload = std::move(p.payload);
   msg->qos = p.qos;

@@ -23,7 +23,7 @@ persist::StoredMessage to_stored(const AppMessage& msg) {
 }
 
 AppMessagePtr from_stored(persist::StoredMessage&& stored, persist::Writer* writer, std::uint64_t body_id) {
-  auto msg = std::make_shared<AppMessage>();
+  auto msg = new_app_message();
   msg->topic = std::move(stored.topic);
   msg->payload = std::move(stored.payload);
   msg->qos = stored.qos;
@@ -80,7 +80,7 @@ AppMessagePtr attach_to_store(AppMessagePtr msg, persist::Writer* writer) {
     const_cast<AppMessage&>(*msg).body.attach(writer);
     return msg;
   }
-  auto copy = std::make_shared<AppMessage>();
+  auto copy = new_app_message();
   copy->topic = msg->topic;
   copy->payload = msg->payload;  // shared, not copied
   copy->qos = msg->qos;

@@ -31,7 +31,7 @@ void SysTopics::on_message(sched::Message& msg) {
 }
 
 void SysTopics::publish(const std::string& topic, const std::string& value) {
-  auto msg = std::make_shared<AppMessage>();
+  auto msg = new_app_message();
   msg->topic = topic;
   msg->payload = mqtt::SharedBytes::copy_of(std::string_view(value));
   msg->retain = true;

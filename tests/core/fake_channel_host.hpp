@@ -201,7 +201,7 @@ inline mqtt::Publish publish(std::string topic, QoS qos, std::uint16_t id) {
 }
 
 inline Deliver delivery(std::string topic, QoS qos) {
-  auto msg = std::make_shared<AppMessage>();
+  auto msg = new_app_message();
   msg->topic = std::move(topic);
   msg->payload = mqtt::SharedBytes::copy_of(std::string_view("x"));
   msg->qos = qos;

@@ -28,7 +28,7 @@ FaultInjection read_from(std::map<std::string, std::string> vars) {
 }
 
 void publish(sched::Runtime& rt, sched::Pid router, std::string topic, sched::Pid publisher) {
-  auto msg = std::make_shared<AppMessage>();
+  auto msg = new_app_message();
   msg->topic = std::move(topic);
   msg->publisher_pid = publisher;
   rt.send<RoutePublish>(router, RoutePublish{std::move(msg), {}});

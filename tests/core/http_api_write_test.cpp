@@ -66,7 +66,7 @@ TEST_CASE("http api: a malformed publish body is refused naming the field") {
 namespace {
 
 AppMessagePtr make(std::string topic, std::string_view payload) {
-  auto m = std::make_shared<AppMessage>();
+  auto m = new_app_message();
   m->topic = std::move(topic);
   m->payload = actormq::mqtt::SharedBytes::copy_of(payload);
   return m;

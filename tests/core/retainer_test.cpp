@@ -34,7 +34,7 @@ struct Fixture {
     }));
   }
   static std::shared_ptr<AppMessage> message(std::string topic, std::string payload, QoS qos = QoS::at_least_once) {
-    auto msg = std::make_shared<AppMessage>();
+    auto msg = new_app_message();
     msg->topic = std::move(topic);
     msg->payload = mqtt::SharedBytes::copy_of(std::string_view(payload));
     msg->qos = qos;

@@ -142,7 +142,7 @@ TEST_CASE("a route a session adds is in every router's table before its handler 
   Pid counter_old = spawn_on(rt, [&](Fn&, sched::Message& m) { delivered_old += m.is<Deliver>() ? 1 : 0; }, 0);
   Pid counter_new = spawn_on(rt, [&](Fn&, sched::Message& m) { delivered_new += m.is<Deliver>() ? 1 : 0; }, 1);
   auto publish_via = [&](std::size_t router) {
-    auto msg = std::make_shared<AppMessage>();
+    auto msg = new_app_message();
     msg->topic = "dev/1";
     msg->payload = mqtt::SharedBytes::copy_of(std::string_view("x"));
     msg->qos = mqtt::QoS::at_least_once;

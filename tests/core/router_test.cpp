@@ -71,7 +71,7 @@ struct Fixture {
   }
   void purge(const std::string& name) { node_rows->purge(pids.at(name)); }
   void publish(std::string topic, QoS qos, Pid publisher = {}, bool from_node = false) {
-    auto msg = std::make_shared<AppMessage>();
+    auto msg = new_app_message();
     msg->topic = std::move(topic);
     msg->payload = mqtt::SharedBytes::copy_of(std::string_view("x"));
     msg->qos = qos;
@@ -343,7 +343,7 @@ TEST_CASE("router: every router of a pool reads the one table of rows to other n
   node_rows->apply(true, fwd, std::vector<std::string>{"t/0", "t/1"});
   CHECK(node_rows->size() == 2);
   for (auto [router, topic] : {std::pair{r0, "t/0"}, std::pair{r1, "t/1"}}) {
-    auto msg = std::make_shared<AppMessage>();
+    auto msg = new_app_message();
     msg->topic = topic;
     msg->payload = mqtt::SharedBytes::copy_of(std::string_view("x"));
     msg->qos = QoS::at_least_once;

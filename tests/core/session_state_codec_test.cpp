@@ -24,7 +24,7 @@ using actormq::mqtt::SharedBytes;
 namespace {
 
 AppMessagePtr message(const std::string& topic, const std::string& payload, bool props = false) {
-  auto m = std::make_shared<AppMessage>();
+  auto m = actormq::core::new_app_message();
   m->topic = topic;
   m->payload = SharedBytes::copy_of(payload);
   m->qos = QoS::exactly_once;
