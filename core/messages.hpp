@@ -36,7 +36,9 @@ struct AppMessage {
   void set_properties(mqtt::Properties p) {
     props_ = p.empty() ? nullptr : std::make_unique<mqtt::Properties>(std::move(p));
   }
-  std::string publisher;        ///< client id of the publisher (hash strategy, logs)
+  /// Client id of the publisher (hash strategy, logs): its session's, shared
+  /// (a copy per message was a malloc, and a free on the subscriber's thread).
+  SharedText publisher;
   sched::Pid publisher_pid;     ///< for no-local
   std::uint64_t received_ms = 0;  ///< wall clock ms at arrival (message expiry)
   /// Its stored copy, when it is queued for a persistent session (persist/).

@@ -136,12 +136,12 @@ core::Status HostHub::publish(std::string_view topic, std::string_view payload, 
   if (!mqtt::is_valid_topic_name(topic) || mqtt::exceeds_max_levels(topic, ctx_->limits.get().max_topic_levels)) {
     return core::Failure{"publish: \"" + std::string(topic) + "\" is not a valid topic name (or has too many levels)"};
   }
-  auto msg = std::make_shared<core::AppMessage>();
+  auto msg = core::new_app_message();
   msg->topic = std::string(topic);
   msg->payload = mqtt::SharedBytes::copy_of(payload);
   msg->qos = qos;
   msg->retain = retain;
-  msg->publisher = std::string(host_client_id);
+  msg->publisher = core::SharedText(host_client_id);
   msg->received_ms = core::wall_ms();
   if (!properties.empty()) {
     msg->set_properties(std::move(properties));

@@ -33,20 +33,20 @@ void put_message(Encoder& out, const core::AppMessage& m) {
   put_qos(out, m.qos);
   out.flag(m.retain);
   out.str(mqtt::publish_properties_bytes(m.properties()), max_properties);
-  out.str(m.publisher, max_topic);
+  out.str(m.publisher.view(), max_topic);
   out.pid(m.publisher_pid);
   out.u64(m.received_ms);
 }
 
 // Null if it does not hold (the decoder says why).
 std::shared_ptr<core::AppMessage> get_message(Decoder& in) {
-  auto m = std::make_shared<core::AppMessage>();
+  auto m = core::new_app_message();
   m->topic = std::string(in.str(max_topic));
   m->payload = in.body();
   m->qos = get_qos(in);
   m->retain = in.flag();
   std::string_view props = in.str(max_properties);
-  m->publisher = std::string(in.str(max_topic));
+  m->publisher = core::SharedText(in.str(max_topic));
   m->publisher_pid = in.pid();
   m->received_ms = in.u64();
   if (!in.ok()) {

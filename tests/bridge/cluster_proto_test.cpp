@@ -74,7 +74,7 @@ TEST_CASE("cluster proto: what no packet could carry is refused") {
   };
   auto with_topic = [](std::string topic) {
     core::Deliver d = test::sample_deliver();
-    auto m = std::make_shared<core::AppMessage>();
+    auto m = core::new_app_message();
     m->topic = std::move(topic);
     m->qos = mqtt::QoS::at_least_once;
     d.msg = std::move(m);

@@ -16,7 +16,7 @@ namespace actormq::cluster::test {
 
 /// A forwarded publish: QoS 1, retained, with v5 properties.
 inline core::Deliver sample_deliver() {
-  auto m = std::make_shared<core::AppMessage>();
+  auto m = core::new_app_message();
   m->topic = "sensors/7/temp";
   m->payload = mqtt::SharedBytes::copy_of(std::string_view("21.5"));
   m->qos = mqtt::QoS::at_least_once;
@@ -26,7 +26,7 @@ inline core::Deliver sample_deliver() {
   p.user_properties.push_back(mqtt::UserProperty{"site", "north"});
   p.message_expiry_interval = 60;
   m->set_properties(std::move(p));
-  m->publisher = "dev-7";
+  m->publisher = core::SharedText("dev-7");
   m->publisher_pid = sched::Pid(2, 77);
   m->received_ms = 1733490000000;
   core::Deliver d;
