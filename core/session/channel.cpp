@@ -318,6 +318,13 @@ void Channel::on_down(ChannelHost& host, sched::Pid pid, const sched::ExitReason
       if ((gone_first || why.is_normal()) && retarget_takeover(host, pid, gone_first)) {
         return;
       }
+      // Its successor's claim may still be on its way here: the old session
+      // and the successor reach this node over different node links, and
+      // a successor it passed our Takeover to sends its state to us. Starting
+      // afresh now would lose that state (the session and its queue).
+      if ((gone_first || why.is_normal()) && wait_for_successor(host, gone_first)) {
+        return;
+      }
       ACTORMQ_LOG_NOTICE("client " << client_id_ << ": its session on node " << pid.node()
                                    << " ended or is unreachable before handing over; starting afresh");
     }
@@ -357,6 +364,41 @@ bool Channel::retarget_takeover(ChannelHost& host, sched::Pid gone, bool ask) {
   r.previous = *next;
   host.monitor(*next);
   return true;
+}
+
+// The directory did not name the successor of the session our Takeover went
+// to when that one ended: ask it again a little later, a few times, before
+// starting afresh. Meanwhile a state that the successor sends is taken in as
+// any other (on_handover), which ends the wait.
+bool Channel::wait_for_successor(ChannelHost& host, bool ask) {
+  constexpr std::uint8_t max_waits = 10;
+  constexpr std::uint64_t wait_ms = 100;
+  Rare& r = rare();
+  if (r.successor_waits >= max_waits) {
+    return false;
+  }
+  if (r.successor_waits == 0) {
+    ACTORMQ_LOG_INFO("client " << client_id_ << ": its session on node " << r.previous.node()
+                               << " ended while we waited for it; waiting for its successor");
+  }
+  ++r.successor_waits;
+  r.successor_wait_asks = ask;
+  host.arm_timer(ChannelTimer::successor_wait, generation_, wait_ms);
+  return true;
+}
+
+void Channel::on_successor_wait(ChannelHost& host, std::uint32_t generation) {
+  if (generation != generation_ || state_ != State::awaiting_handover || !rare_ || rare_->successor_waits == 0) {
+    return;  // its state came meanwhile, or the connection ended
+  }
+  Rare& r = *rare_;
+  const sched::Pid gone = r.previous;
+  if (retarget_takeover(host, gone, r.successor_wait_asks) || wait_for_successor(host, r.successor_wait_asks)) {
+    return;
+  }
+  ACTORMQ_LOG_NOTICE("client " << client_id_ << ": its session on node " << gone.node()
+                               << " ended or is unreachable before handing over, and no successor came; starting afresh");
+  adopt(host, SessionState{}, false);
 }
 
 // The state may have come from another session than the one we asked:

@@ -140,6 +140,9 @@ class Channel {
   void on_will_delay_elapsed(ChannelHost& host, std::uint32_t generation);
   void on_session_expired(ChannelHost& host, std::uint32_t generation);
   void on_throttle_timeout(ChannelHost& host, std::uint32_t generation);
+  /// ChannelTimer::successor_wait: the directory is asked again for the
+  /// successor of the session our Takeover went to (channel.cpp, on_down).
+  void on_successor_wait(ChannelHost& host, std::uint32_t generation);
   void on_handover_delay_elapsed(ChannelHost& host);
   /// The connect timeout armed with `generation` applies: no CONNACK yet.
   bool connect_pending(std::uint32_t generation) const;
@@ -271,6 +274,7 @@ class Channel {
   /// successor the directory names now, asking it first if `ask`; false if
   /// there is none.
   bool retarget_takeover(ChannelHost& host, sched::Pid gone, bool ask);
+  bool wait_for_successor(ChannelHost& host, bool ask);
   /// Adopted a state from another node: releases `previous`, and the
   /// session the directory names now if that is another and not `except`
   /// (see there); returns that other one.
@@ -438,6 +442,9 @@ class Channel {
     /// Takeovers sent again to the successor of a previous session on
     /// another node that had moved on (channel.cpp, on_down).
     std::uint8_t takeover_retargets = 0;
+    /// Waits for a successor the directory did not name yet (on_down).
+    std::uint8_t successor_waits = 0;
+    bool successor_wait_asks = false;  ///< the successor must be asked (the old one was gone first)
   };
   Rare& rare();
   /// A subscriber asked us to pause reading.

@@ -105,6 +105,7 @@ enum class ChannelTimer : std::uint8_t {
   session_expiry,  ///< Channel::on_session_expired
   throttle,        ///< Channel::on_throttle_timeout
   handover_delay,  ///< Channel::on_handover_delay_elapsed (test only)
+  successor_wait,  ///< Channel::on_successor_wait
 };
 
 class ChannelHost {

@@ -141,6 +141,8 @@ void Session::on_message(sched::Message& msg) {
     channel_.supersede(*this);
   } else if (msg.is<HandoverDelayElapsed>()) {
     channel_.on_handover_delay_elapsed(*this);
+  } else if (auto* sw = msg.as<SuccessorWait>()) {
+    channel_.on_successor_wait(*this, sw->generation);
   } else if (auto* k = msg.as<KeepaliveCheck>()) {
     channel_.on_keepalive_check(*this, k->generation);
   } else if (auto* c = msg.as<ConnectTimeout>()) {
@@ -405,6 +407,9 @@ void Session::arm_timer(ChannelTimer timer, std::uint32_t generation, std::uint6
       return;
     case ChannelTimer::handover_delay:
       send_after(self(), sched::make_message<HandoverDelayElapsed>(), ms);
+      return;
+    case ChannelTimer::successor_wait:
+      send_after(self(), sched::make_message<SuccessorWait>(generation), ms);
       return;
   }
 }

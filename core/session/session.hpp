@@ -170,5 +170,9 @@ struct Handover {
 };
 /// Test only (FaultInjection::handover_delay_ms): take the held handover now.
 struct HandoverDelayElapsed {};
+/// ChannelTimer::successor_wait.
+struct SuccessorWait {
+  std::uint32_t generation;
+};
 
 }  // namespace actormq::core

@@ -569,6 +569,38 @@ TEST_CASE("channel: a session on another node that passed our takeover on to its
   CHECK(host.released == std::vector<sched::Pid>{sched::Pid(3, 7)});
 }
 
+TEST_CASE("channel: the session we asked ended before the directory named its successor: the successor's state is awaited") {
+  for (bool claim_first : {false, true}) {
+    CAPTURE(claim_first);
+    FakeHost host;
+    Channel ch(0);
+    connect_held_elsewhere(ch, host, 300);
+    // <2.9> was moving to <3.7> (an evacuation) and passed our Takeover on;
+    // its DOWN comes before <3.7>'s claim reaches this node (two node links).
+    ch.on_down(host, sched::Pid(2, 9), sched::ExitReason::normal());
+    REQUIRE_FALSE(ch.connected());  // not a fresh session: its state is on its way
+    const Timer* t = host.last_timer(ChannelTimer::successor_wait);
+    REQUIRE(t != nullptr);
+    const std::uint32_t generation = t->generation;
+    host.remote = sched::Pid(3, 7);  // the claim arrives
+    if (claim_first) {
+      ch.on_successor_wait(host, generation);  // the directory names it now: it is awaited
+      CHECK_FALSE(ch.connected());
+    }
+    SessionState old;
+    old.queue.push_back(delivery("a/q", QoS::at_least_once));
+    hand_over_whole(ch, host, old);
+    REQUIRE(ch.connected());
+    CHECK(host.last<mqtt::Connack>().session_present);
+    REQUIRE(host.publishes.size() == 1);
+    CHECK(std::find(host.released.begin(), host.released.end(), sched::Pid(3, 7)) != host.released.end());
+    CHECK(host.takeovers == std::vector<sched::Pid>{sched::Pid(2, 9)});  // it passed ours on: not asked again
+    ch.on_successor_wait(host, generation);  // late: nothing changes
+    CHECK(ch.connected());
+    CHECK(host.publishes.size() == 1);
+  }
+}
+
 TEST_CASE("channel: a state from the successor of the session we asked, ahead of that one's DOWN: both released") {
   FakeHost host;
   Channel ch(0);
@@ -640,6 +672,15 @@ TEST_CASE("channel: a session on another node gone with no successor known, or u
     }
     ch.on_down(host, sched::Pid(2, 9),
                unreachable ? sched::ExitReason::noconnection() : sched::ExitReason::noproc());
+    if (!unreachable) {
+      // The directory is asked again a few times for a successor first.
+      for (int i = 0; i < 10; ++i) {
+        REQUIRE_FALSE(ch.connected());
+        const Timer* t = host.last_timer(ChannelTimer::successor_wait);
+        REQUIRE(t != nullptr);
+        ch.on_successor_wait(host, t->generation);
+      }
+    }
     REQUIRE(ch.connected());
     CHECK_FALSE(host.last<mqtt::Connack>().session_present);
     CHECK(host.takeovers == std::vector<sched::Pid>{sched::Pid(2, 9)});
