@@ -21,10 +21,8 @@
 #include "core/routing/router.hpp"
 #include "core/session/session.hpp"
 #include "core/sys/sys_topics.hpp"
-#include "mqtt/bytes.hpp"
 #include "net/tls_context.hpp"
 #include "sched/dynamic_supervisor.hpp"
-#include "sched/home_heap.hpp"
 
 namespace actormq::core {
 
@@ -58,13 +56,7 @@ Limits limits_from(const Config& c) {
 
 bool persistence_enabled(const Config& c) { return c.durability != Durability::none && c.data_dir != "none"; }
 
-namespace {
-// Payloads are parsed on the publisher's scheduler and let go on the
-// subscribers': they go home to be freed (sched/home_heap.hpp).
-constexpr mqtt::BlockHeap home_blocks{sched::home_heap::allocate, sched::home_heap::deallocate};
-}  // namespace
-
-Broker::Broker(Config config) : config_(std::move(config)) { mqtt::set_block_heap(&home_blocks); }
+Broker::Broker(Config config) : config_(std::move(config)) {}
 
 Status Broker::open_store() {
   bool sync = config_.durability == Durability::sync;

@@ -12,7 +12,6 @@
 #include "mqtt/properties.hpp"
 #include "persist/body_ref.hpp"
 #include "persist/hold.hpp"
-#include "sched/home_heap.hpp"
 #include "sched/pid.hpp"
 
 namespace actormq::core {
@@ -36,9 +35,7 @@ struct AppMessage {
   void set_properties(mqtt::Properties p) {
     props_ = p.empty() ? nullptr : std::make_unique<mqtt::Properties>(std::move(p));
   }
-  /// Client id of the publisher (hash strategy, logs): its session's, shared
-  /// (a copy per message was a malloc, and a free on the subscriber's thread).
-  SharedText publisher;
+  std::string publisher;        ///< client id of the publisher (hash strategy, logs)
   sched::Pid publisher_pid;     ///< for no-local
   std::uint64_t received_ms = 0;  ///< wall clock ms at arrival (message expiry)
   /// Its stored copy, when it is queued for a persistent session (persist/).
@@ -53,11 +50,8 @@ struct AppMessage {
 };
 using AppMessagePtr = std::shared_ptr<const AppMessage>;
 
-/// A new message, on the home heap: the scheduler that published it frees it
-/// (sched/home_heap.hpp), wherever its last delivery ends.
-inline std::shared_ptr<AppMessage> new_app_message() {
-  return std::allocate_shared<AppMessage>(sched::home_heap::Allocator<AppMessage>{});
-}
+/// A new message (one allocation for the message and its count).
+inline std::shared_ptr<AppMessage> new_app_message() { return std::make_shared<AppMessage>(); }
 
 /// What a subscription asks for, as the router needs it at fan-out.
 struct SubInfo {

@@ -141,7 +141,7 @@ core::Status HostHub::publish(std::string_view topic, std::string_view payload, 
   msg->payload = mqtt::SharedBytes::copy_of(payload);
   msg->qos = qos;
   msg->retain = retain;
-  msg->publisher = core::SharedText(host_client_id);
+  msg->publisher = std::string(host_client_id);
   msg->received_ms = core::wall_ms();
   if (!properties.empty()) {
     msg->set_properties(std::move(properties));

@@ -12,17 +12,6 @@
 
 namespace actormq::mqtt {
 
-/// Where buffers come from: operator new and delete unless the program sets
-/// another heap (the broker's schedulers free what they allocated, see
-/// sched/home_heap.hpp). Each buffer keeps the heap's free, so a buffer made
-/// before the heap is set is still freed where it came from.
-struct BlockHeap {
-  void* (*allocate)(std::size_t);  ///< throws std::bad_alloc
-  void (*free)(void*) noexcept;
-};
-/// `heap` must outlive every buffer made while it is set (a static).
-void set_block_heap(const BlockHeap* heap) noexcept;
-
 /// Immutable byte buffer with an intrusive atomic reference count. Copying is
 /// one atomic increment; the bytes never change after creation, so any number
 /// of threads may read them concurrently. An empty SharedBytes owns nothing.
@@ -81,12 +70,10 @@ class SharedBytes {
 
  private:
   struct Block {
-    std::atomic<std::uint32_t> refs;
-    std::uint32_t size;  ///< MQTT packets stay under 256 MiB
-    void (*free)(void*) noexcept;  ///< the heap's it came from
+    std::atomic<std::size_t> refs;
+    std::size_t size;
     std::uint8_t* bytes() noexcept { return reinterpret_cast<std::uint8_t*>(this + 1); }
   };
-  static_assert(sizeof(Block) == 16);
 
   static SharedBytes allocate(std::size_t size);
   void retain() noexcept {

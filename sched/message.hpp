@@ -2,11 +2,8 @@
 // Messages: move-only, heap-allocated once by the sender, linked intrusively
 // into the receiver's mailbox, so a local send allocates nothing beyond the message.
 
-#include <cstddef>
 #include <memory>
 #include <utility>
-
-#include "sched/home_heap.hpp"
 
 namespace actormq::sched {
 
@@ -32,10 +29,6 @@ class Envelope;
 class Message {
  public:
   virtual ~Message() = default;
-  // Most messages are freed by another scheduler than their sender's: they
-  // go home to be freed (home_heap.hpp).
-  static void* operator new(std::size_t size) { return home_heap::allocate(size); }
-  static void operator delete(void* p) noexcept { home_heap::deallocate(p); }
   Message(const Message&) = delete;
   Message& operator=(const Message&) = delete;
 

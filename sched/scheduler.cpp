@@ -2,7 +2,6 @@
 
 #include <bit>
 
-#include "sched/home_heap.hpp"
 #include "sched/process.hpp"
 #include "sched/runtime.hpp"
 
@@ -193,7 +192,6 @@ void Scheduler::run_process(Process* p) {
 }
 
 void Scheduler::after_slice() {
-  home_heap::collect();  // what other schedulers freed of ours: freed here, in our arena
   queue_len_.store(local_len_, std::memory_order_relaxed);
   if (local_len_ == 0) {
     uv_idle_stop(&idle_);
@@ -271,9 +269,7 @@ void Scheduler::arm_timer() {
 void Scheduler::start() {
   thread_ = std::thread([this] {
     tl_current = this;
-    home_heap::attach();
     uv_run(&loop_, UV_RUN_DEFAULT);
-    home_heap::detach();
     tl_current = nullptr;
   });
 }

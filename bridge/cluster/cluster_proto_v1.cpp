@@ -33,7 +33,7 @@ void put_message(Encoder& out, const core::AppMessage& m) {
   put_qos(out, m.qos);
   out.flag(m.retain);
   out.str(mqtt::publish_properties_bytes(m.properties()), max_properties);
-  out.str(m.publisher.view(), max_topic);
+  out.str(m.publisher, max_topic);
   out.pid(m.publisher_pid);
   out.u64(m.received_ms);
 }
@@ -46,7 +46,7 @@ std::shared_ptr<core::AppMessage> get_message(Decoder& in) {
   m->qos = get_qos(in);
   m->retain = in.flag();
   std::string_view props = in.str(max_properties);
-  m->publisher = core::SharedText(in.str(max_topic));
+  m->publisher = std::string(in.str(max_topic));
   m->publisher_pid = in.pid();
   m->received_ms = in.u64();
   if (!in.ok()) {

@@ -244,7 +244,7 @@ void BridgeLink::route_in(mqtt::Publish& p, persist::HoldPtr hold) {
   // too, since the cluster keeps the newer of two by received_ms (0: older
   // than any) and its expiry counts from it.
   msg->received_ms = msg->properties().message_expiry_interval || msg->retain ? core::wall_ms() : 0;
-  msg->publisher = core::SharedText(setup_->config.remote_client_id());
+  msg->publisher = setup_->config.remote_client_id();
   msg->publisher_pid = self();  // our own local routes skip it (No Local)
   msg->body.attach(ctx_.store);  // before it is shared: stored once, whoever queues it
   setup_->counters->messages_in.fetch_add(1, std::memory_order_relaxed);
@@ -461,7 +461,7 @@ void BridgeLink::notify_local(bool up) {
   msg->payload = text(up ? "1" : "0");
   msg->qos = mqtt::QoS::at_least_once;
   msg->retain = true;
-  msg->publisher = core::SharedText(setup_->config.remote_client_id());
+  msg->publisher = setup_->config.remote_client_id();
   msg->publisher_pid = self();
   send<core::RetainStore>(ctx_.retainer, core::RetainStore{msg, {}});
   send<core::RoutePublish>(ctx_.routers.local(), core::RoutePublish{std::move(msg), {}});

@@ -267,7 +267,7 @@ Result<AppMessagePtr> publish_message(const std::string& body, const Limits& lim
     msg->set_properties(std::move(props));
   }
   msg->received_ms = msg->retain || msg->properties().message_expiry_interval ? wall_ms() : 0;
-  msg->publisher = SharedText(api_publisher);
+  msg->publisher = std::string(api_publisher);
   return AppMessagePtr(std::move(msg));
 }
 

@@ -59,7 +59,7 @@ Json retained_json(const AppMessage& msg, const std::string& node, bool with_pay
   Json j{{"node", node},
          {"topic", msg.topic},
          {"qos", static_cast<int>(msg.qos)},
-         {"from_clientid", msg.publisher.str()},
+         {"from_clientid", msg.publisher},
          {"publish_at", msg.received_ms == 0 ? Json(nullptr) : Json(msg.received_ms)},
          {"payload_bytes", msg.payload.size()}};
   if (with_payload) {

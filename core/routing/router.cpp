@@ -202,7 +202,7 @@ std::size_t Router::pick(Group& g, const AppMessage& msg) {
     case SharedStrategy::random:
       return rng_() % g.members.size();
     case SharedStrategy::hash_clientid:
-      return std::hash<std::string_view>{}(msg.publisher.view()) % g.members.size();
+      return std::hash<std::string>{}(msg.publisher) % g.members.size();
     case SharedStrategy::round_robin:
       break;
   }

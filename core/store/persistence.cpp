@@ -17,7 +17,7 @@ persist::StoredMessage to_stored(const AppMessage& msg) {
   s.qos = msg.qos;
   s.retain = msg.retain;
   s.properties = msg.properties();
-  s.publisher = msg.publisher.str();
+  s.publisher = msg.publisher;
   s.received_ms = msg.received_ms;
   return s;
 }
@@ -29,7 +29,7 @@ AppMessagePtr from_stored(persist::StoredMessage&& stored, persist::Writer* writ
   msg->qos = stored.qos;
   msg->retain = stored.retain;
   msg->set_properties(std::move(stored.properties));
-  msg->publisher = SharedText(stored.publisher);
+  msg->publisher = std::move(stored.publisher);
   msg->received_ms = stored.received_ms;
   msg->body.attach(writer, body_id);
   return msg;

@@ -35,7 +35,7 @@ void SysTopics::publish(const std::string& topic, const std::string& value) {
   msg->topic = topic;
   msg->payload = mqtt::SharedBytes::copy_of(std::string_view(value));
   msg->retain = true;
-  msg->publisher = SharedText("$SYS");
+  msg->publisher = "$SYS";
   send<RetainStore>(ctx_.retainer, RetainStore{msg, {}});
   send<RoutePublish>(ctx_.routers.local(), RoutePublish{std::move(msg), {}});
 }

@@ -26,7 +26,7 @@ inline core::Deliver sample_deliver() {
   p.user_properties.push_back(mqtt::UserProperty{"site", "north"});
   p.message_expiry_interval = 60;
   m->set_properties(std::move(p));
-  m->publisher = core::SharedText("dev-7");
+  m->publisher = "dev-7";
   m->publisher_pid = sched::Pid(2, 77);
   m->received_ms = 1733490000000;
   core::Deliver d;

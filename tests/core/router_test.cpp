@@ -75,7 +75,7 @@ struct Fixture {
     msg->topic = std::move(topic);
     msg->payload = mqtt::SharedBytes::copy_of(std::string_view("x"));
     msg->qos = qos;
-    msg->publisher = SharedText("pub");
+    msg->publisher = "pub";
     msg->publisher_pid = publisher;
     rt.send<RoutePublish>(router, RoutePublish{std::move(msg), {}, from_node});
   }

@@ -29,7 +29,7 @@ AppMessagePtr message(const std::string& topic, const std::string& payload, bool
   m->payload = SharedBytes::copy_of(payload);
   m->qos = QoS::exactly_once;
   m->retain = true;
-  m->publisher = actormq::core::SharedText("pub-" + topic);
+  m->publisher = "pub-" + topic;
   m->received_ms = 1'765'000'000'123;
   if (props) {
     actormq::mqtt::Properties p;
