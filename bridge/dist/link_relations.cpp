@@ -41,15 +41,28 @@ void LinkRelations::incoming(sched::Pid to, const sched::Message& msg) {
   }
 }
 
-std::vector<std::pair<sched::Pid, sched::MessagePtr>> LinkRelations::unreachable(sched::Pid to,
-                                                                                 const sched::Message& msg) {
+namespace {
+
+std::vector<std::pair<sched::Pid, sched::MessagePtr>> answers(sched::Pid to, const sched::Message& msg,
+                                                              const ExitReason& reason) {
   std::vector<std::pair<sched::Pid, sched::MessagePtr>> out;
   if (const auto* l = msg.as<signal::Link>()) {
-    out.emplace_back(l->from, sched::make_signal<signal::Exit>(signal::Exit{to, ExitReason::noconnection(), true}));
+    out.emplace_back(l->from, sched::make_signal<signal::Exit>(signal::Exit{to, reason, true}));
   } else if (const auto* m = msg.as<signal::Monitor>()) {
-    out.emplace_back(m->from, sched::make_message<sched::DownMsg>(sched::DownMsg{m->ref, to, ExitReason::noconnection()}));
+    out.emplace_back(m->from, sched::make_message<sched::DownMsg>(sched::DownMsg{m->ref, to, reason}));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<sched::Pid, sched::MessagePtr>> LinkRelations::unreachable(sched::Pid to,
+                                                                                 const sched::Message& msg) {
+  return answers(to, msg, ExitReason::noconnection());
+}
+
+std::vector<std::pair<sched::Pid, sched::MessagePtr>> LinkRelations::gone(sched::Pid to, const sched::Message& msg) {
+  return answers(to, msg, ExitReason::noproc());
 }
 
 void LinkRelations::merge(LinkRelations&& other) {

@@ -30,6 +30,11 @@ class LinkRelations {
   /// the message still waiting to be written). Empty for anything else.
   [[nodiscard]] static std::vector<std::pair<sched::Pid, sched::MessagePtr>> unreachable(sched::Pid to,
                                                                                         const sched::Message& msg);
+  /// The answer to a link or a monitor that came through the link for a
+  /// local pid that is gone: it fires at once with noproc, as a local link
+  /// or monitor does (sched/process.cpp). Empty for anything else.
+  [[nodiscard]] static std::vector<std::pair<sched::Pid, sched::MessagePtr>> gone(sched::Pid to,
+                                                                                 const sched::Message& msg);
 
   /// The link is down: the signals and messages to deliver to local pids,
   /// and every relation forgotten.

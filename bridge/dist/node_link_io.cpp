@@ -127,8 +127,16 @@ bool NodeLink::on_frame(std::string_view body) {
     }
     node_.counters().messages_in.fetch_add(1, std::memory_order_relaxed);
     relations_.incoming(d.to, *d.message);
-    // A pid that is gone is as in Erlang: the message is dropped.
-    (void)runtime().send(d.to, std::move(d.message));
+    // A pid that is gone is as in Erlang: a message is dropped, and a link
+    // or a monitor fires at once with noproc. Dropped too, a monitor left
+    // its watcher waiting for a DOWN that never came (a session that asked
+    // another node's session to hand over as it ended waited for ever).
+    auto answers = LinkRelations::gone(d.to, *d.message);
+    if (!runtime().send(d.to, std::move(d.message))) {
+      for (auto& [pid, signal] : answers) {
+        (void)runtime().send(pid, std::move(signal));  // back through this link: its relations forget them
+      }
+    }
   }
   consume(static_cast<std::uint32_t>(decoded->deliveries.size()));
   return true;

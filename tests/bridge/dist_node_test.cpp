@@ -420,6 +420,27 @@ TEST_CASE("dist node: a link and a monitor to a process of another node fire wit
   CHECK(lines[1] == "EXIT " + far.to_string() + " error: gone");
 }
 
+TEST_CASE("dist node: a link and a monitor to a process of another node that is gone fire at once with noproc") {
+  TestNode a(1, "alpha");
+  TestNode b(2, "beta", {a.endpoint()});
+  REQUIRE(linked_both(a, b));
+  sched::Pid far = b.rt.spawn(std::make_unique<Fn>(idle()));
+  b.rt.send<Do>(far, Do{[](Fn& self) { self.exit(sched::ExitReason::normal()); }});
+  REQUIRE(wait_until([&] { return !b.rt.alive(far); }));
+  Watcher w;
+  sched::Pid near = a.rt.spawn(std::make_unique<Fn>(w.handler()));
+  a.rt.send<Do>(near, Do{[&](Fn& self) {
+    self.trap_exit(true);
+    self.link(far);
+    (void)self.monitor(far);
+  }});
+  REQUIRE(wait_until([&] { return w.size() == 2; }));
+  auto lines = w.lines();
+  std::sort(lines.begin(), lines.end());
+  CHECK(lines[0] == "DOWN " + far.to_string() + " noproc");
+  CHECK(lines[1] == "EXIT " + far.to_string() + " noproc");
+}
+
 TEST_CASE("dist node: when the link goes down, links and monitors across it fire with noconnection, both ways") {
   TestNode a(1, "alpha");
   auto b = std::make_unique<TestNode>(2, "beta", std::vector<Endpoint>{a.endpoint()});
