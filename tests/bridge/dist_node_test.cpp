@@ -395,6 +395,26 @@ Fn::Handler idle() {
   };
 }
 
+/// A new process of `rt` that traps exits, links to `target` and monitors
+/// it; `w` records what fires.
+void link_and_monitor(sched::Runtime& rt, Watcher& w, sched::Pid target) {
+  sched::Pid near = rt.spawn(std::make_unique<Fn>(w.handler()));
+  rt.send<Do>(near, Do{[target](Fn& self) {
+    self.trap_exit(true);
+    self.link(target);
+    (void)self.monitor(target);
+  }});
+}
+
+/// Both the DOWN and the EXIT of `target` reached `w`, with `reason`.
+void check_both_fired(Watcher& w, sched::Pid target, const std::string& reason) {
+  REQUIRE(wait_until([&] { return w.size() == 2; }));
+  auto lines = w.lines();
+  std::sort(lines.begin(), lines.end());
+  CHECK(lines[0] == "DOWN " + target.to_string() + " " + reason);
+  CHECK(lines[1] == "EXIT " + target.to_string() + " " + reason);
+}
+
 }  // namespace
 
 TEST_CASE("dist node: a link and a monitor to a process of another node fire with its exit reason") {
@@ -403,21 +423,12 @@ TEST_CASE("dist node: a link and a monitor to a process of another node fire wit
   REQUIRE(linked_both(a, b));
   sched::Pid far = b.rt.spawn(std::make_unique<Fn>(idle()));
   Watcher w;
-  sched::Pid near = a.rt.spawn(std::make_unique<Fn>(w.handler()));
-  a.rt.send<Do>(near, Do{[&](Fn& self) {
-    self.trap_exit(true);
-    self.link(far);
-    (void)self.monitor(far);
-  }});
+  link_and_monitor(a.rt, w, far);
   // The link and the monitor are set up on b before far ends: wait for the
   // signals to cross (the relations of a's link process count them).
   REQUIRE(wait_until([&] { return b.node->stats().messages_in >= 2; }));
   b.rt.send<Do>(far, Do{[](Fn& self) { self.exit(sched::ExitReason::error("gone")); }});
-  REQUIRE(wait_until([&] { return w.size() == 2; }));
-  auto lines = w.lines();
-  std::sort(lines.begin(), lines.end());
-  CHECK(lines[0] == "DOWN " + far.to_string() + " error: gone");
-  CHECK(lines[1] == "EXIT " + far.to_string() + " error: gone");
+  check_both_fired(w, far, "error: gone");
 }
 
 TEST_CASE("dist node: a link and a monitor to a process of another node that is gone fire at once with noproc") {
@@ -428,42 +439,24 @@ TEST_CASE("dist node: a link and a monitor to a process of another node that is 
   b.rt.send<Do>(far, Do{[](Fn& self) { self.exit(sched::ExitReason::normal()); }});
   REQUIRE(wait_until([&] { return !b.rt.alive(far); }));
   Watcher w;
-  sched::Pid near = a.rt.spawn(std::make_unique<Fn>(w.handler()));
-  a.rt.send<Do>(near, Do{[&](Fn& self) {
-    self.trap_exit(true);
-    self.link(far);
-    (void)self.monitor(far);
-  }});
-  REQUIRE(wait_until([&] { return w.size() == 2; }));
-  auto lines = w.lines();
-  std::sort(lines.begin(), lines.end());
-  CHECK(lines[0] == "DOWN " + far.to_string() + " noproc");
-  CHECK(lines[1] == "EXIT " + far.to_string() + " noproc");
+  link_and_monitor(a.rt, w, far);
+  check_both_fired(w, far, "noproc");
 }
 
 TEST_CASE("dist node: when the link goes down, links and monitors across it fire with noconnection, both ways") {
   TestNode a(1, "alpha");
   auto b = std::make_unique<TestNode>(2, "beta", std::vector<Endpoint>{a.endpoint()});
   REQUIRE(linked_both(a, *b));
-  Watcher at_a;
-  sched::Pid near = a.rt.spawn(std::make_unique<Fn>(at_a.handler()));
   Watcher at_b;
   sched::Pid far = b->rt.spawn(std::make_unique<Fn>(at_b.handler()));
-  a.rt.send<Do>(near, Do{[&](Fn& self) {
-    self.trap_exit(true);
-    self.link(far);
-    (void)self.monitor(far);
-  }});
+  Watcher at_a;
+  link_and_monitor(a.rt, at_a, far);
   REQUIRE(wait_until([&] { return b->node->stats().messages_in >= 2; }));
   // Only b's side is stopped: its node closes its links (its processes end
   // with its runtime, but a's process must not wait for their signals).
   b->node->stop();
-  REQUIRE(wait_until([&] { return at_a.size() == 2; }));
-  auto lines = at_a.lines();
-  std::sort(lines.begin(), lines.end());
-  CHECK(lines[0] == "DOWN " + far.to_string() + " noconnection");
-  CHECK(lines[1] == "EXIT " + far.to_string() + " noconnection");
-  // On b's side the link to near fired too (far traps no exits: it ended).
+  check_both_fired(at_a, far, "noconnection");
+  // On b's side the link to a's process fired too (far traps no exits: it ended).
   CHECK(wait_until([&] { return !b->rt.alive(far); }));
   b.reset();
 }
@@ -471,18 +464,9 @@ TEST_CASE("dist node: when the link goes down, links and monitors across it fire
 TEST_CASE("dist node: a link to a node that is not linked fires noconnection at once") {
   TestNode a(1, "alpha");
   Watcher w;
-  sched::Pid near = a.rt.spawn(std::make_unique<Fn>(w.handler()));
   sched::Pid nowhere(9, 42);
-  a.rt.send<Do>(near, Do{[&](Fn& self) {
-    self.trap_exit(true);
-    self.link(nowhere);
-    (void)self.monitor(nowhere);
-  }});
-  REQUIRE(wait_until([&] { return w.size() == 2; }));
-  auto lines = w.lines();
-  std::sort(lines.begin(), lines.end());
-  CHECK(lines[0] == "DOWN " + nowhere.to_string() + " noconnection");
-  CHECK(lines[1] == "EXIT " + nowhere.to_string() + " noconnection");
+  link_and_monitor(a.rt, w, nowhere);
+  check_both_fired(w, nowhere, "noconnection");
 }
 
 TEST_CASE("dist node: nodes told of one seed learn of each other and every node links to every node") {
